@@ -1,0 +1,63 @@
+# The two commands a new user runs: `make run` and `make test`.
+# Needs only Python 3.11+ and make: everything else is installed from the lock file.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV_VERSION := 0.13.8
+BOOTSTRAP := .cache/bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+# A throwaway database: pytest-django creates test_<name> and drops it after the run.
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/facturier_ci
+
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: run test install install-run lint test-sqlite test-postgres browser bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install-run: $(UV)
+	$(UV) sync --frozen --no-default-groups --inexact
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install-run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo
+	@echo "facturier is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(VENV)/bin/gunicorn facturier.wsgi --bind $(HOST):$(PORT) --workers 2 \
+		--max-requests 1000 --max-requests-jitter 100 --access-logfile -
+
+# Debian's Chromium for the browser tests (the only browser this project uses).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium (Debian package) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+
+test-sqlite: install browser
+	$(PY) -m pytest
+
+# On CI the suite runs again on PostgreSQL; an unreachable server fails the run.
+test-postgres: install
+	$(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=5).close()" "$(PG_TEST_URL)"
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest --create-db -m "not e2e"
+
+test: lint test-sqlite
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(BOOTSTRAP) var/static

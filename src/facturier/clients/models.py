@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from facturier.firms.models import Firm
+
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+
+
+class Client(models.Model):
+    """A client entity of the firm: who invoices are addressed to."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="clients")
+    name = models.CharField(_("name"), max_length=200)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owners"),
+        related_name="owned_clients",
+        help_text=_("Staff who own this client: they may draft, finalize and send its invoices."),
+    )
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR", help_text="ISO 3166-1")
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR", help_text="ISO 4217")
+    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    company_id = models.CharField(_("SIREN / company id"), max_length=20, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the firm's default."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["firm", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def billing_contact(self) -> "Contact | None":
+        contacts = list(self.contacts.all())
+        return next((c for c in contacts if c.is_billing), contacts[0] if contacts else None)
+
+    def clean(self) -> None:
+        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
+            raise ValidationError({"currency": _("Use a three-letter ISO 4217 code, e.g. EUR.")})
+        self.currency = self.currency.upper()
+        self.country = self.country.upper()
+
+
+class Contact(models.Model):
+    """A person at a client; the billing contact receives the invoices."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    is_billing = models.BooleanField(_("billing contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_billing", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_billing=True),
+                name="one_billing_contact_per_client",
+                violation_error_message=_("A client has one billing contact."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

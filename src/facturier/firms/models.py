@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Firm(models.Model):
+    """The tenant: an accounting or professional-services firm and its invoicing identity."""
+
+    name = models.CharField(_("name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=100, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR", help_text="ISO 3166-1")
+    siren = models.CharField(_("SIREN / company id"), max_length=20, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    email_from = models.EmailField(_("sender address"), blank=True)
+    email_reply_to = models.EmailField(_("reply-to address"), blank=True)
+    late_payment_penalty_rate = models.DecimalField(
+        _("late payment penalty rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    recovery_indemnity = models.DecimalField(
+        _("fixed recovery indemnity"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("40.00 in France for business clients"),
+    )
+    default_payment_terms_days = models.PositiveSmallIntegerField(
+        _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
+    )
+    default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+    default_vat_rate = models.DecimalField(
+        _("default VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of a firm's staff (or a platform superuser without a firm)."""
+
+    firm = models.ForeignKey(
+        Firm,
+        verbose_name=_("firm"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=[("en", "English"), ("fr", "Français")],
+        help_text=_("Empty: follow the browser."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,181 @@
+"""Back-office views. Invoices are read-only here: their lifecycle goes through
+the same actions as the app (admin actions below), so the rights, the frozen
+content and the audit trail hold on this path too."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import actions
+from .errors import InvoicingError
+from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceSequence, InvoiceTemplate
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["position", "description", "quantity", "unit_price", "vat_rate", "discount_percent"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class InvoiceEventInline(admin.TabularInline):
+    model = InvoiceEvent
+    extra = 0
+    fields = ["at", "action", "from_status", "to_status", "actor", "details"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run_bulk(modeladmin, request, queryset, action, done_message):
+    try:
+        done = action(list(queryset), by=request.user)
+    except InvoicingError as exc:
+        modeladmin.message_user(request, exc.message, messages.ERROR)
+    else:
+        modeladmin.message_user(request, done_message(len(done)), messages.SUCCESS)
+
+
+@admin.action(description=_("Finalize selected drafts"))
+def finalize_selected(modeladmin, request, queryset):
+    count = 0
+    for invoice in queryset.order_by("id"):
+        try:
+            actions.finalize_invoice(invoice, by=request.user)
+            count += 1
+        except InvoicingError as exc:
+            modeladmin.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+    if count:
+        modeladmin.message_user(
+            request,
+            ngettext("%d invoice finalized.", "%d invoices finalized.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+@admin.action(description=_("Close selected invoices"))
+def close_selected(modeladmin, request, queryset):
+    _run_bulk(
+        modeladmin,
+        request,
+        queryset,
+        actions.close_invoices,
+        lambda n: ngettext("%d invoice closed.", "%d invoices closed.", n) % n,
+    )
+
+
+@admin.action(description=_("Revert selected invoices to Finalized"))
+def reopen_selected(modeladmin, request, queryset):
+    _run_bulk(
+        modeladmin,
+        request,
+        queryset,
+        actions.reopen_invoices,
+        lambda n: (
+            ngettext("%d invoice reverted to Finalized.", "%d invoices reverted to Finalized.", n)
+            % n
+        ),
+    )
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "client", "status", "issue_date", "total_gross", "sent_count"]
+    list_filter = ["status", "firm"]
+    search_fields = ["number", "client__name"]
+    date_hierarchy = "issue_date"
+    list_select_related = ["client"]
+    inlines = [InvoiceLineInline, InvoiceEventInline]
+    actions = [finalize_selected, close_selected, reopen_selected]
+    readonly_fields = [
+        "firm",
+        "client",
+        "status",
+        "number",
+        "issue_date",
+        "due_date",
+        "payment_terms_days",
+        "currency",
+        "notes",
+        "template",
+        "total_net",
+        "total_vat",
+        "total_gross",
+        "finalized_at",
+        "finalized_by",
+        "closed_at",
+        "closed_by",
+        "last_sent_at",
+        "sent_count",
+        "created_at",
+        "created_by",
+        "snapshot",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, obj):
+        actions.delete_draft(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for invoice in queryset:
+            actions.delete_draft(invoice, by=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except InvoicingError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            from django.shortcuts import redirect
+
+            return redirect("admin:invoicing_invoice_changelist")
+
+
+@admin.register(InvoiceEvent)
+class InvoiceEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "invoice_ref", "action", "from_status", "to_status", "actor"]
+    list_filter = ["action", "firm"]
+    search_fields = ["invoice_ref"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceTemplate)
+class InvoiceTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "firm", "is_default", "archived_at"]
+    list_filter = ["firm"]
+    exclude = ["logo"]
+
+
+@admin.register(InvoiceSequence)
+class InvoiceSequenceAdmin(admin.ModelAdmin):
+    list_display = ["firm", "prefix", "padding_char", "padding_length", "next_number"]
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "description", "quantity", "unit_price", "vat_rate"]
+    search_fields = ["description", "invoice__number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,64 @@
+"""Invoice statuses and the transitions between them, as data.
+
+Rights are in permissions.py; this module only says which action applies to
+which status and where it leads.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import pgettext_lazy
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("invoice status", "Draft")
+    FINALIZED = "finalized", pgettext_lazy("invoice status", "Finalized")
+    CLOSED = "closed", pgettext_lazy("invoice status", "Closed")
+
+
+# Completes "the invoice is ...".
+STATUS_PHRASE = {
+    Status.DRAFT: pgettext_lazy("the invoice is", "a draft"),
+    Status.FINALIZED: pgettext_lazy("the invoice is", "finalized"),
+    Status.CLOSED: pgettext_lazy("the invoice is", "closed"),
+}
+
+
+class Action(models.TextChoices):
+    """What happened to an invoice; the label completes "the invoice was ..."."""
+
+    CREATE = "create", pgettext_lazy("the invoice was", "created")
+    UPDATE = "update", pgettext_lazy("the invoice was", "edited")
+    DELETE = "delete", pgettext_lazy("the invoice was", "deleted")
+    FINALIZE = "finalize", pgettext_lazy("the invoice was", "finalized")
+    SEND = "send", pgettext_lazy("the invoice was", "sent")
+    CLOSE = "close", pgettext_lazy("the invoice was", "closed")
+    REOPEN = "reopen", pgettext_lazy("the invoice was", "reverted to finalized")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[Status]
+    target: Status | None  # None: the invoice is gone (delete)
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        Transition(Action.UPDATE, frozenset({Status.DRAFT}), Status.DRAFT),
+        Transition(Action.DELETE, frozenset({Status.DRAFT}), None),
+        Transition(Action.FINALIZE, frozenset({Status.DRAFT}), Status.FINALIZED),
+        Transition(Action.SEND, frozenset({Status.FINALIZED}), Status.FINALIZED),
+        Transition(Action.CLOSE, frozenset({Status.FINALIZED}), Status.CLOSED),
+        Transition(Action.REOPEN, frozenset({Status.CLOSED}), Status.FINALIZED),
+    ]
+}
+
+
+def applies(action: Action, status: str) -> bool:
+    return status in TRANSITIONS[action].sources
+
+
+def target(action: Action) -> Status | None:
+    return TRANSITIONS[action].target

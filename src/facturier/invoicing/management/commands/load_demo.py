@@ -1,0 +1,231 @@
+"""Demo data: a firm, staff with each combination of rights, clients, invoices.
+
+Runs once: on a database that already has a firm it only prints the logins.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from facturier.clients.models import Client, Contact
+from facturier.firms.models import Firm, User
+from facturier.invoicing import actions
+from facturier.invoicing.models import InvoiceSequence, InvoiceTemplate
+
+DEMO_PASSWORD = "facturier-demo"
+
+STAFF = [
+    # username, name, owns clients, processing permission, what they show
+    ("alice", "Alice Martin", True, True, "owner + processing: does everything"),
+    ("bob", "Bob Durand", True, False, "owner only: sees his clients' invoices"),
+    ("carol", "Carol Petit", False, True, "processing only: sees all, closes and reopens"),
+    ("dave", "Dave Moreau", False, False, "neither: sees nothing"),
+]
+
+CLIENTS = [
+    ("Boulangerie Lefèvre SARL", "fr", "12 rue des Lilas", "75011", "Paris", "FR", "EUR"),
+    ("Garage Besson & Fils", "fr", "4 avenue Jean Jaurès", "69007", "Lyon", "FR", "EUR"),
+    ("Société Hôtelière du Lac", "fr", "1 quai du Mont-Blanc", "74000", "Annecy", "FR", "EUR"),
+    ("Pharmacie Côté Sud", "fr", "27 boulevard Longchamp", "13001", "Marseille", "FR", "EUR"),
+    ("Éditions Günther", "fr", "8 place Kléber", "67000", "Strasbourg", "FR", "EUR"),
+    ("Atelier Noël Architectes", "fr", "15 rue Sainte-Catherine", "33000", "Bordeaux", "FR", "EUR"),
+    ("Northwind Consulting Ltd", "en", "221 Baker Street", "NW1 6XE", "London", "GB", "GBP"),
+    ("Harbor Freight Logistics LLC", "en", "500 Pier Avenue", "02110", "Boston", "US", "USD"),
+    ("Blue Fjord Software AS", "en", "Karl Johans gate 12", "0154", "Oslo", "NO", "EUR"),
+    ("Dubois Immobilier SCI", "fr", "3 allée des Tilleuls", "44000", "Nantes", "FR", "EUR"),
+]
+
+SERVICES = {
+    "fr": [
+        ("Tenue comptable mensuelle", Decimal("450.00"), Decimal("1")),
+        ("Déclaration de TVA", Decimal("120.00"), Decimal("1")),
+        ("Établissement des comptes annuels", Decimal("1850.00"), Decimal("1")),
+        ("Conseil fiscal (heures)", Decimal("135.00"), Decimal("2.5")),
+        ("Bulletins de paie", Decimal("28.50"), Decimal("12")),
+        ("Secrétariat juridique — approbation des comptes", Decimal("690.00"), Decimal("1")),
+        ("Frais de déplacement", Decimal("0.62"), Decimal("148")),
+    ],
+    "en": [
+        ("Monthly bookkeeping", Decimal("450.00"), Decimal("1")),
+        ("VAT return", Decimal("120.00"), Decimal("1")),
+        ("Year-end accounts", Decimal("1850.00"), Decimal("1")),
+        ("Tax advisory (hours)", Decimal("135.00"), Decimal("3.25")),
+        ("Payroll slips", Decimal("28.50"), Decimal("8")),
+        ("Company secretarial services", Decimal("690.00"), Decimal("1")),
+    ],
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo data (a firm, staff, clients, 60 invoices) into an empty database."
+
+    def handle(self, *args, **options):
+        if Firm.objects.exists():
+            self.stdout.write("Demo data: the database already has data; nothing loaded.")
+        else:
+            with transaction.atomic():
+                self._load()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_logins()
+
+    def _print_logins(self):
+        if not User.objects.filter(username="alice").exists():
+            return
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write("  admin   superuser, for /admin/")
+        for username, _name, _owner, _processing, role in STAFF:
+            self.stdout.write(f"  {username:<7} {role}")
+        self.stdout.write("  erin    another firm's staff: never sees the demo firm")
+
+    def _user(self, username, full_name, firm, **extra):
+        first, last = full_name.split(" ", 1)
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            firm=firm,
+            email=f"{username}@example.com",
+            **extra,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
+
+    def _load(self):
+        rng = random.Random(1054)
+        processors = Group.objects.create(name="Invoice processors")
+        processors.permissions.add(
+            Permission.objects.get(codename="process_invoices", content_type__app_label="invoicing")
+        )
+        firm = Firm.objects.create(
+            name="Cabinet Martin & Associés",
+            legal_form="SAS au capital de 50 000 €",
+            address_line1="42 rue de la Chaussée-d'Antin",
+            postal_code="75009",
+            city="Paris",
+            siren="732829320",
+            vat_number="FR44732829320",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPP",
+            email_from="facturation@cabinet-martin.example",
+            late_payment_penalty_rate=Decimal("12.15"),
+            recovery_indemnity=Decimal("40.00"),
+        )
+        InvoiceSequence.objects.create(
+            firm=firm, prefix="", padding_char="0", padding_length=7, next_number=1054
+        )
+        standard = InvoiceTemplate.objects.create(firm=firm, name="Standard", is_default=True)
+        InvoiceTemplate.objects.create(
+            firm=firm, name="Sobre", accent_color="#333333", show_bank_details=False
+        )
+        self._user("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
+        staff = {}
+        for username, full_name, _owner, processing, _role in STAFF:
+            staff[username] = self._user(username, full_name, firm)
+            if processing:
+                staff[username].groups.add(processors)
+
+        clients = []
+        for index, (name, lang, street, postal, city, country, currency) in enumerate(CLIENTS):
+            client = Client.objects.create(
+                firm=firm,
+                name=name,
+                language=lang,
+                address_line1=street,
+                postal_code=postal,
+                city=city,
+                country=country,
+                currency=currency,
+                company_id=f"{800000000 + index * 1234567}" if country == "FR" else "",
+                vat_number=f"FR{10 + index}{800000000 + index * 1234567}"
+                if country == "FR"
+                else "",
+            )
+            # Alice owns every client; Bob the last five.
+            client.owners.add(staff["alice"])
+            if index >= 5:
+                client.owners.add(staff["bob"])
+            Contact.objects.create(
+                client=client,
+                name="Comptabilité" if lang == "fr" else "Accounts payable",
+                email=f"factures@client{index + 1}.example",
+                is_billing=True,
+            )
+            Contact.objects.create(
+                client=client, name="Direction", email=f"direction@client{index + 1}.example"
+            )
+            clients.append(client)
+
+        alice = staff["alice"]
+        start = timezone.now() - datetime.timedelta(days=180)
+        drafts = []
+        for index in range(60):
+            client = clients[index % len(clients)]
+            services = SERVICES[client.language]
+            lines = []
+            for description, price, quantity in rng.sample(services, rng.randint(1, 4)):
+                rate = Decimal("20") if client.country == "FR" else Decimal("0")
+                lines.append(
+                    {
+                        "description": description,
+                        "quantity": quantity,
+                        "unit_price": price,
+                        "vat_rate": rate,
+                    }
+                )
+            when = start + datetime.timedelta(days=index * 3, hours=rng.randint(0, 8))
+            invoice = actions.create_draft(
+                by=alice,
+                client=client,
+                lines=lines,
+                issue_date=when.date(),
+                now=when,
+                notes="Merci de votre confiance." if client.language == "fr" else "",
+            )
+            drafts.append((invoice, when))
+
+        # 40 finalized in date order (numbers follow dates), 15 of them closed, 20 drafts.
+        for index, (invoice, when) in enumerate(drafts[:40]):
+            actions.finalize_invoice(
+                invoice, by=alice, template=standard, now=when + datetime.timedelta(hours=1)
+            )
+            if index < 15:
+                actions.close_invoice(
+                    invoice, by=staff["carol"], now=when + datetime.timedelta(days=30)
+                )
+
+        other = Firm.objects.create(
+            name="Fiduciaire Rivale",
+            city="Lille",
+            postal_code="59000",
+            address_line1="1 Grand Place",
+        )
+        InvoiceSequence.objects.create(firm=other)
+        erin = self._user("erin", "Erin Leroy", other)
+        erin.groups.add(processors)
+        rival_client = Client.objects.create(
+            firm=other,
+            name="Client de la Rivale",
+            address_line1="2 rue Nationale",
+            postal_code="59000",
+            city="Lille",
+        )
+        rival_client.owners.add(erin)
+        for _ in range(3):
+            actions.create_draft(
+                by=erin,
+                client=rival_client,
+                lines=[
+                    {
+                        "description": "Mission d'audit",
+                        "quantity": 1,
+                        "unit_price": "3000",
+                        "vat_rate": "20",
+                    }
+                ],
+            )

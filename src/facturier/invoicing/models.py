@@ -1,0 +1,323 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from facturier.clients.models import Client
+from facturier.firms.models import Firm
+
+from . import money
+from .errors import Frozen
+from .lifecycle import Action, Status
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class InvoiceSequence(models.Model):
+    """A firm's invoice numbering: the next number and how numbers look.
+
+    One counter per firm, never reset: numbers stay consecutive across years
+    even when the prefix shows the year. Locked with SELECT ... FOR UPDATE by
+    the finalizing transaction (see numbering.py).
+    """
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="invoice_sequence")
+    prefix = models.CharField(
+        _("number prefix"),
+        max_length=30,
+        blank=True,
+        help_text=_("May use {year}, e.g. F{year}-"),
+    )
+    padding_char = models.CharField(_("padding symbol"), max_length=1, default="0", blank=True)
+    padding_length = models.PositiveSmallIntegerField(
+        _("padding length"), default=7, validators=[MaxValueValidator(20)]
+    )
+    next_number = models.PositiveBigIntegerField(
+        _("next number"), default=1, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("invoice numbering")
+        verbose_name_plural = _("invoice numbering")
+
+    def __str__(self) -> str:
+        return f"{self.firm}: next {self.format(self.next_number, year=2000)}"
+
+    def clean(self) -> None:
+        if self.pk:
+            current = type(self).objects.filter(pk=self.pk).values_list("next_number", flat=True)
+            if current and self.next_number < current[0]:
+                # A lower number would be given a second time.
+                raise ValidationError(
+                    {
+                        "next_number": _("The next number cannot go back (it is %(n)s).")
+                        % {"n": current[0]}
+                    }
+                )
+
+    def format(self, number: int, *, year: int) -> str:
+        prefix = self.prefix.replace("{year}", f"{year:04d}")
+        return prefix + str(number).rjust(self.padding_length, self.padding_char or "0")
+
+
+class InvoiceTemplate(models.Model):
+    """How an invoice's PDF looks. Finalized invoices keep a snapshot of it."""
+
+    class Paper(models.TextChoices):
+        A4 = "a4", "A4"
+        LETTER = "us-letter", "Letter"
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="invoice_templates")
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("firm's default"), default=False)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    accent_color = models.CharField(_("accent colour"), max_length=7, default="#1f4e79")
+    font = models.CharField(_("font"), max_length=50, default="Libertinus Serif")
+    label_language = models.CharField(
+        _("language of the labels"),
+        max_length=2,
+        blank=True,
+        choices=[("fr", "Français"), ("en", "English")],
+        help_text=_("Empty: the client's language."),
+    )
+    paper = models.CharField(_("paper size"), max_length=10, choices=Paper, default=Paper.A4)
+    header_text = models.TextField(_("header text"), blank=True)
+    footer_text = models.TextField(_("footer text"), blank=True)
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=True)
+    logo_content_type = models.CharField(max_length=50, blank=True)
+    show_logo = models.BooleanField(_("logo"), default=True)
+    show_firm_address = models.BooleanField(_("firm address"), default=True)
+    show_client_address = models.BooleanField(_("client address"), default=True)
+    show_vat_breakdown = models.BooleanField(_("VAT breakdown"), default=True)
+    show_payment_terms = models.BooleanField(_("payment terms"), default=True)
+    show_bank_details = models.BooleanField(_("bank details"), default=True)
+    show_notes = models.BooleanField(_("notes"), default=True)
+    show_page_numbers = models.BooleanField(_("page numbers"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice template")
+        verbose_name_plural = _("invoice templates")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm"],
+                condition=models.Q(is_default=True),
+                name="one_default_template_per_firm",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invoice(models.Model):
+    CONTENT_FIELDS = frozenset(
+        {
+            "client_id",
+            "currency",
+            "issue_date",
+            "due_date",
+            "payment_terms_days",
+            "notes",
+            "template_id",
+            "number",
+            "snapshot",
+            "total_net",
+            "total_vat",
+            "total_gross",
+        }
+    )
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="invoices")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.DRAFT, editable=False
+    )
+    number = models.CharField(_("number"), max_length=50, null=True, blank=True, editable=False)
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), validators=[MaxValueValidator(365)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    notes = models.TextField(_("notes"), blank=True)
+    template = models.ForeignKey(
+        InvoiceTemplate,
+        verbose_name=_("invoice template"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    total_net = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=0)
+    total_vat = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=0)
+    total_gross = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    # Everything the PDF and the e-invoice need, as it was at finalization.
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    finalized_at = models.DateTimeField(_("finalized"), null=True, blank=True, editable=False)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True, editable=False)
+    sent_count = models.PositiveIntegerField(_("times sent"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        permissions = [
+            ("process_invoices", "Can process invoices (finalize, send, close, revert)"),
+            ("manage_templates", "Can manage invoice templates and invoicing settings"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "number"],
+                condition=models.Q(number__isnull=False),
+                name="invoice_number_unique_per_firm",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number__isnull=True)
+                | (~models.Q(status="draft") & models.Q(number__isnull=False)),
+                name="invoice_number_iff_not_draft",
+            ),
+        ]
+        indexes = [
+            # The Invoices tab: one status set, newest first.
+            models.Index(fields=["firm", "status", "-issue_date", "-id"], name="inv_list_idx"),
+            models.Index(fields=["firm", "-issue_date", "-id"], name="inv_list_all_idx"),
+            models.Index(fields=["client", "status", "-issue_date"], name="inv_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        loaded = getattr(self, "_loaded", None)
+        if loaded and loaded.get("status") not in (None, Status.DRAFT):
+            changed = [
+                name
+                for name in self.CONTENT_FIELDS
+                if name in loaded and getattr(self, name) != loaded[name]
+            ]
+            if changed:
+                raise Frozen()
+        super().save(*args, **kwargs)
+        self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    def delete(self, *args, **kwargs):
+        if self.status != Status.DRAFT:
+            raise Frozen()
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    def compute_totals(self, lines=None) -> money.Totals:
+        lines = self.lines.all() if lines is None else lines
+        return money.compute_totals(
+            [(line.net_amount, line.vat_rate) for line in lines], self.currency
+        )
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    description = models.TextField(_("description"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, default=Decimal(1)
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=Decimal(0), validators=PERCENT
+    )
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    def save(self, *args, **kwargs) -> None:
+        self._check_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_draft()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def net_amount(self) -> Decimal:
+        return money.line_net(
+            Decimal(self.quantity),
+            Decimal(self.unit_price),
+            Decimal(self.discount_percent or 0),
+            self.invoice.currency,
+        )
+
+    def _check_draft(self) -> None:
+        status = Invoice.objects.filter(pk=self.invoice_id).values_list("status", flat=True).first()
+        if status not in (None, Status.DRAFT):
+            raise Frozen()
+
+
+class InvoiceEvent(models.Model):
+    """The audit trail: one row per change of an invoice's state."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    # Kept when a draft is deleted: the trail says it existed and who removed it.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    invoice_ref = models.CharField(max_length=60, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action)
+    from_status = models.CharField(max_length=10, choices=Status, blank=True)
+    to_status = models.CharField(max_length=10, choices=Status, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(_("when"), db_index=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_ref} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,66 @@
+"""The read side: what a user sees in the Invoices tab, filtered and scoped."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from .lifecycle import Status
+from .models import Invoice, InvoiceEvent
+from .permissions import visible_invoices
+
+DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
+
+SORTS = {
+    "newest": ("-issue_date", "-id"),
+    "oldest": ("issue_date", "id"),
+    "number": ("number", "id"),
+    "-number": ("-number", "-id"),
+    "client": ("client__name", "-issue_date", "-id"),
+    "total": ("total_gross", "-id"),
+    "-total": ("-total_gross", "-id"),
+    "due": ("due_date", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    """The Invoices tab's filters. No status given: every status but Closed."""
+
+    statuses: frozenset[str] = field(default_factory=frozenset)
+    client_id: int | None = None
+    issued_after: datetime.date | None = None
+    issued_before: datetime.date | None = None
+    q: str = ""
+    sort: str = "newest"
+
+    @property
+    def effective_statuses(self) -> frozenset[str]:
+        return self.statuses or DEFAULT_STATUSES
+
+
+def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
+    invoices = visible_invoices(user).filter(status__in=sorted(filters.effective_statuses))
+    if filters.client_id is not None:
+        invoices = invoices.filter(client_id=filters.client_id)
+    if filters.issued_after is not None:
+        invoices = invoices.filter(issue_date__gte=filters.issued_after)
+    if filters.issued_before is not None:
+        invoices = invoices.filter(issue_date__lte=filters.issued_before)
+    if text := filters.q.strip():
+        invoices = invoices.filter(Q(number__icontains=text) | Q(client__name__icontains=text))
+    return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def invoice_detail(*, user, pk: int) -> Invoice | None:
+    return (
+        visible_invoices(user)
+        .select_related("client", "firm", "template", "finalized_by", "closed_by")
+        .prefetch_related("lines")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
+    return invoice.events.select_related("actor").order_by("at", "id")

@@ -1,0 +1,112 @@
+"""The frozen content of a finalized invoice.
+
+Everything the PDF and the e-invoice show is copied here at finalization, so
+no later edit of the client, the firm or the template changes what was issued.
+Amounts are strings (exact Decimals in JSON).
+"""
+
+import base64
+from typing import Any
+
+from .models import Invoice, InvoiceTemplate
+
+TEMPLATE_FIELDS = [
+    "name",
+    "accent_color",
+    "font",
+    "label_language",
+    "paper",
+    "header_text",
+    "footer_text",
+    "logo_content_type",
+    "show_logo",
+    "show_firm_address",
+    "show_client_address",
+    "show_vat_breakdown",
+    "show_payment_terms",
+    "show_bank_details",
+    "show_notes",
+    "show_page_numbers",
+]
+
+
+def _dec(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def template_settings(template: InvoiceTemplate | None) -> dict[str, Any]:
+    if template is None:
+        template = InvoiceTemplate()  # the built-in defaults
+    data = {name: getattr(template, name) for name in TEMPLATE_FIELDS}
+    logo = bytes(template.logo) if template.logo else b""
+    data["logo"] = base64.b64encode(logo).decode() if logo else ""
+    return data
+
+
+def build_snapshot(invoice: Invoice, template: InvoiceTemplate | None) -> dict[str, Any]:
+    firm, client = invoice.firm, invoice.client
+    contact = client.billing_contact
+    lines = list(invoice.lines.all())
+    totals = invoice.compute_totals(lines)
+    return {
+        "version": 1,
+        "number": invoice.number,
+        "issue_date": invoice.issue_date.isoformat(),
+        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
+        "payment_terms_days": invoice.payment_terms_days,
+        "currency": invoice.currency,
+        "language": template.label_language
+        if template and template.label_language
+        else client.language,
+        "notes": invoice.notes,
+        "seller": {
+            "name": firm.name,
+            "legal_form": firm.legal_form,
+            "address_line1": firm.address_line1,
+            "address_line2": firm.address_line2,
+            "postal_code": firm.postal_code,
+            "city": firm.city,
+            "country": firm.country,
+            "siren": firm.siren,
+            "vat_number": firm.vat_number,
+            "iban": firm.iban,
+            "bic": firm.bic,
+            "email": firm.email_from,
+            "late_payment_penalty_rate": _dec(firm.late_payment_penalty_rate),
+            "recovery_indemnity": _dec(firm.recovery_indemnity),
+        },
+        "buyer": {
+            "id": client.pk,
+            "name": client.name,
+            "address_line1": client.address_line1,
+            "address_line2": client.address_line2,
+            "postal_code": client.postal_code,
+            "city": client.city,
+            "country": client.country,
+            "company_id": client.company_id,
+            "vat_number": client.vat_number,
+            "contact_name": contact.name if contact else "",
+            "contact_email": contact.email if contact else "",
+        },
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": _dec(line.quantity),
+                "unit_price": _dec(line.unit_price),
+                "vat_rate": _dec(line.vat_rate),
+                "discount_percent": _dec(line.discount_percent),
+                "net": _dec(line.net_amount),
+            }
+            for line in lines
+        ],
+        "totals": {
+            "net": _dec(totals.net),
+            "vat": _dec(totals.vat),
+            "gross": _dec(totals.gross),
+            "vat_breakdown": [
+                {"rate": _dec(b.rate), "base": _dec(b.base), "vat": _dec(b.vat)}
+                for b in totals.vat_breakdown
+            ],
+        },
+        "template": template_settings(template),
+    }

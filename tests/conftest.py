@@ -1,0 +1,151 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from facturier.clients.models import Client, Contact
+from facturier.firms.models import Firm, User
+from facturier.invoicing import actions
+from facturier.invoicing.models import InvoiceSequence, InvoiceTemplate
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in CI's PostgreSQL pass")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def make_firm(db):
+    def make(name="Cabinet Test", **fields):
+        defaults = dict(
+            address_line1="1 rue de Rivoli",
+            postal_code="75001",
+            city="Paris",
+            siren="123456782",
+            vat_number="FR12123456782",
+        )
+        firm = Firm.objects.create(name=name, **{**defaults, **fields})
+        InvoiceSequence.objects.create(firm=firm)
+        return firm
+
+    return make
+
+
+@pytest.fixture
+def firm(make_firm):
+    return make_firm()
+
+
+@pytest.fixture
+def make_user(db):
+    process = Permission.objects.get(codename="process_invoices")
+
+    def make(username, firm, *, processing=False, owns=()):
+        user = User.objects.create_user(username, password="pw-" + username, firm=firm)
+        if processing:
+            user.user_permissions.add(process)
+        for client in owns:
+            client.owners.add(user)
+        return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+
+    return make
+
+
+@pytest.fixture
+def make_client(db):
+    def make(firm, name="Client SA", **fields):
+        defaults = dict(
+            address_line1="2 rue du Bac",
+            postal_code="75007",
+            city="Paris",
+            language="fr",
+            currency="EUR",
+        )
+        client = Client.objects.create(firm=firm, name=name, **{**defaults, **fields})
+        Contact.objects.create(
+            client=client, name="Compta", email="compta@client.example", is_billing=True
+        )
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_entity(firm, make_client):
+    return make_client(firm)
+
+
+@pytest.fixture
+def staff(firm, client_entity, make_user):
+    """One user per combination of rights on `client_entity`."""
+    return {
+        "owner_processor": make_user("alice", firm, processing=True, owns=[client_entity]),
+        "owner_only": make_user("bob", firm, owns=[client_entity]),
+        "processor_only": make_user("carol", firm, processing=True),
+        "neither": make_user("dave", firm),
+    }
+
+
+@pytest.fixture
+def alice(staff):
+    return staff["owner_processor"]
+
+
+@pytest.fixture
+def template(firm):
+    return InvoiceTemplate.objects.create(firm=firm, name="Standard", is_default=True)
+
+
+LINE = {"description": "Tenue comptable", "quantity": "1", "unit_price": "100.00", "vat_rate": "20"}
+
+
+@pytest.fixture
+def make_draft(alice, client_entity):
+    def make(*, by=None, client=None, lines=None, **fields):
+        return actions.create_draft(
+            by=by or alice, client=client or client_entity, lines=lines or [LINE], **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def draft(make_draft):
+    return make_draft()
+
+
+@pytest.fixture
+def finalized(draft, alice, template):
+    return actions.finalize_invoice(draft, by=alice)
+
+
+@pytest.fixture
+def closed(finalized, alice):
+    return actions.close_invoice(finalized, by=alice)
+
+
+def money(value: str) -> Decimal:
+    return Decimal(value)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing passwords at full strength costs ~0.3 s per user; tests make hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests serve static files from the apps, not from a collected manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

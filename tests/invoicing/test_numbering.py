@@ -1,0 +1,137 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from facturier.invoicing import actions
+from facturier.invoicing.models import Invoice, InvoiceSequence
+from facturier.invoicing.numbering import take_next_number
+
+
+@pytest.mark.django_db
+def test_numbers_are_consecutive_in_finalization_order(make_draft, alice, template):
+    drafts = [make_draft() for _ in range(5)]
+    for draft in reversed(drafts):
+        actions.finalize_invoice(draft, by=alice)
+    numbers = [Invoice.objects.get(pk=d.pk).number for d in reversed(drafts)]
+    assert numbers == ["0000001", "0000002", "0000003", "0000004", "0000005"]
+
+
+@pytest.mark.django_db
+def test_prefix_year_and_padding_as_the_firm_sets_them(make_draft, alice, firm, template):
+    InvoiceSequence.objects.filter(firm=firm).update(
+        prefix="F{year}-", padding_char="0", padding_length=7, next_number=1054
+    )
+    invoice = actions.finalize_invoice(make_draft(), by=alice)
+    assert invoice.number == f"F{invoice.issue_date.year}-0001054"
+
+
+def test_format_pads_with_the_chosen_symbol():
+    sequence = InvoiceSequence(prefix="", padding_char="0", padding_length=7)
+    assert sequence.format(1054, year=2026) == "0001054"
+    sequence.padding_char, sequence.padding_length = "#", 5
+    assert sequence.format(12, year=2026) == "###12"
+    sequence.padding_length = 2
+    assert sequence.format(12345, year=2026) == "12345"  # never truncated
+
+
+@pytest.mark.django_db
+def test_next_number_cannot_go_back(firm):
+    from django.core.exceptions import ValidationError
+
+    sequence = InvoiceSequence.objects.get(firm=firm)
+    sequence.next_number = 10
+    sequence.save()
+    sequence.next_number = 9
+    with pytest.raises(ValidationError):
+        sequence.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_failed_finalization_gives_its_number_back(make_draft, alice, template, firm):
+    good, empty = make_draft(), actions.create_draft(by=alice, client=make_draft().client)
+    with pytest.raises(Exception):  # noqa: B017 - any refusal must roll the counter back
+        actions.finalize_invoice(empty, by=alice)
+    assert actions.finalize_invoice(good, by=alice).number == "0000001"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_a_number_outside_a_transaction_is_a_bug(firm):
+    with pytest.raises(RuntimeError):
+        take_next_number(firm, issue_date=datetime.date.today())
+
+
+@pytest.mark.django_db
+def test_numbers_are_per_firm(make_firm, make_client, make_user, template):
+    numbers = []
+    for name in ("A", "B"):
+        firm = make_firm(name)
+        client = make_client(firm)
+        user = make_user(f"u{name}", firm, processing=True, owns=[client])
+        invoice = actions.create_draft(
+            by=user, client=client, lines=[{"description": "x", "unit_price": "1"}]
+        )
+        numbers.append(actions.finalize_invoice(invoice, by=user).number)
+    assert numbers == ["0000001", "0000001"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_finalizations_leave_no_gap_and_no_duplicate(make_draft, alice, template):
+    """24 threads, each with its own connection, finalize at once on PostgreSQL."""
+    drafts = [make_draft() for _ in range(24)]
+    InvoiceSequence.objects.filter(firm=alice.firm).update(next_number=500)
+    barrier = threading.Barrier(len(drafts))
+    errors = []
+
+    def finalize(pk):
+        try:
+            barrier.wait()
+            actions.finalize_invoice(pk, by=alice)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=finalize, args=(d.pk,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    numbers = sorted(int(n) for n in Invoice.objects.values_list("number", flat=True))
+    assert numbers == list(range(500, 524))
+    assert InvoiceSequence.objects.get(firm=alice.firm).next_number == 524
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_finalization_under_concurrency_leaves_no_gap(make_draft, alice, template):
+    drafts = [make_draft() for _ in range(10)]
+    barrier = threading.Barrier(len(drafts))
+    done = []
+
+    def finalize(index, pk):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                actions.finalize_invoice(pk, by=alice)
+                if index % 3 == 0:
+                    raise RuntimeError("rolled back after taking a number")
+            done.append(pk)
+        except RuntimeError:
+            pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=finalize, args=(i, d.pk)) for i, d in enumerate(drafts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    numbers = sorted(
+        int(n) for n in Invoice.objects.exclude(number=None).values_list("number", flat=True)
+    )
+    assert numbers == list(range(1, len(done) + 1))
+    assert len(done) == 6

@@ -1,0 +1,100 @@
+import pytest
+
+from facturier.invoicing import actions, permissions
+from facturier.invoicing.models import Invoice
+from facturier.invoicing.selectors import InvoiceFilters, invoice_list
+
+pytestmark = pytest.mark.django_db
+
+ALL = InvoiceFilters(statuses=frozenset({"draft", "finalized", "closed"}))
+
+
+@pytest.fixture
+def world(firm, make_firm, make_client, make_user, template):
+    """Two firms; in ours two clients, one owned by alice and bob, one by alice only."""
+    shared = make_client(firm, "Shared")
+    alices = make_client(firm, "Alice's")
+    other_firm = make_firm("Autre cabinet")
+    foreign_client = make_client(other_firm, "Foreign")
+    users = {
+        "alice": make_user("alice", firm, processing=True, owns=[shared, alices]),
+        "bob": make_user("bob", firm, owns=[shared]),
+        "carol": make_user("carol", firm, processing=True),
+        "dave": make_user("dave", firm),
+        "erin": make_user("erin", other_firm, processing=True, owns=[foreign_client]),
+    }
+    line = [{"description": "x", "unit_price": "10"}]
+    invoices = {
+        "shared_draft": actions.create_draft(by=users["alice"], client=shared, lines=line),
+        "alices_draft": actions.create_draft(by=users["alice"], client=alices, lines=line),
+        "shared_final": actions.finalize_invoice(
+            actions.create_draft(by=users["alice"], client=shared, lines=line), by=users["alice"]
+        ),
+        "foreign": actions.create_draft(by=users["erin"], client=foreign_client, lines=line),
+    }
+    return users, invoices
+
+
+def test_who_sees_what(world):
+    users, invoices = world
+    seen = {
+        name: set(invoice_list(user=user, filters=ALL).values_list("pk", flat=True))
+        for name, user in users.items()
+    }
+    ours = {invoices[k].pk for k in ("shared_draft", "alices_draft", "shared_final")}
+    assert seen["alice"] == ours
+    assert seen["carol"] == ours  # processing: the whole firm
+    assert seen["bob"] == {invoices["shared_draft"].pk, invoices["shared_final"].pk}
+    assert seen["dave"] == set()
+    assert seen["erin"] == {invoices["foreign"].pk}  # never another firm's invoices
+
+
+def test_each_can_agrees_with_the_visible_queryset(world):
+    users, invoices = world
+    for user in users.values():
+        visible = set(permissions.visible_invoices(user).values_list("pk", flat=True))
+        for invoice in Invoice.objects.all():
+            assert permissions.can_view(user, invoice) == (invoice.pk in visible)
+            # Acting needs seeing: no right on what the user cannot see.
+            for can in (
+                permissions.can_edit,
+                permissions.can_finalize,
+                permissions.can_close,
+                permissions.can_send,
+                permissions.can_reopen,
+                permissions.can_delete,
+            ):
+                if can(user, invoice):
+                    assert invoice.pk in visible
+
+
+def test_rights_table(world):
+    users, invoices = world
+    draft, final = invoices["shared_draft"], invoices["shared_final"]
+    table = {
+        name: (
+            permissions.can_edit(u, draft),
+            permissions.can_finalize(u, draft),
+            permissions.can_send(u, final),
+            permissions.can_close(u, final),
+        )
+        for name, u in users.items()
+    }
+    assert table == {
+        "alice": (True, True, True, True),
+        "bob": (False, False, False, False),
+        "carol": (False, False, False, True),
+        "dave": (False, False, False, False),
+        "erin": (False, False, False, False),
+    }
+
+
+def test_a_user_without_a_firm_sees_nothing(world, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="x")
+    assert not invoice_list(user=root, filters=ALL).exists()
+
+
+def test_anonymous_sees_nothing(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not permissions.visible_invoices(AnonymousUser()).exists()

@@ -1,0 +1,84 @@
+import datetime
+
+import pytest
+
+from facturier.invoicing import actions
+from facturier.invoicing.selectors import InvoiceFilters, invoice_list
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(make_draft, alice, firm, make_client, template):
+    """Two drafts, two finalized, one closed, across two clients."""
+    other = make_client(firm, "Zeta Industries")
+    other.owners.add(alice)
+    d1 = make_draft(issue_date=datetime.date(2026, 1, 10))
+    d2 = make_draft(client=other, issue_date=datetime.date(2026, 3, 1))
+    f1 = actions.finalize_invoice(make_draft(), by=alice)
+    f2 = actions.finalize_invoice(make_draft(client=other), by=alice)
+    c1 = actions.close_invoice(actions.finalize_invoice(make_draft(), by=alice), by=alice)
+    return {"d1": d1, "d2": d2, "f1": f1, "f2": f2, "c1": c1, "other": other}
+
+
+def names(queryset, book):
+    by_pk = {v.pk: k for k, v in book.items() if k != "other"}
+    return [by_pk[pk] for pk in queryset.values_list("pk", flat=True)]
+
+
+def test_default_hides_closed_newest_first(book, alice):
+    listed = names(invoice_list(user=alice), book)
+    assert "c1" not in listed
+    assert sorted(listed) == ["d1", "d2", "f1", "f2"]
+    dates = [i.issue_date for i in invoice_list(user=alice)]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_closed_filter_shows_only_closed(book, alice):
+    listed = invoice_list(user=alice, filters=InvoiceFilters(statuses=frozenset({"closed"})))
+    assert names(listed, book) == ["c1"]
+
+
+def test_any_set_of_statuses(book, alice):
+    listed = invoice_list(
+        user=alice, filters=InvoiceFilters(statuses=frozenset({"draft", "closed"}))
+    )
+    assert sorted(names(listed, book)) == ["c1", "d1", "d2"]
+
+
+def test_client_filter(book, alice):
+    listed = invoice_list(user=alice, filters=InvoiceFilters(client_id=book["other"].pk))
+    assert sorted(names(listed, book)) == ["d2", "f2"]
+
+
+def test_date_range(book, alice):
+    listed = invoice_list(
+        user=alice,
+        filters=InvoiceFilters(
+            issued_after=datetime.date(2026, 1, 1), issued_before=datetime.date(2026, 2, 1)
+        ),
+    )
+    assert names(listed, book) == ["d1"]
+
+
+def test_text_search_on_number_and_client_name(book, alice):
+    by_client = invoice_list(user=alice, filters=InvoiceFilters(q="zeta"))
+    assert sorted(names(by_client, book)) == ["d2", "f2"]
+    by_number = invoice_list(user=alice, filters=InvoiceFilters(q=book["f2"].number))
+    assert names(by_number, book) == ["f2"]
+
+
+def test_sort_by_total(book, alice, make_draft):
+    big = make_draft(lines=[{"description": "x", "unit_price": "9999", "vat_rate": "20"}])
+    listed = list(invoice_list(user=alice, filters=InvoiceFilters(sort="-total")))
+    assert listed[0] == big
+
+
+def test_list_costs_three_queries_whatever_its_length(book, alice, django_assert_num_queries):
+    from facturier.firms.models import User
+
+    user = User.objects.get(pk=alice.pk)
+    # The user's own and group permissions, then the page with its clients.
+    with django_assert_num_queries(3):
+        rows = [(i.number, i.client.name) for i in invoice_list(user=user)]
+    assert len(rows) == 4

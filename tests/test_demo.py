@@ -1,0 +1,41 @@
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+
+from facturier.firms.models import User
+from facturier.invoicing.models import Invoice, InvoiceSequence
+from facturier.invoicing.selectors import invoice_list
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_covers_each_right_and_status(capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "alice" in out and "facturier-demo" in out
+    demo = Invoice.objects.filter(firm__name="Cabinet Martin & Associés")
+    assert demo.count() == 60
+    assert Counter(demo.values_list("status", flat=True)) == {
+        "draft": 20,
+        "finalized": 25,
+        "closed": 15,
+    }
+    numbers = sorted(int(n) for n in demo.exclude(number=None).values_list("number", flat=True))
+    assert numbers == list(range(1054, 1094))  # gapless from the firm's next number
+    assert set(demo.values_list("client__language", flat=True)) == {"fr", "en"}
+    users = {u.username: u for u in User.objects.all()}
+    assert users["alice"].has_perm("invoicing.process_invoices")
+    assert not users["bob"].has_perm("invoicing.process_invoices")
+    assert users["bob"].owned_clients.exists() and not users["carol"].owned_clients.exists()
+    assert invoice_list(user=users["bob"]).count() < invoice_list(user=users["carol"]).count()
+    assert not invoice_list(user=users["dave"]).exists()
+    assert not invoice_list(user=users["erin"]).filter(firm=users["alice"].firm).exists()
+    assert InvoiceSequence.objects.get(firm=users["alice"].firm).next_number == 1094
+
+
+def test_demo_loads_once(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert "nothing loaded" in capsys.readouterr().out
+    assert Invoice.objects.filter(firm__name="Cabinet Martin & Associés").count() == 60

@@ -1,0 +1,32 @@
+import pytest
+
+from facturier.email_url import email_settings_from_url
+
+
+def test_smtp_url_uses_starttls_with_credentials():
+    config = email_settings_from_url("smtp://me%40firm.fr:s%3Acret@mail.example:587")
+    assert config["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+    assert (config["EMAIL_HOST"], config["EMAIL_PORT"]) == ("mail.example", 587)
+    assert (config["EMAIL_HOST_USER"], config["EMAIL_HOST_PASSWORD"]) == ("me@firm.fr", "s:cret")
+    assert config["EMAIL_USE_TLS"] and not config["EMAIL_USE_SSL"]
+
+
+def test_smtps_url_uses_implicit_tls_on_465():
+    config = email_settings_from_url("smtps://mail.example")
+    assert config["EMAIL_PORT"] == 465 and config["EMAIL_USE_SSL"]
+    assert not config["EMAIL_USE_TLS"]
+
+
+def test_plain_smtp_for_a_local_relay():
+    config = email_settings_from_url("smtp://localhost:2525?tls=false")
+    assert config["EMAIL_PORT"] == 2525 and not config["EMAIL_USE_TLS"]
+
+
+def test_file_url_writes_messages_to_a_folder():
+    config = email_settings_from_url("file:///srv/facturier/mail")
+    assert config["EMAIL_FILE_PATH"] == "/srv/facturier/mail"
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(ValueError, match="unknown scheme"):
+        email_settings_from_url("carrier-pigeon://coop")
