@@ -6,8 +6,10 @@ transaction. Views, the API, commands and tests all come through here.
 """
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,18 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
 
-from . import lifecycle, numbering, permissions
+from . import lifecycle, numbering, permissions, rendering
 from .errors import Invalid, InvalidTransition, NotAllowed, NotFound
 from .lifecycle import Action, Status
 from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceTemplate
 from .snapshots import build_snapshot
 
+logger = logging.getLogger(__name__)
+
 LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 DRAFT_FIELDS = ("client", "issue_date", "payment_terms_days", "currency", "notes", "template")
-
-# Work to run once a finalization has committed (e.g. rendering the PDF): set by
-# the rendering module so this one does not import it.
-after_finalize_hooks: list[Callable[[int], None]] = []
 
 
 def _now(now: datetime.datetime | None) -> datetime.datetime:
@@ -334,10 +334,16 @@ def finalize_invoice(
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )
-    invoice_id = invoice.pk
-    for hook in after_finalize_hooks:
-        transaction.on_commit(lambda hook=hook: hook(invoice_id))
+    # The PDF is rendered after commit: never while the numbering lock is held.
+    transaction.on_commit(partial(_store_pdf_quietly, invoice.pk))
     return invoice
+
+
+def _store_pdf_quietly(invoice_id: int) -> None:
+    try:
+        rendering.store_pdf(invoice_id)
+    except Exception:  # the PDF is rendered again on first view; finalizing stands
+        logger.exception("Rendering the PDF of invoice %s failed", invoice_id)
 
 
 def _set_status(invoice: Invoice, action: Action, *, by, at: datetime.datetime) -> Invoice:

@@ -75,7 +75,12 @@ class InvoiceTemplate(models.Model):
     is_default = models.BooleanField(_("firm's default"), default=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     accent_color = models.CharField(_("accent colour"), max_length=7, default="#1f4e79")
-    font = models.CharField(_("font"), max_length=50, default="Libertinus Serif")
+    font = models.CharField(
+        _("font"),
+        max_length=50,
+        default="Inter",
+        choices=[(f, f) for f in ("Inter", "Libertinus Serif", "New Computer Modern")],
+    )
     label_language = models.CharField(
         _("language of the labels"),
         max_length=2,
@@ -321,3 +326,20 @@ class InvoiceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_ref} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class InvoicePdf(models.Model):
+    """The PDF a finalized invoice was issued as, stored once: what the client got."""
+
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="pdf", primary_key=True
+    )
+    pdf = models.BinaryField()
+    rendered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice PDF")
+        verbose_name_plural = _("invoice PDFs")
+
+    def __str__(self) -> str:
+        return f"PDF {self.invoice_id}"

@@ -1,0 +1,214 @@
+"""From an invoice snapshot to the data the Typst layout prints.
+
+Everything is formatted here (Babel for amounts, dates and numbers; gettext for
+labels), in the invoice's language, so the layout only places strings.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+PAPERS = {"a4": "a4", "us-letter": "us-letter"}
+FONTS = {
+    "Inter": "Inter",
+    "Libertinus Serif": "Libertinus Serif",
+    "New Computer Modern": "New Computer Modern",
+}
+
+
+class Formatter:
+    def __init__(self, language: str, currency: str) -> None:
+        self.locale = LOCALES.get(language, "en_GB")
+        self.currency = currency
+
+    def money(self, amount: str | Decimal | None) -> str:
+        return format_currency(Decimal(amount or 0), self.currency, locale=self.locale)
+
+    def number(self, value: str | Decimal) -> str:
+        return format_decimal(Decimal(value).normalize() + 0, locale=self.locale)
+
+    def unit_price(self, amount: str | Decimal) -> str:
+        """Unit prices may carry more decimals than the currency (e.g. 0.0125 per page)."""
+        value = Decimal(amount)
+        if value == value.quantize(Decimal("0.01")):
+            return self.money(value)
+        return format_currency(
+            value.normalize(),
+            self.currency,
+            locale=self.locale,
+            currency_digits=False,
+            decimal_quantization=False,
+        )
+
+    def percent(self, value: str | Decimal) -> str:
+        return pgettext("percentage", "%(rate)s %%") % {"rate": self.number(value)}
+
+    def date(self, value: str | None) -> str:
+        if not value:
+            return ""
+        return format_date(datetime.date.fromisoformat(value), "long", locale=self.locale)
+
+
+def _address(party: dict[str, Any]) -> list[str]:
+    city = " ".join(p for p in (party.get("postal_code"), party.get("city")) if p)
+    lines = [party.get("address_line1"), party.get("address_line2"), city]
+    if party.get("country") and party.get("country") != "FR":
+        lines.append(party["country"])
+    return [line for line in lines if line]
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "bill_to": _("Bill to"),
+        "columns": [
+            _("Description"),
+            _("Qty"),
+            _("Unit price excl. VAT"),
+            _("VAT"),
+            _("Amount excl. VAT"),
+        ],
+        "total_net": _("Total excl. VAT"),
+        "total_vat": _("VAT"),
+        "total_gross": _("Total incl. VAT"),
+        "payment": _("Payment"),
+        "bank": _("Bank details"),
+        "notes": _("Notes"),
+        # {page} and {pages} are filled in by the layout.
+        "page_pattern": _("Page {page} of {pages}"),
+    }
+
+
+def build_document(
+    snapshot: dict[str, Any], *, draft: bool, logo_path: str | None = None
+) -> dict[str, Any]:
+    """The layout's input for one invoice. `draft` adds the watermark and hides the number."""
+    language = snapshot.get("language") or "fr"
+    with translation.override(language):
+        return _build(snapshot, language, draft=draft, logo_path=logo_path)
+
+
+def _build(snapshot, language, *, draft, logo_path):
+    fmt = Formatter(language, snapshot["currency"])
+    seller, buyer, template = snapshot["seller"], snapshot["buyer"], snapshot["template"]
+    totals = snapshot["totals"]
+    title = _("Invoice")
+    number = None if draft else snapshot.get("number")
+
+    seller_ids = []
+    if seller.get("siren"):
+        seller_ids.append(_("SIREN %(siren)s") % {"siren": seller["siren"]})
+    if seller.get("vat_number"):
+        seller_ids.append(_("VAT no. %(vat)s") % {"vat": seller["vat_number"]})
+    buyer_ids = []
+    if buyer.get("company_id"):
+        buyer_ids.append(_("Company id %(id)s") % {"id": buyer["company_id"]})
+    if buyer.get("vat_number"):
+        buyer_ids.append(_("VAT no. %(vat)s") % {"vat": buyer["vat_number"]})
+
+    references = []
+    if draft:
+        references.append([_("Status"), _("Draft: not a valid invoice")])
+    references.append([_("Issue date"), fmt.date(snapshot["issue_date"])])
+    if snapshot.get("due_date"):
+        references.append([_("Due date"), fmt.date(snapshot["due_date"])])
+
+    lines = []
+    for line in snapshot["lines"]:
+        discount = None
+        if Decimal(line.get("discount_percent") or 0):
+            discount = _("Discount %(rate)s") % {"rate": fmt.percent(line["discount_percent"])}
+        lines.append(
+            {
+                "description": line["description"],
+                "discount": discount,
+                "quantity": fmt.number(line["quantity"]),
+                "unit_price": fmt.unit_price(line["unit_price"]),
+                "vat_rate": fmt.percent(line["vat_rate"]),
+                "net": fmt.money(line["net"]),
+            }
+        )
+
+    vat_rows = [
+        [
+            _("VAT %(rate)s on %(base)s")
+            % {"rate": fmt.percent(row["rate"]), "base": fmt.money(row["base"])},
+            fmt.money(row["vat"]),
+        ]
+        for row in totals["vat_breakdown"]
+    ]
+
+    payment_lines = []
+    if snapshot.get("due_date"):
+        payment_lines.append(
+            _("Payment due by %(date)s (%(days)s days).")
+            % {"date": fmt.date(snapshot["due_date"]), "days": snapshot["payment_terms_days"]}
+        )
+    if seller.get("late_payment_penalty_rate"):
+        payment_lines.append(
+            _("Late payment: penalties at an annual rate of %(rate)s.")
+            % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
+        )
+        payment_lines.append(_("No discount for early payment."))
+    if seller.get("recovery_indemnity"):
+        payment_lines.append(
+            _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
+            % {"amount": fmt.money(seller["recovery_indemnity"])}
+        )
+    bank_lines = []
+    if seller.get("iban"):
+        bank_lines.append(f"IBAN {seller['iban']}")
+    if seller.get("bic"):
+        bank_lines.append(f"BIC {seller['bic']}")
+
+    legal = " · ".join(
+        part
+        for part in (
+            seller["name"],
+            seller.get("legal_form"),
+            _("SIREN %(siren)s") % {"siren": seller["siren"]} if seller.get("siren") else "",
+            _("VAT no. %(vat)s") % {"vat": seller["vat_number"]}
+            if seller.get("vat_number")
+            else "",
+        )
+        if part
+    )
+    labels = _labels()
+
+    return {
+        "lang": language,
+        "paper": PAPERS.get(template.get("paper"), "a4"),
+        "font": FONTS.get(template.get("font"), "Inter"),
+        "accent": template.get("accent_color") or "#1f4e79",
+        "show": {
+            name[5:]: bool(value) for name, value in template.items() if name.startswith("show_")
+        },
+        "logo": logo_path,
+        "header_text": template.get("header_text") or "",
+        "footer_text": template.get("footer_text") or "",
+        "legal_footer": legal,
+        "labels": labels,
+        "title": title,
+        "title_line": f"{title} {number}" if number else title,
+        "number": number,
+        "watermark": pgettext("watermark", "DRAFT") if draft else None,
+        "references": references,
+        "seller": {"name": seller["name"], "lines": _address(seller), "ids": seller_ids},
+        "buyer": {"name": buyer["name"], "lines": _address(buyer), "ids": buyer_ids},
+        "lines": lines,
+        "totals": {
+            "net": fmt.money(totals["net"]),
+            "vat": fmt.money(totals["vat"]),
+            "gross": fmt.money(totals["gross"]),
+            "vat_rows": vat_rows,
+        },
+        "payment_lines": payment_lines,
+        "bank_lines": bank_lines,
+        "notes": snapshot.get("notes") or "",
+    }

@@ -1,0 +1,211 @@
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from facturier.invoicing import actions, rendering
+from facturier.invoicing.models import InvoicePdf, InvoiceTemplate
+from tests.images import png
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def normalized(text: str) -> str:
+    # Babel groups thousands with narrow no-break spaces; compare on plain spaces.
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.fixture
+def french_firm(firm):
+    firm.late_payment_penalty_rate = "12.15"
+    firm.recovery_indemnity = "40.00"
+    firm.iban = "FR7630006000011234567890189"
+    firm.save()
+    return firm
+
+
+def test_finalized_pdf_shows_number_totals_and_legal_mentions(
+    french_firm, make_draft, alice, template
+):
+    invoice = actions.finalize_invoice(
+        make_draft(
+            lines=[
+                {
+                    "description": "Établissement des comptes annuels",
+                    "quantity": "1",
+                    "unit_price": "1850",
+                    "vat_rate": "20",
+                },
+                {
+                    "description": "Déclaration de TVA — trimestre",
+                    "quantity": "3",
+                    "unit_price": "120.50",
+                    "vat_rate": "5.5",
+                },
+            ]
+        ),
+        by=alice,
+    )
+    text = normalized("\n".join(text_of(rendering.pdf_for(invoice))))
+    for expected in [
+        "Facture",
+        "0000001",
+        "Cabinet Test",
+        "SIREN 123456782",
+        "N° TVA FR12123456782",
+        "Client SA",
+        "2 rue du Bac",
+        "75007 Paris",
+        "Établissement des comptes annuels",
+        "Déclaration de TVA — trimestre",
+        "1 850,00 €",
+        "361,50 €",  # line nets
+        "Total HT",
+        "2 211,50 €",
+        "TVA 20 % sur 1 850,00 €",
+        "370,00 €",
+        "TVA 5,5 % sur 361,50 €",
+        "19,88 €",
+        "Total TTC",
+        "2 601,38 €",
+        "pénalités au taux annuel de 12,15 %",
+        "Indemnité forfaitaire pour frais de recouvrement",
+        "40,00 €",
+        "FR7630006000011234567890189",
+        "Page 1 sur 1",
+    ]:
+        assert expected in text, expected
+
+
+def test_english_client_gets_english_labels_and_formats(firm, make_client, alice, template):
+    client = make_client(firm, "Northwind Ltd", language="en", currency="GBP", country="GB")
+    client.owners.add(alice)
+    invoice = actions.create_draft(
+        by=alice,
+        client=client,
+        lines=[
+            {
+                "description": "Tax advisory",
+                "quantity": "2",
+                "unit_price": "1234.5",
+                "vat_rate": "0",
+            }
+        ],
+    )
+    invoice = actions.finalize_invoice(invoice, by=alice)
+    text = normalized(text_of(rendering.pdf_for(invoice))[0])
+    assert "Invoice" in text and "Total incl. VAT" in text
+    assert "£2,469.00" in text
+    assert invoice.issue_date.strftime("%B") in text  # a long English date
+
+
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "#sys.exit()",
+        "*bold* _under_",
+        "<script>alert(1)</script>",
+        "$x^2$",
+        '#import "/etc/passwd"',
+        "#{ panic() }",
+        "\\u{1F600} // not a comment",
+        "@ref <label>",
+    ],
+)
+def test_user_text_prints_literally(draft, alice, evil):
+    actions.update_draft(
+        draft,
+        by=alice,
+        notes=evil,
+        lines=[{"description": evil, "unit_price": "1", "vat_rate": "20"}],
+    )
+    draft.refresh_from_db()
+    text = text_of(rendering.pdf_for(draft))[0]
+    assert text.count(evil) == 2  # the line and the notes, as typed
+
+
+def test_draft_preview_is_watermarked_and_has_no_number(draft, alice, template):
+    text = text_of(rendering.pdf_for(draft))[0]
+    assert "BROUILLON" in text
+    assert "Brouillon : facture non valable" in text
+    assert "0000001" not in text
+    assert not InvoicePdf.objects.exists()  # a preview is never stored
+
+
+def test_finalized_pdf_is_byte_identical_after_the_template_changes(finalized, template):
+    first = rendering.pdf_for(finalized)
+    template.accent_color = "#ff0000"
+    template.footer_text = "Nouveau pied de page"
+    template.font = "Libertinus Serif"
+    template.save()
+    again = rendering.pdf_for(type(finalized).objects.get(pk=finalized.pk))
+    assert again == first
+    assert "Nouveau pied de page" not in text_of(again)[0]
+
+
+def test_rendering_a_snapshot_is_deterministic(finalized):
+    one = rendering.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
+    two = rendering.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
+    assert one == two
+
+
+def test_pdf_is_stored_once_the_finalization_commits(
+    draft, alice, template, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = actions.finalize_invoice(draft, by=alice)
+    stored = InvoicePdf.objects.get(invoice=invoice)
+    assert bytes(stored.pdf) == rendering.pdf_for(invoice)
+    assert bytes(stored.pdf).startswith(b"%PDF")
+
+
+def test_long_invoice_repeats_the_table_header_and_numbers_pages(make_draft, alice, template):
+    lines = [
+        {
+            "description": f"Prestation n° {i} — écriture comptable",
+            "unit_price": "10",
+            "vat_rate": "20",
+        }
+        for i in range(120)
+    ]
+    invoice = actions.finalize_invoice(make_draft(lines=lines), by=alice)
+    pages = text_of(rendering.pdf_for(invoice))
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert "Désignation" in page and "Montant HT" in page
+        assert f"Page {number} sur {len(pages)}" in page
+    assert "Prestation n° 119" in pages[-1]
+    assert "1 440,00 €" in normalized(pages[-1])  # 1200 + 20 % VAT
+
+
+def test_template_logo_is_drawn(firm, make_draft, alice):
+    template = InvoiceTemplate.objects.create(
+        firm=firm, name="Logo", is_default=True, logo=png(), logo_content_type="image/png"
+    )
+    invoice = actions.finalize_invoice(make_draft(), by=alice, template=template)
+    page = PdfReader(io.BytesIO(rendering.pdf_for(invoice))).pages[0]
+    assert len(page.images) == 1
+
+
+def test_hidden_blocks_are_not_printed(french_firm, make_draft, alice):
+    template = InvoiceTemplate.objects.create(
+        firm=french_firm,
+        name="Minimal",
+        show_bank_details=False,
+        show_payment_terms=False,
+        show_page_numbers=False,
+    )
+    invoice = actions.finalize_invoice(make_draft(), by=alice, template=template)
+    text = text_of(rendering.pdf_for(invoice))[0]
+    assert "FR7630006000011234567890189" not in text
+    assert "pénalités" not in text
+    assert "Page 1 sur 1" not in text
+
+
+def test_preview_png_for_the_template_editor(finalized):
+    image = rendering.render_preview_png(finalized.snapshot)
+    assert image.startswith(b"\x89PNG")
