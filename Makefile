@@ -33,6 +33,10 @@ run: install-run
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	@echo "facturier is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@# The e-mail worker runs beside the web server and is restarted after its quota of
+	@# deliveries (as gunicorn recycles its workers) so Typst's memory stays bounded.
+	@trap 'kill 0' INT TERM EXIT; \
+	while true; do $(PY) manage.py outbox_worker || sleep 2; done & \
 	$(VENV)/bin/gunicorn facturier.wsgi --bind $(HOST):$(PORT) --workers 2 \
 		--max-requests 1000 --max-requests-jitter 100 --access-logfile -
 

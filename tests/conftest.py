@@ -149,3 +149,15 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def smtp_server(settings):
+    from facturier.email_url import email_settings_from_url
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    for name, value in email_settings_from_url(server.url).items():
+        setattr(settings, name, value)
+    yield server
+    server.stop()

@@ -25,6 +25,7 @@ def test_plain_smtp_for_a_local_relay():
 def test_file_url_writes_messages_to_a_folder():
     config = email_settings_from_url("file:///srv/facturier/mail")
     assert config["EMAIL_FILE_PATH"] == "/srv/facturier/mail"
+    assert config["EMAIL_BACKEND"].endswith("EmlFileBackend")
 
 
 def test_unknown_scheme_is_refused():

@@ -66,6 +66,28 @@ class InvoiceSequence(models.Model):
 class InvoiceTemplate(models.Model):
     """How an invoice's PDF looks. Finalized invoices keep a snapshot of it."""
 
+    BLOCK_FIELDS = (
+        "show_logo",
+        "show_firm_address",
+        "show_client_address",
+        "show_vat_breakdown",
+        "show_payment_terms",
+        "show_bank_details",
+        "show_notes",
+        "show_page_numbers",
+    )
+    # What a user edits, and what a finalized invoice keeps (with the logo).
+    SETTINGS_FIELDS = (
+        "name",
+        "accent_color",
+        "font",
+        "label_language",
+        "paper",
+        "header_text",
+        "footer_text",
+        *BLOCK_FIELDS,
+    )
+
     class Paper(models.TextChoices):
         A4 = "a4", "A4"
         LETTER = "us-letter", "Letter"
@@ -343,3 +365,57 @@ class InvoicePdf(models.Model):
 
     def __str__(self) -> str:
         return f"PDF {self.invoice_id}"
+
+
+class EmailDelivery(models.Model):
+    """The outbox: one e-mail of one invoice to one set of recipients.
+
+    Created in the transaction that asks for the send; a worker claims it by a
+    conditional update (status and lease), so two workers never send the same
+    row, and a task run twice sends once. The Message-ID is fixed at creation.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        RETRYING = "retrying", _("retrying")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    PENDING = (Status.QUEUED, Status.SENDING, Status.RETRYING)
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deliveries")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    is_resend = models.BooleanField(default=False)
+    to = models.JSONField(_("to"))
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+    language = models.CharField(max_length=2, default="fr")
+    message_id = models.CharField(max_length=250, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=6)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last answer"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} → {', '.join(self.to)} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING

@@ -10,24 +10,7 @@ from typing import Any
 
 from .models import Invoice, InvoiceTemplate
 
-TEMPLATE_FIELDS = [
-    "name",
-    "accent_color",
-    "font",
-    "label_language",
-    "paper",
-    "header_text",
-    "footer_text",
-    "logo_content_type",
-    "show_logo",
-    "show_firm_address",
-    "show_client_address",
-    "show_vat_breakdown",
-    "show_payment_terms",
-    "show_bank_details",
-    "show_notes",
-    "show_page_numbers",
-]
+TEMPLATE_FIELDS = [*InvoiceTemplate.SETTINGS_FIELDS, "logo_content_type"]
 
 
 def _dec(value) -> str | None:
@@ -41,6 +24,37 @@ def template_settings(template: InvoiceTemplate | None) -> dict[str, Any]:
     logo = bytes(template.logo) if template.logo else b""
     data["logo"] = base64.b64encode(logo).decode() if logo else ""
     return data
+
+
+def seller_snapshot(firm) -> dict[str, Any]:
+    return {
+        "name": firm.name,
+        "legal_form": firm.legal_form,
+        "address_line1": firm.address_line1,
+        "address_line2": firm.address_line2,
+        "postal_code": firm.postal_code,
+        "city": firm.city,
+        "country": firm.country,
+        "siren": firm.siren,
+        "vat_number": firm.vat_number,
+        "iban": firm.iban,
+        "bic": firm.bic,
+        "email": firm.email_from,
+        "late_payment_penalty_rate": _dec(firm.late_payment_penalty_rate),
+        "recovery_indemnity": _dec(firm.recovery_indemnity),
+    }
+
+
+def totals_snapshot(totals) -> dict[str, Any]:
+    return {
+        "net": _dec(totals.net),
+        "vat": _dec(totals.vat),
+        "gross": _dec(totals.gross),
+        "vat_breakdown": [
+            {"rate": _dec(b.rate), "base": _dec(b.base), "vat": _dec(b.vat)}
+            for b in totals.vat_breakdown
+        ],
+    }
 
 
 def build_snapshot(invoice: Invoice, template: InvoiceTemplate | None) -> dict[str, Any]:
@@ -59,22 +73,7 @@ def build_snapshot(invoice: Invoice, template: InvoiceTemplate | None) -> dict[s
         if template and template.label_language
         else client.language,
         "notes": invoice.notes,
-        "seller": {
-            "name": firm.name,
-            "legal_form": firm.legal_form,
-            "address_line1": firm.address_line1,
-            "address_line2": firm.address_line2,
-            "postal_code": firm.postal_code,
-            "city": firm.city,
-            "country": firm.country,
-            "siren": firm.siren,
-            "vat_number": firm.vat_number,
-            "iban": firm.iban,
-            "bic": firm.bic,
-            "email": firm.email_from,
-            "late_payment_penalty_rate": _dec(firm.late_payment_penalty_rate),
-            "recovery_indemnity": _dec(firm.recovery_indemnity),
-        },
+        "seller": seller_snapshot(firm),
         "buyer": {
             "id": client.pk,
             "name": client.name,
@@ -99,14 +98,6 @@ def build_snapshot(invoice: Invoice, template: InvoiceTemplate | None) -> dict[s
             }
             for line in lines
         ],
-        "totals": {
-            "net": _dec(totals.net),
-            "vat": _dec(totals.vat),
-            "gross": _dec(totals.gross),
-            "vat_breakdown": [
-                {"rate": _dec(b.rate), "base": _dec(b.base), "vat": _dec(b.vat)}
-                for b in totals.vat_breakdown
-            ],
-        },
+        "totals": totals_snapshot(totals),
         "template": template_settings(template),
     }

@@ -15,7 +15,16 @@ from facturier.invoicing.models import Invoice, InvoicePdf
 from facturier.invoicing.snapshots import build_snapshot
 
 from .document import build_document
-from .renderer import get_renderer
+from .renderer import RenderFailed, get_renderer
+
+__all__ = [
+    "RenderFailed",
+    "draft_preview",
+    "pdf_for",
+    "render_preview_png",
+    "render_snapshot",
+    "store_pdf",
+]
 
 
 def _document(snapshot: dict[str, Any], *, draft: bool) -> dict[str, Any]:

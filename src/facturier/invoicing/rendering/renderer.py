@@ -75,7 +75,7 @@ class Renderer:
         with self._lock:  # one compiler, one render at a time per process
             try:
                 return self._compiler.compile(**kwargs)
-            except (RuntimeError, ValueError) as exc:
+            except (typst.TypstError, RuntimeError, ValueError) as exc:
                 raise RenderFailed(str(exc)) from exc
 
 

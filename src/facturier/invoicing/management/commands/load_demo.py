@@ -21,7 +21,7 @@ DEMO_PASSWORD = "facturier-demo"
 
 STAFF = [
     # username, name, owns clients, processing permission, what they show
-    ("alice", "Alice Martin", True, True, "owner + processing: does everything"),
+    ("alice", "Alice Martin", True, True, "owner + processing + settings: does everything"),
     ("bob", "Bob Durand", True, False, "owner only: sees his clients' invoices"),
     ("carol", "Carol Petit", False, True, "processing only: sees all, closes and reopens"),
     ("dave", "Dave Moreau", False, False, "neither: sees nothing"),
@@ -124,11 +124,16 @@ class Command(BaseCommand):
             firm=firm, name="Sobre", accent_color="#333333", show_bank_details=False
         )
         self._user("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
+        administrators = Group.objects.create(name="Invoicing administrators")
+        administrators.permissions.add(
+            Permission.objects.get(codename="manage_templates", content_type__app_label="invoicing")
+        )
         staff = {}
         for username, full_name, _owner, processing, _role in STAFF:
             staff[username] = self._user(username, full_name, firm)
             if processing:
                 staff[username].groups.add(processors)
+        staff["alice"].groups.add(administrators)  # she also manages templates and numbering
 
         clients = []
         for index, (name, lang, street, postal, city, country, currency) in enumerate(CLIENTS):

@@ -1,0 +1,59 @@
+"""The e-mail worker: runs queued tasks, then takes up due retries and deliveries
+whose worker died (expired lease). Exits after --max-deliveries so a supervisor
+restarts it fresh (Typst's memory only plateaus; a new process frees it)."""
+
+import logging
+import signal
+import time
+import uuid
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+
+from facturier.invoicing import delivery
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Send the invoice e-mail outbox (run one or more beside the web server)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--max-deliveries", type=int, default=2000)
+        parser.add_argument("--once", action="store_true", help="Drain what is due, then exit.")
+
+    def handle(self, *args, interval, max_deliveries, once, **options):
+        self.running = True
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        worker_id = f"outbox-{uuid.uuid4().hex[:8]}"
+        done = 0
+        while self.running and done < max_deliveries:
+            tasks = Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=max_deliveries - done,
+                worker_id=worker_id,
+                excluded_queue_names=[],
+            )
+            tasks.run()
+            done += tasks._run_tasks
+            close_old_connections()
+            # Retries that came due, and deliveries whose worker vanished mid-send.
+            for delivery_id in delivery.due_deliveries(timezone.now()).values_list("pk", flat=True)[
+                :100
+            ]:
+                delivery.deliver(delivery_id)
+                done += 1
+            if once:
+                break
+            time.sleep(interval)
+
+    def _stop(self, *_):
+        self.running = False

@@ -1,0 +1,383 @@
+import pytest
+from django.urls import reverse
+
+from facturier.invoicing import actions
+from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
+from tests.images import SVG, png
+
+pytestmark = pytest.mark.django_db
+
+LINES = {
+    "line_description": ["Tenue comptable", "Conseil"],
+    "line_quantity": ["1", "2,5"],
+    "line_unit_price": ["450", "135"],
+    "line_vat_rate": ["20", "20"],
+    "line_discount_percent": ["", ""],
+}
+
+
+@pytest.fixture
+def browser(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_is_sent_to_login_and_lands_on_billing(client, alice):
+    response = client.get(reverse("billing:invoices"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw-alice"})
+    assert response["Location"] == "/billing/invoices/"
+
+
+def test_list_hides_closed_until_the_closed_filter(browser, closed, make_draft):
+    draft = make_draft()
+    page = browser.get(reverse("billing:invoices")).content.decode()
+    assert (
+        f'name="ids" value="{draft.pk}"' in page and f'name="ids" value="{closed.pk}"' not in page
+    )
+    page = browser.get(reverse("billing:invoices") + "?status=closed").content.decode()
+    assert (
+        f'name="ids" value="{closed.pk}"' in page and f'name="ids" value="{draft.pk}"' not in page
+    )
+
+
+def test_nonsense_in_the_url_is_ignored_not_an_error(browser, draft):
+    response = browser.get(
+        reverse("billing:invoices"),
+        {
+            "status": "bogus",
+            "issued_after": "yesterday",
+            "client": "x",
+            "page": "999",
+            "sort": "drop table",
+        },
+    )
+    assert response.status_code == 200
+    assert f'name="ids" value="{draft.pk}"' in response.content.decode()
+
+
+def test_another_firms_invoice_is_a_404(browser, make_firm, make_client, make_user):
+    firm = make_firm("Autre")
+    client = make_client(firm)
+    erin = make_user("erin", firm, processing=True, owns=[client])
+    foreign = actions.create_draft(
+        by=erin, client=client, lines=[{"description": "x", "unit_price": "1"}]
+    )
+    for name in (
+        "billing:invoice",
+        "billing:invoice_edit",
+        "billing:invoice_pdf",
+        "billing:invoice_finalize",
+    ):
+        assert browser.get(reverse(name, args=[foreign.pk])).status_code == 404
+
+
+def test_owner_without_processing_sees_but_cannot_edit(client, staff, draft):
+    login(client, staff["owner_only"])
+    page = client.get(reverse("billing:invoice", args=[draft.pk])).content.decode()
+    assert "Only an owner of the client with the processing permission" in page
+    response = client.get(reverse("billing:invoice_edit", args=[draft.pk]), follow=True)
+    assert "Only an owner of the client with the processing permission" in response.content.decode()
+
+
+def test_a_user_with_no_rights_sees_no_invoice_and_gets_404(client, staff, draft):
+    login(client, staff["neither"])
+    assert (
+        f'name="ids" value="{draft.pk}"'
+        not in client.get(reverse("billing:invoices")).content.decode()
+    )
+    assert client.get(reverse("billing:invoice", args=[draft.pk])).status_code == 404
+
+
+def test_create_a_draft_with_lines(browser, client_entity):
+    response = browser.post(
+        reverse("billing:invoice_new"),
+        {"client": client_entity.pk, "issue_date": "2026-11-28", "notes": "Merci", **LINES},
+    )
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302
+    assert [line.description for line in invoice.lines.all()] == ["Tenue comptable", "Conseil"]
+    assert str(invoice.total_gross) == "945.00"  # (450 + 337.50) * 1.2
+
+
+def test_bad_line_comes_back_with_the_error_and_nothing_saved(browser, client_entity):
+    response = browser.post(
+        reverse("billing:invoice_new"),
+        {
+            "client": client_entity.pk,
+            "issue_date": "2026-11-28",
+            "line_description": ["Conseil"],
+            "line_quantity": ["1"],
+            "line_unit_price": ["abc"],
+            "line_vat_rate": ["20"],
+            "line_discount_percent": [""],
+        },
+    )
+    assert response.status_code == 422
+    assert "Enter a number." in response.content.decode()
+    assert 'value="Conseil"' in response.content.decode()  # what was typed is kept
+    assert not Invoice.objects.exists()
+
+
+def test_totals_preview_uses_the_server_rounding(browser, client_entity):
+    response = browser.post(
+        reverse("billing:totals"),
+        {
+            "client": client_entity.pk,
+            "line_description": ["a"],
+            "line_quantity": ["3"],
+            "line_unit_price": ["19,99"],
+            "line_vat_rate": ["20"],
+            "line_discount_percent": ["15"],
+        },
+    )
+    text = response.content.decode().replace("\u202f", " ").replace("\xa0", " ")
+    assert "50.97" in text or "50,97" in text
+    assert "61.16" in text or "61,16" in text
+
+
+def test_bulk_close_confirms_and_a_draft_is_refused(browser, make_draft, alice, template):
+    one = actions.finalize_invoice(make_draft(), by=alice)
+    two = actions.finalize_invoice(make_draft(), by=alice)
+    response = browser.post(
+        reverse("billing:bulk"), {"action": "close", "ids": [one.pk, two.pk]}, follow=True
+    )
+    assert "2 invoices closed." in response.content.decode()
+    draft = make_draft()
+    response = browser.post(
+        reverse("billing:bulk"), {"action": "close", "ids": [draft.pk]}, follow=True
+    )
+    assert "cannot be closed" in response.content.decode()
+    assert Invoice.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_resend_of_several_is_refused(browser, make_draft, alice, template):
+    one = actions.finalize_invoice(make_draft(), by=alice)
+    two = actions.finalize_invoice(make_draft(), by=alice)
+    response = browser.post(
+        reverse("billing:bulk"), {"action": "resend", "ids": [one.pk, two.pk]}, follow=True
+    )
+    assert "Resends go one at a time" in response.content.decode()
+
+
+def test_finalize_with_a_template_then_send(browser, draft, template, firm):
+    sober = InvoiceTemplate.objects.create(firm=firm, name="Sobre")
+    response = browser.post(
+        reverse("billing:invoice_finalize", args=[draft.pk]), {"template": sober.pk, "then": "send"}
+    )
+    draft.refresh_from_db()
+    assert draft.status == "finalized" and draft.template == sober
+    assert response["Location"].startswith(reverse("billing:send"))
+    page = browser.get(response["Location"]).content.decode()
+    assert "compta@client.example" in page  # To: prefilled from the billing contact
+
+
+def test_finalize_message_names_the_number(browser, draft, template):
+    response = browser.post(
+        reverse("billing:invoice_finalize", args=[draft.pk]), {"then": "done"}, follow=True
+    )
+    assert "Invoice 0000001 finalized." in response.content.decode()
+
+
+def test_send_dialog_names_the_already_sent(browser, make_draft, alice, template):
+    sent = actions.finalize_invoice(make_draft(), by=alice)
+    sent.sent_count = 1
+    sent.save()
+    fresh = actions.finalize_invoice(make_draft(), by=alice)
+    response = browser.post(
+        reverse("billing:send"),
+        {
+            "ids": [sent.pk, fresh.pk],
+            "mode": "send",
+            "subject": "Facture {number}",
+            "message": "Bonjour",
+            "cc": "",
+        },
+    )
+    assert response.status_code == 422
+    assert sent.number in response.content.decode()
+    assert not EmailDelivery.objects.exists()
+
+
+def test_send_dialog_queues_one_delivery_per_invoice(browser, make_draft, alice, template):
+    invoices = [actions.finalize_invoice(make_draft(), by=alice) for _ in range(3)]
+    response = browser.post(
+        reverse("billing:send"),
+        {
+            "ids": [i.pk for i in invoices],
+            "mode": "send",
+            "subject": "Facture {number}",
+            "message": "Bonjour {client}",
+            "cc": "",
+        },
+        follow=True,
+    )
+    assert "3 invoices are being sent." in response.content.decode()
+    assert sorted(EmailDelivery.objects.values_list("subject", flat=True)) == [
+        f"Facture {i.number}" for i in invoices
+    ]
+
+
+def test_pdf_inline_and_download(browser, finalized):
+    inline = browser.get(reverse("billing:invoice_pdf", args=[finalized.pk]))
+    assert inline["Content-Type"] == "application/pdf"
+    assert inline["Content-Disposition"] == 'inline; filename="0000001.pdf"'
+    download = browser.get(reverse("billing:invoice_pdf", args=[finalized.pk]), {"download": 1})
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download.content == inline.content
+
+
+def test_language_switch_is_kept_on_the_user(browser, alice):
+    browser.post(reverse("set_language"), {"language": "fr", "next": "/billing/invoices/"})
+    alice.refresh_from_db()
+    assert alice.language == "fr"
+    page = browser.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Plus d&#x27;actions" in page or "Plus d'actions" in page
+
+
+def test_browser_language_decides_before_any_choice(client, staff):
+    login(client, staff["owner_processor"])
+    page = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="fr-FR").content.decode()
+    assert "Factures" in page
+    page = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert "More actions" in page
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager(alice):
+    from django.contrib.auth.models import Permission
+
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    return type(alice).objects.get(pk=alice.pk)
+
+
+def test_templates_need_the_settings_right(client, staff):
+    login(client, staff["processor_only"])
+    response = client.get(reverse("settings:templates"), follow=True)
+    assert "You need the right to manage invoicing settings." in response.content.decode()
+
+
+def test_create_a_template_with_a_logo(client, manager, firm):
+    login(client, manager)
+    upload = pytest.importorskip("django.core.files.uploadedfile").SimpleUploadedFile(
+        "logo.png", png(), content_type="image/png"
+    )
+    response = client.post(
+        reverse("settings:template_new"),
+        {
+            "name": "Avec logo",
+            "accent_color": "#aa3300",
+            "font": "Inter",
+            "label_language": "",
+            "paper": "a4",
+            "show_logo": "on",
+            "show_client_address": "on",
+            "logo_file": upload,
+        },
+    )
+    assert response.status_code == 302
+    template = InvoiceTemplate.objects.get(name="Avec logo")
+    assert bytes(template.logo) == png() and template.logo_content_type == "image/png"
+    assert template.is_default  # the firm's first template
+
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        (b"GIF89a....", "Use a PNG, JPEG or SVG image."),
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 600_000, "at most 512 KB"),
+        (b"\x89PNG\r\n\x1a\nbroken", "could not be read"),
+    ],
+)
+def test_bad_logos_are_refused(client, manager, data, error):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, manager)
+    response = client.post(
+        reverse("settings:template_new"),
+        {
+            "name": "X",
+            "accent_color": "#aa3300",
+            "font": "Inter",
+            "paper": "a4",
+            "logo_file": SimpleUploadedFile("logo.png", data),
+        },
+    )
+    assert response.status_code == 422
+    assert error in response.content.decode()
+    assert not InvoiceTemplate.objects.filter(name="X").exists()
+
+
+def test_svg_logo_is_accepted(client, manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, manager)
+    client.post(
+        reverse("settings:template_new"),
+        {
+            "name": "Vector",
+            "accent_color": "#aa3300",
+            "font": "Inter",
+            "paper": "a4",
+            "logo_file": SimpleUploadedFile("logo.svg", SVG),
+        },
+    )
+    assert InvoiceTemplate.objects.get(name="Vector").logo_content_type == "image/svg+xml"
+
+
+def test_live_preview_is_an_image(client, manager, template):
+    login(client, manager)
+    response = client.post(
+        reverse("settings:template_preview"),
+        {
+            "template_id": template.pk,
+            "name": "Standard",
+            "accent_color": "#000000",
+            "font": "Libertinus Serif",
+            "paper": "us-letter",
+        },
+    )
+    assert 'src="data:image/png;base64,' in response.content.decode()
+
+
+def test_default_template_cannot_be_archived(client, manager, template):
+    login(client, manager)
+    response = client.post(
+        reverse("settings:template_archive", args=[template.pk]), {"archive": "1"}, follow=True
+    )
+    assert "Make another template the default first." in response.content.decode()
+    template.refresh_from_db()
+    assert template.archived_at is None
+
+
+def test_next_number_cannot_be_set_back(client, manager, firm, finalized):
+    login(client, manager)
+    response = client.post(
+        reverse("settings:firm"),
+        {
+            "numbering-prefix": "F",
+            "numbering-padding_char": "0",
+            "numbering-padding_length": 5,
+            "numbering-next_number": 1,
+            **{
+                f"firm-{k}": v
+                for k, v in {
+                    "name": firm.name,
+                    "country": "FR",
+                    "default_payment_terms_days": 30,
+                    "default_currency": "EUR",
+                    "default_vat_rate": "20",
+                }.items()
+            },
+        },
+    )
+    assert response.status_code == 422
+    assert "cannot go back" in response.content.decode()
