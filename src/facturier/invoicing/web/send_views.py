@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_htmx.http import HttpResponseClientRedirect
 
 from ..errors import Invalid, InvoicingError
 from ..mailfiles import eml_path
@@ -80,7 +81,8 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
                     ),
                 ),
             )
-            return redirect(back)
+            # The dialog posts with htmx: have the browser itself go to the list.
+            return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
     previews = []
     for invoice in invoices:
         try:
