@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "facturier.firms",
     "facturier.clients",
     "facturier.invoicing",
+    "rest_framework",
+    "drf_spectacular",
+    "facturier.api",
 ]
 
 MIDDLEWARE = [
@@ -170,4 +173,38 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "facturier.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "facturier.api.errors.handle_exception",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE_LIMIT", "600/minute")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "facturier API",
+    "DESCRIPTION": "Invoices, clients and templates: the same actions and rights as the app.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "facturier.invoicing.lifecycle.Status",
+        "DeliveryStatusEnum": "facturier.invoicing.models.EmailDelivery.Status",
+        "LanguageEnum": [("fr", "Français"), ("en", "English")],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "facturier.api.errors.add_error_responses",
+    ],
 }

@@ -12,5 +12,8 @@ urlpatterns = [
     path("language/", set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("facturier.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "facturier.api.errors.page_not_found"

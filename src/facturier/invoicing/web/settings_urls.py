@@ -1,5 +1,7 @@
 from django.urls import path
 
+from facturier.api import web as api_web
+
 from . import settings_views as views
 
 app_name = "settings"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("templates/<int:pk>/default/", views.template_set_default, name="template_default"),
     path("templates/<int:pk>/archive/", views.template_archive, name="template_archive"),
     path("invoicing/", views.firm_settings, name="firm"),
+    path("tokens/", api_web.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

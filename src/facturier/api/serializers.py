@@ -1,0 +1,174 @@
+from rest_framework import serializers
+
+from facturier.clients.models import LANGUAGES, Client, Contact
+from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent, InvoiceTemplate
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["name", "email", "is_billing"]
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    contacts = ContactSerializer(many=True, required=False)
+    owners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id",
+            "name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "language",
+            "currency",
+            "vat_number",
+            "company_id",
+            "payment_terms_days",
+            "owners",
+            "contacts",
+        ]
+        extra_kwargs = {"payment_terms_days": {"max_value": 365}}
+
+    def validate_contacts(self, contacts):
+        if sum(1 for c in contacts if c.get("is_billing")) > 1:
+            raise serializers.ValidationError("A client has one billing contact.")
+        return contacts
+
+
+class LineSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=2000)
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, required=False, default="1"
+    )
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4)
+    vat_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, default="0"
+    )
+    net = serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, source="net_amount"
+    )
+
+
+class VatRowSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    base = serializers.DecimalField(max_digits=16, decimal_places=2)
+    vat = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class TotalsSerializer(serializers.Serializer):
+    net = serializers.DecimalField(max_digits=16, decimal_places=2)
+    vat = serializers.DecimalField(max_digits=16, decimal_places=2)
+    gross = serializers.DecimalField(max_digits=16, decimal_places=2)
+    vat_breakdown = VatRowSerializer(many=True)
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    lines = LineSerializer(many=True, read_only=True)
+    totals = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "status",
+            "client",
+            "client_name",
+            "issue_date",
+            "due_date",
+            "payment_terms_days",
+            "currency",
+            "notes",
+            "template",
+            "lines",
+            "totals",
+            "finalized_at",
+            "closed_at",
+            "sent_count",
+            "last_sent_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_totals(self, invoice) -> TotalsSerializer:
+        return TotalsSerializer(invoice.compute_totals(list(invoice.lines.all()))).data
+
+
+class InvoiceWriteSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1)
+    issue_date = serializers.DateField(required=False)
+    payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    template = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    lines = LineSerializer(many=True, required=False, max_length=2000)
+
+
+class FinalizeSerializer(serializers.Serializer):
+    template = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class EmailSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=250)
+    message = serializers.CharField(max_length=20000)
+    to = serializers.ListField(
+        child=serializers.EmailField(), required=False, min_length=1, max_length=20
+    )
+    cc = serializers.ListField(child=serializers.EmailField(), required=False, max_length=20)
+
+
+class BulkSendSerializer(EmailSerializer):
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+    )
+    to = None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = InvoiceEvent
+        fields = ["at", "action", "from_status", "to_status", "actor", "details"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailDelivery
+        fields = [
+            "id",
+            "status",
+            "to",
+            "cc",
+            "subject",
+            "message_id",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+            "sent_at",
+            "is_resend",
+        ]
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    accent_color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+
+    class Meta:
+        model = InvoiceTemplate
+        fields = ["id", "is_default", "archived_at", *InvoiceTemplate.SETTINGS_FIELDS]
+        read_only_fields = ["id", "is_default", "archived_at"]

@@ -1,0 +1,385 @@
+"""The REST API: one view per operation, each calling one selector or action."""
+
+import datetime
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from facturier.clients import actions as client_actions
+from facturier.invoicing import actions, permissions, rendering, template_actions
+from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.models import InvoiceTemplate
+from facturier.invoicing.selectors import InvoiceFilters, invoice_detail, invoice_list
+from facturier.invoicing.sending import send_invoices
+
+from . import serializers as s
+from .idempotency import IDEMPOTENCY_HEADER, idempotent
+
+
+def _invoice(request, pk: int):
+    invoice = invoice_detail(user=request.user, pk=pk)
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+# --- clients ----------------------------------------------------------------------------
+
+
+class ClientList(ListAPIView):
+    serializer_class = s.ClientSerializer
+
+    def get_queryset(self):
+        return (
+            permissions.visible_clients(self.request.user)
+            .prefetch_related("contacts", "owners")
+            .order_by("name", "id")
+        )
+
+    @extend_schema(operation_id="clients_list", summary="Clients you may see")
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="clients_create",
+        responses={201: s.ClientSerializer},
+        summary="Create a client (you become its owner)",
+    )
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        client = client_actions.create_client(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetail(GenericAPIView):
+    serializer_class = s.ClientSerializer
+
+    def get_object(self):
+        client = permissions.visible_clients(self.request.user).filter(pk=self.kwargs["pk"]).first()
+        if client is None:
+            raise NotFound("No such client.")
+        return client
+
+    @extend_schema(operation_id="clients_retrieve")
+    def get(self, request, pk):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(operation_id="clients_update")
+    def patch(self, request, pk):
+        client = self.get_object()
+        serializer = self.get_serializer(client, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        client = client_actions.update_client(client, by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(client).data)
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+STATUS_PARAM = OpenApiParameter(
+    "status",
+    OpenApiTypes.STR,
+    description="Comma-separated: draft,finalized,closed (default: every status but closed)",
+)
+LIST_PARAMS = [
+    STATUS_PARAM,
+    OpenApiParameter("client", OpenApiTypes.INT),
+    OpenApiParameter("issued_after", OpenApiTypes.DATE),
+    OpenApiParameter("issued_before", OpenApiTypes.DATE),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Text in the number or client name"),
+]
+
+
+def _filters(params) -> InvoiceFilters:
+    errors = {}
+    statuses = frozenset(v for v in params.get("status", "").split(",") if v)
+    if statuses - set(Status.values):
+        errors["status"] = [f"Use {', '.join(Status.values)}."]
+    client = params.get("client")
+    if client is not None and not (client.isdigit() and len(client) < 19):
+        errors["client"] = ["A client id."]
+    dates = {}
+    for name in ("issued_after", "issued_before"):
+        if params.get(name):
+            try:
+                dates[name] = datetime.date.fromisoformat(params[name])
+            except ValueError:
+                errors[name] = ["A date as YYYY-MM-DD."]
+    if errors:
+        raise ValidationError(errors)
+    return InvoiceFilters(
+        statuses=statuses,
+        client_id=int(client) if client else None,
+        q=params.get("q", "")[:100],
+        **dates,
+    )
+
+
+class InvoiceList(ListAPIView):
+    serializer_class = s.InvoiceSerializer
+
+    def get_queryset(self):
+        filters = _filters(self.request.query_params)
+        return invoice_list(user=self.request.user, filters=filters).prefetch_related("lines")
+
+    @extend_schema(
+        operation_id="invoices_list",
+        parameters=LIST_PARAMS,
+        summary="Invoices you may see, newest first",
+    )
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="invoices_create",
+        request=s.InvoiceWriteSerializer,
+        responses={201: s.InvoiceSerializer},
+        summary="Create a draft with its lines",
+    )
+    def post(self, request):
+        data = s.InvoiceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = actions.create_draft(by=request.user, **data.validated_data)
+        return Response(
+            s.InvoiceSerializer(_invoice(request, invoice.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class InvoiceDetail(GenericAPIView):
+    serializer_class = s.InvoiceSerializer
+
+    @extend_schema(operation_id="invoices_retrieve")
+    def get(self, request, pk):
+        return Response(self.get_serializer(_invoice(request, pk)).data)
+
+    @extend_schema(
+        operation_id="invoices_update",
+        request=s.InvoiceWriteSerializer,
+        summary="Change a draft (lines, when given, replace the old ones)",
+    )
+    def patch(self, request, pk):
+        invoice = _invoice(request, pk)
+        data = s.InvoiceWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        actions.update_draft(invoice, by=request.user, **data.validated_data)
+        return Response(self.get_serializer(_invoice(request, pk)).data)
+
+    @extend_schema(operation_id="invoices_destroy", responses={204: None}, summary="Delete a draft")
+    def delete(self, request, pk):
+        actions.delete_draft(_invoice(request, pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvoiceFinalize(GenericAPIView):
+    serializer_class = s.FinalizeSerializer
+
+    @extend_schema(
+        operation_id="invoices_finalize",
+        request=s.FinalizeSerializer,
+        responses={200: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Finalize a draft: it gets its number",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.FinalizeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.finalize_invoice(
+            _invoice(request, pk), by=request.user, template=data.validated_data.get("template")
+        )
+        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
+
+
+class _StatusChange(GenericAPIView):
+    serializer_class = s.InvoiceSerializer
+    change = None  # the lifecycle action, set by each subclass
+
+    @idempotent
+    def post(self, request, pk):
+        type(self).change([_invoice(request, pk)], by=request.user)
+        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
+
+
+class InvoiceClose(_StatusChange):
+    change = actions.close_invoices
+
+    @extend_schema(
+        operation_id="invoices_close",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Close a finalized invoice",
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class InvoiceReopen(_StatusChange):
+    change = actions.reopen_invoices
+
+    @extend_schema(
+        operation_id="invoices_reopen",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Revert a closed invoice to Finalized",
+    )
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class PdfRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class InvoicePdf(GenericAPIView):
+    serializer_class = None
+    renderer_classes = [PdfRenderer, JSONRenderer]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # Errors answer in JSON, like everywhere else, whatever the client asked for.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @extend_schema(
+        operation_id="invoices_pdf",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
+        summary="The PDF: frozen for a finalized invoice, a preview for a draft",
+    )
+    def get(self, request, pk):
+        invoice = _invoice(request, pk)
+        response = HttpResponse(rendering.pdf_for(invoice), content_type="application/pdf")
+        name = f"{invoice.number}.pdf" if invoice.number else f"draft-{invoice.pk}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+class InvoiceSend(GenericAPIView):
+    serializer_class = s.EmailSerializer
+
+    @extend_schema(
+        operation_id="invoices_send",
+        request=s.EmailSerializer,
+        responses={202: s.DeliverySerializer(many=True)},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="E-mail one finalized invoice (a resend is allowed)",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.EmailSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deliveries = send_invoices(
+            [_invoice(request, pk)], by=request.user, resend=True, **data.validated_data
+        )
+        return Response(
+            s.DeliverySerializer(deliveries, many=True).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class InvoiceBulkSend(GenericAPIView):
+    serializer_class = s.BulkSendSerializer
+
+    @extend_schema(
+        operation_id="invoices_send_bulk",
+        request=s.BulkSendSerializer,
+        responses={202: s.DeliverySerializer(many=True)},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="E-mail several never-sent invoices, each to its own client",
+    )
+    @idempotent
+    def post(self, request):
+        data = s.BulkSendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        ids = values.pop("invoices")
+        deliveries = send_invoices(
+            [_invoice(request, pk) for pk in dict.fromkeys(ids)], by=request.user, **values
+        )
+        return Response(
+            s.DeliverySerializer(deliveries, many=True).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class InvoiceEvents(ListAPIView):
+    serializer_class = s.EventSerializer
+
+    def get_queryset(self):
+        invoice = _invoice(self.request, self.kwargs["pk"])
+        return invoice.events.select_related("actor").order_by("at", "id")
+
+    @extend_schema(operation_id="invoices_events", summary="The audit trail")
+    def get(self, request, pk):
+        return self.list(request)
+
+
+class InvoiceDeliveries(ListAPIView):
+    serializer_class = s.DeliverySerializer
+
+    def get_queryset(self):
+        return _invoice(self.request, self.kwargs["pk"]).deliveries.order_by("-id")
+
+    @extend_schema(operation_id="invoices_deliveries", summary="E-mails of this invoice")
+    def get(self, request, pk):
+        return self.list(request)
+
+
+# --- templates --------------------------------------------------------------------------
+
+
+class TemplateList(ListAPIView):
+    serializer_class = s.TemplateSerializer
+
+    def get_queryset(self):
+        return InvoiceTemplate.objects.filter(firm_id=self.request.user.firm_id).order_by(
+            "name", "id"
+        )
+
+    @extend_schema(operation_id="templates_list")
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(operation_id="templates_create", responses={201: s.TemplateSerializer})
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = template_actions.save_template(request.user, fields=data.validated_data)
+        return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateDetail(GenericAPIView):
+    serializer_class = s.TemplateSerializer
+
+    def get_object(self):
+        template = InvoiceTemplate.objects.filter(
+            firm_id=self.request.user.firm_id, pk=self.kwargs["pk"]
+        ).first()
+        if template is None:
+            raise NotFound("No such invoice template.")
+        return template
+
+    @extend_schema(operation_id="templates_retrieve")
+    def get(self, request, pk):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(operation_id="templates_update")
+    def patch(self, request, pk):
+        template = self.get_object()
+        data = self.get_serializer(template, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        template = template_actions.save_template(
+            request.user, template=template, fields=data.validated_data
+        )
+        return Response(self.get_serializer(template).data)

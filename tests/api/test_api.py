@@ -1,0 +1,244 @@
+import uuid
+
+import pytest
+from django.core.management import call_command
+
+from facturier.api.models import ApiToken
+from facturier.invoicing.models import EmailDelivery, Invoice
+
+pytestmark = pytest.mark.django_db
+
+LINE = {"description": "Conseil", "quantity": "2", "unit_price": "150.00", "vat_rate": "20"}
+
+
+def test_no_token_is_a_401_with_a_code(client, draft):
+    response = client.get("/api/v1/invoices/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_revoked_token_no_longer_works(api_for, alice):
+    token, raw = ApiToken.issue(alice, "old")
+    token.revoke()
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/invoices/").status_code == 401
+
+
+def test_create_api_token_command_prints_a_working_token(alice, capsys):
+    call_command("create_api_token", "alice")
+    raw = capsys.readouterr().out.strip()
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/invoices/").status_code == 200
+
+
+def test_create_patch_finalize_close_reopen(api, client_entity, template):
+    created = api.post(
+        "/api/v1/invoices/", {"client": client_entity.pk, "lines": [LINE]}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["status"] == "draft" and body["number"] is None
+    assert body["totals"]["gross"] == "360.00"
+    pk = body["id"]
+    patched = api.patch(
+        f"/api/v1/invoices/{pk}/",
+        {"notes": "Merci", "lines": [{**LINE, "quantity": "3"}]},
+        format="json",
+    )
+    assert patched.json()["totals"]["gross"] == "540.00"
+    final = api.post(f"/api/v1/invoices/{pk}/finalize/", {}, format="json")
+    assert final.status_code == 200 and final.json()["number"] == "0000001"
+    assert api.post(f"/api/v1/invoices/{pk}/close/").json()["status"] == "closed"
+    assert api.post(f"/api/v1/invoices/{pk}/reopen/").json()["status"] == "finalized"
+    events = api.get(f"/api/v1/invoices/{pk}/events/").json()["results"]
+    assert [e["action"] for e in events] == ["create", "update", "finalize", "close", "reopen"]
+
+
+def test_list_hides_closed_by_default_and_filters(api, closed, make_draft):
+    draft = make_draft()
+    ids = [i["id"] for i in api.get("/api/v1/invoices/").json()["results"]]
+    assert draft.pk in ids and closed.pk not in ids
+    ids = [i["id"] for i in api.get("/api/v1/invoices/?status=closed").json()["results"]]
+    assert ids == [closed.pk]
+    bad = api.get("/api/v1/invoices/?status=paid&issued_after=soon")
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"status", "issued_after"}
+
+
+@pytest.mark.parametrize(
+    "method, path, expected",
+    [
+        ("patch", "/api/v1/invoices/{pk}/", 409),
+        ("delete", "/api/v1/invoices/{pk}/", 409),
+        ("post", "/api/v1/invoices/{pk}/finalize/", 409),
+        ("post", "/api/v1/invoices/{pk}/reopen/", 409),
+    ],
+)
+def test_frozen_and_illegal_transitions_are_409(api, finalized, method, path, expected):
+    response = getattr(api, method)(path.format(pk=finalized.pk), {"notes": "x"}, format="json")
+    assert response.status_code == expected
+    assert response.json()["code"] == "invalid_transition"
+    assert Invoice.objects.get(pk=finalized.pk).notes == ""
+
+
+def test_rights_are_the_apps(api_for, staff, draft, finalized):
+    bob, carol, dave = (api_for(staff[k]) for k in ("owner_only", "processor_only", "neither"))
+    assert bob.post(f"/api/v1/invoices/{draft.pk}/finalize/").status_code == 403
+    assert bob.post(f"/api/v1/invoices/{draft.pk}/finalize/").json()["code"] == "not_allowed"
+    assert (
+        carol.patch(f"/api/v1/invoices/{draft.pk}/", {"notes": "x"}, format="json").status_code
+        == 403
+    )
+    assert carol.post(f"/api/v1/invoices/{finalized.pk}/close/").status_code == 200
+    assert dave.get(f"/api/v1/invoices/{draft.pk}/").status_code == 404
+
+
+def test_another_firm_sees_a_404(api_for, draft, make_firm, make_user):
+    erin = make_user("erin", make_firm("Autre"), processing=True)
+    assert api_for(erin).get(f"/api/v1/invoices/{draft.pk}/").status_code == 404
+    assert api_for(erin).get(f"/api/v1/clients/{draft.client_id}/").status_code == 404
+
+
+def test_validation_errors_name_the_fields(api, client_entity):
+    response = api.post(
+        "/api/v1/invoices/",
+        {
+            "client": client_entity.pk,
+            "lines": [{"description": "", "unit_price": "abc", "vat_rate": "150"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation"
+    assert {"lines.0.description", "lines.0.unit_price", "lines.0.vat_rate"} <= set(body["errors"])
+    assert not Invoice.objects.exists()
+
+
+def test_malformed_json_is_a_400(api):
+    response = api.generic(
+        "POST", "/api/v1/invoices/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_idempotent_finalize_replays_and_conflicts(api, draft, template):
+    key = str(uuid.uuid4())
+    first = api.post(
+        f"/api/v1/invoices/{draft.pk}/finalize/", {}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    again = api.post(
+        f"/api/v1/invoices/{draft.pk}/finalize/", {}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert draft.events.filter(action="finalize").count() == 1
+    other = api.post(
+        f"/api/v1/invoices/{draft.pk}/finalize/",
+        {"template": template.pk},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+
+
+def test_idempotent_send_queues_once(api, finalized):
+    key = str(uuid.uuid4())
+    body = {"subject": "Facture {number}", "message": "Bonjour"}
+    for _ in range(3):
+        response = api.post(
+            f"/api/v1/invoices/{finalized.pk}/send/", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+        assert response.status_code == 202
+    assert EmailDelivery.objects.count() == 1
+
+
+def test_bulk_send_takes_only_never_sent(api, make_draft, alice, template):
+    from facturier.invoicing import actions
+
+    one = actions.finalize_invoice(make_draft(), by=alice)
+    two = actions.finalize_invoice(make_draft(), by=alice)
+    Invoice.objects.filter(pk=one.pk).update(sent_count=1)
+    response = api.post(
+        "/api/v1/invoices/send/",
+        {"invoices": [one.pk, two.pk], "subject": "Facture {number}", "message": "Bonjour"},
+        format="json",
+    )
+    assert response.status_code == 409 and response.json()["code"] == "already_sent"
+    response = api.post(
+        "/api/v1/invoices/send/",
+        {"invoices": [two.pk], "subject": "Facture {number}", "message": "Bonjour"},
+        format="json",
+    )
+    assert response.status_code == 202
+    assert [d["to"] for d in response.json()] == [["compta@client.example"]]
+
+
+def test_pdf_endpoint(api, finalized):
+    response = api.get(f"/api/v1/invoices/{finalized.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_clients_create_and_patch(api, alice):
+    created = api.post(
+        "/api/v1/clients/",
+        {
+            "name": "Nouvelle SAS",
+            "city": "Lyon",
+            "currency": "EUR",
+            "contacts": [
+                {"name": "Compta", "email": "compta@nouvelle.example", "is_billing": True}
+            ],
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    assert created.json()["owners"] == [alice.pk]
+    pk = created.json()["id"]
+    assert (
+        api.patch(f"/api/v1/clients/{pk}/", {"city": "Paris"}, format="json").json()["city"]
+        == "Paris"
+    )
+
+
+def test_templates_need_the_settings_right(api, api_for, alice, staff):
+    assert api.post("/api/v1/templates/", {"name": "X"}, format="json").status_code == 403
+    from django.contrib.auth.models import Permission
+
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    created = api_for(type(alice).objects.get(pk=alice.pk)).post(
+        "/api/v1/templates/", {"name": "Sobre", "accent_color": "#333333"}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["is_default"] is True
+
+
+def test_schema_documents_errors_on_every_operation(client):
+    import json
+
+    schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    assert schema["openapi"].startswith("3.1")
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"401", "404", "422"} <= set(operation["responses"]), (method, path)
+
+
+def test_a_user_creates_and_revokes_a_token_in_settings(client, staff):
+    bob = staff["owner_only"]
+    client.force_login(bob)
+    page = client.post("/settings/tokens/", {"name": "Comptabilité"}).content.decode()
+    raw = page.split('<code id="new-token">')[1].split("</code>")[0]
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/invoices/").status_code == 200
+    token = ApiToken.objects.get(user=bob)
+    client.post(f"/settings/tokens/{token.pk}/revoke/")
+    assert api.get("/api/v1/invoices/").status_code == 401
