@@ -47,7 +47,7 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: install
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 
 test-sqlite: install browser
 	$(PY) -m pytest
@@ -60,7 +60,9 @@ test-postgres: install
 test: lint test-sqlite
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
-bench: install
+# Benchmarks (not in CI): every figure against a baseline run side by side.
+bench: browser $(UV)
+	$(UV) sync --frozen --group bench
 	$(PY) -m bench
 
 clean:

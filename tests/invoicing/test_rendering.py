@@ -153,11 +153,13 @@ def test_rendering_a_snapshot_is_deterministic(finalized):
     assert one == two
 
 
-def test_pdf_is_stored_once_the_finalization_commits(
-    draft, alice, template, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        invoice = actions.finalize_invoice(draft, by=alice)
+@pytest.mark.django_db(transaction=True)
+def test_pdf_is_rendered_by_the_worker_once_the_finalization_commits(draft, alice, template):
+    from django.core.management import call_command
+
+    invoice = actions.finalize_invoice(draft, by=alice)
+    assert not InvoicePdf.objects.exists()  # not in the finalizing request
+    call_command("outbox_worker", once=True)
     stored = InvoicePdf.objects.get(invoice=invoice)
     assert bytes(stored.pdf) == rendering.pdf_for(invoice)
     assert bytes(stored.pdf).startswith(b"%PDF")

@@ -74,11 +74,11 @@ def test_sort_by_total(book, alice, make_draft):
     assert listed[0] == big
 
 
-def test_list_costs_three_queries_whatever_its_length(book, alice, django_assert_num_queries):
+def test_list_costs_two_queries_whatever_its_length(book, alice, django_assert_num_queries):
     from facturier.firms.models import User
 
     user = User.objects.get(pk=alice.pk)
-    # The user's own and group permissions, then the page with its clients.
-    with django_assert_num_queries(3):
+    # The processing permission, then the page with its clients.
+    with django_assert_num_queries(2):
         rows = [(i.number, i.client.name) for i in invoice_list(user=user)]
     assert len(rows) == 4

@@ -17,6 +17,7 @@ urlpatterns = [
     path("v1/invoices/<int:pk>/close/", views.InvoiceClose.as_view(), name="api-invoice-close"),
     path("v1/invoices/<int:pk>/reopen/", views.InvoiceReopen.as_view(), name="api-invoice-reopen"),
     path("v1/invoices/<int:pk>/pdf/", views.InvoicePdf.as_view(), name="api-invoice-pdf"),
+    path("v1/invoices/<int:pk>/xml/", views.InvoiceXml.as_view(), name="api-invoice-xml"),
     path("v1/invoices/<int:pk>/send/", views.InvoiceSend.as_view(), name="api-invoice-send"),
     path("v1/invoices/<int:pk>/events/", views.InvoiceEvents.as_view(), name="api-invoice-events"),
     path(

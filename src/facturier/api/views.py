@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from facturier.clients import actions as client_actions
 from facturier.invoicing import actions, permissions, rendering, template_actions
+from facturier.invoicing.einvoice import build_cii
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import InvoiceFilters, invoice_detail, invoice_list
@@ -264,6 +265,28 @@ class InvoicePdf(GenericAPIView):
         response = HttpResponse(rendering.pdf_for(invoice), content_type="application/pdf")
         name = f"{invoice.number}.pdf" if invoice.number else f"draft-{invoice.pk}.pdf"
         response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+class XmlRenderer(PdfRenderer):
+    media_type = "application/xml"
+    format = "xml"
+
+
+class InvoiceXml(InvoicePdf):
+    renderer_classes = [XmlRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="invoices_xml",
+        responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY)},
+        summary="The e-invoice XML (CII, EN 16931) of a finalized invoice",
+    )
+    def get(self, request, pk):
+        invoice = _invoice(request, pk)
+        if invoice.is_draft or not invoice.snapshot.get("einvoice"):
+            raise NotFound("Only finalized e-invoices have an XML.")
+        response = HttpResponse(build_cii(invoice.snapshot), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}-factur-x.xml"'
         return response
 
 

@@ -37,6 +37,13 @@ class Firm(models.Model):
         blank=True,
         help_text=_("40.00 in France for business clients"),
     )
+    einvoice_enabled = models.BooleanField(
+        _("issue e-invoices (Factur-X)"),
+        default=True,
+        help_text=_(
+            "Finalized invoices are Factur-X PDFs (EN 16931). Off for firms outside the EU."
+        ),
+    )
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )

@@ -6,7 +6,6 @@ transaction. Views, the API, commands and tests all come through here.
 """
 
 import datetime
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -19,13 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
 
-from . import lifecycle, numbering, permissions, rendering
+from . import einvoice, lifecycle, numbering, permissions
 from .errors import Invalid, InvalidTransition, NotAllowed, NotFound
 from .lifecycle import Action, Status
 from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceTemplate
 from .snapshots import build_snapshot
-
-logger = logging.getLogger(__name__)
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 DRAFT_FIELDS = ("client", "issue_date", "payment_terms_days", "currency", "notes", "template")
@@ -264,9 +261,9 @@ def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = 
     invoice.delete()
 
 
-def _check_finalizable(invoice: Invoice) -> None:
+def _check_finalizable(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     errors: dict[str, list] = {}
-    if not invoice.lines.exists():
+    if not lines:
         errors["lines"] = [_("Add at least one line before finalizing.")]
     if invoice.total_gross < 0:
         errors["lines"] = [_("The total is negative: issue a credit note instead.")]
@@ -277,6 +274,26 @@ def _check_finalizable(invoice: Invoice) -> None:
         ]
     if errors:
         raise Invalid(errors, _("This invoice cannot be finalized yet."))
+
+
+EINVOICE_NEEDS = {
+    "country": _("The firm's and the client's countries are needed for an e-invoice."),
+    "seller_vat_number": _("The firm's VAT number is needed for an e-invoice (EN 16931)."),
+    "buyer_vat_number": _("A reverse-charge e-invoice needs the client's VAT number."),
+    "seller_id": _("The firm's SIREN is needed for an e-invoice."),
+}
+
+
+def _check_einvoice(snapshot) -> None:
+    """Say what EN 16931 needs before the number is taken, not produce an invalid file."""
+    if not snapshot.get("einvoice"):
+        return
+    missing = einvoice.missing_for_en16931(snapshot)
+    if missing:
+        raise Invalid(
+            {"einvoice": [EINVOICE_NEEDS[m] for m in missing]},
+            _("This invoice cannot be finalized yet."),
+        )
 
 
 def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | None):
@@ -314,14 +331,17 @@ def finalize_invoice(
         _("Only an owner of the client with the processing permission may finalize it."),
     )
     _require_transition(invoice, Action.FINALIZE)
-    _check_finalizable(invoice)
+    lines = list(invoice.lines.all())
+    _check_finalizable(invoice, lines)
     template = _finalizing_template(invoice, template)
     invoice.template = template
     invoice.issue_date = timezone.localdate(at)
     invoice.due_date = invoice.issue_date + datetime.timedelta(days=invoice.payment_terms_days)
-    # Last step before commit: the sequence row stays locked as briefly as possible.
+    invoice.snapshot = build_snapshot(invoice, template, lines=lines)
+    _check_einvoice(invoice.snapshot)
+    # Last, so the sequence row stays locked only for the writes and the commit.
     invoice.number = numbering.take_next_number(invoice.firm, issue_date=invoice.issue_date)
-    invoice.snapshot = build_snapshot(invoice, template)
+    invoice.snapshot["number"] = invoice.number
     invoice.status = Status.FINALIZED
     invoice.finalized_at, invoice.finalized_by = at, by
     invoice.save()
@@ -334,16 +354,16 @@ def finalize_invoice(
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )
-    # The PDF is rendered after commit: never while the numbering lock is held.
-    transaction.on_commit(partial(_store_pdf_quietly, invoice.pk))
+    # The PDF is rendered by a worker once this commits, never under the numbering
+    # lock nor in the user's request; a view before that renders (and stores) it.
+    transaction.on_commit(partial(_enqueue_pdf, invoice.pk))
     return invoice
 
 
-def _store_pdf_quietly(invoice_id: int) -> None:
-    try:
-        rendering.store_pdf(invoice_id)
-    except Exception:  # the PDF is rendered again on first view; finalizing stands
-        logger.exception("Rendering the PDF of invoice %s failed", invoice_id)
+def _enqueue_pdf(invoice_id: int) -> None:
+    from .tasks import render_pdf
+
+    render_pdf.enqueue(invoice_id)
 
 
 def _set_status(invoice: Invoice, action: Action, *, by, at: datetime.datetime) -> Invoice:

@@ -124,6 +124,8 @@ def deliver(delivery_id: int, *, connection=None, now: datetime.datetime | None 
         with translation.override(delivery.language):
             build_message(delivery, connection or get_connection()).send()
     except Exception as exc:  # noqa: BLE001 - sorted by _classify, which re-raises bugs
+        if connection is not None:  # a shared connection may be broken: reopen next time
+            connection.close()
         retry, reason = _classify(exc)
         with translation.override(delivery.language):
             reason = str(reason)

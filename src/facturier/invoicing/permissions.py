@@ -12,6 +12,7 @@ they may act on cannot disagree (tests check them against each other).
 | close, revert to finalized           | same firm, processing                  |
 """
 
+from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from facturier.clients.models import Client
@@ -23,7 +24,26 @@ TEMPLATES_PERMISSION = "invoicing.manage_templates"
 
 
 def can_process(user) -> bool:
-    return bool(user.is_authenticated and user.firm_id and user.has_perm(PROCESS_PERMISSION))
+    """The processing permission, given to the user or to one of their groups.
+
+    One EXISTS query, cached on the user object for the request: the same answer as
+    user.has_perm() with the model backend, without loading every permission.
+    """
+    if not (user.is_authenticated and user.is_active and user.firm_id):
+        return False
+    cached = getattr(user, "_can_process", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = True
+        else:
+            app_label, codename = PROCESS_PERMISSION.split(".")
+            cached = Permission.objects.filter(
+                Q(user=user) | Q(group__user=user),
+                codename=codename,
+                content_type__app_label=app_label,
+            ).exists()
+        user._can_process = cached
+    return cached
 
 
 def owned_client_ids(user) -> frozenset[int]:

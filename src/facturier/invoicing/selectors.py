@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from facturier.clients.models import Client
+
 from .lifecycle import Status
-from .models import Invoice, InvoiceEvent
+from .models import Invoice, InvoiceEvent, InvoicePdf
 from .permissions import visible_invoices
 
 DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
@@ -48,7 +50,15 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
     if filters.issued_before is not None:
         invoices = invoices.filter(issue_date__lte=filters.issued_before)
     if text := filters.q.strip():
-        invoices = invoices.filter(Q(number__icontains=text) | Q(client__name__icontains=text))
+        # Clients are few: find the matching ones first, then use the client index.
+        matches = Q(
+            client_id__in=Client.objects.filter(firm_id=user.firm_id, name__icontains=text).values(
+                "pk"
+            )
+        )
+        if any(char.isdigit() for char in text):  # numbers always hold digits
+            matches |= Q(number__icontains=text)
+        invoices = invoices.filter(matches)
     return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
@@ -64,3 +74,13 @@ def invoice_detail(*, user, pk: int) -> Invoice | None:
 
 def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
     return invoice.events.select_related("actor").order_by("at", "id")
+
+
+def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
+    """(number, PDF bytes) of a visible finalized invoice whose PDF is stored, in one query."""
+    row = (
+        InvoicePdf.objects.filter(invoice_id=pk, invoice__in=visible_invoices(user))
+        .values_list("invoice__number", "pdf")
+        .first()
+    )
+    return (row[0], bytes(row[1])) if row else None

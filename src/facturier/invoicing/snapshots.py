@@ -57,13 +57,16 @@ def totals_snapshot(totals) -> dict[str, Any]:
     }
 
 
-def build_snapshot(invoice: Invoice, template: InvoiceTemplate | None) -> dict[str, Any]:
+def build_snapshot(
+    invoice: Invoice, template: InvoiceTemplate | None, *, lines=None
+) -> dict[str, Any]:
     firm, client = invoice.firm, invoice.client
     contact = client.billing_contact
-    lines = list(invoice.lines.all())
+    lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
     return {
         "version": 1,
+        "einvoice": firm.einvoice_enabled,
         "number": invoice.number,
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,

@@ -14,6 +14,8 @@ from django.utils import timezone
 from facturier.invoicing.models import Invoice, InvoicePdf
 from facturier.invoicing.snapshots import build_snapshot
 
+from ..einvoice import FACTURX_FILENAME, build_cii
+from ..einvoice.facturx import add_facturx_xmp
 from .document import build_document
 from .renderer import RenderFailed, get_renderer
 
@@ -40,10 +42,15 @@ def _document(snapshot: dict[str, Any], *, draft: bool) -> dict[str, Any]:
 def render_snapshot(
     snapshot: dict[str, Any], *, draft: bool = False, timestamp: datetime.datetime | None = None
 ) -> bytes:
-    return get_renderer().render(
+    """The invoice's PDF; a finalized e-invoice is a Factur-X PDF/A-3b."""
+    facturx = not draft and snapshot.get("einvoice", False)
+    pdf = get_renderer().render(
         _document(snapshot, draft=draft),
         timestamp=timestamp.timestamp() if timestamp else None,
+        pdf_standards=["a-3b"] if facturx else None,
+        attachments={"facturx": build_cii(snapshot).decode()} if facturx else None,
     )
+    return add_facturx_xmp(pdf, filename=FACTURX_FILENAME) if facturx else pdf
 
 
 def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:

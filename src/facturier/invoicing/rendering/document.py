@@ -6,8 +6,10 @@ labels), in the invoice's language, so the layout only places strings.
 
 import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from django.utils import translation
@@ -23,9 +25,15 @@ FONTS = {
 }
 
 
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 class Formatter:
     def __init__(self, language: str, currency: str) -> None:
-        self.locale = LOCALES.get(language, "en_GB")
+        # A parsed Locale, not its name: Babel would parse the name on every call.
+        self.locale = _locale(LOCALES.get(language, "en_GB"))
         self.currency = currency
 
     def money(self, amount: str | Decimal | None) -> str:

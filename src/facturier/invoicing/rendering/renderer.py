@@ -63,9 +63,11 @@ class Renderer:
         timestamp: float | None = None,
         pdf_standards: list[str] | None = None,
         ppi: float | None = None,
+        attachments: dict[str, str] | None = None,
     ) -> bytes | list:
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        kwargs: dict[str, Any] = {"sys_inputs": {"invoice": data}, "format": fmt, "pdf_tags": False}
+        inputs = {"invoice": data, **(attachments or {})}
+        kwargs: dict[str, Any] = {"sys_inputs": inputs, "format": fmt, "pdf_tags": False}
         if timestamp is not None:
             kwargs["timestamp"] = int(timestamp)
         if pdf_standards:

@@ -52,7 +52,9 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, clients=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", _("All clients"))] + [(c.pk, c.name) for c in clients]
+        # (pk, name) pairs; the template renders the options itself (a firm may have
+        # thousands of clients, too many for the widget's per-option templates).
+        self.fields["client"].choices = [("", _("All clients")), *clients]
 
     def filters(self) -> InvoiceFilters:
         """Valid filters only: a bad value in a shared link is ignored, never an error page."""

@@ -58,6 +58,7 @@ class FirmSettingsForm(forms.ModelForm):
             "bic",
             "email_from",
             "email_reply_to",
+            "einvoice_enabled",
             "default_payment_terms_days",
             "default_currency",
             "default_vat_rate",

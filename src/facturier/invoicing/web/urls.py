@@ -16,5 +16,6 @@ urlpatterns = [
     path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
     path("invoices/<int:pk>/finalize/", views.invoice_finalize, name="invoice_finalize"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
     path("invoices/<int:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
 ]

@@ -20,9 +20,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import actions, money, permissions, rendering
+from ..einvoice import build_cii
 from ..errors import Invalid, InvoicingError
 from ..models import EmailDelivery
-from ..selectors import invoice_detail, invoice_events, invoice_list
+from ..selectors import invoice_detail, invoice_events, invoice_list, stored_pdf
 from .availability import ROW_ACTIONS, why_not
 from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
 
@@ -53,9 +54,9 @@ def _context(request, **extra):
 @login_required
 @require_GET
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
-    clients = permissions.visible_clients(request.user).only("pk", "name")
-    form = FilterForm(request.GET or None, clients=clients)
-    filters = form.filters() if request.GET else FilterForm(clients=clients).filters()
+    clients = list(permissions.visible_clients(request.user).values_list("pk", "name"))
+    form = FilterForm(request.GET, clients=clients)
+    filters = form.filters()
     page = Paginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -76,6 +77,8 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         row_actions=ROW_ACTIONS,
         pending=pending,
         query=query.urlencode(),
+        client_choices=clients,
+        selected_client=filters.client_id,
         filtered=any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         showing_closed="closed" in filters.effective_statuses,
         can_create=permissions.can_process(request.user)
@@ -410,16 +413,24 @@ def _pdf_name(invoice) -> str:
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF itself: inline, or as a download with ?download=1."""
+    stored = stored_pdf(user=request.user, pk=pk)
+    if stored is not None:  # the common case, in one query: a finalized invoice's bytes
+        number, pdf = stored
+        return _pdf_response(request, pdf, f"{number}.pdf", cacheable=True)
     invoice = _get_invoice(request, pk)
     try:
         pdf = rendering.pdf_for(invoice)
     except InvoicingError as exc:
         messages.error(request, exc.message)
         return redirect("billing:invoice", pk=pk)
+    return _pdf_response(request, pdf, _pdf_name(invoice), cacheable=not invoice.is_draft)
+
+
+def _pdf_response(request, pdf: bytes, filename: str, *, cacheable: bool) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{_pdf_name(invoice)}"'
-    response["Cache-Control"] = "private, max-age=0" if invoice.is_draft else "private"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private" if cacheable else "private, max-age=0"
     return response
 
 
@@ -429,3 +440,15 @@ def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     """View PDF: the PDF in the page, with download and print."""
     invoice = _get_invoice(request, pk)
     return render(request, "billing/pdf_view.html", _context(request, invoice=invoice))
+
+
+@login_required
+@require_GET
+def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The e-invoice XML alone (CII, EN 16931): the same bytes the PDF carries."""
+    invoice = _get_invoice(request, pk)
+    if invoice.is_draft or not invoice.snapshot.get("einvoice"):
+        raise Http404(_("Only finalized e-invoices have an XML."))
+    response = HttpResponse(build_cii(invoice.snapshot), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}-factur-x.xml"'
+    return response

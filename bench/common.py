@@ -1,0 +1,106 @@
+"""Shared bench helpers: Django set up on a bench database, interleaved timing, reports.
+
+The machines are noisy, so every figure is a ratio against a baseline measured in
+the same process, interleaved (A B A B ...), with medians over rounds.
+"""
+
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def setup_django(database_url: str | None = None) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facturier.settings")
+    os.environ.setdefault("VAR_DIR", str(OUT / "var"))
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{OUT / 'bench.sqlite3'}"
+    os.environ.setdefault("EMAIL_URL", "locmem://")
+    import django
+
+    django.setup()
+
+
+def migrate_fresh() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        connection.close()
+        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+
+
+def interleave(
+    runs: dict[str, Callable[[int], object]], *, rounds: int, per_round: int = 1, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Seconds per call for each run, alternating A B A B so noise hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    counter = 0
+    for run in runs.values():
+        for _ in range(warmup):
+            run(counter)
+            counter += 1
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            for _ in range(per_round):
+                run(counter)
+                counter += 1
+            times[name].append((time.perf_counter() - start) / per_round)
+    return times
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def percentile_ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def figure(
+    name: str, value: float, target: float, *, unit: str = "x", higher_is_better: bool = True
+) -> bool:
+    ok = value >= target if higher_is_better else value <= target
+    sign = "≥" if higher_is_better else "≤"
+    print(
+        f"FIGURE {name}: {value:.2f}{unit} (target {sign} {target}{unit}) "
+        f"{'PASS' if ok else 'SHORT'}"
+    )
+    return ok
+
+
+def machine() -> str:
+    return (
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )

@@ -1,0 +1,160 @@
+"""3. The Invoices tab at scale: 100,000 invoices and 1,000 clients, on SQLite and on
+PostgreSQL. The selector (what the view runs: a page of 25 and the count) against
+the same SQL run bare on the cursor (the limit), and the whole page through HTTP.
+
+    python -m bench.invoice_list [--db sqlite|postgres] [--quick]
+"""
+
+import argparse
+import datetime
+import random
+import time
+
+from bench.common import OUT, figure, machine, percentile_ms, setup_django, table
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/facturier_bench"
+
+
+def ensure_pg_database():
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname='facturier_bench'").fetchone():
+            conn.execute("CREATE DATABASE facturier_bench")
+
+
+def populate(invoices: int, clients: int):
+    from django.contrib.auth.models import Permission
+
+    from facturier.clients.models import Client
+    from facturier.firms.models import Firm, User
+    from facturier.invoicing.models import Invoice, InvoiceSequence
+
+    rng = random.Random(1)
+    firm = Firm.objects.create(name="Bench & Associés", city="Paris")
+    InvoiceSequence.objects.create(firm=firm)
+    user = User.objects.create_user("bench", password="bench-password", firm=firm)
+    user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
+    Client.objects.bulk_create(
+        [Client(firm=firm, name=f"Client {i:04d} SARL", city="Lyon") for i in range(clients)]
+    )
+    client_ids = list(Client.objects.values_list("pk", flat=True))
+    start = datetime.date(2020, 1, 1)
+    batch, number = [], 0
+    for i in range(invoices):
+        status = rng.choices(["draft", "finalized", "closed"], [2, 5, 3])[0]
+        if status != "draft":
+            number += 1
+        batch.append(
+            Invoice(
+                firm=firm,
+                client_id=rng.choice(client_ids),
+                status=status,
+                number=None if status == "draft" else f"{number:07d}",
+                issue_date=start + datetime.timedelta(days=i * 2000 // invoices),
+                payment_terms_days=30,
+                currency="EUR",
+                total_net=100,
+                total_vat=20,
+                total_gross=120,
+            )
+        )
+        if len(batch) == 5000:
+            Invoice.objects.bulk_create(batch)
+            batch = []
+    Invoice.objects.bulk_create(batch)
+    return User.objects.get(pk=user.pk), client_ids
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.db == "postgres":
+        ensure_pg_database()
+    setup_django(PG_URL if args.db == "postgres" else f"sqlite:///{OUT / 'list.sqlite3'}")
+    from django.db import connection
+    from django.test import Client as HttpClient
+
+    from bench.common import migrate_fresh
+    from facturier.invoicing.selectors import InvoiceFilters, invoice_list
+
+    migrate_fresh()
+    count = 20_000 if args.quick else 100_000
+    started = time.perf_counter()
+    user, client_ids = populate(count, 1000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"{count} invoices, 1000 clients written in {time.perf_counter() - started:.1f} s")
+
+    cases = {
+        "default (not closed)": ({}, InvoiceFilters()),
+        "Closed filter": ({"status": "closed"}, InvoiceFilters(statuses=frozenset({"closed"}))),
+        "client filter": ({"client": client_ids[42]}, InvoiceFilters(client_id=client_ids[42])),
+        "text search": ({"q": "Client 0042"}, InvoiceFilters(q="Client 0042")),
+    }
+    http = HttpClient()
+    http.force_login(user)
+    rounds = 30 if args.quick else 100
+    rows = []
+    ok = True
+    for name, (params, filters) in cases.items():
+        times = {"selector": [], "raw SQL": [], "HTTP": []}
+
+        def selector():
+            from facturier.firms.models import User
+
+            fresh = User.objects.get(pk=user.pk)  # a request's user: nothing cached
+            queryset = invoice_list(user=fresh, filters=filters)
+            page = [(i.number, i.client.name, i.total_gross) for i in queryset[:25]]
+            return page, queryset.count()
+
+        queryset = invoice_list(user=user, filters=filters)
+        page_sql, page_params = queryset[:25].query.sql_with_params()
+        count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        count_sql = f"SELECT COUNT(*) FROM ({count_sql}) t"
+
+        def raw():
+            with connection.cursor() as cursor:
+                cursor.execute(page_sql, page_params)
+                page = cursor.fetchall()
+                cursor.execute(count_sql, count_params)
+                return page, cursor.fetchone()
+
+        def page():
+            response = http.get("/billing/invoices/", params, SERVER_NAME="127.0.0.1")
+            assert response.status_code == 200
+
+        runs = {"selector": selector, "raw SQL": raw, "HTTP": page}
+        for run in runs.values():
+            run()
+        for _ in range(rounds):
+            for label, run in runs.items():
+                start = time.perf_counter()
+                run()
+                times[label].append(time.perf_counter() - start)
+        p95 = percentile_ms(times["selector"], 0.95)
+        ratio = percentile_ms(times["selector"], 0.5) / percentile_ms(times["raw SQL"], 0.5)
+        rows.append(
+            [
+                name,
+                *(f"{percentile_ms(times[k], q):.2f}" for k in times for q in (0.5, 0.95)),
+                f"{ratio:.2f}x",
+            ]
+        )
+        ok &= figure(
+            f"list {args.db} {name}: selector p95", p95, 30, unit=" ms", higher_is_better=False
+        )
+        ok &= figure(f"list {args.db} {name}: selector/raw p50", ratio, 3, higher_is_better=False)
+    table(
+        f"Invoice list, {count} invoices, {args.db} (ms)",
+        ["query", "selector p50", "p95", "raw p50", "p95", "HTTP p50", "p95", "sel/raw"],
+        rows,
+    )
+    print(f"\n{machine()}, {args.db}")
+
+
+if __name__ == "__main__":
+    main()

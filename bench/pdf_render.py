@@ -1,0 +1,168 @@
+"""1. PDF rendering: facturier's Typst renderer against a warm headless Chromium
+(how peers render: one browser, one page kept open, page.pdf()) and WeasyPrint,
+on the same invoice. Each render is a different invoice (Typst memoizes).
+
+    python -m bench.pdf_render [--quick]
+"""
+
+import argparse
+import copy
+import os
+import random
+import shutil
+import time
+from decimal import Decimal
+
+from bench.common import figure, interleave, machine, median_ms, rss_mib, setup_django, table
+
+
+def snapshots():
+    from facturier.firms.models import Firm
+    from facturier.invoicing import money
+    from facturier.invoicing.models import InvoiceTemplate
+    from facturier.invoicing.snapshots import totals_snapshot
+    from facturier.invoicing.template_actions import sample_snapshot
+
+    firm = Firm(
+        name="Cabinet Martin & Associés",
+        address_line1="42 rue de la Chaussée-d'Antin",
+        postal_code="75009",
+        city="Paris",
+        siren="732829320",
+        vat_number="FR44732829320",
+        iban="FR7630006000011234567890189",
+        late_payment_penalty_rate=Decimal("12.15"),
+        recovery_indemnity=Decimal("40"),
+    )
+    base = sample_snapshot(firm, InvoiceTemplate(name="Standard"), language="fr")
+    rng = random.Random(7)
+
+    def make(lines: int, seed: int) -> dict:
+        snapshot = copy.deepcopy(base)
+        rows, pairs = [], []
+        for i in range(lines):
+            price = Decimal(rng.randint(1000, 200000)) / 100
+            qty = Decimal(rng.randint(1, 20))
+            net = money.line_net(qty, price, Decimal(0), "EUR")
+            pairs.append((net, Decimal(20)))
+            rows.append(
+                {
+                    "description": f"Prestation {seed}-{i} — tenue comptable et révision",
+                    "quantity": str(qty),
+                    "unit_price": str(price),
+                    "vat_rate": "20",
+                    "discount_percent": "0",
+                    "net": str(net),
+                }
+            )
+        snapshot["lines"] = rows
+        snapshot["number"] = f"{seed:07d}"
+        snapshot["totals"] = totals_snapshot(money.compute_totals(pairs, "EUR"))
+        return snapshot
+
+    return make
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {0})  # one core, for this process and the browser it starts
+    setup_django()
+    from playwright.sync_api import sync_playwright
+    from weasyprint import HTML
+
+    from bench.invoice_html import render_html
+    from facturier.invoicing.rendering import _document
+    from facturier.invoicing.rendering.renderer import get_renderer
+
+    make = snapshots()
+    renderer = get_renderer()
+
+    def typst_run(lines):
+        return lambda i: renderer.render(_document(make(lines, i), draft=False))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+
+        def chromium_run(lines):
+            def run(i):
+                page.set_content(render_html(_document(make(lines, i), draft=False)))
+                return page.pdf(format="A4", print_background=True)
+
+            return run
+
+        def weasy_run(lines):
+            return lambda i: HTML(
+                string=render_html(_document(make(lines, i), draft=False))
+            ).write_pdf()
+
+        results = {}
+        for lines, rounds in ((10, 6 if args.quick else 20), (500, 2 if args.quick else 5)):
+            times = interleave(
+                {
+                    "typst": typst_run(lines),
+                    "chromium": chromium_run(lines),
+                    "weasyprint": weasy_run(lines),
+                },
+                rounds=rounds,
+            )
+            results[lines] = {name: median_ms(values) for name, values in times.items()}
+        browser.close()
+
+    table(
+        "Time per render (median ms, one core)",
+        ["invoice", "typst", "chromium", "weasyprint", "chromium/typst", "weasyprint/typst"],
+        [
+            [
+                f"{n} lines",
+                f"{r['typst']:.1f}",
+                f"{r['chromium']:.1f}",
+                f"{r['weasyprint']:.1f}",
+                f"{r['chromium'] / r['typst']:.2f}x",
+                f"{r['weasyprint'] / r['typst']:.2f}x",
+            ]
+            for n, r in results.items()
+        ],
+    )
+    print(
+        f"\nrenders per second on one core (10 lines): typst "
+        f"{1000 / results[10]['typst']:.0f}, chromium {1000 / results[10]['chromium']:.0f}, "
+        f"weasyprint {1000 / results[10]['weasyprint']:.0f}"
+    )
+
+    # Memory: mixed invoices in one long-lived process, as a web or worker process sees them.
+    renders = 300 if args.quick else 2000
+    mix = [1, 3, 5, 10, 10, 12, 20, 40, 10, 200]
+    warm = renders // 10
+    samples = []
+    start = time.perf_counter()
+    for i in range(renders):
+        renderer.render(_document(make(mix[i % len(mix)], 10_000 + i), draft=False))
+        if i + 1 == warm or (i + 1) % (renders // 10) == 0:
+            samples.append((i + 1, rss_mib()))
+    elapsed = time.perf_counter() - start
+    table(
+        "RSS over mixed renders (MiB)",
+        ["after renders", "RSS"],
+        [[n, f"{rss:.0f}"] for n, rss in samples],
+    )
+    growth = samples[-1][1] - samples[0][1]
+    print(f"\n{renders} mixed renders in {elapsed:.1f} s; {machine()}")
+    figure("pdf one page: chromium/typst", results[10]["chromium"] / results[10]["typst"], 6)
+    figure("pdf 500 lines: chromium/typst", results[500]["chromium"] / results[500]["typst"], 1.5)
+    figure(
+        f"pdf RSS growth after warm-up over {renders} renders",
+        growth,
+        32,
+        unit=" MiB",
+        higher_is_better=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
