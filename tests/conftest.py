@@ -2,7 +2,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
 
+from facturier.api.models import ApiToken
 from facturier.clients.models import Client, Contact
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
@@ -161,3 +163,19 @@ def smtp_server(settings):
         setattr(settings, name, value)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def api_for():
+    def make(user):
+        _token, raw = ApiToken.issue(user, "tests")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(api_for, alice):
+    return api_for(alice)

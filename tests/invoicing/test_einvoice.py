@@ -14,7 +14,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from facturier.invoicing import actions, rendering
-from facturier.invoicing.einvoice import build_cii
+from facturier.invoicing.einvoice import build_cii, build_ubl
 from facturier.invoicing.errors import Invalid
 
 pytestmark = pytest.mark.django_db
@@ -28,19 +28,9 @@ SCHEMATRON = (
 )
 
 
-@cache
-def schematron():
-    from saxonche import PySaxonProcessor
-
-    processor = PySaxonProcessor(license=False)
-    return processor, processor.new_xslt30_processor().compile_stylesheet(
-        stylesheet_file=str(SCHEMATRON)
-    )
-
-
-def business_rule_errors(xml: bytes) -> list[str]:
+def business_rule_errors(xml: bytes, rules: Path = SCHEMATRON) -> list[str]:
     """Failed asserts flagged as errors (warnings are not refusals)."""
-    processor, executable = schematron()
+    processor, executable = compiled(rules)
     report = executable.transform_to_string(xdm_node=processor.parse_xml(xml_text=xml.decode()))
     assert "fired-rule" in report  # the rules did run
     failed = re.findall(r"<svrl:failed-assert([^>]*)>.*?<svrl:text>(.*?)</svrl:text>", report, re.S)
@@ -51,9 +41,23 @@ def business_rule_errors(xml: bytes) -> list[str]:
     ]
 
 
-def assert_valid(xml: bytes):
+UBL_SCHEMATRON = SCHEMATRON.parents[1] / "ubl-2.1/EN16931-UBL-validation.xslt"
+
+
+@cache
+def compiled(path: Path):
+    from saxonche import PySaxonProcessor
+
+    processor = PySaxonProcessor(license=False)
+    return processor, processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
+
+
+def assert_valid(xml: bytes, ubl: bytes | None = None):
     facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
     assert business_rule_errors(xml) == []
+    if ubl is not None:
+        facturx.xml_check_xsd(ubl, flavor="ubl-2.1-invoice")
+        assert business_rule_errors(ubl, UBL_SCHEMATRON) == []
 
 
 def total(xml: bytes, name: str) -> Decimal:
@@ -110,16 +114,25 @@ def test_pdf_is_facturx_with_the_downloadable_xml(finalized, client, alice):
 def test_xml_validates_and_totals_match_to_the_cent(make_draft, alice, template, lines):
     invoice = finalize(make_draft, alice, lines)
     xml = build_cii(invoice.snapshot)
-    assert_valid(xml)
+    assert_valid(xml, build_ubl(invoice.snapshot))
     assert total(xml, "TaxBasisTotalAmount") == invoice.total_net
     assert total(xml, "TaxTotalAmount") == invoice.total_vat
     assert total(xml, "GrandTotalAmount") == invoice.total_gross
 
 
+def test_ubl_download_from_the_page_and_the_api(finalized, client, alice, api):
+    client.force_login(alice)
+    page = client.get(f"/billing/invoices/{finalized.pk}/ubl.xml")
+    from_api = api.get(f"/api/v1/invoices/{finalized.pk}/xml/?syntax=ubl")
+    assert page.content == from_api.content == build_ubl(finalized.snapshot)
+    assert b"urn:fdc:peppol.eu:2017:poacc:billing:3.0" in page.content
+    assert api.get(f"/api/v1/invoices/{finalized.pk}/xml/").content == build_cii(finalized.snapshot)
+
+
 def test_exempt_invoice_says_why(make_draft, alice, template):
     invoice = finalize(make_draft, alice, [line(rate="0")])
     xml = build_cii(invoice.snapshot)
-    assert_valid(xml)
+    assert_valid(xml, build_ubl(invoice.snapshot))
     assert b"<ram:CategoryCode>E</ram:CategoryCode>" in xml
     assert b"ExemptionReason>TVA non applicable" in xml
 
@@ -131,7 +144,7 @@ def test_reverse_charge_to_an_eu_business(alice, firm, make_client, template):
         actions.create_draft(by=alice, client=client, lines=[line(rate="0")]), by=alice
     )
     xml = build_cii(invoice.snapshot)
-    assert_valid(xml)
+    assert_valid(xml, build_ubl(invoice.snapshot))
     assert b"<ram:CategoryCode>AE</ram:CategoryCode>" in xml
 
 
@@ -143,7 +156,7 @@ def test_foreign_client_outside_the_eu(alice, firm, make_client, template):
         by=alice,
     )
     xml = build_cii(invoice.snapshot)
-    assert_valid(xml)
+    assert_valid(xml, build_ubl(invoice.snapshot))
     assert b"<ram:InvoiceCurrencyCode>USD</ram:InvoiceCurrencyCode>" in xml
 
 
@@ -156,7 +169,7 @@ def test_every_demo_invoice_validates():
     issued = Invoice.objects.exclude(status="draft")
     assert issued.count() == 40
     for invoice in issued:
-        assert_valid(build_cii(invoice.snapshot))
+        assert_valid(build_cii(invoice.snapshot), build_ubl(invoice.snapshot))
 
 
 def test_missing_seller_vat_number_is_said_before_the_number_is_taken(firm, draft, alice, template):

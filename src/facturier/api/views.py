@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from facturier.clients import actions as client_actions
 from facturier.invoicing import actions, permissions, rendering, template_actions
-from facturier.invoicing.einvoice import build_cii
+from facturier.invoicing.einvoice import build_cii, build_ubl
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import InvoiceFilters, invoice_detail, invoice_list
@@ -278,15 +278,27 @@ class InvoiceXml(InvoicePdf):
 
     @extend_schema(
         operation_id="invoices_xml",
+        parameters=[
+            OpenApiParameter(
+                "syntax",
+                OpenApiTypes.STR,
+                enum=["cii", "ubl"],
+                description="cii (Factur-X, the default) or ubl (Peppol BIS Billing 3.0)",
+            )
+        ],
         responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY)},
-        summary="The e-invoice XML (CII, EN 16931) of a finalized invoice",
+        summary="The e-invoice XML (EN 16931) of a finalized invoice",
     )
     def get(self, request, pk):
         invoice = _invoice(request, pk)
         if invoice.is_draft or not invoice.snapshot.get("einvoice"):
             raise NotFound("Only finalized e-invoices have an XML.")
-        response = HttpResponse(build_cii(invoice.snapshot), content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number}-factur-x.xml"'
+        syntax = request.query_params.get("syntax", "cii")
+        if syntax not in ("cii", "ubl"):
+            raise ValidationError({"syntax": ["Use cii or ubl."]})
+        build = build_ubl if syntax == "ubl" else build_cii
+        response = HttpResponse(build(invoice.snapshot), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}-{syntax}.xml"'
         return response
 
 

@@ -67,6 +67,22 @@ def vat_category(rate: Decimal | str, seller: dict, buyer: dict) -> str:
     return "E"
 
 
+def vat_groups(snapshot: dict[str, Any]) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    """The VAT breakdown (BG-23) as (category, rate, base, VAT), from the rounded line nets."""
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
+    bases: dict[tuple[str, Decimal], Decimal] = {}
+    for line in snapshot["lines"]:
+        key = (vat_category(line["vat_rate"], seller, buyer), Decimal(line["vat_rate"]))
+        bases[key] = bases.get(key, Decimal(0)) + Decimal(line["net"])
+    vat_by_rate = {
+        Decimal(row["rate"]): Decimal(row["vat"]) for row in snapshot["totals"]["vat_breakdown"]
+    }
+    return [
+        (category, rate, base, vat_by_rate.get(rate, Decimal(0)) if category == "S" else Decimal(0))
+        for (category, rate), base in sorted(bases.items(), key=lambda kv: (-kv[0][1], kv[0][0]))
+    ]
+
+
 def missing_for_en16931(snapshot: dict[str, Any]) -> list[str]:
     """What EN 16931 requires that the invoice lacks, in words (empty: nothing)."""
     seller, buyer = snapshot["seller"], snapshot["buyer"]

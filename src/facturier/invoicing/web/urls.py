@@ -17,5 +17,6 @@ urlpatterns = [
     path("invoices/<int:pk>/finalize/", views.invoice_finalize, name="invoice_finalize"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
+    path("invoices/<int:pk>/ubl.xml", views.invoice_xml, {"syntax": "ubl"}, name="invoice_ubl"),
     path("invoices/<int:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
 ]

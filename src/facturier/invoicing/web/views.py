@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import actions, money, permissions, rendering
-from ..einvoice import build_cii
+from ..einvoice import build_cii, build_ubl
 from ..errors import Invalid, InvoicingError
 from ..models import EmailDelivery
 from ..selectors import invoice_detail, invoice_events, invoice_list, stored_pdf
@@ -444,11 +444,12 @@ def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
-    """The e-invoice XML alone (CII, EN 16931): the same bytes the PDF carries."""
+def invoice_xml(request: HttpRequest, pk: int, syntax: str = "cii") -> HttpResponse:
+    """The e-invoice XML alone: CII (the same bytes the Factur-X PDF carries) or UBL 2.1."""
     invoice = _get_invoice(request, pk)
     if invoice.is_draft or not invoice.snapshot.get("einvoice"):
         raise Http404(_("Only finalized e-invoices have an XML."))
-    response = HttpResponse(build_cii(invoice.snapshot), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}-factur-x.xml"'
+    build, suffix = (build_ubl, "ubl") if syntax == "ubl" else (build_cii, "factur-x")
+    response = HttpResponse(build(invoice.snapshot), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}-{suffix}.xml"'
     return response
