@@ -56,7 +56,8 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
                 "pk"
             )
         )
-        if any(char.isdigit() for char in text):  # numbers always hold digits
+        # Numbers hold digits and no spaces; anything else is a client's name.
+        if any(char.isdigit() for char in text) and not any(c.isspace() for c in text):
             matches |= Q(number__icontains=text)
         invoices = invoices.filter(matches)
     return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
