@@ -86,8 +86,10 @@ def main():
     started = time.perf_counter()
     user, client_ids = populate(count, 1000)
     if connection.vendor == "postgresql":
+        # What autovacuum does after a bulk load: statistics, and the visibility map
+        # that lets COUNT(*) read the index alone.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     print(f"{count} invoices, 1000 clients written in {time.perf_counter() - started:.1f} s")
 
     cases = {
