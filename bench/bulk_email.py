@@ -36,7 +36,13 @@ def main():
     from facturier.invoicing.sending import send_invoices
 
     migrate_fresh()
-    firm = Firm.objects.create(name="Bench", city="Paris", email_from="factures@bench.example")
+    firm = Firm.objects.create(
+        name="Bench",
+        city="Paris",
+        email_from="factures@bench.example",
+        siren="732829320",
+        vat_number="FR44732829320",
+    )
     InvoiceSequence.objects.create(firm=firm)
     user = User.objects.create_user("bench", firm=firm)
     user.user_permissions.add(Permission.objects.get(codename="process_invoices"))

@@ -44,7 +44,9 @@ def main():
     from facturier.invoicing.models import Invoice, InvoiceLine, InvoiceSequence
 
     migrate_fresh()
-    firm = Firm.objects.create(name="Bench", city="Paris")
+    firm = Firm.objects.create(
+        name="Bench", city="Paris", siren="732829320", vat_number="FR44732829320"
+    )
     InvoiceSequence.objects.create(firm=firm)
     user = User.objects.create_user("bench", firm=firm)
     user.user_permissions.add(Permission.objects.get(codename="process_invoices"))

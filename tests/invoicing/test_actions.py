@@ -347,3 +347,14 @@ def test_errors_speak_french(finalized, alice):
         )
     with translation.override("en"):
         assert refused.value.message == "Invoice 0000001 is finalized: it cannot be edited."
+
+
+def test_refusals_survive_pickling(finalized, alice):
+    import pickle
+
+    with pytest.raises(InvalidTransition) as refused:
+        actions.update_draft(finalized, by=alice, notes="x")
+    again = pickle.loads(pickle.dumps(refused.value))
+    assert (again.code, again.message) == ("invalid_transition", refused.value.message)
+    invalid = pickle.loads(pickle.dumps(Invalid({"lines": ["Add a line."]})))
+    assert invalid.errors == {"lines": ["Add a line."]}

@@ -23,11 +23,22 @@ class InvoicingError(Exception):
         self._template = template
         super().__init__(str(self.message))
 
+    def __reduce__(self):
+        # Picklable (worker pools, caches) with the state __init__ does not take back.
+        return (_rebuild, (type(self), self.__dict__))
+
     @property
     def message(self) -> str:
         # Rendered when read, so it speaks the language active then (params may be lazy).
         text = str(self._template)
         return text % {k: str(v) for k, v in self.params.items()} if self.params else text
+
+
+def _rebuild(cls, state):
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error.message)
+    return error
 
 
 class NotFound(InvoicingError):
