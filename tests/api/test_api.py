@@ -242,3 +242,17 @@ def test_a_user_creates_and_revokes_a_token_in_settings(client, staff):
     token = ApiToken.objects.get(user=bob)
     client.post(f"/settings/tokens/{token.pk}/revoke/")
     assert api.get("/api/v1/invoices/").status_code == 401
+
+
+def test_rate_limit_is_per_token_with_a_429(api_for, alice, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+    first, second = api_for(alice), api_for(alice)
+    codes = [first.get("/api/v1/invoices/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert first.get("/api/v1/invoices/").json()["code"] == "throttled"
+    assert second.get("/api/v1/invoices/").status_code == 200  # its own budget
+    cache.clear()
