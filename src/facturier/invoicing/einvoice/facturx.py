@@ -1,7 +1,8 @@
 """Factur-X: the PDF/A-3b that Typst writes, with the CII XML attached, gets the
 Factur-X XMP properties in a small incremental update (Typst cannot write custom
-XMP). Measured here: a few milliseconds, against about two seconds and twice the
-size for the factur-x package, which rewrites the whole file."""
+XMP). Measured here (untagged PDFs, 10 and 500 lines): 8 and 11 ms, adding 6.5 KB;
+the factur-x package, which rewrites the whole file, took 11 and 32 ms and made
+files 1.4 and 1.7 times as large."""
 
 import io
 
