@@ -211,3 +211,17 @@ def test_hidden_blocks_are_not_printed(french_firm, make_draft, alice):
 def test_preview_png_for_the_template_editor(finalized):
     image = rendering.render_preview_png(finalized.snapshot)
     assert image.startswith(b"\x89PNG")
+
+
+def test_zero_rate_invoices_print_their_legal_mention(firm, make_client, alice, template):
+    client = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE123456789")
+    client.owners.add(alice)
+    invoice = actions.finalize_invoice(
+        actions.create_draft(
+            by=alice,
+            client=client,
+            lines=[{"description": "Audit", "unit_price": "900", "vat_rate": "0"}],
+        ),
+        by=alice,
+    )
+    assert "Autoliquidation : TVA due par le preneur." in text_of(rendering.pdf_for(invoice))[0]

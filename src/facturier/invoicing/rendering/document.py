@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from ..einvoice.cii import vat_category
+
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 PAPERS = {"a4": "a4", "us-letter": "us-letter"}
 FONTS = {
@@ -143,6 +145,15 @@ def _build(snapshot, language, *, draft, logo_path):
             }
         )
 
+    # The legal mention for each VAT category that is not the standard rate.
+    mentions = {
+        "E": _("VAT not applicable, art. 293 B of the French tax code (CGI)."),
+        "AE": _("Reverse charge: VAT to be paid by the customer (autoliquidation)."),
+        "G": _("Export outside the EU: VAT exempt, art. 262 I of the CGI."),
+    }
+    categories = {vat_category(line["vat_rate"], seller, buyer) for line in snapshot["lines"]}
+    vat_notes = [mentions[c] for c in ("E", "AE", "G") if c in categories]
+
     vat_rows = [
         [
             _("VAT %(rate)s on %(base)s")
@@ -217,6 +228,7 @@ def _build(snapshot, language, *, draft, logo_path):
             "vat_rows": vat_rows,
         },
         "payment_lines": payment_lines,
+        "vat_notes": vat_notes,
         "bank_lines": bank_lines,
         "notes": snapshot.get("notes") or "",
     }
