@@ -82,3 +82,19 @@ def test_list_costs_two_queries_whatever_its_length(book, alice, django_assert_n
     with django_assert_num_queries(2):
         rows = [(i.number, i.client.name) for i in invoice_list(user=user)]
     assert len(rows) == 4
+
+
+def test_text_search_finds_every_client_even_when_many_match(
+    alice, firm, make_client, template, monkeypatch
+):
+    from facturier.invoicing import selectors
+
+    monkeypatch.setattr(selectors, "MAX_LISTED_CLIENTS", 2)
+    clients = [make_client(firm, f"Boulangerie {i}") for i in range(4)]
+    for client in clients:
+        client.owners.add(alice)
+    alice._owned_client_ids = None  # cached for a request; the ownership just changed
+    for client in clients:
+        actions.create_draft(by=alice, client=client, lines=[])
+    listed = invoice_list(user=alice, filters=InvoiceFilters(q="boulangerie"))
+    assert {i.client.name for i in listed} == {c.name for c in clients}

@@ -11,6 +11,7 @@ from .lifecycle import Status
 from .models import Invoice, InvoiceEvent, InvoicePdf
 from .permissions import visible_invoices
 
+MAX_LISTED_CLIENTS = 500
 DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
 
 SORTS = {
@@ -50,12 +51,14 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
     if filters.issued_before is not None:
         invoices = invoices.filter(issue_date__lte=filters.issued_before)
     if text := filters.q.strip():
-        # Clients are few: find the matching ones first, then use the client index.
-        matches = Q(
-            client_id__in=Client.objects.filter(firm_id=user.firm_id, name__icontains=text).values(
-                "pk"
-            )
-        )
+        # Clients are few: find the matching ones first, then look their invoices up by
+        # the client index; a short list of ids tells the planner how few there are.
+        clients = Client.objects.filter(firm_id=user.firm_id, name__icontains=text)
+        client_ids = list(clients.values_list("pk", flat=True)[: MAX_LISTED_CLIENTS + 1])
+        if len(client_ids) > MAX_LISTED_CLIENTS:
+            matches = Q(client_id__in=clients.values("pk"))
+        else:
+            matches = Q(client_id__in=client_ids)
         # Numbers hold digits and no spaces; anything else is a client's name.
         if any(char.isdigit() for char in text) and not any(c.isspace() for c in text):
             matches |= Q(number__icontains=text)
