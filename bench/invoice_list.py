@@ -79,7 +79,7 @@ def main():
     from django.test import Client as HttpClient
 
     from bench.common import migrate_fresh
-    from facturier.invoicing.selectors import InvoiceFilters, invoice_list
+    from facturier.invoicing.selectors import CappedPaginator, InvoiceFilters, invoice_list
 
     migrate_fresh()
     count = 20_000 if args.quick else 100_000
@@ -110,13 +110,14 @@ def main():
             fresh = copy.copy(user)  # a request's user: nothing cached on it yet
             fresh.__dict__.pop("_can_process", None)
             fresh.__dict__.pop("_owned_client_ids", None)
-            queryset = invoice_list(user=fresh, filters=filters)
-            page = [(i.number, i.client.name, i.total_gross) for i in queryset[:25]]
-            return page, queryset.count()
+            paginator = CappedPaginator(invoice_list(user=fresh, filters=filters), 25)
+            page = paginator.page(1)  # what the view does: the count, then the page
+            return [(i.number, i.client.name, i.total_gross) for i in page], paginator.count
 
         queryset = invoice_list(user=user, filters=filters)
         page_sql, page_params = queryset[:25].query.sql_with_params()
-        count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        # The same capped count as the view's paginator.
+        count_sql, count_params = queryset[:10_001].values("pk").query.sql_with_params()
         count_sql = f"SELECT COUNT(*) FROM ({count_sql}) t"
 
         def raw():

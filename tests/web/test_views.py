@@ -381,3 +381,14 @@ def test_next_number_cannot_be_set_back(client, manager, firm, finalized):
     )
     assert response.status_code == 422
     assert "cannot go back" in response.content.decode()
+
+
+def test_a_huge_list_says_more_than_instead_of_counting(browser, make_draft, monkeypatch):
+    from facturier.invoicing.selectors import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "count_cap", 2)
+    for _ in range(3):
+        make_draft()
+    page = browser.get(reverse("billing:invoices")).content.decode()
+    assert "More than 2 invoices" in page
+    assert page.count('name="ids"') == 3

@@ -3,7 +3,9 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
 
@@ -88,3 +90,18 @@ def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
         .first()
     )
     return (row[0], bytes(row[1])) if row else None
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows: past that the list says "10,000+" instead of
+    counting every invoice of a large firm on each page view."""
+
+    count_cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.count_cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.count_cap

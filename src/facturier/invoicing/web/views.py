@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,13 @@ from .. import actions, money, permissions, rendering
 from ..einvoice import build_cii, build_ubl
 from ..errors import Invalid, InvoicingError
 from ..models import EmailDelivery
-from ..selectors import invoice_detail, invoice_events, invoice_list, stored_pdf
+from ..selectors import (
+    CappedPaginator,
+    invoice_detail,
+    invoice_events,
+    invoice_list,
+    stored_pdf,
+)
 from .availability import ROW_ACTIONS, why_not
 from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
 
@@ -57,7 +62,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     clients = list(permissions.visible_clients(request.user).values_list("pk", "name"))
     form = FilterForm(request.GET, clients=clients)
     filters = form.filters()
-    page = Paginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+    page = CappedPaginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [(invoice, why_not(request.user, invoice)) for invoice in page.object_list]
