@@ -75,6 +75,10 @@ def main():
 
     print(f"preparing {3 * args.invoices} finalized invoices with their PDFs ...")
     batches = [finalized_batch(args.invoices) for _ in range(3)]
+    # Their PDFs are stored already: the render tasks finalizing queued are done work.
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()
 
     # The limit: the same messages, prebuilt, over one connection.
     queued = send_invoices(batches[0], by=user, subject="Facture {number}", message="Bonjour")
@@ -102,13 +106,14 @@ def main():
         start = time.perf_counter()
         send_invoices(invoices, by=user, subject="Facture {number}", message="Bonjour")
         connection.close()
+        log = (OUT / "outbox-worker.log").open("a")
         procs = [
             subprocess.Popen(
                 [sys.executable, "manage.py", "outbox_worker", "--once"],
                 cwd=ROOT,
                 env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
             )
             for _ in range(workers)
         ]
@@ -116,6 +121,9 @@ def main():
             proc.wait()
         elapsed = time.perf_counter() - start
         sent = EmailDelivery.objects.filter(invoice__in=invoices, status="sent").count()
+        if sent != len(invoices):
+            print(list(EmailDelivery.objects.filter(invoice__in=invoices).exclude(status="sent")
+                       .values_list("status", "attempts", "last_error")[:3]))
         assert sent == len(invoices) == len(server.handler.received), (sent, len(invoices))
         return elapsed
 

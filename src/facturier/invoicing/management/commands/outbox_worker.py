@@ -7,6 +7,7 @@ import signal
 import time
 import uuid
 
+from django.core.mail import get_connection
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
@@ -32,28 +33,43 @@ class Command(BaseCommand):
         worker_id = f"outbox-{uuid.uuid4().hex[:8]}"
         done = 0
         while self.running and done < max_deliveries:
+            # Due deliveries first, over one SMTP connection: fresh ones, retries that
+            # came due, and those whose worker vanished mid-send (expired lease).
+            done += self._drain(max_deliveries - done)
+            # Then the queued tasks (PDF renders; a delivery's task finds its row sent).
             tasks = Worker(
                 queue_names=["default"],
                 interval=0,
                 batch=True,
                 backend_name="default",
                 startup_delay=False,
-                max_tasks=max_deliveries - done,
+                max_tasks=max(max_deliveries - done, 1),
                 worker_id=worker_id,
                 excluded_queue_names=[],
             )
             tasks.run()
             done += tasks._run_tasks
             close_old_connections()
-            # Retries that came due, and deliveries whose worker vanished mid-send.
-            for delivery_id in delivery.due_deliveries(timezone.now()).values_list("pk", flat=True)[
-                :100
-            ]:
-                delivery.deliver(delivery_id)
-                done += 1
-            if once:
+            if once and not delivery.due_deliveries(timezone.now()).exists():
                 break
-            time.sleep(interval)
+            if not once:
+                time.sleep(interval)
+
+    def _drain(self, limit: int) -> int:
+        sent = 0
+        with get_connection() as smtp:
+            while self.running and sent < limit:
+                batch = list(
+                    delivery.due_deliveries(timezone.now())
+                    .order_by("next_attempt_at", "pk")
+                    .values_list("pk", flat=True)[:100]
+                )
+                if not batch:
+                    break
+                for delivery_id in batch:
+                    delivery.deliver(delivery_id, connection=smtp)
+                    sent += 1
+        return sent
 
     def _stop(self, *_):
         self.running = False
