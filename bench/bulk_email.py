@@ -122,8 +122,13 @@ def main():
         elapsed = time.perf_counter() - start
         sent = EmailDelivery.objects.filter(invoice__in=invoices, status="sent").count()
         if sent != len(invoices):
-            print(list(EmailDelivery.objects.filter(invoice__in=invoices).exclude(status="sent")
-                       .values_list("status", "attempts", "last_error")[:3]))
+            print(
+                list(
+                    EmailDelivery.objects.filter(invoice__in=invoices)
+                    .exclude(status="sent")
+                    .values_list("status", "attempts", "last_error")[:3]
+                )
+            )
         assert sent == len(invoices) == len(server.handler.received), (sent, len(invoices))
         return elapsed
 

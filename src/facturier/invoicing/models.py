@@ -236,7 +236,7 @@ class Invoice(models.Model):
             # The Invoices tab: one status set, newest first.
             models.Index(fields=["firm", "status", "-issue_date", "-id"], name="inv_list_idx"),
             models.Index(fields=["firm", "-issue_date", "-id"], name="inv_list_all_idx"),
-            models.Index(fields=["client", "status", "-issue_date"], name="inv_client_idx"),
+            models.Index(fields=["client", "-issue_date", "-id"], name="inv_client_order_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ import uuid
 
 from django.core.mail import get_connection
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -49,11 +49,20 @@ class Command(BaseCommand):
             )
             tasks.run()
             done += tasks._run_tasks
+            self._keep_sqlite_statistics()
             close_old_connections()
             if once and not delivery.due_deliveries(timezone.now()).exists():
                 break
             if not once:
                 time.sleep(interval)
+
+    def _keep_sqlite_statistics(self) -> None:
+        """SQLite keeps no planner statistics by itself: refresh them now and then."""
+        now = time.monotonic()
+        if connection.vendor == "sqlite" and now - getattr(self, "_optimized", 0) > 600:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA optimize")
+            self._optimized = now
 
     def _drain(self, limit: int) -> int:
         sent = 0
