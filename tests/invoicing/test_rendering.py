@@ -1,10 +1,13 @@
 import io
+import string
 
 import pytest
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from facturier.invoicing import actions, rendering
 from facturier.invoicing.models import InvoicePdf, InvoiceTemplate
+from facturier.invoicing.rendering.renderer import FONTS
 from tests.images import png
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +228,39 @@ def test_zero_rate_invoices_print_their_legal_mention(firm, make_client, alice, 
         by=alice,
     )
     assert "Autoliquidation : TVA due par le preneur." in text_of(rendering.pdf_for(invoice))[0]
+
+
+def test_names_in_other_scripts_print_in_the_fallback_font(firm, make_client, alice, template):
+    # Greek has no glyphs in the shipped Inter files: it falls back to Libertinus Serif.
+    client = make_client(firm, "Ωμέγα Λογιστική ΑΕ", country="GR", vat_number="EL123456789")
+    client.owners.add(alice)
+    invoice = actions.finalize_invoice(
+        actions.create_draft(
+            by=alice,
+            client=client,
+            lines=[{"description": "Révision", "unit_price": "900", "vat_rate": "0"}],
+        ),
+        by=alice,
+    )
+    page = PdfReader(io.BytesIO(rendering.pdf_for(invoice))).pages[0]
+    assert "Ωμέγα Λογιστική ΑΕ" in page.extract_text()
+    fonts = {font["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
+    assert any("Inter" in name for name in fonts)
+    assert any("Libertinus" in name for name in fonts)
+
+
+def test_shipped_fonts_cover_what_invoices_print():
+    needed = (
+        string.ascii_letters
+        + string.digits
+        + string.punctuation
+        + "àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ"  # French
+        + "ąćęłńśźżĄĆĘŁŃŚŹŻčďěňřšťůžČĎĚŇŘŠŤŮŽßñÑãõÃÕğışİŞ"  # other Latin-script names
+        + "€£$¥₹%°№«»‘’“”–—…·•−"
+        + "\u00a0\u202f\u2009"  # Babel's no-break and narrow no-break spaces
+    )
+    fonts = sorted(FONTS.glob("*.ttf"))
+    assert len(fonts) == 4
+    for path in fonts:
+        cmap = TTFont(path).getBestCmap()
+        assert [c for c in needed if ord(c) not in cmap] == [], path.name
