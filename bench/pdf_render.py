@@ -73,14 +73,20 @@ def main():
     from weasyprint import HTML
 
     from bench.invoice_html import render_html
-    from facturier.invoicing.rendering import _document
+    from facturier.invoicing.rendering import layout_input
     from facturier.invoicing.rendering.renderer import get_renderer
 
     make = snapshots()
-    renderer = get_renderer()
+
+    def document(snapshot):
+        return layout_input(snapshot, draft=False)[0]
+
+    def typst_render(snapshot):
+        data, files = layout_input(snapshot, draft=False)
+        return get_renderer().render(data, files=files)
 
     def typst_run(lines):
-        return lambda i: renderer.render(_document(make(lines, i), draft=False))
+        return lambda i: typst_render(make(lines, i))
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -91,15 +97,13 @@ def main():
 
         def chromium_run(lines):
             def run(i):
-                page.set_content(render_html(_document(make(lines, i), draft=False)))
+                page.set_content(render_html(document(make(lines, i))))
                 return page.pdf(format="A4", print_background=True)
 
             return run
 
         def weasy_run(lines):
-            return lambda i: HTML(
-                string=render_html(_document(make(lines, i), draft=False))
-            ).write_pdf()
+            return lambda i: HTML(string=render_html(document(make(lines, i)))).write_pdf()
 
         results = {}
         for lines, rounds in ((10, 6 if args.quick else 20), (500, 2 if args.quick else 5)):
@@ -142,7 +146,7 @@ def main():
     samples = []
     start = time.perf_counter()
     for i in range(renders):
-        renderer.render(_document(make(mix[i % len(mix)], 10_000 + i), draft=False))
+        typst_render(make(mix[i % len(mix)], 10_000 + i))
         if i + 1 == warm or (i + 1) % (renders // 10) == 0:
             samples.append((i + 1, rss_mib()))
     elapsed = time.perf_counter() - start

@@ -22,6 +22,7 @@ from .renderer import RenderFailed, get_renderer
 __all__ = [
     "RenderFailed",
     "draft_preview",
+    "layout_input",
     "pdf_for",
     "render_preview_png",
     "render_snapshot",
@@ -29,14 +30,21 @@ __all__ = [
 ]
 
 
-def _document(snapshot: dict[str, Any], *, draft: bool) -> dict[str, Any]:
+def layout_input(
+    snapshot: dict[str, Any], *, draft: bool, facturx: bool = False
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """What the layout reads: its invoice.json document and the text files it names."""
     template = snapshot["template"]
+    files: dict[str, bytes] = {}
     logo_path = None
     if template.get("logo"):
         logo_path = get_renderer().logo_path(
             base64.b64decode(template["logo"]), template.get("logo_content_type", "")
         )
-    return build_document(snapshot, draft=draft, logo_path=logo_path)
+    if facturx:
+        files[FACTURX_FILENAME] = build_cii(snapshot)
+    document = build_document(snapshot, draft=draft, logo_path=logo_path, facturx=facturx)
+    return document, files
 
 
 def render_snapshot(
@@ -44,18 +52,20 @@ def render_snapshot(
 ) -> bytes:
     """The invoice's PDF; a finalized e-invoice is a Factur-X PDF/A-3b."""
     facturx = not draft and snapshot.get("einvoice", False)
+    document, files = layout_input(snapshot, draft=draft, facturx=facturx)
     pdf = get_renderer().render(
-        _document(snapshot, draft=draft),
+        document,
+        files=files,
         timestamp=timestamp.timestamp() if timestamp else None,
         pdf_standards=["a-3b"] if facturx else None,
-        attachments={"facturx": build_cii(snapshot).decode()} if facturx else None,
     )
     return add_facturx_xmp(pdf, filename=FACTURX_FILENAME) if facturx else pdf
 
 
 def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:
     """Page 1 as PNG: the template editor's live preview."""
-    pages = get_renderer().render(_document(snapshot, draft=False), fmt="png", ppi=ppi)
+    document, files = layout_input(snapshot, draft=False)
+    pages = get_renderer().render(document, files=files, fmt="png", ppi=ppi)
     return pages[0] if isinstance(pages, list) else pages
 
 

@@ -96,12 +96,25 @@ def _labels() -> dict[str, Any]:
 
 
 def build_document(
-    snapshot: dict[str, Any], *, draft: bool, logo_path: str | None = None
+    snapshot: dict[str, Any],
+    *,
+    draft: bool,
+    logo_path: str | None = None,
+    facturx: bool = False,
 ) -> dict[str, Any]:
-    """The layout's input for one invoice. `draft` adds the watermark and hides the number."""
+    """The layout's input for one invoice.
+
+    `draft` adds the watermark and hides the number; `logo_path` names the logo's
+    file; `facturx` asks the layout to attach the Factur-X XML file.
+    """
     language = snapshot.get("language") or "fr"
     with translation.override(language):
-        return _build(snapshot, language, draft=draft, logo_path=logo_path)
+        document = _build(snapshot, language, draft=draft, logo_path=logo_path)
+    document["facturx"] = facturx
+    return document
+
+
+AMOUNT_COLUMNS = ("quantity", "unit_price", "vat_rate", "net")
 
 
 def _build(snapshot, language, *, draft, logo_path):
@@ -221,6 +234,10 @@ def _build(snapshot, language, *, draft, logo_path):
         "seller": {"name": seller["name"], "lines": _address(seller), "ids": seller_ids},
         "buyer": {"name": buyer["name"], "lines": _address(buyer), "ids": buyer_ids},
         "lines": lines,
+        # The layout sizes each amount column by measuring only its longest entry.
+        "amounts_widest": [
+            max((line[key] for line in lines), key=len, default="") for key in AMOUNT_COLUMNS
+        ],
         "totals": {
             "net": fmt.money(totals["net"]),
             "vat": fmt.money(totals["vat"]),

@@ -4,10 +4,16 @@ A render costs milliseconds because the compiler, its fonts and the parsed
 layout stay in memory between renders (Typst memoizes what did not change).
 That memory grows to a plateau and cannot be cleared, so web and worker
 processes are recycled after a number of requests or tasks (see Makefile).
+
+The layout, invoice.json and the Factur-X XML are handed to Typst as in-memory
+(UTF-8) files; logos, which are binary, are content-addressed files under the
+compiler's root. The compiler's sys.inputs never change, so Typst does not
+re-hash its standard library on every render as it does when they change.
 """
 
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,9 +39,8 @@ class Renderer:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / "logos").mkdir(parents=True, exist_ok=True)
-        (root / "invoice.typ").write_bytes(LAYOUT.read_bytes())
+        self._layout = LAYOUT.read_bytes()
         self._compiler = typst.Compiler(
-            str(root / "invoice.typ"),
             root=str(root),
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,  # the same output on every machine
@@ -50,7 +55,7 @@ class Renderer:
         name = f"logos/{hashlib.sha256(logo).hexdigest()}.{suffix}"
         path = self.root / name
         if not path.exists():
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_bytes(logo)
             tmp.replace(path)
         return "/" + name
@@ -59,15 +64,16 @@ class Renderer:
         self,
         document: dict[str, Any],
         *,
+        files: dict[str, bytes] | None = None,  # UTF-8 text files by name
         fmt: str = "pdf",
         timestamp: float | None = None,
         pdf_standards: list[str] | None = None,
         ppi: float | None = None,
-        attachments: dict[str, str] | None = None,
     ) -> bytes | list:
+        """Lay out `document` (the layout's invoice.json); `files` are further inputs by name."""
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        inputs = {"invoice": data, **(attachments or {})}
-        kwargs: dict[str, Any] = {"sys_inputs": inputs, "format": fmt, "pdf_tags": False}
+        inputs = {"main.typ": self._layout, "invoice.json": data.encode(), **(files or {})}
+        kwargs: dict[str, Any] = {"input": inputs, "format": fmt, "pdf_tags": False}
         if timestamp is not None:
             kwargs["timestamp"] = int(timestamp)
         if pdf_standards:
