@@ -2,11 +2,15 @@ import io
 import string
 
 import pytest
+from babel.numbers import format_currency
 from fontTools.ttLib import TTFont
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from facturier.invoicing import actions, rendering
 from facturier.invoicing.models import InvoicePdf, InvoiceTemplate
+from facturier.invoicing.rendering.document import Formatter
 from facturier.invoicing.rendering.renderer import FONTS
 from tests.images import png
 
@@ -264,3 +268,13 @@ def test_shipped_fonts_cover_what_invoices_print():
     for path in fonts:
         cmap = TTFont(path).getBestCmap()
         assert [c for c in needed if ord(c) not in cmap] == [], path.name
+
+
+@given(
+    amount=st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False),
+    language=st.sampled_from(["fr", "en", "de"]),
+    currency=st.sampled_from(["EUR", "USD", "GBP", "CHF", "JPY", "SEK", "KWD"]),
+)
+def test_amounts_print_as_babel_formats_them(amount, language, currency):
+    formatter = Formatter(language, currency)
+    assert formatter.money(amount) == format_currency(amount, currency, locale=formatter.locale)

@@ -30,21 +30,15 @@ __all__ = [
 ]
 
 
-def layout_input(
-    snapshot: dict[str, Any], *, draft: bool, facturx: bool = False
-) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """What the layout reads: its invoice.json document and the text files it names."""
+def layout_input(snapshot: dict[str, Any], *, draft: bool, facturx: bool = False) -> dict[str, Any]:
+    """What the layout reads: the invoice, formatted, with its logo's path."""
     template = snapshot["template"]
-    files: dict[str, bytes] = {}
     logo_path = None
     if template.get("logo"):
         logo_path = get_renderer().logo_path(
             base64.b64decode(template["logo"]), template.get("logo_content_type", "")
         )
-    if facturx:
-        files[FACTURX_FILENAME] = build_cii(snapshot)
-    document = build_document(snapshot, draft=draft, logo_path=logo_path, facturx=facturx)
-    return document, files
+    return build_document(snapshot, draft=draft, logo_path=logo_path, facturx=facturx)
 
 
 def render_snapshot(
@@ -52,10 +46,9 @@ def render_snapshot(
 ) -> bytes:
     """The invoice's PDF; a finalized e-invoice is a Factur-X PDF/A-3b."""
     facturx = not draft and snapshot.get("einvoice", False)
-    document, files = layout_input(snapshot, draft=draft, facturx=facturx)
     pdf = get_renderer().render(
-        document,
-        files=files,
+        layout_input(snapshot, draft=draft, facturx=facturx),
+        facturx_xml=build_cii(snapshot) if facturx else None,
         timestamp=timestamp.timestamp() if timestamp else None,
         pdf_standards=["a-3b"] if facturx else None,
     )
@@ -64,8 +57,7 @@ def render_snapshot(
 
 def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:
     """Page 1 as PNG: the template editor's live preview."""
-    document, files = layout_input(snapshot, draft=False)
-    pages = get_renderer().render(document, files=files, fmt="png", ppi=ppi)
+    pages = get_renderer().render(layout_input(snapshot, draft=False), fmt="png", ppi=ppi)
     return pages[0] if isinstance(pages, list) else pages
 
 
