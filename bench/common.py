@@ -4,6 +4,7 @@ The machines are noisy, so every figure is a ratio against a baseline measured i
 the same process, interleaved (A B A B ...), with medians over rounds.
 """
 
+import gc
 import os
 import platform
 import resource
@@ -43,9 +44,19 @@ def migrate_fresh() -> None:
 
 
 def interleave(
-    runs: dict[str, Callable[[int], object]], *, rounds: int, per_round: int = 1, warmup: int = 1
+    runs: dict[str, Callable[[int], object]],
+    *,
+    rounds: int,
+    per_round: int = 1,
+    warmup: int = 1,
+    collect_garbage: bool = False,
 ) -> dict[str, list[float]]:
-    """Seconds per call for each run, alternating A B A B so noise hits all alike."""
+    """Seconds per call for each run, alternating A B A B so noise hits all alike.
+
+    collect_garbage: collect before each timed call and keep the collector off
+    during it (as timeit does), so one run's garbage is not collected in the
+    next run's time.
+    """
     times: dict[str, list[float]] = {name: [] for name in runs}
     counter = 0
     for run in runs.values():
@@ -54,11 +65,18 @@ def interleave(
             counter += 1
     for _ in range(rounds):
         for name, run in runs.items():
-            start = time.perf_counter()
-            for _ in range(per_round):
-                run(counter)
-                counter += 1
-            times[name].append((time.perf_counter() - start) / per_round)
+            if collect_garbage:
+                gc.collect()
+                gc.disable()
+            try:
+                start = time.perf_counter()
+                for _ in range(per_round):
+                    run(counter)
+                    counter += 1
+                times[name].append((time.perf_counter() - start) / per_round)
+            finally:
+                if collect_garbage:
+                    gc.enable()
     return times
 
 
