@@ -49,34 +49,35 @@ def interleave(
     rounds: int,
     per_round: int = 1,
     warmup: int = 1,
-    collect_garbage: bool = False,
+    gc_off: bool = False,
 ) -> dict[str, list[float]]:
     """Seconds per call for each run, alternating A B A B so noise hits all alike.
 
-    collect_garbage: collect before each timed call and keep the collector off
-    during it (as timeit does), so one run's garbage is not collected in the
-    next run's time.
+    gc_off: keep Python's collector off while the runs interleave (as timeit
+    does) and collect after, so one run's garbage is not collected in another
+    run's time. (Collecting before each call would not do: walking every object
+    leaves the CPU caches cold for the call that follows.)
     """
     times: dict[str, list[float]] = {name: [] for name in runs}
     counter = 0
-    for run in runs.values():
-        for _ in range(warmup):
-            run(counter)
-            counter += 1
-    for _ in range(rounds):
-        for name, run in runs.items():
-            if collect_garbage:
-                gc.collect()
-                gc.disable()
-            try:
+    if gc_off:
+        gc.disable()
+    try:
+        for run in runs.values():
+            for _ in range(warmup):
+                run(counter)
+                counter += 1
+        for _ in range(rounds):
+            for name, run in runs.items():
                 start = time.perf_counter()
                 for _ in range(per_round):
                     run(counter)
                     counter += 1
                 times[name].append((time.perf_counter() - start) / per_round)
-            finally:
-                if collect_garbage:
-                    gc.enable()
+    finally:
+        if gc_off:
+            gc.enable()
+            gc.collect()
     return times
 
 
