@@ -15,12 +15,8 @@ from pathlib import Path
 from fontTools import subset
 
 FONTS = Path(__file__).resolve().parent.parent / "src/facturier/invoicing/rendering/fonts"
-FILES = [
-    "Inter_400Regular.ttf",
-    "Inter_400Regular_Italic.ttf",
-    "Inter_600SemiBold.ttf",
-    "Inter_700Bold.ttf",
-]
+# The two weights the layout uses (each font a PDF uses costs time on every render).
+FILES = ["Inter_400Regular.ttf", "Inter_600SemiBold.ttf"]
 UNICODES = [
     "U+0000-024F",  # Basic Latin, Latin-1, Latin Extended-A and -B
     "U+02BB-02BC,U+02C6-02DD",  # modifier letters and spacing accents
