@@ -278,3 +278,21 @@ def test_shipped_fonts_cover_what_invoices_print():
 def test_amounts_print_as_babel_formats_them(amount, language, currency):
     formatter = Formatter(language, currency)
     assert formatter.money(amount) == format_currency(amount, currency, locale=formatter.locale)
+
+
+def test_a_long_reference_wraps_inside_its_column(draft, alice):
+    reference = "REF" + "A1B2C3D4E5" * 14  # no break opportunity in 143 characters
+    actions.update_draft(
+        draft,
+        by=alice,
+        lines=[{"description": reference, "quantity": "2", "unit_price": "150", "vat_rate": "20"}],
+    )
+    draft.refresh_from_db()
+    text = normalized(text_of(rendering.pdf_for(draft))[0]).replace("\u200b", "")
+    lines = text[text.index("REFA1B2") :].splitlines()
+    amounts = next(i for i, line in enumerate(lines) if "300,00 €" in line)
+    # The reference takes three lines of the description column, nothing of
+    # the reference is lost, and its amounts read after it in their columns.
+    assert amounts >= 3
+    assert "".join(lines[:amounts]) == reference
+    assert lines[amounts] == "2 150,00 € 20 % 300,00 €"

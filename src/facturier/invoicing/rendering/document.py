@@ -6,6 +6,7 @@ labels), in the invoice's language, so the layout only places strings.
 
 import copy
 import datetime
+import re
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -105,6 +106,27 @@ class Formatter:
         return format_date(datetime.date.fromisoformat(value), "long", locale=self.locale)
 
 
+LONG_WORD = re.compile(r"\S{30,}")
+
+
+def _wrappable(text: str) -> str:
+    """Typst breaks lines only between words: a long reference or URL would run
+    over the amounts and off the page. Such words get a break opportunity (a
+    zero-width space) every 8 characters; the e-invoice XML keeps them intact."""
+    return LONG_WORD.sub(
+        lambda word: "\u200b".join(word[0][i : i + 8] for i in range(0, len(word[0]), 8)),
+        text,
+    )
+
+
+def _party(party: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    return {
+        "name": _wrappable(party["name"]),
+        "lines": [_wrappable(line) for line in _address(party)],
+        "ids": ids,
+    }
+
+
 def _address(party: dict[str, Any]) -> list[str]:
     city = " ".join(p for p in (party.get("postal_code"), party.get("city")) if p)
     lines = [party.get("address_line1"), party.get("address_line2"), city]
@@ -188,7 +210,7 @@ def _build(snapshot, language, *, draft, logo_path):
             discount = _("Discount %(rate)s") % {"rate": fmt.percent(line["discount_percent"])}
         lines.append(
             {
-                "description": line["description"],
+                "description": _wrappable(line["description"]),
                 "discount": discount,
                 "quantity": fmt.number(line["quantity"]),
                 "unit_price": fmt.unit_price(line["unit_price"]),
@@ -261,17 +283,17 @@ def _build(snapshot, language, *, draft, logo_path):
             name[5:]: bool(value) for name, value in template.items() if name.startswith("show_")
         },
         "logo": logo_path,
-        "header_text": template.get("header_text") or "",
-        "footer_text": template.get("footer_text") or "",
-        "legal_footer": legal,
+        "header_text": _wrappable(template.get("header_text") or ""),
+        "footer_text": _wrappable(template.get("footer_text") or ""),
+        "legal_footer": _wrappable(legal),
         "labels": labels,
         "title": title,
         "title_line": f"{title} {number}" if number else title,
         "number": number,
         "watermark": pgettext("watermark", "DRAFT") if draft else None,
         "references": references,
-        "seller": {"name": seller["name"], "lines": _address(seller), "ids": seller_ids},
-        "buyer": {"name": buyer["name"], "lines": _address(buyer), "ids": buyer_ids},
+        "seller": _party(seller, seller_ids),
+        "buyer": _party(buyer, buyer_ids),
         "lines": lines,
         # The layout sizes each amount column by measuring only its longest entry.
         "amounts_widest": [
@@ -286,5 +308,5 @@ def _build(snapshot, language, *, draft, logo_path):
         "payment_lines": payment_lines,
         "vat_notes": vat_notes,
         "bank_lines": bank_lines,
-        "notes": snapshot.get("notes") or "",
+        "notes": _wrappable(snapshot.get("notes") or ""),
     }
