@@ -50,6 +50,7 @@ def interleave(
     per_round: int = 1,
     warmup: int = 1,
     gc_off: bool = False,
+    before_round: Callable[[int], object] | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call for each run, alternating A B A B so noise hits all alike.
 
@@ -67,7 +68,9 @@ def interleave(
             for _ in range(warmup):
                 run(counter)
                 counter += 1
-        for _ in range(rounds):
+        for round_index in range(rounds):
+            if before_round is not None:
+                before_round(round_index)
             for name, run in runs.items():
                 start = time.perf_counter()
                 for _ in range(per_round):

@@ -3,7 +3,8 @@
 on the same invoice. Each render is a different invoice (Typst memoizes).
 
 Each engine gets one core of its own: Typst and WeasyPrint run in this process on
-the first core, Chromium (and Playwright's driver) on the second. Chromium keeps
+one core, Chromium (and Playwright's driver) on the other, and the two swap cores
+every round so that a core slowed by a neighbour slows both alike. Chromium keeps
 working for a while after page.pdf() returns (about a third of a core for a
 second or two after a page is set); on a shared core that work would be timed
 as part of the next Typst render (a 8 ms render measured 19 ms beside an idle
@@ -21,6 +22,7 @@ import random
 import shutil
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from bench.common import (
     OUT,
@@ -96,14 +98,44 @@ def use_invoice_fonts() -> None:
     os.environ["FONTCONFIG_FILE"] = str(config)
 
 
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _pin(pids: list[int], core: int) -> None:
+    """Every thread of these processes onto one core."""
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), {core})
+            except (OSError, ValueError):
+                pass  # a thread that has just ended
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0))
-    typst_core, browser_core = cores[0], cores[-1]
-    # The driver and browser started below inherit this thread's core.
-    os.sched_setaffinity(0, {browser_core})
+    first, second = cores[0], cores[-1]
+
+    def swap_cores(round_index: int) -> None:
+        typst_core, browser_core = (first, second) if round_index % 2 == 0 else (second, first)
+        _pin(_descendants(os.getpid()), browser_core)  # Playwright's driver and Chromium
+        _pin([os.getpid()], typst_core)  # this process: Typst and WeasyPrint
+
     setup_django()
     use_invoice_fonts()
     from playwright.sync_api import sync_playwright
@@ -134,7 +166,7 @@ def main():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         page = browser.new_page()
-        os.sched_setaffinity(0, {typst_core})  # Typst and WeasyPrint: this thread, one core
+        swap_cores(0)
 
         def chromium_run(i):
             page.set_content(render_html(document(pool[i])))
@@ -157,6 +189,7 @@ def main():
                     rounds=rounds,
                     # WeasyPrint leaves much garbage, to be collected in no one's time.
                     gc_off=True,
+                    before_round=swap_cores,
                 )
                 results[lines][other] = median_ms(times[other])
                 results[lines][f"typst vs {other}"] = median_ms(times["typst"])
@@ -164,8 +197,8 @@ def main():
         browser.close()
 
     table(
-        f"Time per render (median ms; Typst, WeasyPrint on core {typst_core}, "
-        f"Chromium on core {browser_core})",
+        f"Time per render (median ms; Typst and WeasyPrint on one of cores {first} and "
+        f"{second}, Chromium on the other, swapped every round)",
         ["invoice", "typst", "chromium", "weasyprint", "chromium/typst", "weasyprint/typst"],
         [
             [
