@@ -220,32 +220,25 @@ def test_preview_png_for_the_template_editor(finalized):
     assert image.startswith(b"\x89PNG")
 
 
+def finalized_for(client, alice):
+    """One line of 900 at 0 % VAT, finalized by alice for a client of hers."""
+    client.owners.add(alice)
+    line = {"description": "Audit", "unit_price": "900", "vat_rate": "0"}
+    return actions.finalize_invoice(
+        actions.create_draft(by=alice, client=client, lines=[line]), by=alice
+    )
+
+
 def test_zero_rate_invoices_print_their_legal_mention(firm, make_client, alice, template):
     client = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE123456789")
-    client.owners.add(alice)
-    invoice = actions.finalize_invoice(
-        actions.create_draft(
-            by=alice,
-            client=client,
-            lines=[{"description": "Audit", "unit_price": "900", "vat_rate": "0"}],
-        ),
-        by=alice,
-    )
+    invoice = finalized_for(client, alice)
     assert "Autoliquidation : TVA due par le preneur." in text_of(rendering.pdf_for(invoice))[0]
 
 
 def test_names_in_other_scripts_print_in_the_fallback_font(firm, make_client, alice, template):
     # Greek has no glyphs in the shipped Inter files: it falls back to Libertinus Serif.
     client = make_client(firm, "Ωμέγα Λογιστική ΑΕ", country="GR", vat_number="EL123456789")
-    client.owners.add(alice)
-    invoice = actions.finalize_invoice(
-        actions.create_draft(
-            by=alice,
-            client=client,
-            lines=[{"description": "Révision", "unit_price": "900", "vat_rate": "0"}],
-        ),
-        by=alice,
-    )
+    invoice = finalized_for(client, alice)
     page = PdfReader(io.BytesIO(rendering.pdf_for(invoice))).pages[0]
     assert "Ωμέγα Λογιστική ΑΕ" in page.extract_text()
     fonts = {font["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
