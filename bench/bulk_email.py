@@ -31,9 +31,9 @@ def main():
     from bench.common import migrate_fresh
     from facturier.clients.models import Client, Contact
     from facturier.firms.models import Firm, User
-    from facturier.invoicing import actions, delivery, rendering
+    from facturier.invoicing import actions, deliveries
+    from facturier.invoicing.actions import send_invoices
     from facturier.invoicing.models import EmailDelivery, InvoiceSequence
-    from facturier.invoicing.sending import send_invoices
 
     migrate_fresh()
     firm = Firm.objects.create(
@@ -70,7 +70,7 @@ def main():
             )
             invoices.append(actions.finalize_invoice(draft, by=user))
         for invoice in invoices:  # the PDFs exist once the worker rendered them
-            rendering.pdf_for(invoice)
+            actions.pdf_for(invoice)
         return invoices
 
     print(f"preparing {3 * args.invoices} finalized invoices with their PDFs ...")
@@ -82,7 +82,7 @@ def main():
 
     # The limit: the same messages, prebuilt, over one connection.
     queued = send_invoices(batches[0], by=user, subject="Facture {number}", message="Bonjour")
-    messages = [delivery.build_message(d).message() for d in queued]
+    messages = [deliveries.build_message(d).message() for d in queued]
     EmailDelivery.objects.filter(pk__in=[d.pk for d in queued]).update(status="sent")
     server.handler.received.clear()
     start = time.perf_counter()

@@ -37,11 +37,11 @@ from bench.common import (
 
 
 def snapshots():
+    from facturier.core import money
     from facturier.firms.models import Firm
-    from facturier.invoicing import money
+    from facturier.invoicing.actions.templates import sample_snapshot
     from facturier.invoicing.models import InvoiceTemplate
     from facturier.invoicing.snapshots import totals_snapshot
-    from facturier.invoicing.template_actions import sample_snapshot
 
     firm = Firm(
         name="Cabinet Martin & Associés",
@@ -87,7 +87,7 @@ def use_invoice_fonts() -> None:
     """Chromium and WeasyPrint find fonts through fontconfig: give them the Inter
     files Typst uses, so all three set the invoice in the same font (without this
     the HTML's Inter falls back to DejaVu Sans). Installed, not loaded per page."""
-    from facturier.invoicing.rendering.renderer import FONTS
+    from facturier.invoicing.documents.renderer import FONTS
 
     config = OUT / "fonts.conf"
     config.write_text(
@@ -142,8 +142,8 @@ def main():
     from weasyprint import HTML
 
     from bench.invoice_html import render_html
-    from facturier.invoicing.rendering import layout_input
-    from facturier.invoicing.rendering.renderer import get_renderer
+    from facturier.invoicing.documents import layout_input
+    from facturier.invoicing.documents.renderer import get_renderer
 
     make = snapshots()
 

@@ -31,13 +31,13 @@ def main():
     from django.core.management import call_command
 
     from bench.common import migrate_fresh
-    from facturier.invoicing import rendering
+    from facturier.invoicing import actions
     from facturier.invoicing.models import Invoice
 
     migrate_fresh()
     call_command("load_demo", verbosity=0)
     invoice = Invoice.objects.filter(status="finalized").first()
-    pdf = rendering.pdf_for(invoice)  # stored, as after finalization
+    pdf = actions.pdf_for(invoice)  # stored, as after finalization
     static_dir = OUT / "var" / "static"
     call_command("collectstatic", interactive=False, verbosity=0)
     (static_dir / "same-size.bin").write_bytes(os.urandom(len(pdf)))

@@ -1,4 +1,4 @@
-"""Make the Inter files shipped in rendering/fonts from Inter's full static fonts.
+"""Make the Inter files shipped in documents/fonts from Inter's full static fonts.
 
     uv run --group dev python scripts/subset_fonts.py DIR_WITH_FULL_INTER_TTFS
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fontTools import subset
 
-FONTS = Path(__file__).resolve().parent.parent / "src/facturier/invoicing/rendering/fonts"
+FONTS = Path(__file__).resolve().parent.parent / "src/facturier/invoicing/documents/fonts"
 # The two weights the layout uses (each font a PDF uses costs time on every render).
 FILES = ["Inter_400Regular.ttf", "Inter_600SemiBold.ttf"]
 UNICODES = [

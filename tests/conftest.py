@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from facturier.api.models import ApiToken
+from facturier.access.models import ApiToken
 from facturier.clients.models import Client, Contact
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions

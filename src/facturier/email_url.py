@@ -13,7 +13,7 @@ def email_settings_from_url(url: str) -> dict[str, object]:
     scheme = parts.scheme.lower()
     if scheme == "file":
         return {
-            "EMAIL_BACKEND": "facturier.invoicing.mailfiles.EmlFileBackend",
+            "EMAIL_BACKEND": "facturier.outbox.backends.EmlFileBackend",
             "EMAIL_FILE_PATH": unquote(parts.path),
         }
     if scheme == "console":

@@ -1,7 +1,7 @@
 """Configuration, read from the environment only (12-factor).
 
-Variables: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, EMAIL_URL, TIME_ZONE,
-LANGUAGE_CODE, VAR_DIR. Without any of them the app runs on the embedded
+Variables: DATABASE_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, EMAIL_URL,
+TIME_ZONE, LANGUAGE_CODE, VAR_DIR. Without any of them the app runs on the embedded
 default: a SQLite file and generated secrets under var/.
 """
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from facturier.cache_url import cache_settings_from_url
 from facturier.email_url import email_settings_from_url
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,12 +59,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "facturier.core",
+    "facturier.outbox",
     "facturier.firms",
+    "facturier.access",
     "facturier.clients",
     "facturier.invoicing",
+    "facturier.web",
     "rest_framework",
     "drf_spectacular",
-    "facturier.api",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "facturier.firms.middleware.UserLanguageMiddleware",
+    "facturier.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -94,7 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "facturier.firms.context_processors.navigation",
+                "facturier.web.context_processors.navigation",
             ],
         },
     },
@@ -123,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+
+# Shared by every process (rate limits, and whatever else must count once): the
+# database by default, Redis with CACHE_URL=redis://... The table is made by the
+# core app's migration.
+CACHES = cache_settings_from_url(os.environ.get("CACHE_URL", ""))
 
 AUTH_USER_MODEL = "firms.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,12 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from facturier.firms.views import set_language
+from facturier.web.language import set_language
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="billing:invoices", permanent=False), name="home"),
-    path("billing/", include("facturier.invoicing.web.urls")),
-    path("settings/", include("facturier.invoicing.web.settings_urls")),
+    path("billing/", include("facturier.web.billing_urls")),
+    path("settings/", include("facturier.web.settings_urls")),
     path("language/", set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

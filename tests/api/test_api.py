@@ -3,7 +3,8 @@ import uuid
 import pytest
 from django.core.management import call_command
 
-from facturier.api.models import ApiToken
+from facturier.access.actions import revoke_token
+from facturier.access.models import ApiToken
 from facturier.invoicing.models import EmailDelivery, Invoice
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def test_no_token_is_a_401_with_a_code(client, draft):
 
 def test_a_revoked_token_no_longer_works(api_for, alice):
     token, raw = ApiToken.issue(alice, "old")
-    token.revoke()
+    revoke_token(token, by=alice)
     from rest_framework.test import APIClient
 
     client = APIClient()
@@ -186,7 +187,14 @@ def test_pdf_endpoint(api, finalized):
     assert response.content.startswith(b"%PDF")
 
 
-def test_clients_create_and_patch(api, alice):
+def test_clients_create_and_patch(api_for, alice, staff):
+    from django.contrib.auth.models import Permission
+
+    carol = api_for(staff["processor_only"])
+    refused = carol.post("/api/v1/clients/", {"name": "Moi-même SARL"}, format="json")
+    assert refused.status_code == 403  # nobody makes themselves an owner
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    api = api_for(type(alice).objects.get(pk=alice.pk))
     created = api.post(
         "/api/v1/clients/",
         {

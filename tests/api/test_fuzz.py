@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from facturier.api.models import ApiToken
+from facturier.access.models import ApiToken
 from facturier.invoicing import actions
 from facturier.wsgi import application
 

@@ -79,17 +79,20 @@ def shot(page, name):
 @pytest.fixture
 def outbox_worker(smtp_server):
     """A worker thread sending the outbox to the test SMTP server while the test runs."""
-    from facturier.invoicing import delivery
+    from django.utils import timezone
+
+    from facturier.invoicing import deliveries
+    from facturier.outbox import engine
 
     stop = threading.Event()
 
     def run():
         try:
             while not stop.is_set():
-                for pk in delivery.due_deliveries(delivery.timezone.now()).values_list(
+                for pk in engine.due(deliveries.EMAILS.model, timezone.now()).values_list(
                     "pk", flat=True
                 ):
-                    delivery.deliver(pk)
+                    deliveries.deliver(pk)
                 stop.wait(0.3)
         finally:
             connection.close()

@@ -164,18 +164,16 @@ def test_each_kind_of_user_meets_clear_refusals(open_as):
     bob = open_as("bob", locale="en-GB")  # owner, no processing permission
     bob.locator(f"input[name=ids][value='{draft.pk}']").check()
     expect(bob.get_by_role("button", name="Edit", exact=True)).to_be_disabled()
-    expect(bob.locator("#reason-edit")).to_have_text(
-        "Only an owner of the client with the processing permission may do this."
-    )
+    expect(bob.locator("#reason-edit")).to_have_text("You lack the processing permission.")
     bob.locator(f"input[name=ids][value='{draft.pk}']").uncheck()
     bob.locator(f"input[name=ids][value='{final.pk}']").check()
     bob.get_by_role("button", name="More actions").click()
-    expect(bob.locator("#reason-close")).to_have_text("You need the processing permission.")
+    expect(bob.locator("#reason-close")).to_have_text("You lack the processing permission.")
     shot(bob, "en-06-owner-only")
 
     carol = open_as("carol", locale="fr-FR")  # processing, owns nothing
     carol.locator(f"input[name=ids][value='{draft.pk}']").check()
-    expect(carol.locator("#reason-edit")).to_contain_text("Seul un propriétaire")
+    expect(carol.locator("#reason-edit")).to_have_text("Vous n'êtes pas propriétaire de ce client.")
     carol.locator(f"input[name=ids][value='{draft.pk}']").uncheck()
     carol.locator(f"input[name=ids][value='{final.pk}']").check()
     more_actions(carol, "Fermer")

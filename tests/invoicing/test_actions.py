@@ -4,8 +4,8 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from facturier.core.errors import Frozen, Invalid, InvalidTransition, NotAllowed, NotFound
 from facturier.invoicing import actions
-from facturier.invoicing.errors import Frozen, Invalid, InvalidTransition, NotAllowed, NotFound
 from facturier.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceSequence
 
 pytestmark = pytest.mark.django_db
@@ -63,11 +63,26 @@ def test_draft_takes_the_client_currency(alice, firm, make_client):
     assert actions.create_draft(by=alice, client=client).currency == "GBP"
 
 
-@pytest.mark.parametrize("who", ["owner_only", "processor_only", "neither"])
-def test_create_draft_needs_owner_and_processing(staff, client_entity, who):
+@pytest.mark.parametrize(
+    "who, lacks",
+    [
+        ("owner_only", "You lack the processing permission."),
+        ("processor_only", "You are not an owner of this client."),
+    ],
+)
+def test_create_draft_needs_owner_and_processing(staff, client_entity, who, lacks):
     with pytest.raises(NotAllowed) as refused:
         actions.create_draft(by=staff[who], client=client_entity, lines=[])
     assert refused.value.code == "not_allowed"
+    assert refused.value.message == lacks  # what the user lacks, not a generic sentence
+    assert not Invoice.objects.exists()
+
+
+def test_a_refusal_never_names_a_client_the_user_cannot_see(staff, client_entity):
+    with pytest.raises(Invalid) as refused:
+        actions.create_draft(by=staff["neither"], client=client_entity, lines=[])
+    assert refused.value.codes == {"client": ["does_not_exist"]}
+    assert client_entity.name not in str(refused.value.errors)
     assert not Invoice.objects.exists()
 
 
@@ -244,8 +259,17 @@ def test_close_refused_without_processing(staff, finalized):
 
 
 def test_reopen_refused_without_processing(staff, closed):
-    with pytest.raises(NotAllowed):
+    # Closed invoices are seen with the processing permission only: to an owner
+    # without it, a closed invoice is not there at all.
+    with pytest.raises(NotFound):
         actions.reopen_invoice(closed, by=staff["owner_only"])
+
+
+def test_close_refused_without_processing_says_so(staff, make_draft, alice):
+    invoice = actions.finalize_invoice(make_draft(), by=alice)
+    with pytest.raises(NotAllowed) as refused:
+        actions.close_invoice(invoice, by=staff["owner_only"])
+    assert refused.value.message == "You lack the processing permission."
 
 
 @pytest.mark.parametrize(

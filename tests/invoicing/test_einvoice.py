@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from facturier.invoicing import actions, rendering
-from facturier.invoicing.einvoice import build_cii, build_ubl
-from facturier.invoicing.errors import Invalid
+from facturier.core.errors import Invalid
+from facturier.invoicing import actions
+from facturier.invoicing.documents import build_cii, build_ubl
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def line(description="Mission", quantity="1", price="100", rate="20", discount="
 
 
 def test_pdf_is_facturx_with_the_downloadable_xml(finalized, client, alice):
-    pdf = rendering.pdf_for(finalized)
+    pdf = actions.pdf_for(finalized)
     name, embedded = facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)
     assert name == "factur-x.xml"
     client.force_login(alice)
@@ -187,5 +187,5 @@ def test_a_firm_outside_the_eu_turns_e_invoices_off(firm, draft, alice, template
     firm.vat_number = ""
     firm.save()
     invoice = actions.finalize_invoice(draft, by=alice)
-    pdf = rendering.pdf_for(invoice)
+    pdf = actions.pdf_for(invoice)
     assert not PdfReader(io.BytesIO(pdf)).attachments

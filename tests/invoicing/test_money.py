@@ -3,7 +3,7 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from facturier.invoicing.money import compute_totals, line_net, quantize
+from facturier.core.money import compute_totals, line_net, quantize
 
 
 def test_half_cent_rounds_up_not_to_even():

@@ -56,15 +56,8 @@ def test_each_can_agrees_with_the_visible_queryset(world):
         for invoice in Invoice.objects.all():
             assert permissions.can_view(user, invoice) == (invoice.pk in visible)
             # Acting needs seeing: no right on what the user cannot see.
-            for can in (
-                permissions.can_edit,
-                permissions.can_finalize,
-                permissions.can_close,
-                permissions.can_send,
-                permissions.can_reopen,
-                permissions.can_delete,
-            ):
-                if can(user, invoice):
+            for name in permissions.RULES:
+                if permissions.may(name, user, invoice):
                     assert invoice.pk in visible
 
 
@@ -73,10 +66,10 @@ def test_rights_table(world):
     draft, final = invoices["shared_draft"], invoices["shared_final"]
     table = {
         name: (
-            permissions.can_edit(u, draft),
-            permissions.can_finalize(u, draft),
-            permissions.can_send(u, final),
-            permissions.can_close(u, final),
+            permissions.may("edit", u, draft),
+            permissions.may("finalize", u, draft),
+            permissions.may("send", u, final),
+            permissions.may("close", u, final),
         )
         for name, u in users.items()
     }
@@ -98,3 +91,27 @@ def test_anonymous_sees_nothing(world):
     from django.contrib.auth.models import AnonymousUser
 
     assert not permissions.visible_invoices(AnonymousUser()).exists()
+
+
+def test_owners_without_processing_do_not_see_closed_invoices(world):
+    users, invoices = world
+    actions.close_invoice(invoices["shared_final"], by=users["alice"])
+    closed = Invoice.objects.get(pk=invoices["shared_final"].pk)
+    assert not permissions.can_view(users["bob"], closed)
+    assert closed.pk not in set(
+        invoice_list(user=users["bob"], filters=ALL).values_list("pk", flat=True)
+    )
+    assert permissions.can_view(users["carol"], closed)
+
+
+@pytest.mark.parametrize(
+    "user, lacks",
+    [
+        ("bob", "You lack the processing permission."),
+        ("carol", "You are not an owner of this client."),
+    ],
+)
+def test_a_refusal_says_what_the_user_lacks(world, user, lacks):
+    users, invoices = world
+    refusal = permissions.refusal("finalize", users[user], invoices["shared_draft"])
+    assert refusal.code == "not_allowed" and refusal.message == lacks

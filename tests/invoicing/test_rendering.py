@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from facturier.invoicing import actions, rendering
+from facturier.core.formatting import Formatter
+from facturier.invoicing import actions, documents
+from facturier.invoicing.documents.renderer import FONTS
 from facturier.invoicing.models import InvoicePdf, InvoiceTemplate
-from facturier.invoicing.rendering.document import Formatter
-from facturier.invoicing.rendering.renderer import FONTS
 from tests.images import png
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_finalized_pdf_shows_number_totals_and_legal_mentions(
         ),
         by=alice,
     )
-    text = normalized("\n".join(text_of(rendering.pdf_for(invoice))))
+    text = normalized("\n".join(text_of(actions.pdf_for(invoice))))
     for expected in [
         "Facture",
         "0000001",
@@ -104,7 +104,7 @@ def test_english_client_gets_english_labels_and_formats(firm, make_client, alice
         ],
     )
     invoice = actions.finalize_invoice(invoice, by=alice)
-    text = normalized(text_of(rendering.pdf_for(invoice))[0])
+    text = normalized(text_of(actions.pdf_for(invoice))[0])
     assert "Invoice" in text and "Total incl. VAT" in text
     assert "£2,469.00" in text
     assert invoice.issue_date.strftime("%B") in text  # a long English date
@@ -131,12 +131,12 @@ def test_user_text_prints_literally(draft, alice, evil):
         lines=[{"description": evil, "unit_price": "1", "vat_rate": "20"}],
     )
     draft.refresh_from_db()
-    text = text_of(rendering.pdf_for(draft))[0]
+    text = text_of(actions.pdf_for(draft))[0]
     assert text.count(evil) == 2  # the line and the notes, as typed
 
 
 def test_draft_preview_is_watermarked_and_has_no_number(draft, alice, template):
-    text = text_of(rendering.pdf_for(draft))[0]
+    text = text_of(actions.pdf_for(draft))[0]
     assert "BROUILLON" in text
     assert "Brouillon : facture non valable" in text
     assert "0000001" not in text
@@ -144,19 +144,19 @@ def test_draft_preview_is_watermarked_and_has_no_number(draft, alice, template):
 
 
 def test_finalized_pdf_is_byte_identical_after_the_template_changes(finalized, template):
-    first = rendering.pdf_for(finalized)
+    first = actions.pdf_for(finalized)
     template.accent_color = "#ff0000"
     template.footer_text = "Nouveau pied de page"
     template.font = "Libertinus Serif"
     template.save()
-    again = rendering.pdf_for(type(finalized).objects.get(pk=finalized.pk))
+    again = actions.pdf_for(type(finalized).objects.get(pk=finalized.pk))
     assert again == first
     assert "Nouveau pied de page" not in text_of(again)[0]
 
 
 def test_rendering_a_snapshot_is_deterministic(finalized):
-    one = rendering.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
-    two = rendering.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
+    one = documents.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
+    two = documents.render_snapshot(finalized.snapshot, timestamp=finalized.finalized_at)
     assert one == two
 
 
@@ -168,7 +168,7 @@ def test_pdf_is_rendered_by_the_worker_once_the_finalization_commits(draft, alic
     assert not InvoicePdf.objects.exists()  # not in the finalizing request
     call_command("outbox_worker", once=True)
     stored = InvoicePdf.objects.get(invoice=invoice)
-    assert bytes(stored.pdf) == rendering.pdf_for(invoice)
+    assert bytes(stored.pdf) == actions.pdf_for(invoice)
     assert bytes(stored.pdf).startswith(b"%PDF")
 
 
@@ -182,7 +182,7 @@ def test_long_invoice_repeats_the_table_header_and_numbers_pages(make_draft, ali
         for i in range(120)
     ]
     invoice = actions.finalize_invoice(make_draft(lines=lines), by=alice)
-    pages = text_of(rendering.pdf_for(invoice))
+    pages = text_of(actions.pdf_for(invoice))
     assert len(pages) >= 3
     for number, page in enumerate(pages, start=1):
         assert "Désignation" in page and "Montant HT" in page
@@ -196,7 +196,7 @@ def test_template_logo_is_drawn(firm, make_draft, alice):
         firm=firm, name="Logo", is_default=True, logo=png(), logo_content_type="image/png"
     )
     invoice = actions.finalize_invoice(make_draft(), by=alice, template=template)
-    page = PdfReader(io.BytesIO(rendering.pdf_for(invoice))).pages[0]
+    page = PdfReader(io.BytesIO(actions.pdf_for(invoice))).pages[0]
     assert len(page.images) == 1
 
 
@@ -209,14 +209,14 @@ def test_hidden_blocks_are_not_printed(french_firm, make_draft, alice):
         show_page_numbers=False,
     )
     invoice = actions.finalize_invoice(make_draft(), by=alice, template=template)
-    text = text_of(rendering.pdf_for(invoice))[0]
+    text = text_of(actions.pdf_for(invoice))[0]
     assert "FR7630006000011234567890189" not in text
     assert "pénalités" not in text
     assert "Page 1 sur 1" not in text
 
 
 def test_preview_png_for_the_template_editor(finalized):
-    image = rendering.render_preview_png(finalized.snapshot)
+    image = documents.render_preview_png(finalized.snapshot)
     assert image.startswith(b"\x89PNG")
 
 
@@ -232,14 +232,14 @@ def finalized_for(client, alice):
 def test_zero_rate_invoices_print_their_legal_mention(firm, make_client, alice, template):
     client = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE123456789")
     invoice = finalized_for(client, alice)
-    assert "Autoliquidation : TVA due par le preneur." in text_of(rendering.pdf_for(invoice))[0]
+    assert "Autoliquidation : TVA due par le preneur." in text_of(actions.pdf_for(invoice))[0]
 
 
 def test_names_in_other_scripts_print_in_the_fallback_font(firm, make_client, alice, template):
     # Greek has no glyphs in the shipped Inter files: it falls back to Libertinus Serif.
     client = make_client(firm, "Ωμέγα Λογιστική ΑΕ", country="GR", vat_number="EL123456789")
     invoice = finalized_for(client, alice)
-    page = PdfReader(io.BytesIO(rendering.pdf_for(invoice))).pages[0]
+    page = PdfReader(io.BytesIO(actions.pdf_for(invoice))).pages[0]
     assert "Ωμέγα Λογιστική ΑΕ" in page.extract_text()
     fonts = {font["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
     assert any("Inter" in name for name in fonts)
@@ -281,7 +281,7 @@ def test_a_long_reference_wraps_inside_its_column(draft, alice):
         lines=[{"description": reference, "quantity": "2", "unit_price": "150", "vat_rate": "20"}],
     )
     draft.refresh_from_db()
-    text = normalized(text_of(rendering.pdf_for(draft))[0]).replace("\u200b", "")
+    text = normalized(text_of(actions.pdf_for(draft))[0]).replace("\u200b", "")
     lines = text[text.index("REFA1B2") :].splitlines()
     amounts = next(i for i, line in enumerate(lines) if "300,00 €" in line)
     # The reference takes three lines of the description column, nothing of

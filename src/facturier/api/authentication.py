@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken, hash_token
+from facturier.access.models import ApiToken, hash_token
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

@@ -6,7 +6,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from facturier.invoicing.errors import Invalid, InvoicingError
+from facturier.core.errors import DomainError, Invalid
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -16,6 +16,11 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Field name -> messages.",
+    )
+    codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Field name -> a stable code per message (required, invalid, max_length...).",
     )
 
 
@@ -47,25 +52,29 @@ def _flatten(detail, prefix="") -> dict[str, list[str]]:
     return out
 
 
-def error_response(code: str, message: str, http_status: int, errors=None) -> Response:
+def error_response(code: str, message: str, http_status: int, errors=None, codes=None) -> Response:
     body = {"code": code, "message": str(message)}
     if errors:
         body["errors"] = errors
+        body["codes"] = codes or {field: ["invalid"] * len(msgs) for field, msgs in errors.items()}
     return Response(body, status=http_status)
 
 
 def handle_exception(exc, context):
     if isinstance(exc, Invalid):
-        return error_response(exc.code, exc.message, 422, exc.errors)
-    if isinstance(exc, InvoicingError):
+        return error_response(exc.code, exc.message, 422, exc.errors, exc.codes)
+    if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, exc.status)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail if isinstance(exc.detail, dict) else {"general": exc.detail})
+        codes = exc.get_codes()
+        codes = _flatten(codes if isinstance(codes, dict) else {"general": codes})
         return error_response(
             "validation",
             "Some fields need attention.",
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             errors,
+            codes,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -98,6 +107,10 @@ def add_error_responses(result, generator, request, public):
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+                "codes": {
                     "type": "object",
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },

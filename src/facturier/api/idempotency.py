@@ -5,13 +5,16 @@ import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from facturier.access.actions import remember_response
+from facturier.access.models import IdempotencyRecord
+from facturier.core.actions import unit_of_work
+
 from .errors import error_response
-from .models import IdempotencyRecord
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -54,10 +57,11 @@ def idempotent(view_method):
             response["Idempotent-Replayed"] = "true"
             return response
         try:
-            with transaction.atomic():
+            # The action and the record of its answer commit together, or neither does.
+            with unit_of_work():
                 response = view_method(self, request, *args, **kwargs)
                 if response.status_code < 500:
-                    IdempotencyRecord.objects.create(
+                    remember_response(
                         user=request.user,
                         key=key,
                         fingerprint=fingerprint,

@@ -1,6 +1,6 @@
 from rest_framework.throttling import SimpleRateThrottle
 
-from .models import ApiToken
+from facturier.access.models import ApiToken
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -12,22 +12,35 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from facturier.clients import actions as client_actions
-from facturier.invoicing import actions, permissions, rendering, template_actions
-from facturier.invoicing.einvoice import build_cii, build_ubl
+from facturier.clients.permissions import can_process, visible_clients
+from facturier.firms.permissions import can_manage_settings
+from facturier.invoicing import actions
+from facturier.invoicing.actions import templates as template_actions
+from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
-from facturier.invoicing.selectors import InvoiceFilters, invoice_detail, invoice_list
-from facturier.invoicing.sending import send_invoices
+from facturier.invoicing.selectors import (
+    InvoiceFilters,
+    invoice_detail,
+    invoice_list,
+    stored_pdf,
+)
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
 
 
 def _invoice(request, pk: int):
+    """The invoice for reading; actions take the id and read it themselves, once."""
     invoice = invoice_detail(user=request.user, pk=pk)
     if invoice is None:
         raise NotFound("No such invoice.")
     return invoice
+
+
+def _shown(invoice):
+    """The answer for an invoice an action returned (no second read of it)."""
+    return s.InvoiceSerializer(invoice).data
 
 
 # --- clients ----------------------------------------------------------------------------
@@ -38,7 +51,7 @@ class ClientList(ListAPIView):
 
     def get_queryset(self):
         return (
-            permissions.visible_clients(self.request.user)
+            visible_clients(self.request.user)
             .prefetch_related("contacts", "owners")
             .order_by("name", "id")
         )
@@ -50,7 +63,7 @@ class ClientList(ListAPIView):
     @extend_schema(
         operation_id="clients_create",
         responses={201: s.ClientSerializer},
-        summary="Create a client (you become its owner)",
+        summary="Create a client (needs the settings right; you become its owner)",
     )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -63,7 +76,7 @@ class ClientDetail(GenericAPIView):
     serializer_class = s.ClientSerializer
 
     def get_object(self):
-        client = permissions.visible_clients(self.request.user).filter(pk=self.kwargs["pk"]).first()
+        client = visible_clients(self.request.user).filter(pk=self.kwargs["pk"]).first()
         if client is None:
             raise NotFound("No such client.")
         return client
@@ -74,10 +87,9 @@ class ClientDetail(GenericAPIView):
 
     @extend_schema(operation_id="clients_update")
     def patch(self, request, pk):
-        client = self.get_object()
-        serializer = self.get_serializer(client, data=request.data, partial=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        client = client_actions.update_client(client, by=request.user, **serializer.validated_data)
+        client = client_actions.update_client(pk, by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(client).data)
 
 
@@ -148,9 +160,7 @@ class InvoiceList(ListAPIView):
         data = s.InvoiceWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = actions.create_draft(by=request.user, **data.validated_data)
-        return Response(
-            s.InvoiceSerializer(_invoice(request, invoice.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(_shown(invoice), status=status.HTTP_201_CREATED)
 
 
 class InvoiceDetail(GenericAPIView):
@@ -166,15 +176,13 @@ class InvoiceDetail(GenericAPIView):
         summary="Change a draft (lines, when given, replace the old ones)",
     )
     def patch(self, request, pk):
-        invoice = _invoice(request, pk)
         data = s.InvoiceWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        actions.update_draft(invoice, by=request.user, **data.validated_data)
-        return Response(self.get_serializer(_invoice(request, pk)).data)
+        return Response(_shown(actions.update_draft(pk, by=request.user, **data.validated_data)))
 
     @extend_schema(operation_id="invoices_destroy", responses={204: None}, summary="Delete a draft")
     def delete(self, request, pk):
-        actions.delete_draft(_invoice(request, pk), by=request.user)
+        actions.delete_draft(pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -192,10 +200,10 @@ class InvoiceFinalize(GenericAPIView):
     def post(self, request, pk):
         data = s.FinalizeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        actions.finalize_invoice(
-            _invoice(request, pk), by=request.user, template=data.validated_data.get("template")
+        invoice = actions.finalize_invoice(
+            pk, by=request.user, template=data.validated_data.get("template")
         )
-        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
+        return Response(_shown(invoice))
 
 
 class _StatusChange(GenericAPIView):
@@ -204,8 +212,8 @@ class _StatusChange(GenericAPIView):
 
     @idempotent
     def post(self, request, pk):
-        type(self).change([_invoice(request, pk)], by=request.user)
-        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
+        (invoice,) = type(self).change([pk], by=request.user)
+        return Response(_shown(invoice))
 
 
 class InvoiceClose(_StatusChange):
@@ -261,9 +269,15 @@ class InvoicePdf(GenericAPIView):
         summary="The PDF: frozen for a finalized invoice, a preview for a draft",
     )
     def get(self, request, pk):
-        invoice = _invoice(request, pk)
-        response = HttpResponse(rendering.pdf_for(invoice), content_type="application/pdf")
-        name = f"{invoice.number}.pdf" if invoice.number else f"draft-{invoice.pk}.pdf"
+        stored = stored_pdf(user=request.user, pk=pk)
+        if stored is not None:  # the common case, in one query, as in the web's View PDF
+            number, pdf = stored
+            name = f"{number}.pdf"
+        else:
+            invoice = _invoice(request, pk)
+            pdf = actions.pdf_for(invoice)
+            name = f"{invoice.number}.pdf" if invoice.number else f"draft-{invoice.pk}.pdf"
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{name}"'
         return response
 
@@ -310,14 +324,14 @@ class InvoiceSend(GenericAPIView):
         request=s.EmailSerializer,
         responses={202: s.DeliverySerializer(many=True)},
         parameters=[IDEMPOTENCY_HEADER],
-        summary="E-mail one finalized invoice (a resend is allowed)",
+        summary="E-mail one finalized invoice: a send the first time, a resend after",
     )
     @idempotent
     def post(self, request, pk):
         data = s.EmailSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        deliveries = send_invoices(
-            [_invoice(request, pk)], by=request.user, resend=True, **data.validated_data
+        deliveries = actions.send_invoices(
+            [pk], by=request.user, resend=None, **data.validated_data
         )
         return Response(
             s.DeliverySerializer(deliveries, many=True).data, status=status.HTTP_202_ACCEPTED
@@ -340,9 +354,7 @@ class InvoiceBulkSend(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         ids = values.pop("invoices")
-        deliveries = send_invoices(
-            [_invoice(request, pk) for pk in dict.fromkeys(ids)], by=request.user, **values
-        )
+        deliveries = actions.send_invoices(list(dict.fromkeys(ids)), by=request.user, **values)
         return Response(
             s.DeliverySerializer(deliveries, many=True).data, status=status.HTTP_202_ACCEPTED
         )
@@ -374,13 +386,18 @@ class InvoiceDeliveries(ListAPIView):
 # --- templates --------------------------------------------------------------------------
 
 
+def _templates(user):
+    """Templates are read by who may finalize with one (processing) or manage them."""
+    if not (can_process(user) or can_manage_settings(user)):
+        return InvoiceTemplate.objects.none()
+    return InvoiceTemplate.objects.filter(firm_id=user.firm_id)
+
+
 class TemplateList(ListAPIView):
     serializer_class = s.TemplateSerializer
 
     def get_queryset(self):
-        return InvoiceTemplate.objects.filter(firm_id=self.request.user.firm_id).order_by(
-            "name", "id"
-        )
+        return _templates(self.request.user).order_by("name", "id")
 
     @extend_schema(operation_id="templates_list")
     def get(self, request):
@@ -398,9 +415,7 @@ class TemplateDetail(GenericAPIView):
     serializer_class = s.TemplateSerializer
 
     def get_object(self):
-        template = InvoiceTemplate.objects.filter(
-            firm_id=self.request.user.firm_id, pk=self.kwargs["pk"]
-        ).first()
+        template = _templates(self.request.user).filter(pk=self.kwargs["pk"]).first()
         if template is None:
             raise NotFound("No such invoice template.")
         return template
@@ -412,7 +427,7 @@ class TemplateDetail(GenericAPIView):
     @extend_schema(operation_id="templates_update")
     def patch(self, request, pk):
         template = self.get_object()
-        data = self.get_serializer(template, data=request.data, partial=True)
+        data = self.get_serializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template = template_actions.save_template(
             request.user, template=template, fields=data.validated_data

@@ -1,18 +1,31 @@
-"""Creating and changing client entities (the API and the admin's twin)."""
+"""Creating and changing client entities, from the API and the admin.
 
-from collections.abc import Mapping, Sequence
+Rights, decided on purpose:
+- creating a client, and choosing its owners, is firm administration: it needs the
+  settings right (an owner is who may finalize and send the client's invoices, so
+  nobody makes themselves one);
+- changing a client's details needs to own it with the processing permission, or
+  the settings right;
+- a superuser without a firm (the back-office) may do both for any firm.
+Every change writes an AuditEvent.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from facturier.invoicing import permissions
-from facturier.invoicing.errors import Invalid, NotAllowed
+from facturier.core.actions import action
+from facturier.core.errors import Invalid, NotAllowed, NotFound
+from facturier.firms import audit
+from facturier.firms.models import User
+from facturier.firms.permissions import can_manage_settings
 
+from . import permissions
 from .models import Client, Contact
 
-FIELDS = {
+FIELDS = (
     "name",
     "address_line1",
     "address_line2",
@@ -24,40 +37,128 @@ FIELDS = {
     "vat_number",
     "company_id",
     "payment_terms_days",
-}
+)
+CONTACT_FIELDS = {"name", "email", "is_billing"}
+
+NEEDS_SETTINGS_RIGHT = _("Creating clients and choosing their owners needs the settings right.")
 
 
-def _apply(client: Client, fields: Mapping[str, Any], contacts) -> Client:
-    unknown = set(fields) - FIELDS
+def _back_office(user) -> bool:
+    return bool(user.is_active and user.is_superuser and not user.firm_id)
+
+
+def _may_administer(user, firm_id: int) -> bool:
+    return _back_office(user) or (can_manage_settings(user) and user.firm_id == firm_id)
+
+
+def _apply(client: Client, fields: Mapping[str, Any]) -> dict[str, list]:
+    unknown = set(fields) - set(FIELDS)
     if unknown:
-        raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+        raise Invalid(
+            {name: [_("This field cannot be set.")] for name in sorted(unknown)},
+            codes={name: ["read_only"] for name in sorted(unknown)},
+        )
+    before = audit.values(client, fields)
     for name, value in fields.items():
         setattr(client, name, value)
     try:
         client.full_clean(exclude=["firm", "owners"])
     except ValidationError as exc:
-        raise Invalid(exc.message_dict) from None
+        raise Invalid.from_django(exc) from None
     client.save()
-    if contacts is not None:
-        client.contacts.all().delete()
-        Contact.objects.bulk_create([Contact(client=client, **c) for c in contacts])
-    return client
+    return audit.changes(before, audit.values(client, fields))
 
 
-@transaction.atomic
-def create_client(*, by, contacts: Sequence[Mapping] | None = None, **fields) -> Client:
-    """A new client of the user's firm; the user becomes its owner."""
-    if not permissions.can_process(by):
-        raise NotAllowed(_("You need the processing permission."))
-    client = _apply(Client(firm_id=by.firm_id), fields, contacts or [])
-    client.owners.add(by)
-    return client
+def _replace_contacts(client: Client, contacts: Sequence[Mapping[str, Any]]) -> None:
+    errors: dict[str, list[str]] = {}
+    built = []
+    for index, data in enumerate(contacts):
+        unknown = set(data) - CONTACT_FIELDS
+        if unknown:
+            errors[f"contacts.{index}"] = [_("Unknown fields: %s") % ", ".join(sorted(unknown))]
+            continue
+        contact = Contact(client=client, **data)
+        try:
+            contact.full_clean(exclude=["client"], validate_constraints=False)
+        except ValidationError as exc:
+            errors.update(Invalid.from_django(exc, prefix=f"contacts.{index}.").errors)
+        built.append(contact)
+    if sum(1 for c in built if c.is_billing) > 1:
+        errors["contacts"] = [_("A client has one billing contact.")]
+    if errors:
+        raise Invalid(errors)
+    client.contacts.all().delete()
+    Contact.objects.bulk_create(built)
 
 
-@transaction.atomic
-def update_client(client: Client, *, by, contacts=None, **fields) -> Client:
-    if not permissions.can_own_and_process(by, client.pk):
-        raise NotAllowed(
-            _("Only an owner of the client with the processing permission may do this.")
+def _set_owners(client: Client, owners: Iterable[User | int]) -> None:
+    ids = {o.pk if isinstance(o, User) else o for o in owners}
+    found = set(
+        User.objects.filter(pk__in=ids, firm_id=client.firm_id).values_list("pk", flat=True)
+    )
+    if found != ids:
+        raise Invalid(
+            {"owners": [_("Owners are staff of the client's firm.")]}, codes={"owners": ["invalid"]}
         )
-    return _apply(client, fields, contacts)
+    client.owners.set(found)
+
+
+@action
+def create_client(
+    *,
+    by,
+    contacts: Sequence[Mapping] | None = None,
+    owners: Iterable[User | int] | None = None,
+    firm_id: int | None = None,
+    **fields,
+) -> Client:
+    """A new client of the user's firm; its owners default to the user."""
+    firm_id = firm_id if _back_office(by) else by.firm_id
+    if not firm_id or not _may_administer(by, firm_id):
+        raise NotAllowed(NEEDS_SETTINGS_RIGHT)
+    client = Client(firm_id=firm_id)
+    _apply(client, fields)
+    _replace_contacts(client, contacts or [])
+    _set_owners(client, owners if owners is not None else [by])
+    audit.record(
+        "client.created",
+        client,
+        by=by,
+        firm_id=firm_id,
+        details={"owners": sorted(client.owners.values_list("pk", flat=True))},
+    )
+    return client
+
+
+@action
+def update_client(
+    client: Client | int,
+    *,
+    by,
+    contacts: Sequence[Mapping] | None = None,
+    owners: Iterable[User | int] | None = None,
+    **fields,
+) -> Client:
+    """Change a client's details; its contacts and owners when given."""
+    pk = client.pk if isinstance(client, Client) else client
+    client = Client.objects.select_for_update().filter(pk=pk).first()
+    administer = client is not None and _may_administer(by, client.firm_id)
+    if client is None or not (
+        administer or permissions.visible_clients(by).filter(pk=client.pk).exists()
+    ):
+        raise NotFound(_("No such client."))
+    lack = permissions.lacking_owner_and_processing(by, client.pk)
+    if not administer and lack is not None:
+        raise NotAllowed(lack)
+    if owners is not None and not administer:
+        raise NotAllowed(NEEDS_SETTINGS_RIGHT)
+    changed = _apply(client, fields)
+    if contacts is not None:
+        _replace_contacts(client, contacts)
+        changed["contacts"] = len(contacts)
+    if owners is not None:
+        _set_owners(client, owners)
+        changed["owners"] = sorted(client.owners.values_list("pk", flat=True))
+    if changed:
+        audit.record("client.changed", client, by=by, firm_id=client.firm_id, details=changed)
+    return client

@@ -88,3 +88,32 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class AuditEvent(models.Model):
+    """The audit trail of what is not an invoice: the firm's settings and numbering,
+    invoice templates, clients, staff, API tokens. One row per change, written by
+    the action that makes it, in the same transaction. Invoices have their own
+    trail (InvoiceEvent), shown on their page."""
+
+    firm = models.ForeignKey(
+        Firm, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        "firms.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    at = models.DateTimeField(_("when"), db_index=True)
+    action = models.CharField(_("action"), max_length=50)  # "template.created", ...
+    target_type = models.CharField(max_length=50)
+    target_id = models.CharField(max_length=50, blank=True)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"

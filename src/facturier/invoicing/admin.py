@@ -6,8 +6,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from facturier.core.errors import DomainError
+
 from . import actions
-from .errors import InvoicingError
 from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceSequence, InvoiceTemplate
 
 
@@ -36,7 +37,7 @@ class InvoiceEventInline(admin.TabularInline):
 def _run_bulk(modeladmin, request, queryset, action, done_message):
     try:
         done = action(list(queryset), by=request.user)
-    except InvoicingError as exc:
+    except DomainError as exc:
         modeladmin.message_user(request, exc.message, messages.ERROR)
     else:
         modeladmin.message_user(request, done_message(len(done)), messages.SUCCESS)
@@ -49,7 +50,7 @@ def finalize_selected(modeladmin, request, queryset):
         try:
             actions.finalize_invoice(invoice, by=request.user)
             count += 1
-        except InvoicingError as exc:
+        except DomainError as exc:
             modeladmin.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
     if count:
         modeladmin.message_user(
@@ -131,7 +132,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except InvoicingError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             from django.shortcuts import redirect
 

@@ -34,6 +34,17 @@ class Action(models.TextChoices):
     SEND = "send", pgettext_lazy("the invoice was", "sent")
     CLOSE = "close", pgettext_lazy("the invoice was", "closed")
     REOPEN = "reopen", pgettext_lazy("the invoice was", "reverted to finalized")
+    # What became of an e-mail: events, not transitions (the status stays Finalized).
+    DELIVERED = "delivered", pgettext_lazy("the invoice was", "e-mailed")
+    PARTLY_DELIVERED = (
+        "partly_delivered",
+        pgettext_lazy("the invoice was", "e-mailed, but some recipients were refused"),
+    )
+    DELIVERY_RETRY = (
+        "delivery_retry",
+        pgettext_lazy("the invoice was", "not e-mailed yet: another attempt will follow"),
+    )
+    DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
+from facturier.core import money
+from facturier.core.errors import Frozen
 from facturier.firms.models import Firm
+from facturier.outbox.models import Delivery
 
-from . import money
-from .errors import Frozen
 from .lifecycle import Action, Status
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+# The largest number a sequence gives: beyond it the counter would leave the range
+# both databases store (a signed 64-bit integer), so finalizing refuses instead.
+MAX_NUMBER = 10**18
 
 
 class InvoiceSequence(models.Model):
@@ -36,7 +40,9 @@ class InvoiceSequence(models.Model):
         _("padding length"), default=7, validators=[MaxValueValidator(20)]
     )
     next_number = models.PositiveBigIntegerField(
-        _("next number"), default=1, validators=[MinValueValidator(1)]
+        _("next number"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_NUMBER)],
     )
 
     class Meta:
@@ -367,22 +373,13 @@ class InvoicePdf(models.Model):
         return f"PDF {self.invoice_id}"
 
 
-class EmailDelivery(models.Model):
+class EmailDelivery(Delivery):
     """The outbox: one e-mail of one invoice to one set of recipients.
 
     Created in the transaction that asks for the send; a worker claims it by a
     conditional update (status and lease), so two workers never send the same
     row, and a task run twice sends once. The Message-ID is fixed at creation.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENDING = "sending", _("sending")
-        RETRYING = "retrying", _("retrying")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-
-    PENDING = (Status.QUEUED, Status.SENDING, Status.RETRYING)
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="deliveries")
@@ -398,12 +395,9 @@ class EmailDelivery(models.Model):
     body = models.TextField(_("message"))
     language = models.CharField(max_length=2, default="fr")
     message_id = models.CharField(max_length=250, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    max_attempts = models.PositiveSmallIntegerField(default=6)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(_("last answer"), blank=True)
+    # Recipients the server refused while it accepted the message for the others:
+    # {address: "550 5.1.1 reason"}. They did not get the invoice.
+    refused = models.JSONField(_("refused recipients"), default=dict, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -417,5 +411,8 @@ class EmailDelivery(models.Model):
         return f"{self.invoice} → {', '.join(self.to)} ({self.status})"
 
     @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING
+    def delivered_to(self) -> list[str]:
+        """The addresses the server accepted the message for."""
+        if self.status != self.Status.SENT:
+            return []
+        return [a for a in [*self.to, *self.cc] if a not in self.refused]

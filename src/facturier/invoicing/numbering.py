@@ -9,15 +9,25 @@ counter: no number is ever lost or given twice.
 import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from facturier.core.errors import DomainError
 from facturier.firms.models import Firm
 
-from .models import InvoiceSequence
+from .models import MAX_NUMBER, InvoiceSequence
+
+
+class NumberingExhausted(DomainError):
+    code = "numbering_exhausted"
+    status = 409
+    default_message = _(
+        "The invoice numbering has reached its largest number: set a new prefix in Settings."
+    )
 
 
 def sequence_for(firm: Firm) -> InvoiceSequence:
-    sequence, _ = InvoiceSequence.objects.get_or_create(firm=firm)
-    return sequence
+    """The firm's numbering as stored, or the defaults it starts with (nothing written)."""
+    return InvoiceSequence.objects.filter(firm=firm).first() or InvoiceSequence(firm=firm)
 
 
 # One statement: the UPDATE takes the row lock (held until the transaction ends) and
@@ -28,19 +38,31 @@ TAKE = (
 )
 
 
-def take_next_number(firm: Firm, *, issue_date: datetime.date) -> str:
-    """Reserve and return the firm's next number; call inside the finalizing transaction."""
+def reserve_next_number(firm: Firm) -> tuple[int, InvoiceSequence]:
+    """Reserve the firm's next number; returns it with the sequence that formats it.
+
+    Call inside the finalizing transaction, as late as possible: the sequence's row
+    stays locked until the commit.
+    """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        raise RuntimeError("take_next_number must run inside the finalizing transaction")
+        raise RuntimeError("reserve_next_number must run inside the finalizing transaction")
     with connection.cursor() as cursor:
         cursor.execute(TAKE.format(table=InvoiceSequence._meta.db_table), [firm.pk])
         row = cursor.fetchone()
     if row is None:  # a firm made without its sequence: make it, then take again
         InvoiceSequence.objects.get_or_create(firm=firm)
-        return take_next_number(firm, issue_date=issue_date)
+        return reserve_next_number(firm)
     number, prefix, padding_char, padding_length = row
+    if number > MAX_NUMBER:
+        raise NumberingExhausted()
     sequence = InvoiceSequence(
         prefix=prefix, padding_char=padding_char, padding_length=padding_length
     )
+    return number, sequence
+
+
+def take_next_number(firm: Firm, *, issue_date: datetime.date) -> str:
+    """Reserve and format the firm's next number for an invoice dated `issue_date`."""
+    number, sequence = reserve_next_number(firm)
     return sequence.format(number, year=issue_date.year)

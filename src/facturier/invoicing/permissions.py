@@ -1,83 +1,168 @@
-"""Who may see and do what, declared once.
+"""Who may see and do what with invoices, declared once.
 
-Two facts about a user decide everything: do they hold the processing
-permission, and which clients do they own. `visible_invoices` and each
-`can_*` are built from the same two facts, so the list a user sees and what
-they may act on cannot disagree (tests check them against each other).
+Two facts about a user decide everything (clients/permissions.py): do they hold
+the processing permission, and which clients do they own. The list a user sees
+(`visible_invoices`) and each rule below are built from the same two facts, so
+they cannot disagree (tests check them against each other and against the
+README's table).
 
-| action                               | needs                                  |
-| ------------------------------------ | -------------------------------------- |
-| see                                  | same firm, and owner or processing     |
-| create, edit, delete, finalize, send | same firm, owner of the client AND processing |
-| close, revert to finalized           | same firm, processing                  |
+Each rule says which lifecycle transition it is (so from which statuses it
+applies) and which of the two facts it needs. `refusal()` reads the rule and
+returns the error a user gets, in words that say what they lack; the actions
+raise it, the toolbar shows it on disabled buttons, the e-mail dialog and the
+API return it.
+
+| rule                                          | needs                                 |
+| --------------------------------------------- | ------------------------------------- |
+| see an invoice, view its PDF                  | owner of the client, or processing    |
+| create, edit, delete, finalize, send, resend  | owner of the client AND processing    |
+| close, revert to finalized, see closed ones   | processing                            |
 """
 
-from django.contrib.auth.models import Permission
+import enum
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from facturier.clients.models import Client
+from facturier.clients.permissions import (
+    can_process,
+    in_a_firm,
+    lacking_owner_and_processing,
+    lacking_processing,
+    owned_client_ids,
+    owned_clients_q,
+    owns,
+)
+from facturier.core.errors import (
+    AlreadySent,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+)
 
+from . import lifecycle
+from .lifecycle import Action, Status
 from .models import Invoice
 
-PROCESS_PERMISSION = "invoicing.process_invoices"
-TEMPLATES_PERMISSION = "invoicing.manage_templates"
+
+class Need(enum.Enum):
+    OWNER_AND_PROCESSING = "owner_and_processing"
+    PROCESSING = "processing"
 
 
-def can_process(user) -> bool:
-    """The processing permission, given to the user or to one of their groups.
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    action: Action  # the transition: the statuses it applies from
+    needs: Need
+    applies_to: Promise  # said on a disabled button when the status is wrong
 
-    One EXISTS query, cached on the user object for the request: the same answer as
-    user.has_perm() with the model backend, without loading every permission.
+
+DRAFTS_ONLY = _("Applies to drafts only.")
+FINALIZED_ONLY = _("Applies to finalized invoices only.")
+CLOSED_ONLY = _("Applies to closed invoices only.")
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in [
+        Rule("edit", Action.UPDATE, Need.OWNER_AND_PROCESSING, DRAFTS_ONLY),
+        Rule("delete", Action.DELETE, Need.OWNER_AND_PROCESSING, DRAFTS_ONLY),
+        Rule("finalize", Action.FINALIZE, Need.OWNER_AND_PROCESSING, DRAFTS_ONLY),
+        Rule("send", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
+        Rule("resend", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
+        Rule("close", Action.CLOSE, Need.PROCESSING, FINALIZED_ONLY),
+        Rule("reopen", Action.REOPEN, Need.PROCESSING, CLOSED_ONLY),
+    ]
+}
+
+WRONG_STATUS = _("Invoice %(invoice)s is %(status)s: it cannot be %(action)s.")
+# The "never sent" rule: Send takes invoices never sent (nor being sent); Resend the others.
+ALREADY_SENT = _("Invoice %(invoice)s was already sent: resend it on its own.")
+ALREADY_SENT_HINT = _("Already sent: resend it on its own.")
+NEVER_SENT = _("Invoice %(invoice)s was never sent: use Send.")
+NEVER_SENT_HINT = _("Never sent yet: use Send.")
+
+
+def lacking(user, client_id: int | None, needs: Need) -> NotAllowed | None:
+    """The refusal for a user who lacks what `needs` asks on this client, or None."""
+    if needs is Need.PROCESSING:
+        lack = lacking_processing(user)
+    else:
+        lack = lacking_owner_and_processing(user, client_id)
+    return None if lack is None else NotAllowed(lack)
+
+
+def refusal(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> DomainError | None:
+    """Why `user` may not do `name` to `invoice` now, or None if they may.
+
+    `sent`: whether the invoice was sent or is being sent (see `was_sent`); only
+    the send and resend rules read it.
     """
-    if not (user.is_authenticated and user.is_active and user.firm_id):
-        return False
-    cached = getattr(user, "_can_process", None)
-    if cached is None:
-        if user.is_superuser:
-            cached = True
-        else:
-            app_label, codename = PROCESS_PERMISSION.split(".")
-            cached = Permission.objects.filter(
-                Q(user=user) | Q(group__user=user),
-                codename=codename,
-                content_type__app_label=app_label,
-            ).exists()
-        user._can_process = cached
-    return cached
-
-
-def owned_client_ids(user) -> frozenset[int]:
-    """The ids of the clients the user owns, cached on the user object for a request."""
-    if not user.is_authenticated or not user.firm_id:
-        return frozenset()
-    cached = getattr(user, "_owned_client_ids", None)
-    if cached is None:
-        cached = frozenset(
-            Client.owners.through.objects.filter(
-                user_id=user.pk, client__firm_id=user.firm_id
-            ).values_list("client_id", flat=True)
+    rule = RULES[name]
+    if not can_view(user, invoice):  # no right on what one cannot see, nor a word of it
+        return NotFound(_("No such invoice."))
+    # Rights next: who may not act is told what they lack, not the invoice's state.
+    lack = lacking(user, invoice.client_id, rule.needs)
+    if lack is not None:
+        return lack
+    if not lifecycle.applies(rule.action, invoice.status):
+        return InvalidTransition(
+            WRONG_STATUS,
+            hint=rule.applies_to,
+            invoice=str(invoice),
+            status=lifecycle.STATUS_PHRASE[invoice.status],
+            action=rule.action.label,
         )
-        user._owned_client_ids = cached
-    return cached
+    if sent is None:
+        sent = was_sent(invoice)
+    if name == "send" and sent:
+        return AlreadySent(ALREADY_SENT, hint=ALREADY_SENT_HINT, invoice=str(invoice))
+    if name == "resend" and not sent:
+        return InvalidTransition(NEVER_SENT, hint=NEVER_SENT_HINT, invoice=str(invoice))
+    return None
 
 
-def visible_clients(user) -> QuerySet[Client]:
-    if not user.is_authenticated or not user.firm_id:
-        return Client.objects.none()
-    clients = Client.objects.filter(firm_id=user.firm_id)
-    return clients if can_process(user) else clients.filter(owners=user)
+def may(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> bool:
+    return refusal(name, user, invoice, sent=sent) is None
 
 
-def _owned_clients_q(user, field: str = "client_id") -> Q:
-    owned = Client.owners.through.objects.filter(user_id=user.pk).values("client_id")
-    return Q(**{f"{field}__in": owned})
+def was_sent(invoice: Invoice, *, pending: bool | None = None) -> bool:
+    """Sent at least once, or a delivery is under way: a first send is over."""
+    if invoice.sent_count:
+        return True
+    if pending is None:
+        pending = invoice.deliveries.filter(status__in=invoice.deliveries.model.PENDING).exists()
+    return pending
+
+
+def create_refusal(user, client_id: int | None) -> NotAllowed | None:
+    """Creating a draft, for a client the user can see (the caller hides the others)."""
+    return lacking(user, client_id, Need.OWNER_AND_PROCESSING)
+
+
+def may_create_some(user) -> bool:
+    return can_process(user) and bool(owned_client_ids(user))
+
+
+def may_see_closed(user) -> bool:
+    return can_process(user)
+
+
+# --- what a user sees -------------------------------------------------------------------
 
 
 def visible_invoices_q(user) -> Q:
-    if not user.is_authenticated or not user.firm_id:
+    """Owners see their clients' invoices, but closed ones only with the processing
+    permission; the processing permission sees the firm's."""
+    if not in_a_firm(user):
         return Q(pk__in=[])
     same_firm = Q(firm_id=user.firm_id)
-    return same_firm if can_process(user) else same_firm & _owned_clients_q(user)
+    if can_process(user):
+        return same_firm
+    return same_firm & owned_clients_q(user) & ~Q(status=Status.CLOSED)
 
 
 def visible_invoices(user) -> QuerySet[Invoice]:
@@ -85,30 +170,8 @@ def visible_invoices(user) -> QuerySet[Invoice]:
 
 
 def can_view(user, invoice: Invoice) -> bool:
-    if not user.is_authenticated or invoice.firm_id != user.firm_id or not user.firm_id:
+    if not in_a_firm(user) or invoice.firm_id != user.firm_id:
         return False
-    return can_process(user) or invoice.client_id in owned_client_ids(user)
-
-
-def can_own_and_process(user, client_id: int | None) -> bool:
-    return can_process(user) and client_id in owned_client_ids(user)
-
-
-def can_create(user, client: Client) -> bool:
-    return client.firm_id == user.firm_id and can_own_and_process(user, client.pk)
-
-
-def can_edit(user, invoice: Invoice) -> bool:
-    return can_view(user, invoice) and can_own_and_process(user, invoice.client_id)
-
-
-can_delete = can_edit
-can_finalize = can_edit
-can_send = can_edit
-
-
-def can_close(user, invoice: Invoice) -> bool:
-    return can_view(user, invoice) and can_process(user)
-
-
-can_reopen = can_close
+    if can_process(user):
+        return True
+    return owns(user, invoice.client_id) and invoice.status != Status.CLOSED

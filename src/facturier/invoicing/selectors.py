@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from facturier.clients.models import Client
 
 from .lifecycle import Status
-from .models import Invoice, InvoiceEvent, InvoicePdf
+from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
 from .permissions import visible_invoices
 
 MAX_LISTED_CLIENTS = 500
@@ -75,6 +75,16 @@ def invoice_detail(*, user, pk: int) -> Invoice | None:
         .prefetch_related("lines")
         .filter(pk=pk)
         .first()
+    )
+
+
+def pending_invoice_ids(invoices) -> set[int]:
+    """Those of `invoices` (objects or ids) with an e-mail under way."""
+    ids = [i.pk if isinstance(i, Invoice) else i for i in invoices]
+    return set(
+        EmailDelivery.objects.filter(
+            invoice_id__in=ids, status__in=EmailDelivery.PENDING
+        ).values_list("invoice_id", flat=True)
     )
 
 

@@ -1,19 +1,20 @@
-"""Background entry points (thin): the outbox does the work."""
+"""Background entry points (thin): the outbox and the PDF store do the work."""
 
 from django_tasks import task
-
-from . import delivery, rendering
 
 
 @task()
 def deliver_email(delivery_id: int) -> str:
-    return delivery.deliver(delivery_id)
+    from .deliveries import deliver
+
+    return deliver(delivery_id)
 
 
 @task()
 def render_pdf(invoice_id: int) -> None:
     """Render and store a finalized invoice's PDF (a no-op if already stored)."""
+    from .actions.pdfs import store_pdf
     from .models import InvoicePdf
 
     if not InvoicePdf.objects.filter(invoice_id=invoice_id).exists():
-        rendering.store_pdf(invoice_id)
+        store_pdf(invoice_id)

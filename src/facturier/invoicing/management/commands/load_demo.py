@@ -1,21 +1,21 @@
 """Demo data: a firm, staff with each combination of rights, clients, invoices.
 
-Runs once: on a database that already has a firm it only prints the logins.
+Runs once: on a database that already has a firm it only prints the logins. Made
+through the same actions as everything else, so the demo has its audit trail too.
 """
 
 import datetime
 import random
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
-from facturier.clients.models import Client, Contact
+from facturier.clients import actions as client_actions
+from facturier.core.actions import unit_of_work
+from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
-from facturier.invoicing.models import InvoiceSequence, InvoiceTemplate
 
 DEMO_PASSWORD = "facturier-demo"
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         if Firm.objects.exists():
             self.stdout.write("Demo data: the database already has data; nothing loaded.")
         else:
-            with transaction.atomic():
+            with unit_of_work():  # all of it, or nothing
                 self._load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
@@ -82,27 +82,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<7} {role}")
         self.stdout.write("  erin    another firm's staff: never sees the demo firm")
 
-    def _user(self, username, full_name, firm, **extra):
-        first, last = full_name.split(" ", 1)
-        user = User(
-            username=username,
-            first_name=first,
-            last_name=last,
-            firm=firm,
-            email=f"{username}@example.com",
-            **extra,
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        return user
-
     def _load(self):
         rng = random.Random(1054)
-        processors = Group.objects.create(name="Invoice processors")
-        processors.permissions.add(
-            Permission.objects.get(codename="process_invoices", content_type__app_label="invoicing")
+        processors = firm_actions.create_role(
+            name="Invoice processors", permissions=["invoicing.process_invoices"]
         )
-        firm = Firm.objects.create(
+        administrators = firm_actions.create_role(
+            name="Invoicing administrators", permissions=["invoicing.manage_templates"]
+        )
+        firm = firm_actions.create_firm(
             name="Cabinet Martin & Associés",
             legal_form="SAS au capital de 50 000 €",
             address_line1="42 rue de la Chaussée-d'Antin",
@@ -116,57 +104,53 @@ class Command(BaseCommand):
             late_payment_penalty_rate=Decimal("12.15"),
             recovery_indemnity=Decimal("40.00"),
         )
-        InvoiceSequence.objects.create(
-            firm=firm, prefix="", padding_char="0", padding_length=7, next_number=1054
-        )
-        standard = InvoiceTemplate.objects.create(firm=firm, name="Standard", is_default=True)
-        InvoiceTemplate.objects.create(
-            firm=firm, name="Sobre", accent_color="#333333", show_bank_details=False
-        )
-        self._user("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
-        administrators = Group.objects.create(name="Invoicing administrators")
-        administrators.permissions.add(
-            Permission.objects.get(codename="manage_templates", content_type__app_label="invoicing")
-        )
+        self._staff("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
         staff = {}
         for username, full_name, _owner, processing, _role in STAFF:
-            staff[username] = self._user(username, full_name, firm)
-            if processing:
-                staff[username].groups.add(processors)
-        staff["alice"].groups.add(administrators)  # she also manages templates and numbering
+            roles = [processors] if processing else []
+            if username == "alice":  # she also manages templates, numbering and clients
+                roles.append(administrators)
+            staff[username] = self._staff(username, full_name, firm, roles=roles)
+        alice = staff["alice"]
+        actions.update_numbering(
+            by=alice,
+            fields={"prefix": "", "padding_char": "0", "padding_length": 7, "next_number": 1054},
+        )
+        standard = actions.save_template(alice, fields={"name": "Standard"})
+        actions.save_template(
+            alice,
+            fields={"name": "Sobre", "accent_color": "#333333", "show_bank_details": False},
+        )
 
         clients = []
         for index, (name, lang, street, postal, city, country, currency) in enumerate(CLIENTS):
-            client = Client.objects.create(
-                firm=firm,
-                name=name,
-                language=lang,
-                address_line1=street,
-                postal_code=postal,
-                city=city,
-                country=country,
-                currency=currency,
-                company_id=f"{800000000 + index * 1234567}" if country == "FR" else "",
-                vat_number=f"FR{10 + index}{800000000 + index * 1234567}"
-                if country == "FR"
-                else "",
+            clients.append(
+                client_actions.create_client(
+                    by=alice,
+                    # Alice owns every client; Bob the last five.
+                    owners=[alice, staff["bob"]] if index >= 5 else [alice],
+                    contacts=[
+                        {
+                            "name": "Comptabilité" if lang == "fr" else "Accounts payable",
+                            "email": f"factures@client{index + 1}.example",
+                            "is_billing": True,
+                        },
+                        {"name": "Direction", "email": f"direction@client{index + 1}.example"},
+                    ],
+                    name=name,
+                    language=lang,
+                    address_line1=street,
+                    postal_code=postal,
+                    city=city,
+                    country=country,
+                    currency=currency,
+                    company_id=f"{800000000 + index * 1234567}" if country == "FR" else "",
+                    vat_number=f"FR{10 + index}{800000000 + index * 1234567}"
+                    if country == "FR"
+                    else "",
+                )
             )
-            # Alice owns every client; Bob the last five.
-            client.owners.add(staff["alice"])
-            if index >= 5:
-                client.owners.add(staff["bob"])
-            Contact.objects.create(
-                client=client,
-                name="Comptabilité" if lang == "fr" else "Accounts payable",
-                email=f"factures@client{index + 1}.example",
-                is_billing=True,
-            )
-            Contact.objects.create(
-                client=client, name="Direction", email=f"direction@client{index + 1}.example"
-            )
-            clients.append(client)
 
-        alice = staff["alice"]
         start = timezone.now() - datetime.timedelta(days=180)
         drafts = []
         for index in range(60):
@@ -204,23 +188,20 @@ class Command(BaseCommand):
                     invoice, by=staff["carol"], now=when + datetime.timedelta(days=30)
                 )
 
-        other = Firm.objects.create(
+        other = firm_actions.create_firm(
             name="Fiduciaire Rivale",
             city="Lille",
             postal_code="59000",
             address_line1="1 Grand Place",
         )
-        InvoiceSequence.objects.create(firm=other)
-        erin = self._user("erin", "Erin Leroy", other)
-        erin.groups.add(processors)
-        rival_client = Client.objects.create(
-            firm=other,
+        erin = self._staff("erin", "Erin Leroy", other, roles=[processors, administrators])
+        rival_client = client_actions.create_client(
+            by=erin,
             name="Client de la Rivale",
             address_line1="2 rue Nationale",
             postal_code="59000",
             city="Lille",
         )
-        rival_client.owners.add(erin)
         for _ in range(3):
             actions.create_draft(
                 by=erin,
@@ -234,3 +215,16 @@ class Command(BaseCommand):
                     }
                 ],
             )
+
+    def _staff(self, username, full_name, firm, *, roles=(), **extra):
+        first, last = full_name.split(" ", 1)
+        return firm_actions.create_staff_member(
+            firm=firm,
+            username=username,
+            password=DEMO_PASSWORD,
+            roles=list(roles),
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.com",
+            **extra,
+        )

@@ -1,0 +1,94 @@
+"""Who may see and change client entities; the two facts every right is built from.
+
+Two facts about a user decide every right in the firm: do they hold the
+processing permission, and which clients do they own. Both are read once per
+request and kept on the user object.
+"""
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Client
+
+# The permission's codename stays under the invoicing app, where it was first declared.
+PROCESS_PERMISSION = "invoicing.process_invoices"
+
+# What a user lacks, said as such (every refusal of these rights reads them).
+NOT_OWNER = _("You are not an owner of this client.")
+NO_PROCESSING = _("You lack the processing permission.")
+NEITHER = _("You are not an owner of this client and you lack the processing permission.")
+
+
+def in_a_firm(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.firm_id)
+
+
+def can_process(user) -> bool:
+    """The processing permission, given to the user or to one of their groups.
+
+    One EXISTS query, cached on the user object for the request: the same answer as
+    user.has_perm() with the model backend, without loading every permission.
+    """
+    if not in_a_firm(user):
+        return False
+    cached = getattr(user, "_can_process", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = True
+        else:
+            app_label, codename = PROCESS_PERMISSION.split(".")
+            cached = Permission.objects.filter(
+                Q(user=user) | Q(group__user=user),
+                codename=codename,
+                content_type__app_label=app_label,
+            ).exists()
+        user._can_process = cached
+    return cached
+
+
+def owned_client_ids(user) -> frozenset[int]:
+    """The ids of the clients the user owns, cached on the user object for a request."""
+    if not in_a_firm(user):
+        return frozenset()
+    cached = getattr(user, "_owned_client_ids", None)
+    if cached is None:
+        cached = frozenset(
+            Client.owners.through.objects.filter(
+                user_id=user.pk, client__firm_id=user.firm_id
+            ).values_list("client_id", flat=True)
+        )
+        user._owned_client_ids = cached
+    return cached
+
+
+def owns(user, client_id: int | None) -> bool:
+    return client_id is not None and client_id in owned_client_ids(user)
+
+
+def visible_clients(user) -> QuerySet[Client]:
+    """Owners see their clients; the processing permission sees the firm's."""
+    if not in_a_firm(user):
+        return Client.objects.none()
+    clients = Client.objects.filter(firm_id=user.firm_id)
+    return clients if can_process(user) else clients.filter(owners=user)
+
+
+def owned_clients_q(user, field: str = "client_id") -> Q:
+    owned = Client.owners.through.objects.filter(user_id=user.pk).values("client_id")
+    return Q(**{f"{field}__in": owned})
+
+
+def lacking_processing(user):
+    """The refusal message for a user without the processing permission, or None."""
+    return None if can_process(user) else NO_PROCESSING
+
+
+def lacking_owner_and_processing(user, client_id: int | None):
+    """What the user lacks to act as an owner of the client with the processing permission."""
+    owner, processing = owns(user, client_id), can_process(user)
+    if owner and processing:
+        return None
+    if not (owner or processing):
+        return NEITHER
+    return NO_PROCESSING if owner else NOT_OWNER

@@ -1,0 +1,41 @@
+"""Every change of invoicing state, one function each (see each module).
+
+Callers import from here: `from facturier.invoicing import actions`.
+"""
+
+from .deliveries import record_email_outcome
+from .invoices import (
+    close_invoice,
+    close_invoices,
+    create_draft,
+    delete_draft,
+    delete_drafts,
+    finalize_invoice,
+    reopen_invoice,
+    reopen_invoices,
+    update_draft,
+)
+from .numbering import update_numbering
+from .pdfs import pdf_for, store_pdf
+from .sending import send_invoices
+from .templates import archive_template, save_template, set_default_template
+
+__all__ = [
+    "archive_template",
+    "close_invoice",
+    "close_invoices",
+    "create_draft",
+    "delete_draft",
+    "delete_drafts",
+    "finalize_invoice",
+    "pdf_for",
+    "record_email_outcome",
+    "reopen_invoice",
+    "reopen_invoices",
+    "save_template",
+    "send_invoices",
+    "set_default_template",
+    "store_pdf",
+    "update_draft",
+    "update_numbering",
+]

@@ -1,0 +1,64 @@
+"""What every invoice action does first and last: read the invoice under a lock, and
+write its audit event in the same transaction."""
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.errors import DomainError, NotFound
+
+from .. import permissions
+from ..lifecycle import Action
+from ..models import Invoice, InvoiceEvent
+
+NO_SUCH_INVOICE = _("No such invoice.")
+
+
+def record_event(
+    invoice: Invoice,
+    action: Action,
+    *,
+    by,
+    from_status: str = "",
+    to_status: str = "",
+    at: datetime.datetime,
+    details: Mapping[str, Any] | None = None,
+) -> InvoiceEvent:
+    return InvoiceEvent.objects.create(
+        firm_id=invoice.firm_id,
+        invoice=invoice if invoice.pk else None,
+        invoice_ref=invoice.number or f"#{invoice.pk}",
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=by,
+        at=at,
+        details=dict(details or {}),
+    )
+
+
+def lock_invoice(invoice: Invoice | int, *, by) -> Invoice:
+    """Re-read the invoice under a row lock; hide it if the user may not see it.
+
+    Everything an action decides (the status, the rights) is read here, after the
+    lock, so two actions racing on one invoice each see the other's result.
+    """
+    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
+    try:
+        locked = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("firm", "client")
+            .get(pk=pk)
+        )
+    except (Invoice.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(NO_SUCH_INVOICE) from None
+    if by is not None and not permissions.can_view(by, locked):
+        raise NotFound(NO_SUCH_INVOICE)
+    return locked
+
+
+def require(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal

@@ -1,0 +1,433 @@
+"""Every change of an invoice's state: one function each.
+
+Each action reads the invoice under a lock, asks permissions.refusal() whether
+the user may (rights and status, declared once there), makes the change and
+writes its InvoiceEvent, in one transaction. Views, the API, the admin, commands
+and tests all come through here.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.clients.models import Client
+from facturier.clients.permissions import visible_clients
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import Invalid
+
+from .. import documents, lifecycle, numbering, permissions
+from ..lifecycle import Action, Status
+from ..models import Invoice, InvoiceLine, InvoiceTemplate
+from ..snapshots import build_snapshot
+from .audit import lock_invoice, record_event, require
+
+LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
+DRAFT_FIELDS = ("client", "issue_date", "payment_terms_days", "currency", "notes", "template")
+
+
+def _as_decimal(value, field: str, errors: dict, index: int) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except (InvalidOperation, ValueError):
+        errors.setdefault(f"lines.{index}.{field}", []).append(_("Enter a number."))
+        return None
+
+
+def _build_lines(invoice: Invoice, lines: Sequence[Mapping[str, Any]]) -> list[InvoiceLine]:
+    errors: dict[str, list] = {}
+    codes: dict[str, list[str]] = {}
+    built = []
+    for index, data in enumerate(lines):
+        unknown = set(data) - set(LINE_FIELDS)
+        if unknown:
+            errors[f"lines.{index}"] = [_("Unknown fields: %s") % ", ".join(sorted(unknown))]
+            continue
+        values = {
+            name: _as_decimal(data.get(name), name, errors, index)
+            for name in ("quantity", "unit_price", "vat_rate", "discount_percent")
+        }
+        line = InvoiceLine(
+            invoice=invoice,
+            position=index,
+            description=str(data.get("description") or "").strip(),
+            quantity=values["quantity"] if values["quantity"] is not None else Decimal(1),
+            unit_price=values["unit_price"],
+            vat_rate=values["vat_rate"]
+            if values["vat_rate"] is not None
+            else invoice.firm.default_vat_rate,
+            discount_percent=values["discount_percent"] or Decimal(0),
+        )
+        try:
+            line.full_clean(exclude=["invoice"])
+        except ValidationError as exc:
+            found = Invalid.from_django(exc, prefix=f"lines.{index}.")
+            for field, messages in found.errors.items():
+                errors.setdefault(field, []).extend(messages)
+                codes.setdefault(field, []).extend(found.codes[field])
+        built.append(line)
+    if errors:
+        raise Invalid(errors, codes=codes)
+    return built
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> None:
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    client = fields.get("client", invoice.client if invoice.client_id else None)
+    if client is None:
+        raise Invalid({"client": [_("Choose a client.")]})
+    client_id = client.pk if isinstance(client, Client) else client
+    # Looked up among the clients the user can see: a refusal never names another.
+    client = visible_clients(by).filter(pk=_int_or_none(client_id)).first()
+    if client is None:
+        raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
+    require(permissions.create_refusal(by, client.pk))
+    invoice.client = client
+    invoice.firm_id = client.firm_id
+    template = fields.get("template", invoice.template if invoice.template_id else None)
+    if template is not None and not isinstance(template, InvoiceTemplate):
+        template = InvoiceTemplate.objects.filter(
+            pk=_int_or_none(template), firm_id=client.firm_id
+        ).first()
+        if template is None:
+            raise Invalid(
+                {"template": [_("No such invoice template.")]},
+                codes={"template": ["does_not_exist"]},
+            )
+    if template is not None and (template.firm_id != client.firm_id or template.archived_at):
+        raise Invalid({"template": [_("This invoice template cannot be used.")]})
+    invoice.template = template
+    for name in ("issue_date", "payment_terms_days", "currency", "notes"):
+        if name in fields and fields[name] is not None:
+            setattr(invoice, name, fields[name])
+    if not fields.get("currency") and (invoice.pk is None or "client" in fields):
+        invoice.currency = client.currency
+    if invoice.payment_terms_days is None:
+        invoice.payment_terms_days = (
+            client.payment_terms_days
+            if client.payment_terms_days is not None
+            else client.firm.default_payment_terms_days
+        )
+    invoice.currency = (invoice.currency or "").upper()
+    if invoice.issue_date is None:
+        invoice.issue_date = timezone.localdate()
+    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
+
+
+def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> None:
+    built = _build_lines(invoice, lines) if lines is not None else None
+    if built is None and invoice.pk is None:
+        built = []
+    totals = invoice.compute_totals(built)  # None: the lines already saved
+    invoice.total_net, invoice.total_vat, invoice.total_gross = (
+        totals.net,
+        totals.vat,
+        totals.gross,
+    )
+    try:
+        invoice.full_clean(exclude=["firm", "client", "template", "created_by"])
+    except ValidationError as exc:
+        raise Invalid.from_django(exc) from None
+    invoice.save()
+    if built is not None:
+        invoice.lines.all().delete()
+        for line in built:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(built)
+
+
+@action
+def create_draft(
+    *,
+    by,
+    client: Client | int,
+    lines: Sequence[Mapping[str, Any]] = (),
+    now: datetime.datetime | None = None,
+    **fields: Any,
+) -> Invoice:
+    """A new draft for a client the user owns, with its lines."""
+    invoice = Invoice(created_by=by, payment_terms_days=None, currency="")
+    _apply_draft_fields(invoice, {"client": client, **fields}, by=by)
+    _save_draft(invoice, lines)
+    record_event(invoice, Action.CREATE, by=by, to_status=Status.DRAFT, at=clock.now(now))
+    return invoice
+
+
+@action
+def update_draft(
+    invoice: Invoice | int,
+    *,
+    by,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    now: datetime.datetime | None = None,
+    **fields: Any,
+) -> Invoice:
+    """Change a draft's fields and, when given, replace its lines.
+
+    Saving a draft as it already is changes nothing and records nothing.
+    """
+    invoice = lock_invoice(invoice, by=by)
+    require(permissions.refusal("edit", by, invoice))
+    before = _content(invoice)
+    _apply_draft_fields(invoice, fields, by=by)
+    if lines is not None:
+        built = _build_lines(invoice, lines)
+        if _line_values(built) == before[1] and _draft_values(invoice) == before[0]:
+            return invoice
+    elif _draft_values(invoice) == before[0]:
+        return invoice
+    _save_draft(invoice, lines)
+    after = _content(invoice)
+    changed = sorted(
+        {name for name in before[0] if before[0][name] != after[0][name]}
+        | ({"lines"} if before[1] != after[1] else set())
+    )
+    record_event(
+        invoice,
+        Action.UPDATE,
+        by=by,
+        from_status=Status.DRAFT,
+        to_status=Status.DRAFT,
+        at=clock.now(now),
+        details={"fields": changed},
+    )
+    return invoice
+
+
+def _draft_values(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "client": invoice.client_id,
+        "issue_date": invoice.issue_date,
+        "payment_terms_days": invoice.payment_terms_days,
+        "currency": invoice.currency,
+        "notes": invoice.notes,
+        "template": invoice.template_id,
+    }
+
+
+def _line_values(lines) -> list[tuple]:
+    return [
+        (
+            line.description,
+            Decimal(line.quantity),
+            Decimal(line.unit_price),
+            Decimal(line.vat_rate),
+            Decimal(line.discount_percent or 0),
+        )
+        for line in lines
+    ]
+
+
+def _content(invoice: Invoice) -> tuple[dict[str, Any], list[tuple]]:
+    return _draft_values(invoice), _line_values(invoice.lines.all())
+
+
+@action
+def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = None) -> None:
+    """Delete a draft. It never had a number, so no number is lost."""
+    invoice = lock_invoice(invoice, by=by)
+    require(permissions.refusal("delete", by, invoice))
+    record_event(
+        invoice,
+        Action.DELETE,
+        by=by,
+        from_status=Status.DRAFT,
+        at=clock.now(now),
+        details={"client": invoice.client.name, "total": str(invoice.total_gross)},
+    )
+    invoice.delete()
+
+
+@action
+def delete_drafts(
+    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+) -> int:
+    """Delete several drafts: all of them, or none if one is refused."""
+    count = 0
+    for invoice in invoices:
+        delete_draft(invoice, by=by, now=now)
+        count += 1
+    return count
+
+
+def _check_finalizable(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    errors: dict[str, list] = {}
+    if not lines:
+        errors["lines"] = [_("Add at least one line before finalizing.")]
+    if invoice.total_gross < 0:
+        errors["lines"] = [_("The total is negative: issue a credit note instead.")]
+    client = invoice.client
+    if not (client.address_line1 and client.postal_code and client.city):
+        errors["client"] = [
+            _("The client %(client)s has no complete billing address.") % {"client": client.name}
+        ]
+    if errors:
+        raise Invalid(errors, _("This invoice cannot be finalized yet."))
+
+
+EINVOICE_NEEDS = {
+    "country": _("The firm's and the client's countries are needed for an e-invoice."),
+    "seller_vat_number": _("The firm's VAT number is needed for an e-invoice (EN 16931)."),
+    "buyer_vat_number": _("A reverse-charge e-invoice needs the client's VAT number."),
+    "seller_id": _("The firm's SIREN is needed for an e-invoice."),
+}
+
+
+def _check_einvoice(snapshot) -> None:
+    """Say what EN 16931 needs before the number is taken, not produce an invalid file."""
+    if not snapshot.get("einvoice"):
+        return
+    missing = documents.missing_for_en16931(snapshot)
+    if missing:
+        raise Invalid(
+            {"einvoice": [EINVOICE_NEEDS[m] for m in missing]},
+            _("This invoice cannot be finalized yet."),
+        )
+
+
+def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | None):
+    if template is None:
+        template = (
+            invoice.template
+            or InvoiceTemplate.objects.filter(
+                firm_id=invoice.firm_id, is_default=True, archived_at__isnull=True
+            ).first()
+        )
+        return template
+    if not isinstance(template, InvoiceTemplate):
+        template = InvoiceTemplate.objects.filter(
+            pk=_int_or_none(template), firm_id=invoice.firm_id
+        ).first()
+    if template is None or template.firm_id != invoice.firm_id or template.archived_at:
+        raise Invalid({"template": [_("This invoice template cannot be used.")]})
+    return template
+
+
+@action
+def finalize_invoice(
+    invoice: Invoice | int,
+    *,
+    by,
+    template: InvoiceTemplate | int | None = None,
+    now: datetime.datetime | None = None,
+) -> Invoice:
+    """Give the draft its number, freeze its content and make it Finalized.
+
+    The number is taken first and the clock read after it, under the sequence's
+    lock: a later number never carries an earlier finalization time or issue
+    date (dates follow numbers, as the law asks).
+    """
+    invoice = lock_invoice(invoice, by=by)
+    require(permissions.refusal("finalize", by, invoice))
+    lines = list(invoice.lines.all())
+    _check_finalizable(invoice, lines)
+    template = _finalizing_template(invoice, template)
+    invoice.template = template
+    snapshot = build_snapshot(invoice, template, lines=lines)
+    _check_einvoice(snapshot)
+    # Last, so the sequence row stays locked only for the writes and the commit.
+    number, sequence = numbering.reserve_next_number(invoice.firm)
+    at = clock.now(now)
+    invoice.issue_date = timezone.localdate(at)
+    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
+    invoice.number = sequence.format(number, year=invoice.issue_date.year)
+    snapshot.update(
+        number=invoice.number,
+        issue_date=invoice.issue_date.isoformat(),
+        due_date=invoice.due_date.isoformat(),
+    )
+    invoice.snapshot = snapshot
+    invoice.status = Status.FINALIZED
+    invoice.finalized_at, invoice.finalized_by = at, by
+    invoice.save()
+    record_event(
+        invoice,
+        Action.FINALIZE,
+        by=by,
+        from_status=Status.DRAFT,
+        to_status=Status.FINALIZED,
+        at=at,
+        details={"number": invoice.number, "template": template.name if template else None},
+    )
+    # The PDF is rendered by a worker once this commits, never under the numbering
+    # lock nor in the user's request; a view before that renders (and stores) it.
+    transaction.on_commit(partial(_enqueue_pdf, invoice.pk))
+    return invoice
+
+
+def _due(issue_date: datetime.date, days: int) -> datetime.date:
+    try:
+        return issue_date + datetime.timedelta(days=days)
+    except OverflowError:
+        raise Invalid(
+            {"issue_date": [_("The due date would fall after the year 9999.")]},
+            codes={"issue_date": ["out_of_range"]},
+        ) from None
+
+
+def _enqueue_pdf(invoice_id: int) -> None:
+    from ..tasks import render_pdf
+
+    render_pdf.enqueue(invoice_id)
+
+
+def _set_status(invoice: Invoice, action: Action, *, by, at: datetime.datetime) -> Invoice:
+    source, target = invoice.status, lifecycle.target(action)
+    invoice.status = target
+    if action == Action.CLOSE:
+        invoice.closed_at, invoice.closed_by = at, by
+    else:
+        invoice.closed_at, invoice.closed_by = None, None
+    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    record_event(invoice, action, by=by, from_status=source, to_status=target, at=at)
+    return invoice
+
+
+def _close_or_reopen(ids: Iterable[Invoice | int], rule: str, *, by, now) -> list[Invoice]:
+    done = []
+    for item in ids:
+        invoice = lock_invoice(item, by=by)
+        require(permissions.refusal(rule, by, invoice))
+        done.append(_set_status(invoice, permissions.RULES[rule].action, by=by, at=clock.now(now)))
+    return done
+
+
+@action
+def close_invoices(
+    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+) -> list[Invoice]:
+    """Close finalized invoices: all of them, or none if one is refused."""
+    return _close_or_reopen(invoices, "close", by=by, now=now)
+
+
+@action
+def reopen_invoices(
+    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+) -> list[Invoice]:
+    """Revert closed invoices to Finalized: all of them, or none if one is refused."""
+    return _close_or_reopen(invoices, "reopen", by=by, now=now)
+
+
+def close_invoice(invoice: Invoice | int, *, by, now: datetime.datetime | None = None) -> Invoice:
+    return close_invoices([invoice], by=by, now=now)[0]
+
+
+def reopen_invoice(invoice: Invoice | int, *, by, now: datetime.datetime | None = None) -> Invoice:
+    return reopen_invoices([invoice], by=by, now=now)[0]

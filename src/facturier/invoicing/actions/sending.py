@@ -1,0 +1,183 @@
+"""Asking for invoices to be e-mailed.
+
+send_invoices() writes one EmailDelivery per invoice in the request's
+transaction (the outbox) and wakes a worker once it commits; the outbox worker
+does the sending (invoicing/deliveries.py). Send takes only invoices never sent;
+a resend is one invoice at a time (permissions.refusal() says so for both).
+"""
+
+import datetime
+import re
+from collections.abc import Iterable, Sequence
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import AlreadySent, Invalid
+
+from .. import permissions
+from ..emails import check_placeholders, recipients_for, resolve
+from ..lifecycle import Action, Status
+from ..models import EmailDelivery, Invoice
+from ..selectors import pending_invoice_ids
+from .audit import lock_invoice, record_event, require
+
+MAX_SUBJECT = 250
+MAX_MESSAGE = 20_000
+# Characters no e-mail header may carry (a line break would start a new header).
+HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+
+
+def _addresses(values: Iterable[str], field: str) -> list[str]:
+    cleaned = []
+    for value in values:
+        for address in str(value).replace(";", ",").split(","):
+            address = address.strip()
+            if not address:
+                continue
+            try:
+                if HEADER_BREAKERS.search(address):
+                    raise ValidationError("control character")
+                validate_email(address)
+            except ValidationError:
+                raise Invalid(
+                    {
+                        field: [
+                            _("“%(address)s” is not a valid e-mail address.") % {"address": address}
+                        ]
+                    },
+                    codes={field: ["invalid_email"]},
+                ) from None
+            cleaned.append(address)
+    return cleaned
+
+
+def check_texts(subject: str, message: str) -> None:
+    """The subject and message as typed: present, single-line subject, known placeholders."""
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    for field, text in (("subject", subject), ("message", message)):
+        if not (text or "").strip():
+            errors[field], codes[field] = [_("This field is required.")], ["required"]
+    if subject and HEADER_BREAKERS.search(subject):
+        errors["subject"] = [_("The subject must fit on one line.")]
+        codes["subject"] = ["invalid_characters"]
+    if len(subject or "") > MAX_SUBJECT:
+        errors["subject"] = [_("At most %(count)d characters.") % {"count": MAX_SUBJECT}]
+        codes["subject"] = ["max_length"]
+    if len(message or "") > MAX_MESSAGE:
+        errors["message"] = [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]
+        codes["message"] = ["max_length"]
+    if errors:
+        raise Invalid(errors, codes=codes)
+    check_placeholders(subject, "subject")
+    check_placeholders(message, "message")
+
+
+@action
+def send_invoices(
+    invoices: Sequence[Invoice | int],
+    *,
+    by,
+    subject: str,
+    message: str,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] = (),
+    resend: bool | None = False,
+    now: datetime.datetime | None = None,
+) -> list[EmailDelivery]:
+    """Queue one e-mail per invoice, each to its own client with its own PDF.
+
+    `resend`: False sends invoices never sent; True resends one that was; None
+    does whichever applies to the one invoice given. `to` overrides the billing
+    contact and is only taken for a single invoice.
+    """
+    now = clock.now(now)
+    if not invoices:
+        raise Invalid(
+            {"invoices": [_("Select at least one invoice.")]}, codes={"invoices": ["required"]}
+        )
+    if resend is not False and len(invoices) != 1:
+        raise AlreadySent(gettext_lazy("Resends go one at a time: select a single invoice."))
+    if to is not None and len(invoices) != 1:
+        raise Invalid(
+            {"to": [_("Recipients can be chosen for a single invoice only.")]},
+            codes={"to": ["single_invoice_only"]},
+        )
+    check_texts(subject, message)
+    cc_list = _addresses(cc, "cc")
+    to_override = _addresses(to, "to") if to is not None else None
+
+    locked = [lock_invoice(item, by=by) for item in invoices]
+    pending = pending_invoice_ids(locked)
+    modes = {}
+    for invoice in locked:
+        sent = permissions.was_sent(invoice, pending=invoice.pk in pending)
+        modes[invoice.pk] = sent if resend is None else resend
+        require(
+            permissions.refusal("resend" if modes[invoice.pk] else "send", by, invoice, sent=sent)
+        )
+    missing = [i.client.name for i in locked if to_override is None and not recipients_for(i)]
+    if missing or to_override == []:
+        raise Invalid(
+            {
+                "to": [
+                    _("No recipient for %(clients)s: add a billing contact.")
+                    % {"clients": ", ".join(missing) or locked[0].client.name}
+                ]
+            },
+            codes={"to": ["no_recipient"]},
+        )
+
+    deliveries = []
+    for invoice in locked:
+        firm = invoice.firm
+        sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
+        body = resolve(message, invoice)
+        if len(body) > MAX_MESSAGE:
+            raise Invalid(
+                {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
+                codes={"message": ["max_length"]},
+            )
+        delivery = EmailDelivery.objects.create(
+            firm=firm,
+            invoice=invoice,
+            requested_by=by,
+            is_resend=modes[invoice.pk],
+            to=to_override if to_override is not None else recipients_for(invoice),
+            cc=cc_list,
+            from_email=sender,
+            reply_to=firm.email_reply_to,
+            subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice))[:MAX_SUBJECT],
+            body=body,
+            language=invoice.client.language,
+            message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
+            next_attempt_at=now,
+        )
+        record_event(
+            invoice,
+            Action.SEND,
+            by=by,
+            from_status=Status.FINALIZED,
+            to_status=Status.FINALIZED,
+            at=now,
+            details={"delivery": delivery.pk, "to": delivery.to, "resend": modes[invoice.pk]},
+        )
+        deliveries.append(delivery)
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: _wake_workers(ids))
+    return deliveries
+
+
+def _wake_workers(delivery_ids: list[int]) -> None:
+    from ..tasks import deliver_email
+
+    for delivery_id in delivery_ids:
+        deliver_email.enqueue(delivery_id)

@@ -1,0 +1,207 @@
+"""Invoice templates: create, edit, make default, archive.
+
+Editing a template never changes a finalized invoice: those print from the
+snapshot taken when they were finalized. A template is archived, not deleted,
+so the record of what was used stays whole.
+"""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core import money
+from facturier.core.actions import action
+from facturier.core.errors import Invalid, NotFound
+from facturier.firms import audit
+from facturier.firms.actions import require_settings_right
+from facturier.firms.models import Firm
+from facturier.firms.permissions import can_manage_settings
+
+from .. import documents
+from ..models import InvoiceTemplate
+from ..snapshots import seller_snapshot, template_settings, totals_snapshot
+
+MAX_LOGO_BYTES = 512 * 1024
+LOGO_TYPES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+
+
+can_manage_templates = can_manage_settings
+_require_manager = require_settings_right
+
+
+def sniff_logo(data: bytes) -> str:
+    """The logo's content type from its bytes; refuses anything but PNG, JPEG and SVG."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise Invalid({"logo": [_("The logo is too large: at most 512 KB.")]})
+    for magic, content_type in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower():
+        return "image/svg+xml"
+    raise Invalid({"logo": [_("Use a PNG, JPEG or SVG image.")]})
+
+
+def _check_logo_renders(template: InvoiceTemplate, firm: Firm) -> None:
+    snapshot = sample_snapshot(firm, template)
+    snapshot["template"]["show_logo"] = True  # decode it even if the template hides it
+    try:
+        documents.render_preview_png(snapshot, ppi=10)
+    except documents.RenderFailed:
+        raise Invalid({"logo": [_("This image could not be read.")]}) from None
+
+
+def _own(user, template: InvoiceTemplate | int) -> InvoiceTemplate:
+    """The template re-read under a lock, if it is one of the user's firm."""
+    pk = template.pk if isinstance(template, InvoiceTemplate) else template
+    found = InvoiceTemplate.objects.select_for_update().filter(pk=pk, firm_id=user.firm_id).first()
+    if found is None:
+        raise NotFound(_("No such invoice template."))
+    return found
+
+
+def get_template(user, pk: int) -> InvoiceTemplate:
+    template = InvoiceTemplate.objects.filter(pk=pk, firm_id=user.firm_id).first()
+    if template is None:
+        raise NotFound(_("No such invoice template."))
+    return template
+
+
+@action
+def save_template(
+    user,
+    *,
+    template: InvoiceTemplate | None = None,
+    fields: Mapping[str, Any],
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> InvoiceTemplate:
+    """Create (template=None) or change a template of the user's firm."""
+    _require_manager(user)
+    template = template or InvoiceTemplate(firm_id=user.firm_id)
+    if template.firm_id != user.firm_id:
+        raise NotFound(_("No such invoice template."))
+    created = template.pk is None
+    before = audit.values(template, [*fields, "logo_content_type"])
+    for name, value in fields.items():
+        if name in {"id", "firm", "firm_id", "logo", "is_default", "archived_at"}:
+            raise Invalid({name: [_("This field cannot be set.")]}, codes={name: ["read_only"]})
+        setattr(template, name, value)
+    if remove_logo:
+        template.logo, template.logo_content_type = None, ""
+    if logo:
+        template.logo_content_type = sniff_logo(logo)
+        template.logo = logo
+        _check_logo_renders(template, user.firm)
+    try:
+        template.full_clean(exclude=["firm", "logo"])
+    except ValidationError as exc:
+        raise Invalid.from_django(exc) from None
+    first = not InvoiceTemplate.objects.filter(firm_id=user.firm_id).exists()
+    template.save()
+    changed = audit.changes(before, audit.values(template, [*fields, "logo_content_type"]))
+    if logo or remove_logo:
+        changed["logo"] = ["", f"{len(logo)} bytes" if logo else ""]
+    audit.record(
+        "template.created" if created else "template.changed",
+        template,
+        by=user,
+        firm_id=template.firm_id,
+        details=changed,
+    )
+    if first:
+        template = set_default_template(user, template)
+    return template
+
+
+@action
+def set_default_template(user, template: InvoiceTemplate | int) -> InvoiceTemplate:
+    _require_manager(user)
+    template = _own(user, template)
+    if template.archived_at:
+        raise Invalid({"template": [_("An archived template cannot be the default.")]})
+    InvoiceTemplate.objects.filter(firm_id=template.firm_id, is_default=True).exclude(
+        pk=template.pk
+    ).update(is_default=False)
+    template.is_default = True
+    template.save(update_fields=["is_default"])
+    audit.record("template.made_default", template, by=user, firm_id=template.firm_id)
+    return template
+
+
+@action
+def archive_template(user, template: InvoiceTemplate | int, *, archived: bool = True):
+    _require_manager(user)
+    template = _own(user, template)
+    if archived and template.is_default:
+        raise Invalid({"template": [_("Make another template the default first.")]})
+    template.archived_at = timezone.now() if archived else None
+    template.save(update_fields=["archived_at"])
+    audit.record(
+        "template.archived" if archived else "template.restored",
+        template,
+        by=user,
+        firm_id=template.firm_id,
+    )
+    return template
+
+
+def sample_snapshot(firm: Firm, template: InvoiceTemplate, *, language: str = "") -> dict:
+    """A made-up invoice with the firm's real identity, for the template preview."""
+    currency = firm.default_currency or "EUR"
+    rows = [
+        ("Tenue comptable mensuelle — novembre", "1", "450.00", "20", "0"),
+        ("Conseil fiscal (heures)", "2.5", "135.00", "20", "0"),
+        ("Bulletins de paie", "12", "28.50", "20", "10"),
+    ]
+    lines, pairs = [], []
+    for description, quantity, price, rate, discount in rows:
+        net = money.line_net(Decimal(quantity), Decimal(price), Decimal(discount), currency)
+        pairs.append((net, Decimal(rate)))
+        lines.append(
+            {
+                "description": description,
+                "quantity": quantity,
+                "unit_price": price,
+                "vat_rate": rate,
+                "discount_percent": discount,
+                "net": str(net),
+            }
+        )
+    totals = money.compute_totals(pairs, currency)
+    today = timezone.localdate()
+    return {
+        "version": 1,
+        "number": "0001054",
+        "issue_date": today.isoformat(),
+        "due_date": (today + datetime.timedelta(days=firm.default_payment_terms_days)).isoformat(),
+        "payment_terms_days": firm.default_payment_terms_days,
+        "currency": currency,
+        "language": template.label_language or language or "fr",
+        "notes": "Merci de votre confiance.",
+        "seller": seller_snapshot(firm),
+        "buyer": {
+            "id": 0,
+            "name": "Boulangerie Lefèvre SARL",
+            "address_line1": "12 rue des Lilas",
+            "address_line2": "",
+            "postal_code": "75011",
+            "city": "Paris",
+            "country": "FR",
+            "company_id": "812345678",
+            "vat_number": "FR12812345678",
+            "contact_name": "",
+            "contact_email": "",
+        },
+        "lines": lines,
+        "totals": totals_snapshot(totals),
+        "template": template_settings(template),
+    }

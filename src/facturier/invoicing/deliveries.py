@@ -1,0 +1,110 @@
+"""An invoice's e-mail as a kind of outbox delivery: the message, its PDF, and what
+the mail server said. The outbox engine claims, retries and gives up; this says
+how to build and send one message and records the outcome through an action."""
+
+import contextlib
+import smtplib
+from collections.abc import Iterator
+from html import escape
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils import translation
+
+from facturier.outbox import engine, smtp
+from facturier.outbox.kinds import Outcome
+
+from .actions.deliveries import record_email_outcome
+from .actions.pdfs import pdf_for
+from .models import EmailDelivery
+
+Status = EmailDelivery.Status
+
+
+def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlternatives:
+    invoice = delivery.invoice
+    pdf = pdf_for(invoice)
+    html = "".join(
+        f"<p>{escape(paragraph).replace(chr(10), '<br>')}</p>"
+        for paragraph in delivery.body.split("\n\n")
+    )
+    message = EmailMultiAlternatives(
+        subject=delivery.subject,
+        body=delivery.body,
+        from_email=delivery.from_email,
+        to=delivery.to,
+        cc=delivery.cc,
+        reply_to=[delivery.reply_to] if delivery.reply_to else None,
+        headers={"Message-ID": delivery.message_id, "Content-Language": delivery.language},
+        connection=connection,
+    )
+    message.attach_alternative(
+        f'<!doctype html><html lang="{delivery.language}"><body>{html}</body></html>', "text/html"
+    )
+    message.attach(f"{invoice.number}.pdf", pdf, "application/pdf")
+    return message
+
+
+class InvoiceEmails:
+    name = "invoice e-mail"
+    model = EmailDelivery
+
+    @contextlib.contextmanager
+    def transport(self) -> Iterator[object]:
+        """One mail connection for a pass, opened by the first message that needs it."""
+        connection = get_connection()
+        try:
+            yield connection
+        finally:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+    def send(self, item: EmailDelivery, transport) -> Outcome:
+        connection = transport or get_connection()
+        try:
+            with translation.override(item.language):
+                message = build_message(
+                    EmailDelivery.objects.select_related("invoice").get(pk=item.pk), connection
+                )
+                message.send()
+        except Exception:
+            connection.close()  # a connection that failed mid-message is not reused
+            raise
+        refused = getattr(message, "refused", {}) or {}
+        if refused and set(refused) >= set(message.recipients()):
+            raise smtp_refused(refused)
+        return Outcome(Status.SENT, details={"refused": refused})
+
+    def classify(self, exc: BaseException) -> tuple[bool, str]:
+        return smtp.classify(exc)
+
+    def language(self, item: EmailDelivery) -> str:
+        """Reasons are for the firm's staff: in the language of who asked for the send."""
+        chosen = (
+            get_user_model()
+            .objects.filter(pk=item.requested_by_id)
+            .values_list("language", flat=True)
+            .first()
+        )
+        return chosen or settings.LANGUAGE_CODE
+
+    def record(self, item: EmailDelivery, attempt: int, outcome: Outcome) -> None:
+        record_email_outcome(item, attempt, outcome)
+
+
+def smtp_refused(refused: dict[str, str]) -> smtplib.SMTPRecipientsRefused:
+    """Every recipient refused: as smtplib says it when it raises for all of them."""
+    answers = {}
+    for address, reply in refused.items():
+        code, _space, text = reply.partition(" ")
+        answers[address] = (int(code) if code.isdecimal() else 550, text.encode())
+    return smtplib.SMTPRecipientsRefused(answers)
+
+
+EMAILS = InvoiceEmails()
+
+
+def deliver(delivery_id: int, *, connection=None, now=None) -> str:
+    """Try one e-mail now (the worker's step, for a task or a test); returns its status."""
+    return engine.process(EMAILS, delivery_id, transport=connection, now=now)

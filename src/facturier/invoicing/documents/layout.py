@@ -1,0 +1,230 @@
+"""From an invoice snapshot to the data the Typst layout prints.
+
+Everything is formatted here (Babel for amounts, dates and numbers; gettext for
+labels), in the invoice's language, so the layout only places strings.
+"""
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from facturier.core.formatting import Formatter
+
+from .cii import vat_category
+
+PAPERS = {"a4": "a4", "us-letter": "us-letter"}
+FONTS = {
+    "Inter": "Inter",
+    "Libertinus Serif": "Libertinus Serif",
+    "New Computer Modern": "New Computer Modern",
+}
+
+
+LONG_WORD = re.compile(r"\S{30,}")
+
+
+def _wrappable(text: str) -> str:
+    """Typst breaks lines only between words: a long reference or URL would run
+    over the amounts and off the page. Such words get a break opportunity (a
+    zero-width space) every 8 characters; the e-invoice XML keeps them intact."""
+    return LONG_WORD.sub(
+        lambda word: "\u200b".join(word[0][i : i + 8] for i in range(0, len(word[0]), 8)),
+        text,
+    )
+
+
+def _party(party: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    return {
+        "name": _wrappable(party["name"]),
+        "lines": [_wrappable(line) for line in _address(party)],
+        "ids": ids,
+    }
+
+
+def _address(party: dict[str, Any]) -> list[str]:
+    city = " ".join(p for p in (party.get("postal_code"), party.get("city")) if p)
+    lines = [party.get("address_line1"), party.get("address_line2"), city]
+    if party.get("country") and party.get("country") != "FR":
+        lines.append(party["country"])
+    return [line for line in lines if line]
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "bill_to": _("Bill to"),
+        "columns": [
+            _("Description"),
+            _("Qty"),
+            _("Unit price excl. VAT"),
+            _("VAT"),
+            _("Amount excl. VAT"),
+        ],
+        "total_net": _("Total excl. VAT"),
+        "total_vat": _("VAT"),
+        "total_gross": _("Total incl. VAT"),
+        "payment": _("Payment"),
+        "bank": _("Bank details"),
+        "notes": _("Notes"),
+        # {page} and {pages} are filled in by the layout.
+        "page_pattern": _("Page {page} of {pages}"),
+    }
+
+
+def build_document(
+    snapshot: dict[str, Any],
+    *,
+    draft: bool,
+    logo_path: str | None = None,
+    facturx: bool = False,
+) -> dict[str, Any]:
+    """The layout's input for one invoice.
+
+    `draft` adds the watermark and hides the number; `logo_path` names the logo's
+    file; `facturx` asks the layout to attach the Factur-X XML file.
+    """
+    language = snapshot.get("language") or "fr"
+    with translation.override(language):
+        document = _build(snapshot, language, draft=draft, logo_path=logo_path)
+    document["facturx"] = facturx
+    return document
+
+
+AMOUNT_COLUMNS = ("quantity", "unit_price", "vat_rate", "net")
+
+
+def _build(snapshot, language, *, draft, logo_path):
+    fmt = Formatter(language, snapshot["currency"])
+    seller, buyer, template = snapshot["seller"], snapshot["buyer"], snapshot["template"]
+    totals = snapshot["totals"]
+    title = _("Invoice")
+    number = None if draft else snapshot.get("number")
+
+    seller_ids = []
+    if seller.get("siren"):
+        seller_ids.append(_("SIREN %(siren)s") % {"siren": seller["siren"]})
+    if seller.get("vat_number"):
+        seller_ids.append(_("VAT no. %(vat)s") % {"vat": seller["vat_number"]})
+    buyer_ids = []
+    if buyer.get("company_id"):
+        buyer_ids.append(_("Company id %(id)s") % {"id": buyer["company_id"]})
+    if buyer.get("vat_number"):
+        buyer_ids.append(_("VAT no. %(vat)s") % {"vat": buyer["vat_number"]})
+
+    references = []
+    if draft:
+        references.append([_("Status"), _("Draft: not a valid invoice")])
+    references.append([_("Issue date"), fmt.date(snapshot["issue_date"])])
+    if snapshot.get("due_date"):
+        references.append([_("Due date"), fmt.date(snapshot["due_date"])])
+
+    lines = []
+    for line in snapshot["lines"]:
+        discount = None
+        if Decimal(line.get("discount_percent") or 0):
+            discount = _("Discount %(rate)s") % {"rate": fmt.percent(line["discount_percent"])}
+        lines.append(
+            {
+                "description": _wrappable(line["description"]),
+                "discount": discount,
+                "quantity": fmt.number(line["quantity"]),
+                "unit_price": fmt.unit_price(line["unit_price"]),
+                "vat_rate": fmt.percent(line["vat_rate"]),
+                "net": fmt.money(line["net"]),
+            }
+        )
+
+    # The legal mention for each VAT category that is not the standard rate.
+    mentions = {
+        "E": _("VAT not applicable, art. 293 B of the French tax code (CGI)."),
+        "AE": _("Reverse charge: VAT to be paid by the customer (autoliquidation)."),
+        "G": _("Export outside the EU: VAT exempt, art. 262 I of the CGI."),
+    }
+    categories = {vat_category(line["vat_rate"], seller, buyer) for line in snapshot["lines"]}
+    vat_notes = [mentions[c] for c in ("E", "AE", "G") if c in categories]
+
+    vat_rows = [
+        [
+            _("VAT %(rate)s on %(base)s")
+            % {"rate": fmt.percent(row["rate"]), "base": fmt.money(row["base"])},
+            fmt.money(row["vat"]),
+        ]
+        for row in totals["vat_breakdown"]
+    ]
+
+    payment_lines = []
+    if snapshot.get("due_date"):
+        payment_lines.append(
+            _("Payment due by %(date)s (%(days)s days).")
+            % {"date": fmt.date(snapshot["due_date"]), "days": snapshot["payment_terms_days"]}
+        )
+    if seller.get("late_payment_penalty_rate"):
+        payment_lines.append(
+            _("Late payment: penalties at an annual rate of %(rate)s.")
+            % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
+        )
+        payment_lines.append(_("No discount for early payment."))
+    if seller.get("recovery_indemnity"):
+        payment_lines.append(
+            _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
+            % {"amount": fmt.money(seller["recovery_indemnity"])}
+        )
+    bank_lines = []
+    if seller.get("iban"):
+        bank_lines.append(f"IBAN {seller['iban']}")
+    if seller.get("bic"):
+        bank_lines.append(f"BIC {seller['bic']}")
+
+    legal = " · ".join(
+        part
+        for part in (
+            seller["name"],
+            seller.get("legal_form"),
+            _("SIREN %(siren)s") % {"siren": seller["siren"]} if seller.get("siren") else "",
+            _("VAT no. %(vat)s") % {"vat": seller["vat_number"]}
+            if seller.get("vat_number")
+            else "",
+        )
+        if part
+    )
+    labels = _labels()
+
+    return {
+        "lang": language,
+        "paper": PAPERS.get(template.get("paper"), "a4"),
+        "font": FONTS.get(template.get("font"), "Inter"),
+        "accent": template.get("accent_color") or "#1f4e79",
+        "show": {
+            name[5:]: bool(value) for name, value in template.items() if name.startswith("show_")
+        },
+        "logo": logo_path,
+        "header_text": _wrappable(template.get("header_text") or ""),
+        "footer_text": _wrappable(template.get("footer_text") or ""),
+        "legal_footer": _wrappable(legal),
+        "labels": labels,
+        "title": title,
+        "title_line": f"{title} {number}" if number else title,
+        "number": number,
+        "watermark": pgettext("watermark", "DRAFT") if draft else None,
+        "references": references,
+        "seller": _party(seller, seller_ids),
+        "buyer": _party(buyer, buyer_ids),
+        "lines": lines,
+        # The layout sizes each amount column by measuring only its longest entry.
+        "amounts_widest": [
+            max((line[key] for line in lines), key=len, default="") for key in AMOUNT_COLUMNS
+        ],
+        "totals": {
+            "net": fmt.money(totals["net"]),
+            "vat": fmt.money(totals["vat"]),
+            "gross": fmt.money(totals["gross"]),
+            "vat_rows": vat_rows,
+        },
+        "payment_lines": payment_lines,
+        "vat_notes": vat_notes,
+        "bank_lines": bank_lines,
+        "notes": _wrappable(snapshot.get("notes") or ""),
+    }

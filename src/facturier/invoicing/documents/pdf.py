@@ -1,0 +1,49 @@
+"""Invoice PDFs: a snapshot laid out by Typst. Pure: the same snapshot gives the same
+bytes; storing them is invoicing.actions.pdfs' business."""
+
+import base64
+import datetime
+from typing import Any
+
+from .cii import FACTURX_FILENAME, build_cii
+from .facturx import add_facturx_xmp
+from .layout import build_document
+from .renderer import RenderFailed, get_renderer
+
+__all__ = [
+    "RenderFailed",
+    "layout_input",
+    "render_preview_png",
+    "render_snapshot",
+]
+
+
+def layout_input(snapshot: dict[str, Any], *, draft: bool, facturx: bool = False) -> dict[str, Any]:
+    """What the layout reads: the invoice, formatted, with its logo's path."""
+    template = snapshot["template"]
+    logo_path = None
+    if template.get("logo"):
+        logo_path = get_renderer().logo_path(
+            base64.b64decode(template["logo"]), template.get("logo_content_type", "")
+        )
+    return build_document(snapshot, draft=draft, logo_path=logo_path, facturx=facturx)
+
+
+def render_snapshot(
+    snapshot: dict[str, Any], *, draft: bool = False, timestamp: datetime.datetime | None = None
+) -> bytes:
+    """The invoice's PDF; a finalized e-invoice is a Factur-X PDF/A-3b."""
+    facturx = not draft and snapshot.get("einvoice", False)
+    pdf = get_renderer().render(
+        layout_input(snapshot, draft=draft, facturx=facturx),
+        facturx_xml=build_cii(snapshot) if facturx else None,
+        timestamp=timestamp.timestamp() if timestamp else None,
+        pdf_standards=["a-3b"] if facturx else None,
+    )
+    return add_facturx_xmp(pdf, filename=FACTURX_FILENAME) if facturx else pdf
+
+
+def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:
+    """Page 1 as PNG: the template editor's live preview."""
+    pages = get_renderer().render(layout_input(snapshot, draft=False), fmt="png", ppi=ppi)
+    return pages[0] if isinstance(pages, list) else pages

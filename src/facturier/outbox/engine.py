@@ -1,0 +1,145 @@
+"""Carrying out deliveries: claim one, try it, record what came of it.
+
+The promises, for every kind of delivery:
+- a delivery is claimed by a conditional update (due, and not held by a live
+  lease), so two workers never try the same one at once, and a task run twice
+  tries it once;
+- every try counts as an attempt, whatever goes wrong (the message cannot be
+  built, the connection is refused, the server answers 4xx, the worker dies
+  mid-send and its lease runs out);
+- past `max_attempts` the delivery ends failed with a reason a person can read;
+  nothing claims it again;
+- errors that cannot get better (5xx, a message that cannot be built) fail at once.
+"""
+
+import datetime
+import logging
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from facturier.core import clock
+from facturier.core.actions import action
+
+from .kinds import Kind, Outcome
+from .models import Delivery
+
+logger = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(minutes=2)
+Status = Delivery.Status
+
+
+def backoff(attempt: int) -> datetime.timedelta:
+    """30 s, 2 min, 8 min, 32 min, ... capped at 2 h."""
+    return datetime.timedelta(seconds=min(30 * 4 ** (attempt - 1), 7200))
+
+
+def _waiting(now: datetime.datetime) -> Q:
+    return Q(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
+
+
+def _abandoned(now: datetime.datetime) -> Q:
+    """Claimed by a worker that vanished: its lease ran out."""
+    return Q(status=Status.SENDING, lease_until__lt=now)
+
+
+def due(model: type[Delivery], now: datetime.datetime) -> QuerySet:
+    """What a worker should try now, within the attempt limit."""
+    return model.objects.filter(_waiting(now) | _abandoned(now)).filter(
+        attempts__lt=F("max_attempts")
+    )
+
+
+def exhausted(model: type[Delivery], now: datetime.datetime) -> QuerySet:
+    """Abandoned after the last attempt: to be closed as failed, never tried again."""
+    return model.objects.filter(_abandoned(now), attempts__gte=F("max_attempts"))
+
+
+@action
+def claim(model: type[Delivery], pk: int, *, now: datetime.datetime) -> int | None:
+    """Take the delivery for this worker; returns the attempt number, or None if not ours."""
+    claimed = (
+        due(model, now)
+        .filter(pk=pk)
+        .update(status=Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return model.objects.values_list("attempts", flat=True).get(pk=pk)
+
+
+def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
+    """Store an outcome if attempt `attempt` still holds the delivery; False if not.
+
+    Called by each kind's record action, inside its transaction.
+    """
+    values = {"status": outcome.status, "lease_until": None, "last_error": outcome.reason}
+    if outcome.status == Status.RETRYING:
+        values["next_attempt_at"] = timezone.now() + backoff(attempt)
+    values.update(fields)
+    mine = type(item).objects.filter(pk=item.pk, status=Status.SENDING, attempts=attempt)
+    if not mine.update(**values):
+        return False
+    for name, value in values.items():
+        setattr(item, name, value)
+    return True
+
+
+def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | None = None) -> str:
+    """Try one delivery if it is due and nobody else holds it; returns its status after."""
+    now = clock.now(now)
+    attempt = claim(kind.model, pk, now=now)
+    if attempt is None:
+        close_exhausted(kind, now=now, pk=pk)
+        return kind.model.objects.values_list("status", flat=True).get(pk=pk)
+    item = kind.model.objects.get(pk=pk)
+    try:
+        outcome = kind.send(item, transport)
+    except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify
+        with translation.override(kind.language(item)):
+            outcome = _failure(kind, item, attempt, exc)
+    kind.record(item, attempt, outcome)
+    return outcome.status
+
+
+def _failure(kind: Kind, item: Delivery, attempt: int, exc: Exception) -> Outcome:
+    try:
+        retry, reason = kind.classify(exc)
+    except Exception:  # noqa: BLE001 - a classifier bug must not wedge the delivery
+        logger.exception("%s %s: could not classify %r", kind.name, item.pk, exc)
+        retry, reason = True, f"{type(exc).__name__}: {exc}"
+    reason = str(reason)
+    if retry and attempt < item.max_attempts:
+        logger.warning(
+            "%s %s: attempt %s failed, will retry: %s", kind.name, item.pk, attempt, reason
+        )
+        return Outcome(Status.RETRYING, reason)
+    if retry:
+        reason = _("%(reason)s Gave up after %(count)d attempts.") % {
+            "reason": reason,
+            "count": attempt,
+        }
+    logger.error("%s %s failed: %s", kind.name, item.pk, reason)
+    return Outcome(Status.FAILED, reason)
+
+
+def close_exhausted(kind: Kind, *, now: datetime.datetime, pk: int | None = None) -> int:
+    """Fail the deliveries abandoned after their last attempt; returns how many."""
+    rows = exhausted(kind.model, now)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    closed = 0
+    for item in rows:
+        with translation.override(kind.language(item)):
+            reason = _(
+                "No answer after %(count)d attempts: the sending was interrupted each time."
+            ) % {"count": item.attempts}
+        try:
+            kind.record(item, item.attempts, Outcome(Status.FAILED, reason))
+        except Exception:  # noqa: BLE001 - one bad row never stops the others
+            logger.exception("%s %s: could not record its failure", kind.name, item.pk)
+            continue
+        closed += 1
+    return closed

@@ -1,0 +1,65 @@
+"""The kinds of delivery the worker carries out, registered by the apps that own them.
+
+A kind names its model (built on outbox.models.Delivery) and says how to carry
+one out. The outbox knows nothing else of it, so it depends on core only, and
+apps along the money's path plug their deliveries in (InvoicingConfig.ready()).
+"""
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .models import Delivery
+
+__all__ = ["Delivery", "Kind", "Outcome", "get", "no_transport", "register", "registered"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a try came to. `status` is one of Delivery.Status; `reason` is for people."""
+
+    status: str
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Kind(Protocol):
+    name: str
+    model: type[Delivery]
+
+    def transport(self) -> contextlib.AbstractContextManager[Any]:
+        """A connection shared by the deliveries of one pass (opened lazily by send)."""
+
+    def send(self, item: Delivery, transport: Any) -> Outcome:
+        """Prepare and send one delivery; may raise anything (it counts as an attempt)."""
+
+    def classify(self, exc: BaseException) -> tuple[bool, str]:
+        """(try again later?, the reason in plain words) for an error `send` raised."""
+
+    def language(self, item: Delivery) -> str:
+        """The language its reasons are written in."""
+
+    def record(self, item: Delivery, attempt: int, outcome: Outcome) -> None:
+        """Store the outcome of attempt number `attempt` (an action of the owning app)."""
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def registered() -> list[Kind]:
+    return list(_KINDS.values())
+
+
+def get(name: str) -> Kind:
+    return _KINDS[name]
+
+
+@contextlib.contextmanager
+def no_transport() -> Iterator[None]:
+    yield None

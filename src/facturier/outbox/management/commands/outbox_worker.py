@@ -1,0 +1,126 @@
+"""The outbox worker: carries out due deliveries of every registered kind, then the
+queued tasks (PDF renders). Exits after --max-deliveries so a supervisor restarts it
+fresh (Typst's memory only plateaus; a new process frees it).
+
+It never stops on a failure: a delivery that cannot be carried out is an attempt
+(see outbox.engine), a row that breaks the loop is logged and skipped, and a
+mail server that is down makes deliveries wait for their next attempt while the
+worker keeps running."""
+
+import logging
+import signal
+import time
+import uuid
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+
+from facturier.outbox import engine, kinds
+
+logger = logging.getLogger("facturier.outbox.worker")
+
+
+class Command(BaseCommand):
+    help = "Carry out the outbox (e-mails): run one or more beside the web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument("--max-deliveries", type=int, default=2000)
+        parser.add_argument("--once", action="store_true", help="Drain what is due, then exit.")
+
+    def handle(self, *args, interval, max_deliveries, once, **options):
+        self.running = True
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        worker_id = f"outbox-{uuid.uuid4().hex[:8]}"
+        logger.info("Outbox worker %s started", worker_id)
+        done = 0
+        while self.running and done < max_deliveries:
+            # Due deliveries first, over one connection per kind: fresh ones, retries
+            # that came due, and those whose worker vanished mid-send (expired lease).
+            done += self._drain(max_deliveries - done)
+            done += self._run_tasks(max(max_deliveries - done, 1), worker_id)
+            self._keep_sqlite_statistics()
+            close_old_connections()
+            if once and not self._anything_due():
+                break
+            if not once:
+                time.sleep(interval)
+        logger.info("Outbox worker %s stopped after %s deliveries and tasks", worker_id, done)
+
+    def _anything_due(self) -> bool:
+        now = timezone.now()
+        return any(engine.due(kind.model, now).exists() for kind in kinds.registered())
+
+    def _run_tasks(self, limit: int, worker_id: str) -> int:
+        """The queued tasks (PDF renders; a delivery's task finds its row done)."""
+        tasks = Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=limit,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        try:
+            tasks.run()
+        except Exception:  # noqa: BLE001 - the worker outlives any one task's failure
+            logger.exception("Running the queued tasks failed; trying again next pass")
+            close_old_connections()
+        return tasks._run_tasks
+
+    def _keep_sqlite_statistics(self) -> None:
+        """SQLite keeps no planner statistics by itself: refresh them now and then."""
+        now = time.monotonic()
+        if connection.vendor == "sqlite" and now - getattr(self, "_optimized", 0) > 600:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA optimize")
+            self._optimized = now
+
+    def _drain(self, limit: int) -> int:
+        tried = 0
+        for kind in kinds.registered():
+            try:
+                tried += self._drain_kind(kind, limit - tried)
+            except Exception:  # noqa: BLE001 - e.g. the database went away mid-pass
+                logger.exception("The %s pass failed; trying again next pass", kind.name)
+                close_old_connections()
+        return tried
+
+    def _drain_kind(self, kind, limit: int) -> int:
+        tried, failed = 0, 0
+        engine.close_exhausted(kind, now=timezone.now())
+        with kind.transport() as transport:
+            while self.running and tried < limit:
+                batch = list(
+                    engine.due(kind.model, timezone.now())
+                    .order_by("next_attempt_at", "pk")
+                    .values_list("pk", flat=True)[:100]
+                )
+                if not batch:
+                    break
+                for pk in batch:
+                    try:
+                        status = engine.process(kind, pk, transport=transport)
+                    except Exception:  # noqa: BLE001 - one bad row never stops the worker
+                        logger.exception("%s %s could not be processed; skipped", kind.name, pk)
+                        status = "error"
+                    tried += 1
+                    failed += status != kinds.Delivery.Status.SENT
+                    if not self.running or tried >= limit:
+                        break
+        if failed:
+            logger.warning(
+                "%s: %s of %s tries did not go through; they wait for their next attempt",
+                kind.name,
+                failed,
+                tried,
+            )
+        return tried
+
+    def _stop(self, *_):
+        self.running = False

@@ -1,0 +1,31 @@
+"""What every delivery has, whatever it carries (an e-mail now; reminders and
+e-invoicing platform flows next): a status, bounded attempts, a due time and a
+lease. Each kind of delivery is a concrete model of its app built on this one."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Delivery(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        RETRYING = "retrying", _("retrying")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    PENDING = (Status.QUEUED, Status.SENDING, Status.RETRYING)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=6)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last answer"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING

@@ -1,0 +1,34 @@
+"""Which actions apply to an invoice for a user, and if not, why not, in words.
+
+The toolbar disables what does not apply and shows the reason; both come from
+the rules the actions themselves enforce (invoicing.permissions.refusal), so a
+button is enabled exactly when the action would be carried out.
+"""
+
+from facturier.invoicing import permissions
+from facturier.invoicing.models import Invoice
+
+ROW_ACTIONS = ("edit", "delete", "finalize", "send", "resend", "pdf", "close", "reopen")
+
+
+def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
+    """Action name -> reason it does not apply ('' when it does).
+
+    `pending`: whether an e-mail of the invoice is under way, when the caller knows.
+    """
+    sent = permissions.was_sent(invoice, pending=pending)
+    reasons = {"pdf": ""}  # whoever sees an invoice may view its PDF
+    for name in ROW_ACTIONS:
+        if name != "pdf":
+            refusal = permissions.refusal(name, user, invoice, sent=sent)
+            reasons[name] = refusal.hint if refusal is not None else ""
+    return reasons
+
+
+def send_mode(reasons: dict[str, str]) -> str | None:
+    """The e-mail action that applies to one invoice: "send", "resend", or None."""
+    if not reasons["send"]:
+        return "send"
+    if not reasons["resend"]:
+        return "resend"
+    return None

@@ -1,0 +1,444 @@
+"""The Billing app: thin views over the selectors (reads) and actions (writes).
+
+A refusal from an action becomes a message in the user's language; an invoice
+the user may not see is a 404, whatever the reason.
+"""
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from facturier.clients.permissions import owned_client_ids, visible_clients
+from facturier.core import money
+from facturier.core.errors import DomainError, Invalid
+from facturier.invoicing import actions, permissions
+from facturier.invoicing.documents import build_cii, build_ubl
+from facturier.invoicing.selectors import (
+    CappedPaginator,
+    invoice_detail,
+    invoice_events,
+    invoice_list,
+    pending_invoice_ids,
+    stored_pdf,
+)
+
+from .availability import ROW_ACTIONS, send_mode, why_not
+from .common import back_url, confirmation, ids_from, section
+from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
+
+PAGE_SIZE = 25
+
+
+def _get_invoice(request, pk: int):
+    invoice = invoice_detail(user=request.user, pk=pk)
+    if invoice is None:
+        raise Http404(_("No such invoice."))
+    return invoice
+
+
+def _context(request, **extra):
+    return section("billing", "invoices", **extra)
+
+
+# --- The Invoices tab -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def invoice_list_view(request: HttpRequest) -> HttpResponse:
+    clients = list(visible_clients(request.user).values_list("pk", "name"))
+    form = FilterForm(request.GET, clients=clients)
+    filters = form.filters()
+    page = CappedPaginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    invoices = list(page.object_list)
+    pending = pending_invoice_ids(invoices)
+    rows = [
+        (invoice, why_not(request.user, invoice, pending=invoice.pk in pending))
+        for invoice in invoices
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = _context(
+        request,
+        form=form,
+        page=page,
+        rows=rows,
+        row_actions=ROW_ACTIONS,
+        pending=pending,
+        query=query.urlencode(),
+        client_choices=clients,
+        selected_client=filters.client_id,
+        filtered=any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        showing_closed="closed" in filters.effective_statuses,
+        can_create=permissions.may_create_some(request.user),
+        can_see_closed=permissions.may_see_closed(request.user),
+    )
+    template = "billing/_invoice_table.html" if request.htmx else "billing/invoice_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """The toolbar: one form, the selected ids, and the button that was pressed."""
+    back = back_url(request, reverse("billing:invoices"))
+    ids = ids_from(request.POST.getlist("ids"))
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, _("Select at least one invoice."))
+        return redirect(back)
+    one_at_a_time = {"edit", "pdf", "resend", "finalize"}
+    if action in one_at_a_time and len(ids) != 1:
+        if action == "resend":
+            messages.error(request, _("Resends go one at a time: select a single invoice."))
+        else:
+            messages.error(request, _("Select a single invoice for this action."))
+        return redirect(back)
+    try:
+        if action == "close":
+            done = actions.close_invoices(ids, by=request.user)
+            messages.success(
+                request,
+                confirmation(
+                    done,
+                    _("Invoice %(number)s closed."),
+                    ngettext("%(count)d invoice closed.", "%(count)d invoices closed.", len(done)),
+                ),
+            )
+        elif action == "reopen":
+            done = actions.reopen_invoices(ids, by=request.user)
+            messages.success(
+                request,
+                confirmation(
+                    done,
+                    _("Invoice %(number)s reverted to Finalized."),
+                    ngettext(
+                        "%(count)d invoice reverted to Finalized.",
+                        "%(count)d invoices reverted to Finalized.",
+                        len(done),
+                    ),
+                ),
+            )
+        elif action == "edit":
+            return redirect("billing:invoice_edit", pk=ids[0])
+        elif action == "finalize":
+            return redirect("billing:invoice_finalize", pk=ids[0])
+        elif action == "pdf":
+            return redirect("billing:invoice_pdf_view", pk=ids[0])
+        elif action in ("send", "resend"):
+            return redirect(
+                reverse("billing:send")
+                + "?"
+                + urlencode([("ids", i) for i in ids] + [("mode", action), ("next", back)])
+            )
+        elif action == "delete":
+            actions.delete_drafts(ids, by=request.user)  # all of them, or none
+            messages.success(
+                request,
+                ngettext("%(count)d draft deleted.", "%(count)d drafts deleted.", len(ids))
+                % {"count": len(ids)},
+            )
+        else:
+            messages.error(request, _("Unknown action."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)
+
+
+# --- One invoice ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    lines = list(invoice.lines.all())
+    totals = invoice.compute_totals(lines)
+    deliveries = list(invoice.deliveries.select_related("requested_by"))
+    why = why_not(request.user, invoice, pending=any(d.is_pending for d in deliveries))
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        _context(
+            request,
+            invoice=invoice,
+            lines=lines,
+            totals=totals,
+            events=invoice_events(invoice=invoice),
+            deliveries=deliveries,
+            pending=any(d.is_pending for d in deliveries),
+            mail_files=settings.EMAIL_BACKEND.endswith("EmlFileBackend"),
+            send_mode=send_mode(why),
+            why=why,
+        ),
+    )
+
+
+def _editor_context(request, form, lines, errors=None, invoice=None):
+    line_errors: dict[int, dict[str, list[str]]] = {}
+    other_errors = {}
+    for key, messages_ in (errors or {}).items():
+        parts = key.split(".")
+        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit():
+            line_errors.setdefault(int(parts[1]), {})[parts[2]] = messages_
+        else:
+            other_errors[key] = messages_
+    rows = [(line, line_errors.get(index, {})) for index, line in enumerate(lines)] or [({}, {})]
+    currency = (form.data.get("currency") or (invoice.currency if invoice else "") or "EUR").upper()
+    return _context(
+        request,
+        form=form,
+        rows=rows,
+        invoice=invoice,
+        errors=other_errors,
+        totals=_preview_totals(lines, currency),
+        currency=currency,
+    )
+
+
+def _form_for(request, data=None, initial=None):
+    clients = visible_clients(request.user).filter(pk__in=owned_client_ids(request.user))
+    return InvoiceForm(
+        data, initial=initial, clients=clients, templates=usable_templates(request.user.firm_id)
+    )
+
+
+def _save_draft(request, invoice=None) -> HttpResponse:
+    form = _form_for(request, request.POST)
+    lines = parse_lines(request.POST)
+    if form.is_valid():
+        try:
+            if invoice is None:
+                invoice = actions.create_draft(by=request.user, lines=lines, **form.action_fields())
+            else:
+                invoice = actions.update_draft(
+                    invoice, by=request.user, lines=lines, **form.action_fields()
+                )
+            messages.success(request, _("Draft saved."))
+        except Invalid as exc:
+            for field, field_errors in exc.errors.items():
+                if field in form.fields:
+                    for error in field_errors:
+                        form.add_error(field, error)
+            return render(
+                request,
+                "billing/invoice_form.html",
+                _editor_context(request, form, lines, exc.errors, invoice),
+                status=422,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:invoices")
+        if request.POST.get("then") == "finalize":
+            return redirect("billing:invoice_finalize", pk=invoice.pk)
+        return redirect("billing:invoice_edit", pk=invoice.pk)
+    return render(
+        request,
+        "billing/invoice_form.html",
+        _editor_context(request, form, lines, invoice=invoice),
+        status=422,
+    )
+
+
+@login_required
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _save_draft(request)
+    if not permissions.may_create_some(request.user):
+        messages.error(
+            request,
+            _("Only an owner of a client with the processing permission may create invoices."),
+        )
+        return redirect("billing:invoices")
+    initial = {}
+    if client_ids := ids_from([request.GET.get("client", "")]):
+        initial["client"] = client_ids[0]
+    form = _form_for(request, initial=initial)
+    return render(request, "billing/invoice_form.html", _editor_context(request, form, []))
+
+
+@login_required
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    reason = why_not(request.user, invoice)["edit"]
+    if reason:
+        messages.error(request, reason)
+        return redirect("billing:invoice", pk=pk)
+    if request.method == "POST":
+        return _save_draft(request, invoice)
+    form = _form_for(
+        request,
+        initial={
+            "client": invoice.client_id,
+            "issue_date": invoice.issue_date,
+            "payment_terms_days": invoice.payment_terms_days,
+            "currency": invoice.currency,
+            "template": invoice.template_id,
+            "notes": invoice.notes,
+        },
+    )
+    lines = [
+        {
+            "description": line.description,
+            "quantity": _plain(line.quantity),
+            "unit_price": _plain(line.unit_price),
+            "vat_rate": _plain(line.vat_rate),
+            "discount_percent": _plain(line.discount_percent) if line.discount_percent else "",
+        }
+        for line in invoice.lines.all()
+    ]
+    return render(
+        request, "billing/invoice_form.html", _editor_context(request, form, lines, invoice=invoice)
+    )
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+@login_required
+@require_POST
+def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = _get_invoice(request, pk)
+    try:
+        actions.delete_draft(invoice, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:invoice", pk=pk)
+    messages.success(request, _("Draft deleted."))
+    return redirect("billing:invoices")
+
+
+@login_required
+@require_POST
+def totals_preview(request: HttpRequest) -> HttpResponse:
+    """The editor's totals, recomputed by the server's one rounding rule as the user types."""
+    currency = (request.POST.get("currency") or "").upper()
+    if not currency and (client_ids := ids_from([request.POST.get("client", "")])):
+        client = visible_clients(request.user).filter(pk=client_ids[0]).first()
+        currency = client.currency if client else ""
+    currency = currency if len(currency) == 3 and currency.isalpha() else "EUR"
+    lines = parse_lines(request.POST)
+    return render(
+        request,
+        "billing/_totals.html",
+        {"totals": _preview_totals(lines, currency), "currency": currency},
+    )
+
+
+def _preview_totals(lines, currency) -> money.Totals:
+    pairs = []
+    for line in lines:
+        try:
+            quantity = Decimal(line.get("quantity") or 1)
+            price = Decimal(line.get("unit_price") or 0)
+            rate = Decimal(line.get("vat_rate") or 0)
+            discount = Decimal(line.get("discount_percent") or 0)
+            pairs.append((money.line_net(quantity, price, discount, currency), rate))
+        except (InvalidOperation, ValueError):  # half-typed numbers count once they are whole
+            continue
+    try:
+        return money.compute_totals(pairs, currency)
+    except (InvalidOperation, ValueError):  # absurd figures while typing: show nothing yet
+        return money.compute_totals([], currency)
+
+
+# --- Finalize ---------------------------------------------------------------------------
+
+
+@login_required
+def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Finalize dialog: an optional template, then Finalize, or Finalize and Send."""
+    invoice = _get_invoice(request, pk)
+    templates = usable_templates(invoice.firm_id)
+    default = invoice.template or templates.filter(is_default=True).first()
+    form = FinalizeForm(request.POST or None, templates=templates, default=default)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = actions.finalize_invoice(
+                invoice, by=request.user, template=form.cleaned_data["template"]
+            )
+        except Invalid as exc:
+            messages.error(
+                request, " ".join([exc.message, *[m for msgs in exc.errors.values() for m in msgs]])
+            )
+            return redirect("billing:invoice_edit", pk=pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:invoice", pk=pk)
+        messages.success(request, _("Invoice %(number)s finalized.") % {"number": invoice.number})
+        if request.POST.get("then") == "send":
+            return redirect(
+                reverse("billing:send") + "?" + urlencode({"ids": invoice.pk, "mode": "send"})
+            )
+        return redirect(back_url(request, reverse("billing:invoices")))
+    reason = why_not(request.user, invoice)["finalize"]
+    if reason:
+        messages.error(request, reason)
+        return redirect("billing:invoice", pk=pk)
+    template = "billing/_finalize_dialog.html" if request.htmx else "billing/finalize.html"
+    return render(request, template, _context(request, invoice=invoice, form=form))
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+
+def _pdf_name(invoice) -> str:
+    return f"{invoice.number}.pdf" if invoice.number else f"draft-{invoice.pk}.pdf"
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF itself: inline, or as a download with ?download=1."""
+    stored = stored_pdf(user=request.user, pk=pk)
+    if stored is not None:  # the common case, in one query: a finalized invoice's bytes
+        number, pdf = stored
+        return _pdf_response(request, pdf, f"{number}.pdf", cacheable=True)
+    invoice = _get_invoice(request, pk)
+    try:
+        pdf = actions.pdf_for(invoice)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:invoice", pk=pk)
+    return _pdf_response(request, pdf, _pdf_name(invoice), cacheable=not invoice.is_draft)
+
+
+def _pdf_response(request, pdf: bytes, filename: str, *, cacheable: bool) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private" if cacheable else "private, max-age=0"
+    return response
+
+
+@login_required
+@require_GET
+def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """View PDF: the PDF in the page, with download and print."""
+    invoice = _get_invoice(request, pk)
+    return render(request, "billing/pdf_view.html", _context(request, invoice=invoice))
+
+
+@login_required
+@require_GET
+def invoice_xml(request: HttpRequest, pk: int, syntax: str = "cii") -> HttpResponse:
+    """The e-invoice XML alone: CII (the same bytes the Factur-X PDF carries) or UBL 2.1."""
+    invoice = _get_invoice(request, pk)
+    if invoice.is_draft or not invoice.snapshot.get("einvoice"):
+        raise Http404(_("Only finalized e-invoices have an XML."))
+    build, suffix = (build_ubl, "ubl") if syntax == "ubl" else (build_cii, "factur-x")
+    response = HttpResponse(build(invoice.snapshot), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}-{suffix}.xml"'
+    return response

@@ -1,0 +1,37 @@
+"""What the web views share: where to go back to, confirmations, and each section's context."""
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def back_url(request: HttpRequest, default: str) -> str:
+    """The page to return to (?next= or the form's next), if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def confirmation(done: list, one: str, many: str) -> str:
+    """'Invoice 0001054 closed.' for one, '3 invoices closed.' for several."""
+    if len(done) == 1:
+        return one % {"number": done[0]}
+    return many % {"count": len(done)}
+
+
+def section(name: str, tab: str = "", **extra) -> dict:
+    """The template context of a page: which section and tab of the navigation it is in."""
+    return {"section": name, "tab": tab, **extra}
+
+
+def ids_from(values) -> list[int]:
+    """Object ids from a form or query: ASCII digits of a database-sized integer only
+    (str.isdigit() accepts digits that int() or the database refuses)."""
+    ids = []
+    for value in values:
+        value = str(value)
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            ids.append(int(value))
+    return ids

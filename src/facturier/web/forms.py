@@ -1,0 +1,164 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.models import InvoiceTemplate
+from facturier.invoicing.selectors import SORTS, InvoiceFilters
+
+LINE_INPUTS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
+
+
+class FilterForm(forms.Form):
+    """The Invoices tab's filters, read from the URL so a link shows the same list."""
+
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        choices=Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
+    issued_after = forms.DateField(
+        label=_("Issued from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    issued_before = forms.DateField(
+        label=_("Issued until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or client")}),
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("number", _("Number")),
+            ("client", _("Client")),
+            ("-total", _("Largest total")),
+            ("due", _("Due date")),
+        ],
+    )
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # (pk, name) pairs; the template renders the options itself (a firm may have
+        # thousands of clients, too many for the widget's per-option templates).
+        self.fields["client"].choices = [("", _("All clients")), *clients]
+
+    def filters(self) -> InvoiceFilters:
+        """Valid filters only: a bad value in a shared link is ignored, never an error page."""
+        data = (
+            self.cleaned_data
+            if self.is_valid()
+            else {
+                name: value
+                for name, value in getattr(self, "cleaned_data", {}).items()
+                if name not in self.errors
+            }
+        )
+        sort = data.get("sort") or "newest"
+        return InvoiceFilters(
+            statuses=frozenset(data.get("status") or ()),
+            client_id=data.get("client"),
+            issued_after=data.get("issued_after"),
+            issued_before=data.get("issued_before"),
+            q=data.get("q") or "",
+            sort=sort if sort in SORTS else "newest",
+        )
+
+
+class InvoiceForm(forms.Form):
+    """A draft's own fields; its lines come as parallel lists (see parse_lines)."""
+
+    client = forms.TypedChoiceField(label=_("Client"), coerce=int)
+    issue_date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Becomes the day of finalization."),
+    )
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"),
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text=_("Empty: the client's or the firm's default."),
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        min_length=3,
+        required=False,
+        help_text=_("Empty: the client's currency."),
+    )
+    template = forms.TypedChoiceField(
+        label=_("Invoice template"), coerce=int, required=False, empty_value=None
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, clients=(), templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "—")] + [(c.pk, c.name) for c in clients]
+        self.fields["template"].choices = [("", pgettext_lazy("template", "Firm's default"))] + [
+            (t.pk, t.name) for t in templates
+        ]
+        self.fields["issue_date"].initial = datetime.date.today
+
+    def action_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data.get("currency"):
+            data.pop("currency", None)
+        else:
+            data["currency"] = data["currency"].upper()
+        return data
+
+
+def parse_lines(post) -> list[dict[str, str]]:
+    """The lines editor posts one list per column; rows left empty are dropped."""
+    columns = {name: post.getlist(f"line_{name}") for name in LINE_INPUTS}
+    count = max((len(values) for values in columns.values()), default=0)
+    lines = []
+    for index in range(count):
+        row = {
+            name: (columns[name][index] if index < len(columns[name]) else "").strip()
+            for name in LINE_INPUTS
+        }
+        if not any(row[name] for name in ("description", "unit_price")):
+            continue
+        # Accept a French decimal comma as typed.
+        for name in ("quantity", "unit_price", "vat_rate", "discount_percent"):
+            row[name] = row[name].replace("\u202f", "").replace(" ", "").replace(",", ".")
+        lines.append(row)
+    return lines
+
+
+class FinalizeForm(forms.Form):
+    template = forms.TypedChoiceField(
+        label=_("Invoice template"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, templates=(), default=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", pgettext_lazy("template", "Firm's default"))] + [
+            (t.pk, t.name) for t in templates
+        ]
+        if default is not None:
+            self.fields["template"].initial = default.pk
+
+
+def usable_templates(firm_id):
+    return InvoiceTemplate.objects.filter(firm_id=firm_id, archived_at=None).order_by(
+        "-is_default", "name"
+    )

@@ -1,0 +1,141 @@
+"""The e-mail dialog: bulk send of never-sent invoices, or a resend of one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_htmx.http import HttpResponseClientRedirect
+
+from facturier.core.errors import DomainError, Invalid
+from facturier.invoicing.actions import send_invoices
+from facturier.invoicing.emails import (
+    check_placeholders,
+    default_message,
+    default_subject,
+    recipients_for,
+    resolve,
+)
+from facturier.invoicing.models import EmailDelivery
+from facturier.invoicing.permissions import visible_invoices, was_sent
+from facturier.invoicing.selectors import pending_invoice_ids
+from facturier.outbox.backends import eml_path
+
+from .common import back_url, confirmation, ids_from, section
+
+
+def _selected(request, source):
+    ids = ids_from(source.getlist("ids"))
+    invoices = list(
+        visible_invoices(request.user)
+        .filter(pk__in=ids)
+        .select_related("client", "firm")
+        .prefetch_related("client__contacts")
+    )
+    if len(invoices) != len(set(ids)) or not invoices:
+        raise Http404(_("No such invoice."))
+    return invoices
+
+
+@login_required
+def send_dialog(request: HttpRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    invoices = _selected(request, source)
+    resend = source.get("mode") == "resend"
+    single = len(invoices) == 1
+    language = invoices[0].client.language if single else request.LANGUAGE_CODE
+    data = {
+        "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),
+        "cc": source.get("cc", ""),
+        "subject": source.get("subject", default_subject(language)),
+        "message": source.get("message", default_message(language)),
+    }
+    errors: dict[str, list[str]] = {}
+    back = back_url(request, reverse("billing:invoices"))
+    if request.method == "POST":
+        try:
+            deliveries = send_invoices(
+                invoices,
+                by=request.user,
+                subject=data["subject"],
+                message=data["message"],
+                to=[data["to"]] if single else None,
+                cc=[data["cc"]],
+                resend=resend,
+            )
+        except Invalid as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            errors = {"general": [exc.message]}
+        else:
+            invoices_sent = [d.invoice for d in deliveries]
+            messages.success(
+                request,
+                confirmation(
+                    invoices_sent,
+                    _("Invoice %(number)s is being sent."),
+                    ngettext(
+                        "%(count)d invoice is being sent.",
+                        "%(count)d invoices are being sent.",
+                        len(invoices_sent),
+                    ),
+                ),
+            )
+            # The dialog posts with htmx: have the browser itself go to the list.
+            return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    previews = []
+    pending = pending_invoice_ids(invoices)
+    for invoice in invoices:
+        try:
+            check_placeholders(data["subject"], "subject")
+            check_placeholders(data["message"], "message")
+            subject, body = resolve(data["subject"], invoice), resolve(data["message"], invoice)
+        except Invalid as exc:
+            errors = {**exc.errors, **errors}
+            subject = body = ""
+        previews.append(
+            {
+                "invoice": invoice,
+                "to": recipients_for(invoice),
+                "subject": subject,
+                "body": body,
+                "already_sent": was_sent(invoice, pending=invoice.pk in pending),
+            }
+        )
+    blocked = [] if resend else [p["invoice"] for p in previews if p["already_sent"]]
+    context = section(
+        "billing",
+        "invoices",
+        invoices=invoices,
+        data=data,
+        errors=errors,
+        previews=previews,
+        single=single,
+        resend=resend,
+        blocked=blocked,
+        next=back,
+        ids=[i.pk for i in invoices],
+    )
+    template = "billing/_send_dialog.html" if request.htmx else "billing/send.html"
+    return render(request, template, context, status=422 if errors else 200)
+
+
+@login_required
+def delivery_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The .eml the embedded default wrote for a delivery (file mail backend only)."""
+    delivery = EmailDelivery.objects.filter(
+        pk=pk, invoice__in=visible_invoices(request.user)
+    ).first()
+    if delivery is None:
+        raise Http404
+    path = eml_path(delivery.message_id)
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"),
+        content_type="message/rfc822",
+        as_attachment=True,
+        filename=f"{delivery.invoice.number}-{delivery.pk}.eml",
+    )

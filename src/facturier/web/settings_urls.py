@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import settings as views
+from . import tokens as api_web
+
+app_name = "settings"
+
+urlpatterns = [
+    path("templates/", views.template_list, name="templates"),
+    path("templates/new/", views.template_edit, name="template_new"),
+    path("templates/preview/", views.template_preview, name="template_preview"),
+    path("templates/<int:pk>/", views.template_edit, name="template"),
+    path("templates/<int:pk>/logo/", views.template_logo, name="template_logo"),
+    path("templates/<int:pk>/default/", views.template_set_default, name="template_default"),
+    path("templates/<int:pk>/archive/", views.template_archive, name="template_archive"),
+    path("invoicing/", views.firm_settings, name="firm"),
+    path("tokens/", api_web.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", api_web.revoke, name="token_revoke"),
+]
