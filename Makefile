@@ -48,6 +48,7 @@ browser:
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/lint-imports
 
 test-sqlite: install browser
 	$(PY) -m pytest

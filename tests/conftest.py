@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from facturier.access.models import ApiToken
+from facturier.access.actions import issue_token
 from facturier.clients.models import Client, Contact
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
@@ -168,7 +168,7 @@ def smtp_server(settings):
 @pytest.fixture
 def api_for():
     def make(user):
-        _token, raw = ApiToken.issue(user, "tests")
+        _token, raw = issue_token(by=user, name="tests")
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return client

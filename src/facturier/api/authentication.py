@@ -1,7 +1,7 @@
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from facturier.access import usage
 from facturier.access.models import ApiToken, hash_token
 
 
@@ -22,7 +22,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        usage.note_use(token.pk)
         return token.user, token
 
     def authenticate_header(self, request):

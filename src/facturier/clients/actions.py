@@ -6,7 +6,7 @@ Rights, decided on purpose:
   nobody makes themselves one);
 - changing a client's details needs to own it with the processing permission, or
   the settings right;
-- a superuser without a firm (the back-office) may do both for any firm.
+- a superuser (the back office) may do both for any firm.
 Every change writes an AuditEvent.
 """
 
@@ -44,7 +44,8 @@ NEEDS_SETTINGS_RIGHT = _("Creating clients and choosing their owners needs the s
 
 
 def _back_office(user) -> bool:
-    return bool(user.is_active and user.is_superuser and not user.firm_id)
+    """A superuser in the admin acts for any firm."""
+    return bool(user.is_active and user.is_superuser)
 
 
 def _may_administer(user, firm_id: int) -> bool:
@@ -113,7 +114,8 @@ def create_client(
     **fields,
 ) -> Client:
     """A new client of the user's firm; its owners default to the user."""
-    firm_id = firm_id if _back_office(by) else by.firm_id
+    if firm_id is None or not (by.is_active and by.is_superuser):
+        firm_id = by.firm_id
     if not firm_id or not _may_administer(by, firm_id):
         raise NotAllowed(NEEDS_SETTINGS_RIGHT)
     client = Client(firm_id=firm_id)

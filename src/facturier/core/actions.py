@@ -72,3 +72,14 @@ def joining() -> Iterator[None]:
         raise RuntimeError("joining() needs an open transaction to join")
     with _entered(durable=None):
         yield
+
+
+@contextlib.contextmanager
+def from_framework() -> Iterator[None]:
+    """Actions called from a framework's hook (the admin's): they join the transaction
+    the framework opened around its view, or start their own where it opened none."""
+    if transaction.get_connection().in_atomic_block:
+        with joining():
+            yield
+    else:
+        yield

@@ -47,11 +47,12 @@ def require_settings_right(user) -> None:
 
 @action
 def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> Firm:
-    """The firm's identity and invoicing defaults, as Settings edits them."""
-    require_settings_right(by)
+    """The firm's identity and invoicing defaults, as Settings (or the back office) edits them."""
     firm_id = firm.pk if isinstance(firm, Firm) else firm
-    if firm_id != by.firm_id:
-        raise NotAllowed(NEEDS_SETTINGS_RIGHT)
+    if not (by.is_active and by.is_superuser):
+        require_settings_right(by)
+        if firm_id != by.firm_id:
+            raise NotAllowed(NEEDS_SETTINGS_RIGHT)
     firm = Firm.objects.select_for_update().get(pk=firm_id)
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
@@ -74,17 +75,20 @@ def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> 
 
 
 @action
-def save_staff_member(user: User, *, by, changed: list[str], created: bool) -> User:
-    """A staff member saved from the admin (superusers only): who, and what changed."""
+def save_staff_from_form(form, *, by, created: bool) -> User:
+    """A staff member as the admin's user form has it, with groups and permissions
+    (superusers only): saved, and recorded with the names of the changed fields."""
     if not (by.is_active and by.is_superuser):
         raise NotAllowed()
+    user = form.save(commit=False)
     user.save()
+    form.save_m2m()
     audit.record(
         "staff.created" if created else "staff.changed",
         user,
         by=by,
         firm_id=user.firm_id,
-        details={"fields": sorted(changed)},
+        details={"fields": sorted(n for n in form.changed_data if "password" not in n)},
     )
     return user
 

@@ -6,10 +6,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from facturier.core.actions import from_framework
+from facturier.core.admin import ReadOnlyAdmin
 from facturier.core.errors import DomainError
 
 from . import actions
-from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceSequence, InvoiceTemplate
+from .models import (
+    EmailDelivery,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceSequence,
+    InvoiceTemplate,
+)
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -122,12 +131,22 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # shown; changed by the lifecycle actions above only
+
+    def get_deleted_objects(self, objs, request):
+        # The lines go with their draft through the delete action: deleting them needs
+        # no right of its own (they are read-only here).
+        to_delete, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return to_delete, counts, set(), protected
+
     def delete_model(self, request, obj):
-        actions.delete_draft(obj, by=request.user)
+        with from_framework():
+            actions.delete_draft(obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
-        for invoice in queryset:
-            actions.delete_draft(invoice, by=request.user)
+        with from_framework():
+            actions.delete_drafts(list(queryset), by=request.user)  # all, or none
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -156,15 +175,26 @@ class InvoiceEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceTemplate)
-class InvoiceTemplateAdmin(admin.ModelAdmin):
+class InvoiceTemplateAdmin(ReadOnlyAdmin):
+    """Edited in Settings → Invoice templates (with its live preview)."""
+
     list_display = ["name", "firm", "is_default", "archived_at"]
     list_filter = ["firm"]
     exclude = ["logo"]
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(admin.ModelAdmin):
+class InvoiceSequenceAdmin(ReadOnlyAdmin):
+    """Edited in Settings → Invoicing, under the lock finalizations take."""
+
     list_display = ["firm", "prefix", "padding_char", "padding_length", "next_number"]
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "firm"]
+    search_fields = ["invoice__number", "message_id"]
 
 
 @admin.register(InvoiceLine)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from facturier.access import usage
 from facturier.access.actions import issue_token, revoke_token
 from facturier.access.models import ApiToken
 from facturier.core.errors import Invalid, NotFound
@@ -18,9 +19,15 @@ from .common import section
 def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     status = 200
+    tokens = list(ApiToken.objects.filter(user=request.user))
+    used = usage.last_used(tokens)
+    for token in tokens:
+        token.last_used = used.get(token.pk)
     if request.method == "POST":
         try:
-            _token, created = issue_token(by=request.user, name=request.POST.get("name", ""))
+            token, created = issue_token(by=request.user, name=request.POST.get("name", ""))
+            token.last_used = None
+            tokens.insert(0, token)
         except Invalid as exc:
             messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
             status = 422
@@ -31,7 +38,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             "settings",
             "tokens",
             created=created,
-            tokens=ApiToken.objects.filter(user=request.user),
+            tokens=tokens,
         ),
         status=status,
     )

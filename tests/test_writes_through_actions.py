@@ -1,0 +1,262 @@
+"""Every change of stored state goes through an action.
+
+These tests walk every page of the web app (each URL pattern, GET and POST), every
+API operation, the admin's pages and the management commands, as each kind of
+user, and watch every SQL statement: a write to a domain table made outside an
+action fails them, and so does any write made by a GET request, except the one
+documented exception (the first view of a finalized invoice's PDF stores it).
+
+A new URL pattern is walked without being listed here; one whose arguments the
+walker cannot fill fails the test, so it gets added.
+"""
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from facturier.core.actions import in_action
+from facturier.firms.models import User
+from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
+
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# The tables of the apps whose state the actions own ("api" is the access app's label).
+DOMAIN = ("firms_", "clients_", "invoicing_", "api_")
+# Django's login records the time of the last login itself; nothing else escapes.
+ALLOWED = [re.compile(r'^\s*UPDATE\s+"?firms_user"?\s+SET\s+"?last_login"?', re.IGNORECASE)]
+# The first view of a finalized invoice's PDF stores it (inside an action).
+GET_MAY_WRITE = {"invoicing_invoicepdf"}
+
+
+class WriteWatch:
+    def __init__(self):
+        self.outside: list[str] = []
+        self.by_get: list[str] = []
+        self.method = ""
+        self.where = ""
+
+    def __call__(self, execute, sql, params, many, context):
+        match = WRITE.match(sql)
+        if match and match[1].startswith(DOMAIN) and not any(a.match(sql) for a in ALLOWED):
+            what = f"{self.where}: {sql[:140]}"
+            if not in_action():
+                self.outside.append(what)
+            if self.method == "GET" and match[1] not in GET_MAY_WRITE:
+                self.by_get.append(what)
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def during(self, method: str, where: str):
+        self.method, self.where = method, where
+        try:
+            yield
+        finally:
+            self.method = self.where = ""
+
+
+@pytest.fixture
+def watch():
+    watcher = WriteWatch()
+    with connection.execute_wrapper(watcher):
+        yield watcher
+    assert watcher.outside == [], "writes outside an action"
+    assert watcher.by_get == [], "writes made by a GET"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+    return {u.username: u for u in User.objects.all()}
+
+
+def _patterns(resolvers, prefix=""):
+    for entry in resolvers:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def _objects():
+    firm_invoices = Invoice.objects.filter(firm__name__startswith="Cabinet")
+    return {
+        "invoice": [
+            firm_invoices.filter(status=s).order_by("pk").first().pk
+            for s in ("draft", "finalized", "closed")
+        ],
+        "template": [InvoiceTemplate.objects.order_by("pk").first().pk],
+        "delivery": [d.pk for d in EmailDelivery.objects.all()[:1]] or [999999],
+        "client": [firm_invoices.first().client_id],
+        "token": [1, 999999],
+    }
+
+
+def _kind(name: str, route: str) -> str:
+    if "deliver" in name:
+        return "delivery"
+    if "template" in name:
+        return "template"
+    if "token" in name:
+        return "token"
+    if "client" in name:
+        return "client"
+    return "invoice"
+
+
+def app_urls():
+    """Every URL of the web app and the API (the admin is walked from its registry)."""
+    objects = _objects()
+    urls = []
+    for route, pattern in _patterns(get_resolver().url_patterns):
+        if route.startswith("admin/") or "(?P<format>" in route or route.startswith("^"):
+            continue
+        names = re.findall(r"<(?:(\w+):)?(\w+)>", route)
+        if not names:
+            urls.append("/" + route)
+            continue
+        assert [n for _conv, n in names] == ["pk"], f"the walker cannot fill {route}"
+        for pk in objects[_kind(pattern.name or "", route)]:
+            urls.append("/" + re.sub(r"<(?:\w+:)?pk>", str(pk), route))
+    return urls
+
+
+POST_BODIES = [
+    {},
+    {"action": "close", "ids": ["1", "2", "3"]},
+    {"action": "reopen", "ids": ["1", "2", "3"]},
+    {"action": "delete", "ids": ["40", "41"]},
+    {"action": "send", "ids": ["20"], "subject": "Facture {number}", "message": "Bonjour"},
+    {
+        "ids": ["20"],
+        "mode": "send",
+        "subject": "Facture {number}",
+        "message": "Bonjour",
+        "to": "compta@client.example",
+    },
+    {"template": "", "then": ""},
+    {
+        "name": "Jeton",
+        "language": "fr",
+        "client": "1",
+        "line_description": ["x"],
+        "line_unit_price": ["10"],
+        "line_quantity": ["1"],
+        "line_vat_rate": ["20"],
+        "line_discount_percent": [""],
+    },
+]
+
+
+def test_every_page_and_form_writes_through_actions(client, demo, watch):
+    urls = app_urls()
+    assert len(urls) > 30
+    for username in ("alice", "bob", "carol", "dave", "erin", "admin"):
+        client.force_login(demo[username])
+        for url in urls:
+            with watch.during("GET", f"{username} GET {url}"):
+                response = client.get(url)
+            assert response.status_code < 500, (username, url)
+            if url.startswith("/api/schema") or url.startswith("/api/docs"):
+                continue
+            for body in POST_BODIES:
+                with watch.during("POST", f"{username} POST {url} {body}"):
+                    response = client.post(url, body)
+                assert response.status_code < 500, (username, url, body)
+        client.logout()
+    with watch.during("POST", "login"):
+        client.post("/login/", {"username": "alice", "password": "facturier-demo"})
+
+
+def test_every_api_operation_writes_through_actions(demo, watch, api_for):
+    objects = _objects()
+    for username in ("alice", "bob", "carol", "dave", "erin"):
+        api = api_for(demo[username])
+        for url in app_urls():
+            if not url.startswith("/api/v1/"):
+                continue
+            with watch.during("GET", f"{username} GET {url}"):
+                assert api.get(url).status_code < 500
+            body = {
+                "name": "Nouveau",
+                "client": objects["client"][0],
+                "subject": "Facture {number}",
+                "message": "Bonjour",
+                "notes": "x",
+                "invoices": objects["invoice"],
+                "lines": [{"description": "Conseil", "unit_price": "100"}],
+            }
+            for method in ("post", "patch", "delete"):
+                with watch.during(method.upper(), f"{username} {method} {url}"):
+                    assert getattr(api, method)(url, body, format="json").status_code < 500
+
+
+def test_the_admin_writes_through_actions(client, demo, watch):
+    from django.contrib import admin
+
+    client.force_login(demo["admin"])
+    for model in admin.site._registry:
+        meta = model._meta
+        base = f"/admin/{meta.app_label}/{meta.model_name}/"
+        first = model.objects.order_by("pk").first()
+        pages = [base, f"{base}add/"]
+        if first is not None:
+            pages += [f"{base}{first.pk}/change/", f"{base}{first.pk}/delete/"]
+        for url in pages:
+            with watch.during("GET", f"admin GET {url}"):
+                assert client.get(url).status_code < 500, url
+    # Saving through the admin: a client with its owners and contacts, a firm, a draft deleted.
+    invoice = Invoice.objects.filter(status="draft").first()
+    target = invoice.client
+    form = {
+        "name": target.name + " (renamed)",
+        "address_line1": target.address_line1,
+        "postal_code": target.postal_code,
+        "city": target.city,
+        "country": target.country,
+        "language": target.language,
+        "currency": target.currency,
+        "owners": [demo["alice"].pk],
+        "contacts-TOTAL_FORMS": "1",
+        "contacts-INITIAL_FORMS": "0",
+        "contacts-0-name": "Compta",
+        "contacts-0-email": "compta@renamed.example",
+        "contacts-0-is_billing": "on",
+    }
+    with watch.during("POST", "admin saves a client"):
+        response = client.post(f"/admin/clients/client/{target.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target.refresh_from_db()
+    assert target.name.endswith("(renamed)")
+    assert [c.email for c in target.contacts.all()] == ["compta@renamed.example"]
+    from facturier.firms.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="client.changed", target_id=str(target.pk)).exists()
+    # Deleting a draft in the admin is the delete action, with its rules: the admin
+    # user owns no client, so the draft stays and the page says why.
+    with watch.during("POST", "admin deletes a draft"):
+        response = client.post(
+            f"/admin/invoicing/invoice/{invoice.pk}/delete/", {"post": "yes"}, follow=True
+        )
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+    assert "You are not an owner of this client." in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_management_commands_write_through_actions(watch, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with watch.during("COMMAND", "load_demo"):
+        call_command("load_demo", verbosity=0)
+    with watch.during("COMMAND", "create_api_token"):
+        call_command("create_api_token", "alice", stdout=open(tmp_path / "token", "w"))
+    from facturier.invoicing import actions
+
+    alice = User.objects.get(username="alice")
+    invoice = Invoice.objects.filter(status="finalized", firm=alice.firm, sent_count=0).first()
+    actions.send_invoices([invoice], by=alice, subject="Facture {number}", message="Bonjour")
+    with watch.during("COMMAND", "outbox_worker"):
+        call_command("outbox_worker", once=True)
+    assert Invoice.objects.get(pk=invoice.pk).sent_count == 1
