@@ -1,4 +1,5 @@
-"""A real SMTP server in the test process (aiosmtpd), told how to answer."""
+"""A real SMTP server in the test process (aiosmtpd), told how to answer: each DATA by
+a script, and chosen recipients refused at RCPT."""
 
 import socket
 import threading
@@ -19,9 +20,16 @@ class ScriptedHandler:
 
     def __init__(self):
         self.script: list[str] = []
+        self.refuse: dict[str, str] = {}  # recipient -> the RCPT answer that refuses it
         self.received = []
         self.release = threading.Event()
         self.hanging = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         action = self.script.pop(0) if self.script else "250"

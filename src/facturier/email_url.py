@@ -25,7 +25,7 @@ def email_settings_from_url(url: str) -> dict[str, object]:
     implicit_tls = scheme == "smtps"
     starttls = not implicit_tls and query.get("tls", "true").lower() not in {"0", "false", "no"}
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_BACKEND": "facturier.outbox.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname or "localhost",
         "EMAIL_PORT": parts.port or (465 if implicit_tls else 587 if starttls else 25),
         "EMAIL_HOST_USER": unquote(parts.username or ""),

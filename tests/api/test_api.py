@@ -264,3 +264,54 @@ def test_rate_limit_is_per_token_with_a_429(api_for, alice, monkeypatch):
     assert first.get("/api/v1/invoices/").json()["code"] == "throttled"
     assert second.get("/api/v1/invoices/").status_code == 200  # its own budget
     cache.clear()
+
+
+def test_a_first_send_is_a_send_and_the_next_a_resend(api, finalized, smtp_server):
+    from facturier.invoicing import deliveries
+
+    body = {"subject": "Facture {number}", "message": "Bonjour"}
+    first = api.post(f"/api/v1/invoices/{finalized.pk}/send/", body, format="json")
+    assert first.status_code == 202 and first.json()[0]["is_resend"] is False
+    deliveries.deliver(first.json()[0]["id"])
+    again = api.post(f"/api/v1/invoices/{finalized.pk}/send/", body, format="json")
+    assert again.status_code == 202 and again.json()[0]["is_resend"] is True
+    events = api.get(f"/api/v1/invoices/{finalized.pk}/events/").json()["results"]
+    assert [e["action"] for e in events][-3:] == ["send", "delivered", "send"]
+
+
+def test_field_errors_carry_stable_codes(api, finalized):
+    bad = api.post(
+        f"/api/v1/invoices/{finalized.pk}/send/",
+        {"subject": "Facture\r\nBcc: x@evil.example", "message": ""},
+        format="json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["codes"]["message"] == ["blank"]
+    assert bad.json()["errors"]["message"]
+    header = api.post(
+        f"/api/v1/invoices/{finalized.pk}/send/",
+        {"subject": "Facture\r\nBcc: x@evil.example", "message": "Bonjour"},
+        format="json",
+    )
+    assert header.status_code == 422
+    assert header.json()["codes"] == {"subject": ["invalid_characters"]}
+    line = api.post(
+        "/api/v1/invoices/",
+        {"client": finalized.client_id, "lines": [{"description": "x", "unit_price": "abc"}]},
+        format="json",
+    )
+    assert line.status_code == 422 and line.json()["codes"] == {"lines.0.unit_price": ["invalid"]}
+
+
+def test_the_pdf_of_a_finalized_invoice_is_served_from_the_store(api, finalized):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from facturier.invoicing import actions
+
+    stored = actions.pdf_for(finalized)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/invoices/{finalized.pk}/pdf/")
+    assert response.status_code == 200 and response.content == stored
+    invoice_reads = [q["sql"] for q in queries if '"invoicing_' in q["sql"]]
+    assert len(invoice_reads) == 1  # the stored bytes, in one query, as the web serves them

@@ -392,3 +392,34 @@ def test_a_huge_list_says_more_than_instead_of_counting(browser, make_draft, mon
     page = browser.get(reverse("billing:invoices")).content.decode()
     assert "More than 2 invoices" in page
     assert page.count('name="ids"') == 3
+
+
+def test_the_invoice_page_shows_what_became_of_each_email(browser, finalized, alice, smtp_server):
+    from facturier.invoicing import deliveries
+
+    smtp_server.handler.refuse = {"gone@client.example": "550 5.1.1 No such user"}
+    (queued,) = actions.send_invoices(
+        [finalized], by=alice, subject="Facture", message="Bonjour", cc=["gone@client.example"]
+    )
+    deliveries.deliver(queued.pk)
+    page = browser.get(reverse("billing:invoice", args=[finalized.pk])).content.decode()
+    assert "e-mailed, but some recipients were refused" in page
+    assert "Refused for:" in page and "gone@client.example (550 5.1.1 No such user)" in page
+
+
+def test_bulk_delete_of_drafts_is_all_or_nothing(browser, make_draft, finalized):
+    draft = make_draft()
+    response = browser.post(
+        reverse("billing:bulk"),
+        {"action": "delete", "ids": [str(draft.pk), str(finalized.pk)]},
+        follow=True,
+    )
+    assert Invoice.objects.filter(pk=draft.pk).exists()
+    assert "it cannot be deleted" in response.content.decode()
+
+
+def test_ids_that_are_not_plain_digits_are_ignored_not_a_500(browser, draft):
+    for odd in ["١٢", "²", "9" * 40, "-1"]:
+        response = browser.post(reverse("billing:bulk"), {"action": "close", "ids": [odd]})
+        assert response.status_code == 302
+        assert browser.get(reverse("billing:invoice_new") + f"?client={odd}").status_code == 200

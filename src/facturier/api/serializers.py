@@ -162,6 +162,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "created_at",
             "sent_at",
             "is_resend",
+            "refused",
         ]
 
 

@@ -20,7 +20,6 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotAllowed, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
-from facturier.firms.permissions import can_manage_settings
 
 from . import permissions
 from .models import Client, Contact
@@ -41,15 +40,6 @@ FIELDS = (
 CONTACT_FIELDS = {"name", "email", "is_billing"}
 
 NEEDS_SETTINGS_RIGHT = _("Creating clients and choosing their owners needs the settings right.")
-
-
-def _back_office(user) -> bool:
-    """A superuser in the admin acts for any firm."""
-    return bool(user.is_active and user.is_superuser)
-
-
-def _may_administer(user, firm_id: int) -> bool:
-    return _back_office(user) or (can_manage_settings(user) and user.firm_id == firm_id)
 
 
 def _apply(client: Client, fields: Mapping[str, Any]) -> dict[str, list]:
@@ -116,7 +106,7 @@ def create_client(
     """A new client of the user's firm; its owners default to the user."""
     if firm_id is None or not (by.is_active and by.is_superuser):
         firm_id = by.firm_id
-    if not firm_id or not _may_administer(by, firm_id):
+    if not firm_id or not permissions.can_administer(by, firm_id):
         raise NotAllowed(NEEDS_SETTINGS_RIGHT)
     client = Client(firm_id=firm_id)
     _apply(client, fields)
@@ -144,7 +134,7 @@ def update_client(
     """Change a client's details; its contacts and owners when given."""
     pk = client.pk if isinstance(client, Client) else client
     client = Client.objects.select_for_update().filter(pk=pk).first()
-    administer = client is not None and _may_administer(by, client.firm_id)
+    administer = client is not None and permissions.can_administer(by, client.firm_id)
     if client is None or not (
         administer or permissions.visible_clients(by).filter(pk=client.pk).exists()
     ):

@@ -9,6 +9,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from facturier.firms.permissions import can_manage_settings
+
 from .models import Client
 
 # The permission's codename stays under the invoicing app, where it was first declared.
@@ -92,3 +94,11 @@ def lacking_owner_and_processing(user, client_id: int | None):
     if not (owner or processing):
         return NEITHER
     return NO_PROCESSING if owner else NOT_OWNER
+
+
+def can_administer(user, firm_id: int | None) -> bool:
+    """Creating clients and choosing owners: the settings right in that firm, or the back
+    office (a superuser)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    return bool(firm_id) and can_manage_settings(user) and user.firm_id == firm_id

@@ -1,0 +1,107 @@
+"""The README's "Who may do what" table, checked against the code.
+
+Each row's "needs" cell is read as a rule over three facts about a user (owner of
+the client, processing permission, settings right), and each action is probed in
+the code for users with every combination of those facts. A row the code does not
+follow, or an action this test cannot probe, fails.
+"""
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from facturier.clients import permissions as client_rights
+from facturier.firms.permissions import can_manage_settings
+from facturier.invoicing import actions, permissions
+
+pytestmark = pytest.mark.django_db
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def table() -> list[tuple[str, str]]:
+    text = README.read_text()
+    section = text[text.index("## Who may do what") :]
+    section = section[: section.index("\n## ", 5)]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 2 and cells[0] not in ("action", "---"):
+            rows.append((cells[0], cells[1]))
+    return rows
+
+
+def needs(cell: str, facts: dict[str, bool]) -> bool:
+    """'owner and processing, or settings' over {'owner': ..., 'processing': ..., ...}."""
+    if cell == "signed in":
+        return True
+    return any(
+        all(facts[atom.strip()] for atom in alternative.split(" and "))
+        for alternative in re.split(r",? or ", cell)
+    )
+
+
+@pytest.fixture
+def world(firm, make_client, make_user, make_draft, template):
+    client = make_client(firm, "Client SA")
+    maker = make_user("maker", firm, processing=True, owns=[client])
+    draft = make_draft(by=maker, client=client)
+    finalized = actions.finalize_invoice(make_draft(by=maker, client=client), by=maker)
+    closed = actions.close_invoice(
+        actions.finalize_invoice(make_draft(by=maker, client=client), by=maker), by=maker
+    )
+    return client, draft, finalized, closed
+
+
+def user_with(make_user, firm, client, owner, processing, settings):
+    name = f"u{int(owner)}{int(processing)}{int(settings)}"
+    user = make_user(name, firm, processing=processing, owns=[client] if owner else [])
+    if settings:
+        user.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+        user = type(user).objects.get(pk=user.pk)
+    return user
+
+
+def probes(client, draft, finalized, closed):
+    def owner_and_processing(user, name, invoice):
+        return permissions.may(name, user, invoice)
+
+    return {
+        "see an invoice, view and print its PDF": lambda u: permissions.can_view(u, finalized),
+        "see closed invoices (Status: Closed)": lambda u: permissions.can_view(u, closed),
+        "create, edit and delete drafts": lambda u: (
+            permissions.create_refusal(u, client.pk) is None
+            and owner_and_processing(u, "edit", draft)
+            and owner_and_processing(u, "delete", draft)
+        ),
+        "finalize": lambda u: owner_and_processing(u, "finalize", draft),
+        "send, resend": lambda u: owner_and_processing(u, "send", finalized),
+        "close, revert to Finalized": lambda u: (
+            owner_and_processing(u, "close", finalized)
+            and owner_and_processing(u, "reopen", closed)
+        ),
+        "manage invoice templates, the firm's identity and numbering": can_manage_settings,
+        "create clients and choose their owners": lambda u: client_rights.can_administer(
+            u, client.firm_id
+        ),
+        "change a client's details": lambda u: (
+            client_rights.can_administer(u, client.firm_id)
+            or client_rights.lacking_owner_and_processing(u, client.pk) is None
+        ),
+        "create and revoke one's own API tokens": lambda u: u.is_authenticated,
+    }
+
+
+def test_the_readme_table_is_what_the_code_does(world, firm, make_user):
+    client, draft, finalized, closed = world
+    rows = table()
+    probe = probes(client, draft, finalized, closed)
+    assert [action for action, _needs in rows] == list(probe), "a row without a probe"
+    for owner, processing, settings in itertools.product([False, True], repeat=3):
+        user = user_with(make_user, firm, client, owner, processing, settings)
+        facts = {"owner": owner, "processing": processing, "settings": settings}
+        for action, cell in rows:
+            assert probe[action](user) == needs(cell, facts), (action, facts)
