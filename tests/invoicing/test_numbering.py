@@ -2,8 +2,9 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
+from facturier.core.actions import unit_of_work
 from facturier.invoicing import actions
 from facturier.invoicing.models import Invoice, InvoiceSequence
 from facturier.invoicing.numbering import take_next_number
@@ -105,6 +106,10 @@ def test_concurrent_finalizations_leave_no_gap_and_no_duplicate(make_draft, alic
     assert InvoiceSequence.objects.get(firm=alice.firm).next_number == 524
 
 
+class RollBack(Exception):
+    pass
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_finalization_under_concurrency_leaves_no_gap(make_draft, alice, template):
@@ -115,12 +120,12 @@ def test_a_rolled_back_finalization_under_concurrency_leaves_no_gap(make_draft, 
     def finalize(index, pk):
         try:
             barrier.wait()
-            with transaction.atomic():
+            with unit_of_work():  # the finalization and what follows it, together
                 actions.finalize_invoice(pk, by=alice)
                 if index % 3 == 0:
-                    raise RuntimeError("rolled back after taking a number")
+                    raise RollBack("rolled back after taking a number")
             done.append(pk)
-        except RuntimeError:
+        except RollBack:
             pass
         finally:
             connection.close()

@@ -1,8 +1,25 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from facturier.clients.models import LANGUAGES, Client, Contact
+from facturier.core.validators import validate_currency
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent, InvoiceTemplate
+
+
+class CurrencyField(serializers.CharField):
+    """An ISO 4217 code, any case in, upper case out: the rule the forms and models apply."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=3, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).upper()
+        try:
+            validate_currency(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from None
+        return value
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -15,7 +32,7 @@ class ClientSerializer(serializers.ModelSerializer):
     contacts = ContactSerializer(many=True, required=False)
     owners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+    currency = CurrencyField(required=False)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
 
     class Meta:
@@ -112,7 +129,7 @@ class InvoiceWriteSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1)
     issue_date = serializers.DateField(required=False)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False)
+    currency = CurrencyField(required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     template = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     lines = LineSerializer(many=True, required=False, max_length=2000)

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from facturier.clients import actions as client_actions
 from facturier.clients.permissions import can_process, visible_clients
+from facturier.core.validators import validate_single_line
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions
 from facturier.invoicing.actions import templates as template_actions
@@ -116,8 +118,13 @@ def _filters(params) -> InvoiceFilters:
     if statuses - set(Status.values):
         errors["status"] = [f"Use {', '.join(Status.values)}."]
     client = params.get("client")
-    if client is not None and not (client.isdigit() and len(client) < 19):
+    if client is not None and not (client.isascii() and client.isdigit() and len(client) < 19):
         errors["client"] = ["A client id."]
+    q = params.get("q", "")
+    try:
+        validate_single_line(q)
+    except DjangoValidationError:
+        errors["q"] = ["Text without control characters."]
     dates = {}
     for name in ("issued_after", "issued_before"):
         if params.get(name):
@@ -130,7 +137,7 @@ def _filters(params) -> InvoiceFilters:
     return InvoiceFilters(
         statuses=statuses,
         client_id=int(client) if client else None,
-        q=params.get("q", "")[:100],
+        q=q[:100],
         **dates,
     )
 

@@ -1,14 +1,15 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.models import CheckedText
+from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 
 
-class Client(models.Model):
+class Client(CheckedText):
     """A client entity of the firm: who invoices are addressed to."""
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="clients")
@@ -25,7 +26,13 @@ class Client(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR", help_text="ISO 3166-1")
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGES, default="fr")
-    currency = models.CharField(_("currency"), max_length=3, default="EUR", help_text="ISO 4217")
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="EUR",
+        help_text="ISO 4217",
+        validators=[validate_currency],
+    )
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
     company_id = models.CharField(_("SIREN / company id"), max_length=20, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(
@@ -50,14 +57,13 @@ class Client(models.Model):
         contacts = list(self.contacts.all())
         return next((c for c in contacts if c.is_billing), contacts[0] if contacts else None)
 
-    def clean(self) -> None:
-        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
-            raise ValidationError({"currency": _("Use a three-letter ISO 4217 code, e.g. EUR.")})
-        self.currency = self.currency.upper()
-        self.country = self.country.upper()
+    def clean_fields(self, exclude=None):
+        self.currency = (self.currency or "").upper()
+        self.country = (self.country or "").upper()
+        super().clean_fields(exclude=exclude)
 
 
-class Contact(models.Model):
+class Contact(CheckedText):
     """A person at a client; the billing contact receives the invoices."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")

@@ -5,8 +5,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.models import CheckedText
+from facturier.core.validators import validate_currency
 
-class Firm(models.Model):
+
+class Firm(CheckedText):
     """The tenant: an accounting or professional-services firm and its invoicing identity."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -47,7 +50,9 @@ class Firm(models.Model):
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )
-    default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+    default_currency = models.CharField(
+        _("default currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
     default_vat_rate = models.DecimalField(
         _("default VAT rate (%)"),
         max_digits=5,

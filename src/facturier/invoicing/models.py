@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from facturier.clients.models import Client
 from facturier.core import money
 from facturier.core.errors import Frozen
+from facturier.core.models import CheckedText
+from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 from facturier.outbox.models import Delivery
 
@@ -20,7 +22,7 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 MAX_NUMBER = 10**18
 
 
-class InvoiceSequence(models.Model):
+class InvoiceSequence(CheckedText):
     """A firm's invoice numbering: the next number and how numbers look.
 
     One counter per firm, never reset: numbers stay consecutive across years
@@ -69,7 +71,7 @@ class InvoiceSequence(models.Model):
         return prefix + str(number).rjust(self.padding_length, self.padding_char or "0")
 
 
-class InvoiceTemplate(models.Model):
+class InvoiceTemplate(CheckedText):
     """How an invoice's PDF looks. Finalized invoices keep a snapshot of it."""
 
     BLOCK_FIELDS = (
@@ -147,7 +149,7 @@ class InvoiceTemplate(models.Model):
         return self.name
 
 
-class Invoice(models.Model):
+class Invoice(CheckedText):
     CONTENT_FIELDS = frozenset(
         {
             "client_id",
@@ -178,7 +180,9 @@ class Invoice(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), validators=[MaxValueValidator(365)]
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
     notes = models.TextField(_("notes"), blank=True)
     template = models.ForeignKey(
         InvoiceTemplate,
@@ -283,7 +287,7 @@ class Invoice(models.Model):
         )
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(CheckedText):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     description = models.TextField(_("description"))

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from facturier.core.validators import validate_currency
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import SORTS, InvoiceFilters
@@ -116,12 +117,16 @@ class InvoiceForm(forms.Form):
         ]
         self.fields["issue_date"].initial = datetime.date.today
 
+    def clean_currency(self):
+        currency = (self.cleaned_data.get("currency") or "").upper()
+        if currency:
+            validate_currency(currency)
+        return currency
+
     def action_fields(self) -> dict:
         data = dict(self.cleaned_data)
         if not data.get("currency"):
             data.pop("currency", None)
-        else:
-            data["currency"] = data["currency"].upper()
         return data
 
 
