@@ -4,7 +4,7 @@ A refusal from an action becomes a message in the user's language; an invoice
 the user may not see is a 404, whatever the reason.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -345,12 +345,14 @@ def _preview_totals(lines, currency) -> money.Totals:
             price = Decimal(line.get("unit_price") or 0)
             rate = Decimal(line.get("vat_rate") or 0)
             discount = Decimal(line.get("discount_percent") or 0)
+            if not all(v.is_finite() for v in (quantity, price, rate, discount)):
+                continue  # NaN or infinity typed in: not a figure yet
             pairs.append((money.line_net(quantity, price, discount, currency), rate))
-        except (InvalidOperation, ValueError):  # half-typed numbers count once they are whole
+        except (ArithmeticError, ValueError):  # half-typed numbers count once they are whole
             continue
     try:
         return money.compute_totals(pairs, currency)
-    except (InvalidOperation, ValueError):  # absurd figures while typing: show nothing yet
+    except (ArithmeticError, ValueError):  # absurd figures while typing: show nothing yet
         return money.compute_totals([], currency)
 
 
