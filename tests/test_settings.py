@@ -31,3 +31,43 @@ def test_file_url_writes_messages_to_a_folder():
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="unknown scheme"):
         email_settings_from_url("carrier-pigeon://coop")
+
+
+def _check_deploy(**env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parent.parent,
+        # The environment of a deployment, not of this test run (the browser tests
+        # allow sync ORM calls under Playwright's loop, which --deploy rightly flags).
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            "DEBUG": "",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = _check_deploy(
+        DJANGO_SECURE="1", SECRET_KEY="x" * 20 + "y-random-enough-secret-key-0123456789"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_embedded_default_stays_on_plain_http(client, db):
+    from django.conf import settings
+
+    assert not settings.SECURE_SSL_REDIRECT and not settings.SESSION_COOKIE_SECURE
+    response = client.get("/login/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"

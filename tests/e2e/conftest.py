@@ -53,10 +53,19 @@ def demo(transactional_db):
 def open_as(chromium, live_server, demo):
     """A logged-in page for a demo user, in a language and at a width."""
     contexts = []
+    refused = []  # what the Content-Security-Policy blocked, or a script error
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        page.on("pageerror", lambda error: refused.append(str(error)))
 
     def open_as(username, *, locale="fr-FR", width=1280, height=900):
         context = chromium.new_context(locale=locale, viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
+        context.on("page", watch)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/login/")
@@ -70,6 +79,7 @@ def open_as(chromium, live_server, demo):
     yield open_as
     for context in contexts:
         context.close()
+    assert refused == [], "blocked by the Content-Security-Policy, or a script error"
 
 
 def shot(page, name):

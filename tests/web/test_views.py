@@ -423,3 +423,61 @@ def test_ids_that_are_not_plain_digits_are_ignored_not_a_500(browser, draft):
         response = browser.post(reverse("billing:bulk"), {"action": "close", "ids": [odd]})
         assert response.status_code == 302
         assert browser.get(reverse("billing:invoice_new") + f"?client={odd}").status_code == 200
+
+
+def _upload_logo(client, name, data, filename="logo.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("settings:template_new"),
+        {
+            "name": name,
+            "accent_color": "#aa3300",
+            "font": "Inter",
+            "paper": "a4",
+            "logo_file": SimpleUploadedFile(filename, data),
+        },
+    )
+
+
+def test_a_huge_picture_is_refused_from_its_header_before_decoding(client, manager):
+    import struct
+    import time
+    import zlib
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 16000, 16000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+    )
+    login(client, manager)
+    started = time.monotonic()
+    response = _upload_logo(client, "Bombe", bomb)
+    assert time.monotonic() - started < 2
+    assert response.status_code == 422
+    assert "16000 × 16000 pixels" in response.content.decode()
+    assert not InvoiceTemplate.objects.filter(name="Bombe").exists()
+
+
+def test_an_svg_logo_is_stored_without_its_scripts_and_served_inert(client, manager):
+    hostile = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" onload="alert(1)">'
+        b"<script>alert(document.cookie)</script>"
+        b'<a href="javascript:alert(2)"><rect width="40" height="20" fill="#1f4e79"/></a>'
+        b"<foreignObject><div>x</div></foreignObject></svg>"
+    )
+    login(client, manager)
+    assert _upload_logo(client, "Vector", hostile, "logo.svg").status_code == 302
+    template = InvoiceTemplate.objects.get(name="Vector")
+    stored = bytes(template.logo)
+    assert b"<rect" in stored
+    for bad in (b"script", b"onload", b"javascript:", b"foreignObject"):
+        assert bad not in stored
+    served = client.get(reverse("settings:template_logo", args=[template.pk]))
+    assert served["Content-Type"] == "image/svg+xml"
+    assert "sandbox" in served["Content-Security-Policy"]
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"].startswith("attachment")

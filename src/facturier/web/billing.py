@@ -7,6 +7,7 @@ the user may not see is a 404, whatever the reason.
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from facturier.clients.permissions import owned_client_ids, visible_clients
@@ -402,6 +404,8 @@ def _pdf_name(invoice) -> str:
 
 @login_required
 @require_GET
+@xframe_options_sameorigin  # View PDF shows it in a frame of this site
+@csp_replace({"frame-ancestors": ["'self'"]})
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF itself: inline, or as a download with ?download=1."""
     stored = stored_pdf(user=request.user, pk=pk)

@@ -6,6 +6,8 @@ so the record of what was used stays whole.
 """
 
 import datetime
+import io
+import struct
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -13,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
+from py_svg_hush import filter_svg
 
 from facturier.core import money
 from facturier.core.actions import action
@@ -37,17 +41,73 @@ can_manage_templates = can_manage_settings
 _require_manager = require_settings_right
 
 
-def sniff_logo(data: bytes) -> str:
-    """The logo's content type from its bytes; refuses anything but PNG, JPEG and SVG."""
+MAX_LOGO_SIDE = 5000  # pixels
+MAX_LOGO_PIXELS = 16_000_000
+
+
+def clean_logo(data: bytes) -> tuple[bytes, str]:
+    """The logo as it will be stored, and its content type, from its bytes alone.
+
+    PNG and JPEG: the size is read from the header before anything is decoded, and a
+    picture larger than MAX_LOGO_SIDE or MAX_LOGO_PIXELS is refused (a small file may
+    decode to gigabytes). SVG: scripts, event handlers, foreign objects and links
+    out are removed (svg-hush) before it is stored; what is kept is what any SVG
+    viewer may safely show.
+    """
     if len(data) > MAX_LOGO_BYTES:
-        raise Invalid({"logo": [_("The logo is too large: at most 512 KB.")]})
+        raise Invalid({"logo": [_("The logo is too large: at most 512 KB.")]}, codes=LOGO_TOO_LARGE)
     for magic, content_type in LOGO_TYPES.items():
         if data.startswith(magic):
-            return content_type
+            _check_dimensions(data, content_type)
+            return data, content_type
     head = data[:1024].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower():
-        return "image/svg+xml"
-    raise Invalid({"logo": [_("Use a PNG, JPEG or SVG image.")]})
+        try:
+            return filter_svg(data), "image/svg+xml"
+        except ValueError:
+            raise Invalid(
+                {"logo": [_("This image could not be read.")]}, codes={"logo": ["unreadable"]}
+            ) from None
+    raise Invalid(
+        {"logo": [_("Use a PNG, JPEG or SVG image.")]}, codes={"logo": ["unsupported_type"]}
+    )
+
+
+LOGO_TOO_LARGE = {"logo": ["too_large"]}
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, from its first chunk (IHDR) alone."""
+    if data[12:16] != b"IHDR" or len(data) < 24:
+        return None
+    return struct.unpack(">II", data[16:24])
+
+
+def _check_dimensions(data: bytes, content_type: str) -> None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            width, height = image.size
+            if image.get_format_mimetype() != content_type:
+                raise ValueError(content_type)
+    except Image.DecompressionBombError:  # far above our limit: say how far if we can
+        width, height = _png_size(data) or (MAX_LOGO_SIDE * 10, MAX_LOGO_SIDE * 10)
+    except (OSError, ValueError, SyntaxError):
+        raise Invalid(
+            {"logo": [_("This image could not be read.")]}, codes={"logo": ["unreadable"]}
+        ) from None
+    if max(width, height) > MAX_LOGO_SIDE or width * height > MAX_LOGO_PIXELS:
+        raise Invalid(
+            {
+                "logo": [
+                    _(
+                        "The logo is %(width)s × %(height)s pixels: at most %(side)s on a side "
+                        "will do (a logo prints a few centimetres wide)."
+                    )
+                    % {"width": width, "height": height, "side": MAX_LOGO_SIDE}
+                ]
+            },
+            codes=LOGO_TOO_LARGE,
+        )
 
 
 def _check_logo_renders(template: InvoiceTemplate, firm: Firm) -> None:
@@ -98,7 +158,7 @@ def save_template(
     if remove_logo:
         template.logo, template.logo_content_type = None, ""
     if logo:
-        template.logo_content_type = sniff_logo(logo)
+        logo, template.logo_content_type = clean_logo(logo)
         template.logo = logo
         _check_logo_renders(template, user.firm)
     try:

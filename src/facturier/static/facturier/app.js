@@ -107,5 +107,41 @@
       event.preventDefault();
       event.target.closest("dialog").close();
     }
+    // A button that asks first (no inline handlers: the Content-Security-Policy).
+    const asking = event.target.closest("button[data-confirm]");
+    if (asking && !asking.disabled && !window.confirm(asking.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // --- The language switch ----------------------------------------------------------
+  // A pick with the mouse applies at once; with the keyboard, arrow keys only move
+  // the choice, and Enter (or leaving the list) applies it.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      let keyed = false;
+      const initial = select.value;
+      select.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          if (select.value !== initial) select.form.requestSubmit();
+        } else if (event.key !== "Tab") {
+          keyed = true;
+        }
+      });
+      select.addEventListener("change", function () {
+        if (!keyed) select.form.requestSubmit();
+      });
+      select.addEventListener("blur", function () {
+        if (keyed && select.value !== initial) select.form.requestSubmit();
+        keyed = false;
+      });
+    });
   });
 })();
