@@ -33,12 +33,8 @@ run: install-run
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	@echo "facturier is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	@# The e-mail worker runs beside the web server and is restarted after its quota of
-	@# deliveries (as gunicorn recycles its workers) so Typst's memory stays bounded.
-	@trap 'kill 0' INT TERM EXIT; \
-	while true; do $(PY) manage.py outbox_worker || sleep 2; done & \
-	$(VENV)/bin/gunicorn facturier.wsgi --bind $(HOST):$(PORT) --workers 2 \
-		--max-requests 1000 --max-requests-jitter 100 --access-logfile -
+	@# gunicorn and an outbox worker beside it, stopped together by Ctrl-C (see web/management/commands/serve.py).
+	@$(PY) manage.py serve --bind $(HOST):$(PORT)
 
 # Debian's Chromium for the browser tests (the only browser this project uses).
 browser:

@@ -382,3 +382,21 @@ def test_refusals_survive_pickling(finalized, alice):
     assert (again.code, again.message) == ("invalid_transition", refused.value.message)
     invalid = pickle.loads(pickle.dumps(Invalid({"lines": ["Add a line."]})))
     assert invalid.errors == {"lines": ["Add a line."]}
+
+
+def test_saving_a_draft_unchanged_records_nothing(draft, alice):
+    lines = [
+        {
+            "description": line.description,
+            "quantity": str(line.quantity),
+            "unit_price": str(line.unit_price),
+            "vat_rate": str(line.vat_rate),
+            "discount_percent": str(line.discount_percent),
+        }
+        for line in draft.lines.all()
+    ]
+    actions.update_draft(draft, by=alice, lines=lines, notes=draft.notes)
+    assert list(draft.events.values_list("action", flat=True)) == ["create"]
+    actions.update_draft(draft, by=alice, lines=lines, notes="Changed")
+    update = draft.events.get(action="update")
+    assert update.details == {"fields": ["notes"]}

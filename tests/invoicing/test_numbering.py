@@ -140,3 +140,14 @@ def test_a_rolled_back_finalization_under_concurrency_leaves_no_gap(make_draft, 
     )
     assert numbers == list(range(1, len(done) + 1))
     assert len(done) == 6
+
+
+def test_a_numbering_at_the_top_of_its_range_refuses_instead_of_failing(draft, alice, template):
+    from facturier.core.errors import DomainError
+    from facturier.invoicing.models import MAX_NUMBER
+
+    InvoiceSequence.objects.filter(firm=alice.firm).update(next_number=MAX_NUMBER + 1)
+    with pytest.raises(DomainError) as refused:
+        actions.finalize_invoice(draft, by=alice)
+    assert refused.value.code == "numbering_exhausted" and refused.value.status == 409
+    assert Invoice.objects.get(pk=draft.pk).status == "draft"

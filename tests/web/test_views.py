@@ -481,3 +481,20 @@ def test_an_svg_logo_is_stored_without_its_scripts_and_served_inert(client, mana
     assert "sandbox" in served["Content-Security-Policy"]
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["billing:invoices", "billing:invoice_new", "settings:firm", "settings:template_new"],
+)
+def test_every_description_a_control_points_to_exists(client, manager, page):
+    import re
+
+    login(client, manager)
+    html = client.get(reverse(page)).content.decode()
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert described, "the page has described controls"
+    for refs in described:
+        for ref in refs.split():
+            assert ref in ids, f"aria-describedby={ref!r} points to nothing"

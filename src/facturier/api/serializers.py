@@ -146,6 +146,9 @@ class EmailSerializer(serializers.Serializer):
         child=serializers.EmailField(), required=False, min_length=1, max_length=20
     )
     cc = serializers.ListField(child=serializers.EmailField(), required=False, max_length=20)
+    language = serializers.ChoiceField(
+        choices=LANGUAGES, required=False, help_text="Default: each client's language."
+    )
 
 
 class BulkSendSerializer(EmailSerializer):

@@ -50,6 +50,9 @@ class InvoiceEmails:
     name = "invoice e-mail"
     model = EmailDelivery
 
+    def load(self, pk: int) -> EmailDelivery:
+        return EmailDelivery.objects.select_related("invoice__firm").get(pk=pk)
+
     @contextlib.contextmanager
     def transport(self) -> Iterator[object]:
         """One mail connection for a pass, opened by the first message that needs it."""
@@ -64,9 +67,7 @@ class InvoiceEmails:
         connection = transport or get_connection()
         try:
             with translation.override(item.language):
-                message = build_message(
-                    EmailDelivery.objects.select_related("invoice").get(pk=item.pk), connection
-                )
+                message = build_message(item, connection)
                 message.send()
         except Exception:
             connection.close()  # a connection that failed mid-message is not reused

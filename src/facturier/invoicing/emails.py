@@ -31,9 +31,9 @@ def default_message(language: str) -> str:
         )
 
 
-def placeholder_values(invoice: Invoice) -> dict[str, str]:
-    language = invoice.client.language
-    fmt = Formatter(language, invoice.currency)
+def placeholder_values(invoice: Invoice, language: str | None = None) -> dict[str, str]:
+    """The placeholders' values, written as `language` (by default the client's) writes them."""
+    fmt = Formatter(language or invoice.client.language, invoice.currency)
     return {
         "number": invoice.number or "",
         "client": invoice.client.name,
@@ -73,8 +73,8 @@ def check_placeholders(text: str, field: str) -> None:
         )
 
 
-def resolve(text: str, invoice: Invoice) -> str:
-    return text.format_map(placeholder_values(invoice))
+def resolve(text: str, invoice: Invoice, language: str | None = None) -> str:
+    return text.format_map(placeholder_values(invoice, language))
 
 
 def recipients_for(invoice: Invoice) -> list[str]:

@@ -116,12 +116,13 @@ def refusal(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> D
             status=lifecycle.STATUS_PHRASE[invoice.status],
             action=rule.action.label,
         )
-    if sent is None:
-        sent = was_sent(invoice)
-    if name == "send" and sent:
-        return AlreadySent(ALREADY_SENT, hint=ALREADY_SENT_HINT, invoice=str(invoice))
-    if name == "resend" and not sent:
-        return InvalidTransition(NEVER_SENT, hint=NEVER_SENT_HINT, invoice=str(invoice))
+    if name in ("send", "resend"):
+        if sent is None:
+            sent = was_sent(invoice)
+        if name == "send" and sent:
+            return AlreadySent(ALREADY_SENT, hint=ALREADY_SENT_HINT, invoice=str(invoice))
+        if name == "resend" and not sent:
+            return InvalidTransition(NEVER_SENT, hint=NEVER_SENT_HINT, invoice=str(invoice))
     return None
 
 

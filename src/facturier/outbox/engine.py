@@ -94,7 +94,7 @@ def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | Non
     if attempt is None:
         close_exhausted(kind, now=now, pk=pk)
         return kind.model.objects.values_list("status", flat=True).get(pk=pk)
-    item = kind.model.objects.get(pk=pk)
+    item = kind.load(pk)
     try:
         outcome = kind.send(item, transport)
     except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify

@@ -28,6 +28,9 @@ class Kind(Protocol):
     name: str
     model: type[Delivery]
 
+    def load(self, pk: int) -> Delivery:
+        """The delivery with what sending and recording it read (one query)."""
+
     def transport(self) -> contextlib.AbstractContextManager[Any]:
         """A connection shared by the deliveries of one pass (opened lazily by send)."""
 

@@ -1,5 +1,6 @@
 """The e-mail dialog: bulk send of never-sent invoices, or a resend of one."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,6 +26,9 @@ from facturier.outbox.backends import eml_path
 
 from .common import back_url, confirmation, ids_from, section
 
+# Each language named in itself, as a person looks for it in a list.
+LANGUAGE_NAMES = [("fr", "français"), ("en", "English")]
+
 
 def _selected(request, source):
     ids = ids_from(source.getlist("ids"))
@@ -45,7 +49,10 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     invoices = _selected(request, source)
     resend = source.get("mode") == "resend"
     single = len(invoices) == 1
-    language = invoices[0].client.language if single else request.LANGUAGE_CODE
+    languages = dict(LANGUAGE_NAMES)
+    chosen = source.get("language", "")
+    default = invoices[0].client.language if single else request.LANGUAGE_CODE
+    language = chosen if chosen in languages else default
     data = {
         "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),
         "cc": source.get("cc", ""),
@@ -64,6 +71,7 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
                 to=[data["to"]] if single else None,
                 cc=[data["cc"]],
                 resend=resend,
+                language=language,
             )
         except Invalid as exc:
             errors = exc.errors
@@ -91,14 +99,15 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
         try:
             check_placeholders(data["subject"], "subject")
             check_placeholders(data["message"], "message")
-            subject, body = resolve(data["subject"], invoice), resolve(data["message"], invoice)
+            subject = resolve(data["subject"], invoice, language)
+            body = resolve(data["message"], invoice, language)
         except Invalid as exc:
             errors = {**exc.errors, **errors}
             subject = body = ""
         previews.append(
             {
                 "invoice": invoice,
-                "to": recipients_for(invoice),
+                "to": [data["to"]] if single and data["to"] else recipients_for(invoice),
                 "subject": subject,
                 "body": body,
                 "already_sent": was_sent(invoice, pending=invoice.pk in pending),
@@ -117,6 +126,10 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
         blocked=blocked,
         next=back,
         ids=[i.pk for i in invoices],
+        languages=LANGUAGE_NAMES,
+        language=language,
+        language_name=str(dict(settings.LANGUAGES)[language]).lower(),
+        language_differs=language != request.LANGUAGE_CODE,
     )
     template = "billing/_send_dialog.html" if request.htmx else "billing/send.html"
     return render(request, template, context, status=422 if errors else 200)

@@ -30,7 +30,7 @@ def record_email_outcome(delivery: EmailDelivery, attempt: int, outcome: Outcome
         fields["sent_at"] = at
     if not settle(delivery, attempt, outcome, **fields):
         return False
-    invoice = Invoice.objects.select_related("firm").get(pk=delivery.invoice_id)
+    invoice = delivery.invoice  # loaded with the delivery
     if outcome.status == Status.SENT:
         Invoice.objects.filter(pk=invoice.pk).update(
             last_sent_at=at, sent_count=F("sent_count") + 1

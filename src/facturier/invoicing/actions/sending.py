@@ -59,6 +59,13 @@ def _addresses(values: Iterable[str], field: str) -> list[str]:
     return cleaned
 
 
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in dict(settings.LANGUAGES):
+        raise Invalid(
+            {"language": [_("Choose English or French.")]}, codes={"language": ["invalid_choice"]}
+        )
+
+
 def check_texts(subject: str, message: str) -> None:
     """The subject and message as typed: present, single-line subject, known placeholders."""
     errors: dict[str, list[str]] = {}
@@ -91,13 +98,16 @@ def send_invoices(
     to: Sequence[str] | None = None,
     cc: Sequence[str] = (),
     resend: bool | None = False,
+    language: str | None = None,
     now: datetime.datetime | None = None,
 ) -> list[EmailDelivery]:
     """Queue one e-mail per invoice, each to its own client with its own PDF.
 
     `resend`: False sends invoices never sent; True resends one that was; None
     does whichever applies to the one invoice given. `to` overrides the billing
-    contact and is only taken for a single invoice.
+    contact and is only taken for a single invoice. `language` ("fr", "en")
+    writes the amounts and dates of every e-mail in it; by default each e-mail
+    is in its client's language.
     """
     now = clock.now(now)
     if not invoices:
@@ -111,9 +121,25 @@ def send_invoices(
             {"to": [_("Recipients can be chosen for a single invoice only.")]},
             codes={"to": ["single_invoice_only"]},
         )
-    check_texts(subject, message)
-    cc_list = _addresses(cc, "cc")
-    to_override = _addresses(to, "to") if to is not None else None
+    # Every field checked before saying anything: the user mends them all at once.
+    problems: list[Invalid] = []
+    checked = {}
+    for name, check in (
+        ("texts", lambda: check_texts(subject, message)),
+        ("language", lambda: _check_language(language)),
+        ("cc", lambda: _addresses(cc, "cc")),
+        ("to", lambda: _addresses(to, "to") if to is not None else None),
+    ):
+        try:
+            checked[name] = check()
+        except Invalid as exc:
+            problems.append(exc)
+    if problems:
+        raise Invalid(
+            {f: m for p in problems for f, m in p.errors.items()},
+            codes={f: c for p in problems for f, c in p.codes.items()},
+        )
+    cc_list, to_override = checked["cc"], checked["to"]
 
     locked = [lock_invoice(item, by=by) for item in invoices]
     pending = pending_invoice_ids(locked)
@@ -140,7 +166,7 @@ def send_invoices(
     for invoice in locked:
         firm = invoice.firm
         sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
-        body = resolve(message, invoice)
+        body = resolve(message, invoice, language)
         if len(body) > MAX_MESSAGE:
             raise Invalid(
                 {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
@@ -155,9 +181,9 @@ def send_invoices(
             cc=cc_list,
             from_email=sender,
             reply_to=firm.email_reply_to,
-            subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice))[:MAX_SUBJECT],
+            subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice, language))[:MAX_SUBJECT],
             body=body,
-            language=invoice.client.language,
+            language=language or invoice.client.language,
             message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
             next_attempt_at=now,
         )

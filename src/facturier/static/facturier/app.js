@@ -27,6 +27,15 @@
         const refused = rows.find(function (row) { return row.dataset["why" + action]; });
         if (refused) reason = refused.dataset["why" + action];
       }
+      // "Send selected invoices" on one invoice already sent: offer its Resend instead.
+      const fallback = control.dataset.fallback;
+      if (fallback) {
+        const takeOver = reason !== "" && rows.length === 1 &&
+          !rows[0].dataset["why" + fallback.charAt(0).toUpperCase() + fallback.slice(1)];
+        control.value = takeOver ? fallback : control.dataset.value;
+        control.textContent = takeOver ? control.dataset.fallbackLabel : control.dataset.label;
+        if (takeOver) reason = "";
+      }
       control.disabled = reason !== "";
       control.setAttribute("aria-disabled", reason !== "" ? "true" : "false");
       const slot = document.getElementById(control.getAttribute("aria-describedby"));
@@ -36,6 +45,10 @@
   }
 
   function setupSelection(form) {
+    form.querySelectorAll("[data-fallback]").forEach(function (control) {
+      control.dataset.value = control.dataset.value || control.value;
+      control.dataset.label = control.dataset.label || control.textContent;
+    });
     const all = form.querySelector("input[data-select-all]");
     if (all) {
       all.addEventListener("change", function () {
@@ -84,23 +97,83 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setup(document);
-    // A dialog rendered open by the server (no-JS fallback) becomes a modal one.
+    // A dialog rendered open by the server (no-JS fallback) becomes a modal one;
+    // closing it (Escape, Cancel, ×) goes back to where it was opened from.
     document.querySelectorAll("dialog[data-autoshow][open]").forEach(function (d) {
       d.close();
       d.showModal();
+      d.addEventListener("close", function () {
+        // (The close() just above fires its event later, once the dialog is open again.)
+        if (!d.open && d.dataset.return) window.location.assign(d.dataset.return);
+      });
     });
+    // After an action the page comes back with its outcome: start reading there.
+    const flash = document.querySelector("#messages .flash");
+    if (flash) {
+      flash.setAttribute("tabindex", "-1");
+      flash.focus();
+    }
+  });
+
+  // Escape closes an open menu (Plus d'actions) and gives the focus back to it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    const menu = event.target.closest && event.target.closest("details[open]");
+    if (menu) {
+      event.preventDefault();
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
+
+  // The e-mail preview follows the "To" field as it is typed.
+  document.addEventListener("input", function (event) {
+    const source = event.target.dataset && event.target.dataset.previewSource;
+    if (!source) return;
+    const form = event.target.form;
+    form.querySelectorAll('[data-preview="' + source + '"]').forEach(function (slot) {
+      slot.textContent = event.target.value;
+    });
+  });
+
+  // --- The list reloads (filters, polling): keep the ticks and the focus -------------
+  let kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const target = event.detail.target;
+    if (!target || target.id !== "invoice-table") return;
+    const active = document.activeElement;
+    kept = {
+      ids: Array.from(target.querySelectorAll("input[name=ids]:checked")).map(function (b) { return b.value; }),
+      focus: active && target.contains(active) ?
+        { name: active.name, value: active.value, id: active.id } : null,
+    };
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (!kept || !target || target.id !== "invoice-table") return;
+    target.querySelectorAll("input[name=ids]").forEach(function (box) {
+      if (kept.ids.indexOf(box.value) !== -1) box.checked = true;
+    });
+    const form = target.querySelector("form[data-selection]");
+    if (form) refreshToolbar(form);
+    if (kept.focus) {
+      const again = (kept.focus.id && document.getElementById(kept.focus.id)) ||
+        target.querySelector('[name="' + kept.focus.name + '"][value="' + kept.focus.value + '"]');
+      if (again) again.focus();
+    }
+    kept = null;
   });
 
   // --- Dialogs loaded by htmx ------------------------------------------------------
   document.addEventListener("htmx:afterSwap", function (event) {
-    const dialog = document.getElementById("dialog");
-    if (event.detail.target !== dialog) setup(event.detail.target);
-    if (event.detail.target === dialog) {
-      setup(dialog);
-      if (!dialog.open) dialog.showModal();
-      const first = dialog.querySelector("select, input:not([type=hidden]), textarea, button");
-      if (first) first.focus();
-    }
+    const target = event.detail.target;
+    setup(target);
+    if (target.tagName !== "DIALOG") return;
+    if (!target.open) target.showModal();
+    // Back with errors: start at the first field to mend; else at the first field.
+    const first = target.querySelector("[aria-invalid=true]") ||
+      target.querySelector("select, input:not([type=hidden]), textarea, button");
+    if (first) first.focus();
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-close-dialog]")) {
@@ -121,27 +194,18 @@
   });
 
   // --- The language switch ----------------------------------------------------------
-  // A pick with the mouse applies at once; with the keyboard, arrow keys only move
-  // the choice, and Enter (or leaving the list) applies it.
+  // Picked with the mouse, a language applies at once. With the keyboard the arrow
+  // keys only move the choice (nothing changes under the user's hands), and OK
+  // beside the list applies it.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      let keyed = false;
-      const initial = select.value;
-      select.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") {
-          event.preventDefault();
-          if (select.value !== initial) select.form.requestSubmit();
-        } else if (event.key !== "Tab") {
-          keyed = true;
-        }
-      });
+      let pointer = false;
+      select.addEventListener("pointerdown", function () { pointer = true; });
+      select.addEventListener("keydown", function () { pointer = false; });
       select.addEventListener("change", function () {
-        if (!keyed) select.form.requestSubmit();
-      });
-      select.addEventListener("blur", function () {
-        if (keyed && select.value !== initial) select.form.requestSubmit();
-        keyed = false;
+        if (pointer) select.form.requestSubmit();
       });
     });
   });
+
 })();

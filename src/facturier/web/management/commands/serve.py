@@ -1,0 +1,91 @@
+"""`manage.py serve`: what `make run` starts: gunicorn and one outbox worker, stopped
+together and cleanly by Ctrl-C (SIGINT) or SIGTERM.
+
+The worker is restarted after its quota of deliveries (as gunicorn recycles its
+own workers) so that Typst's memory stays bounded; a worker that fails is
+restarted after a pause. Everything runs under VAR_DIR, gunicorn's control
+socket included, and logs in one time zone (TIME_ZONE, which Django also uses).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+STOP_GRACE = 10  # seconds each child has to finish what it is doing
+
+
+class Command(BaseCommand):
+    help = "Serve the app with gunicorn and run an outbox worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args, bind, workers, **options):
+        self.stopping = False
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        env = {**os.environ, "TZ": settings.TIME_ZONE}
+        var = Path(settings.VAR_DIR)
+        web = self._start(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "facturier.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--max-requests",
+                "1000",
+                "--max-requests-jitter",
+                "100",
+                "--access-logfile",
+                "-",
+                "--control-socket",
+                str(var / "gunicorn.ctl"),
+                "--worker-tmp-dir",
+                str(var),
+            ],
+            env,
+        )
+        worker = None
+        while not self.stopping:
+            if worker is None or worker.poll() is not None:
+                if worker is not None and worker.returncode != 0:
+                    time.sleep(2)  # failed: give what it depends on a moment
+                if self.stopping:
+                    break
+                worker = self._start(
+                    [sys.executable, "manage.py", "outbox_worker"], env, cwd=Path.cwd()
+                )
+            if web.poll() is not None:
+                self.stderr.write(f"gunicorn stopped (exit {web.returncode}).")
+                break
+            time.sleep(0.5)
+        for child in (worker, web):
+            if child is not None and child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in (worker, web):
+            if child is not None:
+                try:
+                    child.wait(timeout=STOP_GRACE)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        self.stdout.write("facturier stopped.")
+
+    def _start(self, command, env, cwd=None):
+        # A process group of its own: the terminal's Ctrl-C reaches this command only,
+        # which stops the children in order.
+        return subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+
+    def _stop(self, *_):
+        self.stopping = True

@@ -1,0 +1,68 @@
+"""`manage.py serve`, what `make run` starts: gunicorn and a worker, stopped cleanly
+by Ctrl-C, writing nothing outside VAR_DIR, logging in one time zone."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ctrl_c_stops_the_server_and_its_worker_cleanly(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "TIME_ZONE": "Europe/Paris",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                time.sleep(0.3)
+        time.sleep(2)  # the worker is up too
+    finally:
+        server.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        server.wait(timeout=30)
+    text = log.read_text()
+    assert server.returncode == 0, text
+    assert "Segmentation fault" not in text and "Traceback" not in text
+    assert "facturier stopped." in text
+    assert (tmp_path / "gunicorn.ctl").exists() or "Control socket" in text
+    assert str(tmp_path) in text  # its control socket is under VAR_DIR
+    offsets = set(re.findall(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ([+-]\d{4})\]", text))
+    assert len(offsets) == 1, offsets  # gunicorn and Django log in the same zone
+    # Nothing is left running: no process still listens on the port.
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        still_listening = True
+    except OSError:
+        still_listening = False
+    assert not still_listening
