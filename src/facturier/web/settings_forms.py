@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from facturier.firms.actions import SETTINGS_FIELDS
 from facturier.firms.models import Firm
 from facturier.invoicing.models import InvoiceSequence, InvoiceTemplate
 
@@ -43,27 +44,7 @@ class TemplateForm(forms.ModelForm):
 class FirmSettingsForm(forms.ModelForm):
     class Meta:
         model = Firm
-        fields = [
-            "name",
-            "legal_form",
-            "address_line1",
-            "address_line2",
-            "postal_code",
-            "city",
-            "country",
-            "siren",
-            "vat_number",
-            "iban",
-            "bic",
-            "email_from",
-            "email_reply_to",
-            "einvoice_enabled",
-            "default_payment_terms_days",
-            "default_currency",
-            "default_vat_rate",
-            "late_payment_penalty_rate",
-            "recovery_indemnity",
-        ]
+        fields = list(SETTINGS_FIELDS)  # what the action accepts, in the page's order
 
 
 class NumberingForm(forms.ModelForm):
