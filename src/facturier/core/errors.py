@@ -23,7 +23,12 @@ class DomainError(Exception):
         self.params = params
         template = message if message is not None else self.default_message
         self._template = template
-        super().__init__(str(self.message))
+        # Not formatted now: a refusal is often built only for its hint (the toolbar
+        # asks every rule of every row), and formatting waits for the language in use.
+        super().__init__()
+
+    def __str__(self) -> str:
+        return self.message
 
     def __reduce__(self):
         # Picklable (worker pools, caches) with the state __init__ does not take back.
@@ -43,7 +48,7 @@ class DomainError(Exception):
 def _rebuild(cls, state):
     error = cls.__new__(cls)
     error.__dict__.update(state)
-    Exception.__init__(error, error.message)
+    Exception.__init__(error)
     return error
 
 
