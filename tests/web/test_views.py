@@ -498,3 +498,10 @@ def test_every_description_a_control_points_to_exists(client, manager, page):
     for refs in described:
         for ref in refs.split():
             assert ref in ids, f"aria-describedby={ref!r} points to nothing"
+
+
+def test_the_closed_filter_is_offered_with_the_processing_permission_only(client, staff):
+    login(client, staff["owner_only"])
+    assert 'value="closed"' not in client.get(reverse("billing:invoices")).content.decode()
+    login(client, staff["processor_only"])
+    assert 'value="closed"' in client.get(reverse("billing:invoices")).content.decode()

@@ -8,8 +8,3 @@ from django.utils import timezone
 def now(at: datetime.datetime | None = None) -> datetime.datetime:
     """`at` when given (a test, a replayed import), else the current instant (UTC-aware)."""
     return at or timezone.now()
-
-
-def today(at: datetime.datetime | None = None) -> datetime.date:
-    """The firm's calendar day (TIME_ZONE) of `at`, or of now."""
-    return timezone.localdate(now(at))

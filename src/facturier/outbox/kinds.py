@@ -6,13 +6,12 @@ apps along the money's path plug their deliveries in (InvoicingConfig.ready()).
 """
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .models import Delivery
 
-__all__ = ["Delivery", "Kind", "Outcome", "get", "no_transport", "register", "registered"]
+__all__ = ["Delivery", "Kind", "Outcome", "register", "registered"]
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,3 @@ def register(kind: Kind) -> Kind:
 
 def registered() -> list[Kind]:
     return list(_KINDS.values())
-
-
-def get(name: str) -> Kind:
-    return _KINDS[name]
-
-
-@contextlib.contextmanager
-def no_transport() -> Iterator[None]:
-    yield None

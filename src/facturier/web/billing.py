@@ -58,7 +58,9 @@ def _context(request, **extra):
 @require_GET
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
     clients = list(visible_clients(request.user).values_list("pk", "name"))
-    form = FilterForm(request.GET, clients=clients)
+    form = FilterForm(
+        request.GET, clients=clients, can_see_closed=permissions.may_see_closed(request.user)
+    )
     filters = form.filters()
     page = CappedPaginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")

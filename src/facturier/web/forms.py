@@ -1,6 +1,5 @@
-import datetime
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -51,8 +50,10 @@ class FilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, clients=(), **kwargs):
+    def __init__(self, *args, clients=(), can_see_closed=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not can_see_closed:  # closed invoices are for the processing permission
+            self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
         # (pk, name) pairs; the template renders the options itself (a firm may have
         # thousands of clients, too many for the widget's per-option templates).
         self.fields["client"].choices = [("", _("All clients")), *clients]
@@ -115,7 +116,7 @@ class InvoiceForm(forms.Form):
         self.fields["template"].choices = [("", pgettext_lazy("template", "Firm's default"))] + [
             (t.pk, t.name) for t in templates
         ]
-        self.fields["issue_date"].initial = datetime.date.today
+        self.fields["issue_date"].initial = timezone.localdate  # the firm's calendar day
 
     def clean_currency(self):
         currency = (self.cleaned_data.get("currency") or "").upper()
