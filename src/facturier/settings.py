@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "facturier.access",
     "facturier.clients",
     "facturier.invoicing",
+    "facturier.receivables",
     "facturier.web",
     "rest_framework",
     "drf_spectacular",

@@ -35,6 +35,7 @@ SETTINGS_FIELDS = (
     "default_vat_rate",
     "late_payment_penalty_rate",
     "recovery_indemnity",
+    "close_when_paid",
 )
 
 NEEDS_SETTINGS_RIGHT = _("You need the right to manage invoicing settings.")

@@ -47,6 +47,14 @@ class Firm(CheckedText):
             "Finalized invoices are Factur-X PDFs (EN 16931). Off for firms outside the EU."
         ),
     )
+    close_when_paid = models.BooleanField(
+        _("close invoices once paid in full"),
+        default=True,
+        help_text=_(
+            "An invoice whose balance reaches zero is closed by the system; "
+            "removing a payment brings it back to Finalized."
+        ),
+    )
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )

@@ -45,6 +45,34 @@ class Action(models.TextChoices):
         pgettext_lazy("the invoice was", "not e-mailed yet: another attempt will follow"),
     )
     DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
+    # Money coming back: events too (a payment may close it, see receivables).
+    PAYMENT = "payment", pgettext_lazy("the invoice was", "paid")
+    PAYMENT_REMOVED = (
+        "payment_removed",
+        pgettext_lazy("the invoice was", "no longer paid: a payment was removed"),
+    )
+
+
+class PaymentState(models.TextChoices):
+    """Beside the status, how much of a finalized invoice was paid."""
+
+    UNPAID = "unpaid", pgettext_lazy("payment state", "Unpaid")
+    PARTLY_PAID = "partly_paid", pgettext_lazy("payment state", "Partially paid")
+    PAID = "paid", pgettext_lazy("payment state", "Paid")
+    OVERDUE = "overdue", pgettext_lazy("payment state", "Overdue")
+
+
+def payment_state(invoice, today) -> PaymentState | None:
+    """None for a draft; overdue wins over unpaid and partially paid."""
+    if invoice.balance is None:
+        return None
+    if invoice.balance <= 0:
+        return PaymentState.PAID
+    if invoice.due_date is not None and invoice.due_date < today:
+        return PaymentState.OVERDUE
+    if invoice.balance < invoice.total_gross:
+        return PaymentState.PARTLY_PAID
+    return PaymentState.UNPAID
 
 
 @dataclass(frozen=True)

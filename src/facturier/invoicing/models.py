@@ -195,6 +195,12 @@ class Invoice(CheckedText):
     total_net = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=0)
     total_vat = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=0)
     total_gross = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    # What the client still owes: the total at finalization, less the payments allocated
+    # to it. Kept by the receivables actions under the invoice's row lock; the database
+    # refuses a negative balance, so no race can pay an invoice twice over.
+    balance = models.DecimalField(
+        _("balance"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     # Everything the PDF and the e-invoice need, as it was at finalization.
     snapshot = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -240,6 +246,10 @@ class Invoice(CheckedText):
                 condition=models.Q(status="draft", number__isnull=True)
                 | (~models.Q(status="draft") & models.Q(number__isnull=False)),
                 name="invoice_number_iff_not_draft",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance__isnull=True) | models.Q(balance__gte=0),
+                name="invoice_balance_not_negative",
             ),
         ]
         indexes = [

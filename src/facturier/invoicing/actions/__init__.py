@@ -3,6 +3,7 @@
 Callers import from here: `from facturier.invoicing import actions`.
 """
 
+from .balances import lock_invoices, move_balance
 from .deliveries import record_email_outcome
 from .invoices import (
     close_invoice,
@@ -28,6 +29,8 @@ __all__ = [
     "delete_draft",
     "delete_drafts",
     "finalize_invoice",
+    "lock_invoices",
+    "move_balance",
     "pdf_for",
     "record_email_outcome",
     "reopen_invoice",

@@ -354,6 +354,7 @@ def finalize_invoice(
         due_date=invoice.due_date.isoformat(),
     )
     invoice.snapshot = snapshot
+    invoice.balance = invoice.total_gross
     invoice.status = Status.FINALIZED
     invoice.finalized_at, invoice.finalized_by = at, by
     invoice.save()

@@ -1,0 +1,82 @@
+"""An issued invoice's balance, moved by what pays or credits it.
+
+Receivables (payments, refunds of credit) call `move_balance` inside their own
+action, with the invoice locked by `lock_invoices`. The status follows the money
+as the firm chose: an invoice paid in full is closed by the system when the firm
+closes invoices once paid; one that owes again after a payment was removed comes
+back to Finalized. Both say why in the invoice's history.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from facturier.core.errors import NotFound
+
+from .. import permissions
+from ..lifecycle import Action, Status
+from ..models import Invoice
+from .audit import NO_SUCH_INVOICE, record_event
+
+# Why the system changed the status, kept in the event's details (the page translates it).
+PAID_IN_FULL = "paid_in_full"
+OWES_AGAIN = "balance_reopened"
+
+
+def lock_invoices(ids: Iterable[int], *, by, firm_id: int) -> dict[int, Invoice]:
+    """The firm's invoices with these ids, locked in ascending id order (one order for
+    every action, so two never wait on each other in a circle); NotFound for one the
+    user may not see."""
+    wanted = sorted(set(ids))
+    found = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",))
+        .select_related("firm")
+        .filter(pk__in=wanted, firm_id=firm_id)
+        .order_by("pk")
+    }
+    for pk in wanted:
+        invoice = found.get(pk)
+        if invoice is None or (by is not None and not permissions.can_view(by, invoice)):
+            raise NotFound(NO_SUCH_INVOICE)
+    return found
+
+
+def move_balance(
+    invoice: Invoice,
+    delta: Decimal,
+    *,
+    by,
+    at: datetime.datetime,
+    action: Action,
+    details: Mapping[str, Any],
+) -> Invoice:
+    """Add `delta` (negative: paid) to the locked invoice's balance, with its event, and
+    close or reopen it when the firm's setting says so."""
+    before = invoice.balance
+    invoice.balance = before + delta
+    invoice.save(update_fields=["balance", "updated_at"])
+    record_event(
+        invoice,
+        action,
+        by=by,
+        at=at,
+        details={**details, "balance": str(invoice.balance)},
+    )
+    if invoice.balance == 0 and invoice.status == Status.FINALIZED and invoice.firm.close_when_paid:
+        _system_status(invoice, Status.CLOSED, Action.CLOSE, at=at, why=PAID_IN_FULL)
+    elif before == 0 and invoice.balance > 0 and invoice.status == Status.CLOSED:
+        _system_status(invoice, Status.FINALIZED, Action.REOPEN, at=at, why=OWES_AGAIN)
+    return invoice
+
+
+def _system_status(invoice: Invoice, target: Status, action: Action, *, at, why: str) -> None:
+    source = invoice.status
+    invoice.status = target
+    closing = target == Status.CLOSED
+    invoice.closed_at, invoice.closed_by = (at, None) if closing else (None, None)
+    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    record_event(
+        invoice, action, by=None, from_status=source, to_status=target, at=at, details={"why": why}
+    )

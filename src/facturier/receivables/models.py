@@ -1,0 +1,108 @@
+"""Money coming back: payments from clients and what they pay.
+
+A payment belongs to a client and is allocated to finalized invoices of that
+client; what is not allocated is the client's credit, to be allocated to later
+invoices or refunded. Each allocation lowers the invoice's `balance` in the same
+transaction, under the invoice's row lock (see actions.py). The database keeps the
+two sums honest on its own: a payment's unallocated remainder and an invoice's
+balance can never go below zero, whatever two people do at the same moment.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from facturier.clients.models import Client
+from facturier.core.models import CheckedText
+from facturier.core.validators import validate_currency
+from facturier.firms.models import Firm
+from facturier.invoicing.models import Invoice
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2}
+
+
+class Payment(CheckedText):
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", pgettext_lazy("payment method", "Bank transfer")
+        CHEQUE = "cheque", pgettext_lazy("payment method", "Cheque")
+        CARD = "card", pgettext_lazy("payment method", "Card")
+        DIRECT_DEBIT = "direct_debit", pgettext_lazy("payment method", "Direct debit")
+        CASH = "cash", pgettext_lazy("payment method", "Cash")
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="payments"
+    )
+    received_on = models.DateField(_("date received"))
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
+    method = models.CharField(_("method"), max_length=20, choices=Method, default=Method.TRANSFER)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    # What is not allocated to an invoice nor refunded yet: the client's credit.
+    unallocated = models.DecimalField(_("unallocated"), **AMOUNT, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unallocated__gte=0, unallocated__lte=models.F("amount")),
+                name="payment_unallocated_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["firm", "-received_on", "-id"], name="payment_list_idx"),
+            models.Index(
+                fields=["client"],
+                condition=models.Q(unallocated__gt=0),
+                name="payment_credit_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.amount} {self.currency} ({self.client_id})"
+
+
+class Allocation(models.Model):
+    """Part of a payment applied to one invoice, or refunded to the client (no invoice)."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    # The day the money counts for the invoice: the payment's date, or the day a credit
+    # was applied or refunded later. Aging as of a past date reads it.
+    on = models.DateField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="allocation_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"invoice {self.invoice_id}" if self.invoice_id else "refund"
+        return f"{self.amount} of payment {self.payment_id} to {target}"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.invoice_id is None

@@ -1,0 +1,60 @@
+"""The read side of receivables: payments, what they paid, what a client has in credit."""
+
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from facturier.invoicing.models import Invoice
+from facturier.invoicing.permissions import visible_invoices
+
+from .models import Allocation, Payment
+from .permissions import visible_payments
+
+
+def payment_list(*, user, client_id: int | None = None) -> QuerySet[Payment]:
+    payments = visible_payments(user).select_related("client", "recorded_by")
+    if client_id is not None:
+        payments = payments.filter(client_id=client_id)
+    return payments.order_by("-received_on", "-id")
+
+
+def payment_detail(*, user, pk: int) -> Payment | None:
+    return payment_list(user=user).filter(pk=pk).first()
+
+
+def payment_allocations(*, payment: Payment) -> QuerySet[Allocation]:
+    return payment.allocations.select_related("invoice", "created_by").order_by("on", "id")
+
+
+def invoice_allocations(*, invoice: Invoice) -> QuerySet[Allocation]:
+    return invoice.allocations.select_related("payment", "created_by").order_by("on", "id")
+
+
+def client_credit(*, client_id: int) -> dict[str, Decimal]:
+    """Currency -> what the client's payments have not allocated yet (only non-zero)."""
+    rows = (
+        Payment.objects.filter(client_id=client_id, unallocated__gt=0)
+        .values("currency")
+        .annotate(total=Sum("unallocated"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def payable_invoices(*, user, ids) -> list[Invoice]:
+    """Those of `ids` the user sees that are issued and still owe something, oldest due first."""
+    return list(
+        visible_invoices(user)
+        .filter(pk__in=list(ids), balance__gt=0)
+        .select_related("client")
+        .order_by("due_date", "issue_date", "pk")
+    )
+
+
+def open_invoices(*, user, client_id: int) -> QuerySet[Invoice]:
+    """A client's issued invoices that still owe something, oldest due first."""
+    return (
+        visible_invoices(user)
+        .filter(client_id=client_id, balance__gt=0)
+        .order_by("due_date", "issue_date", "pk")
+    )
