@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from facturier.core.actions import in_action
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
+from facturier.receivables.models import Allocation, Payment
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # The tables of the apps whose state the actions own ("api" is the access app's label).
@@ -92,10 +93,16 @@ def _objects():
         "delivery": [d.pk for d in EmailDelivery.objects.all()[:1]] or [999999],
         "client": [firm_invoices.first().client_id],
         "token": [1, 999999],
+        "payment": [Payment.objects.order_by("pk").first().pk, 999999],
+        "allocation": [Allocation.objects.order_by("pk").first().pk],
     }
 
 
 def _kind(name: str, route: str) -> str:
+    if "payment" in name:
+        return "payment"
+    if "allocation" in name:
+        return "allocation"
     if "deliver" in name:
         return "delivery"
     if "template" in name:
@@ -138,6 +145,12 @@ POST_BODIES = [
         "to": "compta@client.example",
     },
     {"template": "", "then": ""},
+    {"action": "pay", "ids": ["20", "21"]},
+    {"ids": ["20"], "received_on": "2026-01-05", "amount": "10", "method": "transfer"},
+    {"client": "1", "received_on": "2026-01-05", "amount": "10", "method": "cheque"},
+    {"action": "allocate"},
+    {"action": "refund", "amount": "1"},
+    {"action": "unallocate", "allocation": "1"},
     {
         "name": "Jeton",
         "language": "fr",
@@ -188,6 +201,9 @@ def test_every_api_operation_writes_through_actions(demo, watch, api_for):
                 "notes": "x",
                 "invoices": objects["invoice"],
                 "lines": [{"description": "Conseil", "unit_price": "100"}],
+                "received_on": "2026-01-05",
+                "amount": "10.00",
+                "allocations": [{"invoice": objects["invoice"][1]}],
             }
             for method in ("post", "patch", "delete"):
                 with watch.during(method.upper(), f"{username} {method} {url}"):

@@ -247,14 +247,22 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "facturier API",
-    "DESCRIPTION": "Invoices, clients and templates: the same actions and rights as the app.",
+    "DESCRIPTION": (
+        "Invoices, payments, clients and templates: the same actions and rights as the app."
+    ),
     "VERSION": "1",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Ids in paths: what core.converters.IdConverter matches.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "facturier.invoicing.lifecycle.Status",
         "DeliveryStatusEnum": "facturier.invoicing.models.EmailDelivery.Status",
+        "PaymentStateEnum": "facturier.invoicing.lifecycle.PaymentState",
+        "PaymentMethodEnum": "facturier.receivables.models.Payment.Method",
         "LanguageEnum": [("fr", "Français"), ("en", "English")],
     },
     "POSTPROCESSING_HOOKS": [

@@ -1,10 +1,15 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.validators import validate_currency
-from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent, InvoiceTemplate
+from facturier.receivables.models import Allocation, Payment
 
 
 class CurrencyField(serializers.CharField):
@@ -96,6 +101,14 @@ class InvoiceSerializer(serializers.ModelSerializer):
     lines = LineSerializer(many=True, read_only=True)
     totals = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    balance = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="What is left to pay; null for a draft.",
+    )
+    payment_state = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -113,6 +126,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "template",
             "lines",
             "totals",
+            "balance",
+            "payment_state",
             "finalized_at",
             "closed_at",
             "sent_count",
@@ -120,6 +135,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=PaymentState.choices, allow_null=True))
+    def get_payment_state(self, invoice) -> str | None:
+        state = payment_state(invoice, timezone.localdate())
+        return state.value if state else None
 
     def get_totals(self, invoice) -> TotalsSerializer:
         return TotalsSerializer(invoice.compute_totals(list(invoice.lines.all()))).data
@@ -193,3 +213,94 @@ class TemplateSerializer(serializers.ModelSerializer):
         model = InvoiceTemplate
         fields = ["id", "is_default", "archived_at", *InvoiceTemplate.SETTINGS_FIELDS]
         read_only_fields = ["id", "is_default", "archived_at"]
+
+
+# --- payments -------------------------------------------------------------------------
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class AllocationRequestSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    amount = serializers.DecimalField(
+        **AMOUNT, required=False, allow_null=True, help_text="Omitted: oldest due date first."
+    )
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, default=None)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "invoice", "invoice_number", "amount", "on"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    allocations = AllocationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "client",
+            "client_name",
+            "received_on",
+            "amount",
+            "currency",
+            "method",
+            "reference",
+            "unallocated",
+            "allocations",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentWriteSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    received_on = serializers.DateField()
+    amount = serializers.DecimalField(**AMOUNT)
+    currency = CurrencyField(required=False, help_text="Default: the client's currency.")
+    method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
+    reference = serializers.CharField(max_length=140, required=False, allow_blank=True)
+    allocations = AllocationRequestSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        max_length=500,
+        help_text=(
+            "Omitted or null: the client's open invoices, oldest due date first. "
+            "What is not allocated stays as the client's credit."
+        ),
+    )
+
+
+class PaymentUpdateSerializer(serializers.Serializer):
+    received_on = serializers.DateField(required=False)
+    amount = serializers.DecimalField(**AMOUNT, required=False)
+    method = serializers.ChoiceField(choices=Payment.Method.choices, required=False)
+    reference = serializers.CharField(max_length=140, required=False, allow_blank=True)
+
+
+class AllocateSerializer(serializers.Serializer):
+    allocations = AllocationRequestSerializer(
+        many=True, required=False, allow_null=True, max_length=500
+    )
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**AMOUNT)
+    on = serializers.DateField(required=False)
+
+
+class MoneyByCurrencySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class ClientAccountSerializer(serializers.Serializer):
+    owed = MoneyByCurrencySerializer(many=True)
+    credit = MoneyByCurrencySerializer(many=True)

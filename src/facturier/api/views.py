@@ -22,10 +22,18 @@ from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import (
+    PAYMENT_FILTERS,
     InvoiceFilters,
     invoice_detail,
     invoice_list,
     stored_pdf,
+)
+from facturier.receivables import actions as receivables
+from facturier.receivables.selectors import (
+    client_credit,
+    client_owed,
+    payment_detail,
+    payment_list,
 )
 
 from . import serializers as s
@@ -109,6 +117,11 @@ LIST_PARAMS = [
     OpenApiParameter("issued_after", OpenApiTypes.DATE),
     OpenApiParameter("issued_before", OpenApiTypes.DATE),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in the number or client name"),
+    OpenApiParameter(
+        "payment",
+        OpenApiTypes.STR,
+        description="Comma-separated: unpaid,partly_paid,overdue (issued invoices that owe)",
+    ),
 ]
 
 
@@ -117,6 +130,9 @@ def _filters(params) -> InvoiceFilters:
     statuses = frozenset(v for v in params.get("status", "").split(",") if v)
     if statuses - set(Status.values):
         errors["status"] = [f"Use {', '.join(Status.values)}."]
+    payment = frozenset(v for v in params.get("payment", "").split(",") if v)
+    if payment - set(PAYMENT_FILTERS):
+        errors["payment"] = [f"Use {', '.join(PAYMENT_FILTERS)}."]
     client = params.get("client")
     if client is not None and not (client.isascii() and client.isdigit() and len(client) < 19):
         errors["client"] = ["A client id."]
@@ -138,6 +154,7 @@ def _filters(params) -> InvoiceFilters:
         statuses=statuses,
         client_id=int(client) if client else None,
         q=q[:100],
+        payment=payment,
         **dates,
     )
 
@@ -440,3 +457,148 @@ class TemplateDetail(GenericAPIView):
             request.user, template=template, fields=data.validated_data
         )
         return Response(self.get_serializer(template).data)
+
+
+# --- payments ---------------------------------------------------------------------------
+
+
+class PaymentList(ListAPIView):
+    serializer_class = s.PaymentSerializer
+
+    def get_queryset(self):
+        client = self.request.query_params.get("client")
+        if client is not None and not (client.isascii() and client.isdigit() and len(client) < 19):
+            raise ValidationError({"client": ["A client id."]})
+        return payment_list(
+            user=self.request.user, client_id=int(client) if client else None
+        ).prefetch_related("allocations__invoice")
+
+    @extend_schema(
+        operation_id="payments_list",
+        parameters=[OpenApiParameter("client", OpenApiTypes.INT)],
+        summary="Payments you may see, latest first",
+    )
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="payments_create",
+        request=s.PaymentWriteSerializer,
+        responses={201: s.PaymentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Record a payment and allocate it (needs the processing permission)",
+    )
+    @idempotent
+    def post(self, request):
+        data = s.PaymentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = receivables.record_payment(by=request.user, **data.validated_data)
+        return Response(_payment(request, payment.pk), status=status.HTTP_201_CREATED)
+
+
+def _payment(request, pk: int):
+    payment = payment_detail(user=request.user, pk=pk)
+    if payment is None:
+        raise NotFound("No such payment.")
+    return s.PaymentSerializer(payment).data
+
+
+class PaymentDetail(GenericAPIView):
+    serializer_class = s.PaymentSerializer
+
+    @extend_schema(operation_id="payments_retrieve")
+    def get(self, request, pk):
+        return Response(_payment(request, pk))
+
+    @extend_schema(
+        operation_id="payments_update",
+        request=s.PaymentUpdateSerializer,
+        summary="Correct a payment's date, amount, method or reference",
+    )
+    def patch(self, request, pk):
+        data = s.PaymentUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        receivables.update_payment(pk, by=request.user, **data.validated_data)
+        return Response(_payment(request, pk))
+
+    @extend_schema(
+        operation_id="payments_destroy",
+        responses={204: None},
+        summary="Delete a payment: the invoices it paid owe the amounts again",
+    )
+    def delete(self, request, pk):
+        receivables.delete_payment(pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PaymentAllocate(GenericAPIView):
+    serializer_class = s.AllocateSerializer
+
+    @extend_schema(
+        operation_id="payments_allocate",
+        request=s.AllocateSerializer,
+        responses={200: s.PaymentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Allocate what a payment has left (the client's credit) to invoices",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.AllocateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivables.allocate_payment(
+            pk, by=request.user, allocations=data.validated_data.get("allocations")
+        )
+        return Response(_payment(request, pk))
+
+
+class PaymentRefund(GenericAPIView):
+    serializer_class = s.RefundSerializer
+
+    @extend_schema(
+        operation_id="payments_refund",
+        request=s.RefundSerializer,
+        responses={200: s.PaymentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Record that part of a payment's remainder was refunded to the client",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.RefundSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivables.refund_credit(pk, by=request.user, **data.validated_data)
+        return Response(_payment(request, pk))
+
+
+class AllocationDetail(GenericAPIView):
+    serializer_class = None
+
+    @extend_schema(
+        operation_id="allocations_destroy",
+        request=None,
+        responses={204: None},
+        summary="Remove an allocation: the invoice owes the amount again",
+    )
+    def delete(self, request, pk):
+        receivables.remove_allocation(pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClientAccount(GenericAPIView):
+    serializer_class = s.ClientAccountSerializer
+
+    @extend_schema(
+        operation_id="clients_account", summary="What a client owes and its credit, per currency"
+    )
+    def get(self, request, pk):
+        if not visible_clients(request.user).filter(pk=pk).exists():
+            raise NotFound("No such client.")
+        owed = client_owed(user=request.user, client_id=pk)
+        credit = client_credit(client_id=pk)
+        return Response(
+            s.ClientAccountSerializer(
+                {
+                    "owed": [{"currency": c, "amount": a} for c, a in owed.items()],
+                    "credit": [{"currency": c, "amount": a} for c, a in credit.items()],
+                }
+            ).data
+        )

@@ -4,12 +4,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
 
-from .lifecycle import Status
+from .lifecycle import PaymentState, Status
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
 from .permissions import visible_invoices
 
@@ -25,7 +26,10 @@ SORTS = {
     "total": ("total_gross", "-id"),
     "-total": ("-total_gross", "-id"),
     "due": ("due_date", "-id"),
+    "-balance": ("-balance", "-id"),
 }
+# The payment filters a person asks for: which issued invoices still owe, and how.
+PAYMENT_FILTERS = (PaymentState.UNPAID, PaymentState.PARTLY_PAID, PaymentState.OVERDUE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class InvoiceFilters:
     issued_before: datetime.date | None = None
     q: str = ""
     sort: str = "newest"
+    # Any of PAYMENT_FILTERS: invoices in one of the chosen payment states.
+    payment: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def effective_statuses(self) -> frozenset[str]:
@@ -52,6 +58,8 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
         invoices = invoices.filter(issue_date__gte=filters.issued_after)
     if filters.issued_before is not None:
         invoices = invoices.filter(issue_date__lte=filters.issued_before)
+    if filters.payment:
+        invoices = invoices.filter(_payment_q(filters.payment, timezone.localdate()))
     if text := filters.q.strip():
         # Clients are few: find the matching ones first, then look their invoices up by
         # the client index; a short list of ids tells the planner how few there are.
@@ -66,6 +74,18 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
             matches |= Q(number__icontains=text)
         invoices = invoices.filter(matches)
     return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
+    owes = Q(balance__gt=0)
+    wanted = Q(pk__in=[])
+    if PaymentState.UNPAID in states:
+        wanted |= Q(balance=F("total_gross"))
+    if PaymentState.PARTLY_PAID in states:
+        wanted |= Q(balance__lt=F("total_gross"))
+    if PaymentState.OVERDUE in states:
+        wanted |= Q(due_date__lt=today)
+    return owes & wanted
 
 
 def invoice_detail(*, user, pk: int) -> Invoice | None:

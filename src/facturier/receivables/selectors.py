@@ -58,3 +58,15 @@ def open_invoices(*, user, client_id: int) -> QuerySet[Invoice]:
         .filter(client_id=client_id, balance__gt=0)
         .order_by("due_date", "issue_date", "pk")
     )
+
+
+def client_owed(*, user, client_id: int) -> dict[str, Decimal]:
+    """Currency -> what the client's visible issued invoices still owe (only non-zero)."""
+    rows = (
+        open_invoices(user=user, client_id=client_id)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("balance"))
+        .order_by("currency")
+    )
+    return {row["currency"]: row["total"] for row in rows}

@@ -5,10 +5,14 @@ the rules the actions themselves enforce (invoicing.permissions.refusal), so a
 button is enabled exactly when the action would be carried out.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
+from facturier.receivables.permissions import payment_refusal
 
-ROW_ACTIONS = ("edit", "delete", "finalize", "send", "resend", "pdf", "close", "reopen")
+ROW_ACTIONS = ("edit", "delete", "finalize", "send", "resend", "pdf", "close", "reopen", "pay")
+NOTHING_TO_PAY = _("Nothing left to pay.")
 
 
 def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
@@ -17,12 +21,24 @@ def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str,
     `pending`: whether an e-mail of the invoice is under way, when the caller knows.
     """
     sent = permissions.was_sent(invoice, pending=pending)
-    reasons = {"pdf": ""}  # whoever sees an invoice may view its PDF
+    reasons = {"pdf": "", "pay": pay_reason(user, invoice)}  # whoever sees one views its PDF
     for name in ROW_ACTIONS:
-        if name != "pdf":
+        if name not in reasons:
             refusal = permissions.refusal(name, user, invoice, sent=sent)
             reasons[name] = refusal.hint if refusal is not None else ""
     return reasons
+
+
+def pay_reason(user, invoice: Invoice) -> str:
+    """Why a payment cannot be recorded for the invoice ('' when it can)."""
+    refusal = payment_refusal(user)
+    if refusal is not None:
+        return refusal.hint
+    if invoice.balance is None:
+        return str(permissions.FINALIZED_ONLY)
+    if invoice.balance <= 0:
+        return str(NOTHING_TO_PAY)
+    return ""
 
 
 def send_mode(reasons: dict[str, str]) -> str | None:

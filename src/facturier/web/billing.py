@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -24,6 +25,7 @@ from facturier.core import money
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
 from facturier.invoicing.documents import build_cii, build_ubl
+from facturier.invoicing.lifecycle import payment_state
 from facturier.invoicing.selectors import (
     CappedPaginator,
     invoice_detail,
@@ -32,6 +34,7 @@ from facturier.invoicing.selectors import (
     pending_invoice_ids,
     stored_pdf,
 )
+from facturier.receivables.selectors import invoice_allocations
 
 from .availability import ROW_ACTIONS, send_mode, why_not
 from .common import back_url, confirmation, ids_from, section
@@ -67,8 +70,13 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     )
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
+    today = timezone.localdate()
     rows = [
-        (invoice, why_not(request.user, invoice, pending=invoice.pk in pending))
+        (
+            invoice,
+            why_not(request.user, invoice, pending=invoice.pk in pending),
+            payment_state(invoice, today),
+        )
         for invoice in invoices
     ]
     query = request.GET.copy()
@@ -134,6 +142,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
                     ),
                 ),
             )
+        elif action == "pay":
+            return redirect(
+                reverse("billing:payment_new")
+                + "?"
+                + urlencode([("ids", i) for i in ids] + [("next", back)])
+            )
         elif action == "edit":
             return redirect("billing:invoice_edit", pk=ids[0])
         elif action == "finalize":
@@ -185,6 +199,8 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             mail_files=settings.EMAIL_BACKEND.endswith("EmlFileBackend"),
             send_mode=send_mode(why),
             why=why,
+            paid=payment_state(invoice, timezone.localdate()),
+            allocations=invoice_allocations(invoice=invoice) if not invoice.is_draft else [],
         ),
     )
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import billing as views
+from . import receivables as payment_views
 from . import sending as send_views
 
 app_name = "billing"
@@ -9,15 +10,20 @@ urlpatterns = [
     path("invoices/", views.invoice_list_view, name="invoices"),
     path("invoices/selected/", views.bulk_action, name="bulk"),
     path("invoices/send/", send_views.send_dialog, name="send"),
-    path("deliveries/<int:pk>/eml/", send_views.delivery_file, name="delivery_file"),
+    path("deliveries/<id:pk>/eml/", send_views.delivery_file, name="delivery_file"),
     path("invoices/new/", views.invoice_create, name="invoice_new"),
     path("invoices/totals/", views.totals_preview, name="totals"),
-    path("invoices/<int:pk>/", views.invoice_detail_view, name="invoice"),
-    path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
-    path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
-    path("invoices/<int:pk>/finalize/", views.invoice_finalize, name="invoice_finalize"),
-    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
-    path("invoices/<int:pk>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
-    path("invoices/<int:pk>/ubl.xml", views.invoice_xml, {"syntax": "ubl"}, name="invoice_ubl"),
-    path("invoices/<int:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
+    path("invoices/<id:pk>/", views.invoice_detail_view, name="invoice"),
+    path("invoices/<id:pk>/edit/", views.invoice_edit, name="invoice_edit"),
+    path("invoices/<id:pk>/delete/", views.invoice_delete, name="invoice_delete"),
+    path("invoices/<id:pk>/finalize/", views.invoice_finalize, name="invoice_finalize"),
+    path("invoices/<id:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<id:pk>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
+    path("invoices/<id:pk>/ubl.xml", views.invoice_xml, {"syntax": "ubl"}, name="invoice_ubl"),
+    path("invoices/<id:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
+    path("payments/", payment_views.payment_list_view, name="payments"),
+    path("payments/new/", payment_views.payment_new, name="payment_new"),
+    path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),
+    path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
+    path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
 ]

@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from facturier.core.validators import validate_currency
-from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.lifecycle import PaymentState, Status
 from facturier.invoicing.models import InvoiceTemplate
-from facturier.invoicing.selectors import SORTS, InvoiceFilters
+from facturier.invoicing.selectors import PAYMENT_FILTERS, SORTS, InvoiceFilters
 
 LINE_INPUTS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 
@@ -17,6 +17,12 @@ class FilterForm(forms.Form):
     status = forms.MultipleChoiceField(
         label=_("Status"),
         choices=Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    payment = forms.MultipleChoiceField(
+        label=_("Payment"),
+        choices=[(state.value, PaymentState(state).label) for state in PAYMENT_FILTERS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -47,6 +53,7 @@ class FilterForm(forms.Form):
             ("client", _("Client")),
             ("-total", _("Largest total")),
             ("due", _("Due date")),
+            ("-balance", _("Largest balance")),
         ],
     )
 
@@ -77,6 +84,7 @@ class FilterForm(forms.Form):
             issued_before=data.get("issued_before"),
             q=data.get("q") or "",
             sort=sort if sort in SORTS else "newest",
+            payment=frozenset(data.get("payment") or ()),
         )
 
 

@@ -12,10 +12,12 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from facturier.clients import actions as client_actions
+from facturier.core import money
 from facturier.core.actions import unit_of_work
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
+from facturier.receivables import actions as receivables
 
 DEMO_PASSWORD = "facturier-demo"
 
@@ -178,12 +180,27 @@ class Command(BaseCommand):
             )
             drafts.append((invoice, when))
 
-        # 40 finalized in date order (numbers follow dates), 15 of them closed, 20 drafts.
+        # 40 finalized in date order (numbers follow dates), 20 drafts. Of the finalized:
+        # 12 paid in full (closed by the system), 3 closed by hand, 5 partly paid, and
+        # the rest unpaid (most of them overdue by now).
         for index, (invoice, when) in enumerate(drafts[:40]):
-            actions.finalize_invoice(
+            invoice = actions.finalize_invoice(
                 invoice, by=alice, template=standard, now=when + datetime.timedelta(hours=1)
             )
-            if index < 15:
+            paid_at = when + datetime.timedelta(days=25)
+            if index < 12 or 15 <= index < 20:
+                share = invoice.total_gross if index < 12 else (invoice.total_gross / 2)
+                receivables.record_payment(
+                    by=staff["carol"],
+                    client=invoice.client_id,
+                    amount=money.quantize(share, invoice.currency),
+                    received_on=paid_at.date(),
+                    method=rng.choice(["transfer", "transfer", "cheque", "card"]),
+                    reference=f"VIR {invoice.number}" if index % 2 else "",
+                    allocations=[{"invoice": invoice.pk}],
+                    now=paid_at,
+                )
+            elif index < 15:
                 actions.close_invoice(
                     invoice, by=staff["carol"], now=when + datetime.timedelta(days=30)
                 )

@@ -1,0 +1,160 @@
+"""Recording payments in the Billing app, as a person does it."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from facturier.invoicing import actions as invoicing
+from facturier.invoicing.models import Invoice
+from facturier.receivables import actions
+from facturier.receivables.models import Payment
+
+pytestmark = pytest.mark.django_db
+LINE = {"description": "Mission", "quantity": "1", "unit_price": "100.00", "vat_rate": "20"}
+
+
+@pytest.fixture
+def issued(make_draft, alice, template):
+    def make(**fields):
+        return invoicing.finalize_invoice(make_draft(lines=[LINE], **fields), by=alice)
+
+    return make
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def record(client, ids, **fields):
+    data = {
+        "ids": [str(i) for i in ids],
+        "received_on": datetime.date.today().isoformat(),
+        "method": "transfer",
+        "reference": "",
+        "next": reverse("billing:invoices"),
+        **fields,
+    }
+    return client.post(reverse("billing:payment_new"), data)
+
+
+def test_more_actions_record_a_payment_then_the_list_shows_the_balance(client, alice, issued):
+    invoice = issued()
+    login(client, alice)
+    response = client.post(
+        reverse("billing:bulk"),
+        {"ids": [invoice.pk], "action": "pay", "next": reverse("billing:invoices")},
+    )
+    form_url = response["Location"]
+    page = client.get(form_url).content.decode()
+    assert 'name="amount"' in page and 'value="120.00"' in page  # what is owed, proposed
+
+    response = record(client, [invoice.pk], amount="50,00".replace(",", "."))
+    assert response.status_code == 302
+    listing = client.get(reverse("billing:invoices")).content.decode()
+    assert "€70.00" in listing  # the Balance column
+    partly = client.get(reverse("billing:invoices") + "?payment=partly_paid").content.decode()
+    assert f'name="ids" value="{invoice.pk}"' in partly
+    unpaid = client.get(reverse("billing:invoices") + "?payment=unpaid").content.decode()
+    assert f'name="ids" value="{invoice.pk}"' not in unpaid
+
+    record(client, [invoice.pk], amount="70.00")
+    assert Invoice.objects.get(pk=invoice.pk).status == "closed"
+    listing = client.get(reverse("billing:invoices")).content.decode()
+    assert f'name="ids" value="{invoice.pk}"' not in listing  # left the default list
+    detail = client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    assert "paid in full" in detail
+
+
+def test_amounts_typed_by_hand_are_checked_and_nothing_is_recorded(client, alice, issued):
+    a, b = issued(payment_terms_days=10), issued(payment_terms_days=40)
+    login(client, alice)
+    response = record(client, [a.pk, b.pk], amount="100.00", **{f"alloc-{a.pk}": "130"})
+    assert response.status_code == 422
+    assert "has 120.00 left to pay" in response.content.decode()
+    assert not Payment.objects.exists()
+
+    response = record(client, [a.pk, b.pk], amount="100.00", **{f"alloc-{b.pk}": "100"})
+    assert response.status_code == 302
+    assert Invoice.objects.get(pk=b.pk).balance == Decimal("20.00")
+    assert Invoice.objects.get(pk=a.pk).balance == Decimal("120.00")
+
+
+def test_selected_invoices_of_two_clients_are_refused(client, alice, issued, make_client, firm):
+    other = make_client(firm, name="Autre SARL")
+    other.owners.add(alice)
+    a = issued()
+    b = issued(client=other)
+    login(client, alice)
+    response = client.get(reverse("billing:payment_new"), {"ids": [a.pk, b.pk]}, follow=True)
+    assert (
+        "un seul client" in response.content.decode() or "one client" in response.content.decode()
+    )
+    assert not Payment.objects.exists()
+
+
+def test_users_without_processing_are_refused_and_told_why(client, staff, issued):
+    invoice = issued()
+    for name in ("owner_only", "neither"):
+        login(client, staff[name])
+        response = record(client, [invoice.pk], amount="10.00")
+        assert response.status_code == 302
+        assert not Payment.objects.exists()
+
+
+def test_the_payment_page_removes_and_deletes(client, alice, issued):
+    invoice = issued()
+    payment = actions.record_payment(
+        by=alice, client=invoice.client_id, amount="150.00", received_on=datetime.date.today()
+    )
+    login(client, alice)
+    page = client.get(reverse("billing:payment", args=[payment.pk])).content.decode()
+    assert invoice.number in page and "€30.00" in page  # allocated, and the credit left
+    client.post(
+        reverse("billing:payment_change", args=[payment.pk]),
+        {"action": "unallocate", "allocation": payment.allocations.get().pk},
+    )
+    assert Invoice.objects.get(pk=invoice.pk).status == "finalized"
+    assert Payment.objects.get(pk=payment.pk).unallocated == Decimal("150.00")
+    client.post(reverse("billing:payment_change", args=[payment.pk]), {"action": "allocate"})
+    assert Invoice.objects.get(pk=invoice.pk).balance == 0
+    client.post(reverse("billing:payment_change", args=[payment.pk]), {"action": "delete"})
+    assert not Payment.objects.exists()
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("120.00")
+
+
+def test_the_client_account_shows_what_is_owed_and_the_credit(client, alice, issued):
+    invoice = issued()
+    actions.record_payment(
+        by=alice,
+        client=invoice.client_id,
+        amount="20.00",
+        received_on=datetime.date.today(),
+        allocations=[],
+    )
+    login(client, alice)
+    page = client.get(reverse("billing:client_account", args=[invoice.client_id]))
+    text = page.content.decode()
+    assert invoice.number in text and "€120.00" in text and "€20.00" in text
+
+
+def test_another_firms_payment_and_client_are_not_found(
+    client, alice, issued, make_firm, make_user
+):
+    invoice = issued()
+    payment = actions.record_payment(
+        by=alice, client=invoice.client_id, amount="20.00", received_on=datetime.date.today()
+    )
+    outsider = make_user("eve", make_firm("Autre"), processing=True)
+    login(client, outsider)
+    assert client.get(reverse("billing:payment", args=[payment.pk])).status_code == 404
+    assert (
+        client.get(reverse("billing:client_account", args=[invoice.client_id])).status_code == 404
+    )
+    response = client.post(
+        reverse("billing:payment_change", args=[payment.pk]), {"action": "delete"}
+    )
+    assert response.status_code == 404
+    assert Payment.objects.filter(pk=payment.pk).exists()
