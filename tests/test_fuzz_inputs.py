@@ -180,6 +180,10 @@ def test_the_template_editor(browser, alice, template, fields):
             "numbering-padding_char": TEXT,
             "numbering-padding_length": NUMBER,
             "numbering-next_number": NUMBER,
+            "credit_numbering-prefix": TEXT,
+            "credit_numbering-padding_char": TEXT,
+            "credit_numbering-padding_length": NUMBER,
+            "credit_numbering-next_number": NUMBER,
         }
     ),
 )

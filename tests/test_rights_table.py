@@ -16,6 +16,7 @@ from django.contrib.auth.models import Permission
 from facturier.clients import permissions as client_rights
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions, permissions
+from facturier.receivables.permissions import may_record
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,14 @@ def probes(client, draft, finalized, closed):
         "close, revert to Finalized": lambda u: (
             owner_and_processing(u, "close", finalized)
             and owner_and_processing(u, "reopen", closed)
+        ),
+        "create a credit note for a finalized or closed invoice": lambda u: (
+            owner_and_processing(u, "credit", finalized)
+            and owner_and_processing(u, "credit", closed)
+        ),
+        "record, correct and remove payments, allocate and refund credit": may_record,
+        "see a client's payments, credit and account": lambda u: (
+            client_rights.visible_clients(u).filter(pk=client.pk).exists()
         ),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(

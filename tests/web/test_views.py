@@ -383,6 +383,47 @@ def test_next_number_cannot_be_set_back(client, manager, firm, finalized):
     assert "cannot go back" in response.content.decode()
 
 
+def _firm_page(firm, **numbering):
+    return {
+        **{
+            f"firm-{k}": v
+            for k, v in {
+                "name": firm.name,
+                "country": "FR",
+                "default_payment_terms_days": 30,
+                "default_currency": "EUR",
+                "default_vat_rate": "20",
+                "close_when_paid": "on",
+                "credit_notes_own_series": "on",
+            }.items()
+        },
+        "numbering-prefix": "F-",
+        "numbering-padding_char": "0",
+        "numbering-padding_length": 5,
+        "numbering-next_number": 1,
+        "credit_numbering-prefix": "AVOIR-",
+        "credit_numbering-padding_char": "0",
+        "credit_numbering-padding_length": 4,
+        "credit_numbering-next_number": 1,
+        **numbering,
+    }
+
+
+def test_the_credit_notes_series_is_set_beside_the_invoices(client, manager, firm):
+    login(client, manager)
+    response = client.post(reverse("settings:firm"), _firm_page(firm))
+    assert response.status_code == 302
+    page = client.get(reverse("settings:firm")).content.decode()
+    assert "AVOIR-0001" in page and "F-00001" in page
+    response = client.post(
+        reverse("settings:firm"), _firm_page(firm, **{"credit_numbering-prefix": "F-"})
+    )
+    assert response.status_code == 422
+    assert "need different prefixes" in response.content.decode()
+    page = client.get(reverse("settings:firm")).content.decode()
+    assert "AVOIR-0001" in page  # the refused change left nothing behind
+
+
 def test_a_huge_list_says_more_than_instead_of_counting(browser, make_draft, monkeypatch):
     from facturier.invoicing.selectors import CappedPaginator
 

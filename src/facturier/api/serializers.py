@@ -114,6 +114,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = [
             "id",
+            "kind",
+            "corrects",
             "number",
             "status",
             "client",
@@ -128,6 +130,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "totals",
             "balance",
             "payment_state",
+            "credit_left",
             "finalized_at",
             "closed_at",
             "sent_count",
@@ -304,3 +307,28 @@ class MoneyByCurrencySerializer(serializers.Serializer):
 class ClientAccountSerializer(serializers.Serializer):
     owed = MoneyByCurrencySerializer(many=True)
     credit = MoneyByCurrencySerializer(many=True)
+
+
+class CreditLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=0, max_value=100_000, help_text="From 0, as listed")
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), required=False
+    )
+
+
+class CreditAmountSerializer(serializers.Serializer):
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal(0))
+    amount = serializers.DecimalField(**AMOUNT, help_text="Excluding VAT")
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    lines = CreditLineSerializer(many=True, required=False, max_length=2000)
+    amounts = CreditAmountSerializer(many=True, required=False, max_length=50)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if "lines" in attrs and "amounts" in attrs:
+            raise serializers.ValidationError(
+                {"amounts": ["Give lines or amounts, not both."]}, code="exclusive"
+            )
+        return attrs

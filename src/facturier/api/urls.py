@@ -22,6 +22,21 @@ urlpatterns = [
     path("v1/invoices/<id:pk>/send/", views.InvoiceSend.as_view(), name="api-invoice-send"),
     path("v1/invoices/<id:pk>/events/", views.InvoiceEvents.as_view(), name="api-invoice-events"),
     path(
+        "v1/invoices/<id:pk>/credit-notes/",
+        views.InvoiceCreditNote.as_view(),
+        name="api-invoice-credit-note",
+    ),
+    path(
+        "v1/credit-notes/<id:pk>/allocate/",
+        views.CreditNoteAllocate.as_view(),
+        name="api-credit-note-allocate",
+    ),
+    path(
+        "v1/credit-notes/<id:pk>/refund/",
+        views.CreditNoteRefund.as_view(),
+        name="api-credit-note-refund",
+    ),
+    path(
         "v1/invoices/<id:pk>/deliveries/",
         views.InvoiceDeliveries.as_view(),
         name="api-invoice-deliveries",

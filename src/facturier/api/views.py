@@ -602,3 +602,66 @@ class ClientAccount(GenericAPIView):
                 }
             ).data
         )
+
+
+# --- credit notes -----------------------------------------------------------------------
+
+
+class InvoiceCreditNote(GenericAPIView):
+    serializer_class = s.CreditNoteSerializer
+
+    @extend_schema(
+        operation_id="invoices_credit_note",
+        request=s.CreditNoteSerializer,
+        responses={201: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary=(
+            "Draft a credit note for an issued invoice: all of it (no lines nor amounts), "
+            "some lines, or an amount per VAT rate. Finalize, send and fetch its PDF and "
+            "XML as an invoice's."
+        ),
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.CreditNoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credit_note = actions.create_credit_note(pk, by=request.user, **data.validated_data)
+        return Response(_shown(credit_note), status=status.HTTP_201_CREATED)
+
+
+class CreditNoteAllocate(GenericAPIView):
+    serializer_class = s.AllocateSerializer
+
+    @extend_schema(
+        operation_id="credit_notes_allocate",
+        request=s.AllocateSerializer,
+        responses={200: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Allocate the credit a credit note left to the client's invoices",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.AllocateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivables.allocate_credit_note(
+            pk, by=request.user, allocations=data.validated_data.get("allocations")
+        )
+        return Response(_shown(_invoice(request, pk)))
+
+
+class CreditNoteRefund(GenericAPIView):
+    serializer_class = s.RefundSerializer
+
+    @extend_schema(
+        operation_id="credit_notes_refund",
+        request=s.RefundSerializer,
+        responses={200: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Record that the credit a credit note left was paid back to the client",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.RefundSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivables.refund_credit_note(pk, by=request.user, **data.validated_data)
+        return Response(_shown(_invoice(request, pk)))

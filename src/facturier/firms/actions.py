@@ -36,6 +36,7 @@ SETTINGS_FIELDS = (
     "late_payment_penalty_rate",
     "recovery_indemnity",
     "close_when_paid",
+    "credit_notes_own_series",
 )
 
 NEEDS_SETTINGS_RIGHT = _("You need the right to manage invoicing settings.")

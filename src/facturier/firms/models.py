@@ -55,6 +55,11 @@ class Firm(CheckedText):
             "removing a payment brings it back to Finalized."
         ),
     )
+    credit_notes_own_series = models.BooleanField(
+        _("number credit notes in their own series"),
+        default=True,
+        help_text=_("Off: credit notes take the next invoice number."),
+    )
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )

@@ -18,13 +18,20 @@ from .models import Invoice
 PLACEHOLDERS = ("number", "client", "total", "due_date", "firm")
 
 
-def default_subject(language: str) -> str:
+def default_subject(language: str, kind: str = "invoice") -> str:
     with translation.override(language):
+        if kind == "credit_note":
+            return _("Credit note {number} from {firm}")
         return _("Invoice {number} from {firm}")
 
 
-def default_message(language: str) -> str:
+def default_message(language: str, kind: str = "invoice") -> str:
     with translation.override(language):
+        if kind == "credit_note":
+            return _(
+                "Hello,\n\nPlease find attached credit note {number} for {total}."
+                "\n\nKind regards,\n{firm}"
+            )
         return _(
             "Hello,\n\nPlease find attached invoice {number} for {total}, due on {due_date}."
             "\n\nKind regards,\n{firm}"

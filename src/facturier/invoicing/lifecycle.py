@@ -45,6 +45,8 @@ class Action(models.TextChoices):
         pgettext_lazy("the invoice was", "not e-mailed yet: another attempt will follow"),
     )
     DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
+    # A credit note issued on the invoice: lowers what it owes.
+    CREDIT = "credit", pgettext_lazy("the invoice was", "credited by a credit note")
     # Money coming back: events too (a payment may close it, see receivables).
     PAYMENT = "payment", pgettext_lazy("the invoice was", "paid")
     PAYMENT_REMOVED = (
@@ -79,7 +81,7 @@ def payment_state(invoice, today) -> PaymentState | None:
 class Transition:
     action: Action
     sources: frozenset[Status]
-    target: Status | None  # None: the invoice is gone (delete)
+    target: Status | None  # None: the invoice is gone (delete), or stays as it is (credit)
 
 
 TRANSITIONS: dict[Action, Transition] = {
@@ -91,6 +93,8 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(Action.SEND, frozenset({Status.FINALIZED}), Status.FINALIZED),
         Transition(Action.CLOSE, frozenset({Status.FINALIZED}), Status.CLOSED),
         Transition(Action.REOPEN, frozenset({Status.CLOSED}), Status.FINALIZED),
+        # Crediting leaves the invoice's status as it is (its balance moves).
+        Transition(Action.CREDIT, frozenset({Status.FINALIZED, Status.CLOSED}), None),
     ]
 }
 

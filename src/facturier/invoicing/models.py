@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from facturier.clients.models import Client
 from facturier.core import money
@@ -22,15 +23,26 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 MAX_NUMBER = 10**18
 
 
-class InvoiceSequence(CheckedText):
-    """A firm's invoice numbering: the next number and how numbers look.
+class Series(models.TextChoices):
+    """The numbering series a finalized document takes its number from."""
 
-    One counter per firm, never reset: numbers stay consecutive across years
-    even when the prefix shows the year. Locked with SELECT ... FOR UPDATE by
-    the finalizing transaction (see numbering.py).
+    INVOICES = "invoice", _("invoices")
+    CREDIT_NOTES = "credit_note", _("credit notes")
+
+
+class InvoiceSequence(CheckedText):
+    """A firm's numbering of one series: the next number and how numbers look.
+
+    One counter per firm and series (invoices; credit notes, unless the firm numbers
+    them with its invoices), never reset: numbers stay consecutive across years
+    even when the prefix shows the year. Locked by the finalizing transaction (see
+    numbering.py).
     """
 
-    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="invoice_sequence")
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="invoice_sequences")
+    series = models.CharField(
+        _("series"), max_length=20, choices=Series, default=Series.INVOICES, editable=False
+    )
     prefix = models.CharField(
         _("number prefix"),
         max_length=30,
@@ -50,9 +62,12 @@ class InvoiceSequence(CheckedText):
     class Meta:
         verbose_name = _("invoice numbering")
         verbose_name_plural = _("invoice numbering")
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "series"], name="one_sequence_per_series")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.firm}: next {self.format(self.next_number, year=2000)}"
+        return f"{self.firm} ({self.series}): next {self.format(self.next_number, year=2000)}"
 
     def clean(self) -> None:
         if self.pk:
@@ -149,9 +164,19 @@ class InvoiceTemplate(CheckedText):
         return self.name
 
 
+class Kind(models.TextChoices):
+    INVOICE = "invoice", pgettext_lazy("document", "Invoice")
+    CREDIT_NOTE = "credit_note", pgettext_lazy("document", "Credit note")
+
+
 class Invoice(CheckedText):
+    """An invoice, or a credit note (kind) that corrects one: the same lifecycle,
+    numbering, PDF, e-invoice and e-mail; a credit note lowers what its invoice owes."""
+
     CONTENT_FIELDS = frozenset(
         {
+            "kind",
+            "corrects_id",
             "client_id",
             "currency",
             "issue_date",
@@ -168,6 +193,18 @@ class Invoice(CheckedText):
     )
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(
+        _("document"), max_length=12, choices=Kind, default=Kind.INVOICE, editable=False
+    )
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrected invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="credit_notes",
+    )
     client = models.ForeignKey(
         Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="invoices"
     )
@@ -200,6 +237,14 @@ class Invoice(CheckedText):
     # refuses a negative balance, so no race can pay an invoice twice over.
     balance = models.DecimalField(
         _("balance"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
+    # A finalized credit note: the part applied to its invoice's balance when it was
+    # issued, and what is left of it as the client's credit (allocated or refunded later).
+    credit_applied = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
+    credit_left = models.DecimalField(
+        _("credit left"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
     # Everything the PDF and the e-invoice need, as it was at finalization.
     snapshot = models.JSONField(null=True, blank=True, editable=False)
@@ -251,6 +296,15 @@ class Invoice(CheckedText):
                 condition=models.Q(balance__isnull=True) | models.Q(balance__gte=0),
                 name="invoice_balance_not_negative",
             ),
+            models.CheckConstraint(
+                condition=models.Q(credit_left__isnull=True) | models.Q(credit_left__gte=0),
+                name="credit_left_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="invoice", corrects__isnull=True)
+                | models.Q(kind="credit_note", corrects__isnull=False),
+                name="credit_note_iff_it_corrects_one",
+            ),
         ]
         indexes = [
             # The Invoices tab: one status set, newest first.
@@ -289,6 +343,10 @@ class Invoice(CheckedText):
     @property
     def is_draft(self) -> bool:
         return self.status == Status.DRAFT
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == Kind.CREDIT_NOTE
 
     def compute_totals(self, lines=None) -> money.Totals:
         lines = self.lines.all() if lines is None else lines

@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.errors import DomainError
 from facturier.firms.models import Firm
 
-from .models import MAX_NUMBER, InvoiceSequence
+from .models import MAX_NUMBER, InvoiceSequence, Kind, Series
+
+# What a new series starts from: credit notes are told apart from invoices at a glance.
+SERIES_DEFAULTS = {Series.INVOICES: {}, Series.CREDIT_NOTES: {"prefix": "AV-"}}
 
 
 class NumberingExhausted(DomainError):
@@ -25,21 +28,30 @@ class NumberingExhausted(DomainError):
     )
 
 
-def sequence_for(firm: Firm) -> InvoiceSequence:
+def series_for(firm: Firm, kind: str) -> Series:
+    """The series a document of this kind is numbered in, as the firm chose."""
+    if kind == Kind.CREDIT_NOTE and firm.credit_notes_own_series:
+        return Series.CREDIT_NOTES
+    return Series.INVOICES
+
+
+def sequence_for(firm: Firm, series: str = Series.INVOICES) -> InvoiceSequence:
     """The firm's numbering as stored, or the defaults it starts with (nothing written)."""
-    return InvoiceSequence.objects.filter(firm=firm).first() or InvoiceSequence(firm=firm)
+    return InvoiceSequence.objects.filter(firm=firm, series=series).first() or InvoiceSequence(
+        firm=firm, series=series, **SERIES_DEFAULTS[Series(series)]
+    )
 
 
 # One statement: the UPDATE takes the row lock (held until the transaction ends) and
 # RETURNING hands back the number it reserved (PostgreSQL, and SQLite >= 3.35).
 TAKE = (
-    "UPDATE {table} SET next_number = next_number + 1 WHERE firm_id = %s "
+    "UPDATE {table} SET next_number = next_number + 1 WHERE firm_id = %s AND series = %s "
     "RETURNING next_number - 1, prefix, padding_char, padding_length"
 )
 
 
-def reserve_next_number(firm: Firm) -> tuple[int, InvoiceSequence]:
-    """Reserve the firm's next number; returns it with the sequence that formats it.
+def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int, InvoiceSequence]:
+    """Reserve the series' next number; returns it with the sequence that formats it.
 
     Call inside the finalizing transaction, as late as possible: the sequence's row
     stays locked until the commit.
@@ -48,11 +60,13 @@ def reserve_next_number(firm: Firm) -> tuple[int, InvoiceSequence]:
     if not connection.in_atomic_block:
         raise RuntimeError("reserve_next_number must run inside the finalizing transaction")
     with connection.cursor() as cursor:
-        cursor.execute(TAKE.format(table=InvoiceSequence._meta.db_table), [firm.pk])
+        cursor.execute(TAKE.format(table=InvoiceSequence._meta.db_table), [firm.pk, series])
         row = cursor.fetchone()
-    if row is None:  # a firm made without its sequence: make it, then take again
-        InvoiceSequence.objects.get_or_create(firm=firm)
-        return reserve_next_number(firm)
+    if row is None:  # a series not used yet: make it, then take again
+        InvoiceSequence.objects.get_or_create(
+            firm=firm, series=series, defaults=SERIES_DEFAULTS[Series(series)]
+        )
+        return reserve_next_number(firm, series)
     number, prefix, padding_char, padding_length = row
     if number > MAX_NUMBER:
         raise NumberingExhausted()
@@ -62,7 +76,9 @@ def reserve_next_number(firm: Firm) -> tuple[int, InvoiceSequence]:
     return number, sequence
 
 
-def take_next_number(firm: Firm, *, issue_date: datetime.date) -> str:
-    """Reserve and format the firm's next number for an invoice dated `issue_date`."""
-    number, sequence = reserve_next_number(firm)
+def take_next_number(
+    firm: Firm, *, issue_date: datetime.date, series: str = Series.INVOICES
+) -> str:
+    """Reserve and format the series' next number for a document dated `issue_date`."""
+    number, sequence = reserve_next_number(firm, series)
     return sequence.format(number, year=issue_date.year)

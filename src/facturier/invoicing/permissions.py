@@ -17,6 +17,7 @@ API return it.
 | see an invoice, view its PDF                  | owner of the client, or processing    |
 | create, edit, delete, finalize, send, resend  | owner of the client AND processing    |
 | close, revert to finalized, see closed ones   | processing                            |
+| create a credit note for an issued invoice    | owner of the client AND processing    |
 """
 
 import enum
@@ -64,6 +65,8 @@ class Rule:
 DRAFTS_ONLY = _("Applies to drafts only.")
 FINALIZED_ONLY = _("Applies to finalized invoices only.")
 CLOSED_ONLY = _("Applies to closed invoices only.")
+ISSUED_ONLY = _("Applies to finalized or closed invoices only.")
+NOT_A_CREDIT_NOTE = _("Applies to invoices, not to credit notes.")
 
 RULES: dict[str, Rule] = {
     rule.name: rule
@@ -75,6 +78,7 @@ RULES: dict[str, Rule] = {
         Rule("resend", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
         Rule("close", Action.CLOSE, Need.PROCESSING, FINALIZED_ONLY),
         Rule("reopen", Action.REOPEN, Need.PROCESSING, CLOSED_ONLY),
+        Rule("credit", Action.CREDIT, Need.OWNER_AND_PROCESSING, ISSUED_ONLY),
     ]
 }
 
@@ -116,6 +120,8 @@ def refusal(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> D
             status=lifecycle.STATUS_PHRASE[invoice.status],
             action=rule.action.label,
         )
+    if name == "credit" and invoice.kind != "invoice":
+        return InvalidTransition(NOT_A_CREDIT_NOTE, hint=NOT_A_CREDIT_NOTE)
     if name in ("send", "resend"):
         if sent is None:
             sent = was_sent(invoice)

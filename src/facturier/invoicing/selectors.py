@@ -91,7 +91,7 @@ def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
 def invoice_detail(*, user, pk: int) -> Invoice | None:
     return (
         visible_invoices(user)
-        .select_related("client", "firm", "template", "finalized_by", "closed_by")
+        .select_related("client", "firm", "template", "finalized_by", "closed_by", "corrects")
         .prefetch_related("lines")
         .filter(pk=pk)
         .first()

@@ -64,8 +64,17 @@ def build_snapshot(
     contact = client.billing_contact
     lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
+    corrects = invoice.corrects if invoice.is_credit_note else None
     return {
         "version": 1,
+        "kind": invoice.kind,
+        # The invoice a credit note corrects (EN 16931 BT-25, BT-26).
+        "corrects": {
+            "number": corrects.number,
+            "issue_date": corrects.issue_date.isoformat(),
+        }
+        if corrects is not None
+        else None,
         "einvoice": firm.einvoice_enabled,
         "number": invoice.number,
         "issue_date": invoice.issue_date.isoformat(),

@@ -73,10 +73,24 @@ class Payment(CheckedText):
 
 
 class Allocation(models.Model):
-    """Part of a payment applied to one invoice, or refunded to the client (no invoice)."""
+    """Part of the client's money applied to one invoice, or refunded (no invoice).
+
+    The money is a payment's, or the credit a credit note left once its own invoice
+    was settled (exactly one of the two).
+    """
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_allocations",
+        limit_choices_to={"kind": "credit_note"},
+    )
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
     )
@@ -97,11 +111,19 @@ class Allocation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="allocation_amount_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(payment__isnull=False, credit_note__isnull=True)
+                | models.Q(payment__isnull=True, credit_note__isnull=False),
+                name="allocation_has_one_source",
+            ),
         ]
 
     def __str__(self) -> str:
         target = f"invoice {self.invoice_id}" if self.invoice_id else "refund"
-        return f"{self.amount} of payment {self.payment_id} to {target}"
+        source = (
+            f"payment {self.payment_id}" if self.payment_id else f"credit {self.credit_note_id}"
+        )
+        return f"{self.amount} of {source} to {target}"
 
     @property
     def is_refund(self) -> bool:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from facturier.invoicing.models import Invoice
+from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
 from .models import Allocation, Payment
@@ -27,18 +27,37 @@ def payment_allocations(*, payment: Payment) -> QuerySet[Allocation]:
 
 
 def invoice_allocations(*, invoice: Invoice) -> QuerySet[Allocation]:
-    return invoice.allocations.select_related("payment", "created_by").order_by("on", "id")
+    return invoice.allocations.select_related("payment", "credit_note", "created_by").order_by(
+        "on", "id"
+    )
 
 
 def client_credit(*, client_id: int) -> dict[str, Decimal]:
-    """Currency -> what the client's payments have not allocated yet (only non-zero)."""
-    rows = (
+    """Currency -> the client's credit: what its payments have not allocated and what its
+    credit notes left (only non-zero)."""
+    credit: dict[str, Decimal] = {}
+    for currency, total in (
         Payment.objects.filter(client_id=client_id, unallocated__gt=0)
-        .values("currency")
+        .values_list("currency")
         .annotate(total=Sum("unallocated"))
-        .order_by("currency")
-    )
-    return {row["currency"]: row["total"] for row in rows}
+        .order_by()
+    ):
+        credit[currency] = credit.get(currency, Decimal(0)) + total
+    for currency, total in (
+        credit_notes_with_credit(client_id=client_id)
+        .values_list("currency")
+        .annotate(total=Sum("credit_left"))
+        .order_by()
+    ):
+        credit[currency] = credit.get(currency, Decimal(0)) + total
+    return dict(sorted(credit.items()))
+
+
+def credit_notes_with_credit(*, client_id: int) -> QuerySet[Invoice]:
+    """The client's issued credit notes with credit left to allocate or refund."""
+    return Invoice.objects.filter(
+        client_id=client_id, kind=Kind.CREDIT_NOTE, credit_left__gt=0
+    ).order_by("issue_date", "pk")
 
 
 def payable_invoices(*, user, ids) -> list[Invoice]:
@@ -55,7 +74,7 @@ def open_invoices(*, user, client_id: int) -> QuerySet[Invoice]:
     """A client's issued invoices that still owe something, oldest due first."""
     return (
         visible_invoices(user)
-        .filter(client_id=client_id, balance__gt=0)
+        .filter(client_id=client_id, kind=Kind.INVOICE, balance__gt=0)
         .order_by("due_date", "issue_date", "pk")
     )
 

@@ -11,7 +11,18 @@ from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
 from facturier.receivables.permissions import payment_refusal
 
-ROW_ACTIONS = ("edit", "delete", "finalize", "send", "resend", "pdf", "close", "reopen", "pay")
+ROW_ACTIONS = (
+    "edit",
+    "delete",
+    "finalize",
+    "send",
+    "resend",
+    "pdf",
+    "close",
+    "reopen",
+    "pay",
+    "credit",
+)
 NOTHING_TO_PAY = _("Nothing left to pay.")
 
 

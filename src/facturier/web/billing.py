@@ -34,10 +34,11 @@ from facturier.invoicing.selectors import (
     pending_invoice_ids,
     stored_pdf,
 )
+from facturier.receivables.permissions import may_record
 from facturier.receivables.selectors import invoice_allocations
 
 from .availability import ROW_ACTIONS, send_mode, why_not
-from .common import back_url, confirmation, ids_from, section
+from .common import back_url, confirmation, ids_from, refusal_text, section
 from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
 
 PAGE_SIZE = 25
@@ -110,7 +111,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select at least one invoice."))
         return redirect(back)
-    one_at_a_time = {"edit", "pdf", "resend", "finalize"}
+    one_at_a_time = {"edit", "pdf", "resend", "finalize", "credit"}
     if action in one_at_a_time and len(ids) != 1:
         if action == "resend":
             messages.error(request, _("Resends go one at a time: select a single invoice."))
@@ -148,6 +149,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
                 + "?"
                 + urlencode([("ids", i) for i in ids] + [("next", back)])
             )
+        elif action == "credit":
+            return redirect("billing:credit_note_new", pk=ids[0])
         elif action == "edit":
             return redirect("billing:invoice_edit", pk=ids[0])
         elif action == "finalize":
@@ -201,6 +204,8 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             why=why,
             paid=payment_state(invoice, timezone.localdate()),
             allocations=invoice_allocations(invoice=invoice) if not invoice.is_draft else [],
+            credit_notes=list(invoice.credit_notes.order_by("issue_date", "pk")),
+            can_record=may_record(request.user),
         ),
     )
 
@@ -392,9 +397,7 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
                 invoice, by=request.user, template=form.cleaned_data["template"]
             )
         except Invalid as exc:
-            messages.error(
-                request, " ".join([exc.message, *[m for msgs in exc.errors.values() for m in msgs]])
-            )
+            messages.error(request, refusal_text(exc))
             return redirect("billing:invoice_edit", pk=pk)
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import billing as views
+from . import credit_notes as credit_views
 from . import receivables as payment_views
 from . import sending as send_views
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("invoices/<id:pk>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
     path("invoices/<id:pk>/ubl.xml", views.invoice_xml, {"syntax": "ubl"}, name="invoice_ubl"),
     path("invoices/<id:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
+    path("invoices/<id:pk>/credit-note/", credit_views.credit_note_new, name="credit_note_new"),
+    path("invoices/<id:pk>/credit/", credit_views.credit_note_credit, name="credit_note_credit"),
     path("payments/", payment_views.payment_list_view, name="payments"),
     path("payments/new/", payment_views.payment_new, name="payment_new"),
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),

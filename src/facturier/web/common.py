@@ -35,3 +35,9 @@ def ids_from(values) -> list[int]:
         if value.isascii() and value.isdigit() and len(value) < 19:
             ids.append(int(value))
     return ids
+
+
+def refusal_text(exc) -> str:
+    """A refusal in one message: what it says, then what each field needs."""
+    errors = getattr(exc, "errors", {})
+    return " ".join([exc.message, *[m for msgs in errors.values() for m in msgs]])

@@ -31,7 +31,7 @@ from facturier.receivables.selectors import (
     payment_list,
 )
 
-from .common import back_url, ids_from, section
+from .common import back_url, ids_from, refusal_text, section
 from .templatetags.billing import money as format_money
 
 PAGE_SIZE = 50
@@ -244,12 +244,8 @@ def payment_change(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(back if back != here else reverse("billing:payments"))
         else:
             messages.error(request, _("Unknown action."))
-    except Invalid as exc:
-        messages.error(
-            request, " ".join([exc.message, *[m for msgs in exc.errors.values() for m in msgs]])
-        )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_text(exc))
     return redirect(back)
 
 

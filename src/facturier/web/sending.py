@@ -53,11 +53,14 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     chosen = source.get("language", "")
     default = invoices[0].client.language if single else request.LANGUAGE_CODE
     language = chosen if chosen in languages else default
+    # Credit notes alone get their own words; a mix is spoken of as invoices.
+    kinds = {invoice.kind for invoice in invoices}
+    kind = kinds.pop() if len(kinds) == 1 else "invoice"
     data = {
         "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),
         "cc": source.get("cc", ""),
-        "subject": source.get("subject", default_subject(language)),
-        "message": source.get("message", default_message(language)),
+        "subject": source.get("subject", default_subject(language, kind)),
+        "message": source.get("message", default_message(language, kind)),
     }
     errors: dict[str, list[str]] = {}
     back = back_url(request, reverse("billing:invoices"))

@@ -19,7 +19,7 @@ from facturier.firms.models import Firm
 from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing import documents
 from facturier.invoicing.actions import templates as template_actions
-from facturier.invoicing.models import InvoiceTemplate
+from facturier.invoicing.models import InvoiceTemplate, Series
 from facturier.invoicing.numbering import sequence_for
 
 from .settings_forms import FirmSettingsForm, NumberingForm, TemplateForm
@@ -158,24 +158,36 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
     # Forms work on copies: a refused change leaves nothing behind on request.user.firm.
     firm = Firm.objects.get(pk=request.user.firm_id)
     sequence = sequence_for(firm)
+    credit_sequence = sequence_for(firm, Series.CREDIT_NOTES)
     firm_form = FirmSettingsForm(request.POST or None, instance=firm, prefix="firm")
     numbering_form = NumberingForm(request.POST or None, instance=sequence, prefix="numbering")
+    credit_form = NumberingForm(
+        request.POST or None, instance=credit_sequence, prefix="credit_numbering"
+    )
+    forms = (firm_form, numbering_form, credit_form)
     status = 200
     if request.method == "POST":
-        if firm_form.is_valid() and numbering_form.is_valid():
+        if all(form.is_valid() for form in forms):
+            target = firm_form  # the form whose action is running, for its errors
             try:
-                with unit_of_work():  # both parts of the page, or neither
+                with unit_of_work():  # every part of the page, or none
                     firm_actions.update_firm_settings(
                         firm.pk, by=request.user, fields=firm_form.cleaned_data
                     )
+                    target = numbering_form
                     invoicing_actions.update_numbering(
                         by=request.user, fields=numbering_form.cleaned_data
                     )
+                    target = credit_form
+                    invoicing_actions.update_numbering(
+                        by=request.user,
+                        fields=credit_form.cleaned_data,
+                        series=Series.CREDIT_NOTES,
+                    )
             except Invalid as exc:
                 for field, errors in exc.errors.items():
-                    form = firm_form if field in firm_form.fields else numbering_form
                     for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                        target.add_error(field if field in target.fields else None, error)
             else:
                 messages.success(request, _("Invoicing settings saved."))
                 return redirect("settings:firm")
@@ -186,8 +198,12 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
         _context(
             firm_form=firm_form,
             numbering_form=numbering_form,
+            credit_form=credit_form,
             tab="firm",
             example=None if status != 200 else sequence.format(sequence.next_number, year=2026),
+            credit_example=None
+            if status != 200
+            else credit_sequence.format(credit_sequence.next_number, year=2026),
         ),
         status=status,
     )

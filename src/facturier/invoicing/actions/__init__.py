@@ -4,6 +4,7 @@ Callers import from here: `from facturier.invoicing import actions`.
 """
 
 from .balances import lock_invoices, move_balance
+from .credit_notes import create_credit_note
 from .deliveries import record_email_outcome
 from .invoices import (
     close_invoice,
@@ -25,6 +26,7 @@ __all__ = [
     "archive_template",
     "close_invoice",
     "close_invoices",
+    "create_credit_note",
     "create_draft",
     "delete_draft",
     "delete_drafts",

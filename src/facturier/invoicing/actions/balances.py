@@ -15,6 +15,7 @@ from typing import Any
 from facturier.core.errors import NotFound
 
 from .. import permissions
+from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import Invoice
 from .audit import NO_SUCH_INVOICE, record_event
@@ -80,3 +81,36 @@ def _system_status(invoice: Invoice, target: Status, action: Action, *, at, why:
     record_event(
         invoice, action, by=None, from_status=source, to_status=target, at=at, details={"why": why}
     )
+
+
+# --- credit notes ------------------------------------------------------------------
+
+
+def lock_corrected(credit_note: Invoice) -> Invoice:
+    """Before the number is taken: the corrected invoice, locked, and the amount checked
+    against what is left to credit on it now."""
+    corrected = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("firm")
+        .get(pk=credit_note.corrects_id)
+    )
+    check_within(credit_note, corrected)
+    return corrected
+
+
+def apply_on_finalize(credit_note: Invoice, corrected: Invoice, *, by, at) -> None:
+    """The issued credit note lowers what its invoice owes; the rest is client credit."""
+    owed = corrected.balance or Decimal(0)
+    applied = min(credit_note.total_gross, owed)
+    credit_note.credit_applied = applied
+    credit_note.credit_left = credit_note.total_gross - applied
+    details = {
+        "credit_note": credit_note.number,
+        "credit_note_id": credit_note.pk,
+        "amount": str(applied),
+        "currency": credit_note.currency,
+    }
+    if applied > 0:
+        move_balance(corrected, -applied, by=by, at=at, action=Action.CREDIT, details=details)
+    else:
+        record_event(corrected, Action.CREDIT, by=by, at=at, details=details)

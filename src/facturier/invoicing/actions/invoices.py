@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,13 +21,25 @@ from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.errors import Invalid
+from facturier.core.errors import DomainError, Invalid
 
 from .. import documents, lifecycle, numbering, permissions
+from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import Invoice, InvoiceLine, InvoiceTemplate
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
+from .balances import apply_on_finalize, lock_corrected
+
+
+class NumberTaken(DomainError):
+    code = "number_taken"
+    status = 409
+    default_message = _(
+        "Number %(number)s is already used: give the credit notes' numbering another prefix "
+        "in Settings."
+    )
+
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 DRAFT_FIELDS = ("client", "issue_date", "payment_terms_days", "currency", "notes", "template")
@@ -90,6 +102,8 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
         raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    if invoice.is_credit_note:
+        fields = _credit_note_fields(invoice, fields)
     client = fields.get("client", invoice.client if invoice.client_id else None)
     if client is None:
         raise Invalid({"client": [_("Choose a client.")]})
@@ -131,6 +145,21 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
 
 
+def _credit_note_fields(invoice: Invoice, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A credit note's client and currency are those of the invoice it corrects: sent as
+    they are (an editor posts every field), they are ignored; changed, refused."""
+    fields = dict(fields)
+    client = fields.pop("client", invoice.client_id)
+    currency = fields.pop("currency", invoice.currency)
+    client_id = client.pk if isinstance(client, Client) else _int_or_none(client)
+    if client_id != invoice.client_id or str(currency or "").upper() != invoice.currency:
+        raise Invalid(
+            {"client": [_("A credit note keeps the client and currency of its invoice.")]},
+            codes={"client": ["fixed_by_invoice"]},
+        )
+    return fields
+
+
 def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> None:
     built = _build_lines(invoice, lines) if lines is not None else None
     if built is None and invoice.pk is None:
@@ -142,9 +171,11 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
         totals.gross,
     )
     try:
-        invoice.full_clean(exclude=["firm", "client", "template", "created_by"])
+        invoice.full_clean(exclude=["firm", "client", "template", "created_by", "corrects"])
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
+    if invoice.is_credit_note:
+        check_within(invoice, invoice.corrects)
     invoice.save()
     if built is not None:
         invoice.lines.all().delete()
@@ -340,10 +371,12 @@ def finalize_invoice(
     _check_finalizable(invoice, lines)
     template = _finalizing_template(invoice, template)
     invoice.template = template
+    corrected = lock_corrected(invoice) if invoice.is_credit_note else None
     snapshot = build_snapshot(invoice, template, lines=lines)
     _check_einvoice(snapshot)
     # Last, so the sequence row stays locked only for the writes and the commit.
-    number, sequence = numbering.reserve_next_number(invoice.firm)
+    series = numbering.series_for(invoice.firm, invoice.kind)
+    number, sequence = numbering.reserve_next_number(invoice.firm, series)
     at = clock.now(now)
     invoice.issue_date = timezone.localdate(at)
     invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
@@ -354,10 +387,13 @@ def finalize_invoice(
         due_date=invoice.due_date.isoformat(),
     )
     invoice.snapshot = snapshot
-    invoice.balance = invoice.total_gross
+    # What the client owes: an invoice's total; a credit note owes nothing, it credits.
+    invoice.balance = None if invoice.is_credit_note else invoice.total_gross
     invoice.status = Status.FINALIZED
     invoice.finalized_at, invoice.finalized_by = at, by
-    invoice.save()
+    if corrected is not None:
+        apply_on_finalize(invoice, corrected, by=by, at=at)
+    _save_numbered(invoice)
     record_event(
         invoice,
         Action.FINALIZE,
@@ -371,6 +407,18 @@ def finalize_invoice(
     # lock nor in the user's request; a view before that renders (and stores) it.
     transaction.on_commit(partial(_enqueue_pdf, invoice.pk))
     return invoice
+
+
+def _save_numbered(invoice: Invoice) -> None:
+    """Save the newly numbered document; a number another series already gave (two series
+    whose prefixes make the same text) is refused, and the transaction takes it back."""
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError:
+        if Invoice.objects.filter(firm_id=invoice.firm_id, number=invoice.number).exists():
+            raise NumberTaken(number=invoice.number) from None
+        raise
 
 
 def _due(issue_date: datetime.date, days: int) -> datetime.date:

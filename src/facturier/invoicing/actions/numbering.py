@@ -4,26 +4,34 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 
-from ..models import InvoiceSequence
+from ..models import InvoiceSequence, Series
+from ..numbering import SERIES_DEFAULTS
 
 FIELDS = ("prefix", "padding_char", "padding_length", "next_number")
 
 
 @action
-def update_numbering(*, by, fields: Mapping[str, Any]) -> InvoiceSequence:
-    """Change how the firm's next numbers look, and where they continue from.
+def update_numbering(
+    *, by, fields: Mapping[str, Any], series: str = Series.INVOICES
+) -> InvoiceSequence:
+    """Change how a series' next numbers look, and where they continue from.
 
     Read under the lock finalizations take, so the next number never goes back
     (a lower one would be given a second time): a lower value keeps the current.
     """
     require_settings_right(by)
-    sequence, _created = InvoiceSequence.objects.get_or_create(firm_id=by.firm_id)
+    if series not in Series.values:
+        raise Invalid({"series": [_("No such numbering series.")]})
+    sequence, _created = InvoiceSequence.objects.get_or_create(
+        firm_id=by.firm_id, series=series, defaults=SERIES_DEFAULTS[Series(series)]
+    )
     sequence = InvoiceSequence.objects.select_for_update().get(pk=sequence.pk)
     before = audit.values(sequence, FIELDS)
     for name in FIELDS:
@@ -34,8 +42,31 @@ def update_numbering(*, by, fields: Mapping[str, Any]) -> InvoiceSequence:
         sequence.full_clean(exclude=["firm"])
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
+    _check_apart(sequence)
     changed = audit.changes(before, audit.values(sequence, FIELDS))
     if changed:
         sequence.save()
-        audit.record("numbering.changed", sequence, by=by, firm_id=by.firm_id, details=changed)
+        audit.record(
+            "numbering.changed",
+            sequence,
+            by=by,
+            firm_id=by.firm_id,
+            details={"series": series, **changed},
+        )
     return sequence
+
+
+def _check_apart(sequence: InvoiceSequence) -> None:
+    """Two series with the same prefix would give two documents the same number."""
+    if not sequence.firm.credit_notes_own_series:
+        return  # one series for both: the other is not used
+    other = (
+        InvoiceSequence.objects.filter(firm_id=sequence.firm_id)
+        .exclude(series=sequence.series)
+        .first()
+    )
+    if other is not None and other.prefix == sequence.prefix:
+        raise Invalid(
+            {"prefix": [_("The invoices and the credit notes need different prefixes.")]},
+            codes={"prefix": ["same_as_other_series"]},
+        )

@@ -142,6 +142,23 @@ def _party(parent, tag: str, party: dict, legal_id: str, vat: str) -> None:
         _sub(registration, "ram:ID", vat, schemeID="VA")
 
 
+# UNTDID 1001: what the document is.
+TYPE_CODES = {"invoice": "380", "credit_note": "381"}
+
+
+def is_credit_note(snapshot: dict[str, Any]) -> bool:
+    return snapshot.get("kind") == "credit_note"
+
+
+def terms_text(snapshot: dict[str, Any]) -> str | None:
+    """The payment terms (BT-20), in the French the e-invoice is written in."""
+    if is_credit_note(snapshot) and snapshot.get("corrects"):
+        return f"Avoir sur la facture {snapshot['corrects']['number']}, imputé sur son solde"
+    if snapshot.get("payment_terms_days") is not None:
+        return f"Paiement à {snapshot['payment_terms_days']} jours"
+    return None
+
+
 def build_cii(snapshot: dict[str, Any]) -> bytes:
     seller, buyer = snapshot["seller"], snapshot["buyer"]
     currency = snapshot["currency"]
@@ -151,12 +168,12 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
 
     document = _sub(root, "rsm:ExchangedDocument")
     _sub(document, "ram:ID", snapshot["number"])
-    _sub(document, "ram:TypeCode", "380")
+    _sub(document, "ram:TypeCode", TYPE_CODES[snapshot.get("kind") or "invoice"])
     _date(document, "ram:IssueDateTime", snapshot["issue_date"])
     notes = []
     if snapshot.get("notes"):
         notes.append((None, snapshot["notes"]))
-    if seller.get("late_payment_penalty_rate"):
+    if seller.get("late_payment_penalty_rate") and not is_credit_note(snapshot):
         notes.append(
             (
                 "PMT",
@@ -164,7 +181,7 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
                 "l'an. Pas d'escompte pour paiement anticipé.",
             )
         )
-    if seller.get("recovery_indemnity"):
+    if seller.get("recovery_indemnity") and not is_credit_note(snapshot):
         notes.append(
             (
                 "PMD",
@@ -221,7 +238,7 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
 
     settlement = _sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     _sub(settlement, "ram:InvoiceCurrencyCode", currency)
-    if seller.get("iban"):
+    if seller.get("iban") and not is_credit_note(snapshot):
         means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _sub(means, "ram:TypeCode", "58")
         _sub(
@@ -251,9 +268,9 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
             _sub(tax, "ram:ExemptionReasonCode", EXEMPTIONS[category][0])
         _sub(tax, "ram:RateApplicablePercent", _amount(rate))
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
-    if snapshot.get("payment_terms_days") is not None:
-        _sub(terms, "ram:Description", f"Paiement à {snapshot['payment_terms_days']} jours")
-    if snapshot.get("due_date"):
+    if text := terms_text(snapshot):
+        _sub(terms, "ram:Description", text)
+    if snapshot.get("due_date") and not is_credit_note(snapshot):
         _date(terms, "ram:DueDateDateTime", snapshot["due_date"])
     totals = snapshot["totals"]
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
@@ -262,4 +279,14 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
     _sub(summation, "ram:TaxTotalAmount", _amount(totals["vat"]), currencyID=currency)
     _sub(summation, "ram:GrandTotalAmount", _amount(totals["gross"]))
     _sub(summation, "ram:DuePayableAmount", _amount(totals["gross"]))
+    if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
+        referenced = _sub(settlement, "ram:InvoiceReferencedDocument")
+        _sub(referenced, "ram:IssuerAssignedID", snapshot["corrects"]["number"])
+        issued = _sub(referenced, "ram:FormattedIssueDateTime")
+        _sub(
+            issued,
+            "qdt:DateTimeString",
+            snapshot["corrects"]["issue_date"].replace("-", ""),
+            format="102",
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

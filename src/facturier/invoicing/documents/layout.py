@@ -100,7 +100,8 @@ def _build(snapshot, language, *, draft, logo_path):
     fmt = Formatter(language, snapshot["currency"])
     seller, buyer, template = snapshot["seller"], snapshot["buyer"], snapshot["template"]
     totals = snapshot["totals"]
-    title = _("Invoice")
+    credit = snapshot.get("kind") == "credit_note"
+    title = pgettext("document", "Credit note") if credit else _("Invoice")
     number = None if draft else snapshot.get("number")
 
     seller_ids = []
@@ -118,7 +119,18 @@ def _build(snapshot, language, *, draft, logo_path):
     if draft:
         references.append([_("Status"), _("Draft: not a valid invoice")])
     references.append([_("Issue date"), fmt.date(snapshot["issue_date"])])
-    if snapshot.get("due_date"):
+    if credit and snapshot.get("corrects"):
+        references.append(
+            [
+                _("Corrects invoice"),
+                _("%(number)s of %(date)s")
+                % {
+                    "number": snapshot["corrects"]["number"],
+                    "date": fmt.date(snapshot["corrects"]["issue_date"]),
+                },
+            ]
+        )
+    elif snapshot.get("due_date"):
         references.append([_("Due date"), fmt.date(snapshot["due_date"])])
 
     lines = []
@@ -156,26 +168,32 @@ def _build(snapshot, language, *, draft, logo_path):
     ]
 
     payment_lines = []
-    if snapshot.get("due_date"):
+    if credit:
+        if snapshot.get("corrects"):
+            payment_lines.append(
+                _("This credit note is deducted from what is owed on invoice %(number)s.")
+                % {"number": snapshot["corrects"]["number"]}
+            )
+    elif snapshot.get("due_date"):
         payment_lines.append(
             _("Payment due by %(date)s (%(days)s days).")
             % {"date": fmt.date(snapshot["due_date"]), "days": snapshot["payment_terms_days"]}
         )
-    if seller.get("late_payment_penalty_rate"):
+    if seller.get("late_payment_penalty_rate") and not credit:
         payment_lines.append(
             _("Late payment: penalties at an annual rate of %(rate)s.")
             % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
         )
         payment_lines.append(_("No discount for early payment."))
-    if seller.get("recovery_indemnity"):
+    if seller.get("recovery_indemnity") and not credit:
         payment_lines.append(
             _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
             % {"amount": fmt.money(seller["recovery_indemnity"])}
         )
     bank_lines = []
-    if seller.get("iban"):
+    if seller.get("iban") and not credit:
         bank_lines.append(f"IBAN {seller['iban']}")
-    if seller.get("bic"):
+    if seller.get("bic") and not credit:
         bank_lines.append(f"BIC {seller['bic']}")
 
     legal = " · ".join(

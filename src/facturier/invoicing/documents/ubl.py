@@ -5,14 +5,33 @@ from typing import Any
 
 from lxml import etree
 
-from .cii import EXEMPTIONS, vat_category, vat_groups
+from .cii import EXEMPTIONS, is_credit_note, terms_text, vat_category, vat_groups
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 NS = {
-    None: "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+# The root, its type code and its lines: an Invoice, or a CreditNote (not a negative
+# invoice), as UBL 2.1 and Peppol BIS Billing 3.0 have them.
+DOCUMENTS = {
+    False: (
+        "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+        "Invoice",
+        "InvoiceTypeCode",
+        "380",
+        "InvoiceLine",
+        "InvoicedQuantity",
+    ),
+    True: (
+        "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+        "CreditNote",
+        "CreditNoteTypeCode",
+        "381",
+        "CreditNoteLine",
+        "CreditedQuantity",
+    ),
 }
 
 
@@ -71,18 +90,24 @@ def _party(parent, tag: str, party: dict, legal_id: str, vat: str) -> None:
 def build_ubl(snapshot: dict[str, Any]) -> bytes:
     seller, buyer = snapshot["seller"], snapshot["buyer"]
     currency = snapshot["currency"]
-    root = etree.Element(f"{{{NS[None]}}}Invoice", nsmap=NS)
+    credit = is_credit_note(snapshot)
+    namespace, root_name, type_tag, type_code, line_tag, quantity_tag = DOCUMENTS[credit]
+    root = etree.Element(f"{{{namespace}}}{root_name}", nsmap={None: namespace, **NS})
     _sub(root, "cbc:CustomizationID", CUSTOMIZATION)
     _sub(root, "cbc:ProfileID", PROFILE)
     _sub(root, "cbc:ID", snapshot["number"])
     _sub(root, "cbc:IssueDate", snapshot["issue_date"])
-    if snapshot.get("due_date"):
+    if snapshot.get("due_date") and not credit:  # a CreditNote has no due date
         _sub(root, "cbc:DueDate", snapshot["due_date"])
-    _sub(root, "cbc:InvoiceTypeCode", "380")
+    _sub(root, f"cbc:{type_tag}", type_code)
     if snapshot.get("notes"):
         _sub(root, "cbc:Note", snapshot["notes"])
     _sub(root, "cbc:DocumentCurrencyCode", currency)
     _sub(root, "cbc:BuyerReference", snapshot["number"])  # Peppol wants one; no order here
+    if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
+        reference = _sub(_sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+        _sub(reference, "cbc:ID", snapshot["corrects"]["number"])
+        _sub(reference, "cbc:IssueDate", snapshot["corrects"]["issue_date"])
     _party(
         root,
         "cac:AccountingSupplierParty",
@@ -97,16 +122,12 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
         buyer.get("company_id", ""),
         buyer.get("vat_number", ""),
     )
-    if seller.get("iban"):
+    if seller.get("iban") and not credit:
         means = _sub(root, "cac:PaymentMeans")
         _sub(means, "cbc:PaymentMeansCode", "58")
         _sub(_sub(means, "cac:PayeeFinancialAccount"), "cbc:ID", seller["iban"].replace(" ", ""))
-    if snapshot.get("payment_terms_days") is not None:
-        _sub(
-            _sub(root, "cac:PaymentTerms"),
-            "cbc:Note",
-            f"Paiement à {snapshot['payment_terms_days']} jours",
-        )
+    if text := terms_text(snapshot):
+        _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", text)
     totals = snapshot["totals"]
     tax_total = _sub(root, "cac:TaxTotal")
     _sub(tax_total, "cbc:TaxAmount", _amount(totals["vat"]), currencyID=currency)
@@ -121,11 +142,11 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     _sub(monetary, "cbc:TaxInclusiveAmount", _amount(totals["gross"]), currencyID=currency)
     _sub(monetary, "cbc:PayableAmount", _amount(totals["gross"]), currencyID=currency)
     for index, line in enumerate(snapshot["lines"], start=1):
-        item_line = _sub(root, "cac:InvoiceLine")
+        item_line = _sub(root, f"cac:{line_tag}")
         _sub(item_line, "cbc:ID", str(index))
         _sub(
             item_line,
-            "cbc:InvoicedQuantity",
+            f"cbc:{quantity_tag}",
             format(Decimal(line["quantity"]).normalize() + 0, "f"),
             unitCode="C62",
         )

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0003_alter_client_currency'),
-        ('firms', '0005_firm_close_when_paid'),
+        ('firms', '0005_receivables_settings'),
         ('invoicing', '0006_alter_invoice_currency'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

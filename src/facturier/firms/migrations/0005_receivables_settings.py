@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='close_when_paid',
             field=models.BooleanField(default=True, help_text='An invoice whose balance reaches zero is closed by the system; removing a payment brings it back to Finalized.', verbose_name='close invoices once paid in full'),
         ),
+        migrations.AddField(
+            model_name='firm',
+            name='credit_notes_own_series',
+            field=models.BooleanField(default=True, help_text='Off: credit notes take the next invoice number.', verbose_name='number credit notes in their own series'),
+        ),
     ]

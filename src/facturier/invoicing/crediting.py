@@ -1,0 +1,42 @@
+"""How much of an invoice can still be credited, read by the credit-note actions."""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.errors import Invalid
+
+from .lifecycle import Status
+from .models import Invoice
+
+EXCEEDS = _(
+    "The credit note (%(total)s) exceeds what is left to credit on invoice %(invoice)s (%(left)s)."
+)
+
+
+def left_to_credit(invoice: Invoice, *, besides: Invoice | None = None) -> Decimal:
+    """The invoice's total less its issued credit notes (and `besides`, a draft, not counted)."""
+    issued = invoice.credit_notes.exclude(status=Status.DRAFT)
+    if besides is not None and besides.pk:
+        issued = issued.exclude(pk=besides.pk)
+    credited = issued.aggregate(total=Sum("total_gross"))["total"] or Decimal(0)
+    return invoice.total_gross - credited
+
+
+def check_within(credit_note: Invoice, corrected: Invoice) -> None:
+    left = left_to_credit(corrected, besides=credit_note)
+    if credit_note.total_gross > left:
+        raise Invalid(
+            {
+                "lines": [
+                    EXCEEDS
+                    % {
+                        "total": credit_note.total_gross,
+                        "invoice": corrected,
+                        "left": left,
+                    }
+                ]
+            },
+            codes={"lines": ["exceeds_invoice"]},
+        )

@@ -1,0 +1,134 @@
+"""Credit notes in the Billing app: draft one from an issued invoice, and spend or
+refund the credit it leaves. Once drafted, a credit note is edited, finalized, viewed
+and sent with the invoice pages and dialogs."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from facturier.core.errors import DomainError, Invalid
+from facturier.invoicing import actions
+from facturier.invoicing.crediting import left_to_credit
+from facturier.invoicing.selectors import invoice_detail
+from facturier.receivables import actions as receivables
+
+from .availability import why_not
+from .common import back_url, refusal_text, section
+
+MODES = ("total", "lines", "amounts")
+
+
+def _invoice(request, pk: int):
+    invoice = invoice_detail(user=request.user, pk=pk)
+    if invoice is None:
+        raise Http404(_("No such invoice."))
+    return invoice
+
+
+@login_required
+def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create a credit note: all of the invoice, some lines and quantities, or an amount
+    per VAT rate."""
+    invoice = _invoice(request, pk)
+    reason = why_not(request.user, invoice)["credit"]
+    if reason:
+        messages.error(request, reason)
+        return redirect("billing:invoice", pk=pk)
+    lines = list(invoice.lines.all())
+    rates = sorted({line.vat_rate for line in lines}, reverse=True)
+    bases: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        bases[line.vat_rate] += line.net_amount
+    left = left_to_credit(invoice)
+    mode = request.POST.get("mode", "total" if left == invoice.total_gross else "lines")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        chosen_lines = None
+        amounts = None
+        if mode == "lines":
+            chosen_lines = [
+                {"line": index, "quantity": request.POST.get(f"quantity-{index}", "").strip()}
+                for index in range(len(lines))
+                if request.POST.get(f"line-{index}")
+            ]
+        elif mode == "amounts":
+            amounts = [
+                {"vat_rate": rate, "amount": value.replace(",", ".")}
+                for index, rate in enumerate(rates)
+                if (value := request.POST.get(f"amount-{index}", "").strip())
+            ]
+        try:
+            credit_note = actions.create_credit_note(
+                invoice,
+                by=request.user,
+                lines=chosen_lines,
+                amounts=amounts,
+                notes=request.POST.get("notes", ""),
+            )
+        except Invalid as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("billing:invoice", pk=pk)
+        else:
+            messages.success(
+                request, _("Credit note drafted: check it, then finalize it to issue it.")
+            )
+            return redirect("billing:invoice", pk=credit_note.pk)
+    return render(
+        request,
+        "billing/credit_note_form.html",
+        section(
+            "billing",
+            "invoices",
+            invoice=invoice,
+            lines=[
+                (
+                    index,
+                    line,
+                    bool(request.POST.get(f"line-{index}")),
+                    request.POST.get(f"quantity-{index}", ""),
+                )
+                for index, line in enumerate(lines)
+            ],
+            rates=[
+                (index, rate, bases[rate], request.POST.get(f"amount-{index}", ""))
+                for index, rate in enumerate(rates)
+            ],
+            left=left,
+            mode=mode if mode in MODES else "total",
+            errors=errors,
+            messages_flat=[m for msgs in errors.values() for m in msgs],
+            notes=request.POST.get("notes", ""),
+        ),
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def credit_note_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A credit note's leftover credit: allocate it to open invoices, or refund it."""
+    back = back_url(request, reverse("billing:invoice", args=[pk]))
+    what = request.POST.get("action", "")
+    try:
+        if what == "allocate":
+            receivables.allocate_credit_note(pk, by=request.user)
+            messages.success(request, _("Credit allocated."))
+        elif what == "refund":
+            receivables.refund_credit_note(
+                pk, by=request.user, amount=request.POST.get("amount", "").replace(",", ".")
+            )
+            messages.success(request, _("Refund recorded."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    return redirect(back)
