@@ -158,3 +158,64 @@ def test_another_firms_payment_and_client_are_not_found(
     )
     assert response.status_code == 404
     assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+def test_import_a_statement_review_and_confirm_in_the_app(client, alice, issued):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from facturier.receivables.models import StatementLine
+    from tests.receivables.camt import entry, statement
+
+    first, second = issued(), issued()
+    login(client, alice)
+    data = statement(
+        entry("120.00", text=f"VIR {first.number}", bank_ref="A"),
+        entry("120.00", text="VIR SANS REFERENCE", bank_ref="B"),
+        entry("99.99", text="INCONNU", bank_ref="C"),
+    )
+    response = client.post(
+        reverse("billing:statement_import"),
+        {
+            "file": SimpleUploadedFile("nov.xml", data),
+            "format": "auto",
+            "date": "Date",
+            "amount": "Amount",
+            "label": "Label",
+            "date_format": "%d/%m/%Y",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    page = client.get(response["Location"]).content.decode()
+    lines = {line.line: line for line in StatementLine.objects.all()}
+    assert lines[1].invoice_id == first.pk and lines[2].invoice_id == second.pk
+    assert lines[3].invoice_id is None
+    assert f'value="{first.number}"' in page and f'value="{second.number}"' in page
+
+    # A number that is not owed is refused, naming the line; nothing is recorded.
+    review = response["Location"]
+    posted = client.post(
+        review,
+        {
+            f"do-{lines[1].pk}": "record",
+            f"invoice-{lines[1].pk}": first.number,
+            f"do-{lines[3].pk}": "record",
+            f"invoice-{lines[3].pk}": "NOPE-1",
+        },
+    )
+    assert posted.status_code == 422 and "Line 3" in posted.content.decode()
+    assert not Payment.objects.exists()
+
+    posted = client.post(
+        review,
+        {
+            f"do-{lines[1].pk}": "record",
+            f"invoice-{lines[1].pk}": first.number,
+            f"do-{lines[2].pk}": "record",
+            f"invoice-{lines[2].pk}": second.number,
+            f"do-{lines[3].pk}": "ignore",
+        },
+    )
+    assert posted.status_code == 302
+    assert Payment.objects.count() == 2
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"closed"}
+    assert StatementLine.objects.get(pk=lines[3].pk).state == "ignored"

@@ -9,7 +9,7 @@ from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.validators import validate_currency
 from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent, InvoiceTemplate
-from facturier.receivables.models import Allocation, Payment
+from facturier.receivables.models import Allocation, BankStatement, Payment, StatementLine
 
 
 class CurrencyField(serializers.CharField):
@@ -332,3 +332,72 @@ class CreditNoteSerializer(serializers.Serializer):
                 {"amounts": ["Give lines or amounts, not both."]}, code="exclusive"
             )
         return attrs
+
+
+# --- bank statements ------------------------------------------------------------------
+
+
+class StatementImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="camt.053 XML or CSV, at most 5 MB")
+    format = serializers.ChoiceField(
+        choices=["auto", "camt053", "csv"], required=False, default="auto"
+    )
+    date = serializers.CharField(max_length=100, required=False, help_text="CSV date column")
+    amount = serializers.CharField(max_length=100, required=False)
+    label = serializers.CharField(max_length=100, required=False)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_format = serializers.CharField(max_length=20, required=False)
+    decimal_comma = serializers.ChoiceField(
+        choices=["true", "false"], required=False, help_text="CSV amounts read 1 234,56"
+    )
+
+
+class StatementLineSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, default=None)
+
+    class Meta:
+        model = StatementLine
+        fields = [
+            "id",
+            "line",
+            "booked_on",
+            "amount",
+            "currency",
+            "label",
+            "reference",
+            "debtor_name",
+            "debtor_iban",
+            "state",
+            "match",
+            "invoice",
+            "invoice_number",
+            "payment",
+        ]
+        read_only_fields = fields
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    lines = StatementLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BankStatement
+        fields = ["id", "filename", "format", "imported_at", "imported_by", "lines"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    invoice = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    ignore = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("ignore") and "invoice" not in attrs:
+            raise serializers.ValidationError(
+                {"invoice": ["Give the invoice the line pays, or ignore the line."]},
+                code="required",
+            )
+        return attrs
+
+
+class ConfirmSerializer(serializers.Serializer):
+    decisions = DecisionSerializer(many=True, min_length=1, max_length=5000)

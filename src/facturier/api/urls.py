@@ -51,6 +51,13 @@ urlpatterns = [
     ),
     path("v1/payments/<id:pk>/refund/", views.PaymentRefund.as_view(), name="api-payment-refund"),
     path("v1/allocations/<id:pk>/", views.AllocationDetail.as_view(), name="api-allocation"),
+    path("v1/statements/", views.StatementList.as_view(), name="api-statements"),
+    path("v1/statements/<id:pk>/", views.StatementDetail.as_view(), name="api-statement"),
+    path(
+        "v1/statements/<id:pk>/confirm/",
+        views.StatementConfirm.as_view(),
+        name="api-statement-confirm",
+    ),
     path("v1/templates/", views.TemplateList.as_view(), name="api-templates"),
     path("v1/templates/<id:pk>/", views.TemplateDetail.as_view(), name="api-template"),
     # The schema is public documentation: not counted against anyone's rate.

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -34,7 +35,9 @@ from facturier.receivables.selectors import (
     client_owed,
     payment_detail,
     payment_list,
+    statement_detail,
 )
+from facturier.receivables.statements import MAX_BYTES
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
@@ -665,3 +668,73 @@ class CreditNoteRefund(GenericAPIView):
         data.is_valid(raise_exception=True)
         receivables.refund_credit_note(pk, by=request.user, **data.validated_data)
         return Response(_shown(_invoice(request, pk)))
+
+
+# --- bank statements --------------------------------------------------------------------
+
+
+class StatementList(GenericAPIView):
+    serializer_class = s.StatementImportSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="statements_import",
+        request={"multipart/form-data": s.StatementImportSerializer},
+        responses={201: s.StatementSerializer},
+        summary=(
+            "Import a bank statement: its credit lines, each with the open invoice it "
+            "most likely pays. A file with no new line is refused."
+        ),
+    )
+    def post(self, request):
+        data = s.StatementImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        upload = values.pop("file")
+        fmt = values.pop("format", "auto")
+        if upload.size > MAX_BYTES:
+            raise ValidationError({"file": ["The file is larger than 5 MB."]})
+        statement = receivables.import_statement(
+            by=request.user,
+            data=upload.read(),
+            filename=upload.name,
+            fmt=fmt,
+            mapping=values or None,
+        )
+        return Response(s.StatementSerializer(statement).data, status=status.HTTP_201_CREATED)
+
+
+def _statement(request, pk):
+    statement = statement_detail(user=request.user, pk=pk)
+    if statement is None:
+        raise NotFound("No such bank statement.")
+    return statement
+
+
+class StatementDetail(GenericAPIView):
+    serializer_class = s.StatementSerializer
+
+    @extend_schema(operation_id="statements_retrieve")
+    def get(self, request, pk):
+        return Response(self.get_serializer(_statement(request, pk)).data)
+
+
+class StatementConfirm(GenericAPIView):
+    serializer_class = s.ConfirmSerializer
+
+    @extend_schema(
+        operation_id="statements_confirm",
+        request=s.ConfirmSerializer,
+        responses={200: s.StatementSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Record lines as payments of the invoices given, or set them aside",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = s.ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        statement = _statement(request, pk)
+        receivables.confirm_statement_lines(
+            statement, by=request.user, decisions=data.validated_data["decisions"]
+        )
+        return Response(s.StatementSerializer(_statement(request, pk)).data)

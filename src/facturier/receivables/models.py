@@ -128,3 +128,104 @@ class Allocation(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.invoice_id is None
+
+
+class BankStatement(models.Model):
+    """A bank statement file imported once; its credit lines wait to be confirmed."""
+
+    class Format(models.TextChoices):
+        CAMT053 = "camt053", "ISO 20022 camt.053"
+        CSV = "csv", "CSV"
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"#{self.pk}"
+
+
+class StatementLine(models.Model):
+    """One credit on the bank account, and what it became: a payment, or nothing."""
+
+    class Match(models.TextChoices):
+        NUMBER = "number", _("invoice number in the transfer's text")
+        AMOUNT = "amount", _("exact amount of an open invoice")
+        NONE = "", _("no match")
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("to confirm")
+        CONFIRMED = "confirmed", _("recorded as a payment")
+        IGNORED = "ignored", _("ignored")
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    line = models.PositiveIntegerField(_("line"))
+    booked_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    currency = models.CharField(_("currency"), max_length=3)
+    label = models.CharField(_("label"), max_length=500, blank=True)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    debtor_name = models.CharField(_("payer"), max_length=200, blank=True)
+    debtor_iban = models.CharField(_("payer's IBAN"), max_length=34, blank=True)
+    # The same line in a later import is recognised by this and not imported again.
+    key = models.CharField(max_length=220)
+    state = models.CharField(max_length=10, choices=State, default=State.PROPOSED)
+    match = models.CharField(max_length=10, choices=Match, blank=True, default=Match.NONE)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="statement_line"
+    )
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "key"], name="statement_line_once_per_firm")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.amount} {self.currency} {self.label[:40]}"
+
+
+class CsvMapping(models.Model):
+    """How a firm's bank writes its CSV statements: which column is which."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="csv_mapping")
+    date = models.CharField(_("date column"), max_length=100, default="Date")
+    amount = models.CharField(_("amount column"), max_length=100, default="Amount")
+    label = models.CharField(_("label column"), max_length=100, default="Label")
+    reference = models.CharField(_("reference column"), max_length=100, blank=True)
+    date_format = models.CharField(
+        _("date format"), max_length=20, default="%d/%m/%Y", help_text="e.g. %d/%m/%Y"
+    )
+    decimal_comma = models.BooleanField(_("amounts use a decimal comma"), default=True)
+
+    class Meta:
+        verbose_name = _("CSV column mapping")
+        verbose_name_plural = _("CSV column mappings")
+
+    def __str__(self) -> str:
+        return f"CSV mapping of {self.firm_id}"
+
+    def as_mapping(self) -> dict[str, str]:
+        return {
+            "date": self.date,
+            "amount": self.amount,
+            "label": self.label,
+            "reference": self.reference,
+            "date_format": self.date_format,
+            "decimal_comma": "1" if self.decimal_comma else "",
+        }

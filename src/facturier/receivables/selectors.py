@@ -2,13 +2,13 @@
 
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
-from .models import Allocation, Payment
-from .permissions import visible_payments
+from .models import Allocation, BankStatement, CsvMapping, Payment, StatementLine
+from .permissions import may_record, visible_payments
 
 
 def payment_list(*, user, client_id: int | None = None) -> QuerySet[Payment]:
@@ -89,3 +89,38 @@ def client_owed(*, user, client_id: int) -> dict[str, Decimal]:
         .order_by("currency")
     )
     return {row["currency"]: row["total"] for row in rows}
+
+
+def statement_list(*, user) -> QuerySet[BankStatement]:
+    if not may_record(user):
+        return BankStatement.objects.none()
+    return (
+        BankStatement.objects.filter(firm_id=user.firm_id)
+        .select_related("imported_by")
+        .annotate(
+            to_confirm=Count("lines", filter=Q(lines__state=StatementLine.State.PROPOSED)),
+            total=Count("lines"),
+        )
+        .order_by("-imported_at", "-id")
+    )
+
+
+def statement_detail(*, user, pk: int) -> BankStatement | None:
+    return statement_list(user=user).filter(pk=pk).first()
+
+
+def statement_lines(*, statement: BankStatement) -> QuerySet[StatementLine]:
+    return statement.lines.select_related("invoice", "payment").order_by("line")
+
+
+def open_invoice_numbered(*, user, number: str) -> Invoice | None:
+    """The issued invoice of the user's firm with this number, if it still owes."""
+    return (
+        visible_invoices(user)
+        .filter(number=number.strip(), kind=Kind.INVOICE, balance__gt=0)
+        .first()
+    )
+
+
+def csv_mapping(*, firm_id: int) -> CsvMapping:
+    return CsvMapping.objects.filter(firm_id=firm_id).first() or CsvMapping(firm_id=firm_id)

@@ -4,6 +4,7 @@ from . import billing as views
 from . import credit_notes as credit_views
 from . import receivables as payment_views
 from . import sending as send_views
+from . import statements as statement_views
 
 app_name = "billing"
 
@@ -29,4 +30,6 @@ urlpatterns = [
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),
     path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
+    path("statements/", statement_views.statement_import, name="statement_import"),
+    path("statements/<id:pk>/", statement_views.statement_view, name="statement"),
 ]

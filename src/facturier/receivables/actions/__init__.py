@@ -11,11 +11,14 @@ from .credit import (
     remove_allocation,
 )
 from .payments import delete_payment, record_payment, update_payment
+from .statements import confirm_statement_lines, import_statement
 
 __all__ = [
     "allocate_credit_note",
     "allocate_payment",
+    "confirm_statement_lines",
     "delete_payment",
+    "import_statement",
     "record_payment",
     "refund_credit",
     "refund_credit_note",
