@@ -64,6 +64,14 @@ class PaymentState(models.TextChoices):
     OVERDUE = "overdue", pgettext_lazy("payment state", "Overdue")
 
 
+def payment_states(invoice, today) -> list[PaymentState]:
+    """What a person reads beside the status: e.g. partially paid and overdue, both."""
+    state = payment_state(invoice, today)
+    if state == PaymentState.OVERDUE and invoice.balance < invoice.total_gross:
+        return [PaymentState.PARTLY_PAID, PaymentState.OVERDUE]
+    return [state] if state is not None else []
+
+
 def payment_state(invoice, today) -> PaymentState | None:
     """None for a draft; overdue wins over unpaid and partially paid."""
     if invoice.balance is None:

@@ -25,7 +25,7 @@ from facturier.core import money
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
 from facturier.invoicing.documents import build_cii, build_ubl
-from facturier.invoicing.lifecycle import payment_state
+from facturier.invoicing.lifecycle import payment_states
 from facturier.invoicing.selectors import (
     CappedPaginator,
     invoice_detail,
@@ -76,7 +76,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         (
             invoice,
             why_not(request.user, invoice, pending=invoice.pk in pending),
-            payment_state(invoice, today),
+            payment_states(invoice, today),
         )
         for invoice in invoices
     ]
@@ -202,7 +202,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             mail_files=settings.EMAIL_BACKEND.endswith("EmlFileBackend"),
             send_mode=send_mode(why),
             why=why,
-            paid=payment_state(invoice, timezone.localdate()),
+            paid=payment_states(invoice, timezone.localdate()),
             allocations=invoice_allocations(invoice=invoice) if not invoice.is_draft else [],
             credit_notes=list(invoice.credit_notes.order_by("issue_date", "pk")),
             can_record=may_record(request.user),

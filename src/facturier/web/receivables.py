@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from facturier.clients.permissions import visible_clients
 from facturier.core.errors import DomainError, Invalid
-from facturier.invoicing.lifecycle import payment_state
+from facturier.invoicing.lifecycle import payment_states
 from facturier.receivables import actions
 from facturier.receivables.models import Payment
 from facturier.receivables.permissions import may_record, payment_refusal
@@ -43,7 +43,11 @@ class PaymentForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     amount = forms.DecimalField(
-        label=gettext_lazy("Amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+        label=gettext_lazy("Amount"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        localize=True,  # 1 234,56 in French, as a person types it
     )
     method = forms.ChoiceField(label=gettext_lazy("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(
@@ -269,7 +273,7 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
             "billing",
             "invoices",
             client=client,
-            rows=[(invoice, payment_state(invoice, today)) for invoice in invoices],
+            rows=[(invoice, payment_states(invoice, today)) for invoice in invoices],
             owed=dict(owed),
             credit=client_credit(client_id=client.pk),
             payments=list(payment_list(user=request.user, client_id=client.pk)[:20]),
