@@ -23,6 +23,8 @@ SCRIPTS = [
     ["bench.invoice_list", "--db", "postgres"],
     ["bench.finalize_concurrency"],
     ["bench.bulk_email"],
+    ["bench.payments", "--db", "sqlite"],
+    ["bench.payments", "--db", "postgres"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

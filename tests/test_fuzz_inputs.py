@@ -223,3 +223,62 @@ def test_tokens_and_language(browser, name, language):
 def test_the_api_draft_endpoint(api, alice, client_entity, template, body):
     assert api.post("/api/v1/invoices/", body, format="json").status_code < 500
     assert_everything_stored_renders_and_exports(alice)
+
+
+@FUZZ
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            "received_on": DATE,
+            "amount": NUMBER,
+            "method": st.one_of(TEXT, st.sampled_from(["transfer", "cheque"])),
+            "reference": TEXT,
+            "allocation": st.one_of(st.just(""), NUMBER),
+        }
+    ),
+)
+def test_the_payment_form(browser, alice, finalized, fields):
+    allocation = fields.pop("allocation")
+    data = {**fields, "ids": [str(finalized.pk)], f"alloc-{finalized.pk}": allocation}
+    response = browser.post(reverse("billing:payment_new"), data)
+    assert response.status_code < 500
+    invoice = Invoice.objects.get(pk=finalized.pk)
+    assert 0 <= invoice.balance <= invoice.total_gross  # whatever came in, the sums hold
+
+
+@FUZZ
+@given(
+    mode=st.one_of(TEXT, st.sampled_from(["total", "lines", "amounts"])),
+    quantity=NUMBER,
+    amount=NUMBER,
+    ticked=st.booleans(),
+)
+def test_the_credit_note_form(browser, alice, finalized, mode, quantity, amount, ticked):
+    data = {"mode": mode, "quantity-0": quantity, "amount-0": amount}
+    if ticked:
+        data["line-0"] = "1"
+    response = browser.post(reverse("billing:credit_note_new", args=[finalized.pk]), data)
+    assert response.status_code < 500
+    notes = Invoice.objects.filter(corrects=finalized, kind="credit_note")
+    # Drafts do not count until issued, but none is ever larger than the invoice.
+    assert all(0 < note.total_gross <= finalized.total_gross for note in notes)
+    for note in notes:
+        actions.pdf_for(note)  # every draft credit note still renders
+
+
+@FUZZ
+@given(
+    content=st.one_of(st.binary(max_size=400), TEXT.map(str.encode)),
+    columns=st.fixed_dictionaries(
+        {"date": TEXT, "amount": TEXT, "label": TEXT, "date_format": TEXT}
+    ),
+    fmt=st.sampled_from(["auto", "csv", "camt053", "pdf"]),
+)
+def test_the_statement_import(browser, alice, content, columns, fmt):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = browser.post(
+        reverse("billing:statement_import"),
+        {"file": SimpleUploadedFile("x.csv", content), "format": fmt, **columns},
+    )
+    assert response.status_code < 500

@@ -227,3 +227,24 @@ def test_its_pdf_is_titled_credit_note_names_the_invoice_and_embeds_the_xml(
     assert invoice.number in text
     name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
     assert xml == build_cii(credit_note.snapshot)
+
+
+def test_a_credit_note_is_mailed_through_the_outbox_with_its_own_words(
+    credit_note, alice, smtp_server
+):
+    from facturier.invoicing import deliveries
+    from facturier.invoicing.emails import default_message, default_subject
+
+    (queued,) = actions.send_invoices(
+        [credit_note],
+        by=alice,
+        subject=default_subject("fr", "credit_note"),
+        message=default_message("fr", "credit_note"),
+    )
+    assert deliveries.deliver(queued.pk) == "sent"
+    (message,) = smtp_server.messages
+    assert message["Subject"] == f"Avoir {credit_note.number} de Cabinet Test"
+    assert "l'avoir " + credit_note.number in message.get_body(("plain",)).get_content()
+    (part,) = list(message.iter_attachments())
+    assert part.get_filename() == f"{credit_note.number}.pdf"
+    assert part.get_content() == actions.pdf_for(credit_note)

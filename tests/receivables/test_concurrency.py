@@ -109,3 +109,22 @@ def test_one_credit_spent_twice_at_once_is_spent_once(make_draft, alice, templat
     assert sum(isinstance(o, Payment) for o in outcomes) == 1, outcomes
     assert Payment.objects.get(pk=payment.pk).unallocated == 0
     assert allocated(first) + allocated(second) == Decimal("120.00")
+
+
+def test_concurrent_api_requests_paying_one_invoice(make_draft, alice, template, api_for):
+    invoice = invoicing.finalize_invoice(make_draft(lines=[LINE]), by=alice)  # 120.00
+    clients = [api_for(alice) for _ in range(4)]
+    body = {
+        "client": invoice.client_id,
+        "received_on": datetime.date.today().isoformat(),
+        "amount": "100.00",
+        "allocations": [{"invoice": invoice.pk, "amount": "100.00"}],
+    }
+    statuses = run_together(
+        [
+            lambda api=api: api.post("/api/v1/payments/", body, format="json").status_code
+            for api in clients
+        ]
+    )
+    assert sorted(statuses) == [201, 422, 422, 422], statuses  # never a 500, never twice
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("20.00")

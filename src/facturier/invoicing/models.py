@@ -311,6 +311,12 @@ class Invoice(CheckedText):
             models.Index(fields=["firm", "status", "-issue_date", "-id"], name="inv_list_idx"),
             models.Index(fields=["firm", "-issue_date", "-id"], name="inv_list_all_idx"),
             models.Index(fields=["client", "-issue_date", "-id"], name="inv_client_order_idx"),
+            # The list's capped count, and the payment filters (Unpaid, Partially paid,
+            # Overdue), read from the index alone.
+            models.Index(
+                fields=["firm", "status", "balance", "total_gross", "due_date"],
+                name="inv_balance_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -130,7 +130,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.count_cap + 1].count()
+        # Unordered: which rows are counted up to the cap does not matter, and without
+        # the list's order the database counts from the narrowest index it has.
+        return self.object_list.order_by()[: self.count_cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -26,7 +26,9 @@ class FilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
+    # An id among the user's clients (checked in clean_client, not as choices: a firm may
+    # have thousands, and Django normalizes choices on every request).
+    client = forms.IntegerField(label=_("Client"), required=False, min_value=1)
     issued_after = forms.DateField(
         label=_("Issued from"),
         required=False,
@@ -63,7 +65,13 @@ class FilterForm(forms.Form):
             self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
         # (pk, name) pairs; the template renders the options itself (a firm may have
         # thousands of clients, too many for the widget's per-option templates).
-        self.fields["client"].choices = [("", _("All clients")), *clients]
+        self.client_ids = {pk for pk, _name in clients}
+
+    def clean_client(self):
+        client = self.cleaned_data.get("client")
+        if client is not None and client not in self.client_ids:
+            raise forms.ValidationError(_("No such client."), code="invalid_choice")
+        return client
 
     def filters(self) -> InvoiceFilters:
         """Valid filters only: a bad value in a shared link is ignored, never an error page."""

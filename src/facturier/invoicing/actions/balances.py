@@ -32,8 +32,8 @@ def lock_invoices(ids: Iterable[int], *, by, firm_id: int) -> dict[int, Invoice]
     wanted = sorted(set(ids))
     found = {
         invoice.pk: invoice
-        for invoice in Invoice.objects.select_for_update(of=("self",))
-        .select_related("firm")
+        # The firm is read only when a balance reaches zero (its close-when-paid setting).
+        for invoice in Invoice.objects.select_for_update()
         .filter(pk__in=wanted, firm_id=firm_id)
         .order_by("pk")
     }

@@ -291,7 +291,7 @@ def _valid_pk(value) -> int | None:
 def visible_client(by, client: Client | int) -> Client:
     found = None
     if (pk := _valid_pk(client)) is not None:
-        found = visible_clients(by).filter(pk=pk).first()
+        found = visible_clients(by).filter(pk=pk).only("firm_id", "name", "currency").first()
     if found is None:
         raise NotFound(NO_SUCH_CLIENT)
     return found

@@ -5,6 +5,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
@@ -46,3 +48,26 @@ def moment(value):
 @register.filter
 def get(mapping, key):
     return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag
+def options(choices, selected=None):
+    """<option>s for (value, label) pairs, written in one pass: a firm's client filter
+    lists up to thousands of clients, which the template engine renders a hundred times
+    slower, node by node."""
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+@register.filter
+def why_attributes(reasons):
+    """data-why-<action>="<reason>" for each action of a row, written in one pass (the
+    toolbar reads them to enable its buttons); the page has 25 rows of ten each."""
+    return mark_safe(
+        "".join(f' data-why-{name}="{escape(reason)}"' for name, reason in reasons.items())
+    )

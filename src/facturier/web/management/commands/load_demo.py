@@ -181,8 +181,8 @@ class Command(BaseCommand):
             drafts.append((invoice, when))
 
         # 40 finalized in date order (numbers follow dates), 20 drafts. Of the finalized:
-        # 12 paid in full (closed by the system), 3 closed by hand, 5 partly paid, and
-        # the rest unpaid (most of them overdue by now).
+        # 12 paid in full (closed by the system), 3 closed by hand, 5 partly paid, one
+        # partly credited, and the rest unpaid (most of them overdue by now).
         for index, (invoice, when) in enumerate(drafts[:40]):
             invoice = actions.finalize_invoice(
                 invoice, by=alice, template=standard, now=when + datetime.timedelta(hours=1)
@@ -203,6 +203,22 @@ class Command(BaseCommand):
             elif index < 15:
                 actions.close_invoice(
                     invoice, by=staff["carol"], now=when + datetime.timedelta(days=30)
+                )
+            elif index == 22:  # a 10 % commercial gesture on the first line: a credit note
+                line = invoice.lines.order_by("position", "id").first()
+                credit_note = actions.create_credit_note(
+                    invoice,
+                    by=alice,
+                    amounts=[
+                        {
+                            "vat_rate": line.vat_rate,
+                            "amount": money.quantize(line.net_amount / 10, invoice.currency),
+                        }
+                    ],
+                    now=when + datetime.timedelta(days=5),
+                )
+                actions.finalize_invoice(
+                    credit_note, by=alice, now=when + datetime.timedelta(days=5, hours=1)
                 )
 
         other = firm_actions.create_firm(
