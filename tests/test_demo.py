@@ -2,6 +2,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 
 from facturier.firms.models import User
 from facturier.invoicing.models import Invoice, InvoiceSequence
@@ -14,13 +15,19 @@ def test_demo_data_covers_each_right_and_status(capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
     assert "alice" in out and "facturier-demo" in out
-    demo = Invoice.objects.filter(firm__name="Cabinet Martin & Associés")
+    documents = Invoice.objects.filter(firm__name="Cabinet Martin & Associés")
+    demo = documents.filter(kind="invoice")
     assert demo.count() == 60
     assert Counter(demo.values_list("status", flat=True)) == {
         "draft": 20,
         "finalized": 25,
         "closed": 15,
     }
+    # Paid in full and closed by the system, partly paid, and one credit note.
+    assert demo.filter(status="closed", closed_by=None).count() == 12
+    assert demo.filter(balance__gt=0, balance__lt=models.F("total_gross")).count() >= 5
+    (credit_note,) = documents.filter(kind="credit_note")
+    assert credit_note.number == "AV-0000001" and credit_note.corrects.status == "finalized"
     numbers = sorted(int(n) for n in demo.exclude(number=None).values_list("number", flat=True))
     assert numbers == list(range(1054, 1094))  # gapless from the firm's next number
     assert set(demo.values_list("client__language", flat=True)) == {"fr", "en"}
@@ -31,11 +38,13 @@ def test_demo_data_covers_each_right_and_status(capsys):
     assert invoice_list(user=users["bob"]).count() < invoice_list(user=users["carol"]).count()
     assert not invoice_list(user=users["dave"]).exists()
     assert not invoice_list(user=users["erin"]).filter(firm=users["alice"].firm).exists()
-    assert InvoiceSequence.objects.get(firm=users["alice"].firm).next_number == 1094
+    assert (
+        InvoiceSequence.objects.get(firm=users["alice"].firm, series="invoice").next_number == 1094
+    )
 
 
 def test_demo_loads_once(capsys):
     call_command("load_demo")
     call_command("load_demo")
     assert "nothing loaded" in capsys.readouterr().out
-    assert Invoice.objects.filter(firm__name="Cabinet Martin & Associés").count() == 60
+    assert Invoice.objects.filter(firm__name="Cabinet Martin & Associés").count() == 61

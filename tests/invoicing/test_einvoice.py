@@ -167,9 +167,14 @@ def test_every_demo_invoice_validates():
 
     call_command("load_demo", verbosity=0)
     issued = Invoice.objects.exclude(status="draft")
-    assert issued.count() == 40
-    for invoice in issued:
+    assert issued.filter(kind="invoice").count() == 40
+    for invoice in issued.filter(kind="invoice"):
         assert_valid(build_cii(invoice.snapshot), build_ubl(invoice.snapshot))
+    (credit_note,) = issued.filter(kind="credit_note")  # and the demo's credit note
+    assert_valid(build_cii(credit_note.snapshot))
+    ubl = build_ubl(credit_note.snapshot)
+    facturx.xml_check_xsd(ubl, flavor="ubl-2.1-creditnote")
+    assert business_rule_errors(ubl, UBL_SCHEMATRON) == []
 
 
 def test_missing_seller_vat_number_is_said_before_the_number_is_taken(firm, draft, alice, template):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import aging as aging_views
 from . import billing as views
 from . import credit_notes as credit_views
 from . import receivables as payment_views
@@ -25,6 +26,7 @@ urlpatterns = [
     path("invoices/<id:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
     path("invoices/<id:pk>/credit-note/", credit_views.credit_note_new, name="credit_note_new"),
     path("invoices/<id:pk>/credit/", credit_views.credit_note_credit, name="credit_note_credit"),
+    path("aging/", aging_views.aging_view, name="aging"),
     path("payments/", payment_views.payment_list_view, name="payments"),
     path("payments/new/", payment_views.payment_new, name="payment_new"),
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),

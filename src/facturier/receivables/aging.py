@@ -1,0 +1,124 @@
+"""Receivables aging as of any date, past ones included.
+
+What an invoice owed on a day is computed from dated facts, not from today's
+balance: its total, less the allocations dated on or before that day (payments, and
+credit spent on it) and the credit notes issued on or before it (the part each one
+applied to it). Each amount owed falls in a bucket by how late it was that day.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.permissions import visible_invoices
+
+from .models import Allocation
+
+# (label, first day late, last day late); None: open-ended.
+BUCKETS = [
+    (_("Not yet due"), None, 0),
+    (_("1–30 days"), 1, 30),
+    (_("31–60 days"), 31, 60),
+    (_("61–90 days"), 61, 90),
+    (_("Over 90 days"), 91, None),
+]
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _sum_before(queryset, amount: str, day_field: str, day: datetime.date, ref: str):
+    return Coalesce(
+        Subquery(
+            queryset.filter(**{ref: OuterRef("pk"), f"{day_field}__lte": day})
+            .order_by()
+            .values(ref)
+            .annotate(total=Sum(amount))
+            .values("total")[:1],
+            output_field=MONEY,
+        ),
+        Value(Decimal(0)),
+        output_field=MONEY,
+    )
+
+
+def owed_on(*, user, day: datetime.date, client_id: int | None = None) -> QuerySet[Invoice]:
+    """The visible issued invoices that owed something at the end of `day`, each with
+    `owed` and `bucket` (an index into BUCKETS)."""
+    invoices = (
+        visible_invoices(user)
+        .filter(kind=Kind.INVOICE, issue_date__lte=day)
+        .exclude(status=Status.DRAFT)
+    )
+    if client_id is not None:
+        invoices = invoices.filter(client_id=client_id)
+    credit_notes = Invoice.objects.filter(kind=Kind.CREDIT_NOTE).exclude(status=Status.DRAFT)
+    invoices = invoices.annotate(
+        paid=_sum_before(Allocation.objects.all(), "amount", "on", day, "invoice"),
+        credited=_sum_before(credit_notes, "credit_applied", "issue_date", day, "corrects"),
+    ).annotate(owed=F("total_gross") - F("paid") - F("credited"))
+    # Not due yet, then late by at most 30, 60, 90 days; the rest is the last bucket.
+    whens = [When(Q(due_date__isnull=True) | Q(due_date__gte=day), then=Value(0))]
+    for index, (_label, _first, last) in enumerate(BUCKETS[1:-1], start=1):
+        whens.append(When(due_date__gte=day - datetime.timedelta(days=last), then=Value(index)))
+    return invoices.filter(owed__gt=0).annotate(
+        bucket=Case(*whens, default=Value(len(BUCKETS) - 1), output_field=IntegerField())
+    )
+
+
+@dataclass
+class AgingRow:
+    client_id: int
+    client: str
+    currency: str
+    buckets: list[Decimal] = field(default_factory=lambda: [Decimal(0)] * len(BUCKETS))
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, Decimal(0))
+
+
+@dataclass
+class Aging:
+    day: datetime.date
+    rows: list[AgingRow]
+    totals: dict[str, AgingRow]  # per currency
+
+
+def aging(*, user, day: datetime.date) -> Aging:
+    """Per client and currency, what was owed on `day` in each bucket; totals per currency."""
+    grouped = (
+        owed_on(user=user, day=day)
+        .order_by()
+        .values("client_id", "client__name", "currency", "bucket")
+        .annotate(amount=Sum("owed"))
+    )
+    rows: dict[tuple[int, str], AgingRow] = {}
+    totals: dict[str, AgingRow] = {}
+    for item in grouped:
+        key = (item["client_id"], item["currency"])
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = AgingRow(item["client_id"], item["client__name"], item["currency"])
+        total = totals.setdefault(item["currency"], AgingRow(0, "", item["currency"]))
+        amount = Decimal(item["amount"]).quantize(Decimal("0.01"))
+        row.buckets[item["bucket"]] += amount
+        total.buckets[item["bucket"]] += amount
+    ordered = sorted(rows.values(), key=lambda r: (r.currency, -r.total, r.client))
+    return Aging(day=day, rows=ordered, totals=dict(sorted(totals.items())))

@@ -1,0 +1,86 @@
+"""The aging of receivables in the Billing app: as of any day, per client, with the
+invoices behind each figure, and as CSV for the accountant."""
+
+import csv
+import datetime
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from facturier.clients.permissions import visible_clients
+from facturier.receivables.aging import BUCKETS, aging, owed_on
+
+from .common import section
+
+
+class AgingForm(forms.Form):
+    day = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+def _day(form: AgingForm) -> datetime.date:
+    today = timezone.localdate()
+    day = form.cleaned_data.get("day") if form.is_valid() else None
+    return min(day, today) if day else today  # the future is not known yet
+
+
+@login_required
+@require_GET
+def aging_view(request: HttpRequest) -> HttpResponse:
+    form = AgingForm(request.GET or None)
+    day = _day(form)
+    client_id = form.cleaned_data.get("client") if form.is_valid() else None
+    if request.GET.get("format") == "csv":
+        return _csv(request, day)
+    result = aging(user=request.user, day=day)
+    client = None
+    invoices = []
+    if client_id is not None:
+        client = visible_clients(request.user).filter(pk=client_id).first()
+        if client is not None:
+            invoices = list(
+                owed_on(user=request.user, day=day, client_id=client.pk).order_by("due_date", "pk")
+            )
+    return render(
+        request,
+        "billing/aging.html",
+        section(
+            "billing",
+            "aging",
+            form=form,
+            day=day,
+            result=result,
+            labels=[label for label, _first, _last in BUCKETS],
+            client=client,
+            invoices=[(invoice, BUCKETS[invoice.bucket][0]) for invoice in invoices],
+        ),
+    )
+
+
+def _csv(request, day: datetime.date) -> HttpResponse:
+    result = aging(user=request.user, day=day)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aging-{day.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")]
+    )
+    for row in result.rows:
+        writer.writerow(
+            [row.client, row.currency, *[str(amount) for amount in row.buckets], str(row.total)]
+        )
+    for currency, total in result.totals.items():
+        writer.writerow(
+            [_("Total"), currency, *[str(amount) for amount in total.buckets], str(total.total)]
+        )
+    return response
