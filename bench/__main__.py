@@ -25,6 +25,8 @@ SCRIPTS = [
     ["bench.bulk_email"],
     ["bench.payments", "--db", "sqlite"],
     ["bench.payments", "--db", "postgres"],
+    ["bench.aging", "--db", "sqlite"],
+    ["bench.aging", "--db", "postgres"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

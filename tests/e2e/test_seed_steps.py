@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def finalized(client_name=None, sent=False):
     invoices = Invoice.objects.filter(
-        status="finalized", firm__name__startswith="Cabinet", sent_count=0
+        status="finalized", firm__name__startswith="Cabinet", sent_count=0, kind="invoice"
     )
     if client_name:
         invoices = invoices.filter(client__name=client_name)

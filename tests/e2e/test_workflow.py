@@ -135,7 +135,7 @@ def test_bulk_send_of_three_watched_until_sent(open_as, outbox_worker):
     page = open_as("alice", locale="en-GB")
     never_sent = list(
         Invoice.objects.filter(
-            status="finalized", sent_count=0, firm__name__startswith="Cabinet"
+            status="finalized", sent_count=0, firm__name__startswith="Cabinet", kind="invoice"
         ).order_by("-number")[:3]
     )
     for invoice in never_sent:
@@ -156,7 +156,7 @@ def test_bulk_send_of_three_watched_until_sent(open_as, outbox_worker):
 def test_each_kind_of_user_meets_clear_refusals(open_as):
     draft = first_draft_id("Dubois Immobilier SCI")  # owned by Alice and Bob
     final = (
-        Invoice.objects.filter(status="finalized", client=draft.client)
+        Invoice.objects.filter(status="finalized", client=draft.client, kind="invoice")
         .order_by("-issue_date")
         .first()
     )
@@ -188,7 +188,9 @@ def test_each_kind_of_user_meets_clear_refusals(open_as):
     assert erin.goto(erin.base + f"/billing/invoices/{final.pk}/").status == 404
 
     alice = open_as("alice", locale="en-GB")
-    two = Invoice.objects.filter(status="finalized", firm=draft.firm).order_by("-number")[:2]
+    two = Invoice.objects.filter(status="finalized", firm=draft.firm, kind="invoice").order_by(
+        "-number"
+    )[:2]
     for invoice in two:
         alice.locator(f"input[name=ids][value='{invoice.pk}']").check()
     alice.get_by_role("button", name="More actions").click()
