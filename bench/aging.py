@@ -53,7 +53,7 @@ def populate(invoices: int, allocations_per_invoice: int):
         batch_size=5000,
     )
     now = datetime.datetime.now(datetime.UTC)
-    rows = list(Invoice.objects.values_list("pk", "client_id", "issue_date"))
+    rows = list(Invoice.objects.order_by("pk").values_list("pk", "client_id", "issue_date"))
     # One payment per client and month would be closer to life; one per allocation keeps
     # the loader simple and the allocation count exact.
     payments, allocations = [], []
