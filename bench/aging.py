@@ -100,10 +100,9 @@ def main():
         ensure_pg_database()
     setup_django(PG_URL if args.db == "postgres" else f"sqlite:///{OUT / 'aging.sqlite3'}")
     from django.db import connection
-    from django.db.models import Sum
 
     from bench.common import migrate_fresh
-    from facturier.receivables.aging import aging, owed_on
+    from facturier.receivables.aging import aging, owed_by_client
 
     migrate_fresh()
     count = 20_000 if args.quick else 100_000
@@ -115,12 +114,7 @@ def main():
     print(f"{count} invoices, {3 * count} allocations written in {elapsed:.0f} s")
 
     day = datetime.date(2024, 6, 30)  # a past day: many invoices part paid then
-    grouped = (
-        owed_on(user=user, day=day)
-        .order_by()
-        .values("client_id", "client__name", "currency", "bucket")
-        .annotate(amount=Sum("owed"))
-    )
+    grouped = owed_by_client(user=user, day=day)
     sql, params = grouped.query.sql_with_params()
 
     def with_selector(_call):

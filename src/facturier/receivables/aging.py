@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from facturier.invoicing.lifecycle import Status
@@ -58,9 +58,12 @@ def _sum_before(queryset, amount: str, day_field: str, day: datetime.date, ref: 
     )
 
 
-def owed_on(*, user, day: datetime.date, client_id: int | None = None) -> QuerySet[Invoice]:
-    """The visible issued invoices that owed something at the end of `day`, each with
-    `owed` and `bucket` (an index into BUCKETS)."""
+def owed_on(
+    *, user, day: datetime.date, client_id: int | None = None, owing_only: bool = True
+) -> QuerySet[Invoice]:
+    """The visible issued invoices that owed something at the end of `day` (or all those
+    issued by then, `owing_only=False`), each with `owed` and `bucket` (an index into
+    BUCKETS)."""
     invoices = (
         visible_invoices(user)
         .filter(kind=Kind.INVOICE, issue_date__lte=day)
@@ -77,8 +80,24 @@ def owed_on(*, user, day: datetime.date, client_id: int | None = None) -> QueryS
     whens = [When(Q(due_date__isnull=True) | Q(due_date__gte=day), then=Value(0))]
     for index, (_label, _first, last) in enumerate(BUCKETS[1:-1], start=1):
         whens.append(When(due_date__gte=day - datetime.timedelta(days=last), then=Value(index)))
-    return invoices.filter(owed__gt=0).annotate(
+    if owing_only:
+        invoices = invoices.filter(owed__gt=0)
+    return invoices.annotate(
         bucket=Case(*whens, default=Value(len(BUCKETS) - 1), output_field=IntegerField())
+    )
+
+
+def owed_by_client(*, user, day: datetime.date) -> QuerySet:
+    """What `aging` reads: per client, currency and bucket, the sum of what was owed.
+
+    Each invoice's sums are computed once: nothing owed counts as zero in the sum
+    (GREATEST), where filtering on it first would compute them twice.
+    """
+    return (
+        owed_on(user=user, day=day, owing_only=False)
+        .order_by()
+        .values("client_id", "client__name", "currency", "bucket")
+        .annotate(amount=Sum(Greatest(F("owed"), Value(Decimal(0)), output_field=MONEY)))
     )
 
 
@@ -103,15 +122,11 @@ class Aging:
 
 def aging(*, user, day: datetime.date) -> Aging:
     """Per client and currency, what was owed on `day` in each bucket; totals per currency."""
-    grouped = (
-        owed_on(user=user, day=day)
-        .order_by()
-        .values("client_id", "client__name", "currency", "bucket")
-        .annotate(amount=Sum("owed"))
-    )
     rows: dict[tuple[int, str], AgingRow] = {}
     totals: dict[str, AgingRow] = {}
-    for item in grouped:
+    for item in owed_by_client(user=user, day=day):
+        if not item["amount"]:
+            continue  # paid up in that bucket
         key = (item["client_id"], item["currency"])
         row = rows.get(key)
         if row is None:
