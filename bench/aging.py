@@ -10,27 +10,25 @@ import datetime
 import random
 import time
 
-from bench.common import OUT, figure, interleave, machine, median_ms, percentile_ms, setup_django
+from bench.common import (
+    OUT,
+    bench_firm,
+    figure,
+    interleave,
+    machine,
+    median_ms,
+    percentile_ms,
+    setup_django,
+)
 from bench.invoice_list import PG_URL, ensure_pg_database
 
 
 def populate(invoices: int, allocations_per_invoice: int):
-    from django.contrib.auth.models import Permission
-
-    from facturier.clients.models import Client
-    from facturier.firms.models import Firm, User
-    from facturier.invoicing.models import Invoice, InvoiceSequence
+    from facturier.invoicing.models import Invoice
     from facturier.receivables.models import Allocation, Payment
 
     rng = random.Random(7)
-    firm = Firm.objects.create(name="Bench & Associés", city="Paris")
-    InvoiceSequence.objects.create(firm=firm)
-    user = User.objects.create_user("bench", password="bench-password", firm=firm)
-    user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
-    Client.objects.bulk_create(
-        [Client(firm=firm, name=f"Client {i:04d} SARL", city="Lyon") for i in range(1000)]
-    )
-    client_ids = list(Client.objects.values_list("pk", flat=True))
+    firm, user, client_ids = bench_firm(1000)
     start = datetime.date(2023, 1, 1)
     Invoice.objects.bulk_create(
         (
@@ -88,7 +86,7 @@ def populate(invoices: int, allocations_per_invoice: int):
         ),
         batch_size=5000,
     )
-    return User.objects.get(pk=user.pk)
+    return user
 
 
 def main():

@@ -126,3 +126,23 @@ def machine() -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}"
     )
+
+
+def bench_firm(clients: int):
+    """A firm with its numbering, a user "bench" with the processing permission, and
+    `clients` clients: what each data loader starts from. Returns (firm, user, ids)."""
+    from django.contrib.auth.models import Permission
+
+    from facturier.clients.models import Client
+    from facturier.firms.models import Firm, User
+    from facturier.invoicing.models import InvoiceSequence
+
+    firm = Firm.objects.create(name="Bench & Associés", city="Paris")
+    InvoiceSequence.objects.create(firm=firm)
+    user = User.objects.create_user("bench", password="bench-password", firm=firm)
+    user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
+    Client.objects.bulk_create(
+        [Client(firm=firm, name=f"Client {i:04d} SARL", city="Lyon") for i in range(clients)]
+    )
+    fresh = User.objects.get(pk=user.pk)  # no permissions cached from the setup
+    return firm, fresh, list(Client.objects.values_list("pk", flat=True))

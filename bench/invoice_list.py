@@ -12,7 +12,7 @@ import datetime
 import random
 import time
 
-from bench.common import OUT, figure, machine, percentile_ms, setup_django, table
+from bench.common import OUT, bench_firm, figure, machine, percentile_ms, setup_django, table
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/facturier_bench"
 
@@ -26,21 +26,10 @@ def ensure_pg_database():
 
 
 def populate(invoices: int, clients: int):
-    from django.contrib.auth.models import Permission
-
-    from facturier.clients.models import Client
-    from facturier.firms.models import Firm, User
-    from facturier.invoicing.models import Invoice, InvoiceSequence
+    from facturier.invoicing.models import Invoice
 
     rng = random.Random(1)
-    firm = Firm.objects.create(name="Bench & Associés", city="Paris")
-    InvoiceSequence.objects.create(firm=firm)
-    user = User.objects.create_user("bench", password="bench-password", firm=firm)
-    user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
-    Client.objects.bulk_create(
-        [Client(firm=firm, name=f"Client {i:04d} SARL", city="Lyon") for i in range(clients)]
-    )
-    client_ids = list(Client.objects.values_list("pk", flat=True))
+    firm, user, client_ids = bench_firm(clients)
     start = datetime.date(2020, 1, 1)
     batch, number = [], 0
     for i in range(invoices):
@@ -70,7 +59,7 @@ def populate(invoices: int, clients: int):
             Invoice.objects.bulk_create(batch)
             batch = []
     Invoice.objects.bulk_create(batch)
-    return User.objects.get(pk=user.pk), client_ids
+    return user, client_ids
 
 
 def main():

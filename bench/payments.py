@@ -13,27 +13,25 @@ import itertools
 import time
 from decimal import Decimal
 
-from bench.common import OUT, figure, interleave, machine, median_ms, setup_django, table
+from bench.common import (
+    OUT,
+    bench_firm,
+    figure,
+    interleave,
+    machine,
+    median_ms,
+    setup_django,
+    table,
+)
 from bench.invoice_list import PG_URL, ensure_pg_database
 
 ROUND = 100  # payments per timed round
 
 
 def populate(count: int):
-    from django.contrib.auth.models import Permission
+    from facturier.invoicing.models import Invoice
 
-    from facturier.clients.models import Client
-    from facturier.firms.models import Firm, User
-    from facturier.invoicing.models import Invoice, InvoiceSequence
-
-    firm = Firm.objects.create(name="Bench & Associés", city="Paris")
-    InvoiceSequence.objects.create(firm=firm)
-    user = User.objects.create_user("bench", password="bench-password", firm=firm)
-    user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
-    Client.objects.bulk_create(
-        [Client(firm=firm, name=f"Client {i:04d} SARL", city="Lyon") for i in range(500)]
-    )
-    client_ids = list(Client.objects.values_list("pk", flat=True))
+    firm, user, client_ids = bench_firm(500)
     Invoice.objects.bulk_create(
         [
             Invoice(
@@ -55,7 +53,7 @@ def populate(count: int):
         batch_size=5000,
     )
     invoices = list(Invoice.objects.order_by("pk").values_list("pk", "client_id"))
-    return User.objects.get(pk=user.pk), invoices
+    return user, invoices
 
 
 def main():

@@ -125,10 +125,6 @@ class Allocation(models.Model):
         )
         return f"{self.amount} of {source} to {target}"
 
-    @property
-    def is_refund(self) -> bool:
-        return self.invoice_id is None
-
 
 class BankStatement(models.Model):
     """A bank statement file imported once; its credit lines wait to be confirmed."""

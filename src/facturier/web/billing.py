@@ -44,7 +44,7 @@ from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_te
 PAGE_SIZE = 25
 
 
-def _get_invoice(request, pk: int):
+def get_invoice(request, pk: int):
     invoice = invoice_detail(user=request.user, pk=pk)
     if invoice is None:
         raise Http404(_("No such invoice."))
@@ -183,7 +183,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     lines = list(invoice.lines.all())
     totals = invoice.compute_totals(lines)
     deliveries = list(invoice.deliveries.select_related("requested_by"))
@@ -295,7 +295,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     reason = why_not(request.user, invoice)["edit"]
     if reason:
         messages.error(request, reason)
@@ -335,7 +335,7 @@ def _plain(value: Decimal) -> str:
 @login_required
 @require_POST
 def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     try:
         actions.delete_draft(invoice, by=request.user)
     except DomainError as exc:
@@ -387,7 +387,7 @@ def _preview_totals(lines, currency) -> money.Totals:
 @login_required
 def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     """The Finalize dialog: an optional template, then Finalize, or Finalize and Send."""
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     templates = usable_templates(invoice.firm_id)
     default = invoice.template or templates.filter(is_default=True).first()
     form = FinalizeForm(request.POST or None, templates=templates, default=default)
@@ -433,7 +433,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if stored is not None:  # the common case, in one query: a finalized invoice's bytes
         number, pdf = stored
         return _pdf_response(request, pdf, f"{number}.pdf", cacheable=True)
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     try:
         pdf = actions.pdf_for(invoice)
     except DomainError as exc:
@@ -454,7 +454,7 @@ def _pdf_response(request, pdf: bytes, filename: str, *, cacheable: bool) -> Htt
 @require_GET
 def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     """View PDF: the PDF in the page, with download and print."""
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     return render(request, "billing/pdf_view.html", _context(request, invoice=invoice))
 
 
@@ -462,7 +462,7 @@ def invoice_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def invoice_xml(request: HttpRequest, pk: int, syntax: str = "cii") -> HttpResponse:
     """The e-invoice XML alone: CII (the same bytes the Factur-X PDF carries) or UBL 2.1."""
-    invoice = _get_invoice(request, pk)
+    invoice = get_invoice(request, pk)
     if invoice.is_draft or not invoice.snapshot.get("einvoice"):
         raise Http404(_("Only finalized e-invoices have an XML."))
     build, suffix = (build_ubl, "ubl") if syntax == "ubl" else (build_cii, "factur-x")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,27 +16,20 @@ from django.views.decorators.http import require_POST
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions
 from facturier.invoicing.crediting import left_to_credit
-from facturier.invoicing.selectors import invoice_detail
 from facturier.receivables import actions as receivables
 
 from .availability import why_not
+from .billing import get_invoice
 from .common import back_url, refusal_text, section
 
 MODES = ("total", "lines", "amounts")
-
-
-def _invoice(request, pk: int):
-    invoice = invoice_detail(user=request.user, pk=pk)
-    if invoice is None:
-        raise Http404(_("No such invoice."))
-    return invoice
 
 
 @login_required
 def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a credit note: all of the invoice, some lines and quantities, or an amount
     per VAT rate."""
-    invoice = _invoice(request, pk)
+    invoice = get_invoice(request, pk)
     reason = why_not(request.user, invoice)["credit"]
     if reason:
         messages.error(request, reason)

@@ -62,7 +62,8 @@ def _context(**extra):
     return section("billing", "payments", **extra)
 
 
-def _refused(request, back: str) -> HttpResponse | None:
+def refused(request, back: str) -> HttpResponse | None:
+    """Back to `back` with the reason, for a user who may not record payments."""
     refusal = payment_refusal(request.user)
     if refusal is not None:
         messages.error(request, refusal.message)
@@ -84,7 +85,7 @@ def _one_client(invoices):
 def payment_new(request: HttpRequest) -> HttpResponse:
     """Record a payment: for the invoices selected in the list, or for a client."""
     back = back_url(request, reverse("billing:invoices"))
-    if response := _refused(request, back):
+    if response := refused(request, back):
         return response
     source = request.POST if request.method == "POST" else request.GET
     ids = ids_from(source.getlist("ids"))

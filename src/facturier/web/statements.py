@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from facturier.core.errors import DomainError, Invalid
 from facturier.receivables import actions
 from facturier.receivables.models import BankStatement, StatementLine
-from facturier.receivables.permissions import payment_refusal
 from facturier.receivables.selectors import (
     csv_mapping,
     open_invoice_numbered,
@@ -23,6 +23,7 @@ from facturier.receivables.selectors import (
 from facturier.receivables.statements import MAX_BYTES
 
 from .common import refusal_text, section
+from .receivables import refused
 
 
 class ImportForm(forms.Form):
@@ -56,17 +57,9 @@ def _context(**extra):
     return section("billing", "payments", **extra)
 
 
-def _refused(request) -> HttpResponse | None:
-    refusal = payment_refusal(request.user)
-    if refusal is not None:
-        messages.error(request, refusal.message)
-        return redirect("billing:payments")
-    return None
-
-
 @login_required
 def statement_import(request: HttpRequest) -> HttpResponse:
-    if response := _refused(request):
+    if response := refused(request, reverse("billing:payments")):
         return response
     saved = csv_mapping(firm_id=request.user.firm_id)
     form = ImportForm(
@@ -122,7 +115,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
 def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposed matches: confirm each line into a payment, choose another invoice by
     its number, set a line aside, or leave it for later."""
-    if response := _refused(request):
+    if response := refused(request, reverse("billing:payments")):
         return response
     statement = statement_detail(user=request.user, pk=pk)
     if statement is None:

@@ -129,7 +129,7 @@ class Money:
 
 
 def plan(
-    payment: "Money",
+    money: Money,
     requested: Sequence[Mapping[str, Any]] | None,
     *,
     by,
@@ -146,8 +146,8 @@ def plan(
     if requested is None:
         ids = list(
             Invoice.objects.filter(
-                client_id=payment.client_id,
-                currency=payment.currency,
+                client_id=money.client_id,
+                currency=money.currency,
                 kind="invoice",
                 balance__gt=0,
             ).values_list("pk", flat=True)
@@ -167,7 +167,7 @@ def plan(
             raw = item.get("amount")
             amount = None
             if raw not in (None, ""):
-                amount = amount_in(raw, payment.currency, f"{key}.amount", errors, codes)
+                amount = amount_in(raw, money.currency, f"{key}.amount", errors, codes)
                 if amount is None:
                     continue
             wanted.append((pk, amount))
@@ -177,7 +177,7 @@ def plan(
     if errors:
         raise Invalid(errors, codes=codes)
 
-    locked = invoicing.lock_invoices([pk for pk, _ in wanted], by=by, firm_id=payment.firm_id)
+    locked = invoicing.lock_invoices([pk for pk, _ in wanted], by=by, firm_id=money.firm_id)
     for index, (pk, amount) in enumerate(wanted):
         invoice = locked[pk]
         key = f"allocations.{index}" if requested is not None else "allocations"
@@ -186,7 +186,7 @@ def plan(
                 _("%(document)s is a credit note: only invoices are paid.") % {"document": invoice}
             ]
             codes[f"{key}.invoice"] = ["not_an_invoice"]
-        elif invoice.client_id != payment.client_id:
+        elif invoice.client_id != money.client_id:
             errors[f"{key}.invoice"] = [
                 _("Invoice %(invoice)s is not this client's.") % {"invoice": invoice}
             ]
@@ -197,13 +197,13 @@ def plan(
                 % {"invoice": invoice}
             ]
             codes[f"{key}.invoice"] = ["draft"]
-        elif invoice.currency != payment.currency:
+        elif invoice.currency != money.currency:
             errors[f"{key}.invoice"] = [
                 _("Invoice %(invoice)s is in %(invoice_currency)s, the payment in %(currency)s.")
                 % {
                     "invoice": invoice,
                     "invoice_currency": invoice.currency,
-                    "currency": payment.currency,
+                    "currency": money.currency,
                 }
             ]
             codes[f"{key}.invoice"] = ["currency_mismatch"]
@@ -217,18 +217,18 @@ def plan(
         raise Invalid(errors, codes=codes)
 
     given = sum((amount for _, amount in wanted if amount is not None), Decimal(0))
-    if given > payment.remaining:
+    if given > money.remaining:
         raise Invalid(
             {
                 "allocations": [
                     _("The allocations (%(total)s) exceed what is left to allocate (%(left)s).")
-                    % {"total": given, "left": payment.remaining}
+                    % {"total": given, "left": money.remaining}
                 ]
             },
             codes={"allocations": ["exceeds_payment"]},
         )
     plan = [(locked[pk], amount) for pk, amount in wanted if amount is not None]
-    left = payment.remaining - given
+    left = money.remaining - given
     automatic = sorted(
         (locked[pk] for pk, amount in wanted if amount is None and locked[pk].balance > 0),
         key=lambda i: (i.due_date or i.issue_date, i.issue_date, i.pk),
@@ -281,7 +281,8 @@ def undo(allocation: Allocation, money_: Money, invoice: Invoice | None, *, by, 
     allocation.delete()
 
 
-def _valid_pk(value) -> int | None:
+def valid_pk(value) -> int | None:
+    """A database id from an object or an int; None for anything else (bool, str...)."""
     pk = getattr(value, "pk", value)
     if isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63:
         return pk
@@ -290,7 +291,7 @@ def _valid_pk(value) -> int | None:
 
 def visible_client(by, client: Client | int) -> Client:
     found = None
-    if (pk := _valid_pk(client)) is not None:
+    if (pk := valid_pk(client)) is not None:
         found = visible_clients(by).filter(pk=pk).only("firm_id", "name", "currency").first()
     if found is None:
         raise NotFound(NO_SUCH_CLIENT)
@@ -299,7 +300,7 @@ def visible_client(by, client: Client | int) -> Client:
 
 def lock_payment(by, payment: Payment | int) -> Payment:
     found = None
-    if (pk := _valid_pk(payment)) is not None:
+    if (pk := valid_pk(payment)) is not None:
         found = (
             visible_payments(by)
             .select_for_update(of=("self",))
@@ -314,7 +315,7 @@ def lock_payment(by, payment: Payment | int) -> Payment:
 
 def lock_credit_note(by, credit_note: Invoice | int) -> Invoice:
     found = None
-    if (pk := _valid_pk(credit_note)) is not None:
+    if (pk := valid_pk(credit_note)) is not None:
         found = (
             visible_invoices(by)
             .select_for_update(of=("self",))

@@ -30,6 +30,7 @@ from .common import (
     plan,
     require_right,
     undo,
+    valid_pk,
 )
 
 NOTHING_LEFT = _("Nothing is left to allocate.")
@@ -136,9 +137,9 @@ def remove_allocation(
 ) -> Payment | Invoice:
     """Take an allocation back: the invoice owes it again, the money has it again."""
     require_right(by)
-    pk = getattr(allocation, "pk", allocation)
+    pk = valid_pk(allocation)
     row = None
-    if isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63:
+    if pk is not None:
         row = (
             Allocation.objects.filter(_visible_q(by), pk=pk)
             .values_list("payment_id", "credit_note_id", "invoice_id")

@@ -18,7 +18,7 @@ from facturier.invoicing.models import Invoice, Kind
 
 from .. import statements
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
-from .common import require_right
+from .common import require_right, valid_pk
 from .payments import record_payment
 
 NO_SUCH_STATEMENT = _("No such bank statement.")
@@ -249,10 +249,10 @@ def confirm_statement_lines(
             line.save(update_fields=["state"])
             done.append(line)
             continue
-        invoice_id = item.get("invoice")
+        invoice_id = valid_pk(item.get("invoice"))
         invoice = (
             _open_invoices(by.firm_id).filter(pk=invoice_id).first()
-            if isinstance(invoice_id, int) and not isinstance(invoice_id, bool)
+            if invoice_id is not None
             else None
         )
         if invoice is None:
