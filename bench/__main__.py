@@ -27,6 +27,8 @@ SCRIPTS = [
     ["bench.payments", "--db", "postgres"],
     ["bench.aging", "--db", "sqlite"],
     ["bench.aging", "--db", "postgres"],
+    ["bench.fec", "--db", "sqlite"],
+    ["bench.fec", "--db", "postgres"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

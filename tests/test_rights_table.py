@@ -66,6 +66,40 @@ def user_with(make_user, firm, client, owner, processing, settings):
     return user
 
 
+def remind_refusal(user):
+    """Sending a reminder now asks the same right as a payment (refused before anything)."""
+    from facturier.core.errors import NotAllowed
+    from facturier.receivables.actions.reminders import send_reminder_now
+
+    try:
+        send_reminder_now([], by=user)
+    except NotAllowed as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - allowed, then refused for the empty selection
+        return None
+    return None
+
+
+def fec_allowed(user) -> bool:
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(user)
+    response = browser.get("/billing/exports/", {"year": "2026"})
+    return response.status_code == 200
+
+
+def levels_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.receivables.actions.reminders import save_levels
+
+    try:
+        save_levels(user.firm_id, by=user, levels=[])
+    except NotAllowed:
+        return False
+    return True
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -92,6 +126,11 @@ def probes(client, draft, finalized, closed):
         "see a client's payments, credit and account": lambda u: (
             client_rights.visible_clients(u).filter(pk=client.pk).exists()
         ),
+        "send a reminder, pause reminders, e-mail a statement of account": lambda u: (
+            remind_refusal(u) is None
+        ),
+        "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
+        "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id

@@ -22,9 +22,9 @@ from .models import EmailDelivery
 Status = EmailDelivery.Status
 
 
-def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlternatives:
-    invoice = delivery.invoice
-    pdf = pdf_for(invoice)
+def compose(delivery, connection=None) -> EmailMultiAlternatives:
+    """The e-mail of any delivery that has the fields of one (subject, body, to, ...),
+    with a plain and an HTML body; the caller attaches its files."""
     html = "".join(
         f"<p>{escape(paragraph).replace(chr(10), '<br>')}</p>"
         for paragraph in delivery.body.split("\n\n")
@@ -42,6 +42,13 @@ def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlterna
     message.attach_alternative(
         f'<!doctype html><html lang="{delivery.language}"><body>{html}</body></html>', "text/html"
     )
+    return message
+
+
+def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlternatives:
+    invoice = delivery.invoice
+    pdf = pdf_for(invoice)
+    message = compose(delivery, connection)
     message.attach(f"{invoice.number}.pdf", pdf, "application/pdf")
     return message
 
@@ -49,6 +56,9 @@ def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlterna
 class InvoiceEmails:
     name = "invoice e-mail"
     model = EmailDelivery
+
+    def build_message(self, item, connection) -> EmailMultiAlternatives:
+        return build_message(item, connection)
 
     def load(self, pk: int) -> EmailDelivery:
         return EmailDelivery.objects.select_related("invoice__firm").get(pk=pk)
@@ -67,7 +77,7 @@ class InvoiceEmails:
         connection = transport or get_connection()
         try:
             with translation.override(item.language):
-                message = build_message(item, connection)
+                message = self.build_message(item, connection)
                 message.send()
         except Exception:
             connection.close()  # a connection that failed mid-message is not reused

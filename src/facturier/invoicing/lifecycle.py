@@ -53,6 +53,21 @@ class Action(models.TextChoices):
         "payment_removed",
         pgettext_lazy("the invoice was", "no longer paid: a payment was removed"),
     )
+    # Chasing a late payment (see receivables): the letter, then what became of its e-mail.
+    REMIND = "remind", pgettext_lazy("the invoice was", "reminded")
+    REMINDER_DELIVERED = (
+        "reminder_delivered",
+        pgettext_lazy("the invoice was", "reminded: the reminder was e-mailed"),
+    )
+    REMINDER_FAILED = (
+        "reminder_failed",
+        pgettext_lazy("the invoice was", "not reminded: the reminder's e-mail failed"),
+    )
+    REMINDERS_PAUSED = "reminders_paused", pgettext_lazy("the invoice was", "paused for reminders")
+    REMINDERS_RESUMED = (
+        "reminders_resumed",
+        pgettext_lazy("the invoice was", "no longer paused for reminders"),
+    )
 
 
 class PaymentState(models.TextChoices):

@@ -11,7 +11,16 @@ from typing import Any, Protocol
 
 from .models import Delivery
 
-__all__ = ["Delivery", "Kind", "Outcome", "register", "registered"]
+__all__ = [
+    "Delivery",
+    "Kind",
+    "Outcome",
+    "Periodic",
+    "periodic",
+    "register",
+    "register_periodic",
+    "registered",
+]
 
 
 @dataclass(frozen=True)
@@ -56,3 +65,27 @@ def register(kind: Kind) -> Kind:
 
 def registered() -> list[Kind]:
     return list(_KINDS.values())
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """Work the worker does every `seconds` on its own (e.g. the reminders' pass).
+
+    Each worker keeps its own clock, so with several workers a pass may run more
+    often: the work must be safe to run twice (the reminders' unique record is)."""
+
+    name: str
+    seconds: float
+    run: Any
+
+
+_PERIODIC: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, seconds: float, run) -> Periodic:
+    _PERIODIC[name] = Periodic(name, seconds, run)
+    return _PERIODIC[name]
+
+
+def periodic() -> list[Periodic]:
+    return list(_PERIODIC.values())

@@ -1,7 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+REMINDER_PASS_SECONDS = 3600
+
 
 class ReceivablesConfig(AppConfig):
     name = "facturier.receivables"
     verbose_name = _("Receivables")
+
+    def ready(self) -> None:
+        from facturier.outbox import kinds
+
+        from .actions.reminders import send_due_reminders
+        from .deliveries import LETTERS
+
+        kinds.register(LETTERS)
+        kinds.register_periodic("reminders", REMINDER_PASS_SECONDS, send_due_reminders)

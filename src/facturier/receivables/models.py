@@ -9,6 +9,7 @@ balance can never go below zero, whatever two people do at the same moment.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,6 +19,7 @@ from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 from facturier.invoicing.models import Invoice
+from facturier.outbox.models import Delivery
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
@@ -225,3 +227,168 @@ class CsvMapping(models.Model):
             "date_format": self.date_format,
             "decimal_comma": "1" if self.decimal_comma else "",
         }
+
+
+class ReminderLevel(models.Model):
+    """A step of the firm's dunning: so many days from the due date, and what it says.
+
+    Levels are ordered by their day; an invoice gets each level at most once (see
+    ReminderItem), and never a level below one it already had.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="reminder_levels")
+    days = models.SmallIntegerField(
+        _("days after the due date"), help_text=_("Negative: before the due date.")
+    )
+    subject_fr = models.CharField(_("subject (French)"), max_length=250)
+    message_fr = models.TextField(_("message (French)"))
+    subject_en = models.CharField(_("subject (English)"), max_length=250)
+    message_en = models.TextField(_("message (English)"))
+    attach_invoice = models.BooleanField(_("attach the invoice PDF"), default=True)
+
+    class Meta:
+        verbose_name = _("reminder level")
+        verbose_name_plural = _("reminder levels")
+        ordering = ["firm", "days"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "days"], name="reminder_level_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.days:+d}"
+
+    def texts(self, language: str) -> tuple[str, str]:
+        if language == "en":
+            return self.subject_en, self.message_en
+        return self.subject_fr, self.message_fr
+
+
+class ReminderPause(models.Model):
+    """No reminder for this client, or for this invoice, until the pause is lifted."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="reminder_pause"
+    )
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="reminder_pause"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    paused_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("reminder pause")
+        verbose_name_plural = _("reminder pauses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False, invoice__isnull=True)
+                | models.Q(client__isnull=True, invoice__isnull=False),
+                name="reminder_pause_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"pause of {self.client_id or self.invoice_id}"
+
+
+class Letter(Delivery):
+    """A letter to a client e-mailed through the outbox: a payment reminder or a
+    statement of account. The PDF is made when the letter is asked for, so what the
+    client reads is what was decided then, however late the e-mail leaves."""
+
+    class Purpose(models.TextChoices):
+        REMINDER = "reminder", _("payment reminder")
+        STATEMENT = "statement", _("statement of account")
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="letters")
+    purpose = models.CharField(_("letter"), max_length=10, choices=Purpose)
+    day = models.DateField(_("date"))
+    # None: the worker's periodic pass sent it on the firm's behalf.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    to = models.JSONField(_("to"))
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+    language = models.CharField(max_length=2, default="fr")
+    message_id = models.CharField(max_length=250, unique=True)
+    pdf = models.BinaryField()
+    filename = models.CharField(max_length=120)
+    attach_invoices = models.BooleanField(default=False)
+    refused = models.JSONField(_("refused recipients"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="letter_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.day} → {', '.join(self.to)} ({self.status})"
+
+
+class ReminderItem(models.Model):
+    """One invoice in a reminder letter, at one level, with what the letter said of it.
+
+    Unique per invoice and level: two workers passing at the same moment cannot
+    remind an invoice twice at the same level (the second insert fails and its
+    whole letter is dropped)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    level = models.ForeignKey(ReminderLevel, on_delete=models.PROTECT, related_name="+")
+    days_late = models.IntegerField(_("days late"))
+    balance = models.DecimalField(_("balance"), **AMOUNT)
+    interest = models.DecimalField(_("late-payment interest"), **AMOUNT)
+    indemnity = models.DecimalField(_("recovery indemnity"), **AMOUNT)
+
+    class Meta:
+        verbose_name = _("reminded invoice")
+        verbose_name_plural = _("reminded invoices")
+        ordering = ["letter", "invoice__due_date", "invoice"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="reminder_level_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} at level {self.level_id}"
+
+
+class Ledger(models.Model):
+    """The firm's chart of accounts for the accountant's exports (FEC)."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="ledger")
+    sales_journal = models.CharField(_("sales journal code"), max_length=10, default="VT")
+    bank_journal = models.CharField(_("bank journal code"), max_length=10, default="BQ")
+    client_account = models.CharField(_("clients account"), max_length=20, default="411000")
+    revenue_account = models.CharField(_("revenue account"), max_length=20, default="706000")
+    vat_account = models.CharField(
+        _("VAT collected account"),
+        max_length=20,
+        default="445710",
+        help_text=_("One line per VAT rate, on this account unless the rate has its own."),
+    )
+    # {"20.00": "445712", ...}: a rate's own VAT account, when the firm keeps one per rate.
+    vat_accounts = models.JSONField(_("VAT account per rate"), default=dict, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=20, default="512000")
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        _("first month of the fiscal year"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+
+    class Meta:
+        verbose_name = _("ledger accounts")
+        verbose_name_plural = _("ledger accounts")
+
+    def __str__(self) -> str:
+        return f"ledger of {self.firm_id}"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
@@ -124,3 +125,100 @@ def open_invoice_numbered(*, user, number: str) -> Invoice | None:
 
 def csv_mapping(*, firm_id: int) -> CsvMapping:
     return CsvMapping.objects.filter(firm_id=firm_id).first() or CsvMapping(firm_id=firm_id)
+
+
+def account_statement(client, currency: str, start, end):
+    """The client's account in one currency over [start, end]: what it owed before, then
+    each invoice (debit), credit note and payment (credit) and refund (debit) by date."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    from .letters import Entry, Statement
+
+    documents = Invoice.objects.filter(client=client, currency=currency).exclude(
+        status=Status.DRAFT
+    )
+    payments = Payment.objects.filter(client=client, currency=currency)
+    refunds = Allocation.objects.filter(invoice__isnull=True).filter(
+        Q(payment__client=client, payment__currency=currency)
+        | Q(credit_note__client=client, credit_note__currency=currency)
+    )
+
+    def total(rows, field: str) -> Decimal:
+        return rows.aggregate(total=Sum(field))["total"] or Decimal(0)
+
+    before = {"issue_date__lt": start}
+    opening = (
+        total(documents.filter(kind=Kind.INVOICE, **before), "total_gross")
+        - total(documents.filter(kind=Kind.CREDIT_NOTE, **before), "total_gross")
+        - total(payments.filter(received_on__lt=start), "amount")
+        + total(refunds.filter(on__lt=start), "amount")
+    )
+    entries = []
+    for number, kind, day, amount in documents.filter(
+        issue_date__gte=start, issue_date__lte=end
+    ).values_list("number", "kind", "issue_date", "total_gross"):
+        if kind == Kind.INVOICE:
+            entries.append(Entry(day, number, pgettext("document", "Invoice"), debit=amount))
+        else:
+            entries.append(Entry(day, number, pgettext("document", "Credit note"), credit=amount))
+    for payment in payments.filter(received_on__gte=start, received_on__lte=end):
+        label = _("Payment (%(method)s)") % {"method": payment.get_method_display()}
+        entries.append(Entry(payment.received_on, payment.reference, label, credit=payment.amount))
+    for refund in refunds.filter(on__gte=start, on__lte=end):
+        entries.append(Entry(refund.on, "", _("Refund"), debit=refund.amount))
+    entries.sort(key=lambda entry: (entry.day, -entry.debit))
+    return Statement(client, currency, start, end, opening, entries)
+
+
+def invoice_reminders(*, invoice: Invoice):
+    """The reminders an invoice had, with their letter and its e-mail's status."""
+    from .models import ReminderItem
+
+    return (
+        ReminderItem.objects.filter(invoice=invoice)
+        .select_related("letter", "level")
+        .order_by("letter__created_at", "pk")
+    )
+
+
+def client_letters(*, client_id: int):
+    from .models import Letter
+
+    return Letter.objects.filter(client_id=client_id).defer("pdf").order_by("-created_at", "-pk")
+
+
+def visible_letter(*, user, pk: int):
+    """A letter whose client the user sees, or None."""
+    from facturier.clients.permissions import visible_clients
+
+    from .models import Letter
+
+    return Letter.objects.filter(pk=pk, client__in=visible_clients(user)).first()
+
+
+def reminder_pause(*, invoice=None, client_id=None):
+    from .models import ReminderPause
+
+    if invoice is not None:
+        return ReminderPause.objects.filter(invoice=invoice).first()
+    return ReminderPause.objects.filter(client_id=client_id).first()
+
+
+def reminder_preview(*, user, ids, today):
+    """For the dialog: each selected invoice the user sees, the level it would be
+    reminded at now (None if none is left) and its rank, oldest due first."""
+    from .dunning import last_levels, level_due, levels_of
+
+    invoices = list(
+        visible_invoices(user).filter(pk__in=ids).select_related("client").order_by("due_date")
+    )
+    if not invoices:
+        return [], {}
+    levels, ranks = levels_of(invoices[0].firm_id)
+    last = last_levels(invoice.pk for invoice in invoices)
+    rows = []
+    for invoice in invoices:
+        level = level_due(levels, 0, last.get(invoice.pk), now_asked=True)
+        rows.append((invoice, level, ranks.get(level.pk) if level else None))
+    return rows, ranks

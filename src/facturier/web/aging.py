@@ -17,6 +17,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.receivables.aging import BUCKETS, aging, owed_on
 
 from .common import section
+from .exports import aging_xlsx
 
 
 class AgingForm(forms.Form):
@@ -42,6 +43,8 @@ def aging_view(request: HttpRequest) -> HttpResponse:
     client_id = form.cleaned_data.get("client") if form.is_valid() else None
     if request.GET.get("format") == "csv":
         return _csv(request, day)
+    if request.GET.get("format") == "xlsx":
+        return aging_xlsx(aging(user=request.user, day=day))
     result = aging(user=request.user, day=day)
     client = None
     invoices = []

@@ -5,10 +5,12 @@ the rules the actions themselves enforce (invoicing.permissions.refusal), so a
 button is enabled exactly when the action would be carried out.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
+from facturier.receivables.actions.reminders import reminder_refusal
 from facturier.receivables.permissions import payment_refusal
 
 ROW_ACTIONS = (
@@ -22,6 +24,7 @@ ROW_ACTIONS = (
     "reopen",
     "pay",
     "credit",
+    "remind",
 )
 NOTHING_TO_PAY = _("Nothing left to pay.")
 
@@ -32,7 +35,11 @@ def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str,
     `pending`: whether an e-mail of the invoice is under way, when the caller knows.
     """
     sent = permissions.was_sent(invoice, pending=pending)
-    reasons = {"pdf": "", "pay": pay_reason(user, invoice)}  # whoever sees one views its PDF
+    reasons = {  # whoever sees one views its PDF
+        "pdf": "",
+        "pay": pay_reason(user, invoice),
+        "remind": remind_reason(user, invoice),
+    }
     for name in ROW_ACTIONS:
         if name not in reasons:
             refusal = permissions.refusal(name, user, invoice, sent=sent)
@@ -50,6 +57,14 @@ def pay_reason(user, invoice: Invoice) -> str:
     if invoice.balance <= 0:
         return str(NOTHING_TO_PAY)
     return ""
+
+
+def remind_reason(user, invoice: Invoice) -> str:
+    """Why a reminder cannot be sent for the invoice now ('' when it can)."""
+    refusal = payment_refusal(user)
+    if refusal is not None:
+        return refusal.hint
+    return reminder_refusal(invoice, timezone.localdate()) or ""
 
 
 def send_mode(reasons: dict[str, str]) -> str | None:

@@ -34,8 +34,9 @@ from facturier.invoicing.selectors import (
     pending_invoice_ids,
     stored_pdf,
 )
+from facturier.receivables.dunning import levels_of
 from facturier.receivables.permissions import may_record
-from facturier.receivables.selectors import invoice_allocations
+from facturier.receivables.selectors import invoice_allocations, invoice_reminders, reminder_pause
 
 from .availability import ROW_ACTIONS, send_mode, why_not
 from .common import back_url, confirmation, ids_from, refusal_text, section
@@ -151,6 +152,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             )
         elif action == "credit":
             return redirect("billing:credit_note_new", pk=ids[0])
+        elif action == "remind":
+            return redirect(
+                reverse("billing:remind")
+                + "?"
+                + urlencode([("ids", i) for i in ids] + [("next", back)])
+            )
         elif action == "edit":
             return redirect("billing:invoice_edit", pk=ids[0])
         elif action == "finalize":
@@ -206,8 +213,20 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             allocations=invoice_allocations(invoice=invoice) if not invoice.is_draft else [],
             credit_notes=list(invoice.credit_notes.order_by("issue_date", "pk")),
             can_record=may_record(request.user),
+            **_reminders(invoice),
         ),
     )
+
+
+def _reminders(invoice) -> dict:
+    if invoice.is_draft or invoice.kind != "invoice":
+        return {}
+    items = list(invoice_reminders(invoice=invoice))
+    if items:
+        _levels, ranks = levels_of(invoice.firm_id)
+        for item in items:
+            item.rank = ranks.get(item.level_id)
+    return {"reminders": items, "reminder_pause": reminder_pause(invoice=invoice)}
 
 
 def _editor_context(request, form, lines, errors=None, invoice=None):

@@ -3,7 +3,10 @@ from django.urls import path
 from . import aging as aging_views
 from . import billing as views
 from . import credit_notes as credit_views
+from . import exports as export_views
+from . import overview as overview_views
 from . import receivables as payment_views
+from . import reminders as reminder_views
 from . import sending as send_views
 from . import statements as statement_views
 
@@ -27,6 +30,12 @@ urlpatterns = [
     path("invoices/<id:pk>/credit-note/", credit_views.credit_note_new, name="credit_note_new"),
     path("invoices/<id:pk>/credit/", credit_views.credit_note_credit, name="credit_note_credit"),
     path("aging/", aging_views.aging_view, name="aging"),
+    path("overview/", overview_views.overview_view, name="overview"),
+    path("exports/", export_views.exports_view, name="exports"),
+    path("invoices/remind/", reminder_views.remind_dialog, name="remind"),
+    path("reminders/pause/", reminder_views.pause_view, name="reminder_pause"),
+    path("letters/<id:pk>/pdf/", reminder_views.letter_pdf, name="letter_pdf"),
+    path("clients/<id:pk>/statement/", reminder_views.statement_view, name="statement_pdf"),
     path("payments/", payment_views.payment_list_view, name="payments"),
     path("payments/new/", payment_views.payment_new, name="payment_new"),
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),

@@ -24,11 +24,13 @@ from facturier.receivables.models import Payment
 from facturier.receivables.permissions import may_record, payment_refusal
 from facturier.receivables.selectors import (
     client_credit,
+    client_letters,
     open_invoices,
     payable_invoices,
     payment_allocations,
     payment_detail,
     payment_list,
+    reminder_pause,
 )
 
 from .common import back_url, ids_from, refusal_text, section
@@ -279,5 +281,8 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
             credit=client_credit(client_id=client.pk),
             payments=list(payment_list(user=request.user, client_id=client.pk)[:20]),
             can_record=may_record(request.user),
+            statement_period={"start": today.replace(month=1, day=1), "end": today},
+            reminder_pause=reminder_pause(client_id=client.pk),
+            letters=list(client_letters(client_id=client.pk)[:20]),
         ),
     )

@@ -25,7 +25,7 @@ from facturier.invoicing.numbering import sequence_for
 from .settings_forms import FirmSettingsForm, NumberingForm, TemplateForm
 
 
-def _manager_only(view):
+def manager_only(view):
     def wrapped(request, *args, **kwargs):
         if not template_actions.can_manage_templates(request.user):
             messages.error(request, _("You need the right to manage invoicing settings."))
@@ -40,7 +40,7 @@ def _context(**extra):
     return {"section": "settings", **extra}
 
 
-@_manager_only
+@manager_only
 def template_list(request: HttpRequest) -> HttpResponse:
     templates = InvoiceTemplate.objects.filter(firm_id=request.user.firm_id).order_by(
         "archived_at", "-is_default", "name"
@@ -57,7 +57,7 @@ def _template_or_404(request, pk):
         raise Http404 from None
 
 
-@_manager_only
+@manager_only
 def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     template = _template_or_404(request, pk) if pk else None
     form = TemplateForm(request.POST or None, request.FILES or None, instance=template)
@@ -102,7 +102,7 @@ def _preview_data_uri(request, template: InvoiceTemplate) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-@_manager_only
+@manager_only
 @require_POST
 def template_preview(request: HttpRequest) -> HttpResponse:
     """The live preview: the form as it stands, on sample data, as an image."""
@@ -119,7 +119,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "settings/_preview.html", {"preview": _preview_data_uri(request, base)})
 
 
-@_manager_only
+@manager_only
 @require_POST
 def template_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
@@ -133,7 +133,7 @@ def template_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("settings:templates")
 
 
-@_manager_only
+@manager_only
 @require_POST
 def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
@@ -153,7 +153,7 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("settings:templates")
 
 
-@_manager_only
+@manager_only
 def firm_settings(request: HttpRequest) -> HttpResponse:
     # Forms work on copies: a refused change leaves nothing behind on request.user.firm.
     firm = Firm.objects.get(pk=request.user.firm_id)
@@ -209,7 +209,7 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_manager_only
+@manager_only
 def template_logo(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     if not template.logo:

@@ -35,7 +35,7 @@ MAX_MESSAGE = 20_000
 HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
-def _addresses(values: Iterable[str], field: str) -> list[str]:
+def clean_addresses(values: Iterable[str], field: str) -> list[str]:
     cleaned = []
     for value in values:
         for address in str(value).replace(";", ",").split(","):
@@ -127,8 +127,8 @@ def send_invoices(
     for name, check in (
         ("texts", lambda: check_texts(subject, message)),
         ("language", lambda: _check_language(language)),
-        ("cc", lambda: _addresses(cc, "cc")),
-        ("to", lambda: _addresses(to, "to") if to is not None else None),
+        ("cc", lambda: clean_addresses(cc, "cc")),
+        ("to", lambda: clean_addresses(to, "to") if to is not None else None),
     ):
         try:
             checked[name] = check()

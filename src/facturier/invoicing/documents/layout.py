@@ -37,12 +37,28 @@ def _wrappable(text: str) -> str:
     )
 
 
-def _party(party: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+def party_block(party: dict[str, Any], ids: list[str]) -> dict[str, Any]:
     return {
         "name": _wrappable(party["name"]),
         "lines": [_wrappable(line) for line in _address(party)],
         "ids": ids,
     }
+
+
+def legal_line(seller: dict[str, Any]) -> str:
+    """The seller's identity as the foot of every page states it."""
+    return " · ".join(
+        part
+        for part in (
+            seller["name"],
+            seller.get("legal_form"),
+            _("SIREN %(siren)s") % {"siren": seller["siren"]} if seller.get("siren") else "",
+            _("VAT no. %(vat)s") % {"vat": seller["vat_number"]}
+            if seller.get("vat_number")
+            else "",
+        )
+        if part
+    )
 
 
 def _address(party: dict[str, Any]) -> list[str]:
@@ -196,18 +212,7 @@ def _build(snapshot, language, *, draft, logo_path):
     if seller.get("bic") and not credit:
         bank_lines.append(f"BIC {seller['bic']}")
 
-    legal = " · ".join(
-        part
-        for part in (
-            seller["name"],
-            seller.get("legal_form"),
-            _("SIREN %(siren)s") % {"siren": seller["siren"]} if seller.get("siren") else "",
-            _("VAT no. %(vat)s") % {"vat": seller["vat_number"]}
-            if seller.get("vat_number")
-            else "",
-        )
-        if part
-    )
+    legal = legal_line(seller)
     labels = _labels()
 
     return {
@@ -228,8 +233,8 @@ def _build(snapshot, language, *, draft, logo_path):
         "number": number,
         "watermark": pgettext("watermark", "DRAFT") if draft else None,
         "references": references,
-        "seller": _party(seller, seller_ids),
-        "buyer": _party(buyer, buyer_ids),
+        "seller": party_block(seller, seller_ids),
+        "buyer": party_block(buyer, buyer_ids),
         "lines": lines,
         # The layout sizes each amount column by measuring only its longest entry.
         "amounts_widest": [

@@ -40,9 +40,9 @@ class RenderFailed(DomainError):
 
 
 class Renderer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, layout_file: Path = LAYOUT) -> None:
         self.root = root
-        layout = _store(root, "layouts", LAYOUT.read_bytes(), "typ")
+        layout = _store(root, "layouts", layout_file.read_bytes(), "typ")
         # This renderer's own input files: processes share the root.
         inputs = f"inputs/{secrets.token_hex(8)}"
         self._data = root / f"{inputs}.json"
@@ -53,7 +53,7 @@ class Renderer:
             root=str(root),
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,  # the same output on every machine
-            sys_inputs={"invoice": f"/{inputs}.json", "facturx": f"/{inputs}.xml"},
+            sys_inputs={"document": f"/{inputs}.json", "facturx": f"/{inputs}.xml"},
         )
         self._lock = threading.Lock()
         self.pid = os.getpid()
@@ -109,15 +109,18 @@ def _store(root: Path, folder: str, content: bytes, suffix: str) -> str:
     return name
 
 
-_renderer: Renderer | None = None
+_renderers: dict[Path, Renderer] = {}
 _renderer_lock = threading.Lock()
 
 
-def get_renderer() -> Renderer:
-    """This process's renderer (a forked child makes its own: Typst's threads don't fork)."""
-    global _renderer
-    if _renderer is None or _renderer.pid != os.getpid():
+def get_renderer(layout_file: Path = LAYOUT) -> Renderer:
+    """This process's renderer of a layout (the invoice's unless said): a forked child
+    makes its own, since Typst's threads don't fork."""
+    renderer = _renderers.get(layout_file)
+    if renderer is None or renderer.pid != os.getpid():
         with _renderer_lock:
-            if _renderer is None or _renderer.pid != os.getpid():
-                _renderer = Renderer(Path(settings.VAR_DIR) / "typst")
-    return _renderer
+            renderer = _renderers.get(layout_file)
+            if renderer is None or renderer.pid != os.getpid():
+                renderer = Renderer(Path(settings.VAR_DIR) / "typst", layout_file)
+                _renderers[layout_file] = renderer
+    return renderer

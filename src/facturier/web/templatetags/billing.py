@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django import template
 from django.utils import timezone
 from django.utils.html import escape
@@ -22,6 +22,15 @@ def money(amount, currency="EUR"):
     if amount in (None, ""):
         return ""
     return format_currency(Decimal(amount), currency or "EUR", locale=_locale())
+
+
+@register.filter
+def amount(value):
+    """1 234,50 in French, 1,234.50 in English: a figure whose currency is said beside it
+    (a column's header, a chart's legend)."""
+    if value in (None, ""):
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.00", locale=_locale())
 
 
 @register.filter

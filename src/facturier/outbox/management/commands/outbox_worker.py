@@ -29,8 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0)
         parser.add_argument("--max-deliveries", type=int, default=2000)
         parser.add_argument("--once", action="store_true", help="Drain what is due, then exit.")
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Only deliveries and tasks: no reminders' pass (it runs every hour otherwise).",
+        )
 
-    def handle(self, *args, interval, max_deliveries, once, **options):
+    def handle(self, *args, interval, max_deliveries, once, no_periodic, **options):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
@@ -40,6 +45,8 @@ class Command(BaseCommand):
         while self.running and done < max_deliveries:
             # Due deliveries first, over one connection per kind: fresh ones, retries
             # that came due, and those whose worker vanished mid-send (expired lease).
+            if not no_periodic:
+                self._run_periodic()
             done += self._drain(max_deliveries - done)
             done += self._run_tasks(max(max_deliveries - done, 1), worker_id)
             self._keep_sqlite_statistics()
@@ -49,6 +56,20 @@ class Command(BaseCommand):
             if not once:
                 time.sleep(interval)
         logger.info("Outbox worker %s stopped after %s deliveries and tasks", worker_id, done)
+
+    def _run_periodic(self) -> None:
+        """Work registered to run every so often (the reminders' pass), first at start."""
+        now = time.monotonic()
+        last = self.__dict__.setdefault("_last_periodic", {})
+        for job in kinds.periodic():
+            if job.name in last and now - last[job.name] < job.seconds:
+                continue
+            last[job.name] = now
+            try:
+                job.run()
+            except Exception:  # noqa: BLE001 - the worker outlives any one pass's failure
+                logger.exception("The %s pass failed; trying again at the next one", job.name)
+                close_old_connections()
 
     def _anything_due(self) -> bool:
         now = timezone.now()

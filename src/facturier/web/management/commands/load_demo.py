@@ -18,6 +18,7 @@ from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
 from facturier.receivables import actions as receivables
+from facturier.receivables.actions import reminders
 
 DEMO_PASSWORD = "facturier-demo"
 
@@ -118,6 +119,8 @@ class Command(BaseCommand):
             by=alice,
             fields={"prefix": "", "padding_char": "0", "padding_length": 7, "next_number": 1054},
         )
+        # Three reminder levels: the worker's first pass reminds the overdue invoices.
+        reminders.save_levels(firm, by=alice, levels=reminders.default_levels())
         standard = actions.save_template(alice, fields={"name": "Standard"})
         actions.save_template(
             alice,

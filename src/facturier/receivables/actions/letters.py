@@ -1,0 +1,175 @@
+"""Letters to clients: a statement of account asked for by a person, and what became
+of a letter's e-mail (recorded by the outbox worker)."""
+
+import datetime
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from facturier.clients.models import Client
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import Invalid
+from facturier.firms import audit
+from facturier.invoicing.actions.audit import record_event
+from facturier.invoicing.actions.sending import (
+    HEADER_BREAKERS,
+    MAX_MESSAGE,
+    MAX_SUBJECT,
+    check_texts,
+    clean_addresses,
+)
+from facturier.invoicing.lifecycle import Action
+from facturier.invoicing.models import InvoiceTemplate
+from facturier.outbox.engine import settle
+from facturier.outbox.kinds import Outcome
+
+from .. import letters
+from ..models import Letter
+from ..selectors import account_statement
+from .common import require_right, visible_client
+
+Status = Letter.Status
+
+
+def statement_texts(language: str) -> tuple[str, str]:
+    from django.utils import translation
+
+    with translation.override(language):
+        return (
+            _("Statement of account from {firm}"),
+            _(
+                "Hello,\n\nPlease find attached the statement of your account with us.\n\n"
+                "Kind regards,\n{firm}"
+            ),
+        )
+
+
+def statement_pdf(statement: letters.Statement, *, language: str, day: datetime.date) -> bytes:
+    client = statement.client
+    template = InvoiceTemplate.objects.filter(
+        firm_id=client.firm_id, is_default=True, archived_at__isnull=True
+    ).first()
+    return letters.render(
+        letters.statement_document(
+            firm=client.firm, template=template, language=language, day=day, statement=statement
+        )
+    )
+
+
+def check_period(start, end, *, today: datetime.date) -> None:
+    if start is None or end is None or start > end:
+        raise Invalid(
+            {"end": [_("The period must end on or after its first day.")]},
+            codes={"end": ["invalid_period"]},
+        )
+    if (end - start).days > 3660:
+        raise Invalid(
+            {"start": [_("At most ten years at a time.")]}, codes={"start": ["period_too_long"]}
+        )
+
+
+@action
+def send_statement(
+    client: Client | int,
+    *,
+    by,
+    start: datetime.date,
+    end: datetime.date,
+    currency: str | None = None,
+    subject: str | None = None,
+    message: str | None = None,
+    to=None,
+    now: datetime.datetime | None = None,
+) -> Letter:
+    """E-mail the client its statement of account over a period, as a PDF."""
+    require_right(by)
+    now = clock.now(now)
+    today = timezone.localdate(now)
+    client = Client.objects.select_related("firm").get(pk=visible_client(by, client).pk)
+    check_period(start, end, today=today)
+    language = client.language
+    default_subject, default_message = statement_texts(language)
+    subject, message = subject or default_subject, message or default_message
+    check_texts(subject, message)
+    recipients = clean_addresses(to, "to") if to is not None else None
+    if recipients is None:
+        contact = client.billing_contact
+        recipients = [contact.email] if contact else []
+    if not recipients:
+        raise Invalid(
+            {
+                "to": [
+                    _("No recipient for %(client)s: add a billing contact.")
+                    % {"client": client.name}
+                ]
+            },
+            codes={"to": ["no_recipient"]},
+        )
+    statement = account_statement(client, currency or client.currency, start, end)
+    firm = client.firm
+    values = {"firm": firm.name, "client": client.name, "number": "", "total": "", "due_date": ""}
+    body = message.format_map(values)
+    if len(body) > MAX_MESSAGE:
+        raise Invalid(
+            {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
+            codes={"message": ["max_length"]},
+        )
+    sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
+    letter = Letter.objects.create(
+        firm=firm,
+        client=client,
+        purpose=Letter.Purpose.STATEMENT,
+        day=today,
+        requested_by=by,
+        to=recipients,
+        from_email=sender,
+        reply_to=firm.email_reply_to,
+        subject=HEADER_BREAKERS.sub(" ", subject.format_map(values))[:MAX_SUBJECT],
+        body=body,
+        language=language,
+        message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
+        pdf=statement_pdf(statement, language=language, day=today),
+        filename=f"{_('statement')}-{end.isoformat()}.pdf",
+        created_at=now,
+        next_attempt_at=now,
+    )
+    audit.record(
+        "client.statement_sent",
+        client,
+        by=by,
+        firm_id=client.firm_id,
+        at=now,
+        details={"letter": letter.pk, "start": start, "end": end, "to": recipients},
+    )
+    transaction.on_commit(lambda: _wake_worker(letter.pk))
+    return letter
+
+
+def _wake_worker(letter_id: int) -> None:
+    from ..tasks import deliver_letter
+
+    deliver_letter.enqueue(letter_id)
+
+
+@action
+def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> bool:
+    """Store the outcome of `attempt`; a reminder's invoices each get an event."""
+    at = timezone.now()
+    fields = {"refused": outcome.details.get("refused", {})}
+    if outcome.status == Status.SENT:
+        fields["sent_at"] = at
+    if not settle(letter, attempt, outcome, **fields):
+        return False
+    if letter.purpose != Letter.Purpose.REMINDER or outcome.status == Status.RETRYING:
+        return True
+    event = Action.REMINDER_DELIVERED if outcome.status == Status.SENT else Action.REMINDER_FAILED
+    details = {"letter": letter.pk, "to": letter.to}
+    if outcome.status != Status.SENT:
+        details["reason"] = outcome.reason
+    for item in letter.items.select_related("invoice"):
+        record_event(item.invoice, event, by=None, at=at, details=details)
+    return True

@@ -1,0 +1,41 @@
+"""Letters (reminders, statements of account) as a kind of outbox delivery: the same
+worker, leases, retries and SMTP handling as an invoice's e-mail; the letter's PDF
+attached, and for a reminder the reminded invoices' PDFs when its level says so."""
+
+from django.core.mail import EmailMultiAlternatives
+
+from facturier.invoicing.actions.pdfs import pdf_for
+from facturier.invoicing.deliveries import InvoiceEmails, compose
+from facturier.outbox import engine
+from facturier.outbox.kinds import Outcome
+
+from .actions.letters import record_letter_outcome
+from .models import Letter
+
+
+class LetterEmails(InvoiceEmails):
+    name = "letter e-mail"
+    model = Letter
+
+    def load(self, pk: int) -> Letter:
+        return Letter.objects.select_related("firm", "client").get(pk=pk)
+
+    def build_message(self, item: Letter, connection) -> EmailMultiAlternatives:
+        message = compose(item, connection)
+        message.attach(item.filename, bytes(item.pdf), "application/pdf")
+        if item.attach_invoices:
+            for reminded in item.items.select_related("invoice").order_by("pk"):
+                invoice = reminded.invoice
+                message.attach(f"{invoice.number}.pdf", pdf_for(invoice), "application/pdf")
+        return message
+
+    def record(self, item: Letter, attempt: int, outcome: Outcome) -> None:
+        record_letter_outcome(item, attempt, outcome)
+
+
+LETTERS = LetterEmails()
+
+
+def deliver(letter_id: int, *, connection=None, now=None) -> str:
+    """Try one letter's e-mail now (the worker's step, for a task or a test)."""
+    return engine.process(LETTERS, letter_id, transport=connection, now=now)

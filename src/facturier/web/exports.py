@@ -1,0 +1,153 @@
+"""Exports for the accountant in the Billing app: the documents and the payments of a
+period as CSV, the FEC of a fiscal year; the aging as XLSX. Streamed: a firm's
+100,000 invoices leave in flat memory."""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from facturier.invoicing.permissions import visible_invoices
+from facturier.receivables import exports
+from facturier.receivables.aging import BUCKETS, Aging
+from facturier.receivables.permissions import payment_refusal, visible_payments
+
+from .common import section
+
+KINDS = [
+    ("documents", gettext_lazy("Invoices and credit notes (CSV)")),
+    ("payments", gettext_lazy("Payments (CSV)")),
+]
+
+
+class PeriodForm(forms.Form):
+    kind = forms.ChoiceField(choices=KINDS)
+    start = forms.DateField(
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The period must end on or after its first day."))
+        return data
+
+
+class FecForm(forms.Form):
+    year = forms.IntegerField(
+        label=gettext_lazy("Fiscal year ending in"), min_value=2000, max_value=2100
+    )
+
+
+def _stream(lines, filename: str, content_type: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def exports_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    if "kind" in request.GET:
+        form = PeriodForm(request.GET)
+        if form.is_valid():
+            return _period_export(request, **form.cleaned_data)
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("billing:exports")
+    if "year" in request.GET:
+        return _fec(request)
+    ledger = exports.ledger_for(request.user.firm_id) if request.user.firm_id else None
+    year = today.year
+    fiscal = exports.fiscal_year(ledger, year) if ledger else None
+    return render(
+        request,
+        "billing/exports.html",
+        section(
+            "billing",
+            "exports",
+            period_form=PeriodForm(
+                initial={"start": today.replace(month=1, day=1), "end": today, "kind": "documents"}
+            ),
+            kinds=KINDS,
+            fec_form=FecForm(initial={"year": year}),
+            may_fec=payment_refusal(request.user) is None,
+            fiscal_year=fiscal,
+            left_out=exports.skipped(request.user.firm_id, *fiscal) if fiscal else None,
+        ),
+    )
+
+
+def _period_export(request, *, kind: str, start: datetime.date, end: datetime.date):
+    if kind == "payments":
+        rows = exports.payment_rows(visible_payments(request.user), start, end)
+    else:
+        rows = exports.document_rows(visible_invoices(request.user), start, end)
+    # A byte-order mark: spreadsheets then read the accents right.
+    lines = _with_bom(exports.csv_lines(rows))
+    return _stream(lines, f"{kind}-{start}-{end}.csv", "text/csv; charset=utf-8")
+
+
+def _with_bom(lines):
+    yield "\ufeff"
+    yield from lines
+
+
+def _fec(request):
+    """The FEC covers the whole firm: it needs the processing permission."""
+    refusal = payment_refusal(request.user)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("billing:exports")
+    form = FecForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("billing:exports")
+    firm = request.user.firm
+    start, end = exports.fiscal_year(exports.ledger_for(firm.pk), form.cleaned_data["year"])
+    left_out = exports.skipped(firm.pk, start, end)
+    response = _stream(
+        exports.fec_lines(firm.pk, start, end),
+        exports.fec_filename(firm, end),
+        "text/plain; charset=utf-8",
+    )
+    if left_out.documents or left_out.payments:
+        response["X-Left-Out"] = f"documents={left_out.documents}; payments={left_out.payments}"
+    return response
+
+
+def aging_xlsx(result: Aging) -> HttpResponse:
+    """The aging as a workbook: numbers as numbers, one row per client and currency."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Aging"))
+    sheet.append([_("As of"), result.day])
+    sheet.append(
+        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")]
+    )
+    for row in result.rows:
+        sheet.append([row.client, row.currency, *row.buckets, row.total])
+    for currency, total in result.totals.items():
+        sheet.append([_("Total"), currency, *total.buckets, total.total])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="aging-{result.day.isoformat()}.xlsx"'
+    return response
