@@ -282,3 +282,87 @@ def test_the_statement_import(browser, alice, content, columns, fmt):
         {"file": SimpleUploadedFile("x.csv", content), "format": fmt, **columns},
     )
     assert response.status_code < 500
+
+
+@pytest.fixture
+def overdue_invoice(make_draft, alice, template, firm):
+    from facturier.receivables.models import ReminderLevel
+
+    when = datetime.datetime(2026, 1, 5, 10, tzinfo=datetime.UTC)
+    invoice = actions.finalize_invoice(make_draft(), by=alice, now=when)
+    ReminderLevel.objects.create(
+        firm=firm, days=7, subject_fr="R {number}", message_fr="m", subject_en="R", message_en="m"
+    )
+    return invoice
+
+
+@FUZZ
+@given(
+    subject=TEXT,
+    message=TEXT,
+    language=st.one_of(TEXT, st.sampled_from(["", "fr", "en"])),
+    ids=st.lists(ID, max_size=2),
+)
+def test_the_reminder_dialog(browser, overdue_invoice, subject, message, language, ids):
+    from facturier.receivables.models import Letter, ReminderItem
+
+    data = {
+        "ids": ids or [str(overdue_invoice.pk)],
+        "subject": subject,
+        "message": message,
+        "language": language,
+    }
+    assert browser.get(reverse("billing:remind"), data).status_code < 500
+    assert browser.post(reverse("billing:remind"), data).status_code < 500
+    # A letter exists only with its reminded invoices (all or nothing).
+    assert Letter.objects.count() == ReminderItem.objects.values("letter").distinct().count()
+
+
+@FUZZ
+@given(
+    days=NUMBER,
+    subject=TEXT,
+    message=TEXT,
+    account=TEXT,
+    month=NUMBER,
+    total=st.one_of(st.just("1"), NUMBER),
+)
+def test_the_reminder_settings(browser, firm, days, subject, message, account, month, total):
+    data = {
+        "levels-TOTAL_FORMS": total,
+        "levels-INITIAL_FORMS": "0",
+        "levels-0-days": days,
+        "levels-0-subject_fr": subject,
+        "levels-0-message_fr": message,
+        "levels-0-subject_en": subject,
+        "levels-0-message_en": message,
+        "ledger-sales_journal": account,
+        "ledger-bank_journal": "BQ",
+        "ledger-client_account": account,
+        "ledger-revenue_account": "706000",
+        "ledger-vat_account": "445710",
+        "ledger-bank_account": "512000",
+        "ledger-fiscal_year_start": month,
+    }
+    assert browser.post(reverse("settings:reminders"), data).status_code < 500
+
+
+@FUZZ
+@given(
+    kind=st.one_of(TEXT, st.sampled_from(["documents", "payments"])),
+    start=DATE,
+    end=DATE,
+    year=NUMBER,
+    day=DATE,
+)
+def test_the_exports_statement_and_aging(browser, finalized, kind, start, end, year, day):
+    url = reverse("billing:exports")
+    for params in ({"kind": kind, "start": start, "end": end}, {"year": year}):
+        response = browser.get(url, params)
+        assert response.status_code < 500
+        if response.streaming:
+            b"".join(response.streaming_content)
+    statement = reverse("billing:statement_pdf", args=[finalized.client_id])
+    assert browser.get(statement, {"start": start, "end": end}).status_code < 500
+    aging = reverse("billing:aging")
+    assert browser.get(aging, {"day": day, "format": "xlsx"}).status_code < 500

@@ -128,3 +128,31 @@ def test_concurrent_api_requests_paying_one_invoice(make_draft, alice, template,
     )
     assert sorted(statuses) == [201, 422, 422, 422], statuses  # never a 500, never twice
     assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("20.00")
+
+
+def test_two_workers_passing_at_once_remind_each_invoice_once(make_draft, alice, template, firm):
+    from facturier.receivables.actions.reminders import send_due_reminders, send_reminder_now
+    from facturier.receivables.models import Letter, ReminderItem, ReminderLevel
+
+    ReminderLevel.objects.create(
+        firm=firm, days=7, subject_fr="R", message_fr="m", subject_en="R", message_en="m"
+    )
+    ReminderLevel.objects.create(
+        firm=firm, days=30, subject_fr="R2", message_fr="m", subject_en="R2", message_en="m"
+    )
+    when = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=45)
+    invoices = [
+        invoicing.finalize_invoice(make_draft(lines=[LINE]), by=alice, now=when) for _ in range(5)
+    ]
+    today = datetime.date.today()
+    for _round in range(2):
+        run_together(
+            [lambda: send_due_reminders(today=today), lambda: send_due_reminders(today=today)]
+            + [lambda: send_reminder_now([invoices[0].pk], by=alice, today=today)]
+        )
+    for invoice in invoices:
+        days = list(
+            ReminderItem.objects.filter(invoice=invoice).values_list("level__days", flat=True)
+        )
+        assert len(days) == len(set(days)), days  # never a level twice
+    assert not Letter.objects.filter(items__isnull=True).exists()  # no letter left empty

@@ -199,3 +199,14 @@ def test_importing_needs_the_processing_permission(invoices, staff):
     with pytest.raises(NotAllowed):
         actions.import_statement(by=staff["owner_only"], data=three_lines(invoices))
     assert not BankStatement.objects.exists()
+
+
+def test_a_csv_whose_lines_end_with_a_carriage_return_alone_is_read():
+    from facturier.receivables.statements import StatementError, parse_csv
+
+    mapping = {"date": "Date", "amount": "Amount", "label": "Label", "decimal_comma": "1"}
+    lines = parse_csv(b"Date;Amount;Label\r01/02/2026;12,50;VIR X\r", mapping, currency="EUR")
+    assert [(line.amount, line.label) for line in lines] == [(Decimal("12.50"), "VIR X")]
+    # A stray control character in the header is a refusal naming the line, not a crash.
+    with pytest.raises(StatementError):
+        parse_csv(b"Date;Amount\n\"x\"y\"\n", mapping, currency="EUR")

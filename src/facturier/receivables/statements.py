@@ -152,12 +152,19 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
             raise StatementError(_("The file is not text.")) from None
     if "\x00" in text:
         raise StatementError(_("The file is not text."))
+    # Lines may end with \r\n, \n, or \r alone (older systems): read them all as \n.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = reader.fieldnames or []
+    try:
+        columns = reader.fieldnames or []  # reads the header line
+    except csv.Error as exc:
+        raise StatementError(
+            _("Line %(line)d: %(problem)s") % {"line": 1, "problem": exc}, line=1
+        ) from None
     for field in ("date", "amount", "label"):
         if mapping.get(field) not in columns:
             raise StatementError(

@@ -29,10 +29,17 @@ class AgingForm(forms.Form):
     client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
+EARLIEST = datetime.date(1900, 1, 1)
+
+
 def _day(form: AgingForm) -> datetime.date:
     today = timezone.localdate()
     day = form.cleaned_data.get("day") if form.is_valid() else None
-    return min(day, today) if day else today  # the future is not known yet
+    if not day:
+        return today
+    # The future is not known yet; before 1900 nothing was invoiced here (and the
+    # buckets' limits would fall before the first day a date can hold).
+    return max(min(day, today), EARLIEST)
 
 
 @login_required
