@@ -209,4 +209,4 @@ def test_a_csv_whose_lines_end_with_a_carriage_return_alone_is_read():
     assert [(line.amount, line.label) for line in lines] == [(Decimal("12.50"), "VIR X")]
     # A stray control character in the header is a refusal naming the line, not a crash.
     with pytest.raises(StatementError):
-        parse_csv(b"Date;Amount\n\"x\"y\"\n", mapping, currency="EUR")
+        parse_csv(b'Date;Amount\n"x"y"\n', mapping, currency="EUR")
