@@ -29,6 +29,8 @@ SCRIPTS = [
     ["bench.aging", "--db", "postgres"],
     ["bench.fec", "--db", "sqlite"],
     ["bench.fec", "--db", "postgres"],
+    ["bench.wip", "--db", "sqlite"],
+    ["bench.wip", "--db", "postgres"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

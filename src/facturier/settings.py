@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "facturier.firms",
     "facturier.access",
     "facturier.clients",
+    "facturier.work",
     "facturier.invoicing",
     "facturier.receivables",
     "facturier.web",

@@ -53,6 +53,8 @@ class Action(models.TextChoices):
         "payment_removed",
         pgettext_lazy("the invoice was", "no longer paid: a payment was removed"),
     )
+    # Made from work in progress: which entries, their value and what is billed.
+    FROM_WIP = "from_wip", pgettext_lazy("the invoice was", "drafted from work in progress")
     # Chasing a late payment (see receivables): the letter, then what became of its e-mail.
     REMIND = "remind", pgettext_lazy("the invoice was", "reminded")
     REMINDER_DELIVERED = (

@@ -248,6 +248,8 @@ class Invoice(CheckedText):
         _("credit left"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
     # Everything the PDF and the e-invoice need, as it was at finalization.
+    # A credit note that gives the corrected invoice's time and expenses back to WIP.
+    returns_entries = models.BooleanField(_("return the entries to WIP"), default=False)
     snapshot = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -502,3 +504,36 @@ class EmailDelivery(Delivery):
         if self.status != self.Status.SENT:
             return []
         return [a for a in [*self.to, *self.cc] if a not in self.refused]
+
+
+class InvoiceEntry(models.Model):
+    """A time or expense entry an invoice bills: the value it had in WIP, what the invoice
+    charges for it (the difference is the write-up or write-down, with its reason).
+
+    One live link per entry: a credit note that returns the entries to WIP releases
+    them (they may then be billed again)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="entry_links")
+    entry = models.ForeignKey("work.Entry", on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("WIP value"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("billed"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    released = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("billed entry")
+        verbose_name_plural = _("billed entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(released=False),
+                name="entry_billed_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id} on {self.invoice_id}"
+
+    @property
+    def adjustment(self) -> Decimal:
+        return self.amount - self.value

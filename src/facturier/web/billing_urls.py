@@ -9,6 +9,7 @@ from . import receivables as payment_views
 from . import reminders as reminder_views
 from . import sending as send_views
 from . import statements as statement_views
+from . import work as work_views
 
 app_name = "billing"
 
@@ -31,6 +32,10 @@ urlpatterns = [
     path("invoices/<id:pk>/credit/", credit_views.credit_note_credit, name="credit_note_credit"),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
+    path("time/", work_views.time_view, name="time"),
+    path("time/<id:pk>/delete/", work_views.entry_delete, name="entry_delete"),
+    path("wip/", work_views.wip_view, name="wip"),
+    path("wip/<id:pk>/", work_views.wip_client_view, name="wip_client"),
     path("exports/", export_views.exports_view, name="exports"),
     path("invoices/remind/", reminder_views.remind_dialog, name="remind"),
     path("reminders/pause/", reminder_views.pause_view, name="reminder_pause"),

@@ -21,6 +21,7 @@ from .numbering import update_numbering
 from .pdfs import pdf_for, store_pdf
 from .sending import send_invoices
 from .templates import archive_template, save_template, set_default_template
+from .wip import draft_from_wip
 
 __all__ = [
     "archive_template",
@@ -30,6 +31,7 @@ __all__ = [
     "create_draft",
     "delete_draft",
     "delete_drafts",
+    "draft_from_wip",
     "finalize_invoice",
     "lock_invoices",
     "move_balance",

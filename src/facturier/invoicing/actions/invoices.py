@@ -30,6 +30,7 @@ from ..models import Invoice, InvoiceLine, InvoiceTemplate
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
+from .entries import bill_entries, release_entries
 
 
 class NumberTaken(DomainError):
@@ -283,6 +284,7 @@ def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = 
         at=clock.now(now),
         details={"client": invoice.client.name, "total": str(invoice.total_gross)},
     )
+    release_entries(invoice)  # a draft from WIP gives its entries back
     invoice.delete()
 
 
@@ -394,6 +396,7 @@ def finalize_invoice(
     if corrected is not None:
         apply_on_finalize(invoice, corrected, by=by, at=at)
     _save_numbered(invoice)
+    bill_entries(invoice)
     record_event(
         invoice,
         Action.FINALIZE,

@@ -19,6 +19,7 @@ from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
 from facturier.receivables import actions as receivables
 from facturier.receivables.actions import reminders
+from facturier.work import actions as work_actions
 
 DEMO_PASSWORD = "facturier-demo"
 
@@ -88,7 +89,11 @@ class Command(BaseCommand):
     def _load(self):
         rng = random.Random(1054)
         processors = firm_actions.create_role(
-            name="Invoice processors", permissions=["invoicing.process_invoices"]
+            name="Invoice processors",
+            permissions=["invoicing.process_invoices", "work.process_all_entries"],
+        )
+        timekeepers = firm_actions.create_role(
+            name="Timekeepers", permissions=["work.process_own_entries"]
         )
         administrators = firm_actions.create_role(
             name="Invoicing administrators", permissions=["invoicing.manage_templates"]
@@ -110,7 +115,7 @@ class Command(BaseCommand):
         self._staff("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
         staff = {}
         for username, full_name, _owner, processing, _role in STAFF:
-            roles = [processors] if processing else []
+            roles = [timekeepers, processors] if processing else [timekeepers]
             if username == "alice":  # she also manages templates, numbering and clients
                 roles.append(administrators)
             staff[username] = self._staff(username, full_name, firm, roles=roles)
@@ -224,6 +229,8 @@ class Command(BaseCommand):
                     credit_note, by=alice, now=when + datetime.timedelta(days=5, hours=1)
                 )
 
+        self._work(rng, alice, [staff[name] for name in ("alice", "bob", "carol")], clients)
+
         other = firm_actions.create_firm(
             name="Fiduciaire Rivale",
             city="Lille",
@@ -251,6 +258,59 @@ class Command(BaseCommand):
                     }
                 ],
             )
+
+    def _work(self, rng, alice, people, clients):
+        """Work codes, rates and four months of time and expenses: the WIP tab's."""
+        codes = work_actions.import_work_codes(
+            alice,
+            (
+                "Code,Type,Name,Rate,Surcharge\n"
+                "COMPTA,B,Tenue comptable,95,0\n"
+                "FISC,B,Conseil fiscal,140,0\n"
+                "JUR,B,Secrétariat juridique,110,0\n"
+                "ADM,NB,Administration interne,,0\n"
+            ).encode(),
+        )
+        work_actions.save_work_code(
+            alice,
+            fields={"code": "DEP", "name": "Débours", "kind": "expense", "surcharge_percent": 0},
+        )
+        today = timezone.localdate()
+        for index, person in enumerate(people):
+            work_actions.set_rate(
+                alice,
+                staff=person,
+                rate=Decimal(110 + 15 * index),
+                effective_from=today - datetime.timedelta(days=400),
+            )
+        rows = []
+        for _ in range(160):
+            person = rng.choice(people)
+            client = rng.choice(clients[:7])
+            code = rng.choice(codes)
+            rows.append(
+                {
+                    "staff": person.pk,
+                    "client": client.pk,
+                    "work_code": code.code,
+                    "day": today - datetime.timedelta(days=rng.randint(0, 120)),
+                    "hours": str(Decimal(rng.randint(1, 16)) / 4),
+                    "description": code.name,
+                }
+            )
+        for _ in range(12):
+            rows.append(
+                {
+                    "staff": alice.pk,
+                    "client": rng.choice(clients[:7]).pk,
+                    "work_code": "DEP",
+                    "day": today - datetime.timedelta(days=rng.randint(0, 90)),
+                    "amount": str(Decimal(rng.randint(1500, 9000)) / 100),
+                    "vat_rate": "20",
+                    "description": "Déplacement",
+                }
+            )
+        work_actions.record_entries(rows, by=alice)
 
     def _staff(self, username, full_name, firm, *, roles=(), **extra):
         first, last = full_name.split(" ", 1)

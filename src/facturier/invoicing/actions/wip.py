@@ -1,0 +1,241 @@
+"""From work in progress to a draft invoice, and what the lifecycle does to its entries.
+
+A draft from WIP holds its entries (they leave the WIP tab); deleting the draft gives
+them back; finalizing marks them billed with what the invoice charged for each;
+a credit note that says so returns them to WIP. The entries' recorded hours and value
+never change: the write-up or write-down is kept on the link (InvoiceEntry).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from facturier.clients.models import Client
+from facturier.clients.permissions import visible_clients
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import Invalid, NotFound
+from facturier.work import actions as work
+from facturier.work.models import Entry, Kind
+
+from .. import permissions
+from ..lifecycle import Action
+from ..models import Invoice, InvoiceEntry
+from .audit import record_event, require
+from .invoices import create_draft
+
+CENT = Decimal("0.01")
+TYPES = ("work", "fixed")
+GROUPINGS = ("work_code", "entry")
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("9999999999.99"):
+        raise Invalid({field: [_("Enter an amount such as 1200.00.")]}, codes={field: ["invalid"]})
+    if amount != amount.quantize(CENT):
+        raise Invalid(
+            {field: [_("Use at most 2 decimal places.")]}, codes={field: ["decimal_places"]}
+        )
+    return amount
+
+
+def pro_rata(values: Mapping[int, Decimal], target: Decimal) -> dict[int, Decimal]:
+    """Spread `target` over the entries in proportion to their values, to the cent; the
+    cents left by rounding go to the largest values first, so the sum is exact."""
+    total = sum(values.values(), Decimal(0))
+    if not values:
+        return {}
+    if total == 0:
+        share = {pk: Decimal(0) for pk in values}
+        first = max(values, key=lambda pk: pk)
+        share[first] = target
+        return share
+    share = {
+        pk: (value * target / total).quantize(CENT, rounding=ROUND_HALF_UP)
+        for pk, value in values.items()
+    }
+    rest = target - sum(share.values(), Decimal(0))
+    step = CENT if rest > 0 else -CENT
+    for pk in sorted(values, key=lambda pk: (-values[pk], pk)):
+        if rest == 0:
+            break
+        if share[pk] + step >= 0:
+            share[pk] += step
+            rest -= step
+    return share
+
+
+@action
+def draft_from_wip(
+    *,
+    by,
+    client: Client | int,
+    entries: Sequence[int] = (),
+    bill: str = "work",
+    amount=None,
+    billed: Mapping[int, Any] | None = None,
+    reason: str = "",
+    grouping: str = "work_code",
+    vat_rate=None,
+    cutoff: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> Invoice:
+    """A draft billing entries of one client.
+
+    `bill`: "work" bills the entries (at their WIP value unless `amount` is typed);
+    "fixed" bills the agreed `amount`, entries optional. A different amount is spread
+    pro rata over the entries, or by hand (`billed`: entry id -> amount), which must
+    add up to the amount to the cent. `grouping`: one line per work code or per entry.
+    `cutoff`: entries dated after it are refused unless chosen anyway (the page shows
+    them flagged; the action bills what it is given).
+    """
+    client_id = client.pk if isinstance(client, Client) else client
+    found = visible_clients(by).filter(pk=client_id).select_related("firm").first()
+    if found is None:
+        raise NotFound(_("No such client."))
+    require(permissions.create_refusal(by, found.pk))
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    if bill not in TYPES:
+        errors["bill"], codes["bill"] = [_("Choose work or fixed fee.")], ["invalid_choice"]
+    if grouping not in GROUPINGS:
+        errors["grouping"], codes["grouping"] = [_("Choose a grouping.")], ["invalid_choice"]
+    if bill == "work" and not entries:
+        errors["entries"], codes["entries"] = [_("Select at least one entry.")], ["required"]
+    if bill == "fixed" and amount in (None, ""):
+        errors["amount"], codes["amount"] = [_("Enter the agreed amount.")], ["required"]
+    if errors:
+        raise Invalid(errors, codes=codes)
+    rows = work.lock_unbilled(found.firm_id, entries, found.pk) if entries else []
+    unbillable = [entry.pk for entry in rows if not entry.billable]
+    if unbillable:
+        raise Invalid(
+            {"entries": [_("Entry %(id)d is not billable.") % {"id": unbillable[0]}]},
+            codes={"entries": ["not_billable"]},
+        )
+    values = {entry.pk: entry.amount for entry in rows}
+    value = sum(values.values(), Decimal(0))
+    target = value if amount in (None, "") else _money(amount, "amount")
+    if billed:
+        shares = {}
+        for pk in values:
+            raw = billed.get(pk, billed.get(str(pk)))
+            shares[pk] = _money(raw if raw not in (None, "") else "0", f"billed.{pk}")
+        difference = sum(shares.values(), Decimal(0)) - target
+        if difference:
+            raise Invalid(
+                {
+                    "billed": [
+                        _("The amounts add up to %(sum)s, not %(target)s: %(diff)s to allocate.")
+                        % {
+                            "sum": target + difference,
+                            "target": target,
+                            "diff": -difference,
+                        }
+                    ]
+                },
+                codes={"billed": ["unbalanced"]},
+            )
+    else:
+        shares = pro_rata(values, target)
+    if reason and len(reason) > 200:
+        raise Invalid({"reason": [_("At most 200 characters.")]}, codes={"reason": ["max_length"]})
+    if target != value and rows and not reason.strip():
+        raise Invalid(
+            {"reason": [_("Say why the amount differs from the work in progress.")]},
+            codes={"reason": ["required"]},
+        )
+    vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
+    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
+    if bill == "fixed" and not rows:
+        lines = [_line(_("Fixed fee"), target, vat)]
+    invoice = create_draft(by=by, client=found, lines=lines, now=now)
+    InvoiceEntry.objects.bulk_create(
+        [
+            InvoiceEntry(
+                invoice=invoice,
+                entry_id=entry.pk,
+                value=entry.amount,
+                amount=shares[entry.pk],
+                reason=reason.strip() if shares[entry.pk] != entry.amount else "",
+            )
+            for entry in rows
+        ],
+        batch_size=2000,
+    )
+    work.set_state(values, Entry.State.DRAFTED)
+    record_event(
+        invoice,
+        Action.FROM_WIP,
+        by=by,
+        at=clock.now(now),
+        details={
+            "from_wip": len(rows),
+            "wip_value": str(value),
+            "billed": str(target),
+            "adjustment": str(target - value),
+            "reason": reason.strip(),
+            "cutoff": cutoff.isoformat() if cutoff else None,
+        },
+    )
+    return invoice
+
+
+def _line(description: str, amount: Decimal, vat_rate, quantity: Decimal = Decimal(1)) -> dict:
+    return {
+        "description": description,
+        "quantity": str(quantity),
+        "unit_price": str(amount),
+        "vat_rate": str(vat_rate),
+    }
+
+
+def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str) -> list[dict]:
+    from django.utils import translation
+
+    lines = []
+    with translation.override(language):
+        if grouping == "entry":
+            for entry in sorted(rows, key=lambda e: (e.day, e.pk)):
+                what = entry.description or entry.work_code.name
+                if entry.kind == Kind.TIME:
+                    what = _("%(day)s — %(what)s (%(hours)s h)") % {
+                        "day": entry.day.isoformat(),
+                        "what": what,
+                        "hours": entry.hours.normalize(),
+                    }
+                rate = entry.vat_rate if entry.kind == Kind.EXPENSE else vat_rate
+                lines.append(_line(what, shares[entry.pk], rate))
+            return lines
+        groups: dict[tuple, list[Entry]] = defaultdict(list)
+        for entry in rows:
+            rate = entry.vat_rate if entry.kind == Kind.EXPENSE else vat_rate
+            groups[entry.work_code.code, entry.kind, Decimal(rate)].append(entry)
+        for (_code, kind, rate), group in sorted(groups.items(), key=lambda item: item[0][:2]):
+            name = group[0].work_code.name
+            total = sum((shares[entry.pk] for entry in group), Decimal(0))
+            if kind == Kind.TIME:
+                hours = sum((entry.hours for entry in group), Decimal(0))
+                first = min(entry.day for entry in group)
+                last = max(entry.day for entry in group)
+                description = _("%(name)s: %(hours)s h, %(first)s to %(last)s") % {
+                    "name": name,
+                    "hours": hours.normalize(),
+                    "first": first.isoformat(),
+                    "last": last.isoformat(),
+                }
+            else:
+                description = _("%(name)s: %(count)d expenses") % {
+                    "name": name,
+                    "count": len(group),
+                }
+            lines.append(_line(description, total, rate))
+    return lines

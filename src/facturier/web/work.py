@@ -1,0 +1,294 @@
+"""Time and expenses in the Billing app: recording one's entries, the WIP tab, and a
+new invoice from a client's work in progress."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from facturier.clients.models import Client
+from facturier.clients.permissions import visible_clients
+from facturier.core.errors import DomainError, Invalid
+from facturier.firms.models import User
+from facturier.invoicing import actions as invoicing
+from facturier.work import actions
+from facturier.work.models import Kind
+from facturier.work.permissions import may_record
+from facturier.work.selectors import (
+    WIP_BUCKETS,
+    WipFilters,
+    client_wip,
+    own_entries,
+    wip_by_client,
+    work_codes,
+)
+
+from .common import ids_from, refusal_text, section
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Kind.choices)
+    client = forms.IntegerField(label=gettext_lazy("Client"))
+    work_code = forms.CharField(label=gettext_lazy("Work code"), max_length=20)
+    day = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
+    hours = forms.CharField(
+        label=gettext_lazy("Hours"),
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("1.5 or 1:30"),
+    )
+    amount = forms.CharField(label=gettext_lazy("Amount excl. VAT"), required=False, max_length=20)
+    vat_rate = forms.CharField(label=gettext_lazy("VAT rate (%)"), required=False, max_length=10)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
+    receipt = forms.FileField(label=gettext_lazy("Receipt (PDF, JPEG or PNG)"), required=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_view(request: HttpRequest) -> HttpResponse:
+    """One's own time and expenses: the latest entries, a form to add one."""
+    user = request.user
+    form = EntryForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"day": timezone.localdate(), "kind": Kind.TIME, "billable": True},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            row = {
+                "client": data["client"],
+                "work_code": data["work_code"],
+                "day": data["day"],
+                "hours": data["hours"],
+                "amount": data["amount"],
+                "vat_rate": data["vat_rate"] or "0",
+                "description": data["description"],
+                "billable": data["billable"],
+            }
+            if data.get("receipt"):
+                row["receipt"] = data["receipt"].read(actions.MAX_RECEIPT + 1)
+            try:
+                (entry,) = actions.record_entries([row], by=user)
+            except Invalid as exc:
+                for key, errors in exc.errors.items():
+                    field = key.rsplit(".", 1)[-1]
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Entry recorded: %(entry)s.") % {"entry": _said(entry)})
+                return redirect("billing:time")
+        status = 422
+    firm_id = user.firm_id
+    return render(
+        request,
+        "billing/time.html",
+        section(
+            "billing",
+            "time",
+            form=form,
+            may_record=may_record(user),
+            entries=list(own_entries(user=user)) if firm_id else [],
+            clients=list(Client.objects.filter(firm_id=firm_id).values_list("pk", "name")),
+            codes=list(work_codes(firm_id=firm_id)) if firm_id else [],
+        ),
+        status=status,
+    )
+
+
+def _said(entry) -> str:
+    if entry.kind == Kind.TIME:
+        return f"{entry.day.isoformat()}, {entry.hours.normalize()} h, {entry.client.name}"
+    return f"{entry.day.isoformat()}, {entry.amount}, {entry.client.name}"
+
+
+@login_required
+@require_POST
+def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        actions.delete_entry(request.user, pk)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(request, _("Entry deleted."))
+    return redirect("billing:time")
+
+
+class WipFilterForm(forms.Form):
+    staff = forms.IntegerField(required=False, min_value=1)
+    work_code = forms.IntegerField(required=False, min_value=1)
+    start = forms.DateField(required=False, widget=DATE)
+    end = forms.DateField(required=False, widget=DATE)
+
+
+def _filters(request) -> tuple[WipFilterForm, WipFilters]:
+    form = WipFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, WipFilters(
+        staff_id=data.get("staff"),
+        work_code_id=data.get("work_code"),
+        start=data.get("start"),
+        end=data.get("end"),
+    )
+
+
+@login_required
+@require_GET
+def wip_view(request: HttpRequest) -> HttpResponse:
+    form, filters = _filters(request)
+    today = timezone.localdate()
+    rows = wip_by_client(user=request.user, today=today, filters=filters)
+    firm_id = request.user.firm_id
+    totals = {
+        "hours": sum((r.hours for r in rows), Decimal(0)),
+        "time_value": sum((r.time_value for r in rows), Decimal(0)),
+        "expenses": sum((r.expenses for r in rows), Decimal(0)),
+        "buckets": [sum((r.buckets[i] for r in rows), Decimal(0)) for i in range(len(WIP_BUCKETS))],
+    }
+    return render(
+        request,
+        "billing/wip.html",
+        section(
+            "billing",
+            "wip",
+            rows=rows,
+            totals=totals,
+            buckets=[label for label, _first, _last in WIP_BUCKETS],
+            form=form,
+            query=request.GET.urlencode(),
+            staff=list(User.objects.filter(firm_id=firm_id).order_by("username"))
+            if firm_id
+            else [],
+            codes=list(work_codes(firm_id=firm_id)) if firm_id else [],
+            currency=request.user.firm.default_currency if firm_id else "EUR",
+        ),
+    )
+
+
+class BillForm(forms.Form):
+    bill = forms.ChoiceField(
+        label=gettext_lazy("Invoice type"),
+        choices=[("work", gettext_lazy("Work to date")), ("fixed", gettext_lazy("Fixed fee"))],
+    )
+    cutoff = forms.DateField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
+    amount = forms.CharField(
+        label=gettext_lazy("Amount to bill"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("Empty: the WIP value of the selected entries."),
+    )
+    allocation = forms.ChoiceField(
+        label=gettext_lazy("Write-up or write-down"),
+        choices=[
+            ("pro_rata", gettext_lazy("Pro rata")),
+            ("manual", gettext_lazy("By hand, per entry")),
+        ],
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
+    grouping = forms.ChoiceField(
+        label=gettext_lazy("Lines"),
+        choices=[
+            ("work_code", gettext_lazy("One per work code")),
+            ("entry", gettext_lazy("One per entry")),
+        ],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A client's unbilled entries, and a new invoice from those selected."""
+    client = visible_clients(request.user).filter(pk=pk).first()
+    if client is None:
+        raise Http404(_("No such client."))
+    _form, filters = _filters(request)
+    entries = list(client_wip(user=request.user, client_id=client.pk, filters=filters))
+    today = timezone.localdate()
+    form = BillForm(
+        request.POST or None,
+        initial={
+            "bill": "work",
+            "cutoff": today,
+            "allocation": "pro_rata",
+            "grouping": "work_code",
+        },
+    )
+    chosen = set(ids_from(request.POST.getlist("entries"))) if request.method == "POST" else None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        billed = None
+        if data["allocation"] == "manual":
+            billed = {entry_id: request.POST.get(f"billed-{entry_id}", "") for entry_id in chosen}
+        try:
+            draft = invoicing.draft_from_wip(
+                by=request.user,
+                client=client,
+                entries=sorted(chosen),
+                bill=data["bill"],
+                amount=data["amount"] or None,
+                billed=billed,
+                reason=data["reason"],
+                grouping=data["grouping"],
+                cutoff=data["cutoff"],
+            )
+        except Invalid as exc:
+            for key, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(key if key in form.fields else None, error)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Draft created from %(count)d entries.") % {"count": len(chosen)}
+            )
+            return redirect(reverse("billing:invoice_edit", args=[draft.pk]))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
+    cutoff = cutoff or today
+    rows = [
+        (
+            entry,
+            entry.day > cutoff,
+            chosen is None and entry.day <= cutoff or (chosen and entry.pk in chosen),
+        )
+        for entry in entries
+    ]
+    return render(
+        request,
+        "billing/wip_client.html",
+        section(
+            "billing",
+            "wip",
+            client=client,
+            rows=rows,
+            form=form,
+            value=sum((entry.amount for entry in entries), Decimal(0)),
+            currency=client.currency,
+            typed={
+                int(key[7:]): value
+                for key, value in request.POST.items()
+                if key.startswith("billed-") and key[7:].isdigit() and len(key) < 26
+            },
+            today=today,
+        ),
+        status=status,
+    )

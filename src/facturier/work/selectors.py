@@ -1,0 +1,127 @@
+"""The read side of work: work in progress per client with its age, a client's
+entries, the firm's codes and rates."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from facturier.clients.permissions import visible_clients
+
+from .models import Entry, Kind, StaffRate, WorkCode
+
+# WIP aging: how old the unbilled work is, by the entry's date.
+WIP_BUCKETS = [("0–30", 0, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("> 90", 91, None)]
+
+
+@dataclass
+class WipFilters:
+    staff_id: int | None = None
+    work_code_id: int | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+@dataclass
+class WipRow:
+    client_id: int
+    client: str
+    hours: Decimal
+    time_value: Decimal
+    expenses: Decimal
+    oldest: datetime.date | None
+    unrated: int
+    buckets: list[Decimal] = field(default_factory=lambda: [Decimal(0)] * len(WIP_BUCKETS))
+
+    @property
+    def total(self) -> Decimal:
+        return self.time_value + self.expenses
+
+
+def wip_entries(*, user, filters: WipFilters | None = None) -> QuerySet[Entry]:
+    """The unbilled billable entries on the clients the user sees (as invoices)."""
+    entries = Entry.objects.filter(
+        firm_id=user.firm_id,
+        state=Entry.State.UNBILLED,
+        billable=True,
+        client__in=visible_clients(user),
+    )
+    filters = filters or WipFilters()
+    if filters.staff_id:
+        entries = entries.filter(staff_id=filters.staff_id)
+    if filters.work_code_id:
+        entries = entries.filter(work_code_id=filters.work_code_id)
+    if filters.start:
+        entries = entries.filter(day__gte=filters.start)
+    if filters.end:
+        entries = entries.filter(day__lte=filters.end)
+    return entries
+
+
+def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = None) -> list[WipRow]:
+    """Per client: unbilled hours, their value, expenses, the oldest entry, entries
+    without a rate, and the value by age. One grouped query."""
+    if not user.firm_id:
+        return []
+    aggregates = {
+        "hours": Sum("hours", filter=Q(kind=Kind.TIME)),
+        "time_value": Sum("amount", filter=Q(kind=Kind.TIME)),
+        "expenses": Sum("amount", filter=Q(kind=Kind.EXPENSE)),
+        "oldest": Min("day"),
+        "unrated": Count("pk", filter=Q(kind=Kind.TIME, rate__isnull=True)),
+    }
+    for index, (_label, first, last) in enumerate(WIP_BUCKETS):
+        window = Q(day__lte=today - datetime.timedelta(days=first))
+        if last is not None:
+            window &= Q(day__gte=today - datetime.timedelta(days=last))
+        aggregates[f"b{index}"] = Sum("amount", filter=window)
+    rows = (
+        wip_entries(user=user, filters=filters)
+        .order_by()
+        .values("client_id")
+        .annotate(**aggregates)
+    )
+    names = dict(visible_clients(user).values_list("pk", "name"))
+    zero = Decimal(0)
+    result = []
+    for row in rows:
+        item = WipRow(
+            client_id=row["client_id"],
+            client=names.get(row["client_id"], ""),
+            hours=row["hours"] or zero,
+            time_value=row["time_value"] or zero,
+            expenses=row["expenses"] or zero,
+            oldest=row["oldest"],
+            unrated=row["unrated"],
+        )
+        # Entries dated in the future (planned work) count as the youngest bucket.
+        item.buckets = [row[f"b{i}"] or zero for i in range(len(WIP_BUCKETS))]
+        item.buckets[0] += item.total - sum(item.buckets, zero)
+        result.append(item)
+    return sorted(result, key=lambda r: (-r.total, r.client))
+
+
+def client_wip(*, user, client_id: int, filters: WipFilters | None = None) -> QuerySet[Entry]:
+    return (
+        wip_entries(user=user, filters=filters)
+        .filter(client_id=client_id)
+        .select_related("staff", "work_code")
+        .order_by("day", "pk")
+    )
+
+
+def own_entries(*, user, limit: int = 100) -> QuerySet[Entry]:
+    return (
+        Entry.objects.filter(staff_id=user.pk)
+        .select_related("client", "work_code")
+        .order_by("-day", "-pk")[:limit]
+    )
+
+
+def work_codes(*, firm_id: int) -> QuerySet[WorkCode]:
+    return WorkCode.objects.filter(firm_id=firm_id).order_by("code")
+
+
+def staff_rates(*, firm_id: int) -> QuerySet[StaffRate]:
+    return StaffRate.objects.filter(firm_id=firm_id).select_related("staff", "work_code")

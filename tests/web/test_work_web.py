@@ -1,0 +1,105 @@
+"""Time, WIP and a new invoice from WIP in the Billing app."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from facturier.invoicing.models import Invoice, InvoiceEntry
+from facturier.work import actions
+from facturier.work.models import Entry, WorkCode
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def keeper(alice, firm, client_entity):
+    for codename in ("process_all_entries", "manage_templates"):
+        alice.user_permissions.add(Permission.objects.get(codename=codename))
+    alice = type(alice).objects.get(pk=alice.pk)
+    WorkCode.objects.create(firm=firm, code="AUD", name="Audit", default_rate=100)
+    return alice
+
+
+def test_recording_time_from_the_page(client, keeper, client_entity):
+    client.force_login(keeper)
+    data = {
+        "kind": "time",
+        "client": client_entity.pk,
+        "work_code": "AUD",
+        "day": TODAY.isoformat(),
+        "hours": "1:45",
+        "description": "Révision",
+        "billable": "on",
+    }
+    assert client.post(reverse("billing:time"), data).status_code == 302
+    entry = Entry.objects.get()
+    assert (entry.hours, entry.amount) == (Decimal("1.75"), Decimal("175.00"))
+    bad = client.post(reverse("billing:time"), {**data, "hours": "99"})
+    assert bad.status_code == 422 and Entry.objects.count() == 1
+    assert "24" in bad.content.decode()
+
+
+def test_the_wip_tab_and_a_draft_from_it(client, keeper, client_entity, template):
+    entries = actions.record_entries(
+        [
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"},
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "1"},
+        ],
+        by=keeper,
+    )
+    client.force_login(keeper)
+    page = client.get(reverse("billing:wip")).content.decode()
+    assert client_entity.name in page and "300" in page
+    url = reverse("billing:wip_client", args=[client_entity.pk])
+    assert client.get(url).status_code == 200
+    refused = client.post(
+        url,
+        {
+            "entries": [e.pk for e in entries],
+            "bill": "work",
+            "amount": "250.00",
+            "allocation": "manual",
+            f"billed-{entries[0].pk}": "200.00",
+            f"billed-{entries[1].pk}": "40.00",
+            "reason": "Remise",
+            "grouping": "entry",
+        },
+    )
+    assert refused.status_code == 422 and not Invoice.objects.exists()
+    response = client.post(
+        url,
+        {
+            "entries": [e.pk for e in entries],
+            "bill": "work",
+            "amount": "250.00",
+            "allocation": "pro_rata",
+            "reason": "Remise",
+            "grouping": "work_code",
+        },
+    )
+    assert response.status_code == 302
+    invoice = Invoice.objects.get()
+    assert invoice.total_net == Decimal("250.00")
+    assert InvoiceEntry.objects.filter(invoice=invoice).count() == 2
+
+
+def test_every_user_gets_a_page_or_a_reason(client, staff, keeper, client_entity):
+    (entry,) = actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"}], by=keeper
+    )
+    urls = [
+        reverse("billing:time"),
+        reverse("billing:wip"),
+        reverse("billing:wip_client", args=[client_entity.pk]),
+        reverse("billing:wip") + "?staff=x&start=nope",
+    ]
+    for user in staff.values():
+        client.force_login(user)
+        for url in urls:
+            assert client.get(url).status_code in (200, 404), (user.username, url)
+        assert client.post(reverse("billing:entry_delete", args=[entry.pk])).status_code == 302
+    assert Entry.objects.filter(pk=entry.pk).exists() is False  # alice could delete hers

@@ -1,0 +1,282 @@
+"""Time and expenses: rates in force, entries and their refusals, WIP per client, a
+draft from WIP with its write-down, and what finalizing, deleting and crediting do."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from facturier.core.errors import Frozen, Invalid, NotAllowed
+from facturier.invoicing import actions as invoicing
+from facturier.invoicing.actions.wip import pro_rata
+from facturier.invoicing.models import InvoiceEntry
+from facturier.work import actions
+from facturier.work.models import Entry, WorkCode
+from facturier.work.selectors import wip_by_client
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+
+
+def ago(days: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=days)
+
+
+def grant(user, *codenames):
+    for codename in codenames:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return type(user).objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def manager(alice):
+    return grant(alice, "manage_templates", "process_all_entries")
+
+
+@pytest.fixture
+def codes(firm):
+    return {
+        "AUD": WorkCode.objects.create(firm=firm, code="AUD", name="Audit", default_rate=100),
+        "TAX": WorkCode.objects.create(
+            firm=firm, code="TAX", name="Tax", surcharge_percent=Decimal("10")
+        ),
+        "ADM": WorkCode.objects.create(firm=firm, code="ADM", name="Admin", billable=False),
+        "TRV": WorkCode.objects.create(firm=firm, code="TRV", name="Travel", kind="expense"),
+    }
+
+
+def time(by, client, code, day, hours, **extra):
+    (entry,) = actions.record_entries(
+        [{"client": client.pk, "work_code": code, "day": day, "hours": hours, **extra}], by=by
+    )
+    return entry
+
+
+def test_an_entry_takes_the_rate_in_force_on_its_day(manager, codes, client_entity):
+    actions.set_rate(manager, staff=manager, rate="80", effective_from=ago(100))
+    actions.set_rate(manager, staff=manager, rate="90", effective_from=ago(10))
+    actions.set_rate(
+        manager, staff=manager, rate="150", effective_from=ago(50), work_code=codes["TAX"]
+    )
+    old = time(manager, client_entity, "AUD", ago(20), "2")
+    new = time(manager, client_entity, "AUD", ago(5), "1:30")
+    tax = time(manager, client_entity, "TAX", ago(5), "1")
+    assert (old.rate, old.amount) == (Decimal("80"), Decimal("160.00"))
+    assert (new.hours, new.rate, new.amount) == (Decimal("1.50"), Decimal("90"), Decimal("135.00"))
+    assert tax.amount == Decimal("165.00")  # its own rate, and the 10 % surcharge
+
+
+def test_an_entry_without_a_rate_is_worth_zero_and_flagged(manager, codes, client_entity):
+    entry = time(manager, client_entity, "TAX", ago(3), "2")
+    assert entry.rate is None and entry.amount == 0
+    (row,) = wip_by_client(user=manager, today=TODAY)
+    assert row.unrated == 1
+
+
+def test_a_historical_rate_cannot_change(manager, codes):
+    actions.set_rate(manager, staff=manager, rate="80", effective_from=ago(100))
+    actions.set_rate(manager, staff=manager, rate="90", effective_from=ago(10))
+    with pytest.raises(Invalid) as refused:
+        actions.set_rate(manager, staff=manager, rate="85", effective_from=ago(100))
+    assert refused.value.codes == {"effective_from": ["historical"]}
+    actions.set_rate(manager, staff=manager, rate="95", effective_from=ago(10))  # active: may
+
+
+def test_a_batch_is_all_or_nothing_and_names_each_refused_row(manager, codes, client_entity):
+    rows = [
+        {"client": client_entity.pk, "work_code": "AUD", "day": ago(1), "hours": "2"},
+        {"client": 999999, "work_code": "AUD", "day": ago(1), "hours": "2"},
+        {"client": client_entity.pk, "work_code": "NOPE", "day": ago(1), "hours": "2"},
+        {"client": client_entity.pk, "work_code": "AUD", "day": "31/12", "hours": "2"},
+        {"client": client_entity.pk, "work_code": "AUD", "day": ago(1), "hours": "25"},
+        {"client": client_entity.pk, "work_code": "TRV", "day": ago(1), "amount": "-3"},
+    ]
+    with pytest.raises(Invalid) as refused:
+        actions.record_entries(rows, by=manager)
+    assert set(refused.value.codes) == {
+        "entries.1.client",
+        "entries.2.work_code",
+        "entries.3.day",
+        "entries.4.hours",
+        "entries.5.amount",
+    }
+    assert not Entry.objects.exists()
+    with pytest.raises(Invalid) as refused:
+        actions.record_entries(rows[:1] * 3, by=manager, limit=2)
+    assert refused.value.codes == {"entries": ["too_many"]}
+
+
+def test_rights_own_entries_and_others(staff, codes, client_entity):
+    bob = grant(staff["owner_only"], "process_own_entries")
+    time(bob, client_entity, "AUD", ago(1), "1")
+    with pytest.raises(Invalid) as refused:
+        actions.record_entries(
+            [
+                {
+                    "staff": staff["neither"].pk,
+                    "client": client_entity.pk,
+                    "work_code": "AUD",
+                    "day": ago(1),
+                    "hours": "1",
+                }
+            ],
+            by=bob,
+        )
+    assert refused.value.codes == {"entries.0.staff": ["not_allowed"]}
+    with pytest.raises(Invalid):
+        time(staff["neither"], client_entity, "AUD", ago(1), "1")
+
+
+def test_a_receipt_is_checked_by_its_content(manager, codes, client_entity):
+    row = {"client": client_entity.pk, "work_code": "TRV", "day": ago(1), "amount": "42.50"}
+    (entry,) = actions.record_entries([{**row, "receipt": b"%PDF-1.7 ..."}], by=manager)
+    assert entry.receipt_type == "application/pdf"
+    with pytest.raises(Invalid) as refused:
+        actions.record_entries([{**row, "receipt": b"MZ\x90 not a receipt"}], by=manager)
+    assert refused.value.codes == {"receipt": ["invalid_type"]}
+
+
+def test_wip_per_client_with_its_age(manager, codes, client_entity):
+    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    time(manager, client_entity, "AUD", ago(10), "1")
+    time(manager, client_entity, "AUD", ago(45), "2")
+    time(manager, client_entity, "AUD", ago(120), "3")
+    time(manager, client_entity, "ADM", ago(5), "4")  # not billable: not WIP
+    actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "TRV", "day": ago(70), "amount": "30"}],
+        by=manager,
+    )
+    (row,) = wip_by_client(user=manager, today=TODAY)
+    assert row.hours == Decimal("6.00")
+    assert row.time_value == Decimal("600.00") and row.expenses == Decimal("30.00")
+    assert row.buckets == [
+        Decimal("100.00"),
+        Decimal("200.00"),
+        Decimal("30.00"),
+        Decimal("300.00"),
+    ]
+    assert row.oldest == ago(120)
+
+
+@pytest.fixture
+def wip(manager, codes, client_entity, template):
+    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    entries = [time(manager, client_entity, "AUD", ago(n), "1") for n in (3, 2, 1)]
+    entries.append(time(manager, client_entity, "TAX", ago(1), "1"))  # 100 + 10 %
+    return entries
+
+
+def test_a_draft_from_wip_with_a_pro_rata_write_down(manager, wip, client_entity):
+    draft = invoicing.draft_from_wip(
+        by=manager,
+        client=client_entity,
+        entries=[e.pk for e in wip[:3]],
+        amount="250.00",
+        reason="Goodwill",
+    )
+    links = list(InvoiceEntry.objects.filter(invoice=draft).order_by("entry_id"))
+    assert sum(link.amount for link in links) == Decimal("250.00")
+    assert {link.amount for link in links} <= {Decimal("83.33"), Decimal("83.34")}
+    assert all(link.reason == "Goodwill" for link in links)
+    assert draft.total_net == Decimal("250.00")
+    assert set(
+        Entry.objects.filter(pk__in=[e.pk for e in wip[:3]]).values_list("state", flat=True)
+    ) == {"drafted"}
+    # The recorded work is unchanged.
+    assert Entry.objects.get(pk=wip[0].pk).amount == Decimal("100.00")
+    # What is left in WIP: the entry not drafted.
+    assert wip_by_client(user=manager, today=TODAY)[0].time_value == Decimal("110.00")
+
+
+def test_by_hand_it_must_balance_to_the_cent(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:2]]
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(
+            by=manager,
+            client=client_entity,
+            entries=ids,
+            amount="150.00",
+            billed={ids[0]: "100.00", ids[1]: "49.99"},
+            reason="Cap",
+        )
+    assert refused.value.codes == {"billed": ["unbalanced"]}
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids, amount="150.00")
+    assert refused.value.codes == {"reason": ["required"]}
+    assert not InvoiceEntry.objects.exists()
+    draft = invoicing.draft_from_wip(
+        by=manager,
+        client=client_entity,
+        entries=ids,
+        amount="150.00",
+        billed={ids[0]: "100.00", ids[1]: "50.00"},
+        reason="Cap",
+    )
+    assert draft.total_net == Decimal("150.00")
+
+
+def test_finalizing_bills_deleting_returns_and_billed_is_locked(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:3]]
+    draft = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    with pytest.raises(Invalid) as refused:  # not twice
+        invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids[:1])
+    assert refused.value.codes == {"entries": ["not_billable"]}
+    invoicing.delete_draft(draft, by=manager)
+    assert set(Entry.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"unbilled"}
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, amount="330.00", reason="Extra work"
+    )
+    invoice = invoicing.finalize_invoice(draft, by=manager)
+    billed = Entry.objects.filter(pk__in=ids)
+    assert set(billed.values_list("state", flat=True)) == {"billed"}
+    assert sum(e.billed_amount for e in billed) == Decimal("330.00")
+    entry = Entry.objects.get(pk=ids[0])
+    with pytest.raises(Frozen):
+        actions.update_entry(manager, entry, fields={"hours": "5"})
+    with pytest.raises(Frozen):
+        entry.hours = Decimal(5)
+        entry.save()
+    with pytest.raises(Frozen):
+        actions.delete_entry(manager, entry)
+    # A credit note that says so gives them back to WIP.
+    note = invoicing.create_credit_note(invoice, by=manager)
+    note.returns_entries = True
+    note.save(update_fields=["returns_entries"])
+    invoicing.finalize_invoice(note, by=manager)
+    assert set(Entry.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"unbilled"}
+    again = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    assert again.total_net == Decimal("300.00")
+
+
+def test_a_fixed_fee_with_or_without_entries(manager, wip, client_entity):
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, bill="fixed", amount="1000.00"
+    )
+    assert draft.total_net == Decimal("1000.00") and not InvoiceEntry.objects.exists()
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(by=manager, client=client_entity, bill="fixed")
+    assert refused.value.codes == {"amount": ["required"]}
+
+
+def test_drafting_from_wip_needs_owner_and_processing(staff, wip, client_entity):
+    with pytest.raises(NotAllowed):
+        invoicing.draft_from_wip(
+            by=staff["processor_only"], client=client_entity, entries=[wip[0].pk]
+        )
+
+
+def test_pro_rata_always_adds_up():
+    values = {1: Decimal("33.33"), 2: Decimal("33.33"), 3: Decimal("33.34")}
+    for target in (Decimal("0.01"), Decimal("99.99"), Decimal("10.00"), Decimal("1000.00")):
+        assert sum(pro_rata(values, target).values()) == target
+
+
+def test_work_codes_import_all_or_nothing(manager):
+    data = b"Code,Type,Name,Rate,Surcharge\nAUD,B,Audit,120,0\nADM,NB,Admin,,\n"
+    saved = actions.import_work_codes(manager, data)
+    assert [(c.code, c.billable) for c in saved] == [("AUD", True), ("ADM", False)]
+    with pytest.raises(Invalid) as refused:
+        actions.import_work_codes(manager, b"TAX,B,Tax,abc,0\nX,Q,,1,0\n")
+    assert set(refused.value.errors) == {"line 1", "line 2"}
+    assert WorkCode.objects.count() == 2
