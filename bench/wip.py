@@ -100,20 +100,18 @@ def main():
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(f"{count} entries written in {time.perf_counter() - started:.0f} s")
     today = datetime.date.today()
-    # The raw query: the same groups and sums, no ORM, no Python rows.
-    sql = (
-        "SELECT client_id, SUM(hours), SUM(amount), MIN(day) FROM work_entry "
-        "WHERE firm_id = %s AND state = 'unbilled' AND billable GROUP BY client_id"
-    )
-    if connection.vendor == "sqlite":
-        sql = sql.replace("AND billable", "AND billable = 1")
+    # The baseline: the selector's own SQL, run bare on the cursor (no ORM, no
+    # Python objects): what the database alone costs for the same figures.
+    from facturier.work.selectors import wip_query
+
+    sql, params = wip_query(user=user, today=today).query.sql_with_params()
 
     def with_selector(_call):
         return wip_by_client(user=user, today=today)
 
     def with_sql(_call):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.firm_id])
+            cursor.execute(sql, params)
             return cursor.fetchall()
 
     rows = with_selector(0)

@@ -267,6 +267,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentStateEnum": "facturier.invoicing.lifecycle.PaymentState",
         "PaymentMethodEnum": "facturier.receivables.models.Payment.Method",
         "LanguageEnum": [("fr", "Français"), ("en", "English")],
+        "EntryKindEnum": "facturier.work.models.Kind",
+        "DocumentKindEnum": "facturier.invoicing.models.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import views, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -43,6 +43,14 @@ urlpatterns = [
     ),
     path("v1/clients/<id:pk>/account/", views.ClientAccount.as_view(), name="api-client-account"),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
+    path("v1/work-codes/", work.WorkCodeList.as_view(), name="api-work-codes"),
+    path("v1/wip/", work.WipList.as_view(), name="api-wip"),
+    path(
+        "v1/clients/<id:pk>/invoice-from-wip/",
+        work.InvoiceFromWip.as_view(),
+        name="api-client-invoice-from-wip",
+    ),
     path("v1/payments/<id:pk>/", views.PaymentDetail.as_view(), name="api-payment"),
     path(
         "v1/payments/<id:pk>/allocate/",

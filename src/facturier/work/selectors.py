@@ -59,11 +59,8 @@ def wip_entries(*, user, filters: WipFilters | None = None) -> QuerySet[Entry]:
     return entries
 
 
-def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = None) -> list[WipRow]:
-    """Per client: unbilled hours, their value, expenses, the oldest entry, entries
-    without a rate, and the value by age. One grouped query."""
-    if not user.firm_id:
-        return []
+def wip_query(*, user, today: datetime.date, filters: WipFilters | None = None):
+    """The grouped query behind the WIP tab: one row per client."""
     aggregates = {
         "hours": Sum("hours", filter=Q(kind=Kind.TIME)),
         "time_value": Sum("amount", filter=Q(kind=Kind.TIME)),
@@ -76,12 +73,20 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
         if last is not None:
             window &= Q(day__gte=today - datetime.timedelta(days=last))
         aggregates[f"b{index}"] = Sum("amount", filter=window)
-    rows = (
+    return (
         wip_entries(user=user, filters=filters)
         .order_by()
         .values("client_id")
         .annotate(**aggregates)
     )
+
+
+def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = None) -> list[WipRow]:
+    """Per client: unbilled hours, their value, expenses, the oldest entry, entries
+    without a rate, and the value by age. One grouped query (read from one index)."""
+    if not user.firm_id:
+        return []
+    rows = wip_query(user=user, today=today, filters=filters)
     names = dict(visible_clients(user).values_list("pk", "name"))
     zero = Decimal(0)
     result = []

@@ -1,0 +1,196 @@
+"""The API of time and expenses: entries (a bulk create of up to 1,000, all or nothing),
+work codes, WIP per client, and a draft invoice from a client's WIP."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.response import Response
+
+from facturier.invoicing import actions as invoicing
+from facturier.work import actions
+from facturier.work.models import Entry, WorkCode
+from facturier.work.permissions import visible_entries
+from facturier.work.selectors import WIP_BUCKETS, wip_by_client
+
+from . import serializers as s
+from .idempotency import IDEMPOTENCY_HEADER, idempotent
+
+BULK_LIMIT = 1000
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class WorkCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkCode
+        fields = ["id", "code", "name", "kind", "billable", "default_rate", "surcharge_percent"]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    work_code = serializers.CharField(source="work_code.code")
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id",
+            "staff",
+            "client",
+            "work_code",
+            "kind",
+            "day",
+            "hours",
+            "rate",
+            "amount",
+            "vat_rate",
+            "description",
+            "billable",
+            "state",
+            "billed_amount",
+        ]
+
+
+class EntryWriteSerializer(serializers.Serializer):
+    staff = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, help_text="Default: you."
+    )
+    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    work_code = serializers.CharField(max_length=20, help_text="The code, such as AUD.")
+    day = serializers.DateField()
+    hours = serializers.CharField(
+        max_length=10, required=False, help_text="Time: 1.5 or 1:30 (at most 24)."
+    )
+    amount = serializers.DecimalField(
+        **MONEY, required=False, help_text="Expense: its amount before VAT."
+    )
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    billable = serializers.BooleanField(required=False, default=True)
+
+
+class EntryBatchSerializer(serializers.Serializer):
+    entries = EntryWriteSerializer(many=True, min_length=1, max_length=BULK_LIMIT)
+
+
+class EntryBatchResultSerializer(serializers.Serializer):
+    entries = EntrySerializer(many=True)
+
+
+class WipRowSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField(source="client")
+    hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    time_value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    expenses = serializers.DecimalField(max_digits=14, decimal_places=2)
+    oldest = serializers.DateField(allow_null=True)
+    unrated = serializers.IntegerField(help_text="Time entries without a rate (worth 0).")
+    buckets = serializers.ListField(
+        child=serializers.DecimalField(max_digits=14, decimal_places=2),
+        help_text="Value by age: " + ", ".join(label for label, _f, _l in WIP_BUCKETS) + " days.",
+    )
+
+
+class FromWipSerializer(serializers.Serializer):
+    entries = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=20_000,
+    )
+    bill = serializers.ChoiceField(choices=["work", "fixed"], default="work")
+    amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
+    billed = serializers.DictField(
+        child=serializers.DecimalField(**MONEY, min_value=0),
+        required=False,
+        help_text="Entry id -> amount billed for it, by hand (must add up to amount).",
+    )
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    grouping = serializers.ChoiceField(choices=["work_code", "entry"], default="work_code")
+    cutoff = serializers.DateField(required=False)
+
+
+class EntryList(ListAPIView):
+    serializer_class = EntrySerializer
+
+    def get_queryset(self):
+        return (
+            visible_entries(self.request.user).select_related("work_code").order_by("-day", "-id")
+        )
+
+    @extend_schema(operation_id="entries_list", summary="Time and expense entries you may see")
+    def get(self, request):
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="entries_create",
+        request=EntryBatchSerializer,
+        responses={201: EntryBatchResultSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Record up to 1,000 entries: all of them, or none",
+    )
+    @idempotent
+    def post(self, request):
+        data = EntryBatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = []
+        for row in data.validated_data["entries"]:
+            row = dict(row)
+            if "amount" in row:
+                row["amount"] = str(row["amount"])
+            if "vat_rate" in row:
+                row["vat_rate"] = str(row["vat_rate"])
+            rows.append(row)
+        entries = actions.record_entries(rows, by=request.user, limit=BULK_LIMIT)
+        return Response(
+            {"entries": EntrySerializer(entries, many=True).data}, status=status.HTTP_201_CREATED
+        )
+
+
+class WorkCodeList(ListAPIView):
+    serializer_class = WorkCodeSerializer
+
+    def get_queryset(self):
+        return WorkCode.objects.filter(firm_id=self.request.user.firm_id).order_by("code")
+
+    @extend_schema(operation_id="work_codes_list", summary="The firm's work codes")
+    def get(self, request):
+        return self.list(request)
+
+
+class WipList(GenericAPIView):
+    serializer_class = WipRowSerializer
+    pagination_class = None  # one row per client with work in progress, all of them
+
+    @extend_schema(
+        operation_id="wip_list",
+        responses={200: WipRowSerializer(many=True)},
+        summary="Work in progress per client, as the WIP tab shows it",
+    )
+    def get(self, request):
+        rows = wip_by_client(user=request.user, today=timezone.localdate())
+        return Response(WipRowSerializer(rows, many=True).data)
+
+
+class InvoiceFromWip(GenericAPIView):
+    serializer_class = FromWipSerializer
+
+    @extend_schema(
+        operation_id="clients_invoice_from_wip",
+        request=FromWipSerializer,
+        responses={201: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="A draft invoice from the client's unbilled entries",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = FromWipSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        billed = values.pop("billed", None)
+        amount = values.pop("amount", None)
+        draft = invoicing.draft_from_wip(
+            by=request.user,
+            client=pk,
+            amount=None if amount is None else str(amount),
+            billed={key: str(value) for key, value in billed.items()} if billed else None,
+            **values,
+        )
+        return Response(s.InvoiceSerializer(draft).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,69 @@
+"""The time and expenses API: a bulk create all or nothing, WIP, a draft from WIP."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from facturier.invoicing.models import InvoiceEntry
+from facturier.work.models import Entry, WorkCode
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today().isoformat()
+
+
+@pytest.fixture
+def keeper_api(alice, firm, api_for):
+    alice.user_permissions.add(Permission.objects.get(codename="process_all_entries"))
+    WorkCode.objects.create(firm=firm, code="AUD", name="Audit", default_rate=100)
+    return api_for(type(alice).objects.get(pk=alice.pk))
+
+
+def row(client, **extra):
+    return {"client": client.pk, "work_code": "AUD", "day": TODAY, "hours": "1:30", **extra}
+
+
+def test_a_bulk_create_is_all_or_nothing(keeper_api, client_entity, template):
+    response = keeper_api.post(
+        "/api/v1/entries/",
+        {"entries": [row(client_entity)] * 999 + [row(client_entity, hours="30")]},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert response.json()["codes"] == {"entries.999.hours": ["invalid"]}
+    assert not Entry.objects.exists()
+    response = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity)] * 1000}, format="json"
+    )
+    assert response.status_code == 201
+    assert len(response.json()["entries"]) == 1000
+    assert Entry.objects.count() == 1000
+    too_many = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity)] * 1001}, format="json"
+    )
+    assert too_many.status_code == 422 and Entry.objects.count() == 1000
+
+
+def test_wip_and_a_draft_from_it(keeper_api, client_entity, template):
+    created = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity), row(client_entity)]}, format="json"
+    ).json()["entries"]
+    (wip,) = keeper_api.get("/api/v1/wip/").json()
+    assert Decimal(wip["time_value"]) == Decimal("300.00") and Decimal(wip["hours"]) == 3
+    response = keeper_api.post(
+        f"/api/v1/clients/{client_entity.pk}/invoice-from-wip/",
+        {"entries": [e["id"] for e in created], "amount": "280.00", "reason": "Remise"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Decimal(response.json()["totals"]["net"]) == Decimal("280.00")
+    assert InvoiceEntry.objects.count() == 2
+    again = keeper_api.post(
+        f"/api/v1/clients/{client_entity.pk}/invoice-from-wip/",
+        {"entries": [created[0]["id"]]},
+        format="json",
+    )
+    assert again.status_code == 422
+    assert again.json()["codes"] == {"entries": ["not_billable"]}
+    assert keeper_api.get("/api/v1/work-codes/").json()["results"][0]["code"] == "AUD"
