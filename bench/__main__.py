@@ -31,6 +31,8 @@ SCRIPTS = [
     ["bench.fec", "--db", "postgres"],
     ["bench.wip", "--db", "sqlite"],
     ["bench.wip", "--db", "postgres"],
+    ["bench.entries_import", "--db", "sqlite"],
+    ["bench.entries_import", "--db", "postgres"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

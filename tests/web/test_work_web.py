@@ -60,7 +60,7 @@ def test_the_wip_tab_and_a_draft_from_it(client, keeper, client_entity, template
         url,
         {
             "entries": [e.pk for e in entries],
-            "bill": "work",
+            "bill": "final",
             "amount": "250.00",
             "allocation": "manual",
             f"billed-{entries[0].pk}": "200.00",
@@ -74,7 +74,7 @@ def test_the_wip_tab_and_a_draft_from_it(client, keeper, client_entity, template
         url,
         {
             "entries": [e.pk for e in entries],
-            "bill": "work",
+            "bill": "final",
             "amount": "250.00",
             "allocation": "pro_rata",
             "reason": "Remise",
@@ -103,3 +103,66 @@ def test_every_user_gets_a_page_or_a_reason(client, staff, keeper, client_entity
             assert client.get(url).status_code in (200, 404), (user.username, url)
         assert client.post(reverse("billing:entry_delete", args=[entry.pk])).status_code == 302
     assert Entry.objects.filter(pk=entry.pk).exists() is False  # alice could delete hers
+
+
+def test_the_week_grid_records_every_filled_cell_or_none(client, keeper, client_entity):
+    client.force_login(keeper)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    data = {
+        "week": monday.isoformat(),
+        "r0-client": client_entity.pk,
+        "r0-code": "AUD",
+        "r0-d0": "2",
+        "r0-d2": "1:30",
+        "r1-client": client_entity.pk,
+        "r1-code": "AUD",
+        "r1-d4": "abc",
+    }
+    assert client.post(reverse("billing:week"), data).status_code == 422
+    assert not Entry.objects.exists()
+    del data["r1-d4"]
+    assert client.post(reverse("billing:week"), data).status_code == 302
+    assert sorted(Entry.objects.values_list("hours", flat=True)) == [Decimal("1.50"), 2]
+    page = client.get(reverse("billing:week"), {"week": monday.isoformat()})
+    assert page.status_code == 200
+
+
+def test_spreading_hours_from_the_page(client, keeper, client_entity):
+    client.force_login(keeper)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    response = client.post(
+        reverse("billing:spread"),
+        {
+            "client": client_entity.pk,
+            "work_code": "AUD",
+            "total": "10",
+            "start": monday.isoformat(),
+            "end": (monday + datetime.timedelta(days=2)).isoformat(),
+            "weekdays": ["0", "1", "2", "3", "4"],
+        },
+    )
+    assert response.status_code == 302
+    assert sum(Entry.objects.values_list("hours", flat=True)) == Decimal("10")
+
+
+def test_work_settings_codes_import_and_rates(client, keeper, firm):
+    client.force_login(keeper)
+    url = reverse("settings:work")
+    assert client.get(url).status_code == 200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("codes.csv", b"Code,Type,Name,Rate,Surcharge\nTAX,B,Tax,150,5\n")
+    assert client.post(url, {"form": "import", "file": upload}).status_code == 302
+    assert WorkCode.objects.filter(code="TAX", default_rate=150).exists()
+    response = client.post(
+        url,
+        {
+            "form": "rate",
+            "rate-staff": keeper.pk,
+            "rate-work_code": "",
+            "rate-rate": "95",
+            "rate-effective_from": TODAY.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert "95" in client.get(url).content.decode()

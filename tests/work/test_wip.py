@@ -280,3 +280,158 @@ def test_work_codes_import_all_or_nothing(manager):
         actions.import_work_codes(manager, b"TAX,B,Tax,abc,0\nX,Q,,1,0\n")
     assert set(refused.value.errors) == {"line 1", "line 2"}
     assert WorkCode.objects.count() == 2
+
+
+def test_a_csv_import_checks_first_then_writes_all_or_nothing(manager, codes, client_entity):
+    from facturier.work import imports
+
+    good = (
+        "staff,client,work_code,date,hours,description\n"
+        f"alice,{client_entity.pk},AUD,{ago(2).isoformat()},1:30,Revue\n"
+        f"alice,{client_entity.name},AUD,{ago(1).strftime('%d/%m/%Y')},2,Bilan\n"
+    ).encode()
+    report = imports.dry_run(manager, good)
+    assert report.ok and report.rows == 2 and not Entry.objects.exists()
+    bad = good + f"nobody,{client_entity.pk},AUD,2026-13-01,99,X\n".encode()
+    report = imports.import_entries(manager, bad)
+    assert not report.ok and report.refused_count == 1
+    assert {field for _line, field, _why in report.refused} == {"staff"}
+    assert not Entry.objects.exists()  # nothing written
+    report = imports.import_entries(manager, good)
+    assert report.written == 2 and Entry.objects.count() == 2
+    imported = list(Entry.objects.order_by("day").values_list("day", "hours", "amount", "state"))
+    assert imported == [
+        (ago(2), Decimal("1.50"), Decimal("150.00"), "unbilled"),
+        (ago(1), Decimal("2.00"), Decimal("200.00"), "unbilled"),
+    ]
+    (row,) = wip_by_client(user=manager, today=TODAY)
+    assert row.time_value == Decimal("350.00")
+    with pytest.raises(Invalid) as refused:
+        imports.dry_run(manager, b"name,hours\nx,1\n")
+    assert refused.value.codes == {"file": ["missing_column"]}
+
+
+def test_hours_spread_evenly_over_workdays():
+    monday = datetime.date(2026, 11, 23)
+    days = actions.workdays(monday, monday + datetime.timedelta(days=13), {0, 1, 2, 3, 4})
+    assert len(days) == 10 and all(day.weekday() < 5 for day in days)
+    parts = actions.spread(Decimal("10"), days[:3])
+    assert [hours for _day, hours in parts] == [Decimal("3.33"), Decimal("3.33"), Decimal("3.34")]
+    assert sum(hours for _day, hours in actions.spread(Decimal("7.5"), days)) == Decimal("7.5")
+
+
+def test_realization_per_invoice_client_and_staff(manager, wip, client_entity):
+    from facturier.invoicing.realization import realization
+
+    ids = [e.pk for e in wip[:3]]
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, amount="240.00", reason="Remise"
+    )
+    invoicing.finalize_invoice(draft, by=manager)
+    result = realization(user=manager, start=ago(10), end=TODAY)
+    (client_row,) = result["clients"]
+    assert (client_row.value, client_row.billed, client_row.rate) == (
+        Decimal("300.00"),
+        Decimal("240.00"),
+        Decimal("80.0"),
+    )
+    assert result["staff"][0].rate == Decimal("80.0")
+    assert len(result["invoices"]) == 1
+
+
+def snapshot(user, **filters):
+    from facturier.work.selectors import WipFilters
+
+    return [
+        (r.client_id, r.hours, r.time_value, r.expenses, r.oldest, r.unrated, r.buckets)
+        for r in wip_by_client(user=user, today=TODAY, filters=WipFilters(**filters))
+    ]
+
+
+def test_the_wip_months_stay_in_step_with_the_entries(manager, codes, client_entity, template):
+    """The tab as it opens (older months from WipMonth) says what summing every entry
+    says, after each way an entry enters or leaves WIP."""
+    from facturier.work import imports
+
+    every = {"start": datetime.date(2000, 1, 1)}  # a filter: every entry is summed
+
+    def same():
+        assert snapshot(manager) == snapshot(manager, **every)
+
+    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(500))
+    rows = [
+        {"client": client_entity.pk, "work_code": "AUD", "day": ago(n), "hours": "1"}
+        for n in (1, 40, 95, 130, 200, 201, 380)
+    ]
+    rows.append({"client": client_entity.pk, "work_code": "TRV", "day": ago(150), "amount": "20"})
+    rows.append({"client": client_entity.pk, "work_code": "TAX", "day": ago(300), "hours": "2"})
+    entries = actions.record_entries(rows, by=manager)
+    same()
+    imports.import_entries(
+        manager,
+        f"client,work_code,date,hours\n{client_entity.pk},AUD,{ago(250).isoformat()},3\n".encode(),
+    )
+    same()
+    actions.update_entry(manager, entries[3], fields={"day": ago(10)})  # an old one moves
+    same()
+    actions.delete_entry(manager, entries[5])
+    same()
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=[entries[2].pk, entries[6].pk]
+    )
+    same()
+    invoicing.delete_draft(draft, by=manager)
+    same()
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=[entries[4].pk, entries[7].pk]
+    )
+    invoice = invoicing.finalize_invoice(draft, by=manager)
+    same()
+    note = invoicing.create_credit_note(invoice, by=manager, returns_entries=True)
+    invoicing.finalize_invoice(note, by=manager)
+    same()
+    (row,) = wip_by_client(user=manager, today=TODAY)
+    assert row.oldest == ago(380)  # given back to WIP when its draft was deleted
+    assert row.buckets[-1] > 0
+
+
+def test_interim_on_account_then_final_less_the_interims(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:3]]  # 300.00 of work
+    interim = invoicing.draft_from_wip(
+        by=manager, client=client_entity, bill="interim", entries=ids, amount="100.00"
+    )
+    assert interim.total_net == Decimal("100.00")
+    # On account: the entries stay in WIP.
+    assert set(Entry.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"unbilled"}
+    interim = invoicing.finalize_invoice(interim, by=manager)
+    final = invoicing.draft_from_wip(by=manager, client=client_entity, bill="final", entries=ids)
+    lines = list(final.lines.order_by("position"))
+    assert lines[-1].quantity == -1 and lines[-1].unit_price == Decimal("100.00")
+    assert interim.number in lines[-1].description
+    assert final.total_net == Decimal("200.00")  # 300.00 less the 100.00 on account
+    final = invoicing.finalize_invoice(final, by=manager)  # passes the e-invoice checks
+    assert set(Entry.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"billed"}
+    # An interim is deducted once.
+    invoicing.draft_from_wip(by=manager, client=client_entity, bill="final", entries=[wip[3].pk])
+    assert final.deducts.count() == 1
+
+
+def test_deleting_a_final_draft_frees_its_interims(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:3]]
+    interim = invoicing.finalize_invoice(
+        invoicing.draft_from_wip(
+            by=manager, client=client_entity, bill="interim", entries=ids, amount="500.00"
+        ),
+        by=manager,
+    )
+    with pytest.raises(Invalid) as refused:  # more on account than the work
+        invoicing.draft_from_wip(by=manager, client=client_entity, bill="final", entries=ids)
+    assert refused.value.codes == {"amount": ["interims_exceed"]}
+    final = invoicing.draft_from_wip(
+        by=manager, client=client_entity, bill="final", entries=ids, amount="600.00", reason="x"
+    )
+    interim.refresh_from_db()
+    assert interim.deducted_by_id == final.pk
+    invoicing.delete_draft(final, by=manager)
+    interim.refresh_from_db()
+    assert interim.deducted_by_id is None

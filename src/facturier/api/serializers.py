@@ -325,6 +325,11 @@ class CreditNoteSerializer(serializers.Serializer):
     lines = CreditLineSerializer(many=True, required=False, max_length=2000)
     amounts = CreditAmountSerializer(many=True, required=False, max_length=50)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    returns_entries = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Once finalized, the time and expenses the invoice billed go back to WIP.",
+    )
 
     def validate(self, attrs):
         if "lines" in attrs and "amounts" in attrs:

@@ -95,7 +95,14 @@ class FromWipSerializer(serializers.Serializer):
         required=False,
         max_length=20_000,
     )
-    bill = serializers.ChoiceField(choices=["work", "fixed"], default="work")
+    bill = serializers.ChoiceField(
+        choices=["work", "interim", "final", "fixed"],
+        default="work",
+        help_text=(
+            "work: the entries; interim: work to date on account, the entries stay in WIP; "
+            "final: the entries less the interim invoices not deducted yet; fixed: an amount."
+        ),
+    )
     amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
     billed = serializers.DictField(
         child=serializers.DecimalField(**MONEY, min_value=0),

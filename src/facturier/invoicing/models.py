@@ -248,6 +248,12 @@ class Invoice(CheckedText):
         _("credit left"), max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
     # Everything the PDF and the e-invoice need, as it was at finalization.
+    # Billing from WIP: an interim invoice bills work to date on account and leaves the
+    # entries in WIP; the final one bills them and deducts the interims (deducted_by).
+    wip_bill = models.CharField(max_length=10, blank=True, default="")
+    deducted_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="deducts"
+    )
     # A credit note that gives the corrected invoice's time and expenses back to WIP.
     returns_entries = models.BooleanField(_("return the entries to WIP"), default=False)
     snapshot = models.JSONField(null=True, blank=True, editable=False)

@@ -15,6 +15,7 @@ from django.db.models import Q, Sum
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Kind
 from facturier.invoicing.permissions import visible_invoices
+from facturier.work.selectors import wip_entries
 
 from .aging import Aging, aging
 from .models import Allocation
@@ -39,6 +40,7 @@ class Overview:
     collected: dict[str, Decimal]
     aging: Aging
     months: list[Month] = field(default_factory=list)
+    wip: Decimal = Decimal(0)  # unbilled time and expenses at standard rates
 
     @property
     def dso(self) -> Decimal | None:
@@ -85,6 +87,7 @@ def overview(*, user, day: datetime.date, currency: str) -> Overview:
         collected=_per_currency(collected),
         aging=aging(user=user, day=day),
         months=_months(user, issued, payments, day, currency),
+        wip=wip_entries(user=user).aggregate(total=Sum("amount"))["total"] or Decimal(0),
     )
 
 

@@ -64,6 +64,7 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
                 lines=chosen_lines,
                 amounts=amounts,
                 notes=request.POST.get("notes", ""),
+                returns_entries=request.POST.get("returns_entries") == "1",
             )
         except Invalid as exc:
             errors = exc.errors

@@ -3,6 +3,7 @@ from django.urls import path
 from . import reminders as reminder_views
 from . import settings as views
 from . import tokens as api_web
+from . import work_settings
 
 app_name = "settings"
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("templates/<id:pk>/default/", views.template_set_default, name="template_default"),
     path("templates/<id:pk>/archive/", views.template_archive, name="template_archive"),
     path("invoicing/", views.firm_settings, name="firm"),
+    path("work/", views.manager_only(work_settings.work_settings), name="work"),
     path("reminders/", views.manager_only(reminder_views.reminder_settings), name="reminders"),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),

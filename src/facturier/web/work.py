@@ -1,6 +1,7 @@
 """Time and expenses in the Billing app: recording one's entries, the WIP tab, and a
 new invoice from a client's work in progress."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
@@ -27,6 +28,7 @@ from facturier.work.selectors import (
     WipFilters,
     client_wip,
     own_entries,
+    staff_entries,
     wip_by_client,
     work_codes,
 )
@@ -118,6 +120,167 @@ def _said(entry) -> str:
     return f"{entry.day.isoformat()}, {entry.amount}, {entry.client.name}"
 
 
+GRID_ROWS = 8
+
+
+def _week_start(value: str | None) -> "datetime.date":
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    day = max(min(day, today + datetime.timedelta(days=366)), datetime.date(2000, 1, 3))
+    return day - datetime.timedelta(days=day.weekday())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def week_view(request: HttpRequest) -> HttpResponse:
+    """A week of one's time as a grid: a client and a work code per row, a day per
+    column; every filled cell becomes an entry, all of them or none."""
+    user = request.user
+    monday = _week_start(request.POST.get("week") or request.GET.get("week"))
+    days = [monday + datetime.timedelta(days=i) for i in range(7)]
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        rows = []
+        for index in range(GRID_ROWS):
+            client = request.POST.get(f"r{index}-client", "")
+            code = request.POST.get(f"r{index}-code", "")
+            description = request.POST.get(f"r{index}-description", "")
+            for offset, day in enumerate(days):
+                hours = request.POST.get(f"r{index}-d{offset}", "").strip()
+                if hours:
+                    rows.append(
+                        {
+                            "client": client,
+                            "work_code": code,
+                            "day": day,
+                            "hours": hours,
+                            "description": description,
+                        }
+                    )
+        try:
+            entries = actions.record_entries(rows, by=user, limit=GRID_ROWS * 7)
+        except Invalid as exc:
+            errors = [m for messages_ in exc.errors.values() for m in messages_]
+            status = 422
+        except DomainError as exc:
+            errors = [str(exc.message)]
+            status = 422
+        else:
+            messages.success(request, _("%(count)d entries recorded.") % {"count": len(entries)})
+            return redirect(reverse("billing:week") + f"?week={monday.isoformat()}")
+    week_entries = (
+        list(staff_entries(user=user, start=days[0], end=days[-1])) if user.firm_id else []
+    )
+    per_day = {day: Decimal(0) for day in days}
+    for entry in week_entries:
+        if entry.hours:
+            per_day[entry.day] = per_day.get(entry.day, Decimal(0)) + entry.hours
+    return render(
+        request,
+        "billing/time_week.html",
+        section(
+            "billing",
+            "time",
+            days=days,
+            monday=monday,
+            previous=(monday - datetime.timedelta(days=7)).isoformat(),
+            next_week=(monday + datetime.timedelta(days=7)).isoformat(),
+            grid=range(GRID_ROWS),
+            clients=list(Client.objects.filter(firm_id=user.firm_id).values_list("pk", "name")),
+            codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == Kind.TIME]
+            if user.firm_id
+            else [],
+            entries=week_entries,
+            per_day=[per_day[day] for day in days],
+            errors=errors,
+            posted=request.POST if request.method == "POST" else {},
+            may_record=may_record(user),
+        ),
+        status=status,
+    )
+
+
+class SpreadForm(forms.Form):
+    client = forms.IntegerField()
+    work_code = forms.CharField(max_length=20)
+    total = forms.CharField(max_length=10)
+    start = forms.DateField()
+    end = forms.DateField()
+    weekdays = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[(i, str(i)) for i in range(7)], required=False
+    )
+    description = forms.CharField(required=False, max_length=2000)
+
+
+@login_required
+@require_POST
+def spread_view(request: HttpRequest) -> HttpResponse:
+    """A total of hours spread evenly over the chosen workdays of a period."""
+    form = SpreadForm(request.POST)
+    back = reverse("billing:week")
+    if not form.is_valid():
+        messages.error(request, refusal_text(Invalid(form.errors)))
+        return redirect(back)
+    data = form.cleaned_data
+    total = actions.parse_hours(data["total"])
+    days = actions.workdays(data["start"], data["end"], set(data["weekdays"] or [0, 1, 2, 3, 4]))
+    if total is None or total <= 0 or not days:
+        messages.error(request, _("Enter a total of hours and a period with workdays."))
+        return redirect(back)
+    rows = [
+        {
+            "client": data["client"],
+            "work_code": data["work_code"],
+            "day": day,
+            "hours": str(hours),
+            "description": data["description"],
+        }
+        for day, hours in actions.spread(total, days)
+    ]
+    try:
+        entries = actions.record_entries(rows, by=request.user, limit=366)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(
+            request,
+            _("%(total)s h spread over %(count)d days.")
+            % {"total": total.normalize(), "count": len(entries)},
+        )
+    return redirect(back + f"?week={data['start'].isoformat()}")
+
+
+@login_required
+@require_POST
+def entries_import(request: HttpRequest) -> HttpResponse:
+    """A CSV of entries: "Check" lists the refused rows; "Import" writes all or none."""
+    from facturier.work import imports
+
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+        return redirect("billing:time")
+    data = upload.read(imports.MAX_BYTES + 1)
+    try:
+        if request.POST.get("dry_run"):
+            report = imports.dry_run(request.user, data)
+        else:
+            report = imports.import_entries(request.user, data)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+        return redirect("billing:time")
+    return render(
+        request,
+        "billing/time_import.html",
+        section("billing", "time", report=report, dry=bool(request.POST.get("dry_run"))),
+        status=200 if report.ok else 422,
+    )
+
+
 @login_required
 @require_POST
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -184,7 +347,11 @@ def wip_view(request: HttpRequest) -> HttpResponse:
 class BillForm(forms.Form):
     bill = forms.ChoiceField(
         label=gettext_lazy("Invoice type"),
-        choices=[("work", gettext_lazy("Work to date")), ("fixed", gettext_lazy("Fixed fee"))],
+        choices=[
+            ("final", gettext_lazy("Final: the entries, less the interim invoices")),
+            ("interim", gettext_lazy("Interim: work to date, on account")),
+            ("fixed", gettext_lazy("Fixed fee")),
+        ],
     )
     cutoff = forms.DateField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
     amount = forms.CharField(
@@ -292,3 +459,32 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         status=status,
     )
+
+
+@login_required
+@require_GET
+def realization_view(request: HttpRequest) -> HttpResponse:
+    from facturier.invoicing.realization import realization
+
+    today = timezone.localdate()
+    form = _PeriodForm(request.GET or None)
+    start, end = today.replace(month=1, day=1), today
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data.get("start") or start
+        end = form.cleaned_data.get("end") or end
+    return render(
+        request,
+        "billing/realization.html",
+        section(
+            "billing",
+            "wip",
+            start=start,
+            end=end,
+            groups=realization(user=request.user, start=start, end=end),
+        ),
+    )
+
+
+class _PeriodForm(forms.Form):
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)

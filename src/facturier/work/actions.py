@@ -10,10 +10,12 @@ import csv
 import datetime
 import io
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +25,12 @@ from facturier.clients.models import Client
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Frozen, Invalid, NotAllowed, NotFound
+from facturier.core.validators import validate_text
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
 
+from . import ledger
 from . import rates as rate_rules
 from .models import BILLED_LOCKED, Entry, Kind, StaffRate, WorkCode
 from .permissions import may_record_for
@@ -203,7 +207,11 @@ def set_rate(
     value = _amount(rate)
     if value is None or value < 0 or value > LARGEST:
         raise Invalid({"rate": [_("Enter a rate such as 120.00.")]}, codes={"rate": ["invalid"]})
-    same = StaffRate.objects.select_for_update().filter(staff_id=staff_id, work_code_id=code_id)
+    same = (
+        StaffRate.objects.select_for_update(of=("self",))
+        .filter(staff_id=staff_id, work_code_id=code_id)
+        .order_by("effective_from")
+    )
     existing = same.filter(effective_from=effective_from).first()
     if existing is not None:
         successor = (
@@ -250,7 +258,7 @@ def _codes(firm_id: int) -> dict[str, WorkCode]:
 
 
 def _check_row(
-    index, row, *, by, codes, clients, staff_ids, today, errors, codes_out
+    index, row, *, by, codes, clients, staff_ids, today, errors, codes_out, allowed=None
 ) -> dict | None:
     """One row as an Entry's fields, or its errors under `entries.<index>.<field>`."""
     prefix = f"entries.{index}"
@@ -269,7 +277,13 @@ def _check_row(
     if staff_id not in staff_ids:
         refuse("staff", _("No such staff member."), "not_found")
         return None
-    refusal = may_record_for(by, staff_id)
+    # The right is the same for every row of one staff member: asked once per batch.
+    if allowed is None or staff_id not in allowed:
+        refusal = may_record_for(by, staff_id)
+        if allowed is not None:
+            allowed[staff_id] = refusal
+    else:
+        refusal = allowed[staff_id]
     if refusal is not None:
         refuse("staff", str(refusal.message), "not_allowed")
         return None
@@ -294,7 +308,9 @@ def _check_row(
         refuse("day", _("The date is out of range."), "out_of_range")
         day = None
     description = str(row.get("description") or "")[:2000]
-    if "\x00" in description:
+    try:
+        validate_text(description)
+    except ValidationError:
         refuse("description", _("The text holds a character that cannot be stored."))
     billable = row.get("billable", True)
     billable = (
@@ -369,6 +385,7 @@ def record_entries(
     staff_ids = set(User.objects.filter(firm_id=by.firm_id).values_list("pk", flat=True))
     errors: dict[str, list[str]] = {}
     codes_out: dict[str, list[str]] = {}
+    allowed: dict = {}
     checked = [
         _check_row(
             index,
@@ -380,6 +397,7 @@ def record_entries(
             today=today,
             errors=errors,
             codes_out=codes_out,
+            allowed=allowed,
         )
         for index, row in enumerate(rows)
     ]
@@ -406,6 +424,7 @@ def record_entries(
             _attach_receipt(entry, receipt)
         entries.append(entry)
     Entry.objects.bulk_create(entries, batch_size=2000)
+    ledger.entries_entered(entries)
     return entries
 
 
@@ -471,6 +490,7 @@ def update_entry(by, entry: Entry | int, *, fields: Mapping[str, Any]) -> Entry:
         row["amount"] = (entry.amount / surcharge).quantize(Decimal("0.01"))
         row.setdefault("vat_rate", entry.vat_rate)
     (new,) = _replace_from(by, row)
+    ledger.entries_left([entry])
     before = audit.values(entry, ["day", "hours", "amount", "client_id", "work_code_id"])
     for name in (
         "staff_id",
@@ -487,6 +507,7 @@ def update_entry(by, entry: Entry | int, *, fields: Mapping[str, Any]) -> Entry:
     ):
         setattr(entry, name, getattr(new, name))
     entry.save()
+    ledger.entries_entered([entry])
     audit.record(
         "entry.changed",
         entry,
@@ -544,6 +565,7 @@ def _replace_from(by, row) -> list[Entry]:
 def delete_entry(by, entry: Entry | int) -> None:
     entry = _lock_entry(by, entry)
     audit.record("entry.deleted", entry, by=by, firm_id=entry.firm_id, details={"day": entry.day})
+    ledger.entries_left([entry])
     entry.delete()
 
 
@@ -576,17 +598,34 @@ def set_state(
     entry_ids: Iterable[int], state: str, *, amounts: Mapping[int, Decimal] | None = None
 ) -> None:
     """Move entries along WIP: drafted (on a draft), billed (with what was charged), or
-    back to unbilled. Called by the invoicing actions, in their transaction."""
+    back to unbilled. Called by the invoicing actions, in their transaction; the WIP
+    months follow."""
     ids = list(entry_ids)
     if not ids:
         return
-    if amounts is None:
-        Entry.objects.filter(pk__in=ids).update(state=state, billed_amount=None)
-        return
-    entries = list(Entry.objects.filter(pk__in=ids).only("pk"))
+    entries = list(Entry.objects.filter(pk__in=ids).only(*ledger.FIELDS, "pk"))
+    leaving = [e for e in entries if ledger.in_wip(e.state, e.billable)]
     for entry in entries:
-        entry.state, entry.billed_amount = state, amounts.get(entry.pk)
-    Entry.objects.bulk_update(entries, ["state", "billed_amount"], batch_size=1000)
+        entry.state = state
+    # One UPDATE for the state, one per distinct billed amount (a pro-rata split has few):
+    # not a CASE per row, which costs seconds at thousands of entries.
+    Entry.objects.filter(pk__in=ids).update(state=state, billed_amount=None)
+    by_amount: dict[Decimal, list[int]] = defaultdict(list)
+    for pk, amount in (amounts or {}).items():
+        by_amount[amount].append(pk)
+    for amount, pks in by_amount.items():
+        Entry.objects.filter(pk__in=pks).update(billed_amount=amount)
+    if not ledger.in_wip(state, True):
+        ledger.entries_left(_as_before(leaving))
+    else:
+        ledger.entries_entered([e for e in entries if e.billable and e not in leaving])
+
+
+def _as_before(entries: list[Entry]) -> list[Entry]:
+    """The entries as they were in WIP (their state was just changed in memory)."""
+    for entry in entries:
+        entry.state = Entry.State.UNBILLED
+    return entries
 
 
 def entries_of(ids) -> QuerySet[Entry]:
@@ -598,3 +637,24 @@ def require_entry_right(by) -> None:
 
     if not may_record(by):
         raise NotAllowed(gettext_lazy("You lack the right to record time and expenses."))
+
+
+def spread(total: Decimal, days: Sequence[datetime.date]) -> list[tuple[datetime.date, Decimal]]:
+    """`total` hours evenly over `days`, to the hundredth; the last day takes what
+    rounding leaves, so the parts add up to the total."""
+    if not days:
+        return []
+    share = (total / len(days)).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    parts = [share] * len(days)
+    parts[-1] = total - share * (len(days) - 1)
+    return list(zip(days, parts, strict=True))
+
+
+def workdays(start: datetime.date, end: datetime.date, weekdays: set[int]) -> list[datetime.date]:
+    """The days from start to end (at most a year) falling on `weekdays` (0 = Monday)."""
+    days, day = [], start
+    while day <= end and len(days) < 366:
+        if day.weekday() in weekdays:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days

@@ -83,28 +83,76 @@ def wip_query(*, user, today: datetime.date, filters: WipFilters | None = None):
 
 def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = None) -> list[WipRow]:
     """Per client: unbilled hours, their value, expenses, the oldest entry, entries
-    without a rate, and the value by age. One grouped query (read from one index)."""
+    without a rate, and the value by age.
+
+    Unfiltered (the tab as it opens), the entries of the last three months or so are
+    summed one by one and the months before them come from WipMonth (all of them over
+    90 days old); with a filter (a staff member, a work code, dates), every entry is."""
     if not user.firm_id:
         return []
-    rows = wip_query(user=user, today=today, filters=filters)
-    names = dict(visible_clients(user).values_list("pk", "name"))
+    filters = filters or WipFilters()
     zero = Decimal(0)
-    result = []
-    for row in rows:
-        item = WipRow(
+    result: dict[int, WipRow] = {}
+    unfiltered = not (filters.staff_id or filters.work_code_id or filters.start or filters.end)
+    boundary = (today - datetime.timedelta(days=91)).replace(day=1)
+    recent = WipFilters(start=boundary) if unfiltered else filters
+    for row in wip_query(user=user, today=today, filters=recent):
+        item = result[row["client_id"]] = WipRow(
             client_id=row["client_id"],
-            client=names.get(row["client_id"], ""),
+            client="",
             hours=row["hours"] or zero,
             time_value=row["time_value"] or zero,
             expenses=row["expenses"] or zero,
             oldest=row["oldest"],
             unrated=row["unrated"],
         )
-        # Entries dated in the future (planned work) count as the youngest bucket.
         item.buckets = [row[f"b{i}"] or zero for i in range(len(WIP_BUCKETS))]
+        # Entries dated in the future (planned work) count as the youngest bucket.
         item.buckets[0] += item.total - sum(item.buckets, zero)
-        result.append(item)
-    return sorted(result, key=lambda r: (-r.total, r.client))
+    if unfiltered:
+        for row in older_months(user, boundary):
+            item = result.get(row["client_id"])
+            if item is None:
+                item = result[row["client_id"]] = WipRow(
+                    row["client_id"], "", zero, zero, zero, None, 0
+                )
+            item.hours += row["hours"] or zero
+            item.time_value += row["time_value"] or zero
+            item.expenses += row["expenses"] or zero
+            item.unrated += row["unrated"] or 0
+            item.buckets[-1] += (row["time_value"] or zero) + (row["expenses"] or zero)
+            if row["oldest"] and (item.oldest is None or row["oldest"] < item.oldest):
+                item.oldest = row["oldest"]
+    names = dict(visible_clients(user).filter(pk__in=list(result)).values_list("pk", "name"))
+    rows = []
+    for item in result.values():
+        if not (item.total or item.hours or item.unrated):
+            continue
+        item.client = names.get(item.client_id, "")
+        rows.append(item)
+    return sorted(rows, key=lambda r: (-r.total, r.client))
+
+
+def older_months(user, boundary: datetime.date):
+    from .models import WipMonth
+
+    return (
+        WipMonth.objects.filter(
+            firm_id=user.firm_id,
+            client__in=visible_clients(user),
+            month__lt=boundary,
+            entries__gt=0,
+        )
+        .order_by()
+        .values("client_id")
+        .annotate(
+            hours=Sum("hours", filter=Q(kind=Kind.TIME)),
+            time_value=Sum("amount", filter=Q(kind=Kind.TIME)),
+            expenses=Sum("amount", filter=Q(kind=Kind.EXPENSE)),
+            unrated=Sum("unrated"),
+            oldest=Min("oldest"),
+        )
+    )
 
 
 def client_wip(*, user, client_id: int, filters: WipFilters | None = None) -> QuerySet[Entry]:
@@ -121,6 +169,15 @@ def own_entries(*, user, limit: int = 100) -> QuerySet[Entry]:
         Entry.objects.filter(staff_id=user.pk)
         .select_related("client", "work_code")
         .order_by("-day", "-pk")[:limit]
+    )
+
+
+def staff_entries(*, user, start: datetime.date, end: datetime.date) -> QuerySet[Entry]:
+    """One's own entries over some days (the week grid)."""
+    return (
+        Entry.objects.filter(staff_id=user.pk, day__gte=start, day__lte=end)
+        .select_related("client", "work_code")
+        .order_by("day", "pk")
     )
 
 

@@ -150,9 +150,11 @@ def create_credit_note(
     lines: Sequence[Mapping[str, Any]] | None = None,
     amounts: Sequence[Mapping[str, Any]] | None = None,
     notes: str = "",
+    returns_entries: bool = False,
     now: datetime.datetime | None = None,
 ) -> Invoice:
-    """Draft a credit note for an issued invoice.
+    """Draft a credit note for an issued invoice. `returns_entries`: once finalized, the
+    time and expenses the invoice billed go back to work in progress.
 
     Neither `lines` nor `amounts`: all of it. `lines`: [{"line": position in the
     invoice (from 0), "quantity": optional, at most as invoiced}]. `amounts`:
@@ -186,6 +188,7 @@ def create_credit_note(
         notes=notes if isinstance(notes, str) else "",
         template=invoice.template,
         created_by=by,
+        returns_entries=bool(returns_entries) and invoice.entry_links.exists(),
     )
     credit_note.firm = invoice.firm
     _save_draft(credit_note, content)

@@ -7,7 +7,8 @@ from ..models import Invoice, InvoiceEntry
 
 
 def release_entries(invoice: Invoice) -> list[int]:
-    """A draft deleted: its entries go back to WIP."""
+    """A draft deleted: its entries go back to WIP, the interims it deducted are free."""
+    Invoice.objects.filter(deducted_by=invoice).update(deducted_by=None)
     ids = list(
         InvoiceEntry.objects.filter(invoice=invoice, released=False).values_list(
             "entry_id", flat=True

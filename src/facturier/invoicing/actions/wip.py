@@ -29,7 +29,7 @@ from .audit import record_event, require
 from .invoices import create_draft
 
 CENT = Decimal("0.01")
-TYPES = ("work", "fixed")
+TYPES = ("work", "interim", "final", "fixed")
 GROUPINGS = ("work_code", "entry")
 
 
@@ -91,11 +91,13 @@ def draft_from_wip(
     """A draft billing entries of one client.
 
     `bill`: "work" bills the entries (at their WIP value unless `amount` is typed);
-    "fixed" bills the agreed `amount`, entries optional. A different amount is spread
-    pro rata over the entries, or by hand (`billed`: entry id -> amount), which must
-    add up to the amount to the cent. `grouping`: one line per work code or per entry.
-    `cutoff`: entries dated after it are refused unless chosen anyway (the page shows
-    them flagged; the action bills what it is given).
+    "interim" bills work to date on account (the selected entries' value, or `amount`)
+    and leaves them in WIP; "final" bills the entries and deducts the client's interim
+    invoices not deducted yet; "fixed" bills the agreed `amount`, entries optional.
+    A different amount is spread pro rata over the entries, or by hand (`billed`: entry
+    id -> amount), which must add up to the amount to the cent. `grouping`: one line
+    per work code or per entry. `cutoff`: entries dated after it are shown flagged by
+    the page; the action bills what it is given.
     """
     client_id = client.pk if isinstance(client, Client) else client
     found = visible_clients(by).filter(pk=client_id).select_related("firm").first()
@@ -108,13 +110,15 @@ def draft_from_wip(
         errors["bill"], codes["bill"] = [_("Choose work or fixed fee.")], ["invalid_choice"]
     if grouping not in GROUPINGS:
         errors["grouping"], codes["grouping"] = [_("Choose a grouping.")], ["invalid_choice"]
-    if bill == "work" and not entries:
+    if bill in ("work", "interim", "final") and not entries:
         errors["entries"], codes["entries"] = [_("Select at least one entry.")], ["required"]
     if bill == "fixed" and amount in (None, ""):
         errors["amount"], codes["amount"] = [_("Enter the agreed amount.")], ["required"]
     if errors:
         raise Invalid(errors, codes=codes)
     rows = work.lock_unbilled(found.firm_id, entries, found.pk) if entries else []
+    if bill == "interim":
+        return _interim(by, found, rows, amount=amount, vat_rate=vat_rate, cutoff=cutoff, now=now)
     unbillable = [entry.pk for entry in rows if not entry.billable]
     if unbillable:
         raise Invalid(
@@ -157,7 +161,26 @@ def draft_from_wip(
     lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
     if bill == "fixed" and not rows:
         lines = [_line(_("Fixed fee"), target, vat)]
+    interims = _interims(found) if bill == "final" else []
+    for interim in interims:
+        lines.append(_deduction(interim, found.language))
+    deducted = sum((interim.total_net for interim in interims), Decimal(0))
+    if deducted > target:
+        raise Invalid(
+            {
+                "amount": [
+                    _(
+                        "The interim invoices (%(deducted)s) exceed what this invoice bills: "
+                        "issue a credit note instead."
+                    )
+                    % {"deducted": deducted}
+                ]
+            },
+            codes={"amount": ["interims_exceed"]},
+        )
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
+    Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
+    Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
     InvoiceEntry.objects.bulk_create(
         [
             InvoiceEntry(
@@ -185,6 +208,71 @@ def draft_from_wip(
             "reason": reason.strip(),
             "cutoff": cutoff.isoformat() if cutoff else None,
         },
+    )
+    return invoice
+
+
+def _interims(client: Client) -> list[Invoice]:
+    """The client's issued interim invoices that no final invoice deducts yet."""
+    from ..lifecycle import Status
+
+    return list(
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(
+            client=client,
+            wip_bill="interim",
+            status__in=[Status.FINALIZED, Status.CLOSED],
+            deducted_by__isnull=True,
+        )
+        .order_by("issue_date", "pk")
+    )
+
+
+def _deduction(interim: Invoice, language: str) -> dict:
+    """A line taking an interim invoice off: a negative quantity of a positive price
+    (EN 16931 refuses negative prices, not negative quantities)."""
+    from django.utils import translation
+
+    line = interim.lines.order_by("position").first()
+    with translation.override(language):
+        description = _("Less interim invoice %(number)s of %(date)s") % {
+            "number": interim.number,
+            "date": interim.issue_date.isoformat(),
+        }
+    return {
+        "description": description,
+        "quantity": "-1",
+        "unit_price": str(interim.total_net),
+        "vat_rate": str(line.vat_rate if line else 0),
+    }
+
+
+def _interim(by, client: Client, rows, *, amount, vat_rate, cutoff, now) -> Invoice:
+    """Work to date billed on account: the entries stay in WIP for the final invoice."""
+    from django.utils import translation
+
+    value = sum((entry.amount for entry in rows), Decimal(0))
+    target = value if amount in (None, "") else _money(amount, "amount")
+    if target <= 0:
+        raise Invalid(
+            {"amount": [_("An interim invoice bills more than zero.")]},
+            codes={"amount": ["not_positive"]},
+        )
+    vat = client.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
+    day = cutoff or max((entry.day for entry in rows), default=None)
+    with translation.override(client.language):
+        description = _("Interim invoice: work to %(day)s") % {
+            "day": day.isoformat() if day else ""
+        }
+    invoice = create_draft(by=by, client=client, lines=[_line(description, target, vat)], now=now)
+    Invoice.objects.filter(pk=invoice.pk).update(wip_bill="interim")
+    invoice.wip_bill = "interim"
+    record_event(
+        invoice,
+        Action.FROM_WIP,
+        by=by,
+        at=clock.now(now),
+        details={"interim": True, "wip_value": str(value), "billed": str(target)},
     )
     return invoice
 

@@ -1,0 +1,264 @@
+"""Importing time and expense entries from a CSV file: a dry run that lists each
+refused row and why, then all or nothing.
+
+Columns (header names, any order): staff (username), client (id or exact name),
+work_code, date (YYYY-MM-DD or DD/MM/YYYY), hours (1.5 or 1:30) or amount, vat_rate,
+description, billable (yes/no). The file is read twice, row by row, and written in
+batches inside one transaction: memory stays flat whatever its size.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from facturier.clients.models import Client
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import Invalid
+from facturier.firms.models import User
+
+from . import ledger
+from . import rates as rate_rules
+from .actions import _check_row, _codes
+from .models import Entry, Kind
+
+REQUIRED = ("client", "work_code", "date")
+MAX_LISTED = 200  # refused rows listed; the count says how many in all
+MAX_BYTES = 64 * 2**20
+BATCH = 5000
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, field, why
+    refused_count: int = 0
+    written: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.refused_count == 0 and self.rows > 0
+
+
+def _text(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise Invalid(
+            {"file": [_("The file is larger than 64 MB.")]}, codes={"file": ["too_large"]}
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise Invalid({"file": [_("The file is not text.")]}, codes={"file": ["not_text"]})
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _day(value: str) -> datetime.date | str:
+    """YYYY-MM-DD or DD/MM/YYYY; anything else is left for the row check to refuse."""
+    value = value.strip()
+    try:
+        if "/" in value:
+            day, month, year = value.split("/")
+            return datetime.date(int(year), int(month), int(day))
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def _rows(text: str) -> Iterator[tuple[int, dict]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise Invalid(
+            {"file": [_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}]},
+            codes={"file": ["missing_column"]},
+        )
+    reader.fieldnames = columns
+    for row in reader:
+        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+class _Lookups:
+    def __init__(self, by) -> None:
+        self.allowed: dict = {}
+        firm_id = by.firm_id
+        self.codes = _codes(firm_id)
+        self.clients: dict[str, Client] = {}
+        for client in Client.objects.filter(firm_id=firm_id).only("pk", "name", "firm_id"):
+            self.clients[str(client.pk)] = client
+            self.clients.setdefault(client.name.strip().lower(), client)
+        self.staff = dict(User.objects.filter(firm_id=firm_id).values_list("username", "pk"))
+        self.staff_ids = set(self.staff.values())
+
+    def row(self, raw: dict, by) -> dict:
+        client = raw.get("client", "")
+        key = client if client.isdigit() else client.lower()
+        username = raw.get("staff", "")
+        return {
+            "staff": self.staff.get(username, -1) if username else by.pk,
+            "client": str(self.clients[key].pk) if key in self.clients else "",
+            "work_code": raw.get("work_code", ""),
+            "day": _day(raw.get("date", "")),
+            "hours": raw.get("hours", ""),
+            "amount": raw.get("amount", ""),
+            "vat_rate": raw.get("vat_rate", "") or "0",
+            "description": raw.get("description", ""),
+            "billable": raw.get("billable", "yes") or "yes",
+        }
+
+
+def _checked(by, text: str, lookups: _Lookups, report: ImportReport, today) -> Iterator[dict]:
+    for line, raw in _rows(text):
+        if not any(raw.values()):
+            continue
+        report.rows += 1
+        errors: dict = {}
+        codes_out: dict = {}
+        checked = _check_row(
+            line,
+            lookups.row(raw, by),
+            by=by,
+            codes=lookups.codes,
+            clients=lookups.clients,
+            staff_ids=lookups.staff_ids,
+            today=today,
+            errors=errors,
+            codes_out=codes_out,
+            allowed=lookups.allowed,
+        )
+        if errors:
+            report.refused_count += 1
+            if len(report.refused) < MAX_LISTED:
+                for key, messages in errors.items():
+                    report.refused.append((line, key.rsplit(".", 1)[-1], messages[0]))
+            continue
+        yield checked
+
+
+def dry_run(by, data: bytes) -> ImportReport:
+    """Check every row; write nothing."""
+    report = ImportReport()
+    lookups = _Lookups(by)
+    for _row in _checked(by, _text(data), lookups, report, timezone.localdate()):
+        pass
+    return report
+
+
+class _Refused(Exception):
+    """Raised inside the import's transaction to roll back what was written."""
+
+
+def import_entries(by, data: bytes, *, now: datetime.datetime | None = None) -> ImportReport:
+    """Write every row, or none if one is refused (the report says which and why).
+
+    One pass: rows are written in batches as they are checked; a refused row stops the
+    writing, the rest are still checked (to list them all), and the transaction is
+    rolled back."""
+    report = ImportReport()
+    try:
+        _import(by, data, report, now=now)
+    except _Refused:
+        report.written = 0
+    return report
+
+
+COLUMNS = (
+    "firm_id",
+    "staff_id",
+    "client_id",
+    "work_code_id",
+    "kind",
+    "day",
+    "hours",
+    "rate",
+    "amount",
+    "vat_rate",
+    "description",
+    "billable",
+    "receipt_type",
+    "state",
+    "created_by_id",
+    "created_at",
+)
+
+
+def _writer():
+    """Rows straight to the table with executemany: each row was checked already, and
+    the ORM's per-field preparation would cost most of the import's time. Values are
+    adapted for the database by its own operations."""
+    ops = connection.ops
+    table = ops.quote_name(Entry._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+
+    def write(rows):
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    return write
+
+
+@action
+def _import(by, data: bytes, report: ImportReport, *, now) -> None:
+    now = clock.now(now)
+    text = _text(data)
+    lookups = _Lookups(by)
+    book = rate_rules.RateBook(lookups.staff_ids)
+    ops = connection.ops
+    created = ops.adapt_datetimefield_value(now)
+    write = _writer()
+    batch: list[tuple] = []
+    months: list[tuple] = []
+    for row in _checked(by, text, lookups, report, timezone.localdate(now)):
+        if report.refused_count:
+            continue  # checking on, writing over
+        code = row["work_code"]
+        hours = row.get("hours")
+        expense = row.get("expense")
+        rate = book.rate(row["staff_id"], code, row["day"]) if code.kind == Kind.TIME else None
+        value = rate_rules.value(code, hours=hours, rate=rate, amount=expense)
+        batch.append(
+            (
+                by.firm_id,
+                row["staff_id"],
+                row["client"].pk,
+                code.pk,
+                code.kind,
+                ops.adapt_datefield_value(row["day"]),
+                ops.adapt_decimalfield_value(hours, 7, 2),
+                ops.adapt_decimalfield_value(rate, 12, 2),
+                ops.adapt_decimalfield_value(value, 12, 2),
+                ops.adapt_decimalfield_value(row.get("vat_rate"), 5, 2),
+                row["description"],
+                row["billable"],
+                "",
+                Entry.State.UNBILLED,
+                by.pk,
+                created,
+            )
+        )
+        if row["billable"]:
+            months.append((by.firm_id, row["client"].pk, row["day"], code.kind, hours, value, rate))
+        if len(batch) >= BATCH:
+            write(batch)
+            report.written += len(batch)
+            batch = []
+            ledger.entered(months)
+            months = []
+    if report.refused_count or not report.rows:
+        raise _Refused()
+    write(batch)
+    ledger.entered(months)
+    report.written += len(batch)
