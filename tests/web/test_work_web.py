@@ -166,3 +166,33 @@ def test_work_settings_codes_import_and_rates(client, keeper, firm):
     )
     assert response.status_code == 302
     assert "95" in client.get(url).content.decode()
+
+
+def test_an_unbilled_entry_is_changed_from_its_page_a_billed_one_is_not(
+    client, keeper, client_entity, template
+):
+    (entry,) = actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"}], by=keeper
+    )
+    client.force_login(keeper)
+    url = reverse("billing:entry_edit", args=[entry.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "kind": "time",
+        "client": client_entity.pk,
+        "work_code": "AUD",
+        "day": TODAY.isoformat(),
+        "hours": "3",
+        "billable": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.hours, entry.amount) == (Decimal("3.00"), Decimal("300.00"))
+    from facturier.invoicing import actions as invoicing
+
+    draft = invoicing.draft_from_wip(by=keeper, client=client_entity, entries=[entry.pk])
+    invoicing.finalize_invoice(draft, by=keeper)
+    response = client.post(url, {**data, "hours": "1"})
+    assert response.status_code == 422
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("3.00")

@@ -34,6 +34,7 @@ urlpatterns = [
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),
     path("time/<id:pk>/delete/", work_views.entry_delete, name="entry_delete"),
+    path("time/<id:pk>/", work_views.entry_edit, name="entry_edit"),
     path("time/import/", work_views.entries_import, name="entries_import"),
     path("time/week/", work_views.week_view, name="week"),
     path("time/spread/", work_views.spread_view, name="spread"),

@@ -282,6 +282,77 @@ def entries_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an entry no invoice holds (the same checks as recording one)."""
+    from facturier.work.permissions import visible_entries
+
+    entry = (
+        visible_entries(request.user).select_related("work_code", "client").filter(pk=pk).first()
+    )
+    if entry is None:
+        raise Http404(_("No such entry."))
+    surcharge = Decimal(1) + Decimal(entry.work_code.surcharge_percent or 0) / 100
+    initial = {
+        "kind": entry.kind,
+        "client": entry.client_id,
+        "work_code": entry.work_code.code,
+        "day": entry.day,
+        "hours": entry.hours.normalize() if entry.hours else "",
+        "amount": (entry.amount / surcharge).quantize(Decimal("0.01"))
+        if entry.kind == Kind.EXPENSE
+        else "",
+        "vat_rate": entry.vat_rate.normalize() if entry.vat_rate is not None else "",
+        "description": entry.description,
+        "billable": entry.billable,
+    }
+    form = EntryForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            fields = {
+                "client": data["client"],
+                "work_code": data["work_code"],
+                "day": data["day"],
+                "description": data["description"],
+                "billable": data["billable"],
+            }
+            if entry.kind == Kind.TIME:
+                fields["hours"] = data["hours"]
+            else:
+                fields["amount"], fields["vat_rate"] = data["amount"], data["vat_rate"] or "0"
+            try:
+                actions.update_entry(request.user, entry.pk, fields=fields)
+            except Invalid as exc:
+                for key, errors in exc.errors.items():
+                    field = key.rsplit(".", 1)[-1]
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Entry changed."))
+                return redirect("billing:time")
+        status = 422
+    return render(
+        request,
+        "billing/entry_form.html",
+        section(
+            "billing",
+            "time",
+            form=form,
+            entry=entry,
+            clients=list(
+                Client.objects.filter(firm_id=request.user.firm_id).values_list("pk", "name")
+            ),
+            codes=list(work_codes(firm_id=request.user.firm_id)),
+        ),
+        status=status,
+    )
+
+
+@login_required
 @require_POST
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
