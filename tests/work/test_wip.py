@@ -348,15 +348,25 @@ def snapshot(user, **filters):
     ]
 
 
-def test_the_wip_months_stay_in_step_with_the_entries(manager, codes, client_entity, template):
-    """The tab as it opens (older months from WipMonth) says what summing every entry
-    says, after each way an entry enters or leaves WIP."""
+@pytest.mark.parametrize("kept", [False, True], ids=["months", "today"])
+def test_the_wip_months_stay_in_step_with_the_entries(
+    manager, codes, client_entity, template, firm, kept
+):
+    """The tab as it opens (today's rows when the worker aged them as of today, else the
+    older months from WipMonth) says what summing every entry says, after each way an
+    entry enters or leaves WIP."""
     from facturier.work import imports
+    from facturier.work.models import WipAsOf
 
     every = {"start": datetime.date(2000, 1, 1)}  # a filter: every entry is summed
+    if kept:
+        actions.refresh_wip_today(firm.pk, TODAY)
+    else:  # aged as of yesterday: not used, the tab sums
+        WipAsOf.objects.create(firm=firm, day=ago(1))
 
     def same():
         assert snapshot(manager) == snapshot(manager, **every)
+        assert WipAsOf.objects.get(firm=firm).day == (TODAY if kept else ago(1))
 
     actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(500))
     rows = [
@@ -393,6 +403,9 @@ def test_the_wip_months_stay_in_step_with_the_entries(manager, codes, client_ent
     (row,) = wip_by_client(user=manager, today=TODAY)
     assert row.oldest == ago(380)  # given back to WIP when its draft was deleted
     assert row.buckets[-1] > 0
+    # Aged again (as the worker does when the day turns): the same again.
+    actions.refresh_wip_today(firm.pk, TODAY)
+    assert snapshot(manager) == snapshot(manager, **every)
 
 
 def test_interim_on_account_then_final_less_the_interims(manager, wip, client_entity):
@@ -435,3 +448,22 @@ def test_deleting_a_final_draft_frees_its_interims(manager, wip, client_entity):
     invoicing.delete_draft(final, by=manager)
     interim.refresh_from_db()
     assert interim.deducted_by_id is None
+
+
+def test_the_worker_ages_wip_once_a_day(manager, codes, client_entity, firm):
+    from facturier.work.models import WipAsOf, WipToday
+
+    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    time(manager, client_entity, "AUD", ago(45), "2")
+    assert actions.refresh_stale_wip() == 1
+    assert WipAsOf.objects.get(firm=firm).day == TODAY
+    today_row = WipToday.objects.get(client=client_entity)
+    assert (today_row.b1, today_row.entries) == (Decimal("200.00"), 1)
+    assert actions.refresh_stale_wip() == 0  # aged already
+    time(manager, client_entity, "AUD", ago(1), "1")  # moves today's row at once
+    today_row.refresh_from_db()
+    assert (today_row.b0, today_row.b1, today_row.hours) == (
+        Decimal("100.00"),
+        Decimal("200.00"),
+        Decimal("3.00"),
+    )

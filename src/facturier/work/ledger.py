@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Min
 
-from .models import Entry, Kind, WipMonth
+from .models import Entry, Kind, WipAsOf, WipMonth, WipToday
 
 FIELDS = ("firm_id", "client_id", "day", "kind", "hours", "amount", "rate", "billable", "state")
 
@@ -95,14 +95,228 @@ def _refresh_oldest(keys: Iterable[tuple]) -> None:
 
 def entered(rows: Iterable[tuple]) -> None:
     """Entries now in WIP, as (firm, client, day, kind, hours, amount, rate) tuples."""
+    rows = list(rows)
     _apply(_deltas(rows, +1))
+    _today_deltas(rows, +1)
 
 
 def left(rows: Iterable[tuple]) -> None:
     """Entries no longer in WIP (the rows as `entered` takes them)."""
+    rows = list(rows)
     totals = _deltas(rows, -1)
     _apply(totals)
     _refresh_oldest(totals)
+    _today_deltas(rows, -1)
+
+
+# -- Today's rows ------------------------------------------------------------------------
+
+BUCKET_LIMITS = (30, 60, 90)  # days late at most, per bucket; the last has no limit
+
+
+def bucket(as_of: datetime.date, day: datetime.date) -> int:
+    age = (as_of - day).days
+    for index, limit in enumerate(BUCKET_LIMITS):
+        if age <= limit:
+            return index
+    return len(BUCKET_LIMITS)
+
+
+def _as_of(firm_id: int, *, exclusive: bool) -> datetime.date | None:
+    """The firm's snapshot day, its row locked: shared by the deltas (many at once),
+    exclusive for a rebuild, so a rebuild never misses nor doubles a delta."""
+    table = connection.ops.quote_name(WipAsOf._meta.db_table)
+    lock = ""
+    if connection.vendor == "postgresql":
+        lock = " FOR UPDATE" if exclusive else " FOR SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT day FROM {table} WHERE firm_id = %s{lock}", [firm_id])
+        found = cursor.fetchone()
+    if found is None or found[0] is None:
+        return None
+    value = found[0]
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _today_totals(as_of: datetime.date, rows: Iterable[tuple], sign: int, totals=None):
+    """client -> [hours, time value, expenses, unrated, count, oldest, buckets]."""
+    if totals is None:
+        totals = defaultdict(
+            lambda: [Decimal(0), Decimal(0), Decimal(0), 0, 0, None, [Decimal(0)] * 4]
+        )
+    for _firm, client_id, day, kind, hours, amount, rate in rows:
+        total = totals[client_id]
+        amount = sign * Decimal(amount or 0)
+        if kind == Kind.TIME:
+            total[0] += sign * Decimal(hours or 0)
+            total[1] += amount
+            total[3] += sign * int(rate is None)
+        else:
+            total[2] += amount
+        total[4] += sign
+        total[6][bucket(as_of, day)] += amount
+        if sign > 0:
+            total[5] = day if total[5] is None else min(total[5], day)
+    return totals
+
+
+def _today_deltas(rows: list[tuple], sign: int) -> None:
+    by_firm: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_firm[row[0]].append(row)
+    for firm_id, firm_rows in by_firm.items():
+        as_of = _as_of(firm_id, exclusive=False)
+        if as_of is None:
+            continue
+        totals = _today_totals(as_of, firm_rows, sign)
+        _upsert_today(firm_id, totals)
+        if sign < 0:
+            _refresh_today_oldest(firm_id, list(totals))
+
+
+class Arrivals:
+    """Entries entering WIP in a long stream (an import): their sums are gathered as
+    they come (as many as clients × months, whatever the rows) and written once."""
+
+    def __init__(self, firm_id: int) -> None:
+        self.firm_id = firm_id
+        self.as_of = _as_of(firm_id, exclusive=False)
+        self.months: dict[tuple, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0, 0, None])
+        self.today = None
+
+    def add(self, rows: list[tuple]) -> None:
+        for key, (hours, amount, unrated, count, oldest) in _deltas(rows, +1).items():
+            total = self.months[key]
+            total[0] += hours
+            total[1] += amount
+            total[2] += unrated
+            total[3] += count
+            total[4] = oldest if total[4] is None else min(total[4], oldest)
+        if self.as_of is not None:
+            self.today = _today_totals(self.as_of, rows, +1, self.today)
+
+    def write(self) -> None:
+        _apply(dict(self.months))
+        if self.today:
+            _upsert_today(self.firm_id, self.today)
+
+
+def _upsert_today(firm_id: int, totals: dict[int, list]) -> None:
+    ops = connection.ops
+    table = ops.quote_name(WipToday._meta.db_table)
+    add = ", ".join(
+        f"{name} = {table}.{name} + excluded.{name}"
+        for name in (
+            "hours",
+            "time_value",
+            "expenses",
+            "unrated",
+            "entries",
+            "b0",
+            "b1",
+            "b2",
+            "b3",
+        )
+    )
+    sql = (
+        f"INSERT INTO {table} (firm_id, client_id, hours, time_value, expenses, unrated, "
+        "entries, oldest, b0, b1, b2, b3) VALUES "
+        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (client_id) DO UPDATE SET {add}, "
+        f"oldest = CASE WHEN excluded.oldest IS NULL THEN {table}.oldest "
+        f"WHEN {table}.oldest IS NULL OR excluded.oldest < {table}.oldest "
+        f"THEN excluded.oldest ELSE {table}.oldest END"
+    )
+
+    def money(value):
+        return ops.adapt_decimalfield_value(value, 14, 2)
+
+    rows = [
+        (
+            firm_id,
+            client_id,
+            money(hours),
+            money(time_value),
+            money(expenses),
+            unrated,
+            count,
+            ops.adapt_datefield_value(oldest),
+            *[money(b) for b in buckets],
+        )
+        for client_id, (hours, time_value, expenses, unrated, count, oldest, buckets) in sorted(
+            totals.items()
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _refresh_today_oldest(firm_id: int, client_ids: list[int]) -> None:
+    oldest = dict(
+        Entry.objects.filter(
+            firm_id=firm_id, state=Entry.State.UNBILLED, billable=True, client_id__in=client_ids
+        )
+        .values("client_id")
+        .annotate(day=Min("day"))
+        .values_list("client_id", "day")
+        .order_by()
+    )
+    for client_id in client_ids:
+        WipToday.objects.filter(client_id=client_id).update(oldest=oldest.get(client_id))
+
+
+def refresh_today(firm_id: int, day: datetime.date) -> int:
+    """Build the firm's WipToday rows again, aged as of `day` (the caller's transaction).
+    Returns how many clients have work in progress."""
+    from django.db.models import Count, Q, Sum
+
+    WipAsOf.objects.get_or_create(firm_id=firm_id)
+    _as_of(firm_id, exclusive=True)
+    WipToday.objects.filter(firm_id=firm_id).delete()
+    sums = {
+        "hours": Sum("hours", filter=Q(kind=Kind.TIME)),
+        "time_value": Sum("amount", filter=Q(kind=Kind.TIME)),
+        "expenses": Sum("amount", filter=Q(kind=Kind.EXPENSE)),
+        "unrated": Count("pk", filter=Q(kind=Kind.TIME, rate__isnull=True)),
+        "entries": Count("pk"),
+        "oldest": Min("day"),
+    }
+    previous = None  # the limit of the bucket before: older than it, this one
+    for index, limit in enumerate((*BUCKET_LIMITS, None)):
+        window = Q(day__gte=day - datetime.timedelta(days=limit)) if limit is not None else Q()
+        if previous is not None:
+            window &= Q(day__lt=day - datetime.timedelta(days=previous))
+        previous = limit
+        sums[f"b{index}"] = Sum("amount", filter=window)
+    rows = (
+        Entry.objects.filter(firm_id=firm_id, state=Entry.State.UNBILLED, billable=True)
+        .order_by()
+        .values("client_id")
+        .annotate(**sums)
+    )
+    zero = Decimal(0)
+    WipToday.objects.bulk_create(
+        [
+            WipToday(
+                firm_id=firm_id,
+                client_id=row["client_id"],
+                hours=row["hours"] or zero,
+                time_value=row["time_value"] or zero,
+                expenses=row["expenses"] or zero,
+                unrated=row["unrated"],
+                entries=row["entries"],
+                oldest=row["oldest"],
+                b0=row["b0"] or zero,
+                b1=row["b1"] or zero,
+                b2=row["b2"] or zero,
+                b3=row["b3"] or zero,
+            )
+            for row in rows
+        ],
+        batch_size=2000,
+    )
+    WipAsOf.objects.filter(firm_id=firm_id).update(day=day)
+    return WipToday.objects.filter(firm_id=firm_id).count()
 
 
 def row_of(entry: Entry) -> tuple:

@@ -227,3 +227,44 @@ class WipMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m} {self.kind}: {self.amount}"
+
+
+class WipAsOf(models.Model):
+    """The day a firm's WipToday rows are aged for (None: not kept yet)."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("WIP as of")
+        verbose_name_plural = _("WIP as of")
+
+    def __str__(self) -> str:
+        return f"{self.firm_id} {self.day}"
+
+
+class WipToday(models.Model):
+    """A client's work in progress aged as of its firm's WipAsOf day: what the WIP tab
+    shows, ready. Moved by the same deltas as WipMonth; built again when the day turns
+    (the worker's periodic pass); the tab sums the entries when it is not today's."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="+")
+    hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    time_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    expenses = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    unrated = models.IntegerField(default=0)
+    entries = models.IntegerField(default=0)
+    oldest = models.DateField(null=True)
+    b0 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    b1 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    b2 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    b3 = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("WIP today")
+        verbose_name_plural = _("WIP today")
+        indexes = [models.Index(fields=["firm"], name="wip_today_firm_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.time_value} + {self.expenses}"

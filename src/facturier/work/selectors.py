@@ -85,15 +85,19 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
     """Per client: unbilled hours, their value, expenses, the oldest entry, entries
     without a rate, and the value by age.
 
-    Unfiltered (the tab as it opens), the entries of the last three months or so are
-    summed one by one and the months before them come from WipMonth (all of them over
-    90 days old); with a filter (a staff member, a work code, dates), every entry is."""
+    Unfiltered (the tab as it opens): the firm's WipToday rows when they are aged as of
+    today (the worker builds them each day; every change moves them); else the entries
+    of the last three months or so are summed one by one and the months before them
+    come from WipMonth (all of them over 90 days old). With a filter (a staff member, a
+    work code, dates), every entry is."""
     if not user.firm_id:
         return []
     filters = filters or WipFilters()
     zero = Decimal(0)
     result: dict[int, WipRow] = {}
     unfiltered = not (filters.staff_id or filters.work_code_id or filters.start or filters.end)
+    if unfiltered and _today_is_kept(user.firm_id, today):
+        return _from_today(user)
     boundary = (today - datetime.timedelta(days=91)).replace(day=1)
     recent = WipFilters(start=boundary) if unfiltered else filters
     for row in wip_query(user=user, today=today, filters=recent):
@@ -130,6 +134,42 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
             continue
         item.client = names.get(item.client_id, "")
         rows.append(item)
+    return sorted(rows, key=lambda r: (-r.total, r.client))
+
+
+def _today_is_kept(firm_id: int, today: datetime.date) -> bool:
+    from .models import WipAsOf
+
+    return WipAsOf.objects.filter(firm_id=firm_id, day=today).exists()
+
+
+def _from_today(user) -> list[WipRow]:
+    from .models import WipToday
+
+    rows = []
+    for row in (
+        WipToday.objects.filter(
+            firm_id=user.firm_id, client__in=visible_clients(user), entries__gt=0
+        )
+        .values_list(
+            "client_id",
+            "client__name",
+            "hours",
+            "time_value",
+            "expenses",
+            "oldest",
+            "unrated",
+            "b0",
+            "b1",
+            "b2",
+            "b3",
+        )
+        .order_by()
+    ):
+        client_id, name, hours, time_value, expenses, oldest, unrated, *buckets = row
+        rows.append(
+            WipRow(client_id, name, hours, time_value, expenses, oldest, unrated, list(buckets))
+        )
     return sorted(rows, key=lambda r: (-r.total, r.client))
 
 
