@@ -67,3 +67,35 @@ def test_wip_and_a_draft_from_it(keeper_api, client_entity, template):
     assert again.status_code == 422
     assert again.json()["codes"] == {"entries": ["not_billable"]}
     assert keeper_api.get("/api/v1/work-codes/").json()["results"][0]["code"] == "AUD"
+
+
+def test_an_entry_is_changed_and_deleted_until_billed(keeper_api, client_entity, template):
+    (entry,) = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity)]}, format="json"
+    ).json()["entries"]
+    url = f"/api/v1/entries/{entry['id']}/"
+    changed = keeper_api.patch(url, {"hours": "2:30"}, format="json")
+    assert changed.status_code == 200
+    assert Decimal(changed.json()["hours"]) == Decimal("2.5")
+    assert Decimal(changed.json()["amount"]) == Decimal("250.00")
+    bad = keeper_api.patch(url, {"hours": "25"}, format="json")
+    assert bad.status_code == 422 and bad.json()["codes"] == {"hours": ["invalid"]}
+    response = keeper_api.post(
+        f"/api/v1/clients/{client_entity.pk}/invoice-from-wip/",
+        {"entries": [entry["id"]], "bill": "final"},
+        format="json",
+    )
+    invoice_id = response.json()["id"]
+    assert keeper_api.patch(url, {"hours": "1"}, format="json").status_code == 409
+    assert keeper_api.delete(url).status_code == 409  # on a draft
+    assert (
+        keeper_api.post(f"/api/v1/invoices/{invoice_id}/finalize/", {}, format="json").status_code
+        == 200
+    )
+    assert keeper_api.patch(url, {"hours": "1"}, format="json").status_code == 409  # billed
+    assert Entry.objects.get(pk=entry["id"]).hours == Decimal("2.50")
+    (other,) = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity)]}, format="json"
+    ).json()["entries"]
+    assert keeper_api.delete(f"/api/v1/entries/{other['id']}/").status_code == 204
+    assert keeper_api.get(f"/api/v1/entries/{other['id']}/").status_code == 404

@@ -151,6 +151,58 @@ class EntryList(ListAPIView):
         )
 
 
+class EntryUpdateSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    work_code = serializers.CharField(max_length=20, required=False)
+    day = serializers.DateField(required=False)
+    hours = serializers.CharField(max_length=10, required=False)
+    amount = serializers.DecimalField(**MONEY, required=False)
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    billable = serializers.BooleanField(required=False)
+
+
+class EntryDetail(GenericAPIView):
+    serializer_class = EntrySerializer
+
+    def _entry(self, request, pk):
+        from rest_framework.exceptions import NotFound
+
+        entry = visible_entries(request.user).select_related("work_code").filter(pk=pk).first()
+        if entry is None:
+            raise NotFound("No such entry.")
+        return entry
+
+    @extend_schema(operation_id="entries_retrieve")
+    def get(self, request, pk):
+        return Response(EntrySerializer(self._entry(request, pk)).data)
+
+    @extend_schema(
+        operation_id="entries_partial_update",
+        request=EntryUpdateSerializer,
+        responses={200: EntrySerializer},
+        summary="Change an entry no invoice holds (a billed one is refused: 409)",
+    )
+    def patch(self, request, pk):
+        data = EntryUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = {
+            key: str(value) if key in ("amount", "vat_rate") else value
+            for key, value in data.validated_data.items()
+        }
+        entry = actions.update_entry(request.user, pk, fields=fields)
+        return Response(EntrySerializer(self._entry(request, entry.pk)).data)
+
+    @extend_schema(
+        operation_id="entries_destroy",
+        responses={204: None},
+        summary="Delete an entry no invoice holds",
+    )
+    def delete(self, request, pk):
+        actions.delete_entry(request.user, pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class WorkCodeList(ListAPIView):
     serializer_class = WorkCodeSerializer
 
