@@ -1,8 +1,6 @@
 """Which reminder level an invoice is due: the rule the worker's pass, "Send a reminder
 now" and the dialog's preview share."""
 
-import datetime
-
 from django.db.models import Max
 
 from .models import ReminderItem, ReminderLevel
@@ -36,7 +34,3 @@ def last_levels(invoice_ids) -> dict[int, int]:
         .values_list("invoice_id", "days")
         .order_by()
     )
-
-
-def days_from_due(due_date: datetime.date, today: datetime.date) -> int:
-    return (today - due_date).days

@@ -4,11 +4,23 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from facturier.clients.permissions import visible_clients
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
-from .models import Allocation, BankStatement, CsvMapping, Payment, StatementLine
+from .dunning import last_levels, level_due, levels_of
+from .letters import Entry, Statement
+from .models import (
+    Allocation,
+    BankStatement,
+    CsvMapping,
+    Letter,
+    Payment,
+    ReminderItem,
+    ReminderPause,
+    StatementLine,
+)
 from .permissions import may_record, visible_payments
 
 
@@ -133,8 +145,6 @@ def account_statement(client, currency: str, start, end):
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
 
-    from .letters import Entry, Statement
-
     documents = Invoice.objects.filter(client=client, currency=currency).exclude(
         status=Status.DRAFT
     )
@@ -173,8 +183,6 @@ def account_statement(client, currency: str, start, end):
 
 def invoice_reminders(*, invoice: Invoice):
     """The reminders an invoice had, with their letter and its e-mail's status."""
-    from .models import ReminderItem
-
     return (
         ReminderItem.objects.filter(invoice=invoice)
         .select_related("letter", "level")
@@ -183,23 +191,15 @@ def invoice_reminders(*, invoice: Invoice):
 
 
 def client_letters(*, client_id: int):
-    from .models import Letter
-
     return Letter.objects.filter(client_id=client_id).defer("pdf").order_by("-created_at", "-pk")
 
 
 def visible_letter(*, user, pk: int):
     """A letter whose client the user sees, or None."""
-    from facturier.clients.permissions import visible_clients
-
-    from .models import Letter
-
     return Letter.objects.filter(pk=pk, client__in=visible_clients(user)).first()
 
 
 def reminder_pause(*, invoice=None, client_id=None):
-    from .models import ReminderPause
-
     if invoice is not None:
         return ReminderPause.objects.filter(invoice=invoice).first()
     return ReminderPause.objects.filter(client_id=client_id).first()
@@ -208,8 +208,6 @@ def reminder_pause(*, invoice=None, client_id=None):
 def reminder_preview(*, user, ids, today):
     """For the dialog: each selected invoice the user sees, the level it would be
     reminded at now (None if none is left) and its rank, oldest due first."""
-    from .dunning import last_levels, level_due, levels_of
-
     invoices = list(
         visible_invoices(user).filter(pk__in=ids).select_related("client").order_by("due_date")
     )

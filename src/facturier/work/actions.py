@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from facturier.clients.models import Client
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.errors import Frozen, Invalid, NotAllowed, NotFound
+from facturier.core.errors import Frozen, Invalid, NotFound
 from facturier.core.validators import validate_text
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
@@ -406,19 +405,7 @@ def record_entries(
     book = rate_rules.RateBook({row["staff_id"] for row in checked})
     entries = []
     for row, raw in zip(checked, rows, strict=True):
-        code = row["work_code"]
-        expense = row.pop("expense", None)
-        rate = None
-        if code.kind == Kind.TIME:
-            rate = book.rate(row["staff_id"], code, row["day"])
-        entry = Entry(
-            firm_id=by.firm_id,
-            created_by=by,
-            created_at=now,
-            rate=rate,
-            amount=rate_rules.value(code, hours=row.get("hours"), rate=rate, amount=expense),
-            **row,
-        )
+        entry = _priced(row, book, firm_id=by.firm_id, created_by=by, created_at=now)
         receipt = raw.get("receipt")
         if receipt:
             _attach_receipt(entry, receipt)
@@ -426,6 +413,19 @@ def record_entries(
     Entry.objects.bulk_create(entries, batch_size=2000)
     ledger.entries_entered(entries)
     return entries
+
+
+def _priced(checked: dict, book: rate_rules.RateBook, **fields) -> Entry:
+    """An Entry from a checked row, at the rate in force on its day."""
+    expense = checked.pop("expense", None)
+    rate, amount = book.priced(
+        checked["staff_id"],
+        checked["work_code"],
+        checked["day"],
+        hours=checked.get("hours"),
+        amount=expense,
+    )
+    return Entry(rate=rate, amount=amount, **checked, **fields)
 
 
 def _attach_receipt(entry: Entry, data: bytes) -> None:
@@ -545,20 +545,7 @@ def _replace_from(by, row) -> list[Entry]:
             {k.removeprefix("entries.0."): v for k, v in errors.items()},
             codes={k.removeprefix("entries.0."): v for k, v in codes_out.items()},
         )
-    code = checked["work_code"]
-    expense = checked.pop("expense", None)
-    rate = (
-        rate_rules.RateBook({checked["staff_id"]}).rate(checked["staff_id"], code, checked["day"])
-        if code.kind == Kind.TIME
-        else None
-    )
-    return [
-        Entry(
-            rate=rate,
-            amount=rate_rules.value(code, hours=checked.get("hours"), rate=rate, amount=expense),
-            **checked,
-        )
-    ]
+    return [_priced(checked, rate_rules.RateBook({checked["staff_id"]}))]
 
 
 @action
@@ -616,27 +603,9 @@ def set_state(
     for amount, pks in by_amount.items():
         Entry.objects.filter(pk__in=pks).update(billed_amount=amount)
     if not ledger.in_wip(state, True):
-        ledger.entries_left(_as_before(leaving))
+        ledger.left(ledger.row_of(entry) for entry in leaving)
     else:
         ledger.entries_entered([e for e in entries if e.billable and e not in leaving])
-
-
-def _as_before(entries: list[Entry]) -> list[Entry]:
-    """The entries as they were in WIP (their state was just changed in memory)."""
-    for entry in entries:
-        entry.state = Entry.State.UNBILLED
-    return entries
-
-
-def entries_of(ids) -> QuerySet[Entry]:
-    return Entry.objects.filter(pk__in=list(ids))
-
-
-def require_entry_right(by) -> None:
-    from .permissions import may_record
-
-    if not may_record(by):
-        raise NotAllowed(gettext_lazy("You lack the right to record time and expenses."))
 
 
 def spread(total: Decimal, days: Sequence[datetime.date]) -> list[tuple[datetime.date, Decimal]]:

@@ -26,7 +26,7 @@ from facturier.firms.models import User
 from . import ledger
 from . import rates as rate_rules
 from .actions import _check_row, _codes
-from .models import Entry, Kind
+from .models import Entry
 
 REQUIRED = ("client", "work_code", "date")
 MAX_LISTED = 200  # refused rows listed; the count says how many in all
@@ -237,9 +237,9 @@ def _import(by, data: bytes, report: ImportReport, *, now) -> None:
             continue  # checking on, writing over
         code = row["work_code"]
         hours = row.get("hours")
-        expense = row.get("expense")
-        rate = book.rate(row["staff_id"], code, row["day"]) if code.kind == Kind.TIME else None
-        value = rate_rules.value(code, hours=hours, rate=rate, amount=expense)
+        rate, value = book.priced(
+            row["staff_id"], code, row["day"], hours=hours, amount=row.get("expense")
+        )
         batch.append(
             (
                 by.firm_id,

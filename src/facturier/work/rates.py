@@ -41,6 +41,11 @@ class RateBook:
                 return found
         return code.default_rate
 
+    def priced(self, staff_id: int, code: WorkCode, day, *, hours=None, amount=None):
+        """(the rate in force, what the entry is worth): an expense has no rate."""
+        rate = self.rate(staff_id, code, day) if code.kind == Kind.TIME else None
+        return rate, value(code, hours=hours, rate=rate, amount=amount)
+
 
 def value(code: WorkCode, *, hours: Decimal | None, rate: Decimal | None, amount=None) -> Decimal:
     """What an entry is worth at standard rates, surcharge included, to the cent."""
