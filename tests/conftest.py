@@ -35,7 +35,7 @@ def make_firm(db):
             postal_code="75001",
             city="Paris",
             siren="123456782",
-            vat_number="FR12123456782",
+            vat_number="FR11123456782",
         )
         firm = Firm.objects.create(name=name, **{**defaults, **fields})
         InvoiceSequence.objects.create(firm=firm)

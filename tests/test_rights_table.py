@@ -100,6 +100,26 @@ def levels_allowed(user) -> bool:
     return True
 
 
+def platform_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.einvoicing.actions import save_platform
+
+    try:
+        save_platform(
+            user.firm,
+            by=user,
+            fields={
+                "base_url": "https://pa.example/flow-service",
+                "token_url": "https://pa.example/token",
+                "client_id": "id",
+                "client_secret": "secret",
+            },
+        )
+    except NotAllowed:
+        return False
+    return True
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -131,6 +151,7 @@ def probes(client, draft, finalized, closed):
         ),
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
+        "set the firm's e-invoicing platform": lambda u: platform_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id

@@ -25,7 +25,7 @@ from facturier.receivables.models import Allocation, Payment
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # The tables of the apps whose state the actions own ("api" is the access app's label).
-DOMAIN = ("firms_", "clients_", "invoicing_", "api_")
+DOMAIN = ("firms_", "clients_", "invoicing_", "api_", "einvoicing_")
 # Django's login records the time of the last login itself; nothing else escapes.
 ALLOWED = [re.compile(r'^\s*UPDATE\s+"?firms_user"?\s+SET\s+"?last_login"?', re.IGNORECASE)]
 # The first view of a finalized invoice's PDF stores it (inside an action).

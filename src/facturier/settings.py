@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "facturier.work",
     "facturier.invoicing",
     "facturier.receivables",
+    "facturier.einvoicing",
     "facturier.web",
     "rest_framework",
     "drf_spectacular",

@@ -106,6 +106,7 @@ def test_draft_to_sent_in_english(open_as, outbox_worker):
     page.locator("input[name=line_unit_price]").nth(1).fill("99.50")
     page.locator("input[name=line_vat_rate]").nth(1).fill("0")
     expect(page.locator("[data-total=gross]")).to_contain_text("460.10")  # 300.50*1.2 + 99.50
+    page.locator("input[name=exchange_rate]").fill("1.1715")  # in pounds: its VAT in euros too
     shot(page, "en-01-new-invoice")
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".flash-success")).to_have_text("Draft saved.")

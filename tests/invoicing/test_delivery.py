@@ -241,7 +241,10 @@ def test_the_message_speaks_the_clients_language(firm, make_client, alice, templ
     client.owners.add(alice)
     invoice = actions.finalize_invoice(
         actions.create_draft(
-            by=alice, client=client, lines=[{"description": "x", "unit_price": "1234.5"}]
+            by=alice,
+            client=client,
+            lines=[{"description": "x", "unit_price": "1234.5"}],
+            exchange_rate="1.17",
         ),
         by=alice,
     )

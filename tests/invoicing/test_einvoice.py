@@ -129,12 +129,20 @@ def test_ubl_download_from_the_page_and_the_api(finalized, client, alice, api):
     assert api.get(f"/api/v1/invoices/{finalized.pk}/xml/").content == build_cii(finalized.snapshot)
 
 
-def test_exempt_invoice_says_why(make_draft, alice, template):
+def test_exempt_invoice_says_why(make_draft, alice, firm, template):
+    # Art. 293 B is the franchise regime's: only a firm under it may cite it.
     invoice = finalize(make_draft, alice, [line(rate="0")])
     xml = build_cii(invoice.snapshot)
     assert_valid(xml, build_ubl(invoice.snapshot))
     assert b"<ram:CategoryCode>E</ram:CategoryCode>" in xml
-    assert b"ExemptionReason>TVA non applicable" in xml
+    assert b"ExemptionReason>Exon\xc3\xa9ration de TVA<" in xml
+    assert b"293 B" not in xml
+    firm.vat_franchise = True
+    firm.save()
+    invoice = finalize(make_draft, alice, [line(rate="0")])
+    xml = build_cii(invoice.snapshot)
+    assert_valid(xml, build_ubl(invoice.snapshot))
+    assert b"ExemptionReason>TVA non applicable, art. 293 B du CGI<" in xml
 
 
 def test_reverse_charge_to_an_eu_business(alice, firm, make_client, template):
@@ -149,15 +157,26 @@ def test_reverse_charge_to_an_eu_business(alice, firm, make_client, template):
 
 
 def test_foreign_client_outside_the_eu(alice, firm, make_client, template):
-    client = make_client(firm, "Boston LLC", country="US", currency="USD", language="en")
+    # Services to a business outside the EU: reverse charge under art. 259-1, never the
+    # goods-export article; in dollars, with the VAT also stated in euros.
+    client = make_client(
+        firm, "Boston LLC", country="US", currency="USD", language="en", company_id="04-3458712"
+    )
     client.owners.add(alice)
     invoice = actions.finalize_invoice(
-        actions.create_draft(by=alice, client=client, lines=[line(rate="0", price="1234.56")]),
+        actions.create_draft(
+            by=alice,
+            client=client,
+            lines=[line(rate="0", price="1234.56")],
+            exchange_rate="0.9184",
+        ),
         by=alice,
     )
     xml = build_cii(invoice.snapshot)
     assert_valid(xml, build_ubl(invoice.snapshot))
     assert b"<ram:InvoiceCurrencyCode>USD</ram:InvoiceCurrencyCode>" in xml
+    assert b"<ram:CategoryCode>AE</ram:CategoryCode>" in xml
+    assert b"Autoliquidation, art. 259-1 du CGI" in xml and b"262 I" not in xml
 
 
 def test_every_demo_invoice_validates():

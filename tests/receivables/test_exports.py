@@ -60,7 +60,7 @@ def books(make_draft, alice, template, client_entity, make_client, firm):
     american.owners.add(alice)
     user = type(alice).objects.get(pk=alice.pk)
     invoicing.finalize_invoice(
-        make_draft(by=user, client=american, lines=LINES[:1], currency="USD"),
+        make_draft(by=user, client=american, lines=LINES[:1], currency="USD", exchange_rate="0.92"),
         by=user,
         now=on(1, 20),
     )

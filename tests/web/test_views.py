@@ -105,6 +105,36 @@ def test_create_a_draft_with_lines(browser, client_entity):
     assert str(invoice.total_gross) == "945.00"  # (450 + 337.50) * 1.2
 
 
+def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, client_entity):
+    fields = {
+        "client": client_entity.pk,
+        "issue_date": "2026-11-28",
+        "operation": "mixed",
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+        "purchase_order": "PO-7",
+        "delivery_city": "Lyon",
+        "discount_percent": "10",
+        **LINES,
+    }
+    preview = browser.post(reverse("billing:totals"), fields).content.decode()
+    assert "Invoice discount" in preview and "78.75" in preview  # 10 % of 787.50
+    browser.post(reverse("billing:invoice_new"), fields)
+    invoice = Invoice.objects.get()
+    assert (invoice.operation, invoice.purchase_order, invoice.delivery_city) == (
+        "mixed",
+        "PO-7",
+        "Lyon",
+    )
+    assert str(invoice.total_net) == "708.75" and str(invoice.total_gross) == "850.50"
+    page = browser.get(reverse("billing:invoice_edit", args=[invoice.pk])).content.decode()
+    assert 'value="PO-7"' in page and 'value="2026-10-01"' in page
+    fields["period_end"] = "2026-09-01"  # before the start: refused, nothing changed
+    refused = browser.post(reverse("billing:invoice_edit", args=[invoice.pk]), fields)
+    assert refused.status_code == 422
+    assert "The period ends before it starts." in refused.content.decode()
+
+
 def test_bad_line_comes_back_with_the_error_and_nothing_saved(browser, client_entity):
     response = browser.post(
         reverse("billing:invoice_new"),

@@ -8,7 +8,14 @@ from rest_framework import serializers
 from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.validators import validate_currency
 from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
-from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent, InvoiceTemplate
+from facturier.invoicing.models import (
+    MENTION_FIELDS,
+    EmailDelivery,
+    Invoice,
+    InvoiceEvent,
+    InvoiceTemplate,
+    Operation,
+)
 from facturier.receivables.models import Allocation, BankStatement, Payment, StatementLine
 
 
@@ -54,6 +61,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "currency",
             "vat_number",
             "company_id",
+            "einvoice_address",
             "payment_terms_days",
             "owners",
             "contacts",
@@ -93,6 +101,12 @@ class TotalsSerializer(serializers.Serializer):
     net = serializers.DecimalField(max_digits=16, decimal_places=2)
     vat = serializers.DecimalField(max_digits=16, decimal_places=2)
     gross = serializers.DecimalField(max_digits=16, decimal_places=2)
+    lines_net = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The lines before the invoice discount."
+    )
+    allowance = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The discount on the whole invoice."
+    )
     vat_breakdown = VatRowSerializer(many=True)
 
 
@@ -125,6 +139,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "payment_terms_days",
             "currency",
             "notes",
+            *MENTION_FIELDS,
             "template",
             "lines",
             "totals",
@@ -154,6 +169,26 @@ class InvoiceWriteSerializer(serializers.Serializer):
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     currency = CurrencyField(required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    operation = serializers.ChoiceField(choices=Operation.choices, required=False)
+    supply_date = serializers.DateField(required=False, allow_null=True)
+    period_start = serializers.DateField(required=False, allow_null=True)
+    period_end = serializers.DateField(required=False, allow_null=True)
+    purchase_order = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    delivery_address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    delivery_postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    delivery_city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    delivery_country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    exchange_rate = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=6,
+        min_value=Decimal("0.000001"),
+        required=False,
+        allow_null=True,
+        help_text="EUR for one unit of the invoice's currency; needed to finalize one not in EUR.",
+    )
     template = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     lines = LineSerializer(many=True, required=False, max_length=2000)
 

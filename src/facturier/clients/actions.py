@@ -35,6 +35,7 @@ FIELDS = (
     "currency",
     "vat_number",
     "company_id",
+    "einvoice_address",
     "payment_terms_days",
 )
 CONTACT_FIELDS = {"name", "email", "is_billing"}

@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.identifiers import check_party
 from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
@@ -35,6 +38,22 @@ class Client(CheckedText):
     )
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
     company_id = models.CharField(_("SIREN / company id"), max_length=20, blank=True)
+    einvoice_address = models.CharField(
+        _("e-invoicing address"),
+        max_length=130,
+        blank=True,
+        help_text=_(
+            "The routing address from the e-invoicing directory, as scheme:identifier "
+            "(e.g. 0225:732829320). Empty: the SIREN."
+        ),
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Z]{2,4}:[A-Za-z0-9._@+-]{1,125}$",
+                _("Write it as scheme:identifier, e.g. 0225:732829320."),
+                code="invalid_address",
+            )
+        ],
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"),
         null=True,
@@ -60,7 +79,17 @@ class Client(CheckedText):
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").upper()
         self.country = (self.country or "").upper()
-        super().clean_fields(exclude=exclude)
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        try:
+            check_party(self, company_field="company_id", exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Contact(CheckedText):

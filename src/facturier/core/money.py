@@ -1,8 +1,10 @@
 """Money arithmetic: Decimal only, with one rounding rule.
 
 The rule (also EN 16931's): each line's net amount is rounded half-up to the
-currency's minor unit; VAT is computed per rate on the sum of the rounded line
-nets of that rate, rounded half-up once per rate; the gross total is net + VAT.
+currency's minor unit; a discount on the whole invoice is taken off each VAT rate's
+sum of line nets, rounded half-up once per rate (one document allowance per rate,
+BG-20); VAT is computed per rate on what is left, rounded half-up once per rate;
+the gross total is net + VAT.
 """
 
 from collections import defaultdict
@@ -35,28 +37,52 @@ def line_net(
 @dataclass(frozen=True)
 class VatBreakdown:
     rate: Decimal
-    base: Decimal
+    base: Decimal  # taxable: the lines of this rate less the discount's part
     vat: Decimal
+    allowance: Decimal = Decimal(0)  # the invoice discount's part at this rate
 
 
 @dataclass(frozen=True)
 class Totals:
-    net: Decimal
+    net: Decimal  # taxable total (EN 16931 BT-109): the lines less the discount
     vat: Decimal
     gross: Decimal
     vat_breakdown: list[VatBreakdown] = field(default_factory=list)
+    lines_net: Decimal | None = None  # sum of the line nets (BT-106)
+    allowance: Decimal = Decimal(0)  # the invoice discount (BT-107)
 
 
-def compute_totals(lines: list[tuple[Decimal, Decimal]], currency: str) -> Totals:
-    """Totals from (rounded line net, VAT rate %) pairs."""
-    bases: dict[Decimal, Decimal] = defaultdict(Decimal)
+def compute_totals(
+    lines: list[tuple[Decimal, Decimal]],
+    currency: str,
+    *,
+    discount_percent: Decimal = Decimal(0),
+) -> Totals:
+    """Totals from (rounded line net, VAT rate %) pairs and an invoice discount (%)."""
+    sums: dict[Decimal, Decimal] = defaultdict(Decimal)
     for net, rate in lines:
-        bases[Decimal(rate).quantize(Decimal("0.01"))] += net
-    breakdown = [
-        VatBreakdown(rate=rate, base=base, vat=quantize(base * rate / HUNDRED, currency))
-        for rate, base in sorted(bases.items(), reverse=True)
-    ]
+        sums[Decimal(rate).quantize(Decimal("0.01"))] += net
+    breakdown = []
+    for rate, lines_sum in sorted(sums.items(), reverse=True):
+        allowance = quantize(lines_sum * Decimal(discount_percent or 0) / HUNDRED, currency)
+        base = lines_sum - allowance
+        breakdown.append(
+            VatBreakdown(
+                rate=rate,
+                base=base,
+                vat=quantize(base * rate / HUNDRED, currency),
+                allowance=allowance,
+            )
+        )
     zero = quantize(Decimal(0), currency)
     net = sum((b.base for b in breakdown), zero)
     vat = sum((b.vat for b in breakdown), zero)
-    return Totals(net=net, vat=vat, gross=net + vat, vat_breakdown=breakdown)
+    allowance = sum((b.allowance for b in breakdown), zero)
+    return Totals(
+        net=net,
+        vat=vat,
+        gross=net + vat,
+        vat_breakdown=breakdown,
+        lines_net=net + allowance,
+        allowance=allowance,
+    )

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.identifiers import check_party
 from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
 
@@ -39,6 +41,28 @@ class Firm(CheckedText):
         null=True,
         blank=True,
         help_text=_("40.00 in France for business clients"),
+    )
+    registration = models.CharField(
+        _("trade registration"),
+        max_length=120,
+        blank=True,
+        help_text=_("RCS and the registry's city (e.g. RCS Paris), or RM for craftspeople"),
+    )
+    vat_on_debits = models.BooleanField(
+        _("VAT on debits"),
+        default=False,
+        help_text=_("The firm opted to pay VAT on services when invoiced, not when paid."),
+    )
+    vat_franchise = models.BooleanField(
+        _("VAT franchise (art. 293 B of the CGI)"),
+        default=False,
+        help_text=_("A small business exempt from VAT: its invoices charge none."),
+    )
+    vat_exemption_reason = models.CharField(
+        _("VAT exemption reason"),
+        max_length=200,
+        blank=True,
+        help_text=_("Printed for zero-rated lines to clients in France, e.g. the CGI article."),
     )
     einvoice_enabled = models.BooleanField(
         _("issue e-invoices (Factur-X)"),
@@ -80,6 +104,19 @@ class Firm(CheckedText):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None):
+        errors: dict = {}
+        for check in (super().clean_fields, self._check_identifiers):
+            try:
+                check(exclude=exclude)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_identifiers(self, exclude=None):
+        check_party(self, company_field="siren", exclude=exclude)
 
 
 class User(AbstractUser):

@@ -70,6 +70,18 @@ class Action(models.TextChoices):
         "reminders_resumed",
         pgettext_lazy("the invoice was", "no longer paused for reminders"),
     )
+    PLATFORM_DEPOSITED = (
+        "platform_deposited",
+        pgettext_lazy("the invoice was", "deposited with the e-invoicing platform"),
+    )
+    PLATFORM_FAILED = (
+        "platform_failed",
+        pgettext_lazy("the invoice was", "not deposited with the e-invoicing platform: failed"),
+    )
+    PLATFORM_STATUS = (
+        "platform_status",
+        pgettext_lazy("the invoice was", "given a status on the e-invoicing platform"),
+    )
 
 
 class PaymentState(models.TextChoices):

@@ -169,6 +169,32 @@ class Kind(models.TextChoices):
     CREDIT_NOTE = "credit_note", pgettext_lazy("document", "Credit note")
 
 
+class Operation(models.TextChoices):
+    """What the invoice sells (a mandatory mention since the French e-invoicing reform;
+    it gives the billing framework, BT-23: B1 goods, S1 services, M1 both)."""
+
+    GOODS = "goods", _("Goods")
+    SERVICES = "services", _("Services")
+    MIXED = "mixed", _("Goods and services")
+
+
+# What French e-invoicing and the legal mentions add to an invoice's content (all
+# optional but the nature of the operation, which defaults to services).
+MENTION_FIELDS = (
+    "operation",
+    "supply_date",
+    "period_start",
+    "period_end",
+    "purchase_order",
+    "delivery_address",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "discount_percent",
+    "exchange_rate",
+)
+
+
 class Invoice(CheckedText):
     """An invoice, or a credit note (kind) that corrects one: the same lifecycle,
     numbering, PDF, e-invoice and e-mail; a credit note lowers what its invoice owes."""
@@ -183,6 +209,7 @@ class Invoice(CheckedText):
             "due_date",
             "payment_terms_days",
             "notes",
+            *MENTION_FIELDS,
             "template_id",
             "number",
             "snapshot",
@@ -222,6 +249,41 @@ class Invoice(CheckedText):
         _("currency"), max_length=3, default="EUR", validators=[validate_currency]
     )
     notes = models.TextField(_("notes"), blank=True)
+    # What French e-invoicing and the legal mentions ask of every invoice.
+    operation = models.CharField(
+        _("nature of the operation"),
+        max_length=8,
+        choices=Operation,
+        default=Operation.SERVICES,
+    )
+    supply_date = models.DateField(_("date of supply"), null=True, blank=True)
+    period_start = models.DateField(_("service period from"), null=True, blank=True)
+    period_end = models.DateField(_("service period to"), null=True, blank=True)
+    purchase_order = models.CharField(_("purchase order"), max_length=50, blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("delivery city"), max_length=100, blank=True)
+    delivery_country = models.CharField(
+        _("delivery country"), max_length=2, blank=True, help_text="ISO 3166-1"
+    )
+    # A discount on the whole invoice (EN 16931 BG-20), split over its VAT rates.
+    discount_percent = models.DecimalField(
+        _("invoice discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    # EUR for one unit of the invoice's currency, for an invoice not in euros: its
+    # VAT is also stated in EUR (French rule BR-FR-CO-12) and its books are in EUR.
+    exchange_rate = models.DecimalField(
+        _("exchange rate to EUR"),
+        max_digits=16,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+    )
     template = models.ForeignKey(
         InvoiceTemplate,
         verbose_name=_("invoice template"),
@@ -373,8 +435,27 @@ class Invoice(CheckedText):
     def compute_totals(self, lines=None) -> money.Totals:
         lines = self.lines.all() if lines is None else lines
         return money.compute_totals(
-            [(line.net_amount, line.vat_rate) for line in lines], self.currency
+            [(line.net_amount, line.vat_rate) for line in lines],
+            self.currency,
+            discount_percent=Decimal(self.discount_percent or 0),
         )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = ValidationError(
+                _("The period ends before it starts."), code="period_order"
+            )
+        if bool(self.period_start) != bool(self.period_end):
+            errors["period_end" if self.period_start else "period_start"] = ValidationError(
+                _("Give both ends of the service period."), code="period_incomplete"
+            )
+        if self.currency == "EUR":
+            self.exchange_rate = None
+        self.delivery_country = (self.delivery_country or "").upper()
+        if errors:
+            raise ValidationError(errors)
 
 
 class InvoiceLine(CheckedText):
@@ -384,7 +465,20 @@ class InvoiceLine(CheckedText):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=3, default=Decimal(1)
     )
-    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=14,
+        decimal_places=4,
+        validators=[
+            MinValueValidator(
+                0,
+                _(
+                    "A price cannot be negative: give a discount on the whole invoice, "
+                    "or issue a credit note."
+                ),
+            )
+        ],
+    )
     vat_rate = models.DecimalField(
         _("VAT rate (%)"), max_digits=5, decimal_places=2, validators=PERCENT
     )

@@ -42,6 +42,10 @@ def seller_snapshot(firm) -> dict[str, Any]:
         "email": firm.email_from,
         "late_payment_penalty_rate": _dec(firm.late_payment_penalty_rate),
         "recovery_indemnity": _dec(firm.recovery_indemnity),
+        "registration": firm.registration,
+        "vat_on_debits": firm.vat_on_debits,
+        "vat_franchise": firm.vat_franchise,
+        "vat_exemption_reason": firm.vat_exemption_reason,
     }
 
 
@@ -50,11 +54,22 @@ def totals_snapshot(totals) -> dict[str, Any]:
         "net": _dec(totals.net),
         "vat": _dec(totals.vat),
         "gross": _dec(totals.gross),
+        "lines_net": _dec(totals.lines_net),
+        "allowance": _dec(totals.allowance),
         "vat_breakdown": [
-            {"rate": _dec(b.rate), "base": _dec(b.base), "vat": _dec(b.vat)}
+            {
+                "rate": _dec(b.rate),
+                "base": _dec(b.base),
+                "vat": _dec(b.vat),
+                "allowance": _dec(b.allowance),
+            }
             for b in totals.vat_breakdown
         ],
     }
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
 
 
 def build_snapshot(
@@ -65,8 +80,16 @@ def build_snapshot(
     lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
     corrects = invoice.corrects if invoice.is_credit_note else None
+    delivery = None
+    if invoice.delivery_address or invoice.delivery_city:
+        delivery = {
+            "address_line1": invoice.delivery_address,
+            "postal_code": invoice.delivery_postal_code,
+            "city": invoice.delivery_city,
+            "country": invoice.delivery_country or client.country,
+        }
     return {
-        "version": 1,
+        "version": 2,
         "kind": invoice.kind,
         # The invoice a credit note corrects (EN 16931 BT-25, BT-26).
         "corrects": {
@@ -85,6 +108,17 @@ def build_snapshot(
         if template and template.label_language
         else client.language,
         "notes": invoice.notes,
+        "operation": invoice.operation,
+        # Deducts interim invoices: a final invoice after deposits (framework B4/S4/M4).
+        "after_deposits": invoice.wip_bill == "final" and invoice.deducts.exists(),
+        "supply_date": _date(invoice.supply_date),
+        "period": [_date(invoice.period_start), _date(invoice.period_end)]
+        if invoice.period_start and invoice.period_end
+        else None,
+        "purchase_order": invoice.purchase_order,
+        "delivery": delivery,
+        "discount_percent": _dec(invoice.discount_percent),
+        "exchange_rate": _dec(invoice.exchange_rate),
         "seller": seller_snapshot(firm),
         "buyer": {
             "id": client.pk,
@@ -96,6 +130,7 @@ def build_snapshot(
             "country": client.country,
             "company_id": client.company_id,
             "vat_number": client.vat_number,
+            "einvoice_address": client.einvoice_address,
             "contact_name": contact.name if contact else "",
             "contact_email": contact.email if contact else "",
         },

@@ -37,6 +37,7 @@ from facturier.invoicing.selectors import (
 from facturier.receivables.dunning import levels_of
 from facturier.receivables.permissions import may_record
 from facturier.receivables.selectors import invoice_allocations, invoice_reminders, reminder_pause
+from facturier.web.einvoicing import invoice_transmissions, with_platform_status
 
 from .availability import ROW_ACTIONS, send_mode, why_not
 from .common import back_url, confirmation, ids_from, refusal_text, section
@@ -67,9 +68,10 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         request.GET, clients=clients, can_see_closed=permissions.may_see_closed(request.user)
     )
     filters = form.filters()
-    page = CappedPaginator(invoice_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    listed = with_platform_status(
+        invoice_list(user=request.user, filters=filters), form.cleaned_data.get("platform")
     )
+    page = CappedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
     today = timezone.localdate()
@@ -214,6 +216,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             credit_notes=list(invoice.credit_notes.order_by("issue_date", "pk")),
             can_record=may_record(request.user),
             **_reminders(invoice),
+            transmissions=invoice_transmissions(invoice) if not invoice.is_draft else [],
         ),
     )
 
@@ -330,6 +333,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "currency": invoice.currency,
             "template": invoice.template_id,
             "notes": invoice.notes,
+            **{name: getattr(invoice, name) for name in actions.MENTION_FIELDS},
         },
     )
     lines = [
@@ -374,14 +378,15 @@ def totals_preview(request: HttpRequest) -> HttpResponse:
         currency = client.currency if client else ""
     currency = currency if len(currency) == 3 and currency.isalpha() else "EUR"
     lines = parse_lines(request.POST)
+    discount = (request.POST.get("discount_percent") or "").replace(",", ".").strip()
     return render(
         request,
         "billing/_totals.html",
-        {"totals": _preview_totals(lines, currency), "currency": currency},
+        {"totals": _preview_totals(lines, currency, discount), "currency": currency},
     )
 
 
-def _preview_totals(lines, currency) -> money.Totals:
+def _preview_totals(lines, currency, invoice_discount="") -> money.Totals:
     pairs = []
     for line in lines:
         try:
@@ -395,7 +400,10 @@ def _preview_totals(lines, currency) -> money.Totals:
         except (ArithmeticError, ValueError):  # half-typed numbers count once they are whole
             continue
     try:
-        return money.compute_totals(pairs, currency)
+        percent = Decimal(invoice_discount or 0)
+        if not (percent.is_finite() and 0 <= percent <= 100):
+            percent = Decimal(0)
+        return money.compute_totals(pairs, currency, discount_percent=percent)
     except (ArithmeticError, ValueError):  # absurd figures while typing: show nothing yet
         return money.compute_totals([], currency)
 

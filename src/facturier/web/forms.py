@@ -1,11 +1,14 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from facturier.core.validators import validate_currency
+from facturier.einvoicing.models import Lifecycle
 from facturier.invoicing.lifecycle import PaymentState, Status
-from facturier.invoicing.models import InvoiceTemplate
+from facturier.invoicing.models import InvoiceTemplate, Operation
 from facturier.invoicing.selectors import PAYMENT_FILTERS, SORTS, InvoiceFilters
 
 LINE_INPUTS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
@@ -25,6 +28,14 @@ class FilterForm(forms.Form):
         choices=[(state.value, PaymentState(state).label) for state in PAYMENT_FILTERS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+    # What the e-invoicing platform last said (French e-invoicing): one status, or every
+    # invoice refused or rejected, which needs someone's action.
+    platform = forms.ChoiceField(
+        label=_("E-invoicing status"),
+        required=False,
+        choices=[("", _("Any")), ("action", _("Needs action (refused, rejected)"))]
+        + list(Lifecycle.choices),
     )
     # An id among the user's clients (checked in clean_client, not as choices: a firm may
     # have thousands, and Django normalizes choices on every request).
@@ -124,6 +135,54 @@ class InvoiceForm(forms.Form):
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # The mentions French e-invoicing asks for (see Invoice).
+    operation = forms.ChoiceField(
+        label=_("Nature of the operation"),
+        choices=Operation.choices,
+        initial=Operation.SERVICES,
+        required=False,  # left out: services, what the firm's invoices mostly are
+    )
+    supply_date = forms.DateField(
+        label=_("Date of supply"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Empty: the invoice's date, unless a service period is given."),
+    )
+    period_start = forms.DateField(
+        label=_("Service period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    period_end = forms.DateField(
+        label=_("to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    purchase_order = forms.CharField(label=_("Purchase order"), max_length=50, required=False)
+    discount_percent = forms.DecimalField(
+        label=_("Discount on the whole invoice (%)"),
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        localize=True,
+    )
+    exchange_rate = forms.DecimalField(
+        label=_("Exchange rate (EUR for 1 unit)"),
+        min_value=Decimal("0.000001"),
+        max_digits=16,
+        decimal_places=6,
+        required=False,
+        localize=True,
+        help_text=_("Needed for an invoice in another currency than EUR."),
+    )
+    delivery_address = forms.CharField(label=_("Delivery address"), max_length=200, required=False)
+    delivery_postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
+    delivery_city = forms.CharField(label=_("City"), max_length=100, required=False)
+    delivery_country = forms.CharField(
+        label=_("Country"), max_length=2, required=False, help_text="ISO 3166-1"
     )
 
     def __init__(self, *args, clients=(), templates=(), **kwargs):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import einvoicing as einvoicing_views
 from . import reminders as reminder_views
 from . import settings as views
 from . import tokens as api_web
@@ -18,6 +19,11 @@ urlpatterns = [
     path("invoicing/", views.firm_settings, name="firm"),
     path("work/", views.manager_only(work_settings.work_settings), name="work"),
     path("reminders/", views.manager_only(reminder_views.reminder_settings), name="reminders"),
+    path(
+        "einvoicing/",
+        views.manager_only(einvoicing_views.platform_settings),
+        name="einvoicing",
+    ),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

@@ -7,6 +7,7 @@ from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
 from .deliveries import record_email_outcome
 from .invoices import (
+    MENTION_FIELDS,
     close_invoice,
     close_invoices,
     create_draft,
@@ -24,6 +25,7 @@ from .templates import archive_template, save_template, set_default_template
 from .wip import draft_from_wip
 
 __all__ = [
+    "MENTION_FIELDS",
     "archive_template",
     "close_invoice",
     "close_invoices",

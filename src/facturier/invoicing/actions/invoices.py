@@ -7,6 +7,7 @@ and tests all come through here.
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -26,7 +27,8 @@ from facturier.core.errors import DomainError, Invalid
 from .. import documents, lifecycle, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, Status
-from ..models import Invoice, InvoiceLine, InvoiceTemplate
+from ..models import MENTION_FIELDS, Invoice, InvoiceLine, InvoiceTemplate
+from ..signals import invoice_finalized
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
@@ -43,7 +45,15 @@ class NumberTaken(DomainError):
 
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
-DRAFT_FIELDS = ("client", "issue_date", "payment_terms_days", "currency", "notes", "template")
+DRAFT_FIELDS = (
+    "client",
+    "issue_date",
+    "payment_terms_days",
+    "currency",
+    "notes",
+    "template",
+    *MENTION_FIELDS,
+)
 
 
 def _as_decimal(value, field: str, errors: dict, index: int) -> Decimal | None:
@@ -132,6 +142,9 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     for name in ("issue_date", "payment_terms_days", "currency", "notes"):
         if name in fields and fields[name] is not None:
             setattr(invoice, name, fields[name])
+    for name in MENTION_FIELDS:
+        if name in fields:
+            setattr(invoice, name, _mention_value(name, fields[name]))
     if not fields.get("currency") and (invoice.pk is None or "client" in fields):
         invoice.currency = client.currency
     if invoice.payment_terms_days is None:
@@ -144,6 +157,19 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     if invoice.issue_date is None:
         invoice.issue_date = timezone.localdate()
     invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
+
+
+NULLABLE_MENTIONS = frozenset({"supply_date", "period_start", "period_end", "exchange_rate"})
+
+
+def _mention_value(name: str, value):
+    """An empty value clears an optional field (to None for dates and the rate, to its
+    default for the others); the rest is checked by full_clean()."""
+    if value not in (None, ""):
+        return value
+    if name in NULLABLE_MENTIONS:
+        return None
+    return {"discount_percent": Decimal(0), "operation": "services"}.get(name, "")
 
 
 def _credit_note_fields(invoice: Invoice, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,6 +277,7 @@ def _draft_values(invoice: Invoice) -> dict[str, Any]:
         "currency": invoice.currency,
         "notes": invoice.notes,
         "template": invoice.template_id,
+        **{name: getattr(invoice, name) for name in MENTION_FIELDS},
     }
 
 
@@ -318,8 +345,22 @@ def _check_finalizable(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 EINVOICE_NEEDS = {
     "country": _("The firm's and the client's countries are needed for an e-invoice."),
     "seller_vat_number": _("The firm's VAT number is needed for an e-invoice (EN 16931)."),
-    "buyer_vat_number": _("A reverse-charge e-invoice needs the client's VAT number."),
+    "buyer_vat_number": _(
+        "A reverse-charge or intra-EU e-invoice needs the client's VAT number (or, outside "
+        "the EU, its company id)."
+    ),
     "seller_id": _("The firm's SIREN is needed for an e-invoice."),
+    "buyer_address": _(
+        "The client has no e-invoicing address: give its SIREN, its VAT number, its "
+        "e-invoicing address or a billing contact's e-mail."
+    ),
+    "exchange_rate": _(
+        "An invoice in another currency than EUR needs its exchange rate to EUR: its VAT "
+        "is also stated in euros."
+    ),
+    "vat_rate": _(
+        "A VAT rate that does not exist in France: use 20, 10, 5.5, 2.1 or 0, or an overseas rate."
+    ),
 }
 
 
@@ -332,7 +373,30 @@ def _check_einvoice(snapshot) -> None:
         raise Invalid(
             {"einvoice": [EINVOICE_NEEDS[m] for m in missing]},
             _("This invoice cannot be finalized yet."),
+            codes={"einvoice": missing},
         )
+
+
+UNPRINTABLE = re.compile(r'text `"(.+?)"`')
+
+
+def _check_printable(snapshot) -> None:
+    """A number names an invoice someone must be able to print: prove the PDF can be
+    made (every character has a glyph in the shipped fonts) before taking one."""
+    try:
+        documents.check_printable(snapshot)
+    except documents.RenderFailed as exc:
+        found = UNPRINTABLE.search(str(exc))
+        raise Invalid(
+            {
+                "print": [
+                    _("These characters cannot be printed in the PDF: %(text)s. Change them.")
+                    % {"text": found.group(1) if found else "?"}
+                ]
+            },
+            _("This invoice cannot be finalized yet."),
+            codes={"print": ["unprintable"]},
+        ) from None
 
 
 def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | None):
@@ -376,6 +440,7 @@ def finalize_invoice(
     corrected = lock_corrected(invoice) if invoice.is_credit_note else None
     snapshot = build_snapshot(invoice, template, lines=lines)
     _check_einvoice(snapshot)
+    _check_printable(snapshot)
     # Last, so the sequence row stays locked only for the writes and the commit.
     series = numbering.series_for(invoice.firm, invoice.kind)
     number, sequence = numbering.reserve_next_number(invoice.firm, series)
@@ -406,6 +471,7 @@ def finalize_invoice(
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )
+    invoice_finalized.send(Invoice, invoice=invoice, by=by)
     # The PDF is rendered by a worker once this commits, never under the numbering
     # lock nor in the user's request; a view before that renders (and stores) it.
     transaction.on_commit(partial(_enqueue_pdf, invoice.pk))

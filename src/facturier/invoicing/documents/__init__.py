@@ -2,8 +2,16 @@
 the PDF laid out by Typst, and the EN 16931 e-invoice as CII (embedded in the PDF/A-3b
 as Factur-X) and UBL 2.1 (Peppol BIS Billing 3.0)."""
 
-from .cii import FACTURX_FILENAME, build_cii, missing_for_en16931, vat_category
-from .pdf import RenderFailed, layout_input, render_preview_png, render_snapshot
+from .cii import FACTURX_FILENAME, build_cii
+from .en16931 import missing as missing_for_en16931
+from .en16931 import vat_category
+from .pdf import (
+    RenderFailed,
+    check_printable,
+    layout_input,
+    render_preview_png,
+    render_snapshot,
+)
 from .ubl import build_ubl
 
 __all__ = [
@@ -11,6 +19,7 @@ __all__ = [
     "RenderFailed",
     "build_cii",
     "build_ubl",
+    "check_printable",
     "layout_input",
     "missing_for_en16931",
     "render_preview_png",

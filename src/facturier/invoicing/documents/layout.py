@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 
 from facturier.core.formatting import Formatter
 
-from .cii import vat_category
+from . import en16931
 
 PAPERS = {"a4": "a4", "us-letter": "us-letter"}
 FONTS = {
@@ -53,6 +53,7 @@ def legal_line(seller: dict[str, Any]) -> str:
             seller["name"],
             seller.get("legal_form"),
             _("SIREN %(siren)s") % {"siren": seller["siren"]} if seller.get("siren") else "",
+            seller.get("registration"),
             _("VAT no. %(vat)s") % {"vat": seller["vat_number"]}
             if seller.get("vat_number")
             else "",
@@ -67,6 +68,56 @@ def _address(party: dict[str, Any]) -> list[str]:
     if party.get("country") and party.get("country") != "FR":
         lines.append(party["country"])
     return [line for line in lines if line]
+
+
+def _supply_references(snapshot: dict[str, Any], fmt: Formatter) -> list[list[str]]:
+    """The mentions of what was supplied and when, and the client's order."""
+    operations = {
+        "goods": _("Sale of goods"),
+        "services": _("Provision of services"),
+        "mixed": _("Sale of goods and provision of services"),
+    }
+    rows = [[_("Operation"), operations.get(snapshot.get("operation") or "services")]]
+    supply_date, period = en16931.supply(snapshot)
+    if period:
+        rows.append(
+            [
+                _("Service period"),
+                _("%(start)s to %(end)s")
+                % {"start": fmt.date(period[0]), "end": fmt.date(period[1])},
+            ]
+        )
+    if supply_date:
+        rows.append([_("Date of supply"), fmt.date(supply_date)])
+    if snapshot.get("purchase_order"):
+        rows.append([_("Purchase order"), _wrappable(snapshot["purchase_order"])])
+    if snapshot.get("delivery"):
+        rows.append([_("Delivered to"), ", ".join(_address(snapshot["delivery"]))])
+    return rows
+
+
+def _vat_mentions(snapshot: dict[str, Any]) -> list[str]:
+    """The legal mention for each VAT category that is not the standard rate, and the
+    option for VAT on debits."""
+    seller = snapshot["seller"]
+    mentions = []
+    for group in en16931.vat_groups(snapshot):
+        if group.category == "AE":
+            mentions.append(
+                _("Reverse charge: VAT to be paid by the customer (autoliquidation), %(article)s.")
+                % {"article": group.reason.split(", ", 1)[1]}
+            )
+        elif group.category == "K":
+            mentions.append(_("Intra-EU supply exempt from VAT, art. 262 ter I of the CGI."))
+        elif group.category == "G":
+            mentions.append(_("Export: VAT exempt, art. 262 I of the CGI."))
+        elif group.category == "E" and seller.get("vat_franchise"):
+            mentions.append(_("VAT not applicable, art. 293 B of the French tax code (CGI)."))
+        elif group.category == "E":
+            mentions.append(seller.get("vat_exemption_reason") or _("Exempt from VAT."))
+    if seller.get("vat_on_debits"):
+        mentions.append(_("Option to pay VAT on debits."))
+    return list(dict.fromkeys(mentions))
 
 
 def _labels() -> dict[str, Any]:
@@ -148,6 +199,7 @@ def _build(snapshot, language, *, draft, logo_path):
         )
     elif snapshot.get("due_date"):
         references.append([_("Due date"), fmt.date(snapshot["due_date"])])
+    references.extend(_supply_references(snapshot, fmt))
 
     lines = []
     for line in snapshot["lines"]:
@@ -165,14 +217,7 @@ def _build(snapshot, language, *, draft, logo_path):
             }
         )
 
-    # The legal mention for each VAT category that is not the standard rate.
-    mentions = {
-        "E": _("VAT not applicable, art. 293 B of the French tax code (CGI)."),
-        "AE": _("Reverse charge: VAT to be paid by the customer (autoliquidation)."),
-        "G": _("Export outside the EU: VAT exempt, art. 262 I of the CGI."),
-    }
-    categories = {vat_category(line["vat_rate"], seller, buyer) for line in snapshot["lines"]}
-    vat_notes = [mentions[c] for c in ("E", "AE", "G") if c in categories]
+    vat_notes = _vat_mentions(snapshot)
 
     vat_rows = [
         [
@@ -182,6 +227,16 @@ def _build(snapshot, language, *, draft, logo_path):
         ]
         for row in totals["vat_breakdown"]
     ]
+    discount_rows = []
+    if Decimal(totals.get("allowance") or 0):
+        discount_rows = [
+            [_("Lines excl. VAT"), fmt.money(totals["lines_net"])],
+            [
+                _("Invoice discount %(rate)s")
+                % {"rate": fmt.percent(snapshot["discount_percent"])},
+                fmt.money(-Decimal(totals["allowance"])),
+            ],
+        ]
 
     payment_lines = []
     if credit:
@@ -195,16 +250,24 @@ def _build(snapshot, language, *, draft, logo_path):
             _("Payment due by %(date)s (%(days)s days).")
             % {"date": fmt.date(snapshot["due_date"]), "days": snapshot["payment_terms_days"]}
         )
-    if seller.get("late_payment_penalty_rate") and not credit:
-        payment_lines.append(
-            _("Late payment: penalties at an annual rate of %(rate)s.")
-            % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
-        )
+    if not credit:
+        if seller.get("late_payment_penalty_rate"):
+            payment_lines.append(
+                _("Late payment: penalties at an annual rate of %(rate)s.")
+                % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
+            )
+        else:
+            payment_lines.append(
+                _("Late payment: penalties at three times the legal interest rate.")
+            )
         payment_lines.append(_("No discount for early payment."))
-    if seller.get("recovery_indemnity") and not credit:
         payment_lines.append(
             _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
-            % {"amount": fmt.money(seller["recovery_indemnity"])}
+            % {
+                "amount": Formatter(language, "EUR").money(
+                    seller.get("recovery_indemnity") or "40.00"
+                )
+            }
         )
     bank_lines = []
     if seller.get("iban") and not credit:
@@ -245,6 +308,7 @@ def _build(snapshot, language, *, draft, logo_path):
             "vat": fmt.money(totals["vat"]),
             "gross": fmt.money(totals["gross"]),
             "vat_rows": vat_rows,
+            "discount_rows": discount_rows,
         },
         "payment_lines": payment_lines,
         "vat_notes": vat_notes,

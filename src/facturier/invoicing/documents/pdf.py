@@ -7,11 +7,12 @@ from typing import Any
 
 from .cii import FACTURX_FILENAME, build_cii
 from .facturx import add_facturx_xmp
-from .layout import build_document
-from .renderer import RenderFailed, get_renderer
+from .layout import FONTS, build_document
+from .renderer import HERE, RenderFailed, get_renderer
 
 __all__ = [
     "RenderFailed",
+    "check_printable",
     "layout_input",
     "render_preview_png",
     "render_snapshot",
@@ -47,3 +48,30 @@ def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:
     """Page 1 as PNG: the template editor's live preview."""
     pages = get_renderer().render(layout_input(snapshot, draft=False), fmt="png", ppi=ppi)
     return pages[0] if isinstance(pages, list) else pages
+
+
+GLYPHS = HERE / "glyphs.typ"
+
+
+def _characters(value, found: set[str]) -> None:
+    if isinstance(value, str):
+        found.update(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key != "logo":  # an image, not text
+                _characters(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _characters(item, found)
+
+
+def check_printable(snapshot: dict[str, Any]) -> None:
+    """Raise RenderFailed if some character of the snapshot has no glyph in the fonts
+    the PDF/A would embed: a few milliseconds, so finalization can prove the PDF can
+    be made before it takes a number that would otherwise name an invoice nobody can
+    print."""
+    found: set[str] = set()
+    _characters(snapshot, found)
+    text = "".join(sorted(c for c in found if c.isprintable() and not c.isspace()))
+    font = FONTS.get(snapshot.get("template", {}).get("font"), "Inter")
+    get_renderer(GLYPHS).render({"text": text, "font": font}, pdf_standards=["a-3b"])

@@ -1,14 +1,23 @@
-"""The same invoice as UBL 2.1, following Peppol BIS Billing 3.0."""
+"""The same invoice as UBL 2.1, for the French CTC rules (BR-FR Flux 2) and Peppol BIS
+Billing 3.0.
+
+What it says is decided in en16931.py; this module writes it in UBL. Two Peppol
+rules cannot hold together with the French ones, and the French ones win, since
+they decide whether the invoice is accepted in France: the billing framework (BT-23)
+is the ProfileID (BR-FR-08, where Peppol wants its own process URN, R007), and the
+three legal mentions are three notes, each with its subject code (BR-FR-05, where
+Peppol allows one note, R002).
+"""
 
 from decimal import Decimal
 from typing import Any
 
 from lxml import etree
 
-from .cii import EXEMPTIONS, is_credit_note, terms_text, vat_category, vat_groups
+from . import en16931 as e
+from .en16931 import amount, decimal_text, is_credit_note
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
-PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -33,10 +42,8 @@ DOCUMENTS = {
         "CreditedQuantity",
     ),
 }
-
-
-def _amount(value) -> str:
-    return f"{Decimal(value).quantize(Decimal('0.01'))}"
+# BT-8 in UBL (UNTDID 2005): 3 = the invoice's date, for a firm paying VAT on debits.
+TAX_POINT_ON_DEBITS = "3"
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs):
@@ -47,22 +54,19 @@ def _sub(parent, tag: str, text: str | None = None, **attrs):
     return element
 
 
-def _tax_category(parent, tag: str, category: str, rate, *, with_reason: bool) -> None:
+def _tax_category(parent, tag: str, category: str, rate, reason=None, code=None) -> None:
     node = _sub(parent, tag)
     _sub(node, "cbc:ID", category)
-    _sub(node, "cbc:Percent", _amount(rate))
-    if with_reason and category in EXEMPTIONS:
-        code, reason = EXEMPTIONS[category]
-        if code:
-            _sub(node, "cbc:TaxExemptionReasonCode", code)
+    _sub(node, "cbc:Percent", amount(rate))
+    if code:
+        _sub(node, "cbc:TaxExemptionReasonCode", code)
+    if reason:
         _sub(node, "cbc:TaxExemptionReason", reason)
     _sub(_sub(node, "cac:TaxScheme"), "cbc:ID", "VAT")
 
 
-def _party(parent, tag: str, party: dict, legal_id: str, vat: str) -> None:
-    node = _sub(_sub(parent, tag), "cac:Party")
-    _sub(_sub(node, "cac:PartyName"), "cbc:Name", party["name"])
-    address = _sub(node, "cac:PostalAddress")
+def _address(parent, tag: str, party: dict) -> None:
+    address = _sub(parent, tag)
     if party.get("address_line1"):
         _sub(address, "cbc:StreetName", party["address_line1"])
     if party.get("address_line2"):
@@ -76,15 +80,72 @@ def _party(parent, tag: str, party: dict, legal_id: str, vat: str) -> None:
         "cbc:IdentificationCode",
         (party.get("country") or "FR").upper(),
     )
+
+
+def _party(
+    parent,
+    tag: str,
+    party: dict,
+    *,
+    legal_id: tuple[str, str | None],
+    vat: str,
+    endpoint: tuple[str, str] | None,
+    legal_info: str = "",
+) -> None:
+    node = _sub(_sub(parent, tag), "cac:Party")
+    if endpoint:
+        _sub(node, "cbc:EndpointID", endpoint[1], schemeID=endpoint[0])
+    _sub(_sub(node, "cac:PartyName"), "cbc:Name", party["name"])
+    _address(node, "cac:PostalAddress", party)
     if vat:
         scheme = _sub(node, "cac:PartyTaxScheme")
         _sub(scheme, "cbc:CompanyID", vat)
         _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
     legal = _sub(node, "cac:PartyLegalEntity")
     _sub(legal, "cbc:RegistrationName", party["name"])
-    if legal_id:
-        scheme = {"schemeID": "0002"} if len(legal_id) == 9 and legal_id.isdigit() else {}
-        _sub(legal, "cbc:CompanyID", legal_id, **scheme)
+    identifier, id_scheme = legal_id
+    if identifier:
+        _sub(legal, "cbc:CompanyID", identifier, **({"schemeID": id_scheme} if id_scheme else {}))
+    if legal_info:
+        _sub(legal, "cbc:CompanyLegalForm", legal_info)
+
+
+def _allowance(parent, currency: str, *, percent, base, value, reason: str) -> etree._Element:
+    node = _sub(parent, "cac:AllowanceCharge")
+    _sub(node, "cbc:ChargeIndicator", "false")
+    _sub(node, "cbc:AllowanceChargeReasonCode", "95")  # UNCL 5189: discount
+    _sub(node, "cbc:AllowanceChargeReason", reason)
+    _sub(node, "cbc:MultiplierFactorNumeric", decimal_text(percent))
+    _sub(node, "cbc:Amount", amount(value), currencyID=currency)
+    _sub(node, "cbc:BaseAmount", amount(base), currencyID=currency)
+    return node
+
+
+def _line(root, line: e.Line, currency: str, line_tag: str, quantity_tag: str) -> None:
+    item_line = _sub(root, f"cac:{line_tag}")
+    _sub(item_line, "cbc:ID", line.id)
+    _sub(item_line, f"cbc:{quantity_tag}", decimal_text(line.quantity), unitCode="C62")
+    _sub(item_line, "cbc:LineExtensionAmount", amount(line.net), currencyID=currency)
+    if line.allowance:
+        _allowance(
+            item_line,
+            currency,
+            percent=line.discount_percent,
+            base=line.gross,
+            value=line.allowance,
+            reason="Remise",
+        )
+    item = _sub(item_line, "cac:Item")
+    if line.description:
+        _sub(item, "cbc:Description", line.description)
+    _sub(item, "cbc:Name", line.name)
+    _tax_category(item, "cac:ClassifiedTaxCategory", line.category, line.rate)
+    _sub(
+        _sub(item_line, "cac:Price"),
+        "cbc:PriceAmount",
+        decimal_text(line.price),
+        currencyID=currency,
+    )
 
 
 def build_ubl(snapshot: dict[str, Any]) -> bytes:
@@ -94,78 +155,106 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     namespace, root_name, type_tag, type_code, line_tag, quantity_tag = DOCUMENTS[credit]
     root = etree.Element(f"{{{namespace}}}{root_name}", nsmap={None: namespace, **NS})
     _sub(root, "cbc:CustomizationID", CUSTOMIZATION)
-    _sub(root, "cbc:ProfileID", PROFILE)
+    _sub(root, "cbc:ProfileID", e.framework_code(snapshot))
     _sub(root, "cbc:ID", snapshot["number"])
     _sub(root, "cbc:IssueDate", snapshot["issue_date"])
     if snapshot.get("due_date") and not credit:  # a CreditNote has no due date
         _sub(root, "cbc:DueDate", snapshot["due_date"])
     _sub(root, f"cbc:{type_tag}", type_code)
-    if snapshot.get("notes"):
-        _sub(root, "cbc:Note", snapshot["notes"])
+    for subject, text in e.notes(snapshot):
+        _sub(root, "cbc:Note", f"#{subject}#{text}" if subject else text)
     _sub(root, "cbc:DocumentCurrencyCode", currency)
-    _sub(root, "cbc:BuyerReference", snapshot["number"])  # Peppol wants one; no order here
+    vat_eur = e.vat_in_eur(snapshot)
+    if vat_eur is not None:
+        _sub(root, "cbc:TaxCurrencyCode", "EUR")
+    # Peppol asks for a buyer reference or an order (R003): the order when there is one.
+    _sub(root, "cbc:BuyerReference", snapshot.get("purchase_order") or snapshot["number"])
+    supply_date, period = e.supply(snapshot)
+    if period:
+        invoice_period = _sub(root, "cac:InvoicePeriod")
+        _sub(invoice_period, "cbc:StartDate", period[0])
+        _sub(invoice_period, "cbc:EndDate", period[1])
+        if seller.get("vat_on_debits"):
+            _sub(invoice_period, "cbc:DescriptionCode", TAX_POINT_ON_DEBITS)
+    elif seller.get("vat_on_debits"):
+        _sub(_sub(root, "cac:InvoicePeriod"), "cbc:DescriptionCode", TAX_POINT_ON_DEBITS)
+    if snapshot.get("purchase_order"):
+        _sub(_sub(root, "cac:OrderReference"), "cbc:ID", snapshot["purchase_order"])
     if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
         reference = _sub(_sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
         _sub(reference, "cbc:ID", snapshot["corrects"]["number"])
         _sub(reference, "cbc:IssueDate", snapshot["corrects"]["issue_date"])
+    siren = e.seller_siren(seller)
     _party(
         root,
         "cac:AccountingSupplierParty",
         seller,
-        seller.get("siren", ""),
-        seller.get("vat_number", ""),
+        legal_id=(siren or seller.get("siren", ""), e.LEGAL_ID_SCHEME if siren else None),
+        vat=seller.get("vat_number", ""),
+        endpoint=e.electronic_address(seller, siren=siren),
+        legal_info=e.seller_legal_info(seller),
     )
     _party(
         root,
         "cac:AccountingCustomerParty",
         buyer,
-        buyer.get("company_id", ""),
-        buyer.get("vat_number", ""),
+        legal_id=e.buyer_legal_id(buyer),
+        vat=buyer.get("vat_number", ""),
+        endpoint=e.electronic_address(buyer),
     )
+    deliver_to = e.delivery(snapshot)
+    if supply_date or deliver_to:
+        delivery = _sub(root, "cac:Delivery")
+        if supply_date:
+            _sub(delivery, "cbc:ActualDeliveryDate", supply_date)
+        if deliver_to:
+            location = _sub(delivery, "cac:DeliveryLocation")
+            _address(location, "cac:Address", deliver_to)
     if seller.get("iban") and not credit:
         means = _sub(root, "cac:PaymentMeans")
         _sub(means, "cbc:PaymentMeansCode", "58")
         _sub(_sub(means, "cac:PayeeFinancialAccount"), "cbc:ID", seller["iban"].replace(" ", ""))
-    if text := terms_text(snapshot):
+    if text := e.terms_text(snapshot):
         _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", text)
+    groups = e.vat_groups(snapshot)
+    discount = Decimal(snapshot.get("discount_percent") or 0)
+    for group in groups:
+        if group.allowance:
+            node = _allowance(
+                root,
+                currency,
+                percent=discount,
+                base=group.lines_sum,
+                value=group.allowance,
+                reason="Remise sur la facture",
+            )
+            _tax_category(node, "cac:TaxCategory", group.category, group.rate)
     totals = snapshot["totals"]
     tax_total = _sub(root, "cac:TaxTotal")
-    _sub(tax_total, "cbc:TaxAmount", _amount(totals["vat"]), currencyID=currency)
-    for category, rate, base, vat in vat_groups(snapshot):
+    _sub(tax_total, "cbc:TaxAmount", amount(totals["vat"]), currencyID=currency)
+    for group in groups:
         subtotal = _sub(tax_total, "cac:TaxSubtotal")
-        _sub(subtotal, "cbc:TaxableAmount", _amount(base), currencyID=currency)
-        _sub(subtotal, "cbc:TaxAmount", _amount(vat), currencyID=currency)
-        _tax_category(subtotal, "cac:TaxCategory", category, rate, with_reason=True)
-    monetary = _sub(root, "cac:LegalMonetaryTotal")
-    _sub(monetary, "cbc:LineExtensionAmount", _amount(totals["net"]), currencyID=currency)
-    _sub(monetary, "cbc:TaxExclusiveAmount", _amount(totals["net"]), currencyID=currency)
-    _sub(monetary, "cbc:TaxInclusiveAmount", _amount(totals["gross"]), currencyID=currency)
-    _sub(monetary, "cbc:PayableAmount", _amount(totals["gross"]), currencyID=currency)
-    for index, line in enumerate(snapshot["lines"], start=1):
-        item_line = _sub(root, f"cac:{line_tag}")
-        _sub(item_line, "cbc:ID", str(index))
-        _sub(
-            item_line,
-            f"cbc:{quantity_tag}",
-            format(Decimal(line["quantity"]).normalize() + 0, "f"),
-            unitCode="C62",
-        )
-        _sub(item_line, "cbc:LineExtensionAmount", _amount(line["net"]), currencyID=currency)
-        item = _sub(item_line, "cac:Item")
-        _sub(item, "cbc:Name", line["description"][:500])
+        _sub(subtotal, "cbc:TaxableAmount", amount(group.base), currencyID=currency)
+        _sub(subtotal, "cbc:TaxAmount", amount(group.vat), currencyID=currency)
         _tax_category(
-            item,
-            "cac:ClassifiedTaxCategory",
-            vat_category(line["vat_rate"], seller, buyer),
-            line["vat_rate"],
-            with_reason=False,
+            subtotal,
+            "cac:TaxCategory",
+            group.category,
+            group.rate,
+            reason=group.reason,
+            code=group.reason_code,
         )
-        discount = Decimal(line.get("discount_percent") or 0)
-        price = (Decimal(line["unit_price"]) * (1 - discount / 100)).quantize(Decimal("0.0001"))
-        _sub(
-            _sub(item_line, "cac:Price"),
-            "cbc:PriceAmount",
-            format(price.normalize() + 0, "f"),
-            currencyID=currency,
-        )
+    if vat_eur is not None:  # BT-111: the VAT in the accounting currency
+        _sub(_sub(root, "cac:TaxTotal"), "cbc:TaxAmount", amount(vat_eur), currencyID="EUR")
+    allowance = Decimal(totals.get("allowance") or 0)
+    monetary = _sub(root, "cac:LegalMonetaryTotal")
+    lines_net = Decimal(totals["net"]) + allowance
+    _sub(monetary, "cbc:LineExtensionAmount", amount(lines_net), currencyID=currency)
+    _sub(monetary, "cbc:TaxExclusiveAmount", amount(totals["net"]), currencyID=currency)
+    _sub(monetary, "cbc:TaxInclusiveAmount", amount(totals["gross"]), currencyID=currency)
+    if allowance:
+        _sub(monetary, "cbc:AllowanceTotalAmount", amount(allowance), currencyID=currency)
+    _sub(monetary, "cbc:PayableAmount", amount(totals["gross"]), currencyID=currency)
+    for line in e.lines(snapshot):
+        _line(root, line, currency, line_tag, quantity_tag)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -47,11 +47,13 @@ class Command(BaseCommand):
             # that came due, and those whose worker vanished mid-send (expired lease).
             if not no_periodic:
                 self._run_periodic()
-            done += self._drain(max_deliveries - done)
-            done += self._run_tasks(max(max_deliveries - done, 1), worker_id)
+            drained = self._drain(max_deliveries - done)
+            done += drained + self._run_tasks(max(max_deliveries - done, 1), worker_id)
             self._keep_sqlite_statistics()
             close_old_connections()
-            if once and not self._anything_due():
+            # --once: until nothing is due, or a pass could try nothing (a kind whose
+            # pass fails every time must not keep a one-shot run going for ever).
+            if once and (not drained or not self._anything_due()):
                 break
             if not once:
                 time.sleep(interval)

@@ -10,10 +10,13 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from stdnum import luhn
 
 from facturier.clients import actions as client_actions
 from facturier.core import money
 from facturier.core.actions import unit_of_work
+from facturier.einvoicing import actions as einvoicing
+from facturier.einvoicing import sandbox
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
@@ -22,6 +25,7 @@ from facturier.receivables.actions import reminders
 from facturier.work import actions as work_actions
 
 DEMO_PASSWORD = "facturier-demo"
+SANDBOX_URL = "http://127.0.0.1:8555"
 
 STAFF = [
     # username, name, owns clients, processing permission, what they show
@@ -30,6 +34,26 @@ STAFF = [
     ("carol", "Carol Petit", False, True, "processing only: sees all, closes and reopens"),
     ("dave", "Dave Moreau", False, False, "neither: sees nothing"),
 ]
+
+# Company ids of the clients abroad (their registries' numbers); French ones get a SIREN.
+FOREIGN_IDS = {"GB": "09876543", "US": "04-3458712", "NO": "923609016"}
+FOREIGN_VAT = {"GB": "GB980780684"}
+# Where the clients abroad receive e-invoices when no number of theirs says it (DUNS).
+FOREIGN_ADDRESSES = {"US": "0060:081466849"}
+# EUR for one unit of the currency: stated on each invoice not in euros.
+DEMO_RATES = {"GBP": Decimal("1.171500"), "USD": Decimal("0.918400")}
+
+
+def demo_siren(index: int) -> str:
+    """A SIREN with a right check digit (Luhn), distinct per client."""
+    base = f"{80000000 + index * 123457:08d}"
+    return base + luhn.calc_check_digit(base)
+
+
+def french_vat(siren: str) -> str:
+    """The French VAT number of a SIREN: FR, a two-digit key, the SIREN."""
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
 
 CLIENTS = [
     ("Boulangerie Lefèvre SARL", "fr", "12 rue des Lilas", "75011", "Paris", "FR", "EUR"),
@@ -106,6 +130,7 @@ class Command(BaseCommand):
             city="Paris",
             siren="732829320",
             vat_number="FR44732829320",
+            registration="RCS Paris",
             iban="FR7630006000011234567890189",
             bic="AGRIFRPP",
             email_from="facturation@cabinet-martin.example",
@@ -120,6 +145,18 @@ class Command(BaseCommand):
                 roles.append(administrators)
             staff[username] = self._staff(username, full_name, firm, roles=roles)
         alice = staff["alice"]
+        # The local platform `make run` starts (manage.py platform_sandbox): the demo's
+        # invoices to businesses are deposited with it and their statuses move.
+        einvoicing.save_platform(
+            firm,
+            by=alice,
+            fields={
+                "base_url": SANDBOX_URL,
+                "token_url": f"{SANDBOX_URL}/oauth/token",
+                "client_id": sandbox.CLIENT_ID,
+                "client_secret": sandbox.CLIENT_SECRET,
+            },
+        )
         actions.update_numbering(
             by=alice,
             fields={"prefix": "", "padding_char": "0", "padding_length": 7, "next_number": 1054},
@@ -154,10 +191,11 @@ class Command(BaseCommand):
                     city=city,
                     country=country,
                     currency=currency,
-                    company_id=f"{800000000 + index * 1234567}" if country == "FR" else "",
-                    vat_number=f"FR{10 + index}{800000000 + index * 1234567}"
+                    company_id=demo_siren(index) if country == "FR" else FOREIGN_IDS[country],
+                    vat_number=french_vat(demo_siren(index))
                     if country == "FR"
-                    else "",
+                    else FOREIGN_VAT.get(country, ""),
+                    einvoice_address=FOREIGN_ADDRESSES.get(country, ""),
                 )
             )
 
@@ -178,6 +216,8 @@ class Command(BaseCommand):
                     }
                 )
             when = start + datetime.timedelta(days=index * 3, hours=rng.randint(0, 8))
+            # The month the work was done in: the service period the invoice states.
+            period_end = when.date().replace(day=1) - datetime.timedelta(days=1)
             invoice = actions.create_draft(
                 by=alice,
                 client=client,
@@ -185,6 +225,10 @@ class Command(BaseCommand):
                 issue_date=when.date(),
                 now=when,
                 notes="Merci de votre confiance." if client.language == "fr" else "",
+                period_start=period_end.replace(day=1),
+                period_end=period_end,
+                purchase_order=f"PO-{4500 + index}" if index % 4 == 0 else "",
+                exchange_rate=DEMO_RATES.get(client.currency),
             )
             drafts.append((invoice, when))
 

@@ -1,5 +1,6 @@
-"""`manage.py serve`: what `make run` starts: gunicorn and one outbox worker, stopped
-together and cleanly by Ctrl-C (SIGINT) or SIGTERM.
+"""`manage.py serve`: what `make run` starts: gunicorn, one outbox worker and, unless
+--no-sandbox, the local e-invoicing platform the demo firm deposits its invoices with
+(einvoicing.sandbox), stopped together and cleanly by Ctrl-C (SIGINT) or SIGTERM.
 
 The worker is restarted after its quota of deliveries (as gunicorn recycles its
 own workers) so that Typst's memory stays bounded; a worker that fails is
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 STOP_GRACE = 10  # seconds each child has to finish what it is doing
+SANDBOX_PORT = 8555  # where load_demo points the demo firm's platform
 
 
 class Command(BaseCommand):
@@ -26,8 +28,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="do not start the local e-invoicing platform",
+        )
 
-    def handle(self, *args, bind, workers, **options):
+    def handle(self, *args, bind, workers, no_sandbox=False, **options):
         self.stopping = False
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
@@ -56,6 +63,13 @@ class Command(BaseCommand):
             ],
             env,
         )
+        sandbox = None
+        if not no_sandbox:
+            sandbox = self._start(
+                [sys.executable, "manage.py", "platform_sandbox", "--port", str(SANDBOX_PORT)],
+                env,
+                cwd=Path.cwd(),
+            )
         worker = None
         while not self.stopping:
             if worker is None or worker.poll() is not None:
@@ -70,10 +84,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"gunicorn stopped (exit {web.returncode}).")
                 break
             time.sleep(0.5)
-        for child in (worker, web):
+        for child in (worker, web, sandbox):
             if child is not None and child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in (worker, web):
+        for child in (worker, web, sandbox):
             if child is not None:
                 try:
                     child.wait(timeout=STOP_GRACE)

@@ -1,0 +1,293 @@
+"""Every change e-invoicing makes: the firm's platform settings, the transmissions a
+finalized invoice (or a payment) asks for, their outcomes, and the lifecycle statuses
+the platform reports. Outside calls happen in the worker (deliveries.py, and
+collect_statuses below), never inside a transaction."""
+
+import datetime
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core import clock
+from facturier.core.actions import action
+from facturier.core.errors import Invalid
+from facturier.core.identifiers import siren_of
+from facturier.firms import audit
+from facturier.firms.actions import require_settings_right
+from facturier.firms.models import Firm
+from facturier.invoicing.actions.audit import record_event
+from facturier.invoicing.lifecycle import Action, Status
+from facturier.invoicing.models import Invoice, Operation
+from facturier.outbox.engine import settle
+from facturier.outbox.kinds import Outcome
+
+from . import cdar
+from .flows import Credentials, FlowService, PlatformError
+from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
+
+logger = logging.getLogger(__name__)
+
+PLATFORM_FIELDS = ("base_url", "token_url", "client_id", "client_secret", "route_b2b")
+
+
+@action
+def save_platform(firm: Firm, *, by, fields: Mapping[str, Any]) -> Platform:
+    """Set the firm's platform account (the settings right); audited, the secret not."""
+    require_settings_right(by)
+    unknown = set(fields) - set(PLATFORM_FIELDS)
+    if unknown:
+        raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    platform = Platform.objects.filter(firm=firm).first() or Platform(firm=firm)
+    public = [name for name in fields if name != "client_secret"]
+    before = audit.values(platform, public)
+    for name, value in fields.items():
+        if name == "client_secret" and not value and platform.pk:
+            continue  # left empty in the form: keep the one stored
+        setattr(platform, name, value)
+    try:
+        platform.full_clean(exclude=["firm"])
+    except ValidationError as exc:
+        raise Invalid.from_django(exc) from None
+    platform.save()
+    audit.record(
+        "platform_saved",
+        platform,
+        by=by,
+        firm_id=firm.pk,
+        details={"changes": audit.changes(before, audit.values(platform, public))},
+    )
+    return platform
+
+
+def processing_rule(invoice: Invoice) -> str | None:
+    """How the platform handles this sale: a French business receives it (B2B), a
+    business abroad is e-reported (B2BInt); sales to individuals stay out of it."""
+    firm, client = invoice.firm, invoice.client
+    if (firm.country or "FR").upper() != "FR":
+        return None
+    if (client.country or "FR").upper() == "FR":
+        return ProcessingRule.B2B if siren_of(client.company_id) else None
+    if client.vat_number or client.company_id:
+        return ProcessingRule.B2B_INT
+    return None
+
+
+def tracking_id(invoice: Invoice, document: str) -> str:
+    """Ours, fixed for good: the platform recognises a retried deposit by it."""
+    return f"fct-{invoice.firm_id}-{invoice.pk}-{document}"[:36]
+
+
+def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmission | None:
+    try:
+        with transaction.atomic():
+            return Transmission.objects.create(
+                firm_id=invoice.firm_id,
+                invoice=invoice,
+                document=document,
+                processing_rule=rule,
+                tracking_id=tracking_id(invoice, document),
+                requested_by=by if getattr(by, "pk", None) else None,
+                created_at=at,
+                next_attempt_at=at,
+            )
+    except IntegrityError:  # already asked for: never two flows for one document
+        return None
+
+
+def transmit_on_finalize(sender, *, invoice: Invoice, by, **kwargs) -> None:
+    """The finalizing transaction's receiver: queue the invoice's deposit when the
+    firm sends its business invoices through a platform."""
+    platform = Platform.objects.filter(firm_id=invoice.firm_id, route_b2b=True).first()
+    if platform is None:
+        return
+    rule = processing_rule(invoice)
+    if rule is not None:
+        _queue(invoice, Transmission.Document.INVOICE, rule, by=by, at=clock.now())
+
+
+@action
+def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outcome) -> bool:
+    """Store what attempt `attempt` came to; the invoice's history says it too."""
+    at = timezone.now()
+    fields: dict[str, Any] = {}
+    if outcome.status == Transmission.Status.SENT:
+        fields = {
+            "flow_id": outcome.details.get("flow_id", ""),
+            "sha256": outcome.details.get("sha256", ""),
+            "deposited_at": at,
+        }
+    if not settle(item, attempt, outcome, **fields):
+        return False
+    if outcome.status == Transmission.Status.RETRYING:
+        return True
+    invoice = Invoice.objects.get(pk=item.invoice_id)
+    if outcome.status == Transmission.Status.SENT:
+        details = {"flow": item.flow_id, "document": item.document, "rule": item.processing_rule}
+        record_event(invoice, Action.PLATFORM_DEPOSITED, by=None, at=at, details=details)
+    else:
+        details = {"document": item.document, "reason": outcome.reason}
+        record_event(invoice, Action.PLATFORM_FAILED, by=None, at=at, details=details)
+    return True
+
+
+@action
+def record_status(transmission: Transmission, status: cdar.Status, *, source_flow: str) -> bool:
+    """Store one lifecycle status (once, however often the platform reports it);
+    returns whether it was new."""
+    if status.code not in Lifecycle.values:
+        logger.warning("unknown lifecycle status %s for %s", status.code, transmission)
+        return False
+    try:
+        with transaction.atomic():
+            LifecycleStatus.objects.create(
+                transmission=transmission,
+                code=status.code,
+                at=status.at,
+                reason=status.reason[:2000],
+                source_flow=source_flow,
+            )
+    except IntegrityError:
+        return False
+    latest = transmission.statuses.order_by("-at", "-id").first()
+    Transmission.objects.filter(pk=transmission.pk).update(
+        last_status=latest.code, last_status_at=latest.at
+    )
+    record_event(
+        transmission.invoice,
+        Action.PLATFORM_STATUS,
+        by=None,
+        at=timezone.now(),
+        details={
+            "status": status.code,
+            "label": str(Lifecycle(status.code).label),
+            "reason": status.reason,
+        },
+    )
+    return True
+
+
+def _service(platform: Platform, transport=None) -> FlowService:
+    return FlowService(
+        Credentials(
+            platform.base_url, platform.token_url, platform.client_id, platform.client_secret
+        ),
+        transport=transport,
+    )
+
+
+def collect_statuses(*, transport=None) -> int:
+    """The worker's periodic pass: for each firm with a platform, read the flows updated
+    since the last pass (lifecycle messages, and the acknowledgement of our deposits),
+    store the new statuses, and queue the "Encaissée" status of paid services.
+    Returns how many statuses were new."""
+    new = 0
+    for platform in Platform.objects.select_related("firm"):
+        try:
+            new += _collect(platform, transport)
+        except (PlatformError, httpx.HTTPError, OSError, cdar.Unreadable) as exc:
+            logger.warning("statuses of %s not read: %s", platform.firm, exc)
+        queue_paid_statuses(platform.firm)
+    return new
+
+
+def _collect(platform: Platform, transport) -> int:
+    service = _service(platform, transport)
+    new = 0
+    try:
+        since = platform.statuses_until or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+        flows = service.search({"updatedAfter": since.isoformat().replace("+00:00", "Z")})
+        newest = since
+        sent = {
+            t.flow_id: t
+            for t in Transmission.objects.filter(firm=platform.firm).exclude(flow_id="")
+        }
+        by_number = {
+            t.invoice.number: t
+            for t in Transmission.objects.filter(
+                firm=platform.firm, document=Transmission.Document.INVOICE
+            ).select_related("invoice")
+        }
+        for flow in flows:
+            newest = max(newest, _parse_time(flow.get("updatedAt")) or newest)
+            ack = flow.get("acknowledgement") or {}
+            if flow.get("flowId") in sent and flow.get("flowType") == "CustomerInvoice":
+                own = sent[flow["flowId"]]
+                if ack.get("status") == "Error":
+                    reasons = "; ".join(
+                        d.get("reasonMessage") or d.get("reasonCode", "")
+                        for d in ack.get("details") or []
+                    )
+                    status = cdar.Status(
+                        own.invoice.number,
+                        Lifecycle.REJECTED,
+                        _parse_time(flow.get("updatedAt")) or timezone.now(),
+                        reasons,
+                    )
+                    new += record_status(own, status, source_flow=flow["flowId"])
+                elif ack.get("status") == "Ok":
+                    status = cdar.Status(
+                        own.invoice.number,
+                        Lifecycle.DEPOSITED,
+                        _parse_time(flow.get("submittedAt"), to_the_second=True) or timezone.now(),
+                    )
+                    new += record_status(own, status, source_flow=flow["flowId"])
+            elif flow.get("flowType") == "CustomerInvoiceLC" and flow.get("flowDirection") == "In":
+                for status in cdar.parse(service.original(flow["flowId"])):
+                    transmission = by_number.get(status.invoice_number)
+                    if transmission is not None:
+                        new += record_status(transmission, status, source_flow=flow["flowId"])
+        _read_until(platform, newest)
+    finally:
+        service.close()
+    return new
+
+
+@action
+def _read_until(platform: Platform, newest: datetime.datetime) -> None:
+    """Where the next pass's search starts: after the newest flow read."""
+    Platform.objects.filter(pk=platform.pk).update(statuses_until=newest)
+
+
+def _parse_time(text: str | None, *, to_the_second: bool = False) -> datetime.datetime | None:
+    """A platform time; to the second for a status, as lifecycle messages date them."""
+    if not text:
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    value = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    return value.replace(microsecond=0) if to_the_second else value
+
+
+@action
+def queue_paid_statuses(firm: Firm) -> int:
+    """For services, the seller tells the platform when it was paid (status 212,
+    "Encaissée"): queue it for each invoice of services deposited and now paid in full."""
+    paid = (
+        Invoice.objects.filter(
+            firm=firm,
+            kind="invoice",
+            balance=0,
+            operation__in=[Operation.SERVICES, Operation.MIXED],
+            transmissions__document=Transmission.Document.INVOICE,
+            transmissions__status=Transmission.Status.SENT,
+        )
+        .exclude(transmissions__document=Transmission.Document.PAID)
+        .exclude(status=Status.DRAFT)
+        .select_related("firm", "client")
+    )
+    count = 0
+    for invoice in paid:
+        rule = invoice.transmissions.filter(document=Transmission.Document.INVOICE).values_list(
+            "processing_rule", flat=True
+        )[0]
+        if _queue(invoice, Transmission.Document.PAID, rule, by=None, at=clock.now()):
+            count += 1
+    return count

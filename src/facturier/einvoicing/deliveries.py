@@ -1,0 +1,137 @@
+"""A deposit with the platform as a kind of outbox delivery: the same worker, leases,
+bounded retries with backoff on 429, 5xx and no answer, and a final failure with the
+platform's reason.
+
+Never two flows for one invoice: the tracking id is fixed when the transmission is
+queued, and a retry first asks the platform whether it already has a flow with it
+(the first try may have landed without its answer reaching us); a platform that
+answers AlreadyExistingFlow is asked for that flow too."""
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from decimal import Decimal
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from facturier.invoicing.actions.pdfs import pdf_for
+from facturier.invoicing.documents import en16931
+from facturier.outbox import engine
+from facturier.outbox.kinds import Outcome
+
+from . import cdar
+from .actions import _service, record_transmission_outcome
+from .flows import PlatformError
+from .models import Lifecycle, Platform, Transmission
+
+Status = Transmission.Status
+
+
+class NotConfigured(Exception):
+    pass
+
+
+class PlatformFlows:
+    name = "e-invoicing platform"
+    model = Transmission
+
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        self.http_transport = transport  # tests inject one; None: the network
+
+    def load(self, pk: int) -> Transmission:
+        return Transmission.objects.select_related("invoice__firm", "invoice__client").get(pk=pk)
+
+    @contextlib.contextmanager
+    def transport(self) -> Iterator[None]:
+        yield None  # one client per firm's platform, made by send()
+
+    def send(self, item: Transmission, transport) -> Outcome:
+        platform = Platform.objects.filter(firm_id=item.firm_id).first()
+        if platform is None:
+            raise NotConfigured()
+        service = _service(platform, self.http_transport)
+        try:
+            name, content, media_type, syntax = self._file(item)
+            digest = hashlib.sha256(content).hexdigest()
+            if item.attempts > 1 and (found := self._existing(service, item)):
+                return Outcome(Status.SENT, details={"flow_id": found, "sha256": digest})
+            flow_info = {
+                "trackingId": item.tracking_id,
+                "name": name,
+                "processingRule": item.processing_rule,
+                "flowSyntax": syntax,
+                "sha256": digest,
+            }
+            if syntax == "Factur-X":
+                flow_info["flowProfile"] = "CIUS"
+            try:
+                answer = service.submit(flow_info, name, content, media_type)
+            except PlatformError as exc:
+                if exc.code == "AlreadyExistingFlow" and (found := self._existing(service, item)):
+                    return Outcome(Status.SENT, details={"flow_id": found, "sha256": digest})
+                raise
+            return Outcome(
+                Status.SENT, details={"flow_id": str(answer.get("flowId", "")), "sha256": digest}
+            )
+        finally:
+            service.close()
+
+    def _file(self, item: Transmission) -> tuple[str, bytes, str, str]:
+        invoice = item.invoice
+        if item.document == Transmission.Document.INVOICE:
+            return f"{invoice.number}.pdf", pdf_for(invoice), "application/pdf", "Factur-X"
+        snapshot = invoice.snapshot
+        seller, buyer = snapshot["seller"], snapshot["buyer"]
+        # What was collected per VAT rate: the invoice paid in full, so its totals.
+        collected = [
+            (str(Decimal(row["base"]) + Decimal(row["vat"])), row["rate"])
+            for row in snapshot["totals"]["vat_breakdown"]
+        ]
+        content = cdar.build(
+            message_id=item.tracking_id,
+            status=cdar.Status(invoice.number, Lifecycle.PAID, timezone.now()),
+            invoice_date=invoice.issue_date,
+            sender=(seller["name"], en16931.seller_siren(seller)),
+            recipient=(buyer["name"], en16931.buyer_legal_id(buyer)[0][:9]),
+            recipient_address=en16931.electronic_address(buyer),
+            process="REGULATED" if item.processing_rule == "B2B" else "B2BINT",
+            collected=collected,
+        )
+        return f"{invoice.number}-212.xml", content, "application/xml", "CDAR"
+
+    def _existing(self, service, item: Transmission) -> str | None:
+        flows = service.search({"trackingId": item.tracking_id}, limit=1)
+        return str(flows[0]["flowId"]) if flows and flows[0].get("flowId") else None
+
+    def classify(self, exc: BaseException) -> tuple[bool, str]:
+        if isinstance(exc, NotConfigured):
+            return False, _("The firm has no e-invoicing platform set up.")
+        if isinstance(exc, PlatformError):
+            reason = _("The platform answered %(status)s: %(message)s") % {
+                "status": exc.status,
+                "message": " ".join(p for p in (exc.code, exc.message) if p) or "-",
+            }
+            return exc.retryable, reason
+        if isinstance(exc, httpx.TimeoutException):
+            return True, _("The platform did not answer in time.")
+        if isinstance(exc, httpx.TransportError):
+            return True, _("The platform could not be reached: %(error)s") % {"error": exc}
+        return True, f"{type(exc).__name__}: {exc}"
+
+    def language(self, item: Transmission) -> str:
+        return settings.LANGUAGE_CODE
+
+    def record(self, item: Transmission, attempt: int, outcome: Outcome) -> None:
+        record_transmission_outcome(item, attempt, outcome)
+
+
+FLOWS = PlatformFlows()
+
+
+def deposit(transmission_id: int, *, now=None, transport=None) -> str:
+    """Try one transmission now (the worker's step, for a test); returns its status."""
+    kind = PlatformFlows(transport) if transport is not None else FLOWS
+    return engine.process(kind, transmission_id, now=now)

@@ -1,0 +1,144 @@
+"""Sending invoices through an approved e-invoicing platform (plateforme agréée), as
+the French reform asks for business-to-business sales, and what the platform says
+happened to them since (the lifecycle statuses of the CDAR messages)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from facturier.core.models import CheckedText
+from facturier.firms.models import Firm
+from facturier.invoicing.models import Invoice
+from facturier.outbox.models import Delivery
+
+
+class Platform(CheckedText):
+    """A firm's account with its approved platform (AFNOR XP Z12-013 Flow Service)."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="platform")
+    base_url = models.URLField(
+        _("platform address"),
+        help_text=_("The Flow Service's address, e.g. https://api.flow.example/flow-service"),
+    )
+    token_url = models.URLField(
+        _("token address"), help_text=_("Where access tokens are asked for (OAuth 2)")
+    )
+    client_id = models.CharField(_("client id"), max_length=200)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    route_b2b = models.BooleanField(
+        _("send French business invoices through the platform"),
+        default=True,
+        help_text=_(
+            "On: finalized invoices to businesses are deposited with the platform (invoices "
+            "to French ones for delivery, to those abroad for e-reporting); their e-mail is "
+            "a courtesy copy."
+        ),
+    )
+    # The platform's clock, not ours: where the next search for lifecycle flows starts.
+    statuses_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("e-invoicing platform")
+        verbose_name_plural = _("e-invoicing platforms")
+
+    def __str__(self) -> str:
+        return self.base_url
+
+
+class ProcessingRule(models.TextChoices):
+    B2B = "B2B", _("French business (e-invoicing)")
+    B2B_INT = "B2BInt", _("business abroad (e-reporting)")
+
+
+class Transmission(Delivery):
+    """One flow deposited with the platform: an invoice, or the "Encaissée" status of a
+    paid one. The tracking id is ours and never changes, so a retry after a lost answer
+    finds the flow the platform already has instead of sending a second one; and an
+    invoice has at most one transmission of each document."""
+
+    class Document(models.TextChoices):
+        INVOICE = "invoice", pgettext_lazy("document", "Invoice")
+        PAID = "paid", _("payment received status")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="transmissions")
+    document = models.CharField(max_length=8, choices=Document, default=Document.INVOICE)
+    processing_rule = models.CharField(max_length=8, choices=ProcessingRule)
+    tracking_id = models.CharField(max_length=36, unique=True)
+    flow_id = models.CharField(_("flow"), max_length=36, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("requested"))
+    deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
+    # The latest lifecycle status, for the Invoices tab's filter (the history is below).
+    last_status = models.CharField(_("e-invoicing status"), max_length=3, blank=True)
+    last_status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("platform transmission")
+        verbose_name_plural = _("platform transmissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "document"], name="one_transmission_per_document"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="transmission_due_idx"),
+            models.Index(fields=["firm", "last_status"], name="transmission_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_id
+
+
+class Lifecycle(models.TextChoices):
+    """The lifecycle statuses of an invoice (CDAR, French CTC), by their codes."""
+
+    DEPOSITED = "200", _("Deposited")
+    ISSUED = "201", _("Issued")
+    RECEIVED = "202", _("Received")
+    MADE_AVAILABLE = "203", _("Made available")
+    IN_HAND = "204", _("Taken in hand")
+    APPROVED = "205", _("Approved")
+    PARTLY_APPROVED = "206", _("Partly approved")
+    DISPUTED = "207", _("Disputed")
+    SUSPENDED = "208", _("Suspended")
+    COMPLETED = "209", _("Completed")
+    REFUSED = "210", _("Refused")
+    PAYMENT_SENT = "211", _("Payment sent")
+    PAID = "212", _("Payment received")
+    REJECTED = "213", _("Rejected")
+
+
+# A refused or rejected invoice needs someone: usually a credit note and a new invoice.
+NEEDS_ACTION = frozenset({Lifecycle.REFUSED, Lifecycle.REJECTED})
+
+
+class LifecycleStatus(models.Model):
+    """One status the platform reported for a transmitted invoice, with its date and
+    reason; each lifecycle flow is stored once, however often it is read."""
+
+    transmission = models.ForeignKey(
+        Transmission, on_delete=models.CASCADE, related_name="statuses"
+    )
+    code = models.CharField(_("status"), max_length=3, choices=Lifecycle)
+    at = models.DateTimeField(_("date"))
+    reason = models.TextField(_("reason"), blank=True)
+    source_flow = models.CharField(max_length=36)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lifecycle status")
+        verbose_name_plural = _("lifecycle statuses")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transmission", "source_flow", "code"], name="status_stored_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()

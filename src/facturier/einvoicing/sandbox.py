@@ -1,0 +1,358 @@
+"""A local approved platform, for development and tests: a real HTTP server with the
+Flow Service's endpoints (AFNOR XP Z12-013 annex A: token, POST /v1/flows,
+POST /v1/flows/search, GET /v1/flows/{flowId}, GET /v1/healthcheck) that also plays
+the buyer's side, moving each invoice it accepted through Reçue, Prise en charge and
+Approuvée (or Refusée), one step every `step` seconds, as lifecycle (CDAR) flows.
+
+What it answers can be scripted (`script()`): "accept", "reject:<reason>" (the flow
+is taken, then acknowledged in error), "503", "429", "500", "slow:<seconds>",
+"lose" (accepted, but the connection drops before the answer). A second deposit
+with a tracking id it has is answered 422 AlreadyExistingFlow. It keeps everything
+in memory. `manage.py platform_sandbox` runs one; `make run` starts it beside the app.
+"""
+
+import base64
+import datetime
+import email.parser
+import email.policy
+import hashlib
+import io
+import json
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from facturx import get_xml_from_pdf
+from lxml import etree
+
+from . import cdar
+
+CLIENT_ID, CLIENT_SECRET = "sandbox", "sandbox-secret"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _iso(value: datetime.datetime) -> str:
+    return value.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Flow:
+    flow_id: str
+    info: dict[str, Any]
+    content: bytes
+    flow_type: str
+    direction: str
+    submitted_at: datetime.datetime
+    updated_at: datetime.datetime
+    ack: dict[str, Any] = field(default_factory=lambda: {"status": "Pending"})
+    # The buyer's side, for an invoice: the steps still to come, each (code, reason).
+    steps: list[tuple[str, str]] = field(default_factory=list)
+    next_step_at: datetime.datetime | None = None
+    invoice: dict[str, str] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "flowId": self.flow_id,
+            "trackingId": self.info.get("trackingId"),
+            "submittedAt": _iso(self.submitted_at),
+            "updatedAt": _iso(self.updated_at),
+            "flowType": self.flow_type,
+            "flowDirection": self.direction,
+            "flowSyntax": self.info.get("flowSyntax"),
+            "processingRule": self.info.get("processingRule", "B2B"),
+            "processingRuleSource": "Input" if self.info.get("processingRule") else "Computed",
+            "acknowledgement": self.ack,
+        }
+
+
+class Platform:
+    """The sandbox's state and rules; the HTTP handler below only speaks for it."""
+
+    def __init__(self, *, step: float = 5.0, buyer: str = "approve") -> None:
+        self.step = step
+        self.buyer = buyer  # "approve" or "refuse:<reason>", for invoices to come
+        self.flows: dict[str, Flow] = {}
+        self.tokens: set[str] = set()
+        self.answers: list[str] = []
+        self.requests: list[dict[str, Any]] = []  # what was asked, for tests
+        self.lock = threading.Lock()
+
+    def _pause(self) -> datetime.timedelta:
+        # A millisecond at least, so each status is dated after the one before it.
+        return datetime.timedelta(seconds=self.step, milliseconds=1)
+
+    def script(self, *answers: str) -> None:
+        with self.lock:
+            self.answers.extend(answers)
+
+    def _next_answer(self) -> str:
+        with self.lock:
+            return self.answers.pop(0) if self.answers else "accept"
+
+    def deposits(self) -> list[Flow]:
+        return [f for f in self.flows.values() if f.direction == "Out"]
+
+    # --- the buyer's side -------------------------------------------------------------
+
+    def advance(self, *, until: datetime.datetime | None = None) -> None:
+        """Play the buyer's steps that are due (all of them with step 0)."""
+        until = until or _now()
+        with self.lock:
+            for flow in list(self.flows.values()):
+                while flow.steps and flow.next_step_at and flow.next_step_at <= until:
+                    code, reason = flow.steps.pop(0)
+                    self._status(flow, code, reason, flow.next_step_at)
+                    flow.next_step_at = flow.next_step_at + self._pause()
+
+    def _status(self, invoice_flow: Flow, code: str, reason: str, at: datetime.datetime) -> None:
+        content = cdar.build(
+            message_id=uuid.uuid4().hex[:20],
+            status=cdar.Status(invoice_flow.invoice["number"], code, at, reason),
+            invoice_date=datetime.date.fromisoformat(invoice_flow.invoice["date"]),
+            sender=(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_siren"]),
+            recipient=(invoice_flow.invoice["seller"], invoice_flow.invoice["seller_siren"]),
+            sender_role="BY",
+            recipient_role="SE",
+            recipient_address=("0225", invoice_flow.invoice["seller_siren"]),
+            process="REGULATED"
+            if invoice_flow.info.get("processingRule", "B2B") == "B2B"
+            else "B2BINT",
+        )
+        flow_id = uuid.uuid4().hex
+        self.flows[flow_id] = Flow(
+            flow_id=flow_id,
+            info={"flowSyntax": "CDAR", "processingRule": "B2B"},
+            content=content,
+            flow_type="CustomerInvoiceLC",
+            direction="In",
+            submitted_at=at,
+            updated_at=max(at, _now()),
+            ack={"status": "Ok"},
+        )
+
+    # --- the Flow Service -------------------------------------------------------------
+
+    def token(self, client_id: str, secret: str) -> tuple[int, dict[str, Any]]:
+        if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
+            return 401, {"error": "invalid_client", "error_description": "Unknown client."}
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+
+    def submit(self, info: dict[str, Any], content: bytes) -> tuple[int, dict[str, Any]]:
+        self.requests.append({"operation": "createFlow", "flowInfo": info})
+        answer = self._next_answer()
+        if answer in ("503", "429", "500"):
+            return int(answer), {"errorCode": "RESOURCE_ERROR", "errorMessage": "Try again later."}
+        if answer.startswith("slow:"):
+            time.sleep(float(answer[5:]))
+        if info.get("flowSyntax") not in ("CII", "UBL", "Factur-X", "CDAR", "FRR"):
+            return 400, {"errorCode": "MISSING_REQUIRED_FIELD", "errorMessage": "flowSyntax"}
+        if not content:
+            return 422, {"errorCode": "EmptyFlow", "errorMessage": "The file is empty."}
+        if info.get("sha256") and info["sha256"] != hashlib.sha256(content).hexdigest():
+            return 422, {"errorCode": "ChecksumMismatch", "errorMessage": "sha256 differs."}
+        with self.lock:
+            tracking = info.get("trackingId")
+            if tracking and any(f.info.get("trackingId") == tracking for f in self.flows.values()):
+                return 422, {
+                    "errorCode": "AlreadyExistingFlow",
+                    "errorMessage": f"A flow with tracking id {tracking} exists.",
+                }
+            now = _now()
+            flow = Flow(
+                flow_id=uuid.uuid4().hex,
+                info=info,
+                content=content,
+                flow_type="CustomerInvoiceLC"
+                if info["flowSyntax"] == "CDAR"
+                else "CustomerInvoice",
+                direction="Out",
+                submitted_at=now,
+                updated_at=now,
+                ack={"status": "Ok"},
+            )
+            if answer.startswith("reject:"):
+                flow.ack = {
+                    "status": "Error",
+                    "details": [
+                        {
+                            "level": "Error",
+                            "item": "BT-49",
+                            "reasonCode": "InvoiceLCRuleError",
+                            "reasonMessage": answer[7:],
+                        }
+                    ],
+                }
+            elif flow.flow_type == "CustomerInvoice":
+                flow.invoice = _invoice_of(content, info["flowSyntax"])
+                refuse = self.buyer.startswith("refuse:")
+                flow.steps = [("202", ""), ("204", "")] + (
+                    [("210", self.buyer[7:])] if refuse else [("205", "")]
+                )
+                flow.next_step_at = now + self._pause()
+            self.flows[flow.flow_id] = flow
+        body = {"flowId": flow.flow_id, "submittedAt": _iso(flow.submitted_at), **info}
+        if answer == "lose":
+            return -1, body
+        return 202, body
+
+    def search(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        where = params.get("where")
+        if not isinstance(where, dict) or not where:
+            return 400, {"errorCode": "MISSING_REQUIRED_FIELD", "errorMessage": "where"}
+        self.advance()
+        after = where.get("updatedAfter")
+        after = datetime.datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        limit = min(int(params.get("limit") or 25), 100)
+        with self.lock:
+            found = sorted(self.flows.values(), key=lambda f: f.updated_at)
+        found = [
+            f
+            for f in found
+            if (after is None or f.updated_at > after)
+            and (not where.get("trackingId") or f.info.get("trackingId") == where["trackingId"])
+            and (not where.get("flowType") or f.flow_type in where["flowType"])
+        ]
+        return 200, {
+            "limit": limit,
+            "filters": where,
+            "results": [f.metadata() for f in found[:limit]],
+        }
+
+    def get(self, flow_id: str, doc_type: str) -> tuple[int, Any]:
+        flow = self.flows.get(flow_id)
+        if flow is None:
+            return 404, {"errorCode": "MISSING_RESOURCE", "errorMessage": "No such flow."}
+        if doc_type == "Original":
+            return 200, flow.content
+        return 200, flow.metadata()
+
+
+def _invoice_of(content: bytes, syntax: str) -> dict[str, str]:
+    """The invoice's number, date and parties, read from its CII (alone or in a PDF)."""
+    xml = content
+    if syntax == "Factur-X":
+        _name, xml = get_xml_from_pdf(io.BytesIO(content), check_xsd=False)
+    tree = etree.fromstring(xml)
+    ns = {"ram": RAM}
+    date = tree.findtext(".//ram:IssueDateTime/*", namespaces=ns) or "20000101"
+    return {
+        "number": tree.findtext("{*}ExchangedDocument/{*}ID") or "",
+        "date": f"{date[:4]}-{date[4:6]}-{date[6:8]}",
+        "seller": tree.findtext(".//ram:SellerTradeParty/ram:Name", namespaces=ns) or "",
+        "buyer": tree.findtext(".//ram:BuyerTradeParty/ram:Name", namespaces=ns) or "",
+        "seller_siren": tree.findtext(
+            ".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
+        )
+        or "",
+        "buyer_siren": tree.findtext(
+            ".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
+        )
+        or "",
+    }
+
+
+class Handler(BaseHTTPRequestHandler):
+    platform: Platform  # set by serve()
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # quiet: tests and make run read their own logs
+        pass
+
+    def _send(self, status: int, body: Any) -> None:
+        if status == -1:  # "lose": the deposit is kept, the answer never arrives
+            self.close_connection = True
+            self.connection.close()
+            return
+        if isinstance(body, bytes):
+            data, kind = body, "application/octet-stream"
+        else:
+            data, kind = json.dumps(body).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and header[7:] in self.platform.tokens:
+            return True
+        self._send(401, {"errorCode": "MISSING_TOKEN", "errorMessage": None})
+        return False
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path == "/v1/healthcheck":
+            return self._send(200, {})
+        if not url.path.startswith("/v1/flows/") or not self._authorized():
+            return None if url.path.startswith("/v1/flows/") else self._send(404, {})
+        doc_type = parse_qs(url.query).get("docType", ["Metadata"])[0]
+        return self._send(*self.platform.get(url.path.rsplit("/", 1)[1], doc_type))
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        body = self._body()
+        if url.path == "/oauth/token":
+            client_id = secret = ""
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            return self._send(*self.platform.token(client_id, secret))
+        if url.path not in ("/v1/flows", "/v1/flows/search"):
+            return self._send(404, {"errorCode": "MISSING_RESOURCE", "errorMessage": url.path})
+        if not self._authorized():
+            return None
+        if url.path == "/v1/flows/search":
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                return self._send(400, {"errorCode": "INVALID_JSON", "errorMessage": None})
+            return self._send(*self.platform.search(params if isinstance(params, dict) else {}))
+        parts = _multipart(self.headers.get("Content-Type", ""), body)
+        try:
+            info = json.loads(parts.get("flowInfo", b"{}"))
+        except ValueError:
+            info = None
+        if not isinstance(info, dict) or "file" not in parts:
+            return self._send(
+                400, {"errorCode": "MISSING_REQUIRED_FIELD", "errorMessage": "flowInfo, file"}
+            )
+        return self._send(*self.platform.submit(info, parts["file"]))
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    parts = {}
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            parts[name] = part.get_payload(decode=True) or b""
+    return parts
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8555, **options
+) -> tuple[ThreadingHTTPServer, Platform]:
+    """A running sandbox (in a thread); stop it with server.shutdown()."""
+    platform = Platform(**options)
+    handler = type("SandboxHandler", (Handler,), {"platform": platform})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, platform

@@ -1,0 +1,337 @@
+"""What a finalized invoice says as an e-invoice (EN 16931 with the French CTC rules),
+computed once from its snapshot; cii.py and ubl.py only write it in their syntax.
+
+The French rules (FNFE-MPE "BR-FR Flux 2") add to EN 16931: the billing framework
+(BT-23), electronic addresses for both parties (BT-34, BT-49; scheme 0225 is the
+French directory's, keyed by the SIREN), three coded notes (PMT the fixed recovery
+indemnity, PMD the late-payment penalties, AAB the early-payment discount or its
+absence), the VAT in EUR for an invoice in another currency, and only the French
+VAT rates. Old snapshots (version 1) lack some fields: each has a default here.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from facturier.core.identifiers import compact, siren_of
+
+EU = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+# VAT rates that exist in France (mainland, Corsica, overseas departments), as the
+# French rules list them (BR-FR-16).
+FRENCH_VAT_RATES = frozenset(
+    Decimal(r) for r in "0 20 10 5.5 2.1 8.5 13 19.6 7 20.6 1.05 0.9 1.75 9.2 9.6".split()
+)
+# Electronic address schemes (EAS) of VAT numbers, by the number's country prefix.
+VAT_EAS = {
+    "AT": "9915", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928", "CZ": "9929",
+    "DE": "9930", "EE": "9931", "GB": "9932", "EL": "9933", "GR": "9933", "HR": "9934",
+    "IE": "9935", "LI": "9936", "LT": "9937", "LU": "9938", "LV": "9939", "MC": "9940",
+    "MT": "9943", "NL": "9944", "PL": "9945", "PT": "9946", "RO": "9947", "SI": "9949",
+    "SK": "9950", "SM": "9951", "ES": "9920", "HU": "9910", "IT": "0211", "FR": "9957",
+}  # fmt: skip
+# Electronic address schemes of company registration numbers, by the party's country.
+COMPANY_EAS = {"NO": "0192", "SE": "0007", "DK": "0184", "FI": "0216", "BE": "0208"}
+SIREN_SCHEME = "0225"  # the French e-invoicing directory: SIREN[_suffix]
+LEGAL_ID_SCHEME = "0002"  # SIREN as a legal registration identifier
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class VatGroup:
+    category: str  # UNCL 5305: S, E, AE, K, G
+    rate: Decimal
+    base: Decimal  # taxable amount, after the invoice discount's part
+    vat: Decimal
+    lines_sum: Decimal  # the lines at this rate, before the invoice discount
+    allowance: Decimal  # the invoice discount's part at this rate (BG-20)
+    reason_code: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    name: str  # BT-153, a short form
+    description: str | None  # BT-154, the whole text when the name is shorter
+    quantity: Decimal
+    price: Decimal  # net price (BT-146), never negative
+    gross: Decimal  # quantity x price, to the cent: the base of the line's discount
+    allowance: Decimal  # the line's discount (BG-27), 0 when none
+    discount_percent: Decimal
+    net: Decimal
+    category: str
+    rate: Decimal
+
+
+def amount(value) -> str:
+    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)}"
+
+
+def decimal_text(value) -> str:
+    return format(Decimal(value).normalize() + 0, "f")
+
+
+def is_credit_note(snapshot: dict[str, Any]) -> bool:
+    return snapshot.get("kind") == "credit_note"
+
+
+def framework_code(snapshot: dict[str, Any]) -> str:
+    """BT-23: B goods, S services, M both; 1 an invoice, 4 a final one after deposits."""
+    letter = {"goods": "B", "mixed": "M"}.get(snapshot.get("operation") or "services", "S")
+    return letter + ("4" if snapshot.get("after_deposits") else "1")
+
+
+def _business(party: dict[str, Any]) -> bool:
+    return bool(party.get("vat_number") or party.get("company_id"))
+
+
+def _country(party: dict[str, Any]) -> str:
+    return (party.get("country") or "FR").upper()
+
+
+def vat_category(rate, seller: dict, buyer: dict, operation: str = "services") -> str:
+    """A rate above 0 is S. At 0 %: a firm under the franchise regime is E (art. 293 B);
+    to a business abroad, services are reverse charged (AE), goods are an intra-EU
+    supply (K) or an export (G); goods to anyone outside the EU are an export (G);
+    anything else is exempt (E) for the firm's stated reason."""
+    if Decimal(rate) > 0:
+        return "S"
+    if seller.get("vat_franchise"):
+        return "E"
+    abroad = _country(buyer) != _country(seller)
+    goods = operation == "goods"
+    if abroad and goods:
+        return "K" if _country(buyer) in EU and buyer.get("vat_number") else "G"
+    if abroad and _business(buyer):
+        return "AE"
+    return "E"
+
+
+def exemption(category: str, seller: dict, buyer: dict) -> tuple[str | None, str | None]:
+    """The VATEX code and the French wording of why a 0 % line bears no VAT."""
+    if category == "AE":
+        article = "art. 283-2 du CGI" if _country(buyer) in EU else "art. 259-1 du CGI"
+        return "VATEX-EU-AE", f"Autoliquidation, {article}"
+    if category == "K":
+        return "VATEX-EU-IC", "Livraison intracommunautaire exonérée, art. 262 ter I du CGI"
+    if category == "G":
+        return "VATEX-EU-G", "Exportation exonérée, art. 262 I du CGI"
+    if category == "E":
+        if seller.get("vat_franchise"):
+            return None, "TVA non applicable, art. 293 B du CGI"
+        return None, seller.get("vat_exemption_reason") or "Exonération de TVA"
+    return None, None
+
+
+def vat_groups(snapshot: dict[str, Any]) -> list[VatGroup]:
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
+    operation = snapshot.get("operation") or "services"
+    groups = []
+    for row in snapshot["totals"]["vat_breakdown"]:
+        rate = Decimal(row["rate"])
+        category = vat_category(rate, seller, buyer, operation)
+        allowance = Decimal(row.get("allowance") or 0)
+        code, reason = exemption(category, seller, buyer)
+        groups.append(
+            VatGroup(
+                category=category,
+                rate=rate,
+                base=Decimal(row["base"]),
+                vat=Decimal(row["vat"]) if category == "S" else Decimal(0),
+                lines_sum=Decimal(row["base"]) + allowance,
+                allowance=allowance,
+                reason_code=code,
+                reason=reason,
+            )
+        )
+    return groups
+
+
+NAME_LENGTH = 100
+
+
+def item_name(text: str) -> str:
+    """A short form of a line's text for the item name: its first line, cut at a word
+    within 100 characters. The whole text goes into the item description."""
+    first = (text or "").strip().splitlines()[0] if (text or "").strip() else "-"
+    if len(first) <= NAME_LENGTH:
+        return first
+    cut = first[: NAME_LENGTH - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def lines(snapshot: dict[str, Any]) -> list[Line]:
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
+    operation = snapshot.get("operation") or "services"
+    result = []
+    for index, line in enumerate(snapshot["lines"], start=1):
+        quantity, price = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        net = Decimal(line["net"])
+        discount = Decimal(line.get("discount_percent") or 0)
+        gross = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
+        text = (line["description"] or "").strip()
+        name = item_name(text)
+        result.append(
+            Line(
+                id=str(index),
+                name=name,
+                description=text if text != name else None,
+                quantity=quantity,
+                price=price,
+                gross=gross,
+                allowance=(gross - net) if discount else Decimal(0),
+                discount_percent=discount,
+                net=net,
+                category=vat_category(line["vat_rate"], seller, buyer, operation),
+                rate=Decimal(line["vat_rate"]),
+            )
+        )
+    return result
+
+
+def _late_payment_text(seller: dict[str, Any]) -> str:
+    rate = seller.get("late_payment_penalty_rate")
+    if rate:
+        return (
+            f"Pénalités de retard : taux annuel de {decimal_text(rate)} % appliqué au "
+            "montant TTC dû, à compter du jour suivant la date d'échéance."
+        )
+    return (
+        "Pénalités de retard : trois fois le taux d'intérêt légal, à compter du jour "
+        "suivant la date d'échéance."
+    )
+
+
+def _recovery_text(seller: dict[str, Any]) -> str:
+    indemnity = Decimal(seller.get("recovery_indemnity") or 40)
+    return (
+        "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
+        f"{amount(indemnity)} EUR (art. L441-10 et D441-5 du code de commerce)."
+    )
+
+
+VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits."
+
+
+def notes(snapshot: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The invoice's notes (BG-1) as (subject code, text): the invoice's own note, then
+    the three mentions the French rules require on every invoice (BR-FR-05)."""
+    seller = snapshot["seller"]
+    found: list[tuple[str | None, str]] = []
+    if snapshot.get("notes"):
+        found.append((None, snapshot["notes"]))
+    found.append(("PMT", _recovery_text(seller)))
+    found.append(("PMD", _late_payment_text(seller)))
+    found.append(("AAB", "Pas d'escompte pour paiement anticipé."))
+    if seller.get("vat_on_debits"):
+        found.append(("TXD", VAT_ON_DEBITS))
+    return found
+
+
+def terms_text(snapshot: dict[str, Any]) -> str | None:
+    """The payment terms (BT-20), in the French the e-invoice is written in."""
+    if is_credit_note(snapshot) and snapshot.get("corrects"):
+        return f"Avoir sur la facture {snapshot['corrects']['number']}, imputé sur son solde"
+    if snapshot.get("payment_terms_days") is not None:
+        return f"Paiement à {snapshot['payment_terms_days']} jours"
+    return None
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def electronic_address(party: dict[str, Any], *, siren: str = "") -> tuple[str, str] | None:
+    """(scheme, identifier) where the party receives e-invoices (BT-34 / BT-49): the
+    address the directory gave, else the French directory's by SIREN, else its VAT
+    number's scheme, else its e-mail."""
+    given = (party.get("einvoice_address") or "").strip()
+    if ":" in given:
+        scheme, identifier = given.split(":", 1)
+        return scheme, identifier
+    siren = siren or (siren_of(party.get("company_id", "")) if _country(party) == "FR" else "")
+    if siren:
+        return SIREN_SCHEME, siren
+    vat = compact(party.get("vat_number", ""))
+    if vat[:2] in VAT_EAS:
+        return VAT_EAS[vat[:2]], vat
+    company_id = compact(party.get("company_id", ""))
+    if company_id and _country(party) in COMPANY_EAS:
+        return COMPANY_EAS[_country(party)], company_id
+    email = party.get("contact_email") or party.get("email") or ""
+    if EMAIL.match(email):
+        return "EM", email
+    return None
+
+
+def seller_siren(seller: dict[str, Any]) -> str:
+    return siren_of(seller.get("siren", "")) if _country(seller) == "FR" else ""
+
+
+def buyer_legal_id(buyer: dict[str, Any]) -> tuple[str, str | None]:
+    """BT-47 and its scheme: a French client's SIREN (0002), else its id as given."""
+    if _country(buyer) == "FR" and siren_of(buyer.get("company_id", "")):
+        return siren_of(buyer["company_id"]), LEGAL_ID_SCHEME
+    return (buyer.get("company_id") or "").strip(), None
+
+
+def seller_legal_info(seller: dict[str, Any]) -> str:
+    """BT-33: the legal form and the trade registration (RCS and its city, or RM)."""
+    return " · ".join(p for p in (seller.get("legal_form"), seller.get("registration")) if p)
+
+
+def supply(snapshot: dict[str, Any]) -> tuple[str | None, list[str] | None]:
+    """(BT-72 date of supply, BG-14 period): the period when given; otherwise the date of
+    supply, which is the issue date unless the invoice says another."""
+    period = snapshot.get("period")
+    if period and period[0] and period[1]:
+        return snapshot.get("supply_date"), period
+    return snapshot.get("supply_date") or snapshot["issue_date"], None
+
+
+def delivery(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    """BG-15, the deliver-to address: the invoice's, or for an intra-EU supply of goods
+    (which must name the country the goods went to, BR-IC-12) the client's country."""
+    if snapshot.get("delivery"):
+        return snapshot["delivery"]
+    if any(line.category == "K" for line in lines(snapshot)):
+        return {"country": _country(snapshot["buyer"])}
+    return None
+
+
+def vat_in_eur(snapshot: dict[str, Any]) -> Decimal | None:
+    """BT-111, the VAT total in EUR, for an invoice in another currency."""
+    if snapshot["currency"] == "EUR" or not snapshot.get("exchange_rate"):
+        return None
+    vat = Decimal(snapshot["totals"]["vat"]) * Decimal(snapshot["exchange_rate"])
+    return vat.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def missing(snapshot: dict[str, Any]) -> list[str]:
+    """What an e-invoice needs that the invoice lacks, as codes (empty: nothing)."""
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
+    found = []
+    if not seller.get("country") or not buyer.get("country"):
+        found.append("country")
+    categories = {line.category for line in lines(snapshot)}
+    if not seller.get("vat_number"):  # every category but O asks for it (BR-S/E/AE/K/G-02)
+        found.append("seller_vat_number")
+    if "AE" in categories and not _business(buyer):
+        found.append("buyer_vat_number")
+    if "K" in categories and not buyer.get("vat_number"):
+        found.append("buyer_vat_number")
+    if _country(seller) == "FR" and not seller_siren(seller):
+        found.append("seller_id")
+    elif not seller.get("siren") and not seller.get("vat_number"):
+        found.append("seller_id")
+    if electronic_address(buyer) is None:
+        found.append("buyer_address")
+    if snapshot["currency"] != "EUR" and not snapshot.get("exchange_rate"):
+        found.append("exchange_rate")
+    if _country(seller) == "FR" and any(
+        Decimal(line["vat_rate"]) not in FRENCH_VAT_RATES for line in snapshot["lines"]
+    ):
+        found.append("vat_rate")
+    return list(dict.fromkeys(found))

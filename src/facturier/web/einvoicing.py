@@ -1,0 +1,92 @@
+"""E-invoicing in the web UI: the firm's platform (Settings), and what the platform
+said of an invoice (its page)."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.errors import Invalid
+from facturier.einvoicing import actions
+from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
+
+from .settings import _context
+
+
+class PlatformForm(forms.ModelForm):
+    base_url = forms.URLField(
+        label=_("platform address"),
+        assume_scheme="https",
+        max_length=200,
+        help_text=_("The Flow Service's address, e.g. https://api.flow.example/flow-service"),
+    )
+    token_url = forms.URLField(
+        label=_("token address"),
+        assume_scheme="https",
+        max_length=200,
+        help_text=_("Where access tokens are asked for (OAuth 2)"),
+    )
+    client_secret = forms.CharField(
+        label=_("client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Left empty: the one already stored is kept."),
+    )
+
+    class Meta:
+        model = Platform
+        fields = list(actions.PLATFORM_FIELDS)
+
+
+def platform_settings(request: HttpRequest) -> HttpResponse:
+    platform = Platform.objects.filter(firm_id=request.user.firm_id).first()
+    form = PlatformForm(request.POST or None, instance=platform or Platform())
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.save_platform(request.user.firm, by=request.user, fields=form.cleaned_data)
+            except Invalid as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("E-invoicing platform saved."))
+                return redirect("settings:einvoicing")
+        status = 422
+    return render(
+        request,
+        "settings/einvoicing.html",
+        _context(form=form, platform=platform, tab="einvoicing"),
+        status=status,
+    )
+
+
+def with_platform_status(invoices, wanted: str | None):
+    """The Invoices tab's e-invoicing filter: the invoices whose latest platform status
+    is `wanted`, or ("action") those refused or rejected."""
+    if not wanted:
+        return invoices
+    codes = sorted(NEEDS_ACTION) if wanted == "action" else [wanted]
+    deposited = Transmission.objects.filter(
+        document=Transmission.Document.INVOICE, last_status__in=codes
+    ).values("invoice_id")
+    return invoices.filter(pk__in=deposited)
+
+
+def invoice_transmissions(invoice) -> list[dict]:
+    """The invoice's transmissions with their statuses, for its page."""
+    rows = []
+    for transmission in (
+        Transmission.objects.filter(invoice=invoice).prefetch_related("statuses").order_by("id")
+    ):
+        statuses = list(transmission.statuses.all())
+        rows.append(
+            {
+                "transmission": transmission,
+                "statuses": statuses,
+                "needs_action": bool(statuses) and statuses[-1].code in NEEDS_ACTION,
+            }
+        )
+    return rows

@@ -1,0 +1,305 @@
+"""Invoices deposited with an approved platform through the outbox, against the local
+platform (a real HTTP server in the test process): deposits, retries, refusals, a lost
+answer, and the lifecycle statuses the buyer's side sends back. Requests and answers
+are checked against the Flow Service's schemas (AFNOR XP Z12-013 annex A)."""
+
+import datetime
+
+import httpx
+import jsonschema
+import pytest
+from django.utils import timezone
+
+from facturier.einvoicing import actions as einvoicing
+from facturier.einvoicing import sandbox
+from facturier.einvoicing.deliveries import deposit
+from facturier.einvoicing.flows import Credentials, FlowService, PlatformError
+from facturier.einvoicing.models import LifecycleStatus, Transmission
+from facturier.invoicing import actions
+from facturier.invoicing.models import InvoiceEvent
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+# The Flow Service's schemas (annex A, 1.1.0), as far as this client uses them.
+RULES = {
+    "type": "string",
+    "enum": ["B2B", "B2BInt", "B2C", "OutOfScope", "ArchiveOnly", "NotApplicable"],
+}
+FLOW_INFO = {
+    "type": "object",
+    "required": ["flowSyntax"],
+    "properties": {
+        "trackingId": {"type": "string", "maxLength": 36},
+        "name": {"type": "string", "maxLength": 255},
+        "processingRule": RULES,
+        "flowSyntax": {"enum": ["CII", "UBL", "Factur-X", "CDAR", "FRR"]},
+        "flowProfile": {"enum": ["Basic", "CIUS", "Extended-CTC-FR"]},
+        "sha256": {"type": "string", "pattern": "^[a-f0-9]{64}$"},
+    },
+    "additionalProperties": False,
+}
+ACK = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"enum": ["Pending", "Ok", "Error"]},
+        "details": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["level", "item", "reasonCode", "reasonMessage"],
+            },
+        },
+    },
+}
+FLOW = {
+    "type": "object",
+    "properties": {
+        "submittedAt": {"type": "string", "format": "date-time"},
+        "updatedAt": {"type": "string", "format": "date-time"},
+        "flowId": {"type": "string", "maxLength": 36},
+        "trackingId": {"type": ["string", "null"], "maxLength": 36},
+        "flowType": {"type": "string"},
+        "processingRule": RULES,
+        "flowDirection": {"enum": ["In", "Out"]},
+        "flowSyntax": {"enum": ["CII", "UBL", "Factur-X", "CDAR", "FRR"]},
+        "acknowledgement": ACK,
+    },
+}
+SEARCH_PARAMS = {
+    "type": "object",
+    "required": ["where"],
+    "properties": {
+        "limit": {"type": "integer", "maximum": 100},
+        "where": {"type": "object", "minProperties": 1},
+    },
+}
+
+
+@pytest.fixture
+def platform_server():
+    server, platform = sandbox.serve("127.0.0.1", 0, step=0)
+    yield f"http://127.0.0.1:{server.server_address[1]}", platform
+    server.shutdown()
+
+
+@pytest.fixture
+def platform(firm, platform_server, alice):
+    from django.contrib.auth.models import Permission
+
+    url, state = platform_server
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    einvoicing.save_platform(
+        firm,
+        by=type(alice).objects.get(pk=alice.pk),
+        fields={
+            "base_url": url,
+            "token_url": f"{url}/oauth/token",
+            "client_id": sandbox.CLIENT_ID,
+            "client_secret": sandbox.CLIENT_SECRET,
+            "route_b2b": True,
+        },
+    )
+    return state
+
+
+@pytest.fixture
+def french_business(firm, make_client, alice):
+    client = make_client(firm, "Dupont SA", company_id="552100554", vat_number="FR96552100554")
+    client.owners.add(alice)
+    return client
+
+
+def finalize(alice, client, **fields):
+    by = type(alice).objects.get(pk=alice.pk)
+    draft = actions.create_draft(
+        by=by, client=client, lines=[{"description": "Audit", "unit_price": "1000"}], **fields
+    )
+    return actions.finalize_invoice(draft, by=by)
+
+
+def later(minutes: int) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(minutes=minutes)
+
+
+def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
+    platform, french_business, alice, template
+):
+    invoice = finalize(alice, french_business)
+    (transmission,) = Transmission.objects.filter(invoice=invoice)
+    assert transmission.processing_rule == "B2B" and transmission.status == "queued"
+    assert deposit(transmission.pk) == "sent"
+    (request,) = platform.requests
+    jsonschema.validate(request["flowInfo"], FLOW_INFO)
+    assert request["flowInfo"]["trackingId"] == transmission.tracking_id
+    assert request["flowInfo"]["flowSyntax"] == "Factur-X"
+    (flow,) = platform.deposits()
+    assert flow.content == actions.pdf_for(invoice)  # the frozen Factur-X PDF itself
+    transmission.refresh_from_db()
+    assert transmission.flow_id == flow.flow_id and transmission.deposited_at
+    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_deposited").exists()
+
+    einvoicing.collect_statuses()
+    codes = list(
+        LifecycleStatus.objects.filter(transmission=transmission).values_list("code", flat=True)
+    )
+    assert codes == ["200", "202", "204", "205"]  # Déposée, Reçue, Prise en charge, Approuvée
+    einvoicing.collect_statuses()  # read again: nothing twice
+    assert LifecycleStatus.objects.filter(transmission=transmission).count() == 4
+    transmission.refresh_from_db()
+    assert transmission.last_status == "205"
+
+
+def test_a_503_then_success_sends_one_flow(platform, french_business, alice, template):
+    platform.script("503", "429", "accept")
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    assert deposit(transmission.pk) == "retrying"
+    transmission.refresh_from_db()
+    assert "503" in transmission.last_error
+    assert deposit(transmission.pk, now=later(5)) == "retrying"
+    assert deposit(transmission.pk, now=later(30)) == "sent"
+    assert len(platform.deposits()) == 1
+
+
+def test_a_lost_answer_is_found_again_not_sent_twice(platform, french_business, alice, template):
+    platform.script("lose")
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    assert deposit(transmission.pk) == "retrying"  # the platform kept it; we never heard
+    assert deposit(transmission.pk, now=later(5)) == "sent"
+    (flow,) = platform.deposits()
+    transmission.refresh_from_db()
+    assert transmission.flow_id == flow.flow_id
+
+
+def test_a_rejected_invoice_shows_the_platforms_reason(platform, french_business, alice, template):
+    platform.script("reject:Adresse électronique de l'acheteur inconnue de l'annuaire")
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    assert deposit(transmission.pk) == "sent"
+    einvoicing.collect_statuses()
+    (status,) = LifecycleStatus.objects.filter(transmission=transmission)
+    assert status.code == "213" and "inconnue de l'annuaire" in status.reason
+
+
+def test_a_refusal_by_the_buyer(platform, french_business, alice, template):
+    platform.buyer = "refuse:Prestation non commandée"
+    invoice = finalize(alice, french_business)
+    deposit(Transmission.objects.get(invoice=invoice).pk)
+    einvoicing.collect_statuses()
+    last = LifecycleStatus.objects.filter(transmission__invoice=invoice).last()
+    assert (last.code, last.reason) == ("210", "Prestation non commandée")
+
+
+def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, alice, template):
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    Transmission.objects.filter(pk=transmission.pk).update(tracking_id="")  # a broken row
+    platform.script("accept")
+    # An empty file is refused for good (422), not retried.
+    from facturier.einvoicing import deliveries
+
+    original = deliveries.PlatformFlows._file
+    deliveries.PlatformFlows._file = lambda self, item: (
+        "x.pdf",
+        b"",
+        "application/pdf",
+        "Factur-X",
+    )
+    try:
+        assert deposit(transmission.pk) == "failed"
+    finally:
+        deliveries.PlatformFlows._file = original
+    transmission.refresh_from_db()
+    assert "EmptyFlow" in transmission.last_error
+    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_failed").exists()
+
+
+def test_no_answer_is_retried_then_given_up(firm, french_business, alice, template):
+    einvoicing_platform = einvoicing.Platform.objects.create(
+        firm=firm,
+        base_url="http://127.0.0.1:9",  # nothing listens there
+        token_url="http://127.0.0.1:9/oauth/token",
+        client_id="x",
+        client_secret="y",
+    )
+    assert einvoicing_platform.pk
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    statuses = [deposit(transmission.pk, now=later(200 * attempt)) for attempt in range(6)]
+    assert statuses == ["retrying"] * 5 + ["failed"]
+    transmission.refresh_from_db()
+    assert "could not be reached" in transmission.last_error
+
+
+def test_only_business_sales_go_to_the_platform(platform, firm, make_client, alice, template):
+    person = make_client(firm, "M. Martin")  # no SIREN: a private person
+    person.owners.add(alice)
+    abroad = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE136695976")
+    abroad.owners.add(alice)
+    finalize(alice, person)
+    invoice = finalize(alice, abroad)
+    (transmission,) = Transmission.objects.all()
+    assert transmission.invoice == invoice and transmission.processing_rule == "B2BInt"
+
+
+def test_a_paid_invoice_of_services_sends_encaissee(
+    platform, french_business, alice, staff, template
+):
+    from facturier.receivables import actions as receivables
+
+    invoice = finalize(alice, french_business)
+    deposit(Transmission.objects.get(invoice=invoice).pk)
+    carol = staff["processor_only"]
+    receivables.record_payment(
+        by=carol,
+        client=french_business.pk,
+        amount=invoice.total_gross,
+        received_on=timezone.localdate(),
+        method="transfer",
+        allocations=[{"invoice": invoice.pk}],
+    )
+    einvoicing.collect_statuses()
+    paid = Transmission.objects.get(invoice=invoice, document="paid")
+    assert deposit(paid.pk) == "sent"
+    cdar_flow = [f for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
+    assert len(cdar_flow) == 1
+    from facturier.einvoicing import cdar
+
+    (status,) = cdar.parse(cdar_flow[0].content)
+    assert (status.invoice_number, status.code) == (invoice.number, "212")
+    # What the French rules ask of it (BR-FR-CDV-14, CL-01): the amount collected per
+    # VAT rate, in a regulated (B2B) process, sent to the buyer's electronic address.
+    content = cdar_flow[0].content
+    assert b"<ram:ID>REGULATED</ram:ID>" in content
+    assert b"<ram:TypeCode>MEN</ram:TypeCode>" in content
+    assert f"<ram:ValueAmount>{invoice.total_gross}</ram:ValueAmount>".encode() in content
+    assert b'<ram:URIID schemeID="0225">552100554</ram:URIID>' in content
+    einvoicing.collect_statuses()  # not queued twice
+    assert Transmission.objects.filter(invoice=invoice, document="paid").count() == 1
+
+
+def test_the_platforms_answers_match_the_schemas(platform_server):
+    url, state = platform_server
+    service = FlowService(
+        Credentials(url, f"{url}/oauth/token", sandbox.CLIENT_ID, sandbox.CLIENT_SECRET)
+    )
+    info = {"trackingId": "t-1", "name": "a.xml", "flowSyntax": "CDAR", "processingRule": "B2B"}
+    jsonschema.validate(info, FLOW_INFO)
+    created = service.submit(info, "a.xml", b"<x/>", "application/xml")
+    assert created["flowId"] and created["trackingId"] == "t-1"
+    jsonschema.validate(service.flow(created["flowId"]), FLOW)
+    params = {"limit": 100, "where": {"trackingId": "t-1"}}
+    jsonschema.validate(params, SEARCH_PARAMS)
+    (found,) = service.search(params["where"])
+    jsonschema.validate(found, FLOW)
+    with pytest.raises(PlatformError) as duplicate:
+        service.submit(info, "a.xml", b"<x/>", "application/xml")
+    assert duplicate.value.code == "AlreadyExistingFlow" and not duplicate.value.retryable
+    bad = FlowService(Credentials(url, f"{url}/oauth/token", "nobody", "wrong"))
+    with pytest.raises(PlatformError) as refused:
+        bad.search({"trackingId": "t-1"})
+    assert refused.value.status == 401
+    assert httpx.get(f"{url}/v1/healthcheck").status_code == 200
