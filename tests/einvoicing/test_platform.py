@@ -124,7 +124,7 @@ def later(minutes: int) -> datetime.datetime:
 
 
 def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
-    platform, french_business, alice, template
+    platform, french_business, alice, template, api
 ):
     invoice = finalize(alice, french_business)
     (transmission,) = Transmission.objects.filter(invoice=invoice)
@@ -149,6 +149,9 @@ def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
     assert LifecycleStatus.objects.filter(transmission=transmission).count() == 4
     transmission.refresh_from_db()
     assert transmission.last_status == "205"
+    (listed,) = api.get(f"/api/v1/invoices/{invoice.pk}/transmissions/").json()["results"]
+    assert listed["flow_id"] == flow.flow_id and listed["status"] == "sent"
+    assert [s["code"] for s in listed["statuses"]] == ["200", "202", "204", "205"]
 
 
 def test_a_503_then_success_sends_one_flow(platform, french_business, alice, template):
@@ -303,3 +306,15 @@ def test_the_platforms_answers_match_the_schemas(platform_server):
         bad.search({"trackingId": "t-1"})
     assert refused.value.status == 401
     assert httpx.get(f"{url}/v1/healthcheck").status_code == 200
+
+
+def test_the_send_dialog_calls_the_email_a_courtesy_copy(
+    client, platform, french_business, alice, template
+):
+    invoice = finalize(alice, french_business)
+    client.force_login(alice)
+    page = client.get("/billing/invoices/send/", {"ids": [invoice.pk]}).content.decode()
+    assert "courtesy copy" in page and invoice.number in page
+    Transmission.objects.filter(invoice=invoice).update(status="failed")
+    page = client.get("/billing/invoices/send/", {"ids": [invoice.pk]}).content.decode()
+    assert "courtesy copy" not in page  # not carried: the e-mail is the invoice

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.validators import validate_currency
+from facturier.einvoicing.models import LifecycleStatus, Transmission
 from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
 from facturier.invoicing.models import (
     MENTION_FIELDS,
@@ -222,6 +223,36 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceEvent
         fields = ["at", "action", "from_status", "to_status", "actor", "details"]
+
+
+class LifecycleStatusSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="get_code_display")
+
+    class Meta:
+        model = LifecycleStatus
+        fields = ["code", "label", "at", "reason"]
+
+
+class TransmissionSerializer(serializers.ModelSerializer):
+    statuses = LifecycleStatusSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Transmission
+        fields = [
+            "id",
+            "document",
+            "processing_rule",
+            "status",
+            "tracking_id",
+            "flow_id",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "created_at",
+            "deposited_at",
+            "last_status",
+            "statuses",
+        ]
 
 
 class DeliverySerializer(serializers.ModelSerializer):

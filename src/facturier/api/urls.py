@@ -41,6 +41,11 @@ urlpatterns = [
         views.InvoiceDeliveries.as_view(),
         name="api-invoice-deliveries",
     ),
+    path(
+        "v1/invoices/<id:pk>/transmissions/",
+        views.InvoiceTransmissions.as_view(),
+        name="api-invoice-transmissions",
+    ),
     path("v1/clients/<id:pk>/account/", views.ClientAccount.as_view(), name="api-client-account"),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),

@@ -410,6 +410,21 @@ class InvoiceDeliveries(ListAPIView):
         return self.list(request)
 
 
+class InvoiceTransmissions(ListAPIView):
+    serializer_class = s.TransmissionSerializer
+
+    def get_queryset(self):
+        invoice = _invoice(self.request, self.kwargs["pk"])
+        return invoice.transmissions.prefetch_related("statuses").order_by("id")
+
+    @extend_schema(
+        operation_id="invoices_transmissions",
+        summary="Deposits with the e-invoicing platform and their lifecycle statuses",
+    )
+    def get(self, request, pk):
+        return self.list(request)
+
+
 # --- templates --------------------------------------------------------------------------
 
 

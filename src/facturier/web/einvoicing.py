@@ -75,6 +75,17 @@ def with_platform_status(invoices, wanted: str | None):
     return invoices.filter(pk__in=deposited)
 
 
+def deposited_ids(invoice_ids: list[int]) -> set[int]:
+    """Those of the invoices the platform carries (queued or deposited, not failed)."""
+    return set(
+        Transmission.objects.filter(
+            invoice_id__in=invoice_ids, document=Transmission.Document.INVOICE
+        )
+        .exclude(status=Transmission.Status.FAILED)
+        .values_list("invoice_id", flat=True)
+    )
+
+
 def invoice_transmissions(invoice) -> list[dict]:
     """The invoice's transmissions with their statuses, for its page."""
     rows = []

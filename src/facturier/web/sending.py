@@ -23,6 +23,7 @@ from facturier.invoicing.models import EmailDelivery
 from facturier.invoicing.permissions import visible_invoices, was_sent
 from facturier.invoicing.selectors import pending_invoice_ids
 from facturier.outbox.backends import eml_path
+from facturier.web.einvoicing import deposited_ids
 
 from .common import back_url, confirmation, ids_from, section
 
@@ -117,6 +118,7 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
             }
         )
     blocked = [] if resend else [p["invoice"] for p in previews if p["already_sent"]]
+    carried = deposited_ids([i.pk for i in invoices])
     context = section(
         "billing",
         "invoices",
@@ -129,6 +131,8 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
         blocked=blocked,
         next=back,
         ids=[i.pk for i in invoices],
+        # Those the platform carries (French e-invoicing): the e-mail is a courtesy copy.
+        via_platform=[i.number for i in invoices if i.pk in carried],
         languages=LANGUAGE_NAMES,
         language=language,
         language_name=str(dict(settings.LANGUAGES)[language]).lower(),
