@@ -54,6 +54,7 @@ def main():
             client = Client.objects.create(
                 firm=firm,
                 name=f"Client {i}",
+                company_id="552100554",  # a business: its e-invoicing address is its SIREN
                 address_line1="1 rue",
                 postal_code="75001",
                 city="Paris",

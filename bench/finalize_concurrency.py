@@ -51,7 +51,12 @@ def main():
     user = User.objects.create_user("bench", firm=firm)
     user.user_permissions.add(Permission.objects.get(codename="process_invoices"))
     client = Client.objects.create(
-        firm=firm, name="Client", address_line1="1 rue", postal_code="75001", city="Paris"
+        firm=firm,
+        name="Client",
+        company_id="552100554",  # a business: its e-invoicing address is its SIREN
+        address_line1="1 rue",
+        postal_code="75001",
+        city="Paris",
     )
     client.owners.add(user)
     drafts = Invoice.objects.bulk_create(

@@ -86,6 +86,16 @@ LINE = st.fixed_dictionaries(
             "currency": st.one_of(TEXT, st.sampled_from(["EUR", "usd", "XYZ", "€€€"])),
             "notes": TEXT,
             "template": ID,
+            "operation": st.one_of(TEXT, st.sampled_from(["goods", "services", "mixed"])),
+            "supply_date": DATE,
+            "period_start": DATE,
+            "period_end": DATE,
+            "purchase_order": TEXT,
+            "delivery_address": TEXT,
+            "delivery_city": TEXT,
+            "delivery_country": TEXT,
+            "discount_percent": NUMBER,
+            "exchange_rate": NUMBER,
         }
     ),
     lines=st.lists(LINE, max_size=3),
@@ -170,8 +180,14 @@ def test_the_template_editor(browser, alice, template, fields):
             "firm-default_vat_rate": NUMBER,
             "firm-late_payment_penalty_rate": NUMBER,
             "firm-recovery_indemnity": NUMBER,
-            "firm-siren": TEXT,
+            "firm-siren": st.one_of(TEXT, st.sampled_from(["732829320", "732 829 321"])),
+            "firm-vat_number": st.one_of(TEXT, st.sampled_from(["FR44732829320", "FR00"])),
+            "firm-registration": TEXT,
+            "firm-vat_exemption_reason": TEXT,
+            "firm-vat_franchise": st.sampled_from(["", "on"]),
+            "firm-vat_on_debits": st.sampled_from(["", "on"]),
             "firm-iban": TEXT,
+            "firm-bic": TEXT,
         }
     ),
     numbering=st.fixed_dictionaries(
@@ -194,6 +210,23 @@ def test_the_firm_settings(browser, alice, draft, firm, numbering):
     if response.status_code == 302:  # accepted: the firm's invoices still issue
         assert_everything_stored_renders_and_exports(alice)
     assert Firm.objects.filter(pk=before.pk).exists()
+
+
+@FUZZ
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            "base_url": st.one_of(TEXT, st.just("https://pa.example/flow-service")),
+            "token_url": st.one_of(TEXT, st.just("https://pa.example/token")),
+            "client_id": TEXT,
+            "client_secret": TEXT,
+            "route_b2b": st.sampled_from(["", "on"]),
+        }
+    )
+)
+def test_the_platform_settings(browser, alice, firm, fields):
+    response = browser.post(reverse("settings:einvoicing"), fields)
+    assert response.status_code in (200, 302, 422)
 
 
 @FUZZ

@@ -311,3 +311,21 @@ def test_an_unprintable_name_takes_no_number(alice, firm, make_client, template)
     assert draft.number is None and draft.status == "draft"
     following = issue(alice, make_client(firm, "Dupont SA"), [line()])
     assert following.number.endswith("1")  # the refused one used no number
+
+
+def test_an_issued_invoice_keeps_the_xml_it_was_issued_with(finalized, client, alice):
+    """The CII downloaded is the one its frozen PDF carries, even if the builders change
+    after it was issued (as they did for the French rules)."""
+    from facturier.invoicing.documents import render_snapshot
+    from facturier.invoicing.models import InvoicePdf
+
+    actions.pdf_for(finalized)
+    # As an older release would have issued it: another XML inside the frozen PDF.
+    older = render_snapshot({**finalized.snapshot, "notes": "Note d'une ancienne version"})
+    InvoicePdf.objects.filter(invoice=finalized).update(pdf=older)
+    client.force_login(alice)
+    downloaded = client.get(f"/billing/invoices/{finalized.pk}/factur-x.xml").content
+    from facturier.invoicing.documents import embedded_xml
+
+    assert downloaded == embedded_xml(older) != build_cii(finalized.snapshot)
+    assert "Note d'une ancienne version".encode() in downloaded

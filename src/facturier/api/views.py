@@ -19,7 +19,6 @@ from facturier.core.validators import validate_single_line
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions
 from facturier.invoicing.actions import templates as template_actions
-from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import (
@@ -337,8 +336,9 @@ class InvoiceXml(InvoicePdf):
         syntax = request.query_params.get("syntax", "cii")
         if syntax not in ("cii", "ubl"):
             raise ValidationError({"syntax": ["Use cii or ubl."]})
-        build = build_ubl if syntax == "ubl" else build_cii
-        response = HttpResponse(build(invoice.snapshot), content_type="application/xml")
+        response = HttpResponse(
+            actions.einvoice_xml(invoice, syntax), content_type="application/xml"
+        )
         response["Content-Disposition"] = f'attachment; filename="{invoice.number}-{syntax}.xml"'
         return response
 

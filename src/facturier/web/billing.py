@@ -24,7 +24,6 @@ from facturier.clients.permissions import owned_client_ids, visible_clients
 from facturier.core import money
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
-from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.lifecycle import payment_states
 from facturier.invoicing.selectors import (
     CappedPaginator,
@@ -492,7 +491,10 @@ def invoice_xml(request: HttpRequest, pk: int, syntax: str = "cii") -> HttpRespo
     invoice = get_invoice(request, pk)
     if invoice.is_draft or not invoice.snapshot.get("einvoice"):
         raise Http404(_("Only finalized e-invoices have an XML."))
-    build, suffix = (build_ubl, "ubl") if syntax == "ubl" else (build_cii, "factur-x")
-    response = HttpResponse(build(invoice.snapshot), content_type="application/xml")
+    suffix = "ubl" if syntax == "ubl" else "factur-x"
+    response = HttpResponse(
+        actions.einvoice_xml(invoice, "ubl" if syntax == "ubl" else "cii"),
+        content_type="application/xml",
+    )
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}-{suffix}.xml"'
     return response

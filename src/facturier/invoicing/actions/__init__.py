@@ -19,12 +19,13 @@ from .invoices import (
     update_draft,
 )
 from .numbering import update_numbering
-from .pdfs import pdf_for, store_pdf
+from .pdfs import einvoice_xml, pdf_for, store_pdf
 from .sending import send_invoices
 from .templates import archive_template, save_template, set_default_template
 from .wip import draft_from_wip
 
 __all__ = [
+    "einvoice_xml",
     "MENTION_FIELDS",
     "archive_template",
     "close_invoice",

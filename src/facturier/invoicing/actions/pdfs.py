@@ -51,3 +51,17 @@ def _keep(invoice_id: int, pdf: bytes) -> bytes:
     except IntegrityError:  # rendered at the same time elsewhere: keep the first
         return bytes(InvoicePdf.objects.get(invoice_id=invoice_id).pdf)
     return pdf
+
+
+def einvoice_xml(invoice: Invoice, syntax: str = "cii") -> bytes:
+    """A finalized e-invoice's XML. The CII is the one its stored Factur-X PDF carries,
+    so what the client got stays what is downloaded, even after the builders change
+    (an invoice issued before an upgrade keeps its own XML); the UBL is derived."""
+    if syntax == "ubl":
+        return documents.build_ubl(invoice.snapshot)
+    stored = InvoicePdf.objects.filter(invoice_id=invoice.pk).values_list("pdf", flat=True).first()
+    if stored is not None:
+        embedded = documents.embedded_xml(bytes(stored))
+        if embedded is not None:
+            return embedded
+    return documents.build_cii(invoice.snapshot)

@@ -5,6 +5,7 @@ as Factur-X) and UBL 2.1 (Peppol BIS Billing 3.0)."""
 from .cii import FACTURX_FILENAME, build_cii
 from .en16931 import missing as missing_for_en16931
 from .en16931 import vat_category
+from .facturx import embedded_xml
 from .pdf import (
     RenderFailed,
     check_printable,
@@ -20,6 +21,7 @@ __all__ = [
     "build_cii",
     "build_ubl",
     "check_printable",
+    "embedded_xml",
     "layout_input",
     "missing_for_en16931",
     "render_preview_png",

@@ -55,3 +55,9 @@ def add_facturx_xmp(pdf: bytes, *, filename: str, level: str = "EN 16931") -> by
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def embedded_xml(pdf: bytes, filename: str = "factur-x.xml") -> bytes | None:
+    """The XML a Factur-X PDF carries, or None when it carries none."""
+    files = PdfReader(io.BytesIO(pdf)).attachments.get(filename)
+    return bytes(files[0]) if files else None
