@@ -230,7 +230,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "stamped"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The task queue says twice a second that it found nothing: only its problems.
-    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+    # httpx logs every request at INFO: the platform's polling would fill the console.
+    "loggers": {"django_tasks_db": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 REST_FRAMEWORK = {
