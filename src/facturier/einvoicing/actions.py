@@ -197,55 +197,64 @@ def collect_statuses(*, transport=None) -> int:
 
 
 def _collect(platform: Platform, transport) -> int:
+    """One firm's part of the pass: only the transmissions the flows read name are
+    looked up, so the pass costs what the platform reports, not the firm's history."""
     service = _service(platform, transport)
-    new = 0
     try:
         since = platform.statuses_until or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
         flows = service.search({"updatedAfter": since.isoformat().replace("+00:00", "Z")})
-        newest = since
-        sent = {
+        deposits = [f for f in flows if f.get("flowType") == "CustomerInvoice"]
+        ours = {
             t.flow_id: t
-            for t in Transmission.objects.filter(firm=platform.firm).exclude(flow_id="")
+            for t in Transmission.objects.filter(
+                firm=platform.firm, flow_id__in=[f.get("flowId") for f in deposits]
+            ).select_related("invoice")
         }
+        found: list[tuple[Transmission, cdar.Status, str]] = []
+        for flow in deposits:
+            if (own := ours.get(flow.get("flowId"))) and (status := _acknowledged(own, flow)):
+                found.append((own, status, flow["flowId"]))
+        lifecycle = [
+            (status, flow["flowId"])
+            for flow in flows
+            if flow.get("flowType") == "CustomerInvoiceLC" and flow.get("flowDirection") == "In"
+            for status in cdar.parse(service.original(flow["flowId"]))
+        ]
         by_number = {
             t.invoice.number: t
             for t in Transmission.objects.filter(
-                firm=platform.firm, document=Transmission.Document.INVOICE
+                firm=platform.firm,
+                document=Transmission.Document.INVOICE,
+                invoice__number__in={status.invoice_number for status, _flow in lifecycle},
             ).select_related("invoice")
         }
-        for flow in flows:
-            newest = max(newest, _parse_time(flow.get("updatedAt")) or newest)
-            ack = flow.get("acknowledgement") or {}
-            if flow.get("flowId") in sent and flow.get("flowType") == "CustomerInvoice":
-                own = sent[flow["flowId"]]
-                if ack.get("status") == "Error":
-                    reasons = "; ".join(
-                        d.get("reasonMessage") or d.get("reasonCode", "")
-                        for d in ack.get("details") or []
-                    )
-                    status = cdar.Status(
-                        own.invoice.number,
-                        Lifecycle.REJECTED,
-                        _parse_time(flow.get("updatedAt")) or timezone.now(),
-                        reasons,
-                    )
-                    new += record_status(own, status, source_flow=flow["flowId"])
-                elif ack.get("status") == "Ok":
-                    status = cdar.Status(
-                        own.invoice.number,
-                        Lifecycle.DEPOSITED,
-                        _parse_time(flow.get("submittedAt"), to_the_second=True) or timezone.now(),
-                    )
-                    new += record_status(own, status, source_flow=flow["flowId"])
-            elif flow.get("flowType") == "CustomerInvoiceLC" and flow.get("flowDirection") == "In":
-                for status in cdar.parse(service.original(flow["flowId"])):
-                    transmission = by_number.get(status.invoice_number)
-                    if transmission is not None:
-                        new += record_status(transmission, status, source_flow=flow["flowId"])
-        _read_until(platform, newest)
+        found += [
+            (by_number[status.invoice_number], status, flow_id)
+            for status, flow_id in lifecycle
+            if status.invoice_number in by_number
+        ]
+        new = sum(record_status(t, status, source_flow=flow_id) for t, status, flow_id in found)
+        times = [_parse_time(f.get("updatedAt")) for f in flows]
+        _read_until(platform, max([since, *(t for t in times if t)]))
     finally:
         service.close()
     return new
+
+
+def _acknowledged(own: Transmission, flow: dict[str, Any]) -> cdar.Status | None:
+    """What the platform's acknowledgement of our deposit says: Déposée, or Rejetée
+    with its reasons; nothing while it is pending."""
+    ack = flow.get("acknowledgement") or {}
+    if ack.get("status") == "Error":
+        reasons = "; ".join(
+            d.get("reasonMessage") or d.get("reasonCode", "") for d in ack.get("details") or []
+        )
+        at = _parse_time(flow.get("updatedAt"), to_the_second=True) or timezone.now()
+        return cdar.Status(own.invoice.number, Lifecycle.REJECTED, at, reasons)
+    if ack.get("status") == "Ok":
+        at = _parse_time(flow.get("submittedAt"), to_the_second=True) or timezone.now()
+        return cdar.Status(own.invoice.number, Lifecycle.DEPOSITED, at)
+    return None
 
 
 @action

@@ -110,11 +110,15 @@ def vat_category(rate, seller: dict, buyer: dict, operation: str = "services") -
     return "E"
 
 
+def reverse_charge_article(buyer: dict) -> str:
+    """Services to a business in the EU (art. 283-2) or outside it (art. 259-1)."""
+    return "art. 283-2 du CGI" if _country(buyer) in EU else "art. 259-1 du CGI"
+
+
 def exemption(category: str, seller: dict, buyer: dict) -> tuple[str | None, str | None]:
     """The VATEX code and the French wording of why a 0 % line bears no VAT."""
     if category == "AE":
-        article = "art. 283-2 du CGI" if _country(buyer) in EU else "art. 259-1 du CGI"
-        return "VATEX-EU-AE", f"Autoliquidation, {article}"
+        return "VATEX-EU-AE", f"Autoliquidation, {reverse_charge_article(buyer)}"
     if category == "K":
         return "VATEX-EU-IC", "Livraison intracommunautaire exonérée, art. 262 ter I du CGI"
     if category == "G":

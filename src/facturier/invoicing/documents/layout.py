@@ -105,7 +105,7 @@ def _vat_mentions(snapshot: dict[str, Any]) -> list[str]:
         if group.category == "AE":
             mentions.append(
                 _("Reverse charge: VAT to be paid by the customer (autoliquidation), %(article)s.")
-                % {"article": group.reason.split(", ", 1)[1]}
+                % {"article": en16931.reverse_charge_article(snapshot["buyer"])}
             )
         elif group.category == "K":
             mentions.append(_("Intra-EU supply exempt from VAT, art. 262 ter I of the CGI."))

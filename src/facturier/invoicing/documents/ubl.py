@@ -170,14 +170,13 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     # Peppol asks for a buyer reference or an order (R003): the order when there is one.
     _sub(root, "cbc:BuyerReference", snapshot.get("purchase_order") or snapshot["number"])
     supply_date, period = e.supply(snapshot)
-    if period:
+    if period or seller.get("vat_on_debits"):  # BG-14, and BT-8 which UBL puts there
         invoice_period = _sub(root, "cac:InvoicePeriod")
-        _sub(invoice_period, "cbc:StartDate", period[0])
-        _sub(invoice_period, "cbc:EndDate", period[1])
+        if period:
+            _sub(invoice_period, "cbc:StartDate", period[0])
+            _sub(invoice_period, "cbc:EndDate", period[1])
         if seller.get("vat_on_debits"):
             _sub(invoice_period, "cbc:DescriptionCode", TAX_POINT_ON_DEBITS)
-    elif seller.get("vat_on_debits"):
-        _sub(_sub(root, "cac:InvoicePeriod"), "cbc:DescriptionCode", TAX_POINT_ON_DEBITS)
     if snapshot.get("purchase_order"):
         _sub(_sub(root, "cac:OrderReference"), "cbc:ID", snapshot["purchase_order"])
     if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
