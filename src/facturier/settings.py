@@ -107,6 +107,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The Invoices table only (see web/jinja2.py); rendered with using="jinja2".
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "facturier.web.jinja2.environment",
+        },
+    },
 ]
 
 DATABASES = {
@@ -277,3 +287,7 @@ SPECTACULAR_SETTINGS = {
         "facturier.api.errors.add_error_responses",
     ],
 }
+
+# Form widgets rendered by Jinja2 (Django's own widget templates, in both engines):
+# the Invoices filters render a score of widgets on every page and filter change.
+FORM_RENDERER = "django.forms.renderers.Jinja2"

@@ -5,11 +5,10 @@ processing permission, and which clients do they own. Both are read once per
 request and kept on the user object.
 """
 
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from facturier.firms.permissions import can_manage_settings
+from facturier.firms.permissions import can_manage_settings, holds
 
 from .models import Client
 
@@ -27,26 +26,9 @@ def in_a_firm(user) -> bool:
 
 
 def can_process(user) -> bool:
-    """The processing permission, given to the user or to one of their groups.
-
-    One EXISTS query, cached on the user object for the request: the same answer as
-    user.has_perm() with the model backend, without loading every permission.
-    """
-    if not in_a_firm(user):
-        return False
-    cached = getattr(user, "_can_process", None)
-    if cached is None:
-        if user.is_superuser:
-            cached = True
-        else:
-            app_label, codename = PROCESS_PERMISSION.split(".")
-            cached = Permission.objects.filter(
-                Q(user=user) | Q(group__user=user),
-                codename=codename,
-                content_type__app_label=app_label,
-            ).exists()
-        user._can_process = cached
-    return cached
+    """The processing permission, given to the user or to one of their groups (one
+    query, cached on the user object for the request)."""
+    return in_a_firm(user) and holds(user, PROCESS_PERMISSION)
 
 
 def owned_client_ids(user) -> frozenset[int]:

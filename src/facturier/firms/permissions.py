@@ -1,13 +1,33 @@
 """The firm-wide right: invoice templates, the firm's identity and numbering."""
 
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
 # Declared on the invoicing app's Invoice model, where it was first needed.
 SETTINGS_PERMISSION = "invoicing.manage_templates"
 
 
+def holds(user, permission: str) -> bool:
+    """Whether an active user holds "app_label.codename", given to them or to a group.
+
+    The same answer as user.has_perm() with the model backend, in one EXISTS query
+    cached on the user object for the request, instead of loading every permission
+    of the user and of their groups (two queries) on each page.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cache = user.__dict__.setdefault("_held_permissions", {})
+    if permission not in cache:
+        app_label, codename = permission.split(".")
+        cache[permission] = Permission.objects.filter(
+            Q(user=user) | Q(group__user=user),
+            codename=codename,
+            content_type__app_label=app_label,
+        ).exists()
+    return cache[permission]
+
+
 def can_manage_settings(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.firm_id
-        and user.has_perm(SETTINGS_PERMISSION)
-    )
+    return bool(user.is_authenticated and user.firm_id and holds(user, SETTINGS_PERMISSION))

@@ -76,6 +76,31 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
     return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
+# What a row of the Invoices table shows and what its toolbar's reasons read (status,
+# kind, ownership, sending, balance, due date). The rest stays in the database: above
+# all the frozen snapshot, which a finalized invoice carries whole.
+TABLE_FIELDS = (
+    "firm_id",
+    "kind",
+    "client_id",
+    "client__name",
+    "status",
+    "number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_gross",
+    "balance",
+    "last_sent_at",
+    "sent_count",
+)
+
+
+def invoice_table(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
+    """`invoice_list` with the columns of the Invoices table only."""
+    return invoice_list(user=user, filters=filters).only(*TABLE_FIELDS)
+
+
 def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
     owes = Q(balance__gt=0)
     wanted = Q(pk__in=[])

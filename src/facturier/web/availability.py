@@ -8,6 +8,7 @@ button is enabled exactly when the action would be carried out.
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from facturier.clients.permissions import owns
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
 from facturier.receivables.actions.reminders import reminder_refusal
@@ -34,17 +35,51 @@ def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str,
 
     `pending`: whether an e-mail of the invoice is under way, when the caller knows.
     """
-    sent = permissions.was_sent(invoice, pending=pending)
-    reasons = {  # whoever sees one views its PDF
-        "pdf": "",
-        "pay": pay_reason(user, invoice),
-        "remind": remind_reason(user, invoice),
-    }
-    for name in ROW_ACTIONS:
-        if name not in reasons:
-            refusal = permissions.refusal(name, user, invoice, sent=sent)
-            reasons[name] = refusal.hint if refusal is not None else ""
-    return reasons
+    return Reasons(user)(invoice, pending=pending)
+
+
+class Reasons:
+    """`why_not` for the rows of a page, for one user.
+
+    The lifecycle rules' answers depend on five facts of an invoice only: its firm,
+    status and kind, whether the user owns its client, and whether it was sent. A
+    page of 25 rows has a few such combinations, so each is asked of the rules once
+    (tests check the answers against the rules asked row by row).
+    """
+
+    def __init__(self, user):
+        self.user = user
+        refusal = payment_refusal(user)
+        self.payment_refusal = refusal.hint if refusal is not None else None
+        self.rules: dict[tuple, dict[str, str]] = {}
+
+    def __call__(self, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
+        sent = permissions.was_sent(invoice, pending=pending)
+        facts = (
+            invoice.firm_id,
+            invoice.status,
+            invoice.kind,
+            owns(self.user, invoice.client_id),
+            sent,
+        )
+        rules = self.rules.get(facts)
+        if rules is None:
+            rules = self.rules[facts] = {
+                name: _hint(permissions.refusal(name, self.user, invoice, sent=sent))
+                for name in ROW_ACTIONS
+                if name not in ("pdf", "pay", "remind")
+            }
+        # whoever sees one views its PDF
+        return {
+            "pdf": "",
+            "pay": self.payment_refusal or pay_reason(self.user, invoice),
+            "remind": self.payment_refusal or remind_reason(self.user, invoice),
+            **rules,
+        }
+
+
+def _hint(refusal) -> str:
+    return refusal.hint if refusal is not None else ""
 
 
 def pay_reason(user, invoice: Invoice) -> str:

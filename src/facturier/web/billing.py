@@ -13,8 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -29,7 +31,7 @@ from facturier.invoicing.selectors import (
     CappedPaginator,
     invoice_detail,
     invoice_events,
-    invoice_list,
+    invoice_table,
     pending_invoice_ids,
     stored_pdf,
 )
@@ -38,7 +40,7 @@ from facturier.receivables.permissions import may_record
 from facturier.receivables.selectors import invoice_allocations, invoice_reminders, reminder_pause
 from facturier.web.einvoicing import invoice_transmissions, with_platform_status
 
-from .availability import ROW_ACTIONS, send_mode, why_not
+from .availability import ROW_ACTIONS, Reasons, send_mode, why_not
 from .common import back_url, confirmation, ids_from, refusal_text, section
 from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
 
@@ -68,18 +70,15 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     )
     filters = form.filters()
     listed = with_platform_status(
-        invoice_list(user=request.user, filters=filters), form.cleaned_data.get("platform")
+        invoice_table(user=request.user, filters=filters), form.cleaned_data.get("platform")
     )
     page = CappedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
     today = timezone.localdate()
+    why = Reasons(request.user)
     rows = [
-        (
-            invoice,
-            why_not(request.user, invoice, pending=invoice.pk in pending),
-            payment_states(invoice, today),
-        )
+        (invoice, why(invoice, pending=invoice.pk in pending), payment_states(invoice, today))
         for invoice in invoices
     ]
     query = request.GET.copy()
@@ -98,6 +97,12 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         showing_closed="closed" in filters.effective_statuses,
         can_create=permissions.may_create_some(request.user),
         can_see_closed=permissions.may_see_closed(request.user),
+    )
+    # The rows and their toolbar: a Jinja2 template (see web/jinja2.py).
+    context["table"] = mark_safe(  # noqa: S308 -- Jinja2 escaped what it wrote
+        render_to_string(
+            "billing/_invoice_table.html", {**context}, request=request, using="jinja2"
+        )
     )
     template = "billing/_invoice_table.html" if request.htmx else "billing/invoice_list.html"
     return render(request, template, context)

@@ -5,9 +5,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
+from markupsafe import escape
 
 register = template.Library()
 
@@ -63,7 +63,7 @@ def get(mapping, key):
 def options(choices, selected=None):
     """<option>s for (value, label) pairs, written in one pass: a firm's client filter
     lists up to thousands of clients, which the template engine renders a hundred times
-    slower, node by node."""
+    slower, node by node. (markupsafe's escape, in C, is ten times Django's.)"""
     return mark_safe(
         "".join(
             f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
