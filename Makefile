@@ -28,13 +28,10 @@ install-run: $(UV)
 install: $(UV)
 	$(UV) sync --frozen
 
+# Migrates, collects the static files, loads the demo data the first time, then serves
+# with gunicorn and an outbox worker beside it, all stopped by Ctrl-C (web/management/commands/serve.py).
 run: install-run
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py load_demo
-	@echo "facturier is serving on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	@# gunicorn and an outbox worker beside it, stopped together by Ctrl-C (see web/management/commands/serve.py).
-	@$(PY) manage.py serve --bind $(HOST):$(PORT)
+	@$(PY) manage.py serve --demo --bind $(HOST):$(PORT)
 
 # Debian's Chromium for the browser tests (the only browser this project uses).
 browser:
