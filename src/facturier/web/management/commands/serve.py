@@ -18,6 +18,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -75,12 +77,18 @@ class Command(BaseCommand):
                 str(var / "gunicorn.ctl"),
                 "--worker-tmp-dir",
                 str(var),
+                # The app imported once, before forking its workers (and the workers
+                # that replace them after --max-requests), not once per worker.
+                "--preload",
             ],
             env,
         )
         if demo:
             call_command("load_demo", stdout=self.stdout)  # while gunicorn boots
-            self.stdout.write(f"facturier is serving on http://{bind}/ (Ctrl-C stops it)")
+        # The worker and the platform start once the pages answer: on a small machine
+        # their imports would otherwise compete with gunicorn's for the first page.
+        self._wait_for_pages(bind, web)
+        self.stdout.write(f"facturier is serving on http://{bind}/ (Ctrl-C stops it)")
         sandbox = None
         if not no_sandbox:
             sandbox = self._start(
@@ -113,6 +121,20 @@ class Command(BaseCommand):
                     child.kill()
                     child.wait()
         self.stdout.write("facturier stopped.")
+
+    def _wait_for_pages(self, bind, web, timeout=60):
+        """Until the login page answers (a first request also warms the worker up)."""
+        host, _, port = bind.rpartition(":")
+        host = "127.0.0.1" if host in ("", "0.0.0.0") else host.strip("[]")
+        deadline = time.monotonic() + timeout
+        while not self.stopping and web.poll() is None and time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://{host}:{port}/login/", timeout=timeout).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answered
+            except OSError:
+                time.sleep(0.1)
 
     def _start(self, command, env, cwd=None):
         # A process group of its own: the terminal's Ctrl-C reaches this command only,
