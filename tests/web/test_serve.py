@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.smtp import free_port
@@ -23,12 +24,13 @@ def test_ctrl_c_stops_the_server_and_its_worker_cleanly(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "TIME_ZONE": "Europe/Paris",
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    for command in (["migrate"], ["collectstatic"]):  # what a deployment does before serving
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen(
@@ -66,3 +68,37 @@ def test_ctrl_c_stops_the_server_and_its_worker_cleanly(tmp_path):
     except OSError:
         still_listening = False
     assert not still_listening
+
+
+def test_demo_start_prepares_the_database_and_answers_with_the_demo_logins(tmp_path):
+    """`make run`'s start: migrate, static files and the demo in the serving process."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--demo", "--no-sandbox"]
+            + ["--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "facturier is serving" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=10) as page:
+            assert page.status == 200 and b'name="password"' in page.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    text = log.read_text()
+    assert "Demo logins" in text and "alice" in text, text
+    assert text.index("Demo logins") < text.index("facturier is serving")
+    assert "Traceback" not in text and server.returncode == 0, text
