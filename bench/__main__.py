@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.common import machine
 
 SCRIPTS = [
+    ["bench.startup"],
     ["bench.pdf_render"],
     ["bench.view_pdf"],
     ["bench.invoice_list", "--db", "sqlite"],

@@ -87,7 +87,7 @@ def test_bulk_of_fifty_sends_fifty_messages_each_with_its_own_pdf(
     ]
     with django_capture_on_commit_callbacks(execute=True):
         send(invoices, alice)
-    call_command("outbox_worker", once=True)  # the worker takes the queued tasks
+    call_command("outbox_worker", once=True)  # the worker takes the queued deliveries
     assert len(smtp_server.messages) == 50
     numbers = set()
     for message in smtp_server.messages:

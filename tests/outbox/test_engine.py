@@ -94,7 +94,7 @@ def test_claim_respects_the_attempt_limit_and_closes_abandoned_deliveries(
     EmailDelivery.objects.filter(pk=queued.pk).update(
         status="sending", attempts=6, lease_until=timezone.now() - datetime.timedelta(minutes=1)
     )
-    assert engine.claim(EmailDelivery, queued.pk, now=timezone.now()) is None
+    assert not engine.claim(EmailDelivery, queued.pk, now=timezone.now())
     assert deliveries.deliver(queued.pk) == "failed"
     queued.refresh_from_db()
     assert queued.attempts == 6

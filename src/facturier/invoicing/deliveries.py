@@ -61,7 +61,12 @@ class InvoiceEmails:
         return build_message(item, connection)
 
     def load(self, pk: int) -> EmailDelivery:
-        return EmailDelivery.objects.select_related("invoice__firm").get(pk=pk)
+        # Not the invoice's frozen snapshot: its stored PDF is what is sent.
+        return (
+            EmailDelivery.objects.select_related("invoice__firm")
+            .defer("invoice__snapshot")
+            .get(pk=pk)
+        )
 
     @contextlib.contextmanager
     def transport(self) -> Iterator[object]:

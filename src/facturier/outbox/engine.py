@@ -58,16 +58,15 @@ def exhausted(model: type[Delivery], now: datetime.datetime) -> QuerySet:
 
 
 @action
-def claim(model: type[Delivery], pk: int, *, now: datetime.datetime) -> int | None:
-    """Take the delivery for this worker; returns the attempt number, or None if not ours."""
-    claimed = (
+def claim(model: type[Delivery], pk: int, *, now: datetime.datetime) -> bool:
+    """Take the delivery for this worker (one conditional update); False if not ours.
+
+    The attempt number it took is the row's `attempts`, read by the kind's load."""
+    return bool(
         due(model, now)
         .filter(pk=pk)
         .update(status=Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
     )
-    if not claimed:
-        return None
-    return model.objects.values_list("attempts", flat=True).get(pk=pk)
 
 
 def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
@@ -90,11 +89,11 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
 def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | None = None) -> str:
     """Try one delivery if it is due and nobody else holds it; returns its status after."""
     now = clock.now(now)
-    attempt = claim(kind.model, pk, now=now)
-    if attempt is None:
+    if not claim(kind.model, pk, now=now):
         close_exhausted(kind, now=now, pk=pk)
         return kind.model.objects.values_list("status", flat=True).get(pk=pk)
-    item = kind.load(pk)
+    item = kind.load(pk)  # held by this worker's lease: its attempts are this try's number
+    attempt = item.attempts
     try:
         outcome = kind.send(item, transport)
     except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify

@@ -1,4 +1,7 @@
-"""Background entry points (thin): the outbox does the work."""
+"""Background entry points (thin): the outbox does the work.
+
+Letters are not queued as tasks any more (the outbox worker finds due ones itself);
+`deliver_letter` stays for the tasks an earlier version queued."""
 
 from django_tasks import task
 

@@ -1,8 +1,8 @@
 """Asking for invoices to be e-mailed.
 
 send_invoices() writes one EmailDelivery per invoice in the request's
-transaction (the outbox) and wakes a worker once it commits; the outbox worker
-does the sending (invoicing/deliveries.py). Send takes only invoices never sent;
+transaction (the outbox); the outbox worker, which looks for due deliveries every
+second, does the sending (invoicing/deliveries.py). Send takes only invoices never sent;
 a resend is one invoice at a time (permissions.refusal() says so for both).
 """
 
@@ -14,7 +14,6 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -197,13 +196,4 @@ def send_invoices(
             details={"delivery": delivery.pk, "to": delivery.to, "resend": modes[invoice.pk]},
         )
         deliveries.append(delivery)
-    ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: _wake_workers(ids))
     return deliveries
-
-
-def _wake_workers(delivery_ids: list[int]) -> None:
-    from ..tasks import deliver_email
-
-    for delivery_id in delivery_ids:
-        deliver_email.enqueue(delivery_id)

@@ -5,7 +5,6 @@ import datetime
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,14 +144,7 @@ def send_statement(
         at=now,
         details={"letter": letter.pk, "start": start, "end": end, "to": recipients},
     )
-    transaction.on_commit(lambda: _wake_worker(letter.pk))
     return letter
-
-
-def _wake_worker(letter_id: int) -> None:
-    from ..tasks import deliver_letter
-
-    deliver_letter.enqueue(letter_id)
 
 
 @action

@@ -24,7 +24,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -435,14 +435,7 @@ def _issue(
                 "indemnity": str(line.indemnity),
             },
         )
-    transaction.on_commit(lambda: _wake_worker(letter.pk))
     return letter
-
-
-def _wake_worker(letter_id: int) -> None:
-    from ..tasks import deliver_letter
-
-    deliver_letter.enqueue(letter_id)
 
 
 def _groups(invoices: list[Invoice], levels: dict[int, ReminderLevel]):
