@@ -22,6 +22,7 @@ class ScriptedHandler:
         self.script: list[str] = []
         self.refuse: dict[str, str] = {}  # recipient -> the RCPT answer that refuses it
         self.received = []
+        self.peers = []  # the client's (host, port) of each accepted message: its connection
         self.release = threading.Event()
         self.hanging = threading.Event()
 
@@ -48,6 +49,7 @@ class ScriptedHandler:
         self.received.append(
             (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
         )
+        self.peers.append(session.peer)
         return "250 2.0.0 OK queued"
 
 

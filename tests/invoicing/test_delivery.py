@@ -89,6 +89,8 @@ def test_bulk_of_fifty_sends_fifty_messages_each_with_its_own_pdf(
         send(invoices, alice)
     call_command("outbox_worker", once=True)  # the worker takes the queued deliveries
     assert len(smtp_server.messages) == 50
+    # Over one connection: not a connect, greeting and QUIT per message.
+    assert len(set(smtp_server.handler.peers)) == 1
     numbers = set()
     for message in smtp_server.messages:
         name, data = attachment(message)

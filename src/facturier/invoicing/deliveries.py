@@ -83,6 +83,10 @@ class InvoiceEmails:
         try:
             with translation.override(item.language):
                 message = self.build_message(item, connection)
+                if transport is not None:
+                    # Opened here: send_messages() closes a connection it opened itself,
+                    # and the pass's next message would connect and greet again.
+                    connection.open()
                 message.send()
         except Exception:
             connection.close()  # a connection that failed mid-message is not reused
