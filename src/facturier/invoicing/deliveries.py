@@ -17,7 +17,7 @@ from facturier.outbox.kinds import Outcome
 
 from .actions.deliveries import record_email_outcome
 from .actions.pdfs import pdf_for
-from .models import EmailDelivery
+from .models import EmailDelivery, InvoicePdf
 
 Status = EmailDelivery.Status
 
@@ -47,10 +47,17 @@ def compose(delivery, connection=None) -> EmailMultiAlternatives:
 
 def build_message(delivery: EmailDelivery, connection=None) -> EmailMultiAlternatives:
     invoice = delivery.invoice
-    pdf = pdf_for(invoice)
+    try:
+        pdf = bytes(invoice.pdf.pdf)  # stored at finalization (the worker's load reads it)
+    except InvoicePdf.DoesNotExist:
+        pdf = pdf_for(invoice)  # not rendered yet: rendered and stored now
     message = compose(delivery, connection)
     message.attach(f"{invoice.number}.pdf", pdf, "application/pdf")
     return message
+
+
+DELIVERY_FIELDS = [field.name for field in EmailDelivery._meta.concrete_fields]
+INVOICE_FIELDS = ("firm_id", "kind", "status", "number", "pdf__pdf")
 
 
 class InvoiceEmails:
@@ -61,10 +68,11 @@ class InvoiceEmails:
         return build_message(item, connection)
 
     def load(self, pk: int) -> EmailDelivery:
-        # Not the invoice's frozen snapshot: its stored PDF is what is sent.
+        """One query: the delivery, what its record reads of the invoice, and the PDF
+        the invoice was issued as (the attachment); not the invoice's snapshot."""
         return (
-            EmailDelivery.objects.select_related("invoice__firm")
-            .defer("invoice__snapshot")
+            EmailDelivery.objects.select_related("invoice__pdf")
+            .only(*DELIVERY_FIELDS, *(f"invoice__{name}" for name in INVOICE_FIELDS))
             .get(pk=pk)
         )
 
