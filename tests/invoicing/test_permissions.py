@@ -115,3 +115,28 @@ def test_a_refusal_says_what_the_user_lacks(world, user, lacks):
     users, invoices = world
     refusal = permissions.refusal("finalize", users[user], invoices["shared_draft"])
     assert refusal.code == "not_allowed" and refusal.message == lacks
+
+
+def test_the_one_query_form_sees_what_the_rule_sees(world, make_user, firm):
+    """visible_invoices_in_one_query (the stored PDF's read) asks the processing
+    permission inside its query: the same invoices as visible_invoices, for every user
+    (a group's permission and a superuser included), closed ones too."""
+    from django.contrib.auth.models import Group, Permission
+
+    from facturier.firms.models import User
+
+    users, invoices = world
+    closed = actions.close_invoice(invoices["shared_final"], by=users["alice"])
+    team = Group.objects.create(name="Processors")
+    team.permissions.add(Permission.objects.get(codename="process_invoices"))
+    make_user("grace", firm).groups.add(team)
+    User.objects.create_superuser("root", password="pw-root", firm=firm)
+    for user in User.objects.all():
+        rule = set(permissions.visible_invoices(User.objects.get(pk=user.pk)).values_list("pk"))
+        fresh = User.objects.get(pk=user.pk)  # nothing asked yet in this "request"
+        one_query = set(permissions.visible_invoices_in_one_query(fresh).values_list("pk"))
+        assert one_query == rule, user.username
+    bob = User.objects.get(username="bob")
+    assert (closed.pk,) not in set(permissions.visible_invoices_in_one_query(bob).values_list("pk"))
+    grace = User.objects.get(username="grace")
+    assert (closed.pk,) in set(permissions.visible_invoices_in_one_query(grace).values_list("pk"))

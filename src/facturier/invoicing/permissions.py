@@ -23,11 +23,12 @@ API return it.
 import enum
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import (
+    PROCESS_PERMISSION,
     can_process,
     in_a_firm,
     lacking_owner_and_processing,
@@ -43,6 +44,7 @@ from facturier.core.errors import (
     NotAllowed,
     NotFound,
 )
+from facturier.firms.permissions import granted, known
 
 from . import lifecycle
 from .lifecycle import Action, Status
@@ -174,6 +176,18 @@ def visible_invoices_q(user) -> Q:
 
 def visible_invoices(user) -> QuerySet[Invoice]:
     return Invoice.objects.filter(visible_invoices_q(user))
+
+
+def visible_invoices_in_one_query(user) -> QuerySet[Invoice]:
+    """`visible_invoices`, with the processing permission asked inside the query (an
+    EXISTS) when the request has not asked it yet: a request that reads one thing,
+    a stored PDF, makes one round trip instead of two. Same rule, same answers (tests
+    compare the two for every user)."""
+    if not in_a_firm(user) or known(user, PROCESS_PERMISSION) is not None:
+        return visible_invoices(user)
+    processing = Exists(granted(user, PROCESS_PERMISSION))
+    owner = owned_clients_q(user) & ~Q(status=Status.CLOSED)
+    return Invoice.objects.filter(Q(firm_id=user.firm_id) & (Q(processing) | owner))
 
 
 def can_view(user, invoice: Invoice) -> bool:

@@ -12,7 +12,7 @@ from facturier.clients.models import Client
 
 from .lifecycle import PaymentState, Status
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
-from .permissions import visible_invoices
+from .permissions import visible_invoices, visible_invoices_in_one_query
 
 MAX_LISTED_CLIENTS = 500
 DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
@@ -140,7 +140,7 @@ def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
 def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
     """(number, PDF bytes) of a visible finalized invoice whose PDF is stored, in one query."""
     row = (
-        InvoicePdf.objects.filter(invoice_id=pk, invoice__in=visible_invoices(user))
+        InvoicePdf.objects.filter(invoice_id=pk, invoice__in=visible_invoices_in_one_query(user))
         .values_list("invoice__number", "pdf")
         .first()
     )
