@@ -154,7 +154,7 @@ def main():
         ],
     )
     print(f"\n{machine()}, SQLite")
-    figure("bulk e-mail, 1 worker / bare loop", bare / one, 0.5)
+    figure("bulk e-mail, 1 worker / bare loop", bare / one, 0.6)
     figure("bulk e-mail, 2 workers / 1 worker", one / two, 1.0)
 
 

@@ -324,3 +324,29 @@ def _var_dir() -> str:
     from django.conf import settings
 
     return str(settings.VAR_DIR)
+
+
+def test_a_bulk_sends_queries_do_not_grow_with_its_invoices(make_draft, alice, template):
+    """Queued in a fixed number of queries (one lock, two inserts, ...), whatever the
+    selection's size, with an event per invoice naming its delivery."""
+    from django.test.utils import CaptureQueriesContext
+
+    def queued(count):
+        invoices = [actions.finalize_invoice(make_draft(), by=alice) for _ in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            made = send(invoices, alice)
+        assert len(made) == count
+        for delivery in made:
+            event = delivery.invoice.events.get(action="send")
+            assert event.details["delivery"] == delivery.pk
+        return len(queries)
+
+    assert queued(2) == queued(12)
+
+
+def test_a_bulk_send_with_an_unknown_invoice_queues_nothing(make_draft, alice, template):
+    invoice = actions.finalize_invoice(make_draft(), by=alice)
+    for wrong in (10**6, "abc", 2**70):
+        with pytest.raises(NotFound):
+            send([invoice, wrong], alice)
+    assert not EmailDelivery.objects.exists()

@@ -26,7 +26,31 @@ def record_event(
     at: datetime.datetime,
     details: Mapping[str, Any] | None = None,
 ) -> InvoiceEvent:
-    return InvoiceEvent.objects.create(
+    event = invoice_event(
+        invoice,
+        action,
+        by=by,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        details=details,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def invoice_event(
+    invoice: Invoice,
+    action: Action,
+    *,
+    by,
+    from_status: str = "",
+    to_status: str = "",
+    at: datetime.datetime,
+    details: Mapping[str, Any] | None = None,
+) -> InvoiceEvent:
+    """The event, not saved yet: `record_event`, or many at once with bulk_create."""
+    return InvoiceEvent(
         firm_id=invoice.firm_id,
         invoice=invoice if invoice.pk else None,
         invoice_ref=invoice.number or f"#{invoice.pk}",

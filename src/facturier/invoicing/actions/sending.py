@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.errors import AlreadySent, Invalid
+from facturier.core.errors import AlreadySent, Invalid, NotFound
 
 from .. import permissions
 from ..emails import check_placeholders, recipients_for, resolve
 from ..lifecycle import Action, Status
-from ..models import EmailDelivery, Invoice
+from ..models import EmailDelivery, Invoice, InvoiceEvent
 from ..selectors import pending_invoice_ids
-from .audit import lock_invoice, record_event, require
+from .audit import NO_SUCH_INVOICE, invoice_event, require
 
 MAX_SUBJECT = 250
 MAX_MESSAGE = 20_000
@@ -140,7 +140,7 @@ def send_invoices(
         )
     cc_list, to_override = checked["cc"], checked["to"]
 
-    locked = [lock_invoice(item, by=by) for item in invoices]
+    locked = _lock_for_sending(invoices, by=by)
     pending = pending_invoice_ids(locked)
     modes = {}
     for invoice in locked:
@@ -171,29 +171,57 @@ def send_invoices(
                 {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
                 codes={"message": ["max_length"]},
             )
-        delivery = EmailDelivery.objects.create(
-            firm=firm,
-            invoice=invoice,
-            requested_by=by,
-            is_resend=modes[invoice.pk],
-            to=to_override if to_override is not None else recipients_for(invoice),
-            cc=cc_list,
-            from_email=sender,
-            reply_to=firm.email_reply_to,
-            subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice, language))[:MAX_SUBJECT],
-            body=body,
-            language=language or invoice.client.language,
-            message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
-            next_attempt_at=now,
+        deliveries.append(
+            EmailDelivery(
+                firm=firm,
+                invoice=invoice,
+                requested_by=by,
+                is_resend=modes[invoice.pk],
+                to=to_override if to_override is not None else recipients_for(invoice),
+                cc=cc_list,
+                from_email=sender,
+                reply_to=firm.email_reply_to,
+                subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice, language))[:MAX_SUBJECT],
+                body=body,
+                language=language or invoice.client.language,
+                message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
+                next_attempt_at=now,
+            )
         )
-        record_event(
-            invoice,
+    # Written together: a bulk send of hundreds makes two inserts, not two per invoice.
+    EmailDelivery.objects.bulk_create(deliveries)
+    InvoiceEvent.objects.bulk_create(
+        invoice_event(
+            delivery.invoice,
             Action.SEND,
             by=by,
             from_status=Status.FINALIZED,
             to_status=Status.FINALIZED,
             at=now,
-            details={"delivery": delivery.pk, "to": delivery.to, "resend": modes[invoice.pk]},
+            details={"delivery": delivery.pk, "to": delivery.to, "resend": delivery.is_resend},
         )
-        deliveries.append(delivery)
+        for delivery in deliveries
+    )
     return deliveries
+
+
+def _lock_for_sending(items: Sequence[Invoice | int], *, by) -> list[Invoice]:
+    """The invoices as given, locked in one query in ascending id order (the order every
+    action locks several in), with their firm, client and the client's contacts; an
+    invoice the user may not see is NotFound, as lock_invoice says it."""
+    try:
+        ids = [int(item.pk if isinstance(item, Invoice) else item) for item in items]
+        found = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.select_for_update(of=("self",))
+            .select_related("firm", "client")
+            .prefetch_related("client__contacts")
+            .filter(pk__in=sorted(set(ids)))
+            .order_by("pk")
+        }
+    except (ValueError, TypeError, OverflowError):
+        raise NotFound(NO_SUCH_INVOICE) from None
+    for pk in ids:
+        if pk not in found or not permissions.can_view(by, found[pk]):
+            raise NotFound(NO_SUCH_INVOICE)
+    return [found[pk] for pk in ids]
