@@ -287,7 +287,3 @@ SPECTACULAR_SETTINGS = {
         "facturier.api.errors.add_error_responses",
     ],
 }
-
-# Form widgets rendered by Jinja2 (Django's own widget templates, in both engines):
-# the Invoices filters render a score of widgets on every page and filter change.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
