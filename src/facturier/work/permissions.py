@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import in_a_firm, visible_clients
 from facturier.core.errors import NotAllowed
+from facturier.firms.permissions import holds
 
 from .models import Entry
 
@@ -23,15 +24,15 @@ NOT_FOR_OTHERS = _("You may record only your own entries.")
 def may_record_for(user, staff_id: int) -> NotAllowed | None:
     if not in_a_firm(user):
         return NotAllowed(NO_ENTRY_RIGHT)
-    if user.has_perm(ALL):
+    if holds(user, ALL):
         return None
-    if not user.has_perm(OWN):
+    if not holds(user, OWN):
         return NotAllowed(NO_ENTRY_RIGHT)
     return None if staff_id == user.pk else NotAllowed(NOT_FOR_OTHERS)
 
 
 def may_record(user) -> bool:
-    return in_a_firm(user) and (user.has_perm(OWN) or user.has_perm(ALL))
+    return in_a_firm(user) and (holds(user, OWN) or holds(user, ALL))
 
 
 def visible_entries(user) -> QuerySet[Entry]:
