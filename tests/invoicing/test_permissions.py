@@ -117,26 +117,43 @@ def test_a_refusal_says_what_the_user_lacks(world, user, lacks):
     assert refusal.code == "not_allowed" and refusal.message == lacks
 
 
-def test_the_one_query_form_sees_what_the_rule_sees(world, make_user, firm):
-    """visible_invoices_in_one_query (the stored PDF's read) asks the processing
-    permission inside its query: the same invoices as visible_invoices, for every user
-    (a group's permission and a superuser included), closed ones too."""
+def test_a_stored_pdf_is_read_by_whoever_sees_its_invoice_and_no_one_else(world, make_user, firm):
+    """stored_pdf decides visibility from what its one query reads (the status, whether
+    the user owns the client) and the processing permission: the same answer as
+    visible_invoices for every user, a group's permission and a superuser included,
+    on an open and a closed invoice."""
     from django.contrib.auth.models import Group, Permission
 
     from facturier.firms.models import User
+    from facturier.invoicing.selectors import stored_pdf
 
     users, invoices = world
-    closed = actions.close_invoice(invoices["shared_final"], by=users["alice"])
+    alice = users["alice"]
+    closed = actions.close_invoice(
+        actions.finalize_invoice(
+            actions.create_draft(
+                by=alice,
+                client=invoices["shared_draft"].client,
+                lines=[{"description": "y", "unit_price": "10"}],
+            ),
+            by=alice,
+        ),
+        by=alice,
+    )
+    issued = [invoices["shared_final"], closed]
+    for invoice in issued:
+        actions.pdf_for(invoice)  # stored, as after finalization
     team = Group.objects.create(name="Processors")
     team.permissions.add(Permission.objects.get(codename="process_invoices"))
     make_user("grace", firm).groups.add(team)
     User.objects.create_superuser("root", password="pw-root", firm=firm)
     for user in User.objects.all():
-        rule = set(permissions.visible_invoices(User.objects.get(pk=user.pk)).values_list("pk"))
-        fresh = User.objects.get(pk=user.pk)  # nothing asked yet in this "request"
-        one_query = set(permissions.visible_invoices_in_one_query(fresh).values_list("pk"))
-        assert one_query == rule, user.username
-    bob = User.objects.get(username="bob")
-    assert (closed.pk,) not in set(permissions.visible_invoices_in_one_query(bob).values_list("pk"))
-    grace = User.objects.get(username="grace")
-    assert (closed.pk,) in set(permissions.visible_invoices_in_one_query(grace).values_list("pk"))
+        visible = set(permissions.visible_invoices(user).values_list("pk", flat=True))
+        for invoice in issued:
+            fresh = User.objects.get(pk=user.pk)  # a new request: nothing asked yet
+            found = stored_pdf(user=fresh, pk=invoice.pk)
+            assert (found is not None) == (invoice.pk in visible), (user.username, invoice)
+            if found:
+                assert found[0] == invoice.number and found[1].startswith(b"%PDF")
+    assert stored_pdf(user=User.objects.get(username="bob"), pk=closed.pk) is None
+    assert stored_pdf(user=User.objects.get(username="grace"), pk=closed.pk) is not None

@@ -23,12 +23,11 @@ API return it.
 import enum
 from dataclasses import dataclass
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import (
-    PROCESS_PERMISSION,
     can_process,
     in_a_firm,
     lacking_owner_and_processing,
@@ -44,7 +43,6 @@ from facturier.core.errors import (
     NotAllowed,
     NotFound,
 )
-from facturier.firms.permissions import granted, known
 
 from . import lifecycle
 from .lifecycle import Action, Status
@@ -178,21 +176,16 @@ def visible_invoices(user) -> QuerySet[Invoice]:
     return Invoice.objects.filter(visible_invoices_q(user))
 
 
-def visible_invoices_in_one_query(user) -> QuerySet[Invoice]:
-    """`visible_invoices`, with the processing permission asked inside the query (an
-    EXISTS) when the request has not asked it yet: a request that reads one thing,
-    a stored PDF, makes one round trip instead of two. Same rule, same answers (tests
-    compare the two for every user)."""
-    if not in_a_firm(user) or known(user, PROCESS_PERMISSION) is not None:
-        return visible_invoices(user)
-    processing = Exists(granted(user, PROCESS_PERMISSION))
-    owner = owned_clients_q(user) & ~Q(status=Status.CLOSED)
-    return Invoice.objects.filter(Q(firm_id=user.firm_id) & (Q(processing) | owner))
-
-
 def can_view(user, invoice: Invoice) -> bool:
     if not in_a_firm(user) or invoice.firm_id != user.firm_id:
         return False
     if can_process(user):
         return True
     return owns(user, invoice.client_id) and invoice.status != Status.CLOSED
+
+
+def sees(user, *, owner: bool, status: str) -> bool:
+    """can_view for an invoice of the user's firm when the caller read whether the user
+    owns its client along with the invoice: an owner's open invoice needs no other
+    query; otherwise the processing permission decides."""
+    return in_a_firm(user) and ((owner and status != Status.CLOSED) or can_process(user))

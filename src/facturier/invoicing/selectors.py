@@ -4,15 +4,16 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
+from facturier.clients.permissions import in_a_firm
 
 from .lifecycle import PaymentState, Status
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
-from .permissions import visible_invoices, visible_invoices_in_one_query
+from .permissions import sees, visible_invoices
 
 MAX_LISTED_CLIENTS = 500
 DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
@@ -138,13 +139,25 @@ def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
 
 
 def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
-    """(number, PDF bytes) of a visible finalized invoice whose PDF is stored, in one query."""
+    """(number, PDF bytes) of a visible finalized invoice whose PDF is stored.
+
+    One query reads the PDF with the invoice's status and whether the user owns its
+    client: an owner's open invoice is answered from it alone (View PDF is the most
+    frequent request); others are decided by the processing permission."""
+    if not in_a_firm(user):
+        return None
+    owner = Client.owners.through.objects.filter(
+        client_id=OuterRef("invoice__client_id"), user_id=user.pk
+    )
     row = (
-        InvoicePdf.objects.filter(invoice_id=pk, invoice__in=visible_invoices_in_one_query(user))
-        .values_list("invoice__number", "pdf")
+        InvoicePdf.objects.filter(invoice_id=pk, invoice__firm_id=user.firm_id)
+        .annotate(owner=Exists(owner))
+        .values_list("invoice__number", "pdf", "invoice__status", "owner")
         .first()
     )
-    return (row[0], bytes(row[1])) if row else None
+    if row is None or not sees(user, owner=row[3], status=row[2]):
+        return None
+    return row[0], bytes(row[1])
 
 
 class CappedPaginator(Paginator):
