@@ -1,7 +1,7 @@
 """The firm-wide right: invoice templates, the firm's identity and numbering."""
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 # Declared on the invoicing app's Invoice model, where it was first needed.
 SETTINGS_PERMISSION = "invoicing.manage_templates"
@@ -28,25 +28,6 @@ def holds(user, permission: str) -> bool:
             ).values_list("content_type__app_label", "codename")
         )
     return permission in held
-
-
-def granted(user, permission: str) -> QuerySet[Permission]:
-    """The permission's row if given to the user or to one of their groups (for an
-    EXISTS inside another query; `holds` asks it on its own)."""
-    app_label, codename = permission.split(".")
-    return Permission.objects.filter(
-        Q(user=user) | Q(group__user=user), codename=codename, content_type__app_label=app_label
-    )
-
-
-def known(user, permission: str) -> bool | None:
-    """What `holds` already knows for this request's user, or None: not asked yet."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    held = user.__dict__.get("_held_permissions")
-    return None if held is None else permission in held
 
 
 def can_manage_settings(user) -> bool:
