@@ -1,10 +1,12 @@
 """The read side: what a user sees in the Invoices tab, filtered and scoped."""
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -142,22 +144,38 @@ def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
     """(number, PDF bytes) of a visible finalized invoice whose PDF is stored.
 
     One query reads the PDF with the invoice's status and whether the user owns its
-    client: an owner's open invoice is answered from it alone (View PDF is the most
-    frequent request); others are decided by the processing permission."""
+    client: an owner's open invoice is answered from it alone; others are decided by
+    the processing permission (permissions.sees, can_view's rule). View PDF is the most
+    frequent request and this read its largest cost: written in SQL, where the ORM took
+    four times the query's own time to build it (a test checks it against
+    visible_invoices for every user)."""
     if not in_a_firm(user):
         return None
-    owner = Client.owners.through.objects.filter(
-        client_id=OuterRef("invoice__client_id"), user_id=user.pk
-    )
-    row = (
-        InvoicePdf.objects.filter(invoice_id=pk, invoice__firm_id=user.firm_id)
-        .annotate(owner=Exists(owner))
-        .values_list("invoice__number", "pdf", "invoice__status", "owner")
-        .first()
-    )
-    if row is None or not sees(user, owner=row[3], status=row[2]):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:  # no such row, and no integer the database would refuse
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_pdf_sql(), [user.pk, pk, user.firm_id])
+        row = cursor.fetchone()
+    if row is None or not sees(user, owner=bool(row[3]), status=row[2]):
         return None
     return row[0], bytes(row[1])
+
+
+@functools.cache
+def _stored_pdf_sql() -> str:
+    quote = connection.ops.quote_name
+    pdf, invoice = quote(InvoicePdf._meta.db_table), quote(Invoice._meta.db_table)
+    owners = quote(Client.owners.through._meta.db_table)
+    return (
+        f"SELECT i.number, p.pdf, i.status, EXISTS("
+        f"SELECT 1 FROM {owners} o WHERE o.client_id = i.client_id AND o.user_id = %s) "
+        f"FROM {pdf} p INNER JOIN {invoice} i ON i.id = p.invoice_id "
+        f"WHERE p.invoice_id = %s AND i.firm_id = %s"
+    )
 
 
 class CappedPaginator(Paginator):
