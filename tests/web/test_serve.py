@@ -16,6 +16,20 @@ from tests.smtp import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def start_serve(tmp_path, env, *arguments) -> tuple[subprocess.Popen, Path]:
+    """`manage.py serve` with its output in a log file under tmp_path."""
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", *arguments],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return server, log
+
+
 def test_ctrl_c_stops_the_server_and_its_worker_cleanly(tmp_path):
     port = free_port()
     env = {
@@ -31,15 +45,7 @@ def test_ctrl_c_stops_the_server_and_its_worker_cleanly(tmp_path):
             env=env,
             check=True,
         )
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server, log = start_serve(tmp_path, env, "--bind", f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -78,16 +84,9 @@ def test_demo_start_prepares_the_database_and_answers_with_the_demo_logins(tmp_p
         "VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--demo", "--no-sandbox"]
-            + ["--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server, log = start_serve(
+        tmp_path, env, "--demo", "--no-sandbox", "--bind", f"127.0.0.1:{port}"
+    )
     try:
         deadline = time.monotonic() + 120
         while "facturier is serving" not in log.read_text():

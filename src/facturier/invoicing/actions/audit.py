@@ -16,25 +16,9 @@ from ..models import Invoice, InvoiceEvent
 NO_SUCH_INVOICE = _("No such invoice.")
 
 
-def record_event(
-    invoice: Invoice,
-    action: Action,
-    *,
-    by,
-    from_status: str = "",
-    to_status: str = "",
-    at: datetime.datetime,
-    details: Mapping[str, Any] | None = None,
-) -> InvoiceEvent:
-    event = invoice_event(
-        invoice,
-        action,
-        by=by,
-        from_status=from_status,
-        to_status=to_status,
-        at=at,
-        details=details,
-    )
+def record_event(invoice: Invoice, action: Action, **fields) -> InvoiceEvent:
+    """Save an event on the invoice's history (the fields as invoice_event takes them)."""
+    event = invoice_event(invoice, action, **fields)
     event.save(force_insert=True)
     return event
 
