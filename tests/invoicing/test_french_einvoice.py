@@ -15,7 +15,7 @@ from facturier.core.errors import Invalid
 from facturier.invoicing import actions
 from facturier.invoicing.documents import build_cii, build_ubl
 
-from .test_einvoice import assert_valid, compiled
+from .test_einvoice import assert_valid, compiled, line
 
 pytestmark = pytest.mark.django_db
 
@@ -59,22 +59,22 @@ def peppol_errors(ubl: bytes) -> list[str]:
         and tree.find("cac:OrderReference", UBL) is None
     ):
         errors.append("PEPPOL-EN16931-R003")
-    for line in tree.findall("cac:InvoiceLine", UBL) + tree.findall("cac:CreditNoteLine", UBL):
-        quantity_node = line.find("cbc:InvoicedQuantity", UBL)
+    for row in tree.findall("cac:InvoiceLine", UBL) + tree.findall("cac:CreditNoteLine", UBL):
+        quantity_node = row.find("cbc:InvoicedQuantity", UBL)
         if quantity_node is None:
-            quantity_node = line.find("cbc:CreditedQuantity", UBL)
+            quantity_node = row.find("cbc:CreditedQuantity", UBL)
         quantity = Decimal(quantity_node.text)
-        price = Decimal(line.find("cac:Price/cbc:PriceAmount", UBL).text)
+        price = Decimal(row.find("cac:Price/cbc:PriceAmount", UBL).text)
         allowances = sum(
             (
                 Decimal(a.find("cbc:Amount", UBL).text)
-                for a in line.findall("cac:AllowanceCharge", UBL)
+                for a in row.findall("cac:AllowanceCharge", UBL)
             ),
             Decimal(0),
         )
-        net = Decimal(line.find("cbc:LineExtensionAmount", UBL).text)
+        net = Decimal(row.find("cbc:LineExtensionAmount", UBL).text)
         if abs(net - (quantity * price - allowances)) > Decimal("0.02"):
-            errors.append(f"PEPPOL-EN16931-R120 line {line.find('cbc:ID', UBL).text}")
+            errors.append(f"PEPPOL-EN16931-R120 line {row.find('cbc:ID', UBL).text}")
         if price < 0:
             errors.append("PEPPOL-EN16931-R046 negative price")
     return errors
@@ -91,16 +91,6 @@ def assert_french(invoice) -> tuple[bytes, bytes]:
     else:
         assert_valid(cii, ubl)
     return cii, ubl
-
-
-def line(description="Mission", quantity="1", price="100", rate="20", discount="0"):
-    return {
-        "description": description,
-        "quantity": quantity,
-        "unit_price": price,
-        "vat_rate": rate,
-        "discount_percent": discount,
-    }
 
 
 def issue(alice, client, lines, **fields):

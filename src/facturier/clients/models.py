@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -79,17 +78,10 @@ class Client(CheckedText):
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").upper()
         self.country = (self.country or "").upper()
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
-        try:
-            check_party(self, company_field="company_id", exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+        super().clean_fields(exclude=exclude)
+
+    def check_fields(self, exclude=None) -> None:
+        check_party(self, company_field="company_id", exclude=exclude)
 
 
 class Contact(CheckedText):

@@ -25,5 +25,12 @@ class CheckedText(models.Model):
             for field, messages in exc.update_error_dict({}).items():
                 if not exclude or field not in exclude:
                     errors.setdefault(field, []).extend(messages)
+        try:
+            self.check_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def check_fields(self, exclude=None) -> None:
+        """A model's own checks, reported with the others (e.g. a party's identifiers)."""

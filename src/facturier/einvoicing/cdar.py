@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from facturier.invoicing.documents.xml import subelement_maker
+
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
@@ -33,12 +35,7 @@ class Status:
 NEED_A_REASON = frozenset({"206", "207", "208", "210", "213", "501"})
 
 
-def _sub(parent, tag: str, text: str | None = None, **attrs):
-    prefix, name = tag.split(":")
-    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", **attrs)
-    if text is not None:
-        element.text = text
-    return element
+_sub = subelement_maker(NS)
 
 
 # The phase a status belongs to (MDT-77): the platforms' transmission statuses (305,

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -105,17 +104,7 @@ class Firm(CheckedText):
     def __str__(self) -> str:
         return self.name
 
-    def clean_fields(self, exclude=None):
-        errors: dict = {}
-        for check in (super().clean_fields, self._check_identifiers):
-            try:
-                check(exclude=exclude)
-            except ValidationError as exc:
-                errors = exc.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def _check_identifiers(self, exclude=None):
+    def check_fields(self, exclude=None) -> None:
         check_party(self, company_field="siren", exclude=exclude)
 
 

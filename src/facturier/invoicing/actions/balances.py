@@ -25,18 +25,25 @@ PAID_IN_FULL = "paid_in_full"
 OWES_AGAIN = "balance_reopened"
 
 
-def lock_invoices(ids: Iterable[int], *, by, firm_id: int) -> dict[int, Invoice]:
+def lock_invoices(
+    ids: Iterable[int], *, by, firm_id: int, related: tuple[str, ...] = (), prefetch=()
+) -> dict[int, Invoice]:
     """The firm's invoices with these ids, locked in ascending id order (one order for
-    every action, so two never wait on each other in a circle); NotFound for one the
-    user may not see."""
+    every action, so two never wait on each other in a circle), read with `related`
+    (select_related) and `prefetch`; NotFound for one the user may not see."""
     wanted = sorted(set(ids))
-    found = {
-        invoice.pk: invoice
-        # The firm is read only when a balance reaches zero (its close-when-paid setting).
-        for invoice in Invoice.objects.select_for_update()
-        .filter(pk__in=wanted, firm_id=firm_id)
-        .order_by("pk")
-    }
+    try:
+        found = {
+            invoice.pk: invoice
+            # The firm is read only when a balance reaches zero (its close-when-paid setting).
+            for invoice in Invoice.objects.select_for_update(of=("self",))
+            .select_related(*related)
+            .prefetch_related(*prefetch)
+            .filter(pk__in=wanted, firm_id=firm_id)
+            .order_by("pk")
+        }
+    except (ValueError, TypeError, OverflowError):  # no id the database could hold
+        raise NotFound(NO_SUCH_INVOICE) from None
     for pk in wanted:
         invoice = found.get(pk)
         if invoice is None or (by is not None and not permissions.can_view(by, invoice)):

@@ -27,6 +27,7 @@ from ..lifecycle import Action, Status
 from ..models import EmailDelivery, Invoice, InvoiceEvent
 from ..selectors import pending_invoice_ids
 from .audit import NO_SUCH_INVOICE, invoice_event, require
+from .balances import lock_invoices
 
 MAX_SUBJECT = 250
 MAX_MESSAGE = 20_000
@@ -206,22 +207,13 @@ def send_invoices(
 
 
 def _lock_for_sending(items: Sequence[Invoice | int], *, by) -> list[Invoice]:
-    """The invoices as given, locked in one query in ascending id order (the order every
-    action locks several in), with their firm, client and the client's contacts; an
-    invoice the user may not see is NotFound, as lock_invoice says it."""
+    """The invoices as given, locked together (lock_invoices) with their firm, client
+    and the client's contacts."""
     try:
         ids = [int(item.pk if isinstance(item, Invoice) else item) for item in items]
-        found = {
-            invoice.pk: invoice
-            for invoice in Invoice.objects.select_for_update(of=("self",))
-            .select_related("firm", "client")
-            .prefetch_related("client__contacts")
-            .filter(pk__in=sorted(set(ids)))
-            .order_by("pk")
-        }
-    except (ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError):
         raise NotFound(NO_SUCH_INVOICE) from None
-    for pk in ids:
-        if pk not in found or not permissions.can_view(by, found[pk]):
-            raise NotFound(NO_SUCH_INVOICE)
+    found = lock_invoices(
+        ids, by=by, firm_id=by.firm_id, related=("firm", "client"), prefetch=("client__contacts",)
+    )
     return [found[pk] for pk in ids]

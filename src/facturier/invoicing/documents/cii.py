@@ -13,6 +13,7 @@ from lxml import etree
 
 from . import en16931 as e
 from .en16931 import amount, decimal_text, is_credit_note
+from .xml import subelement_maker
 
 FACTURX_FILENAME = "factur-x.xml"
 GUIDELINE = "urn:cen.eu:en16931:2017"
@@ -28,12 +29,7 @@ TYPE_CODES = {"invoice": "380", "credit_note": "381"}
 TAX_POINT_ON_DEBITS = "5"
 
 
-def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-    prefix, name = tag.split(":")
-    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", **attrs)
-    if text is not None:
-        element.text = text
-    return element
+_sub = subelement_maker(NS)
 
 
 def _date(parent, tag: str, iso: str) -> None:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from . import en16931 as e
 from .en16931 import amount, decimal_text, is_credit_note
+from .xml import subelement_maker
 
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 NS = {
@@ -46,12 +47,7 @@ DOCUMENTS = {
 TAX_POINT_ON_DEBITS = "3"
 
 
-def _sub(parent, tag: str, text: str | None = None, **attrs):
-    prefix, name = tag.split(":")
-    element = etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", **attrs)
-    if text is not None:
-        element.text = text
-    return element
+_sub = subelement_maker(NS)
 
 
 def _tax_category(parent, tag: str, category: str, rate, reason=None, code=None) -> None:
