@@ -108,13 +108,14 @@ TEMPLATES = [
         },
     },
     {
-        # The Invoices table only (see web/jinja2.py); rendered with using="jinja2".
+        # The Invoices page's own part (see web/jinja2.py); rendered with using="jinja2".
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "jinja2"],
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "facturier.web.jinja2.environment",
+            "context_processors": ["facturier.web.jinja2.translations"],
         },
     },
 ]

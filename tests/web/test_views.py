@@ -48,6 +48,50 @@ def test_list_hides_closed_until_the_closed_filter(browser, closed, make_draft):
     )
 
 
+def test_the_filters_show_what_the_link_asks(browser, closed, client_entity):
+    """The filter bar is written by hand (no widget templates): it shows a shared link's
+    values as the form would, escaped."""
+    page = browser.get(
+        reverse("billing:invoices"),
+        {
+            "status": ["closed", "draft"],
+            "payment": "overdue",
+            "sort": "oldest",
+            "q": '"><script>',
+            "issued_after": "2026-01-02",
+            "client": client_entity.pk,
+        },
+    ).content.decode()
+    assert '<input type="checkbox" name="status" value="closed" id="id_status_2" checked>' in page
+    assert '<input type="checkbox" name="status" value="finalized" id="id_status_1">' in page
+    assert 'value="overdue" id="id_payment_2" checked>' in page
+    assert '<option value="oldest" selected>' in page
+    assert '<option value="newest">' in page
+    assert 'value="&#34;&gt;&lt;script&gt;"' in page and "<script>" not in page.split("</head>")[1]
+    assert 'name="issued_after" value="2026-01-02"' in page
+    assert f'<option value="{client_entity.pk}" selected>' in page
+    assert 'name="issued_before" id="id_issued_before">' in page  # no value, not "None"
+
+
+def test_the_list_speaks_each_language_in_turn(browser, make_draft, finalized):
+    """Translations are kept per language: one language's words never leak into the other's
+    page, however the requests alternate."""
+    make_draft()
+    for _round in range(2):
+        browser.cookies.load({"django_language": "fr"})
+        french = html.unescape(
+            browser.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        )
+        browser.cookies.load({"django_language": "en"})
+        english = html.unescape(
+            browser.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        )
+        assert ">Brouillon</span>" in french and ">Draft</span>" in english
+        assert "Plus d'actions" in french and "More actions" in english
+        assert "2 factures" in french and "2 invoices" in english
+        assert "Statut" in french and "Draft</span>" not in french
+
+
 def test_nonsense_in_the_url_is_ignored_not_an_error(browser, draft):
     response = browser.get(
         reverse("billing:invoices"),

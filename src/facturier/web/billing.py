@@ -88,6 +88,9 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         form=form,
         page=page,
         rows=rows,
+        # (A plural said in Python: makemessages reads no plural in a Jinja2 template.)
+        counted=ngettext("%(counter)s invoice", "%(counter)s invoices", page.paginator.count)
+        % {"counter": page.paginator.count},
         row_actions=ROW_ACTIONS,
         pending=pending,
         query=query.urlencode(),
@@ -98,14 +101,16 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         can_create=permissions.may_create_some(request.user),
         can_see_closed=permissions.may_see_closed(request.user),
     )
-    # The rows and their toolbar: a Jinja2 template (see web/jinja2.py).
-    context["table"] = mark_safe(  # noqa: S308 -- Jinja2 escaped what it wrote
-        render_to_string(
-            "billing/_invoice_table.html", {**context}, request=request, using="jinja2"
+    # The page's own part is a Jinja2 template (see web/jinja2.py); a filter change
+    # (htmx) asks for the table alone.
+    if request.htmx:
+        return HttpResponse(
+            render_to_string("billing/_invoice_table.html", context, request, using="jinja2")
         )
+    context["content"] = mark_safe(  # noqa: S308 -- Jinja2 escaped what it wrote
+        render_to_string("billing/invoice_list.html", context, request, using="jinja2")
     )
-    template = "billing/_invoice_table.html" if request.htmx else "billing/invoice_list.html"
-    return render(request, template, context)
+    return render(request, "billing/invoice_list.html", context)
 
 
 @login_required
