@@ -103,6 +103,54 @@ def test_claim_respects_the_attempt_limit_and_closes_abandoned_deliveries(
     assert events(finalized)[-1] == "delivery_failed"
 
 
+def test_a_batch_is_claimed_by_one_worker_and_what_it_does_not_try_is_handed_back(
+    make_draft, alice, template, smtp_server
+):
+    invoices = [actions.finalize_invoice(make_draft(), by=alice) for _ in range(3)]
+    queued = [d.pk for d in send(invoices, alice)]
+    tries = engine.process_batch(deliveries.EMAILS, queued)
+    first, status = next(tries)  # one sent; the two others claimed, not started
+    assert (first, status) == (queued[0], "sent")
+    # Another worker finds nothing to take while they are held.
+    assert engine.claim_batch(EmailDelivery, queued, now=timezone.now()) == []
+    tries.close()  # the worker stops (e.g. SIGTERM): they are handed back untouched
+    rest = EmailDelivery.objects.filter(pk__in=queued[1:])
+    assert {(d.status, d.attempts, d.lease_until) for d in rest} == {("queued", 0, None)}
+    assert dict(engine.process_batch(deliveries.EMAILS, queued)) == {
+        queued[1]: "sent",
+        queued[2]: "sent",
+    }
+    # Each message once, each try counted once.
+    assert sorted(m["Subject"] for m in smtp_server.messages) == sorted(
+        f"Facture {invoice.number}" for invoice in invoices
+    )
+    assert set(EmailDelivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_claim_grown_old_is_handed_back_before_its_lease_runs_short(
+    finalized, alice, smtp_server, monkeypatch
+):
+    """A try starts only while the lease is almost whole: one that started late could
+    outlast it, and another worker would send the same message again."""
+    (queued,) = send([finalized], alice)
+    monkeypatch.setattr(engine, "START_WITHIN", datetime.timedelta(seconds=-1))
+    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == []
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == ("queued", 0)
+    assert smtp_server.messages == []
+    monkeypatch.undo()
+    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == [(queued.pk, "sent")]
+
+
+def test_a_retry_handed_back_stays_a_retry(finalized, alice, smtp_server, monkeypatch):
+    (queued,) = send([finalized], alice)
+    EmailDelivery.objects.filter(pk=queued.pk).update(status="retrying", attempts=2)
+    monkeypatch.setattr(engine, "START_WITHIN", datetime.timedelta(seconds=-1))
+    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == []
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.lease_until) == ("retrying", 2, None)
+
+
 def test_a_recipient_refused_among_others_is_reported_not_hidden(finalized, alice, smtp_server):
     smtp_server.handler.refuse = {"gone@client.example": "550 5.1.1 No such user"}
     (queued,) = send([finalized], alice, cc=["gone@client.example"])

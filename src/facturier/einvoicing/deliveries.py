@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import httpx
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,8 +42,8 @@ class PlatformFlows:
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self.http_transport = transport  # tests inject one; None: the network
 
-    def load(self, pk: int) -> Transmission:
-        return Transmission.objects.select_related("invoice__firm", "invoice__client").get(pk=pk)
+    def rows(self) -> QuerySet[Transmission]:
+        return Transmission.objects.select_related("invoice__firm", "invoice__client")
 
     @contextlib.contextmanager
     def transport(self) -> Iterator[None]:

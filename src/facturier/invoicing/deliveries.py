@@ -10,6 +10,7 @@ from html import escape
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import QuerySet
 from django.utils import translation
 
 from facturier.outbox import engine, smtp
@@ -67,13 +68,11 @@ class InvoiceEmails:
     def build_message(self, item, connection) -> EmailMultiAlternatives:
         return build_message(item, connection)
 
-    def load(self, pk: int) -> EmailDelivery:
-        """One query: the delivery, what its record reads of the invoice, and the PDF
-        the invoice was issued as (the attachment); not the invoice's snapshot."""
-        return (
-            EmailDelivery.objects.select_related("invoice__pdf")
-            .only(*DELIVERY_FIELDS, *(f"invoice__{name}" for name in INVOICE_FIELDS))
-            .get(pk=pk)
+    def rows(self) -> QuerySet[EmailDelivery]:
+        """The deliveries, what their record reads of the invoice, and the PDF the
+        invoice was issued as (the attachment); not the invoice's snapshot."""
+        return EmailDelivery.objects.select_related("invoice__pdf").only(
+            *DELIVERY_FIELDS, *(f"invoice__{name}" for name in INVOICE_FIELDS)
         )
 
     @contextlib.contextmanager

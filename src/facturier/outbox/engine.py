@@ -3,7 +3,9 @@
 The promises, for every kind of delivery:
 - a delivery is claimed by a conditional update (due, and not held by a live
   lease), so two workers never try the same one at once, and a task run twice
-  tries it once;
+  tries it once; a worker claims a few at a time (one update, one read) and
+  starts each try only while the lease it took is almost whole, handing back
+  what it did not start;
 - every try counts as an attempt, whatever goes wrong (the message cannot be
   built, the connection is refused, the server answers 4xx, the worker dies
   mid-send and its lease runs out);
@@ -14,6 +16,7 @@ The promises, for every kind of delivery:
 
 import datetime
 import logging
+from collections.abc import Iterator
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
@@ -28,6 +31,9 @@ from .models import Delivery
 logger = logging.getLogger(__name__)
 
 LEASE = datetime.timedelta(minutes=2)
+# A claimed delivery's try starts only this soon after the claim: every try has most
+# of the lease to finish before another worker may take the delivery over.
+START_WITHIN = datetime.timedelta(seconds=10)
 Status = Delivery.Status
 
 
@@ -86,20 +92,78 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
     return True
 
 
+@action
+def claim_batch(model: type[Delivery], pks: list[int], *, now: datetime.datetime) -> list[int]:
+    """Take those of `pks` that are due for this worker; returns them.
+
+    The due rows are locked first (PostgreSQL: those another worker is claiming are
+    skipped; SQLite: the transaction holds the only write lock), then updated as
+    `claim` does, so each is claimed by exactly one worker."""
+    mine = list(
+        due(model, now)
+        .filter(pk__in=pks)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    model.objects.filter(pk__in=mine).update(
+        status=Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+    )
+    return sorted(mine)
+
+
+@action
+def release(model: type[Delivery], items: list[Delivery]) -> int:
+    """Hand back claimed deliveries that were not tried: due again, the attempt their
+    claim counted taken back (if they are still held by that claim)."""
+    released = 0
+    for item in items:
+        released += model.objects.filter(
+            pk=item.pk, status=Status.SENDING, attempts=item.attempts, lease_until=item.lease_until
+        ).update(
+            status=Status.RETRYING if item.attempts > 1 else Status.QUEUED,
+            lease_until=None,
+            attempts=F("attempts") - 1,
+        )
+    return released
+
+
 def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | None = None) -> str:
     """Try one delivery if it is due and nobody else holds it; returns its status after."""
     now = clock.now(now)
     if not claim(kind.model, pk, now=now):
         close_exhausted(kind, now=now, pk=pk)
         return kind.model.objects.values_list("status", flat=True).get(pk=pk)
-    item = kind.load(pk)  # held by this worker's lease: its attempts are this try's number
-    attempt = item.attempts
+    # Held by this worker's lease: its attempts are this try's number.
+    return attempt(kind, kind.rows().get(pk=pk), transport)
+
+
+def process_batch(kind: Kind, pks: list[int], *, transport=None) -> Iterator[tuple[int, str]]:
+    """Try those of `pks` that are due and free, one after the other, as `process` does
+    for one: yields (pk, status after) for each tried. Claimed together and read in
+    one query; any not started (the claim grew old, or the caller stopped iterating)
+    is released for the next pass."""
+    claimed = claim_batch(kind.model, pks, now=timezone.now())
+    items = list(kind.rows().filter(pk__in=claimed).order_by("pk"))
+    try:
+        while items:
+            if timezone.now() > items[0].lease_until - LEASE + START_WITHIN:
+                break
+            item = items.pop(0)
+            yield item.pk, attempt(kind, item, transport)
+    finally:
+        if items:
+            release(kind.model, items)
+
+
+def attempt(kind: Kind, item: Delivery, transport) -> str:
+    """One try of a delivery this worker holds: send, then record what came of it."""
+    number = item.attempts
     try:
         outcome = kind.send(item, transport)
     except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify
         with translation.override(kind.language(item)):
-            outcome = _failure(kind, item, attempt, exc)
-    kind.record(item, attempt, outcome)
+            outcome = _failure(kind, item, number, exc)
+    kind.record(item, number, outcome)
     return outcome.status
 
 

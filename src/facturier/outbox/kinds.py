@@ -7,9 +7,12 @@ apps along the money's path plug their deliveries in (InvoicingConfig.ready()).
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import Delivery
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 __all__ = [
     "Delivery",
@@ -36,8 +39,9 @@ class Kind(Protocol):
     name: str
     model: type[Delivery]
 
-    def load(self, pk: int) -> Delivery:
-        """The delivery with what sending and recording it read (one query)."""
+    def rows(self) -> "QuerySet[Delivery]":
+        """The deliveries with what sending and recording them read (joined: one query
+        loads any number of them)."""
 
     def transport(self) -> contextlib.AbstractContextManager[Any]:
         """A connection shared by the deliveries of one pass (opened lazily by send)."""

@@ -3,6 +3,7 @@ worker, leases, retries and SMTP handling as an invoice's e-mail; the letter's P
 attached, and for a reminder the reminded invoices' PDFs when its level says so."""
 
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import QuerySet
 
 from facturier.invoicing.actions.pdfs import pdf_for
 from facturier.invoicing.deliveries import InvoiceEmails, compose
@@ -17,8 +18,8 @@ class LetterEmails(InvoiceEmails):
     name = "letter e-mail"
     model = Letter
 
-    def load(self, pk: int) -> Letter:
-        return Letter.objects.select_related("firm", "client").get(pk=pk)
+    def rows(self) -> QuerySet[Letter]:
+        return Letter.objects.select_related("firm", "client")
 
     def build_message(self, item: Letter, connection) -> EmailMultiAlternatives:
         message = compose(item, connection)

@@ -21,6 +21,9 @@ from facturier.outbox import engine, kinds
 
 logger = logging.getLogger("facturier.outbox.worker")
 
+# Deliveries claimed at a time: few enough that another worker finds the next ones.
+BATCH = 10
+
 
 class Command(BaseCommand):
     help = "Carry out the outbox (e-mails): run one or more beside the web server."
@@ -122,20 +125,25 @@ class Command(BaseCommand):
                 batch = list(
                     engine.due(kind.model, timezone.now())
                     .order_by("next_attempt_at", "pk")
-                    .values_list("pk", flat=True)[:100]
+                    .values_list("pk", flat=True)[: min(BATCH, limit - tried)]
                 )
                 if not batch:
                     break
-                for pk in batch:
-                    try:
-                        status = engine.process(kind, pk, transport=transport)
-                    except Exception:  # noqa: BLE001 - one bad row never stops the worker
-                        logger.exception("%s %s could not be processed; skipped", kind.name, pk)
-                        status = "error"
+                tries = engine.process_batch(kind, batch, transport=transport)
+                try:
+                    for _pk, status in tries:
+                        tried += 1
+                        failed += status != kinds.Delivery.Status.SENT
+                        if not self.running:
+                            break
+                except Exception:  # noqa: BLE001 - one bad row never stops the worker
+                    logger.exception("%s: a delivery could not be processed; skipped", kind.name)
                     tried += 1
-                    failed += status != kinds.Delivery.Status.SENT
-                    if not self.running or tried >= limit:
-                        break
+                    failed += 1
+                finally:
+                    tries.close()  # hands back what was claimed and not tried
+                if not self.running or tried >= limit:
+                    break
         if failed:
             logger.warning(
                 "%s: %s of %s tries did not go through; they wait for their next attempt",
