@@ -8,6 +8,7 @@ from decimal import Decimal
 import facturx
 import pytest
 from django.contrib.auth.models import Permission
+from django_tasks_db.models import DBTaskResult
 from lxml import etree
 from pypdf import PdfReader
 
@@ -176,6 +177,8 @@ def test_a_number_two_series_would_share_is_refused_not_a_500(alice, invoice, fi
         actions.finalize_invoice(draft, by=alice)
     assert refused.value.code == "number_taken"
     assert Invoice.objects.get(pk=draft.pk).status == "draft"
+    # Nothing of it stays: its entries, its PDF task, its events were in its transaction.
+    assert not DBTaskResult.objects.filter(args_kwargs__args=[draft.pk]).exists()
 
 
 # --- The documents --------------------------------------------------------------------

@@ -303,6 +303,21 @@ def test_an_unprintable_name_takes_no_number(alice, firm, make_client, template)
     assert following.number.endswith("1")  # the refused one used no number
 
 
+def test_characters_proven_printable_once_never_let_an_unprintable_one_through(
+    alice, firm, make_client, template
+):
+    """The proof is kept per character and font: a name mixing proven characters with
+    one that has no glyph is still refused, after any number of good finalizations."""
+    for _ in range(2):
+        issue(alice, make_client(firm, "Dupont SA"), [line()])
+    client = make_client(firm, "Dupont ꦧ SA")
+    client.owners.add(alice)
+    draft = actions.create_draft(by=alice, client=client, lines=[line()])
+    with pytest.raises(Invalid) as refused:
+        actions.finalize_invoice(draft, by=alice)
+    assert refused.value.codes["print"] == ["unprintable"]
+
+
 def test_an_issued_invoice_keeps_the_xml_it_was_issued_with(finalized, client, alice):
     """The CII downloaded is the one its frozen PDF carries, even if the builders change
     after it was issued (as they did for the French rules)."""

@@ -164,9 +164,12 @@ def test_rendering_a_snapshot_is_deterministic(finalized):
 @pytest.mark.django_db(transaction=True)
 def test_pdf_is_rendered_by_the_worker_once_the_finalization_commits(draft, alice, template):
     from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
 
     invoice = actions.finalize_invoice(draft, by=alice)
     assert not InvoicePdf.objects.exists()  # not in the finalizing request
+    # Its task was written with it (the same transaction): one, for this invoice.
+    assert DBTaskResult.objects.filter(args_kwargs__args=[invoice.pk]).count() == 1
     call_command("outbox_worker", once=True)
     stored = InvoicePdf.objects.get(invoice=invoice)
     assert bytes(stored.pdf) == actions.pdf_for(invoice)

@@ -413,6 +413,20 @@ class Invoice(CheckedText):
         super().save(*args, **kwargs)
         self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
 
+    def changed_fields(self) -> list[str]:
+        """The fields set since the invoice was read (all of them for one not read):
+        what an UPDATE needs to write, with updated_at."""
+        loaded = getattr(self, "_loaded", None) or {}
+        changed = [
+            field.name
+            for field in self._meta.concrete_fields
+            if not field.primary_key
+            and (
+                field.attname not in loaded or getattr(self, field.attname) != loaded[field.attname]
+            )
+        ]
+        return sorted({*changed, "updated_at"})
+
     def delete(self, *args, **kwargs):
         if self.status != Status.DRAFT:
             raise Frozen()

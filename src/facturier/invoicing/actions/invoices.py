@@ -10,7 +10,6 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -441,7 +440,15 @@ def finalize_invoice(
     snapshot = build_snapshot(invoice, template, lines=lines)
     _check_einvoice(snapshot)
     _check_printable(snapshot)
-    # Last, so the sequence row stays locked only for the writes and the commit.
+    # What needs no number is written before it is taken: the sequence's row, locked
+    # from the number's reservation to the commit, is held for the invoice's own writes.
+    bill_entries(invoice)
+    # The PDF is rendered by a worker, never under the numbering lock nor in the user's
+    # request; a view before that renders (and stores) it. The task is a row written in
+    # this transaction: the worker sees it once the invoice is committed, and it is
+    # gone with the invoice if the finalization is taken back (one commit, not two).
+    _enqueue_pdf(invoice.pk)
+    invoice_finalized.send(Invoice, invoice=invoice, by=by)
     series = numbering.series_for(invoice.firm, invoice.kind)
     number, sequence = numbering.reserve_next_number(invoice.firm, series)
     at = clock.now(now)
@@ -461,7 +468,6 @@ def finalize_invoice(
     if corrected is not None:
         apply_on_finalize(invoice, corrected, by=by, at=at)
     _save_numbered(invoice)
-    bill_entries(invoice)
     record_event(
         invoice,
         Action.FINALIZE,
@@ -471,10 +477,6 @@ def finalize_invoice(
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )
-    invoice_finalized.send(Invoice, invoice=invoice, by=by)
-    # The PDF is rendered by a worker once this commits, never under the numbering
-    # lock nor in the user's request; a view before that renders (and stores) it.
-    transaction.on_commit(partial(_enqueue_pdf, invoice.pk))
     return invoice
 
 
@@ -483,7 +485,7 @@ def _save_numbered(invoice: Invoice) -> None:
     whose prefixes make the same text) is refused, and the transaction takes it back."""
     try:
         with transaction.atomic():
-            invoice.save()
+            invoice.save(update_fields=invoice.changed_fields())
     except IntegrityError:
         if Invoice.objects.filter(firm_id=invoice.firm_id, number=invoice.number).exists():
             raise NumberTaken(number=invoice.number) from None

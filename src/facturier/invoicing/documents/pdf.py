@@ -65,13 +65,23 @@ def _characters(value, found: set[str]) -> None:
             _characters(item, found)
 
 
+# Per font, the characters a render has proven printable: a firm's invoices use the
+# same few dozen, so after the first finalizations the proof is a set comparison.
+_proven: dict[str, set[str]] = {}
+
+
 def check_printable(snapshot: dict[str, Any]) -> None:
     """Raise RenderFailed if some character of the snapshot has no glyph in the fonts
     the PDF/A would embed: a few milliseconds, so finalization can prove the PDF can
     be made before it takes a number that would otherwise name an invoice nobody can
-    print."""
+    print. Characters proven once (with this font) are not proven again."""
     found: set[str] = set()
     _characters(snapshot, found)
-    text = "".join(sorted(c for c in found if c.isprintable() and not c.isspace()))
+    characters = {c for c in found if c.isprintable() and not c.isspace()}
     font = FONTS.get(snapshot.get("template", {}).get("font"), "Inter")
+    proven = _proven.setdefault(font, set())
+    if characters <= proven:
+        return
+    text = "".join(sorted(characters))
     get_renderer(GLYPHS).render({"text": text, "font": font}, pdf_standards=["a-3b"])
+    proven.update(characters)
