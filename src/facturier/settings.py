@@ -150,6 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHES = cache_settings_from_url(os.environ.get("CACHE_URL", ""))
 
 AUTH_USER_MODEL = "firms.User"
+# Django's model backend, the user read with its permissions in one query.
+AUTHENTICATION_BACKENDS = ["facturier.firms.backends.UserWithPermissions"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -157,3 +157,49 @@ def test_a_stored_pdf_is_read_by_whoever_sees_its_invoice_and_no_one_else(world,
                 assert found[0] == invoice.number and found[1].startswith(b"%PDF")
     assert stored_pdf(user=User.objects.get(username="bob"), pk=closed.pk) is None
     assert stored_pdf(user=User.objects.get(username="grace"), pk=closed.pk) is not None
+
+
+def test_a_requests_user_comes_with_the_answers_of_the_rights_queries(
+    world, make_user, firm, django_assert_num_queries
+):
+    """firms.backends reads the session's user with its permissions and owned clients in
+    one statement: the same answers as asking them one by one (Django's has_perm, the
+    owners' table), for every kind of user, and no query of their own after."""
+    from django.contrib.auth.models import Group, Permission
+
+    from facturier.clients.models import Client
+    from facturier.clients.permissions import owned_client_ids
+    from facturier.firms.backends import UserWithPermissions
+    from facturier.firms.models import User
+    from facturier.firms.permissions import holds
+
+    users, _invoices = world
+    process = Permission.objects.get(codename="process_invoices")
+    manage = Permission.objects.get(codename="manage_templates")
+    team = Group.objects.create(name="Processors")
+    team.permissions.add(process, manage)
+    grace = make_user("grace", firm)
+    grace.groups.add(team)
+    grace.user_permissions.add(process)  # held twice: directly and by the group
+    # A client of another firm owned by one of ours: not among the clients it owns here.
+    Client.objects.get(name="Foreign").owners.add(users["bob"])
+    names = [
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    ]
+    backend = UserWithPermissions()
+    for user in User.objects.all():
+        with django_assert_num_queries(1):
+            loaded = backend.get_user(user.pk)
+            held = {name for name in names if holds(loaded, name)}
+            owned = owned_client_ids(loaded)
+        plain = User.objects.get(pk=user.pk)
+        assert held == {name for name in names if plain.has_perm(name)}, user.username
+        fresh = User.objects.get(pk=user.pk)
+        assert owned == owned_client_ids(fresh), user.username
+    assert owned_client_ids(backend.get_user(users["bob"].pk)) == {
+        Client.objects.get(name="Shared").pk
+    }
+    inactive = make_user("ivan", firm, processing=True)
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    assert backend.get_user(inactive.pk) is None

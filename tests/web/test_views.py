@@ -92,6 +92,22 @@ def test_the_list_speaks_each_language_in_turn(browser, make_draft, finalized):
         assert "Statut" in french and "Draft</span>" not in french
 
 
+def test_a_permission_taken_away_is_gone_at_the_next_request(client, staff):
+    """The rights come with the session's user, read again at every request."""
+    from django.contrib.auth.models import Permission
+
+    bob = staff["owner_only"]
+    login(client, bob)
+    process = Permission.objects.get(codename="process_invoices")
+    bob.user_permissions.add(process)
+    page = client.get(reverse("billing:invoices")).content.decode()
+    assert f'href="{reverse("billing:invoice_new")}" role="button"' in page
+    bob.user_permissions.remove(process)
+    page = client.get(reverse("billing:invoices")).content.decode()
+    assert 'aria-describedby="reason-new"' in page
+    assert f'href="{reverse("billing:invoice_new")}" role="button"' not in page
+
+
 def test_nonsense_in_the_url_is_ignored_not_an_error(browser, draft):
     response = browser.get(
         reverse("billing:invoices"),

@@ -83,8 +83,8 @@ def options(choices, selected=None):
     markupsafe's, which wraps each result in a Markup object.)"""
     return mark_safe(  # noqa: S308 -- each value and label escaped here
         "".join(
-            f'<option value="{html.escape(str(value))}"{" selected" if value == selected else ""}>'
-            f"{html.escape(str(label))}</option>"
+            f'<option value="{value if type(value) is int else html.escape(str(value))}"'
+            f"{' selected' if value == selected else ''}>{html.escape(str(label))}</option>"
             for value, label in choices
         )
     )
