@@ -203,3 +203,6 @@ def test_a_requests_user_comes_with_the_answers_of_the_rights_queries(
     inactive = make_user("ivan", firm, processing=True)
     User.objects.filter(pk=inactive.pk).update(is_active=False)
     assert backend.get_user(inactive.pk) is None
+    # A session naming no user (tampered, or the user deleted): anonymous, not an error.
+    for bogus in ("x", None, 0, -1, 2**70, 10**9):
+        assert backend.get_user(bogus) is None

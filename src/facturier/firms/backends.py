@@ -5,10 +5,14 @@ user owns a client (clients.permissions.owned_client_ids); each was a query of i
 own after the session's user. This backend reads the user, every permission it
 holds (directly or by a group) and the ids of the clients it owns in one statement."""
 
+import functools
+
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Aggregate, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat
 
@@ -63,14 +67,35 @@ def owned_clients() -> Subquery:
     return Subquery(owned, output_field=TextField())
 
 
+@functools.cache
+def _user_query(alias: str) -> tuple[str, tuple]:
+    """The user's statement with its rights, compiled once per database: the ORM takes
+    twenty times the statement's own time to build it. Its last parameter is the id."""
+    queryset = (
+        get_user_model()
+        ._default_manager.using(alias)
+        .annotate(held_names=held_permissions(), owned_ids=owned_clients())
+        .filter(pk=SENTINEL)
+    )
+    sql, params = queryset.query.sql_with_params()
+    if not params or params[-1] != SENTINEL:  # a Django that orders them otherwise
+        raise ImproperlyConfigured("The user's query does not end with its id.")
+    return sql, tuple(params[:-1])
+
+
+SENTINEL = -7_000_001
+
+
 class UserWithPermissions(ModelBackend):
     def get_user(self, user_id):
-        user = (
-            get_user_model()
-            ._default_manager.annotate(held_names=held_permissions(), owned_ids=owned_clients())
-            .filter(pk=user_id)
-            .first()
-        )
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < user_id < 2**63:  # no such row, and no integer the database would refuse
+            return None
+        sql, params = _user_query(DEFAULT_DB_ALIAS)
+        user = next(iter(get_user_model()._default_manager.raw(sql, [*params, user_id])), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         remember_held(user, (user.held_names or "").split(","))
