@@ -115,7 +115,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "facturier.web.jinja2.environment",
-            "context_processors": ["facturier.web.jinja2.translations"],
+            "context_processors": ["facturier.web.jinja2.helpers"],
         },
     },
 ]

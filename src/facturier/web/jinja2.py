@@ -9,9 +9,9 @@ which `makemessages` reads in both kinds of template.
 
 What a template asks many times per render is answered from a memo: a message's
 translation (the toolbar alone has forty), a choice's label, a URL. Each is a pure
-function of its arguments, the active language and the settings; the `translations`
-context processor gives a render its language's memo once, and a settings change (in
-tests) empties the memos.
+function of its arguments, the active language and the settings; the `helpers`
+context processor reads the language and URL configuration once per render (each is
+a thread-local lookup), and a settings change (in tests) empties the memos.
 """
 
 import functools
@@ -20,8 +20,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.translation import get_language, gettext, ngettext, pgettext
-from jinja2 import Environment, StrictUndefined
+from django.utils.translation import get_language, gettext, ngettext, pgettext, to_locale
+from jinja2 import Environment, StrictUndefined, pass_context
 
 from facturier.invoicing.lifecycle import Status
 
@@ -30,10 +30,13 @@ from .templatetags import billing
 _translations: dict[str | None, dict] = {}  # language -> memo
 
 
-def translator(language: str | None = None):
-    """gettext and pgettext for `language` (the active one by default), memoized."""
-    language = language or get_language()
+def helpers(request=None) -> dict:
+    """Context processor: what a render asks at every row, bound once to the request's
+    language and URL configuration (each read is a thread-local lookup): `_`, `gettext`,
+    `pgettext`, `url`, and the language and Babel locale the filters format with."""
+    language = get_language()
     memo = _translations.setdefault(language, {})
+    urlconf, prefix = get_urlconf(), get_script_prefix()
 
     def translate(message: str) -> str:
         try:
@@ -50,28 +53,37 @@ def translator(language: str | None = None):
             translated = memo[key] = pgettext(context, message)
             return translated
 
-    return translate, translate_in_context
+    def url(name: str, *args) -> str:
+        return _reverse(urlconf, prefix, name, args)
 
-
-def translations(request) -> dict:
-    """Context processor: a render's `_` reads the language once, not at every message."""
-    translate, translate_in_context = translator()
-    return {"_": translate, "gettext": translate, "pgettext": translate_in_context}
+    return {
+        "_": translate,
+        "gettext": translate,
+        "pgettext": translate_in_context,
+        "url": url,
+        "language": language,
+        "locale": to_locale(language or "en"),
+    }
 
 
 def translate(message: str) -> str:
-    return translator()[0](message)
+    return helpers()["_"](message)
 
 
 def translate_in_context(context: str, message: str) -> str:
-    return translator()[1](context, message)
+    return helpers()["pgettext"](context, message)
 
 
-def label(value, choices=None) -> str:
+def url(name: str, *args) -> str:
+    return helpers()["url"](name, *args)
+
+
+@pass_context
+def label(context, value, choices=None) -> str:
     """The label of a choice (a TextChoices member, or a value and its choices class)
-    in the active language."""
+    in the render's language."""
     choices = choices or type(value)
-    memo = _translations.setdefault(get_language(), {})
+    memo = _translations.setdefault(context.get("language") or get_language(), {})
     key = (choices, value)
     try:
         return memo[key]
@@ -80,8 +92,14 @@ def label(value, choices=None) -> str:
         return translated
 
 
-def url(name: str, *args) -> str:
-    return _reverse(get_urlconf(), get_script_prefix(), name, args)
+@pass_context
+def money(context, amount, currency="EUR") -> str:
+    return billing.money(amount, currency, locale=context.get("locale"))
+
+
+@pass_context
+def day(context, value) -> str:
+    return billing.day(value, locale=context.get("locale"))
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -109,9 +127,9 @@ def environment(**options) -> Environment:
         options=billing.options,
     )
     env.filters.update(
-        money=billing.money,
+        money=money,
         amount=billing.amount,
-        day=billing.day,
+        day=day,
         moment=billing.moment,
         why_attributes=billing.why_attributes,
         label=label,

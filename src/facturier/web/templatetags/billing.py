@@ -19,11 +19,11 @@ def _locale() -> str:
 
 
 @register.filter
-def money(amount, currency="EUR"):
+def money(amount, currency="EUR", *, locale=None):
     """1 234,56 € in French, €1,234.56 in English."""
     if amount in (None, ""):
         return ""
-    return _currency(Decimal(amount), currency or "EUR", _locale())
+    return _currency(Decimal(amount), currency or "EUR", locale or _locale())
 
 
 # Babel parses its pattern and walks its locale data on every call, the larger part of
@@ -48,14 +48,14 @@ def amount(value):
 
 
 @register.filter
-def day(value):
+def day(value, *, locale=None):
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
     if isinstance(value, datetime.datetime):
-        return format_date(value, "medium", locale=_locale())
-    return _date(value, _locale())
+        return format_date(value, "medium", locale=locale or _locale())
+    return _date(value, locale or _locale())
 
 
 @register.filter
