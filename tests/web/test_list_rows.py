@@ -2,6 +2,8 @@
 toolbar reasons are the rules' own answers, and the page's queries do not grow with
 its rows."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,8 +29,12 @@ def mixed(make_draft, alice, firm, make_client, template):
     closed = actions.close_invoice(actions.finalize_invoice(make_draft(), by=alice), by=alice)
     Invoice.objects.filter(pk=issued[0].pk).update(sent_count=1)
     credit = actions.create_credit_note(issued[1], by=alice)
+    # Alike in all but what they owe and when: overdue, paid, owing and not due yet.
+    overdue, paid = (actions.finalize_invoice(make_draft(), by=alice) for _ in range(2))
+    Invoice.objects.filter(pk=overdue.pk).update(due_date=datetime.date(2020, 1, 31))
+    Invoice.objects.filter(pk=paid.pk).update(balance=0)
     other.owners.remove(alice)  # alice no longer owns it: her rights there change
-    return [*drafts, *issued, closed, credit]
+    return [*drafts, *issued, closed, credit, overdue, paid]
 
 
 def asked_row_by_row(user, invoice):

@@ -41,26 +41,29 @@ def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str,
 class Reasons:
     """`why_not` for the rows of a page, for one user.
 
-    The lifecycle rules' answers depend on five facts of an invoice only: its firm,
-    status and kind, whether the user owns its client, and whether it was sent. A
-    page of 25 rows has a few such combinations, so each is asked of the rules once
-    (tests check the answers against the rules asked row by row).
+    The answers depend on a few facts of an invoice only: its firm, status and kind,
+    whether the user owns its client, whether it was sent, whether it still owes and
+    whether it is overdue. A page of 25 rows has a few such combinations, so each is
+    asked of the rules once (tests check the answers against the rules asked row by
+    row).
     """
 
     def __init__(self, user):
         self.user = user
-        refusal = payment_refusal(user)
-        self.payment_refusal = refusal.hint if refusal is not None else None
+        self.today = timezone.localdate()
         self.rules: dict[tuple, dict[str, str]] = {}
 
     def __call__(self, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
         sent = permissions.was_sent(invoice, pending=pending)
+        balance, due = invoice.balance, invoice.due_date
         facts = (
             invoice.firm_id,
             invoice.status,
             invoice.kind,
             owns(self.user, invoice.client_id),
             sent,
+            None if balance is None else balance > 0,
+            due is not None and due < self.today,
         )
         rules = self.rules.get(facts)
         if rules is None:
@@ -69,13 +72,12 @@ class Reasons:
                 for name in ROW_ACTIONS
                 if name not in ("pdf", "pay", "remind")
             }
-        # whoever sees one views its PDF
-        return {
-            "pdf": "",
-            "pay": self.payment_refusal or pay_reason(self.user, invoice),
-            "remind": self.payment_refusal or remind_reason(self.user, invoice),
-            **rules,
-        }
+            rules.update(
+                pdf="",  # whoever sees one views its PDF
+                pay=pay_reason(self.user, invoice),
+                remind=remind_reason(self.user, invoice, today=self.today),
+            )
+        return dict(rules)
 
 
 def _hint(refusal) -> str:
@@ -94,12 +96,12 @@ def pay_reason(user, invoice: Invoice) -> str:
     return ""
 
 
-def remind_reason(user, invoice: Invoice) -> str:
+def remind_reason(user, invoice: Invoice, *, today=None) -> str:
     """Why a reminder cannot be sent for the invoice now ('' when it can)."""
     refusal = payment_refusal(user)
     if refusal is not None:
         return refusal.hint
-    return reminder_refusal(invoice, timezone.localdate()) or ""
+    return reminder_refusal(invoice, today or timezone.localdate()) or ""
 
 
 def send_mode(reasons: dict[str, str]) -> str | None:
