@@ -1,4 +1,16 @@
-"""URL converters shared by the interfaces."""
+"""Object ids from the outside: URL converters shared by the interfaces, and row_id."""
+
+MAX_ID = 2**63 - 1  # the databases' 64-bit keys
+
+
+def row_id(value) -> int | None:
+    """`value` as an object id, or None if it cannot be one: not an integer, not
+    positive, or larger than a key the database could hold (it would refuse it)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 class IdConverter:

@@ -16,6 +16,8 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Aggregate, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat
 
+from facturier.core.converters import row_id
+
 from .permissions import remember_held
 
 OWNERS = "clients.Client_owners"  # the owners' table, by name: clients builds on firms
@@ -88,11 +90,8 @@ SENTINEL = -7_000_001
 
 class UserWithPermissions(ModelBackend):
     def get_user(self, user_id):
-        try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
-            return None
-        if not 0 < user_id < 2**63:  # no such row, and no integer the database would refuse
+        user_id = row_id(user_id)
+        if user_id is None:
             return None
         sql, params = _user_query(DEFAULT_DB_ALIAS)
         user = next(iter(get_user_model()._default_manager.raw(sql, [*params, user_id])), None)

@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import in_a_firm
+from facturier.core.converters import row_id
 
 from .lifecycle import PaymentState, Status
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
@@ -151,11 +152,8 @@ def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:
     visible_invoices for every user)."""
     if not in_a_firm(user):
         return None
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < pk < 2**63:  # no such row, and no integer the database would refuse
+    pk = row_id(pk)
+    if pk is None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(_stored_pdf_sql(), [user.pk, pk, user.firm_id])

@@ -21,6 +21,7 @@ from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
 
 from .. import documents, lifecycle, numbering, permissions
@@ -100,14 +101,6 @@ def _build_lines(invoice: Invoice, lines: Sequence[Mapping[str, Any]]) -> list[I
     return built
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> None:
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -119,7 +112,7 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
         raise Invalid({"client": [_("Choose a client.")]})
     client_id = client.pk if isinstance(client, Client) else client
     # Looked up among the clients the user can see: a refusal never names another.
-    client = visible_clients(by).filter(pk=_int_or_none(client_id)).first()
+    client = visible_clients(by).filter(pk=row_id(client_id)).first()
     if client is None:
         raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
     require(permissions.create_refusal(by, client.pk))
@@ -128,7 +121,7 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     template = fields.get("template", invoice.template if invoice.template_id else None)
     if template is not None and not isinstance(template, InvoiceTemplate):
         template = InvoiceTemplate.objects.filter(
-            pk=_int_or_none(template), firm_id=client.firm_id
+            pk=row_id(template), firm_id=client.firm_id
         ).first()
         if template is None:
             raise Invalid(
@@ -177,7 +170,7 @@ def _credit_note_fields(invoice: Invoice, fields: Mapping[str, Any]) -> dict[str
     fields = dict(fields)
     client = fields.pop("client", invoice.client_id)
     currency = fields.pop("currency", invoice.currency)
-    client_id = client.pk if isinstance(client, Client) else _int_or_none(client)
+    client_id = client.pk if isinstance(client, Client) else row_id(client)
     if client_id != invoice.client_id or str(currency or "").upper() != invoice.currency:
         raise Invalid(
             {"client": [_("A credit note keeps the client and currency of its invoice.")]},
@@ -409,7 +402,7 @@ def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | Non
         return template
     if not isinstance(template, InvoiceTemplate):
         template = InvoiceTemplate.objects.filter(
-            pk=_int_or_none(template), firm_id=invoice.firm_id
+            pk=row_id(template), firm_id=invoice.firm_id
         ).first()
     if template is None or template.firm_id != invoice.firm_id or template.archived_at:
         raise Invalid({"template": [_("This invoice template cannot be used.")]})
