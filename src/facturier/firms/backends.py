@@ -69,6 +69,9 @@ def owned_clients() -> Subquery:
     return Subquery(owned, output_field=TextField())
 
 
+SENTINEL = -7_000_001  # the id the statement is compiled with, then replaced
+
+
 @functools.cache
 def _user_query(alias: str) -> tuple[str, tuple]:
     """The user's statement with its rights, compiled once per database: the ORM takes
@@ -83,9 +86,6 @@ def _user_query(alias: str) -> tuple[str, tuple]:
     if not params or params[-1] != SENTINEL:  # a Django that orders them otherwise
         raise ImproperlyConfigured("The user's query does not end with its id.")
     return sql, tuple(params[:-1])
-
-
-SENTINEL = -7_000_001
 
 
 class UserWithPermissions(ModelBackend):
