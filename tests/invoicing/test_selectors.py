@@ -98,3 +98,37 @@ def test_text_search_finds_every_client_even_when_many_match(
         actions.create_draft(by=alice, client=client, lines=[])
     listed = invoice_list(user=alice, filters=InvoiceFilters(q="boulangerie"))
     assert {i.client.name for i in listed} == {c.name for c in clients}
+
+
+def test_a_listed_invoice_is_the_invoice_with_its_other_columns_deferred(
+    finalized, make_draft, alice, django_assert_num_queries
+):
+    """The table reads some columns only, and sets them without Model.__init__: what it
+    read equals a full read, the rest loads when asked, and the rules on saving hold."""
+    from facturier.invoicing.models import Frozen, Invoice
+    from facturier.invoicing.selectors import TABLE_FIELDS, invoice_table
+
+    draft = make_draft()
+    listed = {i.pk: i for i in invoice_table(user=alice, filters=InvoiceFilters())}
+    assert set(listed) == {finalized.pk, draft.pk} and draft.pk != finalized.pk
+    for pk, invoice in listed.items():
+        full = Invoice.objects.get(pk=pk)
+        read = {name.split("__")[0] for name in TABLE_FIELDS} | {"id"}
+        fields = Invoice._meta.concrete_fields
+        loaded = [f for f in fields if f.name in read or f.attname in read]
+        for field in loaded:
+            assert getattr(invoice, field.attname) == getattr(full, field.attname)
+        assert invoice.get_deferred_fields() == {f.attname for f in fields if f not in loaded}
+        assert invoice.client.name == full.client.name
+        assert not invoice._state.adding and invoice._state.db == "default"
+    issued = listed[finalized.pk]
+    with django_assert_num_queries(1):
+        assert issued.snapshot == finalized.snapshot  # a deferred column, read on access
+    issued.notes = "changed after issue"  # deferred when read, then set: refused
+    with pytest.raises(Frozen):
+        issued.save()
+    issued.refresh_from_db()
+    issued.save()  # read whole, unchanged: saved
+    listed[draft.pk].notes = "a draft's note"
+    listed[draft.pk].save(update_fields=["notes"])
+    assert Invoice.objects.get(pk=draft.pk).notes == "a draft's note"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -406,24 +408,39 @@ class Invoice(CheckedText):
             changed = [
                 name
                 for name in self.CONTENT_FIELDS
-                if name in loaded and getattr(self, name) != loaded[name]
+                if (name in loaded and getattr(self, name) != loaded[name])
+                # Deferred when read (a list's columns only), then set: a change.
+                or (name not in loaded and name in self.__dict__)
             ]
             if changed:
                 raise Frozen()
         super().save(*args, **kwargs)
-        self._loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        self._loaded = self._values_read()
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        # (Also how a deferred field is read on access: what is read is as loaded.)
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded = {**getattr(self, "_loaded", {}), **self._values_read()}
+
+    def _values_read(self) -> dict:
+        """The instance's field values, deferred ones left out (not read from the database
+        to say what they are)."""
+        values = self.__dict__
+        return {
+            f.attname: values[f.attname] for f in self._meta.concrete_fields if f.attname in values
+        }
 
     def changed_fields(self) -> list[str]:
-        """The fields set since the invoice was read (all of them for one not read):
-        what an UPDATE needs to write, with updated_at."""
+        """The fields set since the invoice was read (all that are set, for one not read;
+        none of those left deferred): what an UPDATE needs to write, with updated_at."""
         loaded = getattr(self, "_loaded", None) or {}
+        values = self.__dict__
         changed = [
             field.name
             for field in self._meta.concrete_fields
             if not field.primary_key
-            and (
-                field.attname not in loaded or getattr(self, field.attname) != loaded[field.attname]
-            )
+            and field.attname in values
+            and (field.attname not in loaded or values[field.attname] != loaded[field.attname])
         ]
         return sorted({*changed, "updated_at"})
 
@@ -434,7 +451,18 @@ class Invoice(CheckedText):
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+        if len(values) == len(cls._meta.concrete_fields) or _init_signals(cls):
+            instance = super().from_db(db, field_names, values)
+        else:
+            # Some columns only (a list's .only()): Model.__init__ walks all forty fields
+            # to mark the others deferred, most of a listed row's cost. A field whose
+            # attribute is not set is deferred already (loaded on access, left out of a
+            # save), so the columns read are set and the rest left alone.
+            instance = cls.__new__(cls)
+            instance._state = ModelState()
+            instance._state.adding = False
+            instance._state.db = db
+            instance.__dict__.update(zip(field_names, values, strict=True))
         instance._loaded = dict(zip(field_names, values, strict=True))
         return instance
 
@@ -651,3 +679,9 @@ class InvoiceEntry(models.Model):
     @property
     def adjustment(self) -> Decimal:
         return self.amount - self.value
+
+
+def _init_signals(model) -> bool:
+    """Whether anything listens to the model's pre_init or post_init (which only
+    Model.__init__ sends)."""
+    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
