@@ -67,12 +67,13 @@ def exhausted(model: type[Delivery], now: datetime.datetime) -> QuerySet:
 def claim(model: type[Delivery], pk: int, *, now: datetime.datetime) -> bool:
     """Take the delivery for this worker (one conditional update); False if not ours.
 
-    The attempt number it took is the row's `attempts`, read by the kind's load."""
-    return bool(
-        due(model, now)
-        .filter(pk=pk)
-        .update(status=Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
-    )
+    The attempt number it took is the row's `attempts`, read with the row."""
+    return bool(due(model, now).filter(pk=pk).update(**_taken(now)))
+
+
+def _taken(now: datetime.datetime) -> dict:
+    """What a claim writes: held by a lease, one more attempt."""
+    return {"status": Status.SENDING, "lease_until": now + LEASE, "attempts": F("attempts") + 1}
 
 
 def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
@@ -105,9 +106,7 @@ def claim_batch(model: type[Delivery], pks: list[int], *, now: datetime.datetime
         .select_for_update(skip_locked=True)
         .values_list("pk", flat=True)
     )
-    model.objects.filter(pk__in=mine).update(
-        status=Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
-    )
+    model.objects.filter(pk__in=mine).update(**_taken(now))
     return sorted(mine)
 
 
