@@ -13,7 +13,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from facturier.core.errors import DomainError, Invalid, InvalidTransition, NotAllowed
-from facturier.invoicing import actions
+from facturier.invoicing import actions, numbering
 from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.models import Invoice, InvoiceEvent, InvoiceSequence
 from facturier.receivables import actions as receivables
@@ -173,10 +173,14 @@ def test_a_number_two_series_would_share_is_refused_not_a_500(alice, invoice, fi
     InvoiceSequence.objects.filter(firm=firm, series="invoice").update(prefix="AV-", next_number=1)
     Invoice.objects.filter(pk=invoice.pk).update(number="AV-0000001")
     draft = actions.create_credit_note(invoice, by=alice)
+    numbering.sequence_for(firm, "credit_note").save()  # its row exists: a gap would show
+    next_before = numbering.sequence_for(firm, "credit_note").next_number
     with pytest.raises(DomainError) as refused:
         actions.finalize_invoice(draft, by=alice)
     assert refused.value.code == "number_taken"
     assert Invoice.objects.get(pk=draft.pk).status == "draft"
+    # The number it reserved is given back: the next credit note takes it, no gap.
+    assert numbering.sequence_for(firm, "credit_note").next_number == next_before
     # Nothing of it stays: its entries, its PDF task, its events were in its transaction.
     assert not DBTaskResult.objects.filter(args_kwargs__args=[draft.pk]).exists()
 

@@ -103,8 +103,7 @@ def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmissio
 def transmit_on_finalize(sender, *, invoice: Invoice, by, **kwargs) -> None:
     """The finalizing transaction's receiver: queue the invoice's deposit when the
     firm sends its business invoices through a platform."""
-    platform = Platform.objects.filter(firm_id=invoice.firm_id, route_b2b=True).first()
-    if platform is None:
+    if not Platform.objects.filter(firm_id=invoice.firm_id, route_b2b=True).exists():
         return
     rule = processing_rule(invoice)
     if rule is not None:

@@ -23,6 +23,8 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # The largest number a sequence gives: beyond it the counter would leave the range
 # both databases store (a signed 64-bit integer), so finalizing refuses instead.
 MAX_NUMBER = 10**18
+# A firm gives each number once, whatever the series (see actions.invoices._number_clash).
+NUMBER_CONSTRAINT = "invoice_number_unique_per_firm"
 
 
 class Series(models.TextChoices):
@@ -358,7 +360,7 @@ class Invoice(CheckedText):
             models.UniqueConstraint(
                 fields=["firm", "number"],
                 condition=models.Q(number__isnull=False),
-                name="invoice_number_unique_per_firm",
+                name=NUMBER_CONSTRAINT,
             ),
             models.CheckConstraint(
                 condition=models.Q(status="draft", number__isnull=True)

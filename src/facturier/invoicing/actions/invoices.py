@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,7 @@ from facturier.core.errors import DomainError, Invalid
 from .. import documents, lifecycle, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, Status
-from ..models import MENTION_FIELDS, Invoice, InvoiceLine, InvoiceTemplate
+from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
 from ..signals import invoice_finalized
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
@@ -475,14 +475,27 @@ def finalize_invoice(
 
 def _save_numbered(invoice: Invoice) -> None:
     """Save the newly numbered document; a number another series already gave (two series
-    whose prefixes make the same text) is refused, and the transaction takes it back."""
+    whose prefixes make the same text) is refused, and the transaction takes it back.
+
+    No savepoint: the refusal ends the action, whose transaction is rolled back with
+    the number it reserved; a savepoint would cost two round trips while the
+    sequence's row is locked, which every other finalization is waiting for."""
     try:
-        with transaction.atomic():
-            invoice.save(update_fields=invoice.changed_fields())
-    except IntegrityError:
-        if Invoice.objects.filter(firm_id=invoice.firm_id, number=invoice.number).exists():
+        invoice.save(update_fields=invoice.changed_fields())
+    except IntegrityError as exc:
+        if _number_clash(exc):
             raise NumberTaken(number=invoice.number) from None
         raise
+
+
+def _number_clash(exc: IntegrityError) -> bool:
+    """Whether the error is the firm's numbers' uniqueness (the transaction is aborted on
+    PostgreSQL: the database's own report says which constraint it was)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:  # psycopg
+        return diag.constraint_name == NUMBER_CONSTRAINT
+    table = Invoice._meta.db_table
+    return f"{table}.firm_id, {table}.number" in str(exc)  # SQLite names the columns
 
 
 def _due(issue_date: datetime.date, days: int) -> datetime.date:
