@@ -2,9 +2,12 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from facturier.clients.models import Client
 from facturier.invoicing import actions
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
+from facturier.invoicing.permissions import CLOSED_ONLY, FINALIZED_ONLY
 from tests.images import SVG, png
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +93,24 @@ def test_the_list_speaks_each_language_in_turn(browser, make_draft, finalized):
         assert "Plus d'actions" in french and "More actions" in english
         assert "2 factures" in french and "2 invoices" in english
         assert "Statut" in french and "Draft</span>" not in french
+        # A row's reasons, which the toolbar shows, are each in its page's language.
+        for page, language in ((french, "fr"), (english, "en")):
+            with translation.override(language):
+                assert f'data-why-pay="{FINALIZED_ONLY}"' in page
+                assert f'data-why-reopen="{CLOSED_ONLY}"' in page
+
+
+def test_the_client_filter_lists_the_clients_as_they_are_now(browser, firm, make_client):
+    """The client list is written once and reused: a renamed client is listed by its new
+    name at once, escaped, and the selected one follows the link."""
+    first, second = make_client(firm, "Alpha"), make_client(firm, "Beta")
+    page = browser.get(reverse("billing:invoices"), {"client": first.pk}).content.decode()
+    assert f'<option value="{first.pk}" selected>Alpha</option>' in page
+    assert f'<option value="{second.pk}">Beta</option>' in page
+    Client.objects.filter(pk=second.pk).update(name="Beta & <Fils>")
+    page = browser.get(reverse("billing:invoices"), {"client": second.pk}).content.decode()
+    assert f'<option value="{first.pk}">Alpha</option>' in page
+    assert f'<option value="{second.pk}" selected>Beta &amp; &lt;Fils&gt;</option>' in page
 
 
 def test_a_permission_taken_away_is_gone_at_the_next_request(client, staff):

@@ -23,6 +23,7 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # The largest number a sequence gives: beyond it the counter would leave the range
 # both databases store (a signed 64-bit integer), so finalizing refuses instead.
 MAX_NUMBER = 10**18
+STATUS_LABELS = dict(Status.choices)
 # A firm gives each number once, whatever the series (see actions.invoices._number_clash).
 NUMBER_CONSTRAINT = "invoice_number_unique_per_firm"
 
@@ -402,7 +403,9 @@ class Invoice(CheckedText):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"#{self.pk} ({self.get_status_display()})"
+        # (Not get_status_display(), which rebuilds the choices' dict on each call: a
+        # page of drafts names each in its row.)
+        return self.number or f"#{self.pk} ({STATUS_LABELS.get(self.status, self.status)})"
 
     def save(self, *args, **kwargs) -> None:
         loaded = getattr(self, "_loaded", None)

@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 register = template.Library()
 
@@ -79,21 +79,38 @@ def get(mapping, key):
 def options(choices, selected=None):
     """<option>s for (value, label) pairs, written in one pass: a firm's client filter
     lists up to thousands of clients, which the template engine renders a hundred times
-    slower, node by node. (The standard library's escape, on short text, is five times
-    markupsafe's, which wraps each result in a Markup object.)"""
-    return mark_safe(  # noqa: S308 -- each value and label escaped here
-        "".join(
-            f'<option value="{value if type(value) is int else html.escape(str(value))}"'
-            f"{' selected' if value == selected else ''}>{html.escape(str(label))}</option>"
-            for value, label in choices
-        )
+    slower, node by node. The list is the same from one page to the next (the selected
+    one aside): it is written once and kept until a client is added or renamed."""
+    written = _options(tuple(choices))
+    if selected is not None:
+        option = f'<option value="{_option_value(selected)}">'
+        written = written.replace(option, f"{option[:-1]} selected>", 1)
+    return mark_safe(written)  # noqa: S308 -- each value and label escaped by _options
+
+
+@functools.lru_cache(maxsize=64)
+def _options(choices: tuple) -> str:
+    # (The standard library's escape, on short text, is five times markupsafe's, which
+    # wraps each result in a Markup object.)
+    return "".join(
+        f'<option value="{_option_value(value)}">{html.escape(str(label))}</option>'
+        for value, label in choices
     )
+
+
+def _option_value(value) -> str:
+    return str(value) if type(value) is int else html.escape(str(value))
 
 
 @register.filter
 def why_attributes(reasons):
-    """data-why-<action>="<reason>" for each action of a row, written in one pass (the
-    toolbar reads them to enable its buttons); the page has 25 rows of ten each."""
-    return mark_safe(
-        "".join(f' data-why-{name}="{escape(reason)}"' for name, reason in reasons.items())
-    )
+    """data-why-<action>="<reason>" for each action of a row (the toolbar reads them to
+    enable its buttons). A page's rows share a few sets of reasons: each is written
+    once."""
+    # (Each reason as text: a lazy one would compare in the language of the moment.)
+    return _why_attributes(tuple((name, str(reason)) for name, reason in reasons.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _why_attributes(reasons: tuple) -> Markup:
+    return Markup("".join(f' data-why-{name}="{escape(reason)}"' for name, reason in reasons))
