@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
-from facturier.clients.permissions import in_a_firm
+from facturier.clients.permissions import PROCESS_PERMISSION, can_process, in_a_firm
 from facturier.core.converters import row_id
+from facturier.core.statements import Kind, Markers, Statement, compile_statement
+from facturier.firms.permissions import remember_held
 
 from .lifecycle import PaymentState, Status
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
@@ -55,7 +57,47 @@ class InvoiceFilters:
 
 
 def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
-    invoices = visible_invoices(user).filter(status__in=sorted(filters.effective_statuses))
+    search = None
+    if text := filters.q.strip():
+        search = _Search(text, _matching_clients(user.firm_id, text), _may_be_a_number(text))
+    return _listed(
+        visible_invoices(user),
+        filters,
+        today=timezone.localdate(),
+        firm_id=user.firm_id,
+        search=search,
+    )
+
+
+@dataclass(frozen=True)
+class _Search:
+    text: str
+    # The matching clients' ids; None when more than MAX_LISTED_CLIENTS match (the
+    # invoices are then matched by a subquery).
+    clients: list | None
+    # Numbers hold digits and no spaces; anything else is a client's name.
+    number: bool
+
+
+def _matching_clients(firm_id, text: str) -> list[int] | None:
+    ids = list(
+        Client.objects.filter(firm_id=firm_id, name__icontains=text).values_list("pk", flat=True)[
+            : MAX_LISTED_CLIENTS + 1
+        ]
+    )
+    return None if len(ids) > MAX_LISTED_CLIENTS else ids
+
+
+def _may_be_a_number(text: str) -> bool:
+    return any(char.isdigit() for char in text) and not any(c.isspace() for c in text)
+
+
+def _listed(
+    invoices: QuerySet[Invoice], filters: InvoiceFilters, *, today, firm_id, search
+) -> QuerySet[Invoice]:
+    """`invoices` narrowed by the filters. Every value comes from the caller (today, the
+    firm, the search's matches): invoice_rows compiles it with stand-ins."""
+    invoices = invoices.filter(status__in=sorted(filters.effective_statuses))
     if filters.client_id is not None:
         invoices = invoices.filter(client_id=filters.client_id)
     if filters.issued_after is not None:
@@ -63,31 +105,30 @@ def invoice_list(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySe
     if filters.issued_before is not None:
         invoices = invoices.filter(issue_date__lte=filters.issued_before)
     if filters.payment:
-        invoices = invoices.filter(_payment_q(filters.payment, timezone.localdate()))
-    if text := filters.q.strip():
+        invoices = invoices.filter(_payment_q(filters.payment, today))
+    if search is not None:
         # Clients are few: find the matching ones first, then look their invoices up by
         # the client index; a short list of ids tells the planner how few there are.
-        clients = Client.objects.filter(firm_id=user.firm_id, name__icontains=text)
-        client_ids = list(clients.values_list("pk", flat=True)[: MAX_LISTED_CLIENTS + 1])
-        if len(client_ids) > MAX_LISTED_CLIENTS:
-            matches = Q(client_id__in=clients.values("pk"))
+        if search.clients is None:
+            named = Client.objects.filter(firm_id=firm_id, name__icontains=search.text)
+            matches = Q(client_id__in=named.values("pk"))
         else:
-            matches = Q(client_id__in=client_ids)
-        # Numbers hold digits and no spaces; anything else is a client's name.
-        if any(char.isdigit() for char in text) and not any(c.isspace() for c in text):
-            matches |= Q(number__icontains=text)
+            matches = Q(client_id__in=search.clients)
+        if search.number:
+            matches |= Q(number__icontains=search.text)
         invoices = invoices.filter(matches)
     return invoices.select_related("client").order_by(*SORTS.get(filters.sort, SORTS["newest"]))
 
 
 # What a row of the Invoices table shows and what its toolbar's reasons read (status,
-# kind, ownership, sending, balance, due date). The rest stays in the database: above
-# all the frozen snapshot, which a finalized invoice carries whole.
+# kind, ownership, sending, balance, due date), and its client's name as `client_name`.
+# The rest stays in the database: above all the frozen snapshot, which a finalized
+# invoice carries whole.
 TABLE_FIELDS = (
+    "id",
     "firm_id",
     "kind",
     "client_id",
-    "client__name",
     "status",
     "number",
     "issue_date",
@@ -101,8 +142,136 @@ TABLE_FIELDS = (
 
 
 def invoice_table(*, user, filters: InvoiceFilters = InvoiceFilters()) -> QuerySet[Invoice]:
-    """`invoice_list` with the columns of the Invoices table only."""
-    return invoice_list(user=user, filters=filters).only(*TABLE_FIELDS)
+    """`invoice_list` with the columns of the Invoices table only (see TABLE_FIELDS)."""
+    return _table(invoice_list(user=user, filters=filters))
+
+
+def _table(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return invoices.select_related(None).only(*TABLE_FIELDS).annotate(client_name=F("client__name"))
+
+
+def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "InvoiceRows":
+    """What invoice_table lists, for a paginator, run from statements compiled once per
+    shape of filters and rights (core.statements): the Invoices page's own query."""
+    if not in_a_firm(user):
+        return InvoiceRows(None, None, {})
+    values = {"firm": user.firm_id, "user": user.pk, "today": timezone.localdate()}
+    values.update(
+        (name, getattr(filters, name))
+        for name in ("client_id", "issued_after", "issued_before")
+        if getattr(filters, name) is not None
+    )
+    search = None
+    if text := filters.q.strip():
+        values["text"] = text
+        with connection.cursor() as cursor:
+            statement = _clients_statement(connection.vendor)
+            cursor.execute(statement.sql, [*statement.params(values), MAX_LISTED_CLIENTS + 1])
+            clients = [pk for (pk,) in cursor.fetchall()]
+        values.update((f"client{i}", pk) for i, pk in enumerate(clients))
+        search = (
+            len(clients) if len(clients) <= MAX_LISTED_CLIENTS else None,
+            _may_be_a_number(text),
+        )
+    page, count = _table_statements(
+        connection.vendor,
+        can_process(user),
+        filters.effective_statuses,
+        filters.client_id is not None,
+        filters.issued_after is not None,
+        filters.issued_before is not None,
+        filters.payment,
+        search,
+        filters.sort if filters.sort in SORTS else "newest",
+    )
+    return InvoiceRows(page, count, values)
+
+
+@functools.cache
+def _clients_statement(vendor: str) -> Statement:
+    """_matching_clients' query: unordered, as only how many match and which counts."""
+    markers = Markers()
+    clients = Client.objects.filter(
+        firm_id=markers.value("firm", Kind.INTEGER),
+        name__icontains=markers.value("text", Kind.PATTERN),
+    ).values_list("pk", flat=True)
+    return compile_statement(clients.order_by(), markers, wrap="{} LIMIT %s")
+
+
+@functools.lru_cache(maxsize=1024)
+def _table_statements(vendor, processing, statuses, client, after, before, payment, search, sort):
+    """The page's and the count's statements for one shape (see invoice_rows); `search`
+    is (how many clients match, None for too many; whether the text may be a number)."""
+    markers = Markers()
+    # (The processing permission sees the whole firm: no owner to ask about.)
+    user_id = None if processing else markers.value("user", Kind.INTEGER)
+    user = _StandIn(user_id, markers.value("firm", Kind.INTEGER))
+    remember_held(user, [PROCESS_PERMISSION] if processing else [])
+    filters = InvoiceFilters(
+        statuses=statuses,
+        client_id=markers.value("client_id", Kind.INTEGER) if client else None,
+        issued_after=markers.value("issued_after", Kind.DATE) if after else None,
+        issued_before=markers.value("issued_before", Kind.DATE) if before else None,
+        sort=sort,
+        payment=payment,
+    )
+    stand_in_search = None
+    if search is not None:
+        matching, number = search
+        stand_in_search = _Search(
+            markers.value("text", Kind.PATTERN) if matching is None or number else "",
+            None
+            if matching is None
+            else [markers.value(f"client{i}", Kind.INTEGER) for i in range(matching)],
+            number,
+        )
+    invoices = _listed(
+        visible_invoices(user),
+        filters,
+        today=markers.value("today", Kind.DATE) if PaymentState.OVERDUE in payment else None,
+        firm_id=user.firm_id,
+        search=stand_in_search,
+    )
+    page = compile_statement(_table(invoices), markers, wrap="{} LIMIT %s OFFSET %s")
+    count = compile_statement(
+        invoices.order_by().values("pk"), markers, wrap="SELECT COUNT(*) FROM ({} LIMIT %s) t"
+    )
+    return page, count
+
+
+class _StandIn:
+    """The user a statement is compiled for: its id and firm are markers."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, pk, firm_id):
+        self.pk, self.firm_id = pk, firm_id
+
+
+class InvoiceRows:
+    """The rows of invoice_rows for Django's paginator: a capped count, and a slice."""
+
+    def __init__(self, page: Statement | None, count: Statement | None, values: dict):
+        # (None: nothing can match, such as a search no client's name holds.)
+        self.page_statement, self.count_statement, self.values = page, count, values
+
+    def count_upto(self, limit: int) -> int:
+        if self.count_statement is None:
+            return 0
+        with connection.cursor() as cursor:
+            statement = self.count_statement
+            cursor.execute(statement.sql, [*statement.params(self.values), limit])
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, window: slice) -> list[Invoice]:
+        if self.page_statement is None:
+            return []
+        start = window.start or 0
+        statement = self.page_statement
+        params = [*statement.params(self.values), window.stop - start, start]
+        return list(Invoice.objects.raw(statement.sql, params))
 
 
 def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
@@ -186,6 +355,8 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         # Unordered: which rows are counted up to the cap does not matter, and without
         # the list's order the database counts from the narrowest index it has.
+        if isinstance(self.object_list, InvoiceRows):
+            return self.object_list.count_upto(self.count_cap + 1)
         return self.object_list.order_by()[: self.count_cap + 1].count()
 
     @property

@@ -31,6 +31,7 @@ from facturier.invoicing.selectors import (
     CappedPaginator,
     invoice_detail,
     invoice_events,
+    invoice_rows,
     invoice_table,
     pending_invoice_ids,
     stored_pdf,
@@ -69,9 +70,10 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         request.GET, clients=clients, can_see_closed=permissions.may_see_closed(request.user)
     )
     filters = form.filters()
-    listed = with_platform_status(
-        invoice_table(user=request.user, filters=filters), form.cleaned_data.get("platform")
-    )
+    if platform := form.cleaned_data.get("platform"):
+        listed = with_platform_status(invoice_table(user=request.user, filters=filters), platform)
+    else:
+        listed = invoice_rows(user=request.user, filters=filters)
     page = CappedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
