@@ -1,7 +1,8 @@
 """3. The Invoices tab at scale: 100,000 invoices and 1,000 clients, on SQLite and on
 PostgreSQL, half of the issued ones partly paid (the Balance column and its filters).
 The selector (what the view runs: a page of 25 and the count, from statements the ORM
-compiled once) against the same SQL run bare on the cursor, and the whole page through Django's
+compiled once) against the same SQL run bare on the cursor (for a search, the lookup
+of the matching clients, the page and the count), and the whole page through Django's
 request handling (middleware, session, view, templates) against the selector.
 
     python -m bench.invoice_list [--db sqlite|postgres] [--quick]
@@ -75,8 +76,10 @@ def main():
     from django.test import Client as HttpClient
 
     from bench.common import migrate_fresh
+    from facturier.clients.models import Client
     from facturier.firms.backends import UserWithPermissions
     from facturier.invoicing.selectors import (
+        MAX_LISTED_CLIENTS,
         CappedPaginator,
         InvoiceFilters,
         invoice_list,
@@ -129,8 +132,21 @@ def main():
         count_sql, count_params = counted.query.sql_with_params()
         count_sql = f"SELECT COUNT(*) FROM ({count_sql}) t"
 
+        # A search first finds the matching clients: the selector runs that statement too.
+        lookup_sql, lookup_params = (
+            Client.objects.filter(firm_id=user.firm_id, name__icontains=filters.q)
+            .order_by()
+            .values_list("pk", flat=True)[: MAX_LISTED_CLIENTS + 1]
+            .query.sql_with_params()
+            if filters.q
+            else (None, None)
+        )
+
         def raw():
             with connection.cursor() as cursor:
+                if lookup_sql:
+                    cursor.execute(lookup_sql, lookup_params)
+                    cursor.fetchall()
                 cursor.execute(page_sql, page_params)
                 page = cursor.fetchall()
                 cursor.execute(count_sql, count_params)

@@ -3,9 +3,10 @@
 import pytest
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 
 from facturier.clients.models import Client
-from facturier.core.statements import Kind, Markers, Unprepared, compile_statement
+from facturier.core.statements import Kind, Markers, Unprepared, compile_statement, instances
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,17 @@ def test_a_marker_the_statement_cannot_carry_is_refused():
     whole = Client.objects.filter(name=markers.value("text", Kind.PATTERN))
     with pytest.raises(Unprepared, match="whole"):
         compile_statement(whole, markers)
+
+
+def test_rows_are_read_as_the_models_instances(firm, make_client):
+    made = make_client(firm, "Dupont & Fils")
+    markers = Markers()
+    query = Client.objects.filter(firm_id=markers.value("firm", Kind.INTEGER)).only("name")
+    statement = compile_statement(query.annotate(shout=Upper("name")), markers)
+    (client,) = instances(Client, statement, statement.params({"firm": firm.pk}))
+    assert (client.pk, client.name, client.shout) == (made.pk, made.name, "DUPONT & FILS")
+    assert client.get_deferred_fields() >= {"city", "firm_id"}
+    assert client.city == made.city  # loaded when asked
+    nameless = compile_statement(query.values_list("name"), markers)
+    with pytest.raises(Unprepared, match="primary key"):
+        instances(Client, nameless, nameless.params({"firm": firm.pk}))

@@ -20,7 +20,8 @@ from enum import Enum
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.sql import Query
 
 
 class Kind(Enum):
@@ -137,3 +138,49 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
             before, _, after = param.partition(value)
             return name, (before, after)
     return None
+
+
+def instances(model: type[Model], statement: Statement, params: list) -> list:
+    """The statement's rows as `model` instances, as RawQuerySet reads them (columns of the
+    model's fields set, those not read deferred, other columns set as attributes); the
+    columns' mapping and converters are worked out at its first run and kept."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        key = (model, statement.sql, connection.alias)
+        layout = _layouts.get(key)
+        if layout is None:
+            layout = _layouts[key] = _Layout(model, [column[0] for column in cursor.description])
+        rows = cursor.fetchall()
+    return layout.instances(rows)
+
+
+class _Layout:
+    def __init__(self, model: type[Model], columns: list[str]):
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        self.model = model
+        self.names = [fields[c].attname for c in columns if c in fields]
+        self.positions = [i for i, c in enumerate(columns) if c in fields]
+        self.others = [(c, i) for i, c in enumerate(columns) if c not in fields]
+        if model._meta.pk.attname not in self.names:
+            raise Unprepared("the statement does not read the primary key")
+        self.compiler = connection.ops.compiler("SQLCompiler")(
+            Query(model), connection, connection.alias
+        )
+        self.converters = self.compiler.get_converters(
+            [fields[c].get_col(model._meta.db_table) if c in fields else None for c in columns]
+        )
+
+    def instances(self, rows: list) -> list:
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        db, names, positions, others = connection.alias, self.names, self.positions, self.others
+        read = []
+        for row in rows:
+            instance = self.model.from_db(db, names, [row[i] for i in positions])
+            for name, i in others:
+                setattr(instance, name, row[i])
+            read.append(instance)
+        return read
+
+
+_layouts: dict[tuple, _Layout] = {}

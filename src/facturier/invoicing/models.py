@@ -456,6 +456,7 @@ class Invoice(CheckedText):
 
     @classmethod
     def from_db(cls, db, field_names, values):
+        loaded = dict(zip(field_names, values, strict=True))
         if len(values) == len(cls._meta.concrete_fields) or _init_signals(cls):
             instance = super().from_db(db, field_names, values)
         else:
@@ -464,11 +465,10 @@ class Invoice(CheckedText):
             # attribute is not set is deferred already (loaded on access, left out of a
             # save), so the columns read are set and the rest left alone.
             instance = cls.__new__(cls)
-            instance._state = ModelState()
-            instance._state.adding = False
-            instance._state.db = db
-            instance.__dict__.update(zip(field_names, values, strict=True))
-        instance._loaded = dict(zip(field_names, values, strict=True))
+            state = instance._state = ModelState()
+            state.adding, state.db = False, db
+            instance.__dict__.update(loaded)
+        instance._loaded = loaded
         return instance
 
     @property
@@ -688,5 +688,8 @@ class InvoiceEntry(models.Model):
 
 def _init_signals(model) -> bool:
     """Whether anything listens to the model's pre_init or post_init (which only
-    Model.__init__ sends)."""
+    Model.__init__ sends). Nothing listens to either for any model, as a rule: that is
+    known from the lists of receivers alone, before asking about this model."""
+    if not (signals.pre_init.receivers or signals.post_init.receivers):
+        return False
     return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)

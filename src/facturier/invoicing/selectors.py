@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from facturier.clients.models import Client
 from facturier.clients.permissions import PROCESS_PERMISSION, can_process, in_a_firm
 from facturier.core.converters import row_id
-from facturier.core.statements import Kind, Markers, Statement, compile_statement
+from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 from facturier.firms.permissions import remember_held
 
 from .lifecycle import PaymentState, Status
@@ -155,7 +155,9 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
     shape of filters and rights (core.statements): the Invoices page's own query."""
     if not in_a_firm(user):
         return InvoiceRows(None, None, {})
-    values = {"firm": user.firm_id, "user": user.pk, "today": timezone.localdate()}
+    values = {"firm": user.firm_id, "user": user.pk}
+    if PaymentState.OVERDUE in filters.payment:
+        values["today"] = timezone.localdate()
     values.update(
         (name, getattr(filters, name))
         for name in ("client_id", "issued_after", "issued_before")
@@ -271,7 +273,7 @@ class InvoiceRows:
         start = window.start or 0
         statement = self.page_statement
         params = [*statement.params(self.values), window.stop - start, start]
-        return list(Invoice.objects.raw(statement.sql, params))
+        return instances(Invoice, statement, params)
 
 
 def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
