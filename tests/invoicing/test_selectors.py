@@ -218,3 +218,22 @@ def test_the_pages_statements_list_what_the_orm_lists(
         if user != outsider:
             assert foreign.pk not in {i.client_id for i in invoice_rows(user=user)[0:100]}
     assert seen or case in ("another firm's client", "wildcards are text", "no match")
+
+
+def test_the_client_filter_offers_the_clients_each_user_sees(
+    staff, firm, make_firm, make_client, make_user
+):
+    from facturier.clients.permissions import client_choices, visible_clients
+
+    make_client(firm, "Zeta Industries").owners.add(staff["owner_only"])
+    make_client(firm, "Alpha Conseil")
+    outsider = make_user("eve", make_firm("Autre"), processing=True)
+    make_client(outsider.firm, "Beta Foreign")
+    for user in [*staff.values(), outsider]:
+        expected = list(visible_clients(user).values_list("pk", "name"))
+        assert client_choices(user) == expected, user
+    assert [name for _, name in client_choices(staff["owner_only"])] == [
+        "Client SA",
+        "Zeta Industries",
+    ]
+    assert client_choices(staff["neither"]) == []

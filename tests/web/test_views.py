@@ -561,6 +561,26 @@ def test_the_invoice_page_shows_what_became_of_each_email(browser, finalized, al
     assert "Refused for:" in page and "gone@client.example (550 5.1.1 No such user)" in page
 
 
+def test_the_list_says_which_invoices_are_being_sent_until_they_are(
+    browser, finalized, make_draft, alice, template, smtp_server
+):
+    from facturier.invoicing import deliveries
+
+    other = actions.finalize_invoice(make_draft(), by=alice)
+    (queued,) = actions.send_invoices([finalized], by=alice, subject="Facture", message="Bonjour")
+
+    def row(page, invoice):
+        return page.split(f'data-invoice="{invoice.pk}"')[1].split("</tr>")[0]
+
+    page = browser.get(reverse("billing:invoices")).content.decode()
+    assert "Sending…" in row(page, finalized) and "Sending…" not in row(page, other)
+    assert "data-polling" in page  # the table asks again until it is sent
+    deliveries.deliver(queued.pk)
+    page = browser.get(reverse("billing:invoices")).content.decode()
+    assert "Sending…" not in row(page, finalized) and "✓" in row(page, finalized)
+    assert "data-polling" not in page
+
+
 def test_bulk_delete_of_drafts_is_all_or_nothing(browser, make_draft, finalized):
     draft = make_draft()
     response = browser.post(

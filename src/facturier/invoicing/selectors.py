@@ -301,11 +301,23 @@ def invoice_detail(*, user, pk: int) -> Invoice | None:
 def pending_invoice_ids(invoices) -> set[int]:
     """Those of `invoices` (objects or ids) with an e-mail under way."""
     ids = [i.pk if isinstance(i, Invoice) else i for i in invoices]
-    return set(
-        EmailDelivery.objects.filter(
-            invoice_id__in=ids, status__in=EmailDelivery.PENDING
-        ).values_list("invoice_id", flat=True)
-    )
+    if not ids:
+        return set()
+    statement = _pending_statement(connection.vendor, len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement.sql, statement.params({f"invoice{i}": pk for i, pk in enumerate(ids)})
+        )
+        return {invoice_id for (invoice_id,) in cursor.fetchall()}
+
+
+@functools.lru_cache(maxsize=256)
+def _pending_statement(vendor: str, count: int) -> Statement:
+    """pending_invoice_ids' query for `count` invoices (a page's rows, a selection)."""
+    markers = Markers()
+    ids = [markers.value(f"invoice{i}", Kind.INTEGER) for i in range(count)]
+    pending = EmailDelivery.objects.filter(invoice_id__in=ids, status__in=EmailDelivery.PENDING)
+    return compile_statement(pending.values_list("invoice_id"), markers)
 
 
 def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from facturier.clients.permissions import owned_client_ids, visible_clients
+from facturier.clients.permissions import client_choices, owned_client_ids, visible_clients
 from facturier.core import money
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
@@ -65,7 +65,7 @@ def _context(request, **extra):
 @login_required
 @require_GET
 def invoice_list_view(request: HttpRequest) -> HttpResponse:
-    clients = list(visible_clients(request.user).values_list("pk", "name"))
+    clients = client_choices(request.user)
     form = FilterForm(
         request.GET, clients=clients, can_see_closed=permissions.may_see_closed(request.user)
     )
