@@ -108,6 +108,10 @@ def main():
         ),
         "Overdue filter": ({"payment": "overdue"}, InvoiceFilters(payment=frozenset({"overdue"}))),
     }
+    # The floor under the page: the same request to a view that renders nothing.
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.floor_urls"
     http = HttpClient()
     http.force_login(user)
     request_user = UserWithPermissions().get_user(user.pk)
@@ -115,7 +119,7 @@ def main():
     rows = []
     ok = True
     for name, (params, filters) in cases.items():
-        times = {"selector": [], "raw SQL": [], "HTTP": []}
+        times = {"selector": [], "raw SQL": [], "HTTP": [], "bare view": []}
 
         def selector():
             # A request's user, as the session's backend reads it: with its rights.
@@ -156,7 +160,11 @@ def main():
             response = http.get("/billing/invoices/", params, SERVER_NAME="127.0.0.1")
             assert response.status_code == 200
 
-        runs = {"selector": selector, "raw SQL": raw, "HTTP": page}
+        def bare():
+            response = http.get("/bench/bare/", SERVER_NAME="127.0.0.1")
+            assert response.status_code == 200
+
+        runs = {"selector": selector, "raw SQL": raw, "HTTP": page, "bare view": bare}
         for run in runs.values():
             run()
         for _ in range(rounds):
@@ -187,8 +195,23 @@ def main():
         )
     table(
         f"Invoice list, {count} invoices, {args.db} (ms)",
-        ["query", "selector p50", "p95", "raw p50", "p95", "HTTP p50", "p95", "sel/raw"],
+        [
+            "query",
+            "selector p50",
+            "p95",
+            "raw p50",
+            "p95",
+            "HTTP p50",
+            "p95",
+            "bare view p50",
+            "p95",
+            "sel/raw",
+        ],
         rows,
+    )
+    print(
+        "\nbare view: a login_required view answering 'ok', through the same middleware,"
+        " session and user: the floor under any page."
     )
     print(f"\n{machine()}, {args.db}")
 
