@@ -237,3 +237,20 @@ def test_the_client_filter_offers_the_clients_each_user_sees(
         "Zeta Industries",
     ]
     assert client_choices(staff["neither"]) == []
+
+
+def test_an_invoices_lines_in_order_each_knowing_its_invoice(make_draft, django_assert_num_queries):
+    from facturier.invoicing.selectors import lines_of
+
+    draft = make_draft(
+        lines=[
+            {"description": f"Ligne {n}", "quantity": "1", "unit_price": str(n), "vat_rate": "20"}
+            for n in (3, 1, 2)
+        ]
+    )
+    make_draft()  # another invoice's lines are not its own
+    with django_assert_num_queries(1):
+        lines = lines_of(draft)
+        assert [line.net_amount for line in lines] == [3, 1, 2]  # reads line.invoice
+    assert [line.pk for line in lines] == [line.pk for line in draft.lines.all()]
+    assert all(line.invoice is draft for line in lines)

@@ -1,10 +1,13 @@
+import functools
+
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.identifiers import check_party
 from facturier.core.models import CheckedText
+from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 
@@ -72,8 +75,16 @@ class Client(CheckedText):
 
     @property
     def billing_contact(self) -> "Contact | None":
-        contacts = list(self.contacts.all())
-        return next((c for c in contacts if c.is_billing), contacts[0] if contacts else None)
+        """The billing contact, else the first contact by name (the contacts' order)."""
+        if "contacts" in getattr(self, "_prefetched_objects_cache", {}):
+            contacts = list(self.contacts.all())
+            return next((c for c in contacts if c.is_billing), contacts[0] if contacts else None)
+        # Read on each finalization and e-mail: a statement compiled once.
+        statement = _first_contact(connection.vendor)
+        found = instances(Contact, statement, statement.params({"client": self.pk}))
+        for contact in found:
+            Contact.client.field.set_cached_value(contact, self)
+        return found[0] if found else None
 
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").upper()
@@ -107,3 +118,10 @@ class Contact(CheckedText):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+@functools.cache
+def _first_contact(vendor: str) -> Statement:
+    markers = Markers()
+    contacts = Contact.objects.filter(client_id=markers.value("client", Kind.INTEGER))
+    return compile_statement(contacts[:1], markers)

@@ -69,10 +69,7 @@ def client_choices(user) -> list[tuple[int, str]]:
         return []
     processing = can_process(user)
     statement = _choices_statement(connection.vendor, processing)
-    values = {"firm": user.firm_id, "user": user.pk}
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params(values))
-        return cursor.fetchall()
+    return statement.rows({"firm": user.firm_id, "user": user.pk})
 
 
 @functools.lru_cache(maxsize=4)

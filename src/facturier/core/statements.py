@@ -78,6 +78,14 @@ class Statement:
                 params.append(f"{before}{connection.ops.prep_for_like_query(values[name])}{after}")
         return params
 
+    def rows(self, values: Mapping[str, object], *more) -> list[tuple]:
+        """Run with `values` (and `more` parameters after, such as a LIMIT): the rows as
+        the database driver gives them, with no model field's conversion (ids, text,
+        counts; see `instances` for model objects)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [*self.params(values), *more])
+            return cursor.fetchall()
+
 
 class Unprepared(Exception):
     """The ORM compiled a marker in a way a Statement cannot run again."""
@@ -140,35 +148,65 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
     return None
 
 
-def instances(model: type[Model], statement: Statement, params: list) -> list:
+def instances(
+    model: type[Model], statement: Statement, params: list, *, related: tuple[str, ...] = ()
+) -> list:
     """The statement's rows as `model` instances, as RawQuerySet reads them (columns of the
     model's fields set, those not read deferred, other columns set as attributes); the
-    columns' mapping and converters are worked out at its first run and kept."""
+    columns' mapping and converters are worked out at its first run and kept.
+
+    `related`: the foreign keys the statement's queryset named in select_related(), in
+    that order; each row then carries their whole rows after the model's whole row (the
+    order the ORM writes them in, checked by the columns' names), read as the related
+    objects, as select_related() has them."""
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
-        key = (model, statement.sql, connection.alias)
+        key = (model, statement.sql, connection.alias, related)
         layout = _layouts.get(key)
         if layout is None:
-            layout = _layouts[key] = _Layout(model, [column[0] for column in cursor.description])
+            columns = [column[0] for column in cursor.description]
+            layout = _layouts[key] = _Layout(model, columns, related)
         rows = cursor.fetchall()
     return layout.instances(rows)
 
 
 class _Layout:
-    def __init__(self, model: type[Model], columns: list[str]):
-        fields = {field.column: field for field in model._meta.concrete_fields}
+    def __init__(self, model: type[Model], columns: list[str], related: tuple[str, ...]):
         self.model = model
-        self.names = [fields[c].attname for c in columns if c in fields]
-        self.positions = [i for i, c in enumerate(columns) if c in fields]
-        self.others = [(c, i) for i, c in enumerate(columns) if c not in fields]
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        if related:
+            # Whole rows, one model after the other: the model's, then each related one's.
+            own = len(model._meta.concrete_fields)
+            self.names = [f.attname for f in model._meta.concrete_fields]
+            self.positions = list(range(own))
+            self.others = []
+            self.related, start, expected = [], own, [f.column for f in model._meta.concrete_fields]
+            cols = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
+            for name in related:
+                field = model._meta.get_field(name)
+                target = field.related_model
+                width = len(target._meta.concrete_fields)
+                names = [f.attname for f in target._meta.concrete_fields]
+                key = start + target._meta.concrete_fields.index(target._meta.pk)
+                self.related.append((field, target, slice(start, start + width), names, key))
+                expected += [f.column for f in target._meta.concrete_fields]
+                cols += [f.get_col(target._meta.db_table) for f in target._meta.concrete_fields]
+                start += width
+            if columns != expected:
+                raise Unprepared("the statement's columns are not the models' rows in order")
+        else:
+            self.names = [fields[c].attname for c in columns if c in fields]
+            self.positions = [i for i, c in enumerate(columns) if c in fields]
+            self.others = [(c, i) for i, c in enumerate(columns) if c not in fields]
+            self.related = []
+            table = model._meta.db_table
+            cols = [fields[c].get_col(table) if c in fields else None for c in columns]
         if model._meta.pk.attname not in self.names:
             raise Unprepared("the statement does not read the primary key")
         self.compiler = connection.ops.compiler("SQLCompiler")(
             Query(model), connection, connection.alias
         )
-        self.converters = self.compiler.get_converters(
-            [fields[c].get_col(model._meta.db_table) if c in fields else None for c in columns]
-        )
+        self.converters = self.compiler.get_converters(cols)
 
     def instances(self, rows: list) -> list:
         if self.converters:
@@ -179,6 +217,9 @@ class _Layout:
             instance = self.model.from_db(db, names, [row[i] for i in positions])
             for name, i in others:
                 setattr(instance, name, row[i])
+            for field, target, columns, target_names, key in self.related:
+                other = None if row[key] is None else target.from_db(db, target_names, row[columns])
+                field.set_cached_value(instance, other)
             read.append(instance)
         return read
 

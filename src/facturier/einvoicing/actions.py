@@ -4,13 +4,14 @@ the platform reports. Outside calls happen in the worker (deliveries.py, and
 collect_statuses below), never inside a transaction."""
 
 import datetime
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.core.identifiers import siren_of
+from facturier.core.statements import Kind, Markers, Statement, compile_statement
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import Firm
@@ -103,11 +105,20 @@ def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmissio
 def transmit_on_finalize(sender, *, invoice: Invoice, by, **kwargs) -> None:
     """The finalizing transaction's receiver: queue the invoice's deposit when the
     firm sends its business invoices through a platform."""
-    if not Platform.objects.filter(firm_id=invoice.firm_id, route_b2b=True).exists():
+    if not _routing_platform(connection.vendor).rows({"firm": invoice.firm_id}):
         return
     rule = processing_rule(invoice)
     if rule is not None:
         _queue(invoice, Transmission.Document.INVOICE, rule, by=by, at=clock.now())
+
+
+@functools.cache
+def _routing_platform(vendor: str) -> Statement:
+    """Whether the firm routes its business invoices through a platform: each
+    finalization asks (a statement compiled once)."""
+    markers = Markers()
+    platform = Platform.objects.filter(firm_id=markers.value("firm", Kind.INTEGER), route_b2b=True)
+    return compile_statement(platform.values("pk")[:1], markers)
 
 
 @action

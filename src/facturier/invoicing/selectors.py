@@ -17,7 +17,7 @@ from facturier.core.statements import Kind, Markers, Statement, compile_statemen
 from facturier.firms.permissions import remember_held
 
 from .lifecycle import PaymentState, Status
-from .models import EmailDelivery, Invoice, InvoiceEvent, InvoicePdf
+from .models import EmailDelivery, Invoice, InvoiceEvent, InvoiceLine, InvoicePdf, InvoiceTemplate
 from .permissions import sees, visible_invoices
 
 MAX_LISTED_CLIENTS = 500
@@ -166,10 +166,8 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
     search = None
     if text := filters.q.strip():
         values["text"] = text
-        with connection.cursor() as cursor:
-            statement = _clients_statement(connection.vendor)
-            cursor.execute(statement.sql, [*statement.params(values), MAX_LISTED_CLIENTS + 1])
-            clients = [pk for (pk,) in cursor.fetchall()]
+        found = _clients_statement(connection.vendor).rows(values, MAX_LISTED_CLIENTS + 1)
+        clients = [pk for (pk,) in found]
         values.update((f"client{i}", pk) for i, pk in enumerate(clients))
         search = (
             len(clients) if len(clients) <= MAX_LISTED_CLIENTS else None,
@@ -262,10 +260,7 @@ class InvoiceRows:
     def count_upto(self, limit: int) -> int:
         if self.count_statement is None:
             return 0
-        with connection.cursor() as cursor:
-            statement = self.count_statement
-            cursor.execute(statement.sql, [*statement.params(self.values), limit])
-            return cursor.fetchone()[0]
+        return self.count_statement.rows(self.values, limit)[0][0]
 
     def __getitem__(self, window: slice) -> list[Invoice]:
         if self.page_statement is None:
@@ -288,6 +283,40 @@ def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
     return owes & wanted
 
 
+def lines_of(invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines in order, each knowing its invoice, as invoice.lines.all()
+    gives them (a statement compiled once: each finalization reads them)."""
+    statement = _lines_statement(connection.vendor)
+    lines = instances(InvoiceLine, statement, statement.params({"invoice": invoice.pk}))
+    for line in lines:
+        InvoiceLine.invoice.field.set_cached_value(line, invoice)
+    return lines
+
+
+@functools.cache
+def _lines_statement(vendor: str) -> Statement:
+    markers = Markers()
+    lines = InvoiceLine.objects.filter(invoice_id=markers.value("invoice", Kind.INTEGER))
+    return compile_statement(lines, markers)
+
+
+def default_template(firm_id: int) -> InvoiceTemplate | None:
+    """The firm's default template, unless archived: what a document without a chosen
+    template is made with (each finalization asks: a statement compiled once)."""
+    statement = _default_template(connection.vendor)
+    found = instances(InvoiceTemplate, statement, statement.params({"firm": firm_id}))
+    return found[0] if found else None
+
+
+@functools.cache
+def _default_template(vendor: str) -> Statement:
+    markers = Markers()
+    default = InvoiceTemplate.objects.filter(
+        firm_id=markers.value("firm", Kind.INTEGER), is_default=True, archived_at__isnull=True
+    )
+    return compile_statement(default.order_by("pk")[:1], markers)
+
+
 def invoice_detail(*, user, pk: int) -> Invoice | None:
     return (
         visible_invoices(user)
@@ -303,12 +332,8 @@ def pending_invoice_ids(invoices) -> set[int]:
     ids = [i.pk if isinstance(i, Invoice) else i for i in invoices]
     if not ids:
         return set()
-    statement = _pending_statement(connection.vendor, len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            statement.sql, statement.params({f"invoice{i}": pk for i, pk in enumerate(ids)})
-        )
-        return {invoice_id for (invoice_id,) in cursor.fetchall()}
+    values = {f"invoice{i}": pk for i, pk in enumerate(ids)}
+    return {pk for (pk,) in _pending_statement(connection.vendor, len(ids)).rows(values)}
 
 
 @functools.lru_cache(maxsize=256)

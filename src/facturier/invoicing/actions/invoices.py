@@ -28,6 +28,7 @@ from .. import documents, lifecycle, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
+from ..selectors import default_template, lines_of
 from ..signals import invoice_finalized
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
@@ -393,13 +394,7 @@ def _check_printable(snapshot) -> None:
 
 def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | None):
     if template is None:
-        template = (
-            invoice.template
-            or InvoiceTemplate.objects.filter(
-                firm_id=invoice.firm_id, is_default=True, archived_at__isnull=True
-            ).first()
-        )
-        return template
+        return invoice.template or default_template(invoice.firm_id)
     if not isinstance(template, InvoiceTemplate):
         template = InvoiceTemplate.objects.filter(
             pk=row_id(template), firm_id=invoice.firm_id
@@ -425,7 +420,7 @@ def finalize_invoice(
     """
     invoice = lock_invoice(invoice, by=by)
     require(permissions.refusal("finalize", by, invoice))
-    lines = list(invoice.lines.all())
+    lines = lines_of(invoice)
     _check_finalizable(invoice, lines)
     template = _finalizing_template(invoice, template)
     invoice.template = template

@@ -9,15 +9,13 @@ from facturier.core.actions import action
 
 from .. import documents
 from ..models import Invoice, InvoicePdf
+from ..selectors import default_template
 from ..snapshots import build_snapshot
 
 
 def draft_preview(invoice: Invoice) -> bytes:
     """A draft's PDF: watermarked, never a number, not stored."""
-    template = (
-        invoice.template
-        or invoice.firm.invoice_templates.filter(is_default=True, archived_at=None).first()
-    )
+    template = invoice.template or default_template(invoice.firm_id)
     snapshot = build_snapshot(invoice, template)
     return documents.render_snapshot(snapshot, draft=True, timestamp=timezone.now())
 

@@ -22,7 +22,7 @@ from facturier.invoicing.actions.sending import (
     clean_addresses,
 )
 from facturier.invoicing.lifecycle import Action
-from facturier.invoicing.models import InvoiceTemplate
+from facturier.invoicing.selectors import default_template
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
@@ -49,9 +49,7 @@ def statement_texts(language: str) -> tuple[str, str]:
 
 def statement_pdf(statement: letters.Statement, *, language: str, day: datetime.date) -> bytes:
     client = statement.client
-    template = InvoiceTemplate.objects.filter(
-        firm_id=client.firm_id, is_default=True, archived_at__isnull=True
-    ).first()
+    template = default_template(client.firm_id)
     return letters.render(
         letters.statement_document(
             firm=client.firm, template=template, language=language, day=day, statement=statement

@@ -47,8 +47,9 @@ from facturier.invoicing.actions.sending import (
 )
 from facturier.invoicing.emails import recipients_for
 from facturier.invoicing.lifecycle import Action, Status
-from facturier.invoicing.models import Invoice, InvoiceTemplate, Kind
+from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
+from facturier.invoicing.selectors import default_template
 
 from .. import letters
 from ..dunning import last_levels, level_due, levels_of
@@ -322,12 +323,6 @@ def _covered(invoices: list[Invoice]) -> set[int]:
 # -- Issuing a letter ---------------------------------------------------------------
 
 
-def _firm_template(firm_id: int) -> InvoiceTemplate | None:
-    return InvoiceTemplate.objects.filter(
-        firm_id=firm_id, is_default=True, archived_at__isnull=True
-    ).first()
-
-
 def placeholder_values(invoices: list[Invoice], language: str) -> dict[str, str]:
     """The e-mail dialog's placeholders, for a letter about one or several invoices."""
     first = invoices[0]
@@ -383,7 +378,7 @@ def _issue(
     document = letters.reminder_document(
         firm=firm,
         client=client,
-        template=_firm_template(firm.pk),
+        template=default_template(firm.pk),
         language=language,
         day=day,
         currency=first.currency,
