@@ -61,10 +61,10 @@ def test_rows_are_read_as_the_models_instances(firm, make_client):
     markers = Markers()
     query = Client.objects.filter(firm_id=markers.value("firm", Kind.INTEGER)).only("name")
     statement = compile_statement(query.annotate(shout=Upper("name")), markers)
-    (client,) = instances(Client, statement, statement.params({"firm": firm.pk}))
+    (client,) = instances(Client, statement, {"firm": firm.pk})
     assert (client.pk, client.name, client.shout) == (made.pk, made.name, "DUPONT & FILS")
     assert client.get_deferred_fields() >= {"city", "firm_id"}
     assert client.city == made.city  # loaded when asked
     nameless = compile_statement(query.values_list("name"), markers)
     with pytest.raises(Unprepared, match="primary key"):
-        instances(Client, nameless, nameless.params({"firm": firm.pk}))
+        instances(Client, nameless, {"firm": firm.pk})

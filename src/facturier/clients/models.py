@@ -76,12 +76,12 @@ class Client(CheckedText):
     @property
     def billing_contact(self) -> "Contact | None":
         """The billing contact, else the first contact by name (the contacts' order)."""
-        if "contacts" in getattr(self, "_prefetched_objects_cache", {}):
+        if "contacts" in getattr(self, "_prefetched_objects_cache", {}):  # prefetch_related
             contacts = list(self.contacts.all())
             return next((c for c in contacts if c.is_billing), contacts[0] if contacts else None)
         # Read on each finalization and e-mail: a statement compiled once.
         statement = _first_contact(connection.vendor)
-        found = instances(Contact, statement, statement.params({"client": self.pk}))
+        found = instances(Contact, statement, {"client": self.pk})
         for contact in found:
             Contact.client.field.set_cached_value(contact, self)
         return found[0] if found else None

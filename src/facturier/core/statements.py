@@ -149,9 +149,14 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
 
 
 def instances(
-    model: type[Model], statement: Statement, params: list, *, related: tuple[str, ...] = ()
+    model: type[Model],
+    statement: Statement,
+    values: Mapping[str, object],
+    *more,
+    related: tuple[str, ...] = (),
 ) -> list:
-    """The statement's rows as `model` instances, as RawQuerySet reads them (columns of the
+    """Run with `values` (and `more` parameters after, as for Statement.rows): the rows as
+    `model` instances, as RawQuerySet reads them (columns of the
     model's fields set, those not read deferred, other columns set as attributes); the
     columns' mapping and converters are worked out at its first run and kept.
 
@@ -160,7 +165,7 @@ def instances(
     order the ORM writes them in, checked by the columns' names), read as the related
     objects, as select_related() has them."""
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+        cursor.execute(statement.sql, [*statement.params(values), *more])
         key = (model, statement.sql, connection.alias, related)
         layout = _layouts.get(key)
         if layout is None:

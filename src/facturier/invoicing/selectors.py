@@ -266,9 +266,7 @@ class InvoiceRows:
         if self.page_statement is None:
             return []
         start = window.start or 0
-        statement = self.page_statement
-        params = [*statement.params(self.values), window.stop - start, start]
-        return instances(Invoice, statement, params)
+        return instances(Invoice, self.page_statement, self.values, window.stop - start, start)
 
 
 def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
@@ -287,7 +285,7 @@ def lines_of(invoice: Invoice) -> list[InvoiceLine]:
     """The invoice's lines in order, each knowing its invoice, as invoice.lines.all()
     gives them (a statement compiled once: each finalization reads them)."""
     statement = _lines_statement(connection.vendor)
-    lines = instances(InvoiceLine, statement, statement.params({"invoice": invoice.pk}))
+    lines = instances(InvoiceLine, statement, {"invoice": invoice.pk})
     for line in lines:
         InvoiceLine.invoice.field.set_cached_value(line, invoice)
     return lines
@@ -304,7 +302,7 @@ def default_template(firm_id: int) -> InvoiceTemplate | None:
     """The firm's default template, unless archived: what a document without a chosen
     template is made with (each finalization asks: a statement compiled once)."""
     statement = _default_template(connection.vendor)
-    found = instances(InvoiceTemplate, statement, statement.params({"firm": firm_id}))
+    found = instances(InvoiceTemplate, statement, {"firm": firm_id})
     return found[0] if found else None
 
 

@@ -59,11 +59,7 @@ def lock_invoice(invoice: Invoice | int, *, by) -> Invoice:
     """
     pk = row_id(invoice.pk if isinstance(invoice, Invoice) else invoice)
     statement = _locking(connection.vendor)
-    found = (
-        []
-        if pk is None
-        else instances(Invoice, statement, statement.params({"pk": pk}), related=LOCKED_WITH)
-    )
+    found = [] if pk is None else instances(Invoice, statement, {"pk": pk}, related=LOCKED_WITH)
     if not found or (by is not None and not permissions.can_view(by, found[0])):
         raise NotFound(NO_SUCH_INVOICE)
     return found[0]
