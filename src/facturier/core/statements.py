@@ -13,6 +13,7 @@ the text. A value the ORM would transform in a way this module does not repeat
 (anything but an integer, a date, or text inside a LIKE pattern) is refused then.
 """
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ class Statement:
     # For each parameter: (name, kind, text around) for a value given at each run, or
     # (None, None, constant) for one the shape fixes (a status, a zero).
     slots: tuple[tuple, ...]
+    # How `instances` reads its rows, worked out at the first run: kept with the
+    # statement, and gone with it when a cache lets it go.
+    layouts: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def params(self, values: Mapping[str, object]) -> list:
         params = []
@@ -166,11 +170,11 @@ def instances(
     objects, as select_related() has them."""
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [*statement.params(values), *more])
-        key = (model, statement.sql, connection.alias, related)
-        layout = _layouts.get(key)
+        key = (model, connection.alias, related)
+        layout = statement.layouts.get(key)
         if layout is None:
             columns = [column[0] for column in cursor.description]
-            layout = _layouts[key] = _Layout(model, columns, related)
+            layout = statement.layouts[key] = _Layout(model, columns, related)
         rows = cursor.fetchall()
     return layout.instances(rows)
 
@@ -227,6 +231,3 @@ class _Layout:
                 field.set_cached_value(instance, other)
             read.append(instance)
         return read
-
-
-_layouts: dict[tuple, _Layout] = {}
