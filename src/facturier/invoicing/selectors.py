@@ -80,12 +80,17 @@ class _Search:
 
 
 def _matching_clients(firm_id, text: str) -> list[int] | None:
-    ids = list(
-        Client.objects.filter(firm_id=firm_id, name__icontains=text).values_list("pk", flat=True)[
-            : MAX_LISTED_CLIENTS + 1
-        ]
-    )
+    ids = _client_ids_named(firm_id, text)
     return None if len(ids) > MAX_LISTED_CLIENTS else ids
+
+
+def _client_ids_named(firm_id, text: str) -> list[int]:
+    """The firm's clients whose name holds `text`: MAX_LISTED_CLIENTS + 1 at most (more
+    than MAX_LISTED_CLIENTS means "too many to list")."""
+    found = _clients_statement(connection.vendor).rows(
+        {"firm": firm_id, "text": text}, MAX_LISTED_CLIENTS + 1
+    )
+    return [pk for (pk,) in found]
 
 
 def _may_be_a_number(text: str) -> bool:
@@ -166,8 +171,7 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
     search = None
     if text := filters.q.strip():
         values["text"] = text
-        found = _clients_statement(connection.vendor).rows(values, MAX_LISTED_CLIENTS + 1)
-        clients = [pk for (pk,) in found]
+        clients = _client_ids_named(user.firm_id, text)
         values.update((f"client{i}", pk) for i, pk in enumerate(clients))
         search = (
             len(clients) if len(clients) <= MAX_LISTED_CLIENTS else None,
@@ -189,7 +193,7 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
 
 @functools.cache
 def _clients_statement(vendor: str) -> Statement:
-    """_matching_clients' query: unordered, as only how many match and which counts."""
+    """_client_ids_named's query: unordered, as only how many match and which counts."""
     markers = Markers()
     clients = Client.objects.filter(
         firm_id=markers.value("firm", Kind.INTEGER),
