@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -115,6 +116,17 @@ def test_the_overview_shows_the_aging_totals(client, alice, late):
     ]
     assert 'data-chart="aging"' in html and 'data-chart="dso"' in html
     assert "<script" not in html.split('data-chart="aging"')[1].split("</svg>")[0]
+
+
+def test_the_overview_gives_days_sales_outstanding_in_whole_days(client, alice, late):
+    client.force_login(alice)
+    with warnings.catch_warnings():
+        # gettext chooses "day" or "days" by an integer; a Decimal is deprecated there.
+        warnings.filterwarnings("error", message="Plural value must be an integer")
+        html = client.get(reverse("billing:overview")).content.decode()
+    card = re.search(r'data-figure="dso">(.*?)</article>', html, re.S).group(1)
+    # Nothing paid on the year's one invoice: all it invoiced is owed, 365 days of sales.
+    assert re.search(r"<strong>365 (days|jours)</strong>", card)
 
 
 def test_the_reminder_settings_save_levels_and_accounts(client, firm, staff):

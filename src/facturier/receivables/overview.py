@@ -28,7 +28,7 @@ DSO_DAYS = 365
 class Month:
     end: datetime.date
     collected: Decimal
-    dso: Decimal | None  # None: nothing invoiced in the twelve months before
+    dso: int | None  # whole days; None: nothing invoiced in the twelve months before
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Overview:
     wip: Decimal = Decimal(0)  # unbilled time and expenses at standard rates
 
     @property
-    def dso(self) -> Decimal | None:
+    def dso(self) -> int | None:
         return self.months[-1].dso if self.months else None
 
 
@@ -136,6 +136,7 @@ def _months(user, issued, payments, day, currency) -> list[Month]:
         sales = document_sums[f"sales_{index}"] or zero
         dso = None
         if sales > 0:
-            dso = (max(owed, zero) / sales * DSO_DAYS).quantize(Decimal("1"))
+            # A whole number: it reads "N days", and gettext picks a plural by an integer.
+            dso = int((max(owed, zero) / sales * DSO_DAYS).quantize(Decimal("1")))
         months.append(Month(end, payment_sums[f"month_{index}"] or zero, dso))
     return months

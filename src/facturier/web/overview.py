@@ -96,7 +96,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         labels=months,
         formatter=lambda value: str(int(value)),
     )
-    dso_chart.add(_("DSO (days)"), [None if m.dso is None else int(m.dso) for m in data.months])
+    dso_chart.add(_("DSO (days)"), [m.dso for m in data.months])
     collected_chart = _chart(
         pygal.Line,
         title=_("Collections per month (%(currency)s)") % {"currency": currency},
