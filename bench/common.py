@@ -8,10 +8,13 @@ import gc
 import os
 import platform
 import resource
+import socket
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +31,49 @@ def setup_django(database_url: str | None = None) -> None:
     import django
 
     django.setup()
+
+
+@contextmanager
+def gunicorn(app: str = "facturier.wsgi") -> Iterator[str]:
+    """The app served by gunicorn (one sync worker) on this bench's database, while the
+    block runs; yields its base URL once it answers."""
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--pythonpath",
+            f"{ROOT / 'src'},{ROOT}",
+        ],
+        env=dict(os.environ),  # DATABASE_URL and VAR_DIR, as setup_django set them
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(base + "/login/", timeout=30)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not answer in 30 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def migrate_fresh() -> None:

@@ -2,8 +2,10 @@
 PostgreSQL, half of the issued ones partly paid (the Balance column and its filters).
 The selector (what the view runs: a page of 25 and the count, from statements the ORM
 compiled once) against the same SQL run bare on the cursor (for a search, the lookup
-of the matching clients, the page and the count), and the whole page through Django's
-request handling (middleware, session, view, templates) against the selector.
+of the matching clients, the page and the count), and the whole page through HTTP
+(gunicorn, a logged-in session) against the selector. Beside them, for where the time
+goes: the page through Django's request handling in this process (no socket), and a
+view that answers "ok" to the same session through gunicorn (the floor under any page).
 
     python -m bench.invoice_list [--db sqlite|postgres] [--quick]
 """
@@ -14,7 +16,18 @@ import datetime
 import random
 import time
 
-from bench.common import OUT, bench_firm, figure, machine, percentile_ms, setup_django, table
+import requests
+
+from bench.common import (
+    OUT,
+    bench_firm,
+    figure,
+    gunicorn,
+    machine,
+    percentile_ms,
+    setup_django,
+    table,
+)
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/facturier_bench"
 
@@ -108,91 +121,103 @@ def main():
         ),
         "Overdue filter": ({"payment": "overdue"}, InvoiceFilters(payment=frozenset({"overdue"}))),
     }
-    # The floor under the page: the same request to a view that renders nothing.
-    from django.conf import settings
-
-    settings.ROOT_URLCONF = "bench.floor_urls"
     http = HttpClient()
     http.force_login(user)
     request_user = UserWithPermissions().get_user(user.pk)
-    rounds = 30 if args.quick else 100
-    rows = []
-    ok = True
-    for name, (params, filters) in cases.items():
-        times = {"selector": [], "raw SQL": [], "HTTP": [], "bare view": []}
+    with gunicorn("bench.floor_wsgi") as base:
+        # A browser holding the same session as the in-process client.
+        browser = requests.Session()
+        browser.cookies.set("sessionid", http.cookies["sessionid"].value)
+        rounds = 30 if args.quick else 100
+        rows = []
+        ok = True
+        for name, (params, filters) in cases.items():
+            times = {"selector": [], "raw SQL": [], "HTTP": [], "in process": [], "bare view": []}
 
-        def selector():
-            # A request's user, as the session's backend reads it: with its rights.
-            fresh = copy.copy(request_user)
-            paginator = CappedPaginator(invoice_rows(user=fresh, filters=filters), 25)
-            page = paginator.page(1)  # what the view does: the count, then the page
-            return [(i.number, i.client_name, i.total_gross) for i in page], paginator.count
+            def selector():
+                # A request's user, as the session's backend reads it: with its rights.
+                fresh = copy.copy(request_user)
+                paginator = CappedPaginator(invoice_rows(user=fresh, filters=filters), 25)
+                page = paginator.page(1)  # what the view does: the count, then the page
+                return [(i.number, i.client_name, i.total_gross) for i in page], paginator.count
 
-        # The SQL the selector's statements are compiled from, with this case's values.
-        queryset = invoice_table(user=user, filters=filters)
-        page_sql, page_params = queryset[:25].query.sql_with_params()
-        # The same capped count as the view's paginator (of the invoices: no client column).
-        counted = invoice_list(user=user, filters=filters).order_by()[:10_001].values("pk")
-        count_sql, count_params = counted.query.sql_with_params()
-        count_sql = f"SELECT COUNT(*) FROM ({count_sql}) t"
+            # The SQL the selector's statements are compiled from, with this case's values.
+            queryset = invoice_table(user=user, filters=filters)
+            page_sql, page_params = queryset[:25].query.sql_with_params()
+            # The same capped count as the view's paginator (of the invoices: no client column).
+            counted = invoice_list(user=user, filters=filters).order_by()[:10_001].values("pk")
+            count_sql, count_params = counted.query.sql_with_params()
+            count_sql = f"SELECT COUNT(*) FROM ({count_sql}) t"
 
-        # A search first finds the matching clients: the selector runs that statement too.
-        lookup_sql, lookup_params = (
-            Client.objects.filter(firm_id=user.firm_id, name__icontains=filters.q)
-            .order_by()
-            .values_list("pk", flat=True)[: MAX_LISTED_CLIENTS + 1]
-            .query.sql_with_params()
-            if filters.q
-            else (None, None)
-        )
+            # A search first finds the matching clients: the selector runs that statement too.
+            lookup_sql, lookup_params = (
+                Client.objects.filter(firm_id=user.firm_id, name__icontains=filters.q)
+                .order_by()
+                .values_list("pk", flat=True)[: MAX_LISTED_CLIENTS + 1]
+                .query.sql_with_params()
+                if filters.q
+                else (None, None)
+            )
 
-        def raw():
-            with connection.cursor() as cursor:
-                if lookup_sql:
-                    cursor.execute(lookup_sql, lookup_params)
-                    cursor.fetchall()
-                cursor.execute(page_sql, page_params)
-                page = cursor.fetchall()
-                cursor.execute(count_sql, count_params)
-                return page, cursor.fetchone()
+            def raw():
+                with connection.cursor() as cursor:
+                    if lookup_sql:
+                        cursor.execute(lookup_sql, lookup_params)
+                        cursor.fetchall()
+                    cursor.execute(page_sql, page_params)
+                    page = cursor.fetchall()
+                    cursor.execute(count_sql, count_params)
+                    return page, cursor.fetchone()
 
-        def page():
-            response = http.get("/billing/invoices/", params, SERVER_NAME="127.0.0.1")
-            assert response.status_code == 200
+            def page():
+                response = browser.get(f"{base}/billing/invoices/", params=params)
+                assert response.status_code == 200 and '<table class="invoices' in response.text
 
-        def bare():
-            response = http.get("/bench/bare/", SERVER_NAME="127.0.0.1")
-            assert response.status_code == 200
+            def in_process():
+                response = http.get("/billing/invoices/", params, SERVER_NAME="127.0.0.1")
+                assert response.status_code == 200
 
-        runs = {"selector": selector, "raw SQL": raw, "HTTP": page, "bare view": bare}
-        for run in runs.values():
-            run()
-        for _ in range(rounds):
-            for label, run in runs.items():
-                start = time.perf_counter()
+            def bare():
+                response = browser.get(f"{base}/bench/bare/", allow_redirects=False)
+                assert response.status_code == 200
+
+            runs = {
+                "selector": selector,
+                "raw SQL": raw,
+                "HTTP": page,
+                "in process": in_process,
+                "bare view": bare,
+            }
+            for run in runs.values():
                 run()
-                times[label].append(time.perf_counter() - start)
-        p95 = percentile_ms(times["selector"], 0.95)
-        ratio = percentile_ms(times["selector"], 0.5) / percentile_ms(times["raw SQL"], 0.5)
-        rows.append(
-            [
-                name,
-                *(f"{percentile_ms(times[k], q):.2f}" for k in times for q in (0.5, 0.95)),
-                f"{ratio:.2f}x",
-            ]
-        )
-        ok &= figure(
-            f"list {args.db} {name}: selector p95", p95, 30, unit=" ms", higher_is_better=False
-        )
-        ok &= figure(f"list {args.db} {name}: selector/raw p50", ratio, 3, higher_is_better=False)
-        page_p95 = percentile_ms(times["HTTP"], 0.95)
-        page_ratio = percentile_ms(times["HTTP"], 0.5) / percentile_ms(times["selector"], 0.5)
-        ok &= figure(
-            f"list {args.db} {name}: page p95", page_p95, 30, unit=" ms", higher_is_better=False
-        )
-        ok &= figure(
-            f"list {args.db} {name}: page/selector p50", page_ratio, 2, higher_is_better=False
-        )
+            for _ in range(rounds):
+                for label, run in runs.items():
+                    start = time.perf_counter()
+                    run()
+                    times[label].append(time.perf_counter() - start)
+            p95 = percentile_ms(times["selector"], 0.95)
+            ratio = percentile_ms(times["selector"], 0.5) / percentile_ms(times["raw SQL"], 0.5)
+            rows.append(
+                [
+                    name,
+                    *(f"{percentile_ms(times[k], q):.2f}" for k in times for q in (0.5, 0.95)),
+                    f"{ratio:.2f}x",
+                ]
+            )
+            ok &= figure(
+                f"list {args.db} {name}: selector p95", p95, 30, unit=" ms", higher_is_better=False
+            )
+            ok &= figure(
+                f"list {args.db} {name}: selector/raw p50", ratio, 3, higher_is_better=False
+            )
+            page_p95 = percentile_ms(times["HTTP"], 0.95)
+            page_ratio = percentile_ms(times["HTTP"], 0.5) / percentile_ms(times["selector"], 0.5)
+            ok &= figure(
+                f"list {args.db} {name}: page p95", page_p95, 30, unit=" ms", higher_is_better=False
+            )
+            ok &= figure(
+                f"list {args.db} {name}: page/selector p50", page_ratio, 2, higher_is_better=False
+            )
     table(
         f"Invoice list, {count} invoices, {args.db} (ms)",
         [
@@ -203,6 +228,8 @@ def main():
             "p95",
             "HTTP p50",
             "p95",
+            "in process p50",
+            "p95",
             "bare view p50",
             "p95",
             "sel/raw",
@@ -210,8 +237,10 @@ def main():
         rows,
     )
     print(
-        "\nbare view: a login_required view answering 'ok', through the same middleware,"
-        " session and user: the floor under any page."
+        "\nHTTP: the page through gunicorn (one sync worker), as a browser with a session"
+        " asks for it. in process: the same page through Django's request handling in this"
+        " process, no socket. bare view: a login_required view answering 'ok' through"
+        " gunicorn, the same middleware, session and user: the floor under any page."
     )
     print(f"\n{machine()}, {args.db}")
 

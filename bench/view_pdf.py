@@ -6,20 +6,11 @@ invoice, against a static file of the same size served by the same stack.
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import time
 
 import requests
 
-from bench.common import OUT, ROOT, figure, machine, percentile_ms, setup_django, table
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.common import OUT, figure, gunicorn, machine, percentile_ms, setup_django, table
 
 
 def main():
@@ -28,6 +19,7 @@ def main():
     args = parser.parse_args()
     database = f"sqlite:///{OUT / 'view_pdf.sqlite3'}"
     setup_django(database)
+    from django.conf import settings
     from django.core.management import call_command
 
     from bench.common import migrate_fresh
@@ -38,39 +30,12 @@ def main():
     call_command("load_demo", verbosity=0)
     invoice = Invoice.objects.filter(status="finalized").first()
     pdf = actions.pdf_for(invoice)  # stored, as after finalization
-    static_dir = OUT / "var" / "static"
     call_command("collectstatic", interactive=False, verbosity=0)
-    (static_dir / "same-size.bin").write_bytes(os.urandom(len(pdf)))
+    (settings.STATIC_ROOT / "same-size.bin").write_bytes(os.urandom(len(pdf)))
 
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database, "VAR_DIR": str(OUT / "var")}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "facturier.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--pythonpath",
-            str(ROOT / "src"),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with gunicorn() as base:
         session = requests.Session()
-        for _ in range(100):
-            try:
-                session.get(base + "/login/", timeout=30)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        session.get(base + "/login/")
         session.post(
             base + "/login/",
             data={
@@ -94,9 +59,6 @@ def main():
                 response = session.get(url)
                 times[name].append(time.perf_counter() - start)
                 assert response.status_code == 200 and len(response.content) == len(pdf)
-    finally:
-        server.terminate()
-        server.wait()
     table(
         f"GET through gunicorn, {len(pdf)} bytes, {rounds} interleaved rounds (ms)",
         ["what", "p50", "p95"],
