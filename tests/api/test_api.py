@@ -73,6 +73,27 @@ def test_list_hides_closed_by_default_and_filters(api, closed, make_draft):
 
 
 @pytest.mark.parametrize(
+    "query", ["page=", "page=abc", "page=0", "page=-1", "page=last", "page=1.5", "page=%EF%BC%92"]
+)
+def test_a_page_that_is_not_a_number_from_1_is_refused(api, draft, query):
+    """Read as the first page before, an empty or odd page number now says what is wrong,
+    as every other malformed parameter does."""
+    for url in ("/api/v1/invoices/", "/api/v1/clients/", "/api/v1/payments/"):
+        response = api.get(f"{url}?{query}")
+        assert response.status_code == 422, url
+        assert response.json()["errors"] == {"page": ["A page number from 1."]}
+    assert api.get("/api/v1/invoices/?page=1").json()["results"][0]["id"] == draft.pk
+    assert api.get("/api/v1/invoices/?page=2").status_code == 404  # past the last page
+
+
+def test_an_empty_date_filter_is_refused_not_ignored(api, draft):
+    for name in ("issued_after", "issued_before"):
+        response = api.get(f"/api/v1/invoices/?{name}=")
+        assert response.status_code == 422
+        assert set(response.json()["errors"]) == {name}
+
+
+@pytest.mark.parametrize(
     "method, path, expected",
     [
         ("patch", "/api/v1/invoices/{pk}/", 409),

@@ -10,14 +10,17 @@ from facturier.access.models import ApiToken
 from facturier.invoicing import actions
 from facturier.wsgi import application
 
-# What the API promises: never a 5xx, and every answer as the schema describes it
-# (status code, content type, body, headers).
+# What the API promises: never a 5xx, every answer as the schema describes it (status
+# code, content type, body, headers), and a request the schema does not allow refused.
+# (Not positive_data_acceptance: the schema cannot say every business rule, such as a
+# currency ISO 4217 knows or "lines or amounts, not both".)
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
     checks.response_headers_conformance,
+    checks.negative_data_rejection,
 ]
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)

@@ -145,7 +145,7 @@ def _filters(params) -> InvoiceFilters:
         errors["q"] = ["Text without control characters."]
     dates = {}
     for name in ("issued_after", "issued_before"):
-        if params.get(name):
+        if name in params:  # present but empty is a malformed date, not "any day"
             try:
                 dates[name] = datetime.date.fromisoformat(params[name])
             except ValueError:
