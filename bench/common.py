@@ -67,6 +67,8 @@ def gunicorn(app: str = "facturier.wsgi") -> Iterator[str]:
                 requests.get(base + "/login/", timeout=30)
                 break
             except requests.ConnectionError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn stopped (exit {server.returncode})") from None
                 time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not answer in 30 s")
