@@ -3,6 +3,8 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from facturier.core.converters import row_id
+
 
 class Pages(PageNumberPagination):
     """`?page=N`, N a whole number from 1. Anything else (empty, "abc", 0, "last") is
@@ -15,7 +17,8 @@ class Pages(PageNumberPagination):
         value = request.query_params.get(self.page_query_param)
         if value is None:
             return 1
-        if not (value.isascii() and value.isdigit() and 0 < len(value) < 19 and int(value) > 0):
+        # ASCII digits only: int() would also take " 2", "+2" and other scripts' digits.
+        if not (value.isascii() and value.isdigit()) or row_id(value) is None:
             raise ValidationError({self.page_query_param: ["A page number from 1."]})
         return value
 
