@@ -18,7 +18,6 @@ from facturier.clients.permissions import can_process, visible_clients
 from facturier.core.validators import validate_single_line
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions
-from facturier.invoicing.actions import templates as template_actions
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import (
@@ -449,7 +448,7 @@ class TemplateList(ListAPIView):
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = template_actions.save_template(request.user, fields=data.validated_data)
+        template = actions.save_template(request.user, fields=data.validated_data)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -471,7 +470,7 @@ class TemplateDetail(GenericAPIView):
         template = self.get_object()
         data = self.get_serializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        template = template_actions.save_template(
+        template = actions.save_template(
             request.user, template=template, fields=data.validated_data
         )
         return Response(self.get_serializer(template).data)

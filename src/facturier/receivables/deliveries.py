@@ -5,7 +5,7 @@ attached, and for a reminder the reminded invoices' PDFs when its level says so.
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 
-from facturier.invoicing.actions.pdfs import pdf_for
+from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.deliveries import InvoiceEmails, compose
 from facturier.outbox import engine
 from facturier.outbox.kinds import Outcome

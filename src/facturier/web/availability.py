@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.clients.permissions import owns
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
-from facturier.receivables.actions.reminders import reminder_refusal
+from facturier.receivables.actions import reminder_refusal
 from facturier.receivables.permissions import payment_refusal
 
 ROW_ACTIONS = (

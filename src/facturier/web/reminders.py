@@ -19,9 +19,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core.actions import unit_of_work
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing.permissions import visible_invoices
-from facturier.receivables.actions import exports as export_actions
-from facturier.receivables.actions import letters as letter_actions
-from facturier.receivables.actions import reminders as actions
+from facturier.receivables import actions
 from facturier.receivables.models import Ledger, ReminderLevel
 from facturier.receivables.selectors import account_statement, reminder_preview, visible_letter
 
@@ -190,12 +188,10 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if request.method == "GET":
         statement = account_statement(client, client.currency, start, end)
-        pdf = letter_actions.statement_pdf(
-            statement, language=client.language, day=timezone.localdate()
-        )
+        pdf = actions.statement_pdf(statement, language=client.language, day=timezone.localdate())
         return _pdf(pdf, f"{_('statement')}-{end.isoformat()}.pdf")
     try:
-        letter = letter_actions.send_statement(client, by=request.user, start=start, end=end)
+        letter = actions.send_statement(client, by=request.user, start=start, end=end)
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
     else:
@@ -275,9 +271,7 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
             try:
                 with unit_of_work():
                     actions.save_levels(firm_id, by=request.user, levels=levels)
-                    export_actions.save_ledger(
-                        firm_id, by=request.user, fields=ledger_form.cleaned_data
-                    )
+                    actions.save_ledger(firm_id, by=request.user, fields=ledger_form.cleaned_data)
             except Invalid as exc:
                 for field, errors in exc.errors.items():
                     for error in errors:

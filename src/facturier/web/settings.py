@@ -18,7 +18,6 @@ from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm
 from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing import documents
-from facturier.invoicing.actions import templates as template_actions
 from facturier.invoicing.models import InvoiceTemplate, Series
 from facturier.invoicing.numbering import sequence_for
 
@@ -27,7 +26,7 @@ from .settings_forms import FirmSettingsForm, NumberingForm, TemplateForm
 
 def manager_only(view):
     def wrapped(request, *args, **kwargs):
-        if not template_actions.can_manage_templates(request.user):
+        if not invoicing_actions.can_manage_templates(request.user):
             messages.error(request, _("You need the right to manage invoicing settings."))
             return redirect("billing:invoices")
         return view(request, *args, **kwargs)
@@ -52,7 +51,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 def _template_or_404(request, pk):
     try:
-        return template_actions.get_template(request.user, pk)
+        return invoicing_actions.get_template(request.user, pk)
     except DomainError:
         raise Http404 from None
 
@@ -66,7 +65,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data.get("logo_file")
             try:
-                saved = template_actions.save_template(
+                saved = invoicing_actions.save_template(
                     request.user,
                     template=template,
                     fields=form.model_fields(),
@@ -92,7 +91,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def _preview_data_uri(request, template: InvoiceTemplate) -> str:
-    snapshot = template_actions.sample_snapshot(
+    snapshot = invoicing_actions.sample_snapshot(
         request.user.firm, template, language=request.LANGUAGE_CODE
     )
     try:
@@ -124,7 +123,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 def template_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     try:
-        template_actions.set_default_template(request.user, template)
+        invoicing_actions.set_default_template(request.user, template)
         messages.success(
             request, _("“%(name)s” is now the default template.") % {"name": template.name}
         )
@@ -139,7 +138,7 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     archive = request.POST.get("archive", "1") == "1"
     try:
-        template_actions.archive_template(request.user, template, archived=archive)
+        invoicing_actions.archive_template(request.user, template, archived=archive)
     except Invalid as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     except DomainError as exc:

@@ -3,6 +3,7 @@
 Callers import from here: `from facturier.invoicing import actions`.
 """
 
+from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
 from .deliveries import record_email_outcome
@@ -20,14 +21,34 @@ from .invoices import (
 )
 from .numbering import update_numbering
 from .pdfs import einvoice_xml, pdf_for, store_pdf
-from .sending import send_invoices
-from .templates import archive_template, save_template, set_default_template
+from .sending import (
+    HEADER_BREAKERS,
+    MAX_MESSAGE,
+    MAX_SUBJECT,
+    check_texts,
+    clean_addresses,
+    send_invoices,
+)
+from .templates import (
+    archive_template,
+    can_manage_templates,
+    get_template,
+    sample_snapshot,
+    save_template,
+    set_default_template,
+)
 from .wip import draft_from_wip
 
 __all__ = [
     "einvoice_xml",
+    "HEADER_BREAKERS",
+    "MAX_MESSAGE",
+    "MAX_SUBJECT",
     "MENTION_FIELDS",
     "archive_template",
+    "can_manage_templates",
+    "check_texts",
+    "clean_addresses",
     "close_invoice",
     "close_invoices",
     "create_credit_note",
@@ -36,12 +57,15 @@ __all__ = [
     "delete_drafts",
     "draft_from_wip",
     "finalize_invoice",
+    "get_template",
     "lock_invoices",
     "move_balance",
     "pdf_for",
     "record_email_outcome",
+    "record_event",
     "reopen_invoice",
     "reopen_invoices",
+    "sample_snapshot",
     "save_template",
     "send_invoices",
     "set_default_template",

@@ -10,18 +10,37 @@ from .credit import (
     refund_credit_note,
     remove_allocation,
 )
+from .exports import save_ledger
+from .letters import send_statement, statement_pdf
 from .payments import delete_payment, record_payment, update_payment
+from .reminders import (
+    default_levels,
+    reminder_refusal,
+    save_levels,
+    send_due_reminders,
+    send_reminder_now,
+    set_pause,
+)
 from .statements import confirm_statement_lines, import_statement
 
 __all__ = [
     "allocate_credit_note",
     "allocate_payment",
     "confirm_statement_lines",
+    "default_levels",
     "delete_payment",
     "import_statement",
     "record_payment",
     "refund_credit",
     "refund_credit_note",
+    "reminder_refusal",
     "remove_allocation",
+    "save_ledger",
+    "save_levels",
+    "send_due_reminders",
+    "send_reminder_now",
+    "send_statement",
+    "set_pause",
+    "statement_pdf",
     "update_payment",
 ]

@@ -13,13 +13,13 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
-from facturier.invoicing.actions.audit import record_event
-from facturier.invoicing.actions.sending import (
+from facturier.invoicing.actions import (
     HEADER_BREAKERS,
     MAX_MESSAGE,
     MAX_SUBJECT,
     check_texts,
     clean_addresses,
+    record_event,
 )
 from facturier.invoicing.lifecycle import Action
 from facturier.invoicing.selectors import default_template

@@ -38,12 +38,12 @@ from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import Firm
-from facturier.invoicing.actions.audit import record_event
-from facturier.invoicing.actions.sending import (
+from facturier.invoicing.actions import (
     HEADER_BREAKERS,
     MAX_SUBJECT,
     check_texts,
     clean_addresses,
+    record_event,
 )
 from facturier.invoicing.emails import recipients_for
 from facturier.invoicing.lifecycle import Action, Status

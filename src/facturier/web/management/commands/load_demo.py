@@ -21,7 +21,6 @@ from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
 from facturier.receivables import actions as receivables
-from facturier.receivables.actions import reminders
 from facturier.work import actions as work_actions
 
 DEMO_PASSWORD = "facturier-demo"
@@ -162,7 +161,7 @@ class Command(BaseCommand):
             fields={"prefix": "", "padding_char": "0", "padding_length": 7, "next_number": 1054},
         )
         # Three reminder levels: the worker's first pass reminds the overdue invoices.
-        reminders.save_levels(firm, by=alice, levels=reminders.default_levels())
+        receivables.save_levels(firm, by=alice, levels=receivables.default_levels())
         standard = actions.save_template(alice, fields={"name": "Standard"})
         actions.save_template(
             alice,
