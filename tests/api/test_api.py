@@ -1,10 +1,7 @@
 import uuid
 
 import pytest
-from django.core.management import call_command
 
-from facturier.access.actions import revoke_token
-from facturier.access.models import ApiToken
 from facturier.invoicing.models import EmailDelivery, Invoice
 
 pytestmark = pytest.mark.django_db
@@ -16,26 +13,6 @@ def test_no_token_is_a_401_with_a_code(client, draft):
     response = client.get("/api/v1/invoices/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
-
-
-def test_a_revoked_token_no_longer_works(api_for, alice):
-    token, raw = ApiToken.issue(alice, "old")
-    revoke_token(token, by=alice)
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert client.get("/api/v1/invoices/").status_code == 401
-
-
-def test_create_api_token_command_prints_a_working_token(alice, capsys):
-    call_command("create_api_token", "alice")
-    raw = capsys.readouterr().out.strip()
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert client.get("/api/v1/invoices/").status_code == 200
 
 
 def test_create_patch_finalize_close_reopen(api, client_entity, template):
@@ -256,21 +233,6 @@ def test_schema_documents_errors_on_every_operation(client):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert {"401", "404", "422"} <= set(operation["responses"]), (method, path)
-
-
-def test_a_user_creates_and_revokes_a_token_in_settings(client, staff):
-    bob = staff["owner_only"]
-    client.force_login(bob)
-    page = client.post("/settings/tokens/", {"name": "Comptabilité"}).content.decode()
-    raw = page.split('<code id="new-token">')[1].split("</code>")[0]
-    from rest_framework.test import APIClient
-
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert api.get("/api/v1/invoices/").status_code == 200
-    token = ApiToken.objects.get(user=bob)
-    client.post(f"/settings/tokens/{token.pk}/revoke/")
-    assert api.get("/api/v1/invoices/").status_code == 401
 
 
 def test_rate_limit_is_per_token_with_a_429(api_for, alice, monkeypatch):
