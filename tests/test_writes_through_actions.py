@@ -10,6 +10,7 @@ A new URL pattern is walked without being listed here; one whose arguments the
 walker cannot fill fails the test, so it gets added.
 """
 
+import datetime
 import re
 from contextlib import contextmanager
 
@@ -18,11 +19,15 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from facturier.core.actions import in_action
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
-from facturier.receivables.models import Allocation, Payment
+from facturier.receivables import actions as receivables
+from facturier.receivables.models import Allocation, BankStatement, Letter, Payment
+from facturier.work.models import Entry
+from tests.receivables import camt
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # Tables of facturier's apps that something other than an action may write, with why.
@@ -86,9 +91,19 @@ def watch():
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, settings):
     call_command("load_demo", verbosity=0)
-    return {u.username: u for u in User.objects.all()}
+    users = {u.username: u for u in User.objects.all()}
+    # What the demo has none of, so that their pages are walked with a real row too:
+    # an imported bank statement and a letter (a statement of account).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    bank_file = camt.statement(camt.entry("10.00", text="x"))
+    receivables.import_statement(by=users["alice"], data=bank_file)
+    client = Invoice.objects.filter(firm=users["alice"].firm).first().client
+    receivables.send_statement(
+        client, by=users["alice"], start=datetime.date(2026, 1, 1), end=timezone.localdate()
+    )
+    return users
 
 
 def _patterns(resolvers, prefix=""):
@@ -100,6 +115,12 @@ def _patterns(resolvers, prefix=""):
             yield route, entry
 
 
+def _first(model, **filters) -> list[int]:
+    """The first row's pk, and one that does not exist (a 404 must not write either)."""
+    row = model.objects.filter(**filters).order_by("pk").first()
+    return ([row.pk] if row is not None else []) + [999999]
+
+
 def _objects():
     firm_invoices = Invoice.objects.filter(firm__name__startswith="Cabinet")
     return {
@@ -108,35 +129,49 @@ def _objects():
             for s in ("draft", "finalized", "closed")
         ],
         "template": [InvoiceTemplate.objects.order_by("pk").first().pk],
-        "delivery": [d.pk for d in EmailDelivery.objects.all()[:1]] or [999999],
+        "delivery": _first(EmailDelivery),
         "client": [firm_invoices.first().client_id],
         "token": [1, 999999],
-        "payment": [Payment.objects.order_by("pk").first().pk, 999999],
+        "payment": _first(Payment),
         "allocation": [Allocation.objects.order_by("pk").first().pk],
+        "entry": [
+            *_first(Entry, state=Entry.State.UNBILLED, firm__name__startswith="Cabinet")[:1],
+            *_first(Entry, state=Entry.State.BILLED),
+        ],
+        "letter": _first(Letter),
+        "statement": _first(BankStatement),
     }
 
 
-def _kind(name: str, route: str) -> str:
-    if "payment" in name:
-        return "payment"
-    if "allocation" in name:
-        return "allocation"
-    if "deliver" in name:
-        return "delivery"
-    if "template" in name:
-        return "template"
-    if "token" in name:
-        return "token"
-    if "client" in name:
-        return "client"
-    return "invoice"
+# The folder a URL's <pk> follows says what the pk is.
+KINDS = {
+    "invoices": "invoice",
+    "credit-notes": "invoice",
+    "templates": "template",
+    "deliveries": "delivery",
+    "clients": "client",
+    "wip": "client",
+    "tokens": "token",
+    "payments": "payment",
+    "allocations": "allocation",
+    "time": "entry",
+    "entries": "entry",
+    "letters": "letter",
+    "statements": "statement",
+}
+
+
+def _kind(route: str) -> str:
+    folder = re.search(r"([\w-]+)/<(?:\w+:)?pk>", route)
+    assert folder and folder[1] in KINDS, f"the walker cannot fill {route}"
+    return KINDS[folder[1]]
 
 
 def app_urls():
     """Every URL of the web app and the API (the admin is walked from its registry)."""
     objects = _objects()
     urls = []
-    for route, pattern in _patterns(get_resolver().url_patterns):
+    for route, _pattern in _patterns(get_resolver().url_patterns):
         if route.startswith("admin/") or "(?P<format>" in route or route.startswith("^"):
             continue
         names = re.findall(r"<(?:(\w+):)?(\w+)>", route)
@@ -144,7 +179,7 @@ def app_urls():
             urls.append("/" + route)
             continue
         assert [n for _conv, n in names] == ["pk"], f"the walker cannot fill {route}"
-        for pk in objects[_kind(pattern.name or "", route)]:
+        for pk in objects[_kind(route)]:
             urls.append("/" + re.sub(r"<(?:\w+:)?pk>", str(pk), route))
     return urls
 
@@ -169,6 +204,25 @@ POST_BODIES = [
     {"action": "allocate"},
     {"action": "refund", "amount": "1"},
     {"action": "unallocate", "allocation": "1"},
+    # Time: an entry recorded or changed, hours spread over a week, WIP billed.
+    {
+        "kind": "time",
+        "client": "1",
+        "work_code": "COMPTA",
+        "day": "2026-01-05",
+        "hours": "1.5",
+        "description": "Conseil",
+        "billable": "on",
+    },
+    {
+        "client": "1",
+        "work_code": "FISC",
+        "total": "4",
+        "start": "2026-01-05",
+        "end": "2026-01-09",
+        "weekdays": ["0", "2"],
+    },
+    {"bill": "interim", "allocation": "pro_rata", "grouping": "work_code"},
     {
         "name": "Jeton",
         "language": "fr",
