@@ -91,12 +91,11 @@ def watch():
 
 
 @pytest.fixture
-def demo(db, settings):
+def demo(db):
     call_command("load_demo", verbosity=0)
     users = {u.username: u for u in User.objects.all()}
     # What the demo has none of, so that their pages are walked with a real row too:
     # an imported bank statement and a letter (a statement of account).
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     bank_file = camt.statement(camt.entry("10.00", text="x"))
     receivables.import_statement(by=users["alice"], data=bank_file)
     client = Invoice.objects.filter(firm=users["alice"].firm).first().client
