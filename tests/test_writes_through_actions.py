@@ -2,9 +2,10 @@
 
 These tests walk every page of the web app (each URL pattern, GET and POST), every
 API operation, the admin's pages and the management commands, as each kind of
-user, and watch every SQL statement: a write to a domain table made outside an
-action fails them, and so does any write made by a GET request, except the one
-documented exception (the first view of a finalized invoice's PDF stores it).
+user, and watch every SQL statement: a write to a domain table (any table of an app
+of the facturier package) made outside an action fails them, and so does any write
+made by a GET request, except the one documented exception (the first view of a
+finalized invoice's PDF stores it).
 
 A new URL pattern is walked without being listed here; one whose arguments the
 walker cannot fill fails the test, so it gets added.
