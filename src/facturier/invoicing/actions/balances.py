@@ -19,6 +19,7 @@ from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import Invoice
 from .audit import NO_SUCH_INVOICE, record_event
+from .status import change_status
 
 # Why the system changed the status, kept in the event's details (the page translates it).
 PAID_IN_FULL = "paid_in_full"
@@ -73,21 +74,10 @@ def move_balance(
         details={**details, "balance": str(invoice.balance)},
     )
     if invoice.balance == 0 and invoice.status == Status.FINALIZED and invoice.firm.close_when_paid:
-        _system_status(invoice, Status.CLOSED, Action.CLOSE, at=at, why=PAID_IN_FULL)
+        change_status(invoice, Action.CLOSE, by=None, at=at, why=PAID_IN_FULL)
     elif before == 0 and invoice.balance > 0 and invoice.status == Status.CLOSED:
-        _system_status(invoice, Status.FINALIZED, Action.REOPEN, at=at, why=OWES_AGAIN)
+        change_status(invoice, Action.REOPEN, by=None, at=at, why=OWES_AGAIN)
     return invoice
-
-
-def _system_status(invoice: Invoice, target: Status, action: Action, *, at, why: str) -> None:
-    source = invoice.status
-    invoice.status = target
-    closing = target == Status.CLOSED
-    invoice.closed_at, invoice.closed_by = (at, None) if closing else (None, None)
-    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    record_event(
-        invoice, action, by=None, from_status=source, to_status=target, at=at, details={"why": why}
-    )
 
 
 # --- credit notes ------------------------------------------------------------------

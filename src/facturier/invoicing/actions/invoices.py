@@ -24,16 +24,16 @@ from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
 
-from .. import documents, lifecycle, numbering, permissions
+from .. import documents, events, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
 from ..selectors import default_template, lines_of
-from ..signals import invoice_finalized
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
 from .entries import bill_entries, release_entries
+from .status import change_status
 
 
 class NumberTaken(DomainError):
@@ -436,7 +436,7 @@ def finalize_invoice(
     # this transaction: the worker sees it once the invoice is committed, and it is
     # gone with the invoice if the finalization is taken back (one commit, not two).
     _enqueue_pdf(invoice.pk)
-    invoice_finalized.send(Invoice, invoice=invoice, by=by)
+    events.invoice_finalized(invoice=invoice, by=by)
     series = numbering.series_for(invoice.firm, invoice.kind)
     number, sequence = numbering.reserve_next_number(invoice.firm, series)
     at = clock.now(now)
@@ -509,24 +509,13 @@ def _enqueue_pdf(invoice_id: int) -> None:
     render_pdf.enqueue(invoice_id)
 
 
-def _set_status(invoice: Invoice, action: Action, *, by, at: datetime.datetime) -> Invoice:
-    source, target = invoice.status, lifecycle.target(action)
-    invoice.status = target
-    if action == Action.CLOSE:
-        invoice.closed_at, invoice.closed_by = at, by
-    else:
-        invoice.closed_at, invoice.closed_by = None, None
-    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    record_event(invoice, action, by=by, from_status=source, to_status=target, at=at)
-    return invoice
-
-
 def _close_or_reopen(ids: Iterable[Invoice | int], rule: str, *, by, now) -> list[Invoice]:
     done = []
     for item in ids:
         invoice = lock_invoice(item, by=by)
         require(permissions.refusal(rule, by, invoice))
-        done.append(_set_status(invoice, permissions.RULES[rule].action, by=by, at=clock.now(now)))
+        action_ = permissions.RULES[rule].action
+        done.append(change_status(invoice, action_, by=by, at=clock.now(now)))
     return done
 
 

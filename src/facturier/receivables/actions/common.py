@@ -24,6 +24,7 @@ from facturier.invoicing.lifecycle import Action, Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
+from .. import events
 from ..models import Allocation, Payment
 from ..permissions import payment_refusal, visible_payments
 
@@ -253,6 +254,7 @@ def apply(money_: Money, planned, *, by, at: datetime.datetime, on: datetime.dat
             created_at=at,
             **money_.origin(),
         )
+        events.allocation_made(allocation=allocation, currency=money_.currency, by=by, at=at)
         invoicing.move_balance(
             invoice,
             -amount,
@@ -268,6 +270,7 @@ def apply(money_: Money, planned, *, by, at: datetime.datetime, on: datetime.dat
 
 def undo(allocation: Allocation, money_: Money, invoice: Invoice | None, *, by, at) -> None:
     """Take an allocation back: the invoice owes it again, the money has it again."""
+    events.allocation_removed(allocation=allocation, by=by, at=at)
     if invoice is not None:
         invoicing.move_balance(
             invoice,

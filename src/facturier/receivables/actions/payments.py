@@ -15,6 +15,7 @@ from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.invoicing import actions as invoicing
 
+from .. import events
 from ..models import Payment
 from .common import (
     Money,
@@ -83,6 +84,7 @@ def record_payment(
     payment.unallocated = payment.amount
     payment.save()
     money = Money(payment)
+    events.payment_recorded(payment=payment, by=by, at=at)
     apply(money, plan(money, allocations, by=by), by=by, at=at, on=payment.received_on)
     audit.record(
         "payment.record",
@@ -126,6 +128,7 @@ def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None 
             "received_on": payment.received_on,
         },
     )
+    events.payment_removed(payment=payment, by=by, at=at)
     payment.delete()
 
 
@@ -173,12 +176,8 @@ def update_payment(
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     payment.save()
-    audit.record(
-        "payment.update",
-        payment,
-        by=by,
-        firm_id=payment.firm_id,
-        at=at,
-        details=audit.changes(before, audit.values(payment, fields)),
-    )
+    changes = audit.changes(before, audit.values(payment, fields))
+    audit.record("payment.update", payment, by=by, firm_id=payment.firm_id, at=at, details=changes)
+    if changes:
+        events.payment_changed(payment=payment, changes=changes, by=by, at=at)
     return payment
