@@ -46,13 +46,14 @@ from facturier.invoicing.actions.sending import (
     clean_addresses,
 )
 from facturier.invoicing.emails import recipients_for
-from facturier.invoicing.lifecycle import Action, Status
+from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.selectors import default_template
 
-from .. import letters
+from .. import letters, rules
 from ..dunning import last_levels, level_due, levels_of
+from ..history import InvoiceHistory
 from ..models import Letter, Payment, ReminderItem, ReminderLevel, ReminderPause
 from .common import require_right
 
@@ -241,7 +242,7 @@ def set_pause(
     else:
         return existing  # nothing changes
     if is_invoice:
-        event = Action.REMINDERS_PAUSED if paused else Action.REMINDERS_RESUMED
+        event = InvoiceHistory.REMINDERS_PAUSED if paused else InvoiceHistory.REMINDERS_RESUMED
         record_event(target, event, by=by, at=now, details={"reason": reason[:200]})
     else:
         audit.record(
@@ -418,7 +419,7 @@ def _issue(
         )
         record_event(
             invoice,
-            Action.REMIND,
+            InvoiceHistory.REMIND,
             by=by,
             at=now,
             details={
@@ -504,17 +505,6 @@ def _issue_locked(group, chosen, ranks, *, today, now) -> Letter | None:
     return _issue(fresh, chosen, ranks, by=None, day=today, now=now)
 
 
-def reminder_refusal(invoice: Invoice, today: datetime.date) -> str | None:
-    """Why this invoice cannot be reminded now by a person, or None."""
-    if invoice.kind != Kind.INVOICE or invoice.status != Status.FINALIZED:
-        return _("Only finalized invoices can be reminded.")
-    if invoice.balance <= 0:
-        return _("Nothing is owed on this invoice.")
-    if invoice.due_date is None or invoice.due_date >= today:
-        return _("This invoice is not overdue yet.")
-    return None
-
-
 @action
 def send_reminder_now(
     invoices: Sequence[Invoice | int],
@@ -565,7 +555,7 @@ def send_reminder_now(
     client_paused = any(client_id for _invoice, client_id in paused)
     covered = _covered(rows)
     for invoice in rows:
-        refusal = reminder_refusal(invoice, today)
+        refusal = rules.state_refusal("remind", invoice, today=today)
         if refusal is None and (client_paused or (invoice.pk, None) in paused):
             refusal = _("Reminders are paused for this invoice or its client.")
         if refusal is None and invoice.pk in covered:
