@@ -25,13 +25,13 @@ from facturier.firms.actions import require_settings_right
 from facturier.firms.models import Firm
 from facturier.invoicing.actions.audit import record_event
 from facturier.invoicing.events import InvoiceFinalized
-from facturier.invoicing.lifecycle import Action
 from facturier.invoicing.models import Invoice
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from . import cdar
 from .flows import Credentials, FlowService, PlatformError
+from .history import InvoiceHistory
 from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
 
 logger = logging.getLogger(__name__)
@@ -141,10 +141,10 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
     invoice = Invoice.objects.get(pk=item.invoice_id)
     if outcome.status == Transmission.Status.SENT:
         details = {"flow": item.flow_id, "document": item.document, "rule": item.processing_rule}
-        record_event(invoice, Action.PLATFORM_DEPOSITED, by=None, at=at, details=details)
+        record_event(invoice, InvoiceHistory.PLATFORM_DEPOSITED, by=None, at=at, details=details)
     else:
         details = {"document": item.document, "reason": outcome.reason}
-        record_event(invoice, Action.PLATFORM_FAILED, by=None, at=at, details=details)
+        record_event(invoice, InvoiceHistory.PLATFORM_FAILED, by=None, at=at, details=details)
     return True
 
 
@@ -172,7 +172,7 @@ def record_status(transmission: Transmission, status: cdar.Status, *, source_flo
     )
     record_event(
         transmission.invoice,
-        Action.PLATFORM_STATUS,
+        InvoiceHistory.PLATFORM_STATUS,
         by=None,
         at=timezone.now(),
         details={

@@ -15,7 +15,10 @@ class EinvoicingConfig(AppConfig):
         from facturier.outbox import kinds
         from facturier.receivables.events import AllocationMade, AllocationRemoved, PaymentChanged
 
-        from . import collected
+        from . import (
+            collected,
+            history,  # noqa: F401  (registers its history lines)
+        )
         from .actions import collect_statuses, transmit_on_finalize
         from .deliveries import FLOWS
 

@@ -8,6 +8,7 @@ class InvoicingConfig(AppConfig):
     def ready(self) -> None:
         from facturier.outbox import kinds
 
+        from . import history  # noqa: F401  (registers invoicing's history lines)
         from .deliveries import EMAILS
 
         kinds.register(EMAILS)

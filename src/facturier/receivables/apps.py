@@ -11,6 +11,7 @@ class ReceivablesConfig(AppConfig):
     def ready(self) -> None:
         from facturier.outbox import kinds
 
+        from . import history  # noqa: F401  (registers its history lines)
         from .actions.reminders import send_due_reminders
         from .deliveries import LETTERS
 

@@ -20,11 +20,12 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import money
 from facturier.core.errors import Invalid, NotFound
 from facturier.invoicing import actions as invoicing
-from facturier.invoicing.lifecycle import Action, Status
+from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
 from .. import events
+from ..history import InvoiceHistory
 from ..models import Allocation, Payment
 from ..permissions import payment_refusal, visible_payments
 
@@ -260,7 +261,7 @@ def apply(money_: Money, planned, *, by, at: datetime.datetime, on: datetime.dat
             -amount,
             by=by,
             at=at,
-            action=Action.PAYMENT,
+            event=InvoiceHistory.PAYMENT,
             details=money_.details(allocation),
         )
         money_.remaining -= amount
@@ -277,7 +278,7 @@ def undo(allocation: Allocation, money_: Money, invoice: Invoice | None, *, by, 
             allocation.amount,
             by=by,
             at=at,
-            action=Action.PAYMENT_REMOVED,
+            event=InvoiceHistory.PAYMENT_REMOVED,
             details=money_.details(allocation),
         )
     money_.remaining += allocation.amount

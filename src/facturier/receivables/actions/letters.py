@@ -21,12 +21,12 @@ from facturier.invoicing.actions.sending import (
     check_texts,
     clean_addresses,
 )
-from facturier.invoicing.lifecycle import Action
 from facturier.invoicing.selectors import default_template
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from .. import letters
+from ..history import InvoiceHistory
 from ..models import Letter
 from ..selectors import account_statement
 from .common import require_right, visible_client
@@ -156,7 +156,8 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
         return False
     if letter.purpose != Letter.Purpose.REMINDER or outcome.status == Status.RETRYING:
         return True
-    event = Action.REMINDER_DELIVERED if outcome.status == Status.SENT else Action.REMINDER_FAILED
+    sent = outcome.status == Status.SENT
+    event = InvoiceHistory.REMINDER_DELIVERED if sent else InvoiceHistory.REMINDER_FAILED
     details = {"letter": letter.pk, "to": letter.to}
     if outcome.status != Status.SENT:
         details["reason"] = outcome.reason
