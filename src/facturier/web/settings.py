@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facturier.core.actions import unit_of_work
+from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm
@@ -107,7 +108,7 @@ def _preview_data_uri(request, template: InvoiceTemplate) -> str:
 def template_preview(request: HttpRequest) -> HttpResponse:
     """The live preview: the form as it stands, on sample data, as an image."""
     pk = request.POST.get("template_id")
-    template = _template_or_404(request, int(pk)) if pk and pk.isdigit() else None
+    template = _template_or_404(request, row_id(pk)) if row_id(pk) else None
     base = template or InvoiceTemplate(firm=request.user.firm)
     form = TemplateForm(request.POST, instance=base)
     form.is_valid()  # fields that are valid apply; the others keep their saved value
