@@ -7,6 +7,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
 
+from .events import AuditName
 from .models import ApiToken, IdempotencyRecord
 
 
@@ -20,7 +21,7 @@ def issue_token(*, by, name: str) -> tuple[ApiToken, str]:
             codes={"name": ["required"]},
         )
     token, raw = ApiToken.issue(by, name)
-    audit.record("token.issued", token, by=by, firm_id=by.firm_id, details={"name": name})
+    audit.record(AuditName.TOKEN_ISSUED, token, by=by, firm_id=by.firm_id, details={"name": name})
     return token, raw
 
 
@@ -32,7 +33,7 @@ def revoke_token(token: ApiToken | int, *, by) -> ApiToken:
         raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record("token.revoked", token, by=by, firm_id=by.firm_id)
+    audit.record(AuditName.TOKEN_REVOKED, token, by=by, firm_id=by.firm_id)
     return token
 
 

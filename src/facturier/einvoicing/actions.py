@@ -30,6 +30,7 @@ from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from . import cdar
+from .events import AuditName
 from .flows import Credentials, FlowService, PlatformError
 from .history import InvoiceHistory
 from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
@@ -59,7 +60,7 @@ def save_platform(firm: Firm, *, by, fields: Mapping[str, Any]) -> Platform:
         raise Invalid.from_django(exc) from None
     platform.save()
     audit.record(
-        "platform_saved",
+        AuditName.PLATFORM_SAVED,
         platform,
         by=by,
         firm_id=firm.pk,

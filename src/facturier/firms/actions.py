@@ -12,6 +12,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotAllowed
 
 from . import audit
+from .events import AuditName
 from .models import Firm, User
 from .permissions import can_manage_settings
 
@@ -76,7 +77,7 @@ def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> 
     changed = audit.changes(before, audit.values(firm, fields))
     if changed:
         firm.save(update_fields=list(changed))
-        audit.record("firm.settings_changed", firm, by=by, firm_id=firm.pk, details=changed)
+        audit.record(AuditName.FIRM_SETTINGS_CHANGED, firm, by=by, firm_id=firm.pk, details=changed)
     return firm
 
 
@@ -90,7 +91,7 @@ def save_staff_from_form(form, *, by, created: bool) -> User:
     user.save()
     form.save_m2m()
     audit.record(
-        "staff.created" if created else "staff.changed",
+        AuditName.STAFF_CREATED if created else AuditName.STAFF_CHANGED,
         user,
         by=by,
         firm_id=user.firm_id,
@@ -103,7 +104,7 @@ def save_staff_from_form(form, *, by, created: bool) -> User:
 def delete_staff_member(user: User, *, by) -> None:
     if not (by.is_active and by.is_superuser):
         raise NotAllowed()
-    audit.record("staff.deleted", user, by=by, firm_id=user.firm_id)
+    audit.record(AuditName.STAFF_DELETED, user, by=by, firm_id=user.firm_id)
     user.delete()
 
 
@@ -120,7 +121,7 @@ def set_language_preference(*, by: User, language: str) -> User:
         by.language = language
         by.save(update_fields=["language"])
         audit.record(
-            "staff.language_changed",
+            AuditName.STAFF_LANGUAGE_CHANGED,
             by,
             by=by,
             firm_id=by.firm_id,
@@ -148,7 +149,7 @@ def create_firm(*, by=None, **fields) -> Firm:
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     firm.save()
-    audit.record("firm.created", firm, by=by, firm_id=firm.pk, details={"name": firm.name})
+    audit.record(AuditName.FIRM_CREATED, firm, by=by, firm_id=firm.pk, details={"name": firm.name})
     return firm
 
 
@@ -162,7 +163,9 @@ def create_role(*, by=None, name: str, permissions: list[str]) -> Group:
         group.permissions.add(
             Permission.objects.get(codename=codename, content_type__app_label=app_label)
         )
-    audit.record("role.saved", group, by=by, firm_id=None, details={"permissions": permissions})
+    audit.record(
+        AuditName.ROLE_SAVED, group, by=by, firm_id=None, details={"permissions": permissions}
+    )
     return group
 
 
@@ -187,7 +190,7 @@ def create_staff_member(
     user.save()
     user.groups.set(roles)
     audit.record(
-        "staff.created",
+        AuditName.STAFF_CREATED,
         user,
         by=by,
         firm_id=user.firm_id,

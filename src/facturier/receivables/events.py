@@ -11,7 +11,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from facturier.core.events import publish
+from facturier.firms import audit
 from facturier.firms.models import User
 
 from .models import Allocation, Payment
@@ -158,3 +162,23 @@ def allocation_removed(*, allocation: Allocation, by: User | None, at: datetime.
             at=at,
         )
     )
+
+
+class AuditName(models.TextChoices):
+    """What this app's actions write in the firm's audit trail (firms/audit.py)."""
+
+    PAYMENT_RECORDED = "payment.recorded", _("payment recorded")
+    PAYMENT_UPDATED = "payment.updated", _("payment corrected")
+    PAYMENT_DELETED = "payment.deleted", _("payment deleted")
+    CREDIT_REFUNDED = "credit.refunded", _("credit refunded")
+    CREDIT_UNALLOCATED = "credit.unallocated", _("allocation removed")
+    CLIENT_STATEMENT_SENT = "client.statement_sent", _("statement of account sent")
+    CLIENT_REMINDERS_PAUSED = "client.reminders_paused", _("reminders paused for a client")
+    CLIENT_REMINDERS_RESUMED = "client.reminders_resumed", _("reminders resumed for a client")
+    REMINDER_LEVELS_SAVED = "reminder_levels.saved", _("reminder levels saved")
+    LEDGER_ACCOUNTS_SAVED = "ledger_accounts.saved", _("ledger accounts saved")
+    BANK_CSV_COLUMNS_SAVED = "bank_csv_columns.saved", _("bank CSV columns saved")
+    BANK_STATEMENT_IMPORTED = "bank_statement.imported", _("bank statement imported")
+
+
+audit.declare(AuditName)

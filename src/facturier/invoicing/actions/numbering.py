@@ -11,6 +11,7 @@ from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 
+from ..events import AuditName
 from ..models import InvoiceSequence, Series
 from ..numbering import SERIES_DEFAULTS
 
@@ -47,7 +48,7 @@ def update_numbering(
     if changed:
         sequence.save()
         audit.record(
-            "numbering.changed",
+            AuditName.NUMBERING_CHANGED,
             sequence,
             by=by,
             firm_id=by.firm_id,

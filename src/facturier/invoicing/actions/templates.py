@@ -27,6 +27,7 @@ from facturier.firms.models import Firm
 from facturier.firms.permissions import can_manage_settings
 
 from .. import documents
+from ..events import AuditName
 from ..models import InvoiceTemplate
 from ..snapshots import seller_snapshot, template_settings, totals_snapshot
 
@@ -171,7 +172,7 @@ def save_template(
     if logo or remove_logo:
         changed["logo"] = ["", f"{len(logo)} bytes" if logo else ""]
     audit.record(
-        "template.created" if created else "template.changed",
+        AuditName.TEMPLATE_CREATED if created else AuditName.TEMPLATE_CHANGED,
         template,
         by=user,
         firm_id=template.firm_id,
@@ -193,7 +194,7 @@ def set_default_template(user, template: InvoiceTemplate | int) -> InvoiceTempla
     ).update(is_default=False)
     template.is_default = True
     template.save(update_fields=["is_default"])
-    audit.record("template.made_default", template, by=user, firm_id=template.firm_id)
+    audit.record(AuditName.TEMPLATE_MADE_DEFAULT, template, by=user, firm_id=template.firm_id)
     return template
 
 
@@ -206,7 +207,7 @@ def archive_template(user, template: InvoiceTemplate | int, *, archived: bool = 
     template.archived_at = timezone.now() if archived else None
     template.save(update_fields=["archived_at"])
     audit.record(
-        "template.archived" if archived else "template.restored",
+        AuditName.TEMPLATE_ARCHIVED if archived else AuditName.TEMPLATE_RESTORED,
         template,
         by=user,
         firm_id=template.firm_id,

@@ -17,6 +17,7 @@ from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
 from facturier.invoicing.permissions import visible_invoices
 
+from ..events import AuditName
 from ..models import Allocation, Payment
 from ..permissions import visible_payments
 from .common import (
@@ -102,7 +103,7 @@ def _refund(money: Money, *, by, amount, on, now) -> Allocation:
     money.remaining -= value
     money.save()
     audit.record(
-        "credit.refund",
+        AuditName.CREDIT_REFUNDED,
         money.source,
         by=by,
         firm_id=money.firm_id,
@@ -162,7 +163,7 @@ def remove_allocation(
     undo(allocation, money, invoices.get(allocation.invoice_id), by=by, at=at)
     money.save()
     audit.record(
-        "credit.unallocate",
+        AuditName.CREDIT_UNALLOCATED,
         money.source,
         by=by,
         firm_id=money.firm_id,

@@ -10,6 +10,7 @@ from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 
+from ..events import AuditName
 from ..models import Ledger
 
 FIELDS = (
@@ -53,5 +54,7 @@ def save_ledger(firm_id: int, *, by, fields: Mapping[str, Any]) -> Ledger:
     ledger.save()
     changed = audit.changes(before, audit.values(ledger, FIELDS))
     if changed:
-        audit.record("ledger.saved", ledger, by=by, firm_id=firm_id, details=changed)
+        audit.record(
+            AuditName.LEDGER_ACCOUNTS_SAVED, ledger, by=by, firm_id=firm_id, details=changed
+        )
     return ledger

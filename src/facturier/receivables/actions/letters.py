@@ -26,6 +26,7 @@ from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from .. import letters
+from ..events import AuditName
 from ..history import InvoiceHistory
 from ..models import Letter
 from ..selectors import account_statement
@@ -135,7 +136,7 @@ def send_statement(
         next_attempt_at=now,
     )
     audit.record(
-        "client.statement_sent",
+        AuditName.CLIENT_STATEMENT_SENT,
         client,
         by=by,
         firm_id=client.firm_id,

@@ -16,6 +16,7 @@ from facturier.firms import audit
 from facturier.invoicing import actions as invoicing
 
 from .. import events
+from ..events import AuditName
 from ..models import Payment
 from .common import (
     Money,
@@ -87,7 +88,7 @@ def record_payment(
     events.payment_recorded(payment=payment, by=by, at=at)
     apply(money, plan(money, allocations, by=by), by=by, at=at, on=payment.received_on)
     audit.record(
-        "payment.record",
+        AuditName.PAYMENT_RECORDED,
         payment,
         by=by,
         firm_id=payment.firm_id,
@@ -116,7 +117,7 @@ def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None 
     for allocation in allocations:
         undo(allocation, money, invoices.get(allocation.invoice_id), by=by, at=at)
     audit.record(
-        "payment.delete",
+        AuditName.PAYMENT_DELETED,
         payment,
         by=by,
         firm_id=payment.firm_id,
@@ -177,7 +178,9 @@ def update_payment(
         raise Invalid.from_django(exc) from None
     payment.save()
     changes = audit.changes(before, audit.values(payment, fields))
-    audit.record("payment.update", payment, by=by, firm_id=payment.firm_id, at=at, details=changes)
+    audit.record(
+        AuditName.PAYMENT_UPDATED, payment, by=by, firm_id=payment.firm_id, at=at, details=changes
+    )
     if changes:
         events.payment_changed(payment=payment, changes=changes, by=by, at=at)
     return payment

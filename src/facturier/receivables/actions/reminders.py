@@ -53,6 +53,7 @@ from facturier.invoicing.selectors import default_template
 
 from .. import letters, rules
 from ..dunning import last_levels, level_due, levels_of
+from ..events import AuditName
 from ..history import InvoiceHistory
 from ..models import Letter, Payment, ReminderItem, ReminderLevel, ReminderPause
 from .common import require_right
@@ -209,7 +210,7 @@ def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> li
         row.save()
         saved.append(row)
     audit.record(
-        "reminders.levels_saved",
+        AuditName.REMINDER_LEVELS_SAVED,
         firm,
         by=by,
         firm_id=firm_id,
@@ -246,7 +247,7 @@ def set_pause(
         record_event(target, event, by=by, at=now, details={"reason": reason[:200]})
     else:
         audit.record(
-            "client.reminders_paused" if paused else "client.reminders_resumed",
+            AuditName.CLIENT_REMINDERS_PAUSED if paused else AuditName.CLIENT_REMINDERS_RESUMED,
             target,
             by=by,
             firm_id=target.firm_id,

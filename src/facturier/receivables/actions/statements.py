@@ -17,6 +17,7 @@ from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 
 from .. import statements
+from ..events import AuditName
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
 from .common import require_right, valid_pk
 from .payments import record_payment
@@ -121,7 +122,9 @@ def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, 
     changed = audit.changes(before, audit.values(mapping, MAPPING_FIELDS))
     if changed or mapping.pk is None:
         mapping.save()
-        audit.record("statement.csv_mapping", mapping, by=by, firm_id=firm_id, details=changed)
+        audit.record(
+            AuditName.BANK_CSV_COLUMNS_SAVED, mapping, by=by, firm_id=firm_id, details=changed
+        )
     return mapping.as_mapping()
 
 
@@ -197,7 +200,7 @@ def import_statement(
         for (line, key), (invoice, match) in zip(fresh, proposals, strict=True)
     )
     audit.record(
-        "statement.import",
+        AuditName.BANK_STATEMENT_IMPORTED,
         statement,
         by=by,
         firm_id=firm.pk,
