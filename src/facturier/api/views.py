@@ -450,7 +450,7 @@ class TemplateList(ListAPIView):
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = template_actions.save_template(request.user, fields=data.validated_data)
+        template = template_actions.save_template(by=request.user, fields=data.validated_data)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -473,7 +473,7 @@ class TemplateDetail(GenericAPIView):
         data = self.get_serializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template = template_actions.save_template(
-            request.user, template=template, fields=data.validated_data
+            by=request.user, template=template, fields=data.validated_data
         )
         return Response(self.get_serializer(template).data)
 

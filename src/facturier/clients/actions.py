@@ -99,7 +99,7 @@ def _set_owners(client: Client, owners: Iterable[User | int]) -> None:
 @action
 def create_client(
     *,
-    by,
+    by: User,
     contacts: Sequence[Mapping] | None = None,
     owners: Iterable[User | int] | None = None,
     firm_id: int | None = None,
@@ -128,7 +128,7 @@ def create_client(
 def update_client(
     client: Client | int,
     *,
-    by,
+    by: User,
     contacts: Sequence[Mapping] | None = None,
     owners: Iterable[User | int] | None = None,
     **fields,

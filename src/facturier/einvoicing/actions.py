@@ -22,7 +22,7 @@ from facturier.core.identifiers import siren_of
 from facturier.core.statements import Kind, Markers, Statement, compile_statement
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
-from facturier.firms.models import Firm
+from facturier.firms.models import Firm, User
 from facturier.invoicing.actions.audit import record_event
 from facturier.invoicing.events import InvoiceFinalized
 from facturier.invoicing.models import Invoice
@@ -41,7 +41,7 @@ PLATFORM_FIELDS = ("base_url", "token_url", "client_id", "client_secret", "route
 
 
 @action
-def save_platform(firm: Firm, *, by, fields: Mapping[str, Any]) -> Platform:
+def save_platform(firm: Firm, *, by: User, fields: Mapping[str, Any]) -> Platform:
     """Set the firm's platform account (the settings right); audited, the secret not."""
     require_settings_right(by)
     unknown = set(fields) - set(PLATFORM_FIELDS)

@@ -53,7 +53,7 @@ def require_settings_right(user) -> None:
 
 
 @action
-def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> Firm:
+def update_firm_settings(firm: Firm | int, *, by: User, fields: Mapping[str, Any]) -> Firm:
     """The firm's identity and invoicing defaults, as Settings (or the back office) edits them."""
     firm_id = firm.pk if isinstance(firm, Firm) else firm
     if not (by.is_active and by.is_superuser):
@@ -82,7 +82,7 @@ def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> 
 
 
 @action
-def save_staff_from_form(form, *, by, created: bool) -> User:
+def save_staff_from_form(form, *, by: User, created: bool) -> User:
     """A staff member as the admin's user form has it, with groups and permissions
     (superusers only): saved, and recorded with the names of the changed fields."""
     if not (by.is_active and by.is_superuser):
@@ -101,11 +101,11 @@ def save_staff_from_form(form, *, by, created: bool) -> User:
 
 
 @action
-def delete_staff_member(user: User, *, by) -> None:
+def delete_staff_member(member: User, *, by: User) -> None:
     if not (by.is_active and by.is_superuser):
         raise NotAllowed()
-    audit.record(AuditName.STAFF_DELETED, user, by=by, firm_id=user.firm_id)
-    user.delete()
+    audit.record(AuditName.STAFF_DELETED, member, by=by, firm_id=member.firm_id)
+    member.delete()
 
 
 @action
@@ -140,7 +140,7 @@ def _require_operator_or_superuser(by) -> None:
 
 
 @action
-def create_firm(*, by=None, **fields) -> Firm:
+def create_firm(*, by: User | None=None, **fields) -> Firm:
     """A new firm (tenant) with its identity."""
     _require_operator_or_superuser(by)
     firm = Firm(**fields)
@@ -154,7 +154,7 @@ def create_firm(*, by=None, **fields) -> Firm:
 
 
 @action
-def create_role(*, by=None, name: str, permissions: list[str]) -> Group:
+def create_role(*, by: User | None=None, name: str, permissions: list[str]) -> Group:
     """A group of staff sharing rights ("app_label.codename" each)."""
     _require_operator_or_superuser(by)
     group, _created = Group.objects.get_or_create(name=name)
@@ -172,7 +172,7 @@ def create_role(*, by=None, name: str, permissions: list[str]) -> Group:
 @action
 def create_staff_member(
     *,
-    by=None,
+    by: User | None=None,
     firm: Firm | None,
     username: str,
     password: str,

@@ -68,7 +68,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             upload = form.cleaned_data.get("logo_file")
             try:
                 saved = template_actions.save_template(
-                    request.user,
+                    by=request.user,
                     template=template,
                     fields=form.model_fields(),
                     logo=upload.read() if upload else None,
@@ -125,7 +125,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 def template_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     try:
-        template_actions.set_default_template(request.user, template)
+        template_actions.set_default_template(template, by=request.user)
         messages.success(
             request, _("“%(name)s” is now the default template.") % {"name": template.name}
         )
@@ -140,7 +140,7 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     archive = request.POST.get("archive", "1") == "1"
     try:
-        template_actions.archive_template(request.user, template, archived=archive)
+        template_actions.archive_template(template, by=request.user, archived=archive)
     except Invalid as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     except DomainError as exc:

@@ -23,6 +23,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
+from facturier.firms.models import User
 
 from .. import documents, events, numbering, permissions
 from ..crediting import check_within
@@ -207,7 +208,7 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
 @action
 def create_draft(
     *,
-    by,
+    by: User,
     client: Client | int,
     lines: Sequence[Mapping[str, Any]] = (),
     now: datetime.datetime | None = None,
@@ -225,7 +226,7 @@ def create_draft(
 def update_draft(
     invoice: Invoice | int,
     *,
-    by,
+    by: User,
     lines: Sequence[Mapping[str, Any]] | None = None,
     now: datetime.datetime | None = None,
     **fields: Any,
@@ -292,7 +293,7 @@ def _content(invoice: Invoice) -> tuple[dict[str, Any], list[tuple]]:
 
 
 @action
-def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = None) -> None:
+def delete_draft(invoice: Invoice | int, *, by: User, now: datetime.datetime | None = None) -> None:
     """Delete a draft. It never had a number, so no number is lost."""
     invoice = lock_invoice(invoice, by=by)
     require(permissions.refusal("delete", by, invoice))
@@ -310,7 +311,7 @@ def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = 
 
 @action
 def delete_drafts(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> int:
     """Delete several drafts: all of them, or none if one is refused."""
     count = 0
@@ -408,7 +409,7 @@ def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | Non
 def finalize_invoice(
     invoice: Invoice | int,
     *,
-    by,
+    by: User,
     template: InvoiceTemplate | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Invoice:
@@ -521,7 +522,7 @@ def _close_or_reopen(ids: Iterable[Invoice | int], rule: str, *, by, now) -> lis
 
 @action
 def close_invoices(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> list[Invoice]:
     """Close finalized invoices: all of them, or none if one is refused."""
     return _close_or_reopen(invoices, "close", by=by, now=now)
@@ -529,7 +530,7 @@ def close_invoices(
 
 @action
 def reopen_invoices(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> list[Invoice]:
     """Revert closed invoices to Finalized: all of them, or none if one is refused."""
     return _close_or_reopen(invoices, "reopen", by=by, now=now)

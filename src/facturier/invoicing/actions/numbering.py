@@ -10,6 +10,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
+from facturier.firms.models import User
 
 from ..events import AuditName
 from ..models import InvoiceSequence, Series
@@ -20,7 +21,7 @@ FIELDS = ("prefix", "padding_char", "padding_length", "next_number")
 
 @action
 def update_numbering(
-    *, by, fields: Mapping[str, Any], series: str = Series.INVOICES
+    *, by: User, fields: Mapping[str, Any], series: str = Series.INVOICES
 ) -> InvoiceSequence:
     """Change how a series' next numbers look, and where they continue from.
 

@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
 from facturier.invoicing.permissions import visible_invoices
@@ -51,7 +52,7 @@ def _allocate(money: Money, allocations, *, by, on, now) -> None:
 def allocate_payment(
     payment: Payment | int,
     *,
-    by,
+    by: User,
     allocations: Sequence[Mapping[str, Any]] | None = None,
     on: datetime.date | None = None,
     now: datetime.datetime | None = None,
@@ -67,7 +68,7 @@ def allocate_payment(
 def allocate_credit_note(
     credit_note: Invoice | int,
     *,
-    by,
+    by: User,
     allocations: Sequence[Mapping[str, Any]] | None = None,
     on: datetime.date | None = None,
     now: datetime.datetime | None = None,
@@ -115,7 +116,7 @@ def _refund(money: Money, *, by, amount, on, now) -> Allocation:
 
 @action
 def refund_credit(
-    payment: Payment | int, *, by, amount, on=None, now: datetime.datetime | None = None
+    payment: Payment | int, *, by: User, amount, on=None, now: datetime.datetime | None = None
 ) -> Allocation:
     """Record that part of a payment's remainder went back to the client."""
     require_right(by)
@@ -124,7 +125,7 @@ def refund_credit(
 
 @action
 def refund_credit_note(
-    credit_note: Invoice | int, *, by, amount, on=None, now: datetime.datetime | None = None
+    credit_note: Invoice | int, *, by: User, amount, on=None, now: datetime.datetime | None = None
 ) -> Allocation:
     """Record that part of a credit note's credit was paid back to the client."""
     require_right(by)
@@ -134,7 +135,7 @@ def refund_credit_note(
 
 @action
 def remove_allocation(
-    allocation: Allocation | int, *, by, now: datetime.datetime | None = None
+    allocation: Allocation | int, *, by: User, now: datetime.datetime | None = None
 ) -> Payment | Invoice:
     """Take an allocation back: the invoice owes it again, the money has it again."""
     require_right(by)

@@ -9,6 +9,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
+from facturier.firms.models import User
 
 from ..events import AuditName
 from ..models import Ledger
@@ -25,7 +26,7 @@ FIELDS = (
 
 
 @action
-def save_ledger(firm_id: int, *, by, fields: Mapping[str, Any]) -> Ledger:
+def save_ledger(firm_id: int, *, by: User, fields: Mapping[str, Any]) -> Ledger:
     require_settings_right(by)
     ledger, _created = Ledger.objects.select_for_update().get_or_create(firm_id=firm_id)
     errors, codes = {}, {}

@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing.actions.audit import record_event
 from facturier.invoicing.actions.sending import (
     HEADER_BREAKERS,
@@ -74,7 +75,7 @@ def check_period(start, end, *, today: datetime.date) -> None:
 def send_statement(
     client: Client | int,
     *,
-    by,
+    by: User,
     start: datetime.date,
     end: datetime.date,
     currency: str | None = None,

@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 
 from .. import events
@@ -36,7 +37,7 @@ EDITABLE_FIELDS = ("received_on", "amount", "method", "reference")
 @action
 def record_payment(
     *,
-    by,
+    by: User,
     client: Client | int,
     amount,
     received_on,
@@ -104,7 +105,9 @@ def record_payment(
 
 
 @action
-def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None = None) -> None:
+def delete_payment(
+    payment: Payment | int, *, by: User, now: datetime.datetime | None = None
+) -> None:
     """Remove a payment recorded by mistake, and everything it paid."""
     require_right(by)
     payment = lock_payment(by, payment)
@@ -135,7 +138,7 @@ def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None 
 
 @action
 def update_payment(
-    payment: Payment | int, *, by, now: datetime.datetime | None = None, **fields
+    payment: Payment | int, *, by: User, now: datetime.datetime | None = None, **fields
 ) -> Payment:
     """Correct a payment's date, amount (not below what it allocated), method or reference."""
     require_right(by)

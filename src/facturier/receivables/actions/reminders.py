@@ -37,7 +37,7 @@ from facturier.core.errors import Invalid, NotAllowed
 from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
-from facturier.firms.models import Firm
+from facturier.firms.models import Firm, User
 from facturier.invoicing.actions.audit import record_event
 from facturier.invoicing.actions.sending import (
     HEADER_BREAKERS,
@@ -175,7 +175,9 @@ def _check_levels(levels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @action
-def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> list[ReminderLevel]:
+def save_levels(
+    firm: Firm | int, *, by: User, levels: Sequence[dict[str, Any]]
+) -> list[ReminderLevel]:
     """Replace the firm's reminder levels. A level already used by a reminder keeps its
     row (and its history) when its day stays; one whose day goes away is removed only if
     no reminder used it."""
@@ -224,7 +226,7 @@ def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> li
 
 @action
 def set_pause(
-    target: Client | Invoice, *, by, paused: bool, reason: str = "", now=None
+    target: Client | Invoice, *, by: User, paused: bool, reason: str = "", now=None
 ) -> ReminderPause | None:
     """Stop (or resume) the reminders of one client or one invoice."""
     require_right(by)
@@ -510,7 +512,7 @@ def _issue_locked(group, chosen, ranks, *, today, now) -> Letter | None:
 def send_reminder_now(
     invoices: Sequence[Invoice | int],
     *,
-    by,
+    by: User,
     subject: str | None = None,
     message: str | None = None,
     language: str | None = None,

@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 
@@ -131,7 +132,7 @@ def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, 
 @action
 def import_statement(
     *,
-    by,
+    by: User,
     data: bytes,
     filename: str = "",
     fmt: str = "auto",
@@ -214,7 +215,7 @@ def import_statement(
 def confirm_statement_lines(
     statement: BankStatement | int,
     *,
-    by,
+    by: User,
     decisions: Sequence[Mapping[str, Any]],
     now: datetime.datetime | None = None,
 ) -> list[StatementLine]:
