@@ -4,6 +4,7 @@ answer, and the lifecycle statuses the buyer's side sends back. Requests and ans
 are checked against the Flow Service's schemas (AFNOR XP Z12-013 annex A)."""
 
 import datetime
+from decimal import Decimal
 
 import httpx
 import jsonschema
@@ -264,7 +265,6 @@ def test_a_paid_invoice_of_services_sends_encaissee(
         method="transfer",
         allocations=[{"invoice": invoice.pk}],
     )
-    einvoicing.collect_statuses()
     paid = Transmission.objects.get(invoice=invoice, document="paid")
     assert deposit(paid.pk) == "sent"
     cdar_flow = [f for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
@@ -282,6 +282,110 @@ def test_a_paid_invoice_of_services_sends_encaissee(
     assert b'<ram:URIID schemeID="0225">552100554</ram:URIID>' in content
     einvoicing.collect_statuses()  # not queued twice
     assert Transmission.objects.filter(invoice=invoice, document="paid").count() == 1
+
+
+def _pay(staff, client, invoice, amount):
+    from facturier.receivables import actions as receivables
+
+    return receivables.record_payment(
+        by=staff["processor_only"],
+        client=client.pk,
+        amount=amount,
+        received_on=timezone.localdate(),
+        allocations=[{"invoice": invoice.pk, "amount": amount}],
+    )
+
+
+def _collected(invoice):
+    return list(Transmission.objects.filter(invoice=invoice, document="paid").order_by("pk"))
+
+
+def test_each_amount_received_is_reported_with_its_share_per_vat_rate(
+    platform, french_business, alice, staff, template
+):
+    from facturier.einvoicing import cdar
+
+    by = type(alice).objects.get(pk=alice.pk)
+    draft = actions.create_draft(
+        by=by,
+        client=french_business,
+        lines=[
+            {"description": "Audit", "unit_price": "1000", "vat_rate": "20"},
+            {"description": "Formation", "unit_price": "500", "vat_rate": "10"},
+        ],
+    )
+    invoice = actions.finalize_invoice(draft, by=by)
+    assert invoice.total_gross == Decimal("1750.00")
+    deposit(Transmission.objects.get(invoice=invoice, document="invoice").pk)
+
+    _pay(staff, french_business, invoice, Decimal("700.00"))
+    (first,) = _collected(invoice)
+    assert first.collected["amount"] == "700.00"
+    # 1,200 of 1,750 at 20 %, 550 at 10 %: 480.00 and the rest.
+    assert first.collected["by_rate"] == [["480.00", "20.00"], ["220.00", "10.00"]]
+    assert deposit(first.pk) == "sent"
+
+    _pay(staff, french_business, invoice, Decimal("1050.00"))
+    first_again, second = _collected(invoice)
+    assert first_again.pk == first.pk and second.collected["amount"] == "1050.00"
+    assert deposit(second.pk) == "sent"
+
+    messages = [f.content for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
+    assert len(messages) == 2
+    assert [cdar.parse(m)[0].code for m in messages] == ["212", "212"]
+    assert b"<ram:ValueAmount>480.00</ram:ValueAmount>" in messages[0]
+    assert b"<ram:ValueAmount>220.00</ram:ValueAmount>" in messages[0]
+    assert b"<ram:ValueAmount>720.00</ram:ValueAmount>" in messages[1]
+    assert b"<ram:ValueAmount>330.00</ram:ValueAmount>" in messages[1]
+
+
+def test_a_credit_note_to_zero_reports_no_money_received(
+    platform, french_business, alice, staff, template
+):
+    invoice = finalize(alice, french_business)
+    deposit(Transmission.objects.get(invoice=invoice, document="invoice").pk)
+    by = type(alice).objects.get(pk=alice.pk)
+    credit_note = actions.create_credit_note(invoice, by=by)
+    actions.finalize_invoice(credit_note, by=by)
+    invoice.refresh_from_db()
+    assert invoice.balance == 0
+    einvoicing.collect_statuses()
+    assert _collected(invoice) == []
+
+
+def test_a_payment_removed_before_its_status_went_withdraws_it(
+    platform, french_business, alice, staff, template
+):
+    from facturier.receivables import actions as receivables
+
+    invoice = finalize(alice, french_business)
+    payment = _pay(staff, french_business, invoice, Decimal("500.00"))
+    # The invoice's own deposit has not gone yet: its payment status waits for it.
+    (waiting,) = _collected(invoice)
+    assert deposit(waiting.pk) == "retrying"
+    waiting.refresh_from_db()
+    assert "not deposited" in waiting.last_error
+    other = _pay(staff, french_business, invoice, Decimal("100.00"))
+    receivables.delete_payment(other, by=staff["processor_only"])
+    assert _collected(invoice) == [waiting]  # the never-tried one is gone, the tried one stays
+    receivables.delete_payment(payment, by=staff["processor_only"])
+    assert _collected(invoice) == [waiting]
+
+
+def test_no_payment_status_for_e_reported_sales_or_vat_on_debits(
+    platform, firm, make_client, french_business, alice, staff, template
+):
+    abroad = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE136695976")
+    abroad.owners.add(alice)
+    international = finalize(alice, abroad)
+    _pay(staff, abroad, international, international.total_gross)
+    assert _collected(international) == []
+
+    firm.vat_on_debits = True
+    firm.save(update_fields=["vat_on_debits"])
+    invoice = finalize(alice, french_business)
+    _pay(staff, french_business, invoice, invoice.total_gross)
+    assert _collected(invoice) == []
 
 
 def test_the_platforms_answers_match_the_schemas(platform_server):

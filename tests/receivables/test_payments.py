@@ -78,7 +78,7 @@ def test_paid_in_full_closes_it_and_removing_the_payment_brings_it_back(
     assert reopening.actor is None and reopening.details == {"why": "balance_reopened"}
     assert InvoiceEvent.objects.filter(invoice=invoice, action="payment_removed").count() == 1
     assert not Payment.objects.filter(pk=second.pk).exists()
-    assert AuditEvent.objects.filter(action="payment.delete").count() == 1
+    assert AuditEvent.objects.filter(action="payment.deleted").count() == 1
 
 
 def test_the_firm_may_keep_paid_invoices_open(issue, alice, client_entity, firm):

@@ -296,7 +296,7 @@ def test_levels_are_checked_and_need_the_settings_right(firm, manager, staff):
         reminders.save_levels(firm, by=staff["processor_only"], levels=[level(7)])
     saved = reminders.save_levels(firm, by=manager, levels=[level(30), level(-3)])
     assert [row.days for row in saved] == [-3, 30]
-    assert AuditEvent.objects.filter(action="reminders.levels_saved").count() == 1
+    assert AuditEvent.objects.filter(action="reminder_levels.saved").count() == 1
 
 
 def test_a_level_that_was_sent_cannot_be_removed(firm, manager, three_levels, overdue):

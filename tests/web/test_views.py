@@ -691,3 +691,15 @@ def test_the_closed_filter_is_offered_with_the_processing_permission_only(client
     assert 'value="closed"' not in client.get(reverse("billing:invoices")).content.decode()
     login(client, staff["processor_only"])
     assert 'value="closed"' in client.get(reverse("billing:invoices")).content.decode()
+
+
+@pytest.mark.parametrize("template_id", ["²", "١", " 1", "+1", "99999999999999999999", "0"])
+def test_a_preview_of_an_odd_template_id_previews_the_form_never_a_500(
+    client, manager, template, template_id
+):
+    login(client, manager)
+    response = client.post(
+        reverse("settings:template_preview"),
+        {"template_id": template_id, "name": "Standard", "accent_color": "#000000"},
+    )
+    assert response.status_code == 200

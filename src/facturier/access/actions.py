@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 
+from .events import AuditName
 from .models import ApiToken, IdempotencyRecord
 
 
 @action
-def issue_token(*, by, name: str) -> tuple[ApiToken, str]:
+def issue_token(*, by: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `by`; returns it with its secret, shown this once."""
     name = (name or "").strip()
     if not name or len(name) > 100 or not name.isprintable():
@@ -20,25 +22,25 @@ def issue_token(*, by, name: str) -> tuple[ApiToken, str]:
             codes={"name": ["required"]},
         )
     token, raw = ApiToken.issue(by, name)
-    audit.record("token.issued", token, by=by, firm_id=by.firm_id, details={"name": name})
+    audit.record(AuditName.TOKEN_ISSUED, token, by=by, firm_id=by.firm_id, details={"name": name})
     return token, raw
 
 
 @action
-def revoke_token(token: ApiToken | int, *, by) -> ApiToken:
+def revoke_token(token: ApiToken | int, *, by: User) -> ApiToken:
     pk = token.pk if isinstance(token, ApiToken) else token
     token = ApiToken.objects.active().select_for_update().filter(pk=pk, user=by).first()
     if token is None:
         raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record("token.revoked", token, by=by, firm_id=by.firm_id)
+    audit.record(AuditName.TOKEN_REVOKED, token, by=by, firm_id=by.firm_id)
     return token
 
 
 @action
-def remember_response(*, user, key: str, fingerprint: str, status: int, body) -> None:
+def remember_response(*, by: User, key: str, fingerprint: str, status: int, body) -> None:
     """Keep an action's answer for its Idempotency-Key (in the action's transaction)."""
     IdempotencyRecord.objects.create(
-        user=user, key=key, fingerprint=fingerprint, status=status, body=body
+        user=by, key=key, fingerprint=fingerprint, status=status, body=body
     )

@@ -10,3 +10,6 @@ class AccessConfig(AppConfig):
     name = "facturier.access"
     label = "api"
     verbose_name = "API access"
+
+    def ready(self) -> None:
+        from . import events  # noqa: F401  (declares its audit names)

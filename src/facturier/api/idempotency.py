@@ -62,7 +62,7 @@ def idempotent(view_method):
                 response = view_method(self, request, *args, **kwargs)
                 if response.status_code < 500:
                     remember_response(
-                        user=request.user,
+                        by=request.user,
                         key=key,
                         fingerprint=fingerprint,
                         status=response.status_code,

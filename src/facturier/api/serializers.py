@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from facturier.clients.models import LANGUAGES, Client, Contact
+from facturier.core.converters import MAX_ID
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import LifecycleStatus, Transmission
 from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
@@ -290,7 +291,7 @@ AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 class AllocationRequestSerializer(serializers.Serializer):
-    invoice = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    invoice = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     amount = serializers.DecimalField(
         **AMOUNT, required=False, allow_null=True, help_text="Omitted: oldest due date first."
     )
@@ -329,7 +330,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentWriteSerializer(serializers.Serializer):
-    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     received_on = serializers.DateField()
     amount = serializers.DecimalField(**AMOUNT)
     currency = CurrencyField(required=False, help_text="Default: the client's currency.")
@@ -457,8 +458,8 @@ class StatementSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    invoice = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    line = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    invoice = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     ignore = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from facturier.clients import actions as client_actions
 from facturier.clients.permissions import can_process, visible_clients
+from facturier.core.converters import row_id
 from facturier.core.validators import validate_single_line
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions
@@ -135,7 +136,7 @@ def _filters(params) -> InvoiceFilters:
     if payment - set(PAYMENT_FILTERS):
         errors["payment"] = [f"Use {', '.join(PAYMENT_FILTERS)}."]
     client = params.get("client")
-    if client is not None and not (client.isascii() and client.isdigit() and len(client) < 19):
+    if client is not None and row_id(client) is None:
         errors["client"] = ["A client id."]
     q = params.get("q", "")
     try:
@@ -448,7 +449,7 @@ class TemplateList(ListAPIView):
     def post(self, request):
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = actions.save_template(request.user, fields=data.validated_data)
+        template = actions.save_template(by=request.user, fields=data.validated_data)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
 
@@ -471,7 +472,7 @@ class TemplateDetail(GenericAPIView):
         data = self.get_serializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template = actions.save_template(
-            request.user, template=template, fields=data.validated_data
+            by=request.user, template=template, fields=data.validated_data
         )
         return Response(self.get_serializer(template).data)
 
@@ -484,10 +485,10 @@ class PaymentList(ListAPIView):
 
     def get_queryset(self):
         client = self.request.query_params.get("client")
-        if client is not None and not (client.isascii() and client.isdigit() and len(client) < 19):
+        if client is not None and row_id(client) is None:
             raise ValidationError({"client": ["A client id."]})
         return payment_list(
-            user=self.request.user, client_id=int(client) if client else None
+            user=self.request.user, client_id=row_id(client) if client else None
         ).prefetch_related("allocations__invoice")
 
     @extend_schema(

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
+from facturier.core.converters import MAX_ID
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
 from facturier.work.models import Entry, WorkCode
@@ -53,7 +54,7 @@ class EntryWriteSerializer(serializers.Serializer):
     staff = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, required=False, help_text="Default: you."
     )
-    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     work_code = serializers.CharField(max_length=20, help_text="The code, such as AUD.")
     day = serializers.DateField()
     hours = serializers.CharField(
@@ -91,7 +92,7 @@ class WipRowSerializer(serializers.Serializer):
 
 class FromWipSerializer(serializers.Serializer):
     entries = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=20_000,
     )
@@ -152,7 +153,7 @@ class EntryList(ListAPIView):
 
 
 class EntryUpdateSerializer(serializers.Serializer):
-    client = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     work_code = serializers.CharField(max_length=20, required=False)
     day = serializers.DateField(required=False)
     hours = serializers.CharField(max_length=10, required=False)

@@ -22,6 +22,7 @@ from facturier.firms import audit
 from facturier.firms.models import User
 
 from . import permissions
+from .events import AuditName
 from .models import Client, Contact
 
 FIELDS = (
@@ -98,7 +99,7 @@ def _set_owners(client: Client, owners: Iterable[User | int]) -> None:
 @action
 def create_client(
     *,
-    by,
+    by: User,
     contacts: Sequence[Mapping] | None = None,
     owners: Iterable[User | int] | None = None,
     firm_id: int | None = None,
@@ -114,7 +115,7 @@ def create_client(
     _replace_contacts(client, contacts or [])
     _set_owners(client, owners if owners is not None else [by])
     audit.record(
-        "client.created",
+        AuditName.CLIENT_CREATED,
         client,
         by=by,
         firm_id=firm_id,
@@ -127,7 +128,7 @@ def create_client(
 def update_client(
     client: Client | int,
     *,
-    by,
+    by: User,
     contacts: Sequence[Mapping] | None = None,
     owners: Iterable[User | int] | None = None,
     **fields,
@@ -153,5 +154,7 @@ def update_client(
         _set_owners(client, owners)
         changed["owners"] = sorted(client.owners.values_list("pk", flat=True))
     if changed:
-        audit.record("client.changed", client, by=by, firm_id=client.firm_id, details=changed)
+        audit.record(
+            AuditName.CLIENT_CHANGED, client, by=by, firm_id=client.firm_id, details=changed
+        )
     return client

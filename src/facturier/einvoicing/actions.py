@@ -22,15 +22,17 @@ from facturier.core.identifiers import siren_of
 from facturier.core.statements import Kind, Markers, Statement, compile_statement
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
-from facturier.firms.models import Firm
-from facturier.invoicing.actions.audit import record_event
-from facturier.invoicing.lifecycle import Action, Status
-from facturier.invoicing.models import Invoice, Operation
+from facturier.firms.models import Firm, User
+from facturier.invoicing.actions import record_event
+from facturier.invoicing.events import InvoiceFinalized
+from facturier.invoicing.models import Invoice
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from . import cdar
+from .events import AuditName
 from .flows import Credentials, FlowService, PlatformError
+from .history import InvoiceHistory
 from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ PLATFORM_FIELDS = ("base_url", "token_url", "client_id", "client_secret", "route
 
 
 @action
-def save_platform(firm: Firm, *, by, fields: Mapping[str, Any]) -> Platform:
+def save_platform(firm: Firm, *, by: User, fields: Mapping[str, Any]) -> Platform:
     """Set the firm's platform account (the settings right); audited, the secret not."""
     require_settings_right(by)
     unknown = set(fields) - set(PLATFORM_FIELDS)
@@ -58,7 +60,7 @@ def save_platform(firm: Firm, *, by, fields: Mapping[str, Any]) -> Platform:
         raise Invalid.from_django(exc) from None
     platform.save()
     audit.record(
-        "platform_saved",
+        AuditName.PLATFORM_SAVED,
         platform,
         by=by,
         firm_id=firm.pk,
@@ -102,14 +104,15 @@ def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmissio
         return None
 
 
-def transmit_on_finalize(sender, *, invoice: Invoice, by, **kwargs) -> None:
-    """The finalizing transaction's receiver: queue the invoice's deposit when the
-    firm sends its business invoices through a platform."""
+def transmit_on_finalize(event: InvoiceFinalized) -> None:
+    """In the finalizing transaction: queue the invoice's deposit when the firm sends
+    its business invoices through a platform."""
+    invoice = event.invoice
     if not _routing_platform(connection.vendor).rows({"firm": invoice.firm_id}):
         return
     rule = processing_rule(invoice)
     if rule is not None:
-        _queue(invoice, Transmission.Document.INVOICE, rule, by=by, at=clock.now())
+        _queue(invoice, Transmission.Document.INVOICE, rule, by=event.by, at=clock.now())
 
 
 @functools.cache
@@ -139,10 +142,10 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
     invoice = Invoice.objects.get(pk=item.invoice_id)
     if outcome.status == Transmission.Status.SENT:
         details = {"flow": item.flow_id, "document": item.document, "rule": item.processing_rule}
-        record_event(invoice, Action.PLATFORM_DEPOSITED, by=None, at=at, details=details)
+        record_event(invoice, InvoiceHistory.PLATFORM_DEPOSITED, by=None, at=at, details=details)
     else:
         details = {"document": item.document, "reason": outcome.reason}
-        record_event(invoice, Action.PLATFORM_FAILED, by=None, at=at, details=details)
+        record_event(invoice, InvoiceHistory.PLATFORM_FAILED, by=None, at=at, details=details)
     return True
 
 
@@ -170,7 +173,7 @@ def record_status(transmission: Transmission, status: cdar.Status, *, source_flo
     )
     record_event(
         transmission.invoice,
-        Action.PLATFORM_STATUS,
+        InvoiceHistory.PLATFORM_STATUS,
         by=None,
         at=timezone.now(),
         details={
@@ -194,15 +197,13 @@ def _service(platform: Platform, transport=None) -> FlowService:
 def collect_statuses(*, transport=None) -> int:
     """The worker's periodic pass: for each firm with a platform, read the flows updated
     since the last pass (lifecycle messages, and the acknowledgement of our deposits),
-    store the new statuses, and queue the "Encaissée" status of paid services.
-    Returns how many statuses were new."""
+    store the new statuses. Returns how many statuses were new."""
     new = 0
     for platform in Platform.objects.select_related("firm"):
         try:
             new += _collect(platform, transport)
         except (PlatformError, httpx.HTTPError, OSError, cdar.Unreadable) as exc:
             logger.warning("statuses of %s not read: %s", platform.firm, exc)
-        queue_paid_statuses(platform.firm)
     return new
 
 
@@ -283,30 +284,3 @@ def _parse_time(text: str | None, *, to_the_second: bool = False) -> datetime.da
         return None
     value = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
     return value.replace(microsecond=0) if to_the_second else value
-
-
-@action
-def queue_paid_statuses(firm: Firm) -> int:
-    """For services, the seller tells the platform when it was paid (status 212,
-    "Encaissée"): queue it for each invoice of services deposited and now paid in full."""
-    paid = (
-        Invoice.objects.filter(
-            firm=firm,
-            kind="invoice",
-            balance=0,
-            operation__in=[Operation.SERVICES, Operation.MIXED],
-            transmissions__document=Transmission.Document.INVOICE,
-            transmissions__status=Transmission.Status.SENT,
-        )
-        .exclude(transmissions__document=Transmission.Document.PAID)
-        .exclude(status=Status.DRAFT)
-        .select_related("firm", "client")
-    )
-    count = 0
-    for invoice in paid:
-        rule = invoice.transmissions.filter(document=Transmission.Document.INVOICE).values_list(
-            "processing_rule", flat=True
-        )[0]
-        if _queue(invoice, Transmission.Document.PAID, rule, by=None, at=clock.now()):
-            count += 1
-    return count

@@ -10,12 +10,20 @@ class EinvoicingConfig(AppConfig):
     verbose_name = _("E-invoicing")
 
     def ready(self) -> None:
-        from facturier.invoicing.signals import invoice_finalized
+        from facturier.core.events import subscribe
+        from facturier.invoicing.events import InvoiceFinalized
         from facturier.outbox import kinds
+        from facturier.receivables.events import AllocationMade, AllocationRemoved, PaymentChanged
 
+        from . import collected
+        from . import events as _audit_names  # noqa: F401  (declares its audit names)
+        from . import history as _history_lines  # noqa: F401  (registers its history lines)
         from .actions import collect_statuses, transmit_on_finalize
         from .deliveries import FLOWS
 
         kinds.register(FLOWS)
         kinds.register_periodic("e-invoicing statuses", STATUS_PASS_SECONDS, collect_statuses)
-        invoice_finalized.connect(transmit_on_finalize, dispatch_uid="einvoicing-transmit")
+        subscribe(InvoiceFinalized, transmit_on_finalize)
+        subscribe(AllocationMade, collected.queue_on_allocation)
+        subscribe(AllocationRemoved, collected.withdraw_on_removal)
+        subscribe(PaymentChanged, collected.redate_on_change)

@@ -10,7 +10,6 @@ answers AlreadyExistingFlow is asked for that flow too."""
 import contextlib
 import hashlib
 from collections.abc import Iterator
-from decimal import Decimal
 
 import httpx
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from facturier.invoicing.actions.pdfs import pdf_for
+from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.documents import en16931
 from facturier.outbox import engine
 from facturier.outbox.kinds import Outcome
@@ -33,6 +32,10 @@ Status = Transmission.Status
 
 class NotConfigured(Exception):
     pass
+
+
+class NotDepositedYet(Exception):
+    """A payment status waits until its invoice is on the platform."""
 
 
 class PlatformFlows:
@@ -84,13 +87,11 @@ class PlatformFlows:
         invoice = item.invoice
         if item.document == Transmission.Document.INVOICE:
             return f"{invoice.number}.pdf", pdf_for(invoice), "application/pdf", "Factur-X"
+        deposit = invoice.transmissions.filter(document=Transmission.Document.INVOICE).first()
+        if deposit is None or deposit.status != Status.SENT:
+            raise NotDepositedYet()
         snapshot = invoice.snapshot
         seller, buyer = snapshot["seller"], snapshot["buyer"]
-        # What was collected per VAT rate: the invoice paid in full, so its totals.
-        collected = [
-            (str(Decimal(row["base"]) + Decimal(row["vat"])), row["rate"])
-            for row in snapshot["totals"]["vat_breakdown"]
-        ]
         content = cdar.build(
             message_id=item.tracking_id,
             status=cdar.Status(invoice.number, Lifecycle.PAID, timezone.now()),
@@ -99,9 +100,9 @@ class PlatformFlows:
             recipient=(buyer["name"], en16931.buyer_legal_id(buyer)[0][:9]),
             recipient_address=en16931.electronic_address(buyer),
             process="REGULATED" if item.processing_rule == "B2B" else "B2BINT",
-            collected=collected,
+            collected=[(amount, rate) for amount, rate in item.collected["by_rate"]],
         )
-        return f"{invoice.number}-212.xml", content, "application/xml", "CDAR"
+        return f"{item.tracking_id}-212.xml", content, "application/xml", "CDAR"
 
     def _existing(self, service, item: Transmission) -> str | None:
         flows = service.search({"trackingId": item.tracking_id}, limit=1)
@@ -110,6 +111,8 @@ class PlatformFlows:
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         if isinstance(exc, NotConfigured):
             return False, _("The firm has no e-invoicing platform set up.")
+        if isinstance(exc, NotDepositedYet):
+            return True, _("The invoice is not deposited with the platform yet.")
         if isinstance(exc, PlatformError):
             reason = _("The platform answered %(status)s: %(message)s") % {
                 "status": exc.status,

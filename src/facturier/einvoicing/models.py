@@ -52,10 +52,11 @@ class ProcessingRule(models.TextChoices):
 
 
 class Transmission(Delivery):
-    """One flow deposited with the platform: an invoice, or the "Encaissée" status of a
-    paid one. The tracking id is ours and never changes, so a retry after a lost answer
-    finds the flow the platform already has instead of sending a second one; and an
-    invoice has at most one transmission of each document."""
+    """One flow deposited with the platform: an invoice, or the "Encaissée" status of
+    money received on it (one per allocation of a payment: see collected.py). The
+    tracking id is ours and never changes, so a retry after a lost answer finds the
+    flow the platform already has instead of sending a second one; an invoice is
+    deposited once, and each amount received is reported once."""
 
     class Document(models.TextChoices):
         INVOICE = "invoice", pgettext_lazy("document", "Invoice")
@@ -68,6 +69,12 @@ class Transmission(Delivery):
     tracking_id = models.CharField(max_length=36, unique=True)
     flow_id = models.CharField(_("flow"), max_length=36, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # A "payment received" status: the allocation it reports (kept as reported when the
+    # allocation is removed later), and what it says: amount, currency, date, per VAT rate.
+    allocation = models.ForeignKey(
+        "receivables.Allocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    collected = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -82,8 +89,11 @@ class Transmission(Delivery):
         verbose_name_plural = _("platform transmissions")
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice", "document"], name="one_transmission_per_document"
-            )
+                fields=["invoice"],
+                condition=models.Q(document="invoice"),
+                name="one_deposit_per_invoice",
+            ),
+            models.UniqueConstraint(fields=["allocation"], name="one_status_per_allocation"),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="transmission_due_idx"),

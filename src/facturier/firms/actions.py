@@ -12,6 +12,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotAllowed
 
 from . import audit
+from .events import AuditName
 from .models import Firm, User
 from .permissions import can_manage_settings
 
@@ -52,7 +53,7 @@ def require_settings_right(user) -> None:
 
 
 @action
-def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> Firm:
+def update_firm_settings(firm: Firm | int, *, by: User, fields: Mapping[str, Any]) -> Firm:
     """The firm's identity and invoicing defaults, as Settings (or the back office) edits them."""
     firm_id = firm.pk if isinstance(firm, Firm) else firm
     if not (by.is_active and by.is_superuser):
@@ -76,12 +77,12 @@ def update_firm_settings(firm: Firm | int, *, by, fields: Mapping[str, Any]) -> 
     changed = audit.changes(before, audit.values(firm, fields))
     if changed:
         firm.save(update_fields=list(changed))
-        audit.record("firm.settings_changed", firm, by=by, firm_id=firm.pk, details=changed)
+        audit.record(AuditName.FIRM_SETTINGS_CHANGED, firm, by=by, firm_id=firm.pk, details=changed)
     return firm
 
 
 @action
-def save_staff_from_form(form, *, by, created: bool) -> User:
+def save_staff_from_form(form, *, by: User, created: bool) -> User:
     """A staff member as the admin's user form has it, with groups and permissions
     (superusers only): saved, and recorded with the names of the changed fields."""
     if not (by.is_active and by.is_superuser):
@@ -90,7 +91,7 @@ def save_staff_from_form(form, *, by, created: bool) -> User:
     user.save()
     form.save_m2m()
     audit.record(
-        "staff.created" if created else "staff.changed",
+        AuditName.STAFF_CREATED if created else AuditName.STAFF_CHANGED,
         user,
         by=by,
         firm_id=user.firm_id,
@@ -100,11 +101,11 @@ def save_staff_from_form(form, *, by, created: bool) -> User:
 
 
 @action
-def delete_staff_member(user: User, *, by) -> None:
+def delete_staff_member(member: User, *, by: User) -> None:
     if not (by.is_active and by.is_superuser):
         raise NotAllowed()
-    audit.record("staff.deleted", user, by=by, firm_id=user.firm_id)
-    user.delete()
+    audit.record(AuditName.STAFF_DELETED, member, by=by, firm_id=member.firm_id)
+    member.delete()
 
 
 @action
@@ -120,7 +121,7 @@ def set_language_preference(*, by: User, language: str) -> User:
         by.language = language
         by.save(update_fields=["language"])
         audit.record(
-            "staff.language_changed",
+            AuditName.STAFF_LANGUAGE_CHANGED,
             by,
             by=by,
             firm_id=by.firm_id,
@@ -139,7 +140,7 @@ def _require_operator_or_superuser(by) -> None:
 
 
 @action
-def create_firm(*, by=None, **fields) -> Firm:
+def create_firm(*, by: User | None=None, **fields) -> Firm:
     """A new firm (tenant) with its identity."""
     _require_operator_or_superuser(by)
     firm = Firm(**fields)
@@ -148,12 +149,12 @@ def create_firm(*, by=None, **fields) -> Firm:
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     firm.save()
-    audit.record("firm.created", firm, by=by, firm_id=firm.pk, details={"name": firm.name})
+    audit.record(AuditName.FIRM_CREATED, firm, by=by, firm_id=firm.pk, details={"name": firm.name})
     return firm
 
 
 @action
-def create_role(*, by=None, name: str, permissions: list[str]) -> Group:
+def create_role(*, by: User | None=None, name: str, permissions: list[str]) -> Group:
     """A group of staff sharing rights ("app_label.codename" each)."""
     _require_operator_or_superuser(by)
     group, _created = Group.objects.get_or_create(name=name)
@@ -162,14 +163,16 @@ def create_role(*, by=None, name: str, permissions: list[str]) -> Group:
         group.permissions.add(
             Permission.objects.get(codename=codename, content_type__app_label=app_label)
         )
-    audit.record("role.saved", group, by=by, firm_id=None, details={"permissions": permissions})
+    audit.record(
+        AuditName.ROLE_SAVED, group, by=by, firm_id=None, details={"permissions": permissions}
+    )
     return group
 
 
 @action
 def create_staff_member(
     *,
-    by=None,
+    by: User | None=None,
     firm: Firm | None,
     username: str,
     password: str,
@@ -187,7 +190,7 @@ def create_staff_member(
     user.save()
     user.groups.set(roles)
     audit.record(
-        "staff.created",
+        AuditName.STAFF_CREATED,
         user,
         by=by,
         firm_id=user.firm_id,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.actions import from_framework
 from facturier.core.admin import ReadOnlyAdmin
 
-from . import actions
+from . import actions, audit
 from .models import AuditEvent, Firm, User
 
 
@@ -58,7 +58,11 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "firm", "actor", "action", "target"]
+    list_display = ["at", "firm", "actor", "action", "what", "target"]
     list_filter = ["action", "firm"]
     search_fields = ["target", "action"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("what happened"))
+    def what(self, event: AuditEvent) -> str:
+        return audit.label(event.action)

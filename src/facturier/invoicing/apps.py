@@ -8,6 +8,10 @@ class InvoicingConfig(AppConfig):
     def ready(self) -> None:
         from facturier.outbox import kinds
 
+        from . import (
+            events,  # noqa: F401  (declares its audit names)
+            history,  # noqa: F401  (registers invoicing's history lines)
+        )
         from .deliveries import EMAILS
 
         kinds.register(EMAILS)

@@ -25,7 +25,10 @@ STATUS_PHRASE = {
 
 
 class Action(models.TextChoices):
-    """What happened to an invoice; the label completes "the invoice was ..."."""
+    """What invoicing does to an invoice; the label completes "the invoice was ...".
+
+    The apps above record their own events on the invoice's history (payments,
+    reminders, the platform's statuses) under names they declare (history.py)."""
 
     CREATE = "create", pgettext_lazy("the invoice was", "created")
     UPDATE = "update", pgettext_lazy("the invoice was", "edited")
@@ -47,41 +50,8 @@ class Action(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
     # A credit note issued on the invoice: lowers what it owes.
     CREDIT = "credit", pgettext_lazy("the invoice was", "credited by a credit note")
-    # Money coming back: events too (a payment may close it, see receivables).
-    PAYMENT = "payment", pgettext_lazy("the invoice was", "paid")
-    PAYMENT_REMOVED = (
-        "payment_removed",
-        pgettext_lazy("the invoice was", "no longer paid: a payment was removed"),
-    )
     # Made from work in progress: which entries, their value and what is billed.
     FROM_WIP = "from_wip", pgettext_lazy("the invoice was", "drafted from work in progress")
-    # Chasing a late payment (see receivables): the letter, then what became of its e-mail.
-    REMIND = "remind", pgettext_lazy("the invoice was", "reminded")
-    REMINDER_DELIVERED = (
-        "reminder_delivered",
-        pgettext_lazy("the invoice was", "reminded: the reminder was e-mailed"),
-    )
-    REMINDER_FAILED = (
-        "reminder_failed",
-        pgettext_lazy("the invoice was", "not reminded: the reminder's e-mail failed"),
-    )
-    REMINDERS_PAUSED = "reminders_paused", pgettext_lazy("the invoice was", "paused for reminders")
-    REMINDERS_RESUMED = (
-        "reminders_resumed",
-        pgettext_lazy("the invoice was", "no longer paused for reminders"),
-    )
-    PLATFORM_DEPOSITED = (
-        "platform_deposited",
-        pgettext_lazy("the invoice was", "deposited with the e-invoicing platform"),
-    )
-    PLATFORM_FAILED = (
-        "platform_failed",
-        pgettext_lazy("the invoice was", "not deposited with the e-invoicing platform: failed"),
-    )
-    PLATFORM_STATUS = (
-        "platform_status",
-        pgettext_lazy("the invoice was", "given a status on the e-invoicing platform"),
-    )
 
 
 class PaymentState(models.TextChoices):

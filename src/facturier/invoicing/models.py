@@ -17,7 +17,7 @@ from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 from facturier.outbox.models import Delivery
 
-from .lifecycle import Action, Status
+from .lifecycle import Status
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # The largest number a sequence gives: beyond it the counter would leave the range
@@ -565,7 +565,7 @@ class InvoiceLine(CheckedText):
 
 
 class InvoiceEvent(models.Model):
-    """The audit trail: one row per change of an invoice's state."""
+    """The invoice's history: one row per event of any app that moved the invoice."""
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
     # Kept when a draft is deleted: the trail says it existed and who removed it.
@@ -573,7 +573,8 @@ class InvoiceEvent(models.Model):
         Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
     invoice_ref = models.CharField(max_length=60, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action)
+    # A name its app declared on the history (history.py), which says how it reads.
+    action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(max_length=10, choices=Status, blank=True)
     to_status = models.CharField(max_length=10, choices=Status, blank=True)
     actor = models.ForeignKey(

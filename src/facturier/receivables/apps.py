@@ -11,6 +11,10 @@ class ReceivablesConfig(AppConfig):
     def ready(self) -> None:
         from facturier.outbox import kinds
 
+        from . import (
+            events,  # noqa: F401  (declares its audit names)
+            history,  # noqa: F401  (registers its history lines)
+        )
         from .actions.reminders import send_due_reminders
         from .deliveries import LETTERS
 

@@ -6,13 +6,11 @@ button is enabled exactly when the action would be carried out.
 """
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import owns
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
-from facturier.receivables.actions import reminder_refusal
-from facturier.receivables.permissions import payment_refusal
+from facturier.receivables import rules
 
 ROW_ACTIONS = (
     "edit",
@@ -27,7 +25,6 @@ ROW_ACTIONS = (
     "credit",
     "remind",
 )
-NOTHING_TO_PAY = _("Nothing left to pay.")
 
 
 def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
@@ -74,7 +71,7 @@ class Reasons:
             }
             rules.update(
                 pdf="",  # whoever sees one views its PDF
-                pay=pay_reason(self.user, invoice),
+                pay=pay_reason(self.user, invoice, today=self.today),
                 remind=remind_reason(self.user, invoice, today=self.today),
             )
         return dict(rules)
@@ -84,24 +81,14 @@ def _hint(refusal) -> str:
     return refusal.hint if refusal is not None else ""
 
 
-def pay_reason(user, invoice: Invoice) -> str:
+def pay_reason(user, invoice: Invoice, *, today=None) -> str:
     """Why a payment cannot be recorded for the invoice ('' when it can)."""
-    refusal = payment_refusal(user)
-    if refusal is not None:
-        return refusal.hint
-    if invoice.balance is None:
-        return str(permissions.FINALIZED_ONLY)
-    if invoice.balance <= 0:
-        return str(NOTHING_TO_PAY)
-    return ""
+    return _hint(rules.refusal("pay", user, invoice, today=today or timezone.localdate()))
 
 
 def remind_reason(user, invoice: Invoice, *, today=None) -> str:
     """Why a reminder cannot be sent for the invoice now ('' when it can)."""
-    refusal = payment_refusal(user)
-    if refusal is not None:
-        return refusal.hint
-    return reminder_refusal(invoice, today or timezone.localdate()) or ""
+    return _hint(rules.refusal("remind", user, invoice, today=today or timezone.localdate()))
 
 
 def send_mode(reasons: dict[str, str]) -> str | None:

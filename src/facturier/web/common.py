@@ -3,6 +3,8 @@
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from facturier.core.converters import row_id
+
 
 def back_url(request: HttpRequest, default: str) -> str:
     """The page to return to (?next= or the form's next), if it is on this site."""
@@ -27,14 +29,8 @@ def section(name: str, tab: str = "", **extra) -> dict:
 
 
 def ids_from(values) -> list[int]:
-    """Object ids from a form or query: ASCII digits of a database-sized integer only
-    (str.isdigit() accepts digits that int() or the database refuses)."""
-    ids = []
-    for value in values:
-        value = str(value)
-        if value.isascii() and value.isdigit() and len(value) < 19:
-            ids.append(int(value))
-    return ids
+    """Object ids from a form or query; what cannot be one is left out."""
+    return [pk for pk in map(row_id, values) if pk is not None]
 
 
 def refusal_text(exc) -> str:

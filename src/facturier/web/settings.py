@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from facturier.core.actions import unit_of_work
+from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm
@@ -66,7 +67,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             upload = form.cleaned_data.get("logo_file")
             try:
                 saved = invoicing_actions.save_template(
-                    request.user,
+                    by=request.user,
                     template=template,
                     fields=form.model_fields(),
                     logo=upload.read() if upload else None,
@@ -106,7 +107,7 @@ def _preview_data_uri(request, template: InvoiceTemplate) -> str:
 def template_preview(request: HttpRequest) -> HttpResponse:
     """The live preview: the form as it stands, on sample data, as an image."""
     pk = request.POST.get("template_id")
-    template = _template_or_404(request, int(pk)) if pk and pk.isdigit() else None
+    template = _template_or_404(request, row_id(pk)) if row_id(pk) else None
     base = template or InvoiceTemplate(firm=request.user.firm)
     form = TemplateForm(request.POST, instance=base)
     form.is_valid()  # fields that are valid apply; the others keep their saved value
@@ -123,7 +124,7 @@ def template_preview(request: HttpRequest) -> HttpResponse:
 def template_set_default(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     try:
-        invoicing_actions.set_default_template(request.user, template)
+        invoicing_actions.set_default_template(template, by=request.user)
         messages.success(
             request, _("“%(name)s” is now the default template.") % {"name": template.name}
         )
@@ -138,7 +139,7 @@ def template_archive(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template_or_404(request, pk)
     archive = request.POST.get("archive", "1") == "1"
     try:
-        invoicing_actions.archive_template(request.user, template, archived=archive)
+        invoicing_actions.archive_template(template, by=request.user, archived=archive)
     except Invalid as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     except DomainError as exc:

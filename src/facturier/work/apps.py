@@ -9,6 +9,7 @@ class WorkConfig(AppConfig):
     def ready(self) -> None:
         from facturier.outbox import kinds
 
+        from . import events  # noqa: F401  (declares its audit names)
         from .actions import refresh_stale_wip
 
         # The WIP tab's rows are aged as of a day: built again when the day turns.

@@ -14,14 +14,14 @@ from facturier.core.errors import DomainError, NotFound
 from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 
 from .. import permissions
-from ..lifecycle import Action
 from ..models import Invoice, InvoiceEvent
 
 NO_SUCH_INVOICE = _("No such invoice.")
 
 
-def record_event(invoice: Invoice, action: Action, **fields) -> InvoiceEvent:
-    """Save an event on the invoice's history (the fields as invoice_event takes them)."""
+def record_event(invoice: Invoice, action: str, **fields) -> InvoiceEvent:
+    """Save an event on the invoice's history (the fields as invoice_event takes them).
+    `action`: a name declared on the history by the app recording it (history.py)."""
     event = invoice_event(invoice, action, **fields)
     event.save(force_insert=True)
     return event
@@ -29,7 +29,7 @@ def record_event(invoice: Invoice, action: Action, **fields) -> InvoiceEvent:
 
 def invoice_event(
     invoice: Invoice,
-    action: Action,
+    action: str,
     *,
     by,
     from_status: str = "",

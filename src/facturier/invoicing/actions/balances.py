@@ -16,13 +16,11 @@ from facturier.core.errors import NotFound
 
 from .. import permissions
 from ..crediting import check_within
+from ..history import OWES_AGAIN, PAID_IN_FULL
 from ..lifecycle import Action, Status
 from ..models import Invoice
 from .audit import NO_SUCH_INVOICE, record_event
-
-# Why the system changed the status, kept in the event's details (the page translates it).
-PAID_IN_FULL = "paid_in_full"
-OWES_AGAIN = "balance_reopened"
+from .status import change_status
 
 
 def lock_invoices(
@@ -57,37 +55,20 @@ def move_balance(
     *,
     by,
     at: datetime.datetime,
-    action: Action,
+    event: str,
     details: Mapping[str, Any],
 ) -> Invoice:
-    """Add `delta` (negative: paid) to the locked invoice's balance, with its event, and
-    close or reopen it when the firm's setting says so."""
+    """Add `delta` (negative: paid) to the locked invoice's balance, with `event` (a name
+    its app declared on the history), and close or reopen it as the firm's setting says."""
     before = invoice.balance
     invoice.balance = before + delta
     invoice.save(update_fields=["balance", "updated_at"])
-    record_event(
-        invoice,
-        action,
-        by=by,
-        at=at,
-        details={**details, "balance": str(invoice.balance)},
-    )
+    record_event(invoice, event, by=by, at=at, details={**details, "balance": str(invoice.balance)})
     if invoice.balance == 0 and invoice.status == Status.FINALIZED and invoice.firm.close_when_paid:
-        _system_status(invoice, Status.CLOSED, Action.CLOSE, at=at, why=PAID_IN_FULL)
+        change_status(invoice, Action.CLOSE, by=None, at=at, why=PAID_IN_FULL)
     elif before == 0 and invoice.balance > 0 and invoice.status == Status.CLOSED:
-        _system_status(invoice, Status.FINALIZED, Action.REOPEN, at=at, why=OWES_AGAIN)
+        change_status(invoice, Action.REOPEN, by=None, at=at, why=OWES_AGAIN)
     return invoice
-
-
-def _system_status(invoice: Invoice, target: Status, action: Action, *, at, why: str) -> None:
-    source = invoice.status
-    invoice.status = target
-    closing = target == Status.CLOSED
-    invoice.closed_at, invoice.closed_by = (at, None) if closing else (None, None)
-    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    record_event(
-        invoice, action, by=None, from_status=source, to_status=target, at=at, details={"why": why}
-    )
 
 
 # --- credit notes ------------------------------------------------------------------
@@ -118,6 +99,6 @@ def apply_on_finalize(credit_note: Invoice, corrected: Invoice, *, by, at) -> No
         "currency": credit_note.currency,
     }
     if applied > 0:
-        move_balance(corrected, -applied, by=by, at=at, action=Action.CREDIT, details=details)
+        move_balance(corrected, -applied, by=by, at=at, event=Action.CREDIT, details=details)
     else:
         record_event(corrected, Action.CREDIT, by=by, at=at, details=details)

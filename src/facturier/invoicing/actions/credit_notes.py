@@ -20,6 +20,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition
 from facturier.core.formatting import Formatter
+from facturier.firms.models import User
 
 from .. import permissions
 from ..crediting import left_to_credit
@@ -146,7 +147,7 @@ def _by_amounts(invoice: Invoice, lines, amounts: Sequence[Mapping[str, Any]]) -
 def create_credit_note(
     invoice: Invoice | int,
     *,
-    by,
+    by: User,
     lines: Sequence[Mapping[str, Any]] | None = None,
     amounts: Sequence[Mapping[str, Any]] | None = None,
     notes: str = "",

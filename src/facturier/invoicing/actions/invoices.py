@@ -23,17 +23,18 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
+from facturier.firms.models import User
 
-from .. import documents, lifecycle, numbering, permissions
+from .. import documents, events, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, Status
 from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
 from ..selectors import default_template, lines_of
-from ..signals import invoice_finalized
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
 from .entries import bill_entries, release_entries
+from .status import change_status
 
 
 class NumberTaken(DomainError):
@@ -207,7 +208,7 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
 @action
 def create_draft(
     *,
-    by,
+    by: User,
     client: Client | int,
     lines: Sequence[Mapping[str, Any]] = (),
     now: datetime.datetime | None = None,
@@ -225,7 +226,7 @@ def create_draft(
 def update_draft(
     invoice: Invoice | int,
     *,
-    by,
+    by: User,
     lines: Sequence[Mapping[str, Any]] | None = None,
     now: datetime.datetime | None = None,
     **fields: Any,
@@ -292,7 +293,7 @@ def _content(invoice: Invoice) -> tuple[dict[str, Any], list[tuple]]:
 
 
 @action
-def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = None) -> None:
+def delete_draft(invoice: Invoice | int, *, by: User, now: datetime.datetime | None = None) -> None:
     """Delete a draft. It never had a number, so no number is lost."""
     invoice = lock_invoice(invoice, by=by)
     require(permissions.refusal("delete", by, invoice))
@@ -310,7 +311,7 @@ def delete_draft(invoice: Invoice | int, *, by, now: datetime.datetime | None = 
 
 @action
 def delete_drafts(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> int:
     """Delete several drafts: all of them, or none if one is refused."""
     count = 0
@@ -408,7 +409,7 @@ def _finalizing_template(invoice: Invoice, template: InvoiceTemplate | int | Non
 def finalize_invoice(
     invoice: Invoice | int,
     *,
-    by,
+    by: User,
     template: InvoiceTemplate | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Invoice:
@@ -436,7 +437,7 @@ def finalize_invoice(
     # this transaction: the worker sees it once the invoice is committed, and it is
     # gone with the invoice if the finalization is taken back (one commit, not two).
     _enqueue_pdf(invoice.pk)
-    invoice_finalized.send(Invoice, invoice=invoice, by=by)
+    events.invoice_finalized(invoice=invoice, by=by)
     series = numbering.series_for(invoice.firm, invoice.kind)
     number, sequence = numbering.reserve_next_number(invoice.firm, series)
     at = clock.now(now)
@@ -509,30 +510,19 @@ def _enqueue_pdf(invoice_id: int) -> None:
     render_pdf.enqueue(invoice_id)
 
 
-def _set_status(invoice: Invoice, action: Action, *, by, at: datetime.datetime) -> Invoice:
-    source, target = invoice.status, lifecycle.target(action)
-    invoice.status = target
-    if action == Action.CLOSE:
-        invoice.closed_at, invoice.closed_by = at, by
-    else:
-        invoice.closed_at, invoice.closed_by = None, None
-    invoice.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    record_event(invoice, action, by=by, from_status=source, to_status=target, at=at)
-    return invoice
-
-
 def _close_or_reopen(ids: Iterable[Invoice | int], rule: str, *, by, now) -> list[Invoice]:
     done = []
     for item in ids:
         invoice = lock_invoice(item, by=by)
         require(permissions.refusal(rule, by, invoice))
-        done.append(_set_status(invoice, permissions.RULES[rule].action, by=by, at=clock.now(now)))
+        action_ = permissions.RULES[rule].action
+        done.append(change_status(invoice, action_, by=by, at=clock.now(now)))
     return done
 
 
 @action
 def close_invoices(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> list[Invoice]:
     """Close finalized invoices: all of them, or none if one is refused."""
     return _close_or_reopen(invoices, "close", by=by, now=now)
@@ -540,7 +530,7 @@ def close_invoices(
 
 @action
 def reopen_invoices(
-    invoices: Iterable[Invoice | int], *, by, now: datetime.datetime | None = None
+    invoices: Iterable[Invoice | int], *, by: User, now: datetime.datetime | None = None
 ) -> list[Invoice]:
     """Revert closed invoices to Finalized: all of them, or none if one is refused."""
     return _close_or_reopen(invoices, "reopen", by=by, now=now)

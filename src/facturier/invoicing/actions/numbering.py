@@ -10,7 +10,9 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
+from facturier.firms.models import User
 
+from ..events import AuditName
 from ..models import InvoiceSequence, Series
 from ..numbering import SERIES_DEFAULTS
 
@@ -19,7 +21,7 @@ FIELDS = ("prefix", "padding_char", "padding_length", "next_number")
 
 @action
 def update_numbering(
-    *, by, fields: Mapping[str, Any], series: str = Series.INVOICES
+    *, by: User, fields: Mapping[str, Any], series: str = Series.INVOICES
 ) -> InvoiceSequence:
     """Change how a series' next numbers look, and where they continue from.
 
@@ -47,7 +49,7 @@ def update_numbering(
     if changed:
         sequence.save()
         audit.record(
-            "numbering.changed",
+            AuditName.NUMBERING_CHANGED,
             sequence,
             by=by,
             firm_id=by.firm_id,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import AlreadySent, Invalid, NotFound
+from facturier.firms.models import User
 
 from .. import permissions
 from ..emails import check_placeholders, recipients_for, resolve
@@ -92,7 +93,7 @@ def check_texts(subject: str, message: str) -> None:
 def send_invoices(
     invoices: Sequence[Invoice | int],
     *,
-    by,
+    by: User,
     subject: str,
     message: str,
     to: Sequence[str] | None = None,

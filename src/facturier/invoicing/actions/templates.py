@@ -23,10 +23,11 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
-from facturier.firms.models import Firm
+from facturier.firms.models import Firm, User
 from facturier.firms.permissions import can_manage_settings
 
 from .. import documents
+from ..events import AuditName
 from ..models import InvoiceTemplate
 from ..snapshots import seller_snapshot, template_settings, totals_snapshot
 
@@ -137,17 +138,17 @@ def get_template(user, pk: int) -> InvoiceTemplate:
 
 @action
 def save_template(
-    user,
     *,
+    by: User,
     template: InvoiceTemplate | None = None,
     fields: Mapping[str, Any],
     logo: bytes | None = None,
     remove_logo: bool = False,
 ) -> InvoiceTemplate:
-    """Create (template=None) or change a template of the user's firm."""
-    _require_manager(user)
-    template = template or InvoiceTemplate(firm_id=user.firm_id)
-    if template.firm_id != user.firm_id:
+    """Create (template=None) or change a template of the by's firm."""
+    _require_manager(by)
+    template = template or InvoiceTemplate(firm_id=by.firm_id)
+    if template.firm_id != by.firm_id:
         raise NotFound(_("No such invoice template."))
     created = template.pk is None
     before = audit.values(template, [*fields, "logo_content_type"])
@@ -160,32 +161,32 @@ def save_template(
     if logo:
         logo, template.logo_content_type = clean_logo(logo)
         template.logo = logo
-        _check_logo_renders(template, user.firm)
+        _check_logo_renders(template, by.firm)
     try:
         template.full_clean(exclude=["firm", "logo"])
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
-    first = not InvoiceTemplate.objects.filter(firm_id=user.firm_id).exists()
+    first = not InvoiceTemplate.objects.filter(firm_id=by.firm_id).exists()
     template.save()
     changed = audit.changes(before, audit.values(template, [*fields, "logo_content_type"]))
     if logo or remove_logo:
         changed["logo"] = ["", f"{len(logo)} bytes" if logo else ""]
     audit.record(
-        "template.created" if created else "template.changed",
+        AuditName.TEMPLATE_CREATED if created else AuditName.TEMPLATE_CHANGED,
         template,
-        by=user,
+        by=by,
         firm_id=template.firm_id,
         details=changed,
     )
     if first:
-        template = set_default_template(user, template)
+        template = set_default_template(template, by=by)
     return template
 
 
 @action
-def set_default_template(user, template: InvoiceTemplate | int) -> InvoiceTemplate:
-    _require_manager(user)
-    template = _own(user, template)
+def set_default_template(template: InvoiceTemplate | int, *, by: User) -> InvoiceTemplate:
+    _require_manager(by)
+    template = _own(by, template)
     if template.archived_at:
         raise Invalid({"template": [_("An archived template cannot be the default.")]})
     InvoiceTemplate.objects.filter(firm_id=template.firm_id, is_default=True).exclude(
@@ -193,22 +194,24 @@ def set_default_template(user, template: InvoiceTemplate | int) -> InvoiceTempla
     ).update(is_default=False)
     template.is_default = True
     template.save(update_fields=["is_default"])
-    audit.record("template.made_default", template, by=user, firm_id=template.firm_id)
+    audit.record(AuditName.TEMPLATE_MADE_DEFAULT, template, by=by, firm_id=template.firm_id)
     return template
 
 
 @action
-def archive_template(user, template: InvoiceTemplate | int, *, archived: bool = True):
-    _require_manager(user)
-    template = _own(user, template)
+def archive_template(
+    template: InvoiceTemplate | int, *, by: User, archived: bool = True
+) -> InvoiceTemplate:
+    _require_manager(by)
+    template = _own(by, template)
     if archived and template.is_default:
         raise Invalid({"template": [_("Make another template the default first.")]})
     template.archived_at = timezone.now() if archived else None
     template.save(update_fields=["archived_at"])
     audit.record(
-        "template.archived" if archived else "template.restored",
+        AuditName.TEMPLATE_ARCHIVED if archived else AuditName.TEMPLATE_RESTORED,
         template,
-        by=user,
+        by=by,
         firm_id=template.firm_id,
     )
     return template

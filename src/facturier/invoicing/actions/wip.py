@@ -19,6 +19,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
+from facturier.firms.models import User
 from facturier.work import actions as work
 from facturier.work.models import Entry, Kind
 
@@ -76,7 +77,7 @@ def pro_rata(values: Mapping[int, Decimal], target: Decimal) -> dict[int, Decima
 @action
 def draft_from_wip(
     *,
-    by,
+    by: User,
     client: Client | int,
     entries: Sequence[int] = (),
     bill: str = "work",

@@ -2,9 +2,10 @@
 the PDF laid out by Typst, and the EN 16931 e-invoice as CII (embedded in the PDF/A-3b
 as Factur-X) and UBL 2.1 (Peppol BIS Billing 3.0)."""
 
+from facturier.core.tax import vat_category
+
 from .cii import FACTURX_FILENAME, build_cii
 from .en16931 import missing as missing_for_en16931
-from .en16931 import vat_category
 from .facturx import embedded_xml
 from .pdf import (
     RenderFailed,

@@ -14,16 +14,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from facturier.core import tax
 from facturier.core.identifiers import compact, siren_of
 
-EU = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
-)
-# VAT rates that exist in France (mainland, Corsica, overseas departments), as the
-# French rules list them (BR-FR-16).
-FRENCH_VAT_RATES = frozenset(
-    Decimal(r) for r in "0 20 10 5.5 2.1 8.5 13 19.6 7 20.6 1.05 0.9 1.75 9.2 9.6".split()
-)
 # Electronic address schemes (EAS) of VAT numbers, by the number's country prefix.
 VAT_EAS = {
     "AT": "9915", "BE": "9925", "BG": "9926", "CH": "9927", "CY": "9928", "CZ": "9929",
@@ -84,61 +77,15 @@ def framework_code(snapshot: dict[str, Any]) -> str:
     return letter + ("4" if snapshot.get("after_deposits") else "1")
 
 
-def _business(party: dict[str, Any]) -> bool:
-    return bool(party.get("vat_number") or party.get("company_id"))
-
-
-def _country(party: dict[str, Any]) -> str:
-    return (party.get("country") or "FR").upper()
-
-
-def vat_category(rate, seller: dict, buyer: dict, operation: str = "services") -> str:
-    """A rate above 0 is S. At 0 %: a firm under the franchise regime is E (art. 293 B);
-    to a business abroad, services are reverse charged (AE), goods are an intra-EU
-    supply (K) or an export (G); goods to anyone outside the EU are an export (G);
-    anything else is exempt (E) for the firm's stated reason."""
-    if Decimal(rate) > 0:
-        return "S"
-    if seller.get("vat_franchise"):
-        return "E"
-    abroad = _country(buyer) != _country(seller)
-    goods = operation == "goods"
-    if abroad and goods:
-        return "K" if _country(buyer) in EU and buyer.get("vat_number") else "G"
-    if abroad and _business(buyer):
-        return "AE"
-    return "E"
-
-
-def reverse_charge_article(buyer: dict) -> str:
-    """Services to a business in the EU (art. 283-2) or outside it (art. 259-1)."""
-    return "art. 283-2 du CGI" if _country(buyer) in EU else "art. 259-1 du CGI"
-
-
-def exemption(category: str, seller: dict, buyer: dict) -> tuple[str | None, str | None]:
-    """The VATEX code and the French wording of why a 0 % line bears no VAT."""
-    if category == "AE":
-        return "VATEX-EU-AE", f"Autoliquidation, {reverse_charge_article(buyer)}"
-    if category == "K":
-        return "VATEX-EU-IC", "Livraison intracommunautaire exonérée, art. 262 ter I du CGI"
-    if category == "G":
-        return "VATEX-EU-G", "Exportation exonérée, art. 262 I du CGI"
-    if category == "E":
-        if seller.get("vat_franchise"):
-            return None, "TVA non applicable, art. 293 B du CGI"
-        return None, seller.get("vat_exemption_reason") or "Exonération de TVA"
-    return None, None
-
-
 def vat_groups(snapshot: dict[str, Any]) -> list[VatGroup]:
     seller, buyer = snapshot["seller"], snapshot["buyer"]
     operation = snapshot.get("operation") or "services"
     groups = []
     for row in snapshot["totals"]["vat_breakdown"]:
         rate = Decimal(row["rate"])
-        category = vat_category(rate, seller, buyer, operation)
+        category = tax.vat_category(rate, seller, buyer, operation)
         allowance = Decimal(row.get("allowance") or 0)
-        code, reason = exemption(category, seller, buyer)
+        code, reason = tax.exemption(category, seller, buyer)
         groups.append(
             VatGroup(
                 category=category,
@@ -189,35 +136,11 @@ def lines(snapshot: dict[str, Any]) -> list[Line]:
                 allowance=(gross - net) if discount else Decimal(0),
                 discount_percent=discount,
                 net=net,
-                category=vat_category(line["vat_rate"], seller, buyer, operation),
+                category=tax.vat_category(line["vat_rate"], seller, buyer, operation),
                 rate=Decimal(line["vat_rate"]),
             )
         )
     return result
-
-
-def _late_payment_text(seller: dict[str, Any]) -> str:
-    rate = seller.get("late_payment_penalty_rate")
-    if rate:
-        return (
-            f"Pénalités de retard : taux annuel de {decimal_text(rate)} % appliqué au "
-            "montant TTC dû, à compter du jour suivant la date d'échéance."
-        )
-    return (
-        "Pénalités de retard : trois fois le taux d'intérêt légal, à compter du jour "
-        "suivant la date d'échéance."
-    )
-
-
-def _recovery_text(seller: dict[str, Any]) -> str:
-    indemnity = Decimal(seller.get("recovery_indemnity") or 40)
-    return (
-        "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
-        f"{amount(indemnity)} EUR (art. L441-10 et D441-5 du code de commerce)."
-    )
-
-
-VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits."
 
 
 def notes(snapshot: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -227,11 +150,11 @@ def notes(snapshot: dict[str, Any]) -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     if snapshot.get("notes"):
         found.append((None, snapshot["notes"]))
-    found.append(("PMT", _recovery_text(seller)))
-    found.append(("PMD", _late_payment_text(seller)))
+    found.append(("PMT", tax.recovery_text(seller)))
+    found.append(("PMD", tax.late_payment_text(seller)))
     found.append(("AAB", "Pas d'escompte pour paiement anticipé."))
     if seller.get("vat_on_debits"):
-        found.append(("TXD", VAT_ON_DEBITS))
+        found.append(("TXD", tax.VAT_ON_DEBITS))
     return found
 
 
@@ -255,15 +178,15 @@ def electronic_address(party: dict[str, Any], *, siren: str = "") -> tuple[str, 
     if ":" in given:
         scheme, identifier = given.split(":", 1)
         return scheme, identifier
-    siren = siren or (siren_of(party.get("company_id", "")) if _country(party) == "FR" else "")
+    siren = siren or (siren_of(party.get("company_id", "")) if tax.country(party) == "FR" else "")
     if siren:
         return SIREN_SCHEME, siren
     vat = compact(party.get("vat_number", ""))
     if vat[:2] in VAT_EAS:
         return VAT_EAS[vat[:2]], vat
     company_id = compact(party.get("company_id", ""))
-    if company_id and _country(party) in COMPANY_EAS:
-        return COMPANY_EAS[_country(party)], company_id
+    if company_id and tax.country(party) in COMPANY_EAS:
+        return COMPANY_EAS[tax.country(party)], company_id
     email = party.get("contact_email") or party.get("email") or ""
     if EMAIL.match(email):
         return "EM", email
@@ -271,12 +194,12 @@ def electronic_address(party: dict[str, Any], *, siren: str = "") -> tuple[str, 
 
 
 def seller_siren(seller: dict[str, Any]) -> str:
-    return siren_of(seller.get("siren", "")) if _country(seller) == "FR" else ""
+    return siren_of(seller.get("siren", "")) if tax.country(seller) == "FR" else ""
 
 
 def buyer_legal_id(buyer: dict[str, Any]) -> tuple[str, str | None]:
     """BT-47 and its scheme: a French client's SIREN (0002), else its id as given."""
-    if _country(buyer) == "FR" and siren_of(buyer.get("company_id", "")):
+    if tax.country(buyer) == "FR" and siren_of(buyer.get("company_id", "")):
         return siren_of(buyer["company_id"]), LEGAL_ID_SCHEME
     return (buyer.get("company_id") or "").strip(), None
 
@@ -301,7 +224,7 @@ def delivery(snapshot: dict[str, Any]) -> dict[str, Any] | None:
     if snapshot.get("delivery"):
         return snapshot["delivery"]
     if any(line.category == "K" for line in lines(snapshot)):
-        return {"country": _country(snapshot["buyer"])}
+        return {"country": tax.country(snapshot["buyer"])}
     return None
 
 
@@ -322,11 +245,11 @@ def missing(snapshot: dict[str, Any]) -> list[str]:
     categories = {line.category for line in lines(snapshot)}
     if not seller.get("vat_number"):  # every category but O asks for it (BR-S/E/AE/K/G-02)
         found.append("seller_vat_number")
-    if "AE" in categories and not _business(buyer):
+    if "AE" in categories and not tax.business(buyer):
         found.append("buyer_vat_number")
     if "K" in categories and not buyer.get("vat_number"):
         found.append("buyer_vat_number")
-    if _country(seller) == "FR" and not seller_siren(seller):
+    if tax.country(seller) == "FR" and not seller_siren(seller):
         found.append("seller_id")
     elif not seller.get("siren") and not seller.get("vat_number"):
         found.append("seller_id")
@@ -334,8 +257,8 @@ def missing(snapshot: dict[str, Any]) -> list[str]:
         found.append("buyer_address")
     if snapshot["currency"] != "EUR" and not snapshot.get("exchange_rate"):
         found.append("exchange_rate")
-    if _country(seller) == "FR" and any(
-        Decimal(line["vat_rate"]) not in FRENCH_VAT_RATES for line in snapshot["lines"]
+    if tax.country(seller) == "FR" and any(
+        Decimal(line["vat_rate"]) not in tax.FRENCH_VAT_RATES for line in snapshot["lines"]
     ):
         found.append("vat_rate")
     return list(dict.fromkeys(found))

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from facturier.core import tax
 from facturier.core.formatting import Formatter
 
 from . import en16931
@@ -105,7 +106,7 @@ def _vat_mentions(snapshot: dict[str, Any]) -> list[str]:
         if group.category == "AE":
             mentions.append(
                 _("Reverse charge: VAT to be paid by the customer (autoliquidation), %(article)s.")
-                % {"article": en16931.reverse_charge_article(snapshot["buyer"])}
+                % {"article": tax.reverse_charge_article(snapshot["buyer"])}
             )
         elif group.category == "K":
             mentions.append(_("Intra-EU supply exempt from VAT, art. 262 ter I of the CGI."))

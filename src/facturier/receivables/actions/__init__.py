@@ -15,7 +15,6 @@ from .letters import send_statement, statement_pdf
 from .payments import delete_payment, record_payment, update_payment
 from .reminders import (
     default_levels,
-    reminder_refusal,
     save_levels,
     send_due_reminders,
     send_reminder_now,
@@ -33,7 +32,6 @@ __all__ = [
     "record_payment",
     "refund_credit",
     "refund_credit_note",
-    "reminder_refusal",
     "remove_allocation",
     "save_ledger",
     "save_levels",

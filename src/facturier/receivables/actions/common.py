@@ -20,10 +20,12 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import money
 from facturier.core.errors import Invalid, NotFound
 from facturier.invoicing import actions as invoicing
-from facturier.invoicing.lifecycle import Action, Status
+from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 
+from .. import events
+from ..history import InvoiceHistory
 from ..models import Allocation, Payment
 from ..permissions import payment_refusal, visible_payments
 
@@ -253,12 +255,13 @@ def apply(money_: Money, planned, *, by, at: datetime.datetime, on: datetime.dat
             created_at=at,
             **money_.origin(),
         )
+        events.allocation_made(allocation=allocation, currency=money_.currency, by=by, at=at)
         invoicing.move_balance(
             invoice,
             -amount,
             by=by,
             at=at,
-            action=Action.PAYMENT,
+            event=InvoiceHistory.PAYMENT,
             details=money_.details(allocation),
         )
         money_.remaining -= amount
@@ -268,13 +271,14 @@ def apply(money_: Money, planned, *, by, at: datetime.datetime, on: datetime.dat
 
 def undo(allocation: Allocation, money_: Money, invoice: Invoice | None, *, by, at) -> None:
     """Take an allocation back: the invoice owes it again, the money has it again."""
+    events.allocation_removed(allocation=allocation, by=by, at=at)
     if invoice is not None:
         invoicing.move_balance(
             invoice,
             allocation.amount,
             by=by,
             at=at,
-            action=Action.PAYMENT_REMOVED,
+            event=InvoiceHistory.PAYMENT_REMOVED,
             details=money_.details(allocation),
         )
     money_.remaining += allocation.amount

@@ -13,10 +13,12 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
 from facturier.invoicing.permissions import visible_invoices
 
+from ..events import AuditName
 from ..models import Allocation, Payment
 from ..permissions import visible_payments
 from .common import (
@@ -50,7 +52,7 @@ def _allocate(money: Money, allocations, *, by, on, now) -> None:
 def allocate_payment(
     payment: Payment | int,
     *,
-    by,
+    by: User,
     allocations: Sequence[Mapping[str, Any]] | None = None,
     on: datetime.date | None = None,
     now: datetime.datetime | None = None,
@@ -66,7 +68,7 @@ def allocate_payment(
 def allocate_credit_note(
     credit_note: Invoice | int,
     *,
-    by,
+    by: User,
     allocations: Sequence[Mapping[str, Any]] | None = None,
     on: datetime.date | None = None,
     now: datetime.datetime | None = None,
@@ -102,7 +104,7 @@ def _refund(money: Money, *, by, amount, on, now) -> Allocation:
     money.remaining -= value
     money.save()
     audit.record(
-        "credit.refund",
+        AuditName.CREDIT_REFUNDED,
         money.source,
         by=by,
         firm_id=money.firm_id,
@@ -114,7 +116,7 @@ def _refund(money: Money, *, by, amount, on, now) -> Allocation:
 
 @action
 def refund_credit(
-    payment: Payment | int, *, by, amount, on=None, now: datetime.datetime | None = None
+    payment: Payment | int, *, by: User, amount, on=None, now: datetime.datetime | None = None
 ) -> Allocation:
     """Record that part of a payment's remainder went back to the client."""
     require_right(by)
@@ -123,7 +125,7 @@ def refund_credit(
 
 @action
 def refund_credit_note(
-    credit_note: Invoice | int, *, by, amount, on=None, now: datetime.datetime | None = None
+    credit_note: Invoice | int, *, by: User, amount, on=None, now: datetime.datetime | None = None
 ) -> Allocation:
     """Record that part of a credit note's credit was paid back to the client."""
     require_right(by)
@@ -133,7 +135,7 @@ def refund_credit_note(
 
 @action
 def remove_allocation(
-    allocation: Allocation | int, *, by, now: datetime.datetime | None = None
+    allocation: Allocation | int, *, by: User, now: datetime.datetime | None = None
 ) -> Payment | Invoice:
     """Take an allocation back: the invoice owes it again, the money has it again."""
     require_right(by)
@@ -162,7 +164,7 @@ def remove_allocation(
     undo(allocation, money, invoices.get(allocation.invoice_id), by=by, at=at)
     money.save()
     audit.record(
-        "credit.unallocate",
+        AuditName.CREDIT_UNALLOCATED,
         money.source,
         by=by,
         firm_id=money.firm_id,

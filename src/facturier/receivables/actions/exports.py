@@ -9,7 +9,9 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
+from facturier.firms.models import User
 
+from ..events import AuditName
 from ..models import Ledger
 
 FIELDS = (
@@ -24,7 +26,7 @@ FIELDS = (
 
 
 @action
-def save_ledger(firm_id: int, *, by, fields: Mapping[str, Any]) -> Ledger:
+def save_ledger(firm_id: int, *, by: User, fields: Mapping[str, Any]) -> Ledger:
     require_settings_right(by)
     ledger, _created = Ledger.objects.select_for_update().get_or_create(firm_id=firm_id)
     errors, codes = {}, {}
@@ -53,5 +55,7 @@ def save_ledger(firm_id: int, *, by, fields: Mapping[str, Any]) -> Ledger:
     ledger.save()
     changed = audit.changes(before, audit.values(ledger, FIELDS))
     if changed:
-        audit.record("ledger.saved", ledger, by=by, firm_id=firm_id, details=changed)
+        audit.record(
+            AuditName.LEDGER_ACCOUNTS_SAVED, ledger, by=by, firm_id=firm_id, details=changed
+        )
     return ledger

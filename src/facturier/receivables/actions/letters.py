@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing.actions import (
     HEADER_BREAKERS,
     MAX_MESSAGE,
@@ -21,12 +22,13 @@ from facturier.invoicing.actions import (
     clean_addresses,
     record_event,
 )
-from facturier.invoicing.lifecycle import Action
 from facturier.invoicing.selectors import default_template
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 
 from .. import letters
+from ..events import AuditName
+from ..history import InvoiceHistory
 from ..models import Letter
 from ..selectors import account_statement
 from .common import require_right, visible_client
@@ -73,7 +75,7 @@ def check_period(start, end, *, today: datetime.date) -> None:
 def send_statement(
     client: Client | int,
     *,
-    by,
+    by: User,
     start: datetime.date,
     end: datetime.date,
     currency: str | None = None,
@@ -135,7 +137,7 @@ def send_statement(
         next_attempt_at=now,
     )
     audit.record(
-        "client.statement_sent",
+        AuditName.CLIENT_STATEMENT_SENT,
         client,
         by=by,
         firm_id=client.firm_id,
@@ -156,7 +158,8 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
         return False
     if letter.purpose != Letter.Purpose.REMINDER or outcome.status == Status.RETRYING:
         return True
-    event = Action.REMINDER_DELIVERED if outcome.status == Status.SENT else Action.REMINDER_FAILED
+    sent = outcome.status == Status.SENT
+    event = InvoiceHistory.REMINDER_DELIVERED if sent else InvoiceHistory.REMINDER_FAILED
     details = {"letter": letter.pk, "to": letter.to}
     if outcome.status != Status.SENT:
         details["reason"] = outcome.reason

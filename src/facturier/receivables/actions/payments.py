@@ -13,8 +13,11 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 
+from .. import events
+from ..events import AuditName
 from ..models import Payment
 from .common import (
     Money,
@@ -34,7 +37,7 @@ EDITABLE_FIELDS = ("received_on", "amount", "method", "reference")
 @action
 def record_payment(
     *,
-    by,
+    by: User,
     client: Client | int,
     amount,
     received_on,
@@ -83,9 +86,10 @@ def record_payment(
     payment.unallocated = payment.amount
     payment.save()
     money = Money(payment)
+    events.payment_recorded(payment=payment, by=by, at=at)
     apply(money, plan(money, allocations, by=by), by=by, at=at, on=payment.received_on)
     audit.record(
-        "payment.record",
+        AuditName.PAYMENT_RECORDED,
         payment,
         by=by,
         firm_id=payment.firm_id,
@@ -101,7 +105,9 @@ def record_payment(
 
 
 @action
-def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None = None) -> None:
+def delete_payment(
+    payment: Payment | int, *, by: User, now: datetime.datetime | None = None
+) -> None:
     """Remove a payment recorded by mistake, and everything it paid."""
     require_right(by)
     payment = lock_payment(by, payment)
@@ -114,7 +120,7 @@ def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None 
     for allocation in allocations:
         undo(allocation, money, invoices.get(allocation.invoice_id), by=by, at=at)
     audit.record(
-        "payment.delete",
+        AuditName.PAYMENT_DELETED,
         payment,
         by=by,
         firm_id=payment.firm_id,
@@ -126,12 +132,13 @@ def delete_payment(payment: Payment | int, *, by, now: datetime.datetime | None 
             "received_on": payment.received_on,
         },
     )
+    events.payment_removed(payment=payment, by=by, at=at)
     payment.delete()
 
 
 @action
 def update_payment(
-    payment: Payment | int, *, by, now: datetime.datetime | None = None, **fields
+    payment: Payment | int, *, by: User, now: datetime.datetime | None = None, **fields
 ) -> Payment:
     """Correct a payment's date, amount (not below what it allocated), method or reference."""
     require_right(by)
@@ -173,12 +180,10 @@ def update_payment(
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     payment.save()
+    changes = audit.changes(before, audit.values(payment, fields))
     audit.record(
-        "payment.update",
-        payment,
-        by=by,
-        firm_id=payment.firm_id,
-        at=at,
-        details=audit.changes(before, audit.values(payment, fields)),
+        AuditName.PAYMENT_UPDATED, payment, by=by, firm_id=payment.firm_id, at=at, details=changes
     )
+    if changes:
+        events.payment_changed(payment=payment, changes=changes, by=by, at=at)
     return payment

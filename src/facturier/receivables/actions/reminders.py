@@ -37,7 +37,7 @@ from facturier.core.errors import Invalid, NotAllowed
 from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
-from facturier.firms.models import Firm
+from facturier.firms.models import Firm, User
 from facturier.invoicing.actions import (
     HEADER_BREAKERS,
     MAX_SUBJECT,
@@ -46,13 +46,15 @@ from facturier.invoicing.actions import (
     record_event,
 )
 from facturier.invoicing.emails import recipients_for
-from facturier.invoicing.lifecycle import Action, Status
+from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.selectors import default_template
 
-from .. import letters
+from .. import letters, rules
 from ..dunning import last_levels, level_due, levels_of
+from ..events import AuditName
+from ..history import InvoiceHistory
 from ..models import Letter, Payment, ReminderItem, ReminderLevel, ReminderPause
 from .common import require_right
 
@@ -173,7 +175,9 @@ def _check_levels(levels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @action
-def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> list[ReminderLevel]:
+def save_levels(
+    firm: Firm | int, *, by: User, levels: Sequence[dict[str, Any]]
+) -> list[ReminderLevel]:
     """Replace the firm's reminder levels. A level already used by a reminder keeps its
     row (and its history) when its day stays; one whose day goes away is removed only if
     no reminder used it."""
@@ -208,7 +212,7 @@ def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> li
         row.save()
         saved.append(row)
     audit.record(
-        "reminders.levels_saved",
+        AuditName.REMINDER_LEVELS_SAVED,
         firm,
         by=by,
         firm_id=firm_id,
@@ -222,7 +226,7 @@ def save_levels(firm: Firm | int, *, by, levels: Sequence[dict[str, Any]]) -> li
 
 @action
 def set_pause(
-    target: Client | Invoice, *, by, paused: bool, reason: str = "", now=None
+    target: Client | Invoice, *, by: User, paused: bool, reason: str = "", now=None
 ) -> ReminderPause | None:
     """Stop (or resume) the reminders of one client or one invoice."""
     require_right(by)
@@ -241,11 +245,11 @@ def set_pause(
     else:
         return existing  # nothing changes
     if is_invoice:
-        event = Action.REMINDERS_PAUSED if paused else Action.REMINDERS_RESUMED
+        event = InvoiceHistory.REMINDERS_PAUSED if paused else InvoiceHistory.REMINDERS_RESUMED
         record_event(target, event, by=by, at=now, details={"reason": reason[:200]})
     else:
         audit.record(
-            "client.reminders_paused" if paused else "client.reminders_resumed",
+            AuditName.CLIENT_REMINDERS_PAUSED if paused else AuditName.CLIENT_REMINDERS_RESUMED,
             target,
             by=by,
             firm_id=target.firm_id,
@@ -418,7 +422,7 @@ def _issue(
         )
         record_event(
             invoice,
-            Action.REMIND,
+            InvoiceHistory.REMIND,
             by=by,
             at=now,
             details={
@@ -504,22 +508,11 @@ def _issue_locked(group, chosen, ranks, *, today, now) -> Letter | None:
     return _issue(fresh, chosen, ranks, by=None, day=today, now=now)
 
 
-def reminder_refusal(invoice: Invoice, today: datetime.date) -> str | None:
-    """Why this invoice cannot be reminded now by a person, or None."""
-    if invoice.kind != Kind.INVOICE or invoice.status != Status.FINALIZED:
-        return _("Only finalized invoices can be reminded.")
-    if invoice.balance <= 0:
-        return _("Nothing is owed on this invoice.")
-    if invoice.due_date is None or invoice.due_date >= today:
-        return _("This invoice is not overdue yet.")
-    return None
-
-
 @action
 def send_reminder_now(
     invoices: Sequence[Invoice | int],
     *,
-    by,
+    by: User,
     subject: str | None = None,
     message: str | None = None,
     language: str | None = None,
@@ -565,7 +558,7 @@ def send_reminder_now(
     client_paused = any(client_id for _invoice, client_id in paused)
     covered = _covered(rows)
     for invoice in rows:
-        refusal = reminder_refusal(invoice, today)
+        refusal = rules.state_refusal("remind", invoice, today=today)
         if refusal is None and (client_paused or (invoice.pk, None) in paused):
             refusal = _("Reminders are paused for this invoice or its client.")
         if refusal is None and invoice.pk in covered:

@@ -13,10 +13,12 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.invoicing.lifecycle import Status
 from facturier.invoicing.models import Invoice, Kind
 
 from .. import statements
+from ..events import AuditName
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
 from .common import require_right, valid_pk
 from .payments import record_payment
@@ -121,14 +123,16 @@ def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, 
     changed = audit.changes(before, audit.values(mapping, MAPPING_FIELDS))
     if changed or mapping.pk is None:
         mapping.save()
-        audit.record("statement.csv_mapping", mapping, by=by, firm_id=firm_id, details=changed)
+        audit.record(
+            AuditName.BANK_CSV_COLUMNS_SAVED, mapping, by=by, firm_id=firm_id, details=changed
+        )
     return mapping.as_mapping()
 
 
 @action
 def import_statement(
     *,
-    by,
+    by: User,
     data: bytes,
     filename: str = "",
     fmt: str = "auto",
@@ -197,7 +201,7 @@ def import_statement(
         for (line, key), (invoice, match) in zip(fresh, proposals, strict=True)
     )
     audit.record(
-        "statement.import",
+        AuditName.BANK_STATEMENT_IMPORTED,
         statement,
         by=by,
         firm_id=firm.pk,
@@ -211,7 +215,7 @@ def import_statement(
 def confirm_statement_lines(
     statement: BankStatement | int,
     *,
-    by,
+    by: User,
     decisions: Sequence[Mapping[str, Any]],
     now: datetime.datetime | None = None,
 ) -> list[StatementLine]:

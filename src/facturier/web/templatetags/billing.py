@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 from markupsafe import Markup, escape
 
+from facturier.invoicing import history
+
 register = template.Library()
 
 
@@ -68,6 +70,12 @@ def moment(value):
         locale=_locale(),
         tzinfo=timezone.get_current_timezone(),
     )
+
+
+@register.filter
+def describe(event):
+    """An invoice history line, as the app that recorded the event says it reads."""
+    return history.describe(event)
 
 
 @register.filter

@@ -162,9 +162,9 @@ class Command(BaseCommand):
         )
         # Three reminder levels: the worker's first pass reminds the overdue invoices.
         receivables.save_levels(firm, by=alice, levels=receivables.default_levels())
-        standard = actions.save_template(alice, fields={"name": "Standard"})
+        standard = actions.save_template(by=alice, fields={"name": "Standard"})
         actions.save_template(
-            alice,
+            by=alice,
             fields={"name": "Sobre", "accent_color": "#333333", "show_bank_details": False},
         )
 

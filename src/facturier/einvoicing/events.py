@@ -1,0 +1,15 @@
+"""What einvoicing tells: the names its actions write in the audit trail."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from facturier.firms import audit
+
+
+class AuditName(models.TextChoices):
+    """What this app's actions write in the firm's audit trail (firms/audit.py)."""
+
+    PLATFORM_SAVED = "platform.saved", _("e-invoicing platform saved")
+
+
+audit.declare(AuditName)

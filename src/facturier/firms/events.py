@@ -1,0 +1,21 @@
+"""What firms tells: the names its actions write in the audit trail."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import audit
+
+
+class AuditName(models.TextChoices):
+    """What this app's actions write in the firm's audit trail (firms/audit.py)."""
+
+    FIRM_CREATED = "firm.created", _("firm created")
+    FIRM_SETTINGS_CHANGED = "firm.settings_changed", _("firm settings changed")
+    STAFF_CREATED = "staff.created", _("staff member created")
+    STAFF_CHANGED = "staff.changed", _("staff member changed")
+    STAFF_DELETED = "staff.deleted", _("staff member deleted")
+    STAFF_LANGUAGE_CHANGED = "staff.language_changed", _("staff member's language changed")
+    ROLE_SAVED = "role.saved", _("role saved")
+
+
+audit.declare(AuditName)

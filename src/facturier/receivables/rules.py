@@ -1,0 +1,82 @@
+"""What may be done about what an invoice owes, declared once: pay it, remind the
+client of it, credit it. Read by the actions, the toolbar and its dialogs, and the
+API, as `invoicing.permissions` is for the invoice's lifecycle.
+
+| rule   | applies to                                       | needs                              |
+| ------ | ------------------------------------------------ | ---------------------------------- |
+| pay    | an issued invoice with something left to pay     | processing                         |
+| remind | a finalized invoice, owing, past its due date    | processing                         |
+| credit | an issued invoice (invoicing's "credit" rule)    | owner of the client AND processing |
+
+Each rule answers with the refusal a person reads (its `hint` on a disabled button),
+or None when it applies.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from facturier.clients.permissions import lacking_processing
+from facturier.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
+from facturier.invoicing import permissions as invoice_rules
+from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.models import Invoice, Kind
+
+NOTHING_TO_PAY = _("Nothing left to pay.")
+ONLY_INVOICES_PAID = _("Applies to invoices, not to credit notes.")
+ONLY_FINALIZED_REMINDED = _("Only finalized invoices can be reminded.")
+NOTHING_OWED = _("Nothing is owed on this invoice.")
+NOT_OVERDUE = _("This invoice is not overdue yet.")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    # Why the invoice's state keeps the rule from applying on `today`, or None.
+    state: Callable[[Invoice, datetime.date], Promise | None]
+
+
+def _payable(invoice: Invoice, today: datetime.date) -> Promise | None:
+    if invoice.status == Status.DRAFT or invoice.balance is None:
+        return invoice_rules.FINALIZED_ONLY
+    if invoice.kind != Kind.INVOICE:
+        return ONLY_INVOICES_PAID
+    if invoice.balance <= 0:
+        return NOTHING_TO_PAY
+    return None
+
+
+def _remindable(invoice: Invoice, today: datetime.date) -> Promise | None:
+    if invoice.kind != Kind.INVOICE or invoice.status != Status.FINALIZED:
+        return ONLY_FINALIZED_REMINDED
+    if invoice.balance is None or invoice.balance <= 0:
+        return NOTHING_OWED
+    if invoice.due_date is None or invoice.due_date >= today:
+        return NOT_OVERDUE
+    return None
+
+
+RULES: dict[str, Rule] = {
+    rule.name: rule for rule in [Rule("pay", _payable), Rule("remind", _remindable)]
+}
+
+
+def state_refusal(name: str, invoice: Invoice, *, today: datetime.date) -> Promise | None:
+    """Why the invoice's state keeps rule `name` from applying, in words; None if it does."""
+    return RULES[name].state(invoice, today)
+
+
+def refusal(name: str, user, invoice: Invoice, *, today: datetime.date) -> DomainError | None:
+    """Why `user` may not do `name` ("pay", "remind" or "credit") to `invoice`, or None."""
+    if name == "credit":
+        return invoice_rules.refusal("credit", user, invoice)
+    if not invoice_rules.can_view(user, invoice):
+        return NotFound(_("No such invoice."))
+    lack = lacking_processing(user)
+    if lack is not None:
+        return NotAllowed(lack)
+    reason = state_refusal(name, invoice, today=today)
+    return None if reason is None else InvalidTransition(reason, hint=reason)
