@@ -19,17 +19,15 @@ from facturier.invoicing.permissions import visible_invoices
 
 from ..models import Allocation, Payment
 from ..permissions import visible_payments
+from .allocation_plan import ClientMoney as Money
+from .allocation_plan import apply, plan, undo
 from .common import (
     NO_SUCH_ALLOCATION,
-    Money,
     amount_in,
-    apply,
     day_in,
     lock_credit_note,
     lock_payment,
-    plan,
     require_right,
-    undo,
     valid_pk,
 )
 

@@ -16,17 +16,9 @@ from facturier.firms import audit
 from facturier.invoicing import actions as invoicing
 
 from ..models import Payment
-from .common import (
-    Money,
-    amount_in,
-    apply,
-    day_in,
-    lock_payment,
-    plan,
-    require_right,
-    undo,
-    visible_client,
-)
+from .allocation_plan import ClientMoney as Money
+from .allocation_plan import apply, plan, undo
+from .common import amount_in, day_in, lock_payment, require_right, visible_client
 
 EDITABLE_FIELDS = ("received_on", "amount", "method", "reference")
 
