@@ -157,8 +157,8 @@ class Entry(CheckedText):
         indexes = [
             # The WIP tab: a firm's unbilled entries grouped by client.
             # The WIP tab reads only this index: every column it sums is in it, so
-            # the database never visits the rows (a tenth of the time on SQLite), and
-            # the day follows the client, so its last months are a range of it.
+            # the database never visits the rows, and the day follows the client, so
+            # its last months are a range of it.
             models.Index(
                 fields=[
                     "firm",

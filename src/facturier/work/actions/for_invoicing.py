@@ -49,7 +49,7 @@ def set_state(
     for entry in entries:
         entry.state = state
     # One UPDATE for the state, one per distinct billed amount (a pro-rata split has few):
-    # not a CASE per row, which costs seconds at thousands of entries.
+    # not a CASE per row, which grows with every entry.
     Entry.objects.filter(pk__in=ids).update(state=state, billed_amount=None)
     by_amount: dict[Decimal, list[int]] = defaultdict(list)
     for pk, amount in (amounts or {}).items():

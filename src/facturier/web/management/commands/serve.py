@@ -4,8 +4,8 @@
 
 With --demo (what `make run` passes) it first migrates the database and collects the
 static files, then loads the demo data while gunicorn boots: in this one process,
-not in three `manage.py` runs that would each import the app again (about 2.5 s
-each on a small machine). The demo's logins are printed once its data are in.
+not in three `manage.py` runs that would each import the app again. The demo's
+logins are printed once its data are in.
 
 The worker is restarted after its quota of deliveries (as gunicorn recycles its
 own workers) so that Typst's memory stays bounded; a worker that fails is
