@@ -437,18 +437,7 @@ def finalize_invoice(
     # gone with the invoice if the finalization is taken back (one commit, not two).
     _enqueue_pdf(invoice.pk)
     invoice_finalized.send(Invoice, invoice=invoice, by=by)
-    series = numbering.series_for(invoice.firm, invoice.kind)
-    number, sequence = numbering.reserve_next_number(invoice.firm, series)
-    at = clock.now(now)
-    invoice.issue_date = timezone.localdate(at)
-    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
-    invoice.number = sequence.format(number, year=invoice.issue_date.year)
-    snapshot.update(
-        number=invoice.number,
-        issue_date=invoice.issue_date.isoformat(),
-        due_date=invoice.due_date.isoformat(),
-    )
-    invoice.snapshot = snapshot
+    at = _number(invoice, snapshot, now=now)
     # What the client owes: an invoice's total; a credit note owes nothing, it credits.
     invoice.balance = None if invoice.is_credit_note else invoice.total_gross
     invoice.status = Status.FINALIZED
@@ -466,6 +455,24 @@ def finalize_invoice(
         details={"number": invoice.number, "template": template.name if template else None},
     )
     return invoice
+
+
+def _number(invoice: Invoice, snapshot: dict, *, now) -> datetime.datetime:
+    """Take the next number of the invoice's series, then read the clock: the invoice and
+    its frozen content get the number and the dates. Returns the finalization time."""
+    series = numbering.series_for(invoice.firm, invoice.kind)
+    number, sequence = numbering.reserve_next_number(invoice.firm, series)
+    at = clock.now(now)
+    invoice.issue_date = timezone.localdate(at)
+    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
+    invoice.number = sequence.format(number, year=invoice.issue_date.year)
+    snapshot.update(
+        number=invoice.number,
+        issue_date=invoice.issue_date.isoformat(),
+        due_date=invoice.due_date.isoformat(),
+    )
+    invoice.snapshot = snapshot
+    return at
 
 
 def _save_numbered(invoice: Invoice) -> None:

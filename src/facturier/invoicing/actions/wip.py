@@ -104,16 +104,10 @@ def draft_from_wip(
     rows = work.lock_unbilled(found.firm_id, entries, found.pk) if entries else []
     if bill == "interim":
         return _interim(by, found, rows, amount=amount, vat_rate=vat_rate, cutoff=cutoff, now=now)
-    unbillable = [entry.pk for entry in rows if not entry.billable]
-    if unbillable:
-        raise Invalid(
-            {"entries": [_("Entry %(id)d is not billable.") % {"id": unbillable[0]}]},
-            codes={"entries": ["not_billable"]},
-        )
-    values = {entry.pk: entry.amount for entry in rows}
-    value = sum(values.values(), Decimal(0))
+    _refuse_unbillable(rows)
+    value = sum((entry.amount for entry in rows), Decimal(0))
     target = value if amount in (None, "") else _money(amount, "amount")
-    shares = _by_hand(values, target, billed) if billed else pro_rata(values, target)
+    shares = _shares(rows, target, billed)
     _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
     lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
@@ -150,6 +144,21 @@ def _client(by, client: Client | int) -> Client:
         raise NotFound(_("No such client."))
     require(permissions.create_refusal(by, found.pk))
     return found
+
+
+def _refuse_unbillable(rows: list[Entry]) -> None:
+    unbillable = [entry.pk for entry in rows if not entry.billable]
+    if unbillable:
+        raise Invalid(
+            {"entries": [_("Entry %(id)d is not billable.") % {"id": unbillable[0]}]},
+            codes={"entries": ["not_billable"]},
+        )
+
+
+def _shares(rows: list[Entry], target: Decimal, billed) -> dict[int, Decimal]:
+    """What each entry bills of the target: as typed (`billed`), else pro rata."""
+    values = {entry.pk: entry.amount for entry in rows}
+    return _by_hand(values, target, billed) if billed else pro_rata(values, target)
 
 
 def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) -> None:
