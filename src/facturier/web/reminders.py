@@ -2,8 +2,6 @@
 invoices, pausing a client's or an invoice's reminders, a letter's PDF, a client's
 statement of account, and the firm's reminder levels in Settings."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -171,10 +169,6 @@ class StatementForm(forms.Form):
         elif start and end and (end - start).days > 3660:
             self.add_error("start", _("At most ten years at a time."))
         return data
-
-
-def statement_period(today: datetime.date) -> dict[str, datetime.date]:
-    return {"start": today.replace(month=1, day=1), "end": today}
 
 
 @login_required

@@ -6,7 +6,6 @@ a write-down) is kept beside them (`billed_amount`), and a billed entry is locke
 on every path (the actions refuse, and `save()` refuses too).
 """
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -178,10 +177,6 @@ class Entry(CheckedText):
 
     def __str__(self) -> str:
         return f"{self.day} {self.staff_id} {self.client_id} {self.hours or self.amount}"
-
-    @property
-    def age_days(self) -> int:
-        return (datetime.date.today() - self.day).days
 
     def save(self, *args, **kwargs) -> None:
         """A billed entry is what an invoice charged: nothing changes it but the invoicing
