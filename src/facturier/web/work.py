@@ -499,14 +499,6 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
     status = 422 if request.method == "POST" else 200
     cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
     cutoff = cutoff or today
-    rows = [
-        (
-            entry,
-            entry.day > cutoff,
-            chosen is None and entry.day <= cutoff or (chosen and entry.pk in chosen),
-        )
-        for entry in entries
-    ]
     return render(
         request,
         "billing/wip_client.html",
@@ -514,19 +506,37 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
             "billing",
             "wip",
             client=client,
-            rows=rows,
+            rows=_wip_rows(entries, cutoff, chosen),
             form=form,
             value=sum((entry.amount for entry in entries), Decimal(0)),
             currency=client.currency,
-            typed={
-                int(key[7:]): value
-                for key, value in request.POST.items()
-                if key.startswith("billed-") and key[7:].isdigit() and len(key) < 26
-            },
+            typed=_typed_billed(request.POST),
             today=today,
         ),
         status=status,
     )
+
+
+def _wip_rows(entries, cutoff: datetime.date, chosen: set[int] | None) -> list[tuple]:
+    """Each entry, whether it is after the cut-off, and whether it is ticked: as posted,
+    else every entry up to the cut-off."""
+    return [
+        (
+            entry,
+            entry.day > cutoff,
+            chosen is None and entry.day <= cutoff or (chosen and entry.pk in chosen),
+        )
+        for entry in entries
+    ]
+
+
+def _typed_billed(posted) -> dict[int, str]:
+    """The amounts typed per entry (billed-<id>), to show them again."""
+    return {
+        int(key[7:]): value
+        for key, value in posted.items()
+        if key.startswith("billed-") and key[7:].isdigit() and len(key) < 26
+    }
 
 
 def _draft(request, form, *, client, chosen: set[int]):
