@@ -41,6 +41,7 @@ browser:
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts
+	$(PY) scripts/check_function_length.py
 	$(VENV)/bin/lint-imports
 
 test-sqlite: install browser

@@ -1,4 +1,3 @@
-import datetime
 import threading
 
 import pytest
@@ -7,7 +6,7 @@ from django.db import connection
 from facturier.core.actions import unit_of_work
 from facturier.invoicing import actions
 from facturier.invoicing.models import Invoice, InvoiceSequence
-from facturier.invoicing.numbering import take_next_number
+from facturier.invoicing.numbering import reserve_next_number
 
 
 @pytest.mark.django_db
@@ -60,7 +59,7 @@ def test_a_failed_finalization_gives_its_number_back(make_draft, alice, template
 @pytest.mark.django_db(transaction=True)
 def test_taking_a_number_outside_a_transaction_is_a_bug(firm):
     with pytest.raises(RuntimeError):
-        take_next_number(firm, issue_date=datetime.date.today())
+        reserve_next_number(firm)
 
 
 @pytest.mark.django_db

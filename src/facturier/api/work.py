@@ -52,7 +52,7 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class EntryWriteSerializer(serializers.Serializer):
     staff = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, help_text="Default: you."
+        min_value=1, max_value=MAX_ID, required=False, help_text="Default: you."
     )
     client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     work_code = serializers.CharField(max_length=20, help_text="The code, such as AUD.")

@@ -1,12 +1,12 @@
 """SQL that the ORM writes once and the application runs again with other values.
 
-Building a queryset and compiling it to SQL costs a Python process about half a
-millisecond; the database answers a query on an index in a tenth of that. For the
-queries a person waits for on every page view, a `Statement` is the ORM's own SQL,
-compiled once per *shape* (which filters are there, which rights the user has) with
-marker values in the places of a request's own. Django passes every value as a
-parameter, never in the SQL's text, so each marker is found among the parameters,
-and each run puts the request's values in their places.
+Building a queryset and compiling it to SQL costs a Python process more than the
+database takes to answer a query on an index. For the queries a person waits for
+on every page view, a `Statement` is the ORM's own SQL, compiled once per *shape*
+(which filters are there, which rights the user has) with marker values in the
+places of a request's own. Django passes every value as a parameter, never in the
+SQL's text, so each marker is found among the parameters, and each run puts the
+request's values in their places.
 
 Markers are checked when compiled: each must be found, and none may be written in
 the text. A value the ORM would transform in a way this module does not repeat

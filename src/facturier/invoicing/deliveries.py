@@ -133,5 +133,5 @@ EMAILS = InvoiceEmails()
 
 
 def deliver(delivery_id: int, *, connection=None, now=None) -> str:
-    """Try one e-mail now (the worker's step, for a task or a test); returns its status."""
+    """Try one e-mail now, as the worker does; returns its status."""
     return engine.process(EMAILS, delivery_id, transport=connection, now=now)

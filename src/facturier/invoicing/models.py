@@ -682,10 +682,6 @@ class InvoiceEntry(models.Model):
     def __str__(self) -> str:
         return f"entry {self.entry_id} on {self.invoice_id}"
 
-    @property
-    def adjustment(self) -> Decimal:
-        return self.amount - self.value
-
 
 def _init_signals(model) -> bool:
     """Whether anything listens to the model's pre_init or post_init (which only

@@ -6,8 +6,6 @@ transactions serialize writers). If that transaction rolls back, so does the
 counter: no number is ever lost or given twice.
 """
 
-import datetime
-
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -74,11 +72,3 @@ def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int,
         prefix=prefix, padding_char=padding_char, padding_length=padding_length
     )
     return number, sequence
-
-
-def take_next_number(
-    firm: Firm, *, issue_date: datetime.date, series: str = Series.INVOICES
-) -> str:
-    """Reserve and format the series' next number for a document dated `issue_date`."""
-    number, sequence = reserve_next_number(firm, series)
-    return sequence.format(number, year=issue_date.year)

@@ -76,18 +76,9 @@ def build_snapshot(
     invoice: Invoice, template: InvoiceTemplate | None, *, lines=None
 ) -> dict[str, Any]:
     firm, client = invoice.firm, invoice.client
-    contact = client.billing_contact
     lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
     corrects = invoice.corrects if invoice.is_credit_note else None
-    delivery = None
-    if invoice.delivery_address or invoice.delivery_city:
-        delivery = {
-            "address_line1": invoice.delivery_address,
-            "postal_code": invoice.delivery_postal_code,
-            "city": invoice.delivery_city,
-            "country": invoice.delivery_country or client.country,
-        }
     return {
         "version": 2,
         "kind": invoice.kind,
@@ -116,35 +107,53 @@ def build_snapshot(
         if invoice.period_start and invoice.period_end
         else None,
         "purchase_order": invoice.purchase_order,
-        "delivery": delivery,
+        "delivery": _delivery(invoice),
         "discount_percent": _dec(invoice.discount_percent),
         "exchange_rate": _dec(invoice.exchange_rate),
         "seller": seller_snapshot(firm),
-        "buyer": {
-            "id": client.pk,
-            "name": client.name,
-            "address_line1": client.address_line1,
-            "address_line2": client.address_line2,
-            "postal_code": client.postal_code,
-            "city": client.city,
-            "country": client.country,
-            "company_id": client.company_id,
-            "vat_number": client.vat_number,
-            "einvoice_address": client.einvoice_address,
-            "contact_name": contact.name if contact else "",
-            "contact_email": contact.email if contact else "",
-        },
-        "lines": [
-            {
-                "description": line.description,
-                "quantity": _dec(line.quantity),
-                "unit_price": _dec(line.unit_price),
-                "vat_rate": _dec(line.vat_rate),
-                "discount_percent": _dec(line.discount_percent),
-                "net": _dec(line.net_amount),
-            }
-            for line in lines
-        ],
+        "buyer": _buyer_snapshot(client),
+        "lines": [_line_snapshot(line) for line in lines],
         "totals": totals_snapshot(totals),
         "template": template_settings(template),
+    }
+
+
+def _delivery(invoice: Invoice) -> dict[str, Any] | None:
+    """Where the invoice was delivered, if elsewhere than the client's address."""
+    if not (invoice.delivery_address or invoice.delivery_city):
+        return None
+    return {
+        "address_line1": invoice.delivery_address,
+        "postal_code": invoice.delivery_postal_code,
+        "city": invoice.delivery_city,
+        "country": invoice.delivery_country or invoice.client.country,
+    }
+
+
+def _buyer_snapshot(client) -> dict[str, Any]:
+    contact = client.billing_contact
+    return {
+        "id": client.pk,
+        "name": client.name,
+        "address_line1": client.address_line1,
+        "address_line2": client.address_line2,
+        "postal_code": client.postal_code,
+        "city": client.city,
+        "country": client.country,
+        "company_id": client.company_id,
+        "vat_number": client.vat_number,
+        "einvoice_address": client.einvoice_address,
+        "contact_name": contact.name if contact else "",
+        "contact_email": contact.email if contact else "",
+    }
+
+
+def _line_snapshot(line) -> dict[str, Any]:
+    return {
+        "description": line.description,
+        "quantity": _dec(line.quantity),
+        "unit_price": _dec(line.unit_price),
+        "vat_rate": _dec(line.vat_rate),
+        "discount_percent": _dec(line.discount_percent),
+        "net": _dec(line.net_amount),
     }

@@ -1,17 +1,8 @@
-"""Background entry points (thin): the outbox and the PDF store do the work.
+"""Background entry points (thin): the PDF store does the work.
 
-E-mails are not queued as tasks any more: the outbox worker finds due deliveries
-itself, and a task per e-mail made it try each one twice. `deliver_email` stays for
-the tasks an earlier version queued; it finds its delivery done, or does it."""
+E-mails are not queued as tasks: the outbox worker finds due deliveries itself."""
 
 from django_tasks import task
-
-
-@task()
-def deliver_email(delivery_id: int) -> str:
-    from .deliveries import deliver
-
-    return deliver(delivery_id)
 
 
 @task()

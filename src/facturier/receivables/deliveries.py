@@ -38,5 +38,5 @@ LETTERS = LetterEmails()
 
 
 def deliver(letter_id: int, *, connection=None, now=None) -> str:
-    """Try one letter's e-mail now (the worker's step, for a task or a test)."""
+    """Try one letter's e-mail now, as the worker does; returns its status."""
     return engine.process(LETTERS, letter_id, transport=connection, now=now)

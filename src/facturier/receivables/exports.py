@@ -280,9 +280,9 @@ def _sides(amount: Decimal, debit: bool, reversed_: bool) -> tuple[str, str]:
     return _amount(Decimal(0)), _amount(amount)
 
 
-def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
-    journal, journal_label = ledger.sales_journal, words["sales"]
-    documents = (
+def _issued_documents(firm_id: int, start, end):
+    """The invoices and credit notes issued in the period, in euros, in the order issued."""
+    return (
         Invoice.objects.filter(
             firm_id=firm_id, currency=FEC_CURRENCY, issue_date__gte=start, issue_date__lte=end
         )
@@ -300,6 +300,11 @@ def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[st
             "snapshot__totals__vat_breakdown",
         )
     )
+
+
+def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
+    journal, journal_label = ledger.sales_journal, words["sales"]
+    documents = _issued_documents(firm_id, start, end)
     number = 0
     for kind, piece, issued, finalized, gross, client_id, client, breakdown in documents.iterator(
         chunk_size=CHUNK
@@ -347,8 +352,9 @@ def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[st
                 )
 
 
-def _bank(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
-    journal, journal_label = ledger.bank_journal, words["bank"]
+def _money_moves(firm_id: int, start, end) -> Iterator[tuple]:
+    """Payments received and refunds made in the period, in euros, by day: (day,
+    recorded, amount, client id, client, piece, received)."""
     payments = (
         Payment.objects.filter(
             firm_id=firm_id, currency=FEC_CURRENCY, received_on__gte=start, received_on__lte=end
@@ -373,7 +379,7 @@ def _bank(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str
         )
         .order_by("on", "pk")
     )
-    moves = _merge(
+    return _merge(
         (
             (day, recorded, amount, client_id, client, reference or f"P{pk}", True)
             for day, recorded, amount, client_id, client, reference, pk in payments.iterator(
@@ -387,6 +393,11 @@ def _bank(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str
             )
         ),
     )
+
+
+def _bank(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
+    journal, journal_label = ledger.bank_journal, words["bank"]
+    moves = _money_moves(firm_id, start, end)
     number = 0
     for day, recorded, amount, client_id, client, piece, received in moves:
         number += 1

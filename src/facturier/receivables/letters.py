@@ -157,86 +157,97 @@ def reminder_document(
         balance = sum((line.balance for line in lines), Decimal(0))
         interest_total = sum((line.interest for line in lines), Decimal(0))
         indemnity_total = sum((line.indemnity for line in lines), Decimal(0))
-        intro = [
-            _(
-                "Unless we are mistaken, the invoices below have not been paid in full to "
-                "this day. We would be grateful if you would pay the balance of %(balance)s "
-                "without delay."
-            )
-            % {"balance": fmt.money(balance)}
-        ]
-        rate = firm.late_payment_penalty_rate
-        if rate:
-            intro.append(
-                _(
-                    "Late-payment interest runs from each due date at the annual rate of "
-                    "%(rate)s; it is computed below to the date of this letter."
-                )
-                % {"rate": fmt.percent(rate)}
-            )
-        if indemnity_total:
-            intro.append(
-                _(
-                    "A business paying late also owes a fixed indemnity for recovery costs "
-                    "of %(amount)s per invoice (French Commercial Code, articles L441-10 "
-                    "and D441-5)."
-                )
-                % {"amount": eur.money(firm.recovery_indemnity or FRENCH_INDEMNITY)}
-            )
-        if interest_total or indemnity_total:
-            intro.append(_("These amounts are stated here; they are not added to your invoices."))
         columns = [_("Invoice"), _("Date"), _("Due date"), _("Total"), _("Paid"), _("Balance")]
         columns += [_("Days late"), _("Interest")]
         if indemnity_total:
             columns.append(_("Indemnity"))
-        rows = []
-        for line in lines:
-            row = [
-                line.number,
-                fmt.date(line.issue_date.isoformat()),
-                fmt.date(line.due_date.isoformat()),
-                fmt.money(line.total),
-                fmt.money(line.paid),
-                fmt.money(line.balance),
-                str(max(line.days_late, 0)),
-                fmt.money(line.interest),
-            ]
-            if indemnity_total:
-                row.append(eur.money(line.indemnity))
-            rows.append(row)
-        totals = [{"label": _("Balance due"), "value": fmt.money(balance), "strong": True}]
-        if interest_total:
-            totals.append(
-                {
-                    "label": _("Late-payment interest"),
-                    "value": fmt.money(interest_total),
-                    "strong": False,
-                }
-            )
-        if indemnity_total:
-            totals.append(
-                {
-                    "label": _("Recovery indemnity"),
-                    "value": eur.money(indemnity_total),
-                    "strong": False,
-                }
-            )
-        outro = []
-        if firm.iban:
-            bank = f"IBAN {firm.iban}" + (f" · BIC {firm.bic}" if firm.bic else "")
-            outro.append(_("Payment by bank transfer: %(bank)s.") % {"bank": bank})
-        outro.append(_("If you have paid in the meantime, please disregard this letter."))
-        outro.append(firm.name)
         document.update(
-            intro=intro,
+            intro=_reminder_intro(
+                firm, fmt, eur, balance=balance, interest=interest_total, indemnity=indemnity_total
+            ),
             columns=columns,
             widths=["1fr"] + ["auto"] * (len(columns) - 1),
             aligns=["left", "left", "left"] + ["right"] * (len(columns) - 3),
-            rows=rows,
-            totals=totals,
-            outro=outro,
+            rows=[_reminder_row(line, fmt, eur, indemnity=bool(indemnity_total)) for line in lines],
+            totals=_reminder_totals(
+                fmt, eur, balance=balance, interest=interest_total, indemnity=indemnity_total
+            ),
+            outro=_reminder_outro(firm),
         )
     return document
+
+
+def _reminder_intro(firm, fmt, eur, *, balance, interest, indemnity) -> list[str]:
+    """What is asked, and on what grounds interest and the indemnity are stated."""
+    intro = [
+        _(
+            "Unless we are mistaken, the invoices below have not been paid in full to "
+            "this day. We would be grateful if you would pay the balance of %(balance)s "
+            "without delay."
+        )
+        % {"balance": fmt.money(balance)}
+    ]
+    rate = firm.late_payment_penalty_rate
+    if rate:
+        intro.append(
+            _(
+                "Late-payment interest runs from each due date at the annual rate of "
+                "%(rate)s; it is computed below to the date of this letter."
+            )
+            % {"rate": fmt.percent(rate)}
+        )
+    if indemnity:
+        intro.append(
+            _(
+                "A business paying late also owes a fixed indemnity for recovery costs "
+                "of %(amount)s per invoice (French Commercial Code, articles L441-10 "
+                "and D441-5)."
+            )
+            % {"amount": eur.money(firm.recovery_indemnity or FRENCH_INDEMNITY)}
+        )
+    if interest or indemnity:
+        intro.append(_("These amounts are stated here; they are not added to your invoices."))
+    return intro
+
+
+def _reminder_row(line: Line, fmt, eur, *, indemnity: bool) -> list[str]:
+    row = [
+        line.number,
+        fmt.date(line.issue_date.isoformat()),
+        fmt.date(line.due_date.isoformat()),
+        fmt.money(line.total),
+        fmt.money(line.paid),
+        fmt.money(line.balance),
+        str(max(line.days_late, 0)),
+        fmt.money(line.interest),
+    ]
+    if indemnity:
+        row.append(eur.money(line.indemnity))
+    return row
+
+
+def _reminder_totals(fmt, eur, *, balance, interest, indemnity) -> list[dict[str, Any]]:
+    totals = [{"label": _("Balance due"), "value": fmt.money(balance), "strong": True}]
+    if interest:
+        totals.append(
+            {"label": _("Late-payment interest"), "value": fmt.money(interest), "strong": False}
+        )
+    if indemnity:
+        totals.append(
+            {"label": _("Recovery indemnity"), "value": eur.money(indemnity), "strong": False}
+        )
+    return totals
+
+
+def _reminder_outro(firm) -> list[str]:
+    """How to pay, and what to do if already paid."""
+    outro = []
+    if firm.iban:
+        bank = f"IBAN {firm.iban}" + (f" · BIC {firm.bic}" if firm.bic else "")
+        outro.append(_("Payment by bank transfer: %(bank)s.") % {"bank": bank})
+    outro.append(_("If you have paid in the meantime, please disregard this letter."))
+    outro.append(firm.name)
+    return outro
 
 
 def statement_document(

@@ -143,42 +143,8 @@ def parse_camt053(data: bytes) -> list[StatementLine]:
 def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[StatementLine]:
     """`mapping`: our field (date, amount, label, reference) -> the file's column name,
     plus date_format (e.g. %d/%m/%Y) and decimal_comma ("1" when amounts read 1 234,56)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")  # what French banks' exports often are
-        except UnicodeDecodeError:
-            raise StatementError(_("The file is not text.")) from None
-    if "\x00" in text:
-        raise StatementError(_("The file is not text."))
-    # Lines may end with \r\n, \n, or \r alone (older systems): read them all as \n.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    try:
-        columns = reader.fieldnames or []  # reads the header line
-    except csv.Error as exc:
-        raise StatementError(
-            _("Line %(line)d: %(problem)s") % {"line": 1, "problem": exc}, line=1
-        ) from None
-    for field in ("date", "amount", "label"):
-        if mapping.get(field) not in columns:
-            raise StatementError(
-                _(
-                    "The column “%(column)s” (%(field)s) is not in the file; "
-                    "its columns are: %(columns)s."
-                )
-                % {
-                    "column": mapping.get(field) or "",
-                    "field": field,
-                    "columns": ", ".join(columns)[:300],
-                },
-                code="missing_column",
-            )
+    reader = _csv_reader(_csv_text(data))
+    _check_columns(reader, mapping)
     date_format = mapping.get("date_format") or "%d/%m/%Y"
     decimal_comma = mapping.get("decimal_comma") in ("1", "true", True)
     lines = []
@@ -225,6 +191,54 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
             line=reader.line_num,
         ) from None
     return lines
+
+
+def _csv_text(data: bytes) -> str:
+    """The file as text (UTF-8, else Windows-1252), its line ends made \\n."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")  # what French banks' exports often are
+        except UnicodeDecodeError:
+            raise StatementError(_("The file is not text.")) from None
+    if "\x00" in text:
+        raise StatementError(_("The file is not text."))
+    # Lines may end with \r\n, \n, or \r alone (older systems): read them all as \n.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _csv_reader(text: str) -> csv.DictReader:
+    """A reader in the file's own dialect (separator guessed among ; , and tab)."""
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def _check_columns(reader: csv.DictReader, mapping: dict[str, str]) -> None:
+    """Read the header line; refuse a file without the date, amount or label column."""
+    try:
+        columns = reader.fieldnames or []  # reads the header line
+    except csv.Error as exc:
+        raise StatementError(
+            _("Line %(line)d: %(problem)s") % {"line": 1, "problem": exc}, line=1
+        ) from None
+    for field in ("date", "amount", "label"):
+        if mapping.get(field) not in columns:
+            raise StatementError(
+                _(
+                    "The column “%(column)s” (%(field)s) is not in the file; "
+                    "its columns are: %(columns)s."
+                )
+                % {
+                    "column": mapping.get(field) or "",
+                    "field": field,
+                    "columns": ", ".join(columns)[:300],
+                },
+                code="missing_column",
+            )
 
 
 def detect(data: bytes) -> str:

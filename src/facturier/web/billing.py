@@ -4,6 +4,7 @@ A refusal from an action becomes a message in the user's language; an invoice
 the user may not see is a 404, whatever the reason.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -128,76 +129,97 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select at least one invoice."))
         return redirect(back)
-    one_at_a_time = {"edit", "pdf", "resend", "finalize", "credit"}
-    if action in one_at_a_time and len(ids) != 1:
+    if action in ONE_AT_A_TIME and len(ids) != 1:
         if action == "resend":
             messages.error(request, _("Resends go one at a time: select a single invoice."))
         else:
             messages.error(request, _("Select a single invoice for this action."))
         return redirect(back)
+    handler = BULK_ACTIONS.get(action)
+    if handler is None:
+        messages.error(request, _("Unknown action."))
+        return redirect(back)
     try:
-        if action == "close":
-            done = actions.close_invoices(ids, by=request.user)
-            messages.success(
-                request,
-                confirmation(
-                    done,
-                    _("Invoice %(number)s closed."),
-                    ngettext("%(count)d invoice closed.", "%(count)d invoices closed.", len(done)),
-                ),
-            )
-        elif action == "reopen":
-            done = actions.reopen_invoices(ids, by=request.user)
-            messages.success(
-                request,
-                confirmation(
-                    done,
-                    _("Invoice %(number)s reverted to Finalized."),
-                    ngettext(
-                        "%(count)d invoice reverted to Finalized.",
-                        "%(count)d invoices reverted to Finalized.",
-                        len(done),
-                    ),
-                ),
-            )
-        elif action == "pay":
-            return redirect(
-                reverse("billing:payment_new")
-                + "?"
-                + urlencode([("ids", i) for i in ids] + [("next", back)])
-            )
-        elif action == "credit":
-            return redirect("billing:credit_note_new", pk=ids[0])
-        elif action == "remind":
-            return redirect(
-                reverse("billing:remind")
-                + "?"
-                + urlencode([("ids", i) for i in ids] + [("next", back)])
-            )
-        elif action == "edit":
-            return redirect("billing:invoice_edit", pk=ids[0])
-        elif action == "finalize":
-            return redirect("billing:invoice_finalize", pk=ids[0])
-        elif action == "pdf":
-            return redirect("billing:invoice_pdf_view", pk=ids[0])
-        elif action in ("send", "resend"):
-            return redirect(
-                reverse("billing:send")
-                + "?"
-                + urlencode([("ids", i) for i in ids] + [("mode", action), ("next", back)])
-            )
-        elif action == "delete":
-            actions.delete_drafts(ids, by=request.user)  # all of them, or none
-            messages.success(
-                request,
-                ngettext("%(count)d draft deleted.", "%(count)d drafts deleted.", len(ids))
-                % {"count": len(ids)},
-            )
-        else:
-            messages.error(request, _("Unknown action."))
+        response = handler(request, ids, back, action)
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(back)
+        response = None
+    return redirect(back) if response is None else response
+
+
+def _close_selected(request, ids, back, action) -> None:
+    done = actions.close_invoices(ids, by=request.user)
+    messages.success(
+        request,
+        confirmation(
+            done,
+            _("Invoice %(number)s closed."),
+            ngettext("%(count)d invoice closed.", "%(count)d invoices closed.", len(done)),
+        ),
+    )
+
+
+def _reopen_selected(request, ids, back, action) -> None:
+    done = actions.reopen_invoices(ids, by=request.user)
+    messages.success(
+        request,
+        confirmation(
+            done,
+            _("Invoice %(number)s reverted to Finalized."),
+            ngettext(
+                "%(count)d invoice reverted to Finalized.",
+                "%(count)d invoices reverted to Finalized.",
+                len(done),
+            ),
+        ),
+    )
+
+
+def _delete_selected(request, ids, back, action) -> None:
+    actions.delete_drafts(ids, by=request.user)  # all of them, or none
+    messages.success(
+        request,
+        ngettext("%(count)d draft deleted.", "%(count)d drafts deleted.", len(ids))
+        % {"count": len(ids)},
+    )
+
+
+def _to_page_of_selection(url_name: str, *, with_mode: bool = False):
+    """A button that opens a page for the selected invoices, coming back where it was;
+    `with_mode` tells the page which button it was."""
+
+    def handler(request, ids, back, action) -> HttpResponse:
+        extra = [("mode", action)] if with_mode else []
+        query = urlencode([("ids", i) for i in ids] + extra + [("next", back)])
+        return redirect(reverse(url_name) + "?" + query)
+
+    return handler
+
+
+def _to_page_of_invoice(url_name: str):
+    """A button that opens a page for the one invoice selected."""
+
+    def handler(request, ids, back, action) -> HttpResponse:
+        return redirect(url_name, pk=ids[0])
+
+    return handler
+
+
+ONE_AT_A_TIME = {"edit", "pdf", "resend", "finalize", "credit"}
+# What each toolbar button does to the selection: None goes back to the list.
+BULK_ACTIONS: dict[str, Callable[..., HttpResponse | None]] = {
+    "close": _close_selected,
+    "reopen": _reopen_selected,
+    "delete": _delete_selected,
+    "pay": _to_page_of_selection("billing:payment_new"),
+    "remind": _to_page_of_selection("billing:remind"),
+    "send": _to_page_of_selection("billing:send", with_mode=True),
+    "resend": _to_page_of_selection("billing:send", with_mode=True),
+    "credit": _to_page_of_invoice("billing:credit_note_new"),
+    "edit": _to_page_of_invoice("billing:invoice_edit"),
+    "finalize": _to_page_of_invoice("billing:invoice_finalize"),
+    "pdf": _to_page_of_invoice("billing:invoice_pdf_view"),
+}
 
 
 # --- One invoice ------------------------------------------------------------------------

@@ -36,33 +36,16 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("billing:invoice", pk=pk)
     lines = list(invoice.lines.all())
     rates = sorted({line.vat_rate for line in lines}, reverse=True)
-    bases: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        bases[line.vat_rate] += line.net_amount
     left = left_to_credit(invoice)
     mode = request.POST.get("mode", "total" if left == invoice.total_gross else "lines")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        chosen_lines = None
-        amounts = None
-        if mode == "lines":
-            chosen_lines = [
-                {"line": index, "quantity": request.POST.get(f"quantity-{index}", "").strip()}
-                for index in range(len(lines))
-                if request.POST.get(f"line-{index}")
-            ]
-        elif mode == "amounts":
-            amounts = [
-                {"vat_rate": rate, "amount": value.replace(",", ".")}
-                for index, rate in enumerate(rates)
-                if (value := request.POST.get(f"amount-{index}", "").strip())
-            ]
         try:
             credit_note = actions.create_credit_note(
                 invoice,
                 by=request.user,
-                lines=chosen_lines,
-                amounts=amounts,
+                lines=_chosen_lines(request.POST, len(lines)) if mode == "lines" else None,
+                amounts=_typed_amounts(request.POST, rates) if mode == "amounts" else None,
                 notes=request.POST.get("notes", ""),
                 returns_entries=request.POST.get("returns_entries") == "1",
             )
@@ -92,10 +75,7 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for index, line in enumerate(lines)
             ],
-            rates=[
-                (index, rate, bases[rate], request.POST.get(f"amount-{index}", ""))
-                for index, rate in enumerate(rates)
-            ],
+            rates=_rate_rows(request.POST, lines, rates),
             left=left,
             mode=mode if mode in MODES else "total",
             errors=errors,
@@ -104,6 +84,35 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         status=422 if errors else 200,
     )
+
+
+def _chosen_lines(posted, count: int) -> list[dict]:
+    """The lines ticked, each with the quantity typed."""
+    return [
+        {"line": index, "quantity": posted.get(f"quantity-{index}", "").strip()}
+        for index in range(count)
+        if posted.get(f"line-{index}")
+    ]
+
+
+def _typed_amounts(posted, rates: list[Decimal]) -> list[dict]:
+    """The amount typed for each VAT rate, where one is."""
+    return [
+        {"vat_rate": rate, "amount": value.replace(",", ".")}
+        for index, rate in enumerate(rates)
+        if (value := posted.get(f"amount-{index}", "").strip())
+    ]
+
+
+def _rate_rows(posted, lines, rates: list[Decimal]) -> list[tuple]:
+    """Per VAT rate: its index, the rate, the invoice's base at it, the amount typed."""
+    bases: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        bases[line.vat_rate] += line.net_amount
+    return [
+        (index, rate, bases[rate], posted.get(f"amount-{index}", ""))
+        for index, rate in enumerate(rates)
+    ]
 
 
 @login_required

@@ -93,23 +93,12 @@ def payment_new(request: HttpRequest) -> HttpResponse:
     ids = ids_from(source.getlist("ids"))
     if ids:
         invoices = payable_invoices(user=request.user, ids=ids)
-        if len(invoices) != len(set(ids)):
-            messages.error(request, _("Select finalized invoices with something left to pay."))
-            return redirect(back)
-        if problem := _one_client(invoices):
+        if problem := _selection_problem(invoices, ids):
             messages.error(request, problem)
             return redirect(back)
         client = invoices[0].client
     else:
-        client_ids = ids_from([source.get("client", "")])
-        client = visible_clients(request.user).filter(pk__in=client_ids).first()
-        if client is None:
-            raise Http404(_("No such client."))
-        invoices = list(
-            open_invoices(user=request.user, client_id=client.pk)
-            .filter(currency=client.currency)
-            .select_related("client")
-        )
+        client, invoices = _client_and_open_invoices(request, source)
     currency = invoices[0].currency if invoices else client.currency
     owed = sum((invoice.balance for invoice in invoices), Decimal(0))
     form = PaymentForm(
@@ -130,31 +119,16 @@ def payment_new(request: HttpRequest) -> HttpResponse:
             for invoice in invoices
         ]
         try:
-            payment = actions.record_payment(
-                by=request.user,
-                client=client,
-                currency=currency,
-                allocations=allocations,
-                **form.cleaned_data,
-            )
+            _record(request, form, client=client, currency=currency, allocations=allocations)
         except Invalid as exc:
             errors = exc.errors
-            for name, field_errors in exc.errors.items():
-                if name in form.fields:
-                    for error in field_errors:
-                        form.add_error(name, error)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
+            _add_field_errors(form, exc.errors)
         else:
-            messages.success(request, _recorded_message(payment))
             return redirect(back)
-    rows = []
-    for index, invoice in enumerate(invoices):
-        row_errors = errors.get(f"allocations.{index}.amount", []) + errors.get(
-            f"allocations.{index}.invoice", []
-        )
-        rows.append((invoice, typed[invoice.pk], row_errors))
+    rows = [
+        (invoice, typed[invoice.pk], _row_errors(errors, index))
+        for index, invoice in enumerate(invoices)
+    ]
     return render(
         request,
         "billing/payment_form.html",
@@ -169,6 +143,59 @@ def payment_new(request: HttpRequest) -> HttpResponse:
             next=back,
         ),
         status=422 if request.method == "POST" else 200,
+    )
+
+
+def _record(request, form, *, client, currency, allocations) -> None:
+    """Record the payment and say so; a refusal other than a field's is said too."""
+    try:
+        payment = actions.record_payment(
+            by=request.user,
+            client=client,
+            currency=currency,
+            allocations=allocations,
+            **form.cleaned_data,
+        )
+    except Invalid:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _recorded_message(payment))
+
+
+def _selection_problem(invoices, ids) -> str | None:
+    """Why the selected invoices cannot be paid together, or None."""
+    if len(invoices) != len(set(ids)):
+        return _("Select finalized invoices with something left to pay.")
+    return _one_client(invoices)
+
+
+def _client_and_open_invoices(request, source):
+    """The client asked for, and its open invoices in its own currency."""
+    client_ids = ids_from([source.get("client", "")])
+    client = visible_clients(request.user).filter(pk__in=client_ids).first()
+    if client is None:
+        raise Http404(_("No such client."))
+    invoices = list(
+        open_invoices(user=request.user, client_id=client.pk)
+        .filter(currency=client.currency)
+        .select_related("client")
+    )
+    return client, invoices
+
+
+def _add_field_errors(form, errors: dict[str, list[str]]) -> None:
+    """The errors of the form's own fields, shown beside them."""
+    for name, field_errors in errors.items():
+        if name in form.fields:
+            for error in field_errors:
+                form.add_error(name, error)
+
+
+def _row_errors(errors: dict[str, list[str]], index: int) -> list[str]:
+    return errors.get(f"allocations.{index}.amount", []) + errors.get(
+        f"allocations.{index}.invoice", []
     )
 
 

@@ -2,8 +2,6 @@
 invoices, pausing a client's or an invoice's reminders, a letter's PDF, a client's
 statement of account, and the firm's reminder levels in Settings."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,13 +53,10 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select overdue invoices of one client."))
         return redirect(back)
     client = rows[0][0].client
-    levels = [level for _invoice, level, _rank in rows if level is not None]
-    top = max(levels, key=lambda level: level.days) if levels else None
-    subject, message = top.texts(client.language) if top else ("", "")
+    subject, message = _top_level_texts(rows, client.language)
     form = ReminderForm(
         request.POST or None, initial={"subject": subject, "message": message, "language": ""}
     )
-    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             letter = actions.send_reminder_now(
@@ -76,7 +71,6 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
             for field, errors in exc.errors.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
-            status = 422
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect(back)
@@ -87,8 +81,6 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
                 % {"client": client.name, "to": ", ".join(letter.to)},
             )
             return redirect(back)
-    elif request.method == "POST":
-        status = 422
     return render(
         request,
         "billing/remind.html",
@@ -102,8 +94,16 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
             next=back,
             today=today,
         ),
-        status=status,
+        # Here after a POST only when something was refused.
+        status=422 if request.method == "POST" else 200,
     )
+
+
+def _top_level_texts(rows, language: str) -> tuple[str, str]:
+    """The subject and message of the highest level the invoices reach."""
+    levels = [level for _invoice, level, _rank in rows if level is not None]
+    top = max(levels, key=lambda level: level.days) if levels else None
+    return top.texts(language) if top else ("", "")
 
 
 @login_required
@@ -167,10 +167,6 @@ class StatementForm(forms.Form):
         elif start and end and (end - start).days > 3660:
             self.add_error("start", _("At most ten years at a time."))
         return data
-
-
-def statement_period(today: datetime.date) -> dict[str, datetime.date]:
-    return {"start": today.replace(month=1, day=1), "end": today}
 
 
 @login_required

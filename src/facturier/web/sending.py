@@ -50,19 +50,8 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     invoices = _selected(request, source)
     resend = source.get("mode") == "resend"
     single = len(invoices) == 1
-    languages = dict(LANGUAGE_NAMES)
-    chosen = source.get("language", "")
-    default = invoices[0].client.language if single else request.LANGUAGE_CODE
-    language = chosen if chosen in languages else default
-    # Credit notes alone get their own words; a mix is spoken of as invoices.
-    kinds = {invoice.kind for invoice in invoices}
-    kind = kinds.pop() if len(kinds) == 1 else "invoice"
-    data = {
-        "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),
-        "cc": source.get("cc", ""),
-        "subject": source.get("subject", default_subject(language, kind)),
-        "message": source.get("message", default_message(language, kind)),
-    }
+    language = _language(request, source, invoices)
+    data = _typed(source, invoices, language)
     errors: dict[str, list[str]] = {}
     back = back_url(request, reverse("billing:invoices"))
     if request.method == "POST":
@@ -82,21 +71,74 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             errors = {"general": [exc.message]}
         else:
-            invoices_sent = [d.invoice for d in deliveries]
-            messages.success(
-                request,
-                confirmation(
-                    invoices_sent,
-                    _("Invoice %(number)s is being sent."),
-                    ngettext(
-                        "%(count)d invoice is being sent.",
-                        "%(count)d invoices are being sent.",
-                        len(invoices_sent),
-                    ),
-                ),
-            )
+            _confirm_sent([d.invoice for d in deliveries], request)
             # The dialog posts with htmx: have the browser itself go to the list.
             return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    previews, errors = _previews(invoices, data, language, errors)
+    carried = deposited_ids([i.pk for i in invoices])
+    context = section(
+        "billing",
+        "invoices",
+        invoices=invoices,
+        data=data,
+        errors=errors,
+        previews=previews,
+        single=single,
+        resend=resend,
+        blocked=[] if resend else [p["invoice"] for p in previews if p["already_sent"]],
+        next=back,
+        ids=[i.pk for i in invoices],
+        # Those the platform carries (French e-invoicing): the e-mail is a courtesy copy.
+        via_platform=[i.number for i in invoices if i.pk in carried],
+        languages=LANGUAGE_NAMES,
+        language=language,
+        language_name=str(dict(settings.LANGUAGES)[language]).lower(),
+        language_differs=language != request.LANGUAGE_CODE,
+    )
+    template = "billing/_send_dialog.html" if request.htmx else "billing/send.html"
+    return render(request, template, context, status=422 if errors else 200)
+
+
+def _language(request, source, invoices) -> str:
+    """The language chosen; else the client's for one invoice, the user's for several."""
+    chosen = source.get("language", "")
+    if chosen in dict(LANGUAGE_NAMES):
+        return chosen
+    return invoices[0].client.language if len(invoices) == 1 else request.LANGUAGE_CODE
+
+
+def _typed(source, invoices, language: str) -> dict[str, str]:
+    """The dialog's fields as typed, or their defaults."""
+    single = len(invoices) == 1
+    # Credit notes alone get their own words; a mix is spoken of as invoices.
+    kinds = {invoice.kind for invoice in invoices}
+    kind = kinds.pop() if len(kinds) == 1 else "invoice"
+    return {
+        "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),
+        "cc": source.get("cc", ""),
+        "subject": source.get("subject", default_subject(language, kind)),
+        "message": source.get("message", default_message(language, kind)),
+    }
+
+
+def _confirm_sent(invoices_sent, request) -> None:
+    messages.success(
+        request,
+        confirmation(
+            invoices_sent,
+            _("Invoice %(number)s is being sent."),
+            ngettext(
+                "%(count)d invoice is being sent.",
+                "%(count)d invoices are being sent.",
+                len(invoices_sent),
+            ),
+        ),
+    )
+
+
+def _previews(invoices, data, language: str, errors: dict) -> tuple[list[dict], dict]:
+    """Each invoice's e-mail as it would leave, and the errors with the placeholders'."""
+    single = len(invoices) == 1
     previews = []
     pending = pending_invoice_ids(invoices)
     for invoice in invoices:
@@ -117,29 +159,7 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
                 "already_sent": was_sent(invoice, pending=invoice.pk in pending),
             }
         )
-    blocked = [] if resend else [p["invoice"] for p in previews if p["already_sent"]]
-    carried = deposited_ids([i.pk for i in invoices])
-    context = section(
-        "billing",
-        "invoices",
-        invoices=invoices,
-        data=data,
-        errors=errors,
-        previews=previews,
-        single=single,
-        resend=resend,
-        blocked=blocked,
-        next=back,
-        ids=[i.pk for i in invoices],
-        # Those the platform carries (French e-invoicing): the e-mail is a courtesy copy.
-        via_platform=[i.number for i in invoices if i.pk in carried],
-        languages=LANGUAGE_NAMES,
-        language=language,
-        language_name=str(dict(settings.LANGUAGES)[language]).lower(),
-        language_differs=language != request.LANGUAGE_CODE,
-    )
-    template = "billing/_send_dialog.html" if request.htmx else "billing/send.html"
-    return render(request, template, context, status=422 if errors else 200)
+    return previews, errors
 
 
 @login_required

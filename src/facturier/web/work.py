@@ -144,25 +144,10 @@ def week_view(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        rows = []
-        for index in range(GRID_ROWS):
-            client = request.POST.get(f"r{index}-client", "")
-            code = request.POST.get(f"r{index}-code", "")
-            description = request.POST.get(f"r{index}-description", "")
-            for offset, day in enumerate(days):
-                hours = request.POST.get(f"r{index}-d{offset}", "").strip()
-                if hours:
-                    rows.append(
-                        {
-                            "client": client,
-                            "work_code": code,
-                            "day": day,
-                            "hours": hours,
-                            "description": description,
-                        }
-                    )
         try:
-            entries = actions.record_entries(rows, by=user, limit=GRID_ROWS * 7)
+            entries = actions.record_entries(
+                _grid_rows(request.POST, days), by=user, limit=GRID_ROWS * 7
+            )
         except Invalid as exc:
             errors = [m for messages_ in exc.errors.values() for m in messages_]
             status = 422
@@ -175,10 +160,6 @@ def week_view(request: HttpRequest) -> HttpResponse:
     week_entries = (
         list(staff_entries(user=user, start=days[0], end=days[-1])) if user.firm_id else []
     )
-    per_day = {day: Decimal(0) for day in days}
-    for entry in week_entries:
-        if entry.hours:
-            per_day[entry.day] = per_day.get(entry.day, Decimal(0)) + entry.hours
     return render(
         request,
         "billing/time_week.html",
@@ -195,13 +176,43 @@ def week_view(request: HttpRequest) -> HttpResponse:
             if user.firm_id
             else [],
             entries=week_entries,
-            per_day=[per_day[day] for day in days],
+            per_day=_hours_per_day(week_entries, days),
             errors=errors,
             posted=request.POST if request.method == "POST" else {},
             may_record=may_record(user),
         ),
         status=status,
     )
+
+
+def _grid_rows(posted, days: list[datetime.date]) -> list[dict]:
+    """An entry's row for each filled cell of the grid."""
+    rows = []
+    for index in range(GRID_ROWS):
+        client = posted.get(f"r{index}-client", "")
+        code = posted.get(f"r{index}-code", "")
+        description = posted.get(f"r{index}-description", "")
+        for offset, day in enumerate(days):
+            hours = posted.get(f"r{index}-d{offset}", "").strip()
+            if hours:
+                rows.append(
+                    {
+                        "client": client,
+                        "work_code": code,
+                        "day": day,
+                        "hours": hours,
+                        "description": description,
+                    }
+                )
+    return rows
+
+
+def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
+    per_day = {day: Decimal(0) for day in days}
+    for entry in entries:
+        if entry.hours:
+            per_day[entry.day] = per_day.get(entry.day, Decimal(0)) + entry.hours
+    return [per_day[day] for day in days]
 
 
 class SpreadForm(forms.Form):
@@ -292,38 +303,14 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if entry is None:
         raise Http404(_("No such entry."))
-    surcharge = Decimal(1) + Decimal(entry.work_code.surcharge_percent or 0) / 100
-    initial = {
-        "kind": entry.kind,
-        "client": entry.client_id,
-        "work_code": entry.work_code.code,
-        "day": entry.day,
-        "hours": entry.hours.normalize() if entry.hours else "",
-        "amount": (entry.amount / surcharge).quantize(Decimal("0.01"))
-        if entry.kind == Kind.EXPENSE
-        else "",
-        "vat_rate": entry.vat_rate.normalize() if entry.vat_rate is not None else "",
-        "description": entry.description,
-        "billable": entry.billable,
-    }
-    form = EntryForm(request.POST or None, initial=initial)
+    form = EntryForm(request.POST or None, initial=_entry_initial(entry))
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            fields = {
-                "client": data["client"],
-                "work_code": data["work_code"],
-                "day": data["day"],
-                "description": data["description"],
-                "billable": data["billable"],
-            }
-            if entry.kind == Kind.TIME:
-                fields["hours"] = data["hours"]
-            else:
-                fields["amount"], fields["vat_rate"] = data["amount"], data["vat_rate"] or "0"
             try:
-                actions.update_entry(request.user, entry.pk, fields=fields)
+                actions.update_entry(
+                    request.user, entry.pk, fields=_entry_fields(entry, form.cleaned_data)
+                )
             except Invalid as exc:
                 for key, errors in exc.errors.items():
                     field = key.rsplit(".", 1)[-1]
@@ -350,6 +337,40 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         status=status,
     )
+
+
+def _entry_initial(entry) -> dict:
+    """The form's fields from the entry (an expense's amount before its surcharge)."""
+    surcharge = Decimal(1) + Decimal(entry.work_code.surcharge_percent or 0) / 100
+    return {
+        "kind": entry.kind,
+        "client": entry.client_id,
+        "work_code": entry.work_code.code,
+        "day": entry.day,
+        "hours": entry.hours.normalize() if entry.hours else "",
+        "amount": (entry.amount / surcharge).quantize(Decimal("0.01"))
+        if entry.kind == Kind.EXPENSE
+        else "",
+        "vat_rate": entry.vat_rate.normalize() if entry.vat_rate is not None else "",
+        "description": entry.description,
+        "billable": entry.billable,
+    }
+
+
+def _entry_fields(entry, data) -> dict:
+    """What the form changes: hours for time, amount and VAT rate for an expense."""
+    fields = {
+        "client": data["client"],
+        "work_code": data["work_code"],
+        "day": data["day"],
+        "description": data["description"],
+        "billable": data["billable"],
+    }
+    if entry.kind == Kind.TIME:
+        fields["hours"] = data["hours"]
+    else:
+        fields["amount"], fields["vat_rate"] = data["amount"], data["vat_rate"] or "0"
+    return fields
 
 
 @login_required
@@ -468,48 +489,16 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     chosen = set(ids_from(request.POST.getlist("entries"))) if request.method == "POST" else None
-    status = 200
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        billed = None
-        if data["allocation"] == "manual":
-            billed = {entry_id: request.POST.get(f"billed-{entry_id}", "") for entry_id in chosen}
-        try:
-            draft = invoicing.draft_from_wip(
-                by=request.user,
-                client=client,
-                entries=sorted(chosen),
-                bill=data["bill"],
-                amount=data["amount"] or None,
-                billed=billed,
-                reason=data["reason"],
-                grouping=data["grouping"],
-                cutoff=data["cutoff"],
-            )
-        except Invalid as exc:
-            for key, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(key if key in form.fields else None, error)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
+        draft = _draft(request, form, client=client, chosen=chosen)
+        if draft is not None:
             messages.success(
                 request, _("Draft created from %(count)d entries.") % {"count": len(chosen)}
             )
             return redirect(reverse("billing:invoice_edit", args=[draft.pk]))
-        status = 422
-    elif request.method == "POST":
-        status = 422
+    status = 422 if request.method == "POST" else 200
     cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
     cutoff = cutoff or today
-    rows = [
-        (
-            entry,
-            entry.day > cutoff,
-            chosen is None and entry.day <= cutoff or (chosen and entry.pk in chosen),
-        )
-        for entry in entries
-    ]
     return render(
         request,
         "billing/wip_client.html",
@@ -517,19 +506,64 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
             "billing",
             "wip",
             client=client,
-            rows=rows,
+            rows=_wip_rows(entries, cutoff, chosen),
             form=form,
             value=sum((entry.amount for entry in entries), Decimal(0)),
             currency=client.currency,
-            typed={
-                int(key[7:]): value
-                for key, value in request.POST.items()
-                if key.startswith("billed-") and key[7:].isdigit() and len(key) < 26
-            },
+            typed=_typed_billed(request.POST),
             today=today,
         ),
         status=status,
     )
+
+
+def _wip_rows(entries, cutoff: datetime.date, chosen: set[int] | None) -> list[tuple]:
+    """Each entry, whether it is after the cut-off, and whether it is ticked: as posted,
+    else every entry up to the cut-off."""
+    return [
+        (
+            entry,
+            entry.day > cutoff,
+            chosen is None and entry.day <= cutoff or (chosen and entry.pk in chosen),
+        )
+        for entry in entries
+    ]
+
+
+def _typed_billed(posted) -> dict[int, str]:
+    """The amounts typed per entry (billed-<id>), to show them again."""
+    return {
+        int(key[7:]): value
+        for key, value in posted.items()
+        if key.startswith("billed-") and key[7:].isdigit() and len(key) < 26
+    }
+
+
+def _draft(request, form, *, client, chosen: set[int]):
+    """A draft from the chosen entries, or None with the refusals on the form."""
+    data = form.cleaned_data
+    billed = None
+    if data["allocation"] == "manual":
+        billed = {entry_id: request.POST.get(f"billed-{entry_id}", "") for entry_id in chosen}
+    try:
+        return invoicing.draft_from_wip(
+            by=request.user,
+            client=client,
+            entries=sorted(chosen),
+            bill=data["bill"],
+            amount=data["amount"] or None,
+            billed=billed,
+            reason=data["reason"],
+            grouping=data["grouping"],
+            cutoff=data["cutoff"],
+        )
+    except Invalid as exc:
+        for key, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(key if key in form.fields else None, error)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+    return None
 
 
 @login_required

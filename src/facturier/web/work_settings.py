@@ -78,31 +78,7 @@ def work_settings(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            if action == "code" and code_form.is_valid():
-                data = dict(code_form.cleaned_data)
-                data["surcharge_percent"] = data.get("surcharge_percent") or 0
-                actions.save_work_code(request.user, fields=data)
-                messages.success(request, _("Work code saved."))
-                return redirect("settings:work")
-            if action == "import":
-                upload = request.FILES.get("file")
-                if upload is None:
-                    raise Invalid({"file": [_("Choose a file.")]}, codes={"file": ["required"]})
-                saved = actions.import_work_codes(request.user, upload.read(2 * 2**20))
-                messages.success(
-                    request, _("%(count)d work codes imported.") % {"count": len(saved)}
-                )
-                return redirect("settings:work")
-            if action == "rate" and rate_form.is_valid():
-                data = rate_form.cleaned_data
-                actions.set_rate(
-                    request.user,
-                    staff=data["staff"],
-                    work_code=data["work_code"],
-                    rate=data["rate"],
-                    effective_from=data["effective_from"],
-                )
-                messages.success(request, _("Rate saved."))
+            if _save(request, action, code_form=code_form, rate_form=rate_form):
                 return redirect("settings:work")
         except Invalid as exc:
             if action == "rate":
@@ -114,6 +90,53 @@ def work_settings(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, refusal_text(exc))
         status = 422
+    return render(
+        request,
+        "settings/work.html",
+        _context(
+            tab="work",
+            codes=list(work_codes(firm_id=firm_id)),
+            code_form=code_form,
+            rate_form=rate_form,
+            rates=_rate_rows(firm_id),
+            staff=list(User.objects.filter(firm_id=firm_id).order_by("username")),
+        ),
+        status=status,
+    )
+
+
+def _save(request, action: str, *, code_form, rate_form) -> bool:
+    """Save what the posted form asks (a work code, an import, a rate); False if its
+    form is not valid."""
+    if action == "code" and code_form.is_valid():
+        data = dict(code_form.cleaned_data)
+        data["surcharge_percent"] = data.get("surcharge_percent") or 0
+        actions.save_work_code(request.user, fields=data)
+        messages.success(request, _("Work code saved."))
+        return True
+    if action == "import":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Invalid({"file": [_("Choose a file.")]}, codes={"file": ["required"]})
+        saved = actions.import_work_codes(request.user, upload.read(2 * 2**20))
+        messages.success(request, _("%(count)d work codes imported.") % {"count": len(saved)})
+        return True
+    if action == "rate" and rate_form.is_valid():
+        data = rate_form.cleaned_data
+        actions.set_rate(
+            request.user,
+            staff=data["staff"],
+            work_code=data["work_code"],
+            rate=data["rate"],
+            effective_from=data["effective_from"],
+        )
+        messages.success(request, _("Rate saved."))
+        return True
+    return False
+
+
+def _rate_rows(firm_id: int) -> list[tuple]:
+    """Each staff rate with its state today (historical, active, future)."""
     today = timezone.localdate()
     rates = list(
         staff_rates(firm_id=firm_id).order_by(
@@ -129,16 +152,4 @@ def work_settings(request: HttpRequest) -> HttpResponse:
             day for day in starts[rate.staff_id, rate.work_code_id] if day > rate.effective_from
         ]
         rows.append((rate, rate_state(rate, min(later) if later else None, today)))
-    return render(
-        request,
-        "settings/work.html",
-        _context(
-            tab="work",
-            codes=list(work_codes(firm_id=firm_id)),
-            code_form=code_form,
-            rate_form=rate_form,
-            rates=rows,
-            staff=list(User.objects.filter(firm_id=firm_id).order_by("username")),
-        ),
-        status=status,
-    )
+    return rows

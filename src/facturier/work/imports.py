@@ -25,7 +25,7 @@ from facturier.firms.models import User
 
 from . import ledger
 from . import rates as rate_rules
-from .actions import _check_row, _codes
+from .actions.entry_rows import Batch, Refusals, work_codes_by_key
 from .models import Entry
 
 REQUIRED = ("client", "work_code", "date")
@@ -91,16 +91,21 @@ def _rows(text: str) -> Iterator[tuple[int, dict]]:
 
 
 class _Lookups:
-    def __init__(self, by) -> None:
-        self.allowed: dict = {}
+    def __init__(self, by, today: datetime.date) -> None:
         firm_id = by.firm_id
-        self.codes = _codes(firm_id)
         self.clients: dict[str, Client] = {}
         for client in Client.objects.filter(firm_id=firm_id).only("pk", "name", "firm_id"):
             self.clients[str(client.pk)] = client
             self.clients.setdefault(client.name.strip().lower(), client)
         self.staff = dict(User.objects.filter(firm_id=firm_id).values_list("username", "pk"))
         self.staff_ids = set(self.staff.values())
+        self.batch = Batch(
+            by=by,
+            codes=work_codes_by_key(firm_id),
+            clients=self.clients,
+            staff_ids=self.staff_ids,
+            today=today,
+        )
 
     def row(self, raw: dict, by) -> dict:
         client = raw.get("client", "")
@@ -119,29 +124,17 @@ class _Lookups:
         }
 
 
-def _checked(by, text: str, lookups: _Lookups, report: ImportReport, today) -> Iterator[dict]:
+def _checked(by, text: str, lookups: _Lookups, report: ImportReport) -> Iterator[dict]:
     for line, raw in _rows(text):
         if not any(raw.values()):
             continue
         report.rows += 1
-        errors: dict = {}
-        codes_out: dict = {}
-        checked = _check_row(
-            line,
-            lookups.row(raw, by),
-            by=by,
-            codes=lookups.codes,
-            clients=lookups.clients,
-            staff_ids=lookups.staff_ids,
-            today=today,
-            errors=errors,
-            codes_out=codes_out,
-            allowed=lookups.allowed,
-        )
-        if errors:
+        refusals = Refusals()
+        checked = lookups.batch.check(line, lookups.row(raw, by), refusals)
+        if refusals.errors:
             report.refused_count += 1
             if len(report.refused) < MAX_LISTED:
-                for key, messages in errors.items():
+                for key, messages in refusals.errors.items():
                     report.refused.append((line, key.rsplit(".", 1)[-1], messages[0]))
             continue
         yield checked
@@ -150,8 +143,8 @@ def _checked(by, text: str, lookups: _Lookups, report: ImportReport, today) -> I
 def dry_run(by, data: bytes) -> ImportReport:
     """Check every row; write nothing."""
     report = ImportReport()
-    lookups = _Lookups(by)
-    for _row in _checked(by, _text(data), lookups, report, timezone.localdate()):
+    lookups = _Lookups(by, timezone.localdate())
+    for _row in _checked(by, _text(data), lookups, report):
         pass
     return report
 
@@ -224,7 +217,7 @@ def _writer():
 def _import(by, data: bytes, report: ImportReport, *, now) -> None:
     now = clock.now(now)
     text = _text(data)
-    lookups = _Lookups(by)
+    lookups = _Lookups(by, timezone.localdate(now))
     book = rate_rules.RateBook(lookups.staff_ids)
     ops = connection.ops
     created = ops.adapt_datetimefield_value(now)
@@ -232,7 +225,7 @@ def _import(by, data: bytes, report: ImportReport, *, now) -> None:
     batch: list[tuple] = []
     months: list[tuple] = []
     arrivals = ledger.Arrivals(by.firm_id)
-    for row in _checked(by, text, lookups, report, timezone.localdate(now)):
+    for row in _checked(by, text, lookups, report):
         if report.refused_count:
             continue  # checking on, writing over
         code = row["work_code"]

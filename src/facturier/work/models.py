@@ -6,7 +6,6 @@ a write-down) is kept beside them (`billed_amount`), and a billed entry is locke
 on every path (the actions refuse, and `save()` refuses too).
 """
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -157,8 +156,8 @@ class Entry(CheckedText):
         indexes = [
             # The WIP tab: a firm's unbilled entries grouped by client.
             # The WIP tab reads only this index: every column it sums is in it, so
-            # the database never visits the rows (a tenth of the time on SQLite), and
-            # the day follows the client, so its last months are a range of it.
+            # the database never visits the rows, and the day follows the client, so
+            # its last months are a range of it.
             models.Index(
                 fields=[
                     "firm",
@@ -178,10 +177,6 @@ class Entry(CheckedText):
 
     def __str__(self) -> str:
         return f"{self.day} {self.staff_id} {self.client_id} {self.hours or self.amount}"
-
-    @property
-    def age_days(self) -> int:
-        return (datetime.date.today() - self.day).days
 
     def save(self, *args, **kwargs) -> None:
         """A billed entry is what an invoice charged: nothing changes it but the invoicing

@@ -93,14 +93,29 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
     if not user.firm_id:
         return []
     filters = filters or WipFilters()
-    zero = Decimal(0)
-    result: dict[int, WipRow] = {}
     unfiltered = not (filters.staff_id or filters.work_code_id or filters.start or filters.end)
     if unfiltered and _today_is_kept(user.firm_id, today):
         return _from_today(user)
     boundary = (today - datetime.timedelta(days=91)).replace(day=1)
     recent = WipFilters(start=boundary) if unfiltered else filters
-    for row in wip_query(user=user, today=today, filters=recent):
+    result = _summed_entries(user, today, recent)
+    if unfiltered:
+        _add_older_months(result, user, boundary)
+    names = dict(visible_clients(user).filter(pk__in=list(result)).values_list("pk", "name"))
+    rows = []
+    for item in result.values():
+        if not (item.total or item.hours or item.unrated):
+            continue
+        item.client = names.get(item.client_id, "")
+        rows.append(item)
+    return sorted(rows, key=lambda r: (-r.total, r.client))
+
+
+def _summed_entries(user, today: datetime.date, filters: WipFilters) -> dict[int, WipRow]:
+    """Per client, the entries the filters keep, summed one by one and aged."""
+    zero = Decimal(0)
+    result: dict[int, WipRow] = {}
+    for row in wip_query(user=user, today=today, filters=filters):
         item = result[row["client_id"]] = WipRow(
             client_id=row["client_id"],
             client="",
@@ -113,28 +128,25 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
         item.buckets = [row[f"b{i}"] or zero for i in range(len(WIP_BUCKETS))]
         # Entries dated in the future (planned work) count as the youngest bucket.
         item.buckets[0] += item.total - sum(item.buckets, zero)
-    if unfiltered:
-        for row in older_months(user, boundary):
-            item = result.get(row["client_id"])
-            if item is None:
-                item = result[row["client_id"]] = WipRow(
-                    row["client_id"], "", zero, zero, zero, None, 0
-                )
-            item.hours += row["hours"] or zero
-            item.time_value += row["time_value"] or zero
-            item.expenses += row["expenses"] or zero
-            item.unrated += row["unrated"] or 0
-            item.buckets[-1] += (row["time_value"] or zero) + (row["expenses"] or zero)
-            if row["oldest"] and (item.oldest is None or row["oldest"] < item.oldest):
-                item.oldest = row["oldest"]
-    names = dict(visible_clients(user).filter(pk__in=list(result)).values_list("pk", "name"))
-    rows = []
-    for item in result.values():
-        if not (item.total or item.hours or item.unrated):
-            continue
-        item.client = names.get(item.client_id, "")
-        rows.append(item)
-    return sorted(rows, key=lambda r: (-r.total, r.client))
+    return result
+
+
+def _add_older_months(result: dict[int, WipRow], user, boundary: datetime.date) -> None:
+    """Add the WipMonth totals before `boundary`, all in the oldest bucket."""
+    zero = Decimal(0)
+    for row in older_months(user, boundary):
+        item = result.get(row["client_id"])
+        if item is None:
+            item = result[row["client_id"]] = WipRow(
+                row["client_id"], "", zero, zero, zero, None, 0
+            )
+        item.hours += row["hours"] or zero
+        item.time_value += row["time_value"] or zero
+        item.expenses += row["expenses"] or zero
+        item.unrated += row["unrated"] or 0
+        item.buckets[-1] += (row["time_value"] or zero) + (row["expenses"] or zero)
+        if row["oldest"] and (item.oldest is None or row["oldest"] < item.oldest):
+            item.oldest = row["oldest"]
 
 
 def _today_is_kept(firm_id: int, today: datetime.date) -> bool:

@@ -109,6 +109,21 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
         raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
     if invoice.is_credit_note:
         fields = _credit_note_fields(invoice, fields)
+    client = _draft_client(invoice, fields, by=by)
+    invoice.client = client
+    invoice.firm_id = client.firm_id
+    invoice.template = _draft_template(invoice, fields, firm_id=client.firm_id)
+    for name in ("issue_date", "payment_terms_days", "currency", "notes"):
+        if name in fields and fields[name] is not None:
+            setattr(invoice, name, fields[name])
+    for name in MENTION_FIELDS:
+        if name in fields:
+            setattr(invoice, name, _mention_value(name, fields[name]))
+    _client_defaults(invoice, client, fields=fields)
+
+
+def _draft_client(invoice: Invoice, fields: Mapping[str, Any], *, by) -> Client:
+    """The client asked for (else the draft's own), if the user may bill it."""
     client = fields.get("client", invoice.client if invoice.client_id else None)
     if client is None:
         raise Invalid({"client": [_("Choose a client.")]})
@@ -118,27 +133,29 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     if client is None:
         raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
     require(permissions.create_refusal(by, client.pk))
-    invoice.client = client
-    invoice.firm_id = client.firm_id
+    return client
+
+
+def _draft_template(
+    invoice: Invoice, fields: Mapping[str, Any], *, firm_id: int
+) -> InvoiceTemplate | None:
+    """The template asked for (else the draft's own), if the firm may use it."""
     template = fields.get("template", invoice.template if invoice.template_id else None)
     if template is not None and not isinstance(template, InvoiceTemplate):
-        template = InvoiceTemplate.objects.filter(
-            pk=row_id(template), firm_id=client.firm_id
-        ).first()
+        template = InvoiceTemplate.objects.filter(pk=row_id(template), firm_id=firm_id).first()
         if template is None:
             raise Invalid(
                 {"template": [_("No such invoice template.")]},
                 codes={"template": ["does_not_exist"]},
             )
-    if template is not None and (template.firm_id != client.firm_id or template.archived_at):
+    if template is not None and (template.firm_id != firm_id or template.archived_at):
         raise Invalid({"template": [_("This invoice template cannot be used.")]})
-    invoice.template = template
-    for name in ("issue_date", "payment_terms_days", "currency", "notes"):
-        if name in fields and fields[name] is not None:
-            setattr(invoice, name, fields[name])
-    for name in MENTION_FIELDS:
-        if name in fields:
-            setattr(invoice, name, _mention_value(name, fields[name]))
+    return template
+
+
+def _client_defaults(invoice: Invoice, client: Client, *, fields: Mapping[str, Any]) -> None:
+    """What the draft takes from its client when not given: currency, payment terms; and
+    the issue date (today) and the due date that follows."""
     if not fields.get("currency") and (invoice.pk is None or "client" in fields):
         invoice.currency = client.currency
     if invoice.payment_terms_days is None:
@@ -438,18 +455,7 @@ def finalize_invoice(
     # gone with the invoice if the finalization is taken back (one commit, not two).
     _enqueue_pdf(invoice.pk)
     events.invoice_finalized(invoice=invoice, by=by)
-    series = numbering.series_for(invoice.firm, invoice.kind)
-    number, sequence = numbering.reserve_next_number(invoice.firm, series)
-    at = clock.now(now)
-    invoice.issue_date = timezone.localdate(at)
-    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
-    invoice.number = sequence.format(number, year=invoice.issue_date.year)
-    snapshot.update(
-        number=invoice.number,
-        issue_date=invoice.issue_date.isoformat(),
-        due_date=invoice.due_date.isoformat(),
-    )
-    invoice.snapshot = snapshot
+    at = _number(invoice, snapshot, now=now)
     # What the client owes: an invoice's total; a credit note owes nothing, it credits.
     invoice.balance = None if invoice.is_credit_note else invoice.total_gross
     invoice.status = Status.FINALIZED
@@ -467,6 +473,24 @@ def finalize_invoice(
         details={"number": invoice.number, "template": template.name if template else None},
     )
     return invoice
+
+
+def _number(invoice: Invoice, snapshot: dict, *, now) -> datetime.datetime:
+    """Take the next number of the invoice's series, then read the clock: the invoice and
+    its frozen content get the number and the dates. Returns the finalization time."""
+    series = numbering.series_for(invoice.firm, invoice.kind)
+    number, sequence = numbering.reserve_next_number(invoice.firm, series)
+    at = clock.now(now)
+    invoice.issue_date = timezone.localdate(at)
+    invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
+    invoice.number = sequence.format(number, year=invoice.issue_date.year)
+    snapshot.update(
+        number=invoice.number,
+        issue_date=invoice.issue_date.isoformat(),
+        due_date=invoice.due_date.isoformat(),
+    )
+    invoice.snapshot = snapshot
+    return at
 
 
 def _save_numbered(invoice: Invoice) -> None:

@@ -111,6 +111,56 @@ def send_invoices(
     is in its client's language.
     """
     now = clock.now(now)
+    _check_selection(invoices, resend=resend, to=to)
+    cc_list, to_override = _checked_fields(subject, message, language=language, cc=cc, to=to)
+    locked = _lock_for_sending(invoices, by=by)
+    modes = _modes(locked, by=by, resend=resend)
+    _require_recipients(locked, to_override)
+    deliveries = []
+    for invoice in locked:
+        body = resolve(message, invoice, language)
+        if len(body) > MAX_MESSAGE:
+            raise Invalid(
+                {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
+                codes={"message": ["max_length"]},
+            )
+        deliveries.append(
+            _delivery(
+                invoice,
+                by=by,
+                is_resend=modes[invoice.pk],
+                to=to_override if to_override is not None else recipients_for(invoice),
+                cc=cc_list,
+                subject=resolve(subject, invoice, language),
+                body=body,
+                language=language or invoice.client.language,
+                now=now,
+            )
+        )
+    _write(deliveries, by=by, now=now)
+    return deliveries
+
+
+def _write(deliveries: list[EmailDelivery], *, by, now) -> None:
+    """The deliveries and each invoice's send event, written together: a bulk send of
+    hundreds makes two inserts, not two per invoice."""
+    EmailDelivery.objects.bulk_create(deliveries)
+    InvoiceEvent.objects.bulk_create(
+        invoice_event(
+            delivery.invoice,
+            Action.SEND,
+            by=by,
+            from_status=Status.FINALIZED,
+            to_status=Status.FINALIZED,
+            at=now,
+            details={"delivery": delivery.pk, "to": delivery.to, "resend": delivery.is_resend},
+        )
+        for delivery in deliveries
+    )
+
+
+def _check_selection(invoices: Sequence, *, resend: bool | None, to) -> None:
+    """At least one invoice; a single one for a resend or chosen recipients."""
     if not invoices:
         raise Invalid(
             {"invoices": [_("Select at least one invoice.")]}, codes={"invoices": ["required"]}
@@ -122,7 +172,13 @@ def send_invoices(
             {"to": [_("Recipients can be chosen for a single invoice only.")]},
             codes={"to": ["single_invoice_only"]},
         )
-    # Every field checked before saying anything: the user mends them all at once.
+
+
+def _checked_fields(
+    subject: str, message: str, *, language, cc, to
+) -> tuple[list[str], list[str] | None]:
+    """The copies and the chosen recipients (None: each invoice's contacts), once every
+    field is checked: the user mends them all at once."""
     problems: list[Invalid] = []
     checked = {}
     for name, check in (
@@ -140,9 +196,11 @@ def send_invoices(
             {f: m for p in problems for f, m in p.errors.items()},
             codes={f: c for p in problems for f, c in p.codes.items()},
         )
-    cc_list, to_override = checked["cc"], checked["to"]
+    return checked["cc"], checked["to"]
 
-    locked = _lock_for_sending(invoices, by=by)
+
+def _modes(locked: list[Invoice], *, by, resend: bool | None) -> dict[int, bool]:
+    """Per invoice, whether this is a resend, once the user's right to it is checked."""
     pending = pending_invoice_ids(locked)
     modes = {}
     for invoice in locked:
@@ -151,6 +209,10 @@ def send_invoices(
         require(
             permissions.refusal("resend" if modes[invoice.pk] else "send", by, invoice, sent=sent)
         )
+    return modes
+
+
+def _require_recipients(locked: list[Invoice], to_override: list[str] | None) -> None:
     missing = [i.client.name for i in locked if to_override is None and not recipients_for(i)]
     if missing or to_override == []:
         raise Invalid(
@@ -163,48 +225,22 @@ def send_invoices(
             codes={"to": ["no_recipient"]},
         )
 
-    deliveries = []
-    for invoice in locked:
-        firm = invoice.firm
-        sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
-        body = resolve(message, invoice, language)
-        if len(body) > MAX_MESSAGE:
-            raise Invalid(
-                {"message": [_("At most %(count)d characters.") % {"count": MAX_MESSAGE}]},
-                codes={"message": ["max_length"]},
-            )
-        deliveries.append(
-            EmailDelivery(
-                firm=firm,
-                invoice=invoice,
-                requested_by=by,
-                is_resend=modes[invoice.pk],
-                to=to_override if to_override is not None else recipients_for(invoice),
-                cc=cc_list,
-                from_email=sender,
-                reply_to=firm.email_reply_to,
-                subject=HEADER_BREAKERS.sub(" ", resolve(subject, invoice, language))[:MAX_SUBJECT],
-                body=body,
-                language=language or invoice.client.language,
-                message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
-                next_attempt_at=now,
-            )
-        )
-    # Written together: a bulk send of hundreds makes two inserts, not two per invoice.
-    EmailDelivery.objects.bulk_create(deliveries)
-    InvoiceEvent.objects.bulk_create(
-        invoice_event(
-            delivery.invoice,
-            Action.SEND,
-            by=by,
-            from_status=Status.FINALIZED,
-            to_status=Status.FINALIZED,
-            at=now,
-            details={"delivery": delivery.pk, "to": delivery.to, "resend": delivery.is_resend},
-        )
-        for delivery in deliveries
+
+def _delivery(invoice: Invoice, *, by, subject: str, now, **fields) -> EmailDelivery:
+    """The invoice's e-mail, from its firm, due now; its subject on one line."""
+    firm = invoice.firm
+    sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
+    return EmailDelivery(
+        firm=firm,
+        invoice=invoice,
+        requested_by=by,
+        from_email=sender,
+        reply_to=firm.email_reply_to,
+        subject=HEADER_BREAKERS.sub(" ", subject)[:MAX_SUBJECT],
+        message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
+        next_attempt_at=now,
+        **fields,
     )
-    return deliveries
 
 
 def _lock_for_sending(items: Sequence[Invoice | int], *, by) -> list[Invoice]:

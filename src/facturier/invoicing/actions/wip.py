@@ -100,102 +100,26 @@ def draft_from_wip(
     per work code or per entry. `cutoff`: entries dated after it are shown flagged by
     the page; the action bills what it is given.
     """
-    client_id = client.pk if isinstance(client, Client) else client
-    found = visible_clients(by).filter(pk=client_id).select_related("firm").first()
-    if found is None:
-        raise NotFound(_("No such client."))
-    require(permissions.create_refusal(by, found.pk))
-    errors: dict[str, list[str]] = {}
-    codes: dict[str, list[str]] = {}
-    if bill not in TYPES:
-        errors["bill"], codes["bill"] = [_("Choose work or fixed fee.")], ["invalid_choice"]
-    if grouping not in GROUPINGS:
-        errors["grouping"], codes["grouping"] = [_("Choose a grouping.")], ["invalid_choice"]
-    if bill in ("work", "interim", "final") and not entries:
-        errors["entries"], codes["entries"] = [_("Select at least one entry.")], ["required"]
-    if bill == "fixed" and amount in (None, ""):
-        errors["amount"], codes["amount"] = [_("Enter the agreed amount.")], ["required"]
-    if errors:
-        raise Invalid(errors, codes=codes)
+    found = _client(by, client)
+    _check_choices(bill=bill, grouping=grouping, entries=entries, amount=amount)
     rows = work.lock_unbilled(found.firm_id, entries, found.pk) if entries else []
     if bill == "interim":
         return _interim(by, found, rows, amount=amount, vat_rate=vat_rate, cutoff=cutoff, now=now)
-    unbillable = [entry.pk for entry in rows if not entry.billable]
-    if unbillable:
-        raise Invalid(
-            {"entries": [_("Entry %(id)d is not billable.") % {"id": unbillable[0]}]},
-            codes={"entries": ["not_billable"]},
-        )
-    values = {entry.pk: entry.amount for entry in rows}
-    value = sum(values.values(), Decimal(0))
+    _refuse_unbillable(rows)
+    value = sum((entry.amount for entry in rows), Decimal(0))
     target = value if amount in (None, "") else _money(amount, "amount")
-    if billed:
-        shares = {}
-        for pk in values:
-            raw = billed.get(pk, billed.get(str(pk)))
-            shares[pk] = _money(raw if raw not in (None, "") else "0", f"billed.{pk}")
-        difference = sum(shares.values(), Decimal(0)) - target
-        if difference:
-            raise Invalid(
-                {
-                    "billed": [
-                        _("The amounts add up to %(sum)s, not %(target)s: %(diff)s to allocate.")
-                        % {
-                            "sum": target + difference,
-                            "target": target,
-                            "diff": -difference,
-                        }
-                    ]
-                },
-                codes={"billed": ["unbalanced"]},
-            )
-    else:
-        shares = pro_rata(values, target)
-    if reason and len(reason) > 200:
-        raise Invalid({"reason": [_("At most 200 characters.")]}, codes={"reason": ["max_length"]})
-    if target != value and rows and not reason.strip():
-        raise Invalid(
-            {"reason": [_("Say why the amount differs from the work in progress.")]},
-            codes={"reason": ["required"]},
-        )
+    shares = _shares(rows, target, billed)
+    _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
     lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
     if bill == "fixed" and not rows:
         lines = [_line(_("Fixed fee"), target, vat)]
     interims = _interims(found) if bill == "final" else []
-    for interim in interims:
-        lines.append(_deduction(interim, found.language))
-    deducted = sum((interim.total_net for interim in interims), Decimal(0))
-    if deducted > target:
-        raise Invalid(
-            {
-                "amount": [
-                    _(
-                        "The interim invoices (%(deducted)s) exceed what this invoice bills: "
-                        "issue a credit note instead."
-                    )
-                    % {"deducted": deducted}
-                ]
-            },
-            codes={"amount": ["interims_exceed"]},
-        )
+    lines += _deductions(interims, target, found.language)
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
-    InvoiceEntry.objects.bulk_create(
-        [
-            InvoiceEntry(
-                invoice=invoice,
-                entry_id=entry.pk,
-                value=entry.amount,
-                amount=shares[entry.pk],
-                reason=reason.strip() if shares[entry.pk] != entry.amount else "",
-            )
-            for entry in rows
-        ],
-        batch_size=2000,
-    )
-    work.set_state(values, Entry.State.DRAFTED)
+    _hold_entries(invoice, rows, shares, reason)
     record_event(
         invoice,
         Action.FROM_WIP,
@@ -211,6 +135,122 @@ def draft_from_wip(
         },
     )
     return invoice
+
+
+def _client(by, client: Client | int) -> Client:
+    """The client, if the user sees it and may draft its invoices."""
+    client_id = client.pk if isinstance(client, Client) else client
+    found = visible_clients(by).filter(pk=client_id).select_related("firm").first()
+    if found is None:
+        raise NotFound(_("No such client."))
+    require(permissions.create_refusal(by, found.pk))
+    return found
+
+
+def _refuse_unbillable(rows: list[Entry]) -> None:
+    unbillable = [entry.pk for entry in rows if not entry.billable]
+    if unbillable:
+        raise Invalid(
+            {"entries": [_("Entry %(id)d is not billable.") % {"id": unbillable[0]}]},
+            codes={"entries": ["not_billable"]},
+        )
+
+
+def _shares(rows: list[Entry], target: Decimal, billed) -> dict[int, Decimal]:
+    """What each entry bills of the target: as typed (`billed`), else pro rata."""
+    values = {entry.pk: entry.amount for entry in rows}
+    return _by_hand(values, target, billed) if billed else pro_rata(values, target)
+
+
+def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) -> None:
+    """Refuse an unknown kind of bill or grouping, or a bill missing what it needs."""
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    if bill not in TYPES:
+        errors["bill"], codes["bill"] = [_("Choose work or fixed fee.")], ["invalid_choice"]
+    if grouping not in GROUPINGS:
+        errors["grouping"], codes["grouping"] = [_("Choose a grouping.")], ["invalid_choice"]
+    if bill in ("work", "interim", "final") and not entries:
+        errors["entries"], codes["entries"] = [_("Select at least one entry.")], ["required"]
+    if bill == "fixed" and amount in (None, ""):
+        errors["amount"], codes["amount"] = [_("Enter the agreed amount.")], ["required"]
+    if errors:
+        raise Invalid(errors, codes=codes)
+
+
+def _by_hand(
+    values: Mapping[int, Decimal], target: Decimal, billed: Mapping[int, Any]
+) -> dict[int, Decimal]:
+    """Each entry's amount as typed (entry id or its text -> amount), adding up to the
+    target to the cent."""
+    shares = {}
+    for pk in values:
+        raw = billed.get(pk, billed.get(str(pk)))
+        shares[pk] = _money(raw if raw not in (None, "") else "0", f"billed.{pk}")
+    difference = sum(shares.values(), Decimal(0)) - target
+    if difference:
+        raise Invalid(
+            {
+                "billed": [
+                    _("The amounts add up to %(sum)s, not %(target)s: %(diff)s to allocate.")
+                    % {
+                        "sum": target + difference,
+                        "target": target,
+                        "diff": -difference,
+                    }
+                ]
+            },
+            codes={"billed": ["unbalanced"]},
+        )
+    return shares
+
+
+def _check_reason(reason: str, *, differs: bool) -> None:
+    """A reason of at most 200 characters, required when the amount differs from WIP."""
+    if reason and len(reason) > 200:
+        raise Invalid({"reason": [_("At most 200 characters.")]}, codes={"reason": ["max_length"]})
+    if differs and not reason.strip():
+        raise Invalid(
+            {"reason": [_("Say why the amount differs from the work in progress.")]},
+            codes={"reason": ["required"]},
+        )
+
+
+def _deductions(interims: list[Invoice], target: Decimal, language: str) -> list[dict]:
+    """A line taking off each interim invoice, unless together they exceed the bill."""
+    deducted = sum((interim.total_net for interim in interims), Decimal(0))
+    if deducted > target:
+        raise Invalid(
+            {
+                "amount": [
+                    _(
+                        "The interim invoices (%(deducted)s) exceed what this invoice bills: "
+                        "issue a credit note instead."
+                    )
+                    % {"deducted": deducted}
+                ]
+            },
+            codes={"amount": ["interims_exceed"]},
+        )
+    return [_deduction(interim, language) for interim in interims]
+
+
+def _hold_entries(invoice: Invoice, rows: list[Entry], shares, reason: str) -> None:
+    """Link the entries to the draft, each with what it bills, and take them out of WIP."""
+    InvoiceEntry.objects.bulk_create(
+        [
+            InvoiceEntry(
+                invoice=invoice,
+                entry_id=entry.pk,
+                value=entry.amount,
+                amount=shares[entry.pk],
+                reason=reason.strip() if shares[entry.pk] != entry.amount else "",
+            )
+            for entry in rows
+        ],
+        batch_size=2000,
+    )
+    work.set_state([entry.pk for entry in rows], Entry.State.DRAFTED)
 
 
 def _interims(client: Client) -> list[Invoice]:

@@ -125,10 +125,21 @@ def _line(transaction, line: e.Line) -> None:
 
 
 def build_cii(snapshot: dict[str, Any]) -> bytes:
-    seller, buyer = snapshot["seller"], snapshot["buyer"]
-    currency = snapshot["currency"]
-    credit = is_credit_note(snapshot)
     root = etree.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice", nsmap=NS)
+    _document_context(root, snapshot)
+    _document(root, snapshot)
+    transaction = _sub(root, "rsm:SupplyChainTradeTransaction")
+    for line in e.lines(snapshot):
+        _line(transaction, line)
+    _agreement(transaction, snapshot)
+    supply_date, period = e.supply(snapshot)
+    _delivery(transaction, snapshot, supply_date)
+    _settlement(transaction, snapshot, period)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _document_context(root, snapshot: dict[str, Any]) -> None:
+    """The business process and the profile (guideline) the invoice follows."""
     context = _sub(root, "rsm:ExchangedDocumentContext")
     _sub(
         _sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"),
@@ -137,6 +148,9 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
     )
     _sub(_sub(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", GUIDELINE)
 
+
+def _document(root, snapshot: dict[str, Any]) -> None:
+    """Number, type, issue date and notes."""
     document = _sub(root, "rsm:ExchangedDocument")
     _sub(document, "ram:ID", snapshot["number"])
     _sub(document, "ram:TypeCode", TYPE_CODES[snapshot.get("kind") or "invoice"])
@@ -147,10 +161,10 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
         if subject:
             _sub(note, "ram:SubjectCode", subject)
 
-    transaction = _sub(root, "rsm:SupplyChainTradeTransaction")
-    for line in e.lines(snapshot):
-        _line(transaction, line)
 
+def _agreement(transaction, snapshot: dict[str, Any]) -> None:
+    """The seller, the buyer and the buyer's order."""
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
     agreement = _sub(transaction, "ram:ApplicableHeaderTradeAgreement")
     siren = e.seller_siren(seller)
     _party(
@@ -174,21 +188,29 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
         order = _sub(agreement, "ram:BuyerOrderReferencedDocument")
         _sub(order, "ram:IssuerAssignedID", snapshot["purchase_order"])
 
+
+def _delivery(transaction, snapshot: dict[str, Any], supply_date) -> None:
+    """Where the goods or services went, and when."""
     delivery = _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
     if deliver_to := e.delivery(snapshot):
         ship_to = _sub(delivery, "ram:ShipToTradeParty")
-        _sub(ship_to, "ram:Name", buyer["name"])
+        _sub(ship_to, "ram:Name", snapshot["buyer"]["name"])
         _address(ship_to, deliver_to)
-    supply_date, period = e.supply(snapshot)
     if supply_date:
         event = _sub(delivery, "ram:ActualDeliverySupplyChainEvent")
         _date(event, "ram:OccurrenceDateTime", supply_date)
 
+
+def _settlement(transaction, snapshot: dict[str, Any], period) -> None:
+    """Currencies, payment means, VAT, period, discounts, terms, totals and the invoice
+    a credit note corrects, in the order the schema asks."""
+    seller = snapshot["seller"]
+    credit = is_credit_note(snapshot)
     settlement = _sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     vat_eur = e.vat_in_eur(snapshot)
     if vat_eur is not None:
         _sub(settlement, "ram:TaxCurrencyCode", "EUR")
-    _sub(settlement, "ram:InvoiceCurrencyCode", currency)
+    _sub(settlement, "ram:InvoiceCurrencyCode", snapshot["currency"])
     if seller.get("iban") and not credit:
         means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _sub(means, "ram:TypeCode", "58")
@@ -199,18 +221,7 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
         )
     groups = e.vat_groups(snapshot)
     for group in groups:
-        tax = _sub(settlement, "ram:ApplicableTradeTax")
-        _sub(tax, "ram:CalculatedAmount", amount(group.vat))
-        _sub(tax, "ram:TypeCode", "VAT")
-        if group.reason:
-            _sub(tax, "ram:ExemptionReason", group.reason)
-        _sub(tax, "ram:BasisAmount", amount(group.base))
-        _sub(tax, "ram:CategoryCode", group.category)
-        if group.reason_code:
-            _sub(tax, "ram:ExemptionReasonCode", group.reason_code)
-        if group.category == "S" and seller.get("vat_on_debits"):
-            _sub(tax, "ram:DueDateTypeCode", TAX_POINT_ON_DEBITS)
-        _sub(tax, "ram:RateApplicablePercent", amount(group.rate))
+        _trade_tax(settlement, group, on_debits=bool(seller.get("vat_on_debits")))
     if period:
         billing = _sub(settlement, "ram:BillingSpecifiedPeriod")
         _date(billing, "ram:StartDateTime", period[0])
@@ -232,6 +243,31 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
         _sub(terms, "ram:Description", text)
     if snapshot.get("due_date") and not credit:
         _date(terms, "ram:DueDateDateTime", snapshot["due_date"])
+    _summation(settlement, snapshot, vat_eur)
+    if snapshot.get("corrects"):
+        _corrected_invoice(settlement, snapshot["corrects"])
+
+
+def _trade_tax(settlement, group, *, on_debits: bool) -> None:
+    """One VAT rate's breakdown."""
+    tax = _sub(settlement, "ram:ApplicableTradeTax")
+    _sub(tax, "ram:CalculatedAmount", amount(group.vat))
+    _sub(tax, "ram:TypeCode", "VAT")
+    if group.reason:
+        _sub(tax, "ram:ExemptionReason", group.reason)
+    _sub(tax, "ram:BasisAmount", amount(group.base))
+    _sub(tax, "ram:CategoryCode", group.category)
+    if group.reason_code:
+        _sub(tax, "ram:ExemptionReasonCode", group.reason_code)
+    if group.category == "S" and on_debits:
+        _sub(tax, "ram:DueDateTypeCode", TAX_POINT_ON_DEBITS)
+    _sub(tax, "ram:RateApplicablePercent", amount(group.rate))
+
+
+def _summation(settlement, snapshot: dict[str, Any], vat_eur) -> None:
+    """The document's totals (the VAT total in euros too when invoiced in another
+    currency)."""
+    currency = snapshot["currency"]
     totals = snapshot["totals"]
     allowance = Decimal(totals.get("allowance") or 0)
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
@@ -244,14 +280,16 @@ def build_cii(snapshot: dict[str, Any]) -> bytes:
         _sub(summation, "ram:TaxTotalAmount", amount(vat_eur), currencyID="EUR")
     _sub(summation, "ram:GrandTotalAmount", amount(totals["gross"]))
     _sub(summation, "ram:DuePayableAmount", amount(totals["gross"]))
-    if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
-        referenced = _sub(settlement, "ram:InvoiceReferencedDocument")
-        _sub(referenced, "ram:IssuerAssignedID", snapshot["corrects"]["number"])
-        issued = _sub(referenced, "ram:FormattedIssueDateTime")
-        _sub(
-            issued,
-            "qdt:DateTimeString",
-            snapshot["corrects"]["issue_date"].replace("-", ""),
-            format="102",
-        )
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _corrected_invoice(settlement, corrects: dict[str, Any]) -> None:
+    """BT-25, BT-26: the invoice a credit note corrects."""
+    referenced = _sub(settlement, "ram:InvoiceReferencedDocument")
+    _sub(referenced, "ram:IssuerAssignedID", corrects["number"])
+    issued = _sub(referenced, "ram:FormattedIssueDateTime")
+    _sub(
+        issued,
+        "qdt:DateTimeString",
+        corrects["issue_date"].replace("-", ""),
+        format="102",
+    )

@@ -167,22 +167,70 @@ AMOUNT_COLUMNS = ("quantity", "unit_price", "vat_rate", "net")
 def _build(snapshot, language, *, draft, logo_path):
     fmt = Formatter(language, snapshot["currency"])
     seller, buyer, template = snapshot["seller"], snapshot["buyer"], snapshot["template"]
-    totals = snapshot["totals"]
     credit = snapshot.get("kind") == "credit_note"
     title = pgettext("document", "Credit note") if credit else _("Invoice")
     number = None if draft else snapshot.get("number")
+    lines = _lines(snapshot, fmt)
+    return {
+        "lang": language,
+        **_template_fields(template, logo_path),
+        "legal_footer": _wrappable(legal_line(seller)),
+        "labels": _labels(),
+        "title": title,
+        "title_line": f"{title} {number}" if number else title,
+        "number": number,
+        "watermark": pgettext("watermark", "DRAFT") if draft else None,
+        "references": _references(snapshot, fmt, draft=draft, credit=credit),
+        "seller": party_block(seller, _seller_ids(seller)),
+        "buyer": party_block(buyer, _buyer_ids(buyer)),
+        "lines": lines,
+        # The layout sizes each amount column by measuring only its longest entry.
+        "amounts_widest": [
+            max((line[key] for line in lines), key=len, default="") for key in AMOUNT_COLUMNS
+        ],
+        "totals": _totals(snapshot, fmt),
+        "payment_lines": _payment_lines(snapshot, fmt, language, credit=credit),
+        "vat_notes": _vat_mentions(snapshot),
+        "bank_lines": [] if credit else _bank_lines(seller),
+        "notes": _wrappable(snapshot.get("notes") or ""),
+    }
 
-    seller_ids = []
+
+def _template_fields(template, logo_path) -> dict[str, Any]:
+    """What the invoice template decides: paper, font, colour, what shows, texts."""
+    return {
+        "paper": PAPERS.get(template.get("paper"), "a4"),
+        "font": FONTS.get(template.get("font"), "Inter"),
+        "accent": template.get("accent_color") or "#1f4e79",
+        "show": {
+            name[5:]: bool(value) for name, value in template.items() if name.startswith("show_")
+        },
+        "logo": logo_path,
+        "header_text": _wrappable(template.get("header_text") or ""),
+        "footer_text": _wrappable(template.get("footer_text") or ""),
+    }
+
+
+def _seller_ids(seller) -> list[str]:
+    ids = []
     if seller.get("siren"):
-        seller_ids.append(_("SIREN %(siren)s") % {"siren": seller["siren"]})
+        ids.append(_("SIREN %(siren)s") % {"siren": seller["siren"]})
     if seller.get("vat_number"):
-        seller_ids.append(_("VAT no. %(vat)s") % {"vat": seller["vat_number"]})
-    buyer_ids = []
-    if buyer.get("company_id"):
-        buyer_ids.append(_("Company id %(id)s") % {"id": buyer["company_id"]})
-    if buyer.get("vat_number"):
-        buyer_ids.append(_("VAT no. %(vat)s") % {"vat": buyer["vat_number"]})
+        ids.append(_("VAT no. %(vat)s") % {"vat": seller["vat_number"]})
+    return ids
 
+
+def _buyer_ids(buyer) -> list[str]:
+    ids = []
+    if buyer.get("company_id"):
+        ids.append(_("Company id %(id)s") % {"id": buyer["company_id"]})
+    if buyer.get("vat_number"):
+        ids.append(_("VAT no. %(vat)s") % {"vat": buyer["vat_number"]})
+    return ids
+
+
+def _references(snapshot, fmt: Formatter, *, draft: bool, credit: bool) -> list[list[str]]:
+    """The label and value pairs beside the parties: status, dates, what is corrected."""
     references = []
     if draft:
         references.append([_("Status"), _("Draft: not a valid invoice")])
@@ -201,7 +249,10 @@ def _build(snapshot, language, *, draft, logo_path):
     elif snapshot.get("due_date"):
         references.append([_("Due date"), fmt.date(snapshot["due_date"])])
     references.extend(_supply_references(snapshot, fmt))
+    return references
 
+
+def _lines(snapshot, fmt: Formatter) -> list[dict[str, Any]]:
     lines = []
     for line in snapshot["lines"]:
         discount = None
@@ -217,9 +268,12 @@ def _build(snapshot, language, *, draft, logo_path):
                 "net": fmt.money(line["net"]),
             }
         )
+    return lines
 
-    vat_notes = _vat_mentions(snapshot)
 
+def _totals(snapshot, fmt: Formatter) -> dict[str, Any]:
+    """The totals, each VAT rate's row, and the invoice discount's rows if any."""
+    totals = snapshot["totals"]
     vat_rows = [
         [
             _("VAT %(rate)s on %(base)s")
@@ -238,81 +292,56 @@ def _build(snapshot, language, *, draft, logo_path):
                 fmt.money(-Decimal(totals["allowance"])),
             ],
         ]
+    return {
+        "net": fmt.money(totals["net"]),
+        "vat": fmt.money(totals["vat"]),
+        "gross": fmt.money(totals["gross"]),
+        "vat_rows": vat_rows,
+        "discount_rows": discount_rows,
+    }
 
-    payment_lines = []
+
+def _payment_lines(snapshot, fmt: Formatter, language: str, *, credit: bool) -> list[str]:
+    """When the invoice is due and the legal terms of late payment; for a credit note,
+    the invoice it is deducted from."""
     if credit:
         if snapshot.get("corrects"):
-            payment_lines.append(
+            return [
                 _("This credit note is deducted from what is owed on invoice %(number)s.")
                 % {"number": snapshot["corrects"]["number"]}
-            )
-    elif snapshot.get("due_date"):
-        payment_lines.append(
+            ]
+        return []
+    lines = []
+    if snapshot.get("due_date"):
+        lines.append(
             _("Payment due by %(date)s (%(days)s days).")
             % {"date": fmt.date(snapshot["due_date"]), "days": snapshot["payment_terms_days"]}
         )
-    if not credit:
-        if seller.get("late_payment_penalty_rate"):
-            payment_lines.append(
-                _("Late payment: penalties at an annual rate of %(rate)s.")
-                % {"rate": fmt.percent(seller["late_payment_penalty_rate"])}
-            )
-        else:
-            payment_lines.append(
-                _("Late payment: penalties at three times the legal interest rate.")
-            )
-        payment_lines.append(_("No discount for early payment."))
-        payment_lines.append(
-            _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
-            % {
-                "amount": Formatter(language, "EUR").money(
-                    seller.get("recovery_indemnity") or "40.00"
-                )
-            }
-        )
-    bank_lines = []
-    if seller.get("iban") and not credit:
-        bank_lines.append(f"IBAN {seller['iban']}")
-    if seller.get("bic") and not credit:
-        bank_lines.append(f"BIC {seller['bic']}")
+    return lines + _late_payment_terms(snapshot["seller"], fmt, language)
 
-    legal = legal_line(seller)
-    labels = _labels()
 
-    return {
-        "lang": language,
-        "paper": PAPERS.get(template.get("paper"), "a4"),
-        "font": FONTS.get(template.get("font"), "Inter"),
-        "accent": template.get("accent_color") or "#1f4e79",
-        "show": {
-            name[5:]: bool(value) for name, value in template.items() if name.startswith("show_")
-        },
-        "logo": logo_path,
-        "header_text": _wrappable(template.get("header_text") or ""),
-        "footer_text": _wrappable(template.get("footer_text") or ""),
-        "legal_footer": _wrappable(legal),
-        "labels": labels,
-        "title": title,
-        "title_line": f"{title} {number}" if number else title,
-        "number": number,
-        "watermark": pgettext("watermark", "DRAFT") if draft else None,
-        "references": references,
-        "seller": party_block(seller, seller_ids),
-        "buyer": party_block(buyer, buyer_ids),
-        "lines": lines,
-        # The layout sizes each amount column by measuring only its longest entry.
-        "amounts_widest": [
-            max((line[key] for line in lines), key=len, default="") for key in AMOUNT_COLUMNS
-        ],
-        "totals": {
-            "net": fmt.money(totals["net"]),
-            "vat": fmt.money(totals["vat"]),
-            "gross": fmt.money(totals["gross"]),
-            "vat_rows": vat_rows,
-            "discount_rows": discount_rows,
-        },
-        "payment_lines": payment_lines,
-        "vat_notes": vat_notes,
-        "bank_lines": bank_lines,
-        "notes": _wrappable(snapshot.get("notes") or ""),
-    }
+def _late_payment_terms(seller, fmt: Formatter, language: str) -> list[str]:
+    """The terms French law requires on every invoice: penalties, no early-payment
+    discount, the fixed recovery indemnity (in euros)."""
+    if seller.get("late_payment_penalty_rate"):
+        penalties = _("Late payment: penalties at an annual rate of %(rate)s.") % {
+            "rate": fmt.percent(seller["late_payment_penalty_rate"])
+        }
+    else:
+        penalties = _("Late payment: penalties at three times the legal interest rate.")
+    indemnity = Formatter(language, "EUR").money(seller.get("recovery_indemnity") or "40.00")
+    return [
+        penalties,
+        _("No discount for early payment."),
+        _("Fixed indemnity for recovery costs in case of late payment: %(amount)s.")
+        % {"amount": indemnity},
+    ]
+
+
+def _bank_lines(seller) -> list[str]:
+    lines = []
+    if seller.get("iban"):
+        lines.append(f"IBAN {seller['iban']}")
+    if seller.get("bic"):
+        lines.append(f"BIC {seller['bic']}")
+    return lines

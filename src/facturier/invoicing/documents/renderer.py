@@ -10,8 +10,7 @@ layout, copied there under its content hash; logos, content-addressed; and this
 renderer's input files (the invoice's JSON, the Factur-X XML), written before
 and removed after each render. Their paths are the compiler's sys.inputs, which
 never change: new sys.inputs make Typst hash its whole standard library again,
-and a layout handed in as bytes is parsed again, on every render (together
-about a tenth of a one-page render).
+and a layout handed in as bytes is parsed again, on every render.
 """
 
 import hashlib

@@ -145,7 +145,6 @@ def _line(root, line: e.Line, currency: str, line_tag: str, quantity_tag: str) -
 
 
 def build_ubl(snapshot: dict[str, Any]) -> bytes:
-    seller, buyer = snapshot["seller"], snapshot["buyer"]
     currency = snapshot["currency"]
     credit = is_credit_note(snapshot)
     namespace, root_name, type_tag, type_code, line_tag, quantity_tag = DOCUMENTS[credit]
@@ -166,6 +165,22 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     # Peppol asks for a buyer reference or an order (R003): the order when there is one.
     _sub(root, "cbc:BuyerReference", snapshot.get("purchase_order") or snapshot["number"])
     supply_date, period = e.supply(snapshot)
+    _references(root, snapshot, period)
+    _parties(root, snapshot)
+    _delivery(root, snapshot, supply_date)
+    _payment(root, snapshot, credit=credit)
+    groups = e.vat_groups(snapshot)
+    _header_allowances(root, snapshot, groups)
+    _tax_totals(root, snapshot, groups, vat_eur)
+    _monetary_total(root, snapshot)
+    for line in e.lines(snapshot):
+        _line(root, line, currency, line_tag, quantity_tag)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _references(root, snapshot: dict[str, Any], period) -> None:
+    """The invoicing period, the buyer's order, the invoice a credit note corrects."""
+    seller = snapshot["seller"]
     if period or seller.get("vat_on_debits"):  # BG-14, and BT-8 which UBL puts there
         invoice_period = _sub(root, "cac:InvoicePeriod")
         if period:
@@ -179,6 +194,10 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
         reference = _sub(_sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
         _sub(reference, "cbc:ID", snapshot["corrects"]["number"])
         _sub(reference, "cbc:IssueDate", snapshot["corrects"]["issue_date"])
+
+
+def _parties(root, snapshot: dict[str, Any]) -> None:
+    seller, buyer = snapshot["seller"], snapshot["buyer"]
     siren = e.seller_siren(seller)
     _party(
         root,
@@ -197,6 +216,9 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
         vat=buyer.get("vat_number", ""),
         endpoint=e.electronic_address(buyer),
     )
+
+
+def _delivery(root, snapshot: dict[str, Any], supply_date) -> None:
     deliver_to = e.delivery(snapshot)
     if supply_date or deliver_to:
         delivery = _sub(root, "cac:Delivery")
@@ -205,28 +227,41 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
         if deliver_to:
             location = _sub(delivery, "cac:DeliveryLocation")
             _address(location, "cac:Address", deliver_to)
+
+
+def _payment(root, snapshot: dict[str, Any], *, credit: bool) -> None:
+    """The means (a transfer to the seller's IBAN) and the terms."""
+    seller = snapshot["seller"]
     if seller.get("iban") and not credit:
         means = _sub(root, "cac:PaymentMeans")
         _sub(means, "cbc:PaymentMeansCode", "58")
         _sub(_sub(means, "cac:PayeeFinancialAccount"), "cbc:ID", seller["iban"].replace(" ", ""))
     if text := e.terms_text(snapshot):
         _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", text)
-    groups = e.vat_groups(snapshot)
+
+
+def _header_allowances(root, snapshot: dict[str, Any], groups) -> None:
+    """The invoice discount, one allowance per VAT rate it reduces."""
     discount = Decimal(snapshot.get("discount_percent") or 0)
     for group in groups:
         if group.allowance:
             node = _allowance(
                 root,
-                currency,
+                snapshot["currency"],
                 percent=discount,
                 base=group.lines_sum,
                 value=group.allowance,
                 reason="Remise sur la facture",
             )
             _tax_category(node, "cac:TaxCategory", group.category, group.rate)
-    totals = snapshot["totals"]
+
+
+def _tax_totals(root, snapshot: dict[str, Any], groups, vat_eur) -> None:
+    """The VAT total and each rate's subtotal; BT-111, the VAT in euros, when invoiced
+    in another currency."""
+    currency = snapshot["currency"]
     tax_total = _sub(root, "cac:TaxTotal")
-    _sub(tax_total, "cbc:TaxAmount", amount(totals["vat"]), currencyID=currency)
+    _sub(tax_total, "cbc:TaxAmount", amount(snapshot["totals"]["vat"]), currencyID=currency)
     for group in groups:
         subtotal = _sub(tax_total, "cac:TaxSubtotal")
         _sub(subtotal, "cbc:TaxableAmount", amount(group.base), currencyID=currency)
@@ -239,8 +274,13 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
             reason=group.reason,
             code=group.reason_code,
         )
-    if vat_eur is not None:  # BT-111: the VAT in the accounting currency
+    if vat_eur is not None:
         _sub(_sub(root, "cac:TaxTotal"), "cbc:TaxAmount", amount(vat_eur), currencyID="EUR")
+
+
+def _monetary_total(root, snapshot: dict[str, Any]) -> None:
+    currency = snapshot["currency"]
+    totals = snapshot["totals"]
     allowance = Decimal(totals.get("allowance") or 0)
     monetary = _sub(root, "cac:LegalMonetaryTotal")
     lines_net = Decimal(totals["net"]) + allowance
@@ -250,6 +290,3 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     if allowance:
         _sub(monetary, "cbc:AllowanceTotalAmount", amount(allowance), currencyID=currency)
     _sub(monetary, "cbc:PayableAmount", amount(totals["gross"]), currencyID=currency)
-    for line in e.lines(snapshot):
-        _line(root, line, currency, line_tag, quantity_tag)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

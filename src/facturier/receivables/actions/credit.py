@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
@@ -21,24 +22,20 @@ from facturier.invoicing.permissions import visible_invoices
 from ..events import AuditName
 from ..models import Allocation, Payment
 from ..permissions import visible_payments
+from .allocation_plan import ClientMoney, apply, plan, undo
 from .common import (
     NO_SUCH_ALLOCATION,
-    Money,
     amount_in,
-    apply,
     day_in,
     lock_credit_note,
     lock_payment,
-    plan,
     require_right,
-    undo,
-    valid_pk,
 )
 
 NOTHING_LEFT = _("Nothing is left to allocate.")
 
 
-def _allocate(money: Money, allocations, *, by, on, now) -> None:
+def _allocate(money: ClientMoney, allocations, *, by, on, now) -> None:
     at = clock.now(now)
     day = on or timezone.localdate(at)
     if money.remaining <= 0:
@@ -60,7 +57,7 @@ def allocate_payment(
     """Allocate what a payment has left (the client's credit) to invoices (see `plan`)."""
     require_right(by)
     payment = lock_payment(by, payment)
-    _allocate(Money(payment), allocations, by=by, on=on, now=now)
+    _allocate(ClientMoney(payment), allocations, by=by, on=on, now=now)
     return payment
 
 
@@ -76,11 +73,11 @@ def allocate_credit_note(
     """Allocate what a credit note left as credit to the client's other invoices."""
     require_right(by)
     credit_note = lock_credit_note(by, credit_note)
-    _allocate(Money(credit_note), allocations, by=by, on=on, now=now)
+    _allocate(ClientMoney(credit_note), allocations, by=by, on=on, now=now)
     return credit_note
 
 
-def _refund(money: Money, *, by, amount, on, now) -> Allocation:
+def _refund(money: ClientMoney, *, by, amount, on, now) -> Allocation:
     at = clock.now(now)
     errors: dict[str, list] = {}
     codes: dict[str, list[str]] = {}
@@ -120,7 +117,7 @@ def refund_credit(
 ) -> Allocation:
     """Record that part of a payment's remainder went back to the client."""
     require_right(by)
-    return _refund(Money(lock_payment(by, payment)), by=by, amount=amount, on=on, now=now)
+    return _refund(ClientMoney(lock_payment(by, payment)), by=by, amount=amount, on=on, now=now)
 
 
 @action
@@ -129,7 +126,7 @@ def refund_credit_note(
 ) -> Allocation:
     """Record that part of a credit note's credit was paid back to the client."""
     require_right(by)
-    money = Money(lock_credit_note(by, credit_note))
+    money = ClientMoney(lock_credit_note(by, credit_note))
     return _refund(money, by=by, amount=amount, on=on, now=now)
 
 
@@ -139,7 +136,7 @@ def remove_allocation(
 ) -> Payment | Invoice:
     """Take an allocation back: the invoice owes it again, the money has it again."""
     require_right(by)
-    pk = valid_pk(allocation)
+    pk = row_id(allocation)
     row = None
     if pk is not None:
         row = (
@@ -151,9 +148,9 @@ def remove_allocation(
         raise NotFound(NO_SUCH_ALLOCATION)
     payment_id, credit_note_id, invoice_id = row
     if payment_id:
-        money = Money(lock_payment(by, payment_id))
+        money = ClientMoney(lock_payment(by, payment_id))
     else:
-        money = Money(lock_credit_note(by, credit_note_id))
+        money = ClientMoney(lock_credit_note(by, credit_note_id))
     invoices = invoicing.lock_invoices(
         [invoice_id] if invoice_id else [], by=by, firm_id=money.firm_id
     )

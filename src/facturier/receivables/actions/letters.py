@@ -94,20 +94,7 @@ def send_statement(
     default_subject, default_message = statement_texts(language)
     subject, message = subject or default_subject, message or default_message
     check_texts(subject, message)
-    recipients = clean_addresses(to, "to") if to is not None else None
-    if recipients is None:
-        contact = client.billing_contact
-        recipients = [contact.email] if contact else []
-    if not recipients:
-        raise Invalid(
-            {
-                "to": [
-                    _("No recipient for %(client)s: add a billing contact.")
-                    % {"client": client.name}
-                ]
-            },
-            codes={"to": ["no_recipient"]},
-        )
+    recipients = _recipients(client, to)
     statement = account_statement(client, currency or client.currency, start, end)
     firm = client.firm
     values = {"firm": firm.name, "client": client.name, "number": "", "total": "", "due_date": ""}
@@ -145,6 +132,25 @@ def send_statement(
         details={"letter": letter.pk, "start": start, "end": end, "to": recipients},
     )
     return letter
+
+
+def _recipients(client: Client, to) -> list[str]:
+    """The addresses typed, checked; else the client's billing contact."""
+    recipients = clean_addresses(to, "to") if to is not None else None
+    if recipients is None:
+        contact = client.billing_contact
+        recipients = [contact.email] if contact else []
+    if not recipients:
+        raise Invalid(
+            {
+                "to": [
+                    _("No recipient for %(client)s: add a billing contact.")
+                    % {"client": client.name}
+                ]
+            },
+            codes={"to": ["no_recipient"]},
+        )
+    return recipients
 
 
 @action

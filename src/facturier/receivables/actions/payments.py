@@ -19,17 +19,8 @@ from facturier.invoicing import actions as invoicing
 from .. import events
 from ..events import AuditName
 from ..models import Payment
-from .common import (
-    Money,
-    amount_in,
-    apply,
-    day_in,
-    lock_payment,
-    plan,
-    require_right,
-    undo,
-    visible_client,
-)
+from .allocation_plan import ClientMoney, apply, plan, undo
+from .common import amount_in, day_in, lock_payment, require_right, visible_client
 
 EDITABLE_FIELDS = ("received_on", "amount", "method", "reference")
 
@@ -85,7 +76,7 @@ def record_payment(
         raise Invalid(errors, codes=codes)
     payment.unallocated = payment.amount
     payment.save()
-    money = Money(payment)
+    money = ClientMoney(payment)
     events.payment_recorded(payment=payment, by=by, at=at)
     apply(money, plan(money, allocations, by=by), by=by, at=at, on=payment.received_on)
     audit.record(
@@ -116,7 +107,7 @@ def delete_payment(
         [a.invoice_id for a in allocations if a.invoice_id], by=by, firm_id=payment.firm_id
     )
     at = clock.now(now)
-    money = Money(payment)
+    money = ClientMoney(payment)
     for allocation in allocations:
         undo(allocation, money, invoices.get(allocation.invoice_id), by=by, at=at)
     audit.record(

@@ -362,23 +362,7 @@ def _issue(
     values = placeholder_values(invoices, language)
     subject_text = HEADER_BREAKERS.sub(" ", (subject or default_subject).format_map(values))
     body = (message or default_message).format_map(values)
-    lines = []
-    for invoice in invoices:
-        days_late = (day - invoice.due_date).days
-        lines.append(
-            letters.Line(
-                number=invoice.number,
-                issue_date=invoice.issue_date,
-                due_date=invoice.due_date,
-                total=invoice.total_gross,
-                balance=invoice.balance,
-                days_late=days_late,
-                interest=letters.interest(
-                    invoice.balance, firm.late_payment_penalty_rate, days_late, invoice.currency
-                ),
-                indemnity=letters.indemnity(firm, client, days_late),
-            )
-        )
+    lines = [_line(invoice, day, firm=firm, client=client) for invoice in invoices]
     document = letters.reminder_document(
         firm=firm,
         client=client,
@@ -410,31 +394,53 @@ def _issue(
         next_attempt_at=now,
     )
     for invoice, line in zip(invoices, lines, strict=True):
-        level = levels[invoice.pk]
-        ReminderItem.objects.create(
-            letter=letter,
-            invoice=invoice,
-            level=level,
-            days_late=line.days_late,
-            balance=line.balance,
-            interest=line.interest,
-            indemnity=line.indemnity,
-        )
-        record_event(
-            invoice,
-            InvoiceHistory.REMIND,
-            by=by,
-            at=now,
-            details={
-                "letter": letter.pk,
-                "level": ranks[level.pk],
-                "days": level.days,
-                "balance": str(line.balance),
-                "interest": str(line.interest),
-                "indemnity": str(line.indemnity),
-            },
-        )
+        _record_item(letter, invoice, line, levels[invoice.pk], ranks, by=by, now=now)
     return letter
+
+
+def _line(invoice: Invoice, day: datetime.date, *, firm, client) -> letters.Line:
+    """The invoice as the letter states it on `day`: late by so many days, with the
+    interest and indemnity that lateness owes."""
+    days_late = (day - invoice.due_date).days
+    return letters.Line(
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        total=invoice.total_gross,
+        balance=invoice.balance,
+        days_late=days_late,
+        interest=letters.interest(
+            invoice.balance, firm.late_payment_penalty_rate, days_late, invoice.currency
+        ),
+        indemnity=letters.indemnity(firm, client, days_late),
+    )
+
+
+def _record_item(letter, invoice, line, level, ranks, *, by, now) -> None:
+    """The letter's item for one invoice (at its level), and the invoice's event."""
+    ReminderItem.objects.create(
+        letter=letter,
+        invoice=invoice,
+        level=level,
+        days_late=line.days_late,
+        balance=line.balance,
+        interest=line.interest,
+        indemnity=line.indemnity,
+    )
+    record_event(
+        invoice,
+        InvoiceHistory.REMIND,
+        by=by,
+        at=now,
+        details={
+            "letter": letter.pk,
+            "level": ranks[level.pk],
+            "days": level.days,
+            "balance": str(line.balance),
+            "interest": str(line.interest),
+            "indemnity": str(line.indemnity),
+        },
+    )
 
 
 def _groups(invoices: list[Invoice], levels: dict[int, ReminderLevel]):
@@ -524,6 +530,33 @@ def send_reminder_now(
     require_right(by)
     now = clock.now(now)
     today = today or timezone.localdate(now)
+    _check_request(invoices, subject=subject, message=message, language=language)
+    rows = _lock_selected(by, invoices)
+    levels, ranks = levels_of(by.firm_id)
+    if not levels:
+        raise Invalid(
+            {"invoices": [_("Set up the reminder levels first (Settings).")]},
+            codes={"invoices": ["no_levels"]},
+        )
+    chosen = _levels_now(rows, levels, today)
+    recipients = _recipients(rows[0], to)
+    rows.sort(key=lambda invoice: (invoice.due_date, invoice.pk))
+    return _issue(
+        rows,
+        chosen,
+        ranks,
+        by=by,
+        day=today,
+        now=now,
+        subject=subject,
+        message=message,
+        language=language,
+        to=recipients,
+    )
+
+
+def _check_request(invoices, *, subject, message, language) -> None:
+    """At least one invoice; texts as typed, if any; a known language."""
     if not invoices:
         raise Invalid(
             {"invoices": [_("Select at least one invoice.")]}, codes={"invoices": ["required"]}
@@ -534,6 +567,10 @@ def send_reminder_now(
         raise Invalid(
             {"language": [_("Choose English or French.")]}, codes={"language": ["invalid_choice"]}
         )
+
+
+def _lock_selected(by, invoices: Sequence[Invoice | int]) -> list[Invoice]:
+    """The selected invoices the user sees, locked: all of one client and currency."""
     ids = sorted({invoice.pk if isinstance(invoice, Invoice) else invoice for invoice in invoices})
     rows = _lock(visible_invoices(by).filter(pk__in=ids).select_related("client", "firm"))
     if len(rows) != len(ids):
@@ -543,12 +580,13 @@ def send_reminder_now(
             {"invoices": [_("Select invoices of one client, in one currency.")]},
             codes={"invoices": ["several_clients"]},
         )
-    levels, ranks = levels_of(by.firm_id)
-    if not levels:
-        raise Invalid(
-            {"invoices": [_("Set up the reminder levels first (Settings).")]},
-            codes={"invoices": ["no_levels"]},
-        )
+    return rows
+
+
+def _levels_now(
+    rows: list[Invoice], levels: list[ReminderLevel], today: datetime.date
+) -> dict[int, ReminderLevel]:
+    """Each invoice's next level, or Invalid naming each invoice that cannot be reminded."""
     errors, chosen = [], {}
     paused = set(
         ReminderPause.objects.filter(
@@ -572,29 +610,22 @@ def send_reminder_now(
             chosen[invoice.pk] = level
     if errors:
         raise Invalid({"invoices": errors}, codes={"invoices": ["not_remindable"]})
-    recipients = list(to) if to is not None else recipients_for(rows[0])
+    return chosen
+
+
+def _recipients(first: Invoice, to: Sequence[str] | None) -> list[str]:
+    """The addresses typed, checked; else the client's billing contacts."""
+    recipients = list(to) if to is not None else recipients_for(first)
     if not recipients:
         raise Invalid(
             {
                 "to": [
                     _("No recipient for %(client)s: add a billing contact.")
-                    % {"client": rows[0].client.name}
+                    % {"client": first.client.name}
                 ]
             },
             codes={"to": ["no_recipient"]},
         )
     if to is not None:
         recipients = clean_addresses(recipients, "to")
-    rows.sort(key=lambda invoice: (invoice.due_date, invoice.pk))
-    return _issue(
-        rows,
-        chosen,
-        ranks,
-        by=by,
-        day=today,
-        now=now,
-        subject=subject,
-        message=message,
-        language=language,
-        to=recipients,
-    )
+    return recipients

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
@@ -20,7 +21,7 @@ from facturier.invoicing.models import Invoice, Kind
 from .. import statements
 from ..events import AuditName
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
-from .common import require_right, valid_pk
+from .common import require_right
 from .payments import record_payment
 
 NO_SUCH_STATEMENT = _("No such bank statement.")
@@ -61,13 +62,40 @@ def propose(firm_id: int, lines) -> list[tuple[Invoice | None, str]]:
     found in its text first, then the exact amount (and the payer's name, when several
     invoices owe that amount). An invoice is proposed once per statement."""
     texts = [f"{line.label} {line.reference}" for line in lines]
+    used: set[int] = set()
+    proposals: list[tuple[Invoice | None, str]] = [(None, "")] * len(lines)
+    by_number = _owed_by_number(firm_id, texts)
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        for token in TOKENS.findall(text):
+            invoice = by_number.get(token.strip("./-_"))
+            if invoice is not None and invoice.currency == line.currency and invoice.pk not in used:
+                proposals[index] = (invoice, StatementLine.Match.NUMBER)
+                used.add(invoice.pk)
+                break
+    by_amount = _owed_by_amount(firm_id, {line.amount for line in lines})
+    for index, line in enumerate(lines):
+        if proposals[index][0] is not None:
+            continue
+        chosen = _by_amount_and_payer(line, by_amount, used)
+        if chosen is not None:
+            proposals[index] = (chosen, StatementLine.Match.AMOUNT)
+            used.add(chosen.pk)
+    return proposals
+
+
+def _owed_by_number(firm_id: int, texts: list[str]) -> dict[str, Invoice]:
+    """The open invoices whose number appears in the texts, by number."""
     tokens = {token.strip("./-_") for text in texts for token in TOKENS.findall(text)}
     tokens = {token for token in tokens if any(c.isdigit() for c in token)}
-    by_number = {
+    return {
         invoice.number: invoice
         for invoice in _open_invoices(firm_id).filter(number__in=list(tokens)[:20000])
     }
-    amounts = {line.amount for line in lines}
+
+
+def _owed_by_amount(firm_id: int, amounts: set) -> dict[tuple, list[Invoice]]:
+    """The open invoices owing one of the amounts, by (balance, currency), oldest due
+    first."""
     by_amount: dict[tuple, list[Invoice]] = defaultdict(list)
     for invoice in (
         _open_invoices(firm_id)
@@ -76,28 +104,16 @@ def propose(firm_id: int, lines) -> list[tuple[Invoice | None, str]]:
         .order_by("due_date", "pk")
     ):
         by_amount[(invoice.balance, invoice.currency)].append(invoice)
-    used: set[int] = set()
-    proposals: list[tuple[Invoice | None, str]] = [(None, "")] * len(lines)
-    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
-        for token in TOKENS.findall(text):
-            invoice = by_number.get(token.strip("./-_"))
-            if invoice is not None and invoice.currency == line.currency and invoice.pk not in used:
-                proposals[index] = (invoice, StatementLine.Match.NUMBER)
-                used.add(invoice.pk)
-                break
-    for index, line in enumerate(lines):
-        if proposals[index][0] is not None:
-            continue
-        candidates = [
-            i for i in by_amount.get((line.amount, line.currency), []) if i.pk not in used
-        ]
-        payer = f"{line.debtor_name} {line.label}".casefold()
-        named = [i for i in candidates if i.client.name.casefold() in payer]
-        chosen = named[0] if named else candidates[0] if len(candidates) == 1 else None
-        if chosen is not None:
-            proposals[index] = (chosen, StatementLine.Match.AMOUNT)
-            used.add(chosen.pk)
-    return proposals
+    return by_amount
+
+
+def _by_amount_and_payer(line, by_amount: dict[tuple, list[Invoice]], used: set[int]):
+    """The one invoice not yet proposed that owes the line's amount, or among several,
+    the first whose client the payer's name or the text names."""
+    candidates = [i for i in by_amount.get((line.amount, line.currency), []) if i.pk not in used]
+    payer = f"{line.debtor_name} {line.label}".casefold()
+    named = [i for i in candidates if i.client.name.casefold() in payer]
+    return named[0] if named else candidates[0] if len(candidates) == 1 else None
 
 
 def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, str]:
@@ -149,30 +165,8 @@ def import_statement(
     if fmt not in ("auto", *BankStatement.Format.values):
         raise Invalid({"format": [_("Choose camt.053 or CSV.")]}, codes={"format": ["invalid"]})
     firm = by.firm
-    csv_mapping = _mapping(firm.pk, mapping, by=by)
-    try:
-        parsed = statements.parse(
-            data, fmt=fmt, mapping=csv_mapping, currency=firm.default_currency or "EUR"
-        )
-    except statements.StatementError as exc:
-        raise Invalid({"file": [exc.message]}, codes={"file": [exc.code]}) from None
-    if not parsed:
-        raise Invalid(
-            {"file": [_("The file holds no money received (no credit lines).")]},
-            codes={"file": ["no_credit"]},
-        )
-    keyed = _keys(parsed)
-    known = set(
-        StatementLine.objects.filter(
-            firm_id=firm.pk, key__in=[key for _line, key in keyed]
-        ).values_list("key", flat=True)
-    )
-    fresh = [(line, key) for line, key in keyed if key not in known]
-    if not fresh:
-        raise Invalid(
-            {"file": [_("This statement was imported already: none of its lines is new.")]},
-            codes={"file": ["already_imported"]},
-        )
+    keyed = _read(data, fmt=fmt, mapping=_mapping(firm.pk, mapping, by=by), firm=firm)
+    fresh = _not_imported(firm.pk, keyed)
     at = clock.now(now)
     statement = BankStatement.objects.create(
         firm_id=firm.pk,
@@ -181,10 +175,56 @@ def import_statement(
         imported_by=by,
         imported_at=at,
     )
-    proposals = propose(firm.pk, [line for line, _key in fresh])
+    _keep_lines(statement, fresh)
+    audit.record(
+        AuditName.BANK_STATEMENT_IMPORTED,
+        statement,
+        by=by,
+        firm_id=firm.pk,
+        at=at,
+        details={"lines": len(fresh), "already_imported": len(keyed) - len(fresh)},
+    )
+    return statement
+
+
+def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
+    """The file's credit lines, each with the key that tells it apart."""
+    try:
+        parsed = statements.parse(
+            data, fmt=fmt, mapping=mapping, currency=firm.default_currency or "EUR"
+        )
+    except statements.StatementError as exc:
+        raise Invalid({"file": [exc.message]}, codes={"file": [exc.code]}) from None
+    if not parsed:
+        raise Invalid(
+            {"file": [_("The file holds no money received (no credit lines).")]},
+            codes={"file": ["no_credit"]},
+        )
+    return _keys(parsed)
+
+
+def _not_imported(firm_id: int, keyed: list[tuple]) -> list[tuple]:
+    """The lines no statement brought before; refused if there is none."""
+    known = set(
+        StatementLine.objects.filter(
+            firm_id=firm_id, key__in=[key for _line, key in keyed]
+        ).values_list("key", flat=True)
+    )
+    fresh = [(line, key) for line, key in keyed if key not in known]
+    if not fresh:
+        raise Invalid(
+            {"file": [_("This statement was imported already: none of its lines is new.")]},
+            codes={"file": ["already_imported"]},
+        )
+    return fresh
+
+
+def _keep_lines(statement: BankStatement, fresh: list[tuple]) -> None:
+    """The new lines, each with the invoice proposed for it."""
+    proposals = propose(statement.firm_id, [line for line, _key in fresh])
     StatementLine.objects.bulk_create(
         StatementLine(
-            firm_id=firm.pk,
+            firm_id=statement.firm_id,
             statement=statement,
             line=line.line,
             booked_on=line.booked_on,
@@ -200,15 +240,6 @@ def import_statement(
         )
         for (line, key), (invoice, match) in zip(fresh, proposals, strict=True)
     )
-    audit.record(
-        AuditName.BANK_STATEMENT_IMPORTED,
-        statement,
-        by=by,
-        firm_id=firm.pk,
-        at=at,
-        details={"lines": len(fresh), "already_imported": len(keyed) - len(fresh)},
-    )
-    return statement
 
 
 @action
@@ -226,12 +257,7 @@ def confirm_statement_lines(
     statement = BankStatement.objects.filter(pk=pk, firm_id=by.firm_id).first()
     if statement is None:
         raise NotFound(NO_SUCH_STATEMENT)
-    wanted = {}
-    for item in decisions:
-        line_id = item.get("line") if isinstance(item, Mapping) else None
-        if not isinstance(line_id, int) or isinstance(line_id, bool):
-            raise Invalid({"decisions": [_("Each decision names a line.")]})
-        wanted[line_id] = item
+    wanted = _by_line(decisions)
     lines = {
         line.pk: line
         for line in StatementLine.objects.select_for_update()
@@ -251,49 +277,67 @@ def confirm_statement_lines(
         if item.get("ignore"):
             line.state = StatementLine.State.IGNORED
             line.save(update_fields=["state"])
-            done.append(line)
-            continue
-        invoice_id = valid_pk(item.get("invoice"))
-        invoice = (
-            _open_invoices(by.firm_id).filter(pk=invoice_id).first()
-            if invoice_id is not None
-            else None
-        )
-        if invoice is None:
-            raise Invalid(
-                {
-                    f"lines.{line.line}": [
-                        _("Line %(line)d: choose an invoice that is still owed.")
-                        % {"line": line.line}
-                    ]
-                },
-                codes={f"lines.{line.line}": ["invoice"]},
-            )
-        try:
-            payment = record_payment(
-                by=by,
-                client=invoice.client_id,
-                amount=line.amount,
-                currency=line.currency,
-                received_on=line.booked_on,
-                method=Payment.Method.TRANSFER,
-                reference=(line.reference or line.label)[:140],
-                allocations=[{"invoice": invoice.pk}],
-                now=at,
-            )
-        except Invalid as exc:
-            raise Invalid(
-                {
-                    f"lines.{line.line}": [
-                        _("Line %(line)d: %(problem)s") % {"line": line.line, "problem": message}
-                        for messages in exc.errors.values()
-                        for message in messages
-                    ]
-                },
-                codes={f"lines.{line.line}": [c for cs in exc.codes.values() for c in cs]},
-            ) from None
-        line.invoice, line.payment = invoice, payment
-        line.state = StatementLine.State.CONFIRMED
-        line.save(update_fields=["invoice", "payment", "state"])
+        else:
+            _confirm(line, _owed_invoice(by, line, item.get("invoice")), by=by, at=at)
         done.append(line)
     return done
+
+
+def _by_line(decisions: Sequence[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    """Each decision under the id of the line it names."""
+    wanted = {}
+    for item in decisions:
+        line_id = item.get("line") if isinstance(item, Mapping) else None
+        if not isinstance(line_id, int) or isinstance(line_id, bool):
+            raise Invalid({"decisions": [_("Each decision names a line.")]})
+        wanted[line_id] = item
+    return wanted
+
+
+def _owed_invoice(by, line: StatementLine, value) -> Invoice:
+    """The invoice chosen for the line, if it is still owed."""
+    invoice_id = row_id(value)
+    invoice = (
+        _open_invoices(by.firm_id).filter(pk=invoice_id).first() if invoice_id is not None else None
+    )
+    if invoice is None:
+        raise Invalid(
+            {
+                f"lines.{line.line}": [
+                    _("Line %(line)d: choose an invoice that is still owed.") % {"line": line.line}
+                ]
+            },
+            codes={f"lines.{line.line}": ["invoice"]},
+        )
+    return invoice
+
+
+def _confirm(line: StatementLine, invoice: Invoice, *, by, at) -> None:
+    """The line's money recorded as a transfer paying the invoice; a refusal names the
+    line."""
+    try:
+        payment = record_payment(
+            by=by,
+            client=invoice.client_id,
+            amount=line.amount,
+            currency=line.currency,
+            received_on=line.booked_on,
+            method=Payment.Method.TRANSFER,
+            reference=(line.reference or line.label)[:140],
+            allocations=[{"invoice": invoice.pk}],
+            now=at,
+        )
+    except Invalid as exc:
+        raise Invalid(
+            {
+                f"lines.{line.line}": [
+                    _("Line %(line)d: %(problem)s") % {"line": line.line, "problem": message}
+                    for messages in exc.errors.values()
+                    for message in messages
+                ]
+            },
+            codes={f"lines.{line.line}": [c for cs in exc.codes.values() for c in cs]},
+        ) from None
+    line.invoice, line.payment = invoice, payment
+    line.state = StatementLine.State.CONFIRMED
+    line.save(update_fields=["invoice", "payment", "state"])

@@ -86,9 +86,9 @@ def get(mapping, key):
 @register.simple_tag
 def options(choices, selected=None):
     """<option>s for (value, label) pairs, written in one pass: a firm's client filter
-    lists up to thousands of clients, which the template engine renders a hundred times
-    slower, node by node. The list is the same from one page to the next (the selected
-    one aside): it is written once and kept until a client is added or renamed."""
+    lists up to thousands of clients, which the template engine renders far slower,
+    node by node. The list is the same from one page to the next (the selected one
+    aside): it is written once and kept until a client is added or renamed."""
     written = _options(tuple(choices))
     if selected is not None:
         option = f'<option value="{_option_value(selected)}">'

@@ -81,7 +81,7 @@ class Command(BaseCommand):
         return any(engine.due(kind.model, now).exists() for kind in kinds.registered())
 
     def _run_tasks(self, limit: int, worker_id: str) -> int:
-        """The queued tasks (PDF renders; a delivery's task finds its row done)."""
+        """The queued tasks (PDF renders)."""
         tasks = Worker(
             queue_names=["default"],
             interval=0,

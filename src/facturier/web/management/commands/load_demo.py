@@ -121,7 +121,24 @@ class Command(BaseCommand):
         administrators = firm_actions.create_role(
             name="Invoicing administrators", permissions=["invoicing.manage_templates"]
         )
-        firm = firm_actions.create_firm(
+        firm = self._firm()
+        self._staff("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
+        staff = {}
+        for username, full_name, _owner, processing, _role in STAFF:
+            roles = [timekeepers, processors] if processing else [timekeepers]
+            if username == "alice":  # she also manages templates, numbering and clients
+                roles.append(administrators)
+            staff[username] = self._staff(username, full_name, firm, roles=roles)
+        alice = staff["alice"]
+        standard = self._settings(firm, alice)
+        clients = self._clients(alice, staff["bob"])
+        drafts = self._drafts(rng, alice, clients)
+        self._finalize(rng, drafts, alice=alice, carol=staff["carol"], template=standard)
+        self._work(rng, alice, [staff[name] for name in ("alice", "bob", "carol")], clients)
+        self._rival_firm(roles=[processors, administrators])
+
+    def _firm(self) -> Firm:
+        return firm_actions.create_firm(
             name="Cabinet Martin & Associés",
             legal_form="SAS au capital de 50 000 €",
             address_line1="42 rue de la Chaussée-d'Antin",
@@ -136,14 +153,10 @@ class Command(BaseCommand):
             late_payment_penalty_rate=Decimal("12.15"),
             recovery_indemnity=Decimal("40.00"),
         )
-        self._staff("admin", "Admin Istrateur", firm, is_staff=True, is_superuser=True)
-        staff = {}
-        for username, full_name, _owner, processing, _role in STAFF:
-            roles = [timekeepers, processors] if processing else [timekeepers]
-            if username == "alice":  # she also manages templates, numbering and clients
-                roles.append(administrators)
-            staff[username] = self._staff(username, full_name, firm, roles=roles)
-        alice = staff["alice"]
+
+    def _settings(self, firm, alice):
+        """The platform, numbering, reminder levels and templates; returns the standard
+        template."""
         # The local platform `make run` starts (manage.py platform_sandbox): the demo's
         # invoices to businesses are deposited with it and their statuses move.
         einvoicing.save_platform(
@@ -167,14 +180,17 @@ class Command(BaseCommand):
             by=alice,
             fields={"name": "Sobre", "accent_color": "#333333", "show_bank_details": False},
         )
+        return standard
 
+    def _clients(self, alice, bob):
         clients = []
         for index, (name, lang, street, postal, city, country, currency) in enumerate(CLIENTS):
+            french = country == "FR"
             clients.append(
                 client_actions.create_client(
                     by=alice,
                     # Alice owns every client; Bob the last five.
-                    owners=[alice, staff["bob"]] if index >= 5 else [alice],
+                    owners=[alice, bob] if index >= 5 else [alice],
                     contacts=[
                         {
                             "name": "Comptabilité" if lang == "fr" else "Accounts payable",
@@ -190,30 +206,32 @@ class Command(BaseCommand):
                     city=city,
                     country=country,
                     currency=currency,
-                    company_id=demo_siren(index) if country == "FR" else FOREIGN_IDS[country],
+                    company_id=demo_siren(index) if french else FOREIGN_IDS[country],
                     vat_number=french_vat(demo_siren(index))
-                    if country == "FR"
+                    if french
                     else FOREIGN_VAT.get(country, ""),
                     einvoice_address=FOREIGN_ADDRESSES.get(country, ""),
                 )
             )
+        return clients
 
+    def _drafts(self, rng, alice, clients):
+        """Sixty drafts, three days apart over the last six months."""
         start = timezone.now() - datetime.timedelta(days=180)
         drafts = []
         for index in range(60):
             client = clients[index % len(clients)]
-            services = SERVICES[client.language]
-            lines = []
-            for description, price, quantity in rng.sample(services, rng.randint(1, 4)):
-                rate = Decimal("20") if client.country == "FR" else Decimal("0")
-                lines.append(
-                    {
-                        "description": description,
-                        "quantity": quantity,
-                        "unit_price": price,
-                        "vat_rate": rate,
-                    }
-                )
+            rate = Decimal("20") if client.country == "FR" else Decimal("0")
+            services = rng.sample(SERVICES[client.language], rng.randint(1, 4))
+            lines = [
+                {
+                    "description": description,
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "vat_rate": rate,
+                }
+                for description, price, quantity in services
+            ]
             when = start + datetime.timedelta(days=index * 3, hours=rng.randint(0, 8))
             # The month the work was done in: the service period the invoice states.
             period_end = when.date().replace(day=1) - datetime.timedelta(days=1)
@@ -230,19 +248,21 @@ class Command(BaseCommand):
                 exchange_rate=DEMO_RATES.get(client.currency),
             )
             drafts.append((invoice, when))
+        return drafts
 
-        # 40 finalized in date order (numbers follow dates), 20 drafts. Of the finalized:
-        # 12 paid in full (closed by the system), 3 closed by hand, 5 partly paid, one
-        # partly credited, and the rest unpaid (most of them overdue by now).
+    def _finalize(self, rng, drafts, *, alice, carol, template):
+        """40 finalized in date order (numbers follow dates), 20 drafts. Of the finalized:
+        12 paid in full (closed by the system), 3 closed by hand, 5 partly paid, one
+        partly credited, and the rest unpaid (most of them overdue by now)."""
         for index, (invoice, when) in enumerate(drafts[:40]):
             invoice = actions.finalize_invoice(
-                invoice, by=alice, template=standard, now=when + datetime.timedelta(hours=1)
+                invoice, by=alice, template=template, now=when + datetime.timedelta(hours=1)
             )
-            paid_at = when + datetime.timedelta(days=25)
             if index < 12 or 15 <= index < 20:
+                paid_at = when + datetime.timedelta(days=25)
                 share = invoice.total_gross if index < 12 else (invoice.total_gross / 2)
                 receivables.record_payment(
-                    by=staff["carol"],
+                    by=carol,
                     client=invoice.client_id,
                     amount=money.quantize(share, invoice.currency),
                     received_on=paid_at.date(),
@@ -252,35 +272,35 @@ class Command(BaseCommand):
                     now=paid_at,
                 )
             elif index < 15:
-                actions.close_invoice(
-                    invoice, by=staff["carol"], now=when + datetime.timedelta(days=30)
-                )
-            elif index == 22:  # a 10 % commercial gesture on the first line: a credit note
-                line = invoice.lines.order_by("position", "id").first()
-                credit_note = actions.create_credit_note(
-                    invoice,
-                    by=alice,
-                    amounts=[
-                        {
-                            "vat_rate": line.vat_rate,
-                            "amount": money.quantize(line.net_amount / 10, invoice.currency),
-                        }
-                    ],
-                    now=when + datetime.timedelta(days=5),
-                )
-                actions.finalize_invoice(
-                    credit_note, by=alice, now=when + datetime.timedelta(days=5, hours=1)
-                )
+                actions.close_invoice(invoice, by=carol, now=when + datetime.timedelta(days=30))
+            elif index == 22:
+                self._gesture(invoice, alice, when + datetime.timedelta(days=5))
 
-        self._work(rng, alice, [staff[name] for name in ("alice", "bob", "carol")], clients)
+    def _gesture(self, invoice, alice, when):
+        """A 10 % commercial gesture on the invoice's first line: a credit note."""
+        line = invoice.lines.order_by("position", "id").first()
+        credit_note = actions.create_credit_note(
+            invoice,
+            by=alice,
+            amounts=[
+                {
+                    "vat_rate": line.vat_rate,
+                    "amount": money.quantize(line.net_amount / 10, invoice.currency),
+                }
+            ],
+            now=when,
+        )
+        actions.finalize_invoice(credit_note, by=alice, now=when + datetime.timedelta(hours=1))
 
+    def _rival_firm(self, roles):
+        """Another firm, whose staff never sees the demo firm."""
         other = firm_actions.create_firm(
             name="Fiduciaire Rivale",
             city="Lille",
             postal_code="59000",
             address_line1="1 Grand Place",
         )
-        erin = self._staff("erin", "Erin Leroy", other, roles=[processors, administrators])
+        erin = self._staff("erin", "Erin Leroy", other, roles=roles)
         rival_client = client_actions.create_client(
             by=erin,
             name="Client de la Rivale",

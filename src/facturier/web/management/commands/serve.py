@@ -4,8 +4,8 @@
 
 With --demo (what `make run` passes) it first migrates the database and collects the
 static files, then loads the demo data while gunicorn boots: in this one process,
-not in three `manage.py` runs that would each import the app again (about 2.5 s
-each on a small machine). The demo's logins are printed once its data are in.
+not in three `manage.py` runs that would each import the app again. The demo's
+logins are printed once its data are in.
 
 The worker is restarted after its quota of deliveries (as gunicorn recycles its
 own workers) so that Typst's memory stays bounded; a worker that fails is
@@ -56,33 +56,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
         env = {**os.environ, "TZ": settings.TIME_ZONE}
-        var = Path(settings.VAR_DIR)
-        web = self._start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "facturier.wsgi",
-                "--bind",
-                bind,
-                "--workers",
-                str(workers),
-                "--max-requests",
-                "1000",
-                "--max-requests-jitter",
-                "100",
-                "--access-logfile",
-                "-",
-                "--control-socket",
-                str(var / "gunicorn.ctl"),
-                "--worker-tmp-dir",
-                str(var),
-                # The app imported once, before forking its workers (and the workers
-                # that replace them after --max-requests), not once per worker.
-                "--preload",
-            ],
-            env,
-        )
+        web = self._start(self._gunicorn(bind, workers), env)
         if demo:
             call_command("load_demo", stdout=self.stdout)  # while gunicorn boots
         # The worker and the platform start once the pages answer: on a small machine
@@ -96,6 +70,39 @@ class Command(BaseCommand):
                 env,
                 cwd=Path.cwd(),
             )
+        worker = self._keep_worker_running(web, env)
+        self._stop_children(worker, web, sandbox)
+        self.stdout.write("facturier stopped.")
+
+    def _gunicorn(self, bind, workers) -> list[str]:
+        var = Path(settings.VAR_DIR)
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "facturier.wsgi",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--max-requests",
+            "1000",
+            "--max-requests-jitter",
+            "100",
+            "--access-logfile",
+            "-",
+            "--control-socket",
+            str(var / "gunicorn.ctl"),
+            "--worker-tmp-dir",
+            str(var),
+            # The app imported once, before forking its workers (and the workers
+            # that replace them after --max-requests), not once per worker.
+            "--preload",
+        ]
+
+    def _keep_worker_running(self, web, env):
+        """Start the outbox worker, and again each time it exits, until told to stop or
+        gunicorn stops; returns the last worker."""
         worker = None
         while not self.stopping:
             if worker is None or worker.poll() is not None:
@@ -110,17 +117,20 @@ class Command(BaseCommand):
                 self.stderr.write(f"gunicorn stopped (exit {web.returncode}).")
                 break
             time.sleep(0.5)
-        for child in (worker, web, sandbox):
+        return worker
+
+    def _stop_children(self, *children):
+        """SIGTERM to each, then STOP_GRACE seconds to finish before it is killed."""
+        for child in children:
             if child is not None and child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in (worker, web, sandbox):
+        for child in children:
             if child is not None:
                 try:
                     child.wait(timeout=STOP_GRACE)
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
-        self.stdout.write("facturier stopped.")
 
     def _wait_for_pages(self, bind, web, timeout=60):
         """Until the login page answers (a first request also warms the worker up)."""
