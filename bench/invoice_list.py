@@ -1,13 +1,19 @@
-"""3. The Invoices tab at scale: 100,000 invoices and 1,000 clients, on SQLite and on
-PostgreSQL, half of the issued ones partly paid (the Balance column and its filters).
+"""3. The Invoices tab at scale, half of the issued invoices partly paid (the Balance
+column and its filters). On SQLite, one firm: 100,000 invoices and 1,000 clients. On
+PostgreSQL, what a hosted service holds: 1,000,000 invoices over 1,000 firms, the
+largest holding 100,000 (with 1,000 clients), the page asked by a user of that firm;
+the rows are written by SQL (INSERT ... SELECT generate_series) into a database of its
+own, kept from one run to the next.
+
 The selector (what the view runs: a page of 25 and the count, from statements the ORM
 compiled once) against the same SQL run bare on the cursor (for a search, the lookup
 of the matching clients, the page and the count), and the whole page through HTTP
-(gunicorn, a logged-in session) against the selector. Beside them, for where the time
-goes: the page through Django's request handling in this process (no socket), and a
-view that answers "ok" to the same session through gunicorn (the floor under any page).
+(gunicorn, a logged-in session). Beside them, for where the time goes: the page
+through Django's request handling in this process (no socket), and a view that answers
+"ok" to the same session through gunicorn (the floor under any page); what the page
+adds above that floor is reported (page p50 - floor p50).
 
-    python -m bench.invoice_list [--db sqlite|postgres] [--quick]
+    python -m bench.invoice_list [--db sqlite|postgres] [--quick] [--rebuild]
 """
 
 import argparse
@@ -30,14 +36,19 @@ from bench.common import (
 )
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/facturier_bench"
+# The list's data set is kept between runs: a database of its own, which the other
+# PostgreSQL benches (each starting from an empty facturier_bench) leave alone.
+LIST_PG_URL = "postgresql://postgres@127.0.0.1:5432/facturier_bench_list"
+PG_FIRMS, PG_INVOICES, PG_LARGEST = 1000, 1_000_000, 100_000
 
 
-def ensure_pg_database():
+def ensure_pg_database(url: str = PG_URL):
     import psycopg
 
+    name = url.rsplit("/", 1)[1]
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname='facturier_bench'").fetchone():
-            conn.execute("CREATE DATABASE facturier_bench")
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def populate(invoices: int, clients: int):
@@ -77,14 +88,158 @@ def populate(invoices: int, clients: int):
     return user, client_ids
 
 
+def _insert_select(model, given: dict[str, str], source: str, params=()) -> None:
+    """INSERT INTO model's table SELECT ... FROM source: `given` maps columns to SQL
+    expressions; every other NOT NULL column gets its field's default, as the ORM would
+    write it."""
+    from django.db import connection
+    from django.utils import timezone
+
+    columns, values, defaults = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        if field.column in given:
+            values.append(given[field.column].replace("%", "%%"))  # SQL's modulo
+        else:
+            values.append("%s")
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                default = timezone.now()
+            else:
+                default = field.get_default() if field.has_default() or not field.null else None
+            defaults.append(field.get_db_prep_save(default, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM {source}",
+            [*defaults, *params],
+        )
+
+
+def populate_hosted(firms: int, invoices: int, largest: int):
+    """`firms` firms and `invoices` invoices, the bench firm holding `largest` of them with
+    its 1,000 clients, the others ten clients each and an even share; written by SQL."""
+    from facturier.clients.models import Client
+    from facturier.firms.models import Firm
+    from facturier.invoicing.models import Invoice
+
+    user, client_ids = populate_sql_firm(largest)
+    others = Firm.objects.bulk_create(
+        [Firm(name=f"Cabinet {i:04d}", city="Lille") for i in range(firms - 1)]
+    )
+    first_firm = min(f.pk for f in others)
+    assert sorted(f.pk for f in others) == list(range(first_firm, first_firm + firms - 1))
+    _insert_select(
+        Client,
+        {
+            "firm_id": f"{first_firm} + (g - 1) / 10",
+            "name": "'Client ' || g || ' SAS'",
+            "city": "'Nantes'",
+        },
+        f"generate_series(1, {10 * (firms - 1)}) g ORDER BY g",
+    )
+    first_client = Client.objects.filter(firm_id=first_firm).order_by("pk").first().pk
+    _invoices_sql(
+        Invoice,
+        firm=f"{first_firm} + (g % {firms - 1})",
+        client=f"{first_client} + (g % {firms - 1}) * 10 + (g / {firms - 1}) % 10",
+        count=invoices - largest,
+    )
+    return user, client_ids
+
+
+def populate_sql_firm(count: int):
+    from facturier.invoicing.models import Invoice
+
+    firm, user, client_ids = bench_firm(1000)
+    first = min(client_ids)
+    assert client_ids == list(range(first, first + len(client_ids)))
+    _invoices_sql(
+        Invoice,
+        firm=str(firm.pk),
+        client=f"{first} + (g * 7919) % 1000",
+        count=count,
+    )
+    return user, client_ids
+
+
+def _invoices_sql(model, *, firm: str, client: str, count: int) -> None:
+    """`count` invoices as populate() writes them (2 drafts, 5 finalized, 3 closed in 10;
+    half of the issued ones partly paid), dated over 2,000 days in order of g."""
+    status = (
+        "CASE WHEN (g * 31) % 10 < 2 THEN 'draft' WHEN (g * 31) % 10 < 7 THEN 'finalized' "
+        "ELSE 'closed' END"
+    )
+    _insert_select(
+        model,
+        {
+            "firm_id": firm,
+            "client_id": client,
+            "status": status,
+            "number": "CASE WHEN (g * 31) % 10 < 2 THEN NULL ELSE lpad(g::text, 7, '0') END",
+            "issue_date": f"DATE '2020-01-01' + (g::bigint * 2000 / {count})::int",
+            "due_date": f"DATE '2020-01-31' + (g::bigint * 2000 / {count})::int",
+            "payment_terms_days": "30",
+            "currency": "'EUR'",
+            "total_net": "100",
+            "total_vat": "20",
+            "total_gross": "120",
+            "balance": (
+                "CASE WHEN (g * 31) % 10 < 2 THEN NULL WHEN (g * 17) % 2 = 0 THEN 60 "
+                "WHEN (g * 31) % 10 >= 7 THEN 0 ELSE 120 END"
+            ),
+        },
+        f"generate_series(1, {count}) g",
+    )
+
+
+def hosted_data_set(rebuild: bool):
+    """The PostgreSQL data set, built once: kept while its marker counts hold."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.common import migrate_fresh
+    from facturier.clients.models import Client
+    from facturier.firms.models import Firm, User
+    from facturier.invoicing.models import Invoice
+
+    call_command("migrate", verbosity=0)  # a kept database gets the newer migrations
+    user = User.objects.filter(username="bench").first()
+    if (
+        not rebuild
+        and user is not None
+        and Firm.objects.count() == PG_FIRMS
+        and Invoice.objects.count() == PG_INVOICES
+        and Invoice.objects.filter(firm_id=user.firm_id).count() == PG_LARGEST
+    ):
+        client_ids = list(
+            Client.objects.filter(firm_id=user.firm_id).order_by("pk").values_list("pk", flat=True)
+        )
+        print(f"{PG_INVOICES} invoices over {PG_FIRMS} firms, kept from a previous run")
+        return User.objects.get(pk=user.pk), client_ids
+    migrate_fresh()
+    started = time.perf_counter()
+    user, client_ids = populate_hosted(PG_FIRMS, PG_INVOICES, PG_LARGEST)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"{PG_INVOICES} invoices over {PG_FIRMS} firms (the largest {PG_LARGEST}) "
+        f"written in {time.perf_counter() - started:.1f} s"
+    )
+    return user, client_ids
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="PostgreSQL: write it anew")
     args = parser.parse_args()
     if args.db == "postgres":
-        ensure_pg_database()
-    setup_django(PG_URL if args.db == "postgres" else f"sqlite:///{OUT / 'list.sqlite3'}")
+        ensure_pg_database(LIST_PG_URL)
+    setup_django(LIST_PG_URL if args.db == "postgres" else f"sqlite:///{OUT / 'list.sqlite3'}")
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client as HttpClient
 
@@ -100,15 +255,21 @@ def main():
         invoice_table,
     )
 
-    migrate_fresh()
-    count = 20_000 if args.quick else 100_000
-    started = time.perf_counter()
-    user, client_ids = populate(count, 1000)
-    with connection.cursor() as cursor:
-        # What autovacuum (PostgreSQL) or PRAGMA optimize (SQLite) does after a bulk
-        # load: statistics for the planner (and PostgreSQL's visibility map).
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    print(f"{count} invoices, 1000 clients written in {time.perf_counter() - started:.1f} s")
+    if args.db == "postgres":
+        user, client_ids = hosted_data_set(args.rebuild)
+        count, scale = PG_LARGEST, f"{PG_LARGEST} of {PG_INVOICES} invoices, {PG_FIRMS} firms"
+    else:
+        migrate_fresh()
+        count = 20_000 if args.quick else 100_000
+        scale = f"{count} invoices"
+        started = time.perf_counter()
+        user, client_ids = populate(count, 1000)
+        with connection.cursor() as cursor:
+            # What PRAGMA optimize does after a bulk load: statistics for the planner.
+            cursor.execute("ANALYZE")
+        print(f"{count} invoices, 1000 clients written in {time.perf_counter() - started:.1f} s")
+    # The layout's stylesheets, as the served app finds them (make run collects them).
+    call_command("collectstatic", interactive=False, verbosity=0)
 
     cases = {
         "default (not closed)": ({}, InvoiceFilters()),
@@ -211,15 +372,15 @@ def main():
                 f"list {args.db} {name}: selector/raw p50", ratio, 3, higher_is_better=False
             )
             page_p95 = percentile_ms(times["HTTP"], 0.95)
-            page_ratio = percentile_ms(times["HTTP"], 0.5) / percentile_ms(times["selector"], 0.5)
+            added = percentile_ms(times["HTTP"], 0.5) - percentile_ms(times["bare view"], 0.5)
             ok &= figure(
                 f"list {args.db} {name}: page p95", page_p95, 30, unit=" ms", higher_is_better=False
             )
-            ok &= figure(
-                f"list {args.db} {name}: page/selector p50", page_ratio, 2, higher_is_better=False
-            )
+            # No mark: the page's own work (its queries, the rows' rights, the render),
+            # read beside the floor that any page pays.
+            print(f"FIGURE list {args.db} {name}: page p50 - bare view p50: {added:.2f} ms")
     table(
-        f"Invoice list, {count} invoices, {args.db} (ms)",
+        f"Invoice list, {scale}, {args.db} (ms)",
         [
             "query",
             "selector p50",

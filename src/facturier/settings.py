@@ -107,17 +107,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # The Invoices page's own part (see web/jinja2.py); rendered with using="jinja2".
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {
-            "environment": "facturier.web.jinja2.environment",
-            "context_processors": ["facturier.web.jinja2.helpers"],
-        },
-    },
 ]
 
 DATABASES = {

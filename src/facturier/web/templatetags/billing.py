@@ -6,10 +6,16 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.middleware.csrf import get_token
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
-from markupsafe import Markup, escape
+
+from facturier.invoicing.lifecycle import Status
 
 from facturier.invoicing import history
 
@@ -17,27 +23,32 @@ register = template.Library()
 
 
 def _locale() -> str:
-    return to_locale(get_language() or "en")
+    return _babel_locale(get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _babel_locale(language: str | None) -> str:
+    return to_locale(language or "en")
 
 
 @register.filter
-def money(amount, currency="EUR", *, locale=None):
+def money(amount, currency="EUR"):
     """1 234,56 € in French, €1,234.56 in English."""
     if amount in (None, ""):
         return ""
-    return _currency(Decimal(amount), currency or "EUR", locale or _locale())
+    return _currency(Decimal(amount), currency or "EUR", _locale())
 
 
 # Babel parses its pattern and walks its locale data on every call, the larger part of
-# a table cell's time; the same figures and dates come back row after row.
+# a table cell's time; the same figures and dates come back row after row, escaped once.
 @functools.lru_cache(maxsize=8192)
-def _currency(amount: Decimal, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale=locale)
+def _currency(amount: Decimal, currency: str, locale: str) -> SafeString:
+    return mark_safe(html.escape(format_currency(amount, currency, locale=locale)))  # noqa: S308
 
 
 @functools.lru_cache(maxsize=8192)
-def _date(value: datetime.date, locale: str) -> str:
-    return format_date(value, "medium", locale=locale)
+def _date(value: datetime.date, locale: str) -> SafeString:
+    return mark_safe(html.escape(format_date(value, "medium", locale=locale)))  # noqa: S308
 
 
 @register.filter
@@ -50,14 +61,14 @@ def amount(value):
 
 
 @register.filter
-def day(value, *, locale=None):
+def day(value):
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
     if isinstance(value, datetime.datetime):
-        return format_date(value, "medium", locale=locale or _locale())
-    return _date(value, locale or _locale())
+        return format_date(value, "medium", locale=_locale())
+    return _date(value, _locale())
 
 
 @register.filter
@@ -81,6 +92,40 @@ def describe(event):
 @register.filter
 def get(mapping, key):
     return mapping.get(key, "") if mapping else ""
+
+
+# Quotes as numeric references, as the Invoices page has always written text echoed
+# from its URL into an attribute.
+_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+@register.filter
+def attribute(value) -> SafeString:
+    """Text escaped for an attribute's value (a search box echoing what was searched)."""
+    return mark_safe(str(value).translate(_ATTRIBUTE))  # noqa: S308 -- escaped here
+
+
+@register.simple_tag(takes_context=True)
+def csrf_input(context) -> SafeString:
+    """The CSRF field of a part of a page that is also served alone (the Invoices table,
+    on a filter change): its token masked for it, as in that response, not the
+    layout's."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(context.request)
+    )
+
+
+@register.simple_tag
+def row_url(name: str, pk) -> str:
+    """{% url name pk %} for each row of a table, memoized: reverse() walks the URL
+    patterns at every call, and a page links every row it lists. Keyed by the request's
+    URL configuration and script prefix, which reverse() reads."""
+    return _reverse(get_urlconf(), get_script_prefix(), name, pk)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _reverse(urlconf, prefix: str, name: str, pk) -> str:
+    return reverse(name, args=[pk], urlconf=urlconf)
 
 
 @register.simple_tag
@@ -120,5 +165,37 @@ def why_attributes(reasons):
 
 
 @functools.lru_cache(maxsize=256)
-def _why_attributes(reasons: tuple) -> Markup:
-    return Markup("".join(f' data-why-{name}="{escape(reason)}"' for name, reason in reasons))
+def _why_attributes(reasons: tuple) -> SafeString:
+    return mark_safe(  # noqa: S308 -- each reason escaped here
+        "".join(f' data-why-{name}="{html.escape(reason)}"' for name, reason in reasons)
+    )
+
+
+# A choice's label in a language: the table asks one per row and per payment state,
+# and a lazy label is translated anew at each read.
+_labels: dict[tuple, str] = {}
+
+
+@register.filter
+def label(value, choices=None) -> str:
+    """The label of a choice in the active language: a TextChoices member, or a value
+    and its choices class."""
+    choices = choices or type(value)
+    key = (get_language(), choices, value)
+    try:
+        return _labels[key]
+    except KeyError:
+        translated = _labels[key] = str(choices(value).label)
+        return translated
+
+
+@register.filter
+def status_label(value) -> str:
+    """An invoice's status (its stored value) as the user reads it."""
+    return label(value, Status)
+
+
+@receiver(setting_changed)
+def _forget(**kwargs) -> None:
+    _labels.clear()
+    _reverse.cache_clear()
