@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0004_client_einvoice_address'),
         ('firms', '0006_vat_regime_and_registration'),
-        ('invoicing', '0014_platform_events'),
+        ('invoicing', '0015_history_names_declared_by_apps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
