@@ -309,7 +309,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.update_entry(
-                    request.user, entry.pk, fields=_entry_fields(entry, form.cleaned_data)
+                    entry.pk, by=request.user, fields=_entry_fields(entry, form.cleaned_data)
                 )
             except Invalid as exc:
                 for key, errors in exc.errors.items():
@@ -377,7 +377,7 @@ def _entry_fields(entry, data) -> dict:
 @require_POST
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        actions.delete_entry(request.user, pk)
+        actions.delete_entry(pk, by=request.user)
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
     else:

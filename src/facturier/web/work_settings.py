@@ -111,20 +111,20 @@ def _save(request, action: str, *, code_form, rate_form) -> bool:
     if action == "code" and code_form.is_valid():
         data = dict(code_form.cleaned_data)
         data["surcharge_percent"] = data.get("surcharge_percent") or 0
-        actions.save_work_code(request.user, fields=data)
+        actions.save_work_code(by=request.user, fields=data)
         messages.success(request, _("Work code saved."))
         return True
     if action == "import":
         upload = request.FILES.get("file")
         if upload is None:
             raise Invalid({"file": [_("Choose a file.")]}, codes={"file": ["required"]})
-        saved = actions.import_work_codes(request.user, upload.read(2 * 2**20))
+        saved = actions.import_work_codes(upload.read(2 * 2**20), by=request.user)
         messages.success(request, _("%(count)d work codes imported.") % {"count": len(saved)})
         return True
     if action == "rate" and rate_form.is_valid():
         data = rate_form.cleaned_data
         actions.set_rate(
-            request.user,
+            by=request.user,
             staff=data["staff"],
             work_code=data["work_code"],
             rate=data["rate"],

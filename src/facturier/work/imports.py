@@ -161,7 +161,7 @@ def import_entries(by, data: bytes, *, now: datetime.datetime | None = None) -> 
     rolled back."""
     report = ImportReport()
     try:
-        _import(by, data, report, now=now)
+        _import(data, report, by=by, now=now)
     except _Refused:
         report.written = 0
     return report
@@ -214,7 +214,7 @@ def _writer():
 
 
 @action
-def _import(by, data: bytes, report: ImportReport, *, now) -> None:
+def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     now = clock.now(now)
     text = _text(data)
     lookups = _Lookups(by, timezone.localdate(now))

@@ -18,6 +18,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Frozen, Invalid, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 
 from .. import ledger
 from .. import rates as rate_rules
@@ -59,7 +60,7 @@ def receipt_type(data: bytes) -> str | None:
 
 @action
 def record_entries(
-    rows: Sequence[Mapping[str, Any]], *, by, now: datetime.datetime | None = None, limit=None
+    rows: Sequence[Mapping[str, Any]], *, by: User, now: datetime.datetime | None = None, limit=None
 ) -> list[Entry]:
     """Record time and expense entries, all or none. Each row: staff (id, default the
     user), client (id), work_code (code or id), day, hours (time: 1.5 or 1:30) or
@@ -145,7 +146,7 @@ def _lock_entry(by, entry: Entry | int) -> Entry:
 
 
 @action
-def update_entry(by, entry: Entry | int, *, fields: Mapping[str, Any]) -> Entry:
+def update_entry(entry: Entry | int, *, by: User, fields: Mapping[str, Any]) -> Entry:
     """Change an entry that no invoice holds; its value follows the rate of its day."""
     entry = _lock_entry(by, entry)
     row = {**_as_row(entry), **fields}
@@ -203,7 +204,7 @@ def _replace_from(by, row) -> Entry:
 
 
 @action
-def delete_entry(by, entry: Entry | int) -> None:
+def delete_entry(entry: Entry | int, *, by: User) -> None:
     entry = _lock_entry(by, entry)
     audit.record("entry.deleted", entry, by=by, firm_id=entry.firm_id, details={"day": entry.day})
     ledger.entries_left([entry])
