@@ -92,6 +92,12 @@ def build(
         recipient_role,
         recipient_address,
     )
+    _acknowledgement(root, status, phase, invoice_date, collected)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _acknowledgement(root, status: Status, phase: str, invoice_date, collected) -> None:
+    """The status itself: which invoice, its code, and its reason or what was collected."""
     acknowledgement = _sub(root, "rsm:AcknowledgementDocument")
     _sub(_sub(acknowledgement, "ram:MultipleReferencesIndicator"), "udt:Indicator", "false")
     _sub(acknowledgement, "ram:TypeCode", phase)
@@ -115,7 +121,6 @@ def build(
             _sub(characteristic, "ram:TypeCode", "MEN")
             _sub(characteristic, "ram:ValueAmount", amount)
             _sub(characteristic, "ram:ValuePercent", rate)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 class Unreadable(ValueError):
