@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from facturier.clients.permissions import lacking_processing
 from facturier.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from facturier.invoicing import permissions as invoice_rules
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 
 NOTHING_TO_PAY = _("Nothing left to pay.")
 ONLY_INVOICES_PAID = _("Applies to invoices, not to credit notes.")
@@ -40,9 +40,9 @@ class Rule:
 
 
 def _payable(invoice: Invoice, today: datetime.date) -> Promise | None:
-    if invoice.status == Status.DRAFT or invoice.balance is None:
+    if invoice.status == InvoiceStatus.DRAFT or invoice.balance is None:
         return invoice_rules.FINALIZED_ONLY
-    if invoice.kind != Kind.INVOICE:
+    if invoice.kind != DocumentKind.INVOICE:
         return ONLY_INVOICES_PAID
     if invoice.balance <= 0:
         return NOTHING_TO_PAY
@@ -50,7 +50,7 @@ def _payable(invoice: Invoice, today: datetime.date) -> Promise | None:
 
 
 def _remindable(invoice: Invoice, today: datetime.date) -> Promise | None:
-    if invoice.kind != Kind.INVOICE or invoice.status != Status.FINALIZED:
+    if invoice.kind != DocumentKind.INVOICE or invoice.status != InvoiceStatus.FINALIZED:
         return ONLY_FINALIZED_REMINDED
     if invoice.balance is None or invoice.balance <= 0:
         return NOTHING_OWED

@@ -23,7 +23,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language, gettext, ngettext, pgettext, to_locale
 from jinja2 import Environment, StrictUndefined, pass_context
 
-from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.lifecycle import InvoiceStatus
 
 from .templatetags import billing
 
@@ -123,7 +123,7 @@ def environment(**options) -> Environment:
         gettext=translate,
         ngettext=ngettext,
         pgettext=translate_in_context,
-        Status=Status,
+        InvoiceStatus=InvoiceStatus,
         options=billing.options,
     )
     env.filters.update(

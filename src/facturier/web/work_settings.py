@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms.models import User
 from facturier.work import actions
-from facturier.work.models import Kind
+from facturier.work.models import EntryKind
 from facturier.work.rates import rate_state
 from facturier.work.selectors import staff_rates, work_codes
 
@@ -27,7 +27,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class WorkCodeForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Code"), max_length=20)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
     default_rate = forms.DecimalField(
         label=gettext_lazy("Default rate"),

@@ -23,8 +23,8 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms.models import User
 
-from . import ledger
 from . import rates as rate_rules
+from . import wip_totals
 from .actions.entry_rows import Batch, Refusals, work_codes_by_key
 from .models import Entry
 
@@ -224,7 +224,7 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     write = _writer()
     batch: list[tuple] = []
     months: list[tuple] = []
-    arrivals = ledger.Arrivals(by.firm_id)
+    arrivals = wip_totals.Arrivals(by.firm_id)
     for row in _checked(by, text, lookups, report):
         if report.refused_count:
             continue  # checking on, writing over

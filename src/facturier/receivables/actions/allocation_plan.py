@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid
 from facturier.invoicing import actions as invoicing
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 
 from .. import events
 from ..history import InvoiceHistory
@@ -168,13 +168,13 @@ def _refusal(
     money: ClientMoney, invoice: Invoice, amount: Decimal | None
 ) -> tuple[str, str, str] | None:
     """Why the money cannot pay `amount` of the invoice: (field, message, code)."""
-    if invoice.kind != Kind.INVOICE:
+    if invoice.kind != DocumentKind.INVOICE:
         message = _("%(document)s is a credit note: only invoices are paid.")
         return "invoice", message % {"document": invoice}, "not_an_invoice"
     if invoice.client_id != money.client_id:
         message = _("Invoice %(invoice)s is not this client's.")
         return "invoice", message % {"invoice": invoice}, "other_client"
-    if invoice.status == Status.DRAFT or invoice.balance is None:
+    if invoice.status == InvoiceStatus.DRAFT or invoice.balance is None:
         message = _("Invoice %(invoice)s is a draft: only finalized invoices are paid.")
         return "invoice", message % {"invoice": invoice}, "draft"
     if invoice.currency != money.currency:
