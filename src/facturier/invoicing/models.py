@@ -15,7 +15,7 @@ from facturier.core.errors import Frozen
 from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
-from facturier.outbox.models import Delivery
+from facturier.outbox.models import Delivery, DeliveryStatus
 
 from .lifecycle import InvoiceStatus
 
@@ -657,7 +657,7 @@ class EmailDelivery(Delivery):
     @property
     def delivered_to(self) -> list[str]:
         """The addresses the server accepted the message for."""
-        if self.status != self.Status.SENT:
+        if self.status != DeliveryStatus.SENT:
             return []
         return [a for a in [*self.to, *self.cc] if a not in self.refused]
 

@@ -123,7 +123,7 @@ def environment(**options) -> Environment:
         gettext=translate,
         ngettext=ngettext,
         pgettext=translate_in_context,
-        InvoiceStatus=InvoiceStatus,
+        Status=InvoiceStatus,
         options=billing.options,
     )
     env.filters.update(
