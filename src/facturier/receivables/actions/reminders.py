@@ -598,7 +598,8 @@ def _levels_now(
     client_paused = any(client_id for _invoice, client_id in paused)
     covered = _covered(rows)
     for invoice in rows:
-        refusal = rules.state_refusal("remind", invoice, today=today)
+        reason = rules.state_refusal("remind", invoice, today=today)
+        refusal = reason.hint if reason is not None else None
         if refusal is None and (client_paused or (invoice.pk, None) in paused):
             refusal = _("Reminders are paused for this invoice or its client.")
         if refusal is None and invoice.pk in covered:
