@@ -282,8 +282,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentStateEnum": "facturier.invoicing.lifecycle.PaymentState",
         "PaymentMethodEnum": "facturier.receivables.models.Payment.Method",
         "LanguageEnum": [("fr", "Français"), ("en", "English")],
-        "EntryKindEnum": "facturier.work.models.Kind",
-        "DocumentKindEnum": "facturier.invoicing.models.Kind",
+        "EntryKindEnum": "facturier.work.models.EntryKind",
+        "DocumentKindEnum": "facturier.invoicing.models.DocumentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
