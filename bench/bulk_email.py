@@ -31,7 +31,7 @@ def main():
     from bench.common import migrate_fresh
     from facturier.clients.models import Client, Contact
     from facturier.firms.models import Firm, User
-    from facturier.invoicing import actions, deliveries
+    from facturier.invoicing import actions, email_outbox
     from facturier.invoicing.actions import send_invoices
     from facturier.invoicing.models import EmailDelivery, InvoiceSequence
 
@@ -83,7 +83,7 @@ def main():
 
     # The limit: the same messages, prebuilt, over one connection.
     queued = send_invoices(batches[0], by=user, subject="Facture {number}", message="Bonjour")
-    messages = [deliveries.build_message(d).message() for d in queued]
+    messages = [email_outbox.build_message(d).message() for d in queued]
     EmailDelivery.objects.filter(pk__in=[d.pk for d in queued]).update(status="sent")
     server.handler.received.clear()
     start = time.perf_counter()

@@ -73,9 +73,9 @@ def populate(entries: int, staff_count: int, clients: int):
             batch = []
     Entry.objects.bulk_create(batch)
     # Written around the actions, as a migration would: the WIP months from the entries.
-    from facturier.work import ledger
+    from facturier.work import wip_totals
 
-    ledger.rebuild(firm.pk)
+    wip_totals.rebuild(firm.pk)
     fresh = User.objects.get(pk=user.pk)
     # What the worker's periodic pass does once a day: age the WIP as of today.
     from facturier.work.actions import refresh_wip_today

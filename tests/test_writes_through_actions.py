@@ -98,9 +98,9 @@ def demo(db):
     # What the demo has none of, so that their pages are walked with a real row too:
     # an imported bank statement and a letter (a statement of account).
     bank_file = camt.statement(camt.entry("10.00", text="x"))
-    receivables.import_statement(by=users["alice"], data=bank_file)
+    receivables.import_bank_statement(by=users["alice"], data=bank_file)
     client = Invoice.objects.filter(firm=users["alice"].firm).first().client
-    receivables.send_statement(
+    receivables.send_statement_of_account(
         client, by=users["alice"], start=datetime.date(2026, 1, 1), end=timezone.localdate()
     )
     return users

@@ -266,13 +266,13 @@ SPECTACULAR_SETTINGS = {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },
     "ENUM_NAME_OVERRIDES": {
-        "InvoiceStatusEnum": "facturier.invoicing.lifecycle.Status",
-        "DeliveryStatusEnum": "facturier.invoicing.models.EmailDelivery.Status",
+        "InvoiceStatusEnum": "facturier.invoicing.lifecycle.InvoiceStatus",
+        "DeliveryStatusEnum": "facturier.outbox.models.DeliveryStatus",
         "PaymentStateEnum": "facturier.invoicing.lifecycle.PaymentState",
         "PaymentMethodEnum": "facturier.receivables.models.Payment.Method",
         "LanguageEnum": [("fr", "Français"), ("en", "English")],
-        "EntryKindEnum": "facturier.work.models.Kind",
-        "DocumentKindEnum": "facturier.invoicing.models.Kind",
+        "EntryKindEnum": "facturier.work.models.EntryKind",
+        "DocumentKindEnum": "facturier.invoicing.models.DocumentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -250,12 +250,12 @@ def test_rate_limit_is_per_token_with_a_429(api_for, alice, monkeypatch):
 
 
 def test_a_first_send_is_a_send_and_the_next_a_resend(api, finalized, smtp_server):
-    from facturier.invoicing import deliveries
+    from facturier.invoicing import email_outbox
 
     body = {"subject": "Facture {number}", "message": "Bonjour"}
     first = api.post(f"/api/v1/invoices/{finalized.pk}/send/", body, format="json")
     assert first.status_code == 202 and first.json()[0]["is_resend"] is False
-    deliveries.deliver(first.json()[0]["id"])
+    email_outbox.deliver(first.json()[0]["id"])
     again = api.post(f"/api/v1/invoices/{finalized.pk}/send/", body, format="json")
     assert again.status_code == 202 and again.json()[0]["is_resend"] is True
     events = api.get(f"/api/v1/invoices/{finalized.pk}/events/").json()["results"]

@@ -91,7 +91,7 @@ def outbox_worker(smtp_server):
     """A worker thread sending the outbox to the test SMTP server while the test runs."""
     from django.utils import timezone
 
-    from facturier.invoicing import deliveries
+    from facturier.invoicing import email_outbox
     from facturier.outbox import engine
 
     stop = threading.Event()
@@ -99,10 +99,10 @@ def outbox_worker(smtp_server):
     def run():
         try:
             while not stop.is_set():
-                for pk in engine.due(deliveries.EMAILS.model, timezone.now()).values_list(
+                for pk in engine.due(email_outbox.EMAILS.model, timezone.now()).values_list(
                     "pk", flat=True
                 ):
-                    deliveries.deliver(pk)
+                    email_outbox.deliver(pk)
                 stop.wait(0.3)
         finally:
             connection.close()

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from facturier.einvoicing import actions as einvoicing
 from facturier.einvoicing import sandbox
-from facturier.einvoicing.deliveries import deposit
 from facturier.einvoicing.models import Transmission
+from facturier.einvoicing.platform_outbox import deposit
 from facturier.firms.models import User
 from tests.e2e.conftest import shot
 

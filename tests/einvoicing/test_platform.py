@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from facturier.einvoicing import actions as einvoicing
 from facturier.einvoicing import sandbox
-from facturier.einvoicing.deliveries import deposit
 from facturier.einvoicing.flows import Credentials, FlowService, PlatformError
 from facturier.einvoicing.models import LifecycleStatus, Transmission
+from facturier.einvoicing.platform_outbox import deposit
 from facturier.invoicing import actions
 from facturier.invoicing.models import InvoiceEvent
 
@@ -203,10 +203,10 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
     Transmission.objects.filter(pk=transmission.pk).update(tracking_id="")  # a broken row
     platform.script("accept")
     # An empty file is refused for good (422), not retried.
-    from facturier.einvoicing import deliveries
+    from facturier.einvoicing import platform_outbox
 
-    original = deliveries.PlatformFlows._file
-    deliveries.PlatformFlows._file = lambda self, item: (
+    original = platform_outbox.PlatformFlows._file
+    platform_outbox.PlatformFlows._file = lambda self, item: (
         "x.pdf",
         b"",
         "application/pdf",
@@ -215,7 +215,7 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
     try:
         assert deposit(transmission.pk) == "failed"
     finally:
-        deliveries.PlatformFlows._file = original
+        platform_outbox.PlatformFlows._file = original
     transmission.refresh_from_db()
     assert "EmptyFlow" in transmission.last_error
     assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_failed").exists()

@@ -239,7 +239,7 @@ def test_its_pdf_is_titled_credit_note_names_the_invoice_and_embeds_the_xml(
 def test_a_credit_note_is_mailed_through_the_outbox_with_its_own_words(
     credit_note, alice, smtp_server
 ):
-    from facturier.invoicing import deliveries
+    from facturier.invoicing import email_outbox
     from facturier.invoicing.emails import default_message, default_subject
 
     (queued,) = actions.send_invoices(
@@ -248,7 +248,7 @@ def test_a_credit_note_is_mailed_through_the_outbox_with_its_own_words(
         subject=default_subject("fr", "credit_note"),
         message=default_message("fr", "credit_note"),
     )
-    assert deliveries.deliver(queued.pk) == "sent"
+    assert email_outbox.deliver(queued.pk) == "sent"
     (message,) = smtp_server.messages
     assert message["Subject"] == f"Avoir {credit_note.number} de Cabinet Test"
     assert "l'avoir " + credit_note.number in message.get_body(("plain",)).get_content()

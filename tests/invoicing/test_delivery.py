@@ -14,7 +14,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from facturier.core.errors import AlreadySent, Invalid, InvalidTransition, NotAllowed, NotFound
-from facturier.invoicing import actions, deliveries
+from facturier.invoicing import actions, email_outbox
 from facturier.invoicing.actions import send_invoices
 from facturier.invoicing.emails import default_message, default_subject
 from facturier.invoicing.models import EmailDelivery, Invoice
@@ -52,7 +52,7 @@ def test_one_invoice_is_mailed_to_its_billing_contact_with_its_frozen_pdf(
     (queued,) = send([finalized], alice, cc=["associe@cabinet.example"])
     assert queued.status == "queued" and finalized.events.filter(action="send").exists()
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 0  # not before the server says so
-    assert deliveries.deliver(queued.pk) == "sent"
+    assert email_outbox.deliver(queued.pk) == "sent"
     (message,) = smtp_server.messages
     assert message["To"] == "compta@client.example"
     assert message["Cc"] == "associe@cabinet.example"
@@ -107,7 +107,7 @@ def test_bulk_refuses_an_already_sent_invoice_and_names_it(
 ):
     sent = actions.finalize_invoice(make_draft(), by=alice)
     fresh = actions.finalize_invoice(make_draft(), by=alice)
-    deliveries.deliver(send([sent], alice)[0].pk)
+    email_outbox.deliver(send([sent], alice)[0].pk)
     with pytest.raises(AlreadySent) as refused:
         send([sent, fresh], alice)
     assert sent.number in refused.value.message
@@ -120,9 +120,9 @@ def test_resend_goes_one_at_a_time(make_draft, alice, template, smtp_server):
     with pytest.raises(AlreadySent) as refused:
         send([first, second], alice, resend=True)
     assert "one at a time" in refused.value.message
-    deliveries.deliver(send([first], alice)[0].pk)
+    email_outbox.deliver(send([first], alice)[0].pk)
     again = send([first], alice, resend=True, to=["autre@client.example"])
-    assert deliveries.deliver(again[0].pk) == "sent"
+    assert email_outbox.deliver(again[0].pk) == "sent"
     assert [m["To"] for m in smtp_server.messages] == [
         "compta@client.example",
         "autre@client.example",
@@ -133,22 +133,22 @@ def test_resend_goes_one_at_a_time(make_draft, alice, template, smtp_server):
 def test_451_is_retried_and_then_sent_once(finalized, alice, smtp_server):
     smtp_server.handler.script = ["451 4.7.1 Greylisted, try later"]
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "retrying"
+    assert email_outbox.deliver(queued.pk) == "retrying"
     queued.refresh_from_db()
     assert "451" in queued.last_error and queued.next_attempt_at > timezone.now()
-    assert deliveries.deliver(queued.pk) == "retrying"  # not due yet: nothing happens
+    assert email_outbox.deliver(queued.pk) == "retrying"  # not due yet: nothing happens
     assert queued.attempts == 1
-    assert deliveries.deliver(queued.pk, now=later()) == "sent"
+    assert email_outbox.deliver(queued.pk, now=later()) == "sent"
     assert len(smtp_server.messages) == 1
 
 
 def test_550_fails_at_once_with_the_reason(finalized, alice, smtp_server):
     smtp_server.handler.script = ["550 5.1.1 Mailbox unknown"]
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "failed"
+    assert email_outbox.deliver(queued.pk) == "failed"
     queued.refresh_from_db()
     assert "550" in queued.last_error and "Mailbox unknown" in queued.last_error
-    assert deliveries.deliver(queued.pk, now=later()) == "failed"  # never retried
+    assert email_outbox.deliver(queued.pk, now=later()) == "failed"  # never retried
     assert smtp_server.messages == []
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 0
 
@@ -156,28 +156,28 @@ def test_550_fails_at_once_with_the_reason(finalized, alice, smtp_server):
 def test_disconnect_mid_data_is_retried(finalized, alice, smtp_server):
     smtp_server.handler.script = ["disconnect"]
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "retrying"
+    assert email_outbox.deliver(queued.pk) == "retrying"
     queued.refresh_from_db()
     assert "closed the connection" in queued.last_error
-    assert deliveries.deliver(queued.pk, now=later()) == "sent"
+    assert email_outbox.deliver(queued.pk, now=later()) == "sent"
     assert len(smtp_server.messages) == 1
 
 
 def test_server_down_then_up(finalized, alice, smtp_server):
     smtp_server.stop()
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "retrying"
+    assert email_outbox.deliver(queued.pk) == "retrying"
     queued.refresh_from_db()
     assert "could not be reached" in queued.last_error
     smtp_server.start()
-    assert deliveries.deliver(queued.pk, now=later()) == "sent"
+    assert email_outbox.deliver(queued.pk, now=later()) == "sent"
     assert len(smtp_server.messages) == 1
 
 
 def test_retries_are_bounded(finalized, alice, smtp_server):
     smtp_server.handler.script = ["451 busy"] * 10
     (queued,) = send([finalized], alice)
-    statuses = [deliveries.deliver(queued.pk, now=later(minutes=300 * i)) for i in range(1, 8)]
+    statuses = [email_outbox.deliver(queued.pk, now=later(minutes=300 * i)) for i in range(1, 8)]
     assert statuses[:5] == ["retrying"] * 5 and statuses[5] == "failed"
     queued.refresh_from_db()
     assert queued.attempts == queued.max_attempts == 6
@@ -185,8 +185,8 @@ def test_retries_are_bounded(finalized, alice, smtp_server):
 
 def test_a_task_run_twice_sends_once(finalized, alice, smtp_server):
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "sent"
-    assert deliveries.deliver(queued.pk, now=later()) == "sent"
+    assert email_outbox.deliver(queued.pk) == "sent"
+    assert email_outbox.deliver(queued.pk, now=later()) == "sent"
     assert len(smtp_server.messages) == 1
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 1
 
@@ -251,7 +251,7 @@ def test_the_message_speaks_the_clients_language(firm, make_client, alice, templ
         by=alice,
     )
     (queued,) = send([invoice], alice, subject=default_subject("en"), message=default_message("en"))
-    deliveries.deliver(queued.pk)
+    email_outbox.deliver(queued.pk)
     (message,) = smtp_server.messages
     assert message["Content-Language"] == "en"
     assert "£1,481.40" in message.get_body(("plain",)).get_content()
@@ -266,7 +266,7 @@ def test_two_workers_racing_send_once(finalized, alice, smtp_server):
     def work():
         try:
             barrier.wait()
-            results.append(deliveries.deliver(queued.pk))
+            results.append(email_outbox.deliver(queued.pk))
         finally:
             connection.close()
 
@@ -304,8 +304,8 @@ def test_a_worker_killed_mid_send_is_taken_over_after_its_lease(finalized, alice
         smtp_server.handler.release.set()
     queued.refresh_from_db()
     assert queued.status == "sending"  # claimed by the dead worker, lease still running
-    assert deliveries.deliver(queued.pk) == "sending"  # nobody takes it before the lease ends
-    assert deliveries.deliver(queued.pk, now=timezone.now() + engine.LEASE * 2) == "sent"
+    assert email_outbox.deliver(queued.pk) == "sending"  # nobody takes it before the lease ends
+    assert email_outbox.deliver(queued.pk, now=timezone.now() + engine.LEASE * 2) == "sent"
     assert len(smtp_server.messages) == 1
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 1
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from facturier.core.errors import Invalid
-from facturier.invoicing import actions, deliveries
+from facturier.invoicing import actions, email_outbox
 from facturier.invoicing.documents import RenderFailed
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent
 from facturier.outbox import engine
@@ -45,9 +45,9 @@ def test_a_pdf_that_cannot_render_is_an_attempt_and_ends_failed(
     def broken(invoice):
         raise RenderFailed("layout error")
 
-    monkeypatch.setattr(deliveries, "pdf_for", broken)
+    monkeypatch.setattr(email_outbox, "pdf_for", broken)
     (queued,) = send([finalized], alice)
-    statuses = [deliveries.deliver(queued.pk, now=later(300 * i)) for i in range(8)]
+    statuses = [email_outbox.deliver(queued.pk, now=later(300 * i)) for i in range(8)]
     assert statuses[:5] == ["retrying"] * 5 and statuses[5:] == ["failed"] * 3
     queued.refresh_from_db()
     assert queued.attempts == queued.max_attempts
@@ -64,7 +64,7 @@ def test_a_header_the_mail_library_refuses_fails_that_delivery_at_once(
     (queued,) = send([finalized], alice)
     # As a row written before the door checked subjects would have it.
     EmailDelivery.objects.filter(pk=queued.pk).update(subject="Facture\r\nBcc: x@evil.example")
-    assert deliveries.deliver(queued.pk) == "failed"
+    assert email_outbox.deliver(queued.pk) == "failed"
     queued.refresh_from_db()
     assert "could not be built" in queued.last_error
     assert smtp_server.messages == []
@@ -95,7 +95,7 @@ def test_claim_respects_the_attempt_limit_and_closes_abandoned_deliveries(
         status="sending", attempts=6, lease_until=timezone.now() - datetime.timedelta(minutes=1)
     )
     assert not engine.claim(EmailDelivery, queued.pk, now=timezone.now())
-    assert deliveries.deliver(queued.pk) == "failed"
+    assert email_outbox.deliver(queued.pk) == "failed"
     queued.refresh_from_db()
     assert queued.attempts == 6
     assert "No answer after 6 attempts" in queued.last_error
@@ -108,7 +108,7 @@ def test_a_batch_is_claimed_by_one_worker_and_what_it_does_not_try_is_handed_bac
 ):
     invoices = [actions.finalize_invoice(make_draft(), by=alice) for _ in range(3)]
     queued = [d.pk for d in send(invoices, alice)]
-    tries = engine.process_batch(deliveries.EMAILS, queued)
+    tries = engine.process_batch(email_outbox.EMAILS, queued)
     first, status = next(tries)  # one sent; the two others claimed, not started
     assert (first, status) == (queued[0], "sent")
     # Another worker finds nothing to take while they are held.
@@ -116,7 +116,7 @@ def test_a_batch_is_claimed_by_one_worker_and_what_it_does_not_try_is_handed_bac
     tries.close()  # the worker stops (e.g. SIGTERM): they are handed back untouched
     rest = EmailDelivery.objects.filter(pk__in=queued[1:])
     assert {(d.status, d.attempts, d.lease_until) for d in rest} == {("queued", 0, None)}
-    assert dict(engine.process_batch(deliveries.EMAILS, queued)) == {
+    assert dict(engine.process_batch(email_outbox.EMAILS, queued)) == {
         queued[1]: "sent",
         queued[2]: "sent",
     }
@@ -134,19 +134,19 @@ def test_a_claim_grown_old_is_handed_back_before_its_lease_runs_short(
     outlast it, and another worker would send the same message again."""
     (queued,) = send([finalized], alice)
     monkeypatch.setattr(engine, "START_WITHIN", datetime.timedelta(seconds=-1))
-    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == []
+    assert list(engine.process_batch(email_outbox.EMAILS, [queued.pk])) == []
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == ("queued", 0)
     assert smtp_server.messages == []
     monkeypatch.undo()
-    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == [(queued.pk, "sent")]
+    assert list(engine.process_batch(email_outbox.EMAILS, [queued.pk])) == [(queued.pk, "sent")]
 
 
 def test_a_retry_handed_back_stays_a_retry(finalized, alice, smtp_server, monkeypatch):
     (queued,) = send([finalized], alice)
     EmailDelivery.objects.filter(pk=queued.pk).update(status="retrying", attempts=2)
     monkeypatch.setattr(engine, "START_WITHIN", datetime.timedelta(seconds=-1))
-    assert list(engine.process_batch(deliveries.EMAILS, [queued.pk])) == []
+    assert list(engine.process_batch(email_outbox.EMAILS, [queued.pk])) == []
     queued.refresh_from_db()
     assert (queued.status, queued.attempts, queued.lease_until) == ("retrying", 2, None)
 
@@ -154,7 +154,7 @@ def test_a_retry_handed_back_stays_a_retry(finalized, alice, smtp_server, monkey
 def test_a_recipient_refused_among_others_is_reported_not_hidden(finalized, alice, smtp_server):
     smtp_server.handler.refuse = {"gone@client.example": "550 5.1.1 No such user"}
     (queued,) = send([finalized], alice, cc=["gone@client.example"])
-    assert deliveries.deliver(queued.pk) == "sent"
+    assert email_outbox.deliver(queued.pk) == "sent"
     queued.refresh_from_db()
     assert queued.refused == {"gone@client.example": "550 5.1.1 No such user"}
     assert queued.delivered_to == ["compta@client.example"]
@@ -168,7 +168,7 @@ def test_a_recipient_refused_among_others_is_reported_not_hidden(finalized, alic
 def test_every_recipient_refused_is_a_failure(finalized, alice, smtp_server):
     smtp_server.handler.refuse = {"compta@client.example": "550 5.1.1 No such user"}
     (queued,) = send([finalized], alice)
-    assert deliveries.deliver(queued.pk) == "failed"
+    assert email_outbox.deliver(queued.pk) == "failed"
     queued.refresh_from_db()
     assert "550" in queued.last_error and "No such user" in queued.last_error
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 0
@@ -178,14 +178,14 @@ def test_every_recipient_refused_is_a_failure(finalized, alice, smtp_server):
 def test_one_bad_row_never_stops_the_worker(make_draft, alice, template, smtp_server, monkeypatch):
     first, second = (actions.finalize_invoice(make_draft(), by=alice) for _ in range(2))
     bad, good = send([first], alice)[0], send([second], alice)[0]
-    record = deliveries.EMAILS.record
+    record = email_outbox.EMAILS.record
 
     def record_breaks_on_the_bad_one(item, attempt, outcome):
         if item.pk == bad.pk:
             raise RuntimeError("a bug in recording")
         record(item, attempt, outcome)
 
-    monkeypatch.setattr(deliveries.EMAILS, "record", record_breaks_on_the_bad_one)
+    monkeypatch.setattr(email_outbox.EMAILS, "record", record_breaks_on_the_bad_one)
     call_command("outbox_worker", once=True)
     good.refresh_from_db()
     assert good.status == "sent"

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from facturier.invoicing import actions as invoicing
 from facturier.receivables import actions, exports
-from facturier.receivables.actions.letters import send_statement
+from facturier.receivables.actions.letters import send_statement_of_account
 from facturier.receivables.aging import aging
-from facturier.receivables.deliveries import deliver
+from facturier.receivables.letter_outbox import deliver
 from facturier.receivables.selectors import account_statement
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +217,7 @@ def test_a_statement_runs_the_balance_over_the_period(books, client_entity):
 
 
 def test_a_statement_is_emailed_as_a_pdf(smtp_server, books, alice, client_entity):
-    letter = send_statement(
+    letter = send_statement_of_account(
         client_entity,
         by=alice,
         start=datetime.date(YEAR, 1, 1),

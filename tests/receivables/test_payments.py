@@ -291,3 +291,14 @@ def test_another_firms_client_and_payment_are_not_found(
     refused_without_trace(
         lambda: pay(outsider, their_client, "10.00", [{"invoice": invoice.pk}]), error=NotFound
     )
+
+
+def test_an_invoice_with_nothing_left_to_pay_is_refused_by_name(issue, alice, client_entity):
+    invoice = issue("120.00")
+    pay(alice, client_entity, "120.00", [{"invoice": invoice.pk}])
+    error = refused_without_trace(
+        lambda: pay(alice, client_entity, "50.00", [{"invoice": invoice.pk}]),
+        "allocations.0.invoice",
+        "nothing_owed",
+    )
+    assert invoice.number in error.errors["allocations.0.invoice"][0]

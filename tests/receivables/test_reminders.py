@@ -16,7 +16,7 @@ from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import InvoiceEvent
 from facturier.receivables import actions
 from facturier.receivables.actions import reminders
-from facturier.receivables.deliveries import deliver
+from facturier.receivables.letter_outbox import deliver
 from facturier.receivables.letters import interest
 from facturier.receivables.models import Letter, ReminderItem, ReminderLevel
 

@@ -39,7 +39,9 @@ def three_lines(invoices) -> bytes:
 
 
 def test_three_lines_two_by_number_one_by_amount_then_confirmed(invoices, alice):
-    imported = actions.import_statement(by=alice, data=three_lines(invoices), filename="nov.xml")
+    imported = actions.import_bank_statement(
+        by=alice, data=three_lines(invoices), filename="nov.xml"
+    )
     lines = list(imported.lines.order_by("line"))
     assert [(line.invoice_id, line.match) for line in lines] == [
         (invoices[0].pk, "number"),
@@ -62,16 +64,16 @@ def test_three_lines_two_by_number_one_by_amount_then_confirmed(invoices, alice)
 
 
 def test_the_same_statement_twice_is_refused_and_adds_nothing(invoices, alice):
-    actions.import_statement(by=alice, data=three_lines(invoices))
+    actions.import_bank_statement(by=alice, data=three_lines(invoices))
     with pytest.raises(Invalid) as refused:
-        actions.import_statement(by=alice, data=three_lines(invoices))
+        actions.import_bank_statement(by=alice, data=three_lines(invoices))
     assert refused.value.codes["file"] == ["already_imported"]
     assert BankStatement.objects.count() == 1 and StatementLine.objects.count() == 3
 
 
 def test_a_later_statement_brings_only_its_new_lines(invoices, alice):
-    actions.import_statement(by=alice, data=statement(entry("120.00", bank_ref="B1")))
-    later = actions.import_statement(
+    actions.import_bank_statement(by=alice, data=statement(entry("120.00", bank_ref="B1")))
+    later = actions.import_bank_statement(
         by=alice,
         data=statement(entry("120.00", bank_ref="B1"), entry("240.00", bank_ref="B9")),
     )
@@ -80,9 +82,9 @@ def test_a_later_statement_brings_only_its_new_lines(invoices, alice):
 
 def test_two_alike_payments_in_one_file_without_bank_references_are_two(invoices, alice):
     twice = statement(entry("10.00", text="ACOMPTE"), entry("10.00", text="ACOMPTE"))
-    assert actions.import_statement(by=alice, data=twice).lines.count() == 2
+    assert actions.import_bank_statement(by=alice, data=twice).lines.count() == 2
     with pytest.raises(Invalid):
-        actions.import_statement(by=alice, data=twice)
+        actions.import_bank_statement(by=alice, data=twice)
 
 
 def test_an_ambiguous_amount_is_matched_by_the_payers_name_or_not_at_all(
@@ -92,19 +94,21 @@ def test_an_ambiguous_amount_is_matched_by_the_payers_name_or_not_at_all(
     other.owners.add(alice)
     mine = invoicing.finalize_invoice(make_draft(lines=[LINE]), by=alice)
     theirs = invoicing.finalize_invoice(make_draft(lines=[LINE], client=other), by=alice)
-    named = actions.import_statement(
+    named = actions.import_bank_statement(
         by=alice, data=statement(entry("120.00", debtor="BOULANGERIE DURAND", bank_ref="X1"))
     )
     assert named.lines.get().invoice_id == theirs.pk
     # Two invoices owe 120.00 and nothing names the payer: nothing is guessed.
-    anonymous = actions.import_statement(by=alice, data=statement(entry("120.00", bank_ref="X2")))
+    anonymous = actions.import_bank_statement(
+        by=alice, data=statement(entry("120.00", bank_ref="X2"))
+    )
     assert anonymous.lines.get().invoice_id is None
     named_line = named.lines.get()
     actions.confirm_statement_lines(
         named, by=alice, decisions=[{"line": named_line.pk, "invoice": theirs.pk}]
     )
     # Once theirs is paid, one invoice owes 120.00: the amount is enough.
-    later = actions.import_statement(by=alice, data=statement(entry("120.00", bank_ref="X3")))
+    later = actions.import_bank_statement(by=alice, data=statement(entry("120.00", bank_ref="X3")))
     assert later.lines.get().invoice_id == mine.pk
 
 
@@ -124,7 +128,7 @@ def test_an_ambiguous_amount_is_matched_by_the_payers_name_or_not_at_all(
 )
 def test_bad_files_are_refused_whole_with_the_reason(invoices, alice, data, needle):
     with pytest.raises(Invalid) as refused:
-        actions.import_statement(by=alice, data=data)
+        actions.import_bank_statement(by=alice, data=data)
     assert needle in refused.value.errors["file"][0]
     assert not BankStatement.objects.exists() and not StatementLine.objects.exists()
 
@@ -147,7 +151,9 @@ def test_a_csv_with_the_firms_columns_saved_for_next_time(invoices, alice):
         "decimal_comma": True,
     }
     data = FRENCH_CSV.format(number=invoices[0].number).encode("cp1252")
-    imported = actions.import_statement(by=alice, data=data, filename="releve.csv", mapping=mapping)
+    imported = actions.import_bank_statement(
+        by=alice, data=data, filename="releve.csv", mapping=mapping
+    )
     lines = list(imported.lines.order_by("line"))
     assert [(line.amount, line.invoice_id) for line in lines] == [
         (Decimal("120.00"), invoices[0].pk),
@@ -155,24 +161,24 @@ def test_a_csv_with_the_firms_columns_saved_for_next_time(invoices, alice):
     ]
     # Saved: the next file is read the same way without saying it again.
     again = FRENCH_CSV.format(number=invoices[0].number) + "23/11/2026;VIR 2;240,00;R4\n"
-    assert actions.import_statement(by=alice, data=again.encode("cp1252")).lines.count() == 1
+    assert actions.import_bank_statement(by=alice, data=again.encode("cp1252")).lines.count() == 1
 
 
 def test_a_bad_csv_line_is_named_and_nothing_is_imported(invoices, alice):
     mapping = {"date": "Date", "amount": "Montant", "label": "Libellé", "decimal_comma": True}
     data = "Date;Libellé;Montant\n20/11/2026;A;10,00\n31/02/2026;B;11,00\n".encode()
     with pytest.raises(Invalid) as refused:
-        actions.import_statement(by=alice, data=data, mapping=mapping)
+        actions.import_bank_statement(by=alice, data=data, mapping=mapping)
     assert "Line 3" in refused.value.errors["file"][0]
     missing = "Jour;Libellé;Montant\n20/11/2026;A;10,00\n".encode()
     with pytest.raises(Invalid) as refused:
-        actions.import_statement(by=alice, data=missing, mapping=mapping)
+        actions.import_bank_statement(by=alice, data=missing, mapping=mapping)
     assert refused.value.codes["file"] == ["missing_column"]
     assert not StatementLine.objects.exists()
 
 
 def test_confirming_is_all_or_nothing_and_once(invoices, alice):
-    imported = actions.import_statement(by=alice, data=three_lines(invoices))
+    imported = actions.import_bank_statement(by=alice, data=three_lines(invoices))
     lines = list(imported.lines.order_by("line"))
     with pytest.raises(Invalid) as refused:
         actions.confirm_statement_lines(
@@ -197,12 +203,12 @@ def test_confirming_is_all_or_nothing_and_once(invoices, alice):
 
 def test_importing_needs_the_processing_permission(invoices, staff):
     with pytest.raises(NotAllowed):
-        actions.import_statement(by=staff["owner_only"], data=three_lines(invoices))
+        actions.import_bank_statement(by=staff["owner_only"], data=three_lines(invoices))
     assert not BankStatement.objects.exists()
 
 
 def test_a_csv_whose_lines_end_with_a_carriage_return_alone_is_read():
-    from facturier.receivables.statements import StatementError, parse_csv
+    from facturier.receivables.bank_files import StatementError, parse_csv
 
     mapping = {"date": "Date", "amount": "Amount", "label": "Label", "decimal_comma": "1"}
     lines = parse_csv(b"Date;Amount;Label\r01/02/2026;12,50;VIR X\r", mapping, currency="EUR")

@@ -561,13 +561,13 @@ def test_a_huge_list_says_more_than_instead_of_counting(browser, make_draft, mon
 
 
 def test_the_invoice_page_shows_what_became_of_each_email(browser, finalized, alice, smtp_server):
-    from facturier.invoicing import deliveries
+    from facturier.invoicing import email_outbox
 
     smtp_server.handler.refuse = {"gone@client.example": "550 5.1.1 No such user"}
     (queued,) = actions.send_invoices(
         [finalized], by=alice, subject="Facture", message="Bonjour", cc=["gone@client.example"]
     )
-    deliveries.deliver(queued.pk)
+    email_outbox.deliver(queued.pk)
     page = browser.get(reverse("billing:invoice", args=[finalized.pk])).content.decode()
     assert "e-mailed, but some recipients were refused" in page
     assert "Refused for:" in page and "gone@client.example (550 5.1.1 No such user)" in page
@@ -576,7 +576,7 @@ def test_the_invoice_page_shows_what_became_of_each_email(browser, finalized, al
 def test_the_list_says_which_invoices_are_being_sent_until_they_are(
     browser, finalized, make_draft, alice, template, smtp_server
 ):
-    from facturier.invoicing import deliveries
+    from facturier.invoicing import email_outbox
 
     other = actions.finalize_invoice(make_draft(), by=alice)
     (queued,) = actions.send_invoices([finalized], by=alice, subject="Facture", message="Bonjour")
@@ -587,7 +587,7 @@ def test_the_list_says_which_invoices_are_being_sent_until_they_are(
     page = browser.get(reverse("billing:invoices")).content.decode()
     assert "Sending…" in row(page, finalized) and "Sending…" not in row(page, other)
     assert "data-polling" in page  # the table asks again until it is sent
-    deliveries.deliver(queued.pk)
+    email_outbox.deliver(queued.pk)
     page = browser.get(reverse("billing:invoices")).content.decode()
     assert "Sending…" not in row(page, finalized) and "✓" in row(page, finalized)
     assert "data-polling" not in page

@@ -54,10 +54,10 @@ def time(by, client, code, day, hours, **extra):
 
 
 def test_an_entry_takes_the_rate_in_force_on_its_day(manager, codes, client_entity):
-    actions.set_rate(manager, staff=manager, rate="80", effective_from=ago(100))
-    actions.set_rate(manager, staff=manager, rate="90", effective_from=ago(10))
+    actions.set_rate(by=manager, staff=manager, rate="80", effective_from=ago(100))
+    actions.set_rate(by=manager, staff=manager, rate="90", effective_from=ago(10))
     actions.set_rate(
-        manager, staff=manager, rate="150", effective_from=ago(50), work_code=codes["TAX"]
+        by=manager, staff=manager, rate="150", effective_from=ago(50), work_code=codes["TAX"]
     )
     old = time(manager, client_entity, "AUD", ago(20), "2")
     new = time(manager, client_entity, "AUD", ago(5), "1:30")
@@ -75,12 +75,12 @@ def test_an_entry_without_a_rate_is_worth_zero_and_flagged(manager, codes, clien
 
 
 def test_a_historical_rate_cannot_change(manager, codes):
-    actions.set_rate(manager, staff=manager, rate="80", effective_from=ago(100))
-    actions.set_rate(manager, staff=manager, rate="90", effective_from=ago(10))
+    actions.set_rate(by=manager, staff=manager, rate="80", effective_from=ago(100))
+    actions.set_rate(by=manager, staff=manager, rate="90", effective_from=ago(10))
     with pytest.raises(Invalid) as refused:
-        actions.set_rate(manager, staff=manager, rate="85", effective_from=ago(100))
+        actions.set_rate(by=manager, staff=manager, rate="85", effective_from=ago(100))
     assert refused.value.codes == {"effective_from": ["historical"]}
-    actions.set_rate(manager, staff=manager, rate="95", effective_from=ago(10))  # active: may
+    actions.set_rate(by=manager, staff=manager, rate="95", effective_from=ago(10))  # active: may
 
 
 def test_a_batch_is_all_or_nothing_and_names_each_refused_row(manager, codes, client_entity):
@@ -138,7 +138,7 @@ def test_a_receipt_is_checked_by_its_content(manager, codes, client_entity):
 
 
 def test_wip_per_client_with_its_age(manager, codes, client_entity):
-    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
     time(manager, client_entity, "AUD", ago(10), "1")
     time(manager, client_entity, "AUD", ago(45), "2")
     time(manager, client_entity, "AUD", ago(120), "3")
@@ -161,7 +161,7 @@ def test_wip_per_client_with_its_age(manager, codes, client_entity):
 
 @pytest.fixture
 def wip(manager, codes, client_entity, template):
-    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
     entries = [time(manager, client_entity, "AUD", ago(n), "1") for n in (3, 2, 1)]
     entries.append(time(manager, client_entity, "TAX", ago(1), "1"))  # 100 + 10 %
     return entries
@@ -233,12 +233,12 @@ def test_finalizing_bills_deleting_returns_and_billed_is_locked(manager, wip, cl
     assert sum(e.billed_amount for e in billed) == Decimal("330.00")
     entry = Entry.objects.get(pk=ids[0])
     with pytest.raises(Frozen):
-        actions.update_entry(manager, entry, fields={"hours": "5"})
+        actions.update_entry(entry, by=manager, fields={"hours": "5"})
     with pytest.raises(Frozen):
         entry.hours = Decimal(5)
         entry.save()
     with pytest.raises(Frozen):
-        actions.delete_entry(manager, entry)
+        actions.delete_entry(entry, by=manager)
     # A credit note that says so gives them back to WIP.
     note = invoicing.create_credit_note(invoice, by=manager)
     note.returns_entries = True
@@ -274,10 +274,10 @@ def test_pro_rata_always_adds_up():
 
 def test_work_codes_import_all_or_nothing(manager):
     data = b"Code,Type,Name,Rate,Surcharge\nAUD,B,Audit,120,0\nADM,NB,Admin,,\n"
-    saved = actions.import_work_codes(manager, data)
+    saved = actions.import_work_codes(data, by=manager)
     assert [(c.code, c.billable) for c in saved] == [("AUD", True), ("ADM", False)]
     with pytest.raises(Invalid) as refused:
-        actions.import_work_codes(manager, b"TAX,B,Tax,abc,0\nX,Q,,1,0\n")
+        actions.import_work_codes(b"TAX,B,Tax,abc,0\nX,Q,,1,0\n", by=manager)
     assert set(refused.value.errors) == {"line 1", "line 2"}
     assert WorkCode.objects.count() == 2
 
@@ -368,7 +368,7 @@ def test_the_wip_months_stay_in_step_with_the_entries(
         assert snapshot(manager) == snapshot(manager, **every)
         assert WipAsOf.objects.get(firm=firm).day == (TODAY if kept else ago(1))
 
-    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(500))
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(500))
     rows = [
         {"client": client_entity.pk, "work_code": "AUD", "day": ago(n), "hours": "1"}
         for n in (1, 40, 95, 130, 200, 201, 380)
@@ -382,9 +382,9 @@ def test_the_wip_months_stay_in_step_with_the_entries(
         f"client,work_code,date,hours\n{client_entity.pk},AUD,{ago(250).isoformat()},3\n".encode(),
     )
     same()
-    actions.update_entry(manager, entries[3], fields={"day": ago(10)})  # an old one moves
+    actions.update_entry(entries[3], by=manager, fields={"day": ago(10)})  # an old one moves
     same()
-    actions.delete_entry(manager, entries[5])
+    actions.delete_entry(entries[5], by=manager)
     same()
     draft = invoicing.draft_from_wip(
         by=manager, client=client_entity, entries=[entries[2].pk, entries[6].pk]
@@ -453,7 +453,7 @@ def test_deleting_a_final_draft_frees_its_interims(manager, wip, client_entity):
 def test_the_worker_ages_wip_once_a_day(manager, codes, client_entity, firm):
     from facturier.work.models import WipAsOf, WipToday
 
-    actions.set_rate(manager, staff=manager, rate="100", effective_from=ago(400))
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
     time(manager, client_entity, "AUD", ago(45), "2")
     assert actions.refresh_stale_wip() == 1
     assert WipAsOf.objects.get(firm=firm).day == TODAY

@@ -9,7 +9,7 @@ from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.converters import MAX_ID
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import LifecycleStatus, Transmission
-from facturier.invoicing.lifecycle import PaymentState, Status, payment_state
+from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState, payment_state
 from facturier.invoicing.models import (
     MENTION_FIELDS,
     EmailDelivery,
@@ -116,7 +116,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     lines = LineSerializer(many=True, read_only=True)
     totals = serializers.SerializerMethodField()
-    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices, read_only=True)
     balance = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -19,7 +19,7 @@ from facturier.core.converters import row_id
 from facturier.core.validators import validate_single_line
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions
-from facturier.invoicing.lifecycle import Status
+from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import InvoiceTemplate
 from facturier.invoicing.selectors import (
     PAYMENT_FILTERS,
@@ -29,6 +29,7 @@ from facturier.invoicing.selectors import (
     stored_pdf,
 )
 from facturier.receivables import actions as receivables
+from facturier.receivables.bank_files import MAX_BYTES
 from facturier.receivables.selectors import (
     client_credit,
     client_owed,
@@ -36,7 +37,6 @@ from facturier.receivables.selectors import (
     payment_list,
     statement_detail,
 )
-from facturier.receivables.statements import MAX_BYTES
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
@@ -130,8 +130,8 @@ LIST_PARAMS = [
 def _filters(params) -> InvoiceFilters:
     errors = {}
     statuses = frozenset(v for v in params.get("status", "").split(",") if v)
-    if statuses - set(Status.values):
-        errors["status"] = [f"Use {', '.join(Status.values)}."]
+    if statuses - set(InvoiceStatus.values):
+        errors["status"] = [f"Use {', '.join(InvoiceStatus.values)}."]
     payment = frozenset(v for v in params.get("payment", "").split(",") if v)
     if payment - set(PAYMENT_FILTERS):
         errors["payment"] = [f"Use {', '.join(PAYMENT_FILTERS)}."]
@@ -709,7 +709,7 @@ class StatementList(GenericAPIView):
         fmt = values.pop("format", "auto")
         if upload.size > MAX_BYTES:
             raise ValidationError({"file": ["The file is larger than 5 MB."]})
-        statement = receivables.import_statement(
+        statement = receivables.import_bank_statement(
             by=request.user,
             data=upload.read(),
             filename=upload.name,

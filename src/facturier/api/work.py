@@ -191,7 +191,7 @@ class EntryDetail(GenericAPIView):
             key: str(value) if key in ("amount", "vat_rate") else value
             for key, value in data.validated_data.items()
         }
-        entry = actions.update_entry(request.user, pk, fields=fields)
+        entry = actions.update_entry(pk, by=request.user, fields=fields)
         return Response(EntrySerializer(self._entry(request, entry.pk)).data)
 
     @extend_schema(
@@ -200,7 +200,7 @@ class EntryDetail(GenericAPIView):
         summary="Delete an entry no invoice holds",
     )
     def delete(self, request, pk):
-        actions.delete_entry(request.user, pk)
+        actions.delete_entry(pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,9 +5,9 @@ from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.identifiers import check_party
 from facturier.core.models import CheckedText
-from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
 
@@ -121,7 +121,7 @@ class Contact(CheckedText):
 
 
 @functools.cache
-def _first_contact(vendor: str) -> Statement:
+def _first_contact(vendor: str) -> CompiledQuery:
     markers = Markers()
-    contacts = Contact.objects.filter(client_id=markers.value("client", Kind.INTEGER))
-    return compile_statement(contacts[:1], markers)
+    contacts = Contact.objects.filter(client_id=markers.value("client", ValueKind.INTEGER))
+    return compile_query(contacts[:1], markers)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from facturier.core.statements import Kind, Markers, Statement, compile_statement
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query
 from facturier.firms.permissions import can_manage_settings, holds
 
 from .models import Client
@@ -64,7 +64,7 @@ def visible_clients(user) -> QuerySet[Client]:
 
 def client_choices(user) -> list[tuple[int, str]]:
     """(id, name) of the clients the user sees, by name: a filter's list, on each page
-    view, from a statement compiled once (core.statements)."""
+    view, from a statement compiled once (core.compiled_sql)."""
     if not in_a_firm(user):
         return []
     processing = can_process(user)
@@ -73,12 +73,12 @@ def client_choices(user) -> list[tuple[int, str]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _choices_statement(vendor: str, processing: bool) -> Statement:
+def _choices_statement(vendor: str, processing: bool) -> CompiledQuery:
     markers = Markers()
-    clients = Client.objects.filter(firm_id=markers.value("firm", Kind.INTEGER))
+    clients = Client.objects.filter(firm_id=markers.value("firm", ValueKind.INTEGER))
     if not processing:
-        clients = clients.filter(owners=markers.value("user", Kind.INTEGER))
-    return compile_statement(clients.values_list("pk", "name"), markers)
+        clients = clients.filter(owners=markers.value("user", ValueKind.INTEGER))
+    return compile_query(clients.values_list("pk", "name"), markers)
 
 
 def owned_clients_q(user, field: str = "client_id") -> Q:

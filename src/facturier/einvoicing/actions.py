@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query
 from facturier.core.errors import Invalid
 from facturier.core.identifiers import siren_of
-from facturier.core.statements import Kind, Markers, Statement, compile_statement
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import Firm, User
@@ -28,6 +28,7 @@ from facturier.invoicing.events import InvoiceFinalized
 from facturier.invoicing.models import Invoice
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
+from facturier.outbox.models import DeliveryStatus
 
 from . import cdar
 from .events import AuditName
@@ -116,12 +117,14 @@ def transmit_on_finalize(event: InvoiceFinalized) -> None:
 
 
 @functools.cache
-def _routing_platform(vendor: str) -> Statement:
+def _routing_platform(vendor: str) -> CompiledQuery:
     """Whether the firm routes its business invoices through a platform: each
     finalization asks (a statement compiled once)."""
     markers = Markers()
-    platform = Platform.objects.filter(firm_id=markers.value("firm", Kind.INTEGER), route_b2b=True)
-    return compile_statement(platform.values("pk")[:1], markers)
+    platform = Platform.objects.filter(
+        firm_id=markers.value("firm", ValueKind.INTEGER), route_b2b=True
+    )
+    return compile_query(platform.values("pk")[:1], markers)
 
 
 @action
@@ -129,7 +132,7 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
     """Store what attempt `attempt` came to; the invoice's history says it too."""
     at = timezone.now()
     fields: dict[str, Any] = {}
-    if outcome.status == Transmission.Status.SENT:
+    if outcome.status == DeliveryStatus.SENT:
         fields = {
             "flow_id": outcome.details.get("flow_id", ""),
             "sha256": outcome.details.get("sha256", ""),
@@ -137,10 +140,10 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
         }
     if not settle(item, attempt, outcome, **fields):
         return False
-    if outcome.status == Transmission.Status.RETRYING:
+    if outcome.status == DeliveryStatus.RETRYING:
         return True
     invoice = Invoice.objects.get(pk=item.invoice_id)
-    if outcome.status == Transmission.Status.SENT:
+    if outcome.status == DeliveryStatus.SENT:
         details = {"flow": item.flow_id, "document": item.document, "rule": item.processing_rule}
         record_event(invoice, InvoiceHistory.PLATFORM_DEPOSITED, by=None, at=at, details=details)
     else:
@@ -150,7 +153,9 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
 
 
 @action
-def record_status(transmission: Transmission, status: cdar.Status, *, source_flow: str) -> bool:
+def record_status(
+    transmission: Transmission, status: cdar.StatusMessage, *, source_flow: str
+) -> bool:
     """Store one lifecycle status (once, however often the platform reports it);
     returns whether it was new."""
     if status.code not in Lifecycle.values:
@@ -221,7 +226,7 @@ def _collect(platform: Platform, transport) -> int:
                 firm=platform.firm, flow_id__in=[f.get("flowId") for f in deposits]
             ).select_related("invoice")
         }
-        found: list[tuple[Transmission, cdar.Status, str]] = []
+        found: list[tuple[Transmission, cdar.StatusMessage, str]] = []
         for flow in deposits:
             if (own := ours.get(flow.get("flowId"))) and (status := _acknowledged(own, flow)):
                 found.append((own, status, flow["flowId"]))
@@ -252,7 +257,7 @@ def _collect(platform: Platform, transport) -> int:
     return new
 
 
-def _acknowledged(own: Transmission, flow: dict[str, Any]) -> cdar.Status | None:
+def _acknowledged(own: Transmission, flow: dict[str, Any]) -> cdar.StatusMessage | None:
     """What the platform's acknowledgement of our deposit says: Déposée, or Rejetée
     with its reasons; nothing while it is pending."""
     ack = flow.get("acknowledgement") or {}
@@ -261,10 +266,10 @@ def _acknowledged(own: Transmission, flow: dict[str, Any]) -> cdar.Status | None
             d.get("reasonMessage") or d.get("reasonCode", "") for d in ack.get("details") or []
         )
         at = _parse_time(flow.get("updatedAt"), to_the_second=True) or timezone.now()
-        return cdar.Status(own.invoice.number, Lifecycle.REJECTED, at, reasons)
+        return cdar.StatusMessage(own.invoice.number, Lifecycle.REJECTED, at, reasons)
     if ack.get("status") == "Ok":
         at = _parse_time(flow.get("submittedAt"), to_the_second=True) or timezone.now()
-        return cdar.Status(own.invoice.number, Lifecycle.DEPOSITED, at)
+        return cdar.StatusMessage(own.invoice.number, Lifecycle.DEPOSITED, at)
     return None
 
 

@@ -19,7 +19,7 @@ class EinvoicingConfig(AppConfig):
         from . import events as _audit_names  # noqa: F401  (declares its audit names)
         from . import history as _history_lines  # noqa: F401  (registers its history lines)
         from .actions import collect_statuses, transmit_on_finalize
-        from .deliveries import FLOWS
+        from .platform_outbox import FLOWS
 
         kinds.register(FLOWS)
         kinds.register_periodic("e-invoicing statuses", STATUS_PASS_SECONDS, collect_statuses)

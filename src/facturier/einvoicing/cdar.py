@@ -23,7 +23,7 @@ GUIDELINE = "urn.cpro.gouv.fr:1p0:CDV:invoice"
 
 
 @dataclass(frozen=True)
-class Status:
+class StatusMessage:
     invoice_number: str
     code: str
     at: datetime.datetime
@@ -57,7 +57,7 @@ def _party(parent, tag: str, name: str, siren: str, role: str, endpoint=None) ->
 def build(
     *,
     message_id: str,
-    status: Status,
+    status: StatusMessage,
     invoice_date: datetime.date,
     sender: tuple[str, str],
     recipient: tuple[str, str],
@@ -92,6 +92,12 @@ def build(
         recipient_role,
         recipient_address,
     )
+    _acknowledgement(root, status, phase, invoice_date, collected)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _acknowledgement(root, status: StatusMessage, phase: str, invoice_date, collected) -> None:
+    """The status itself: which invoice, its code, and its reason or what was collected."""
     acknowledgement = _sub(root, "rsm:AcknowledgementDocument")
     _sub(_sub(acknowledgement, "ram:MultipleReferencesIndicator"), "udt:Indicator", "false")
     _sub(acknowledgement, "ram:TypeCode", phase)
@@ -115,14 +121,13 @@ def build(
             _sub(characteristic, "ram:TypeCode", "MEN")
             _sub(characteristic, "ram:ValueAmount", amount)
             _sub(characteristic, "ram:ValuePercent", rate)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 class Unreadable(ValueError):
     """Not a lifecycle message we can read."""
 
 
-def parse(xml: bytes) -> list[Status]:
+def parse(xml: bytes) -> list[StatusMessage]:
     """The statuses a CDAR message reports (one per referenced invoice)."""
     try:
         root = etree.fromstring(
@@ -149,7 +154,7 @@ def parse(xml: bytes) -> list[Status]:
                     ".//ram:SpecifiedDocumentStatus/ram:Reason/text()", namespaces=NS
                 )
             ]
-            found.append(Status(number.strip(), code.strip(), at, " ".join(reasons)))
+            found.append(StatusMessage(number.strip(), code.strip(), at, " ".join(reasons)))
     return found
 
 

@@ -12,7 +12,8 @@ e-reporting), goods, credit notes, and every sale of a firm that pays VAT on deb
 from decimal import Decimal
 
 from facturier.core import money
-from facturier.invoicing.models import Invoice, Kind, Operation
+from facturier.invoicing.models import DocumentKind, Invoice, Operation
+from facturier.outbox.models import DeliveryStatus
 from facturier.receivables.events import AllocationMade, AllocationRemoved, PaymentChanged
 
 from .models import ProcessingRule, Transmission
@@ -40,7 +41,7 @@ def _reported(invoice: Invoice, deposit: Transmission | None) -> bool:
     return (
         deposit is not None
         and deposit.processing_rule == ProcessingRule.B2B
-        and invoice.kind == Kind.INVOICE
+        and invoice.kind == DocumentKind.INVOICE
         and invoice.operation in ON_RECEIPT
         and not invoice.firm.vat_on_debits
     )
@@ -84,7 +85,7 @@ def queue_on_allocation(event: AllocationMade) -> None:
 def _not_tried(**filters):
     return Transmission.objects.filter(
         document=Transmission.Document.PAID,
-        status=Transmission.Status.QUEUED,
+        status=DeliveryStatus.QUEUED,
         attempts=0,
         **filters,
     )

@@ -116,7 +116,7 @@ class Platform:
     def _status(self, invoice_flow: Flow, code: str, reason: str, at: datetime.datetime) -> None:
         content = cdar.build(
             message_id=uuid.uuid4().hex[:20],
-            status=cdar.Status(invoice_flow.invoice["number"], code, at, reason),
+            status=cdar.StatusMessage(invoice_flow.invoice["number"], code, at, reason),
             invoice_date=datetime.date.fromisoformat(invoice_flow.invoice["date"]),
             sender=(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_siren"]),
             recipient=(invoice_flow.invoice["seller"], invoice_flow.invoice["seller_siren"]),

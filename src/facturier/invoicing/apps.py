@@ -12,6 +12,6 @@ class InvoicingConfig(AppConfig):
             events,  # noqa: F401  (declares its audit names)
             history,  # noqa: F401  (registers invoicing's history lines)
         )
-        from .deliveries import EMAILS
+        from .email_outbox import EMAILS
 
         kinds.register(EMAILS)

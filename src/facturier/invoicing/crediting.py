@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core.errors import Invalid
 
-from .lifecycle import Status
+from .lifecycle import InvoiceStatus
 from .models import Invoice
 
 EXCEEDS = _(
@@ -17,7 +17,7 @@ EXCEEDS = _(
 
 def left_to_credit(invoice: Invoice, *, besides: Invoice | None = None) -> Decimal:
     """The invoice's total less its issued credit notes (and `besides`, a draft, not counted)."""
-    issued = invoice.credit_notes.exclude(status=Status.DRAFT)
+    issued = invoice.credit_notes.exclude(status=InvoiceStatus.DRAFT)
     if besides is not None and besides.pk:
         issued = issued.exclude(pk=besides.pk)
     credited = issued.aggregate(total=Sum("total_gross"))["total"] or Decimal(0)

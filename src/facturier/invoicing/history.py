@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core.formatting import Formatter
 
-from .lifecycle import Action, Status
+from .lifecycle import Action, InvoiceStatus
 
 # The rest of a line after its label, as parts joined by the registry ("" for none).
 Describe = Callable[[models.Model], Iterable[SafeString | str]]
@@ -59,7 +59,9 @@ def describe(event) -> SafeString:
     line = format_html("{}", kind.label if kind is not None else event.action)
     if event.from_status and event.to_status and event.from_status != event.to_status:
         line += format_html(
-            " ({} → {})", Status(event.from_status).label, Status(event.to_status).label
+            " ({} → {})",
+            InvoiceStatus(event.from_status).label,
+            InvoiceStatus(event.to_status).label,
         )
     if kind is not None:
         line += format_html_join("", "{}", ((part,) for part in kind.describe(event)))

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import pgettext_lazy
 
 
-class Status(models.TextChoices):
+class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("invoice status", "Draft")
     FINALIZED = "finalized", pgettext_lazy("invoice status", "Finalized")
     CLOSED = "closed", pgettext_lazy("invoice status", "Closed")
@@ -18,9 +18,9 @@ class Status(models.TextChoices):
 
 # Completes "the invoice is ...".
 STATUS_PHRASE = {
-    Status.DRAFT: pgettext_lazy("the invoice is", "a draft"),
-    Status.FINALIZED: pgettext_lazy("the invoice is", "finalized"),
-    Status.CLOSED: pgettext_lazy("the invoice is", "closed"),
+    InvoiceStatus.DRAFT: pgettext_lazy("the invoice is", "a draft"),
+    InvoiceStatus.FINALIZED: pgettext_lazy("the invoice is", "finalized"),
+    InvoiceStatus.CLOSED: pgettext_lazy("the invoice is", "closed"),
 }
 
 
@@ -87,21 +87,21 @@ def payment_state(invoice, today) -> PaymentState | None:
 @dataclass(frozen=True)
 class Transition:
     action: Action
-    sources: frozenset[Status]
-    target: Status | None  # None: the invoice is gone (delete), or stays as it is (credit)
+    sources: frozenset[InvoiceStatus]
+    target: InvoiceStatus | None  # None: the invoice is gone (delete), or stays as it is (credit)
 
 
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in [
-        Transition(Action.UPDATE, frozenset({Status.DRAFT}), Status.DRAFT),
-        Transition(Action.DELETE, frozenset({Status.DRAFT}), None),
-        Transition(Action.FINALIZE, frozenset({Status.DRAFT}), Status.FINALIZED),
-        Transition(Action.SEND, frozenset({Status.FINALIZED}), Status.FINALIZED),
-        Transition(Action.CLOSE, frozenset({Status.FINALIZED}), Status.CLOSED),
-        Transition(Action.REOPEN, frozenset({Status.CLOSED}), Status.FINALIZED),
+        Transition(Action.UPDATE, frozenset({InvoiceStatus.DRAFT}), InvoiceStatus.DRAFT),
+        Transition(Action.DELETE, frozenset({InvoiceStatus.DRAFT}), None),
+        Transition(Action.FINALIZE, frozenset({InvoiceStatus.DRAFT}), InvoiceStatus.FINALIZED),
+        Transition(Action.SEND, frozenset({InvoiceStatus.FINALIZED}), InvoiceStatus.FINALIZED),
+        Transition(Action.CLOSE, frozenset({InvoiceStatus.FINALIZED}), InvoiceStatus.CLOSED),
+        Transition(Action.REOPEN, frozenset({InvoiceStatus.CLOSED}), InvoiceStatus.FINALIZED),
         # Crediting leaves the invoice's status as it is (its balance moves).
-        Transition(Action.CREDIT, frozenset({Status.FINALIZED, Status.CLOSED}), None),
+        Transition(Action.CREDIT, frozenset({InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED}), None),
     ]
 }
 
@@ -110,5 +110,5 @@ def applies(action: Action, status: str) -> bool:
     return status in TRANSITIONS[action].sources
 
 
-def target(action: Action) -> Status | None:
+def target(action: Action) -> InvoiceStatus | None:
     return TRANSITIONS[action].target

@@ -15,15 +15,15 @@ from facturier.core.errors import Frozen
 from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
 from facturier.firms.models import Firm
-from facturier.outbox.models import Delivery
+from facturier.outbox.models import Delivery, DeliveryStatus
 
-from .lifecycle import Status
+from .lifecycle import InvoiceStatus
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # The largest number a sequence gives: beyond it the counter would leave the range
 # both databases store (a signed 64-bit integer), so finalizing refuses instead.
 MAX_NUMBER = 10**18
-STATUS_LABELS = dict(Status.choices)
+STATUS_LABELS = dict(InvoiceStatus.choices)
 # A firm gives each number once, whatever the series (see actions.invoices._number_clash).
 NUMBER_CONSTRAINT = "invoice_number_unique_per_firm"
 
@@ -169,7 +169,7 @@ class InvoiceTemplate(CheckedText):
         return self.name
 
 
-class Kind(models.TextChoices):
+class DocumentKind(models.TextChoices):
     INVOICE = "invoice", pgettext_lazy("document", "Invoice")
     CREDIT_NOTE = "credit_note", pgettext_lazy("document", "Credit note")
 
@@ -226,7 +226,11 @@ class Invoice(CheckedText):
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(
-        _("document"), max_length=12, choices=Kind, default=Kind.INVOICE, editable=False
+        _("document"),
+        max_length=12,
+        choices=DocumentKind,
+        default=DocumentKind.INVOICE,
+        editable=False,
     )
     corrects = models.ForeignKey(
         "self",
@@ -242,7 +246,11 @@ class Invoice(CheckedText):
         Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="invoices"
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status, default=Status.DRAFT, editable=False
+        _("status"),
+        max_length=10,
+        choices=InvoiceStatus,
+        default=InvoiceStatus.DRAFT,
+        editable=False,
     )
     number = models.CharField(_("number"), max_length=50, null=True, blank=True, editable=False)
     issue_date = models.DateField(_("issue date"))
@@ -411,7 +419,7 @@ class Invoice(CheckedText):
 
     def save(self, *args, **kwargs) -> None:
         loaded = getattr(self, "_loaded", None)
-        if loaded and loaded.get("status") not in (None, Status.DRAFT):
+        if loaded and loaded.get("status") not in (None, InvoiceStatus.DRAFT):
             changed = [
                 name
                 for name in self.CONTENT_FIELDS
@@ -452,7 +460,7 @@ class Invoice(CheckedText):
         return sorted({*changed, "updated_at"})
 
     def delete(self, *args, **kwargs):
-        if self.status != Status.DRAFT:
+        if self.status != InvoiceStatus.DRAFT:
             raise Frozen()
         return super().delete(*args, **kwargs)
 
@@ -475,11 +483,11 @@ class Invoice(CheckedText):
 
     @property
     def is_draft(self) -> bool:
-        return self.status == Status.DRAFT
+        return self.status == InvoiceStatus.DRAFT
 
     @property
     def is_credit_note(self) -> bool:
-        return self.kind == Kind.CREDIT_NOTE
+        return self.kind == DocumentKind.CREDIT_NOTE
 
     def compute_totals(self, lines=None) -> money.Totals:
         lines = self.lines.all() if lines is None else lines
@@ -562,7 +570,7 @@ class InvoiceLine(CheckedText):
 
     def _check_draft(self) -> None:
         status = Invoice.objects.filter(pk=self.invoice_id).values_list("status", flat=True).first()
-        if status not in (None, Status.DRAFT):
+        if status not in (None, InvoiceStatus.DRAFT):
             raise Frozen()
 
 
@@ -577,8 +585,8 @@ class InvoiceEvent(models.Model):
     invoice_ref = models.CharField(max_length=60, blank=True)
     # A name its app declared on the history (history.py), which says how it reads.
     action = models.CharField(_("action"), max_length=20)
-    from_status = models.CharField(max_length=10, choices=Status, blank=True)
-    to_status = models.CharField(max_length=10, choices=Status, blank=True)
+    from_status = models.CharField(max_length=10, choices=InvoiceStatus, blank=True)
+    to_status = models.CharField(max_length=10, choices=InvoiceStatus, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -651,7 +659,7 @@ class EmailDelivery(Delivery):
     @property
     def delivered_to(self) -> list[str]:
         """The addresses the server accepted the message for."""
-        if self.status != self.Status.SENT:
+        if self.status != DeliveryStatus.SENT:
             return []
         return [a for a in [*self.to, *self.cc] if a not in self.refused]
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.errors import DomainError
 from facturier.firms.models import Firm
 
-from .models import MAX_NUMBER, InvoiceSequence, Kind, Series
+from .models import MAX_NUMBER, DocumentKind, InvoiceSequence, Series
 
 # What a new series starts from: credit notes are told apart from invoices at a glance.
 SERIES_DEFAULTS = {Series.INVOICES: {}, Series.CREDIT_NOTES: {"prefix": "AV-"}}
@@ -28,7 +28,7 @@ class NumberingExhausted(DomainError):
 
 def series_for(firm: Firm, kind: str) -> Series:
     """The series a document of this kind is numbered in, as the firm chose."""
-    if kind == Kind.CREDIT_NOTE and firm.credit_notes_own_series:
+    if kind == DocumentKind.CREDIT_NOTE and firm.credit_notes_own_series:
         return Series.CREDIT_NOTES
     return Series.INVOICES
 

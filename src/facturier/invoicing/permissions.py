@@ -45,7 +45,7 @@ from facturier.core.errors import (
 )
 
 from . import lifecycle
-from .lifecycle import Action, Status
+from .lifecycle import Action, InvoiceStatus
 from .models import Invoice
 
 
@@ -169,7 +169,7 @@ def visible_invoices_q(user) -> Q:
     same_firm = Q(firm_id=user.firm_id)
     if can_process(user):
         return same_firm
-    return same_firm & owned_clients_q(user) & ~Q(status=Status.CLOSED)
+    return same_firm & owned_clients_q(user) & ~Q(status=InvoiceStatus.CLOSED)
 
 
 def visible_invoices(user) -> QuerySet[Invoice]:
@@ -181,11 +181,11 @@ def can_view(user, invoice: Invoice) -> bool:
         return False
     if can_process(user):
         return True
-    return owns(user, invoice.client_id) and invoice.status != Status.CLOSED
+    return owns(user, invoice.client_id) and invoice.status != InvoiceStatus.CLOSED
 
 
 def sees(user, *, owner: bool, status: str) -> bool:
     """can_view for an invoice of the user's firm when the caller read whether the user
     owns its client along with the invoice: an owner's open invoice needs no other
     query; otherwise the processing permission decides."""
-    return in_a_firm(user) and ((owner and status != Status.CLOSED) or can_process(user))
+    return in_a_firm(user) and ((owner and status != InvoiceStatus.CLOSED) or can_process(user))

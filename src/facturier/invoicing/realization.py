@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
-from .lifecycle import Status
+from .lifecycle import InvoiceStatus
 from .models import InvoiceEntry
 from .permissions import visible_invoices
 
@@ -31,7 +31,7 @@ def realization(*, user, start: datetime.date, end: datetime.date) -> dict[str, 
     links = InvoiceEntry.objects.filter(
         released=False,
         invoice__in=visible_invoices(user)
-        .exclude(status=Status.DRAFT)
+        .exclude(status=InvoiceStatus.DRAFT)
         .filter(issue_date__gte=start, issue_date__lte=end),
     )
 

@@ -12,16 +12,16 @@ from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import PROCESS_PERMISSION, can_process, in_a_firm
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.converters import row_id
-from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 from facturier.firms.permissions import remember_held
 
-from .lifecycle import PaymentState, Status
+from .lifecycle import InvoiceStatus, PaymentState
 from .models import EmailDelivery, Invoice, InvoiceEvent, InvoiceLine, InvoicePdf, InvoiceTemplate
 from .permissions import sees, visible_invoices
 
 MAX_LISTED_CLIENTS = 500
-DEFAULT_STATUSES = frozenset({Status.DRAFT, Status.FINALIZED})
+DEFAULT_STATUSES = frozenset({InvoiceStatus.DRAFT, InvoiceStatus.FINALIZED})
 
 SORTS = {
     "newest": ("-issue_date", "-id"),
@@ -157,7 +157,7 @@ def _table(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 
 def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "InvoiceRows":
     """What invoice_table lists, for a paginator, run from statements compiled once per
-    shape of filters and rights (core.statements): the Invoices page's own query."""
+    shape of filters and rights (core.compiled_sql): the Invoices page's own query."""
     if not in_a_firm(user):
         return InvoiceRows(None, None, {})
     values = {"firm": user.firm_id, "user": user.pk}
@@ -192,14 +192,14 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
 
 
 @functools.cache
-def _clients_statement(vendor: str) -> Statement:
+def _clients_statement(vendor: str) -> CompiledQuery:
     """_client_ids_named's query: unordered, as only how many match and which counts."""
     markers = Markers()
     clients = Client.objects.filter(
-        firm_id=markers.value("firm", Kind.INTEGER),
-        name__icontains=markers.value("text", Kind.PATTERN),
+        firm_id=markers.value("firm", ValueKind.INTEGER),
+        name__icontains=markers.value("text", ValueKind.PATTERN),
     ).values_list("pk", flat=True)
-    return compile_statement(clients.order_by(), markers, wrap="{} LIMIT %s")
+    return compile_query(clients.order_by(), markers, wrap="{} LIMIT %s")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -208,14 +208,14 @@ def _table_statements(vendor, processing, statuses, client, after, before, payme
     is (how many clients match, None for too many; whether the text may be a number)."""
     markers = Markers()
     # (The processing permission sees the whole firm: no owner to ask about.)
-    user_id = None if processing else markers.value("user", Kind.INTEGER)
-    user = _StandIn(user_id, markers.value("firm", Kind.INTEGER))
+    user_id = None if processing else markers.value("user", ValueKind.INTEGER)
+    user = _StandIn(user_id, markers.value("firm", ValueKind.INTEGER))
     remember_held(user, [PROCESS_PERMISSION] if processing else [])
     filters = InvoiceFilters(
         statuses=statuses,
-        client_id=markers.value("client_id", Kind.INTEGER) if client else None,
-        issued_after=markers.value("issued_after", Kind.DATE) if after else None,
-        issued_before=markers.value("issued_before", Kind.DATE) if before else None,
+        client_id=markers.value("client_id", ValueKind.INTEGER) if client else None,
+        issued_after=markers.value("issued_after", ValueKind.DATE) if after else None,
+        issued_before=markers.value("issued_before", ValueKind.DATE) if before else None,
         sort=sort,
         payment=payment,
     )
@@ -223,21 +223,21 @@ def _table_statements(vendor, processing, statuses, client, after, before, payme
     if search is not None:
         matching, number = search
         stand_in_search = _Search(
-            markers.value("text", Kind.PATTERN) if matching is None or number else "",
+            markers.value("text", ValueKind.PATTERN) if matching is None or number else "",
             None
             if matching is None
-            else [markers.value(f"client{i}", Kind.INTEGER) for i in range(matching)],
+            else [markers.value(f"client{i}", ValueKind.INTEGER) for i in range(matching)],
             number,
         )
     invoices = _listed(
         visible_invoices(user),
         filters,
-        today=markers.value("today", Kind.DATE) if PaymentState.OVERDUE in payment else None,
+        today=markers.value("today", ValueKind.DATE) if PaymentState.OVERDUE in payment else None,
         firm_id=user.firm_id,
         search=stand_in_search,
     )
-    page = compile_statement(_table(invoices), markers, wrap="{} LIMIT %s OFFSET %s")
-    count = compile_statement(
+    page = compile_query(_table(invoices), markers, wrap="{} LIMIT %s OFFSET %s")
+    count = compile_query(
         invoices.order_by().values("pk"), markers, wrap="SELECT COUNT(*) FROM ({} LIMIT %s) t"
     )
     return page, count
@@ -257,7 +257,7 @@ class _StandIn:
 class InvoiceRows:
     """The rows of invoice_rows for Django's paginator: a capped count, and a slice."""
 
-    def __init__(self, page: Statement | None, count: Statement | None, values: dict):
+    def __init__(self, page: CompiledQuery | None, count: CompiledQuery | None, values: dict):
         # (None: nothing can match, such as a search no client's name holds.)
         self.page_statement, self.count_statement, self.values = page, count, values
 
@@ -296,10 +296,10 @@ def lines_of(invoice: Invoice) -> list[InvoiceLine]:
 
 
 @functools.cache
-def _lines_statement(vendor: str) -> Statement:
+def _lines_statement(vendor: str) -> CompiledQuery:
     markers = Markers()
-    lines = InvoiceLine.objects.filter(invoice_id=markers.value("invoice", Kind.INTEGER))
-    return compile_statement(lines, markers)
+    lines = InvoiceLine.objects.filter(invoice_id=markers.value("invoice", ValueKind.INTEGER))
+    return compile_query(lines, markers)
 
 
 def default_template(firm_id: int) -> InvoiceTemplate | None:
@@ -311,12 +311,12 @@ def default_template(firm_id: int) -> InvoiceTemplate | None:
 
 
 @functools.cache
-def _default_template(vendor: str) -> Statement:
+def _default_template(vendor: str) -> CompiledQuery:
     markers = Markers()
     default = InvoiceTemplate.objects.filter(
-        firm_id=markers.value("firm", Kind.INTEGER), is_default=True, archived_at__isnull=True
+        firm_id=markers.value("firm", ValueKind.INTEGER), is_default=True, archived_at__isnull=True
     )
-    return compile_statement(default.order_by("pk")[:1], markers)
+    return compile_query(default.order_by("pk")[:1], markers)
 
 
 def invoice_detail(*, user, pk: int) -> Invoice | None:
@@ -339,12 +339,12 @@ def pending_invoice_ids(invoices) -> set[int]:
 
 
 @functools.lru_cache(maxsize=256)
-def _pending_statement(vendor: str, count: int) -> Statement:
+def _pending_statement(vendor: str, count: int) -> CompiledQuery:
     """pending_invoice_ids' query for `count` invoices (a page's rows, a selection)."""
     markers = Markers()
-    ids = [markers.value(f"invoice{i}", Kind.INTEGER) for i in range(count)]
+    ids = [markers.value(f"invoice{i}", ValueKind.INTEGER) for i in range(count)]
     pending = EmailDelivery.objects.filter(invoice_id__in=ids, status__in=EmailDelivery.PENDING)
-    return compile_statement(pending.values_list("invoice_id"), markers)
+    return compile_query(pending.values_list("invoice_id"), markers)
 
 
 def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:

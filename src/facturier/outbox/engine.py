@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.outbox.models import DeliveryStatus
 
-from .kinds import Kind, Outcome
+from .kinds import DeliveryKind, Outcome
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ LEASE = datetime.timedelta(minutes=2)
 # A claimed delivery's try starts only this soon after the claim: every try has most
 # of the lease to finish before another worker may take the delivery over.
 START_WITHIN = datetime.timedelta(seconds=10)
-Status = Delivery.Status
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -43,12 +43,12 @@ def backoff(attempt: int) -> datetime.timedelta:
 
 
 def _waiting(now: datetime.datetime) -> Q:
-    return Q(status__in=[Status.QUEUED, Status.RETRYING], next_attempt_at__lte=now)
+    return Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING], next_attempt_at__lte=now)
 
 
 def _abandoned(now: datetime.datetime) -> Q:
     """Claimed by a worker that vanished: its lease ran out."""
-    return Q(status=Status.SENDING, lease_until__lt=now)
+    return Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
 
 
 def due(model: type[Delivery], now: datetime.datetime) -> QuerySet:
@@ -73,7 +73,11 @@ def claim(model: type[Delivery], pk: int, *, now: datetime.datetime) -> bool:
 
 def _taken(now: datetime.datetime) -> dict:
     """What a claim writes: held by a lease, one more attempt."""
-    return {"status": Status.SENDING, "lease_until": now + LEASE, "attempts": F("attempts") + 1}
+    return {
+        "status": DeliveryStatus.SENDING,
+        "lease_until": now + LEASE,
+        "attempts": F("attempts") + 1,
+    }
 
 
 def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
@@ -82,10 +86,10 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
     Called by each kind's record action, inside its transaction.
     """
     values = {"status": outcome.status, "lease_until": None, "last_error": outcome.reason}
-    if outcome.status == Status.RETRYING:
+    if outcome.status == DeliveryStatus.RETRYING:
         values["next_attempt_at"] = timezone.now() + backoff(attempt)
     values.update(fields)
-    mine = type(item).objects.filter(pk=item.pk, status=Status.SENDING, attempts=attempt)
+    mine = type(item).objects.filter(pk=item.pk, status=DeliveryStatus.SENDING, attempts=attempt)
     if not mine.update(**values):
         return False
     for name, value in values.items():
@@ -117,16 +121,21 @@ def release(model: type[Delivery], items: list[Delivery]) -> int:
     released = 0
     for item in items:
         released += model.objects.filter(
-            pk=item.pk, status=Status.SENDING, attempts=item.attempts, lease_until=item.lease_until
+            pk=item.pk,
+            status=DeliveryStatus.SENDING,
+            attempts=item.attempts,
+            lease_until=item.lease_until,
         ).update(
-            status=Status.RETRYING if item.attempts > 1 else Status.QUEUED,
+            status=DeliveryStatus.RETRYING if item.attempts > 1 else DeliveryStatus.QUEUED,
             lease_until=None,
             attempts=F("attempts") - 1,
         )
     return released
 
 
-def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | None = None) -> str:
+def process(
+    kind: DeliveryKind, pk: int, *, transport=None, now: datetime.datetime | None = None
+) -> str:
     """Try one delivery if it is due and nobody else holds it; returns its status after."""
     now = clock.now(now)
     if not claim(kind.model, pk, now=now):
@@ -136,7 +145,9 @@ def process(kind: Kind, pk: int, *, transport=None, now: datetime.datetime | Non
     return attempt(kind, kind.rows().get(pk=pk), transport)
 
 
-def process_batch(kind: Kind, pks: list[int], *, transport=None) -> Iterator[tuple[int, str]]:
+def process_batch(
+    kind: DeliveryKind, pks: list[int], *, transport=None
+) -> Iterator[tuple[int, str]]:
     """Try those of `pks` that are due and free, one after the other, as `process` does
     for one: yields (pk, status after) for each tried. Claimed together and read in
     one query; any not started (the claim grew old, or the caller stopped iterating)
@@ -154,7 +165,7 @@ def process_batch(kind: Kind, pks: list[int], *, transport=None) -> Iterator[tup
             release(kind.model, items)
 
 
-def attempt(kind: Kind, item: Delivery, transport) -> str:
+def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
     """One try of a delivery this worker holds: send, then record what came of it."""
     number = item.attempts
     try:
@@ -166,7 +177,7 @@ def attempt(kind: Kind, item: Delivery, transport) -> str:
     return outcome.status
 
 
-def _failure(kind: Kind, item: Delivery, attempt: int, exc: Exception) -> Outcome:
+def _failure(kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception) -> Outcome:
     try:
         retry, reason = kind.classify(exc)
     except Exception:  # noqa: BLE001 - a classifier bug must not wedge the delivery
@@ -177,17 +188,17 @@ def _failure(kind: Kind, item: Delivery, attempt: int, exc: Exception) -> Outcom
         logger.warning(
             "%s %s: attempt %s failed, will retry: %s", kind.name, item.pk, attempt, reason
         )
-        return Outcome(Status.RETRYING, reason)
+        return Outcome(DeliveryStatus.RETRYING, reason)
     if retry:
         reason = _("%(reason)s Gave up after %(count)d attempts.") % {
             "reason": reason,
             "count": attempt,
         }
     logger.error("%s %s failed: %s", kind.name, item.pk, reason)
-    return Outcome(Status.FAILED, reason)
+    return Outcome(DeliveryStatus.FAILED, reason)
 
 
-def close_exhausted(kind: Kind, *, now: datetime.datetime, pk: int | None = None) -> int:
+def close_exhausted(kind: DeliveryKind, *, now: datetime.datetime, pk: int | None = None) -> int:
     """Fail the deliveries abandoned after their last attempt; returns how many."""
     rows = exhausted(kind.model, now)
     if pk is not None:
@@ -199,7 +210,7 @@ def close_exhausted(kind: Kind, *, now: datetime.datetime, pk: int | None = None
                 "No answer after %(count)d attempts: the sending was interrupted each time."
             ) % {"count": item.attempts}
         try:
-            kind.record(item, item.attempts, Outcome(Status.FAILED, reason))
+            kind.record(item, item.attempts, Outcome(DeliveryStatus.FAILED, reason))
         except Exception:  # noqa: BLE001 - one bad row never stops the others
             logger.exception("%s %s: could not record its failure", kind.name, item.pk)
             continue

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Delivery",
-    "Kind",
+    "DeliveryKind",
     "Outcome",
     "Periodic",
     "periodic",
@@ -28,14 +28,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a try came to. `status` is one of Delivery.Status; `reason` is for people."""
+    """What a try came to. `status` is one of DeliveryStatus; `reason` is for people."""
 
     status: str
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class Kind(Protocol):
+class DeliveryKind(Protocol):
     name: str
     model: type[Delivery]
 
@@ -59,15 +59,15 @@ class Kind(Protocol):
         """Store the outcome of attempt number `attempt` (an action of the owning app)."""
 
 
-_KINDS: dict[str, Kind] = {}
+_KINDS: dict[str, DeliveryKind] = {}
 
 
-def register(kind: Kind) -> Kind:
+def register(kind: DeliveryKind) -> DeliveryKind:
     _KINDS[kind.name] = kind
     return kind
 
 
-def registered() -> list[Kind]:
+def registered() -> list[DeliveryKind]:
     return list(_KINDS.values())
 
 

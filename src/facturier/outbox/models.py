@@ -6,17 +6,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where a delivery of any kind stands."""
+
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("sending")
+    RETRYING = "retrying", _("retrying")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
 class Delivery(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENDING = "sending", _("sending")
-        RETRYING = "retrying", _("retrying")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+    PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)
 
-    PENDING = (Status.QUEUED, Status.SENDING, Status.RETRYING)
-
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.QUEUED
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=6)
     next_attempt_at = models.DateTimeField(_("next attempt"))

@@ -26,8 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 
 from .models import Allocation
@@ -66,12 +66,14 @@ def owed_on(
     BUCKETS)."""
     invoices = (
         visible_invoices(user)
-        .filter(kind=Kind.INVOICE, issue_date__lte=day)
-        .exclude(status=Status.DRAFT)
+        .filter(kind=DocumentKind.INVOICE, issue_date__lte=day)
+        .exclude(status=InvoiceStatus.DRAFT)
     )
     if client_id is not None:
         invoices = invoices.filter(client_id=client_id)
-    credit_notes = Invoice.objects.filter(kind=Kind.CREDIT_NOTE).exclude(status=Status.DRAFT)
+    credit_notes = Invoice.objects.filter(kind=DocumentKind.CREDIT_NOTE).exclude(
+        status=InvoiceStatus.DRAFT
+    )
     invoices = invoices.annotate(
         paid=_sum_before(Allocation.objects.all(), "amount", "on", day, "invoice"),
         credited=_sum_before(credit_notes, "credit_applied", "issue_date", day, "corrects"),

@@ -16,7 +16,7 @@ class ReceivablesConfig(AppConfig):
             history,  # noqa: F401  (registers its history lines)
         )
         from .actions.reminders import send_due_reminders
-        from .deliveries import LETTERS
+        from .letter_outbox import LETTERS
 
         kinds.register(LETTERS)
         kinds.register_periodic("reminders", REMINDER_PASS_SECONDS, send_due_reminders)

@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 
-from .models import Allocation, Ledger, Payment
+from .models import Allocation, LedgerAccounts, Payment
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -64,11 +64,11 @@ def csv_lines(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str
         yield writer.writerow(row)
 
 
-def ledger_for(firm_id: int) -> Ledger:
-    return Ledger.objects.filter(firm_id=firm_id).first() or Ledger(firm_id=firm_id)
+def ledger_for(firm_id: int) -> LedgerAccounts:
+    return LedgerAccounts.objects.filter(firm_id=firm_id).first() or LedgerAccounts(firm_id=firm_id)
 
 
-def fiscal_year(ledger: Ledger, year: int) -> tuple[datetime.date, datetime.date]:
+def fiscal_year(ledger: LedgerAccounts, year: int) -> tuple[datetime.date, datetime.date]:
     """The fiscal year that ends in `year` (calendar year when it starts in January)."""
     month = ledger.fiscal_year_start or 1
     if month == 1:
@@ -104,8 +104,8 @@ def document_rows(invoices, start, end) -> Iterator[list]:
         _("Status"),
         _("Corrects"),
     ]
-    kinds = {key: str(label) for key, label in Kind.choices}
-    statuses = {key: str(label) for key, label in Status.choices}
+    kinds = {key: str(label) for key, label in DocumentKind.choices}
+    statuses = {key: str(label) for key, label in InvoiceStatus.choices}
     return _documents(header, kinds, statuses, invoices, start, end)
 
 
@@ -113,7 +113,7 @@ def _documents(header, kinds, statuses, invoices, start, end) -> Iterator[list]:
     yield header
     rows = (
         invoices.filter(issue_date__gte=start, issue_date__lte=end)
-        .exclude(status=Status.DRAFT)
+        .exclude(status=InvoiceStatus.DRAFT)
         .order_by("issue_date", "number", "pk")
         .values_list(
             "kind",
@@ -216,7 +216,7 @@ def skipped(firm_id: int, start, end) -> FecSkipped:
         documents=Invoice.objects.filter(
             firm_id=firm_id, issue_date__gte=start, issue_date__lte=end
         )
-        .exclude(status=Status.DRAFT)
+        .exclude(status=InvoiceStatus.DRAFT)
         .exclude(currency=FEC_CURRENCY)
         .count(),
         payments=Payment.objects.filter(
@@ -253,8 +253,8 @@ def fec_words() -> dict[str, str]:
             "bank": _("Bank"),
             "clients": _("Clients"),
             "revenue": _("Services rendered"),
-            Kind.INVOICE: _("Invoice"),
-            Kind.CREDIT_NOTE: _("Credit note"),
+            DocumentKind.INVOICE: _("Invoice"),
+            DocumentKind.CREDIT_NOTE: _("Credit note"),
             "vat": _("VAT collected %(rate)s%%"),
             "payment": _("Payment %(client)s"),
             "refund": _("Refund %(client)s"),
@@ -286,7 +286,7 @@ def _issued_documents(firm_id: int, start, end):
         Invoice.objects.filter(
             firm_id=firm_id, currency=FEC_CURRENCY, issue_date__gte=start, issue_date__lte=end
         )
-        .exclude(status=Status.DRAFT)
+        .exclude(status=InvoiceStatus.DRAFT)
         .order_by("issue_date", "finalized_at", "pk")
         .values_list(
             "kind",
@@ -302,7 +302,7 @@ def _issued_documents(firm_id: int, start, end):
     )
 
 
-def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
+def _sales(ledger: LedgerAccounts, words: dict, firm_id: int, start, end) -> Iterator[str]:
     journal, journal_label = ledger.sales_journal, words["sales"]
     documents = _issued_documents(firm_id, start, end)
     number = 0
@@ -311,7 +311,7 @@ def _sales(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[st
     ):
         number += 1
         entry = f"{journal}{number:06d}"
-        credit_note = kind == Kind.CREDIT_NOTE
+        credit_note = kind == DocumentKind.CREDIT_NOTE
         text = f"{words[kind]} {piece} {client}"
         common = (journal, journal_label, entry, _day(issued))
         tail = (piece, _day(issued), text)
@@ -395,7 +395,7 @@ def _money_moves(firm_id: int, start, end) -> Iterator[tuple]:
     )
 
 
-def _bank(ledger: Ledger, words: dict, firm_id: int, start, end) -> Iterator[str]:
+def _bank(ledger: LedgerAccounts, words: dict, firm_id: int, start, end) -> Iterator[str]:
     journal, journal_label = ledger.bank_journal, words["bank"]
     moves = _money_moves(firm_id, start, end)
     number = 0

@@ -67,7 +67,7 @@ class Line:
 
 
 @dataclass
-class Entry:
+class AccountEntry:
     """One movement on a statement of account: debit raises what the client owes."""
 
     day: datetime.date
@@ -78,19 +78,19 @@ class Entry:
 
 
 @dataclass
-class Statement:
+class StatementOfAccount:
     client: Any
     currency: str
     start: datetime.date
     end: datetime.date
     opening: Decimal
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[AccountEntry] = field(default_factory=list)
 
     @property
     def closing(self) -> Decimal:
         return self.opening + sum((e.debit - e.credit for e in self.entries), Decimal(0))
 
-    def running(self) -> list[tuple[Entry, Decimal]]:
+    def running(self) -> list[tuple[AccountEntry, Decimal]]:
         balance, rows = self.opening, []
         for entry in self.entries:
             balance += entry.debit - entry.credit
@@ -251,7 +251,7 @@ def _reminder_outro(firm) -> list[str]:
 
 
 def statement_document(
-    *, firm, template, language: str, day: datetime.date, statement: Statement
+    *, firm, template, language: str, day: datetime.date, statement: StatementOfAccount
 ) -> dict[str, Any]:
     with translation.override(language):
         fmt = Formatter(language, statement.currency)

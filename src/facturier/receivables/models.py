@@ -363,7 +363,7 @@ class ReminderItem(models.Model):
         return f"{self.invoice_id} at level {self.level_id}"
 
 
-class Ledger(models.Model):
+class LedgerAccounts(models.Model):
     """The firm's chart of accounts for the accountant's exports (FEC)."""
 
     firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="ledger")
@@ -387,6 +387,7 @@ class Ledger(models.Model):
     )
 
     class Meta:
+        db_table = "receivables_ledger"  # the table keeps the model's first name
         verbose_name = _("ledger accounts")
         verbose_name_plural = _("ledger accounts")
 

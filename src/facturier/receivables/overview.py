@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind
 from facturier.invoicing.permissions import visible_invoices
 from facturier.work.selectors import wip_entries
 
@@ -63,8 +63,8 @@ def _per_currency(rows) -> dict[str, Decimal]:
 
 
 def overview(*, user, day: datetime.date, currency: str) -> Overview:
-    issued = visible_invoices(user).exclude(status=Status.DRAFT)
-    owing = issued.filter(kind=Kind.INVOICE, balance__gt=0)
+    issued = visible_invoices(user).exclude(status=InvoiceStatus.DRAFT)
+    owing = issued.filter(kind=DocumentKind.INVOICE, balance__gt=0)
     outstanding = owing.values_list("currency").annotate(total=Sum("balance")).order_by("currency")
     overdue = (
         owing.filter(due_date__lt=day)
@@ -98,17 +98,19 @@ def _months(user, issued, payments, day, currency) -> list[Month]:
     documents = issued.filter(currency=currency)
     refunds = Allocation.objects.filter(invoice__isnull=True).filter(
         Q(payment__in=payments.filter(currency=currency))
-        | Q(credit_note__in=documents.filter(kind=Kind.CREDIT_NOTE))
+        | Q(credit_note__in=documents.filter(kind=DocumentKind.CREDIT_NOTE))
     )
     sums = {}
     for index, end in enumerate(ends):
         start = end - datetime.timedelta(days=DSO_DAYS - 1)
-        sums[f"inv_{index}"] = Sum("total_gross", filter=Q(kind=Kind.INVOICE, issue_date__lte=end))
+        sums[f"inv_{index}"] = Sum(
+            "total_gross", filter=Q(kind=DocumentKind.INVOICE, issue_date__lte=end)
+        )
         sums[f"cn_{index}"] = Sum(
-            "total_gross", filter=Q(kind=Kind.CREDIT_NOTE, issue_date__lte=end)
+            "total_gross", filter=Q(kind=DocumentKind.CREDIT_NOTE, issue_date__lte=end)
         )
         sums[f"sales_{index}"] = Sum(
-            "total_gross", filter=Q(kind=Kind.INVOICE, issue_date__range=(start, end))
+            "total_gross", filter=Q(kind=DocumentKind.INVOICE, issue_date__range=(start, end))
         )
     document_sums = documents.aggregate(**sums)
     payment_sums = payments.filter(currency=currency).aggregate(

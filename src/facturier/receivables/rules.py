@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from facturier.clients.permissions import lacking_processing
 from facturier.core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from facturier.invoicing import permissions as invoice_rules
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 
 NOTHING_TO_PAY = _("Nothing left to pay.")
 ONLY_INVOICES_PAID = _("Applies to invoices, not to credit notes.")
@@ -33,29 +33,58 @@ NOT_OVERDUE = _("This invoice is not overdue yet.")
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a rule does not apply: a stable code, the few words a disabled button shows,
+    and the sentence an action's refusal says, naming the invoice."""
+
+    code: str
+    hint: Promise
+    message: Promise
+
+    def says(self, invoice: Invoice) -> str:
+        return str(self.message) % {"invoice": invoice, "document": invoice}
+
+
+DRAFT = Reason(
+    "draft",
+    invoice_rules.FINALIZED_ONLY,
+    _("Invoice %(invoice)s is a draft: only finalized invoices are paid."),
+)
+CREDIT_NOTE = Reason(
+    "not_an_invoice",
+    ONLY_INVOICES_PAID,
+    _("%(document)s is a credit note: only invoices are paid."),
+)
+PAID = Reason("nothing_owed", NOTHING_TO_PAY, _("Invoice %(invoice)s has nothing left to pay."))
+NOT_FINALIZED = Reason("not_finalized", ONLY_FINALIZED_REMINDED, ONLY_FINALIZED_REMINDED)
+OWES_NOTHING = Reason("nothing_owed", NOTHING_OWED, NOTHING_OWED)
+NOT_DUE = Reason("not_overdue", NOT_OVERDUE, NOT_OVERDUE)
+
+
+@dataclass(frozen=True)
 class Rule:
     name: str
     # Why the invoice's state keeps the rule from applying on `today`, or None.
-    state: Callable[[Invoice, datetime.date], Promise | None]
+    state: Callable[[Invoice, datetime.date], Reason | None]
 
 
-def _payable(invoice: Invoice, today: datetime.date) -> Promise | None:
-    if invoice.status == Status.DRAFT or invoice.balance is None:
-        return invoice_rules.FINALIZED_ONLY
-    if invoice.kind != Kind.INVOICE:
-        return ONLY_INVOICES_PAID
+def _payable(invoice: Invoice, today: datetime.date) -> Reason | None:
+    if invoice.status == InvoiceStatus.DRAFT or invoice.balance is None:
+        return DRAFT
+    if invoice.kind != DocumentKind.INVOICE:
+        return CREDIT_NOTE
     if invoice.balance <= 0:
-        return NOTHING_TO_PAY
+        return PAID
     return None
 
 
-def _remindable(invoice: Invoice, today: datetime.date) -> Promise | None:
-    if invoice.kind != Kind.INVOICE or invoice.status != Status.FINALIZED:
-        return ONLY_FINALIZED_REMINDED
+def _remindable(invoice: Invoice, today: datetime.date) -> Reason | None:
+    if invoice.kind != DocumentKind.INVOICE or invoice.status != InvoiceStatus.FINALIZED:
+        return NOT_FINALIZED
     if invoice.balance is None or invoice.balance <= 0:
-        return NOTHING_OWED
+        return OWES_NOTHING
     if invoice.due_date is None or invoice.due_date >= today:
-        return NOT_OVERDUE
+        return NOT_DUE
     return None
 
 
@@ -64,8 +93,8 @@ RULES: dict[str, Rule] = {
 }
 
 
-def state_refusal(name: str, invoice: Invoice, *, today: datetime.date) -> Promise | None:
-    """Why the invoice's state keeps rule `name` from applying, in words; None if it does."""
+def state_refusal(name: str, invoice: Invoice, *, today: datetime.date) -> Reason | None:
+    """Why the invoice's state keeps rule `name` from applying; None if it does."""
     return RULES[name].state(invoice, today)
 
 
@@ -79,4 +108,6 @@ def refusal(name: str, user, invoice: Invoice, *, today: datetime.date) -> Domai
     if lack is not None:
         return NotAllowed(lack)
     reason = state_refusal(name, invoice, today=today)
-    return None if reason is None else InvalidTransition(reason, hint=reason)
+    if reason is None:
+        return None
+    return InvalidTransition(reason.says(invoice), hint=reason.hint)

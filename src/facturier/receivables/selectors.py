@@ -5,12 +5,12 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from facturier.clients.permissions import visible_clients
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 
 from .dunning import last_levels, level_due, levels_of
-from .letters import Entry, Statement
+from .letters import AccountEntry, StatementOfAccount
 from .models import (
     Allocation,
     BankStatement,
@@ -69,7 +69,7 @@ def client_credit(*, client_id: int) -> dict[str, Decimal]:
 def credit_notes_with_credit(*, client_id: int) -> QuerySet[Invoice]:
     """The client's issued credit notes with credit left to allocate or refund."""
     return Invoice.objects.filter(
-        client_id=client_id, kind=Kind.CREDIT_NOTE, credit_left__gt=0
+        client_id=client_id, kind=DocumentKind.CREDIT_NOTE, credit_left__gt=0
     ).order_by("issue_date", "pk")
 
 
@@ -87,7 +87,7 @@ def open_invoices(*, user, client_id: int) -> QuerySet[Invoice]:
     """A client's issued invoices that still owe something, oldest due first."""
     return (
         visible_invoices(user)
-        .filter(client_id=client_id, kind=Kind.INVOICE, balance__gt=0)
+        .filter(client_id=client_id, kind=DocumentKind.INVOICE, balance__gt=0)
         .order_by("due_date", "issue_date", "pk")
     )
 
@@ -130,7 +130,7 @@ def open_invoice_numbered(*, user, number: str) -> Invoice | None:
     """The issued invoice of the user's firm with this number, if it still owes."""
     return (
         visible_invoices(user)
-        .filter(number=number.strip(), kind=Kind.INVOICE, balance__gt=0)
+        .filter(number=number.strip(), kind=DocumentKind.INVOICE, balance__gt=0)
         .first()
     )
 
@@ -146,7 +146,7 @@ def account_statement(client, currency: str, start, end):
     from django.utils.translation import pgettext
 
     documents = Invoice.objects.filter(client=client, currency=currency).exclude(
-        status=Status.DRAFT
+        status=InvoiceStatus.DRAFT
     )
     payments = Payment.objects.filter(client=client, currency=currency)
     refunds = Allocation.objects.filter(invoice__isnull=True).filter(
@@ -159,8 +159,8 @@ def account_statement(client, currency: str, start, end):
 
     before = {"issue_date__lt": start}
     opening = (
-        total(documents.filter(kind=Kind.INVOICE, **before), "total_gross")
-        - total(documents.filter(kind=Kind.CREDIT_NOTE, **before), "total_gross")
+        total(documents.filter(kind=DocumentKind.INVOICE, **before), "total_gross")
+        - total(documents.filter(kind=DocumentKind.CREDIT_NOTE, **before), "total_gross")
         - total(payments.filter(received_on__lt=start), "amount")
         + total(refunds.filter(on__lt=start), "amount")
     )
@@ -168,17 +168,21 @@ def account_statement(client, currency: str, start, end):
     for number, kind, day, amount in documents.filter(
         issue_date__gte=start, issue_date__lte=end
     ).values_list("number", "kind", "issue_date", "total_gross"):
-        if kind == Kind.INVOICE:
-            entries.append(Entry(day, number, pgettext("document", "Invoice"), debit=amount))
+        if kind == DocumentKind.INVOICE:
+            entries.append(AccountEntry(day, number, pgettext("document", "Invoice"), debit=amount))
         else:
-            entries.append(Entry(day, number, pgettext("document", "Credit note"), credit=amount))
+            entries.append(
+                AccountEntry(day, number, pgettext("document", "Credit note"), credit=amount)
+            )
     for payment in payments.filter(received_on__gte=start, received_on__lte=end):
         label = _("Payment (%(method)s)") % {"method": payment.get_method_display()}
-        entries.append(Entry(payment.received_on, payment.reference, label, credit=payment.amount))
+        entries.append(
+            AccountEntry(payment.received_on, payment.reference, label, credit=payment.amount)
+        )
     for refund in refunds.filter(on__gte=start, on__lte=end):
-        entries.append(Entry(refund.on, "", _("Refund"), debit=refund.amount))
+        entries.append(AccountEntry(refund.on, "", _("Refund"), debit=refund.amount))
     entries.sort(key=lambda entry: (entry.day, -entry.debit))
-    return Statement(client, currency, start, end, opening, entries)
+    return StatementOfAccount(client, currency, start, end, opening, entries)
 
 
 def invoice_reminders(*, invoice: Invoice):

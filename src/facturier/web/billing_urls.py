@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import aging as aging_views
+from . import bank_files as statement_views
 from . import billing as views
 from . import credit_notes as credit_views
 from . import exports as export_views
@@ -8,7 +9,6 @@ from . import overview as overview_views
 from . import receivables as payment_views
 from . import reminders as reminder_views
 from . import sending as send_views
-from . import statements as statement_views
 from . import work as work_views
 
 app_name = "billing"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.errors import Invalid
 from facturier.einvoicing import actions
 from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
+from facturier.outbox.models import DeliveryStatus
 
 from .settings import _context
 
@@ -81,7 +82,7 @@ def deposited_ids(invoice_ids: list[int]) -> set[int]:
         Transmission.objects.filter(
             invoice_id__in=invoice_ids, document=Transmission.Document.INVOICE
         )
-        .exclude(status=Transmission.Status.FAILED)
+        .exclude(status=DeliveryStatus.FAILED)
         .values_list("invoice_id", flat=True)
     )
 

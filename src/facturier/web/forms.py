@@ -7,7 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import Lifecycle
-from facturier.invoicing.lifecycle import PaymentState, Status
+from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState
 from facturier.invoicing.models import InvoiceTemplate, Operation
 from facturier.invoicing.selectors import PAYMENT_FILTERS, SORTS, InvoiceFilters
 
@@ -19,7 +19,7 @@ class FilterForm(forms.Form):
 
     status = forms.MultipleChoiceField(
         label=_("Status"),
-        choices=Status.choices,
+        choices=InvoiceStatus.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -73,7 +73,9 @@ class FilterForm(forms.Form):
     def __init__(self, *args, clients=(), can_see_closed=True, **kwargs):
         super().__init__(*args, **kwargs)
         if not can_see_closed:  # closed invoices are for the processing permission
-            self.fields["status"].choices = [c for c in Status.choices if c[0] != Status.CLOSED]
+            self.fields["status"].choices = [
+                c for c in InvoiceStatus.choices if c[0] != InvoiceStatus.CLOSED
+            ]
         # (pk, name) pairs; the template renders the options itself (a firm may have
         # thousands of clients, too many for the widget's per-option templates).
         self.client_ids = {pk for pk, _name in clients}

@@ -18,7 +18,7 @@ from facturier.core.actions import unit_of_work
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing.permissions import visible_invoices
 from facturier.receivables import actions
-from facturier.receivables.models import Ledger, ReminderLevel
+from facturier.receivables.models import LedgerAccounts, ReminderLevel
 from facturier.receivables.selectors import account_statement, reminder_preview, visible_letter
 
 from .common import back_url, ids_from, refusal_text, section
@@ -184,10 +184,12 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if request.method == "GET":
         statement = account_statement(client, client.currency, start, end)
-        pdf = actions.statement_pdf(statement, language=client.language, day=timezone.localdate())
+        pdf = actions.statement_of_account_pdf(
+            statement, language=client.language, day=timezone.localdate()
+        )
         return _pdf(pdf, f"{_('statement')}-{end.isoformat()}.pdf")
     try:
-        letter = actions.send_statement(client, by=request.user, start=start, end=end)
+        letter = actions.send_statement_of_account(client, by=request.user, start=start, end=end)
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
     else:
@@ -225,7 +227,7 @@ LevelFormSet = forms.formset_factory(LevelForm, extra=1, can_delete=True, max_nu
 
 class LedgerForm(forms.ModelForm):
     class Meta:
-        model = Ledger
+        model = LedgerAccounts
         fields = [
             "sales_journal",
             "bank_journal",
@@ -254,7 +256,9 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
     ] or actions.default_levels()
     data = request.POST or None
     formset = LevelFormSet(data, initial=initial, prefix="levels")
-    ledger = Ledger.objects.filter(firm_id=firm_id).first() or Ledger(firm_id=firm_id)
+    ledger = LedgerAccounts.objects.filter(firm_id=firm_id).first() or LedgerAccounts(
+        firm_id=firm_id
+    )
     ledger_form = LedgerForm(data, instance=ledger, prefix="ledger")
     status = 200
     if request.method == "POST":

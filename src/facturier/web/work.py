@@ -21,7 +21,7 @@ from facturier.core.errors import DomainError, Invalid
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
-from facturier.work.models import Kind
+from facturier.work.models import EntryKind
 from facturier.work.permissions import may_record
 from facturier.work.selectors import (
     WIP_BUCKETS,
@@ -39,7 +39,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EntryForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
     client = forms.IntegerField(label=gettext_lazy("Client"))
     work_code = forms.CharField(label=gettext_lazy("Work code"), max_length=20)
     day = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
@@ -66,7 +66,7 @@ def time_view(request: HttpRequest) -> HttpResponse:
     form = EntryForm(
         request.POST or None,
         request.FILES or None,
-        initial={"day": timezone.localdate(), "kind": Kind.TIME, "billable": True},
+        initial={"day": timezone.localdate(), "kind": EntryKind.TIME, "billable": True},
     )
     status = 200
     if request.method == "POST":
@@ -115,7 +115,7 @@ def time_view(request: HttpRequest) -> HttpResponse:
 
 
 def _said(entry) -> str:
-    if entry.kind == Kind.TIME:
+    if entry.kind == EntryKind.TIME:
         return f"{entry.day.isoformat()}, {entry.hours.normalize()} h, {entry.client.name}"
     return f"{entry.day.isoformat()}, {entry.amount}, {entry.client.name}"
 
@@ -172,7 +172,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             next_week=(monday + datetime.timedelta(days=7)).isoformat(),
             grid=range(GRID_ROWS),
             clients=list(Client.objects.filter(firm_id=user.firm_id).values_list("pk", "name")),
-            codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == Kind.TIME]
+            codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == EntryKind.TIME]
             if user.firm_id
             else [],
             entries=week_entries,
@@ -309,7 +309,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.update_entry(
-                    request.user, entry.pk, fields=_entry_fields(entry, form.cleaned_data)
+                    entry.pk, by=request.user, fields=_entry_fields(entry, form.cleaned_data)
                 )
             except Invalid as exc:
                 for key, errors in exc.errors.items():
@@ -349,7 +349,7 @@ def _entry_initial(entry) -> dict:
         "day": entry.day,
         "hours": entry.hours.normalize() if entry.hours else "",
         "amount": (entry.amount / surcharge).quantize(Decimal("0.01"))
-        if entry.kind == Kind.EXPENSE
+        if entry.kind == EntryKind.EXPENSE
         else "",
         "vat_rate": entry.vat_rate.normalize() if entry.vat_rate is not None else "",
         "description": entry.description,
@@ -366,7 +366,7 @@ def _entry_fields(entry, data) -> dict:
         "description": data["description"],
         "billable": data["billable"],
     }
-    if entry.kind == Kind.TIME:
+    if entry.kind == EntryKind.TIME:
         fields["hours"] = data["hours"]
     else:
         fields["amount"], fields["vat_rate"] = data["amount"], data["vat_rate"] or "0"
@@ -377,7 +377,7 @@ def _entry_fields(entry, data) -> dict:
 @require_POST
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        actions.delete_entry(request.user, pk)
+        actions.delete_entry(pk, by=request.user)
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
     else:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms.models import User
 from facturier.work import actions
-from facturier.work.models import Kind
+from facturier.work.models import EntryKind
 from facturier.work.rates import rate_state
 from facturier.work.selectors import staff_rates, work_codes
 
@@ -27,7 +27,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class WorkCodeForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Code"), max_length=20)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
     default_rate = forms.DecimalField(
         label=gettext_lazy("Default rate"),
@@ -111,20 +111,20 @@ def _save(request, action: str, *, code_form, rate_form) -> bool:
     if action == "code" and code_form.is_valid():
         data = dict(code_form.cleaned_data)
         data["surcharge_percent"] = data.get("surcharge_percent") or 0
-        actions.save_work_code(request.user, fields=data)
+        actions.save_work_code(by=request.user, fields=data)
         messages.success(request, _("Work code saved."))
         return True
     if action == "import":
         upload = request.FILES.get("file")
         if upload is None:
             raise Invalid({"file": [_("Choose a file.")]}, codes={"file": ["required"]})
-        saved = actions.import_work_codes(request.user, upload.read(2 * 2**20))
+        saved = actions.import_work_codes(upload.read(2 * 2**20), by=request.user)
         messages.success(request, _("%(count)d work codes imported.") % {"count": len(saved)})
         return True
     if action == "rate" and rate_form.is_valid():
         data = rate_form.cleaned_data
         actions.set_rate(
-            request.user,
+            by=request.user,
             staff=data["staff"],
             work_code=data["work_code"],
             rate=data["rate"],

@@ -23,8 +23,8 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms.models import User
 
-from . import ledger
 from . import rates as rate_rules
+from . import wip_totals
 from .actions.entry_rows import Batch, Refusals, work_codes_by_key
 from .models import Entry
 
@@ -161,7 +161,7 @@ def import_entries(by, data: bytes, *, now: datetime.datetime | None = None) -> 
     rolled back."""
     report = ImportReport()
     try:
-        _import(by, data, report, now=now)
+        _import(data, report, by=by, now=now)
     except _Refused:
         report.written = 0
     return report
@@ -214,7 +214,7 @@ def _writer():
 
 
 @action
-def _import(by, data: bytes, report: ImportReport, *, now) -> None:
+def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     now = clock.now(now)
     text = _text(data)
     lookups = _Lookups(by, timezone.localdate(now))
@@ -224,7 +224,7 @@ def _import(by, data: bytes, report: ImportReport, *, now) -> None:
     write = _writer()
     batch: list[tuple] = []
     months: list[tuple] = []
-    arrivals = ledger.Arrivals(by.firm_id)
+    arrivals = wip_totals.Arrivals(by.firm_id)
     for row in _checked(by, text, lookups, report):
         if report.refused_count:
             continue  # checking on, writing over

@@ -22,7 +22,7 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 BILLED_LOCKED = _("A billed entry cannot be changed: an invoice charged it.")
 
 
-class Kind(models.TextChoices):
+class EntryKind(models.TextChoices):
     TIME = "time", _("Time")
     EXPENSE = "expense", _("Expense")
 
@@ -33,7 +33,7 @@ class WorkCode(CheckedText):
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="work_codes")
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("type"), max_length=10, choices=Kind, default=Kind.TIME)
+    kind = models.CharField(_("type"), max_length=10, choices=EntryKind, default=EntryKind.TIME)
     billable = models.BooleanField(_("billable"), default=True)
     default_rate = models.DecimalField(
         _("default rate"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
@@ -116,7 +116,7 @@ class Entry(CheckedText):
     work_code = models.ForeignKey(
         WorkCode, verbose_name=_("work code"), on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField(_("type"), max_length=10, choices=Kind)
+    kind = models.CharField(_("type"), max_length=10, choices=EntryKind)
     day = models.DateField(_("date"))
     hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=2, null=True, blank=True)
     # The rate in force on the entry's day (time); None: no rate was found, flagged in WIP.
@@ -200,12 +200,12 @@ class Entry(CheckedText):
 class WipMonth(models.Model):
     """Unbilled, billable work per client, month and kind: what the WIP tab reads for
     the months before its last ninety days, instead of every entry. Kept by every
-    action that moves an entry in or out of WIP (work.ledger), in its transaction."""
+    action that moves an entry in or out of WIP (work.wip_totals), in its transaction."""
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # its first day
-    kind = models.CharField(max_length=10, choices=Kind)
+    kind = models.CharField(max_length=10, choices=EntryKind)
     hours = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     unrated = models.IntegerField(default=0)

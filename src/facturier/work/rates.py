@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from .models import Kind, StaffRate, WorkCode
+from .models import EntryKind, StaffRate, WorkCode
 
 CENT = Decimal("0.01")
 
@@ -43,13 +43,13 @@ class RateBook:
 
     def priced(self, staff_id: int, code: WorkCode, day, *, hours=None, amount=None):
         """(the rate in force, what the entry is worth): an expense has no rate."""
-        rate = self.rate(staff_id, code, day) if code.kind == Kind.TIME else None
+        rate = self.rate(staff_id, code, day) if code.kind == EntryKind.TIME else None
         return rate, value(code, hours=hours, rate=rate, amount=amount)
 
 
 def value(code: WorkCode, *, hours: Decimal | None, rate: Decimal | None, amount=None) -> Decimal:
     """What an entry is worth at standard rates, surcharge included, to the cent."""
-    if code.kind == Kind.TIME:
+    if code.kind == EntryKind.TIME:
         base = (hours or 0) * (rate or 0)
     else:
         base = amount or Decimal(0)

@@ -9,7 +9,7 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from facturier.clients.permissions import visible_clients
 
-from .models import Entry, Kind, StaffRate, WorkCode
+from .models import Entry, EntryKind, StaffRate, WorkCode
 
 # WIP aging: how old the unbilled work is, by the entry's date.
 WIP_BUCKETS = [("0–30", 0, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("> 90", 91, None)]
@@ -62,11 +62,11 @@ def wip_entries(*, user, filters: WipFilters | None = None) -> QuerySet[Entry]:
 def wip_query(*, user, today: datetime.date, filters: WipFilters | None = None):
     """The grouped query behind the WIP tab: one row per client."""
     aggregates = {
-        "hours": Sum("hours", filter=Q(kind=Kind.TIME)),
-        "time_value": Sum("amount", filter=Q(kind=Kind.TIME)),
-        "expenses": Sum("amount", filter=Q(kind=Kind.EXPENSE)),
+        "hours": Sum("hours", filter=Q(kind=EntryKind.TIME)),
+        "time_value": Sum("amount", filter=Q(kind=EntryKind.TIME)),
+        "expenses": Sum("amount", filter=Q(kind=EntryKind.EXPENSE)),
         "oldest": Min("day"),
-        "unrated": Count("pk", filter=Q(kind=Kind.TIME, rate__isnull=True)),
+        "unrated": Count("pk", filter=Q(kind=EntryKind.TIME, rate__isnull=True)),
     }
     for index, (_label, first, last) in enumerate(WIP_BUCKETS):
         window = Q(day__lte=today - datetime.timedelta(days=first))
@@ -198,9 +198,9 @@ def older_months(user, boundary: datetime.date):
         .order_by()
         .values("client_id")
         .annotate(
-            hours=Sum("hours", filter=Q(kind=Kind.TIME)),
-            time_value=Sum("amount", filter=Q(kind=Kind.TIME)),
-            expenses=Sum("amount", filter=Q(kind=Kind.EXPENSE)),
+            hours=Sum("hours", filter=Q(kind=EntryKind.TIME)),
+            time_value=Sum("amount", filter=Q(kind=EntryKind.TIME)),
+            expenses=Sum("amount", filter=Q(kind=EntryKind.EXPENSE)),
             unrated=Sum("unrated"),
             oldest=Min("oldest"),
         )

@@ -6,7 +6,7 @@ Callers import from here: `from facturier.invoicing import actions`.
 from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
-from .deliveries import record_email_outcome
+from .email_outcomes import record_email_outcome
 from .invoices import (
     MENTION_FIELDS,
     close_invoice,

@@ -9,9 +9,9 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, NotFound
-from facturier.core.statements import Kind, Markers, Statement, compile_statement, instances
 
 from .. import permissions
 from ..models import Invoice, InvoiceEvent
@@ -70,12 +70,12 @@ LOCKED_WITH = ("firm", "client")
 
 
 @functools.cache
-def _locking(vendor: str) -> Statement:
+def _locking(vendor: str) -> CompiledQuery:
     """lock_invoice's read: every action runs it first, and its three tables' columns
-    made it the costliest statement to build (compiled once: core.statements)."""
+    made it the costliest statement to build (compiled once: core.compiled_sql)."""
     markers = Markers()
     invoice = Invoice.objects.select_for_update(of=("self",)).select_related(*LOCKED_WITH)
-    return compile_statement(invoice.filter(pk=markers.value("pk", Kind.INTEGER)), markers)
+    return compile_query(invoice.filter(pk=markers.value("pk", ValueKind.INTEGER)), markers)
 
 
 def require(refusal: DomainError | None) -> None:

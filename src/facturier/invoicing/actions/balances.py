@@ -17,7 +17,7 @@ from facturier.core.errors import NotFound
 from .. import permissions
 from ..crediting import check_within
 from ..history import OWES_AGAIN, PAID_IN_FULL
-from ..lifecycle import Action, Status
+from ..lifecycle import Action, InvoiceStatus
 from ..models import Invoice
 from .audit import NO_SUCH_INVOICE, record_event
 from .status import change_status
@@ -64,9 +64,13 @@ def move_balance(
     invoice.balance = before + delta
     invoice.save(update_fields=["balance", "updated_at"])
     record_event(invoice, event, by=by, at=at, details={**details, "balance": str(invoice.balance)})
-    if invoice.balance == 0 and invoice.status == Status.FINALIZED and invoice.firm.close_when_paid:
+    if (
+        invoice.balance == 0
+        and invoice.status == InvoiceStatus.FINALIZED
+        and invoice.firm.close_when_paid
+    ):
         change_status(invoice, Action.CLOSE, by=None, at=at, why=PAID_IN_FULL)
-    elif before == 0 and invoice.balance > 0 and invoice.status == Status.CLOSED:
+    elif before == 0 and invoice.balance > 0 and invoice.status == InvoiceStatus.CLOSED:
         change_status(invoice, Action.REOPEN, by=None, at=at, why=OWES_AGAIN)
     return invoice
 

@@ -24,8 +24,8 @@ from facturier.firms.models import User
 
 from .. import permissions
 from ..crediting import left_to_credit
-from ..lifecycle import Action, Status
-from ..models import Invoice, Kind
+from ..lifecycle import Action, InvoiceStatus
+from ..models import DocumentKind, Invoice
 from .audit import lock_invoice, record_event, require
 from .invoices import _save_draft
 
@@ -179,7 +179,7 @@ def create_credit_note(
     at = clock.now(now)
     credit_note = Invoice(
         firm_id=invoice.firm_id,
-        kind=Kind.CREDIT_NOTE,
+        kind=DocumentKind.CREDIT_NOTE,
         corrects=invoice,
         client=invoice.client,
         currency=invoice.currency,
@@ -197,7 +197,7 @@ def create_credit_note(
         credit_note,
         Action.CREATE,
         by=by,
-        to_status=Status.DRAFT,
+        to_status=InvoiceStatus.DRAFT,
         at=at,
         details={"corrects": invoice.number},
     )

@@ -27,7 +27,7 @@ from facturier.firms.models import User
 
 from .. import documents, events, numbering, permissions
 from ..crediting import check_within
-from ..lifecycle import Action, Status
+from ..lifecycle import Action, InvoiceStatus
 from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
 from ..selectors import default_template, lines_of
 from ..snapshots import build_snapshot
@@ -235,7 +235,7 @@ def create_draft(
     invoice = Invoice(created_by=by, payment_terms_days=None, currency="")
     _apply_draft_fields(invoice, {"client": client, **fields}, by=by)
     _save_draft(invoice, lines)
-    record_event(invoice, Action.CREATE, by=by, to_status=Status.DRAFT, at=clock.now(now))
+    record_event(invoice, Action.CREATE, by=by, to_status=InvoiceStatus.DRAFT, at=clock.now(now))
     return invoice
 
 
@@ -272,8 +272,8 @@ def update_draft(
         invoice,
         Action.UPDATE,
         by=by,
-        from_status=Status.DRAFT,
-        to_status=Status.DRAFT,
+        from_status=InvoiceStatus.DRAFT,
+        to_status=InvoiceStatus.DRAFT,
         at=clock.now(now),
         details={"fields": changed},
     )
@@ -318,7 +318,7 @@ def delete_draft(invoice: Invoice | int, *, by: User, now: datetime.datetime | N
         invoice,
         Action.DELETE,
         by=by,
-        from_status=Status.DRAFT,
+        from_status=InvoiceStatus.DRAFT,
         at=clock.now(now),
         details={"client": invoice.client.name, "total": str(invoice.total_gross)},
     )
@@ -458,7 +458,7 @@ def finalize_invoice(
     at = _number(invoice, snapshot, now=now)
     # What the client owes: an invoice's total; a credit note owes nothing, it credits.
     invoice.balance = None if invoice.is_credit_note else invoice.total_gross
-    invoice.status = Status.FINALIZED
+    invoice.status = InvoiceStatus.FINALIZED
     invoice.finalized_at, invoice.finalized_by = at, by
     if corrected is not None:
         apply_on_finalize(invoice, corrected, by=by, at=at)
@@ -467,8 +467,8 @@ def finalize_invoice(
         invoice,
         Action.FINALIZE,
         by=by,
-        from_status=Status.DRAFT,
-        to_status=Status.FINALIZED,
+        from_status=InvoiceStatus.DRAFT,
+        to_status=InvoiceStatus.FINALIZED,
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )

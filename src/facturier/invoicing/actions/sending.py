@@ -24,7 +24,7 @@ from facturier.firms.models import User
 
 from .. import permissions
 from ..emails import check_placeholders, recipients_for, resolve
-from ..lifecycle import Action, Status
+from ..lifecycle import Action, InvoiceStatus
 from ..models import EmailDelivery, Invoice, InvoiceEvent
 from ..selectors import pending_invoice_ids
 from .audit import NO_SUCH_INVOICE, invoice_event, require
@@ -150,8 +150,8 @@ def _write(deliveries: list[EmailDelivery], *, by, now) -> None:
             delivery.invoice,
             Action.SEND,
             by=by,
-            from_status=Status.FINALIZED,
-            to_status=Status.FINALIZED,
+            from_status=InvoiceStatus.FINALIZED,
+            to_status=InvoiceStatus.FINALIZED,
             at=now,
             details={"delivery": delivery.pk, "to": delivery.to, "resend": delivery.is_resend},
         )

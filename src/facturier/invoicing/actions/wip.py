@@ -21,7 +21,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.firms.models import User
 from facturier.work import actions as work
-from facturier.work.models import Entry, Kind
+from facturier.work.models import Entry, EntryKind
 
 from .. import permissions
 from ..lifecycle import Action
@@ -255,14 +255,14 @@ def _hold_entries(invoice: Invoice, rows: list[Entry], shares, reason: str) -> N
 
 def _interims(client: Client) -> list[Invoice]:
     """The client's issued interim invoices that no final invoice deducts yet."""
-    from ..lifecycle import Status
+    from ..lifecycle import InvoiceStatus
 
     return list(
         Invoice.objects.select_for_update(of=("self",))
         .filter(
             client=client,
             wip_bill="interim",
-            status__in=[Status.FINALIZED, Status.CLOSED],
+            status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED],
             deducted_by__isnull=True,
         )
         .order_by("issue_date", "pk")
@@ -335,23 +335,23 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str)
         if grouping == "entry":
             for entry in sorted(rows, key=lambda e: (e.day, e.pk)):
                 what = entry.description or entry.work_code.name
-                if entry.kind == Kind.TIME:
+                if entry.kind == EntryKind.TIME:
                     what = _("%(day)s — %(what)s (%(hours)s h)") % {
                         "day": entry.day.isoformat(),
                         "what": what,
                         "hours": entry.hours.normalize(),
                     }
-                rate = entry.vat_rate if entry.kind == Kind.EXPENSE else vat_rate
+                rate = entry.vat_rate if entry.kind == EntryKind.EXPENSE else vat_rate
                 lines.append(_line(what, shares[entry.pk], rate))
             return lines
         groups: dict[tuple, list[Entry]] = defaultdict(list)
         for entry in rows:
-            rate = entry.vat_rate if entry.kind == Kind.EXPENSE else vat_rate
+            rate = entry.vat_rate if entry.kind == EntryKind.EXPENSE else vat_rate
             groups[entry.work_code.code, entry.kind, Decimal(rate)].append(entry)
         for (_code, kind, rate), group in sorted(groups.items(), key=lambda item: item[0][:2]):
             name = group[0].work_code.name
             total = sum((shares[entry.pk] for entry in group), Decimal(0))
-            if kind == Kind.TIME:
+            if kind == EntryKind.TIME:
                 hours = sum((entry.hours for entry in group), Decimal(0))
                 first = min(entry.day for entry in group)
                 last = max(entry.day for entry in group)

@@ -3,6 +3,7 @@
 Callers import from here: `from facturier.receivables import actions`.
 """
 
+from .bank_files import confirm_statement_lines, import_bank_statement
 from .credit import (
     allocate_credit_note,
     allocate_payment,
@@ -11,7 +12,7 @@ from .credit import (
     remove_allocation,
 )
 from .exports import save_ledger
-from .letters import send_statement, statement_pdf
+from .letters import send_statement_of_account, statement_of_account_pdf
 from .payments import delete_payment, record_payment, update_payment
 from .reminders import (
     default_levels,
@@ -20,7 +21,6 @@ from .reminders import (
     send_reminder_now,
     set_pause,
 )
-from .statements import confirm_statement_lines, import_statement
 
 __all__ = [
     "allocate_credit_note",
@@ -28,7 +28,7 @@ __all__ = [
     "confirm_statement_lines",
     "default_levels",
     "delete_payment",
-    "import_statement",
+    "import_bank_statement",
     "record_payment",
     "refund_credit",
     "refund_credit_note",
@@ -37,8 +37,8 @@ __all__ = [
     "save_levels",
     "send_due_reminders",
     "send_reminder_now",
-    "send_statement",
+    "send_statement_of_account",
     "set_pause",
-    "statement_pdf",
+    "statement_of_account_pdf",
     "update_payment",
 ]

@@ -14,15 +14,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid
 from facturier.invoicing import actions as invoicing
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.models import Invoice
 
-from .. import events
+from .. import events, rules
 from ..history import InvoiceHistory
 from ..models import Allocation, Payment
 from .common import amount_in
@@ -168,15 +168,12 @@ def _refusal(
     money: ClientMoney, invoice: Invoice, amount: Decimal | None
 ) -> tuple[str, str, str] | None:
     """Why the money cannot pay `amount` of the invoice: (field, message, code)."""
-    if invoice.kind != Kind.INVOICE:
-        message = _("%(document)s is a credit note: only invoices are paid.")
-        return "invoice", message % {"document": invoice}, "not_an_invoice"
     if invoice.client_id != money.client_id:
         message = _("Invoice %(invoice)s is not this client's.")
         return "invoice", message % {"invoice": invoice}, "other_client"
-    if invoice.status == Status.DRAFT or invoice.balance is None:
-        message = _("Invoice %(invoice)s is a draft: only finalized invoices are paid.")
-        return "invoice", message % {"invoice": invoice}, "draft"
+    reason = rules.state_refusal("pay", invoice, today=timezone.localdate())
+    if reason is not None:
+        return "invoice", reason.says(invoice), reason.code
     if invoice.currency != money.currency:
         message = _("Invoice %(invoice)s is in %(invoice_currency)s, the payment in %(currency)s.")
         values = {

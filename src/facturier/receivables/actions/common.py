@@ -11,8 +11,8 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import money
 from facturier.core.converters import row_id
 from facturier.core.errors import NotFound
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 
 from ..models import Payment
@@ -104,8 +104,8 @@ def lock_credit_note(by, credit_note: Invoice | int) -> Invoice:
             visible_invoices(by)
             .select_for_update(of=("self",))
             .select_related("client")
-            .filter(pk=pk, kind=Kind.CREDIT_NOTE)
-            .exclude(status=Status.DRAFT)
+            .filter(pk=pk, kind=DocumentKind.CREDIT_NOTE)
+            .exclude(status=InvoiceStatus.DRAFT)
             .first()
         )
     if found is None:

@@ -12,7 +12,7 @@ from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
 
 from ..events import AuditName
-from ..models import Ledger
+from ..models import LedgerAccounts
 
 FIELDS = (
     "sales_journal",
@@ -26,9 +26,9 @@ FIELDS = (
 
 
 @action
-def save_ledger(firm_id: int, *, by: User, fields: Mapping[str, Any]) -> Ledger:
+def save_ledger(firm_id: int, *, by: User, fields: Mapping[str, Any]) -> LedgerAccounts:
     require_settings_right(by)
-    ledger, _created = Ledger.objects.select_for_update().get_or_create(firm_id=firm_id)
+    ledger, _created = LedgerAccounts.objects.select_for_update().get_or_create(firm_id=firm_id)
     errors, codes = {}, {}
     for name in FIELDS:
         if name not in fields:

@@ -25,6 +25,7 @@ from facturier.invoicing.actions import (
 from facturier.invoicing.selectors import default_template
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
+from facturier.outbox.models import DeliveryStatus
 
 from .. import letters
 from ..events import AuditName
@@ -33,10 +34,8 @@ from ..models import Letter
 from ..selectors import account_statement
 from .common import require_right, visible_client
 
-Status = Letter.Status
 
-
-def statement_texts(language: str) -> tuple[str, str]:
+def statement_of_account_texts(language: str) -> tuple[str, str]:
     from django.utils import translation
 
     with translation.override(language):
@@ -49,7 +48,9 @@ def statement_texts(language: str) -> tuple[str, str]:
         )
 
 
-def statement_pdf(statement: letters.Statement, *, language: str, day: datetime.date) -> bytes:
+def statement_of_account_pdf(
+    statement: letters.StatementOfAccount, *, language: str, day: datetime.date
+) -> bytes:
     client = statement.client
     template = default_template(client.firm_id)
     return letters.render(
@@ -72,7 +73,7 @@ def check_period(start, end, *, today: datetime.date) -> None:
 
 
 @action
-def send_statement(
+def send_statement_of_account(
     client: Client | int,
     *,
     by: User,
@@ -91,7 +92,7 @@ def send_statement(
     client = Client.objects.select_related("firm").get(pk=visible_client(by, client).pk)
     check_period(start, end, today=today)
     language = client.language
-    default_subject, default_message = statement_texts(language)
+    default_subject, default_message = statement_of_account_texts(language)
     subject, message = subject or default_subject, message or default_message
     check_texts(subject, message)
     recipients = _recipients(client, to)
@@ -118,7 +119,7 @@ def send_statement(
         body=body,
         language=language,
         message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
-        pdf=statement_pdf(statement, language=language, day=today),
+        pdf=statement_of_account_pdf(statement, language=language, day=today),
         filename=f"{_('statement')}-{end.isoformat()}.pdf",
         created_at=now,
         next_attempt_at=now,
@@ -158,16 +159,16 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
     """Store the outcome of `attempt`; a reminder's invoices each get an event."""
     at = timezone.now()
     fields = {"refused": outcome.details.get("refused", {})}
-    if outcome.status == Status.SENT:
+    if outcome.status == DeliveryStatus.SENT:
         fields["sent_at"] = at
     if not settle(letter, attempt, outcome, **fields):
         return False
-    if letter.purpose != Letter.Purpose.REMINDER or outcome.status == Status.RETRYING:
+    if letter.purpose != Letter.Purpose.REMINDER or outcome.status == DeliveryStatus.RETRYING:
         return True
-    sent = outcome.status == Status.SENT
+    sent = outcome.status == DeliveryStatus.SENT
     event = InvoiceHistory.REMINDER_DELIVERED if sent else InvoiceHistory.REMINDER_FAILED
     details = {"letter": letter.pk, "to": letter.to}
-    if outcome.status != Status.SENT:
+    if outcome.status != DeliveryStatus.SENT:
         details["reason"] = outcome.reason
     for item in letter.items.select_related("invoice"):
         record_event(item.invoice, event, by=None, at=at, details=details)

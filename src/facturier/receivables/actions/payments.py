@@ -47,33 +47,18 @@ def record_payment(
     require_right(by)
     client = visible_client(by, client)
     at = clock.now(now)
-    currency = str(currency or client.currency or "EUR").upper()
-    errors: dict[str, list] = {}
-    codes: dict[str, list[str]] = {}
-    payment = Payment(
-        firm_id=client.firm_id,
-        client=client,
-        currency=currency,
-        method=method,
-        reference=reference if isinstance(reference, str) else "",
-        recorded_by=by,
-        recorded_at=at,
+    payment = _checked_payment(
+        client,
+        by=by,
+        at=at,
+        fields={
+            "currency": str(currency or client.currency or "EUR").upper(),
+            "method": method,
+            "reference": reference if isinstance(reference, str) else "",
+        },
+        amount=amount,
+        received_on=received_on,
     )
-    try:
-        payment.clean_fields(
-            exclude=["firm", "client", "recorded_by", "amount", "received_on", "unallocated"]
-        )
-    except ValidationError as exc:
-        invalid = Invalid.from_django(exc)
-        errors.update(invalid.errors)
-        codes.update(invalid.codes)
-    safe_currency = currency if "currency" not in errors else "EUR"
-    payment.amount = amount_in(amount, safe_currency, "amount", errors, codes)
-    payment.received_on = day_in(
-        received_on, "received_on", errors, codes, today=timezone.localdate(at)
-    )
-    if errors:
-        raise Invalid(errors, codes=codes)
     payment.unallocated = payment.amount
     payment.save()
     money = ClientMoney(payment)
@@ -92,6 +77,33 @@ def record_payment(
             "unallocated": payment.unallocated,
         },
     )
+    return payment
+
+
+def _checked_payment(
+    client: Client, *, by: User, at: datetime.datetime, fields: dict, amount, received_on
+) -> Payment:
+    """The payment as typed, every field checked (Invalid names each refused one)."""
+    errors: dict[str, list] = {}
+    codes: dict[str, list[str]] = {}
+    payment = Payment(
+        firm_id=client.firm_id, client=client, recorded_by=by, recorded_at=at, **fields
+    )
+    try:
+        payment.clean_fields(
+            exclude=["firm", "client", "recorded_by", "amount", "received_on", "unallocated"]
+        )
+    except ValidationError as exc:
+        invalid = Invalid.from_django(exc)
+        errors.update(invalid.errors)
+        codes.update(invalid.codes)
+    safe_currency = payment.currency if "currency" not in errors else "EUR"
+    payment.amount = amount_in(amount, safe_currency, "amount", errors, codes)
+    payment.received_on = day_in(
+        received_on, "received_on", errors, codes, today=timezone.localdate(at)
+    )
+    if errors:
+        raise Invalid(errors, codes=codes)
     return payment
 
 

@@ -46,8 +46,8 @@ from facturier.invoicing.actions import (
     record_event,
 )
 from facturier.invoicing.emails import recipients_for
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.selectors import default_template
 
@@ -266,8 +266,8 @@ def _remindable(firm_id: int) -> Any:
     """Finalized invoices that owe something, off pause."""
     return Invoice.objects.filter(
         firm_id=firm_id,
-        kind=Kind.INVOICE,
-        status=Status.FINALIZED,
+        kind=DocumentKind.INVOICE,
+        status=InvoiceStatus.FINALIZED,
         balance__gt=0,
         due_date__isnull=False,
         reminder_pause__isnull=True,
@@ -302,7 +302,9 @@ def _credit(client_ids: set[int]) -> dict[tuple[int, str], Decimal]:
     ):
         credit[client_id, currency] += total
     for client_id, currency, total in (
-        Invoice.objects.filter(client_id__in=client_ids, kind=Kind.CREDIT_NOTE, credit_left__gt=0)
+        Invoice.objects.filter(
+            client_id__in=client_ids, kind=DocumentKind.CREDIT_NOTE, credit_left__gt=0
+        )
         .values_list("client_id", "currency")
         .annotate(total=Sum("credit_left"))
         .order_by()
@@ -315,7 +317,7 @@ def _covered(invoices: list[Invoice]) -> set[int]:
     """Invoices whose balance the client's credit pays (oldest due first)."""
     credit = _credit({invoice.client_id for invoice in invoices})
     covered = set()
-    owing = [i for i in invoices if i.balance and i.due_date and i.kind == Kind.INVOICE]
+    owing = [i for i in invoices if i.balance and i.due_date and i.kind == DocumentKind.INVOICE]
     for invoice in sorted(owing, key=lambda i: (i.due_date, i.pk)):
         key = (invoice.client_id, invoice.currency)
         if credit.get(key, 0) >= invoice.balance:
@@ -596,7 +598,8 @@ def _levels_now(
     client_paused = any(client_id for _invoice, client_id in paused)
     covered = _covered(rows)
     for invoice in rows:
-        refusal = rules.state_refusal("remind", invoice, today=today)
+        reason = rules.state_refusal("remind", invoice, today=today)
+        refusal = reason.hint if reason is not None else None
         if refusal is None and (client_paused or (invoice.pk, None) in paused):
             refusal = _("Reminders are paused for this invoice or its client.")
         if refusal is None and invoice.pk in covered:

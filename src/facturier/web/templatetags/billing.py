@@ -15,9 +15,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 
-from facturier.invoicing.lifecycle import Status
-
 from facturier.invoicing import history
+from facturier.invoicing.lifecycle import InvoiceStatus
 
 register = template.Library()
 
@@ -192,7 +191,7 @@ def label(value, choices=None) -> str:
 @register.filter
 def status_label(value) -> str:
     """An invoice's status (its stored value) as the user reads it."""
-    return label(value, Status)
+    return label(value, InvoiceStatus)
 
 
 @receiver(setting_changed)

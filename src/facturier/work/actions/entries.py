@@ -18,10 +18,11 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Frozen, Invalid, NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 
-from .. import ledger
 from .. import rates as rate_rules
-from ..models import BILLED_LOCKED, Entry, Kind
+from .. import wip_totals
+from ..models import BILLED_LOCKED, Entry, EntryKind
 from ..permissions import may_record_for, visible_entries
 from .entry_rows import Batch, Refusals
 
@@ -59,7 +60,7 @@ def receipt_type(data: bytes) -> str | None:
 
 @action
 def record_entries(
-    rows: Sequence[Mapping[str, Any]], *, by, now: datetime.datetime | None = None, limit=None
+    rows: Sequence[Mapping[str, Any]], *, by: User, now: datetime.datetime | None = None, limit=None
 ) -> list[Entry]:
     """Record time and expense entries, all or none. Each row: staff (id, default the
     user), client (id), work_code (code or id), day, hours (time: 1.5 or 1:30) or
@@ -90,7 +91,7 @@ def record_entries(
             _attach_receipt(entry, receipt)
         entries.append(entry)
     Entry.objects.bulk_create(entries, batch_size=2000)
-    ledger.entries_entered(entries)
+    wip_totals.entries_entered(entries)
     return entries
 
 
@@ -108,7 +109,7 @@ def _priced(checked: dict, book: rate_rules.RateBook, **fields) -> Entry:
 
 
 def _attach_receipt(entry: Entry, data: bytes) -> None:
-    if entry.kind != Kind.EXPENSE:
+    if entry.kind != EntryKind.EXPENSE:
         raise Invalid(
             {"receipt": [_("Only an expense has a receipt.")]}, codes={"receipt": ["invalid"]}
         )
@@ -145,20 +146,20 @@ def _lock_entry(by, entry: Entry | int) -> Entry:
 
 
 @action
-def update_entry(by, entry: Entry | int, *, fields: Mapping[str, Any]) -> Entry:
+def update_entry(entry: Entry | int, *, by: User, fields: Mapping[str, Any]) -> Entry:
     """Change an entry that no invoice holds; its value follows the rate of its day."""
     entry = _lock_entry(by, entry)
     row = {**_as_row(entry), **fields}
-    if entry.kind == Kind.EXPENSE and "amount" not in fields:
+    if entry.kind == EntryKind.EXPENSE and "amount" not in fields:
         row["amount"] = _before_surcharge(entry)
         row.setdefault("vat_rate", entry.vat_rate)
     new = _replace_from(by, row)
-    ledger.entries_left([entry])
+    wip_totals.entries_left([entry])
     before = audit.values(entry, ["day", "hours", "amount", "client_id", "work_code_id"])
     for name in CHANGED_FIELDS:
         setattr(entry, name, getattr(new, name))
     entry.save()
-    ledger.entries_entered([entry])
+    wip_totals.entries_entered([entry])
     audit.record(
         "entry.changed",
         entry,
@@ -203,8 +204,8 @@ def _replace_from(by, row) -> Entry:
 
 
 @action
-def delete_entry(by, entry: Entry | int) -> None:
+def delete_entry(entry: Entry | int, *, by: User) -> None:
     entry = _lock_entry(by, entry)
     audit.record("entry.deleted", entry, by=by, firm_id=entry.firm_id, details={"day": entry.day})
-    ledger.entries_left([entry])
+    wip_totals.entries_left([entry])
     entry.delete()

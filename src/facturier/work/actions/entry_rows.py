@@ -14,7 +14,7 @@ from facturier.clients.models import Client
 from facturier.core.validators import validate_text
 from facturier.firms.models import User
 
-from ..models import Kind, WorkCode
+from ..models import EntryKind, WorkCode
 from ..permissions import may_record_for
 from .common import LARGEST, parse_amount
 from .hours import MAX_HOURS, parse_hours
@@ -160,7 +160,7 @@ def _cents(value: Decimal | None, largest: Decimal) -> bool:
 
 def _measure(code: WorkCode, row: Mapping[str, Any], refuse: "_RowRefusals") -> dict | None:
     """Time's hours, or an expense's amount and VAT rate."""
-    if code.kind == Kind.TIME:
+    if code.kind == EntryKind.TIME:
         hours = parse_hours(row.get("hours"))
         if not _cents(hours, MAX_HOURS):
             refuse("hours", _("Enter hours such as 1.5 or 1:30 (at most 24)."))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from facturier.core.errors import Invalid
 
-from .. import ledger
+from .. import wip_totals
 from ..models import Entry
 
 
@@ -44,8 +44,8 @@ def set_state(
     ids = list(entry_ids)
     if not ids:
         return
-    entries = list(Entry.objects.filter(pk__in=ids).only(*ledger.FIELDS, "pk"))
-    leaving = [e for e in entries if ledger.in_wip(e.state, e.billable)]
+    entries = list(Entry.objects.filter(pk__in=ids).only(*wip_totals.FIELDS, "pk"))
+    leaving = [e for e in entries if wip_totals.in_wip(e.state, e.billable)]
     for entry in entries:
         entry.state = state
     # One UPDATE for the state, one per distinct billed amount (a pro-rata split has few):
@@ -56,7 +56,7 @@ def set_state(
         by_amount[amount].append(pk)
     for amount, pks in by_amount.items():
         Entry.objects.filter(pk__in=pks).update(billed_amount=amount)
-    if not ledger.in_wip(state, True):
-        ledger.left(ledger.row_of(entry) for entry in leaving)
+    if not wip_totals.in_wip(state, True):
+        wip_totals.left(wip_totals.row_of(entry) for entry in leaving)
     else:
-        ledger.entries_entered([e for e in entries if e.billable and e not in leaving])
+        wip_totals.entries_entered([e for e in entries if e.billable and e not in leaving])

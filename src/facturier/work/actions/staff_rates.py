@@ -19,8 +19,8 @@ from .common import LARGEST, own_code, parse_amount
 
 @action
 def set_rate(
-    by,
     *,
+    by: User,
     staff: User | int,
     rate,
     effective_from: datetime.date,

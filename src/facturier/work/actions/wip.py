@@ -6,14 +6,14 @@ from django.utils import timezone
 
 from facturier.core.actions import action
 
-from .. import ledger
+from .. import wip_totals
 from ..models import Entry, WipAsOf
 
 
 @action
 def refresh_wip_today(firm_id: int, day: datetime.date | None = None) -> int:
     """Age the firm's WIP as of `day` (today): the WIP tab then reads it ready."""
-    return ledger.refresh_today(firm_id, day or timezone.localdate())
+    return wip_totals.refresh_today(firm_id, day or timezone.localdate())
 
 
 def refresh_stale_wip() -> int:

@@ -12,13 +12,14 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
+from facturier.firms.models import User
 
 from ..models import WorkCode
 from .common import LARGEST, check_model, own_code, parse_amount
 
 
 @action
-def save_work_code(by, *, fields: Mapping[str, Any], pk: int | None = None) -> WorkCode:
+def save_work_code(*, by: User, fields: Mapping[str, Any], pk: int | None = None) -> WorkCode:
     require_settings_right(by)
     code = WorkCode(firm_id=by.firm_id) if pk is None else own_code(by, pk)
     before = audit.values(code, ["code", "name", "kind", "billable", "default_rate"])
@@ -52,7 +53,7 @@ class _CodeRow(NamedTuple):
 
 
 @action
-def import_work_codes(by, data: bytes) -> list[WorkCode]:
+def import_work_codes(data: bytes, *, by: User) -> list[WorkCode]:
     """CSV `Code,Type,Name,Rate,Surcharge` (Type B billable, NB not): all or nothing.
     A code that exists is updated."""
     require_settings_right(by)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from facturier.outbox import engine, kinds
+from facturier.outbox.models import DeliveryStatus
 
 logger = logging.getLogger("facturier.outbox.worker")
 
@@ -133,7 +134,7 @@ class Command(BaseCommand):
                 try:
                     for _pk, status in tries:
                         tried += 1
-                        failed += status != kinds.Delivery.Status.SENT
+                        failed += status != DeliveryStatus.SENT
                         if not self.running:
                             break
                 except Exception:  # noqa: BLE001 - one bad row never stops the worker

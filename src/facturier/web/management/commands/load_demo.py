@@ -325,8 +325,8 @@ class Command(BaseCommand):
     def _work(self, rng, alice, people, clients):
         """Work codes, rates and four months of time and expenses: the WIP tab's."""
         codes = work_actions.import_work_codes(
-            alice,
-            (
+            by=alice,
+            data=(
                 "Code,Type,Name,Rate,Surcharge\n"
                 "COMPTA,B,Tenue comptable,95,0\n"
                 "FISC,B,Conseil fiscal,140,0\n"
@@ -335,13 +335,13 @@ class Command(BaseCommand):
             ).encode(),
         )
         work_actions.save_work_code(
-            alice,
+            by=alice,
             fields={"code": "DEP", "name": "Débours", "kind": "expense", "surcharge_percent": 0},
         )
         today = timezone.localdate()
         for index, person in enumerate(people):
             work_actions.set_rate(
-                alice,
+                by=alice,
                 staff=person,
                 rate=Decimal(110 + 15 * index),
                 effective_from=today - datetime.timedelta(days=400),

@@ -6,7 +6,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 
 from facturier.invoicing.actions import pdf_for
-from facturier.invoicing.deliveries import InvoiceEmails, compose
+from facturier.invoicing.email_outbox import InvoiceEmails, compose
 from facturier.outbox import engine
 from facturier.outbox.kinds import Outcome
 

@@ -15,10 +15,10 @@ from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
-from facturier.invoicing.lifecycle import Status
-from facturier.invoicing.models import Invoice, Kind
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
 
-from .. import statements
+from .. import bank_files
 from ..events import AuditName
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
 from .common import require_right
@@ -31,8 +31,8 @@ TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*")
 
 
 def _keys(
-    lines: list[statements.StatementLine],
-) -> list[tuple[statements.StatementLine, str]]:
+    lines: list[bank_files.StatementLine],
+) -> list[tuple[bank_files.StatementLine, str]]:
     """Two lines alike in one file (same day, amount and text, no bank reference) are two
     payments: the second one's key says it is the second."""
     seen: Counter[str] = Counter()
@@ -51,9 +51,9 @@ def _keys(
 def _open_invoices(firm_id: int):
     return Invoice.objects.filter(
         firm_id=firm_id,
-        kind=Kind.INVOICE,
+        kind=DocumentKind.INVOICE,
         balance__gt=0,
-        status__in=[Status.FINALIZED, Status.CLOSED],
+        status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED],
     )
 
 
@@ -146,7 +146,7 @@ def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, 
 
 
 @action
-def import_statement(
+def import_bank_statement(
     *,
     by: User,
     data: bytes,
@@ -171,7 +171,7 @@ def import_statement(
     statement = BankStatement.objects.create(
         firm_id=firm.pk,
         filename=str(filename or "")[:200],
-        format=statements.detect(data) if fmt == "auto" else fmt,
+        format=bank_files.detect(data) if fmt == "auto" else fmt,
         imported_by=by,
         imported_at=at,
     )
@@ -190,10 +190,10 @@ def import_statement(
 def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
     """The file's credit lines, each with the key that tells it apart."""
     try:
-        parsed = statements.parse(
+        parsed = bank_files.parse(
             data, fmt=fmt, mapping=mapping, currency=firm.default_currency or "EUR"
         )
-    except statements.StatementError as exc:
+    except bank_files.StatementError as exc:
         raise Invalid({"file": [exc.message]}, codes={"file": [exc.code]}) from None
     if not parsed:
         raise Invalid(

@@ -2,7 +2,7 @@
 
 Building a queryset and compiling it to SQL costs a Python process more than the
 database takes to answer a query on an index. For the queries a person waits for
-on every page view, a `Statement` is the ORM's own SQL, compiled once per *shape*
+on every page view, a `CompiledQuery` is the ORM's own SQL, compiled once per *shape*
 (which filters are there, which rights the user has) with marker values in the
 places of a request's own. Django passes every value as a parameter, never in the
 SQL's text, so each marker is found among the parameters, and each run puts the
@@ -25,7 +25,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.sql import Query
 
 
-class Kind(Enum):
+class ValueKind(Enum):
     INTEGER = "integer"
     DATE = "date"
     # Text searched for inside a LIKE pattern (icontains): escaped as the ORM does.
@@ -35,11 +35,11 @@ class Kind(Enum):
 _BASE = 7_301_000_000
 
 
-def marker(kind: Kind, index: int):
+def marker(kind: ValueKind, index: int):
     """The stand-in value of the `index`-th value of a kind: values no request has."""
-    if kind is Kind.INTEGER:
+    if kind is ValueKind.INTEGER:
         return -(_BASE + index)
-    if kind is Kind.DATE:
+    if kind is ValueKind.DATE:
         return datetime.date(1111, 1, 1) + datetime.timedelta(days=index)
     return f"qzmarker{index}qz"
 
@@ -48,10 +48,10 @@ class Markers:
     """The stand-ins of one compilation, by name: `markers.value("firm", Kind.INTEGER)`."""
 
     def __init__(self):
-        self.kinds: dict[str, Kind] = {}
+        self.kinds: dict[str, ValueKind] = {}
         self.values: dict[str, object] = {}
 
-    def value(self, name: str, kind: Kind):
+    def value(self, name: str, kind: ValueKind):
         if name not in self.values:
             self.kinds[name] = kind
             self.values[name] = marker(kind, len(self.values))
@@ -59,7 +59,7 @@ class Markers:
 
 
 @dataclass(frozen=True)
-class Statement:
+class CompiledQuery:
     sql: str
     # For each parameter: (name, kind, text around) for a value given at each run, or
     # (None, None, constant) for one the shape fixes (a status, a zero).
@@ -73,9 +73,9 @@ class Statement:
         for name, kind, fixed in self.slots:
             if name is None:
                 params.append(fixed)
-            elif kind is Kind.INTEGER:
+            elif kind is ValueKind.INTEGER:
                 params.append(int(values[name]))
-            elif kind is Kind.DATE:
+            elif kind is ValueKind.DATE:
                 params.append(connection.ops.adapt_datefield_value(values[name]))
             else:
                 before, after = fixed
@@ -92,13 +92,13 @@ class Statement:
 
 
 class Unprepared(Exception):
-    """The ORM compiled a marker in a way a Statement cannot run again."""
+    """The ORM compiled a marker in a way a CompiledQuery cannot run again."""
 
 
-def compile_statement(
+def compile_query(
     queryset: QuerySet, markers: Markers, *, wrap: str = "{}"
-) -> Statement | None:
-    """`queryset`, built with `markers`' values, as a Statement; `wrap` places its SQL in
+) -> CompiledQuery | None:
+    """`queryset`, built with `markers`' values, as a CompiledQuery; `wrap` places its SQL in
     an outer statement ("SELECT COUNT(*) FROM ({}) t"). None: the queryset matches
     nothing, whatever the values (the ORM then runs no query: an empty list of ids)."""
     try:
@@ -109,16 +109,16 @@ def compile_statement(
     for name, value in markers.values.items():
         kind = markers.kinds[name]
         by_value[value] = name
-        if kind is Kind.DATE:
+        if kind is ValueKind.DATE:
             by_value[connection.ops.adapt_datefield_value(value)] = name
-        written = value.isoformat() if kind is Kind.DATE else str(value)
+        written = value.isoformat() if kind is ValueKind.DATE else str(value)
         if written in sql:
             raise Unprepared(f"{name} is written in the statement's text")
     slots, found = [], set()
     for param in params:
         name = _lookup(by_value, param)
         if name is not None:
-            if markers.kinds[name] is Kind.PATTERN:
+            if markers.kinds[name] is ValueKind.PATTERN:
                 raise Unprepared(f"{name} is compared whole, not searched for")
             slots.append((name, markers.kinds[name], None))
             found.add(name)
@@ -126,13 +126,13 @@ def compile_statement(
         pattern = _pattern_of(markers, param)
         if pattern is not None:
             name, around = pattern
-            slots.append((name, Kind.PATTERN, around))
+            slots.append((name, ValueKind.PATTERN, around))
             found.add(name)
             continue
         slots.append((None, None, param))
     if missing := set(markers.values) - found:
         raise Unprepared(f"not found among the parameters: {sorted(missing)}")
-    return Statement(wrap.format(sql), tuple(slots))
+    return CompiledQuery(wrap.format(sql), tuple(slots))
 
 
 def _lookup(by_value: dict, param) -> str | None:
@@ -146,7 +146,7 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
     if not isinstance(param, str):
         return None
     for name, value in markers.values.items():
-        if markers.kinds[name] is Kind.PATTERN and value in param:
+        if markers.kinds[name] is ValueKind.PATTERN and value in param:
             before, _, after = param.partition(value)
             return name, (before, after)
     return None
@@ -154,12 +154,12 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
 
 def instances(
     model: type[Model],
-    statement: Statement,
+    statement: CompiledQuery,
     values: Mapping[str, object],
     *more,
     related: tuple[str, ...] = (),
 ) -> list:
-    """Run with `values` (and `more` parameters after, as for Statement.rows): the rows as
+    """Run with `values` (and `more` parameters after, as for CompiledQuery.rows): the rows as
     `model` instances, as RawQuerySet reads them (columns of the
     model's fields set, those not read deferred, other columns set as attributes); the
     columns' mapping and converters are worked out at its first run and kept.

@@ -15,12 +15,11 @@ from django.utils import translation
 
 from facturier.outbox import engine, smtp
 from facturier.outbox.kinds import Outcome
+from facturier.outbox.models import DeliveryStatus
 
-from .actions.deliveries import record_email_outcome
+from .actions.email_outcomes import record_email_outcome
 from .actions.pdfs import pdf_for
 from .models import EmailDelivery, InvoicePdf
-
-Status = EmailDelivery.Status
 
 
 def compose(delivery, connection=None) -> EmailMultiAlternatives:
@@ -101,7 +100,7 @@ class InvoiceEmails:
         refused = getattr(message, "refused", {}) or {}
         if refused and set(refused) >= set(message.recipients()):
             raise smtp_refused(refused)
-        return Outcome(Status.SENT, details={"refused": refused})
+        return Outcome(DeliveryStatus.SENT, details={"refused": refused})
 
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         return smtp.classify(exc)

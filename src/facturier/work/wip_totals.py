@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Min
 
-from .models import Entry, Kind, WipAsOf, WipMonth, WipToday
+from .models import Entry, EntryKind, WipAsOf, WipMonth, WipToday
 
 FIELDS = ("firm_id", "client_id", "day", "kind", "hours", "amount", "rate", "billable", "state")
 
@@ -34,7 +34,7 @@ def _deltas(rows: Iterable[tuple], sign: int) -> dict[tuple, list]:
         total = totals[firm_id, client_id, month_of(day), kind]
         total[0] += sign * Decimal(hours or 0)
         total[1] += sign * Decimal(amount or 0)
-        total[2] += sign * int(kind == Kind.TIME and rate is None)
+        total[2] += sign * int(kind == EntryKind.TIME and rate is None)
         total[3] += sign
         if sign > 0:
             total[4] = day if total[4] is None else min(total[4], day)
@@ -147,7 +147,7 @@ def _today_totals(as_of: datetime.date, rows: Iterable[tuple], sign: int, totals
     for _firm, client_id, day, kind, hours, amount, rate in rows:
         total = totals[client_id]
         amount = sign * Decimal(amount or 0)
-        if kind == Kind.TIME:
+        if kind == EntryKind.TIME:
             total[0] += sign * Decimal(hours or 0)
             total[1] += amount
             total[3] += sign * int(rate is None)
@@ -274,10 +274,10 @@ def refresh_today(firm_id: int, day: datetime.date) -> int:
     _as_of(firm_id, exclusive=True)
     WipToday.objects.filter(firm_id=firm_id).delete()
     sums = {
-        "hours": Sum("hours", filter=Q(kind=Kind.TIME)),
-        "time_value": Sum("amount", filter=Q(kind=Kind.TIME)),
-        "expenses": Sum("amount", filter=Q(kind=Kind.EXPENSE)),
-        "unrated": Count("pk", filter=Q(kind=Kind.TIME, rate__isnull=True)),
+        "hours": Sum("hours", filter=Q(kind=EntryKind.TIME)),
+        "time_value": Sum("amount", filter=Q(kind=EntryKind.TIME)),
+        "expenses": Sum("amount", filter=Q(kind=EntryKind.EXPENSE)),
+        "unrated": Count("pk", filter=Q(kind=EntryKind.TIME, rate__isnull=True)),
         "entries": Count("pk"),
         "oldest": Min("day"),
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from facturier.core.errors import DomainError, Invalid
 from facturier.receivables import actions
+from facturier.receivables.bank_files import MAX_BYTES
 from facturier.receivables.models import BankStatement, StatementLine
 from facturier.receivables.selectors import (
     csv_mapping,
@@ -20,7 +21,6 @@ from facturier.receivables.selectors import (
     statement_lines,
     statement_list,
 )
-from facturier.receivables.statements import MAX_BYTES
 
 from .common import refusal_text, section
 from .receivables import refused
@@ -77,7 +77,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             mapping = {name: data[name] for name in ImportForm.MAPPING}
             try:
-                statement = actions.import_statement(
+                statement = actions.import_bank_statement(
                     by=request.user,
                     data=data["file"].read(),
                     filename=data["file"].name,

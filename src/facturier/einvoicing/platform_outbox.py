@@ -21,13 +21,12 @@ from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.documents import en16931
 from facturier.outbox import engine
 from facturier.outbox.kinds import Outcome
+from facturier.outbox.models import DeliveryStatus
 
 from . import cdar
 from .actions import _service, record_transmission_outcome
 from .flows import PlatformError
 from .models import Lifecycle, Platform, Transmission
-
-Status = Transmission.Status
 
 
 class NotConfigured(Exception):
@@ -61,7 +60,7 @@ class PlatformFlows:
             name, content, media_type, syntax = self._file(item)
             digest = hashlib.sha256(content).hexdigest()
             if item.attempts > 1 and (found := self._existing(service, item)):
-                return Outcome(Status.SENT, details={"flow_id": found, "sha256": digest})
+                return Outcome(DeliveryStatus.SENT, details={"flow_id": found, "sha256": digest})
             flow_info = {
                 "trackingId": item.tracking_id,
                 "name": name,
@@ -75,10 +74,13 @@ class PlatformFlows:
                 answer = service.submit(flow_info, name, content, media_type)
             except PlatformError as exc:
                 if exc.code == "AlreadyExistingFlow" and (found := self._existing(service, item)):
-                    return Outcome(Status.SENT, details={"flow_id": found, "sha256": digest})
+                    return Outcome(
+                        DeliveryStatus.SENT, details={"flow_id": found, "sha256": digest}
+                    )
                 raise
             return Outcome(
-                Status.SENT, details={"flow_id": str(answer.get("flowId", "")), "sha256": digest}
+                DeliveryStatus.SENT,
+                details={"flow_id": str(answer.get("flowId", "")), "sha256": digest},
             )
         finally:
             service.close()
@@ -88,13 +90,13 @@ class PlatformFlows:
         if item.document == Transmission.Document.INVOICE:
             return f"{invoice.number}.pdf", pdf_for(invoice), "application/pdf", "Factur-X"
         deposit = invoice.transmissions.filter(document=Transmission.Document.INVOICE).first()
-        if deposit is None or deposit.status != Status.SENT:
+        if deposit is None or deposit.status != DeliveryStatus.SENT:
             raise NotDepositedYet()
         snapshot = invoice.snapshot
         seller, buyer = snapshot["seller"], snapshot["buyer"]
         content = cdar.build(
             message_id=item.tracking_id,
-            status=cdar.Status(invoice.number, Lifecycle.PAID, timezone.now()),
+            status=cdar.StatusMessage(invoice.number, Lifecycle.PAID, timezone.now()),
             invoice_date=invoice.issue_date,
             sender=(seller["name"], en16931.seller_siren(seller)),
             recipient=(buyer["name"], en16931.buyer_legal_id(buyer)[0][:9]),

@@ -12,12 +12,11 @@ from django.utils import timezone
 from facturier.core.actions import action
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
+from facturier.outbox.models import DeliveryStatus
 
 from ..lifecycle import Action
 from ..models import EmailDelivery, Invoice
 from .audit import record_event
-
-Status = EmailDelivery.Status
 
 
 @action
@@ -26,12 +25,12 @@ def record_email_outcome(delivery: EmailDelivery, attempt: int, outcome: Outcome
     at = timezone.now()
     refused = outcome.details.get("refused", {})
     fields = {"refused": refused}
-    if outcome.status == Status.SENT:
+    if outcome.status == DeliveryStatus.SENT:
         fields["sent_at"] = at
     if not settle(delivery, attempt, outcome, **fields):
         return False
     invoice = delivery.invoice  # loaded with the delivery
-    if outcome.status == Status.SENT:
+    if outcome.status == DeliveryStatus.SENT:
         Invoice.objects.filter(pk=invoice.pk).update(
             last_sent_at=at, sent_count=F("sent_count") + 1
         )
@@ -41,10 +40,12 @@ def record_email_outcome(delivery: EmailDelivery, attempt: int, outcome: Outcome
             details["refused"] = refused
     else:
         event = (
-            Action.DELIVERY_RETRY if outcome.status == Status.RETRYING else Action.DELIVERY_FAILED
+            Action.DELIVERY_RETRY
+            if outcome.status == DeliveryStatus.RETRYING
+            else Action.DELIVERY_FAILED
         )
         details = {"delivery": delivery.pk, "attempt": attempt, "reason": outcome.reason}
-        if outcome.status == Status.RETRYING:
+        if outcome.status == DeliveryStatus.RETRYING:
             details["next_attempt_at"] = delivery.next_attempt_at.isoformat()
     record_event(invoice, event, by=None, at=at, details=details)
     return True
