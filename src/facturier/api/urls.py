@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views, work
+from . import reports, views, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -74,6 +74,25 @@ urlpatterns = [
     ),
     path("v1/templates/", views.TemplateList.as_view(), name="api-templates"),
     path("v1/templates/<id:pk>/", views.TemplateDetail.as_view(), name="api-template"),
+    path("v1/aging/", reports.Aging.as_view(), name="api-aging"),
+    path("v1/overview/", reports.Overview.as_view(), name="api-overview"),
+    path("v1/realization/", reports.Realization.as_view(), name="api-realization"),
+    path(
+        "v1/clients/<id:pk>/statement-of-account/",
+        reports.StatementOfAccountPdf.as_view(),
+        name="api-client-statement-of-account",
+    ),
+    path(
+        "v1/clients/<id:pk>/statement-of-account/send/",
+        reports.StatementOfAccountSend.as_view(),
+        name="api-client-statement-of-account-send",
+    ),
+    path("v1/reminders/send/", reports.ReminderSend.as_view(), name="api-reminders-send"),
+    path("v1/reminder-levels/", reports.ReminderLevels.as_view(), name="api-reminder-levels"),
+    path("v1/reminder-pauses/", reports.ReminderPause.as_view(), name="api-reminder-pauses"),
+    path("v1/letters/<id:pk>/pdf/", reports.LetterPdf.as_view(), name="api-letter-pdf"),
+    path("v1/exports/", reports.Export.as_view(), name="api-exports"),
+    path("v1/exports/fec/", reports.Fec.as_view(), name="api-exports-fec"),
     # The schema is public documentation: not counted against anyone's rate.
     path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),
     # Swagger UI is one inline script and a bundle from its CDN: its own page, its own rules.
