@@ -194,7 +194,7 @@ def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
             data, fmt=fmt, mapping=mapping, currency=firm.default_currency or "EUR"
         )
     except bank_files.StatementError as exc:
-        raise Invalid({"file": [exc.message]}, codes={"file": [exc.code]}) from None
+        raise Invalid({exc.field: [exc.message]}, codes={exc.field: [exc.code]}) from None
     if not parsed:
         raise Invalid(
             {"file": [_("The file holds no money received (no credit lines).")]},
