@@ -13,7 +13,7 @@ from facturier.core.errors import Invalid
 from facturier.firms.models import AuditEvent
 from facturier.receivables import actions
 from facturier.receivables.bank_files import CAMT053_VERSIONS
-from facturier.receivables.models import BankStatement, StatementLine
+from facturier.receivables.models import BankStatement, CsvMapping, StatementLine
 from tests.receivables.camt import entry, statement
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,40 @@ def test_a_csv_line_of_zero_or_less_is_a_debit_left_out(alice, amount):
     assert [line.amount for line in imported.lines.all()] == [Decimal("10.00")]
 
 
+BAD_FORMATS = ["%Y%Y", "%", "%d/%m", "%Y", "%q", "%d/%m/%Y%", "%A", "x"]
+
+
+@pytest.mark.parametrize("date_format", BAD_FORMATS)
+def test_a_date_format_that_cannot_read_a_date_is_refused_beside_its_field(alice, date_format):
+    refusal = refused(alice, CSV, fmt="csv", mapping={**COLUMNS, "date_format": date_format})
+    assert refusal.codes == {"date_format": ["invalid_date_format"]}
+    assert not CsvMapping.objects.exists()  # not saved for the next file either
+
+
+def test_a_bad_date_format_saved_before_is_refused_not_a_crash(alice, firm):
+    CsvMapping.objects.create(
+        firm=firm,
+        date="Date",
+        amount="Amount",
+        label="Label",
+        date_format="%Y%Y",
+        decimal_comma=True,
+    )
+    assert refused(alice, CSV, fmt="csv").codes == {"date_format": ["invalid_date_format"]}
+
+
+@pytest.mark.parametrize("date_format", ["%d/%m/%Y", "%Y-%m-%d", "%d.%m.%y", "%m/%d/%Y"])
+def test_usual_date_formats_are_read(alice, date_format):
+    import datetime
+
+    day = datetime.date(2026, 11, 20).strftime(date_format)
+    data = f"Date;Label;Amount\n{day};VIR A;10,00\n".encode()
+    imported = actions.import_bank_statement(
+        by=alice, data=data, mapping={**COLUMNS, "date_format": date_format}
+    )
+    assert imported.lines.get().booked_on == datetime.date(2026, 11, 20)
+
+
 def _page(client, alice, data: bytes, **fields):
     client.force_login(type(alice).objects.get(pk=alice.pk))
     return client.post(
@@ -125,6 +159,13 @@ def _page(client, alice, data: bytes, **fields):
             **fields,
         },
     )
+
+
+def test_the_page_shows_the_date_format_refusal_beside_the_field(client, alice):
+    response = _page(client, alice, CSV, date_format="%Y%Y")
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["date_format"]
+    assert "%Y%Y" in response.context["form"].errors["date_format"][0]
 
 
 @pytest.mark.parametrize(
@@ -144,3 +185,20 @@ def test_the_page_and_the_api_refuse_each_shape(client, api, alice, data, code):
     )
     assert answer.status_code == 422 and answer.json()["codes"] == {"file": [code]}
     assert not BankStatement.objects.exists()
+
+
+def test_the_api_names_the_date_format(api):
+    answer = api.post(
+        "/api/v1/statements/",
+        {
+            "file": SimpleUploadedFile("s.csv", CSV),
+            "format": "csv",
+            "date": "Date",
+            "amount": "Amount",
+            "label": "Label",
+            "date_format": "%Y%Y",
+        },
+        format="multipart",
+    )
+    assert answer.status_code == 422
+    assert answer.json()["codes"] == {"date_format": ["invalid_date_format"]}

@@ -33,6 +33,8 @@ CAMT053_VERSIONS = ("02", "03", "04", "08", "12")
 CAMT053_NAMESPACES = frozenset(
     f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}" for version in CAMT053_VERSIONS
 )
+# A day whose day, month and year all differ: a date format must read it back whole.
+_SAMPLE_DAY = datetime.date(2026, 11, 23)
 
 
 class StatementError(ValueError):
@@ -206,7 +208,7 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
     plus date_format (e.g. %d/%m/%Y) and decimal_comma ("1" when amounts read 1 234,56)."""
     reader = _csv_reader(_csv_text(data))
     _check_columns(reader, mapping)
-    date_format = mapping.get("date_format") or "%d/%m/%Y"
+    date_format = check_date_format(mapping.get("date_format") or "%d/%m/%Y")
     decimal_comma = mapping.get("decimal_comma") in ("1", "true", True)
     lines = []
     try:
@@ -252,6 +254,26 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
             line=reader.line_num,
         ) from None
     return lines
+
+
+def check_date_format(date_format: str) -> str:
+    """The format, if it reads back a day, a month and a year it wrote; else refused
+    (%Y%Y, a stray %, a format without the year would read nonsense or nothing)."""
+    try:
+        valid = (
+            datetime.datetime.strptime(_SAMPLE_DAY.strftime(date_format), date_format).date()
+            == _SAMPLE_DAY
+        )
+    except (ValueError, re.error, TypeError, OverflowError):
+        valid = False
+    if not valid:
+        raise StatementError(
+            _("“%(format)s” is not a date format with a day, a month and a year, like %%d/%%m/%%Y.")
+            % {"format": str(date_format)[:40]},
+            code="invalid_date_format",
+            field="date_format",
+        )
+    return date_format
 
 
 def _csv_text(data: bytes) -> str:
