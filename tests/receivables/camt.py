@@ -41,9 +41,21 @@ def entry(
       </Ntry>"""
 
 
-def statement(*entries: str, message_id: str = "STMT-2026-11-20") -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+CAMT053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+
+
+def statement(
+    *entries: str,
+    message_id: str = "STMT-2026-11-20",
+    namespace: str | None = CAMT053,
+    encoding: str = "UTF-8",
+    doctype: str = "",
+) -> bytes:
+    """The statement as bytes in `encoding` (UTF-16 with its byte-order mark), under
+    `namespace` (None: no namespace at all), with `doctype` after the declaration."""
+    xmlns = f' xmlns="{namespace}"' if namespace is not None else ""
+    return f"""<?xml version="1.0" encoding="{encoding}"?>{doctype}
+<Document{xmlns}>
   <BkToCstmrStmt>
     <GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>2026-11-21T06:00:00</CreDtTm></GrpHdr>
     <Stmt>
@@ -53,4 +65,4 @@ def statement(*entries: str, message_id: str = "STMT-2026-11-20") -> bytes:
       {"".join(entries)}
     </Stmt>
   </BkToCstmrStmt>
-</Document>""".encode()
+</Document>""".encode(encoding.lower())

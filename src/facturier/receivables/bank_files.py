@@ -1,6 +1,9 @@
 """Reading bank statements: ISO 20022 camt.053 (with pycamt) or CSV (with a column
 mapping the firm saves). Pure functions: bytes in, credit lines out, or an error that
 names the line. Debits are not payments received and are left out.
+
+An XML file is first read by defusedxml, which refuses any DTD or entity whatever the
+file's encoding, and must be a camt.053 Document in a version pycamt reads.
 """
 
 import csv
@@ -11,6 +14,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as safe_fromstring
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 from pycamt.parser import Camt053Parser
@@ -21,16 +27,33 @@ from schwifty.exceptions import SchwiftyException
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 5000
 CSV_FIELDS = ("date", "amount", "label", "reference")
+# The camt.053 versions pycamt reads (its own list); camt.052 and camt.054 are reports
+# and notifications, not booked statements.
+CAMT053_VERSIONS = ("02", "03", "04", "08", "12")
+CAMT053_NAMESPACES = frozenset(
+    f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}" for version in CAMT053_VERSIONS
+)
+# A day whose day, month and year all differ: a date format must read it back whole.
+_SAMPLE_DAY = datetime.date(2026, 11, 23)
 
 
 class StatementError(ValueError):
-    """The file cannot be read; `line` is where (1-based), when one line is to blame."""
+    """The file cannot be read; `line` is where (1-based), when one line is to blame;
+    `field` is the import's parameter to blame (the file, or the date format)."""
 
-    def __init__(self, message, *, line: int | None = None, code: str = "invalid_file"):
+    def __init__(
+        self,
+        message,
+        *,
+        line: int | None = None,
+        code: str = "invalid_file",
+        field: str = "file",
+    ):
         super().__init__(str(message))
         self.message = message
         self.line = line
         self.code = code
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -87,9 +110,42 @@ def _single_line(text: str | None, limit: int) -> str:
     return " ".join((text or "").split())[:limit]
 
 
+def _check_camt053(data: bytes) -> None:
+    """Refuse a DTD or an entity in any encoding, malformed XML, and any document but a
+    camt.053 statement in a version the parser reads."""
+    try:
+        root = safe_fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise StatementError(
+            _("The file declares entities: it is not read."), code="xml_entities"
+        ) from None
+    except (ValueError, LookupError):  # an encoding the XML parser does not read
+        raise StatementError(
+            _("The XML's encoding is not one this reads (UTF-8, UTF-16, ISO-8859-1)."),
+            code="invalid_encoding",
+        ) from None
+    except ParseError as exc:
+        line = (getattr(exc, "position", None) or (0, 0))[0]
+        raise StatementError(
+            _("Line %(line)d: the XML is malformed.") % {"line": line}, line=line
+        ) from None
+    namespace, _brace, name = root.tag[1:].partition("}") if root.tag[:1] == "{" else ("", "", "")
+    if namespace not in CAMT053_NAMESPACES or name != "Document":
+        raise StatementError(
+            _(
+                "This is not a camt.053 bank statement: its namespace is “%(namespace)s”; "
+                "the versions read are %(versions)s."
+            )
+            % {
+                "namespace": namespace[:100] or "—",
+                "versions": ", ".join(f"camt.053.001.{v}" for v in CAMT053_VERSIONS),
+            },
+            code="unsupported_namespace",
+        )
+
+
 def parse_camt053(data: bytes) -> list[StatementLine]:
-    if b"<!DOCTYPE" in data[:2000] or b"<!ENTITY" in data:
-        raise StatementError(_("The file declares entities: it is not read."))
+    _check_camt053(data)
     try:
         parser = Camt053Parser(data)
         transactions = parser.get_transactions()
@@ -118,6 +174,13 @@ def parse_camt053(data: bytes) -> list[StatementLine]:
                 line=index,
             ) from None
         amount = _decimal(tx.get("Amount") or "", line=index)
+        if amount <= 0:
+            raise StatementError(
+                _("Entry %(line)d: a credit of “%(value)s” is not money received.")
+                % {"line": index, "value": (tx.get("Amount") or "")[:40]},
+                line=index,
+                code="invalid_amount",
+            )
         currency = (tx.get("Currency") or "").upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise StatementError(_("Entry %(line)d has no currency.") % {"line": index}, line=index)
@@ -145,7 +208,7 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
     plus date_format (e.g. %d/%m/%Y) and decimal_comma ("1" when amounts read 1 234,56)."""
     reader = _csv_reader(_csv_text(data))
     _check_columns(reader, mapping)
-    date_format = mapping.get("date_format") or "%d/%m/%Y"
+    date_format = check_date_format(mapping.get("date_format") or "%d/%m/%Y")
     decimal_comma = mapping.get("decimal_comma") in ("1", "true", True)
     lines = []
     try:
@@ -191,6 +254,26 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
             line=reader.line_num,
         ) from None
     return lines
+
+
+def check_date_format(date_format: str) -> str:
+    """The format, if it reads back a day, a month and a year it wrote; else refused
+    (%Y%Y, a stray %, a format without the year would read nonsense or nothing)."""
+    try:
+        valid = (
+            datetime.datetime.strptime(_SAMPLE_DAY.strftime(date_format), date_format).date()
+            == _SAMPLE_DAY
+        )
+    except (ValueError, re.error, TypeError, OverflowError):
+        valid = False
+    if not valid:
+        raise StatementError(
+            _("“%(format)s” is not a date format with a day, a month and a year, like %%d/%%m/%%Y.")
+            % {"format": str(date_format)[:40]},
+            code="invalid_date_format",
+            field="date_format",
+        )
+    return date_format
 
 
 def _csv_text(data: bytes) -> str:
@@ -241,8 +324,12 @@ def _check_columns(reader: csv.DictReader, mapping: dict[str, str]) -> None:
             )
 
 
+_XML_STARTS = (b"<", b"\xef\xbb\xbf<", b"\xff\xfe<\x00", b"\xfe\xff\x00<", b"<\x00", b"\x00<")
+
+
 def detect(data: bytes) -> str:
-    return "camt053" if data.lstrip()[:1] == b"<" else "csv"
+    """XML (in UTF-8 or UTF-16, with or without a byte-order mark) is read as camt.053."""
+    return "camt053" if data.lstrip().startswith(_XML_STARTS) else "csv"
 
 
 def parse(data: bytes, *, fmt: str, mapping: dict[str, str], currency: str) -> list[StatementLine]:

@@ -12,7 +12,6 @@ date, which the firm does not record yet, so they are counted and left out (the
 export says how many).
 """
 
-import csv
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from facturier.core import spreadsheet
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 
@@ -51,17 +51,9 @@ FEC_CURRENCY = "EUR"
 CHUNK = 2000
 
 
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer into a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=delimiter, lineterminator="\r\n")
-    for row in rows:
-        yield writer.writerow(row)
+    """The rows as CSV lines, no cell of a person's text read as a formula."""
+    return spreadsheet.csv_lines(rows, delimiter=delimiter)
 
 
 def ledger_for(firm_id: int) -> LedgerAccounts:

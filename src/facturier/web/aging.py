@@ -1,7 +1,6 @@
 """The aging of receivables in the Billing app: as of any day, per client, with the
 invoices behind each figure, and as CSV for the accountant."""
 
-import csv
 import datetime
 
 from django import forms
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from facturier.clients.permissions import visible_clients
+from facturier.core import spreadsheet
 from facturier.receivables.aging import BUCKETS, aging, owed_on
 
 from .common import section
@@ -81,16 +81,14 @@ def _csv(request, day: datetime.date) -> HttpResponse:
     result = aging(user=request.user, day=day)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="aging-{day.isoformat()}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")]
-    )
-    for row in result.rows:
-        writer.writerow(
-            [row.client, row.currency, *[str(amount) for amount in row.buckets], str(row.total)]
-        )
-    for currency, total in result.totals.items():
-        writer.writerow(
-            [_("Total"), currency, *[str(amount) for amount in total.buckets], str(total.total)]
-        )
+    # Amounts as numbers: the guard against formulas leaves them as they are.
+    rows = [
+        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")],
+        *([row.client, row.currency, *row.buckets, row.total] for row in result.rows),
+        *(
+            [_("Total"), currency, *total.buckets, total.total]
+            for currency, total in result.totals.items()
+        ),
+    ]
+    response.writelines(spreadsheet.csv_lines(rows))
     return response

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from facturier.core import spreadsheet
 from facturier.invoicing.permissions import visible_invoices
 from facturier.receivables import exports
 from facturier.receivables.aging import BUCKETS, Aging
@@ -135,14 +136,17 @@ def aging_xlsx(result: Aging) -> HttpResponse:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Aging"))
-    sheet.append([_("As of"), result.day])
-    sheet.append(
-        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")]
-    )
-    for row in result.rows:
-        sheet.append([row.client, row.currency, *row.buckets, row.total])
-    for currency, total in result.totals.items():
-        sheet.append([_("Total"), currency, *total.buckets, total.total])
+    rows = [
+        [_("As of"), result.day],
+        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")],
+        *([row.client, row.currency, *row.buckets, row.total] for row in result.rows),
+        *(
+            [_("Total"), currency, *total.buckets, total.total]
+            for currency, total in result.totals.items()
+        ),
+    ]
+    for row in rows:
+        sheet.append(spreadsheet.xlsx_row(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

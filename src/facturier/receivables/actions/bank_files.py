@@ -3,6 +3,7 @@ open invoice each credit pays, and turn the confirmed lines into payments."""
 
 import datetime
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -133,8 +134,10 @@ def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, 
             value = given[name]
             if name == "decimal_comma":
                 value = value in (True, "1", "true", "on")
-            elif not isinstance(value, str) or len(value) > 100 or "\n" in value:
+            elif not isinstance(value, str) or len(value) > 100 or _has_control(value):
                 raise Invalid({name: [_("Enter a column name.")]}, codes={name: ["invalid"]})
+            elif name == "date_format" and value.strip():
+                _check_date_format(value.strip())
             setattr(mapping, name, value.strip() if isinstance(value, str) else value)
     changed = audit.changes(before, audit.values(mapping, MAPPING_FIELDS))
     if changed or mapping.pk is None:
@@ -170,7 +173,7 @@ def import_bank_statement(
     at = clock.now(now)
     statement = BankStatement.objects.create(
         firm_id=firm.pk,
-        filename=str(filename or "")[:200],
+        filename="".join(ch for ch in str(filename or "") if not _has_control(ch))[:200],
         format=bank_files.detect(data) if fmt == "auto" else fmt,
         imported_by=by,
         imported_at=at,
@@ -187,6 +190,19 @@ def import_bank_statement(
     return statement
 
 
+def _has_control(text: str) -> bool:
+    """A line break, a NUL (which PostgreSQL cannot store) or another control character."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def _check_date_format(value: str) -> None:
+    """A format that cannot read a date is refused before it is saved for the firm."""
+    try:
+        bank_files.check_date_format(value)
+    except bank_files.StatementError as exc:
+        raise Invalid({exc.field: [exc.message]}, codes={exc.field: [exc.code]}) from None
+
+
 def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
     """The file's credit lines, each with the key that tells it apart."""
     try:
@@ -194,7 +210,7 @@ def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
             data, fmt=fmt, mapping=mapping, currency=firm.default_currency or "EUR"
         )
     except bank_files.StatementError as exc:
-        raise Invalid({"file": [exc.message]}, codes={"file": [exc.code]}) from None
+        raise Invalid({exc.field: [exc.message]}, codes={exc.field: [exc.code]}) from None
     if not parsed:
         raise Invalid(
             {"file": [_("The file holds no money received (no credit lines).")]},
