@@ -67,12 +67,34 @@ def test_the_scanner_sees_what_a_reader_sees():
     assert "None" in found[0] and "2026-10-27" in found[1] and "3.75" in found[2]
 
 
+def _draft_from_wip(user) -> int:
+    """A draft made from a French client's WIP, so that its generated lines are read too."""
+    from facturier.invoicing import actions as invoicing
+    from facturier.work.models import Entry
+
+    entry = (
+        Entry.objects.filter(
+            firm=user.firm, state=Entry.State.UNBILLED, billable=True, client__language="fr"
+        )
+        .order_by("pk")
+        .first()
+    )
+    ids = Entry.objects.filter(
+        client=entry.client, state=Entry.State.UNBILLED, billable=True
+    ).values_list("pk", flat=True)
+    return invoicing.draft_from_wip(
+        by=user, client=entry.client, entries=list(ids), grouping="entry"
+    ).pk
+
+
 @pytest.mark.django_db
 def test_every_page_in_french_shows_formatted_values(client, demo):  # noqa: F811
+    drafted = _draft_from_wip(demo["alice"])
+    urls = [*app_urls(), f"/billing/invoices/{drafted}/", f"/billing/invoices/{drafted}/edit/"]
     problems = []
     for username in ("alice", "carol"):
         client.force_login(demo[username])
-        for url in app_urls():
+        for url in urls:
             if url.startswith("/api/") or "999999" in url:
                 continue
             response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")

@@ -467,3 +467,29 @@ def test_the_worker_ages_wip_once_a_day(manager, codes, client_entity, firm):
         Decimal("200.00"),
         Decimal("3.00"),
     )
+
+
+def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, client_entity):
+    """A French client's invoice says 3,75 h and 27 octobre 2026, never 3.75 or 2026-10-27;
+    so does the line of an interim invoice, and the one deducting it."""
+    from facturier.clients.models import Client
+
+    Client.objects.filter(pk=client_entity.pk).update(language="fr")
+    client_entity.refresh_from_db()
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
+    first, last = datetime.date(2026, 10, 27), datetime.date(2026, 12, 1)
+    ids = [time(manager, client_entity, "AUD", first, "1.5").pk]
+    ids.append(time(manager, client_entity, "AUD", last, "2.25").pk)
+    by_code = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    (line,) = by_code.lines.all()
+    assert line.description == "Audit : 3,75 h, du 27 octobre 2026 au 1 décembre 2026"
+    invoicing.delete_draft(by_code, by=manager)
+    by_entry = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, grouping="entry"
+    )
+    assert by_entry.lines.order_by("position")[0].description == ("27 octobre 2026 — Audit (1,5 h)")
+    invoicing.delete_draft(by_entry, by=manager)
+    interim = invoicing.draft_from_wip(
+        by=manager, client=client_entity, bill="interim", entries=ids, amount="100.00"
+    )
+    assert interim.lines.get().description.endswith("au 1 décembre 2026")

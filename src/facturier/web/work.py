@@ -11,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
 from facturier.core.errors import DomainError, Invalid
+from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
@@ -114,10 +115,16 @@ def time_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reader(currency: str = "EUR") -> Formatter:
+    """Figures and dates in a message, as the user's language writes them."""
+    return Formatter(get_language() or "en", currency)
+
+
 def _said(entry) -> str:
+    fmt = _reader(entry.client.currency)
     if entry.kind == EntryKind.TIME:
-        return f"{entry.day.isoformat()}, {entry.hours.normalize()} h, {entry.client.name}"
-    return f"{entry.day.isoformat()}, {entry.amount}, {entry.client.name}"
+        return f"{fmt.date(entry.day)}, {fmt.number(entry.hours)} h, {entry.client.name}"
+    return f"{fmt.date(entry.day)}, {fmt.money(entry.amount)}, {entry.client.name}"
 
 
 GRID_ROWS = 8
@@ -260,7 +267,7 @@ def spread_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("%(total)s h spread over %(count)d days.")
-            % {"total": total.normalize(), "count": len(entries)},
+            % {"total": _reader().number(total), "count": len(entries)},
         )
     return redirect(back + f"?week={data['start'].isoformat()}")
 

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core import clock
@@ -90,7 +90,8 @@ def _by_lines(lines, requested: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             continue
         if quantity > original.quantity:
             errors[f"{key}.quantity"] = [
-                _("At most %(quantity)s, as invoiced.") % {"quantity": original.quantity}
+                _("At most %(quantity)s, as invoiced.")
+                % {"quantity": Formatter(get_language() or "en", "EUR").number(original.quantity)}
             ]
             codes[f"{key}.quantity"] = ["exceeds_invoice"]
             continue

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
@@ -19,6 +20,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
+from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 from facturier.work import actions as work
 from facturier.work.models import Entry, EntryKind
@@ -108,14 +110,15 @@ def draft_from_wip(
     _refuse_unbillable(rows)
     value = sum((entry.amount for entry in rows), Decimal(0))
     target = value if amount in (None, "") else _money(amount, "amount")
-    shares = _shares(rows, target, billed)
+    shares = _shares(rows, target, billed, currency=found.currency)
     _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
-    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
+    fmt = Formatter(found.language, found.currency)
+    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language, fmt=fmt)
     if bill == "fixed" and not rows:
         lines = [_line(_("Fixed fee"), target, vat)]
     interims = _interims(found) if bill == "final" else []
-    lines += _deductions(interims, target, found.language)
+    lines += _deductions(interims, target, found.language, fmt)
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
@@ -156,10 +159,15 @@ def _refuse_unbillable(rows: list[Entry]) -> None:
         )
 
 
-def _shares(rows: list[Entry], target: Decimal, billed) -> dict[int, Decimal]:
+def _reader(currency: str) -> Formatter:
+    """Amounts in a message to the user, in the language the user reads."""
+    return Formatter(get_language() or "en", currency)
+
+
+def _shares(rows: list[Entry], target: Decimal, billed, *, currency: str) -> dict[int, Decimal]:
     """What each entry bills of the target: as typed (`billed`), else pro rata."""
     values = {entry.pk: entry.amount for entry in rows}
-    return _by_hand(values, target, billed) if billed else pro_rata(values, target)
+    return _by_hand(values, target, billed, currency) if billed else pro_rata(values, target)
 
 
 def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) -> None:
@@ -179,7 +187,7 @@ def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) 
 
 
 def _by_hand(
-    values: Mapping[int, Decimal], target: Decimal, billed: Mapping[int, Any]
+    values: Mapping[int, Decimal], target: Decimal, billed: Mapping[int, Any], currency: str
 ) -> dict[int, Decimal]:
     """Each entry's amount as typed (entry id or its text -> amount), adding up to the
     target to the cent."""
@@ -194,9 +202,9 @@ def _by_hand(
                 "billed": [
                     _("The amounts add up to %(sum)s, not %(target)s: %(diff)s to allocate.")
                     % {
-                        "sum": target + difference,
-                        "target": target,
-                        "diff": -difference,
+                        "sum": _reader(currency).money(target + difference),
+                        "target": _reader(currency).money(target),
+                        "diff": _reader(currency).money(-difference),
                     }
                 ]
             },
@@ -216,7 +224,9 @@ def _check_reason(reason: str, *, differs: bool) -> None:
         )
 
 
-def _deductions(interims: list[Invoice], target: Decimal, language: str) -> list[dict]:
+def _deductions(
+    interims: list[Invoice], target: Decimal, language: str, fmt: Formatter
+) -> list[dict]:
     """A line taking off each interim invoice, unless together they exceed the bill."""
     deducted = sum((interim.total_net for interim in interims), Decimal(0))
     if deducted > target:
@@ -227,12 +237,12 @@ def _deductions(interims: list[Invoice], target: Decimal, language: str) -> list
                         "The interim invoices (%(deducted)s) exceed what this invoice bills: "
                         "issue a credit note instead."
                     )
-                    % {"deducted": deducted}
+                    % {"deducted": _reader(fmt.currency).money(deducted)}
                 ]
             },
             codes={"amount": ["interims_exceed"]},
         )
-    return [_deduction(interim, language) for interim in interims]
+    return [_deduction(interim, language, fmt) for interim in interims]
 
 
 def _hold_entries(invoice: Invoice, rows: list[Entry], shares, reason: str) -> None:
@@ -269,7 +279,7 @@ def _interims(client: Client) -> list[Invoice]:
     )
 
 
-def _deduction(interim: Invoice, language: str) -> dict:
+def _deduction(interim: Invoice, language: str, fmt: Formatter) -> dict:
     """A line taking an interim invoice off: a negative quantity of a positive price
     (EN 16931 refuses negative prices, not negative quantities)."""
     from django.utils import translation
@@ -278,7 +288,7 @@ def _deduction(interim: Invoice, language: str) -> dict:
     with translation.override(language):
         description = _("Less interim invoice %(number)s of %(date)s") % {
             "number": interim.number,
-            "date": interim.issue_date.isoformat(),
+            "date": fmt.date(interim.issue_date),
         }
     return {
         "description": description,
@@ -301,10 +311,9 @@ def _interim(by, client: Client, rows, *, amount, vat_rate, cutoff, now) -> Invo
         )
     vat = client.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
     day = cutoff or max((entry.day for entry in rows), default=None)
+    fmt = Formatter(client.language, client.currency)
     with translation.override(client.language):
-        description = _("Interim invoice: work to %(day)s") % {
-            "day": day.isoformat() if day else ""
-        }
+        description = _("Interim invoice: work to %(day)s") % {"day": fmt.date(day)}
     invoice = create_draft(by=by, client=client, lines=[_line(description, target, vat)], now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill="interim")
     invoice.wip_bill = "interim"
@@ -327,7 +336,10 @@ def _line(description: str, amount: Decimal, vat_rate, quantity: Decimal = Decim
     }
 
 
-def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str) -> list[dict]:
+def _lines(
+    rows: list[Entry], shares, *, grouping: str, vat_rate, language: str, fmt: Formatter
+) -> list[dict]:
+    """The draft's lines, their texts in the client's language (numbers and dates too)."""
     from django.utils import translation
 
     lines = []
@@ -337,9 +349,9 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str)
                 what = entry.description or entry.work_code.name
                 if entry.kind == EntryKind.TIME:
                     what = _("%(day)s — %(what)s (%(hours)s h)") % {
-                        "day": entry.day.isoformat(),
+                        "day": fmt.date(entry.day),
                         "what": what,
-                        "hours": entry.hours.normalize(),
+                        "hours": fmt.number(entry.hours),
                     }
                 rate = entry.vat_rate if entry.kind == EntryKind.EXPENSE else vat_rate
                 lines.append(_line(what, shares[entry.pk], rate))
@@ -357,9 +369,9 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str)
                 last = max(entry.day for entry in group)
                 description = _("%(name)s: %(hours)s h, %(first)s to %(last)s") % {
                     "name": name,
-                    "hours": hours.normalize(),
-                    "first": first.isoformat(),
-                    "last": last.isoformat(),
+                    "hours": fmt.number(hours),
+                    "first": fmt.date(first),
+                    "last": fmt.date(last),
                 }
             else:
                 description = _("%(name)s: %(count)d expenses") % {
