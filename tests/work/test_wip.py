@@ -307,8 +307,73 @@ def test_a_csv_import_checks_first_then_writes_all_or_nothing(manager, codes, cl
     (row,) = wip_by_client(user=manager, today=TODAY)
     assert row.time_value == Decimal("350.00")
     with pytest.raises(Invalid) as refused:
-        imports.dry_run(manager, b"name,hours\nx,1\n")
+        imports.dry_run(manager, b"hours\n1\n")
     assert refused.value.codes == {"file": ["missing_column"]}
+    # A column it does not know (a misspelt "billable") is refused, not ignored.
+    with pytest.raises(Invalid) as refused:
+        imports.dry_run(manager, b"client,work_code,date,hours,billabel\n1,AUD,2026-01-05,1,no\n")
+    assert refused.value.codes == {"file": ["unknown_column"]}
+    assert "billabel" in refused.value.errors["file"][0]
+
+
+def test_a_csv_import_reads_what_a_french_user_writes(manager, codes, client_entity):
+    from facturier.work import imports
+
+    day = ago(2).strftime("%d/%m/%Y")
+    data = (
+        "Collaborateur;Client;Code;Date;Heures;Libellé;Facturable\n"
+        f"alice;{client_entity.pk};AUD;{day};1,5;Revue;oui\n"
+        f"alice;{client_entity.pk};AUD;{day};0,75;Appel;non\n"
+        f"alice;{client_entity.pk};AUD;{day};2;Bilan;Vrai\n"
+        f"alice;{client_entity.pk};AUD;{day};1;Note;\n"
+    ).encode("cp1252")
+    report = imports.import_entries(manager, data)
+    assert report.written == 4, report.refused
+    rows = list(Entry.objects.order_by("pk").values_list("hours", "billable", "description"))
+    assert rows == [
+        (Decimal("1.50"), True, "Revue"),
+        (Decimal("0.75"), False, "Appel"),
+        (Decimal("2.00"), True, "Bilan"),
+        (Decimal("1.00"), True, "Note"),  # empty: as the work code says
+    ]
+
+
+def test_a_csv_import_refuses_a_word_it_does_not_know_naming_its_line(
+    manager, codes, client_entity
+):
+    from facturier.work import imports
+
+    data = (
+        "client,work_code,date,hours,billable\n"
+        f"{client_entity.pk},AUD,{ago(2).isoformat()},1,yes\n"
+        f"{client_entity.pk},AUD,{ago(2).isoformat()},1,peut-être\n"
+        f"{client_entity.pk},AUD,10/27/2026,1,no\n"
+    ).encode()
+    report = imports.import_entries(manager, data)
+    assert not report.ok and report.written == 0
+    assert [(line, field) for line, field, _why in report.refused] == [
+        (3, "billable"),
+        (4, "day"),
+    ]
+    assert not Entry.objects.exists()
+
+
+def test_work_codes_import_reads_french(manager):
+    data = (
+        b"Code;Type;Nom;Taux;Majoration\n"
+        b"AUD;Facturable;Audit;1 200,50;0\n"
+        b"ADM;non facturable;Administration;;\n"
+        b"TAX;oui;Fiscal;95,5;2,5\n"
+    )
+    saved = actions.import_work_codes(data, by=manager)
+    assert [(c.code, c.billable, c.default_rate) for c in saved] == [
+        ("AUD", True, Decimal("1200.50")),
+        ("ADM", False, None),
+        ("TAX", True, Decimal("95.5")),
+    ]
+    with pytest.raises(Invalid) as refused:
+        actions.import_work_codes(b"Code;Type;Nom\nX;peut-etre;Y\n", by=manager)
+    assert set(refused.value.errors) == {"line 2"}
 
 
 def test_hours_spread_evenly_over_workdays():
