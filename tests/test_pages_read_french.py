@@ -9,6 +9,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import timezone
 
 from tests.test_writes_through_actions import app_urls, demo  # noqa: F401
 
@@ -68,23 +69,22 @@ def test_the_scanner_sees_what_a_reader_sees():
 
 
 def _draft_from_wip(user) -> int:
-    """A draft made from a French client's WIP, so that its generated lines are read too."""
+    """A draft made from a French client's WIP, so that its generated lines are read too;
+    then an hour and a quarter today, so that the week, the entries and the WIP show 1,25."""
     from facturier.invoicing import actions as invoicing
+    from facturier.work import actions as work
     from facturier.work.models import Entry
 
-    entry = (
-        Entry.objects.filter(
-            firm=user.firm, state=Entry.State.UNBILLED, billable=True, client__language="fr"
-        )
-        .order_by("pk")
-        .first()
+    unbilled = Entry.objects.filter(
+        firm=user.firm, state=Entry.State.UNBILLED, billable=True, client__language="fr"
     )
-    ids = Entry.objects.filter(
-        client=entry.client, state=Entry.State.UNBILLED, billable=True
-    ).values_list("pk", flat=True)
-    return invoicing.draft_from_wip(
-        by=user, client=entry.client, entries=list(ids), grouping="entry"
-    ).pk
+    entry = unbilled.order_by("pk").first()
+    ids = list(unbilled.filter(client=entry.client).values_list("pk", flat=True))
+    draft = invoicing.draft_from_wip(by=user, client=entry.client, entries=ids, grouping="entry")
+    today = timezone.localdate()
+    row = {"client": entry.client_id, "work_code": entry.work_code.code, "day": today}
+    work.record_entries([{**row, "hours": "1.25"}], by=user)
+    return draft.pk
 
 
 @pytest.mark.django_db

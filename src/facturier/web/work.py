@@ -28,6 +28,7 @@ from facturier.work.selectors import (
     WIP_BUCKETS,
     WipFilters,
     client_wip,
+    most_used_billable_code,
     own_entries,
     staff_entries,
     wip_by_client,
@@ -144,26 +145,23 @@ def _week_start(value: str | None) -> "datetime.date":
 @require_http_methods(["GET", "POST"])
 def week_view(request: HttpRequest) -> HttpResponse:
     """A week of one's time as a grid: a client and a work code per row, a day per
-    column; every filled cell becomes an entry, all of them or none."""
+    column; every filled cell becomes an entry, all of them or none. A refusal gives the
+    grid back as typed, each message beside its cell."""
     user = request.user
     monday = _week_start(request.POST.get("week") or request.GET.get("week"))
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
-    errors: list[str] = []
-    status = 200
+    posted = request.POST if request.method == "POST" else {}
+    rows, cells = _grid_rows(posted, days)
+    refusal = Invalid({})
     if request.method == "POST":
         try:
-            entries = actions.record_entries(
-                _grid_rows(request.POST, days), by=user, limit=GRID_ROWS * 7
-            )
-        except Invalid as exc:
-            errors = [m for messages_ in exc.errors.values() for m in messages_]
-            status = 422
+            entries = actions.record_entries(rows, by=user, limit=GRID_ROWS * 7)
         except DomainError as exc:
-            errors = [str(exc.message)]
-            status = 422
+            refusal = exc if isinstance(exc, Invalid) else Invalid({"": [str(exc.message)]})
         else:
             messages.success(request, _("%(count)d entries recorded.") % {"count": len(entries)})
             return redirect(reverse("billing:week") + f"?week={monday.isoformat()}")
+    grid, errors = _grid(posted, days, cells, refusal.errors, _default_code(user))
     week_entries = (
         list(staff_entries(user=user, start=days[0], end=days[-1])) if user.firm_id else []
     )
@@ -177,7 +175,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             monday=monday,
             previous=(monday - datetime.timedelta(days=7)).isoformat(),
             next_week=(monday + datetime.timedelta(days=7)).isoformat(),
-            grid=range(GRID_ROWS),
+            grid=grid,
             clients=list(Client.objects.filter(firm_id=user.firm_id).values_list("pk", "name")),
             codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == EntryKind.TIME]
             if user.firm_id
@@ -185,16 +183,25 @@ def week_view(request: HttpRequest) -> HttpResponse:
             entries=week_entries,
             per_day=_hours_per_day(week_entries, days),
             errors=errors,
-            posted=request.POST if request.method == "POST" else {},
             may_record=may_record(user),
         ),
-        status=status,
+        status=422 if request.method == "POST" else 200,
     )
 
 
-def _grid_rows(posted, days: list[datetime.date]) -> list[dict]:
-    """An entry's row for each filled cell of the grid."""
-    rows = []
+def _default_code(user) -> str:
+    """The code a new row offers: the one the staff member uses most that is billable."""
+    return most_used_billable_code(user=user) if user.firm_id else ""
+
+
+# A refused entry field said beside its row (client, code, description), else its cell.
+ROW_FIELDS = {"client", "work_code", "description"}
+
+
+def _grid_rows(posted, days: list[datetime.date]) -> tuple[list[dict], list[tuple[int, int]]]:
+    """An entry's row for each filled cell of the grid, and the cell (grid row, day) of
+    each, so that a refusal of entry i is said beside cells[i]."""
+    rows, cells = [], []
     for index in range(GRID_ROWS):
         client = posted.get(f"r{index}-client", "")
         code = posted.get(f"r{index}-code", "")
@@ -211,7 +218,45 @@ def _grid_rows(posted, days: list[datetime.date]) -> list[dict]:
                         "description": description,
                     }
                 )
-    return rows
+                cells.append((index, offset))
+    return rows, cells
+
+
+def _grid(posted, days, cells, refused: dict, default_code: str) -> tuple[list[dict], list[str]]:
+    """The grid's rows as typed, each refusal beside its row or cell; what belongs to
+    no cell is said above the grid."""
+    grid = [
+        {
+            "index": index,
+            "client": posted.get(f"r{index}-client", ""),
+            "code": posted.get(f"r{index}-code", default_code) if posted else default_code,
+            "description": posted.get(f"r{index}-description", ""),
+            "errors": [],
+            "cells": [
+                {
+                    "name": f"r{index}-d{offset}",
+                    "day": day,
+                    "value": posted.get(f"r{index}-d{offset}", ""),
+                }
+                for offset, day in enumerate(days)
+            ],
+        }
+        for index in range(GRID_ROWS)
+    ]
+    above = []
+    for key, texts in refused.items():
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "entries" or not parts[1].isdigit():
+            above += texts
+            continue
+        row, offset = cells[int(parts[1])]
+        if parts[2] in ROW_FIELDS:
+            grid[row]["errors"] += [t for t in texts if t not in grid[row]["errors"]]
+        else:
+            grid[row]["cells"][offset]["error"] = texts[0]
+    if refused and not above:
+        above = [_("Some cells need attention: see beside them. Nothing was recorded.")]
+    return grid, above
 
 
 def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
