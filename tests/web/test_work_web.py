@@ -248,3 +248,31 @@ def test_an_unbilled_entry_is_changed_from_its_page_a_billed_one_is_not(
     assert response.status_code == 422
     entry.refresh_from_db()
     assert entry.hours == Decimal("3.00")
+
+
+def test_the_realization_is_shown_before_the_draft_is_made(client, keeper, client_entity):
+    entries = actions.record_entries(
+        [
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"},
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "1"},
+        ],
+        by=keeper,
+    )
+    client.force_login(keeper)
+    url = reverse("billing:wip_client", args=[client_entity.pk])
+    data = {
+        "entries": [e.pk for e in entries],
+        "bill": "final",
+        "percent": "-10",
+        "allocation": "pro_rata",
+        "reason": "Remise",
+        "grouping": "work_code",
+    }
+    response = client.post(url, {**data, "preview": "1"}, HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert response.status_code == 200 and not Invoice.objects.exists()
+    preview = page.split('id="bill-preview"', 1)[1].split("</dl>", 1)[0]
+    assert "300,00" in preview and "270,00" in preview and "90,0 %" in preview
+    assert 'value="-10"' in page  # what was typed stays
+    assert client.post(url, data).status_code == 302
+    assert Invoice.objects.get().total_net == Decimal("270.00")

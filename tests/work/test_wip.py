@@ -558,3 +558,20 @@ def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, clie
         by=manager, client=client_entity, bill="interim", entries=ids, amount="100.00"
     )
     assert interim.lines.get().description.endswith("au 1 décembre 2026")
+
+
+def test_a_write_down_as_a_percentage(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:3]]  # 300.00 of work
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(
+            by=manager, client=client_entity, entries=ids, amount="250", percent="-10"
+        )
+    assert refused.value.codes == {"percent": ["conflict"]}
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids, percent="moins")
+    assert refused.value.codes == {"percent": ["invalid"]}
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, percent="-12,5", reason="Geste"
+    )
+    assert draft.total_net == Decimal("262.50")
+    assert invoicing.realization_percent(Decimal("300.00"), draft.total_net) == Decimal("87.5")

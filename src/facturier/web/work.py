@@ -504,6 +504,12 @@ class BillForm(forms.Form):
         max_length=20,
         help_text=gettext_lazy("Empty: the WIP value of the selected entries."),
     )
+    percent = forms.CharField(
+        label=gettext_lazy("Or a write-up or write-down, in %"),
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("-10: bill 10 % less than the WIP value; 5: 5 % more."),
+    )
     allocation = forms.ChoiceField(
         label=gettext_lazy("Write-up or write-down"),
         choices=[
@@ -541,14 +547,17 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     chosen = set(ids_from(request.POST.getlist("entries"))) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and form.is_valid() and request.POST.get("preview"):
+        preview = _preview(form, entries, chosen)
+    elif request.method == "POST" and form.is_valid():
         draft = _draft(request, form, client=client, chosen=chosen)
         if draft is not None:
             messages.success(
                 request, _("Draft created from %(count)d entries.") % {"count": len(chosen)}
             )
             return redirect(reverse("billing:invoice_edit", args=[draft.pk]))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and preview is None else 200
     cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
     cutoff = cutoff or today
     return render(
@@ -564,6 +573,7 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
             currency=client.currency,
             typed=_typed_billed(request.POST),
             today=today,
+            preview=preview,
         ),
         status=status,
     )
@@ -591,6 +601,27 @@ def _typed_billed(posted) -> dict[int, str]:
     }
 
 
+def _preview(form, entries, chosen: set[int]) -> dict | None:
+    """What the draft would bill the ticked entries, and its realization, or None with
+    the refusal on the form."""
+    value = sum((entry.amount for entry in entries if entry.pk in chosen), Decimal(0))
+    data = form.cleaned_data
+    try:
+        target = invoicing.bill_target(value, amount=data["amount"], percent=data["percent"])
+    except Invalid as exc:
+        for key, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(key if key in form.fields else None, error)
+        return None
+    return {
+        "count": len(chosen),
+        "value": value,
+        "billed": target,
+        "adjustment": target - value,
+        "realization": invoicing.realization_percent(value, target),
+    }
+
+
 def _draft(request, form, *, client, chosen: set[int]):
     """A draft from the chosen entries, or None with the refusals on the form."""
     data = form.cleaned_data
@@ -604,6 +635,7 @@ def _draft(request, form, *, client, chosen: set[int]):
             entries=sorted(chosen),
             bill=data["bill"],
             amount=data["amount"] or None,
+            percent=data["percent"] or None,
             billed=billed,
             reason=data["reason"],
             grouping=data["grouping"],

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
-from facturier.core import clock
+from facturier.core import clock, reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
 from facturier.core.formatting import Formatter
@@ -48,6 +48,32 @@ def _money(value, field: str) -> Decimal:
             {field: [_("Use at most 2 decimal places.")]}, codes={field: ["decimal_places"]}
         )
     return amount
+
+
+def bill_target(value: Decimal, *, amount=None, percent=None) -> Decimal:
+    """What a bill of entries worth `value` charges: `amount` as typed, or `value` written
+    up or down by `percent` (-10: ten percent less), or `value` itself."""
+    if percent in (None, ""):
+        return value if amount in (None, "") else _money(amount, "amount")
+    if amount not in (None, ""):
+        raise Invalid(
+            {"percent": [_("Give an amount or a percentage, not both.")]},
+            codes={"percent": ["conflict"]},
+        )
+    rate = reading.decimal(percent)
+    if rate is None or not Decimal(-100) <= rate <= Decimal(1000):
+        raise Invalid(
+            {"percent": [_("Enter a percentage between -100 and 1000, such as -10.")]},
+            codes={"percent": ["invalid"]},
+        )
+    return (value * (100 + rate) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def realization_percent(value: Decimal, billed: Decimal) -> Decimal | None:
+    """Billed ÷ standard value, in percent to the tenth (None without value)."""
+    if not value:
+        return None
+    return (billed * 100 / value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def pro_rata(values: Mapping[int, Decimal], target: Decimal) -> dict[int, Decimal]:
@@ -84,6 +110,7 @@ def draft_from_wip(
     entries: Sequence[int] = (),
     bill: str = "work",
     amount=None,
+    percent=None,
     billed: Mapping[int, Any] | None = None,
     reason: str = "",
     grouping: str = "work_code",
@@ -100,7 +127,8 @@ def draft_from_wip(
     A different amount is spread pro rata over the entries, or by hand (`billed`: entry
     id -> amount), which must add up to the amount to the cent. `grouping`: one line
     per work code or per entry. `cutoff`: entries dated after it are shown flagged by
-    the page; the action bills what it is given.
+    the page; the action bills what it is given. `percent` instead of `amount`: a
+    write-up (+5) or write-down (-10) of the entries' value, in percent.
     """
     found = _client(by, client)
     _check_choices(bill=bill, grouping=grouping, entries=entries, amount=amount)
@@ -109,7 +137,7 @@ def draft_from_wip(
         return _interim(by, found, rows, amount=amount, vat_rate=vat_rate, cutoff=cutoff, now=now)
     _refuse_unbillable(rows)
     value = sum((entry.amount for entry in rows), Decimal(0))
-    target = value if amount in (None, "") else _money(amount, "amount")
+    target = bill_target(value, amount=amount, percent=percent)
     shares = _shares(rows, target, billed, currency=found.currency)
     _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
