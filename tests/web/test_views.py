@@ -1,5 +1,6 @@
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -198,6 +199,19 @@ def test_create_a_draft_with_lines(browser, client_entity):
     assert response.status_code == 302
     assert [line.description for line in invoice.lines.all()] == ["Tenue comptable", "Conseil"]
     assert str(invoice.total_gross) == "945.00"  # (450 + 337.50) * 1.2
+
+
+def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, client_entity):
+    lines = {**LINES, "line_unit_price": ["1 234,50", "1.000,25"], "line_quantity": ["1", "x"]}
+    data = {"client": client_entity.pk, "issue_date": "2026-11-28", **lines}
+    refused = browser.post(reverse("billing:invoice_new"), data)
+    page = refused.content.decode()
+    # A value it cannot read is refused, and the row comes back as typed.
+    assert refused.status_code == 422 and not Invoice.objects.exists()
+    assert 'value="x"' in page
+    browser.post(reverse("billing:invoice_new"), {**data, "line_quantity": ["1", "2"]})
+    prices = [line.unit_price for line in Invoice.objects.get().lines.order_by("position")]
+    assert prices == [Decimal("1234.50"), Decimal("1000.25")]
 
 
 def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, client_entity):

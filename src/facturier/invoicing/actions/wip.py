@@ -9,7 +9,7 @@ never change: the write-up or write-down is kept on the link (InvoiceEntry).
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import get_language
@@ -37,10 +37,7 @@ GROUPINGS = ("work_code", "entry")
 
 
 def _money(value, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        amount = None
+    amount = reading.decimal(value)
     if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("9999999999.99"):
         raise Invalid({field: [_("Enter an amount such as 1200.00.")]}, codes={field: ["invalid"]})
     if amount != amount.quantize(CENT):
