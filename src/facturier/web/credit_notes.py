@@ -63,37 +63,43 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Credit note drafted: check it, then finalize it to issue it.")
             )
             return redirect("billing:invoice", pk=credit_note.pk)
-    beside, above = _beside(errors, chosen, typed)
     return render(
         request,
         "billing/credit_note_form.html",
         section(
             "billing",
             "invoices",
-            invoice=invoice,
-            lines=[
-                (
-                    index,
-                    line,
-                    bool(request.POST.get(f"line-{index}")),
-                    request.POST.get(f"quantity-{index}", ""),
-                    beside.get(f"quantity-{index}", ""),
-                )
-                for index, line in enumerate(lines)
-            ],
-            rates=[
-                (*row, beside.get(f"amount-{row[0]}", ""))
-                for row in _rate_rows(request.POST, lines, rates)
-            ],
+            **_form_context(request.POST, invoice, lines, rates, errors, chosen, typed),
             left=left,
             mode=mode if mode in MODES else "total",
-            errors=errors,
-            messages_flat=above,
-            notes=request.POST.get("notes", ""),
-            returns_entries=request.POST.get("returns_entries") == "1",
         ),
         status=422 if errors else 200,
     )
+
+
+def _form_context(posted, invoice, lines, rates, errors, chosen, typed) -> dict:
+    """The form as typed, each refusal beside its input."""
+    beside, above = _beside(errors, chosen, typed)
+    return {
+        "invoice": invoice,
+        "lines": [
+            (
+                index,
+                line,
+                bool(posted.get(f"line-{index}")),
+                posted.get(f"quantity-{index}", ""),
+                beside.get(f"quantity-{index}", ""),
+            )
+            for index, line in enumerate(lines)
+        ],
+        "rates": [
+            (*row, beside.get(f"amount-{row[0]}", "")) for row in _rate_rows(posted, lines, rates)
+        ],
+        "errors": errors,
+        "messages_flat": above,
+        "notes": posted.get("notes", ""),
+        "returns_entries": posted.get("returns_entries") == "1",
+    }
 
 
 def _chosen_lines(posted, count: int) -> list[dict]:

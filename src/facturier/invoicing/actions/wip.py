@@ -115,17 +115,15 @@ def draft_from_wip(
     cutoff: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> Invoice:
-    """A draft billing entries of one client.
-
-    `bill`: "work" bills the entries (at their WIP value unless `amount` is typed);
-    "interim" bills work to date on account (the selected entries' value, or `amount`)
-    and leaves them in WIP; "final" bills the entries and deducts the client's interim
-    invoices not deducted yet; "fixed" bills the agreed `amount`, entries optional.
+    """A draft billing entries of one client. `bill`: "work" bills the entries (at their
+    WIP value unless `amount` is typed); "interim" bills work to date on account (the
+    selected entries' value, or `amount`) and leaves them in WIP; "final" bills the
+    entries and deducts the client's interim invoices not deducted yet; "fixed" bills
+    the agreed `amount`, entries optional.
     A different amount is spread pro rata over the entries, or by hand (`billed`: entry
     id -> amount), which must add up to the amount to the cent. `grouping`: one line
-    per work code or per entry. `cutoff`: entries dated after it are shown flagged by
-    the page; the action bills what it is given. `percent` instead of `amount`: a
-    write-up (+5) or write-down (-10) of the entries' value, in percent.
+    per work code or per entry. `cutoff`: entries after it are flagged by the page; the
+    action bills what it is given. `percent`: see bill_target().
     """
     found = _client(by, client)
     _check_choices(bill=bill, grouping=grouping, entries=entries, amount=amount)
@@ -138,12 +136,11 @@ def draft_from_wip(
     shares = _shares(rows, target, billed, currency=found.currency)
     _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
-    fmt = Formatter(found.language, found.currency)
-    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language, fmt=fmt)
+    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, client=found)
     if bill == "fixed" and not rows:
         lines = [_line(_("Fixed fee"), target, vat)]
     interims = _interims(found) if bill == "final" else []
-    lines += _deductions(interims, target, found.language, fmt)
+    lines += _deductions(interims, target, found)
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
@@ -249,9 +246,7 @@ def _check_reason(reason: str, *, differs: bool) -> None:
         )
 
 
-def _deductions(
-    interims: list[Invoice], target: Decimal, language: str, fmt: Formatter
-) -> list[dict]:
+def _deductions(interims: list[Invoice], target: Decimal, client: Client) -> list[dict]:
     """A line taking off each interim invoice, unless together they exceed the bill."""
     deducted = sum((interim.total_net for interim in interims), Decimal(0))
     if deducted > target:
@@ -262,12 +257,13 @@ def _deductions(
                         "The interim invoices (%(deducted)s) exceed what this invoice bills: "
                         "issue a credit note instead."
                     )
-                    % {"deducted": _reader(fmt.currency).money(deducted)}
+                    % {"deducted": _reader(client.currency).money(deducted)}
                 ]
             },
             codes={"amount": ["interims_exceed"]},
         )
-    return [_deduction(interim, language, fmt) for interim in interims]
+    fmt = Formatter(client.language, client.currency)
+    return [_deduction(interim, client.language, fmt) for interim in interims]
 
 
 def _hold_entries(invoice: Invoice, rows: list[Entry], shares, reason: str) -> None:
@@ -361,13 +357,12 @@ def _line(description: str, amount: Decimal, vat_rate, quantity: Decimal = Decim
     }
 
 
-def _lines(
-    rows: list[Entry], shares, *, grouping: str, vat_rate, language: str, fmt: Formatter
-) -> list[dict]:
+def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, client: Client) -> list[dict]:
     """The draft's lines, their texts in the client's language (numbers and dates too)."""
     from django.utils import translation
 
     lines = []
+    fmt, language = Formatter(client.language, client.currency), client.language
     with translation.override(language):
         if grouping == "entry":
             for entry in sorted(rows, key=lambda e: (e.day, e.pk)):
