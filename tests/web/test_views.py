@@ -1,5 +1,6 @@
 import html
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -198,6 +199,19 @@ def test_create_a_draft_with_lines(browser, client_entity):
     assert response.status_code == 302
     assert [line.description for line in invoice.lines.all()] == ["Tenue comptable", "Conseil"]
     assert str(invoice.total_gross) == "945.00"  # (450 + 337.50) * 1.2
+
+
+def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, client_entity):
+    lines = {**LINES, "line_unit_price": ["1 234,50", "1.000,25"], "line_quantity": ["1", "x"]}
+    data = {"client": client_entity.pk, "issue_date": "2026-11-28", **lines}
+    refused = browser.post(reverse("billing:invoice_new"), data)
+    page = refused.content.decode()
+    # A value it cannot read is refused, and the row comes back as typed.
+    assert refused.status_code == 422 and not Invoice.objects.exists()
+    assert 'value="x"' in page
+    browser.post(reverse("billing:invoice_new"), {**data, "line_quantity": ["1", "2"]})
+    prices = [line.unit_price for line in Invoice.objects.get().lines.order_by("position")]
+    assert prices == [Decimal("1234.50"), Decimal("1000.25")]
 
 
 def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, client_entity):
@@ -703,3 +717,32 @@ def test_a_preview_of_an_odd_template_id_previews_the_form_never_a_500(
         {"template_id": template_id, "name": "Standard", "accent_color": "#000000"},
     )
     assert response.status_code == 200
+
+
+def test_a_refused_credit_note_comes_back_as_typed_the_error_beside_its_line(
+    browser, alice, make_draft, template
+):
+    lines = [
+        {
+            "description": "Tenue comptable",
+            "quantity": "2",
+            "unit_price": "100.00",
+            "vat_rate": "20",
+        },
+        {"description": "Conseil", "quantity": "1", "unit_price": "50.00", "vat_rate": "20"},
+    ]
+    invoice = actions.finalize_invoice(make_draft(lines=lines), by=alice)
+    url = reverse("billing:credit_note_new", args=[invoice.pk])
+    data = {"mode": "lines", "line-0": "1", "quantity-0": "1,5", "line-1": "1", "quantity-1": "3"}
+    response = browser.post(url, {**data, "notes": "Geste"}, HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert response.status_code == 422 and not Invoice.objects.filter(kind="credit_note").exists()
+    assert 'name="quantity-0" value="1,5"' in page and "Geste" in page
+    beside = page.split('name="quantity-1"', 1)[1].split("</td>", 1)[0]
+    assert 'id="quantity-1-error"' in beside and "Au plus 1" in beside
+    assert 'id="quantity-0-error"' not in page
+    # A French quantity is read as written.
+    response = browser.post(url, {**data, "quantity-1": "1"})
+    assert response.status_code == 302
+    credit_note = Invoice.objects.get(kind="credit_note")
+    assert [line.quantity for line in credit_note.lines.order_by("position")] == [1.5, 1]

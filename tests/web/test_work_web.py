@@ -127,6 +127,58 @@ def test_the_week_grid_records_every_filled_cell_or_none(client, keeper, client_
     assert page.status_code == 200
 
 
+def test_a_refused_week_comes_back_as_typed_each_error_beside_its_cell(
+    client, keeper, client_entity
+):
+    client.force_login(keeper)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    data = {
+        "week": monday.isoformat(),
+        "r0-client": client_entity.pk,
+        "r0-code": "AUD",
+        "r0-d0": "2",
+        "r0-d2": "1:30",
+        "r0-description": "Révision des comptes",
+        "r1-code": "AUD",
+        "r1-d1": "3",
+        "r2-client": client_entity.pk,
+        "r2-code": "AUD",
+        "r2-d4": "abc",
+    }
+    response = client.post(reverse("billing:week"), data, HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert response.status_code == 422 and not Entry.objects.exists()
+    # Everything typed is there again.
+    assert 'name="r0-d0" value="2"' in page and 'name="r0-d2" value="1:30"' in page
+    assert 'value="Révision des comptes"' in page and 'name="r2-d4" value="abc"' in page
+    assert f'<option value="{client_entity.pk}" selected>' in page
+    # Each refusal beside what it refuses: the hours beside Friday's cell of row 3, the
+    # missing client beside row 2; the top says where to look.
+    cell = page.split('name="r2-d4"', 1)[1].split("</td>", 1)[0]
+    assert 'id="r2-d4-error"' in cell and "24" in cell
+    row = page.split('name="r1-client"', 1)[1].split("</td>", 1)[0]
+    assert 'id="r1-errors"' in row
+    assert "Des cellules sont à revoir" in page
+
+
+def test_the_week_grid_offers_the_most_used_billable_code(client, keeper, firm, client_entity):
+    WorkCode.objects.create(firm=firm, code="ADM", name="Admin", billable=False)
+    WorkCode.objects.create(firm=firm, code="TAX", name="Tax", default_rate=90)
+    client.force_login(keeper)
+    # No entry yet: no code chosen for the user (never a non-billable one).
+    page = client.get(reverse("billing:week")).content.decode()
+    assert " selected>ADM<" not in page and 'value="ADM" selected' not in page
+    assert 'value="AUD" selected' not in page
+    rows = [
+        {"client": client_entity.pk, "work_code": code, "day": TODAY, "hours": "1"}
+        for code in ("ADM", "ADM", "ADM", "TAX", "TAX", "AUD")
+    ]
+    actions.record_entries(rows, by=keeper)
+    page = client.get(reverse("billing:week")).content.decode()
+    assert page.count('<option value="TAX" selected>') == 8
+    assert 'value="ADM" selected' not in page
+
+
 def test_spreading_hours_from_the_page(client, keeper, client_entity):
     client.force_login(keeper)
     monday = TODAY - datetime.timedelta(days=TODAY.weekday())
@@ -196,3 +248,31 @@ def test_an_unbilled_entry_is_changed_from_its_page_a_billed_one_is_not(
     assert response.status_code == 422
     entry.refresh_from_db()
     assert entry.hours == Decimal("3.00")
+
+
+def test_the_realization_is_shown_before_the_draft_is_made(client, keeper, client_entity):
+    entries = actions.record_entries(
+        [
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"},
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "1"},
+        ],
+        by=keeper,
+    )
+    client.force_login(keeper)
+    url = reverse("billing:wip_client", args=[client_entity.pk])
+    data = {
+        "entries": [e.pk for e in entries],
+        "bill": "final",
+        "percent": "-10",
+        "allocation": "pro_rata",
+        "reason": "Remise",
+        "grouping": "work_code",
+    }
+    response = client.post(url, {**data, "preview": "1"}, HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert response.status_code == 200 and not Invoice.objects.exists()
+    preview = page.split('id="bill-preview"', 1)[1].split("</dl>", 1)[0]
+    assert "300,00" in preview and "270,00" in preview and "90,0 %" in preview
+    assert 'value="-10"' in page  # what was typed stays
+    assert client.post(url, data).status_code == 302
+    assert Invoice.objects.get().total_net == Decimal("270.00")

@@ -307,8 +307,73 @@ def test_a_csv_import_checks_first_then_writes_all_or_nothing(manager, codes, cl
     (row,) = wip_by_client(user=manager, today=TODAY)
     assert row.time_value == Decimal("350.00")
     with pytest.raises(Invalid) as refused:
-        imports.dry_run(manager, b"name,hours\nx,1\n")
+        imports.dry_run(manager, b"hours\n1\n")
     assert refused.value.codes == {"file": ["missing_column"]}
+    # A column it does not know (a misspelt "billable") is refused, not ignored.
+    with pytest.raises(Invalid) as refused:
+        imports.dry_run(manager, b"client,work_code,date,hours,billabel\n1,AUD,2026-01-05,1,no\n")
+    assert refused.value.codes == {"file": ["unknown_column"]}
+    assert "billabel" in refused.value.errors["file"][0]
+
+
+def test_a_csv_import_reads_what_a_french_user_writes(manager, codes, client_entity):
+    from facturier.work import imports
+
+    day = ago(2).strftime("%d/%m/%Y")
+    data = (
+        "Collaborateur;Client;Code;Date;Heures;Libellé;Facturable\n"
+        f"alice;{client_entity.pk};AUD;{day};1,5;Revue;oui\n"
+        f"alice;{client_entity.pk};AUD;{day};0,75;Appel;non\n"
+        f"alice;{client_entity.pk};AUD;{day};2;Bilan;Vrai\n"
+        f"alice;{client_entity.pk};AUD;{day};1;Note;\n"
+    ).encode("cp1252")
+    report = imports.import_entries(manager, data)
+    assert report.written == 4, report.refused
+    rows = list(Entry.objects.order_by("pk").values_list("hours", "billable", "description"))
+    assert rows == [
+        (Decimal("1.50"), True, "Revue"),
+        (Decimal("0.75"), False, "Appel"),
+        (Decimal("2.00"), True, "Bilan"),
+        (Decimal("1.00"), True, "Note"),  # empty: as the work code says
+    ]
+
+
+def test_a_csv_import_refuses_a_word_it_does_not_know_naming_its_line(
+    manager, codes, client_entity
+):
+    from facturier.work import imports
+
+    data = (
+        "client,work_code,date,hours,billable\n"
+        f"{client_entity.pk},AUD,{ago(2).isoformat()},1,yes\n"
+        f"{client_entity.pk},AUD,{ago(2).isoformat()},1,peut-être\n"
+        f"{client_entity.pk},AUD,10/27/2026,1,no\n"
+    ).encode()
+    report = imports.import_entries(manager, data)
+    assert not report.ok and report.written == 0
+    assert [(line, field) for line, field, _why in report.refused] == [
+        (3, "billable"),
+        (4, "day"),
+    ]
+    assert not Entry.objects.exists()
+
+
+def test_work_codes_import_reads_french(manager):
+    data = (
+        b"Code;Type;Nom;Taux;Majoration\n"
+        b"AUD;Facturable;Audit;1 200,50;0\n"
+        b"ADM;non facturable;Administration;;\n"
+        b"TAX;oui;Fiscal;95,5;2,5\n"
+    )
+    saved = actions.import_work_codes(data, by=manager)
+    assert [(c.code, c.billable, c.default_rate) for c in saved] == [
+        ("AUD", True, Decimal("1200.50")),
+        ("ADM", False, None),
+        ("TAX", True, Decimal("95.5")),
+    ]
+    with pytest.raises(Invalid) as refused:
+        actions.import_work_codes(b"Code;Type;Nom\nX;peut-etre;Y\n", by=manager)
+    assert set(refused.value.errors) == {"line 2"}
 
 
 def test_hours_spread_evenly_over_workdays():
@@ -467,3 +532,46 @@ def test_the_worker_ages_wip_once_a_day(manager, codes, client_entity, firm):
         Decimal("200.00"),
         Decimal("3.00"),
     )
+
+
+def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, client_entity):
+    """A French client's invoice says 3,75 h and 27 octobre 2026, never 3.75 or 2026-10-27;
+    so does the line of an interim invoice, and the one deducting it."""
+    from facturier.clients.models import Client
+
+    Client.objects.filter(pk=client_entity.pk).update(language="fr")
+    client_entity.refresh_from_db()
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
+    first, last = datetime.date(2026, 10, 27), datetime.date(2026, 12, 1)
+    ids = [time(manager, client_entity, "AUD", first, "1.5").pk]
+    ids.append(time(manager, client_entity, "AUD", last, "2.25").pk)
+    by_code = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    (line,) = by_code.lines.all()
+    assert line.description == "Audit : 3,75 h, du 27 octobre 2026 au 1 décembre 2026"
+    invoicing.delete_draft(by_code, by=manager)
+    by_entry = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, grouping="entry"
+    )
+    assert by_entry.lines.order_by("position")[0].description == ("27 octobre 2026 — Audit (1,5 h)")
+    invoicing.delete_draft(by_entry, by=manager)
+    interim = invoicing.draft_from_wip(
+        by=manager, client=client_entity, bill="interim", entries=ids, amount="100.00"
+    )
+    assert interim.lines.get().description.endswith("au 1 décembre 2026")
+
+
+def test_a_write_down_as_a_percentage(manager, wip, client_entity):
+    ids = [e.pk for e in wip[:3]]  # 300.00 of work
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(
+            by=manager, client=client_entity, entries=ids, amount="250", percent="-10"
+        )
+    assert refused.value.codes == {"percent": ["conflict"]}
+    with pytest.raises(Invalid) as refused:
+        invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids, percent="moins")
+    assert refused.value.codes == {"percent": ["invalid"]}
+    draft = invoicing.draft_from_wip(
+        by=manager, client=client_entity, entries=ids, percent="-12,5", reason="Geste"
+    )
+    assert draft.total_net == Decimal("262.50")
+    assert invoicing.realization_percent(Decimal("300.00"), draft.total_net) == Decimal("87.5")

@@ -88,7 +88,9 @@ class Formatter:
             self._percents[key] = pgettext("percentage", "%(rate)s %%") % {"rate": rate}
         return self._percents[key]
 
-    def date(self, value: str | None) -> str:
+    def date(self, value: str | datetime.date | None) -> str:
         if not value:
             return ""
-        return format_date(datetime.date.fromisoformat(value), "long", locale=self.locale)
+        if isinstance(value, str):
+            value = datetime.date.fromisoformat(value)
+        return format_date(value, "long", locale=self.locale)

@@ -39,13 +39,17 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     left = left_to_credit(invoice)
     mode = request.POST.get("mode", "total" if left == invoice.total_gross else "lines")
     errors: dict[str, list[str]] = {}
+    chosen = _chosen_lines(request.POST, len(lines))
+    typed = _typed_amounts(request.POST, rates)
     if request.method == "POST":
         try:
             credit_note = actions.create_credit_note(
                 invoice,
                 by=request.user,
-                lines=_chosen_lines(request.POST, len(lines)) if mode == "lines" else None,
-                amounts=_typed_amounts(request.POST, rates) if mode == "amounts" else None,
+                lines=chosen if mode == "lines" else None,
+                amounts=[{k: v for k, v in a.items() if k != "index"} for a in typed]
+                if mode == "amounts"
+                else None,
                 notes=request.POST.get("notes", ""),
                 returns_entries=request.POST.get("returns_entries") == "1",
             )
@@ -65,25 +69,37 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
         section(
             "billing",
             "invoices",
-            invoice=invoice,
-            lines=[
-                (
-                    index,
-                    line,
-                    bool(request.POST.get(f"line-{index}")),
-                    request.POST.get(f"quantity-{index}", ""),
-                )
-                for index, line in enumerate(lines)
-            ],
-            rates=_rate_rows(request.POST, lines, rates),
+            **_form_context(request.POST, invoice, lines, rates, errors, chosen, typed),
             left=left,
             mode=mode if mode in MODES else "total",
-            errors=errors,
-            messages_flat=[m for msgs in errors.values() for m in msgs],
-            notes=request.POST.get("notes", ""),
         ),
         status=422 if errors else 200,
     )
+
+
+def _form_context(posted, invoice, lines, rates, errors, chosen, typed) -> dict:
+    """The form as typed, each refusal beside its input."""
+    beside, above = _beside(errors, chosen, typed)
+    return {
+        "invoice": invoice,
+        "lines": [
+            (
+                index,
+                line,
+                bool(posted.get(f"line-{index}")),
+                posted.get(f"quantity-{index}", ""),
+                beside.get(f"quantity-{index}", ""),
+            )
+            for index, line in enumerate(lines)
+        ],
+        "rates": [
+            (*row, beside.get(f"amount-{row[0]}", "")) for row in _rate_rows(posted, lines, rates)
+        ],
+        "errors": errors,
+        "messages_flat": above,
+        "notes": posted.get("notes", ""),
+        "returns_entries": posted.get("returns_entries") == "1",
+    }
 
 
 def _chosen_lines(posted, count: int) -> list[dict]:
@@ -95,10 +111,31 @@ def _chosen_lines(posted, count: int) -> list[dict]:
     ]
 
 
+def _beside(errors: dict, chosen: list[dict], typed: list[dict]) -> tuple[dict, list[str]]:
+    """Each refusal of a line's quantity or a rate's amount keyed by its input's name
+    (said beside it), and the others (said above the form)."""
+    beside: dict[str, str] = {}
+    above: list[str] = []
+    for key, texts in errors.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[1].isdigit():
+            group, position, field = parts[0], int(parts[1]), parts[2]
+            if group == "lines" and field == "quantity" and position < len(chosen):
+                beside[f"quantity-{chosen[position]['line']}"] = texts[0]
+                continue
+            if group == "amounts" and field == "amount" and position < len(typed):
+                beside[f"amount-{typed[position]['index']}"] = texts[0]
+                continue
+        above += texts
+    if beside and not above:
+        above = [_("Some fields need attention: see beside them.")]
+    return beside, above
+
+
 def _typed_amounts(posted, rates: list[Decimal]) -> list[dict]:
-    """The amount typed for each VAT rate, where one is."""
+    """The amount typed for each VAT rate, where one is (with the rate's row)."""
     return [
-        {"vat_rate": rate, "amount": value.replace(",", ".")}
+        {"vat_rate": rate, "amount": value, "index": index}
         for index, rate in enumerate(rates)
         if (value := posted.get(f"amount-{index}", "").strip())
     ]

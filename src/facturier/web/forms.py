@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from facturier.core import reading
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import Lifecycle
 from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState
@@ -220,9 +221,11 @@ def parse_lines(post) -> list[dict[str, str]]:
         }
         if not any(row[name] for name in ("description", "unit_price")):
             continue
-        # Accept a French decimal comma as typed.
+        # A number as a French or English user writes it (1 234,50); anything else stays
+        # as typed, for the action to refuse beside its cell.
         for name in ("quantity", "unit_price", "vat_rate", "discount_percent"):
-            row[name] = row[name].replace("\u202f", "").replace(" ", "").replace(",", ".")
+            number = reading.decimal(row[name]) if row[name] else None
+            row[name] = format(number, "f") if number is not None else row[name]
         lines.append(row)
     return lines
 

@@ -11,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
 from facturier.core.errors import DomainError, Invalid
+from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
@@ -27,6 +28,7 @@ from facturier.work.selectors import (
     WIP_BUCKETS,
     WipFilters,
     client_wip,
+    most_used_billable_code,
     own_entries,
     staff_entries,
     wip_by_client,
@@ -114,10 +116,16 @@ def time_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reader(currency: str = "EUR") -> Formatter:
+    """Figures and dates in a message, as the user's language writes them."""
+    return Formatter(get_language() or "en", currency)
+
+
 def _said(entry) -> str:
+    fmt = _reader(entry.client.currency)
     if entry.kind == EntryKind.TIME:
-        return f"{entry.day.isoformat()}, {entry.hours.normalize()} h, {entry.client.name}"
-    return f"{entry.day.isoformat()}, {entry.amount}, {entry.client.name}"
+        return f"{fmt.date(entry.day)}, {fmt.number(entry.hours)} h, {entry.client.name}"
+    return f"{fmt.date(entry.day)}, {fmt.money(entry.amount)}, {entry.client.name}"
 
 
 GRID_ROWS = 8
@@ -137,26 +145,23 @@ def _week_start(value: str | None) -> "datetime.date":
 @require_http_methods(["GET", "POST"])
 def week_view(request: HttpRequest) -> HttpResponse:
     """A week of one's time as a grid: a client and a work code per row, a day per
-    column; every filled cell becomes an entry, all of them or none."""
+    column; every filled cell becomes an entry, all of them or none. A refusal gives the
+    grid back as typed, each message beside its cell."""
     user = request.user
     monday = _week_start(request.POST.get("week") or request.GET.get("week"))
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
-    errors: list[str] = []
-    status = 200
+    posted = request.POST if request.method == "POST" else {}
+    rows, cells = _grid_rows(posted, days)
+    refusal = Invalid({})
     if request.method == "POST":
         try:
-            entries = actions.record_entries(
-                _grid_rows(request.POST, days), by=user, limit=GRID_ROWS * 7
-            )
-        except Invalid as exc:
-            errors = [m for messages_ in exc.errors.values() for m in messages_]
-            status = 422
+            entries = actions.record_entries(rows, by=user, limit=GRID_ROWS * 7)
         except DomainError as exc:
-            errors = [str(exc.message)]
-            status = 422
+            refusal = exc if isinstance(exc, Invalid) else Invalid({"": [str(exc.message)]})
         else:
             messages.success(request, _("%(count)d entries recorded.") % {"count": len(entries)})
             return redirect(reverse("billing:week") + f"?week={monday.isoformat()}")
+    grid, errors = _grid(posted, days, cells, refusal.errors, _default_code(user))
     week_entries = (
         list(staff_entries(user=user, start=days[0], end=days[-1])) if user.firm_id else []
     )
@@ -170,7 +175,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             monday=monday,
             previous=(monday - datetime.timedelta(days=7)).isoformat(),
             next_week=(monday + datetime.timedelta(days=7)).isoformat(),
-            grid=range(GRID_ROWS),
+            grid=grid,
             clients=list(Client.objects.filter(firm_id=user.firm_id).values_list("pk", "name")),
             codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == EntryKind.TIME]
             if user.firm_id
@@ -178,16 +183,25 @@ def week_view(request: HttpRequest) -> HttpResponse:
             entries=week_entries,
             per_day=_hours_per_day(week_entries, days),
             errors=errors,
-            posted=request.POST if request.method == "POST" else {},
             may_record=may_record(user),
         ),
-        status=status,
+        status=422 if request.method == "POST" else 200,
     )
 
 
-def _grid_rows(posted, days: list[datetime.date]) -> list[dict]:
-    """An entry's row for each filled cell of the grid."""
-    rows = []
+def _default_code(user) -> str:
+    """The code a new row offers: the one the staff member uses most that is billable."""
+    return most_used_billable_code(user=user) if user.firm_id else ""
+
+
+# A refused entry field said beside its row (client, code, description), else its cell.
+ROW_FIELDS = {"client", "work_code", "description"}
+
+
+def _grid_rows(posted, days: list[datetime.date]) -> tuple[list[dict], list[tuple[int, int]]]:
+    """An entry's row for each filled cell of the grid, and the cell (grid row, day) of
+    each, so that a refusal of entry i is said beside cells[i]."""
+    rows, cells = [], []
     for index in range(GRID_ROWS):
         client = posted.get(f"r{index}-client", "")
         code = posted.get(f"r{index}-code", "")
@@ -204,7 +218,45 @@ def _grid_rows(posted, days: list[datetime.date]) -> list[dict]:
                         "description": description,
                     }
                 )
-    return rows
+                cells.append((index, offset))
+    return rows, cells
+
+
+def _grid(posted, days, cells, refused: dict, default_code: str) -> tuple[list[dict], list[str]]:
+    """The grid's rows as typed, each refusal beside its row or cell; what belongs to
+    no cell is said above the grid."""
+    grid = [
+        {
+            "index": index,
+            "client": posted.get(f"r{index}-client", ""),
+            "code": posted.get(f"r{index}-code", default_code) if posted else default_code,
+            "description": posted.get(f"r{index}-description", ""),
+            "errors": [],
+            "cells": [
+                {
+                    "name": f"r{index}-d{offset}",
+                    "day": day,
+                    "value": posted.get(f"r{index}-d{offset}", ""),
+                }
+                for offset, day in enumerate(days)
+            ],
+        }
+        for index in range(GRID_ROWS)
+    ]
+    above = []
+    for key, texts in refused.items():
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "entries" or not parts[1].isdigit():
+            above += texts
+            continue
+        row, offset = cells[int(parts[1])]
+        if parts[2] in ROW_FIELDS:
+            grid[row]["errors"] += [t for t in texts if t not in grid[row]["errors"]]
+        else:
+            grid[row]["cells"][offset]["error"] = texts[0]
+    if refused and not above:
+        above = [_("Some cells need attention: see beside them. Nothing was recorded.")]
+    return grid, above
 
 
 def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
@@ -260,7 +312,7 @@ def spread_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("%(total)s h spread over %(count)d days.")
-            % {"total": total.normalize(), "count": len(entries)},
+            % {"total": _reader().number(total), "count": len(entries)},
         )
     return redirect(back + f"?week={data['start'].isoformat()}")
 
@@ -452,6 +504,12 @@ class BillForm(forms.Form):
         max_length=20,
         help_text=gettext_lazy("Empty: the WIP value of the selected entries."),
     )
+    percent = forms.CharField(
+        label=gettext_lazy("Or a write-up or write-down, in %"),
+        required=False,
+        max_length=10,
+        help_text=gettext_lazy("-10: bill 10 % less than the WIP value; 5: 5 % more."),
+    )
     allocation = forms.ChoiceField(
         label=gettext_lazy("Write-up or write-down"),
         choices=[
@@ -489,14 +547,17 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     chosen = set(ids_from(request.POST.getlist("entries"))) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and form.is_valid() and request.POST.get("preview"):
+        preview = _preview(form, entries, chosen)
+    elif request.method == "POST" and form.is_valid():
         draft = _draft(request, form, client=client, chosen=chosen)
         if draft is not None:
             messages.success(
                 request, _("Draft created from %(count)d entries.") % {"count": len(chosen)}
             )
             return redirect(reverse("billing:invoice_edit", args=[draft.pk]))
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and preview is None else 200
     cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
     cutoff = cutoff or today
     return render(
@@ -512,6 +573,7 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
             currency=client.currency,
             typed=_typed_billed(request.POST),
             today=today,
+            preview=preview,
         ),
         status=status,
     )
@@ -539,6 +601,27 @@ def _typed_billed(posted) -> dict[int, str]:
     }
 
 
+def _preview(form, entries, chosen: set[int]) -> dict | None:
+    """What the draft would bill the ticked entries, and its realization, or None with
+    the refusal on the form."""
+    value = sum((entry.amount for entry in entries if entry.pk in chosen), Decimal(0))
+    data = form.cleaned_data
+    try:
+        target = invoicing.bill_target(value, amount=data["amount"], percent=data["percent"])
+    except Invalid as exc:
+        for key, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(key if key in form.fields else None, error)
+        return None
+    return {
+        "count": len(chosen),
+        "value": value,
+        "billed": target,
+        "adjustment": target - value,
+        "realization": invoicing.realization_percent(value, target),
+    }
+
+
 def _draft(request, form, *, client, chosen: set[int]):
     """A draft from the chosen entries, or None with the refusals on the form."""
     data = form.cleaned_data
@@ -552,6 +635,7 @@ def _draft(request, form, *, client, chosen: set[int]):
             entries=sorted(chosen),
             bill=data["bill"],
             amount=data["amount"] or None,
+            percent=data["percent"] or None,
             billed=billed,
             reason=data["reason"],
             grouping=data["grouping"],

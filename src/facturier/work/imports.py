@@ -1,9 +1,12 @@
 """Importing time and expense entries from a CSV file: a dry run that lists each
 refused row and why, then all or nothing.
 
-Columns (header names, any order): staff (username), client (id or exact name),
-work_code, date (YYYY-MM-DD or DD/MM/YYYY), hours (1.5 or 1:30) or amount, vat_rate,
-description, billable (yes/no). The file is read twice, row by row, and written in
+Columns (header names in English or French, any order): staff / collaborateur
+(username), client (id or exact name), work_code / code, date (DD/MM/YYYY or
+YYYY-MM-DD), hours / heures (1.5, 1,5 or 1:30) or amount / montant, vat_rate / tva,
+description / libellé, billable / facturable (oui, non, yes, no, vrai, faux, true,
+false, 1, 0; empty: as the work code says). A column or a value it does not know is
+refused with its line, never read as a default. The file is read twice, row by row, and written in
 batches inside one transaction: memory stays flat whatever its size.
 """
 
@@ -18,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
-from facturier.core import clock
+from facturier.core import clock, reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms.models import User
@@ -29,6 +32,19 @@ from .actions.entry_rows import Batch, Refusals, work_codes_by_key
 from .models import Entry
 
 REQUIRED = ("client", "work_code", "date")
+# Each column's names, English and French, as reading.plain() writes them.
+COLUMN_NAMES = {
+    "staff": ("staff", "collaborateur", "intervenant", "utilisateur", "salarie"),
+    "client": ("client", "client_id", "dossier"),
+    "work_code": ("work_code", "code", "code_de_travail", "code_travail", "prestation"),
+    "date": ("date", "day", "jour"),
+    "hours": ("hours", "heures", "duree", "temps"),
+    "amount": ("amount", "montant"),
+    "vat_rate": ("vat_rate", "vat", "tva", "taux_de_tva", "taux_tva"),
+    "description": ("description", "libelle", "commentaire"),
+    "billable": ("billable", "facturable"),
+}
+COLUMNS_BY_NAME = {name: column for column, names in COLUMN_NAMES.items() for name in names}
 MAX_LISTED = 200  # refused rows listed; the count says how many in all
 MAX_BYTES = 64 * 2**20
 BATCH = 5000
@@ -60,16 +76,27 @@ def _text(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _day(value: str) -> datetime.date | str:
-    """YYYY-MM-DD or DD/MM/YYYY; anything else is left for the row check to refuse."""
-    value = value.strip()
-    try:
-        if "/" in value:
-            day, month, year = value.split("/")
-            return datetime.date(int(year), int(month), int(day))
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return value
+def _columns(header: list[str]) -> list[str]:
+    """Each header's column, or Invalid naming the ones not known or missing."""
+    columns = [COLUMNS_BY_NAME.get(reading.plain(name), "") for name in header]
+    unknown = [name for name, column in zip(header, columns, strict=True) if name and not column]
+    if unknown:
+        raise Invalid(
+            {
+                "file": [
+                    _("Unknown columns: %(columns)s (known: %(known)s).")
+                    % {"columns": ", ".join(unknown), "known": ", ".join(COLUMN_NAMES)}
+                ]
+            },
+            codes={"file": ["unknown_column"]},
+        )
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise Invalid(
+            {"file": [_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}]},
+            codes={"file": ["missing_column"]},
+        )
+    return columns
 
 
 def _rows(text: str) -> Iterator[tuple[int, dict]]:
@@ -78,14 +105,7 @@ def _rows(text: str) -> Iterator[tuple[int, dict]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise Invalid(
-            {"file": [_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}]},
-            codes={"file": ["missing_column"]},
-        )
-    reader.fieldnames = columns
+    reader.fieldnames = _columns([name.strip() for name in reader.fieldnames or []])
     for row in reader:
         yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
 
@@ -115,12 +135,12 @@ class _Lookups:
             "staff": self.staff.get(username, -1) if username else by.pk,
             "client": str(self.clients[key].pk) if key in self.clients else "",
             "work_code": raw.get("work_code", ""),
-            "day": _day(raw.get("date", "")),
+            "day": raw.get("date", ""),
             "hours": raw.get("hours", ""),
             "amount": raw.get("amount", ""),
             "vat_rate": raw.get("vat_rate", "") or "0",
             "description": raw.get("description", ""),
-            "billable": raw.get("billable", "yes") or "yes",
+            "billable": raw.get("billable", ""),
         }
 
 

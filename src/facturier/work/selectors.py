@@ -237,5 +237,23 @@ def work_codes(*, firm_id: int) -> QuerySet[WorkCode]:
     return WorkCode.objects.filter(firm_id=firm_id).order_by("code")
 
 
+def most_used_billable_code(*, user) -> str:
+    """The billable time code the staff member has recorded most entries on, or ""."""
+    found = (
+        Entry.objects.filter(
+            firm_id=user.firm_id,
+            staff_id=user.pk,
+            kind=EntryKind.TIME,
+            work_code__billable=True,
+            work_code__kind=EntryKind.TIME,
+        )
+        .values("work_code__code")
+        .annotate(used=Count("pk"))
+        .order_by("-used", "work_code__code")
+        .first()
+    )
+    return found["work_code__code"] if found else ""
+
+
 def staff_rates(*, firm_id: int) -> QuerySet[StaffRate]:
     return StaffRate.objects.filter(firm_id=firm_id).select_related("staff", "work_code")

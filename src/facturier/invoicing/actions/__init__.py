@@ -37,7 +37,7 @@ from .templates import (
     save_template,
     set_default_template,
 )
-from .wip import draft_from_wip
+from .wip import bill_target, draft_from_wip, realization_percent
 
 __all__ = [
     "einvoice_xml",
@@ -55,7 +55,9 @@ __all__ = [
     "create_draft",
     "delete_draft",
     "delete_drafts",
+    "bill_target",
     "draft_from_wip",
+    "realization_percent",
     "finalize_invoice",
     "get_template",
     "lock_invoices",

@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from facturier.core import clock
+from facturier.core import clock, reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition
 from facturier.core.formatting import Formatter
@@ -36,10 +36,7 @@ PARTLY_CREDITED = _(
 
 
 def _number(value, field: str, errors: dict, codes: dict) -> Decimal | None:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        number = None
+    number = value if isinstance(value, Decimal) else reading.decimal(value)
     if number is None or not number.is_finite() or number <= 0 or number > 10**9:
         errors[field] = [_("Enter a number greater than zero.")]
         codes[field] = ["invalid"]
@@ -90,7 +87,8 @@ def _by_lines(lines, requested: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             continue
         if quantity > original.quantity:
             errors[f"{key}.quantity"] = [
-                _("At most %(quantity)s, as invoiced.") % {"quantity": original.quantity}
+                _("At most %(quantity)s, as invoiced.")
+                % {"quantity": Formatter(get_language() or "en", "EUR").number(original.quantity)}
             ]
             codes[f"{key}.quantity"] = ["exceeds_invoice"]
             continue

@@ -9,16 +9,18 @@ never change: the write-up or write-down is kept on the link (InvoiceEntry).
 import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
-from facturier.core import clock
+from facturier.core import clock, reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotFound
+from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 from facturier.work import actions as work
 from facturier.work.models import Entry, EntryKind
@@ -35,10 +37,7 @@ GROUPINGS = ("work_code", "entry")
 
 
 def _money(value, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        amount = None
+    amount = reading.decimal(value)
     if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("9999999999.99"):
         raise Invalid({field: [_("Enter an amount such as 1200.00.")]}, codes={field: ["invalid"]})
     if amount != amount.quantize(CENT):
@@ -46,6 +45,32 @@ def _money(value, field: str) -> Decimal:
             {field: [_("Use at most 2 decimal places.")]}, codes={field: ["decimal_places"]}
         )
     return amount
+
+
+def bill_target(value: Decimal, *, amount=None, percent=None) -> Decimal:
+    """What a bill of entries worth `value` charges: `amount` as typed, or `value` written
+    up or down by `percent` (-10: ten percent less), or `value` itself."""
+    if percent in (None, ""):
+        return value if amount in (None, "") else _money(amount, "amount")
+    if amount not in (None, ""):
+        raise Invalid(
+            {"percent": [_("Give an amount or a percentage, not both.")]},
+            codes={"percent": ["conflict"]},
+        )
+    rate = reading.decimal(percent)
+    if rate is None or not Decimal(-100) <= rate <= Decimal(1000):
+        raise Invalid(
+            {"percent": [_("Enter a percentage between -100 and 1000, such as -10.")]},
+            codes={"percent": ["invalid"]},
+        )
+    return (value * (100 + rate) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def realization_percent(value: Decimal, billed: Decimal) -> Decimal | None:
+    """Billed ÷ standard value, in percent to the tenth (None without value)."""
+    if not value:
+        return None
+    return (billed * 100 / value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def pro_rata(values: Mapping[int, Decimal], target: Decimal) -> dict[int, Decimal]:
@@ -82,6 +107,7 @@ def draft_from_wip(
     entries: Sequence[int] = (),
     bill: str = "work",
     amount=None,
+    percent=None,
     billed: Mapping[int, Any] | None = None,
     reason: str = "",
     grouping: str = "work_code",
@@ -89,16 +115,15 @@ def draft_from_wip(
     cutoff: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> Invoice:
-    """A draft billing entries of one client.
-
-    `bill`: "work" bills the entries (at their WIP value unless `amount` is typed);
-    "interim" bills work to date on account (the selected entries' value, or `amount`)
-    and leaves them in WIP; "final" bills the entries and deducts the client's interim
-    invoices not deducted yet; "fixed" bills the agreed `amount`, entries optional.
+    """A draft billing entries of one client. `bill`: "work" bills the entries (at their
+    WIP value unless `amount` is typed); "interim" bills work to date on account (the
+    selected entries' value, or `amount`) and leaves them in WIP; "final" bills the
+    entries and deducts the client's interim invoices not deducted yet; "fixed" bills
+    the agreed `amount`, entries optional.
     A different amount is spread pro rata over the entries, or by hand (`billed`: entry
     id -> amount), which must add up to the amount to the cent. `grouping`: one line
-    per work code or per entry. `cutoff`: entries dated after it are shown flagged by
-    the page; the action bills what it is given.
+    per work code or per entry. `cutoff`: entries after it are flagged by the page; the
+    action bills what it is given. `percent`: see bill_target().
     """
     found = _client(by, client)
     _check_choices(bill=bill, grouping=grouping, entries=entries, amount=amount)
@@ -107,15 +132,15 @@ def draft_from_wip(
         return _interim(by, found, rows, amount=amount, vat_rate=vat_rate, cutoff=cutoff, now=now)
     _refuse_unbillable(rows)
     value = sum((entry.amount for entry in rows), Decimal(0))
-    target = value if amount in (None, "") else _money(amount, "amount")
-    shares = _shares(rows, target, billed)
+    target = bill_target(value, amount=amount, percent=percent)
+    shares = _shares(rows, target, billed, currency=found.currency)
     _check_reason(reason, differs=target != value and bool(rows))
     vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
-    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, language=found.language)
+    lines = _lines(rows, shares, grouping=grouping, vat_rate=vat, client=found)
     if bill == "fixed" and not rows:
         lines = [_line(_("Fixed fee"), target, vat)]
     interims = _interims(found) if bill == "final" else []
-    lines += _deductions(interims, target, found.language)
+    lines += _deductions(interims, target, found)
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
@@ -156,10 +181,15 @@ def _refuse_unbillable(rows: list[Entry]) -> None:
         )
 
 
-def _shares(rows: list[Entry], target: Decimal, billed) -> dict[int, Decimal]:
+def _reader(currency: str) -> Formatter:
+    """Amounts in a message to the user, in the language the user reads."""
+    return Formatter(get_language() or "en", currency)
+
+
+def _shares(rows: list[Entry], target: Decimal, billed, *, currency: str) -> dict[int, Decimal]:
     """What each entry bills of the target: as typed (`billed`), else pro rata."""
     values = {entry.pk: entry.amount for entry in rows}
-    return _by_hand(values, target, billed) if billed else pro_rata(values, target)
+    return _by_hand(values, target, billed, currency) if billed else pro_rata(values, target)
 
 
 def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) -> None:
@@ -179,7 +209,7 @@ def _check_choices(*, bill: str, grouping: str, entries: Sequence[int], amount) 
 
 
 def _by_hand(
-    values: Mapping[int, Decimal], target: Decimal, billed: Mapping[int, Any]
+    values: Mapping[int, Decimal], target: Decimal, billed: Mapping[int, Any], currency: str
 ) -> dict[int, Decimal]:
     """Each entry's amount as typed (entry id or its text -> amount), adding up to the
     target to the cent."""
@@ -194,9 +224,9 @@ def _by_hand(
                 "billed": [
                     _("The amounts add up to %(sum)s, not %(target)s: %(diff)s to allocate.")
                     % {
-                        "sum": target + difference,
-                        "target": target,
-                        "diff": -difference,
+                        "sum": _reader(currency).money(target + difference),
+                        "target": _reader(currency).money(target),
+                        "diff": _reader(currency).money(-difference),
                     }
                 ]
             },
@@ -216,7 +246,7 @@ def _check_reason(reason: str, *, differs: bool) -> None:
         )
 
 
-def _deductions(interims: list[Invoice], target: Decimal, language: str) -> list[dict]:
+def _deductions(interims: list[Invoice], target: Decimal, client: Client) -> list[dict]:
     """A line taking off each interim invoice, unless together they exceed the bill."""
     deducted = sum((interim.total_net for interim in interims), Decimal(0))
     if deducted > target:
@@ -227,12 +257,13 @@ def _deductions(interims: list[Invoice], target: Decimal, language: str) -> list
                         "The interim invoices (%(deducted)s) exceed what this invoice bills: "
                         "issue a credit note instead."
                     )
-                    % {"deducted": deducted}
+                    % {"deducted": _reader(client.currency).money(deducted)}
                 ]
             },
             codes={"amount": ["interims_exceed"]},
         )
-    return [_deduction(interim, language) for interim in interims]
+    fmt = Formatter(client.language, client.currency)
+    return [_deduction(interim, client.language, fmt) for interim in interims]
 
 
 def _hold_entries(invoice: Invoice, rows: list[Entry], shares, reason: str) -> None:
@@ -269,7 +300,7 @@ def _interims(client: Client) -> list[Invoice]:
     )
 
 
-def _deduction(interim: Invoice, language: str) -> dict:
+def _deduction(interim: Invoice, language: str, fmt: Formatter) -> dict:
     """A line taking an interim invoice off: a negative quantity of a positive price
     (EN 16931 refuses negative prices, not negative quantities)."""
     from django.utils import translation
@@ -278,7 +309,7 @@ def _deduction(interim: Invoice, language: str) -> dict:
     with translation.override(language):
         description = _("Less interim invoice %(number)s of %(date)s") % {
             "number": interim.number,
-            "date": interim.issue_date.isoformat(),
+            "date": fmt.date(interim.issue_date),
         }
     return {
         "description": description,
@@ -301,10 +332,9 @@ def _interim(by, client: Client, rows, *, amount, vat_rate, cutoff, now) -> Invo
         )
     vat = client.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
     day = cutoff or max((entry.day for entry in rows), default=None)
+    fmt = Formatter(client.language, client.currency)
     with translation.override(client.language):
-        description = _("Interim invoice: work to %(day)s") % {
-            "day": day.isoformat() if day else ""
-        }
+        description = _("Interim invoice: work to %(day)s") % {"day": fmt.date(day)}
     invoice = create_draft(by=by, client=client, lines=[_line(description, target, vat)], now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill="interim")
     invoice.wip_bill = "interim"
@@ -327,19 +357,21 @@ def _line(description: str, amount: Decimal, vat_rate, quantity: Decimal = Decim
     }
 
 
-def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str) -> list[dict]:
+def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, client: Client) -> list[dict]:
+    """The draft's lines, their texts in the client's language (numbers and dates too)."""
     from django.utils import translation
 
     lines = []
+    fmt, language = Formatter(client.language, client.currency), client.language
     with translation.override(language):
         if grouping == "entry":
             for entry in sorted(rows, key=lambda e: (e.day, e.pk)):
                 what = entry.description or entry.work_code.name
                 if entry.kind == EntryKind.TIME:
                     what = _("%(day)s — %(what)s (%(hours)s h)") % {
-                        "day": entry.day.isoformat(),
+                        "day": fmt.date(entry.day),
                         "what": what,
-                        "hours": entry.hours.normalize(),
+                        "hours": fmt.number(entry.hours),
                     }
                 rate = entry.vat_rate if entry.kind == EntryKind.EXPENSE else vat_rate
                 lines.append(_line(what, shares[entry.pk], rate))
@@ -357,9 +389,9 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, language: str)
                 last = max(entry.day for entry in group)
                 description = _("%(name)s: %(hours)s h, %(first)s to %(last)s") % {
                     "name": name,
-                    "hours": hours.normalize(),
-                    "first": first.isoformat(),
-                    "last": last.isoformat(),
+                    "hours": fmt.number(hours),
+                    "first": fmt.date(first),
+                    "last": fmt.date(last),
                 }
             else:
                 description = _("%(name)s: %(count)d expenses") % {

@@ -1,11 +1,12 @@
 """What the work actions share: amounts read from input, a model's own checks, the
 firm's work code."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
+from facturier.core import reading
 from facturier.core.errors import Invalid, NotFound
 
 from ..models import WorkCode
@@ -14,12 +15,8 @@ LARGEST = Decimal("9999999999.99")
 
 
 def parse_amount(value) -> Decimal | None:
-    """42.50 or 42,50 -> Decimal('42.50'); None if it is not a finite number."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
+    """42.50, 42,50 or 1 234,50 -> Decimal; None if it is not a finite number."""
+    return reading.decimal(value)
 
 
 def check_model(instance, exclude=None) -> None:

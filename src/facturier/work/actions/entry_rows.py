@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
+from facturier.core import reading
 from facturier.core.validators import validate_text
 from facturier.firms.models import User
 
@@ -20,7 +21,6 @@ from .common import LARGEST, parse_amount
 from .hours import MAX_HOURS, parse_hours
 
 EARLIEST = datetime.date(2000, 1, 1)
-TRUE_WORDS = ("1", "true", "yes", "b", "on")
 
 
 @dataclasses.dataclass
@@ -63,12 +63,13 @@ class Batch:
         if code is None:
             refuse("work_code", _("No such work code."), "not_found")
         day = self._day(row.get("day"), refuse)
+        billable = _billable(row.get("billable"), refuse)
         description = str(row.get("description") or "")[:2000]
         try:
             validate_text(description)
         except ValidationError:
             refuse("description", _("The text holds a character that cannot be stored."))
-        if code is None or client is None or day is None:
+        if code is None or client is None or day is None or billable is None:
             return None
         measured = _measure(code, row, refuse)
         if measured is None:
@@ -80,7 +81,7 @@ class Batch:
             "kind": code.kind,
             "day": day,
             "description": description,
-            "billable": _billable(row.get("billable", True)) and code.billable,
+            "billable": billable and code.billable,
             **measured,
         }
 
@@ -106,13 +107,11 @@ class Batch:
         text = str(row.get("work_code", "")).strip()
         return self.codes.get(text.upper()) or self.codes.get(text)
 
-    def _day(self, day, refuse: "_RowRefusals") -> datetime.date | None:
-        if not isinstance(day, datetime.date):
-            try:
-                day = datetime.date.fromisoformat(str(day).strip())
-            except ValueError:
-                refuse("day", _("Enter a date as YYYY-MM-DD."))
-                return None
+    def _day(self, value, refuse: "_RowRefusals") -> datetime.date | None:
+        day = reading.day(value)
+        if day is None:
+            refuse("day", _("Enter a date as DD/MM/YYYY or YYYY-MM-DD."))
+            return None
         if not EARLIEST <= day <= self.today + datetime.timedelta(days=366):
             refuse("day", _("The date is out of range."), "out_of_range")
             return None
@@ -149,8 +148,15 @@ def work_codes_by_key(firm_id: int) -> dict[str, WorkCode]:
     return codes
 
 
-def _billable(value) -> bool:
-    return value if isinstance(value, bool) else str(value).lower() in TRUE_WORDS
+def _billable(value, refuse: "_RowRefusals") -> bool | None:
+    """Yes when not said (the work code decides); a word we do not know is refused, never
+    read as no."""
+    if value is None or value == "":
+        return True
+    said = reading.yes_no(value)
+    if said is None:
+        refuse("billable", _("Write yes or no (oui, non, true, false, 1, 0)."))
+    return said
 
 
 def _cents(value: Decimal | None, largest: Decimal) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
+from facturier.core import reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms import audit
@@ -54,8 +55,9 @@ class _CodeRow(NamedTuple):
 
 @action
 def import_work_codes(data: bytes, *, by: User) -> list[WorkCode]:
-    """CSV `Code,Type,Name,Rate,Surcharge` (Type B billable, NB not): all or nothing.
-    A code that exists is updated."""
+    """CSV `Code,Type,Name,Rate,Surcharge` (or `Code;Type;Nom;Taux;Majoration`; Type B
+    billable, NB not, or a yes/no word in either language): all or nothing, every refused
+    line named. A code that exists is updated."""
     require_settings_right(by)
     rows = _read_code_rows(data)
     saved = []
@@ -78,12 +80,17 @@ def _read_code_rows(data: bytes) -> list[_CodeRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect=dialect)
     errors: dict[str, list[str]] = {}
     rows = []
     try:
         for number, row in enumerate(reader, start=1):
-            if number == 1 and row and row[0].strip().lower() == "code":
+            if number == 1 and row and reading.plain(row[0]) == "code":
                 continue  # the header
             if not any(cell.strip() for cell in row):
                 continue
@@ -109,7 +116,8 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
     problems = []
     if not code or len(code) > 20:
         problems.append(_("a code of 1 to 20 characters"))
-    if kind.upper() not in ("B", "NB"):
+    billable = _billable_type(kind)
+    if billable is None:
         problems.append(_("Type B (billable) or NB (not billable)"))
     if not name:
         problems.append(_("a name"))
@@ -121,4 +129,12 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
         problems.append(_("a surcharge between 0 and 1000"))
     if problems:
         return problems
-    return _CodeRow(code.upper(), kind.upper() == "B", name[:200], rate_value, surcharge_value)
+    return _CodeRow(code.upper(), billable, name[:200], rate_value, surcharge_value)
+
+
+def _billable_type(kind: str) -> bool | None:
+    """B or NB, "facturable" or "non facturable", or a yes/no word; None for anything else."""
+    word = reading.plain(kind)
+    known = {"b": True, "nb": False, "billable": True, "facturable": True}
+    known |= {"not_billable": False, "non_billable": False, "non_facturable": False}
+    return known[word] if word in known else reading.yes_no(kind)

@@ -1,0 +1,63 @@
+"""Values as a French or English user types them: yes/no words, dates, decimal numbers.
+
+Each reader returns None for what it does not know, so that the caller refuses the value
+(naming where it was) instead of guessing a default.
+"""
+
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+YES = frozenset({"1", "yes", "y", "true", "on", "oui", "o", "vrai", "x"})
+NO = frozenset({"0", "no", "n", "false", "off", "non", "faux"})
+# Spaces people and spreadsheets put between thousands (1 234,50).
+THOUSANDS = re.compile(r"[\s\u00a0\u202f']")
+DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def plain(text: str) -> str:
+    """Lower case, without accents, spaces or hyphens as underscores: "Taux de TVA" and
+    "taux_de_tva" read alike, and so do "Libellé" and "libelle"."""
+    folded = unicodedata.normalize("NFKD", str(text).strip().lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[\s\-]+", "_", folded)
+
+
+def yes_no(value) -> bool | None:
+    """True for oui/yes/vrai/true/1..., False for non/no/faux/false/0..., else None."""
+    if isinstance(value, bool):
+        return value
+    word = plain(value if value is not None else "")
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    return None
+
+
+def day(value) -> datetime.date | None:
+    """2026-10-27, or day first as the French write it: 27/10/2026, 27.10.2026, 27-10-2026."""
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value if value is not None else "").strip()
+    try:
+        if match := DAY_FIRST.match(text):
+            return datetime.date(int(match[3]), int(match[2]), int(match[1]))
+        return datetime.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def decimal(value) -> Decimal | None:
+    """1234.5, 1234,5, 1 234,50 or 1,234.50 -> Decimal; None if it is not a finite number."""
+    text = THOUSANDS.sub("", str(value if value is not None else ""))
+    if "," in text and "." in text:
+        # Both: the last one is the decimal mark, the other groups thousands.
+        mark = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if mark == "," else ",", "")
+    try:
+        number = Decimal(text.replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
