@@ -34,13 +34,14 @@ from facturier.receivables.selectors import (
 )
 
 from .common import back_url, ids_from, refusal_text, section
+from .fields import DayField
 from .templatetags.billing import money as format_money
 
 PAGE_SIZE = 50
 
 
 class PaymentForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = DayField(
         label=gettext_lazy("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -22,6 +22,7 @@ from facturier.receivables.models import LedgerAccounts, ReminderLevel
 from facturier.receivables.selectors import account_statement, reminder_preview, visible_letter
 
 from .common import back_url, ids_from, refusal_text, section
+from .fields import DayField
 from .receivables import refused
 
 LANGUAGE_CHOICES = [("", gettext_lazy("The client's")), ("fr", "Français"), ("en", "English")]
@@ -151,11 +152,11 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(
+    start = DayField(
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DayField(
         label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -34,15 +34,16 @@ from facturier.work.selectors import (
 )
 
 from .common import ids_from, refusal_text, section
+from .fields import DayField, IdField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EntryForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
-    client = forms.IntegerField(label=gettext_lazy("Client"))
+    client = IdField(label=gettext_lazy("Client"))
     work_code = forms.CharField(label=gettext_lazy("Work code"), max_length=20)
-    day = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
+    day = DayField(label=gettext_lazy("Date"), widget=DATE)
     hours = forms.CharField(
         label=gettext_lazy("Hours"),
         required=False,
@@ -216,11 +217,11 @@ def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
 
 
 class SpreadForm(forms.Form):
-    client = forms.IntegerField()
+    client = IdField()
     work_code = forms.CharField(max_length=20)
     total = forms.CharField(max_length=10)
-    start = forms.DateField()
-    end = forms.DateField()
+    start = DayField()
+    end = DayField()
     weekdays = forms.TypedMultipleChoiceField(
         coerce=int, choices=[(i, str(i)) for i in range(7)], required=False
     )
@@ -386,10 +387,10 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class WipFilterForm(forms.Form):
-    staff = forms.IntegerField(required=False, min_value=1)
-    work_code = forms.IntegerField(required=False, min_value=1)
-    start = forms.DateField(required=False, widget=DATE)
-    end = forms.DateField(required=False, widget=DATE)
+    staff = IdField(required=False)
+    work_code = IdField(required=False)
+    start = DayField(required=False, widget=DATE)
+    end = DayField(required=False, widget=DATE)
 
 
 def _filters(request) -> tuple[WipFilterForm, WipFilters]:
@@ -445,7 +446,7 @@ class BillForm(forms.Form):
             ("fixed", gettext_lazy("Fixed fee")),
         ],
     )
-    cutoff = forms.DateField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
+    cutoff = DayField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
     amount = forms.CharField(
         label=gettext_lazy("Amount to bill"),
         required=False,
@@ -591,5 +592,5 @@ def realization_view(request: HttpRequest) -> HttpResponse:
 
 
 class _PeriodForm(forms.Form):
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
+    start = DayField(required=False)
+    end = DayField(required=False)

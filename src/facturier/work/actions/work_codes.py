@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
+from facturier.core.validators import has_control_characters
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
@@ -64,6 +65,7 @@ def import_work_codes(data: bytes, *, by: User) -> list[WorkCode]:
         work_code = existing.get(row.code) or WorkCode(firm_id=by.firm_id, code=row.code)
         work_code.name, work_code.billable = row.name, row.billable
         work_code.default_rate, work_code.surcharge_percent = row.rate, row.surcharge
+        check_model(work_code, exclude=["firm"])  # the model's own rules, as one by one
         work_code.save()
         saved.append(work_code)
     audit.record(
@@ -107,6 +109,8 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
     cells = [cell.strip() for cell in row] + [""] * 5
     code, kind, name, rate, surcharge = cells[:5]
     problems = []
+    if any(has_control_characters(cell) for cell in row):
+        problems.append(_("no control characters"))
     if not code or len(code) > 20:
         problems.append(_("a code of 1 to 20 characters"))
     if kind.upper() not in ("B", "NB"):
