@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from facturier.core.errors import DomainError, Invalid
@@ -23,6 +24,9 @@ from .billing import get_invoice
 from .common import back_url, refusal_text, section
 
 MODES = ("total", "lines", "amounts")
+UNKNOWN_MODE = gettext_noop(
+    "Choose what to credit: the whole invoice, some lines, or an amount per VAT rate."
+)
 
 
 @login_required
@@ -39,26 +43,14 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     left = left_to_credit(invoice)
     mode = request.POST.get("mode", "total" if left == invoice.total_gross else "lines")
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        try:
-            credit_note = actions.create_credit_note(
-                invoice,
-                by=request.user,
-                lines=_chosen_lines(request.POST, len(lines)) if mode == "lines" else None,
-                amounts=_typed_amounts(request.POST, rates) if mode == "amounts" else None,
-                notes=request.POST.get("notes", ""),
-                returns_entries=request.POST.get("returns_entries") == "1",
-            )
-        except Invalid as exc:
-            errors = exc.errors
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("billing:invoice", pk=pk)
-        else:
-            messages.success(
-                request, _("Credit note drafted: check it, then finalize it to issue it.")
-            )
-            return redirect("billing:invoice", pk=credit_note.pk)
+    if request.method == "POST" and mode not in MODES:
+        # Never a default: an unknown choice would credit the whole invoice.
+        errors = {"mode": [_(UNKNOWN_MODE)]}
+    elif request.method == "POST":
+        drafted = _draft(request, invoice, mode, len(lines), rates)
+        if isinstance(drafted, HttpResponse):
+            return drafted
+        errors = drafted
     return render(
         request,
         "billing/credit_note_form.html",
@@ -84,6 +76,26 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         status=422 if errors else 200,
     )
+
+
+def _draft(request, invoice, mode: str, count: int, rates) -> HttpResponse | dict:
+    """Draft the credit note the form asks: where to go next, or the refusals by field."""
+    try:
+        credit_note = actions.create_credit_note(
+            invoice,
+            by=request.user,
+            lines=_chosen_lines(request.POST, count) if mode == "lines" else None,
+            amounts=_typed_amounts(request.POST, rates) if mode == "amounts" else None,
+            notes=request.POST.get("notes", ""),
+            returns_entries=request.POST.get("returns_entries") == "1",
+        )
+    except Invalid as exc:
+        return exc.errors
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:invoice", pk=invoice.pk)
+    messages.success(request, _("Credit note drafted: check it, then finalize it to issue it."))
+    return redirect("billing:invoice", pk=credit_note.pk)
 
 
 def _chosen_lines(posted, count: int) -> list[dict]:

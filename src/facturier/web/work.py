@@ -53,7 +53,10 @@ class EntryForm(forms.Form):
     amount = forms.CharField(label=gettext_lazy("Amount excl. VAT"), required=False, max_length=20)
     vat_rate = forms.CharField(label=gettext_lazy("VAT rate (%)"), required=False, max_length=10)
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
     receipt = forms.FileField(label=gettext_lazy("Receipt (PDF, JPEG or PNG)"), required=False)

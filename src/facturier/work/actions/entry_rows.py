@@ -21,6 +21,7 @@ from .hours import MAX_HOURS, parse_hours
 
 EARLIEST = datetime.date(2000, 1, 1)
 TRUE_WORDS = ("1", "true", "yes", "b", "on")
+DESCRIPTION_LENGTH = 2000  # as the API and the pages say
 
 
 @dataclasses.dataclass
@@ -63,7 +64,14 @@ class Batch:
         if code is None:
             refuse("work_code", _("No such work code."), "not_found")
         day = self._day(row.get("day"), refuse)
-        description = str(row.get("description") or "")[:2000]
+        description = str(row.get("description") or "")
+        if len(description) > DESCRIPTION_LENGTH:  # refused, never cut without a word
+            refuse(
+                "description",
+                _("At most %(count)d characters (this one has %(length)d).")
+                % {"count": DESCRIPTION_LENGTH, "length": len(description)},
+                "max_length",
+            )
         try:
             validate_text(description)
         except ValidationError:

@@ -115,8 +115,8 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
         problems.append(_("a code of 1 to 20 characters"))
     if kind.upper() not in ("B", "NB"):
         problems.append(_("Type B (billable) or NB (not billable)"))
-    if not name:
-        problems.append(_("a name"))
+    if not name or len(name) > 200:
+        problems.append(_("a name of 1 to 200 characters"))
     rate_value = parse_amount(rate) if rate else None
     if rate and (rate_value is None or rate_value < 0 or rate_value > LARGEST):
         problems.append(_("a rate such as 120.00"))
@@ -125,4 +125,4 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
         problems.append(_("a surcharge between 0 and 1000"))
     if problems:
         return problems
-    return _CodeRow(code.upper(), kind.upper() == "B", name[:200], rate_value, surcharge_value)
+    return _CodeRow(code.upper(), kind.upper() == "B", name, rate_value, surcharge_value)
