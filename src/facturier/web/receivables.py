@@ -306,7 +306,7 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
             client=client,
             rows=[(invoice, payment_states(invoice, today)) for invoice in invoices],
             owed=dict(owed),
-            credit=client_credit(client_id=client.pk),
+            credit=client_credit(user=request.user, client_id=client.pk),
             payments=list(payment_list(user=request.user, client_id=client.pk)[:20]),
             can_record=may_record(request.user),
             statement_period={"start": today.replace(month=1, day=1), "end": today},

@@ -184,7 +184,7 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if request.method == "GET":
-        statement = account_statement(client, client.currency, start, end)
+        statement = account_statement(client, client.currency, start, end, user=request.user)
         pdf = actions.statement_of_account_pdf(
             statement, language=client.language, day=timezone.localdate()
         )
