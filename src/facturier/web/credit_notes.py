@@ -22,6 +22,7 @@ from facturier.receivables import actions as receivables
 from .availability import why_not
 from .billing import get_invoice
 from .common import back_url, refusal_text, section
+from .once import once
 
 MODES = ("total", "lines", "amounts")
 UNKNOWN_MODE = gettext_noop(
@@ -30,6 +31,7 @@ UNKNOWN_MODE = gettext_noop(
 
 
 @login_required
+@once
 def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a credit note: all of the invoice, some lines and quantities, or an amount
     per VAT rate."""

@@ -35,6 +35,7 @@ from facturier.receivables.selectors import (
 
 from .common import back_url, ids_from, refusal_text, section
 from .fields import DayField
+from .once import once
 from .templatetags.billing import money as format_money
 
 PAGE_SIZE = 50
@@ -85,6 +86,7 @@ def _one_client(invoices):
 
 
 @login_required
+@once
 def payment_new(request: HttpRequest) -> HttpResponse:
     """Record a payment: for the invoices selected in the list, or for a client."""
     back = back_url(request, reverse("billing:invoices"))

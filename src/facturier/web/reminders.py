@@ -23,6 +23,7 @@ from facturier.receivables.selectors import account_statement, reminder_preview,
 
 from .common import back_url, ids_from, refusal_text, section
 from .fields import DayField
+from .once import once
 from .receivables import refused
 
 LANGUAGE_CHOICES = [("", gettext_lazy("The client's")), ("fr", "Français"), ("en", "English")]
@@ -40,6 +41,7 @@ class ReminderForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def remind_dialog(request: HttpRequest) -> HttpResponse:
     """The reminder's dialog: the invoices and the level each one reaches, the e-mail's
     words (the level's, editable), then the letter goes to the outbox."""
@@ -172,6 +174,7 @@ class StatementForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A client's statement of account: GET shows the PDF, POST e-mails it."""
     client = visible_clients(request.user).select_related("firm").filter(pk=pk).first()
