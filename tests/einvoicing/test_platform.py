@@ -221,7 +221,9 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
     assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_failed").exists()
 
 
-def test_no_answer_is_retried_then_given_up(firm, french_business, alice, template):
+def test_a_platform_that_cannot_be_reached_holds_the_deposit_uncounted(
+    firm, french_business, alice, template
+):
     einvoicing_platform = einvoicing.Platform.objects.create(
         firm=firm,
         base_url="http://127.0.0.1:9",  # nothing listens there
@@ -232,10 +234,11 @@ def test_no_answer_is_retried_then_given_up(firm, french_business, alice, templa
     assert einvoicing_platform.pk
     invoice = finalize(alice, french_business)
     transmission = Transmission.objects.get(invoice=invoice)
-    statuses = [deposit(transmission.pk, now=later(200 * attempt)) for attempt in range(6)]
-    assert statuses == ["retrying"] * 5 + ["failed"]
+    statuses = [deposit(transmission.pk, now=later(200 * attempt)) for attempt in range(8)]
+    assert statuses == ["retrying"] * 8  # the firm's settings, not the invoice: held
     transmission.refresh_from_db()
-    assert "could not be reached" in transmission.last_error
+    assert transmission.attempts == 0
+    assert "Held: the server said" in transmission.last_error
 
 
 def test_only_business_sales_go_to_the_platform(platform, firm, make_client, alice, template):
@@ -422,3 +425,27 @@ def test_the_send_dialog_calls_the_email_a_courtesy_copy(
     Transmission.objects.filter(invoice=invoice).update(status="failed")
     page = client.get("/billing/invoices/send/", {"ids": [invoice.pk]}).content.decode()
     assert "courtesy copy" not in page  # not carried: the e-mail is the invoice
+
+
+def test_refused_credentials_hold_the_deposits_and_they_go_once_fixed(
+    platform, french_business, alice, template, monkeypatch
+):
+    from facturier.einvoicing import platform_outbox
+
+    invoice = finalize(alice, french_business)
+    transmission = Transmission.objects.get(invoice=invoice)
+    real = platform_outbox.FLOWS.send
+
+    def wrong_secret(item, transport):
+        raise PlatformError(401, "invalid_client", "Bad client credentials")
+
+    monkeypatch.setattr(platform_outbox.FLOWS, "send", wrong_secret)
+    for minutes in range(0, 600, 5):  # far more passes than the attempts allowed
+        deposit(transmission.pk, now=later(minutes))
+    transmission.refresh_from_db()
+    assert transmission.status == "retrying" and transmission.attempts == 0
+    assert "Held: the server said" in transmission.last_error
+    assert "401 invalid_client Bad client credentials" in transmission.last_error
+    monkeypatch.setattr(platform_outbox.FLOWS, "send", real)  # the secret is fixed
+    assert deposit(transmission.pk, now=later(700)) == "sent"
+    assert len(platform.deposits()) == 1

@@ -194,10 +194,10 @@ def test_the_aging_xlsx_has_the_pages_numbers(books, client, alice):
     ]
 
 
-def test_a_statement_runs_the_balance_over_the_period(books, client_entity):
+def test_a_statement_runs_the_balance_over_the_period(books, client_entity, alice):
     first, second, note = books
     statement = account_statement(
-        client_entity, "EUR", datetime.date(YEAR, 2, 1), datetime.date(YEAR, 12, 31)
+        client_entity, "EUR", datetime.date(YEAR, 2, 1), datetime.date(YEAR, 12, 31), user=alice
     )
     assert statement.opening == first.total_gross  # before February: the first invoice
     running = [balance for _entry, balance in statement.running()]

@@ -101,7 +101,7 @@ def test_by_default_the_oldest_due_date_is_paid_first_and_the_rest_is_credit(
     assert fresh(later).balance == 0
     assert fresh(sooner).status == fresh(later).status == "closed"
     assert Payment.objects.get(pk=payment.pk).unallocated == Decimal("20.00")
-    assert client_credit(client_id=client_entity.pk) == {"EUR": Decimal("20.00")}
+    assert client_credit(user=alice, client_id=client_entity.pk) == {"EUR": Decimal("20.00")}
     order = list(
         Allocation.objects.filter(payment=payment)
         .order_by("id")
@@ -120,13 +120,13 @@ def test_a_short_payment_covers_the_oldest_first(issue, alice, client_entity):
 
 def test_credit_pays_a_later_invoice_and_can_be_refunded(issue, alice, client_entity):
     payment = pay(alice, client_entity, "150.00")  # nothing to pay yet: all credit
-    assert client_credit(client_id=client_entity.pk) == {"EUR": Decimal("150.00")}
+    assert client_credit(user=alice, client_id=client_entity.pk) == {"EUR": Decimal("150.00")}
     invoice = issue("120.00")
     actions.allocate_payment(payment, by=alice)
     assert fresh(invoice).balance == 0
     actions.refund_credit(payment, by=alice, amount=Decimal("30.00"))
     assert Payment.objects.get(pk=payment.pk).unallocated == 0
-    assert client_credit(client_id=client_entity.pk) == {}
+    assert client_credit(user=alice, client_id=client_entity.pk) == {}
     with pytest.raises(Invalid) as refused:
         actions.refund_credit(payment, by=alice, amount=Decimal("0.01"))
     assert refused.value.codes["amount"] == ["exceeds_payment"]

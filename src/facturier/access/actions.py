@@ -44,3 +44,24 @@ def remember_response(*, by: User, key: str, fingerprint: str, status: int, body
     IdempotencyRecord.objects.create(
         user=by, key=key, fingerprint=fingerprint, status=status, body=body
     )
+
+
+@action
+def claim_key(*, by: User, key: str, fingerprint: str) -> IdempotencyRecord:
+    """Take a key for an action about to run, in its transaction: a second run with the
+    same key waits for the first and then fails (IntegrityError), acting on nothing."""
+    return IdempotencyRecord.objects.create(
+        user=by, key=key, fingerprint=fingerprint, status=0, body=None
+    )
+
+
+@action
+def answer_key(record: IdempotencyRecord, *, by: User, status: int, body) -> None:
+    """Keep the answer of the action a claimed key ran, replayed to later runs."""
+    IdempotencyRecord.objects.filter(pk=record.pk, user=by).update(status=status, body=body)
+
+
+@action
+def forget_key(record: IdempotencyRecord, *, by: User) -> None:
+    """The action was refused, nothing done: the same form may be sent again, corrected."""
+    IdempotencyRecord.objects.filter(pk=record.pk, user=by).delete()

@@ -611,7 +611,7 @@ class ClientAccount(GenericAPIView):
         if not visible_clients(request.user).filter(pk=pk).exists():
             raise NotFound("No such client.")
         owed = client_owed(user=request.user, client_id=pk)
-        credit = client_credit(client_id=pk)
+        credit = client_credit(user=request.user, client_id=pk)
         return Response(
             s.ClientAccountSerializer(
                 {

@@ -27,6 +27,12 @@ def validate_currency(value: str) -> None:
         )
 
 
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    """Whether text holds a control character (tab and line breaks allowed if multiline)."""
+    refused = _CONTROL - _MULTILINE_ALLOWED if multiline else _CONTROL
+    return isinstance(value, str) and any(c in refused for c in value)
+
+
 def validate_single_line(value: str) -> None:
     if isinstance(value, str) and any(c in _CONTROL for c in value):
         raise ValidationError(

@@ -37,6 +37,10 @@ class NotDepositedYet(Exception):
     """A payment status waits until its invoice is on the platform."""
 
 
+# OAuth 2 token errors (RFC 6749, 5.2) and the client's own: the credentials, not the invoice.
+TOKEN_ERRORS = {"invalid_client", "unauthorized_client", "invalid_grant", "token_refused"}
+
+
 class PlatformFlows:
     name = "e-invoicing platform"
     model = Transmission
@@ -109,6 +113,17 @@ class PlatformFlows:
     def _existing(self, service, item: Transmission) -> str | None:
         flows = service.search({"trackingId": item.tracking_id}, limit=1)
         return str(flows[0]["flowId"]) if flows and flows[0].get("flowId") else None
+
+    def held(self, exc: BaseException) -> str | None:
+        """Credentials refused (401, 403, a token refused) or the platform unreachable:
+        the firm's settings, not the invoice; held until they are right."""
+        if isinstance(exc, PlatformError) and (
+            exc.status in (401, 403) or exc.code.lower() in TOKEN_ERRORS
+        ):
+            return " ".join(p for p in (str(exc.status), exc.code, exc.message) if p)
+        if isinstance(exc, httpx.ConnectError):
+            return str(exc) or type(exc).__name__
+        return None
 
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         if isinstance(exc, NotConfigured):

@@ -105,6 +105,9 @@ class InvoiceEmails:
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         return smtp.classify(exc)
 
+    def held(self, exc: BaseException) -> str | None:
+        return smtp.held(exc)
+
     def language(self, item: EmailDelivery) -> str:
         """Reasons are for the firm's staff: in the language of who asked for the send."""
         chosen = (

@@ -7,8 +7,10 @@ The promises, for every kind of delivery:
   starts each try only while the lease it took is almost whole, handing back
   what it did not start;
 - every try counts as an attempt, whatever goes wrong (the message cannot be
-  built, the connection is refused, the server answers 4xx, the worker dies
-  mid-send and its lease runs out);
+  built, the server answers 4xx, the worker dies mid-send and its lease runs
+  out), except a failure of the firm's own configuration (credentials refused,
+  a server that cannot be reached): that holds the delivery, uncounted, and it
+  goes by itself once a pass succeeds;
 - past `max_attempts` the delivery ends failed with a reason a person can read;
   nothing claims it again;
 - errors that cannot get better (5xx, a message that cannot be built) fail at once.
@@ -35,6 +37,8 @@ LEASE = datetime.timedelta(minutes=2)
 # A claimed delivery's try starts only this soon after the claim: every try has most
 # of the lease to finish before another worker may take the delivery over.
 START_WITHIN = datetime.timedelta(seconds=10)
+# A delivery held by the firm's configuration is tried again this soon, uncounted.
+HOLD = datetime.timedelta(minutes=1)
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -88,6 +92,10 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
     values = {"status": outcome.status, "lease_until": None, "last_error": outcome.reason}
     if outcome.status == DeliveryStatus.RETRYING:
         values["next_attempt_at"] = timezone.now() + backoff(attempt)
+    if outcome.details.get("held"):
+        # The firm's configuration failed, not the delivery: the try is given back.
+        values["attempts"] = attempt - 1
+        values["next_attempt_at"] = timezone.now() + HOLD
     values.update(fields)
     mine = type(item).objects.filter(pk=item.pk, status=DeliveryStatus.SENDING, attempts=attempt)
     if not mine.update(**values):
@@ -172,9 +180,24 @@ def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
         outcome = kind.send(item, transport)
     except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify
         with translation.override(kind.language(item)):
-            outcome = _failure(kind, item, number, exc)
+            outcome = _held(kind, exc) or _failure(kind, item, number, exc)
     kind.record(item, number, outcome)
     return outcome.status
+
+
+def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
+    """A failure of the firm's own configuration (refused credentials, a server that
+    cannot be reached): the delivery waits, no attempt counted, until a pass succeeds."""
+    try:
+        words = kind.held(exc) if hasattr(kind, "held") else None
+    except Exception:  # noqa: BLE001 - a classifier bug must not wedge the delivery
+        logger.exception("%s: could not tell whether %r holds the queue", kind.name, exc)
+        return None
+    if words is None:
+        return None
+    logger.warning("%s: held by the firm's configuration: %s", kind.name, words)
+    reason = _("Held: the server said “%(words)s”. It goes by itself once the settings are right.")
+    return Outcome(DeliveryStatus.RETRYING, reason % {"words": words}, {"held": True})
 
 
 def _failure(kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception) -> Outcome:

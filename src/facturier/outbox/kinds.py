@@ -52,6 +52,11 @@ class DeliveryKind(Protocol):
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         """(try again later?, the reason in plain words) for an error `send` raised."""
 
+    def held(self, exc: BaseException) -> str | None:
+        """The server's words if `exc` is a failure of the firm's configuration
+        (credentials refused, a server unreachable): the delivery is held, no attempt
+        counted. Optional: a kind without it counts every failure."""
+
     def language(self, item: Delivery) -> str:
         """The language its reasons are written in."""
 

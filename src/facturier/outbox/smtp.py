@@ -36,6 +36,16 @@ def _text(reply) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
+def held(exc: BaseException) -> str | None:
+    """The server's words when the firm's mail settings fail (credentials refused, the
+    server unreachable): every message would fail alike, none is at fault."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+    if isinstance(exc, smtplib.SMTPConnectError | ConnectionRefusedError | socket.gaierror):
+        return str(exc)
+    return None
+
+
 def classify(exc: BaseException) -> tuple[bool, str]:
     """(try again later?, the reason in plain words) for an error met while sending."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

@@ -45,12 +45,13 @@ def invoice_allocations(*, invoice: Invoice) -> QuerySet[Allocation]:
     )
 
 
-def client_credit(*, client_id: int) -> dict[str, Decimal]:
-    """Currency -> the client's credit: what its payments have not allocated and what its
-    credit notes left (only non-zero)."""
+def client_credit(*, user, client_id: int) -> dict[str, Decimal]:
+    """Currency -> the client's credit the user sees: what its payments have not
+    allocated and what its credit notes left (only non-zero)."""
     credit: dict[str, Decimal] = {}
     for currency, total in (
-        Payment.objects.filter(client_id=client_id, unallocated__gt=0)
+        visible_payments(user)
+        .filter(client_id=client_id, unallocated__gt=0)
         .values_list("currency")
         .annotate(total=Sum("unallocated"))
         .order_by()
@@ -58,6 +59,7 @@ def client_credit(*, client_id: int) -> dict[str, Decimal]:
         credit[currency] = credit.get(currency, Decimal(0)) + total
     for currency, total in (
         credit_notes_with_credit(client_id=client_id)
+        .filter(pk__in=visible_invoices(user).values("pk"))
         .values_list("currency")
         .annotate(total=Sum("credit_left"))
         .order_by()
@@ -139,19 +141,21 @@ def csv_mapping(*, firm_id: int) -> CsvMapping:
     return CsvMapping.objects.filter(firm_id=firm_id).first() or CsvMapping(firm_id=firm_id)
 
 
-def account_statement(client, currency: str, start, end):
-    """The client's account in one currency over [start, end]: what it owed before, then
-    each invoice (debit), credit note and payment (credit) and refund (debit) by date."""
+def account_statement(client, currency: str, start, end, *, user):
+    """The client's account in one currency over [start, end], as far as the user sees
+    it: what it owed before, then each invoice (debit), credit note and payment (credit)
+    and refund (debit) by date."""
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
 
-    documents = Invoice.objects.filter(client=client, currency=currency).exclude(
-        status=InvoiceStatus.DRAFT
+    documents = (
+        visible_invoices(user)
+        .filter(client=client, currency=currency)
+        .exclude(status=InvoiceStatus.DRAFT)
     )
-    payments = Payment.objects.filter(client=client, currency=currency)
+    payments = visible_payments(user).filter(client=client, currency=currency)
     refunds = Allocation.objects.filter(invoice__isnull=True).filter(
-        Q(payment__client=client, payment__currency=currency)
-        | Q(credit_note__client=client, credit_note__currency=currency)
+        Q(payment__in=payments.values("pk")) | Q(credit_note__in=documents.values("pk"))
     )
 
     def total(rows, field: str) -> Decimal:

@@ -18,15 +18,16 @@ from facturier.receivables.aging import BUCKETS, aging, owed_on
 
 from .common import section
 from .exports import aging_xlsx
+from .fields import DayField, IdField
 
 
 class AgingForm(forms.Form):
-    day = forms.DateField(
+    day = DayField(
         label=gettext_lazy("As of"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    client = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    client = IdField(required=False, widget=forms.HiddenInput)
 
 
 EARLIEST = datetime.date(1900, 1, 1)

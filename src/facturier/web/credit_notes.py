@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from facturier.core.errors import DomainError, Invalid
@@ -21,11 +22,16 @@ from facturier.receivables import actions as receivables
 from .availability import why_not
 from .billing import get_invoice
 from .common import back_url, refusal_text, section
+from .once import once
 
 MODES = ("total", "lines", "amounts")
+UNKNOWN_MODE = gettext_noop(
+    "Choose what to credit: the whole invoice, some lines, or an amount per VAT rate."
+)
 
 
 @login_required
+@once
 def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a credit note: all of the invoice, some lines and quantities, or an amount
     per VAT rate."""
@@ -41,7 +47,10 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     chosen = _chosen_lines(request.POST, len(lines))
     typed = _typed_amounts(request.POST, rates)
-    if request.method == "POST":
+    if request.method == "POST" and mode not in MODES:
+        # Never a default: an unknown choice would credit the whole invoice.
+        errors = {"mode": [_(UNKNOWN_MODE)]}
+    elif request.method == "POST":
         try:
             credit_note = actions.create_credit_note(
                 invoice,

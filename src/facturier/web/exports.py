@@ -21,6 +21,7 @@ from facturier.receivables.aging import BUCKETS, Aging
 from facturier.receivables.permissions import payment_refusal, visible_payments
 
 from .common import section
+from .fields import DayField
 
 KINDS = [
     ("documents", gettext_lazy("Invoices and credit notes (CSV)")),
@@ -30,11 +31,11 @@ KINDS = [
 
 class PeriodForm(forms.Form):
     kind = forms.ChoiceField(choices=KINDS)
-    start = forms.DateField(
+    start = DayField(
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DayField(
         label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -12,6 +12,8 @@ from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState
 from facturier.invoicing.models import InvoiceTemplate, Operation
 from facturier.invoicing.selectors import PAYMENT_FILTERS, SORTS, InvoiceFilters
 
+from .fields import DayField, IdField
+
 LINE_INPUTS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 
 
@@ -40,13 +42,13 @@ class FilterForm(forms.Form):
     )
     # An id among the user's clients (checked in clean_client, not as choices: a firm may
     # have thousands, and Django normalizes choices on every request).
-    client = forms.IntegerField(label=_("Client"), required=False, min_value=1)
-    issued_after = forms.DateField(
+    client = IdField(label=_("Client"), required=False)
+    issued_after = DayField(
         label=_("Issued from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    issued_before = forms.DateField(
+    issued_before = DayField(
         label=_("Issued until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -114,7 +116,7 @@ class InvoiceForm(forms.Form):
     """A draft's own fields; its lines come as parallel lists (see parse_lines)."""
 
     client = forms.TypedChoiceField(label=_("Client"), coerce=int)
-    issue_date = forms.DateField(
+    issue_date = DayField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Becomes the day of finalization."),
@@ -146,18 +148,18 @@ class InvoiceForm(forms.Form):
         initial=Operation.SERVICES,
         required=False,  # left out: services, what the firm's invoices mostly are
     )
-    supply_date = forms.DateField(
+    supply_date = DayField(
         label=_("Date of supply"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the invoice's date, unless a service period is given."),
     )
-    period_start = forms.DateField(
+    period_start = DayField(
         label=_("Service period from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    period_end = forms.DateField(
+    period_end = DayField(
         label=_("to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -1,4 +1,8 @@
+from django.http import HttpResponseBadRequest
 from django.utils import translation
+from django.utils.translation import gettext
+
+from facturier.core.validators import has_control_characters
 
 
 class UserLanguageMiddleware:
@@ -14,3 +18,38 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class RefuseControlCharactersMiddleware:
+    """No parameter of a page may hold a control character: NUL breaks PostgreSQL, the
+    others break e-mail headers, XML and PDFs. Text areas keep tab and line breaks.
+    Refused with a 400 before any view reads them, so no form can forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _holds_control_characters(request):
+            return HttpResponseBadRequest(
+                gettext("The request holds control characters (such as NUL): nothing was saved."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _holds_control_characters(request) -> bool:
+    if request.path.startswith("/api/"):
+        return False  # the API answers with its own errors (its serializers check text)
+    for key, value in request.GET.lists():
+        if has_control_characters(key) or any(has_control_characters(v) for v in value):
+            return True
+    if request.method != "POST" or not request.content_type.startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
+        return False
+    for key, value in request.POST.lists():
+        if has_control_characters(key) or any(
+            has_control_characters(v, multiline=True) for v in value
+        ):
+            return True
+    return False

@@ -34,13 +34,15 @@ from facturier.receivables.selectors import (
 )
 
 from .common import back_url, ids_from, refusal_text, section
+from .fields import DayField
+from .once import once
 from .templatetags.billing import money as format_money
 
 PAGE_SIZE = 50
 
 
 class PaymentForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = DayField(
         label=gettext_lazy("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -84,6 +86,7 @@ def _one_client(invoices):
 
 
 @login_required
+@once
 def payment_new(request: HttpRequest) -> HttpResponse:
     """Record a payment: for the invoices selected in the list, or for a client."""
     back = back_url(request, reverse("billing:invoices"))
@@ -305,7 +308,7 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
             client=client,
             rows=[(invoice, payment_states(invoice, today)) for invoice in invoices],
             owed=dict(owed),
-            credit=client_credit(client_id=client.pk),
+            credit=client_credit(user=request.user, client_id=client.pk),
             payments=list(payment_list(user=request.user, client_id=client.pk)[:20]),
             can_record=may_record(request.user),
             statement_period={"start": today.replace(month=1, day=1), "end": today},

@@ -22,6 +22,8 @@ from facturier.receivables.models import LedgerAccounts, ReminderLevel
 from facturier.receivables.selectors import account_statement, reminder_preview, visible_letter
 
 from .common import back_url, ids_from, refusal_text, section
+from .fields import DayField
+from .once import once
 from .receivables import refused
 
 LANGUAGE_CHOICES = [("", gettext_lazy("The client's")), ("fr", "Français"), ("en", "English")]
@@ -39,6 +41,7 @@ class ReminderForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def remind_dialog(request: HttpRequest) -> HttpResponse:
     """The reminder's dialog: the invoices and the level each one reaches, the e-mail's
     words (the level's, editable), then the letter goes to the outbox."""
@@ -151,11 +154,11 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(
+    start = DayField(
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DayField(
         label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
@@ -171,6 +174,7 @@ class StatementForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A client's statement of account: GET shows the PDF, POST e-mails it."""
     client = visible_clients(request.user).select_related("firm").filter(pk=pk).first()
@@ -183,7 +187,7 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     if request.method == "GET":
-        statement = account_statement(client, client.currency, start, end)
+        statement = account_statement(client, client.currency, start, end, user=request.user)
         pdf = actions.statement_of_account_pdf(
             statement, language=client.language, day=timezone.localdate()
         )

@@ -26,6 +26,7 @@ from facturier.outbox.backends import eml_path
 from facturier.web.einvoicing import deposited_ids
 
 from .common import back_url, confirmation, ids_from, section
+from .once import once
 
 # Each language named in itself, as a person looks for it in a list.
 LANGUAGE_NAMES = [("fr", "français"), ("en", "English")]
@@ -45,6 +46,7 @@ def _selected(request, source):
 
 
 @login_required
+@once
 def send_dialog(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     invoices = _selected(request, source)

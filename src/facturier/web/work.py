@@ -36,15 +36,16 @@ from facturier.work.selectors import (
 )
 
 from .common import ids_from, refusal_text, section
+from .fields import DayField, IdField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EntryForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
-    client = forms.IntegerField(label=gettext_lazy("Client"))
+    client = IdField(label=gettext_lazy("Client"))
     work_code = forms.CharField(label=gettext_lazy("Work code"), max_length=20)
-    day = forms.DateField(label=gettext_lazy("Date"), widget=DATE)
+    day = DayField(label=gettext_lazy("Date"), widget=DATE)
     hours = forms.CharField(
         label=gettext_lazy("Hours"),
         required=False,
@@ -54,7 +55,10 @@ class EntryForm(forms.Form):
     amount = forms.CharField(label=gettext_lazy("Amount excl. VAT"), required=False, max_length=20)
     vat_rate = forms.CharField(label=gettext_lazy("VAT rate (%)"), required=False, max_length=10)
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Description"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
     receipt = forms.FileField(label=gettext_lazy("Receipt (PDF, JPEG or PNG)"), required=False)
@@ -268,11 +272,11 @@ def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
 
 
 class SpreadForm(forms.Form):
-    client = forms.IntegerField()
+    client = IdField()
     work_code = forms.CharField(max_length=20)
     total = forms.CharField(max_length=10)
-    start = forms.DateField()
-    end = forms.DateField()
+    start = DayField()
+    end = DayField()
     weekdays = forms.TypedMultipleChoiceField(
         coerce=int, choices=[(i, str(i)) for i in range(7)], required=False
     )
@@ -438,10 +442,10 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class WipFilterForm(forms.Form):
-    staff = forms.IntegerField(required=False, min_value=1)
-    work_code = forms.IntegerField(required=False, min_value=1)
-    start = forms.DateField(required=False, widget=DATE)
-    end = forms.DateField(required=False, widget=DATE)
+    staff = IdField(required=False)
+    work_code = IdField(required=False)
+    start = DayField(required=False, widget=DATE)
+    end = DayField(required=False, widget=DATE)
 
 
 def _filters(request) -> tuple[WipFilterForm, WipFilters]:
@@ -497,7 +501,7 @@ class BillForm(forms.Form):
             ("fixed", gettext_lazy("Fixed fee")),
         ],
     )
-    cutoff = forms.DateField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
+    cutoff = DayField(label=gettext_lazy("Cut-off date"), required=False, widget=DATE)
     amount = forms.CharField(
         label=gettext_lazy("Amount to bill"),
         required=False,
@@ -675,5 +679,5 @@ def realization_view(request: HttpRequest) -> HttpResponse:
 
 
 class _PeriodForm(forms.Form):
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
+    start = DayField(required=False)
+    end = DayField(required=False)

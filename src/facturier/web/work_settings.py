@@ -20,6 +20,7 @@ from facturier.work.rates import rate_state
 from facturier.work.selectors import staff_rates, work_codes
 
 from .common import refusal_text
+from .fields import DayField, IdField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -49,8 +50,8 @@ class WorkCodeForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    staff = forms.IntegerField(label=gettext_lazy("Staff member"))
-    work_code = forms.IntegerField(label=gettext_lazy("Work code"), required=False)
+    staff = IdField(label=gettext_lazy("Staff member"))
+    work_code = IdField(label=gettext_lazy("Work code"), required=False)
     rate = forms.DecimalField(
         label=gettext_lazy("Hourly rate"),
         min_value=0,
@@ -58,7 +59,7 @@ class RateForm(forms.Form):
         decimal_places=2,
         localize=True,
     )
-    effective_from = forms.DateField(label=gettext_lazy("Effective from"), widget=DATE)
+    effective_from = DayField(label=gettext_lazy("Effective from"), widget=DATE)
 
 
 def _add_errors(form, exc: Invalid) -> None:

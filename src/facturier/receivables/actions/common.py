@@ -4,6 +4,7 @@ from input, and the client, payment or credit note they act on, found and locked
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
@@ -66,11 +67,21 @@ def day_in(value, field: str, errors: dict, codes: dict, *, today: datetime.date
             errors[field] = [_("Enter a date as YYYY-MM-DD.")]
             codes[field] = ["invalid"]
             return None
-    if value > today:
-        errors[field] = [_("The date cannot be later than today.")]
-        codes[field] = ["future"]
+    earliest = earliest_day(today)
+    if not earliest <= value <= today:
+        errors[field] = [
+            _("Enter a date from %(earliest)s to today: money is recorded when received.")
+            % {"earliest": formats.date_format(earliest)}
+        ]
+        codes[field] = ["future" if value > today else "too_old"]
         return None
     return value
+
+
+def earliest_day(today: datetime.date) -> datetime.date:
+    """The oldest date money may be recorded on: 1 January ten years back (the time
+    accounting records are kept); before that, a date is a typing slip."""
+    return datetime.date(today.year - 10, 1, 1)
 
 
 def visible_client(by, client: Client | int) -> Client:

@@ -96,7 +96,7 @@ def send_statement_of_account(
     subject, message = subject or default_subject, message or default_message
     check_texts(subject, message)
     recipients = _recipients(client, to)
-    statement = account_statement(client, currency or client.currency, start, end)
+    statement = account_statement(client, currency or client.currency, start, end, user=by)
     firm = client.firm
     values = {"firm": firm.name, "client": client.name, "number": "", "total": "", "due_date": ""}
     body = message.format_map(values)

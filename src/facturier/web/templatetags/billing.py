@@ -198,3 +198,11 @@ def status_label(value) -> str:
 def _forget(**kwargs) -> None:
     _labels.clear()
     _reverse.cache_clear()
+
+
+@register.simple_tag
+def once_key() -> SafeString:
+    """The hidden key that makes a form act once (web.once), minted at each rendering."""
+    import uuid
+
+    return format_html('<input type="hidden" name="idempotency_key" value="{}">', uuid.uuid4())

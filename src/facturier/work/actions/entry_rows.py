@@ -21,6 +21,7 @@ from .common import LARGEST, parse_amount
 from .hours import MAX_HOURS, parse_hours
 
 EARLIEST = datetime.date(2000, 1, 1)
+DESCRIPTION_LENGTH = 2000  # as the API and the pages say
 
 
 @dataclasses.dataclass
@@ -64,7 +65,14 @@ class Batch:
             refuse("work_code", _("No such work code."), "not_found")
         day = self._day(row.get("day"), refuse)
         billable = _billable(row.get("billable"), refuse)
-        description = str(row.get("description") or "")[:2000]
+        description = str(row.get("description") or "")
+        if len(description) > DESCRIPTION_LENGTH:  # refused, never cut without a word
+            refuse(
+                "description",
+                _("At most %(count)d characters (this one has %(length)d).")
+                % {"count": DESCRIPTION_LENGTH, "length": len(description)},
+                "max_length",
+            )
         try:
             validate_text(description)
         except ValidationError:

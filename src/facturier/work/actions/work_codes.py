@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from facturier.core import reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
+from facturier.core.validators import has_control_characters
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
@@ -66,6 +67,7 @@ def import_work_codes(data: bytes, *, by: User) -> list[WorkCode]:
         work_code = existing.get(row.code) or WorkCode(firm_id=by.firm_id, code=row.code)
         work_code.name, work_code.billable = row.name, row.billable
         work_code.default_rate, work_code.surcharge_percent = row.rate, row.surcharge
+        check_model(work_code, exclude=["firm"])  # the model's own rules, as one by one
         work_code.save()
         saved.append(work_code)
     audit.record(
@@ -114,13 +116,15 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
     cells = [cell.strip() for cell in row] + [""] * 5
     code, kind, name, rate, surcharge = cells[:5]
     problems = []
+    if any(has_control_characters(cell) for cell in row):
+        problems.append(_("no control characters"))
     if not code or len(code) > 20:
         problems.append(_("a code of 1 to 20 characters"))
     billable = _billable_type(kind)
     if billable is None:
         problems.append(_("Type B (billable) or NB (not billable)"))
-    if not name:
-        problems.append(_("a name"))
+    if not name or len(name) > 200:
+        problems.append(_("a name of 1 to 200 characters"))
     rate_value = parse_amount(rate) if rate else None
     if rate and (rate_value is None or rate_value < 0 or rate_value > LARGEST):
         problems.append(_("a rate such as 120.00"))
@@ -129,7 +133,7 @@ def _code_row(row: list[str]) -> _CodeRow | list[str]:
         problems.append(_("a surcharge between 0 and 1000"))
     if problems:
         return problems
-    return _CodeRow(code.upper(), billable, name[:200], rate_value, surcharge_value)
+    return _CodeRow(code.upper(), billable, name, rate_value, surcharge_value)
 
 
 def _billable_type(kind: str) -> bool | None:

@@ -49,19 +49,35 @@ class Command(BaseCommand):
         while self.running and done < max_deliveries:
             # Due deliveries first, over one connection per kind: fresh ones, retries
             # that came due, and those whose worker vanished mid-send (expired lease).
+            # Every step is guarded: nothing one step raises ends the worker.
             if not no_periodic:
-                self._run_periodic()
-            drained = self._drain(max_deliveries - done)
-            done += drained + self._run_tasks(max(max_deliveries - done, 1), worker_id)
-            self._keep_sqlite_statistics()
-            close_old_connections()
+                self._step("periodic", self._run_periodic, default=None)
+            drained = self._step("deliveries", self._drain, max_deliveries - done, default=0)
+            done += drained + self._step(
+                "tasks", self._run_tasks, max(max_deliveries - done, 1), worker_id, default=0
+            )
+            self._step("statistics", self._keep_sqlite_statistics, default=None)
+            self._step("connections", close_old_connections, default=None)
             # --once: until nothing is due, or a pass could try nothing (a kind whose
             # pass fails every time must not keep a one-shot run going for ever).
-            if once and (not drained or not self._anything_due()):
+            if once and (not drained or not self._step("due", self._anything_due, default=False)):
                 break
             if not once:
                 time.sleep(interval)
         logger.info("Outbox worker %s stopped after %s deliveries and tasks", worker_id, done)
+
+    def _step(self, name: str, run, *args, default):
+        """One step of the loop: what it raises is logged, and the step is tried again
+        at the next pass (a locked SQLite database, a connection gone, a bug)."""
+        try:
+            return run(*args)
+        except Exception:  # noqa: BLE001 - the worker outlives any one step's failure
+            logger.exception("The worker's %s step failed; trying again next pass", name)
+            try:
+                close_old_connections()
+            except Exception:  # noqa: BLE001 - the connection may be what failed
+                logger.exception("Closing the database connections failed")
+            return default
 
     def _run_periodic(self) -> None:
         """Work registered to run every so often (the reminders' pass), first at start."""
@@ -104,9 +120,9 @@ class Command(BaseCommand):
         """SQLite keeps no planner statistics by itself: refresh them now and then."""
         now = time.monotonic()
         if connection.vendor == "sqlite" and now - getattr(self, "_optimized", 0) > 600:
+            self._optimized = now  # a failure waits for the next turn, not the next pass
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA optimize")
-            self._optimized = now
 
     def _drain(self, limit: int) -> int:
         tried = 0

@@ -1,0 +1,43 @@
+"""The form fields every page takes ids and dates with: bounded where the database and
+date arithmetic are, so no value a browser can send reaches them out of range."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.converters import row_id
+
+# The dates any page takes. Outside them, date arithmetic (a period's next day, a due
+# date) overflows, and nothing this firm invoices lies there.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2199, 12, 31)
+
+
+class IdField(forms.IntegerField):
+    """An object id: ASCII digits a 64-bit key holds (core.converters.row_id)."""
+
+    default_error_messages = {"invalid": _("Choose one of the list.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        pk = row_id(str(value).strip())
+        if pk is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return pk
+
+
+class DayField(forms.DateField):
+    """A date between 1900 and 2199."""
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ValidationError(_("Enter a date between 1900 and 2199."), code="out_of_range")
+        return day
