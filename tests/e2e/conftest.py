@@ -26,7 +26,9 @@ AXE_WATCH = """
     if (running) { again = true; return; }
     running = true;
     try {
-      // What a user reads once a menu has faded in, not its first frame.
+      // What a user reads once a menu has faded in or a button has changed colour
+      // (Pico's transitions), not a frame in between: they start at the next frame.
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
       await Promise.race([
         Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
         new Promise(done => setTimeout(done, 1000)),
