@@ -104,7 +104,13 @@ def open_as(chromium, live_server, demo):
         page.on("pageerror", lambda error: refused.append(str(error)))
 
     def open_as(username, *, locale="fr-FR", width=1280, height=900):
-        context = chromium.new_context(locale=locale, viewport={"width": width, "height": height})
+        # Reduced motion: Pico then draws no transitions, and axe-core never measures a
+        # colour halfway through one.
+        context = chromium.new_context(
+            locale=locale,
+            viewport={"width": width, "height": height},
+            reduced_motion="reduce",
+        )
         context.set_default_timeout(10_000)
         watch_accessibility(context, violations)
         context.on("page", watch)
