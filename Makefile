@@ -1,5 +1,6 @@
 # The two commands a new user runs: `make run` and `make test`.
-# Needs only Python 3.11+ and make: everything else is installed from the lock file.
+# Needs only Python 3.11+ and make (and Node's npm for the browser tests' axe-core):
+# everything else is installed from the lock files.
 
 PYTHON ?= python3
 HOST ?= 127.0.0.1
@@ -39,12 +40,16 @@ browser:
 		echo "Installing Chromium (Debian package) for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core, which the browser tests inject into each page; pinned by package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts
 	$(PY) scripts/check_function_length.py
 	$(VENV)/bin/lint-imports
 
-test-sqlite: install browser
+test-sqlite: install browser node_modules/.package-lock.json
 	$(PY) -m pytest
 
 # On CI the suite runs again on PostgreSQL; an unreachable server fails the run.
@@ -61,4 +66,4 @@ bench: browser $(UV)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(BOOTSTRAP) var/static
+	rm -rf $(VENV) $(BOOTSTRAP) var/static node_modules

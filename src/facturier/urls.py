@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
@@ -8,10 +9,21 @@ from facturier.web.language import set_language
 
 register_converter(IdConverter, "id")
 
+
+class FaviconView(RedirectView):
+    """Browsers ask /favicon.ico whatever the page says: send them to the icon."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("facturier/favicon.svg")
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="billing:invoices", permanent=False), name="home"),
     path("billing/", include("facturier.web.billing_urls")),
     path("settings/", include("facturier.web.settings_urls")),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("language/", set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

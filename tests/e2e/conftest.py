@@ -14,6 +14,46 @@ from django.db import connection
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# axe-core, from the repository's package-lock.json (`npm ci`, which `make test` runs).
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Checks every page once loaded, and again whenever htmx swaps something in or a
+# dialog or a menu opens; each run's violations go to window.__axeReport.
+AXE_WATCH = """
+(() => {
+  if (window.top !== window || !window.axe) return;
+  let running = false, again = false;
+  async function check() {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      // What a user reads once a menu has faded in or a button has changed colour
+      // (Pico's transitions), not a frame in between: they start at the next frame.
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+      await Promise.race([
+        Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+        new Promise(done => setTimeout(done, 1000)),
+      ]);
+      const result = await axe.run(document, {
+        runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+      });
+      window.__axeReport(location.pathname + location.search, result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary),
+      })));
+    } finally {
+      running = false;
+      if (again) { again = false; check(); }
+    }
+  }
+  window.__axeCheck = check;
+  window.addEventListener("load", check);
+  document.addEventListener("htmx:afterSettle", check);
+  document.addEventListener("toggle", check, true);  // a menu or the filters opened
+  document.addEventListener("htmx:afterSwap", event => {
+    if (event.detail.target.tagName === "DIALOG") check();
+  });
+})();
+"""
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
 
@@ -54,6 +94,7 @@ def open_as(chromium, live_server, demo):
     """A logged-in page for a demo user, in a language and at a width."""
     contexts = []
     refused = []  # what the Content-Security-Policy blocked, or a script error
+    violations = []  # what axe-core found on a page or a dialog
 
     def watch(page):
         page.on(
@@ -63,8 +104,15 @@ def open_as(chromium, live_server, demo):
         page.on("pageerror", lambda error: refused.append(str(error)))
 
     def open_as(username, *, locale="fr-FR", width=1280, height=900):
-        context = chromium.new_context(locale=locale, viewport={"width": width, "height": height})
+        # Reduced motion: Pico then draws no transitions, and axe-core never measures a
+        # colour halfway through one.
+        context = chromium.new_context(
+            locale=locale,
+            viewport={"width": width, "height": height},
+            reduced_motion="reduce",
+        )
         context.set_default_timeout(10_000)
+        watch_accessibility(context, violations)
         context.on("page", watch)
         contexts.append(context)
         page = context.new_page()
@@ -78,8 +126,43 @@ def open_as(chromium, live_server, demo):
 
     yield open_as
     for context in contexts:
+        for page in context.pages:  # the state the test ended on
+            check_last_state(page)
         context.close()
     assert refused == [], "blocked by the Content-Security-Policy, or a script error"
+    assert violations == [], "axe-core (WCAG 2.1 AA):\n" + "\n".join(violations)
+
+
+def check_last_state(page):
+    """axe-core on the page as the test left it (a navigation may still be under way)."""
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        if page.is_closed():
+            return
+        try:
+            page.wait_for_load_state("load")
+            page.evaluate("() => window.__axeCheck && window.__axeCheck()")
+            return
+        except Error:  # its context went with a navigation: check the next page
+            continue
+
+
+def watch_accessibility(context, violations):
+    """Run axe-core on every page and dialog state the context shows: each violation
+    with its id, impact and nodes is added to `violations`."""
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci` (make test does)"
+
+    def report(source, where, found):
+        for violation in found:
+            nodes = "\n      ".join(violation["nodes"][:5])
+            line = f"{where}: {violation['id']} ({violation['impact']}) {violation['help']}"
+            if f"{line}\n      {nodes}" not in violations:
+                violations.append(f"{line}\n      {nodes}")
+
+    context.expose_binding("__axeReport", report)
+    context.add_init_script(path=str(AXE))
+    context.add_init_script(script=AXE_WATCH)
 
 
 def shot(page, name):

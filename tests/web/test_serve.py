@@ -1,6 +1,7 @@
 """`manage.py serve`, what `make run` starts: gunicorn and a worker, stopped cleanly
 by Ctrl-C, writing nothing outside VAR_DIR, logging in one time zone."""
 
+import io
 import os
 import re
 import signal
@@ -10,6 +11,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.smtp import free_port
 
@@ -101,3 +104,36 @@ def test_demo_start_prepares_the_database_and_answers_with_the_demo_logins(tmp_p
     assert "Demo logins" in text and "alice" in text, text
     assert text.index("Demo logins") < text.index("facturier is serving")
     assert "Traceback" not in text and server.returncode == 0, text
+
+
+def test_each_start_has_its_own_platform_port_and_says_it():
+    from facturier.web.management.commands.serve import sandbox_port
+
+    port = free_port()
+    while port + 555 > 65535:
+        port = free_port()
+    with socket.socket() as taken:  # a platform already listens on port + 555
+        try:
+            taken.bind(("127.0.0.1", port + 555))
+        except OSError:
+            pytest.skip("port + 555 is in use on this machine")
+        assert sandbox_port(f"127.0.0.1:{port}") not in (port + 555, port)
+    assert sandbox_port(f"127.0.0.1:{port}") == port + 555
+    assert sandbox_port("0.0.0.0:8000") in (8555, sandbox_port("0.0.0.0:8000"))
+    source = (ROOT / "src/facturier/web/management/commands/serve.py").read_text()
+    assert "Local e-invoicing platform (sandbox) on http://127.0.0.1:{platform_port}/" in source
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_firm_deposits_with_the_platform_of_this_start():
+    from django.core.management import call_command
+
+    from facturier.firms.models import User
+
+    call_command("load_demo", sandbox_port=8555, verbosity=0, stdout=io.StringIO())
+    firm = User.objects.get(username="alice").firm
+    assert firm.platform.base_url == "http://127.0.0.1:8555"
+    call_command("load_demo", sandbox_port=9555, stdout=io.StringIO())  # `make run PORT=9000`
+    firm.platform.refresh_from_db()
+    assert firm.platform.base_url == "http://127.0.0.1:9555"
+    assert firm.platform.token_url == "http://127.0.0.1:9555/oauth/token"

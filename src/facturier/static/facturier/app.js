@@ -32,6 +32,8 @@
       if (fallback) {
         const takeOver = reason !== "" && rows.length === 1 &&
           !rows[0].dataset["why" + fallback.charAt(0).toUpperCase() + fallback.slice(1)];
+        // Both labels and values come with the markup (data-value, data-label): a
+        // toolbar swapped in by htmx has them too.
         control.value = takeOver ? fallback : control.dataset.value;
         control.textContent = takeOver ? control.dataset.fallbackLabel : control.dataset.label;
         if (takeOver) reason = "";
@@ -44,62 +46,52 @@
     });
   }
 
-  function setupSelection(form) {
-    form.querySelectorAll("[data-fallback]").forEach(function (control) {
-      control.dataset.value = control.dataset.value || control.value;
-      control.dataset.label = control.dataset.label || control.textContent;
-    });
+  // Delegated from the document: a toolbar that htmx swaps in works at once, and
+  // one swapped in twice is never bound twice.
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest && event.target.closest("form[data-selection]");
+    if (!form) return;
+    const boxes = form.querySelectorAll("input[name=ids]");
     const all = form.querySelector("input[data-select-all]");
-    if (all) {
-      all.addEventListener("change", function () {
-        form.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = all.checked; });
-        refreshToolbar(form);
-      });
+    if (event.target === all) {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    } else if (event.target.name === "ids" && all) {
+      all.checked = boxes.length > 0 && Array.from(boxes).every(function (b) { return b.checked; });
     }
-    form.addEventListener("change", function (event) {
-      if (event.target.name === "ids" && all) {
-        const boxes = form.querySelectorAll("input[name=ids]");
-        all.checked = Array.from(boxes).every(function (b) { return b.checked; }) && boxes.length > 0;
-      }
-      refreshToolbar(form);
-    });
     refreshToolbar(form);
-  }
+  });
 
   // --- Invoice lines editor -------------------------------------------------------
-  function setupLines(editor) {
+  document.addEventListener("click", function (event) {
+    const editor = event.target.closest && event.target.closest("[data-lines-editor]");
+    if (!editor) return;
     const body = editor.querySelector("tbody");
-    const template = editor.querySelector("template");
-    editor.addEventListener("click", function (event) {
-      const remove = event.target.closest("[data-remove-line]");
-      if (remove) {
-        event.preventDefault();
-        const row = remove.closest("tr");
-        if (body.querySelectorAll("tr").length > 1) row.remove();
-        else row.querySelectorAll("input").forEach(function (i) { i.value = i.defaultValue = ""; });
-        editor.dispatchEvent(new Event("lines-changed", { bubbles: true }));
-      }
-      const add = event.target.closest("[data-add-line]");
-      if (add) {
-        event.preventDefault();
-        body.appendChild(template.content.cloneNode(true));
-        const rows = body.querySelectorAll("tr");
-        rows[rows.length - 1].querySelector("input").focus();
-        editor.dispatchEvent(new Event("lines-changed", { bubbles: true }));
-      }
-    });
-  }
+    const remove = event.target.closest("[data-remove-line]");
+    if (remove) {
+      event.preventDefault();
+      const row = remove.closest("tr");
+      if (body.querySelectorAll("tr").length > 1) row.remove();
+      else row.querySelectorAll("input").forEach(function (i) { i.value = i.defaultValue = ""; });
+      editor.dispatchEvent(new Event("lines-changed", { bubbles: true }));
+    }
+    const add = event.target.closest("[data-add-line]");
+    if (add) {
+      event.preventDefault();
+      body.appendChild(editor.querySelector("template").content.cloneNode(true));
+      const rows = body.querySelectorAll("tr");
+      rows[rows.length - 1].querySelector("input").focus();
+      editor.dispatchEvent(new Event("lines-changed", { bubbles: true }));
+    }
+  });
 
+  // What the markup alone cannot say: run on the page and on whatever htmx swaps in.
   function setup(root) {
-    root.querySelectorAll("form[data-selection]").forEach(setupSelection);
-    root.querySelectorAll("[data-lines-editor]").forEach(setupLines);
-  }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    setup(document);
+    const forms = Array.from(root.querySelectorAll("form[data-selection]"));
+    if (root.matches && root.matches("form[data-selection]")) forms.push(root);
+    forms.forEach(refreshToolbar);
     // A dialog rendered open by the server (no-JS fallback) becomes a modal one;
     // closing it (Escape, Cancel, ×) goes back to where it was opened from.
-    document.querySelectorAll("dialog[data-autoshow][open]").forEach(function (d) {
+    root.querySelectorAll("dialog[data-autoshow][open]").forEach(function (d) {
       d.close();
       d.showModal();
       d.addEventListener("close", function () {
@@ -107,6 +99,10 @@
         if (!d.open && d.dataset.return) window.location.assign(d.dataset.return);
       });
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setup(document);
     // After an action the page comes back with its outcome: start reading there.
     const flash = document.querySelector("#messages .flash");
     if (flash) {
@@ -197,15 +193,13 @@
   // Picked with the mouse, a language applies at once. With the keyboard the arrow
   // keys only move the choice (nothing changes under the user's hands), and OK
   // beside the list applies it.
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      let pointer = false;
-      select.addEventListener("pointerdown", function () { pointer = true; });
-      select.addEventListener("keydown", function () { pointer = false; });
-      select.addEventListener("change", function () {
-        if (pointer) select.form.requestSubmit();
-      });
-    });
+  let pointer = false;
+  document.addEventListener("pointerdown", function (event) {
+    pointer = !!(event.target.closest && event.target.closest("select[data-autosubmit]"));
+  });
+  document.addEventListener("keydown", function () { pointer = false; });
+  document.addEventListener("change", function (event) {
+    if (pointer && event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
   });
 
 })();

@@ -24,7 +24,12 @@ from facturier.receivables import actions as receivables
 from facturier.work import actions as work_actions
 
 DEMO_PASSWORD = "facturier-demo"
-SANDBOX_URL = "http://127.0.0.1:8555"
+SANDBOX_PORT = 8555  # the local platform's port when none is given (`make run`'s default)
+
+
+def sandbox_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
 
 STAFF = [
     # username, name, owns clients, processing permission, what they show
@@ -91,9 +96,19 @@ SERVICES = {
 class Command(BaseCommand):
     help = "Load demo data (a firm, staff, clients, 60 invoices) into an empty database."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sandbox-port",
+            type=int,
+            default=SANDBOX_PORT,
+            help="the port of the local e-invoicing platform the demo firm deposits with",
+        )
+
+    def handle(self, *args, sandbox_port=SANDBOX_PORT, **options):
+        self.sandbox_url = sandbox_url(sandbox_port)
         if Firm.objects.exists():
             self.stdout.write("Demo data: the database already has data; nothing loaded.")
+            self._point_at_sandbox()
         else:
             with unit_of_work():  # all of it, or nothing
                 self._load()
@@ -108,6 +123,23 @@ class Command(BaseCommand):
         for username, _name, _owner, _processing, role in STAFF:
             self.stdout.write(f"  {username:<7} {role}")
         self.stdout.write("  erin    another firm's staff: never sees the demo firm")
+
+    def _point_at_sandbox(self):
+        """The demo firm deposits with this start's local platform, not an earlier one's
+        (a firm set up with a real platform is left alone)."""
+        alice = User.objects.filter(username="alice").select_related("firm").first()
+        platform = getattr(alice and alice.firm, "platform", None) if alice else None
+        if platform is None or not platform.base_url.startswith("http://127.0.0.1:"):
+            return
+        if platform.base_url != self.sandbox_url:
+            einvoicing.save_platform(
+                alice.firm,
+                by=alice,
+                fields={
+                    "base_url": self.sandbox_url,
+                    "token_url": f"{self.sandbox_url}/oauth/token",
+                },
+            )
 
     def _load(self):
         rng = random.Random(1054)
@@ -163,8 +195,8 @@ class Command(BaseCommand):
             firm,
             by=alice,
             fields={
-                "base_url": SANDBOX_URL,
-                "token_url": f"{SANDBOX_URL}/oauth/token",
+                "base_url": self.sandbox_url,
+                "token_url": f"{self.sandbox_url}/oauth/token",
                 "client_id": sandbox.CLIENT_ID,
                 "client_secret": sandbox.CLIENT_SECRET,
             },

@@ -15,6 +15,7 @@ socket included, and logs in one time zone (TIME_ZONE, which Django also uses).
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,7 +28,19 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 STOP_GRACE = 10  # seconds each child has to finish what it is doing
-SANDBOX_PORT = 8555  # where load_demo points the demo firm's platform
+SANDBOX_OFFSET = 555  # the local platform listens on the web port + 555 (8000: 8555)
+
+
+def sandbox_port(bind: str) -> int:
+    """The web port + 555, so that two `make run` on two ports each have their own
+    platform; any free port when that one is taken."""
+    port = int(bind.rpartition(":")[2]) + SANDBOX_OFFSET
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port if port <= 65535 else 0))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -56,9 +69,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
         env = {**os.environ, "TZ": settings.TIME_ZONE}
+        platform_port = sandbox_port(bind)
         web = self._start(self._gunicorn(bind, workers), env)
-        if demo:
-            call_command("load_demo", stdout=self.stdout)  # while gunicorn boots
+        if demo:  # while gunicorn boots; the demo firm deposits with this start's platform
+            call_command("load_demo", sandbox_port=platform_port, stdout=self.stdout)
         # The worker and the platform start once the pages answer: on a small machine
         # their imports would otherwise compete with gunicorn's for the first page.
         self._wait_for_pages(bind, web)
@@ -66,9 +80,12 @@ class Command(BaseCommand):
         sandbox = None
         if not no_sandbox:
             sandbox = self._start(
-                [sys.executable, "manage.py", "platform_sandbox", "--port", str(SANDBOX_PORT)],
+                [sys.executable, "manage.py", "platform_sandbox", "--port", str(platform_port)],
                 env,
                 cwd=Path.cwd(),
+            )
+            self.stdout.write(
+                f"Local e-invoicing platform (sandbox) on http://127.0.0.1:{platform_port}/"
             )
         worker = self._keep_worker_running(web, env)
         self._stop_children(worker, web, sandbox)
