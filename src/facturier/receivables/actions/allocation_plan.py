@@ -155,7 +155,7 @@ def _check_invoices(
     codes: dict[str, list[str]] = {}
     for index, (pk, amount) in enumerate(wanted):
         key = f"allocations.{index}" if listed else "allocations"
-        refused = _refusal(money, locked[pk], amount)
+        refused = _refusal(money, locked[pk], amount, listed=listed)
         if refused is not None:
             field, message, code = refused
             errors[f"{key}.{field}"] = [message]
@@ -165,14 +165,15 @@ def _check_invoices(
 
 
 def _refusal(
-    money: ClientMoney, invoice: Invoice, amount: Decimal | None
+    money: ClientMoney, invoice: Invoice, amount: Decimal | None, *, listed: bool
 ) -> tuple[str, str, str] | None:
     """Why the money cannot pay `amount` of the invoice: (field, message, code)."""
     if invoice.client_id != money.client_id:
         message = _("Invoice %(invoice)s is not this client's.")
         return "invoice", message % {"invoice": invoice}, "other_client"
     reason = rules.state_refusal("pay", invoice, today=timezone.localdate())
-    if reason is not None:
+    # Spread over the open invoices, one another payment settled meanwhile is passed over.
+    if reason is not None and (listed or reason is not rules.PAID):
         return "invoice", reason.says(invoice), reason.code
     if invoice.currency != money.currency:
         message = _("Invoice %(invoice)s is in %(invoice_currency)s, the payment in %(currency)s.")
