@@ -277,7 +277,7 @@ class StatementOfAccountPdf(BinaryView):
         query = PeriodQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["start"], query.validated_data["end"]
-        statement = account_statement(client, client.currency, start, end)
+        statement = account_statement(client, client.currency, start, end, user=request.user)
         pdf = receivables.statement_of_account_pdf(
             statement, language=client.language, day=timezone.localdate()
         )
