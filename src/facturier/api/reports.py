@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from facturier.clients.permissions import visible_clients
@@ -29,23 +28,10 @@ from facturier.receivables.permissions import payment_refusal, visible_payments
 from facturier.receivables.selectors import account_statement, visible_letter
 
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
-from .views import PdfRenderer
+from .views import BinaryView
 
 EARLIEST = datetime.date(1900, 1, 1)
 PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}
-
-
-class BinaryView(GenericAPIView):
-    """Answers a file; errors answer in JSON, like everywhere else."""
-
-    serializer_class = None
-    renderer_classes = [PdfRenderer, JSONRenderer]
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
 
 
 def _file(content: bytes, name: str, content_type: str) -> HttpResponse:

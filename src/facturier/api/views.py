@@ -278,17 +278,21 @@ class PdfRenderer(BaseRenderer):
         return data
 
 
-class InvoicePdf(GenericAPIView):
+class BinaryView(GenericAPIView):
+    """Answers a file; errors answer in JSON, like everywhere else, whatever the client
+    asked for."""
+
     serializer_class = None
     renderer_classes = [PdfRenderer, JSONRenderer]
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        # Errors answer in JSON, like everywhere else, whatever the client asked for.
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
         return response
 
+
+class InvoicePdf(BinaryView):
     @extend_schema(
         operation_id="invoices_pdf",
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)},
