@@ -61,7 +61,7 @@ def main():
     from bench.aging import populate
     from bench.common import migrate_fresh
     from facturier.invoicing.models import Invoice
-    from facturier.receivables import exports
+    from facturier.receivables import fec
 
     migrate_fresh()
     count = 20_000 if args.quick else 100_000
@@ -88,8 +88,8 @@ def main():
 
     def with_fec(_call):
         lines = 0
-        with open(target, "w", encoding="utf-8") as out:
-            for line in exports.fec_lines(firm_id, start, end):
+        with open(target, "wb") as out:
+            for line in fec.fec_bytes(firm_id, start, end):
                 out.write(line)
                 lines += 1
         return lines

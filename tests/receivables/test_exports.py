@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from facturier.invoicing import actions as invoicing
-from facturier.receivables import actions, exports
+from facturier.receivables import actions, fec
 from facturier.receivables.actions.letters import send_statement_of_account
 from facturier.receivables.aging import aging
 from facturier.receivables.letter_outbox import deliver
@@ -67,9 +67,9 @@ def books(make_draft, alice, template, client_entity, make_client, firm):
     return first, second, note
 
 
-def fec(firm) -> list[list[str]]:
-    start, end = exports.fiscal_year(exports.ledger_for(firm.pk), YEAR)
-    text = "".join(exports.fec_lines(firm.pk, start, end))
+def fec_rows(firm) -> list[list[str]]:
+    start, end = fec.fiscal_year(fec.ledger_for(firm.pk), YEAR)
+    text = b"".join(fec.fec_bytes(firm.pk, start, end)).decode("iso-8859-15")
     assert text.endswith("\r\n")
     return [line.split("\t") for line in text.split("\r\n")[:-1]]
 
@@ -80,8 +80,8 @@ def amount(text: str) -> Decimal:
 
 
 def test_the_fec_keeps_the_format_rules(books, firm):
-    rows = fec(firm)
-    assert rows[0] == list(exports.FEC_COLUMNS) and len(rows[0]) == 18
+    rows = fec_rows(firm)
+    assert rows[0] == list(fec.FEC_COLUMNS) and len(rows[0]) == 18
     body = rows[1:]
     assert all(len(row) == 18 for row in body)
     entries = defaultdict(lambda: [Decimal(0), Decimal(0)])
@@ -96,7 +96,8 @@ def test_the_fec_keeps_the_format_rules(books, firm):
             numbers[journal].append(number)
     for (journal, number), (debit, credit) in entries.items():
         assert debit == credit, (journal, number)  # each entry balances
-    assert numbers["VT"] == [f"VT{n:06d}" for n in range(1, 4)]  # 2 invoices, 1 credit note
+    # 2 invoices, 1 credit note, the USD invoice
+    assert numbers["VT"] == [f"VT{n:06d}" for n in range(1, 5)]
     assert numbers["BQ"] == [f"BQ{n:06d}" for n in range(1, 4)]  # 2 payments, 1 refund
     dates = [row[3] for row in body if row[0] == "VT"]
     assert dates == sorted(dates)
@@ -104,7 +105,7 @@ def test_the_fec_keeps_the_format_rules(books, firm):
 
 def test_the_fec_books_invoices_credit_notes_and_payments_on_their_accounts(books, firm):
     first, second, note = books
-    rows = fec(firm)[1:]
+    rows = fec_rows(firm)[1:]
     by_piece = defaultdict(list)
     for row in rows:
         by_piece[row[8]].append(row)
@@ -124,9 +125,11 @@ def test_the_fec_books_invoices_credit_notes_and_payments_on_their_accounts(book
         (0, Decimal("30.00")),  # the refund leaves the bank
     ]
     assert rows[0][1] == "Ventes"  # French, whoever asks
-    assert not any(r[8] == "USD" or "Acme" in r[7] for r in rows)  # not in euros: left out
-    start, end = exports.fiscal_year(exports.ledger_for(firm.pk), YEAR)
-    assert exports.skipped(firm.pk, start, end).documents == 1
+    # In dollars: booked in euros at the rate stated on it, the dollars beside.
+    (acme,) = [r for r in rows if r[7] == "Acme Inc"]
+    assert (acme[16], acme[17]) == ("1200,00", "USD") and amount(acme[11]) == Decimal("1104.00")
+    start, end = fec.fiscal_year(fec.ledger_for(firm.pk), YEAR)
+    assert fec.notice(firm.pk, start, end).skipped == fec.Skipped(0, 0)
 
 
 def test_the_fec_follows_the_firms_accounts_and_fiscal_year(books, firm, alice):
@@ -137,14 +140,14 @@ def test_the_fec_follows_the_firms_accounts_and_fiscal_year(books, firm, alice):
     from facturier.receivables.actions.exports import save_ledger
 
     save_ledger(firm.pk, by=alice, fields={"client_account": "411100", "fiscal_year_start": 7})
-    ledger = exports.ledger_for(firm.pk)
-    assert exports.fiscal_year(ledger, YEAR) == (
+    ledger = fec.ledger_for(firm.pk)
+    assert fec.fiscal_year(ledger, YEAR) == (
         datetime.date(YEAR - 1, 7, 1),
         datetime.date(YEAR, 6, 30),
     )
-    rows = fec(firm)[1:]
+    rows = fec_rows(firm)[1:]
     assert {r[4] for r in rows if r[6]} == {"411100"}
-    assert exports.fec_filename(firm, datetime.date(YEAR, 6, 30)) == f"123456782FEC{YEAR}0630.txt"
+    assert fec.fec_filename(firm, datetime.date(YEAR, 6, 30)) == f"123456782FEC{YEAR}0630.txt"
 
 
 def test_the_csv_of_a_period_lists_documents_and_payments(books, client, alice):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from facturier.invoicing import actions as invoicing
 from facturier.receivables.actions import reminders
 from facturier.receivables.aging import aging
-from facturier.receivables.models import Letter, ReminderLevel
+from facturier.receivables.models import LedgerAccounts, Letter, ReminderLevel
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -152,10 +152,13 @@ def test_the_reminder_settings_save_levels_and_accounts(client, firm, staff):
         "ledger-revenue_account": "706000",
         "ledger-vat_account": "445710",
         "ledger-bank_account": "512000",
+        "ledger-exchange_loss_account": "666000",
+        "ledger-exchange_gain_account": "766100",
         "ledger-fiscal_year_start": "1",
     }
     assert client.post(reverse("settings:reminders"), data).status_code == 302
     assert list(ReminderLevel.objects.values_list("days", flat=True)) == [10]
+    assert LedgerAccounts.objects.get().exchange_gain_account == "766100"
     bad = {**data, "levels-0-subject_fr": "Rappel {nope}", "ledger-fiscal_year_start": "13"}
     assert client.post(reverse("settings:reminders"), bad).status_code == 422
     assert ReminderLevel.objects.get().subject_fr == "Rappel {number}"  # nothing half-done

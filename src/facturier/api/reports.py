@@ -8,7 +8,7 @@ import datetime
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -20,7 +20,7 @@ from facturier.core.errors import NotAllowed
 from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.realization import realization
 from facturier.receivables import actions as receivables
-from facturier.receivables import exports
+from facturier.receivables import exports, fec
 from facturier.receivables.aging import BUCKETS, aging
 from facturier.receivables.models import ReminderLevel
 from facturier.receivables.overview import overview
@@ -464,23 +464,40 @@ class FecQuery(Query):
 class Fec(BinaryView):
     @extend_schema(
         operation_id="exports_fec",
-        parameters=[FecQuery],
+        parameters=[
+            FecQuery,
+            OpenApiParameter(
+                "X-Transliterated",
+                int,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="How many names, numbers or references ISO 8859-15 cannot hold "
+                "were written with their nearest letters.",
+            ),
+            OpenApiParameter(
+                "X-Left-Out",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Documents and payments in another currency that no exchange "
+                "rate states, left out: `documents=N; payments=M` (absent: none).",
+            ),
+        ],
         responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.BINARY)},
-        summary="The FEC of a fiscal year (needs the processing permission)",
+        summary="The FEC of a fiscal year, in ISO 8859-15 (needs the processing permission)",
     )
     def get(self, request):
         _require_processing(request.user)
         query = FecQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         firm = request.user.firm
-        start, end = exports.fiscal_year(exports.ledger_for(firm.pk), query.validated_data["year"])
+        start, end = fec.fiscal_year(fec.ledger_for(firm.pk), query.validated_data["year"])
         response = StreamingHttpResponse(
-            exports.fec_lines(firm.pk, start, end), content_type="text/plain; charset=utf-8"
+            fec.fec_bytes(firm.pk, start, end), content_type=fec.CONTENT_TYPE
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="{exports.fec_filename(firm, end)}"'
-        )
-        left_out = exports.skipped(firm.pk, start, end)
-        if left_out.documents or left_out.payments:
-            response["X-Left-Out"] = f"documents={left_out.documents}; payments={left_out.payments}"
+        response["Content-Disposition"] = f'attachment; filename="{fec.fec_filename(firm, end)}"'
+        # Said before the file: what it could not book, the values written in
+        # ISO 8859-15's nearest letters.
+        for name, value in fec.notice(firm.pk, start, end).headers().items():
+            response[name] = value
         return response

@@ -380,6 +380,13 @@ class LedgerAccounts(models.Model):
     # {"20.00": "445712", ...}: a rate's own VAT account, when the firm keeps one per rate.
     vat_accounts = models.JSONField(_("VAT account per rate"), default=dict, blank=True)
     bank_account = models.CharField(_("bank account"), max_length=20, default="512000")
+    # Where a settled foreign-currency account leaves a difference in euros.
+    exchange_loss_account = models.CharField(
+        _("exchange loss account"), max_length=20, default="666000"
+    )
+    exchange_gain_account = models.CharField(
+        _("exchange gain account"), max_length=20, default="766000"
+    )
     fiscal_year_start = models.PositiveSmallIntegerField(
         _("first month of the fiscal year"),
         default=1,

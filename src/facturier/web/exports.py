@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from facturier.core import spreadsheet
 from facturier.invoicing.permissions import visible_invoices
-from facturier.receivables import exports
+from facturier.receivables import exports, fec
 from facturier.receivables.aging import BUCKETS, Aging
 from facturier.receivables.permissions import payment_refusal, visible_payments
 
@@ -70,9 +70,10 @@ def exports_view(request: HttpRequest) -> HttpResponse:
         return redirect("billing:exports")
     if "year" in request.GET:
         return _fec(request)
-    ledger = exports.ledger_for(request.user.firm_id) if request.user.firm_id else None
+    ledger = fec.ledger_for(request.user.firm_id) if request.user.firm_id else None
     year = today.year
-    fiscal = exports.fiscal_year(ledger, year) if ledger else None
+    fiscal = fec.fiscal_year(ledger, year) if ledger else None
+    may_fec = payment_refusal(request.user) is None
     return render(
         request,
         "billing/exports.html",
@@ -84,9 +85,9 @@ def exports_view(request: HttpRequest) -> HttpResponse:
             ),
             kinds=KINDS,
             fec_form=FecForm(initial={"year": year}),
-            may_fec=payment_refusal(request.user) is None,
+            may_fec=may_fec,
             fiscal_year=fiscal,
-            left_out=exports.skipped(request.user.firm_id, *fiscal) if fiscal else None,
+            notice=fec.notice(request.user.firm_id, *fiscal) if fiscal and may_fec else None,
         ),
     )
 
@@ -117,15 +118,12 @@ def _fec(request):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("billing:exports")
     firm = request.user.firm
-    start, end = exports.fiscal_year(exports.ledger_for(firm.pk), form.cleaned_data["year"])
-    left_out = exports.skipped(firm.pk, start, end)
+    start, end = fec.fiscal_year(fec.ledger_for(firm.pk), form.cleaned_data["year"])
     response = _stream(
-        exports.fec_lines(firm.pk, start, end),
-        exports.fec_filename(firm, end),
-        "text/plain; charset=utf-8",
+        fec.fec_bytes(firm.pk, start, end), fec.fec_filename(firm, end), fec.CONTENT_TYPE
     )
-    if left_out.documents or left_out.payments:
-        response["X-Left-Out"] = f"documents={left_out.documents}; payments={left_out.payments}"
+    for name, value in fec.notice(firm.pk, start, end).headers().items():
+        response[name] = value
     return response
 
 

@@ -239,6 +239,8 @@ class LedgerForm(forms.ModelForm):
             "revenue_account",
             "vat_account",
             "bank_account",
+            "exchange_loss_account",
+            "exchange_gain_account",
             "fiscal_year_start",
         ]
 

@@ -181,6 +181,7 @@ def create_credit_note(
         corrects=invoice,
         client=invoice.client,
         currency=invoice.currency,
+        exchange_rate=invoice.exchange_rate,
         issue_date=timezone.localdate(at),
         due_date=timezone.localdate(at),
         payment_terms_days=0,

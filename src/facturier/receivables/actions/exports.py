@@ -21,6 +21,8 @@ FIELDS = (
     "revenue_account",
     "vat_account",
     "bank_account",
+    "exchange_loss_account",
+    "exchange_gain_account",
     "fiscal_year_start",
 )
 

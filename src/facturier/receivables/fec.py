@@ -1,0 +1,480 @@
+"""The FEC (fichier des écritures comptables, Livre des procédures fiscales art. A47 A-1),
+as a stream of lines (flat memory at any size).
+
+The 18 columns in their order, tab-separated, dates as YYYYMMDD, amounts with a decimal
+comma, one file per fiscal year, in ISO 8859-15 (a value the set cannot hold is written
+with its nearest letters, and the export says how many). Two journals: sales (each
+invoice debits the client's account and credits revenue and VAT collected per rate; a
+credit note the reverse) and bank (each payment debits the bank and credits the client;
+a refund the reverse). Every entry balances. Entries follow one another in the order they
+were validated, whatever their journal, so validation dates never go back; each journal
+numbers its entries on without a gap. Documents and payments in another currency are
+booked in euros at the rate stated at finalization, their own amount and currency beside
+(see fec_books for the rates and the lettering of the clients' account).
+"""
+
+import datetime
+import heapq
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from facturier.core.charsets import LATIN9, holds, to_latin9
+from facturier.invoicing.lifecycle import InvoiceStatus
+from facturier.invoicing.models import DocumentKind, Invoice
+
+from . import fec_books
+from .fec_books import EUR, Books, Key, in_euros
+from .models import LedgerAccounts, Payment
+
+FEC_COLUMNS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
+CHUNK = fec_books.CHUNK
+CONTENT_TYPE = f"text/plain; charset={LATIN9}"
+ZERO = Decimal(0)
+Skipped = fec_books.Skipped
+
+
+def ledger_for(firm_id: int) -> LedgerAccounts:
+    return LedgerAccounts.objects.filter(firm_id=firm_id).first() or LedgerAccounts(firm_id=firm_id)
+
+
+def fiscal_year(ledger: LedgerAccounts, year: int) -> tuple[datetime.date, datetime.date]:
+    """The fiscal year that ends in `year` (calendar year when it starts in January)."""
+    month = ledger.fiscal_year_start or 1
+    if month == 1:
+        return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    start = datetime.date(year - 1, month, 1)
+    end = datetime.date(year, month, 1) - datetime.timedelta(days=1)
+    return start, end
+
+
+def fec_filename(firm, end: datetime.date) -> str:
+    siren = "".join(ch for ch in (firm.siren or "") if ch.isalnum()) or "000000000"
+    return f"{siren}FEC{end:%Y%m%d}.txt"
+
+
+def fec_words() -> dict[str, str]:
+    """The FEC's labels, in French whoever asks: it is a French tax file."""
+    with translation.override("fr"):
+        return {
+            "sales": _("Sales"),
+            "bank": _("Bank"),
+            "clients": _("Clients"),
+            "revenue": _("Services rendered"),
+            DocumentKind.INVOICE: _("Invoice"),
+            DocumentKind.CREDIT_NOTE: _("Credit note"),
+            "vat": _("VAT collected %(rate)s%%"),
+            "payment": _("Payment %(client)s"),
+            "refund": _("Refund %(client)s"),
+            "loss": _("Exchange loss"),
+            "gain": _("Exchange gain"),
+        }
+
+
+# -- what the export tells its reader ---------------------------------------------------
+
+
+@dataclass
+class FecNotice:
+    """What the user is told beside the file: what it could not book, and the values it
+    wrote with their nearest ISO 8859-15 letters (original -> as written)."""
+
+    skipped: Skipped
+    transliterated: list[tuple[str, str]]
+
+    def headers(self) -> dict[str, str]:
+        found = {"X-Transliterated": str(len(self.transliterated))}
+        if self.skipped.documents or self.skipped.payments:
+            found["X-Left-Out"] = (
+                f"documents={self.skipped.documents}; payments={self.skipped.payments}"
+            )
+        return found
+
+
+def notice(firm_id: int, start: datetime.date, end: datetime.date) -> FecNotice:
+    return FecNotice(
+        skipped=fec_books.books(firm_id, start, end).skipped,
+        transliterated=transliterated(firm_id, start, end),
+    )
+
+
+def transliterated(firm_id: int, start, end) -> list[tuple[str, str]]:
+    """The names, numbers and references of the year that ISO 8859-15 cannot hold."""
+    documents = Invoice.objects.filter(
+        firm_id=firm_id, issue_date__gte=start, issue_date__lte=end
+    ).exclude(status=InvoiceStatus.DRAFT)
+    payments = Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
+    refunds = fec_books.refund_rows(firm_id, start, end)
+    ledger = ledger_for(firm_id)
+    sources = [
+        documents.values_list("client__name", flat=True).distinct(),
+        documents.values_list("number", flat=True),
+        payments.values_list("client__name", flat=True).distinct(),
+        payments.values_list("reference", flat=True).distinct(),
+        refunds.values_list("payment__client__name", flat=True).distinct(),
+        refunds.values_list("credit_note__client__name", flat=True).distinct(),
+        [getattr(ledger, name) for name in LEDGER_FIELDS],
+    ]
+    found = {}
+    for values in sources:
+        for value in values.iterator(chunk_size=CHUNK) if hasattr(values, "iterator") else values:
+            text = _spaced(value)
+            if text and not holds(text):
+                found[text] = to_latin9(text)
+    return sorted(found.items())
+
+
+LEDGER_FIELDS = (
+    "sales_journal",
+    "bank_journal",
+    "client_account",
+    "revenue_account",
+    "vat_account",
+    "bank_account",
+    "exchange_loss_account",
+    "exchange_gain_account",
+)
+
+
+# -- the lines ---------------------------------------------------------------------------
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _day(value: datetime.date | datetime.datetime | None) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def _spaced(value) -> str:
+    """A field may hold neither the separator nor a line break."""
+    return " ".join(str(value or "").split())
+
+
+def _text(value) -> str:
+    return to_latin9(_spaced(value))
+
+
+@dataclass
+class Entry:
+    """One entry: its lines share the journal, number, dates and piece."""
+
+    sort_key: tuple
+    journal: str
+    journal_label: str
+    day: datetime.date
+    piece: str
+    piece_day: datetime.date
+    text: str
+    valid_at: datetime.datetime
+    currency: str
+    lines: list[tuple] = field(default_factory=list)
+
+    def add(self, account, label, euros: Decimal, *, debit: bool, **more) -> None:
+        """A line; `more`: aux=(number, name), letter=(code, date), foreign=amount."""
+        foreign = more.get("foreign")
+        if not euros and not foreign:
+            return
+        aux_number, aux_name = more.get("aux") or ("", "")
+        code, lettered = more.get("letter") or ("", None)
+        in_currency = foreign is not None and self.currency != EUR
+        self.lines.append(
+            (
+                account,
+                label,
+                aux_number,
+                aux_name,
+                _amount(euros) if debit else _amount(ZERO),
+                _amount(ZERO) if debit else _amount(euros),
+                code,
+                _day(lettered),
+                _amount(foreign) if in_currency else "",
+                self.currency if in_currency else "",
+            )
+        )
+
+    def render(self, number: str) -> Iterator[str]:
+        for account, label, aux, aux_name, debit, credit, *rest in self.lines:
+            code, lettered, foreign, currency = rest
+            fields = (
+                self.journal,
+                self.journal_label,
+                number,
+                _day(self.day),
+                account,
+                label,
+                aux,
+                aux_name,
+                self.piece,
+                _day(self.piece_day),
+                self.text,
+                debit,
+                credit,
+                code,
+                lettered,
+                _day(self.valid_at),
+                foreign,
+                currency,
+            )
+            yield "\t".join(_text(value) for value in fields) + "\r\n"
+
+
+def fec_lines(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[str]:
+    """The FEC of the firm over [start, end], line by line (header first)."""
+    yield "\t".join(FEC_COLUMNS) + "\r\n"
+    ledger, words = ledger_for(firm_id), fec_words()
+    booked = fec_books.books(firm_id, start, end)
+    streams = (
+        _sales(ledger, words, booked, firm_id, start, end),
+        _payments(ledger, words, booked, firm_id, start, end),
+        _refunds(ledger, words, booked, firm_id, start, end),
+    )
+    numbers: dict[str, int] = defaultdict(int)
+    for entry in heapq.merge(*streams, key=lambda entry: entry.sort_key):
+        numbers[entry.journal] += 1
+        yield from entry.render(f"{entry.journal}{numbers[entry.journal]:06d}")
+
+
+def fec_bytes(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[bytes]:
+    """The FEC as its file holds it: ISO 8859-15 (every value is already written in it)."""
+    for line in fec_lines(firm_id, start, end):
+        yield line.encode(LATIN9)
+
+
+def _client_aux(client_id: int, name: str) -> tuple[str, str]:
+    return f"C{client_id:06d}", name
+
+
+def _vat_lines(breakdown: list | None, gross: Decimal) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """(rate, base, vat) per rate, the last base mended so base + VAT = the total."""
+    rows = [
+        (Decimal(str(b["rate"])), Decimal(str(b["base"])), Decimal(str(b["vat"])))
+        for b in breakdown or []
+    ]
+    if not rows:
+        return [(Decimal(0), gross, Decimal(0))]
+    difference = gross - sum(base + vat for _rate, base, vat in rows)
+    rate, base, vat = rows[-1]
+    rows[-1] = (rate, base + difference, vat)
+    return rows
+
+
+def _in_euros(breakdown, gross: Decimal, rate: Decimal) -> list[tuple]:
+    """(VAT rate, base, vat, base in euros, vat in euros): the euro lines add up to the
+    total in euros of the client's line (the last base takes the rounding)."""
+    rows = [
+        (vat_rate, base, vat, in_euros(base, rate), in_euros(vat, rate))
+        for vat_rate, base, vat in _vat_lines(breakdown, gross)
+    ]
+    difference = in_euros(gross, rate) - sum(base + vat for *_rest, base, vat in rows)
+    vat_rate, base, vat, base_euros, vat_euros = rows[-1]
+    rows[-1] = (vat_rate, base, vat, base_euros + difference, vat_euros)
+    return rows
+
+
+def _exchange(entry: Entry, key: Key, booked: Books, ledger, words, aux) -> None:
+    """The exchange difference left on the client's account by the entry that settles it."""
+    difference = booked.differences.get(key)
+    if not difference:
+        return
+    client = {"aux": aux, "letter": booked.letters.get(key)}
+    if difference > 0:  # less came in, in euros, than the invoices were booked at: a loss
+        entry.add(ledger.client_account, words["clients"], difference, debit=False, **client)
+        entry.add(ledger.exchange_loss_account, words["loss"], difference, debit=True)
+    else:
+        entry.add(ledger.client_account, words["clients"], -difference, debit=True, **client)
+        entry.add(ledger.exchange_gain_account, words["gain"], -difference, debit=False)
+
+
+def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+    documents = (
+        Invoice.objects.filter(firm_id=firm_id, issue_date__gte=start, issue_date__lte=end)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .order_by("finalized_at", "pk")
+        .values_list(
+            "pk",
+            "kind",
+            "number",
+            "issue_date",
+            "finalized_at",
+            "total_gross",
+            "client_id",
+            "client__name",
+            "currency",
+            # Only the VAT breakdown of the frozen snapshot, read in the database.
+            "snapshot__totals__vat_breakdown",
+        )
+    )
+    for pk, kind, piece, issued, finalized, gross, client_id, client, *rest in documents.iterator(
+        chunk_size=CHUNK
+    ):
+        currency, breakdown = rest
+        key = ("d", pk)
+        if key not in booked.rates:
+            continue
+        rate, aux = booked.rates[key], _client_aux(client_id, client)
+        debit = kind != DocumentKind.CREDIT_NOTE
+        entry = Entry(
+            (finalized, 0, pk),
+            ledger.sales_journal,
+            words["sales"],
+            issued,
+            piece,
+            issued,
+            f"{words[kind]} {piece} {client}",
+            finalized,
+            currency,
+        )
+        entry.add(
+            ledger.client_account,
+            words["clients"],
+            in_euros(gross, rate),
+            debit=debit,
+            aux=aux,
+            letter=booked.letters.get(key),
+            foreign=gross,
+        )
+        for vat_rate, base, vat, base_euros, vat_euros in _in_euros(breakdown, gross, rate):
+            entry.add(
+                ledger.revenue_account, words["revenue"], base_euros, debit=not debit, foreign=base
+            )
+            if vat:
+                account = (ledger.vat_accounts or {}).get(f"{vat_rate:.2f}") or ledger.vat_account
+                label = words["vat"] % {"rate": f"{vat_rate.normalize():f}"}
+                entry.add(account, label, vat_euros, debit=not debit, foreign=vat)
+        _exchange(entry, key, booked, ledger, words, aux)
+        yield entry
+
+
+def _payment_piece(booked: Books, pk: int, amount: Decimal, reference: str) -> str:
+    """The invoice's number when the payment paid one invoice, all of it on that one;
+    else the payment's own reference (the bank's, or P and its number in the app)."""
+    numbers, paid = booked.paid.get(pk, ([], ZERO))
+    if len(set(numbers)) == 1 and paid == amount:
+        return numbers[0]
+    return reference or f"P{pk}"
+
+
+def _paid_text(booked: Books, pk: int, reference: str) -> str:
+    """What the label adds: the invoices paid (the first three), the bank's reference."""
+    numbers = list(dict.fromkeys(booked.paid.get(pk, ([], ZERO))[0]))
+    paid = ", ".join(numbers[:3]) + (" ..." if len(numbers) > 3 else "")
+    return "".join(f" {part}" for part in (paid, reference) if part)
+
+
+def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
+    """Money in (a payment) or out (a refund): the bank against the client's account."""
+    day, valid_at, amount, currency, client_id, client, piece, reference, received = row
+    rate, aux = booked.rates[key], _client_aux(client_id, client)
+    text = (words["payment"] if received else words["refund"]) % {"client": client}
+    if received:
+        text += _paid_text(booked, key[1], reference)
+    entry = Entry(
+        (valid_at, 1 if received else 2, key[1]),
+        ledger.bank_journal,
+        words["bank"],
+        day,
+        piece,
+        day,
+        text,
+        valid_at,
+        currency,
+    )
+    euros = in_euros(amount, rate)
+    entry.add(ledger.bank_account, words["bank"], euros, debit=received, foreign=amount)
+    entry.add(
+        ledger.client_account,
+        words["clients"],
+        euros,
+        debit=not received,
+        aux=aux,
+        letter=booked.letters.get(key),
+        foreign=amount,
+    )
+    _exchange(entry, key, booked, ledger, words, aux)
+    return entry
+
+
+def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+    rows = (
+        Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
+        .order_by("recorded_at", "pk")
+        .values_list(
+            "pk",
+            "received_on",
+            "recorded_at",
+            "amount",
+            "currency",
+            "client_id",
+            "client__name",
+            "reference",
+        )
+    )
+    for pk, day, recorded, amount, currency, client_id, client, reference in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        key = ("p", pk)
+        if key in booked.rates:
+            piece = _payment_piece(booked, pk, amount, reference)
+            row = (day, recorded, amount, currency, client_id, client, piece, reference, True)
+            yield _bank_entry(ledger, words, booked, key, row)
+
+
+def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+    rows = (
+        fec_books.refund_rows(firm_id, start, end)
+        .filter(Q(payment__isnull=False) | Q(credit_note__isnull=False))
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "on",
+            "created_at",
+            "amount",
+            "payment_id",
+            "payment__currency",
+            "payment__client_id",
+            "payment__client__name",
+            "payment__reference",
+            "credit_note__currency",
+            "credit_note__client_id",
+            "credit_note__client__name",
+            "credit_note__number",
+        )
+    )
+    for pk, day, created, amount, payment, *rest in rows.iterator(chunk_size=CHUNK):
+        p_currency, p_client, p_name, reference, c_currency, c_client, c_name, number = rest
+        key = ("r", pk)
+        if key not in booked.rates:
+            continue
+        if payment:
+            row = (day, created, amount, p_currency, p_client, p_name, reference or f"P{payment}")
+        else:
+            row = (day, created, amount, c_currency, c_client, c_name, number)
+        yield _bank_entry(ledger, words, booked, key, (*row, "", False))
