@@ -89,9 +89,9 @@ def main():
     def with_fec(_call):
         lines = 0
         with open(target, "wb") as out:
-            for line in fec.fec_bytes(firm_id, start, end):
-                out.write(line)
-                lines += 1
+            for entry in fec.fec_bytes(firm_id, start, end):
+                out.write(entry)
+                lines += entry.count(b"\n")
         return lines
 
     def with_sql(_call):

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
-from facturier.receivables import actions, fec
+from facturier.receivables import actions, fec, fec_books
 
 from . import fec_rules
 
@@ -164,8 +164,11 @@ def test_settled_invoices_are_lettered_with_their_payments_and_credit_notes(year
     assert letters(year["partly"].number) == {("", "")}  # not settled: no letter
     note = year["note"]
     assert letters(note.number) == letters(note.corrects.number) != {("", "")}
-    codes = [r["EcritureLet"] for r in clients if r["EcritureLet"]]
-    assert len(set(codes)) == 5  # alone, pair, credited, refunded, dollars
+    # Letters run per client account, in the order its groups were settled.
+    codes = {(r["CompAuxNum"], r["EcritureLet"]) for r in clients if r["EcritureLet"]}
+    ours = sorted(code for aux, code in codes if aux == clients[0]["CompAuxNum"])
+    assert ours == ["AA", "AB", "AC", "AD"]  # alone, pair, credited, refunded
+    assert len(codes) == 5  # and the dollars
 
 
 def test_two_rates_settled_by_one_payment_leave_an_exchange_difference(year, firm):
@@ -277,6 +280,50 @@ def test_the_demos_fec_passes_the_rules(db):
         assert found == [], each
         rows = rows_of(data)
         currencies |= {r["Idevise"] for r in rows}
-        letters |= {r["EcritureLet"] for r in rows}
+        letters |= {(each, r["CompAuxNum"], r["EcritureLet"]) for r in rows if r["EcritureLet"]}
     assert {"USD", "GBP"} <= currencies  # the demo's dollars and pounds are in the books
-    assert len(letters - {""}) >= 10  # its paid invoices are lettered
+    assert len(letters) >= 10  # its paid invoices are lettered
+
+
+def test_what_no_rate_states_is_left_out_and_said(foreign, make_draft, client, firm):
+    dollars, _pounds, user = foreign
+    invoice = invoicing.finalize_invoice(
+        make_draft(by=user, client=dollars, currency="USD", exchange_rate="0.9", lines=[EXPORT]),
+        by=user,
+    )
+    # Finalized before a rate was asked for (the books of an older version).
+    Invoice.objects.filter(pk=invoice.pk).update(exchange_rate=None)
+    actions.record_payment(
+        by=user,
+        client=dollars,
+        amount=Decimal("100.00"),
+        received_on=invoice.issue_date,
+        allocations=[{"invoice": invoice.pk}],
+    )
+    start, end = fec.fiscal_year(fec.ledger_for(firm.pk), invoice.issue_date.year)
+    said = fec.notice(firm.pk, start, end)
+    assert said.skipped == fec_books.books(firm.pk, start, end).skipped == fec.Skipped(1, 1)
+    assert said.headers()["X-Left-Out"] == "documents=1; payments=1"
+    data = b"".join(fec.fec_bytes(firm.pk, start, end))
+    assert "Acme" not in data.decode("iso-8859-15")
+    client.force_login(user)
+    page = client.get("/billing/exports/").content.decode()
+    assert "1 documents and 1 payments" in page or "1 pièces et 1 règlements" in page
+
+
+def test_an_account_settled_across_two_years_is_lettered_in_neither(make_draft, alice, firm):
+    """December's invoice paid in January: each year's file holds one side only."""
+    december = datetime.datetime(YEAR - 1, 12, 20, 10, tzinfo=datetime.UTC)
+    invoice = invoicing.finalize_invoice(make_draft(), by=alice, now=december)
+    actions.record_payment(
+        by=alice,
+        client=invoice.client,
+        amount=invoice.total_gross,
+        received_on=on(1, 5).date(),
+        allocations=[{"invoice": invoice.pk}],
+        now=on(1, 5),
+    )
+    for each in (YEAR - 1, YEAR):
+        data, found = file_of(firm, each)
+        assert found == []
+        assert {r["EcritureLet"] for r in rows_of(data)} == {""}

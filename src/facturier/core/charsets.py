@@ -49,7 +49,7 @@ def to_latin9(value: str) -> str:
     """`value` written with ISO 8859-15 characters only: itself when it can be, else each
     character it cannot hold replaced by its nearest letters (Łódź -> Lódz, ‘x’ -> 'x'),
     and '?' for what has no Latin reading (東京 -> ??)."""
-    if holds(value):
+    if value.isascii() or holds(value):
         return value
     return "".join(_nearest(char) for char in value)
 

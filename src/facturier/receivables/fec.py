@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -117,7 +117,7 @@ class FecNotice:
 
 def notice(firm_id: int, start: datetime.date, end: datetime.date) -> FecNotice:
     return FecNotice(
-        skipped=fec_books.books(firm_id, start, end).skipped,
+        skipped=fec_books.skipped(firm_id, start, end),
         transliterated=transliterated(firm_id, start, end),
     )
 
@@ -178,10 +178,6 @@ def _spaced(value) -> str:
     return " ".join(str(value or "").split())
 
 
-def _text(value) -> str:
-    return to_latin9(_spaced(value))
-
-
 @dataclass
 class Entry:
     """One entry: its lines share the journal, number, dates and piece."""
@@ -200,19 +196,19 @@ class Entry:
     def add(self, account, label, euros: Decimal, *, debit: bool, **more) -> None:
         """A line; `more`: aux=(number, name), letter=(code, date), foreign=amount."""
         foreign = more.get("foreign")
-        if not euros and not foreign:
+        if not euros:  # a line neither debits nor credits: the tool refuses it
             return
         aux_number, aux_name = more.get("aux") or ("", "")
         code, lettered = more.get("letter") or ("", None)
         in_currency = foreign is not None and self.currency != EUR
+        sides = (_amount(euros), "0,00") if debit else ("0,00", _amount(euros))
         self.lines.append(
             (
-                account,
-                label,
-                aux_number,
-                aux_name,
-                _amount(euros) if debit else _amount(ZERO),
-                _amount(ZERO) if debit else _amount(euros),
+                _spaced(account),
+                _spaced(label),
+                _spaced(aux_number),
+                _spaced(aux_name),
+                *sides,
                 code,
                 _day(lettered),
                 _amount(foreign) if in_currency else "",
@@ -220,34 +216,24 @@ class Entry:
             )
         )
 
-    def render(self, number: str) -> Iterator[str]:
+    def render(self, number: str) -> str:
+        """The entry's lines, each value already free of tabs and line breaks."""
+        journal = f"{_spaced(self.journal)}\t{_spaced(self.journal_label)}"
+        head = f"{journal}\t{number}\t{_day(self.day)}"
+        piece = f"{_spaced(self.piece)}\t{_day(self.piece_day)}\t{_spaced(self.text)}"
+        valid = _day(self.valid_at)
+        lines = []
         for account, label, aux, aux_name, debit, credit, *rest in self.lines:
             code, lettered, foreign, currency = rest
-            fields = (
-                self.journal,
-                self.journal_label,
-                number,
-                _day(self.day),
-                account,
-                label,
-                aux,
-                aux_name,
-                self.piece,
-                _day(self.piece_day),
-                self.text,
-                debit,
-                credit,
-                code,
-                lettered,
-                _day(self.valid_at),
-                foreign,
-                currency,
+            lines.append(
+                f"{head}\t{account}\t{label}\t{aux}\t{aux_name}\t{piece}\t{debit}\t{credit}"
+                f"\t{code}\t{lettered}\t{valid}\t{foreign}\t{currency}\r\n"
             )
-            yield "\t".join(_text(value) for value in fields) + "\r\n"
+        return to_latin9("".join(lines))
 
 
 def fec_lines(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[str]:
-    """The FEC of the firm over [start, end], line by line (header first)."""
+    """The FEC of the firm over [start, end], an entry's lines at a time (header first)."""
     yield "\t".join(FEC_COLUMNS) + "\r\n"
     ledger, words = ledger_for(firm_id), fec_words()
     booked = fec_books.books(firm_id, start, end)
@@ -258,14 +244,21 @@ def fec_lines(firm_id: int, start: datetime.date, end: datetime.date) -> Iterato
     )
     numbers: dict[str, int] = defaultdict(int)
     for entry in heapq.merge(*streams, key=lambda entry: entry.sort_key):
+        if not entry.lines:  # a document of nothing: no entry, no number taken
+            continue
         numbers[entry.journal] += 1
-        yield from entry.render(f"{entry.journal}{numbers[entry.journal]:06d}")
+        yield entry.render(f"{entry.journal}{numbers[entry.journal]:06d}")
 
 
 def fec_bytes(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[bytes]:
-    """The FEC as its file holds it: ISO 8859-15 (every value is already written in it)."""
-    for line in fec_lines(firm_id, start, end):
-        yield line.encode(LATIN9)
+    """The FEC as its file holds it: ISO 8859-15 (every value is already written in it),
+    an entry at a time."""
+    for lines in fec_lines(firm_id, start, end):
+        yield lines.encode(LATIN9)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _client_aux(client_id: int, name: str) -> tuple[str, str]:
@@ -304,7 +297,7 @@ def _exchange(entry: Entry, key: Key, booked: Books, ledger, words, aux) -> None
     difference = booked.differences.get(key)
     if not difference:
         return
-    client = {"aux": aux, "letter": booked.letters.get(key)}
+    client = {"aux": aux, "letter": booked.letter(key)}
     if difference > 0:  # less came in, in euros, than the invoices were booked at: a loss
         entry.add(ledger.client_account, words["clients"], difference, debit=False, **client)
         entry.add(ledger.exchange_loss_account, words["loss"], difference, debit=True)
@@ -337,10 +330,12 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[E
     ):
         currency, breakdown = rest
         key = ("d", pk)
-        if key not in booked.rates:
+        rate = booked.rate(key, currency)
+        if rate is None:
             continue
-        rate, aux = booked.rates[key], _client_aux(client_id, client)
+        aux = _client_aux(client_id, client)
         debit = kind != DocumentKind.CREDIT_NOTE
+        finalized = finalized or _start_of(issued)
         entry = Entry(
             (finalized, 0, pk),
             ledger.sales_journal,
@@ -358,7 +353,7 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[E
             in_euros(gross, rate),
             debit=debit,
             aux=aux,
-            letter=booked.letters.get(key),
+            letter=booked.letter(key),
             foreign=gross,
         )
         for vat_rate, base, vat, base_euros, vat_euros in _in_euros(breakdown, gross, rate):
@@ -373,29 +368,29 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[E
         yield entry
 
 
-def _payment_piece(booked: Books, pk: int, amount: Decimal, reference: str) -> str:
+def _payment_piece(pk: int, amount: Decimal, reference: str, paid: tuple) -> str:
     """The invoice's number when the payment paid one invoice, all of it on that one;
     else the payment's own reference (the bank's, or P and its number in the app)."""
-    numbers, paid = booked.paid.get(pk, ([], ZERO))
-    if len(set(numbers)) == 1 and paid == amount:
-        return numbers[0]
+    invoices, total, first, _last = paid
+    if invoices == 1 and total == amount:
+        return first
     return reference or f"P{pk}"
 
 
-def _paid_text(booked: Books, pk: int, reference: str) -> str:
-    """What the label adds: the invoices paid (the first three), the bank's reference."""
-    numbers = list(dict.fromkeys(booked.paid.get(pk, ([], ZERO))[0]))
-    paid = ", ".join(numbers[:3]) + (" ..." if len(numbers) > 3 else "")
-    return "".join(f" {part}" for part in (paid, reference) if part)
+def _paid_text(reference: str, paid: tuple) -> str:
+    """What the label adds: the invoices paid (first and last), the bank's reference."""
+    invoices, _total, first, last = paid
+    numbers = {0: "", 1: first, 2: f"{first}, {last}"}.get(invoices, f"{first} ... {last}")
+    return "".join(f" {part}" for part in (numbers, reference) if part)
 
 
 def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
     """Money in (a payment) or out (a refund): the bank against the client's account."""
-    day, valid_at, amount, currency, client_id, client, piece, reference, received = row
-    rate, aux = booked.rates[key], _client_aux(client_id, client)
+    day, valid_at, amount, currency, client_id, client, piece, more, rate = row
+    aux, received = _client_aux(client_id, client), more is not None
     text = (words["payment"] if received else words["refund"]) % {"client": client}
     if received:
-        text += _paid_text(booked, key[1], reference)
+        text += more
     entry = Entry(
         (valid_at, 1 if received else 2, key[1]),
         ledger.bank_journal,
@@ -415,7 +410,7 @@ def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
         euros,
         debit=not received,
         aux=aux,
-        letter=booked.letters.get(key),
+        letter=booked.letter(key),
         foreign=amount,
     )
     _exchange(entry, key, booked, ledger, words, aux)
@@ -423,8 +418,15 @@ def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
 
 
 def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+    paid_to = Q(allocations__invoice__isnull=False, allocations__on__lte=end)
     rows = (
-        Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
+        fec_books.payments_in(firm_id, start, end)
+        .annotate(
+            invoices=Count("allocations__invoice", distinct=True, filter=paid_to),
+            paid=Sum("allocations__amount", filter=paid_to),
+            first_paid=Min("allocations__invoice__number", filter=paid_to),
+            last_paid=Max("allocations__invoice__number", filter=paid_to),
+        )
         .order_by("recorded_at", "pk")
         .values_list(
             "pk",
@@ -435,15 +437,21 @@ def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterato
             "client_id",
             "client__name",
             "reference",
+            "invoices",
+            "paid",
+            "first_paid",
+            "last_paid",
         )
     )
-    for pk, day, recorded, amount, currency, client_id, client, reference in rows.iterator(
+    for pk, day, recorded, amount, currency, client_id, client, reference, *paid in rows.iterator(
         chunk_size=CHUNK
     ):
         key = ("p", pk)
-        if key in booked.rates:
-            piece = _payment_piece(booked, pk, amount, reference)
-            row = (day, recorded, amount, currency, client_id, client, piece, reference, True)
+        rate = booked.rate(key, currency)
+        if rate is not None:
+            piece = _payment_piece(pk, amount, reference, paid)
+            more = _paid_text(reference, paid)
+            row = (day, recorded, amount, currency, client_id, client, piece, more, rate)
             yield _bank_entry(ledger, words, booked, key, row)
 
 
@@ -471,10 +479,12 @@ def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator
     for pk, day, created, amount, payment, *rest in rows.iterator(chunk_size=CHUNK):
         p_currency, p_client, p_name, reference, c_currency, c_client, c_name, number = rest
         key = ("r", pk)
-        if key not in booked.rates:
+        currency = p_currency if payment else c_currency
+        rate = booked.rate(key, currency)
+        if rate is None:
             continue
         if payment:
-            row = (day, created, amount, p_currency, p_client, p_name, reference or f"P{payment}")
+            row = (day, created, amount, currency, p_client, p_name, reference or f"P{payment}")
         else:
-            row = (day, created, amount, c_currency, c_client, c_name, number)
-        yield _bank_entry(ledger, words, booked, key, (*row, "", False))
+            row = (day, created, amount, currency, c_client, c_name, number)
+        yield _bank_entry(ledger, words, booked, key, (*row, None, rate))

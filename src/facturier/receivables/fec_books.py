@@ -11,19 +11,26 @@ settled is an exchange difference, booked in the entry that settles it.
 Lettering: the client-account lines of invoices, credit notes, payments and refunds that
 allocations join (and a credit note applied to its invoice) share a letter once they
 balance within the year; the lettering date is the date of the last of them. A group
-that reaches outside the year, or that does not balance yet, keeps no letter.
+that reaches outside the year, or that does not balance yet, keeps no letter. Letters
+run per client account (AA, AB, ...), in the order its groups were settled.
+
+Worked out one client at a time, and kept as one small integer per line (arrays indexed
+by row id), so that the year of a firm with 100,000 invoices fits in a few MiB.
 """
 
 import bisect
 import datetime
+import heapq
 import string
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import count, product
+from itertools import groupby
 
-from django.db.models import Q
+from django.db.models import Max, Min, Q
+from django.db.models.functions import Coalesce
 
 from facturier.core import money
 from facturier.invoicing.lifecycle import InvoiceStatus
@@ -58,7 +65,7 @@ class Skipped:
     payments: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One client-account line: signed (+ debits the client), in its currency and in euros."""
 
@@ -69,22 +76,56 @@ class Node:
     valid_at: datetime.datetime
 
 
+class Slots:
+    """One integer per row of a table, by row id (0: none), for the ids of one year."""
+
+    def __init__(self, ids: dict):
+        self.low = ids["low"] or 0
+        self.values = array("i", bytes(4 * ((ids["high"] or -1) - self.low + 1)))
+
+    def get(self, pk: int) -> int:
+        index = pk - self.low
+        return self.values[index] if 0 <= index < len(self.values) else 0
+
+    def set(self, pk: int, value: int) -> None:
+        self.values[pk - self.low] = value
+
+
 @dataclass
 class Books:
-    rates: dict[Key, Decimal] = field(default_factory=dict)
-    letters: dict[Key, tuple[str, datetime.date]] = field(default_factory=dict)
+    slots: dict[str, Slots]
+    # Only what is not in euros: its rate (None: no rate states it, left out).
+    foreign: dict[Key, Decimal | None] = field(default_factory=dict)
+    # A lettered group: its letter's rank in its client's account, its date (ordinal).
+    group_code: array = field(default_factory=lambda: array("i"))
+    group_day: array = field(default_factory=lambda: array("i"))
     # The settling entry -> euros still on the client's account once settled (+: owed).
     differences: dict[Key, Decimal] = field(default_factory=dict)
-    # A payment -> (numbers of the invoices it paid, the part it paid them).
-    paid: dict[int, tuple[list[str], Decimal]] = field(default_factory=dict)
     skipped: Skipped = field(default_factory=Skipped)
 
+    def rate(self, key: Key, currency: str) -> Decimal | None:
+        return ONE if currency == EUR else self.foreign.get(key)
 
-def letter_codes() -> Iterator[str]:
-    """AA, AB, ... ZZ, AAA, ...: the lettering codes, in the order accounts are settled."""
-    for size in count(2):
-        for letters in product(string.ascii_uppercase, repeat=size):
-            yield "".join(letters)
+    def letter(self, key: Key) -> tuple[str, datetime.date] | None:
+        group = self.slots[key[0]].get(key[1])
+        if not group:
+            return None
+        return code_name(self.group_code[group - 1]), datetime.date.fromordinal(
+            self.group_day[group - 1]
+        )
+
+
+def code_name(rank: int) -> str:
+    """AA, AB, ... ZZ, AAA, ...: the `rank`-th lettering code (from 0)."""
+    size = 2
+    while rank >= 26**size:
+        rank -= 26**size
+        size += 1
+    letters = []
+    for _position in range(size):
+        rank, digit = divmod(rank, 26)
+        letters.append(string.ascii_uppercase[digit])
+    return "".join(reversed(letters))
 
 
 class Rates:
@@ -109,6 +150,7 @@ class Rates:
         allocations = (
             Allocation.objects.filter(
                 firm_id=firm_id,
+                payment__isnull=False,
                 payment__received_on__lte=end,
                 invoice__exchange_rate__isnull=False,
             )
@@ -137,23 +179,98 @@ def _nearest(dated: list | None, day: datetime.date) -> Decimal | None:
     return dated[index - 1][1] if index else dated[0][1]
 
 
+def skipped(firm_id: int, start: datetime.date, end: datetime.date) -> Skipped:
+    """What `books` would leave out, counted without booking the year."""
+    documents = (
+        Invoice.objects.filter(firm_id=firm_id, issue_date__gte=start, issue_date__lte=end)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .exclude(currency=EUR)
+        .filter(exchange_rate__isnull=True)
+        .filter(Q(corrects__isnull=True) | Q(corrects__exchange_rate__isnull=True))
+    )
+    rates, payments = Rates(firm_id, end), 0
+    foreign = (
+        Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
+        .exclude(currency=EUR)
+        .values_list("pk", "client_id", "currency", "received_on")
+    )
+    for pk, client_id, currency, day in foreign.iterator(chunk_size=CHUNK):
+        payments += rates.payment(pk, client_id, currency, day) is None
+    refunded = (
+        refund_rows(firm_id, start, end)
+        .filter(payment__isnull=False)
+        .exclude(payment__currency=EUR)
+        .values_list(
+            "payment_id", "payment__client_id", "payment__currency", "payment__received_on"
+        )
+    )
+    for pk, client_id, currency, day in refunded.iterator(chunk_size=CHUNK):
+        payments += rates.payment(pk, client_id, currency, day) is None
+    notes = (
+        refund_rows(firm_id, start, end)
+        .filter(credit_note__isnull=False)
+        .exclude(credit_note__currency=EUR)
+        .filter(credit_note__exchange_rate__isnull=True)
+        .filter(credit_note__corrects__exchange_rate__isnull=True)
+    )
+    return Skipped(documents=documents.count(), payments=payments + notes.count())
+
+
+def documents_in(firm_id: int, start, end):
+    return Invoice.objects.filter(
+        firm_id=firm_id, issue_date__gte=start, issue_date__lte=end
+    ).exclude(status=InvoiceStatus.DRAFT)
+
+
+def payments_in(firm_id: int, start, end):
+    return Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
+
+
+def refund_rows(firm_id: int, start, end):
+    """Money given back in the period: a payment's unallocated part or a credit note's."""
+    return Allocation.objects.filter(
+        firm_id=firm_id, invoice__isnull=True, on__gte=start, on__lte=end
+    )
+
+
+def _ids(rows) -> dict:
+    return rows.aggregate(low=Min("pk"), high=Max("pk"))
+
+
 def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
-    result, rates = Books(), Rates(firm_id, end)
-    nodes: dict[Key, Node] = {}
-    edges: list[tuple[Key, Key]] = []
-    _documents(firm_id, start, end, result, nodes, edges)
-    _payments(firm_id, start, end, rates, result, nodes)
-    _refunds(firm_id, start, end, rates, result, nodes, edges)
-    edges.extend(_allocations(firm_id, start, end, result))
-    _letter(nodes, edges, result)
+    rates = Rates(firm_id, end)
+    result = Books(
+        slots={
+            "d": Slots(_ids(documents_in(firm_id, start, end))),
+            "p": Slots(_ids(payments_in(firm_id, start, end))),
+            "r": Slots(_ids(refund_rows(firm_id, start, end))),
+        }
+    )
+    streams = (
+        _documents(firm_id, start, end, result),
+        _payments(firm_id, start, end, rates, result),
+        _refunds(firm_id, start, end, rates, result),
+        _allocations(firm_id, start, end),
+    )
+    # Groups never cross clients: one client at a time, its lines and links together.
+    merged = heapq.merge(*streams, key=lambda item: item[0])
+    for _client, items in groupby(merged, key=lambda item: item[0]):
+        nodes, edges = {}, []
+        for _owner, key, node, edge in items:
+            if node is not None:
+                nodes[key] = node
+            if edge is not None:
+                edges.append(edge)
+        _letter(nodes, edges, result)
     return result
 
 
-def _documents(firm_id, start, end, result: Books, nodes: dict, edges: list) -> None:
+def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
     rows = (
-        Invoice.objects.filter(firm_id=firm_id, issue_date__gte=start, issue_date__lte=end)
-        .exclude(status=InvoiceStatus.DRAFT)
+        documents_in(firm_id, start, end)
+        .order_by("client_id", "pk")
         .values_list(
+            "client_id",
             "pk",
             "kind",
             "currency",
@@ -166,62 +283,64 @@ def _documents(firm_id, start, end, result: Books, nodes: dict, edges: list) -> 
             "credit_applied",
         )
     )
-    for pk, kind, currency, own, corrected, gross, day, valid_at, *rest in rows.iterator(
+    for client_id, pk, kind, currency, own, corrected, gross, day, *rest in rows.iterator(
         chunk_size=CHUNK
     ):
-        corrects, applied = rest
+        valid_at, corrects, applied = rest
+        key = ("d", pk)
         rate = document_rate(currency, own, corrected)
+        if currency != EUR:
+            result.foreign[key] = rate
         if rate is None:
             result.skipped.documents += 1
             continue
         sign = -1 if kind == DocumentKind.CREDIT_NOTE else 1
-        key = ("d", pk)
-        result.rates[key] = rate
-        nodes[key] = Node(sign * gross, sign * in_euros(gross, rate), currency, day, valid_at)
-        if corrects and applied:
-            edges.append((key, ("d", corrects)))
+        node = Node(sign * gross, sign * in_euros(gross, rate), currency, day, valid_at)
+        yield client_id, key, node, (key, ("d", corrects)) if corrects and applied else None
 
 
-def _payments(firm_id, start, end, rates: Rates, result: Books, nodes: dict) -> None:
-    rows = Payment.objects.filter(
-        firm_id=firm_id, received_on__gte=start, received_on__lte=end
-    ).values_list("pk", "client_id", "currency", "amount", "received_on", "recorded_at")
-    for pk, client_id, currency, amount, day, valid_at in rows.iterator(chunk_size=CHUNK):
+def _payments(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple]:
+    rows = (
+        payments_in(firm_id, start, end)
+        .order_by("client_id", "pk")
+        .values_list("client_id", "pk", "currency", "amount", "received_on", "recorded_at")
+    )
+    for client_id, pk, currency, amount, day, valid_at in rows.iterator(chunk_size=CHUNK):
+        key = ("p", pk)
         rate = rates.payment(pk, client_id, currency, day)
+        if currency != EUR:
+            result.foreign[key] = rate
         if rate is None:
             result.skipped.payments += 1
             continue
-        key = ("p", pk)
-        result.rates[key] = rate
-        nodes[key] = Node(-amount, -in_euros(amount, rate), currency, day, valid_at)
+        yield client_id, key, Node(-amount, -in_euros(amount, rate), currency, day, valid_at), None
 
 
-def refund_rows(firm_id: int, start, end):
-    """Money given back in the period: a payment's unallocated part or a credit note's."""
-    return Allocation.objects.filter(
-        firm_id=firm_id, invoice__isnull=True, on__gte=start, on__lte=end
+def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple]:
+    rows = (
+        refund_rows(firm_id, start, end)
+        .annotate(owner=Coalesce("payment__client_id", "credit_note__client_id"))
+        .order_by("owner", "pk")
+        .values_list(
+            "owner",
+            "pk",
+            "amount",
+            "on",
+            "created_at",
+            "payment_id",
+            "payment__currency",
+            "payment__received_on",
+            "credit_note_id",
+            "credit_note__currency",
+            "credit_note__exchange_rate",
+            "credit_note__corrects__exchange_rate",
+        )
     )
-
-
-def _refunds(firm_id, start, end, rates: Rates, result: Books, nodes: dict, edges: list) -> None:
-    rows = refund_rows(firm_id, start, end).values_list(
-        "pk",
-        "amount",
-        "on",
-        "created_at",
-        "payment_id",
-        "payment__client_id",
-        "payment__currency",
-        "payment__received_on",
-        "credit_note_id",
-        "credit_note__currency",
-        "credit_note__exchange_rate",
-        "credit_note__corrects__exchange_rate",
-    )
-    for pk, amount, day, valid_at, payment, client_id, currency, received, *note in rows.iterator(
+    for client_id, pk, amount, day, valid_at, payment, currency, received, *note in rows.iterator(
         chunk_size=CHUNK
     ):
         credit_note, note_currency, own, corrected = note
+        key = ("r", pk)
         if payment:
             rate = rates.payment(payment, client_id, currency, received)
             source: Key = ("p", payment)
@@ -229,17 +348,17 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books, nodes: dict, edge
             currency = note_currency
             rate = document_rate(currency, own, corrected)
             source = ("d", credit_note)
+        if currency != EUR:
+            result.foreign[key] = rate
         if rate is None:
             result.skipped.payments += 1
             continue
-        key = ("r", pk)
-        result.rates[key] = rate
-        nodes[key] = Node(amount, in_euros(amount, rate), currency, day, valid_at)
-        edges.append((key, source))
+        node = Node(amount, in_euros(amount, rate), currency, day, valid_at)
+        yield client_id, key, node, (key, source)
 
 
-def _allocations(firm_id, start, end, result: Books) -> Iterator[tuple[Key, Key]]:
-    """Money applied to an invoice by the end of the year: an edge from its source."""
+def _allocations(firm_id, start, end) -> Iterator[tuple]:
+    """Money applied to an invoice by the end of the year: a link from its source."""
     reaching_in = Q(on__lt=start) & (
         Q(invoice__issue_date__gte=start)
         | Q(payment__received_on__gte=start)
@@ -248,17 +367,16 @@ def _allocations(firm_id, start, end, result: Books) -> Iterator[tuple[Key, Key]
     rows = (
         Allocation.objects.filter(firm_id=firm_id, invoice__isnull=False, on__lte=end)
         .filter(Q(on__gte=start) | reaching_in)
-        .order_by("pk")
-        .values_list("payment_id", "credit_note_id", "invoice_id", "invoice__number", "amount")
+        .order_by("invoice__client_id", "pk")
+        .values_list("invoice__client_id", "payment_id", "credit_note_id", "invoice_id")
     )
-    for payment, credit_note, invoice, number, amount in rows.iterator(chunk_size=CHUNK):
-        if payment:
-            numbers, total = result.paid.get(payment, ([], Decimal(0)))
-            result.paid[payment] = ([*numbers, number], total + amount)
-        yield (("p", payment) if payment else ("d", credit_note)), ("d", invoice)
+    for client_id, payment, credit_note, invoice in rows.iterator(chunk_size=CHUNK):
+        source = ("p", payment) if payment else ("d", credit_note)
+        yield client_id, None, None, (source, ("d", invoice))
 
 
-def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Books) -> None:
+def _groups(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]]) -> Iterator[list[Key]]:
+    """The lines that links join, each group whole within the year."""
     parent: dict[Key, Key] = {}
 
     def root(key: Key) -> Key:
@@ -279,20 +397,25 @@ def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Bo
     groups: dict[Key, list[Key]] = defaultdict(list)
     for key in nodes:
         groups[root(key)].append(key)
-    settled = []
     for group, keys in groups.items():
+        if group not in reaching_out and len(keys) > 1:
+            yield keys
+
+
+def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Books) -> None:
+    """Letter one client's settled groups, in the order they were settled."""
+    settled = []
+    for keys in _groups(nodes, edges):
         members = [nodes[key] for key in keys]
-        if group in reaching_out or len(keys) < 2 or len({n.currency for n in members}) != 1:
-            continue
-        if sum(node.amount for node in members):
+        if len({node.currency for node in members}) != 1 or sum(n.amount for n in members):
             continue
         last = max(keys, key=lambda key: (nodes[key].day, nodes[key].valid_at, key))
         settled.append((nodes[last].day, nodes[last].valid_at, last, keys))
-    codes = letter_codes()
-    for day, _valid_at, last, keys in sorted(settled):
-        code = next(codes)
-        for key in keys:
-            result.letters[key] = (code, day)
+    for rank, (day, _valid_at, last, keys) in enumerate(sorted(settled)):
+        result.group_code.append(rank)
+        result.group_day.append(day.toordinal())
+        for kind, pk in keys:
+            result.slots[kind].set(pk, len(result.group_day))
         difference = sum(nodes[key].euros for key in keys)
         if difference:
             result.differences[last] = difference
