@@ -14,6 +14,7 @@ booked in euros at the rate stated at finalization, their own amount and currenc
 """
 
 import datetime
+import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Iterator
@@ -169,10 +170,17 @@ def _amount(value: Decimal) -> str:
 
 def _day(value: datetime.date | datetime.datetime | None) -> str:
     if isinstance(value, datetime.datetime):
-        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
-    return value.strftime("%Y%m%d") if value else ""
+        zone = timezone.get_default_timezone()  # the firm's books keep its local days
+        value = value.astimezone(zone).date() if timezone.is_aware(value) else value.date()
+    return _yyyymmdd(value) if value else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _yyyymmdd(value: datetime.date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
+
+
+@functools.lru_cache(maxsize=4096)  # accounts, labels and names come back line after line
 def _spaced(value) -> str:
     """A field may hold neither the separator nor a line break."""
     return " ".join(str(value or "").split())
