@@ -31,7 +31,7 @@ from facturier.invoicing.models import DocumentKind, Invoice
 
 from . import fec_books
 from .fec_books import EUR, Books, Key, in_euros
-from .models import LedgerAccounts, Payment
+from .models import LedgerAccounts
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -125,11 +125,9 @@ def notice(firm_id: int, start: datetime.date, end: datetime.date) -> FecNotice:
 
 def transliterated(firm_id: int, start, end) -> list[tuple[str, str]]:
     """The names, numbers and references of the year that ISO 8859-15 cannot hold."""
-    documents = Invoice.objects.filter(
-        firm_id=firm_id, issue_date__gte=start, issue_date__lte=end
-    ).exclude(status=InvoiceStatus.DRAFT)
-    payments = Payment.objects.filter(firm_id=firm_id, received_on__gte=start, received_on__lte=end)
-    refunds = fec_books.refund_rows(firm_id, start, end)
+    documents = fec_books.documents_in(firm_id, start, end).order_by()
+    payments = fec_books.payments_in(firm_id, start, end).order_by()
+    refunds = fec_books.refund_rows(firm_id, start, end).order_by()
     ledger = ledger_for(firm_id)
     sources = [
         documents.values_list("client__name", flat=True).distinct(),
