@@ -20,6 +20,7 @@ by row id), so that the year of a firm with 100,000 invoices fits in a few MiB.
 
 import bisect
 import datetime
+import functools
 import heapq
 import string
 from array import array
@@ -46,7 +47,7 @@ Key = tuple[str, int]  # ("d", document) | ("p", payment) | ("r", refund: an all
 
 
 def in_euros(amount: Decimal, rate: Decimal) -> Decimal:
-    return money.quantize(amount * rate, EUR)
+    return amount if rate is ONE else money.quantize(amount * rate, EUR)
 
 
 def document_rate(currency: str, own: Decimal | None, corrected: Decimal | None):
@@ -73,7 +74,6 @@ class Node:
     euros: Decimal
     currency: str
     day: datetime.date
-    valid_at: datetime.datetime
 
 
 class Slots:
@@ -110,11 +110,15 @@ class Books:
         group = self.slots[key[0]].get(key[1])
         if not group:
             return None
-        return code_name(self.group_code[group - 1]), datetime.date.fromordinal(
-            self.group_day[group - 1]
-        )
+        return code_name(self.group_code[group - 1]), _day(self.group_day[group - 1])
 
 
+@functools.lru_cache(maxsize=1024)
+def _day(ordinal: int) -> datetime.date:
+    return datetime.date.fromordinal(ordinal)
+
+
+@functools.lru_cache(maxsize=4096)
 def code_name(rank: int) -> str:
     """AA, AB, ... ZZ, AAA, ...: the `rank`-th lettering code (from 0)."""
     size = 2
@@ -278,7 +282,6 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
             "corrects__exchange_rate",
             "total_gross",
             "issue_date",
-            "finalized_at",
             "corrects_id",
             "credit_applied",
         )
@@ -286,7 +289,7 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
     for client_id, pk, kind, currency, own, corrected, gross, day, *rest in rows.iterator(
         chunk_size=CHUNK
     ):
-        valid_at, corrects, applied = rest
+        corrects, applied = rest
         key = ("d", pk)
         rate = document_rate(currency, own, corrected)
         if currency != EUR:
@@ -295,7 +298,7 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
             result.skipped.documents += 1
             continue
         sign = -1 if kind == DocumentKind.CREDIT_NOTE else 1
-        node = Node(sign * gross, sign * in_euros(gross, rate), currency, day, valid_at)
+        node = Node(sign * gross, sign * in_euros(gross, rate), currency, day)
         yield client_id, key, node, (key, ("d", corrects)) if corrects and applied else None
 
 
@@ -303,9 +306,9 @@ def _payments(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tupl
     rows = (
         payments_in(firm_id, start, end)
         .order_by("client_id", "pk")
-        .values_list("client_id", "pk", "currency", "amount", "received_on", "recorded_at")
+        .values_list("client_id", "pk", "currency", "amount", "received_on")
     )
-    for client_id, pk, currency, amount, day, valid_at in rows.iterator(chunk_size=CHUNK):
+    for client_id, pk, currency, amount, day in rows.iterator(chunk_size=CHUNK):
         key = ("p", pk)
         rate = rates.payment(pk, client_id, currency, day)
         if currency != EUR:
@@ -313,7 +316,7 @@ def _payments(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tupl
         if rate is None:
             result.skipped.payments += 1
             continue
-        yield client_id, key, Node(-amount, -in_euros(amount, rate), currency, day, valid_at), None
+        yield client_id, key, Node(-amount, -in_euros(amount, rate), currency, day), None
 
 
 def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple]:
@@ -326,7 +329,6 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple
             "pk",
             "amount",
             "on",
-            "created_at",
             "payment_id",
             "payment__currency",
             "payment__received_on",
@@ -336,7 +338,7 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple
             "credit_note__corrects__exchange_rate",
         )
     )
-    for client_id, pk, amount, day, valid_at, payment, currency, received, *note in rows.iterator(
+    for client_id, pk, amount, day, payment, currency, received, *note in rows.iterator(
         chunk_size=CHUNK
     ):
         credit_note, note_currency, own, corrected = note
@@ -353,7 +355,7 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple
         if rate is None:
             result.skipped.payments += 1
             continue
-        node = Node(amount, in_euros(amount, rate), currency, day, valid_at)
+        node = Node(amount, in_euros(amount, rate), currency, day)
         yield client_id, key, node, (key, source)
 
 
@@ -409,9 +411,9 @@ def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Bo
         members = [nodes[key] for key in keys]
         if len({node.currency for node in members}) != 1 or sum(n.amount for n in members):
             continue
-        last = max(keys, key=lambda key: (nodes[key].day, nodes[key].valid_at, key))
-        settled.append((nodes[last].day, nodes[last].valid_at, last, keys))
-    for rank, (day, _valid_at, last, keys) in enumerate(sorted(settled)):
+        last = max(keys, key=lambda key: (nodes[key].day, key))  # the day it was settled
+        settled.append((nodes[last].day, last, keys))
+    for rank, (day, last, keys) in enumerate(sorted(settled)):
         result.group_code.append(rank)
         result.group_day.append(day.toordinal())
         for kind, pk in keys:
