@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,7 @@ from facturier.invoicing.models import DocumentKind, Invoice
 
 from . import fec_books
 from .fec_books import EUR, Books, Key, in_euros
-from .models import LedgerAccounts
+from .models import Allocation, LedgerAccounts
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -199,22 +199,32 @@ class Entry:
     currency: str
     lines: list[tuple] = field(default_factory=list)
 
-    def add(self, account, label, euros: Decimal, *, debit: bool, **more) -> None:
-        """A line; `more`: aux=(number, name), letter=(code, date), foreign=amount."""
-        foreign = more.get("foreign")
+    def add(
+        self,
+        account: str,
+        label: str,
+        euros: Decimal,
+        *,
+        debit: bool,
+        aux: tuple[str, str] = ("", ""),
+        letter: tuple[str, datetime.date] | None = None,
+        foreign: Decimal | None = None,
+    ) -> None:
+        """A line: `aux` its client (number, name), `letter` (code, date), `foreign` its
+        amount in the entry's currency."""
         if not euros:  # a line neither debits nor credits: the tool refuses it
             return
-        aux_number, aux_name = more.get("aux") or ("", "")
-        code, lettered = more.get("letter") or ("", None)
+        code, lettered = letter or ("", None)
         in_currency = foreign is not None and self.currency != EUR
-        sides = (_amount(euros), "0,00") if debit else ("0,00", _amount(euros))
+        amount = _amount(euros)
         self.lines.append(
             (
                 _spaced(account),
                 _spaced(label),
-                _spaced(aux_number),
-                _spaced(aux_name),
-                *sides,
+                _spaced(aux[0]),
+                _spaced(aux[1]),
+                amount if debit else "0,00",
+                "0,00" if debit else amount,
                 code,
                 _day(lettered),
                 _amount(foreign) if in_currency else "",
@@ -374,19 +384,17 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[E
         yield entry
 
 
-def _payment_piece(pk: int, amount: Decimal, reference: str, paid: tuple) -> str:
+def _payment_piece(pk: int, reference: str, paid: int, first: str | None) -> str:
     """The invoice's number when the payment paid one invoice, all of it on that one;
     else the payment's own reference (the bank's, or P and its number in the app)."""
-    invoices, total, first, _last = paid
-    if invoices == 1 and total == amount:
+    if paid == fec_books.ONE_INVOICE_WHOLLY and first:
         return first
     return reference or f"P{pk}"
 
 
-def _paid_text(reference: str, paid: tuple) -> str:
-    """What the label adds: the invoices paid (first and last), the bank's reference."""
-    invoices, _total, first, last = paid
-    numbers = {0: "", 1: first, 2: f"{first}, {last}"}.get(invoices, f"{first} ... {last}")
+def _paid_text(reference: str, paid: int, first: str | None) -> str:
+    """What the label adds: the (first) invoice paid, the bank's reference."""
+    numbers = f"{first} ..." if paid == fec_books.SEVERAL_INVOICES else (first or "")
     return "".join(f" {part}" for part in (numbers, reference) if part)
 
 
@@ -424,15 +432,14 @@ def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
 
 
 def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
-    paid_to = Q(allocations__invoice__isnull=False, allocations__on__lte=end)
+    first_paid = (
+        Allocation.objects.filter(payment=OuterRef("pk"), invoice__isnull=False, on__lte=end)
+        .order_by("pk")
+        .values("invoice__number")[:1]
+    )
     rows = (
         fec_books.payments_in(firm_id, start, end)
-        .annotate(
-            invoices=Count("allocations__invoice", distinct=True, filter=paid_to),
-            paid=Sum("allocations__amount", filter=paid_to),
-            first_paid=Min("allocations__invoice__number", filter=paid_to),
-            last_paid=Max("allocations__invoice__number", filter=paid_to),
-        )
+        .annotate(first_paid=Subquery(first_paid))
         .order_by("recorded_at", "pk")
         .values_list(
             "pk",
@@ -443,20 +450,18 @@ def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterato
             "client_id",
             "client__name",
             "reference",
-            "invoices",
-            "paid",
             "first_paid",
-            "last_paid",
         )
     )
-    for pk, day, recorded, amount, currency, client_id, client, reference, *paid in rows.iterator(
+    for pk, day, recorded, amount, currency, client_id, client, reference, first in rows.iterator(
         chunk_size=CHUNK
     ):
         key = ("p", pk)
         rate = booked.rate(key, currency)
         if rate is not None:
-            piece = _payment_piece(pk, amount, reference, paid)
-            more = _paid_text(reference, paid)
+            paid = booked.paid.get(pk)
+            piece = _payment_piece(pk, reference, paid, first)
+            more = _paid_text(reference, paid, first)
             row = (day, recorded, amount, currency, client_id, client, piece, more, rate)
             yield _bank_entry(ledger, words, booked, key, row)
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Max, Min, Q
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, F, Max, Min, Q
+from django.db.models.functions import Cast, Coalesce, Round
 
 from facturier.core import money
 from facturier.invoicing.lifecycle import InvoiceStatus
@@ -48,6 +48,18 @@ Key = tuple[str, int]  # ("d", document) | ("p", payment) | ("r", refund: an all
 
 def in_euros(amount: Decimal, rate: Decimal) -> Decimal:
     return amount if rate is ONE else money.quantize(amount * rate, EUR)
+
+
+def cents(field: str):
+    """An amount read as whole cents: lettering adds them up exactly, and reading an
+    integer costs nothing to convert."""
+    return Cast(Round(F(field) * 100), BigIntegerField())
+
+
+def euro_cents(amount_cents: int, currency: str, rate: Decimal) -> int:
+    if currency == EUR:
+        return amount_cents
+    return int(in_euros(Decimal(amount_cents) / 100, rate) * 100)
 
 
 def document_rate(currency: str, own: Decimal | None, corrected: Decimal | None):
@@ -68,10 +80,11 @@ class Skipped:
 
 @dataclass(slots=True)
 class Node:
-    """One client-account line: signed (+ debits the client), in its currency and in euros."""
+    """One client-account line: signed (+ debits the client), in cents of its currency and
+    of euros."""
 
-    amount: Decimal
-    euros: Decimal
+    amount: int
+    euros: int
     currency: str
     day: datetime.date
 
@@ -91,9 +104,15 @@ class Slots:
         self.values[pk - self.low] = value
 
 
+ONE_INVOICE_WHOLLY, ONE_INVOICE, SEVERAL_INVOICES = 1, 2, 3
+
+
 @dataclass
 class Books:
     slots: dict[str, Slots]
+    # A payment -> what it paid by the year's end: ONE_INVOICE_WHOLLY (all of it on one
+    # invoice), ONE_INVOICE (part of it), SEVERAL_INVOICES, or 0 (none).
+    paid: Slots
     # Only what is not in euros: its rate (None: no rate states it, left out).
     foreign: dict[Key, Decimal | None] = field(default_factory=dict)
     # A lettered group: its letter's rank in its client's account, its date (ordinal).
@@ -242,13 +261,14 @@ def _ids(rows) -> dict:
 
 
 def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
-    rates = Rates(firm_id, end)
+    rates, payment_ids = Rates(firm_id, end), _ids(payments_in(firm_id, start, end))
     result = Books(
         slots={
             "d": Slots(_ids(documents_in(firm_id, start, end))),
-            "p": Slots(_ids(payments_in(firm_id, start, end))),
+            "p": Slots(payment_ids),
             "r": Slots(_ids(refund_rows(firm_id, start, end))),
-        }
+        },
+        paid=Slots(payment_ids),
     )
     streams = (
         _documents(firm_id, start, end, result),
@@ -266,7 +286,20 @@ def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
             if edge is not None:
                 edges.append(edge)
         _letter(nodes, edges, result)
+        _what_payments_paid(nodes, edges, result)
     return result
+
+
+def _what_payments_paid(nodes: dict, edges: list, result: Books) -> None:
+    paid: dict[Key, tuple[set, int]] = {}
+    for source, invoice, amount in edges:
+        if source[0] == "p" and amount is not None:
+            invoices, total = paid.get(source, (set(), 0))
+            paid[source] = ({*invoices, invoice}, total + amount)
+    for key, (invoices, total) in paid.items():
+        if key in nodes:
+            one = ONE_INVOICE_WHOLLY if total == -nodes[key].amount else ONE_INVOICE
+            result.paid.set(key[1], one if len(invoices) == 1 else SEVERAL_INVOICES)
 
 
 def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
@@ -280,7 +313,7 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
             "currency",
             "exchange_rate",
             "corrects__exchange_rate",
-            "total_gross",
+            cents("total_gross"),
             "issue_date",
             "corrects_id",
             "credit_applied",
@@ -298,15 +331,15 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
             result.skipped.documents += 1
             continue
         sign = -1 if kind == DocumentKind.CREDIT_NOTE else 1
-        node = Node(sign * gross, sign * in_euros(gross, rate), currency, day)
-        yield client_id, key, node, (key, ("d", corrects)) if corrects and applied else None
+        node = Node(sign * gross, sign * euro_cents(gross, currency, rate), currency, day)
+        yield client_id, key, node, (key, ("d", corrects), None) if corrects and applied else None
 
 
 def _payments(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple]:
     rows = (
         payments_in(firm_id, start, end)
         .order_by("client_id", "pk")
-        .values_list("client_id", "pk", "currency", "amount", "received_on")
+        .values_list("client_id", "pk", "currency", cents("amount"), "received_on")
     )
     for client_id, pk, currency, amount, day in rows.iterator(chunk_size=CHUNK):
         key = ("p", pk)
@@ -316,7 +349,8 @@ def _payments(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tupl
         if rate is None:
             result.skipped.payments += 1
             continue
-        yield client_id, key, Node(-amount, -in_euros(amount, rate), currency, day), None
+        node = Node(-amount, -euro_cents(amount, currency, rate), currency, day)
+        yield client_id, key, node, None
 
 
 def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple]:
@@ -327,7 +361,7 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple
         .values_list(
             "owner",
             "pk",
-            "amount",
+            cents("amount"),
             "on",
             "payment_id",
             "payment__currency",
@@ -355,8 +389,8 @@ def _refunds(firm_id, start, end, rates: Rates, result: Books) -> Iterator[tuple
         if rate is None:
             result.skipped.payments += 1
             continue
-        node = Node(amount, in_euros(amount, rate), currency, day)
-        yield client_id, key, node, (key, source)
+        node = Node(amount, euro_cents(amount, currency, rate), currency, day)
+        yield client_id, key, node, (key, source, None)
 
 
 def _allocations(firm_id, start, end) -> Iterator[tuple]:
@@ -370,14 +404,16 @@ def _allocations(firm_id, start, end) -> Iterator[tuple]:
         Allocation.objects.filter(firm_id=firm_id, invoice__isnull=False, on__lte=end)
         .filter(Q(on__gte=start) | reaching_in)
         .order_by("invoice__client_id", "pk")
-        .values_list("invoice__client_id", "payment_id", "credit_note_id", "invoice_id")
+        .values_list(
+            "invoice__client_id", "payment_id", "credit_note_id", "invoice_id", cents("amount")
+        )
     )
-    for client_id, payment, credit_note, invoice in rows.iterator(chunk_size=CHUNK):
+    for client_id, payment, credit_note, invoice, amount in rows.iterator(chunk_size=CHUNK):
         source = ("p", payment) if payment else ("d", credit_note)
-        yield client_id, None, None, (source, ("d", invoice))
+        yield client_id, None, None, (source, ("d", invoice), amount)
 
 
-def _groups(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]]) -> Iterator[list[Key]]:
+def _groups(nodes: dict[Key, Node], edges: Iterable[tuple]) -> Iterator[list[Key]]:
     """The lines that links join, each group whole within the year."""
     parent: dict[Key, Key] = {}
 
@@ -388,7 +424,7 @@ def _groups(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]]) -> Iterato
         return key
 
     outside: list[Key] = []
-    for one, other in edges:
+    for one, other, _amount in edges:
         if one not in nodes or other not in nodes:
             outside.append(one if one in nodes else other)
             continue
@@ -404,7 +440,7 @@ def _groups(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]]) -> Iterato
             yield keys
 
 
-def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Books) -> None:
+def _letter(nodes: dict[Key, Node], edges: Iterable[tuple], result: Books) -> None:
     """Letter one client's settled groups, in the order they were settled."""
     settled = []
     for keys in _groups(nodes, edges):
@@ -420,4 +456,4 @@ def _letter(nodes: dict[Key, Node], edges: Iterable[tuple[Key, Key]], result: Bo
             result.slots[kind].set(pk, len(result.group_day))
         difference = sum(nodes[key].euros for key in keys)
         if difference:
-            result.differences[last] = difference
+            result.differences[last] = Decimal(difference) / 100
