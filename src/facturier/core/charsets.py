@@ -1,6 +1,7 @@
 """Text for files whose character set is fixed by someone else (the FEC is ISO 8859-15):
 what the set cannot hold is written with the nearest letters it has, never dropped."""
 
+import codecs
 import unicodedata
 
 LATIN9 = "iso-8859-15"
@@ -63,3 +64,12 @@ def _nearest(char: str) -> str:
     decomposed = unicodedata.normalize("NFKD", char)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c) and holds(c))
     return kept or "?"
+
+
+def _nearest_letters(error: UnicodeEncodeError) -> tuple[str, int]:
+    return "".join(_nearest(char) for char in error.object[error.start : error.end]), error.end
+
+
+# `text.encode(LATIN9, errors=NEAREST_LETTERS)`: to_latin9 and the encoding in one pass.
+NEAREST_LETTERS = "facturier-nearest-letters"
+codecs.register_error(NEAREST_LETTERS, _nearest_letters)

@@ -25,7 +25,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from facturier.core.charsets import LATIN9, holds, to_latin9
+from facturier.core.charsets import LATIN9, NEAREST_LETTERS, holds, to_latin9
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 
@@ -54,6 +54,7 @@ FEC_COLUMNS = (
     "Idevise",
 )
 CHUNK = fec_books.CHUNK
+Sorted = tuple  # (the order entries were validated in, the entry)
 CONTENT_TYPE = f"text/plain; charset={LATIN9}"
 ZERO = Decimal(0)
 Skipped = fec_books.Skipped
@@ -167,10 +168,11 @@ def _amount(value: Decimal) -> str:
 
 
 def _day(value: datetime.date | datetime.datetime | None) -> str:
-    if isinstance(value, datetime.datetime):
-        zone = timezone.get_default_timezone()  # the firm's books keep its local days
-        value = value.astimezone(zone).date() if timezone.is_aware(value) else value.date()
-    return _yyyymmdd(value) if value else ""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):  # read aware: the firm's books keep local days
+        value = value.astimezone(timezone.get_default_timezone()).date()
+    return _yyyymmdd(value)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -245,11 +247,24 @@ class Entry:
                 f"{head}\t{account}\t{label}\t{aux}\t{aux_name}\t{piece}\t{debit}\t{credit}"
                 f"\t{code}\t{lettered}\t{valid}\t{foreign}\t{currency}\r\n"
             )
-        return to_latin9("".join(lines))
+        return "".join(lines)
+
+
+def fec_bytes(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[bytes]:
+    """The FEC of the firm over [start, end] as its file holds it, an entry's lines at a
+    time (header first): ISO 8859-15, a character it cannot hold written with its nearest
+    letters."""
+    for lines in _entries(firm_id, start, end):
+        yield lines.encode(LATIN9, errors=NEAREST_LETTERS)
 
 
 def fec_lines(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[str]:
-    """The FEC of the firm over [start, end], an entry's lines at a time (header first)."""
+    """The same as text."""
+    for lines in fec_bytes(firm_id, start, end):
+        yield lines.decode(LATIN9)
+
+
+def _entries(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[str]:
     yield "\t".join(FEC_COLUMNS) + "\r\n"
     ledger, words = ledger_for(firm_id), fec_words()
     booked = fec_books.books(firm_id, start, end)
@@ -259,18 +274,11 @@ def fec_lines(firm_id: int, start: datetime.date, end: datetime.date) -> Iterato
         _refunds(ledger, words, booked, firm_id, start, end),
     )
     numbers: dict[str, int] = defaultdict(int)
-    for entry in heapq.merge(*streams, key=lambda entry: entry.sort_key):
+    for _key, entry in heapq.merge(*streams):
         if not entry.lines:  # a document of nothing: no entry, no number taken
             continue
         numbers[entry.journal] += 1
         yield entry.render(f"{entry.journal}{numbers[entry.journal]:06d}")
-
-
-def fec_bytes(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator[bytes]:
-    """The FEC as its file holds it: ISO 8859-15 (every value is already written in it),
-    an entry at a time."""
-    for lines in fec_lines(firm_id, start, end):
-        yield lines.encode(LATIN9)
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -322,7 +330,7 @@ def _exchange(entry: Entry, key: Key, booked: Books, ledger, words, aux) -> None
         entry.add(ledger.exchange_gain_account, words["gain"], -difference, debit=False)
 
 
-def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
     documents = (
         Invoice.objects.filter(firm_id=firm_id, issue_date__gte=start, issue_date__lte=end)
         .exclude(status=InvoiceStatus.DRAFT)
@@ -381,7 +389,7 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[E
                 label = words["vat"] % {"rate": f"{vat_rate.normalize():f}"}
                 entry.add(account, label, vat_euros, debit=not debit, foreign=vat)
         _exchange(entry, key, booked, ledger, words, aux)
-        yield entry
+        yield entry.sort_key, entry
 
 
 def _payment_piece(pk: int, reference: str, paid: int, first: str | None) -> str:
@@ -431,7 +439,7 @@ def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
     return entry
 
 
-def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
     first_paid = (
         Allocation.objects.filter(payment=OuterRef("pk"), invoice__isnull=False, on__lte=end)
         .order_by("pk")
@@ -463,10 +471,11 @@ def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterato
             piece = _payment_piece(pk, reference, paid, first)
             more = _paid_text(reference, paid, first)
             row = (day, recorded, amount, currency, client_id, client, piece, more, rate)
-            yield _bank_entry(ledger, words, booked, key, row)
+            entry = _bank_entry(ledger, words, booked, key, row)
+            yield entry.sort_key, entry
 
 
-def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Entry]:
+def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
     rows = (
         fec_books.refund_rows(firm_id, start, end)
         .filter(Q(payment__isnull=False) | Q(credit_note__isnull=False))
@@ -498,4 +507,5 @@ def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator
             row = (day, created, amount, currency, p_client, p_name, reference or f"P{payment}")
         else:
             row = (day, created, amount, currency, c_client, c_name, number)
-        yield _bank_entry(ledger, words, booked, key, (*row, None, rate))
+        entry = _bank_entry(ledger, words, booked, key, (*row, None, rate))
+        yield entry.sort_key, entry
