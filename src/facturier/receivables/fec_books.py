@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import BigIntegerField, F, Max, Min, Q
 from django.db.models.functions import Cast, Coalesce, Round
@@ -198,7 +199,7 @@ def _nearest(dated: list | None, day: datetime.date) -> Decimal | None:
     """The rate of the latest document on or before `day`, else of the first after it."""
     if not dated:
         return None
-    index = bisect.bisect_right(dated, day, key=lambda item: item[0])
+    index = bisect.bisect_right(dated, day, key=itemgetter(0))
     return dated[index - 1][1] if index else dated[0][1]
 
 
@@ -277,8 +278,8 @@ def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
         _allocations(firm_id, start, end),
     )
     # Groups never cross clients: one client at a time, its lines and links together.
-    merged = heapq.merge(*streams, key=lambda item: item[0])
-    for _client, items in groupby(merged, key=lambda item: item[0]):
+    merged = heapq.merge(*streams, key=itemgetter(0))
+    for _client, items in groupby(merged, key=itemgetter(0)):
         nodes, edges = {}, []
         for _owner, key, node, edge in items:
             if node is not None:
