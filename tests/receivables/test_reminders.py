@@ -161,6 +161,16 @@ def test_pauses_closed_invoices_and_drafts_are_not_reminded(
     assert levels_sent(paused_invoice) == [7]
 
 
+def test_a_pause_reason_too_long_is_refused_whole_never_cut(overdue, alice):
+    invoice = overdue(DUE)
+    with pytest.raises(Invalid) as refused:
+        reminders.set_pause(invoice, by=alice, paused=True, reason="x" * 201)
+    assert refused.value.codes == {"reason": ["max_length"]}
+    assert not InvoiceEvent.objects.filter(invoice=invoice, action="reminders_paused").exists()
+    reminders.set_pause(invoice, by=alice, paused=True, reason="é" * 200)
+    assert invoice.reminder_pause.reason == "é" * 200
+
+
 def test_one_letter_per_client_lists_its_invoices_oldest_first(three_levels, overdue):
     older, newer = overdue(DUE), overdue(after(DUE, 2))
     letters = reminders.send_due_reminders(today=after(DUE, 10))

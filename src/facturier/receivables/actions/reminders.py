@@ -224,12 +224,21 @@ def save_levels(
 # -- Pauses ------------------------------------------------------------------------
 
 
+REASON_MAX = ReminderPause._meta.get_field("reason").max_length
+
+
 @action
 def set_pause(
     target: Client | Invoice, *, by: User, paused: bool, reason: str = "", now=None
 ) -> ReminderPause | None:
     """Stop (or resume) the reminders of one client or one invoice."""
     require_right(by)
+    if len(reason) > REASON_MAX:
+        # Never cut what a person typed: refuse it, and keep the form as it was.
+        raise Invalid(
+            {"reason": [_("At most %(max)d characters.") % {"max": REASON_MAX}]},
+            codes={"reason": ["max_length"]},
+        )
     now = clock.now(now)
     is_invoice = isinstance(target, Invoice)
     lookup = {"invoice": target} if is_invoice else {"client": target}
@@ -237,7 +246,7 @@ def set_pause(
     pause = existing
     if paused and existing is None:
         pause = ReminderPause.objects.create(
-            firm_id=target.firm_id, paused_by=by, paused_at=now, reason=reason[:200], **lookup
+            firm_id=target.firm_id, paused_by=by, paused_at=now, reason=reason, **lookup
         )
     elif not paused and existing is not None:
         existing.delete()
@@ -246,14 +255,14 @@ def set_pause(
         return existing  # nothing changes
     if is_invoice:
         event = InvoiceHistory.REMINDERS_PAUSED if paused else InvoiceHistory.REMINDERS_RESUMED
-        record_event(target, event, by=by, at=now, details={"reason": reason[:200]})
+        record_event(target, event, by=by, at=now, details={"reason": reason})
     else:
         audit.record(
             AuditName.CLIENT_REMINDERS_PAUSED if paused else AuditName.CLIENT_REMINDERS_RESUMED,
             target,
             by=by,
             firm_id=target.firm_id,
-            details={"reason": reason[:200]},
+            details={"reason": reason},
             at=now,
         )
     return pause
