@@ -77,7 +77,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
     today = timezone.localdate()
-    why = Reasons(request.user)
+    why = Reasons(request.user, invoices)
     rows = [
         (invoice, why(invoice, pending=invoice.pk in pending), payment_states(invoice, today))
         for invoice in invoices
