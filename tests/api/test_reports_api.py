@@ -151,6 +151,7 @@ PAGE_TO_API = {
     "billing:exports": "/api/v1/exports/",
     "billing:remind": "/api/v1/reminders/send/",
     "billing:reminder_pause": "/api/v1/reminder-pauses/",
+    "billing:entry_receipt": "/api/v1/entries/{id}/receipt/",
     "billing:letter_pdf": "/api/v1/letters/{id}/pdf/",
     "billing:statement_pdf": "/api/v1/clients/{id}/statement-of-account/",
     "billing:payments": "/api/v1/payments/",

@@ -99,3 +99,43 @@ def test_an_entry_is_changed_and_deleted_until_billed(keeper_api, client_entity,
     ).json()["entries"]
     assert keeper_api.delete(f"/api/v1/entries/{other['id']}/").status_code == 204
     assert keeper_api.get(f"/api/v1/entries/{other['id']}/").status_code == 404
+
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def test_a_receipt_through_the_api(keeper_api, firm, client_entity, api_for, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    WorkCode.objects.create(firm=firm, code="TRV", name="Travel", kind="expense")
+    created = keeper_api.post(
+        "/api/v1/entries/",
+        {
+            "entries": [
+                {"client": client_entity.pk, "work_code": "TRV", "day": TODAY, "amount": "12.00"}
+            ]
+        },
+        format="json",
+    )
+    entry = created.json()["entries"][0]
+    assert entry["receipt"] is None
+    url = f"/api/v1/entries/{entry['id']}/receipt/"
+    assert keeper_api.get(url).status_code == 404
+    refused = keeper_api.put(
+        url, {"file": SimpleUploadedFile("a.exe", b"MZ\x90\x00")}, format="multipart"
+    )
+    assert refused.status_code == 422 and refused.json()["codes"] == {"receipt": ["invalid_type"]}
+    attached = keeper_api.put(url, {"file": SimpleUploadedFile("t.pdf", PDF)}, format="multipart")
+    assert attached.status_code == 200 and attached.json()["receipt"] == url
+    assert keeper_api.get(f"/api/v1/entries/{entry['id']}/").json()["receipt"] == url
+    listed = keeper_api.get("/api/v1/entries/").json()["results"]
+    assert [e["receipt"] for e in listed] == [url]
+    got = keeper_api.get(url)
+    assert (
+        got.status_code == 200 and got.content == PDF and got["Content-Type"] == "application/pdf"
+    )
+    keeper_api.put(url, {"file": SimpleUploadedFile("t.jpg", JPEG)}, format="multipart")
+    assert keeper_api.get(url)["Content-Type"] == "image/jpeg"
+    assert api_for(staff["neither"]).get(url).status_code == 404
+    assert Entry.objects.get().receipt_type == "image/jpeg"

@@ -50,6 +50,7 @@ urlpatterns = [
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),
+    path("v1/entries/<id:pk>/receipt/", work.EntryReceipt.as_view(), name="api-entry-receipt"),
     path("v1/work-codes/", work.WorkCodeList.as_view(), name="api-work-codes"),
     path("v1/wip/", work.WipList.as_view(), name="api-wip"),
     path(

@@ -35,6 +35,7 @@ urlpatterns = [
     path("time/", work_views.time_view, name="time"),
     path("time/<id:pk>/delete/", work_views.entry_delete, name="entry_delete"),
     path("time/<id:pk>/", work_views.entry_edit, name="entry_edit"),
+    path("time/<id:pk>/receipt/", work_views.entry_receipt, name="entry_receipt"),
     path("time/import/", work_views.entries_import, name="entries_import"),
     path("time/week/", work_views.week_view, name="week"),
     path("time/spread/", work_views.spread_view, name="spread"),
