@@ -2,7 +2,10 @@
 the aging, the overview and realization; each with the pages' rights."""
 
 import datetime
+import io
 import json
+
+import openpyxl
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -46,6 +49,20 @@ def test_the_aging_overview_and_realization_read_as_the_pages(api, api_for, staf
     before = api.get(f"/api/v1/aging/?day={(TODAY - datetime.timedelta(days=120)).isoformat()}")
     assert before.json()["rows"] == []
     assert api_for(staff["neither"]).get("/api/v1/aging/").json()["rows"] == []
+
+    csv = api.get("/api/v1/aging/file/?format=csv", HTTP_ACCEPT_LANGUAGE="fr")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Client,Devise,") and lines[1].endswith(",1200.00")
+    xlsx = api.get("/api/v1/aging/file/?format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[1][0] == "Client" and rows[2][-1] == 1200
+    assert api.get("/api/v1/aging/file/?format=pdf").status_code in (400, 422)
+    assert api.get("/api/v1/aging/file/").status_code in (400, 422)
+    hidden = api_for(staff["neither"]).get("/api/v1/aging/file/?format=csv")
+    assert len(hidden.content.decode("utf-8-sig").splitlines()) == 1  # the header only
 
     overview = api.get("/api/v1/overview/").json()
     assert overview["outstanding"] == [{"currency": "EUR", "amount": "1200.00"}]
@@ -137,7 +154,7 @@ PAGE_TO_API = {
     "billing:invoice_pdf_view": "/api/v1/invoices/{id}/pdf/",
     "billing:credit_note_new": "/api/v1/invoices/{id}/credit-notes/",
     "billing:credit_note_credit": "/api/v1/credit-notes/{id}/allocate/",
-    "billing:aging": "/api/v1/aging/",
+    "billing:aging": "/api/v1/aging/ and /api/v1/aging/file/",
     "billing:overview": "/api/v1/overview/",
     "billing:time": "/api/v1/entries/",
     "billing:entry_delete": "/api/v1/entries/{id}/",

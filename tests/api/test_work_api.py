@@ -139,3 +139,34 @@ def test_a_receipt_through_the_api(keeper_api, firm, client_entity, api_for, sta
     assert keeper_api.get(url)["Content-Type"] == "image/jpeg"
     assert api_for(staff["neither"]).get(url).status_code == 404
     assert Entry.objects.get().receipt_type == "image/jpeg"
+
+
+def test_a_write_down_by_percentage_previewed_then_drafted(keeper_api, client_entity, template):
+    created = keeper_api.post(
+        "/api/v1/entries/", {"entries": [row(client_entity), row(client_entity)]}, format="json"
+    ).json()["entries"]
+    ids = [e["id"] for e in created]
+    url = f"/api/v1/clients/{client_entity.pk}/invoice-from-wip/"
+    preview = keeper_api.post(url + "preview/", {"percent": "-12.5"}, format="json")
+    assert preview.status_code == 200, preview.json()
+    assert preview.json() == {
+        "count": 2,
+        "value": "300.00",
+        "billed": "262.50",
+        "adjustment": "-37.50",
+        "realization": "87.5",
+    }
+    one = keeper_api.post(url + "preview/", {"entries": ids[:1]}, format="json").json()
+    assert (one["count"], one["billed"], one["realization"]) == (1, "150.00", "100.0")
+    both = keeper_api.post(url + "preview/", {"percent": "-10", "amount": "100"}, format="json")
+    assert both.status_code == 422 and both.json()["codes"] == {"percent": ["conflict"]}
+    assert keeper_api.post(url + "preview/", {"percent": "-101"}, format="json").status_code == 422
+    drafted = keeper_api.post(
+        url, {"entries": ids, "percent": "-12.5", "reason": "Geste commercial"}, format="json"
+    )
+    assert drafted.status_code == 201, drafted.json()
+    assert Decimal(drafted.json()["totals"]["net"]) == Decimal("262.50")
+    after = keeper_api.post(url + "preview/", {"percent": "5"}, format="json")
+    assert after.json()["count"] == 0  # billed now: no longer in WIP
+    unknown = "/api/v1/clients/999999/invoice-from-wip/preview/"
+    assert keeper_api.post(unknown, {}, format="json").status_code == 404

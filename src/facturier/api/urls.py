@@ -58,6 +58,11 @@ urlpatterns = [
         work.InvoiceFromWip.as_view(),
         name="api-client-invoice-from-wip",
     ),
+    path(
+        "v1/clients/<id:pk>/invoice-from-wip/preview/",
+        work.InvoiceFromWipPreview.as_view(),
+        name="api-client-invoice-from-wip-preview",
+    ),
     path("v1/payments/<id:pk>/", views.PaymentDetail.as_view(), name="api-payment"),
     path(
         "v1/payments/<id:pk>/allocate/",
@@ -76,6 +81,7 @@ urlpatterns = [
     path("v1/templates/", views.TemplateList.as_view(), name="api-templates"),
     path("v1/templates/<id:pk>/", views.TemplateDetail.as_view(), name="api-template"),
     path("v1/aging/", reports.Aging.as_view(), name="api-aging"),
+    path("v1/aging/file/", reports.AgingFile.as_view(), name="api-aging-file"),
     path("v1/overview/", reports.Overview.as_view(), name="api-overview"),
     path("v1/realization/", reports.Realization.as_view(), name="api-realization"),
     path(

@@ -1,6 +1,8 @@
 """The API of time and expenses: entries (a bulk create of up to 1,000, all or nothing),
 work codes, WIP per client, and a draft invoice from a client's WIP."""
 
+from decimal import Decimal
+
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -13,12 +15,19 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from facturier.clients.permissions import visible_clients
 from facturier.core.converters import MAX_ID
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
 from facturier.work.models import Entry, WorkCode, receipt_filename
 from facturier.work.permissions import visible_entries
-from facturier.work.selectors import HAS_RECEIPT, WIP_BUCKETS, entry_receipt, wip_by_client
+from facturier.work.selectors import (
+    HAS_RECEIPT,
+    WIP_BUCKETS,
+    client_wip,
+    entry_receipt,
+    wip_by_client,
+)
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
@@ -121,6 +130,15 @@ class FromWipSerializer(serializers.Serializer):
         ),
     )
     amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
+    percent = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        min_value=-100,
+        max_value=1000,
+        help_text="Write the entries' value up or down by this percentage (-10: ten percent "
+        "less), instead of giving an amount.",
+    )
     billed = serializers.DictField(
         child=serializers.DecimalField(**MONEY, min_value=0),
         required=False,
@@ -328,12 +346,71 @@ class InvoiceFromWip(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         billed = values.pop("billed", None)
-        amount = values.pop("amount", None)
+        amount, percent = values.pop("amount", None), values.pop("percent", None)
         draft = invoicing.draft_from_wip(
             by=request.user,
             client=pk,
             amount=None if amount is None else str(amount),
+            percent=None if percent is None else str(percent),
             billed={key: str(value) for key, value in billed.items()} if billed else None,
             **values,
         )
         return Response(s.InvoiceSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class WipPreviewSerializer(serializers.Serializer):
+    entries = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=20_000,
+        help_text="The entries to bill; all of the client's work in progress when absent.",
+    )
+    amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
+    percent = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, min_value=-100, max_value=1000
+    )
+
+
+class WipPreviewResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Entries billed.")
+    value = serializers.DecimalField(**MONEY, help_text="Their standard value.")
+    billed = serializers.DecimalField(**MONEY, help_text="What the draft would bill.")
+    adjustment = serializers.DecimalField(**MONEY, help_text="Write-up (+) or write-down (-).")
+    realization = serializers.DecimalField(
+        max_digits=7, decimal_places=1, allow_null=True, help_text="Billed ÷ value, in percent."
+    )
+
+
+class InvoiceFromWipPreview(GenericAPIView):
+    serializer_class = WipPreviewSerializer
+
+    @extend_schema(
+        operation_id="clients_invoice_from_wip_preview",
+        request=WipPreviewSerializer,
+        responses={200: WipPreviewResultSerializer},
+        summary="What a draft from WIP would bill, and its realization, before it is made",
+    )
+    def post(self, request, pk):
+        data = WipPreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not visible_clients(request.user).filter(pk=pk).exists():
+            raise NotFound("No such client.")
+        entries = client_wip(user=request.user, client_id=pk)
+        if "entries" in values:
+            entries = entries.filter(pk__in=values["entries"])
+        value = sum((entry.amount for entry in entries), Decimal(0))
+        amount, percent = values.get("amount"), values.get("percent")
+        target = invoicing.bill_target(
+            value,
+            amount=None if amount is None else str(amount),
+            percent=None if percent is None else str(percent),
+        )
+        preview = {
+            "count": len(entries),
+            "value": value,
+            "billed": target,
+            "adjustment": target - value,
+            "realization": invoicing.realization_percent(value, target),
+        }
+        return Response(WipPreviewResultSerializer(preview).data)
