@@ -6,7 +6,6 @@ import io
 import json
 
 import openpyxl
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver
