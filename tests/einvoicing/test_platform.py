@@ -17,7 +17,7 @@ from facturier.einvoicing.flows import Credentials, FlowService, PlatformError
 from facturier.einvoicing.models import LifecycleStatus, Transmission
 from facturier.einvoicing.platform_outbox import deposit
 from facturier.invoicing import actions
-from facturier.invoicing.models import InvoiceEvent
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -139,7 +139,7 @@ def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
     assert flow.content == actions.pdf_for(invoice)  # the frozen Factur-X PDF itself
     transmission.refresh_from_db()
     assert transmission.flow_id == flow.flow_id and transmission.deposited_at
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_deposited").exists()
+    assert invoice_events(invoice=invoice).filter(action="invoice.platform_deposited").exists()
 
     einvoicing.collect_statuses()
     codes = list(
@@ -218,7 +218,7 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
         platform_outbox.PlatformFlows._file = original
     transmission.refresh_from_db()
     assert "EmptyFlow" in transmission.last_error
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_failed").exists()
+    assert invoice_events(invoice=invoice).filter(action="invoice.platform_failed").exists()
 
 
 def test_a_platform_that_cannot_be_reached_holds_the_deposit_uncounted(

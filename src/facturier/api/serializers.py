@@ -9,12 +9,12 @@ from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.converters import MAX_ID
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import LifecycleStatus, Transmission
+from facturier.firms.models import AuditEvent
 from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState, payment_state
 from facturier.invoicing.models import (
     MENTION_FIELDS,
     EmailDelivery,
     Invoice,
-    InvoiceEvent,
     InvoiceTemplate,
     Operation,
 )
@@ -222,7 +222,7 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
 
     class Meta:
-        model = InvoiceEvent
+        model = AuditEvent
         fields = ["at", "action", "from_status", "to_status", "actor", "details"]
 
 

@@ -25,6 +25,7 @@ from facturier.invoicing.selectors import (
     PAYMENT_FILTERS,
     InvoiceFilters,
     invoice_detail,
+    invoice_events,
     invoice_list,
     stored_pdf,
 )
@@ -396,7 +397,7 @@ class InvoiceEvents(ListAPIView):
 
     def get_queryset(self):
         invoice = _invoice(self.request, self.kwargs["pk"])
-        return invoice.events.select_related("actor").order_by("at", "id")
+        return invoice_events(invoice=invoice)
 
     @extend_schema(operation_id="invoices_events", summary="The audit trail")
     def get(self, request, pk):

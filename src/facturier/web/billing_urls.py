@@ -51,9 +51,7 @@ urlpatterns = [
     path("payments/new/", payment_views.payment_new, name="payment_new"),
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),
     path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
-    path(
-        "allocations/<id:pk>/remove/", payment_views.allocation_remove, name="allocation_remove"
-    ),
+    path("allocations/<id:pk>/remove/", payment_views.allocation_remove, name="allocation_remove"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
     path("statements/", statement_views.statement_import, name="statement_import"),
     path("statements/<id:pk>/", statement_views.statement_view, name="statement"),
