@@ -29,8 +29,12 @@ from .receivables import refused
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Statement file"),
-        help_text=gettext_lazy("camt.053 (XML) as banks export it, or CSV; at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,.csv,.txt,text/xml,text/csv"}),
+        help_text=gettext_lazy(
+            "camt.053, camt.052 or camt.054 (XML) as banks export them, MT940 or CSV; at most 5 MB."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,.csv,.txt,.sta,.mt940,text/xml,text/csv,text/plain"}
+        ),
     )
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
@@ -51,6 +55,37 @@ class ImportForm(forms.Form):
     )
 
     MAPPING = ("date", "amount", "label", "reference", "date_format", "decimal_comma")
+
+
+def _rows(request, lines, problems: dict[int, str]) -> list[tuple]:
+    """Each line with the invoice number and decision shown: what was posted, else the
+    proposal, recorded by default only on an invoice still owed."""
+    return [
+        (
+            line,
+            request.POST.get(f"invoice-{line.pk}", line.invoice.number if line.invoice else ""),
+            request.POST.get(
+                f"do-{line.pk}",
+                "record" if line.invoice_standing == StatementLine.Standing.OPEN else "later",
+            ),
+            problems.get(line.pk, ""),
+        )
+        for line in lines
+    ]
+
+
+def summary_text(summary: dict[str, int]) -> str:
+    """The file's count, and what became of each of its transactions."""
+    return (
+        ngettext(
+            "The file holds %(transactions)d transaction in %(entries)d entries: "
+            "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
+            "The file holds %(transactions)d transactions in %(entries)d entries: "
+            "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
+            summary["transactions"],
+        )
+        % summary
+    )
 
 
 def _context(**extra):
@@ -82,7 +117,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
                     data=data["file"].read(),
                     filename=data["file"].name,
                     fmt=data["format"],
-                    mapping=mapping if data["format"] != "camt053" else None,
+                    mapping=mapping if data["format"] in ("auto", "csv") else None,
                 )
             except Invalid as exc:
                 for field, errors in exc.errors.items():
@@ -92,15 +127,17 @@ def statement_import(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect("billing:payments")
             else:
-                count = statement.lines.count()
+                summary = statement.summary()
                 messages.success(
                     request,
                     ngettext(
                         "%(count)d credit line imported: check the proposed invoices.",
                         "%(count)d credit lines imported: check the proposed invoices.",
-                        count,
+                        summary["imported"],
                     )
-                    % {"count": count},
+                    % {"count": summary["imported"]}
+                    + " "
+                    + summary_text(summary),
                 )
                 return redirect("billing:statement", pk=statement.pk)
     return render(
@@ -156,18 +193,15 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         elif not problems:
             messages.info(request, _("Nothing to record: every line was left for later."))
             return redirect("billing:statement", pk=pk)
-    rows = [
-        (
-            line,
-            request.POST.get(f"invoice-{line.pk}", line.invoice.number if line.invoice else ""),
-            request.POST.get(f"do-{line.pk}", "record" if line.invoice_id else "later"),
-            problems.get(line.pk, ""),
-        )
-        for line in lines
-    ]
+    rows = _rows(request, lines, problems)
     return render(
         request,
         "billing/statement.html",
-        _context(statement=statement, rows=rows, problems=list(problems.values())),
+        _context(
+            statement=statement,
+            rows=rows,
+            problems=list(problems.values()),
+            summary=summary_text(statement.summary()),
+        ),
         status=422 if problems else 200,
     )
