@@ -24,6 +24,8 @@ def parse_mt940(data: bytes) -> list[StatementLine]:
         statements = swift.parse_statements(io.BytesIO(data), options=Options(strip_bom=True))
     except Exception:  # the library's own errors, or a field it expected and did not find
         raise StatementError(_("This is not an MT940 statement that can be read.")) from None
+    if not any(statement.data.get("account_identification") for statement in statements):
+        raise StatementError(_("This is not an MT940 statement that can be read."))
     lines: list[StatementLine] = []
     for statement in statements:
         account = single_line(statement.data.get("account_identification"), 60)

@@ -185,8 +185,11 @@ def _claim(former: dict[str, list[dict]], line) -> dict | None:
 
 
 def _refuse_nothing_new(lines: list, fresh: list[tuple], duplicates: list[dict]) -> None:
-    """A file without a new credit or return to show is refused, saying why."""
-    if any(not line.skip or line.skip == bank_files.Skip.RETURN for line, _key in fresh):
+    """A file with nothing new but money paid out (or nothing) is refused, saying why;
+    one with a new credit, even one set aside (a return, a reversal, one not booked
+    yet), is kept to tell it."""
+    paid_out = (bank_files.Skip.DEBIT, bank_files.Skip.NOTHING)
+    if any(line.skip not in paid_out for line, _key in fresh):
         return
     if duplicates:
         raise Invalid(
@@ -195,17 +198,18 @@ def _refuse_nothing_new(lines: list, fresh: list[tuple], duplicates: list[dict])
                     _(
                         "This statement was imported already: none of its lines is new "
                         "(%(duplicates)d of its %(count)d transactions imported before, "
-                        "the others are not money received)."
+                        "the others money paid out)."
                     )
                     % {"duplicates": len(duplicates), "count": len(lines)}
                 ]
             },
             codes={"file": ["already_imported"]},
         )
-    raise Invalid(
-        {"file": [_("The file holds no money received (no credit lines).")]},
-        codes={"file": ["no_credit"]},
-    )
+    message = str(_("The file holds no money received (no credit lines)."))
+    if lines:
+        paid_out = _("Its %(count)d transactions are money paid out.") % {"count": len(lines)}
+        message = f"{message} {paid_out}"
+    raise Invalid({"file": [message]}, codes={"file": ["no_credit"]})
 
 
 def _has_control(text: str) -> bool:
