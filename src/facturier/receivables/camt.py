@@ -73,7 +73,7 @@ def message_of(data: bytes) -> tuple[Element, str]:
             )
             % {
                 "namespace": namespace[:100] or "—",
-                "versions": "camt.053.001.02 to .13, camt.052 and camt.054 likewise",
+                "versions": "camt.052, camt.053, camt.054 (001.02–001.13)",
             },
             code="unsupported_namespace",
         )

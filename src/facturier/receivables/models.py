@@ -151,7 +151,7 @@ class BankStatement(models.Model):
     # What the file held: its transactions (lines, duplicates) and the entries (a batch
     # entry holds several transactions) they came in.
     transactions = models.PositiveIntegerField(_("transactions"), default=0)
-    entries = models.PositiveIntegerField(_("entries"), default=0)
+    entries = models.PositiveIntegerField(pgettext_lazy("bank file", "entries"), default=0)
     # The file's transactions an earlier file brought: [{"line", "entry", "amount",
     # "currency", "statement", "statement_line", "filename"}], by line.
     duplicates = models.JSONField(default=list, blank=True)
@@ -202,7 +202,7 @@ class StatementLine(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
     line = models.PositiveIntegerField(_("line"))
-    entry = models.PositiveIntegerField(_("entry"), default=0)
+    entry = models.PositiveIntegerField(pgettext_lazy("bank file", "entry"), default=0)
     booked_on = models.DateField(_("date"))
     # As booked on the account, in its currency; negative for money paid out.
     amount = models.DecimalField(_("amount"), **AMOUNT)
