@@ -84,7 +84,7 @@ def test_a_file_again_is_refused_and_a_later_one_tells_which_lines_it_repeats(al
     with pytest.raises(Invalid) as refused:
         actions.import_bank_statement(by=alice, data=document(batch_of_three()))
     assert refused.value.codes == {"file": ["already_imported"]}
-    assert "3 of its 3 transactions" in refused.value.errors["file"][0]
+    assert "its 3 transactions were imported before" in refused.value.errors["file"][0]
     # The next day's file repeats the batch (the bank's statements overlap) and adds one.
     later = actions.import_bank_statement(
         by=alice,
@@ -101,6 +101,18 @@ def test_a_file_again_is_refused_and_a_later_one_tells_which_lines_it_repeats(al
         (3, first.pk, 3),
     ]
     assert accounted(later)["duplicates"] == 3
+
+
+def test_a_file_bringing_only_new_money_paid_out_is_refused_saying_so(alice):
+    actions.import_bank_statement(by=alice, data=document(batch_of_three()))
+    again = document(batch_of_three(), ntry("3.00", tx(text="FRAIS"), credit=False))
+    with pytest.raises(Invalid) as refused:
+        actions.import_bank_statement(by=alice, data=again)
+    assert (
+        "3 of its 4 transactions imported before, the others money paid out"
+        in (refused.value.errors["file"][0])
+    )
+    assert BankStatement.objects.count() == 1
 
 
 def test_two_identical_transactions_in_one_file_are_two(alice):

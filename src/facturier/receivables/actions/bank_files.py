@@ -192,19 +192,20 @@ def _refuse_nothing_new(lines: list, fresh: list[tuple], duplicates: list[dict])
     if any(line.skip not in paid_out for line, _key in fresh):
         return
     if duplicates:
-        raise Invalid(
-            {
-                "file": [
-                    _(
-                        "This statement was imported already: none of its lines is new "
-                        "(%(duplicates)d of its %(count)d transactions imported before, "
-                        "the others money paid out)."
-                    )
-                    % {"duplicates": len(duplicates), "count": len(lines)}
-                ]
-            },
-            codes={"file": ["already_imported"]},
+        counts = {"duplicates": len(duplicates), "count": len(lines)}
+        message = (
+            _(
+                "This statement was imported already: none of its lines is new "
+                "(%(duplicates)d of its %(count)d transactions imported before, "
+                "the others money paid out)."
+            )
+            if len(duplicates) < len(lines)
+            else _(
+                "This statement was imported already: none of its lines is new "
+                "(its %(count)d transactions were imported before)."
+            )
         )
+        raise Invalid({"file": [message % counts]}, codes={"file": ["already_imported"]})
     message = str(_("The file holds no money received (no credit lines)."))
     if lines:
         paid_out = _("Its %(count)d transactions are money paid out.") % {"count": len(lines)}
