@@ -1,6 +1,7 @@
 """Bank files in French, in Chromium: a camt.053 whose batch entry holds three transfers
-becomes three payments, the file's count told on the page; a camt.054 holding a
-return is imported and shows the return and its reason."""
+becomes three payments, the file's count told on the page; a camt.054 returning one of
+them shows the return, its reason and the line it returns, and cancelling the payment
+reopens the invoice."""
 
 import pytest
 from playwright.sync_api import expect
@@ -90,5 +91,19 @@ def test_a_batch_entry_of_three_transfers_becomes_three_payments(open_as):
         version="08",
     )
     upload(page, "avis-retour.xml", returned)
+    expect(page.locator(".flash-success")).to_have_text(
+        "Le fichier contient 1 opération en 1 écriture ; "
+        "à rapprocher : 0, déjà importées : 0, écartées : 1."
+    )
     expect(page.locator("#statement-summary")).to_contain_text("écartées : 1")
-    expect(page.locator("[data-skip=return]")).to_have_text("Paiement retourné (AC04 RETOUR)")
+    returned_row = page.locator("#statement-lines tbody tr").first
+    expect(returned_row).to_contain_text("Retourne le paiement de la ligne 1 de releve-lot.xml")
+    expect(returned_row).to_contain_text("(AC04 RETOUR)")
+    expect(returned_row.get_by_role("combobox")).to_have_value("undo")
+    shot(page, "fr-25-avis-retour")
+    page.get_by_role("button", name="Confirmer les décisions").click()
+    expect(page.locator(".flash-success")).to_have_text("1 ligne traitée.")
+    expect(returned_row).to_contain_text("paiement annulé")
+    reopened = Invoice.objects.get(pk=invoices[0].pk)
+    assert (reopened.status, reopened.balance) == ("finalized", invoices[0].balance)
+    assert Payment.objects.count() == payments_before + 2

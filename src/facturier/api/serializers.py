@@ -462,6 +462,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "invoice_number",
             "invoice_standing",
             "payment",
+            "returns",
         ]
         read_only_fields = fields
 
@@ -508,9 +509,14 @@ class DecisionSerializer(serializers.Serializer):
     line = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     invoice = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     ignore = serializers.BooleanField(required=False, default=False)
+    undo = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="For a return: cancel the payment recorded from the line it returns.",
+    )
 
     def validate(self, attrs):
-        if not attrs.get("ignore") and "invoice" not in attrs:
+        if not attrs.get("ignore") and not attrs.get("undo") and "invoice" not in attrs:
             raise serializers.ValidationError(
                 {"invoice": ["Give the invoice the line pays, or ignore the line."]},
                 code="required",

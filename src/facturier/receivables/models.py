@@ -198,6 +198,7 @@ class StatementLine(models.Model):
         CONFIRMED = "confirmed", _("recorded as a payment")
         IGNORED = "ignored", _("ignored")
         SKIPPED = "skipped", _("not money received")
+        UNDONE = "undone", _("payment cancelled")
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
@@ -225,6 +226,10 @@ class StatementLine(models.Model):
     )
     payment = models.OneToOneField(
         Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="statement_line"
+    )
+    # For a return: the line, recorded as a payment, whose money the bank sent back.
+    returns = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="returned_by"
     )
 
     class Meta:

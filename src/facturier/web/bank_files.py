@@ -64,21 +64,39 @@ def _rows(request, lines, problems: dict[int, str]) -> list[tuple]:
         (
             line,
             request.POST.get(f"invoice-{line.pk}", line.invoice.number if line.invoice else ""),
-            request.POST.get(
-                f"do-{line.pk}",
-                "record" if line.invoice_standing == StatementLine.Standing.OPEN else "later",
-            ),
+            request.POST.get(f"do-{line.pk}", _proposed_choice(line)),
             problems.get(line.pk, ""),
         )
         for line in lines
     ]
 
 
+def _proposed_choice(line: StatementLine) -> str:
+    """Cancel the payment a return sends back; record a credit on an invoice still
+    owed; otherwise let the user decide."""
+    if line.returns_id:
+        return "undo"
+    return "record" if line.invoice_standing == StatementLine.Standing.OPEN else "later"
+
+
+def _imported_text(summary: dict[str, int]) -> str:
+    """What the import did: the credits to check, if any, then the file's count."""
+    told = [summary_text(summary)]
+    if summary["imported"]:
+        imported = ngettext(
+            "%(count)d credit line imported: check the proposed invoices.",
+            "%(count)d credit lines imported: check the proposed invoices.",
+            summary["imported"],
+        )
+        told.insert(0, imported % {"count": summary["imported"]})
+    return " ".join(told)
+
+
 def summary_text(summary: dict[str, int]) -> str:
     """The file's count, and what became of each of its transactions."""
     return (
         ngettext(
-            "The file holds %(transactions)d transaction in %(entries)d entries: "
+            "The file holds %(transactions)d transaction in %(entries)d entry: "
             "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
             "The file holds %(transactions)d transactions in %(entries)d entries: "
             "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
@@ -127,18 +145,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect("billing:payments")
             else:
-                summary = statement.summary()
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d credit line imported: check the proposed invoices.",
-                        "%(count)d credit lines imported: check the proposed invoices.",
-                        summary["imported"],
-                    )
-                    % {"count": summary["imported"]}
-                    + " "
-                    + summary_text(summary),
-                )
+                messages.success(request, _imported_text(statement.summary()))
                 return redirect("billing:statement", pk=statement.pk)
     return render(
         request,
@@ -167,6 +174,8 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
             choice = request.POST.get(f"do-{line.pk}", "later")
             if choice == "ignore":
                 decisions.append({"line": line.pk, "ignore": True})
+            elif choice == "undo":
+                decisions.append({"line": line.pk, "undo": True})
             elif choice == "record":
                 number = request.POST.get(f"invoice-{line.pk}", "")
                 invoice = open_invoice_numbered(user=request.user, number=number)

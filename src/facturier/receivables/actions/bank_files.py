@@ -21,10 +21,12 @@ from .. import bank_files
 from ..events import AuditName
 from ..matching import open_invoices, propose
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
+from .bank_returns import returned_lines, returning, undo_returned_payment
 from .common import require_right
 from .payments import record_payment
 
 NO_SUCH_STATEMENT = _("No such bank statement.")
+NOT_MONEY_RECEIVED = _("Line %(line)d is not money received: it cannot be recorded as a payment.")
 MAPPING_FIELDS = ("date", "amount", "label", "reference", "date_format", "decimal_comma")
 
 
@@ -241,9 +243,11 @@ def _keep_lines(statement: BankStatement, fresh: list[tuple]) -> None:
     one set aside with its reason."""
     credits = [line for line, _key in fresh if not line.skip]
     proposals = iter(propose(statement.firm_id, credits))
+    returned = returned_lines(statement.firm_id, fresh)
     rows = []
     for line, key in fresh:
         invoice, match = next(proposals) if not line.skip else (None, "")
+        earlier = returning(line, returned)
         rows.append(
             StatementLine(
                 firm_id=statement.firm_id,
@@ -262,10 +266,13 @@ def _keep_lines(statement: BankStatement, fresh: list[tuple]) -> None:
                 bank_reference=line.bank_reference,
                 skip=line.skip,
                 skip_detail=line.skip_detail,
-                state=StatementLine.State.SKIPPED if line.skip else StatementLine.State.PROPOSED,
+                state=StatementLine.State.SKIPPED
+                if line.skip and earlier is None
+                else StatementLine.State.PROPOSED,
                 key=key,
-                invoice=invoice,
+                invoice=earlier.invoice if earlier else invoice,
                 match=match,
+                returns=earlier,
             )
         )
     StatementLine.objects.bulk_create(rows)
@@ -280,7 +287,9 @@ def confirm_statement_lines(
     now: datetime.datetime | None = None,
 ) -> list[StatementLine]:
     """Turn lines into payments, or set them aside: [{"line": id, "invoice": id}] or
-    [{"line": id, "ignore": true}]. All of them, or none if one is refused."""
+    [{"line": id, "ignore": true}]; for a return of money recorded from an earlier
+    line, [{"line": id, "undo": true}] cancels that payment, which reopens what it
+    paid. All of them, or none if one is refused."""
     require_right(by)
     pk = getattr(statement, "pk", statement)
     statement = BankStatement.objects.filter(pk=pk, firm_id=by.firm_id).first()
@@ -306,6 +315,13 @@ def confirm_statement_lines(
         if item.get("ignore"):
             line.state = StatementLine.State.IGNORED
             line.save(update_fields=["state"])
+        elif item.get("undo"):
+            undo_returned_payment(line, by=by, at=at)
+        elif line.skip:
+            raise Invalid(
+                {f"lines.{line.line}": [NOT_MONEY_RECEIVED % {"line": line.line}]},
+                codes={f"lines.{line.line}": ["not_money_received"]},
+            )
         else:
             _confirm(line, _owed_invoice(by, line, item.get("invoice")), by=by, at=at)
         done.append(line)
