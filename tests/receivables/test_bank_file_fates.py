@@ -396,3 +396,6 @@ def test_the_page_and_the_api_account_for_the_file(client, api, alice):
     assert "5 transactions in 3 entries: 1 to match, 3 imported before, 1 set aside" in text
     assert "Line 2: already imported as line 2 of" in text
     assert 'data-skip="debit"' in text
+    # The batch's lines name their entry; a line alone in its entry does not.
+    first_page = client.get(reverse("billing:statement", args=[first.pk])).content.decode()
+    assert first_page.count("entry 1") == 3 and "entry 2" not in text

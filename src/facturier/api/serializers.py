@@ -465,6 +465,19 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "returns",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "line": {"help_text": "The transaction's place in the file (1-based)."},
+            "entry": {"help_text": "The entry holding it: a batch entry holds several."},
+            "amount": {
+                "help_text": "As booked on the account, in its currency; negative for "
+                "money paid out."
+            },
+            "instructed_amount": {
+                "help_text": "What the payer instructed, when the bank gives another amount."
+            },
+            "skip": {"help_text": "Why the line is set aside; empty for money to match."},
+            "returns": {"help_text": "For a return: the line whose payment it sends back."},
+        }
 
 
 class StatementSummarySerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Bank statements in the Billing app: import a file, review the proposed matches,
 confirm them into payments."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,6 +57,30 @@ class ImportForm(forms.Form):
     )
 
     MAPPING = ("date", "amount", "label", "reference", "date_format", "decimal_comma")
+
+
+def _decisions(request, lines, problems: dict[int, str]) -> list[dict]:
+    """The decisions posted for the lines still proposed; an invoice number that names
+    no invoice still owed is a problem beside its line."""
+    decisions = []
+    for line in lines:
+        if line.state != StatementLine.State.PROPOSED:
+            continue
+        choice = request.POST.get(f"do-{line.pk}", "later")
+        if choice == "ignore":
+            decisions.append({"line": line.pk, "ignore": True})
+        elif choice == "undo":
+            decisions.append({"line": line.pk, "undo": True})
+        elif choice == "record":
+            number = request.POST.get(f"invoice-{line.pk}", "")
+            invoice = open_invoice_numbered(user=request.user, number=number)
+            if invoice is None:
+                problems[line.pk] = _(
+                    "Line %(line)d: no invoice numbered “%(number)s” is still owed."
+                ) % {"line": line.line, "number": number[:40]}
+            else:
+                decisions.append({"line": line.pk, "invoice": invoice.pk})
+    return decisions
 
 
 def _rows(request, lines, problems: dict[int, str]) -> list[tuple]:
@@ -167,24 +193,7 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     lines = list(statement_lines(statement=statement))
     problems: dict[int, str] = {}
     if request.method == "POST":
-        decisions = []
-        for line in lines:
-            if line.state != StatementLine.State.PROPOSED:
-                continue
-            choice = request.POST.get(f"do-{line.pk}", "later")
-            if choice == "ignore":
-                decisions.append({"line": line.pk, "ignore": True})
-            elif choice == "undo":
-                decisions.append({"line": line.pk, "undo": True})
-            elif choice == "record":
-                number = request.POST.get(f"invoice-{line.pk}", "")
-                invoice = open_invoice_numbered(user=request.user, number=number)
-                if invoice is None:
-                    problems[line.pk] = _(
-                        "Line %(line)d: no invoice numbered “%(number)s” is still owed."
-                    ) % {"line": line.line, "number": number[:40]}
-                else:
-                    decisions.append({"line": line.pk, "invoice": invoice.pk})
+        decisions = _decisions(request, lines, problems)
         if not problems and decisions:
             try:
                 done = actions.confirm_statement_lines(
@@ -211,6 +220,10 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
             rows=rows,
             problems=list(problems.values()),
             summary=summary_text(statement.summary()),
+            # The entries holding several transactions: each of their lines names it.
+            batches={
+                entry for entry, count in Counter(line.entry for line in lines).items() if count > 1
+            },
         ),
         status=422 if problems else 200,
     )
