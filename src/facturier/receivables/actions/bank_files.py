@@ -14,7 +14,7 @@ from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
-from facturier.firms.models import User
+from facturier.firms.models import Firm, User
 from facturier.invoicing.models import Invoice
 
 from .. import bank_files
@@ -102,6 +102,9 @@ def import_bank_statement(
     firm = by.firm
     read_as, lines = _read(data, fmt=fmt, mapping=_mapping(firm.pk, mapping, by=by), firm=firm)
     keyed = _keys(lines)
+    # One import at a time per firm: two files sharing a transaction, imported at the
+    # same moment, each see the other's lines (and none is refused by the unique key).
+    Firm.objects.select_for_update().filter(pk=firm.pk).first()
     fresh, duplicates = _sort_out(firm.pk, keyed)
     _refuse_nothing_new(lines, fresh, duplicates)
     at = clock.now(now)
