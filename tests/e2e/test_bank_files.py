@@ -75,7 +75,7 @@ def test_a_batch_entry_of_three_transfers_becomes_three_payments(open_as):
     # The same file again: refused, and told how many of its transactions came before.
     upload(page, "releve-lot.xml", data)
     expect(page.get_by_text("Ce relevé a déjà été importé")).to_contain_text(
-        "ses 4 opérations ont été importées avant"
+        "ses 4 opérations ont été importées avant). Importées avec : releve-lot.xml."
     )
 
     # The bank then returns the first transfer: the notification says so, with why.

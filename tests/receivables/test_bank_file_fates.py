@@ -84,7 +84,9 @@ def test_a_file_again_is_refused_and_a_later_one_tells_which_lines_it_repeats(al
     with pytest.raises(Invalid) as refused:
         actions.import_bank_statement(by=alice, data=document(batch_of_three()))
     assert refused.value.codes == {"file": ["already_imported"]}
-    assert "its 3 transactions were imported before" in refused.value.errors["file"][0]
+    assert refused.value.errors["file"][0].endswith(
+        "(its 3 transactions were imported before). Imported with: a."
+    )
     # The next day's file repeats the batch (the bank's statements overlap) and adds one.
     later = actions.import_bank_statement(
         by=alice,

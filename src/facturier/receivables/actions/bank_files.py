@@ -210,11 +210,15 @@ def _refuse_nothing_new(lines: list, fresh: list[tuple], duplicates: list[dict])
                 "(its %(count)d transactions were imported before)."
             )
         )
-        raise Invalid({"file": [message % counts]}, codes={"file": ["already_imported"]})
+        earlier = sorted({d["filename"] or f"#{d['statement']}" for d in duplicates})
+        where = _("Imported with: %(statements)s.") % {"statements": ", ".join(earlier[:5])}
+        raise Invalid(
+            {"file": [f"{message % counts} {where}"]}, codes={"file": ["already_imported"]}
+        )
     message = str(_("The file holds no money received (no credit lines)."))
     if lines:
-        paid_out = _("Its %(count)d transactions are money paid out.") % {"count": len(lines)}
-        message = f"{message} {paid_out}"
+        told = _("Its %(count)d transactions are money paid out.") % {"count": len(lines)}
+        message = f"{message} {told}"
     raise Invalid({"file": [message]}, codes={"file": ["no_credit"]})
 
 
