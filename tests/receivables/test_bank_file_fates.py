@@ -280,6 +280,21 @@ def test_an_intraday_report_then_the_days_statement(alice):
     assert accounted(day)["transactions"] == 2
 
 
+def test_one_file_of_two_accounts_keeps_each_accounts_transactions(alice):
+    same = ntry("100.00", tx(end_to_end="E-1", text="FACT A"), bank_ref="R-1")
+    first = document(same, account="FR7630006000011234567890189")
+    second = document(same, account="FR7610107001011234567890129")
+    # One document, two statements: the second account's Stmt after the first's.
+    start = second.index(b"<Stmt>")
+    end = second.index(b"</Stmt>") + len(b"</Stmt>")
+    both = first.replace(b"</Stmt>", b"</Stmt>" + second[start:end], 1)
+    imported = actions.import_bank_statement(by=alice, data=both)
+    assert fates(imported) == [
+        (1, 1, Decimal("100.00"), "EUR", "proposed", ""),
+        (2, 2, Decimal("100.00"), "EUR", "proposed", ""),
+    ]
+
+
 def test_a_batch_without_details_is_one_transaction(alice):
     imported = actions.import_bank_statement(
         by=alice, data=document(ntry("300.00", batch=5, bank_ref="SUM"))
