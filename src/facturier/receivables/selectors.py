@@ -125,7 +125,9 @@ def statement_detail(*, user, pk: int) -> BankStatement | None:
 
 
 def statement_lines(*, statement: BankStatement) -> QuerySet[StatementLine]:
-    return statement.lines.select_related("invoice", "payment").order_by("line")
+    return statement.lines.select_related("invoice", "payment", "returns__statement").order_by(
+        "line"
+    )
 
 
 def open_invoice_numbered(*, user, number: str) -> Invoice | None:
