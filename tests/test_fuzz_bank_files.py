@@ -186,7 +186,24 @@ PARAMETERS = st.one_of(
         optional=OPTIONAL,
     ),
 )
-FILENAME = st.one_of(st.sampled_from(["releve.csv", "camt.xml"]), st.text(min_size=1, max_size=80))
+
+
+def _uploadable(name: str) -> bool:
+    """A name a browser can send: Django's test client refuses the others itself."""
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.core.files.utils import validate_file_name
+
+    try:
+        validate_file_name(os.path.basename(name))
+    except SuspiciousFileOperation:
+        return False
+    return True
+
+
+FILENAME = st.one_of(
+    st.sampled_from(["releve.csv", "camt.xml"]),
+    st.text(min_size=1, max_size=80).filter(_uploadable),
+)
 
 
 def state() -> tuple:
