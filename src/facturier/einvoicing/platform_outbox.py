@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from facturier.core.identifiers import compact
 from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.documents import en16931
 from facturier.outbox import engine
@@ -98,15 +99,19 @@ class PlatformFlows:
             raise NotDepositedYet()
         snapshot = invoice.snapshot
         seller, buyer = snapshot["seller"], snapshot["buyer"]
+        currency = item.collected.get("currency") or invoice.currency
         content = cdar.build(
             message_id=item.tracking_id,
             status=cdar.StatusMessage(invoice.number, Lifecycle.PAID, timezone.now()),
             invoice_date=invoice.issue_date,
-            sender=(seller["name"], en16931.seller_siren(seller)),
-            recipient=(buyer["name"], en16931.buyer_legal_id(buyer)[0][:9]),
-            recipient_address=en16931.electronic_address(buyer),
+            issuer=cdar.siren_party(seller["name"], en16931.seller_siren(seller)),
+            recipient=cdar.Party(
+                buyer["name"], buyer_global_id(buyer), en16931.electronic_address(buyer)
+            ),
             process="REGULATED" if item.processing_rule == "B2B" else "B2BINT",
-            collected=[(amount, rate) for amount, rate in item.collected["by_rate"]],
+            collected=[
+                cdar.Collected(amount, rate, currency) for amount, rate in item.collected["by_rate"]
+            ],
         )
         return f"{item.tracking_id}-212.xml", content, "application/xml", "CDAR"
 
@@ -150,6 +155,19 @@ class PlatformFlows:
 
 
 FLOWS = PlatformFlows()
+
+
+def buyer_global_id(buyer: dict) -> tuple[str, str] | None:
+    """The buyer's identifier in a status message, with its own scheme (ISO 6523): a
+    French SIREN (0002), a registration number whose country has a scheme, else none
+    (the rules let a recipient go without one)."""
+    identifier, scheme = en16931.buyer_legal_id(buyer)
+    if scheme:
+        return scheme, identifier
+    country = (buyer.get("country") or "FR").upper()
+    if identifier and country in en16931.COMPANY_EAS:
+        return en16931.COMPANY_EAS[country], compact(identifier)
+    return None
 
 
 def deposit(transmission_id: int, *, now=None, transport=None) -> str:

@@ -7,7 +7,8 @@ Approuvée (or Refusée), one step every `step` seconds, as lifecycle (CDAR) flo
 What it answers can be scripted (`script()`): "accept", "reject:<reason>" (the flow
 is taken, then acknowledged in error), "503", "429", "500", "slow:<seconds>",
 "lose" (accepted, but the connection drops before the answer). A second deposit
-with a tracking id it has is answered 422 AlreadyExistingFlow. It keeps everything
+with a tracking id it has is answered 422 AlreadyExistingFlow; a lifecycle message
+that breaks the CDAR schema is acknowledged in error. It keeps everything
 in memory. `manage.py platform_sandbox` runs one; `make run` starts it beside the app.
 """
 
@@ -57,7 +58,7 @@ class Flow:
     # The buyer's side, for an invoice: the steps still to come, each (code, reason).
     steps: list[tuple[str, str]] = field(default_factory=list)
     next_step_at: datetime.datetime | None = None
-    invoice: dict[str, str] = field(default_factory=dict)
+    invoice: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -118,11 +119,14 @@ class Platform:
             message_id=uuid.uuid4().hex[:20],
             status=cdar.StatusMessage(invoice_flow.invoice["number"], code, at, reason),
             invoice_date=datetime.date.fromisoformat(invoice_flow.invoice["date"]),
-            sender=(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_siren"]),
-            recipient=(invoice_flow.invoice["seller"], invoice_flow.invoice["seller_siren"]),
-            sender_role="BY",
+            issuer=cdar.Party(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_id"]),
+            recipient=cdar.siren_party(
+                invoice_flow.invoice["seller"],
+                invoice_flow.invoice["seller_siren"],
+                ("0225", invoice_flow.invoice["seller_siren"]),
+            ),
+            issuer_role="BY",
             recipient_role="SE",
-            recipient_address=("0225", invoice_flow.invoice["seller_siren"]),
             process="REGULATED"
             if invoice_flow.info.get("processingRule", "B2B") == "B2B"
             else "B2BINT",
@@ -181,30 +185,29 @@ class Platform:
                 updated_at=now,
                 ack={"status": "Ok"},
             )
-            if answer.startswith("reject:"):
-                flow.ack = {
-                    "status": "Error",
-                    "details": [
-                        {
-                            "level": "Error",
-                            "item": "BT-49",
-                            "reasonCode": "InvoiceLCRuleError",
-                            "reasonMessage": answer[7:],
-                        }
-                    ],
-                }
-            elif flow.flow_type == "CustomerInvoice":
-                flow.invoice = _invoice_of(content, info["flowSyntax"])
-                refuse = self.buyer.startswith("refuse:")
-                flow.steps = [("202", ""), ("204", "")] + (
-                    [("210", self.buyer[7:])] if refuse else [("205", "")]
-                )
-                flow.next_step_at = now + self._pause()
+            self._take(flow, answer)
             self.flows[flow.flow_id] = flow
         body = {"flowId": flow.flow_id, "submittedAt": _iso(flow.submitted_at), **info}
         if answer == "lose":
             return -1, body
         return 202, body
+
+    def _take(self, flow: Flow, answer: str) -> None:
+        """What becomes of a flow once taken: refused as scripted, refused for a lifecycle
+        message off the CDAR schema, or an invoice the buyer's side will answer."""
+        if answer.startswith("reject:"):
+            flow.ack = _error("BT-49", "InvoiceLCRuleError", answer[7:])
+        elif flow.flow_type == "CustomerInvoiceLC" and (errors := cdar.schema_errors(flow.content)):
+            flow.ack = _error("CDAR", "InvalidSchema", "; ".join(errors)[:1000])
+        elif (
+            flow.flow_type == "CustomerInvoice" and flow.info.get("processingRule", "B2B") == "B2B"
+        ):
+            flow.invoice = _invoice_of(flow.content, flow.info["flowSyntax"])
+            refuse = self.buyer.startswith("refuse:")
+            flow.steps = [("202", ""), ("204", "")] + (
+                [("210", self.buyer[7:])] if refuse else [("205", "")]
+            )
+            flow.next_step_at = flow.submitted_at + self._pause()
 
     def search(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         where = params.get("where")
@@ -238,7 +241,13 @@ class Platform:
         return 200, flow.metadata()
 
 
-def _invoice_of(content: bytes, syntax: str) -> dict[str, str]:
+def _error(item: str, code: str, message: str) -> dict[str, Any]:
+    """An acknowledgement in error (annex A's Acknowledgement)."""
+    details = [{"level": "Error", "item": item, "reasonCode": code, "reasonMessage": message}]
+    return {"status": "Error", "details": details}
+
+
+def _invoice_of(content: bytes, syntax: str) -> dict[str, Any]:
     """The invoice's number, date and parties, read from its CII (alone or in a PDF)."""
     xml = content
     if syntax == "Factur-X":
@@ -246,19 +255,18 @@ def _invoice_of(content: bytes, syntax: str) -> dict[str, str]:
     tree = etree.fromstring(xml)
     ns = {"ram": RAM}
     date = tree.findtext(".//ram:IssueDateTime/*", namespaces=ns) or "20000101"
+    legal = "ram:SpecifiedLegalOrganization/ram:ID"
+    buyer_id = tree.find(f".//ram:BuyerTradeParty/{legal}", namespaces=ns)
     return {
         "number": tree.findtext("{*}ExchangedDocument/{*}ID") or "",
         "date": f"{date[:4]}-{date[4:6]}-{date[6:8]}",
         "seller": tree.findtext(".//ram:SellerTradeParty/ram:Name", namespaces=ns) or "",
         "buyer": tree.findtext(".//ram:BuyerTradeParty/ram:Name", namespaces=ns) or "",
-        "seller_siren": tree.findtext(
-            ".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
-        )
-        or "",
-        "buyer_siren": tree.findtext(
-            ".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
-        )
-        or "",
+        "seller_siren": tree.findtext(f".//ram:SellerTradeParty/{legal}", namespaces=ns) or "",
+        # The buyer's id with its own scheme; none when the invoice gives it no scheme.
+        "buyer_id": (buyer_id.get("schemeID"), buyer_id.text)
+        if buyer_id is not None and buyer_id.get("schemeID") and buyer_id.text
+        else None,
     }
 
 
