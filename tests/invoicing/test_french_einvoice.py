@@ -334,3 +334,17 @@ def test_an_issued_invoice_keeps_the_xml_it_was_issued_with(finalized, client, a
 
     assert downloaded == embedded_xml(older) != build_cii(finalized.snapshot)
     assert b"Note d'une ancienne version" in downloaded
+
+
+def test_a_credit_note_for_an_invoice_in_dollars_keeps_its_exchange_rate(
+    alice, firm, make_client, template
+):
+    client = make_client(firm, "Boston LLC", country="US", currency="USD", company_id="04-3458712")
+    invoice = issue(alice, client, [line(price="1000", rate="20")], exchange_rate="0.918400")
+    by = type(alice).objects.get(pk=alice.pk)
+    draft = actions.create_credit_note(invoice, by=by)
+    assert draft.exchange_rate == Decimal("0.918400")
+    credit_note = actions.finalize_invoice(draft, by=by)  # no rate to type again
+    cii, ubl = assert_french(credit_note)
+    assert b'<ram:TaxTotalAmount currencyID="EUR">183.68</ram:TaxTotalAmount>' in cii
+    assert b'<cbc:TaxAmount currencyID="EUR">183.68</cbc:TaxAmount>' in ubl
