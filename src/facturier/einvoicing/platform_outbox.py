@@ -116,8 +116,13 @@ class PlatformFlows:
         return f"{item.tracking_id}-212.xml", content, "application/xml", "CDAR"
 
     def _existing(self, service, item: Transmission) -> str | None:
-        flows = service.search({"trackingId": item.tracking_id}, limit=1)
-        return str(flows[0]["flowId"]) if flows and flows[0].get("flowId") else None
+        """The flow the platform holds under our tracking id, if any: only one whose
+        tracking id is ours exactly, whatever else a search answers."""
+        flows = service.search({"trackingId": item.tracking_id}, limit=100)
+        for flow in flows:
+            if flow.get("trackingId") == item.tracking_id and flow.get("flowId"):
+                return str(flow["flowId"])
+        return None
 
     def held(self, exc: BaseException) -> str | None:
         """Credentials refused (401, 403, a token refused) or the platform unreachable:
