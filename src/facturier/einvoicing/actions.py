@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -217,11 +218,14 @@ def record_status(
 
 
 def _service(platform: Platform, transport=None) -> FlowService:
+    """A client of the firm's platform; its tokens live in the cache every process
+    shares, so one serves every call until it expires."""
     return FlowService(
         Credentials(
             platform.base_url, platform.token_url, platform.client_id, platform.client_secret
         ),
         transport=transport,
+        tokens=cache,
     )
 
 

@@ -78,11 +78,16 @@ class Flow:
 class Platform:
     """The sandbox's state and rules; the HTTP handler below only speaks for it."""
 
-    def __init__(self, *, step: float = 5.0, buyer: str = "approve") -> None:
+    def __init__(
+        self, *, step: float = 5.0, buyer: str = "approve", token_lifetime: int = 3600
+    ) -> None:
         self.step = step
         self.buyer = buyer  # "approve" or "refuse:<reason>", for invoices to come
         self.flows: dict[str, Flow] = {}
         self.tokens: set[str] = set()
+        self.token_lifetime = token_lifetime
+        self.tokens_issued = 0
+        self.api_calls = 0  # authorized calls of the Flow Service, for tests
         self.answers: list[str] = []
         self.requests: list[dict[str, Any]] = []  # what was asked, for tests
         self.lock = threading.Lock()
@@ -149,8 +154,14 @@ class Platform:
         if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
             return 401, {"error": "invalid_client", "error_description": "Unknown client."}
         token = secrets.token_urlsafe(24)
-        self.tokens.add(token)
-        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        with self.lock:
+            self.tokens.add(token)
+            self.tokens_issued += 1
+        return 200, {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+        }
 
     def submit(self, info: dict[str, Any], content: bytes) -> tuple[int, dict[str, Any]]:
         self.requests.append({"operation": "createFlow", "flowInfo": info})
@@ -298,6 +309,8 @@ class Handler(BaseHTTPRequestHandler):
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")
         if header.startswith("Bearer ") and header[7:] in self.platform.tokens:
+            with self.platform.lock:
+                self.platform.api_calls += 1
             return True
         self._send(401, {"errorCode": "MISSING_TOKEN", "errorMessage": None})
         return False
