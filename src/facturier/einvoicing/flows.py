@@ -60,7 +60,9 @@ class _InMemory:
         self.values.pop(key, None)
 
 
-class FlowService:
+class PlatformClient:
+    """What the platform's APIs share: the account's tokens, the calls and their errors."""
+
     def __init__(
         self,
         credentials: Credentials,
@@ -126,12 +128,17 @@ class FlowService:
             response = self.http.request(method, url, headers=headers, **kwargs)
         if response.status_code >= 400:
             body = _json(response)
+            # Annex A's errors say errorCode and errorMessage; annex B's say message.
             raise PlatformError(
-                response.status_code, body.get("errorCode", ""), body.get("errorMessage") or ""
+                response.status_code,
+                body.get("errorCode", ""),
+                body.get("errorMessage") or body.get("message") or "",
             )
         return response
 
-    # --- the Flow Service -------------------------------------------------------------
+
+class FlowService(PlatformClient):
+    """The Flow Service (annex A): deposit a flow, read one, search them."""
 
     def submit(self, flow_info: dict[str, Any], filename: str, content: bytes, media_type: str):
         """POST /v1/flows: the platform's FullFlowInfo (flowId, submittedAt, ...)."""

@@ -1,6 +1,8 @@
 """A local approved platform, for development and tests: a real HTTP server with the
 Flow Service's endpoints (AFNOR XP Z12-013 annex A: token, POST /v1/flows,
-POST /v1/flows/search, GET /v1/flows/{flowId}, GET /v1/healthcheck) that also plays
+POST /v1/flows/search, GET /v1/flows/{flowId}, GET /v1/healthcheck), the Directory
+Service's search of directory lines (annex B: every valid SIREN is listed, the demo
+clients' too, unless told otherwise), and that also plays
 the buyer's side, moving each invoice it accepted through Reçue, Prise en charge and
 Approuvée (or Refusée), one step every `step` seconds, as lifecycle (CDAR) flows.
 
@@ -32,6 +34,7 @@ from facturx import get_xml_from_pdf
 from lxml import etree
 
 from . import cdar
+from .sandbox_directory import Directory
 
 CLIENT_ID, CLIENT_SECRET = "sandbox", "sandbox-secret"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -75,7 +78,7 @@ class Flow:
         }
 
 
-class Platform:
+class Platform(Directory):
     """The sandbox's state and rules; the HTTP handler below only speaks for it."""
 
     def __init__(
@@ -86,6 +89,8 @@ class Platform:
         self.flows: dict[str, Flow] = {}
         self.tokens: set[str] = set()
         self.token_lifetime = token_lifetime
+        self.directory_lines: dict[str, list[dict[str, Any]]] = {}
+        self.not_in_directory: set[str] = set()
         self.tokens_issued = 0
         self.api_calls = 0  # authorized calls of the Flow Service, for tests
         self.answers: list[str] = []
@@ -333,16 +338,21 @@ class Handler(BaseHTTPRequestHandler):
             if auth.startswith("Basic "):
                 client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
             return self._send(*self.platform.token(client_id, secret))
-        if url.path not in ("/v1/flows", "/v1/flows/search"):
+        if url.path not in ("/v1/flows", "/v1/flows/search", "/v1/directory-line/search"):
             return self._send(404, {"errorCode": "MISSING_RESOURCE", "errorMessage": url.path})
         if not self._authorized():
             return None
-        if url.path == "/v1/flows/search":
+        if url.path in ("/v1/flows/search", "/v1/directory-line/search"):
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
                 return self._send(400, {"errorCode": "INVALID_JSON", "errorMessage": None})
-            return self._send(*self.platform.search(params if isinstance(params, dict) else {}))
+            search = (
+                self.platform.search
+                if url.path == "/v1/flows/search"
+                else self.platform.directory_search
+            )
+            return self._send(*search(params if isinstance(params, dict) else {}))
         parts = _multipart(self.headers.get("Content-Type", ""), body)
         try:
             info = json.loads(parts.get("flowInfo", b"{}"))
