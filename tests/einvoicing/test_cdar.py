@@ -120,6 +120,7 @@ def test_the_sender_is_the_platform_and_the_issuer_the_seller():
     [
         ({"country": "FR", "company_id": "55210055400013"}, ("0002", "552100554")),
         ({"country": "BE", "company_id": "0403.170.701"}, ("0208", "0403170701")),
+        ({"country": "FI", "company_id": "0112038-9"}, ("0212", "01120389")),
         ({"country": "DE", "company_id": "HRB 86891"}, None),
         ({"country": "US", "company_id": "04-3458712"}, None),
         ({"country": "GB", "company_id": ""}, None),

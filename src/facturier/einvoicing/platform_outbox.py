@@ -162,16 +162,20 @@ class PlatformFlows:
 FLOWS = PlatformFlows()
 
 
+# ISO 6523 schemes of the national company registers, by country (a SIREN is 0002).
+REGISTER_SCHEMES = {"BE": "0208", "DK": "0184", "FI": "0212", "NO": "0192", "SE": "0007"}
+
+
 def buyer_global_id(buyer: dict) -> tuple[str, str] | None:
     """The buyer's identifier in a status message, with its own scheme (ISO 6523): a
-    French SIREN (0002), a registration number whose country has a scheme, else none
-    (the rules let a recipient go without one)."""
+    French SIREN (0002), a registration number whose country's register has a scheme,
+    else none (the rules let a recipient go without one)."""
     identifier, scheme = en16931.buyer_legal_id(buyer)
     if scheme:
         return scheme, identifier
     country = (buyer.get("country") or "FR").upper()
-    if identifier and country in en16931.COMPANY_EAS:
-        return en16931.COMPANY_EAS[country], compact(identifier)
+    if identifier and country in REGISTER_SCHEMES:
+        return REGISTER_SCHEMES[country], compact(identifier)
     return None
 
 
