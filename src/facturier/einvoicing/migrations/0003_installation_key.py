@@ -15,23 +15,29 @@ def mint(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('einvoicing', '0002_collected_per_allocation'),
+        ("einvoicing", "0002_collected_per_allocation"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Installation',
+            name="Installation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(editable=False, max_length=8, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(editable=False, max_length=8, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'installation',
-                'verbose_name_plural': 'installations',
-                'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='one_installation')],
+                "verbose_name": "installation",
+                "verbose_name_plural": "installations",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("pk", 1)), name="one_installation")
+                ],
             },
         ),
         migrations.RunPython(mint, migrations.RunPython.noop),
