@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import reports, views, work
+from . import directory, reports, views, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -47,6 +47,11 @@ urlpatterns = [
         name="api-invoice-transmissions",
     ),
     path("v1/clients/<id:pk>/account/", views.ClientAccount.as_view(), name="api-client-account"),
+    path(
+        "v1/clients/<id:pk>/directory/",
+        directory.ClientDirectory.as_view(),
+        name="api-client-directory",
+    ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),

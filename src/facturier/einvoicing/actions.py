@@ -6,10 +6,12 @@ collect_statuses below), never inside a transaction."""
 import datetime
 import functools
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -34,7 +36,14 @@ from . import cdar
 from .events import AuditName
 from .flows import Credentials, FlowService, PlatformError
 from .history import InvoiceHistory
-from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
+from .models import (
+    Installation,
+    Lifecycle,
+    LifecycleStatus,
+    Platform,
+    ProcessingRule,
+    Transmission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +92,27 @@ def processing_rule(invoice: Invoice) -> str | None:
     return None
 
 
+def installation_key() -> str:
+    """This installation's key (models.Installation), minted on first use."""
+    found = Installation.objects.filter(pk=1).values_list("key", flat=True).first()
+    return found or _mint_installation()
+
+
+@action
+def _mint_installation() -> str:
+    try:
+        with transaction.atomic():
+            return Installation.objects.create(pk=1, key=secrets.token_hex(4)).key
+    except IntegrityError:  # another process minted it first
+        return Installation.objects.get(pk=1).key
+
+
 def tracking_id(invoice: Invoice, document: str) -> str:
-    """Ours, fixed for good: the platform recognises a retried deposit by it."""
-    return f"fct-{invoice.firm_id}-{invoice.pk}-{document}"[:36]
+    """Ours, fixed for good: the platform recognises a retried deposit by it. It names
+    this installation, so no other one's flow is ever taken for ours; 36 characters at
+    most (annex A) for invoice and allocation ids of up to ten digits. Those queued
+    before the key ("fct-<firm>-<invoice>-<document>") keep theirs."""
+    return f"fct-{installation_key()}-{invoice.pk}-{document}"[:36]
 
 
 def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmission | None:
@@ -191,11 +218,14 @@ def record_status(
 
 
 def _service(platform: Platform, transport=None) -> FlowService:
+    """A client of the firm's platform; its tokens live in the cache every process
+    shares, so one serves every call until it expires."""
     return FlowService(
         Credentials(
             platform.base_url, platform.token_url, platform.client_id, platform.client_secret
         ),
         transport=transport,
+        tokens=cache,
     )
 
 
