@@ -48,6 +48,10 @@ class Action(models.TextChoices):
         pgettext_lazy("the invoice was", "not e-mailed yet: another attempt will follow"),
     )
     DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
+    DELIVERY_REQUEUED = (
+        "delivery_requeued",
+        pgettext_lazy("the invoice was", "queued to be e-mailed again after a failure"),
+    )
     # A credit note issued on the invoice: lowers what it owes.
     CREDIT = "credit", pgettext_lazy("the invoice was", "credited by a credit note")
     # Made from work in progress: which entries, their value and what is billed.

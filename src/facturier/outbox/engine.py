@@ -89,13 +89,20 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
 
     Called by each kind's record action, inside its transaction.
     """
-    values = {"status": outcome.status, "lease_until": None, "last_error": outcome.reason}
+    now = timezone.now()
+    values = {
+        "status": outcome.status,
+        "lease_until": None,
+        "last_error": outcome.reason,
+        "held_since": None,
+    }
     if outcome.status == DeliveryStatus.RETRYING:
-        values["next_attempt_at"] = timezone.now() + backoff(attempt)
+        values["next_attempt_at"] = now + backoff(attempt)
     if outcome.details.get("held"):
         # The firm's configuration failed, not the delivery: the try is given back.
         values["attempts"] = attempt - 1
-        values["next_attempt_at"] = timezone.now() + HOLD
+        values["next_attempt_at"] = now + HOLD
+        values["held_since"] = item.held_since or now
     values.update(fields)
     mine = type(item).objects.filter(pk=item.pk, status=DeliveryStatus.SENDING, attempts=attempt)
     if not mine.update(**values):
@@ -103,6 +110,34 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
     for name, value in values.items():
         setattr(item, name, value)
     return True
+
+
+def requeue(rows: QuerySet, *, now: datetime.datetime) -> int:
+    """Queue failed deliveries again (a person asked for it), each once: only a row
+    still failed changes, so a second request finds nothing to do. The attempts made
+    stay counted (a retried deposit first looks for the flow an earlier try may have
+    left) and a fresh budget of attempts is added. Called by each kind's retry action."""
+    budget = rows.model._meta.get_field("max_attempts").default
+    return rows.filter(status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        lease_until=None,
+        held_since=None,
+        max_attempts=F("attempts") + budget,
+    )
+
+
+def held(rows: QuerySet) -> QuerySet:
+    """Those of `rows` that a failure of the firm's configuration holds."""
+    return rows.filter(status=DeliveryStatus.RETRYING, held_since__isnull=False)
+
+
+@action
+def resume_held(rows: QuerySet, *, now: datetime.datetime) -> int:
+    """The configuration changed: the held deliveries are due now, not at the next
+    minute. Called by the action that saves the configuration, and by a starting
+    worker (the mail settings come from its environment)."""
+    return held(rows).filter(next_attempt_at__gt=now).update(next_attempt_at=now)
 
 
 @action

@@ -26,6 +26,10 @@ class InvoiceHistory(models.TextChoices):
         "reminder_failed",
         pgettext_lazy("the invoice was", "not reminded: the reminder's e-mail failed"),
     )
+    REMINDER_REQUEUED = (
+        "reminder_requeued",
+        pgettext_lazy("the invoice was", "to be reminded again: the failed reminder was queued"),
+    )
     REMINDERS_PAUSED = "reminders_paused", pgettext_lazy("the invoice was", "paused for reminders")
     REMINDERS_RESUMED = (
         "reminders_resumed",
