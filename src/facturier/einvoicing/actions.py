@@ -180,12 +180,12 @@ def retry_transmission(
     """Queue a failed deposit or status again (the processing permission); refused for
     one deposited or under way (409). Its tracking id is kept: the platform is asked
     first whether an earlier try landed."""
-    _require_processing(by)
     now = clock.now(now)
     pk = row_id(transmission.pk if isinstance(transmission, Transmission) else transmission)
     found = None if pk is None else visible_transmissions(by).filter(pk=pk).first()
-    if found is None:
+    if found is None:  # what one cannot see, one hears nothing of
         raise NotFound(NO_SUCH_TRANSMISSION)
+    _require_processing(by)
     requeue_one(found, now=now)
     _record_retries([found], by=by, now=now)
     return found

@@ -186,12 +186,12 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
 def retry_letter(letter: Letter | int, *, by: User, now: datetime.datetime | None = None) -> Letter:
     """Queue a failed letter's e-mail again (the processing permission); refused for
     one sent or under way (409)."""
-    require_right(by)
     now = clock.now(now)
     pk = row_id(letter.pk if isinstance(letter, Letter) else letter)
     found = None if pk is None else _visible_letters(by).filter(pk=pk).first()
-    if found is None:
+    if found is None:  # what one cannot see, one hears nothing of
         raise NotFound(NO_SUCH_LETTER)
+    require_right(by)
     requeue_one(found, now=now)
     _record_retries([found], by=by, now=now)
     return found
