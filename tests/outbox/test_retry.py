@@ -55,17 +55,22 @@ def use_mail(settings, url):
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its connections
 def test_a_wrong_mail_password_holds_the_queue_visibly_and_the_right_one_resumes_it(
-    finalized, alice, settings
+    finalized, alice, settings, api
 ):
     server = SmtpServer(login=("cabinet", "le-bon-mot")).start()
     try:
         use_mail(settings, server.url_with("cabinet", "un-mauvais-mot"))
         delivery = send(finalized, alice)
-        for minutes in (0, 5, 60, 600):  # many passes: none counts, none fails it
+        assert email_outbox.deliver(delivery.pk) == "retrying"
+        delivery.refresh_from_db()
+        since = delivery.held_since
+        for minutes in (5, 60, 600):  # many passes: none counts, none fails it
             now = timezone.now() + datetime.timedelta(minutes=minutes)
             assert email_outbox.deliver(delivery.pk, now=now) == "retrying"
         delivery.refresh_from_db()
-        assert delivery.attempts == 0 and delivery.held_since is not None
+        assert delivery.attempts == 0 and delivery.held_since == since  # held since the first
+        held = api.get(f"/api/v1/invoices/{finalized.pk}/deliveries/").json()["results"][0]
+        assert held["status"] == "retrying" and held["held_since"] is not None
         assert "535" in delivery.last_error  # the server's own words
 
         page = browser(alice).get("/billing/outbox/").content.decode()
