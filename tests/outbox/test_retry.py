@@ -240,11 +240,14 @@ def test_a_failed_letter_is_retried_by_who_may_send_reminders(
     )
     smtp_server.handler.script = [REFUSED]
     assert letter_outbox.deliver(letter.pk) == "failed"
-    assert (
-        api_for(staff["owner_only"]).post(f"/api/v1/letters/{letter.pk}/retry/").status_code == 403
-    )
-    response = api_for(alice).post(f"/api/v1/letters/{letter.pk}/retry/")
+    account = browser(alice).get(f"/billing/clients/{client_entity.pk}/").content.decode()
+    assert f'action="/billing/letters/{letter.pk}/retry/"' in account and "550 5.7.1" in account
+    url = f"/api/v1/letters/{letter.pk}/retry/"
+    assert api_for(staff["owner_only"]).post(url).status_code == 403
+    response = api_for(alice).post(url)
     assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert "550 5.7.1" in response.json()["last_error"]  # what the server said last time
+    assert api_for(alice).post(url).json()["code"] == "not_retryable"
     assert letter_outbox.deliver(letter.pk) == "sent"
     assert len(smtp_server.messages) == 1
 
