@@ -15,7 +15,8 @@ API return it.
 | rule                                          | needs                                 |
 | --------------------------------------------- | ------------------------------------- |
 | see an invoice, view its PDF                  | owner of the client, or processing    |
-| create, edit, delete, finalize, send, resend  | owner of the client AND processing    |
+| create, edit, delete, finalize, send, resend, | owner of the client AND processing    |
+| retry a failed e-mail                         |                                       |
 | close, revert to finalized, see closed ones   | processing                            |
 | create a credit note for an issued invoice    | owner of the client AND processing    |
 """

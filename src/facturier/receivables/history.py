@@ -28,7 +28,7 @@ class InvoiceHistory(models.TextChoices):
     )
     REMINDER_REQUEUED = (
         "reminder_requeued",
-        pgettext_lazy("the invoice was", "to be reminded again: the failed reminder was queued"),
+        pgettext_lazy("the invoice was", "queued to be reminded again after a failed reminder"),
     )
     REMINDERS_PAUSED = "reminders_paused", pgettext_lazy("the invoice was", "paused for reminders")
     REMINDERS_RESUMED = (
