@@ -7,6 +7,7 @@ send it; one already delivered is never sent again."""
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -77,6 +78,9 @@ def test_a_wrong_mail_password_holds_the_queue_visibly_and_the_right_one_resumes
         assert "held since" in page and "535" in page and "Authentication" in page
         invoice_page = browser(alice).get(f"/billing/invoices/{finalized.pk}/").content.decode()
         assert "Held since" in invoice_page
+        alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+        settings_page = browser(alice).get("/settings/invoicing/").content.decode()
+        assert "held since" in settings_page and "535" in settings_page
 
         use_mail(settings, server.url_with("cabinet", "le-bon-mot"))  # fixed; worker restarts
         call_command("outbox_worker", "--once", "--no-periodic", "--interval", "0")
