@@ -5,14 +5,17 @@ retried from its page or the API, once however often the button is pressed, by w
 send it; one already delivered is never sent again."""
 
 import datetime
+import threading
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from facturier.email_url import email_settings_from_url
+from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions, email_outbox
 from facturier.invoicing.models import EmailDelivery, InvoiceEvent
 from facturier.outbox import retrying
@@ -266,3 +269,39 @@ def test_queue_states_say_what_holds_each_kind(finalized, alice, settings):
         assert emails.held_since is not None
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_retries_at_the_same_moment_queue_once(finalized, client_entity, alice, smtp_server):
+    """Two people (two tabs, two API clients) press Retry at once, each with its own
+    form: one queues, the other is told it is on its way already."""
+    email = failed_email(finalized, alice, smtp_server)
+    today = timezone.localdate()
+    letter = receivables.send_statement_of_account(
+        client_entity, by=alice, start=today.replace(day=1), end=today
+    )
+    smtp_server.handler.script = [REFUSED]
+    assert letter_outbox.deliver(letter.pk) == "failed"
+    for kind, pk in [("email", email.pk), ("letter", letter.pk)]:
+        start = threading.Barrier(2)
+        outcomes = []
+
+        def press(kind=kind, pk=pk, start=start, outcomes=outcomes):
+            start.wait()
+            try:
+                retrying.retry_delivery(by=alice, kind=kind, delivery=pk)
+                outcomes.append("queued")
+            except retrying.NotRetryable:
+                outcomes.append("refused")
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["queued", "refused"], kind
+    assert InvoiceEvent.objects.filter(action="delivery_requeued").count() == 1
+    assert AuditEvent.objects.filter(action="letter.retried").count() == 1
