@@ -63,8 +63,10 @@ class SmtpServer:
         self.handler = ScriptedHandler()
         self.controller = None
         self.login = login
+        self.login_peers = []  # the connection of each AUTH the server answered
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.login_peers.append(session.peer)
         given = (
             (auth_data.login.decode(), auth_data.password.decode())
             if isinstance(auth_data, LoginPassword)

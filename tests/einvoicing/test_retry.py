@@ -50,6 +50,7 @@ def save(manager, url, secret):
 def business_invoice(firm, make_client, manager):
     client = make_client(firm, "Dupont SA", company_id="552100554", vat_number="FR96552100554")
     client.owners.add(manager)
+    manager = type(manager).objects.get(pk=manager.pk)  # fresh: sees the new client
     draft = actions.create_draft(
         by=manager, client=client, lines=[{"description": "Audit", "unit_price": "1000"}]
     )
@@ -128,3 +129,31 @@ def test_who_lacks_the_processing_permission_may_not_retry_a_deposit(
     hidden = api_for(staff["neither"]).post(f"/api/v1/transmissions/{transmission.pk}/retry/")
     assert hidden.status_code == 404
     assert Transmission.objects.get(pk=transmission.pk).status == "failed"
+
+
+def test_one_firms_wrong_secret_holds_its_deposits_not_another_firms(
+    firm, make_firm, make_user, make_client, manager, template, platform_server
+):
+    from facturier.einvoicing.platform_outbox import FLOWS
+    from facturier.invoicing.models import InvoiceTemplate
+    from facturier.outbox import engine
+
+    url, platform = platform_server
+    save(manager, url, "not-the-secret")
+    mine = [business_invoice(firm, make_client, manager) for _ in range(2)]
+    other_firm = make_firm("Autre Cabinet")
+    InvoiceTemplate.objects.create(firm=other_firm, name="Standard", is_default=True)
+    other = make_user("olga", other_firm, processing=True)
+    other.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    other = type(other).objects.get(pk=other.pk)
+    save(other, url, sandbox.CLIENT_SECRET)
+    theirs = business_invoice(other_firm, make_client, other)
+
+    pks = list(Transmission.objects.order_by("pk").values_list("pk", flat=True))
+    for _pass in range(2):  # as the worker's drain: the batch stops at the held one
+        dict(engine.process_batch(FLOWS, pks))
+    held = Transmission.objects.filter(invoice__in=mine)
+    assert [t.status for t in held] == ["retrying", "retrying"]
+    assert all(t.held_since and t.attempts == 0 for t in held)
+    assert Transmission.objects.get(invoice=theirs).status == "sent"
+    assert len(platform.deposits()) == 1

@@ -305,3 +305,31 @@ def test_two_retries_at_the_same_moment_queue_once(finalized, client_entity, ali
         assert sorted(outcomes) == ["queued", "refused"], kind
     assert InvoiceEvent.objects.filter(action="delivery_requeued").count() == 1
     assert AuditEvent.objects.filter(action="letter.retried").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections
+def test_a_wrong_password_is_tried_once_per_pass_not_once_per_message(
+    make_draft, alice, template, settings
+):
+    """A server that counts failed logins locks the account: the queue waits behind
+    the first refusal instead of each message meeting it."""
+    invoices = [actions.finalize_invoice(make_draft(), by=alice) for _ in range(4)]
+    server = SmtpServer(login=("cabinet", "le-bon-mot")).start()
+    try:
+        use_mail(settings, server.url_with("cabinet", "un-mauvais-mot"))
+        queued = [send(invoice, alice) for invoice in invoices]
+        call_command("outbox_worker", "--once", "--no-periodic", "--interval", "0")
+        assert len(set(server.login_peers)) == 1  # one connection tried to log in
+        for delivery in queued:
+            delivery.refresh_from_db()
+            assert delivery.status == "retrying" and delivery.attempts == 0
+            assert delivery.held_since is not None and "535" in delivery.last_error
+        (emails,) = [s for s in retrying.queue_states(alice) if s.code == "email"]
+        assert emails.held == 4
+
+        use_mail(settings, server.url_with("cabinet", "le-bon-mot"))
+        call_command("outbox_worker", "--once", "--no-periodic", "--interval", "0")
+        assert len(server.messages) == 4
+        assert {d.status for d in EmailDelivery.objects.all()} == {"sent"}
+    finally:
+        server.stop()

@@ -143,6 +143,10 @@ class PlatformFlows:
             return str(exc) or type(exc).__name__
         return None
 
+    def held_scope(self, item: Transmission) -> dict:
+        """A platform's settings are the firm's: a wrong secret holds that firm's only."""
+        return {"firm_id": item.firm_id}
+
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         if isinstance(exc, NotConfigured):
             return False, _("The firm has no e-invoicing platform set up.")

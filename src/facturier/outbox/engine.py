@@ -20,7 +20,8 @@ import datetime
 import logging
 from collections.abc import Iterator
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -185,7 +186,10 @@ def process(
         close_exhausted(kind, now=now, pk=pk)
         return kind.model.objects.values_list("status", flat=True).get(pk=pk)
     # Held by this worker's lease: its attempts are this try's number.
-    return attempt(kind, kind.rows().get(pk=pk), transport)
+    outcome = _attempt(kind, kind.rows().get(pk=pk), transport)
+    if outcome.details.get("held"):
+        hold_queue(kind, pk, outcome)
+    return outcome.status
 
 
 def process_batch(
@@ -197,19 +201,31 @@ def process_batch(
     is released for the next pass."""
     claimed = claim_batch(kind.model, pks, now=timezone.now())
     items = list(kind.rows().filter(pk__in=claimed).order_by("pk"))
+    held = None
     try:
         while items:
             if timezone.now() > items[0].lease_until - LEASE + START_WITHIN:
                 break
             item = items.pop(0)
-            yield item.pk, attempt(kind, item, transport)
+            outcome = _attempt(kind, item, transport)
+            if outcome.details.get("held"):
+                held = (item.pk, outcome)
+            yield item.pk, outcome.status
+            if held:
+                break  # the others would meet the same refusal: they wait with it
     finally:
         if items:
             release(kind.model, items)
+        if held:
+            hold_queue(kind, *held)
 
 
 def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
     """One try of a delivery this worker holds: send, then record what came of it."""
+    return _attempt(kind, item, transport).status
+
+
+def _attempt(kind: DeliveryKind, item: Delivery, transport) -> Outcome:
     number = item.attempts
     try:
         outcome = kind.send(item, transport)
@@ -217,7 +233,7 @@ def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
         with translation.override(kind.language(item)):
             outcome = _held(kind, exc) or _failure(kind, item, number, exc)
     kind.record(item, number, outcome)
-    return outcome.status
+    return outcome
 
 
 def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
@@ -233,6 +249,27 @@ def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
     logger.warning("%s: held by the firm's configuration: %s", kind.name, words)
     reason = _("Held: the server said “%(words)s”. It goes by itself once the settings are right.")
     return Outcome(DeliveryStatus.RETRYING, reason % {"words": words}, {"held": True})
+
+
+@action
+def hold_queue(kind: DeliveryKind, pk: int, outcome: Outcome) -> int:
+    """One try met a failure of the settings: the deliveries of the kind that share
+    them (the kind's `held_scope`: every one for the mail server, the firm's for a
+    platform) wait with it, uncounted and said held, instead of each meeting the same
+    refusal (a server counting failed logins would lock the account). Returns how many."""
+    now = timezone.now()
+    scope = kind.held_scope(kind.model.objects.get(pk=pk)) if hasattr(kind, "held_scope") else {}
+    waiting = Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING])
+    return (
+        kind.model.objects.filter(waiting, next_attempt_at__lt=now + HOLD, **scope)
+        .exclude(pk=pk)
+        .update(
+            status=DeliveryStatus.RETRYING,
+            next_attempt_at=now + HOLD,
+            last_error=outcome.reason,
+            held_since=Coalesce("held_since", Value(now)),
+        )
+    )
 
 
 def _failure(kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception) -> Outcome:
