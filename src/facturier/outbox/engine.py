@@ -9,8 +9,10 @@ The promises, for every kind of delivery:
 - every try counts as an attempt, whatever goes wrong (the message cannot be
   built, the server answers 4xx, the worker dies mid-send and its lease runs
   out), except a failure of the firm's own configuration (credentials refused,
-  a server that cannot be reached): that holds the delivery, uncounted, and it
-  goes by itself once a pass succeeds;
+  a server that cannot be reached): that holds the delivery, uncounted, with the
+  deliveries sharing those settings (one probe per HOLD, not one refusal per
+  message), and they go by themselves once a probe succeeds;
+- a failed delivery goes again only when a person asks (requeue, once);
 - past `max_attempts` the delivery ends failed with a reason a person can read;
   nothing claims it again;
 - errors that cannot get better (5xx, a message that cannot be built) fail at once.
