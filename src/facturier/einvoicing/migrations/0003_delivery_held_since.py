@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('einvoicing', '0002_collected_per_allocation'),
+        ("einvoicing", "0002_collected_per_allocation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transmission',
-            name='held_since',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='held since'),
+            model_name="transmission",
+            name="held_since",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="held since"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0016_list_due_index'),
+        ("invoicing", "0016_list_due_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='emaildelivery',
-            name='held_since',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='held since'),
+            model_name="emaildelivery",
+            name="held_since",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="held since"),
         ),
     ]

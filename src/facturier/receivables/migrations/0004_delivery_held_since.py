@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('receivables', '0003_ledger_accounts'),
+        ("receivables", "0003_ledger_accounts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='letter',
-            name='held_since',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='held since'),
+            model_name="letter",
+            name="held_since",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="held since"),
         ),
     ]
