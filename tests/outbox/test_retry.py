@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from facturier.email_url import email_settings_from_url
@@ -333,3 +334,19 @@ def test_a_wrong_password_is_tried_once_per_pass_not_once_per_message(
         assert {d.status for d in EmailDelivery.objects.all()} == {"sent"}
     finally:
         server.stop()
+
+
+def test_the_outbox_page_reads_as_many_rows_in_the_same_queries(
+    make_draft, alice, template, smtp_server
+):
+    def queries() -> int:
+        client = browser(alice)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/billing/outbox/").status_code == 200
+        return len(captured)
+
+    failed_email(actions.finalize_invoice(make_draft(), by=alice), alice, smtp_server)
+    one = queries()
+    for _ in range(4):
+        failed_email(actions.finalize_invoice(make_draft(), by=alice), alice, smtp_server)
+    assert queries() == one

@@ -53,6 +53,7 @@ class PlatformFlows:
     model = Transmission
     code = "platform"
     label = gettext_lazy("E-invoicing platform")
+    listed_with = ("invoice",)
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self.http_transport = transport  # tests inject one; None: the network

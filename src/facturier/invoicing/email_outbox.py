@@ -68,6 +68,7 @@ class InvoiceEmails:
     model = EmailDelivery
     code = "email"  # its name in URLs and the API (outbox.retrying)
     label = _("Invoice e-mails")
+    listed_with = ("invoice",)
 
     def visible(self, user) -> QuerySet[EmailDelivery]:
         return EmailDelivery.objects.filter(invoice__in=visible_invoices(user).values("pk"))

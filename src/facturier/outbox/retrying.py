@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 class Retryable(Protocol):
     code: str
     label: Promise
+    listed_with: tuple[str, ...]  # what a list of them shows (select_related)
 
     def visible(self, user: Any) -> "QuerySet[Delivery]":
         """The deliveries of this kind the user may see."""
@@ -136,5 +137,8 @@ def failed(user: User, *, limit: int = 200) -> list[tuple["DeliveryKind", Delive
     return [
         (kind, item)
         for kind in retryable()
-        for item in kind.visible(user).filter(status=DeliveryStatus.FAILED).order_by("-pk")[:limit]
+        for item in kind.visible(user)
+        .filter(status=DeliveryStatus.FAILED)
+        .select_related(*getattr(kind, "listed_with", ()))
+        .order_by("-pk")[:limit]
     ]

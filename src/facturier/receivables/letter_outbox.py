@@ -21,6 +21,7 @@ class LetterEmails(InvoiceEmails):
     model = Letter
     code = "letter"
     label = _("Reminders and statements of account")
+    listed_with = ("client",)
 
     def visible(self, user) -> QuerySet[Letter]:
         return Letter.objects.filter(client__in=visible_clients(user)).defer("pdf")
