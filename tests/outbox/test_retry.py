@@ -74,6 +74,8 @@ def test_a_wrong_mail_password_holds_the_queue_visibly_and_the_right_one_resumes
             assert email_outbox.deliver(delivery.pk, now=now) == "retrying"
         delivery.refresh_from_db()
         assert delivery.attempts == 0 and delivery.held_since == since  # held since the first
+        # One line on the history for the hold, not one per probe.
+        assert InvoiceEvent.objects.filter(invoice=finalized, action="delivery_retry").count() == 1
         held = api.get(f"/api/v1/invoices/{finalized.pk}/deliveries/").json()["results"][0]
         assert held["status"] == "retrying" and held["held_since"] is not None
         assert "535" in delivery.last_error  # the server's own words
