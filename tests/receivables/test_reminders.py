@@ -367,3 +367,23 @@ def test_the_outbox_worker_runs_the_reminders_pass(smtp_server, three_levels, ov
     assert len(smtp_server.handler.received) == 1
     call_command("outbox_worker", once=True, interval=0)
     assert len(smtp_server.handler.received) == 1  # not twice
+
+
+def test_a_failed_reminder_retried_reads_on_the_invoices_history_and_goes_once(
+    smtp_server, three_levels, overdue, alice
+):
+    invoice = overdue(TODAY - datetime.timedelta(days=8))
+    letter = reminders.send_reminder_now([invoice.pk], by=alice)
+    smtp_server.handler.script = ["550 5.1.1 Mailbox unknown"]
+    assert deliver(letter.pk) == "failed"
+    assert actions.retry_failed_letters(by=alice) == [letter]
+    assert actions.retry_failed_letters(by=alice) == []  # queued already: not twice
+    assert deliver(letter.pk) == "sent"
+    assert len(smtp_server.handler.received) == 1
+    lines = list(invoice_events(invoice=invoice).order_by("pk").values_list("action", flat=True))
+    assert lines[-3:] == [
+        "invoice.reminder_failed",
+        "invoice.reminder_requeued",
+        "invoice.reminder_emailed",
+    ]
+    assert AuditEvent.objects.filter(action="letter.retried", target_id=str(letter.pk)).count() == 1

@@ -304,6 +304,11 @@ class LetterSerializer(serializers.Serializer):
     to = serializers.ListField(child=serializers.EmailField())
     subject = serializers.CharField()
     status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField(help_text="What the server said last, if it refused.")
+    held_since = serializers.DateTimeField(
+        allow_null=True, help_text="Set while the mail settings hold it (none is lost)."
+    )
 
 
 def _letter(letter) -> dict:

@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import directory, reports, views, work
+from . import directory, outbox, reports, views, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -104,6 +104,15 @@ urlpatterns = [
     path("v1/reminder-pauses/", reports.ReminderPause.as_view(), name="api-reminder-pauses"),
     path("v1/letters/<id:pk>/pdf/", reports.LetterPdf.as_view(), name="api-letter-pdf"),
     path("v1/exports/", reports.Export.as_view(), name="api-exports"),
+    path("v1/outbox/", outbox.Outbox.as_view(), name="api-outbox"),
+    path("v1/outbox/retry/", outbox.OutboxRetry.as_view(), name="api-outbox-retry"),
+    path("v1/deliveries/<id:pk>/retry/", outbox.EmailRetry.as_view(), name="api-delivery-retry"),
+    path("v1/letters/<id:pk>/retry/", outbox.LetterRetry.as_view(), name="api-letter-retry"),
+    path(
+        "v1/transmissions/<id:pk>/retry/",
+        outbox.TransmissionRetry.as_view(),
+        name="api-transmission-retry",
+    ),
     path("v1/exports/fec/", reports.Fec.as_view(), name="api-exports-fec"),
     # The schema is public documentation: not counted against anyone's rate.
     path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),

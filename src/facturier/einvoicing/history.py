@@ -20,6 +20,12 @@ class InvoiceHistory(models.TextChoices):
         "invoice.platform_failed",
         pgettext_lazy("the invoice was", "not deposited with the e-invoicing platform: failed"),
     )
+    PLATFORM_REQUEUED = (
+        "invoice.platform_requeued",
+        pgettext_lazy(
+            "the invoice was", "queued to be deposited with the e-invoicing platform again"
+        ),
+    )
     PLATFORM_STATUS = (
         "invoice.platform_status",
         pgettext_lazy("the invoice was", "given a status on the e-invoicing platform"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from facturier.core.identifiers import compact
 from facturier.invoicing.actions import pdf_for
@@ -25,7 +26,13 @@ from facturier.outbox.kinds import Outcome
 from facturier.outbox.models import DeliveryStatus
 
 from . import cdar
-from .actions import _service, record_transmission_outcome
+from .actions import (
+    _service,
+    record_transmission_outcome,
+    retry_failed_transmissions,
+    retry_transmission,
+    visible_transmissions,
+)
 from .flows import PlatformError
 from .models import Lifecycle, Platform, Transmission
 
@@ -45,12 +52,24 @@ TOKEN_ERRORS = {"invalid_client", "unauthorized_client", "invalid_grant", "token
 class PlatformFlows:
     name = "e-invoicing platform"
     model = Transmission
+    code = "platform"
+    label = gettext_lazy("E-invoicing platform")
+    listed_with = ("invoice",)
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self.http_transport = transport  # tests inject one; None: the network
 
     def rows(self) -> QuerySet[Transmission]:
         return Transmission.objects.select_related("invoice__firm", "invoice__client")
+
+    def visible(self, user) -> QuerySet[Transmission]:
+        return visible_transmissions(user)
+
+    def retry(self, delivery: int, *, by) -> Transmission:
+        return retry_transmission(delivery, by=by)
+
+    def retry_failed(self, *, by) -> list[Transmission]:
+        return retry_failed_transmissions(by=by)
 
     @contextlib.contextmanager
     def transport(self) -> Iterator[None]:
@@ -134,6 +153,10 @@ class PlatformFlows:
         if isinstance(exc, httpx.ConnectError):
             return str(exc) or type(exc).__name__
         return None
+
+    def held_scope(self, item: Transmission) -> dict:
+        """A platform's settings are the firm's: a wrong secret holds that firm's only."""
+        return {"firm_id": item.firm_id}
 
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         if isinstance(exc, NotConfigured):

@@ -51,6 +51,10 @@ class Action(models.TextChoices):
         "invoice.email_failed",
         pgettext_lazy("the invoice was", "not e-mailed: failed"),
     )
+    DELIVERY_REQUEUED = (
+        "invoice.email_requeued",
+        pgettext_lazy("the invoice was", "queued to be e-mailed again after a failure"),
+    )
     # A credit note issued on the invoice: lowers what it owes.
     CREDIT = "invoice.credited", pgettext_lazy("the invoice was", "credited by a credit note")
     # Made from work in progress: which entries, their value and what is billed.

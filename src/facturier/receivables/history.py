@@ -26,6 +26,10 @@ class InvoiceHistory(models.TextChoices):
         "invoice.reminder_failed",
         pgettext_lazy("the invoice was", "not reminded: the reminder's e-mail failed"),
     )
+    REMINDER_REQUEUED = (
+        "invoice.reminder_requeued",
+        pgettext_lazy("the invoice was", "queued to be reminded again after a failed reminder"),
+    )
     REMINDERS_PAUSED = (
         "invoice.reminders_paused",
         pgettext_lazy("the invoice was", "paused for reminders"),

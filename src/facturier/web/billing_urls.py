@@ -5,6 +5,7 @@ from . import bank_files as statement_views
 from . import billing as views
 from . import credit_notes as credit_views
 from . import exports as export_views
+from . import outbox as outbox_views
 from . import overview as overview_views
 from . import receivables as payment_views
 from . import reminders as reminder_views
@@ -18,6 +19,23 @@ urlpatterns = [
     path("invoices/selected/", views.bulk_action, name="bulk"),
     path("invoices/send/", send_views.send_dialog, name="send"),
     path("deliveries/<id:pk>/eml/", send_views.delivery_file, name="delivery_file"),
+    path("outbox/", outbox_views.outbox_view, name="outbox"),
+    path("outbox/retry/", outbox_views.retry_all_view, name="outbox_retry"),
+    path(
+        "deliveries/<id:pk>/retry/",
+        outbox_views.retry_view,
+        {"kind": "email"},
+        name="delivery_retry",
+    ),
+    path(
+        "letters/<id:pk>/retry/", outbox_views.retry_view, {"kind": "letter"}, name="letter_retry"
+    ),
+    path(
+        "transmissions/<id:pk>/retry/",
+        outbox_views.retry_view,
+        {"kind": "platform"},
+        name="transmission_retry",
+    ),
     path("invoices/new/", views.invoice_create, name="invoice_new"),
     path("invoices/totals/", views.totals_preview, name="totals"),
     path("invoices/<id:pk>/", views.invoice_detail_view, name="invoice"),
