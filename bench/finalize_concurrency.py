@@ -84,10 +84,18 @@ def _bare(ids, firm_id, actor_id, snapshot, task, ready, results):
                     ],
                 )
                 conn.execute(
-                    "INSERT INTO invoicing_invoiceevent (firm_id, invoice_id, invoice_ref, "
-                    "action, from_status, to_status, actor_id, at, details) "
-                    "VALUES (%s, %s, %s, 'finalize', 'draft', 'finalized', %s, %s, %s)",
-                    [firm_id, pk, text, actor_id, now, Jsonb({"number": text, "template": None})],
+                    "INSERT INTO firms_auditevent (firm_id, target_type, target_id, target, "
+                    "action, from_status, to_status, actor_id, at, details) VALUES "
+                    "(%s, 'invoicing.invoice', %s, %s, 'invoice.finalized', 'draft', "
+                    "'finalized', %s, %s, %s)",
+                    [
+                        firm_id,
+                        str(pk),
+                        text,
+                        actor_id,
+                        now,
+                        Jsonb({"number": text, "template": None}),
+                    ],
                 )
         end = time.time()
     results.put((len(ids), start, end))

@@ -68,7 +68,8 @@ def main():
     from django.utils import timezone
 
     from bench.common import migrate_fresh
-    from facturier.invoicing.models import Invoice, InvoiceEvent
+    from facturier.firms.models import AuditEvent
+    from facturier.invoicing.models import Invoice
     from facturier.receivables import actions
     from facturier.receivables.models import Allocation, Payment
 
@@ -97,7 +98,7 @@ def main():
     payment_table = Payment._meta.db_table
     allocation_table = Allocation._meta.db_table
     invoice_table = Invoice._meta.db_table
-    event_table = InvoiceEvent._meta.db_table
+    event_table = AuditEvent._meta.db_table
     firm_id = user.firm_id
 
     def with_sql(_call: int) -> None:
@@ -123,10 +124,10 @@ def main():
                     [half, pk],
                 )
                 cursor.execute(
-                    f"INSERT INTO {event_table} (firm_id, invoice_id, invoice_ref, action, "
-                    "from_status, to_status, actor_id, at, details) "
-                    "VALUES (%s, %s, '', 'payment', '', '', %s, %s, '{}')",
-                    [firm_id, pk, user.pk, now],
+                    f"INSERT INTO {event_table} (firm_id, target_type, target_id, target, "
+                    "action, from_status, to_status, actor_id, at, details) VALUES "
+                    "(%s, 'invoicing.invoice', %s, '', 'invoice.paid', '', '', %s, %s, '{}')",
+                    [firm_id, str(pk), user.pk, now],
                 )
 
     rounds = args.payments // ROUND

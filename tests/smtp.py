@@ -6,6 +6,7 @@ import threading
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -54,13 +55,35 @@ class ScriptedHandler:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    """`login`: (user, password) the server requires (AUTH over plain text, as a test
+    may); None: anyone may send."""
+
+    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None):
         self.port = port or free_port()
         self.handler = ScriptedHandler()
         self.controller = None
+        self.login = login
+        self.login_peers = []  # the connection of each AUTH the server answered
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        self.login_peers.append(session.peer)
+        given = (
+            (auth_data.login.decode(), auth_data.password.decode())
+            if isinstance(auth_data, LoginPassword)
+            else None
+        )
+        # handled=False: the server answers a failure itself (535 5.7.8).
+        return AuthResult(success=given == self.login, handled=False)
 
     def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        auth = {}
+        if self.login is not None:
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
         self.controller.start()
         return self
 
@@ -76,3 +99,6 @@ class SmtpServer:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}?tls=false&timeout=5"
+
+    def url_with(self, user: str, password: str) -> str:
+        return f"smtp://{user}:{password}@127.0.0.1:{self.port}?tls=false&timeout=5"

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from facturier.invoicing.models import Invoice
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,6 @@ def admin_client(client, firm, django_user_model):
         "clients/client",
         "clients/contact",
         "invoicing/invoice",
-        "invoicing/invoiceevent",
         "invoicing/invoicetemplate",
         "invoicing/invoicesequence",
         "invoicing/invoiceline",
@@ -52,7 +52,11 @@ def test_admin_close_action_goes_through_the_lifecycle(admin_client, finalized):
     assert response.status_code == 200
     finalized.refresh_from_db()
     assert finalized.status == "closed"
-    assert finalized.events.filter(action="close", actor=admin_client.admin_user).exists()
+    assert (
+        invoice_events(invoice=finalized)
+        .filter(action="invoice.closed", actor=admin_client.admin_user)
+        .exists()
+    )
 
 
 def test_admin_close_of_a_draft_is_refused_with_a_message(admin_client, draft):
@@ -77,3 +81,10 @@ def test_login_page_and_admin_login_work(client, alice):
     assert client.get(reverse("login")).status_code == 200
     response = client.post(reverse("login"), {"username": "alice", "password": "pw-alice"})
     assert response.status_code == 302
+
+
+def test_the_invoice_page_of_the_admin_shows_its_history(admin_client, finalized):
+    page = admin_client.get(reverse("admin:invoicing_invoice_change", args=[finalized.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "finalized (Draft → Finalized)" in text or "finalisée (Brouillon → Finalisée)" in text

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from facturier.firms.models import AuditEvent
 from facturier.receivables.models import BankStatement, CsvMapping, StatementLine
-from tests.receivables.camt import entry, statement
+from tests.receivables.camt import document, entry, ntry, statement, tx
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +97,68 @@ def camt_files(draw) -> bytes:
     )
 
 
+CURRENCY = st.sampled_from(["EUR", "GBP", "usd", "", "EURO"])
+MONEY = st.tuples(st.one_of(st.just("120.00"), AMOUNT.map(escape)), CURRENCY)
+
+
+@st.composite
+def camt_batches(draw) -> bytes:
+    """camt.052, .053 or .054 documents of batch entries: each transaction's amounts
+    in any currency, returns, reversals, statuses."""
+    details = st.builds(
+        tx,
+        st.one_of(st.none(), MONEY),
+        credit=st.one_of(st.none(), st.booleans()),
+        end_to_end=TEXT,
+        text=TEXT,
+        instructed=st.one_of(st.none(), MONEY),
+        counter_value=st.one_of(st.none(), MONEY),
+        returned=st.sampled_from(["", "AC04", "MD06"]),
+        party=st.booleans(),
+    )
+    entries = st.builds(
+        ntry,
+        st.one_of(st.just("120.00"), AMOUNT.map(escape)),
+        *[details] * draw(st.integers(0, 3)),
+        currency=st.sampled_from(["EUR", "GBP"]),
+        credit=st.booleans(),
+        day=st.one_of(st.just("2026-11-20"), DAY.map(escape)),
+        bank_ref=TEXT.map(escape),
+        status=st.sampled_from(["BOOK", "PDNG", "INFO"]),
+        coded_status=st.booleans(),
+        reversal=st.booleans(),
+        batch=st.one_of(st.none(), st.integers(0, 5)),
+        family=st.sampled_from(["ESCT", "RRTN", "UPDD"]),
+    )
+    return document(
+        *draw(st.lists(entries, max_size=3)),
+        message=draw(st.sampled_from(["camt.053", "camt.052", "camt.054"])),
+        version=draw(st.sampled_from(["02", "08", "13", "14"])),
+    )
+
+
+@st.composite
+def mt940_files(draw) -> bytes:
+    """MT940 statements: :61: lines of any sign, date and amount, with their :86: text."""
+    fields = [":20:RELEVE", ":25:30004000/0123456789", ":28C:1/1", ":60F:C261119EUR1000,00"]
+    for _n in range(draw(st.integers(0, 3))):
+        day = draw(st.one_of(st.just("2611201120"), st.text("0123456789", max_size=10)))
+        mark = draw(st.sampled_from(["C", "D", "RC", "RD", "X"]))
+        amount = draw(st.one_of(st.just("120,00"), AMOUNT))
+        fields += [f":61:{day}{mark}{amount}NTRFNONREF//REF", ":86:" + draw(TEXT)]
+    text = "\n".join([*fields, ":62F:C261120EUR1000,00", "-"])
+    return text.encode(draw(st.sampled_from(["utf-8", "cp1252"])), "replace")
+
+
 # Mostly files that could be read, so that runs reach the lines and their proposals.
-CONTENT = st.one_of(csv_files(), csv_files(), camt_files(), st.binary(max_size=300))
+CONTENT = st.one_of(
+    csv_files(),
+    csv_files(),
+    camt_files(),
+    camt_batches(),
+    mt940_files(),
+    st.binary(max_size=300),
+)
 OPTIONAL = {
     "reference": COLUMN,
     "decimal_comma": st.one_of(st.sampled_from(["true", "false"]), TEXT),
@@ -107,7 +167,7 @@ OPTIONAL = {
 PARAMETERS = st.one_of(
     st.fixed_dictionaries(
         {
-            "format": st.sampled_from(["auto", "csv", "auto", "camt053"]),
+            "format": st.sampled_from(["auto", "csv", "auto", "camt053", "camt054", "mt940"]),
             "date": st.just("Date"),
             "amount": st.just("Montant"),
             "label": st.just("Libellé"),
@@ -117,7 +177,7 @@ PARAMETERS = st.one_of(
     ),
     st.fixed_dictionaries(
         {
-            "format": st.one_of(st.sampled_from(["auto", "csv", "camt053"]), TEXT),
+            "format": st.one_of(st.sampled_from(["auto", "csv", "camt053", "mt940"]), TEXT),
             "date": COLUMN,
             "amount": COLUMN,
             "label": COLUMN,
@@ -126,7 +186,24 @@ PARAMETERS = st.one_of(
         optional=OPTIONAL,
     ),
 )
-FILENAME = st.one_of(st.sampled_from(["releve.csv", "camt.xml"]), st.text(min_size=1, max_size=80))
+
+
+def _uploadable(name: str) -> bool:
+    """A name a browser can send: Django's test client refuses the others itself."""
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.core.files.utils import validate_file_name
+
+    try:
+        validate_file_name(os.path.basename(name))
+    except SuspiciousFileOperation:
+        return False
+    return True
+
+
+FILENAME = st.one_of(
+    st.sampled_from(["releve.csv", "camt.xml"]),
+    st.text(min_size=1, max_size=80).filter(_uploadable),
+)
 
 
 def state() -> tuple:

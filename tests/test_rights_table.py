@@ -120,6 +120,17 @@ def platform_allowed(user) -> bool:
     return True
 
 
+def retry_all_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.outbox.retrying import retry_failed_deliveries
+
+    try:
+        retry_failed_deliveries(by=user)
+    except NotAllowed:
+        return False
+    return True
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -149,6 +160,10 @@ def probes(client, draft, finalized, closed):
         "send a reminder, pause reminders, e-mail a statement of account": lambda u: (
             remind_refusal(u) is None
         ),
+        "retry a failed e-mail of an invoice": lambda u: owner_and_processing(
+            u, "retry", finalized
+        ),
+        "retry a failed letter or platform deposit, retry all failed": retry_all_allowed,
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
         "set the firm's e-invoicing platform": lambda u: platform_allowed(u),

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from facturier.core.actions import in_action
+from facturier.einvoicing.models import Transmission
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
@@ -139,6 +140,7 @@ def _objects():
             *_first(Entry, state=Entry.State.BILLED),
         ],
         "letter": _first(Letter),
+        "transmission": _first(Transmission),
         "statement": _first(BankStatement),
     }
 
@@ -157,6 +159,7 @@ KINDS = {
     "time": "entry",
     "entries": "entry",
     "letters": "letter",
+    "transmissions": "transmission",
     "statements": "statement",
 }
 

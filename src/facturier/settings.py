@@ -234,7 +234,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The task queue says twice a second that it found nothing: only its problems.
     # httpx logs every request at INFO: the platform's polling would fill the console.
-    "loggers": {"django_tasks_db": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django_tasks_db": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        # mt-940 logs each pattern it tries, at INFO: a line per field of every file.
+        "mt940": {"level": "WARNING"},
+    },
 }
 
 REST_FRAMEWORK = {

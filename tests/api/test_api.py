@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from facturier.invoicing.models import EmailDelivery, Invoice
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,13 @@ def test_create_patch_finalize_close_reopen(api, client_entity, template):
     assert api.post(f"/api/v1/invoices/{pk}/close/").json()["status"] == "closed"
     assert api.post(f"/api/v1/invoices/{pk}/reopen/").json()["status"] == "finalized"
     events = api.get(f"/api/v1/invoices/{pk}/events/").json()["results"]
-    assert [e["action"] for e in events] == ["create", "update", "finalize", "close", "reopen"]
+    assert [e["action"] for e in events] == [
+        "invoice.created",
+        "invoice.edited",
+        "invoice.finalized",
+        "invoice.closed",
+        "invoice.reopened",
+    ]
 
 
 def test_list_hides_closed_by_default_and_filters(api, closed, make_draft):
@@ -137,7 +144,7 @@ def test_idempotent_finalize_replays_and_conflicts(api, draft, template):
     )
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
-    assert draft.events.filter(action="finalize").count() == 1
+    assert invoice_events(invoice=draft).filter(action="invoice.finalized").count() == 1
     other = api.post(
         f"/api/v1/invoices/{draft.pk}/finalize/",
         {"template": template.pk},
@@ -259,7 +266,7 @@ def test_a_first_send_is_a_send_and_the_next_a_resend(api, finalized, smtp_serve
     again = api.post(f"/api/v1/invoices/{finalized.pk}/send/", body, format="json")
     assert again.status_code == 202 and again.json()[0]["is_resend"] is True
     events = api.get(f"/api/v1/invoices/{finalized.pk}/events/").json()["results"]
-    assert [e["action"] for e in events][-3:] == ["send", "delivered", "send"]
+    assert [e["action"] for e in events][-3:] == ["invoice.sent", "invoice.emailed", "invoice.sent"]
 
 
 def test_field_errors_carry_stable_codes(api, finalized):

@@ -2,8 +2,10 @@
 the aging, the overview and realization; each with the pages' rights."""
 
 import datetime
+import io
 import json
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -46,6 +48,20 @@ def test_the_aging_overview_and_realization_read_as_the_pages(api, api_for, staf
     before = api.get(f"/api/v1/aging/?day={(TODAY - datetime.timedelta(days=120)).isoformat()}")
     assert before.json()["rows"] == []
     assert api_for(staff["neither"]).get("/api/v1/aging/").json()["rows"] == []
+
+    csv = api.get("/api/v1/aging/file/?format=csv", HTTP_ACCEPT_LANGUAGE="fr")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Client,Devise,") and lines[1].endswith(",1200.00")
+    xlsx = api.get("/api/v1/aging/file/?format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[1][0] == "Client" and rows[2][-1] == 1200
+    assert api.get("/api/v1/aging/file/?format=pdf").status_code in (400, 422)
+    assert api.get("/api/v1/aging/file/").status_code in (400, 422)
+    hidden = api_for(staff["neither"]).get("/api/v1/aging/file/?format=csv")
+    assert len(hidden.content.decode("utf-8-sig").splitlines()) == 1  # the header only
 
     overview = api.get("/api/v1/overview/").json()
     assert overview["outstanding"] == [{"currency": "EUR", "amount": "1200.00"}]
@@ -126,6 +142,11 @@ PAGE_TO_API = {
     "billing:bulk": "/api/v1/invoices/{id}/close/ and reopen/ (one call each)",
     "billing:send": "/api/v1/invoices/send/",
     "billing:delivery_file": "the .eml of the file backend: a page for the demo's mailbox",
+    "billing:outbox": "/api/v1/outbox/",
+    "billing:outbox_retry": "/api/v1/outbox/retry/",
+    "billing:delivery_retry": "/api/v1/deliveries/{id}/retry/",
+    "billing:letter_retry": "/api/v1/letters/{id}/retry/",
+    "billing:transmission_retry": "/api/v1/transmissions/{id}/retry/",
     "billing:invoice_new": "/api/v1/invoices/",
     "billing:totals": "a live preview while typing: the API answers the totals on save",
     "billing:invoice": "/api/v1/invoices/{id}/",
@@ -138,7 +159,7 @@ PAGE_TO_API = {
     "billing:invoice_pdf_view": "/api/v1/invoices/{id}/pdf/",
     "billing:credit_note_new": "/api/v1/invoices/{id}/credit-notes/",
     "billing:credit_note_credit": "/api/v1/credit-notes/{id}/allocate/",
-    "billing:aging": "/api/v1/aging/",
+    "billing:aging": "/api/v1/aging/ and /api/v1/aging/file/",
     "billing:overview": "/api/v1/overview/",
     "billing:time": "/api/v1/entries/",
     "billing:entry_delete": "/api/v1/entries/{id}/",
@@ -152,12 +173,14 @@ PAGE_TO_API = {
     "billing:exports": "/api/v1/exports/",
     "billing:remind": "/api/v1/reminders/send/",
     "billing:reminder_pause": "/api/v1/reminder-pauses/",
+    "billing:entry_receipt": "/api/v1/entries/{id}/receipt/",
     "billing:letter_pdf": "/api/v1/letters/{id}/pdf/",
     "billing:statement_pdf": "/api/v1/clients/{id}/statement-of-account/",
     "billing:payments": "/api/v1/payments/",
     "billing:payment_new": "/api/v1/payments/",
     "billing:payment": "/api/v1/payments/{id}/",
     "billing:payment_change": "/api/v1/payments/{id}/",
+    "billing:allocation_remove": "/api/v1/allocations/{id}/",
     "billing:client_account": "/api/v1/clients/{id}/account/",
     "billing:statement_import": "/api/v1/statements/",
     "billing:statement": "/api/v1/statements/{id}/",

@@ -97,11 +97,9 @@ def open_as(chromium, live_server, demo):
     violations = []  # what axe-core found on a page or a dialog
 
     def watch(page):
-        page.on(
-            "console",
-            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
-        )
+        page.on("console", lambda message: refused.extend(console_errors(message)))
         page.on("pageerror", lambda error: refused.append(str(error)))
+        page.on("response", lambda response: refused.extend(missing_parts(response)))
 
     def open_as(username, *, locale="fr-FR", width=1280, height=900):
         # Reduced motion: Pico then draws no transitions, and axe-core never measures a
@@ -129,8 +127,30 @@ def open_as(chromium, live_server, demo):
         for page in context.pages:  # the state the test ended on
             check_last_state(page)
         context.close()
-    assert refused == [], "blocked by the Content-Security-Policy, or a script error"
+    assert refused == [], "a console error: the CSP, a script, or a part of a page missing"
     assert violations == [], "axe-core (WCAG 2.1 AA):\n" + "\n".join(violations)
+
+
+# What a page loads besides itself: a 404 among them is a console error a user sees in
+# the developer tools, and a broken icon, style or script. A document's own 4xx (a
+# refused form, a page the user may not see) is what a test asks for, not this.
+PARTS = {"stylesheet", "script", "image", "font", "media", "manifest", "other"}
+
+
+def missing_parts(response) -> list[str]:
+    if response.status >= 400 and response.request.resource_type in PARTS:
+        return [f"{response.status} {response.request.resource_type} {response.url}"]
+    return []
+
+
+def console_errors(message) -> list[str]:
+    """Console errors: the browser's own words for what the CSP blocked or a script
+    threw. "Failed to load resource" repeats a response `missing_parts` judges."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        return [message.text]
+    if "Content Security Policy" in message.text:
+        return [message.text]
+    return []
 
 
 def check_last_state(page):

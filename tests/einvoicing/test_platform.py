@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 
 from facturier.einvoicing import actions as einvoicing
-from facturier.einvoicing import sandbox
+from facturier.einvoicing import cdar, sandbox
 from facturier.einvoicing.flows import Credentials, FlowService, PlatformError
 from facturier.einvoicing.models import LifecycleStatus, Transmission
 from facturier.einvoicing.platform_outbox import deposit
 from facturier.invoicing import actions
-from facturier.invoicing.models import InvoiceEvent
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -78,40 +78,6 @@ SEARCH_PARAMS = {
 }
 
 
-@pytest.fixture
-def platform_server():
-    server, platform = sandbox.serve("127.0.0.1", 0, step=0)
-    yield f"http://127.0.0.1:{server.server_address[1]}", platform
-    server.shutdown()
-
-
-@pytest.fixture
-def platform(firm, platform_server, alice):
-    from django.contrib.auth.models import Permission
-
-    url, state = platform_server
-    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
-    einvoicing.save_platform(
-        firm,
-        by=type(alice).objects.get(pk=alice.pk),
-        fields={
-            "base_url": url,
-            "token_url": f"{url}/oauth/token",
-            "client_id": sandbox.CLIENT_ID,
-            "client_secret": sandbox.CLIENT_SECRET,
-            "route_b2b": True,
-        },
-    )
-    return state
-
-
-@pytest.fixture
-def french_business(firm, make_client, alice):
-    client = make_client(firm, "Dupont SA", company_id="552100554", vat_number="FR96552100554")
-    client.owners.add(alice)
-    return client
-
-
 def finalize(alice, client, **fields):
     by = type(alice).objects.get(pk=alice.pk)
     draft = actions.create_draft(
@@ -139,7 +105,7 @@ def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
     assert flow.content == actions.pdf_for(invoice)  # the frozen Factur-X PDF itself
     transmission.refresh_from_db()
     assert transmission.flow_id == flow.flow_id and transmission.deposited_at
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_deposited").exists()
+    assert invoice_events(invoice=invoice).filter(action="invoice.platform_deposited").exists()
 
     einvoicing.collect_statuses()
     codes = list(
@@ -218,7 +184,7 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
         platform_outbox.PlatformFlows._file = original
     transmission.refresh_from_db()
     assert "EmptyFlow" in transmission.last_error
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="platform_failed").exists()
+    assert invoice_events(invoice=invoice).filter(action="invoice.platform_failed").exists()
 
 
 def test_a_platform_that_cannot_be_reached_holds_the_deposit_uncounted(
@@ -272,8 +238,6 @@ def test_a_paid_invoice_of_services_sends_encaissee(
     assert deposit(paid.pk) == "sent"
     cdar_flow = [f for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
     assert len(cdar_flow) == 1
-    from facturier.einvoicing import cdar
-
     (status,) = cdar.parse(cdar_flow[0].content)
     assert (status.invoice_number, status.code) == (invoice.number, "212")
     # What the French rules ask of it (BR-FR-CDV-14, CL-01): the amount collected per
@@ -281,7 +245,8 @@ def test_a_paid_invoice_of_services_sends_encaissee(
     content = cdar_flow[0].content
     assert b"<ram:ID>REGULATED</ram:ID>" in content
     assert b"<ram:TypeCode>MEN</ram:TypeCode>" in content
-    assert f"<ram:ValueAmount>{invoice.total_gross}</ram:ValueAmount>".encode() in content
+    amount = f'<ram:ValueAmount currencyID="EUR">{invoice.total_gross}</ram:ValueAmount>'
+    assert amount.encode() in content
     assert b'<ram:URIID schemeID="0225">552100554</ram:URIID>' in content
     einvoicing.collect_statuses()  # not queued twice
     assert Transmission.objects.filter(invoice=invoice, document="paid").count() == 1
@@ -306,8 +271,6 @@ def _collected(invoice):
 def test_each_amount_received_is_reported_with_its_share_per_vat_rate(
     platform, french_business, alice, staff, template
 ):
-    from facturier.einvoicing import cdar
-
     by = type(alice).objects.get(pk=alice.pk)
     draft = actions.create_draft(
         by=by,
@@ -336,10 +299,30 @@ def test_each_amount_received_is_reported_with_its_share_per_vat_rate(
     messages = [f.content for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
     assert len(messages) == 2
     assert [cdar.parse(m)[0].code for m in messages] == ["212", "212"]
-    assert b"<ram:ValueAmount>480.00</ram:ValueAmount>" in messages[0]
-    assert b"<ram:ValueAmount>220.00</ram:ValueAmount>" in messages[0]
-    assert b"<ram:ValueAmount>720.00</ram:ValueAmount>" in messages[1]
-    assert b"<ram:ValueAmount>330.00</ram:ValueAmount>" in messages[1]
+    assert b'<ram:ValueAmount currencyID="EUR">480.00</ram:ValueAmount>' in messages[0]
+    assert b'<ram:ValueAmount currencyID="EUR">220.00</ram:ValueAmount>' in messages[0]
+    assert b'<ram:ValueAmount currencyID="EUR">720.00</ram:ValueAmount>' in messages[1]
+    assert b'<ram:ValueAmount currencyID="EUR">330.00</ram:ValueAmount>' in messages[1]
+
+
+@pytest.mark.parametrize("currency", ["USD", "GBP"])
+def test_money_received_on_a_foreign_currency_invoice_says_its_currency(
+    platform, firm, make_client, alice, staff, template, currency
+):
+    client = make_client(
+        firm, "Dupont SA", company_id="552100554", vat_number="FR96552100554", currency=currency
+    )
+    client.owners.add(alice)
+    invoice = finalize(alice, client, exchange_rate="0.918400")
+    assert invoice.currency == currency
+    deposit(Transmission.objects.get(invoice=invoice, document="invoice").pk)
+    _pay(staff, client, invoice, Decimal("600.00"))
+    (paid,) = _collected(invoice)
+    assert deposit(paid.pk) == "sent"
+    (message,) = [f.content for f in platform.deposits() if f.info["flowSyntax"] == "CDAR"]
+    assert cdar.schema_errors(message) == []
+    amount = f'<ram:ValueAmount currencyID="{currency}">600.00</ram:ValueAmount>'
+    assert amount.encode() in message
 
 
 def test_a_credit_note_to_zero_reports_no_money_received(

@@ -5,15 +5,17 @@ import pytest
 from django.utils import timezone
 
 from facturier.core.errors import Frozen, Invalid, InvalidTransition, NotAllowed, NotFound
+from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions
-from facturier.invoicing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceSequence
+from facturier.invoicing.models import Invoice, InvoiceLine, InvoiceSequence
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = pytest.mark.django_db
 
 
 def events(invoice):
     return list(
-        InvoiceEvent.objects.filter(invoice=invoice).values_list(
+        invoice_events(invoice=invoice).values_list(
             "action", "from_status", "to_status", "actor__username"
         )
     )
@@ -47,7 +49,7 @@ def test_create_draft_computes_totals_and_records_who(alice, client_entity):
     assert invoice.currency == "EUR"
     assert invoice.payment_terms_days == 30  # the firm's default
     assert invoice.due_date == invoice.issue_date + datetime.timedelta(days=30)
-    assert events(invoice) == [("create", "", "draft", "alice")]
+    assert events(invoice) == [("invoice.created", "", "draft", "alice")]
 
 
 def test_client_payment_terms_win_over_the_firm_default(alice, client_entity):
@@ -131,7 +133,7 @@ def test_update_draft_replaces_lines_and_totals(draft, alice):
     assert draft.notes == "Merci"
     assert [line.description for line in draft.lines.all()] == ["A"]
     assert draft.total_net == D("50.97") and draft.total_gross == D("61.16")
-    assert events(draft)[-1] == ("update", "draft", "draft", "alice")
+    assert events(draft)[-1] == ("invoice.edited", "draft", "draft", "alice")
 
 
 @pytest.mark.parametrize("who", ["owner_only", "processor_only", "neither"])
@@ -148,10 +150,11 @@ def test_update_and_delete_draft_refused_without_both_rights(staff, draft, who):
 
 def test_delete_draft_leaves_a_trace_and_takes_no_number(draft, alice):
     sequence = InvoiceSequence.objects.get(firm=draft.firm)
+    pk = draft.pk
     actions.delete_draft(draft, by=alice)
-    assert not Invoice.objects.filter(pk=draft.pk).exists()
-    trace = InvoiceEvent.objects.get(action="delete")
-    assert trace.invoice is None and trace.actor == alice and trace.from_status == "draft"
+    assert not Invoice.objects.filter(pk=pk).exists()
+    trace = invoice_events(invoice=pk).get(action="invoice.deleted")
+    assert (trace.target, trace.actor, trace.from_status) == (f"#{pk}", alice, "draft")
     sequence.refresh_from_db()
     assert sequence.next_number == 1
 
@@ -177,7 +180,7 @@ def test_finalize_numbers_freezes_and_records(draft, alice, template):
     assert invoice.snapshot["number"] == "0000001"
     assert invoice.snapshot["buyer"]["name"] == "Client SA"
     assert invoice.snapshot["totals"]["gross"] == "120.00"
-    assert events(invoice)[-1] == ("finalize", "draft", "finalized", "alice")
+    assert events(invoice)[-1] == ("invoice.finalized", "draft", "finalized", "alice")
 
 
 def test_finalize_with_a_chosen_template(draft, alice, template, firm):
@@ -247,7 +250,7 @@ def test_close_and_reopen_need_only_processing(staff, finalized, who):
     actions.reopen_invoice(finalized, by=user)
     finalized.refresh_from_db()
     assert finalized.status == "finalized" and finalized.closed_at is None
-    assert [e[0] for e in events(finalized)][-2:] == ["close", "reopen"]
+    assert [e[0] for e in events(finalized)][-2:] == ["invoice.closed", "invoice.reopened"]
     assert finalized.number == "0000001"  # reopening keeps the number
 
 
@@ -302,7 +305,11 @@ def test_bulk_close_is_all_or_nothing(make_draft, alice, template):
         actions.close_invoices([first, second], by=alice)
     first.refresh_from_db()
     assert first.status == "finalized"
-    assert not InvoiceEvent.objects.filter(action="close").exists()
+    assert (
+        not AuditEvent.objects.filter(target_type="invoicing.invoice")
+        .filter(action="invoice.closed")
+        .exists()
+    )
 
 
 # --- frozen content, whatever the path --------------------------------------------------
@@ -396,7 +403,9 @@ def test_saving_a_draft_unchanged_records_nothing(draft, alice):
         for line in draft.lines.all()
     ]
     actions.update_draft(draft, by=alice, lines=lines, notes=draft.notes)
-    assert list(draft.events.values_list("action", flat=True)) == ["create"]
+    assert list(invoice_events(invoice=draft).values_list("action", flat=True)) == [
+        "invoice.created"
+    ]
     actions.update_draft(draft, by=alice, lines=lines, notes="Changed")
-    update = draft.events.get(action="update")
+    update = invoice_events(invoice=draft).get(action="invoice.edited")
     assert update.details == {"fields": ["notes"]}

@@ -8,7 +8,8 @@ from django.db import connection
 
 from facturier.core.errors import DomainError
 from facturier.invoicing import actions
-from facturier.invoicing.models import Invoice, InvoiceEvent
+from facturier.invoicing.models import Invoice
+from facturier.invoicing.selectors import invoice_events
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +61,8 @@ def test_close_and_revert_racing_leave_a_trail_that_matches_the_status(finalized
             ]
         )
     trail = list(
-        InvoiceEvent.objects.filter(invoice=finalized, action__in=["close", "reopen"])
+        invoice_events(invoice=finalized)
+        .filter(action__in=["invoice.closed", "invoice.reopened"])
         .order_by("at", "id")
         .values_list("from_status", "to_status")
     )

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from facturier.core.errors import DomainError, Invalid, InvalidTransition, NotAllowed
 from facturier.invoicing import actions, numbering
 from facturier.invoicing.documents import build_cii, build_ubl
-from facturier.invoicing.models import Invoice, InvoiceEvent, InvoiceSequence
+from facturier.invoicing.models import Invoice, InvoiceSequence
+from facturier.invoicing.selectors import invoice_events
 from facturier.receivables import actions as receivables
 from facturier.receivables.selectors import client_credit
 from tests.invoicing.test_einvoice import UBL_SCHEMATRON, business_rule_errors
@@ -57,7 +58,7 @@ def test_a_total_credit_note_is_numbered_apart_and_clears_the_balance(invoice, a
     assert (credit_note.credit_applied, credit_note.credit_left) == (Decimal("415.00"), 0)
     invoice = fresh(invoice)
     assert (invoice.balance, invoice.status) == (Decimal("0.00"), "closed")
-    event = InvoiceEvent.objects.get(invoice=invoice, action="credit")
+    event = invoice_events(invoice=invoice).get(action="invoice.credited")
     assert event.details["credit_note"] == "AV-0000001" and event.details["amount"] == "415.00"
     # The next invoice continues the invoices' series, unaffected.
     assert invoice.number.endswith("1")

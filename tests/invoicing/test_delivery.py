@@ -18,6 +18,7 @@ from facturier.invoicing import actions, email_outbox
 from facturier.invoicing.actions import send_invoices
 from facturier.invoicing.emails import default_message, default_subject
 from facturier.invoicing.models import EmailDelivery, Invoice
+from facturier.invoicing.selectors import invoice_events
 from facturier.outbox import engine
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,10 @@ def test_one_invoice_is_mailed_to_its_billing_contact_with_its_frozen_pdf(
     finalized, alice, smtp_server
 ):
     (queued,) = send([finalized], alice, cc=["associe@cabinet.example"])
-    assert queued.status == "queued" and finalized.events.filter(action="send").exists()
+    assert (
+        queued.status == "queued"
+        and invoice_events(invoice=finalized).filter(action="invoice.sent").exists()
+    )
     assert Invoice.objects.get(pk=finalized.pk).sent_count == 0  # not before the server says so
     assert email_outbox.deliver(queued.pk) == "sent"
     (message,) = smtp_server.messages
@@ -338,7 +342,7 @@ def test_a_bulk_sends_queries_do_not_grow_with_its_invoices(make_draft, alice, t
             made = send(invoices, alice)
         assert len(made) == count
         for delivery in made:
-            event = delivery.invoice.events.get(action="send")
+            event = invoice_events(invoice=delivery.invoice).get(action="invoice.sent")
             assert event.details["delivery"] == delivery.pk
         return len(queries)
 

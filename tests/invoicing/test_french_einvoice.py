@@ -334,3 +334,42 @@ def test_an_issued_invoice_keeps_the_xml_it_was_issued_with(finalized, client, a
 
     assert downloaded == embedded_xml(older) != build_cii(finalized.snapshot)
     assert b"Note d'une ancienne version" in downloaded
+
+
+def test_a_credit_note_for_an_invoice_in_dollars_keeps_its_exchange_rate(
+    alice, firm, make_client, template
+):
+    client = make_client(firm, "Boston LLC", country="US", currency="USD", company_id="04-3458712")
+    invoice = issue(alice, client, [line(price="1000", rate="20")], exchange_rate="0.918400")
+    by = type(alice).objects.get(pk=alice.pk)
+    draft = actions.create_credit_note(invoice, by=by)
+    assert draft.exchange_rate == Decimal("0.918400")
+    credit_note = actions.finalize_invoice(draft, by=by)  # no rate to type again
+    cii, ubl = assert_french(credit_note)
+    assert b'<ram:TaxTotalAmount currencyID="EUR">183.68</ram:TaxTotalAmount>' in cii
+    assert b'<cbc:TaxAmount currencyID="EUR">183.68</cbc:TaxAmount>' in ubl
+
+
+def test_a_firm_under_the_vat_franchise_needs_no_vat_number(alice, firm, client_entity, template):
+    """EN 16931 lets the seller's tax registration identifier (BT-32) stand for its VAT
+    number (BR-E-02): a firm under art. 293 B, which has none, gives its SIREN."""
+    firm.vat_franchise, firm.vat_number = True, ""
+    firm.save()
+    invoice = issue(alice, client_entity, [line(price="800", rate="0")])
+    cii, ubl = assert_french(invoice)
+    assert b'<ram:ID schemeID="FC">123456782</ram:ID>' in cii and b'schemeID="VA"' not in cii
+    assert b"<cbc:CompanyID>123456782</cbc:CompanyID>" in ubl
+    assert b"TVA non applicable, art. 293 B du CGI" in cii
+    by = type(alice).objects.get(pk=alice.pk)
+    credit_note = actions.finalize_invoice(actions.create_credit_note(invoice, by=by), by=by)
+    assert_french(credit_note)
+
+
+def test_without_the_franchise_a_firm_still_needs_its_vat_number(
+    alice, firm, client_entity, template
+):
+    firm.vat_number = ""
+    firm.save()
+    with pytest.raises(Invalid) as refused:
+        issue(alice, client_entity, [line(price="800", rate="20")])
+    assert refused.value.codes["einvoice"] == ["seller_vat_number"]

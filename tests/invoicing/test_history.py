@@ -10,9 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils import translation
 
+from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing import history
-from facturier.invoicing.models import InvoiceEvent
+from facturier.invoicing.selectors import invoice_events
 from facturier.receivables import actions as receivables
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def lines(invoice, language: str) -> list[str]:
     with translation.override(language):
         return [
             re.sub(r"<[^>]+>", "", str(history.describe(event)))
-            for event in InvoiceEvent.objects.filter(invoice=invoice).order_by("at", "id")
+            for event in invoice_events(invoice=invoice).order_by("at", "id")
         ]
 
 
@@ -51,15 +52,23 @@ def test_a_paid_then_unpaid_invoice_reads_in_french(make_draft, alice, client_en
 
 
 def test_every_event_recorded_has_its_app_s_words():
-    names = set(InvoiceEvent.objects.values_list("action", flat=True))
+    names = set(
+        AuditEvent.objects.filter(target_type="invoicing.invoice").values_list("action", flat=True)
+    )
     assert all(history.label(name) != name for name in names)
-    for name in ("payment", "remind", "platform_status", "finalize", "delivered"):
+    for name in (
+        "invoice.paid",
+        "invoice.reminded",
+        "invoice.platform_status",
+        "invoice.finalized",
+        "invoice.emailed",
+    ):
         assert history.label(name) != name, f"{name} is declared by no app"
 
 
 def test_a_name_declared_by_two_apps_is_refused():
     class Clash(models.TextChoices):
-        PAYMENT = "payment", "paid twice"
+        PAYMENT = "invoice.paid", "paid twice"
 
     with pytest.raises(ImproperlyConfigured):
         history.register(Clash, describe=lambda event: ())

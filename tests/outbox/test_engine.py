@@ -16,7 +16,8 @@ from django.utils import timezone
 from facturier.core.errors import Invalid
 from facturier.invoicing import actions, email_outbox
 from facturier.invoicing.documents import RenderFailed
-from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceEvent
+from facturier.invoicing.models import EmailDelivery, Invoice
+from facturier.invoicing.selectors import invoice_events
 from facturier.outbox import engine
 from tests.smtp import free_port
 
@@ -34,9 +35,7 @@ def later(minutes=300):
 
 
 def events(invoice):
-    return list(
-        InvoiceEvent.objects.filter(invoice=invoice).order_by("id").values_list("action", flat=True)
-    )
+    return list(invoice_events(invoice=invoice).order_by("id").values_list("action", flat=True))
 
 
 def test_a_pdf_that_cannot_render_is_an_attempt_and_ends_failed(
@@ -53,8 +52,8 @@ def test_a_pdf_that_cannot_render_is_an_attempt_and_ends_failed(
     assert queued.attempts == queued.max_attempts
     assert "could not be prepared" in queued.last_error
     assert "Gave up after 6 attempts" in queued.last_error
-    assert events(finalized)[-1] == "delivery_failed"
-    assert events(finalized).count("delivery_retry") == 5
+    assert events(finalized)[-1] == "invoice.email_failed"
+    assert events(finalized).count("invoice.email_deferred") == 5
     assert smtp_server.messages == []
 
 
@@ -100,7 +99,7 @@ def test_claim_respects_the_attempt_limit_and_closes_abandoned_deliveries(
     assert queued.attempts == 6
     assert "No answer after 6 attempts" in queued.last_error
     assert smtp_server.messages == []
-    assert events(finalized)[-1] == "delivery_failed"
+    assert events(finalized)[-1] == "invoice.email_failed"
 
 
 def test_a_batch_is_claimed_by_one_worker_and_what_it_does_not_try_is_handed_back(
@@ -160,8 +159,8 @@ def test_a_recipient_refused_among_others_is_reported_not_hidden(finalized, alic
     assert queued.delivered_to == ["compta@client.example"]
     (rcpts, _message) = smtp_server.handler.received[0]
     assert rcpts == ["compta@client.example"]
-    event = InvoiceEvent.objects.filter(invoice=finalized).order_by("id").last()
-    assert event.action == "partly_delivered"
+    event = invoice_events(invoice=finalized).order_by("id").last()
+    assert event.action == "invoice.partly_emailed"
     assert event.details["refused"] == {"gone@client.example": "550 5.1.1 No such user"}
 
 

@@ -1,7 +1,7 @@
 """Bank files that are not what they claim are refused with a stable code, in the
 action, the page and the API, and nothing is written: a DTD in any encoding, another
-message than a camt.053 (camt.052, no namespace, an unknown one), a credit that is not
-money received, a date format that cannot read a date."""
+message than a camt.053, camt.052 or camt.054 (no namespace, an unknown one or
+version), a negative amount, a date format that cannot read a date."""
 
 from decimal import Decimal
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 from facturier.core.errors import Invalid
 from facturier.firms.models import AuditEvent
 from facturier.receivables import actions
-from facturier.receivables.bank_files import CAMT053_VERSIONS
+from facturier.receivables.camt import VERSIONS
 from facturier.receivables.models import BankStatement, CsvMapping, StatementLine
 from tests.receivables.camt import entry, statement
 
@@ -70,18 +70,21 @@ def test_a_statement_in_utf16_without_a_dtd_is_read(alice):
 @pytest.mark.parametrize(
     "namespace,shown",
     [
-        (ISO + "camt.052.001.02", "camt.052.001.02"),
-        (ISO + "camt.054.001.02", "camt.054.001.02"),
         (ISO + "camt.053.001.99", "camt.053.001.99"),
+        (ISO + "camt.052.001.01", "camt.052.001.01"),
+        (ISO + "camt.056.001.02", "camt.056.001.02"),
         ("urn:example:statement", "urn:example:statement"),
         (None, "—"),
     ],
 )
 @pytest.mark.parametrize("fmt", ["auto", "camt053"])
-def test_only_a_camt053_version_the_parser_reads_is_imported(alice, namespace, shown, fmt):
+def test_only_a_camt_message_and_version_the_reader_reads_is_imported(alice, namespace, shown, fmt):
     refusal = refused(alice, statement(entry("10.00"), namespace=namespace), fmt=fmt)
     assert refusal.codes == {"file": ["unsupported_namespace"]}
-    assert shown in refusal.errors["file"][0] and "camt.053.001.02" in refusal.errors["file"][0]
+    assert (
+        shown in refusal.errors["file"][0]
+        and "camt.053, camt.054 (001.02–001.13)" in refusal.errors["file"][0]
+    )
 
 
 def test_a_camt053_namespace_on_another_root_is_refused(alice):
@@ -89,25 +92,31 @@ def test_a_camt053_namespace_on_another_root_is_refused(alice):
     assert refused(alice, data).codes == {"file": ["unsupported_namespace"]}
 
 
-@pytest.mark.parametrize("version", CAMT053_VERSIONS)
-def test_every_version_the_parser_reads_is_imported(alice, version):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_version_the_reader_reads_is_imported(alice, version):
     data = statement(entry("10.00", bank_ref=version), namespace=ISO + f"camt.053.001.{version}")
     assert actions.import_bank_statement(by=alice, data=data).lines.count() == 1
 
 
-@pytest.mark.parametrize("amount", ["-100.00", "-0", "0.00", "-0.01"])
-def test_a_credit_of_zero_or_less_is_refused_naming_the_entry(alice, amount):
+@pytest.mark.parametrize("amount", ["-100.00", "-0", "-0.00", "-0.01"])
+def test_a_negative_amount_is_refused_naming_the_entry(alice, amount):
     data = statement(entry("5.00", bank_ref="OK"), entry(amount, bank_ref="BAD"))
     refusal = refused(alice, data)
     assert refusal.codes == {"file": ["invalid_amount"]}
     assert "Entry 2" in refusal.errors["file"][0] and amount in refusal.errors["file"][0]
 
 
-@pytest.mark.parametrize("amount", ["-100,00", "-0", "0,00"])
-def test_a_csv_line_of_zero_or_less_is_a_debit_left_out(alice, amount):
+@pytest.mark.parametrize(
+    "amount,skip", [("-100,00", "debit"), ("-0", "nothing"), ("0,00", "nothing")]
+)
+def test_a_csv_line_of_zero_or_less_is_set_aside_with_its_reason(alice, amount, skip):
     data = CSV + f"21/11/2026;VIR B;{amount}\n".encode()
     imported = actions.import_bank_statement(by=alice, data=data, mapping=COLUMNS)
-    assert [line.amount for line in imported.lines.all()] == [Decimal("10.00")]
+    assert [(line.amount, line.state, line.skip) for line in imported.lines.all()] == [
+        (Decimal("10.00"), "proposed", ""),
+        (Decimal(amount.replace(",", ".")), "skipped", skip),
+    ]
+    assert imported.summary()["transactions"] == 2
 
 
 BAD_FORMATS = ["%Y%Y", "%", "%d/%m", "%Y", "%q", "%d/%m/%Y%", "%A", "x"]
@@ -172,7 +181,7 @@ def test_the_page_shows_the_date_format_refusal_beside_the_field(client, alice):
     "data,code",
     [
         (statement(entry("10.00"), encoding="UTF-16", doctype=EXTERNAL), "xml_entities"),
-        (statement(entry("10.00"), namespace=ISO + "camt.052.001.02"), "unsupported_namespace"),
+        (statement(entry("10.00"), namespace=ISO + "camt.029.001.02"), "unsupported_namespace"),
         (statement(entry("10.00"), namespace=None), "unsupported_namespace"),
         (statement(entry("-100.00")), "invalid_amount"),
     ],

@@ -156,3 +156,21 @@ def test_two_workers_passing_at_once_remind_each_invoice_once(make_draft, alice,
         )
         assert len(days) == len(set(days)), days  # never a level twice
     assert not Letter.objects.filter(items__isnull=True).exists()  # no letter left empty
+
+
+def test_two_files_sharing_transactions_imported_at_once_keep_each_once(alice):
+    from facturier.receivables.models import BankStatement, StatementLine
+    from tests.receivables.camt import document, ntry, tx
+
+    shared = ntry("100.00", tx(end_to_end="SHARED", text="FACT A"), bank_ref="X")
+    files = [
+        document(shared, ntry(f"{n}.00", tx(end_to_end=f"OWN-{n}"), bank_ref="X"))
+        for n in (1, 2, 3)
+    ]
+    outcomes = run_together(
+        [lambda data=data: actions.import_bank_statement(by=alice, data=data) for data in files]
+    )
+    assert all(isinstance(outcome, BankStatement) for outcome in outcomes), outcomes
+    assert StatementLine.objects.filter(reference="SHARED").count() == 1
+    assert StatementLine.objects.count() == 4
+    assert sorted(len(statement.duplicates) for statement in outcomes) == [0, 1, 1]

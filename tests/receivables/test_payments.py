@@ -9,7 +9,8 @@ from facturier.core.errors import Invalid, NotAllowed, NotFound
 from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.lifecycle import PaymentState, payment_state
-from facturier.invoicing.models import Invoice, InvoiceEvent
+from facturier.invoicing.models import Invoice
+from facturier.invoicing.selectors import invoice_events
 from facturier.receivables import actions
 from facturier.receivables.models import Allocation, Payment
 from facturier.receivables.selectors import client_credit
@@ -54,7 +55,7 @@ def test_a_partial_payment_lowers_the_balance_and_says_so(issue, alice, client_e
     assert invoice.balance == Decimal("70.00")
     assert invoice.status == "finalized"
     assert payment_state(invoice, TODAY) == PaymentState.PARTLY_PAID
-    event = InvoiceEvent.objects.filter(invoice=invoice, action="payment").get()
+    event = invoice_events(invoice=invoice).filter(action="invoice.paid").get()
     assert event.actor == alice
     assert event.details["amount"] == "50.00" and event.details["balance"] == "70.00"
 
@@ -67,16 +68,16 @@ def test_paid_in_full_closes_it_and_removing_the_payment_brings_it_back(
     second = pay(alice, client_entity, "100.00", [{"invoice": invoice.pk}])
     invoice = fresh(invoice)
     assert (invoice.balance, invoice.status) == (Decimal("0.00"), "closed")
-    closing = InvoiceEvent.objects.filter(invoice=invoice, action="close").get()
+    closing = invoice_events(invoice=invoice).filter(action="invoice.closed").get()
     assert closing.actor is None and closing.details == {"why": "paid_in_full"}
 
     actions.delete_payment(second, by=alice)
     invoice = fresh(invoice)
     assert (invoice.balance, invoice.status) == (Decimal("100.00"), "finalized")
     assert invoice.closed_at is None
-    reopening = InvoiceEvent.objects.filter(invoice=invoice, action="reopen").get()
+    reopening = invoice_events(invoice=invoice).filter(action="invoice.reopened").get()
     assert reopening.actor is None and reopening.details == {"why": "balance_reopened"}
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="payment_removed").count() == 1
+    assert invoice_events(invoice=invoice).filter(action="invoice.payment_removed").count() == 1
     assert not Payment.objects.filter(pk=second.pk).exists()
     assert AuditEvent.objects.filter(action="payment.deleted").count() == 1
 
@@ -160,7 +161,11 @@ def test_correcting_a_payment_never_goes_below_what_it_allocated(issue, alice, c
 
 
 def refused_without_trace(call, code_field=None, code=None, error=Invalid):
-    before = (Payment.objects.count(), Allocation.objects.count(), InvoiceEvent.objects.count())
+    before = (
+        Payment.objects.count(),
+        Allocation.objects.count(),
+        AuditEvent.objects.filter(target_type="invoicing.invoice").count(),
+    )
     balances = dict(Invoice.objects.values_list("pk", "balance"))
     with pytest.raises(error) as refused:
         call()
@@ -169,7 +174,7 @@ def refused_without_trace(call, code_field=None, code=None, error=Invalid):
     assert (
         Payment.objects.count(),
         Allocation.objects.count(),
-        InvoiceEvent.objects.count(),
+        AuditEvent.objects.filter(target_type="invoicing.invoice").count(),
     ) == before
     assert dict(Invoice.objects.values_list("pk", "balance")) == balances
     return refused.value

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from facturier.core.errors import Invalid, NotAllowed
 from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions as invoicing
-from facturier.invoicing.models import InvoiceEvent
+from facturier.invoicing.selectors import invoice_events
 from facturier.receivables import actions
 from facturier.receivables.actions import reminders
 from facturier.receivables.letter_outbox import deliver
@@ -88,7 +88,7 @@ def test_the_worker_sends_each_level_once_on_its_day(three_levels, overdue):
     assert reminders.send_due_reminders(today=after(DUE, 20)) == []
     second = reminders.send_due_reminders(today=after(DUE, 21))
     assert len(second) == 1 and levels_sent(invoice) == [7, 21]
-    events = InvoiceEvent.objects.filter(invoice=invoice, action="remind").order_by("pk")
+    events = invoice_events(invoice=invoice).filter(action="invoice.reminded").order_by("pk")
     assert [event.details["level"] for event in events] == [1, 2]
     assert all(event.actor is None for event in events)  # the system, not a person
 
@@ -154,11 +154,21 @@ def test_pauses_closed_invoices_and_drafts_are_not_reminded(
     make_draft()  # a draft is never reminded
     assert reminders.send_due_reminders(today=after(DUE, 7)) == []
     assert levels_sent(closed) == levels_sent(on_paused_client) == []
-    assert InvoiceEvent.objects.filter(invoice=paused_invoice, action="reminders_paused").exists()
+    assert invoice_events(invoice=paused_invoice).filter(action="invoice.reminders_paused").exists()
     assert AuditEvent.objects.filter(action="client.reminders_paused", target_id=str(other.pk))
     reminders.set_pause(paused_invoice, by=alice, paused=False)
     assert len(reminders.send_due_reminders(today=after(DUE, 7))) == 1
     assert levels_sent(paused_invoice) == [7]
+
+
+def test_a_pause_reason_too_long_is_refused_whole_never_cut(overdue, alice):
+    invoice = overdue(DUE)
+    with pytest.raises(Invalid) as refused:
+        reminders.set_pause(invoice, by=alice, paused=True, reason="x" * 201)
+    assert refused.value.codes == {"reason": ["max_length"]}
+    assert not invoice_events(invoice=invoice).filter(action="invoice.reminders_paused").exists()
+    reminders.set_pause(invoice, by=alice, paused=True, reason="é" * 200)
+    assert invoice.reminder_pause.reason == "é" * 200
 
 
 def test_one_letter_per_client_lists_its_invoices_oldest_first(three_levels, overdue):
@@ -320,7 +330,7 @@ def test_the_letter_is_emailed_with_its_pdf_and_the_invoices(smtp_server, three_
     assert recipients == ["compta@client.example"]
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names[0].endswith(".pdf") and f"{invoice.number}.pdf" in names
-    assert InvoiceEvent.objects.filter(invoice=invoice, action="reminder_delivered").exists()
+    assert invoice_events(invoice=invoice).filter(action="invoice.reminder_emailed").exists()
 
 
 def test_a_refused_reminder_fails_with_the_servers_reason_on_the_invoice(
@@ -330,7 +340,7 @@ def test_a_refused_reminder_fails_with_the_servers_reason_on_the_invoice(
     letter = reminders.send_due_reminders(today=after(DUE, 7))[0]
     smtp_server.handler.script = ["550 5.1.1 mailbox unknown"]
     assert deliver(letter.pk) == "failed"
-    event = InvoiceEvent.objects.get(invoice=invoice, action="reminder_failed")
+    event = invoice_events(invoice=invoice).get(action="invoice.reminder_failed")
     assert "mailbox unknown" in event.details["reason"]
     # Failing to e-mail does not make the level available again.
     assert reminders.send_due_reminders(today=after(DUE, 8)) == []
@@ -357,3 +367,23 @@ def test_the_outbox_worker_runs_the_reminders_pass(smtp_server, three_levels, ov
     assert len(smtp_server.handler.received) == 1
     call_command("outbox_worker", once=True, interval=0)
     assert len(smtp_server.handler.received) == 1  # not twice
+
+
+def test_a_failed_reminder_retried_reads_on_the_invoices_history_and_goes_once(
+    smtp_server, three_levels, overdue, alice
+):
+    invoice = overdue(TODAY - datetime.timedelta(days=8))
+    letter = reminders.send_reminder_now([invoice.pk], by=alice)
+    smtp_server.handler.script = ["550 5.1.1 Mailbox unknown"]
+    assert deliver(letter.pk) == "failed"
+    assert actions.retry_failed_letters(by=alice) == [letter]
+    assert actions.retry_failed_letters(by=alice) == []  # queued already: not twice
+    assert deliver(letter.pk) == "sent"
+    assert len(smtp_server.handler.received) == 1
+    lines = list(invoice_events(invoice=invoice).order_by("pk").values_list("action", flat=True))
+    assert lines[-3:] == [
+        "invoice.reminder_failed",
+        "invoice.reminder_requeued",
+        "invoice.reminder_emailed",
+    ]
+    assert AuditEvent.objects.filter(action="letter.retried", target_id=str(letter.pk)).count() == 1

@@ -42,12 +42,14 @@ def test_three_lines_two_by_number_one_by_amount_then_confirmed(invoices, alice)
     imported = actions.import_bank_statement(
         by=alice, data=three_lines(invoices), filename="nov.xml"
     )
-    lines = list(imported.lines.order_by("line"))
+    *lines, debit = list(imported.lines.order_by("line"))
     assert [(line.invoice_id, line.match) for line in lines] == [
         (invoices[0].pk, "number"),
         (invoices[1].pk, "number"),
         (invoices[2].pk, "amount"),
-    ]  # and the debit is not a line
+    ]
+    # The debit is set aside, told as what it is, and never offered as a payment.
+    assert (debit.state, debit.skip, debit.amount) == ("skipped", "debit", Decimal("-55.10"))
     assert lines[0].booked_on == datetime.date(2026, 11, 20)
     actions.confirm_statement_lines(
         imported,
@@ -58,7 +60,7 @@ def test_three_lines_two_by_number_one_by_amount_then_confirmed(invoices, alice)
         invoice = Invoice.objects.get(pk=invoice.pk)
         assert (invoice.balance, invoice.status) == (0, "closed")
     assert Payment.objects.count() == 3
-    assert set(StatementLine.objects.values_list("state", flat=True)) == {"confirmed"}
+    assert set(StatementLine.objects.values_list("state", flat=True)) == {"confirmed", "skipped"}
     payment = StatementLine.objects.get(line=1).payment
     assert payment.method == "transfer" and invoices[0].number in payment.reference
 
@@ -68,7 +70,7 @@ def test_the_same_statement_twice_is_refused_and_adds_nothing(invoices, alice):
     with pytest.raises(Invalid) as refused:
         actions.import_bank_statement(by=alice, data=three_lines(invoices))
     assert refused.value.codes["file"] == ["already_imported"]
-    assert BankStatement.objects.count() == 1 and StatementLine.objects.count() == 3
+    assert BankStatement.objects.count() == 1 and StatementLine.objects.count() == 4
 
 
 def test_a_later_statement_brings_only_its_new_lines(invoices, alice):
@@ -155,9 +157,10 @@ def test_a_csv_with_the_firms_columns_saved_for_next_time(invoices, alice):
         by=alice, data=data, filename="releve.csv", mapping=mapping
     )
     lines = list(imported.lines.order_by("line"))
-    assert [(line.amount, line.invoice_id) for line in lines] == [
-        (Decimal("120.00"), invoices[0].pk),
-        (Decimal("1250.00"), None),
+    assert [(line.amount, line.invoice_id, line.skip) for line in lines] == [
+        (Decimal("120.00"), invoices[0].pk, ""),
+        (Decimal("-45.10"), None, "debit"),
+        (Decimal("1250.00"), None, ""),
     ]
     # Saved: the next file is read the same way without saying it again.
     again = FRENCH_CSV.format(number=invoices[0].number) + "23/11/2026;VIR 2;240,00;R4\n"

@@ -62,9 +62,7 @@ def test_a_reminder_submitted_twice_sends_one_letter(client, alice, late):
     assert Letter.objects.count() == 2
 
 
-def test_a_reminder_sent_twice_at_once_sends_one_letter_on_sqlite(
-    client, alice, late, monkeypatch
-):
+def test_a_reminder_sent_twice_at_once_sends_one_letter_on_sqlite(client, alice, late, monkeypatch):
     """The second submission read no answer yet (the first was still running): its
     claim of the key fails, and it leads where the first did."""
     client.force_login(alice)

@@ -219,3 +219,44 @@ def test_import_a_statement_review_and_confirm_in_the_app(client, alice, issued)
     assert Payment.objects.count() == 2
     assert set(Invoice.objects.values_list("status", flat=True)) == {"closed"}
     assert StatementLine.objects.get(pk=lines[3].pk).state == "ignored"
+
+
+def test_the_invoice_page_opens_and_removes_each_allocation(client, alice, staff, issued):
+    invoice = issued()
+    payment = actions.record_payment(
+        by=alice, client=invoice.client_id, amount="50.00", received_on=datetime.date.today()
+    )
+    page_url = reverse("billing:invoice", args=[invoice.pk])
+    allocation = payment.allocations.get()
+    remove_url = reverse("billing:allocation_remove", args=[allocation.pk])
+    login(client, staff["owner_only"])  # sees the invoice, may not record payments
+    page = client.get(page_url).content.decode()
+    assert reverse("billing:payment", args=[payment.pk]) in page
+    assert remove_url not in page
+    client.post(remove_url, {"next": page_url})
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("70.00")
+    login(client, alice)
+    page = client.get(page_url).content.decode()
+    assert f'action="{remove_url}"' in page
+    assert client.post(remove_url, {"next": page_url})["Location"] == page_url
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("120.00")
+    assert Payment.objects.get(pk=payment.pk).unallocated == Decimal("50.00")
+    # A credit note's allocation is taken back the same way.
+    other = issued()
+    actions.allocate_payment(payment, by=alice, allocations=[{"invoice": other.pk}])
+    credit_note = invoicing.finalize_invoice(
+        invoicing.create_credit_note(other, by=alice), by=alice
+    )
+    # The credit note covers the 70.00 the payment left on `other`; 50.00 are left over.
+    actions.allocate_credit_note(credit_note, by=alice, allocations=[{"invoice": invoice.pk}])
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("70.00")
+    credit = Invoice.objects.get(pk=invoice.pk).allocations.get()
+    assert credit.credit_note_id == credit_note.pk
+    page = client.get(page_url).content.decode()
+    assert credit_note.number in page
+    credit_remove = reverse("billing:allocation_remove", args=[credit.pk])
+    assert f'action="{credit_remove}"' in page
+    client.post(credit_remove, {"next": page_url})
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("120.00")
+    assert Invoice.objects.get(pk=credit_note.pk).credit_left == Decimal("50.00")
+    assert client.post(credit_remove).status_code == 302  # gone: said, not a 500

@@ -1,6 +1,7 @@
 """Reminders, letters, the overview and the exports in the Billing app, for every user."""
 
 import datetime
+import html
 import re
 import warnings
 from decimal import Decimal
@@ -164,3 +165,61 @@ def test_the_reminder_settings_save_levels_and_accounts(client, firm, staff):
     assert ReminderLevel.objects.get().subject_fr == "Rappel {number}"  # nothing half-done
     client.force_login(staff["processor_only"])
     assert client.get(reverse("settings:reminders")).status_code == 302
+
+
+def _record_credit(alice, client_entity, amount):
+    from facturier.receivables import actions
+
+    actions.record_payment(
+        by=alice, client=client_entity, amount=Decimal(amount), received_on=TODAY, allocations=[]
+    )
+
+
+@pytest.mark.parametrize(
+    ("situation", "said"),
+    [
+        ("levels_sent", "Every reminder level was sent already."),
+        ("paused", "Reminders are paused for this invoice or its client."),
+        ("covered_by_credit", "The client's credit covers this invoice: allocate it instead."),
+    ],
+)
+def test_a_reminder_that_cannot_go_is_said_before_the_form_is_filled(
+    client, alice, late, client_entity, situation, said
+):
+    if situation == "levels_sent":
+        reminders.send_due_reminders()
+    elif situation == "paused":
+        reminders.set_pause(late.client, by=alice, paused=True)
+    else:
+        _record_credit(alice, client_entity, "1200.00")
+    client.force_login(alice)
+    detail = client.get(reverse("billing:invoice", args=[late.pk])).content.decode()
+    assert 'id="remind-now"' not in detail
+    assert re.search(r"disabled aria-describedby=\"why-remind-now\">Send a reminder", detail)
+    assert html.escape(said) in detail
+    dialog = client.get(reverse("billing:remind"), {"ids": late.pk}).content.decode()
+    assert f'data-blocked="{situation}"' in dialog and html.escape(said) in dialog
+    assert "<fieldset disabled>" in dialog
+    assert re.search(r'<button type="submit" disabled', dialog)
+    letters_before = Letter.objects.count()
+    client.post(reverse("billing:remind"), {"ids": [late.pk], "subject": "R", "message": "M"})
+    assert Letter.objects.count() == letters_before
+
+
+def test_the_invoice_list_disables_the_reminder_of_a_paused_invoice(client, alice, late):
+    client.force_login(alice)
+
+    def remind_reason():
+        listed = client.get(reverse("billing:invoices")).content.decode()
+        box = re.search(rf'<input type="checkbox" name="ids" value="{late.pk}"[^>]*>', listed)
+        return re.search(r'data-why-remind="([^"]*)"', box.group(0)).group(1)
+
+    assert remind_reason() == ""
+    reminders.set_pause(late, by=alice, paused=True)
+    assert remind_reason() == "Reminders are paused for this invoice or its client."
+
+
+def test_an_invoice_that_can_be_reminded_offers_the_dialog_from_its_page(client, alice, late):
+    client.force_login(alice)
+    detail = client.get(reverse("billing:invoice", args=[late.pk])).content.decode()
+    assert 'id="remind-now"' in detail

@@ -276,3 +276,91 @@ def test_the_realization_is_shown_before_the_draft_is_made(client, keeper, clien
     assert 'value="-10"' in page  # what was typed stays
     assert client.post(url, data).status_code == 302
     assert Invoice.objects.get().total_net == Decimal("270.00")
+
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_receipt_can_be_seen_after_upload_and_replaced(client, keeper, firm, client_entity):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    WorkCode.objects.create(firm=firm, code="TRV", name="Travel", kind="expense")
+    client.force_login(keeper)
+    data = {
+        "kind": "expense",
+        "client": client_entity.pk,
+        "work_code": "TRV",
+        "day": TODAY.isoformat(),
+        "amount": "42,50",
+        "vat_rate": "20",
+        "billable": "on",
+        "receipt": SimpleUploadedFile("ticket.pdf", PDF, content_type="application/pdf"),
+    }
+    assert client.post(reverse("billing:time"), data).status_code == 302
+    entry = Entry.objects.get()
+    url = reverse("billing:entry_receipt", args=[entry.pk])
+    listed = client.get(reverse("billing:time")).content.decode()
+    assert f'href="{url}"' in listed
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.content == PDF
+    assert shown["Content-Type"] == "application/pdf"
+    assert shown["Content-Security-Policy"] == "sandbox"
+    edit = reverse("billing:entry_edit", args=[entry.pk])
+    page = client.get(edit).content.decode()
+    assert f'href="{url}"' in page and 'enctype="multipart/form-data"' in page
+    replaced = client.post(
+        edit,
+        {
+            **{k: v for k, v in data.items() if k != "receipt"},
+            "receipt": SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
+        },
+    )
+    assert replaced.status_code == 302
+    assert client.get(url).content == PNG and client.get(url)["Content-Type"] == "image/png"
+    bad = client.post(
+        edit,
+        {
+            **{k: v for k, v in data.items() if k != "receipt"},
+            "amount": "50",
+            "receipt": SimpleUploadedFile("virus.exe", b"MZ\x90\x00", content_type="image/png"),
+        },
+    )
+    assert bad.status_code == 422
+    entry.refresh_from_db()
+    assert entry.amount == Decimal("42.50")  # the amount waits with the refused receipt
+    assert client.get(url).content == PNG
+
+
+def test_a_receipt_is_shown_only_to_whoever_sees_the_entry(
+    client, staff, keeper, firm, client_entity
+):
+    WorkCode.objects.create(firm=firm, code="TRV", name="Travel", kind="expense")
+    (entry,) = actions.record_entries(
+        [
+            {
+                "client": client_entity.pk,
+                "work_code": "TRV",
+                "day": TODAY,
+                "amount": "10",
+                "receipt": PDF,
+            }
+        ],
+        by=keeper,
+    )
+    url = reverse("billing:entry_receipt", args=[entry.pk])
+    seen = {}
+    for name, user in staff.items():
+        client.force_login(user)
+        seen[name] = client.get(url).status_code
+    assert seen == {
+        "owner_processor": 200,
+        "owner_only": 200,
+        "processor_only": 200,
+        "neither": 404,
+    }
+    (no_receipt,) = actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "1"}], by=keeper
+    )
+    client.force_login(keeper)
+    assert client.get(reverse("billing:entry_receipt", args=[no_receipt.pk])).status_code == 404

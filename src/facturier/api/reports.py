@@ -21,7 +21,7 @@ from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.realization import realization
 from facturier.receivables import actions as receivables
 from facturier.receivables import exports, fec
-from facturier.receivables.aging import BUCKETS, aging
+from facturier.receivables.aging import BUCKETS, aging, aging_csv, aging_workbook
 from facturier.receivables.models import ReminderLevel
 from facturier.receivables.overview import overview
 from facturier.receivables.permissions import payment_refusal, visible_payments
@@ -32,6 +32,9 @@ from .views import BinaryView
 
 EARLIEST = datetime.date(1900, 1, 1)
 PDF = {(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
@@ -120,6 +123,30 @@ class Aging(GenericAPIView):
                 }
             ).data
         )
+
+
+class AgingFileQuery(DayQuery):
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], help_text="CSV or XLSX.")
+
+
+class AgingFile(BinaryView):
+    @extend_schema(
+        operation_id="aging_file",
+        parameters=[AgingFileQuery],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        summary="The aging of a day as a CSV or XLSX file, as the Aging tab exports it",
+    )
+    def get(self, request):
+        query = AgingFileQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = aging(user=request.user, day=_day(request))
+        name = f"aging-{result.day.isoformat()}"
+        if query.validated_data["format"] == "xlsx":
+            return _file(aging_workbook(result), f"{name}.xlsx", XLSX)
+        return _file(aging_csv(result), f"{name}.csv", "text/csv; charset=utf-8")
 
 
 class AmountSerializer(serializers.Serializer):
@@ -277,6 +304,11 @@ class LetterSerializer(serializers.Serializer):
     to = serializers.ListField(child=serializers.EmailField())
     subject = serializers.CharField()
     status = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField(help_text="What the server said last, if it refused.")
+    held_since = serializers.DateTimeField(
+        allow_null=True, help_text="Set while the mail settings hold it (none is lost)."
+    )
 
 
 def _letter(letter) -> dict:

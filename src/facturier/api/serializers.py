@@ -9,12 +9,12 @@ from facturier.clients.models import LANGUAGES, Client, Contact
 from facturier.core.converters import MAX_ID
 from facturier.core.validators import validate_currency
 from facturier.einvoicing.models import LifecycleStatus, Transmission
+from facturier.firms.models import AuditEvent
 from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState, payment_state
 from facturier.invoicing.models import (
     MENTION_FIELDS,
     EmailDelivery,
     Invoice,
-    InvoiceEvent,
     InvoiceTemplate,
     Operation,
 )
@@ -222,7 +222,7 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
 
     class Meta:
-        model = InvoiceEvent
+        model = AuditEvent
         fields = ["at", "action", "from_status", "to_status", "actor", "details"]
 
 
@@ -249,6 +249,7 @@ class TransmissionSerializer(serializers.ModelSerializer):
             "attempts",
             "next_attempt_at",
             "last_error",
+            "held_since",
             "created_at",
             "deposited_at",
             "last_status",
@@ -269,6 +270,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "attempts",
             "next_attempt_at",
             "last_error",
+            "held_since",
             "created_at",
             "sent_at",
             "is_resend",
@@ -410,9 +412,14 @@ class CreditNoteSerializer(serializers.Serializer):
 
 
 class StatementImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="camt.053 XML or CSV, at most 5 MB")
+    file = serializers.FileField(
+        help_text="camt.053, camt.052 or camt.054 XML, MT940 or CSV, at most 5 MB"
+    )
     format = serializers.ChoiceField(
-        choices=["auto", "camt053", "csv"], required=False, default="auto"
+        choices=["auto", *BankStatement.Format.values],
+        required=False,
+        default="auto",
+        help_text="camt052, camt053 and camt054 read whichever camt message the file holds",
     )
     date = serializers.CharField(max_length=100, required=False, help_text="CSV date column")
     amount = serializers.CharField(max_length=100, required=False)
@@ -426,34 +433,90 @@ class StatementImportSerializer(serializers.Serializer):
 
 class StatementLineSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True, default=None)
+    invoice_standing = serializers.ChoiceField(
+        choices=["", *StatementLine.Standing.values],
+        read_only=True,
+        help_text="Where the proposed invoice stands now: still owed (open), closed by "
+        "hand while it still owes (closed), or settled already (settled).",
+    )
 
     class Meta:
         model = StatementLine
         fields = [
             "id",
             "line",
+            "entry",
             "booked_on",
             "amount",
             "currency",
+            "instructed_amount",
+            "instructed_currency",
             "label",
             "reference",
             "debtor_name",
             "debtor_iban",
+            "bank_reference",
             "state",
+            "skip",
+            "skip_detail",
             "match",
             "invoice",
             "invoice_number",
+            "invoice_standing",
             "payment",
+            "returns",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "line": {"help_text": "The transaction's place in the file (1-based)."},
+            "entry": {"help_text": "The entry holding it: a batch entry holds several."},
+            "amount": {
+                "help_text": "As booked on the account, in its currency; negative for "
+                "money paid out."
+            },
+            "instructed_amount": {
+                "help_text": "What the payer instructed, when the bank gives another amount."
+            },
+            "skip": {"help_text": "Why the line is set aside; empty for money to match."},
+            "returns": {"help_text": "For a return: the line whose payment it sends back."},
+        }
+
+
+class StatementSummarySerializer(serializers.Serializer):
+    transactions = serializers.IntegerField(help_text="The file's transactions.")
+    entries = serializers.IntegerField(help_text="The entries they came in.")
+    imported = serializers.IntegerField(help_text="Credits kept to match with invoices.")
+    set_aside = serializers.IntegerField(help_text="Lines kept that are not money received.")
+    duplicates = serializers.IntegerField(help_text="Transactions an earlier file brought.")
+
+
+class StatementDuplicateSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The transaction's line in this file.")
+    entry = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    statement = serializers.IntegerField(help_text="The statement that brought it.")
+    statement_line = serializers.IntegerField(help_text="Its line in that statement.")
+    filename = serializers.CharField()
 
 
 class StatementSerializer(serializers.ModelSerializer):
     lines = StatementLineSerializer(many=True, read_only=True)
+    summary = StatementSummarySerializer(read_only=True)
+    duplicates = StatementDuplicateSerializer(many=True, read_only=True)
 
     class Meta:
         model = BankStatement
-        fields = ["id", "filename", "format", "imported_at", "imported_by", "lines"]
+        fields = [
+            "id",
+            "filename",
+            "format",
+            "imported_at",
+            "imported_by",
+            "summary",
+            "duplicates",
+            "lines",
+        ]
         read_only_fields = fields
 
 
@@ -461,9 +524,14 @@ class DecisionSerializer(serializers.Serializer):
     line = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     invoice = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     ignore = serializers.BooleanField(required=False, default=False)
+    undo = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="For a return: cancel the payment recorded from the line it returns.",
+    )
 
     def validate(self, attrs):
-        if not attrs.get("ignore") and "invoice" not in attrs:
+        if not attrs.get("ignore") and not attrs.get("undo") and "invoice" not in attrs:
             raise serializers.ValidationError(
                 {"invoice": ["Give the invoice the line pays, or ignore the line."]},
                 code="required",

@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import reports, views, work
+from . import directory, outbox, reports, views, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -47,15 +47,26 @@ urlpatterns = [
         name="api-invoice-transmissions",
     ),
     path("v1/clients/<id:pk>/account/", views.ClientAccount.as_view(), name="api-client-account"),
+    path(
+        "v1/clients/<id:pk>/directory/",
+        directory.ClientDirectory.as_view(),
+        name="api-client-directory",
+    ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),
+    path("v1/entries/<id:pk>/receipt/", work.EntryReceipt.as_view(), name="api-entry-receipt"),
     path("v1/work-codes/", work.WorkCodeList.as_view(), name="api-work-codes"),
     path("v1/wip/", work.WipList.as_view(), name="api-wip"),
     path(
         "v1/clients/<id:pk>/invoice-from-wip/",
         work.InvoiceFromWip.as_view(),
         name="api-client-invoice-from-wip",
+    ),
+    path(
+        "v1/clients/<id:pk>/invoice-from-wip/preview/",
+        work.InvoiceFromWipPreview.as_view(),
+        name="api-client-invoice-from-wip-preview",
     ),
     path("v1/payments/<id:pk>/", views.PaymentDetail.as_view(), name="api-payment"),
     path(
@@ -75,6 +86,7 @@ urlpatterns = [
     path("v1/templates/", views.TemplateList.as_view(), name="api-templates"),
     path("v1/templates/<id:pk>/", views.TemplateDetail.as_view(), name="api-template"),
     path("v1/aging/", reports.Aging.as_view(), name="api-aging"),
+    path("v1/aging/file/", reports.AgingFile.as_view(), name="api-aging-file"),
     path("v1/overview/", reports.Overview.as_view(), name="api-overview"),
     path("v1/realization/", reports.Realization.as_view(), name="api-realization"),
     path(
@@ -92,6 +104,15 @@ urlpatterns = [
     path("v1/reminder-pauses/", reports.ReminderPause.as_view(), name="api-reminder-pauses"),
     path("v1/letters/<id:pk>/pdf/", reports.LetterPdf.as_view(), name="api-letter-pdf"),
     path("v1/exports/", reports.Export.as_view(), name="api-exports"),
+    path("v1/outbox/", outbox.Outbox.as_view(), name="api-outbox"),
+    path("v1/outbox/retry/", outbox.OutboxRetry.as_view(), name="api-outbox-retry"),
+    path("v1/deliveries/<id:pk>/retry/", outbox.EmailRetry.as_view(), name="api-delivery-retry"),
+    path("v1/letters/<id:pk>/retry/", outbox.LetterRetry.as_view(), name="api-letter-retry"),
+    path(
+        "v1/transmissions/<id:pk>/retry/",
+        outbox.TransmissionRetry.as_view(),
+        name="api-transmission-retry",
+    ),
     path("v1/exports/fec/", reports.Fec.as_view(), name="api-exports-fec"),
     # The schema is public documentation: not counted against anyone's rate.
     path("schema/", SpectacularAPIView.as_view(throttle_classes=[]), name="api-schema"),

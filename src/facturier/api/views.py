@@ -25,6 +25,7 @@ from facturier.invoicing.selectors import (
     PAYMENT_FILTERS,
     InvoiceFilters,
     invoice_detail,
+    invoice_events,
     invoice_list,
     stored_pdf,
 )
@@ -396,7 +397,7 @@ class InvoiceEvents(ListAPIView):
 
     def get_queryset(self):
         invoice = _invoice(self.request, self.kwargs["pk"])
-        return invoice.events.select_related("actor").order_by("at", "id")
+        return invoice_events(invoice=invoice)
 
     @extend_schema(operation_id="invoices_events", summary="The audit trail")
     def get(self, request, pk):
@@ -701,8 +702,11 @@ class StatementList(GenericAPIView):
         request={"multipart/form-data": s.StatementImportSerializer},
         responses={201: s.StatementSerializer},
         summary=(
-            "Import a bank statement: its credit lines, each with the open invoice it "
-            "most likely pays. A file with no new line is refused."
+            "Import a bank file (camt.053, camt.052, camt.054, MT940 or CSV): every "
+            "transaction of it, each credit with the invoice it most likely pays and that "
+            "invoice's standing, each other one set aside with its reason, each one an "
+            "earlier file brought listed as a duplicate; the summary's imported, set_aside "
+            "and duplicates add up to its transactions. A file with no new credit is refused."
         ),
     )
     def post(self, request):

@@ -1,21 +1,37 @@
 """The API of time and expenses: entries (a bulk create of up to 1,000, all or nothing),
 work codes, WIP per client, and a draft invoice from a client's WIP."""
 
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from facturier.clients.permissions import visible_clients
 from facturier.core.converters import MAX_ID
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
-from facturier.work.models import Entry, WorkCode
+from facturier.work.models import Entry, WorkCode, receipt_filename
 from facturier.work.permissions import visible_entries
-from facturier.work.selectors import WIP_BUCKETS, wip_by_client
+from facturier.work.selectors import (
+    HAS_RECEIPT,
+    WIP_BUCKETS,
+    client_wip,
+    entry_receipt,
+    wip_by_client,
+)
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
+from .views import BinaryView
 
 BULK_LIMIT = 1000
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -29,6 +45,9 @@ class WorkCodeSerializer(serializers.ModelSerializer):
 
 class EntrySerializer(serializers.ModelSerializer):
     work_code = serializers.CharField(source="work_code.code")
+    receipt = serializers.SerializerMethodField(
+        help_text="Where to read the expense's receipt; null when it has none."
+    )
 
     class Meta:
         model = Entry
@@ -47,7 +66,13 @@ class EntrySerializer(serializers.ModelSerializer):
             "billable",
             "state",
             "billed_amount",
+            "receipt",
         ]
+
+    def get_receipt(self, entry) -> str | None:
+        if not getattr(entry, "has_receipt", False):
+            return None
+        return reverse("api-entry-receipt", args=[entry.pk])
 
 
 class EntryWriteSerializer(serializers.Serializer):
@@ -105,6 +130,15 @@ class FromWipSerializer(serializers.Serializer):
         ),
     )
     amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
+    percent = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        min_value=-100,
+        max_value=1000,
+        help_text="Write the entries' value up or down by this percentage (-10: ten percent "
+        "less), instead of giving an amount.",
+    )
     billed = serializers.DictField(
         child=serializers.DecimalField(**MONEY, min_value=0),
         required=False,
@@ -119,9 +153,7 @@ class EntryList(ListAPIView):
     serializer_class = EntrySerializer
 
     def get_queryset(self):
-        return (
-            visible_entries(self.request.user).select_related("work_code").order_by("-day", "-id")
-        )
+        return _entries(self.request.user).order_by("-day", "-id")
 
     @extend_schema(operation_id="entries_list", summary="Time and expense entries you may see")
     def get(self, request):
@@ -147,6 +179,8 @@ class EntryList(ListAPIView):
                 row["vat_rate"] = str(row["vat_rate"])
             rows.append(row)
         entries = actions.record_entries(rows, by=request.user, limit=BULK_LIMIT)
+        for entry in entries:  # none: receipts are uploaded one by one, to each entry's own
+            entry.has_receipt = False
         return Response(
             {"entries": EntrySerializer(entries, many=True).data}, status=status.HTTP_201_CREATED
         )
@@ -166,17 +200,9 @@ class EntryUpdateSerializer(serializers.Serializer):
 class EntryDetail(GenericAPIView):
     serializer_class = EntrySerializer
 
-    def _entry(self, request, pk):
-        from rest_framework.exceptions import NotFound
-
-        entry = visible_entries(request.user).select_related("work_code").filter(pk=pk).first()
-        if entry is None:
-            raise NotFound("No such entry.")
-        return entry
-
     @extend_schema(operation_id="entries_retrieve")
     def get(self, request, pk):
-        return Response(EntrySerializer(self._entry(request, pk)).data)
+        return Response(EntrySerializer(_entry(request, pk)).data)
 
     @extend_schema(
         operation_id="entries_partial_update",
@@ -192,7 +218,7 @@ class EntryDetail(GenericAPIView):
             for key, value in data.validated_data.items()
         }
         entry = actions.update_entry(pk, by=request.user, fields=fields)
-        return Response(EntrySerializer(self._entry(request, entry.pk)).data)
+        return Response(EntrySerializer(_entry(request, entry.pk)).data)
 
     @extend_schema(
         operation_id="entries_destroy",
@@ -202,6 +228,81 @@ class EntryDetail(GenericAPIView):
     def delete(self, request, pk):
         actions.delete_entry(pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _entries(user):
+    """The entries the user sees, each knowing whether it has a receipt (not its bytes)."""
+    return (
+        visible_entries(user)
+        .select_related("work_code")
+        .defer("receipt")
+        .annotate(has_receipt=HAS_RECEIPT)
+    )
+
+
+def _entry(request, pk):
+    entry = _entries(request.user).filter(pk=pk).first()
+    if entry is None:
+        raise NotFound("No such entry.")
+    return entry
+
+
+class ReceiptUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A PDF, JPEG or PNG file of at most 5 MB.")
+
+
+class ReceiptRenderer(BaseRenderer):
+    """The receipt as uploaded: a PDF, a JPEG or a PNG."""
+
+    media_type = "*/*"
+    format = "receipt"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class EntryReceipt(BinaryView):
+    serializer_class = ReceiptUploadSerializer
+    parser_classes = [MultiPartParser]
+    renderer_classes = [JSONRenderer, ReceiptRenderer]
+
+    def get_queryset(self):  # OPTIONS describes PUT by looking the entry up
+        return _entries(self.request.user)
+
+    @extend_schema(
+        operation_id="entries_receipt_retrieve",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        summary="An expense's receipt, as it was uploaded",
+    )
+    def get(self, request, pk):
+        found = entry_receipt(user=request.user, pk=pk)
+        if found is None:
+            raise NotFound("No receipt for this entry.")
+        data, content_type = found
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{receipt_filename(pk, content_type)}"'
+        response["Content-Security-Policy"] = "sandbox"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(
+        operation_id="entries_receipt_update",
+        request={"multipart/form-data": ReceiptUploadSerializer},
+        responses={200: EntrySerializer},
+        summary="Attach or replace an expense's receipt (refused once an invoice holds it)",
+    )
+    def put(self, request, pk):
+        data = ReceiptUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        actions.attach_receipt(pk, by=request.user, data=upload.read(actions.MAX_RECEIPT + 1))
+        return Response(EntrySerializer(_entry(request, pk)).data)
 
 
 class WorkCodeList(ListAPIView):
@@ -245,12 +346,71 @@ class InvoiceFromWip(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         billed = values.pop("billed", None)
-        amount = values.pop("amount", None)
+        amount, percent = values.pop("amount", None), values.pop("percent", None)
         draft = invoicing.draft_from_wip(
             by=request.user,
             client=pk,
             amount=None if amount is None else str(amount),
+            percent=None if percent is None else str(percent),
             billed={key: str(value) for key, value in billed.items()} if billed else None,
             **values,
         )
         return Response(s.InvoiceSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class WipPreviewSerializer(serializers.Serializer):
+    entries = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=20_000,
+        help_text="The entries to bill; all of the client's work in progress when absent.",
+    )
+    amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
+    percent = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, min_value=-100, max_value=1000
+    )
+
+
+class WipPreviewResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Entries billed.")
+    value = serializers.DecimalField(**MONEY, help_text="Their standard value.")
+    billed = serializers.DecimalField(**MONEY, help_text="What the draft would bill.")
+    adjustment = serializers.DecimalField(**MONEY, help_text="Write-up (+) or write-down (-).")
+    realization = serializers.DecimalField(
+        max_digits=7, decimal_places=1, allow_null=True, help_text="Billed ÷ value, in percent."
+    )
+
+
+class InvoiceFromWipPreview(GenericAPIView):
+    serializer_class = WipPreviewSerializer
+
+    @extend_schema(
+        operation_id="clients_invoice_from_wip_preview",
+        request=WipPreviewSerializer,
+        responses={200: WipPreviewResultSerializer},
+        summary="What a draft from WIP would bill, and its realization, before it is made",
+    )
+    def post(self, request, pk):
+        data = WipPreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not visible_clients(request.user).filter(pk=pk).exists():
+            raise NotFound("No such client.")
+        entries = client_wip(user=request.user, client_id=pk)
+        if "entries" in values:
+            entries = entries.filter(pk__in=values["entries"])
+        value = sum((entry.amount for entry in entries), Decimal(0))
+        amount, percent = values.get("amount"), values.get("percent")
+        target = invoicing.bill_target(
+            value,
+            amount=None if amount is None else str(amount),
+            percent=None if percent is None else str(percent),
+        )
+        preview = {
+            "count": len(entries),
+            "value": value,
+            "billed": target,
+            "adjustment": target - value,
+            "realization": invoicing.realization_percent(value, target),
+        }
+        return Response(WipPreviewResultSerializer(preview).data)

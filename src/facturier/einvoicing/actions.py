@@ -6,19 +6,23 @@ collect_statuses below), never inside a transaction."""
 import datetime
 import functools
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from facturier.clients.permissions import lacking_processing
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query
-from facturier.core.errors import Invalid
+from facturier.core.converters import row_id
+from facturier.core.errors import Invalid, NotAllowed, NotFound
 from facturier.core.identifiers import siren_of
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
@@ -26,15 +30,25 @@ from facturier.firms.models import Firm, User
 from facturier.invoicing.actions import record_event
 from facturier.invoicing.events import InvoiceFinalized
 from facturier.invoicing.models import Invoice
+from facturier.invoicing.permissions import visible_invoices
+from facturier.outbox import engine
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 from facturier.outbox.models import DeliveryStatus
+from facturier.outbox.retrying import requeue_one
 
 from . import cdar
 from .events import AuditName
 from .flows import Credentials, FlowService, PlatformError
 from .history import InvoiceHistory
-from .models import Lifecycle, LifecycleStatus, Platform, ProcessingRule, Transmission
+from .models import (
+    Installation,
+    Lifecycle,
+    LifecycleStatus,
+    Platform,
+    ProcessingRule,
+    Transmission,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +74,8 @@ def save_platform(firm: Firm, *, by: User, fields: Mapping[str, Any]) -> Platfor
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     platform.save()
+    # New settings: what the old ones held is tried with them now, not in a minute.
+    engine.resume_held(Transmission.objects.filter(firm=firm), now=clock.now())
     audit.record(
         AuditName.PLATFORM_SAVED,
         platform,
@@ -83,9 +99,27 @@ def processing_rule(invoice: Invoice) -> str | None:
     return None
 
 
+def installation_key() -> str:
+    """This installation's key (models.Installation), minted on first use."""
+    found = Installation.objects.filter(pk=1).values_list("key", flat=True).first()
+    return found or _mint_installation()
+
+
+@action
+def _mint_installation() -> str:
+    try:
+        with transaction.atomic():
+            return Installation.objects.create(pk=1, key=secrets.token_hex(4)).key
+    except IntegrityError:  # another process minted it first
+        return Installation.objects.get(pk=1).key
+
+
 def tracking_id(invoice: Invoice, document: str) -> str:
-    """Ours, fixed for good: the platform recognises a retried deposit by it."""
-    return f"fct-{invoice.firm_id}-{invoice.pk}-{document}"[:36]
+    """Ours, fixed for good: the platform recognises a retried deposit by it. It names
+    this installation, so no other one's flow is ever taken for ours; 36 characters at
+    most (annex A) for invoice and allocation ids of up to ten digits. Those queued
+    before the key ("fct-<firm>-<invoice>-<document>") keep theirs."""
+    return f"fct-{installation_key()}-{invoice.pk}-{document}"[:36]
 
 
 def _queue(invoice: Invoice, document: str, rule: str, *, by, at) -> Transmission | None:
@@ -152,6 +186,73 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
     return True
 
 
+NO_SUCH_TRANSMISSION = _("No such platform transmission.")
+
+
+def visible_transmissions(user):
+    """The transmissions of the invoices the user sees."""
+    return Transmission.objects.filter(invoice__in=visible_invoices(user).values("pk"))
+
+
+def _require_processing(by) -> None:
+    lack = lacking_processing(by)
+    if lack is not None:
+        raise NotAllowed(lack)
+
+
+@action
+def retry_transmission(
+    transmission: Transmission | int, *, by: User, now: datetime.datetime | None = None
+) -> Transmission:
+    """Queue a failed deposit or status again (the processing permission); refused for
+    one deposited or under way (409). Its tracking id is kept: the platform is asked
+    first whether an earlier try landed."""
+    now = clock.now(now)
+    pk = row_id(transmission.pk if isinstance(transmission, Transmission) else transmission)
+    found = None if pk is None else visible_transmissions(by).filter(pk=pk).first()
+    if found is None:  # what one cannot see, one hears nothing of
+        raise NotFound(NO_SUCH_TRANSMISSION)
+    _require_processing(by)
+    requeue_one(found, now=now)
+    _record_retries([found], by=by, now=now)
+    return found
+
+
+@action
+def retry_failed_transmissions(
+    *, by: User, now: datetime.datetime | None = None
+) -> list[Transmission]:
+    """Queue again every failed transmission of the invoices the user sees."""
+    _require_processing(by)
+    now = clock.now(now)
+    failed = visible_transmissions(by).filter(status=DeliveryStatus.FAILED)
+    found = list(failed.select_for_update(of=("self",)).order_by("pk"))
+    engine.requeue(Transmission.objects.filter(pk__in=[t.pk for t in found]), now=now)
+    _record_retries(found, by=by, now=now)
+    return found
+
+
+def _record_retries(transmissions: list[Transmission], *, by, now) -> None:
+    invoices = Invoice.objects.in_bulk({t.invoice_id for t in transmissions})
+    for item in transmissions:
+        details = {"transmission": item.pk, "document": item.document}
+        audit.record(
+            AuditName.TRANSMISSION_RETRIED,
+            item,
+            by=by,
+            firm_id=item.firm_id,
+            at=now,
+            details={**details, "invoice": item.invoice_id},
+        )
+        record_event(
+            invoices[item.invoice_id],
+            InvoiceHistory.PLATFORM_REQUEUED,
+            by=by,
+            at=now,
+            details=details,
+        )
+
+
 @action
 def record_status(
     transmission: Transmission, status: cdar.StatusMessage, *, source_flow: str
@@ -191,11 +292,14 @@ def record_status(
 
 
 def _service(platform: Platform, transport=None) -> FlowService:
+    """A client of the firm's platform; its tokens live in the cache every process
+    shares, so one serves every call until it expires."""
     return FlowService(
         Credentials(
             platform.base_url, platform.token_url, platform.client_id, platform.client_secret
         ),
         transport=transport,
+        tokens=cache,
     )
 
 

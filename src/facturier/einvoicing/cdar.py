@@ -7,7 +7,10 @@ handled here: the referenced invoice, its status code, the date and the reason.
 """
 
 import datetime
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -31,8 +34,41 @@ class StatusMessage:
     reason_code: str = ""  # from the French list (AUTRE, DOUBLON, CMD_ERR, ...)
 
 
-# Statuses that must say why, with a reason code (BR-FR-CDV-15).
-NEED_A_REASON = frozenset({"206", "207", "208", "210", "213", "501"})
+@dataclass(frozen=True)
+class Party:
+    """A party of a status message: its name, its identifier with the identifier's own
+    scheme (ISO 6523: 0002 for a SIREN), none when it has no scheme we know, and where
+    it receives lifecycle messages (an electronic address, scheme and identifier)."""
+
+    name: str
+    global_id: tuple[str, str] | None = None  # (scheme, identifier)
+    address: tuple[str, str] | None = None
+
+
+def siren_party(name: str, siren: str, address: tuple[str, str] | None = None) -> Party:
+    return Party(name, ("0002", siren) if siren else None, address)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What a "collected" (212) status states: an amount received at one VAT rate."""
+
+    amount: str
+    rate: str
+    currency: str
+
+
+# Statuses that must say why, with a reason code (BR-FR-CDV-15), and the code each
+# takes when none is given: one on the status's own list (BR-FR-CDV-CL-09).
+DEFAULT_REASON = {
+    "206": "AUTRE",
+    "207": "AUTRE",
+    "208": "JUSTIF_ABS",
+    "210": "NON_CONFORME",
+    "213": "REJ_SEMAN",
+    "501": "AUTRE",
+}
+NEED_A_REASON = frozenset(DEFAULT_REASON)
 
 
 _sub = subelement_maker(NS)
@@ -43,15 +79,17 @@ _sub = subelement_maker(NS)
 TRANSMISSION_STATUSES = frozenset({"200", "201", "213"})
 
 
-def _party(parent, tag: str, name: str, siren: str, role: str, endpoint=None) -> None:
-    party = _sub(parent, tag)
-    if siren:
-        _sub(party, "ram:GlobalID", siren, schemeID="0002")
-    _sub(party, "ram:Name", name)
-    _sub(party, "ram:RoleCode", role)
-    if endpoint:
-        communication = _sub(party, "ram:URIUniversalCommunication")
-        _sub(communication, "ram:URIID", endpoint[1], schemeID=endpoint[0])
+def _party(parent, tag: str, party: Party, role: str) -> None:
+    """A TradeParty, its children in the schema's order: GlobalID, Name, RoleCode, URI."""
+    element = _sub(parent, tag)
+    if party.global_id and party.global_id[1]:
+        _sub(element, "ram:GlobalID", party.global_id[1], schemeID=party.global_id[0])
+    if party.name:
+        _sub(element, "ram:Name", party.name)
+    _sub(element, "ram:RoleCode", role)
+    if party.address:
+        communication = _sub(element, "ram:URIUniversalCommunication")
+        _sub(communication, "ram:URIID", party.address[1], schemeID=party.address[0])
 
 
 def build(
@@ -59,20 +97,22 @@ def build(
     message_id: str,
     status: StatusMessage,
     invoice_date: datetime.date,
-    sender: tuple[str, str],
-    recipient: tuple[str, str],
-    sender_role: str = "SE",
+    issuer: Party,
+    recipient: Party,
+    issuer_role: str = "SE",
     recipient_role: str = "BY",
-    recipient_address: tuple[str, str] | None = None,
     process: str = "REGULATED",
-    collected: list[tuple[str, str]] = (),
+    collected: Sequence[Collected] = (),
 ) -> bytes:
-    """One status of one invoice, from `sender` (name, SIREN) to `recipient` (name,
-    SIREN, at `recipient_address`, (scheme, id)). "Encaissée" (212) states what was
-    collected per VAT rate, as (amount, rate)."""
+    """One status of one invoice, issued by `issuer` for `recipient`, in the element
+    order of the CDAR D22B schema (every sequence there is ordered: schemas/cdar). The
+    sender is the platform that carries it (role WK), as the AFNOR examples have it. A
+    "collected" status (212) states what was received per VAT rate, in its currency."""
+    if status.code == "212" and not collected:
+        raise ValueError("a collected status states what was collected (BR-FR-CDV-14)")
     phase = "305" if status.code in TRANSMISSION_STATUSES else "23"
     if phase == "305":
-        sender_role = "WK"
+        issuer_role = "WK"
     root = etree.Element(f"{{{NS['rsm']}}}CrossDomainAcknowledgementAndResponse", nsmap=NS)
     context = _sub(root, "rsm:ExchangedDocumentContext")
     _sub(_sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", process)
@@ -82,22 +122,16 @@ def build(
     _sub(document, "ram:TypeCode", "23")
     issued = _sub(document, "ram:IssueDateTime")
     _sub(issued, "udt:DateTimeString", status.at.strftime("%Y%m%d%H%M%S"), format="204")
-    _party(document, "ram:SenderTradeParty", sender[0], sender[1], sender_role)
-    _party(document, "ram:IssuerTradeParty", sender[0], sender[1], sender_role)
-    _party(
-        document,
-        "ram:RecipientTradeParty",
-        recipient[0],
-        recipient[1],
-        recipient_role,
-        recipient_address,
-    )
+    _party(document, "ram:SenderTradeParty", Party(""), "WK")
+    _party(document, "ram:IssuerTradeParty", issuer, issuer_role)
+    _party(document, "ram:RecipientTradeParty", recipient, recipient_role)
     _acknowledgement(root, status, phase, invoice_date, collected)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _acknowledgement(root, status: StatusMessage, phase: str, invoice_date, collected) -> None:
-    """The status itself: which invoice, its code, and its reason or what was collected."""
+    """The status itself: which invoice, its code, and its reason or what was collected.
+    In a referenced document the invoice's date comes before the status code."""
     acknowledgement = _sub(root, "rsm:AcknowledgementDocument")
     _sub(_sub(acknowledgement, "ram:MultipleReferencesIndicator"), "udt:Indicator", "false")
     _sub(acknowledgement, "ram:TypeCode", phase)
@@ -105,22 +139,45 @@ def _acknowledgement(root, status: StatusMessage, phase: str, invoice_date, coll
     _sub(ack_issued, "udt:DateTimeString", status.at.strftime("%Y%m%d%H%M%S"), format="204")
     reference = _sub(acknowledgement, "ram:ReferenceReferencedDocument")
     _sub(reference, "ram:IssuerAssignedID", status.invoice_number)
-    _sub(reference, "ram:ProcessConditionCode", status.code)
     formatted = _sub(reference, "ram:FormattedIssueDateTime")
     _sub(formatted, "qdt:DateTimeString", invoice_date.strftime("%Y%m%d"), format="102")
-    reason_code = status.reason_code or ("AUTRE" if status.code in NEED_A_REASON else "")
+    _sub(reference, "ram:ProcessConditionCode", status.code)
+    reason_code = status.reason_code or DEFAULT_REASON.get(status.code, "")
     if status.reason or reason_code or collected:
+        # ReasonCode, Reason, then SequenceNumeric, then the characteristics.
         document_status = _sub(reference, "ram:SpecifiedDocumentStatus")
-        _sub(document_status, "ram:SequenceNumeric", "1")
         if reason_code:
             _sub(document_status, "ram:ReasonCode", reason_code)
         if status.reason:
             _sub(document_status, "ram:Reason", status.reason)
-        for amount, rate in collected:
+        _sub(document_status, "ram:SequenceNumeric", "1")
+        for item in collected:
             characteristic = _sub(document_status, "ram:SpecifiedDocumentCharacteristic")
             _sub(characteristic, "ram:TypeCode", "MEN")
-            _sub(characteristic, "ram:ValueAmount", amount)
-            _sub(characteristic, "ram:ValuePercent", rate)
+            _sub(characteristic, "ram:ValueAmount", item.amount, currencyID=item.currency)
+            _sub(characteristic, "ram:ValuePercent", item.rate)
+
+
+SCHEMA = Path(__file__).parent / "schemas" / "cdar" / "message.xsd"
+
+
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+def schema_errors(xml: bytes) -> list[str]:
+    """Where a lifecycle message departs from the CDAR D22B schema, as far as the
+    elements we write go (schemas/cdar): empty when it follows it."""
+    schema = _schema()
+    try:
+        valid = schema.validate(etree.fromstring(xml, parser=_PARSER))
+    except etree.XMLSyntaxError as exc:
+        return [str(exc)]
+    return [] if valid else [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 class Unreadable(ValueError):

@@ -16,6 +16,7 @@ from facturier.invoicing.models import DocumentKind, Invoice, Operation
 from facturier.outbox.models import DeliveryStatus
 from facturier.receivables.events import AllocationMade, AllocationRemoved, PaymentChanged
 
+from .actions import tracking_id
 from .models import ProcessingRule, Transmission
 
 # Whose VAT is due on receipt: services, and the services part of a mixed invoice.
@@ -75,7 +76,7 @@ def queue_on_allocation(event: AllocationMade) -> None:
         allocation_id=event.allocation_id,
         collected=collected,
         processing_rule=deposit.processing_rule,
-        tracking_id=f"fct-{invoice.firm_id}-{invoice.pk}-p{event.allocation_id}"[:36],
+        tracking_id=tracking_id(invoice, f"p{event.allocation_id}"),
         requested_by=event.by,
         created_at=event.at,
         next_attempt_at=event.at,

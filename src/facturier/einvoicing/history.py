@@ -13,15 +13,21 @@ class InvoiceHistory(models.TextChoices):
     """The label completes "the invoice was ..."."""
 
     PLATFORM_DEPOSITED = (
-        "platform_deposited",
+        "invoice.platform_deposited",
         pgettext_lazy("the invoice was", "deposited with the e-invoicing platform"),
     )
     PLATFORM_FAILED = (
-        "platform_failed",
+        "invoice.platform_failed",
         pgettext_lazy("the invoice was", "not deposited with the e-invoicing platform: failed"),
     )
+    PLATFORM_REQUEUED = (
+        "invoice.platform_requeued",
+        pgettext_lazy(
+            "the invoice was", "queued to be deposited with the e-invoicing platform again"
+        ),
+    )
     PLATFORM_STATUS = (
-        "platform_status",
+        "invoice.platform_status",
         pgettext_lazy("the invoice was", "given a status on the e-invoicing platform"),
     )
 

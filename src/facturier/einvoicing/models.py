@@ -152,3 +152,21 @@ class LifecycleStatus(models.Model):
 
     def __str__(self) -> str:
         return self.get_code_display()
+
+
+class Installation(models.Model):
+    """This installation of facturier, as the platform tells it from any other: a key
+    minted once (when the database is made, or on first use), part of every tracking
+    id we give a flow. Two installations, or a database made anew, against one
+    platform account never take each other's flows for their own."""
+
+    key = models.CharField(max_length=8, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("installation")
+        verbose_name_plural = _("installations")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="one_installation")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from facturier.core.identifiers import compact
 from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.documents import en16931
 from facturier.outbox import engine
@@ -24,7 +26,13 @@ from facturier.outbox.kinds import Outcome
 from facturier.outbox.models import DeliveryStatus
 
 from . import cdar
-from .actions import _service, record_transmission_outcome
+from .actions import (
+    _service,
+    record_transmission_outcome,
+    retry_failed_transmissions,
+    retry_transmission,
+    visible_transmissions,
+)
 from .flows import PlatformError
 from .models import Lifecycle, Platform, Transmission
 
@@ -44,12 +52,24 @@ TOKEN_ERRORS = {"invalid_client", "unauthorized_client", "invalid_grant", "token
 class PlatformFlows:
     name = "e-invoicing platform"
     model = Transmission
+    code = "platform"
+    label = gettext_lazy("E-invoicing platform")
+    listed_with = ("invoice",)
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self.http_transport = transport  # tests inject one; None: the network
 
     def rows(self) -> QuerySet[Transmission]:
         return Transmission.objects.select_related("invoice__firm", "invoice__client")
+
+    def visible(self, user) -> QuerySet[Transmission]:
+        return visible_transmissions(user)
+
+    def retry(self, delivery: int, *, by) -> Transmission:
+        return retry_transmission(delivery, by=by)
+
+    def retry_failed(self, *, by) -> list[Transmission]:
+        return retry_failed_transmissions(by=by)
 
     @contextlib.contextmanager
     def transport(self) -> Iterator[None]:
@@ -98,21 +118,30 @@ class PlatformFlows:
             raise NotDepositedYet()
         snapshot = invoice.snapshot
         seller, buyer = snapshot["seller"], snapshot["buyer"]
+        currency = item.collected.get("currency") or invoice.currency
         content = cdar.build(
             message_id=item.tracking_id,
             status=cdar.StatusMessage(invoice.number, Lifecycle.PAID, timezone.now()),
             invoice_date=invoice.issue_date,
-            sender=(seller["name"], en16931.seller_siren(seller)),
-            recipient=(buyer["name"], en16931.buyer_legal_id(buyer)[0][:9]),
-            recipient_address=en16931.electronic_address(buyer),
+            issuer=cdar.siren_party(seller["name"], en16931.seller_siren(seller)),
+            recipient=cdar.Party(
+                buyer["name"], buyer_global_id(buyer), en16931.electronic_address(buyer)
+            ),
             process="REGULATED" if item.processing_rule == "B2B" else "B2BINT",
-            collected=[(amount, rate) for amount, rate in item.collected["by_rate"]],
+            collected=[
+                cdar.Collected(amount, rate, currency) for amount, rate in item.collected["by_rate"]
+            ],
         )
         return f"{item.tracking_id}-212.xml", content, "application/xml", "CDAR"
 
     def _existing(self, service, item: Transmission) -> str | None:
-        flows = service.search({"trackingId": item.tracking_id}, limit=1)
-        return str(flows[0]["flowId"]) if flows and flows[0].get("flowId") else None
+        """The flow the platform holds under our tracking id, if any: only one whose
+        tracking id is ours exactly, whatever else a search answers."""
+        flows = service.search({"trackingId": item.tracking_id}, limit=100)
+        for flow in flows:
+            if flow.get("trackingId") == item.tracking_id and flow.get("flowId"):
+                return str(flow["flowId"])
+        return None
 
     def held(self, exc: BaseException) -> str | None:
         """Credentials refused (401, 403, a token refused) or the platform unreachable:
@@ -124,6 +153,10 @@ class PlatformFlows:
         if isinstance(exc, httpx.ConnectError):
             return str(exc) or type(exc).__name__
         return None
+
+    def held_scope(self, item: Transmission) -> dict:
+        """A platform's settings are the firm's: a wrong secret holds that firm's only."""
+        return {"firm_id": item.firm_id}
 
     def classify(self, exc: BaseException) -> tuple[bool, str]:
         if isinstance(exc, NotConfigured):
@@ -150,6 +183,23 @@ class PlatformFlows:
 
 
 FLOWS = PlatformFlows()
+
+
+# ISO 6523 schemes of the national company registers, by country (a SIREN is 0002).
+REGISTER_SCHEMES = {"BE": "0208", "DK": "0184", "FI": "0212", "NO": "0192", "SE": "0007"}
+
+
+def buyer_global_id(buyer: dict) -> tuple[str, str] | None:
+    """The buyer's identifier in a status message, with its own scheme (ISO 6523): a
+    French SIREN (0002), a registration number whose country's register has a scheme,
+    else none (the rules let a recipient go without one)."""
+    identifier, scheme = en16931.buyer_legal_id(buyer)
+    if scheme:
+        return scheme, identifier
+    country = (buyer.get("country") or "FR").upper()
+    if identifier and country in REGISTER_SCHEMES:
+        return REGISTER_SCHEMES[country], compact(identifier)
+    return None
 
 
 def deposit(transmission_id: int, *, now=None, transport=None) -> str:

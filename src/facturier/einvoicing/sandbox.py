@@ -1,13 +1,16 @@
 """A local approved platform, for development and tests: a real HTTP server with the
 Flow Service's endpoints (AFNOR XP Z12-013 annex A: token, POST /v1/flows,
-POST /v1/flows/search, GET /v1/flows/{flowId}, GET /v1/healthcheck) that also plays
+POST /v1/flows/search, GET /v1/flows/{flowId}, GET /v1/healthcheck), the Directory
+Service's search of directory lines (annex B: every valid SIREN is listed, the demo
+clients' too, unless told otherwise), and that also plays
 the buyer's side, moving each invoice it accepted through Reçue, Prise en charge and
 Approuvée (or Refusée), one step every `step` seconds, as lifecycle (CDAR) flows.
 
 What it answers can be scripted (`script()`): "accept", "reject:<reason>" (the flow
 is taken, then acknowledged in error), "503", "429", "500", "slow:<seconds>",
 "lose" (accepted, but the connection drops before the answer). A second deposit
-with a tracking id it has is answered 422 AlreadyExistingFlow. It keeps everything
+with a tracking id it has is answered 422 AlreadyExistingFlow; a lifecycle message
+that breaks the CDAR schema is acknowledged in error. It keeps everything
 in memory. `manage.py platform_sandbox` runs one; `make run` starts it beside the app.
 """
 
@@ -31,6 +34,7 @@ from facturx import get_xml_from_pdf
 from lxml import etree
 
 from . import cdar
+from .sandbox_directory import Directory
 
 CLIENT_ID, CLIENT_SECRET = "sandbox", "sandbox-secret"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -57,7 +61,7 @@ class Flow:
     # The buyer's side, for an invoice: the steps still to come, each (code, reason).
     steps: list[tuple[str, str]] = field(default_factory=list)
     next_step_at: datetime.datetime | None = None
-    invoice: dict[str, str] = field(default_factory=dict)
+    invoice: dict[str, Any] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -74,14 +78,21 @@ class Flow:
         }
 
 
-class Platform:
+class Platform(Directory):
     """The sandbox's state and rules; the HTTP handler below only speaks for it."""
 
-    def __init__(self, *, step: float = 5.0, buyer: str = "approve") -> None:
+    def __init__(
+        self, *, step: float = 5.0, buyer: str = "approve", token_lifetime: int = 3600
+    ) -> None:
         self.step = step
         self.buyer = buyer  # "approve" or "refuse:<reason>", for invoices to come
         self.flows: dict[str, Flow] = {}
         self.tokens: set[str] = set()
+        self.token_lifetime = token_lifetime
+        self.directory_lines: dict[str, list[dict[str, Any]]] = {}
+        self.not_in_directory: set[str] = set()
+        self.tokens_issued = 0
+        self.api_calls = 0  # authorized calls of the Flow Service, for tests
         self.answers: list[str] = []
         self.requests: list[dict[str, Any]] = []  # what was asked, for tests
         self.lock = threading.Lock()
@@ -118,11 +129,14 @@ class Platform:
             message_id=uuid.uuid4().hex[:20],
             status=cdar.StatusMessage(invoice_flow.invoice["number"], code, at, reason),
             invoice_date=datetime.date.fromisoformat(invoice_flow.invoice["date"]),
-            sender=(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_siren"]),
-            recipient=(invoice_flow.invoice["seller"], invoice_flow.invoice["seller_siren"]),
-            sender_role="BY",
+            issuer=cdar.Party(invoice_flow.invoice["buyer"], invoice_flow.invoice["buyer_id"]),
+            recipient=cdar.siren_party(
+                invoice_flow.invoice["seller"],
+                invoice_flow.invoice["seller_siren"],
+                ("0225", invoice_flow.invoice["seller_siren"]),
+            ),
+            issuer_role="BY",
             recipient_role="SE",
-            recipient_address=("0225", invoice_flow.invoice["seller_siren"]),
             process="REGULATED"
             if invoice_flow.info.get("processingRule", "B2B") == "B2B"
             else "B2BINT",
@@ -145,8 +159,14 @@ class Platform:
         if (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
             return 401, {"error": "invalid_client", "error_description": "Unknown client."}
         token = secrets.token_urlsafe(24)
-        self.tokens.add(token)
-        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+        with self.lock:
+            self.tokens.add(token)
+            self.tokens_issued += 1
+        return 200, {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+        }
 
     def submit(self, info: dict[str, Any], content: bytes) -> tuple[int, dict[str, Any]]:
         self.requests.append({"operation": "createFlow", "flowInfo": info})
@@ -181,30 +201,29 @@ class Platform:
                 updated_at=now,
                 ack={"status": "Ok"},
             )
-            if answer.startswith("reject:"):
-                flow.ack = {
-                    "status": "Error",
-                    "details": [
-                        {
-                            "level": "Error",
-                            "item": "BT-49",
-                            "reasonCode": "InvoiceLCRuleError",
-                            "reasonMessage": answer[7:],
-                        }
-                    ],
-                }
-            elif flow.flow_type == "CustomerInvoice":
-                flow.invoice = _invoice_of(content, info["flowSyntax"])
-                refuse = self.buyer.startswith("refuse:")
-                flow.steps = [("202", ""), ("204", "")] + (
-                    [("210", self.buyer[7:])] if refuse else [("205", "")]
-                )
-                flow.next_step_at = now + self._pause()
+            self._take(flow, answer)
             self.flows[flow.flow_id] = flow
         body = {"flowId": flow.flow_id, "submittedAt": _iso(flow.submitted_at), **info}
         if answer == "lose":
             return -1, body
         return 202, body
+
+    def _take(self, flow: Flow, answer: str) -> None:
+        """What becomes of a flow once taken: refused as scripted, refused for a lifecycle
+        message off the CDAR schema, or an invoice the buyer's side will answer."""
+        if answer.startswith("reject:"):
+            flow.ack = _error("BT-49", "InvoiceLCRuleError", answer[7:])
+        elif flow.flow_type == "CustomerInvoiceLC" and (errors := cdar.schema_errors(flow.content)):
+            flow.ack = _error("CDAR", "InvalidSchema", "; ".join(errors)[:1000])
+        elif (
+            flow.flow_type == "CustomerInvoice" and flow.info.get("processingRule", "B2B") == "B2B"
+        ):
+            flow.invoice = _invoice_of(flow.content, flow.info["flowSyntax"])
+            refuse = self.buyer.startswith("refuse:")
+            flow.steps = [("202", ""), ("204", "")] + (
+                [("210", self.buyer[7:])] if refuse else [("205", "")]
+            )
+            flow.next_step_at = flow.submitted_at + self._pause()
 
     def search(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         where = params.get("where")
@@ -238,7 +257,13 @@ class Platform:
         return 200, flow.metadata()
 
 
-def _invoice_of(content: bytes, syntax: str) -> dict[str, str]:
+def _error(item: str, code: str, message: str) -> dict[str, Any]:
+    """An acknowledgement in error (annex A's Acknowledgement)."""
+    details = [{"level": "Error", "item": item, "reasonCode": code, "reasonMessage": message}]
+    return {"status": "Error", "details": details}
+
+
+def _invoice_of(content: bytes, syntax: str) -> dict[str, Any]:
     """The invoice's number, date and parties, read from its CII (alone or in a PDF)."""
     xml = content
     if syntax == "Factur-X":
@@ -246,19 +271,18 @@ def _invoice_of(content: bytes, syntax: str) -> dict[str, str]:
     tree = etree.fromstring(xml)
     ns = {"ram": RAM}
     date = tree.findtext(".//ram:IssueDateTime/*", namespaces=ns) or "20000101"
+    legal = "ram:SpecifiedLegalOrganization/ram:ID"
+    buyer_id = tree.find(f".//ram:BuyerTradeParty/{legal}", namespaces=ns)
     return {
         "number": tree.findtext("{*}ExchangedDocument/{*}ID") or "",
         "date": f"{date[:4]}-{date[4:6]}-{date[6:8]}",
         "seller": tree.findtext(".//ram:SellerTradeParty/ram:Name", namespaces=ns) or "",
         "buyer": tree.findtext(".//ram:BuyerTradeParty/ram:Name", namespaces=ns) or "",
-        "seller_siren": tree.findtext(
-            ".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
-        )
-        or "",
-        "buyer_siren": tree.findtext(
-            ".//ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=ns
-        )
-        or "",
+        "seller_siren": tree.findtext(f".//ram:SellerTradeParty/{legal}", namespaces=ns) or "",
+        # The buyer's id with its own scheme; none when the invoice gives it no scheme.
+        "buyer_id": (buyer_id.get("schemeID"), buyer_id.text)
+        if buyer_id is not None and buyer_id.get("schemeID") and buyer_id.text
+        else None,
     }
 
 
@@ -290,6 +314,8 @@ class Handler(BaseHTTPRequestHandler):
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")
         if header.startswith("Bearer ") and header[7:] in self.platform.tokens:
+            with self.platform.lock:
+                self.platform.api_calls += 1
             return True
         self._send(401, {"errorCode": "MISSING_TOKEN", "errorMessage": None})
         return False
@@ -312,16 +338,21 @@ class Handler(BaseHTTPRequestHandler):
             if auth.startswith("Basic "):
                 client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
             return self._send(*self.platform.token(client_id, secret))
-        if url.path not in ("/v1/flows", "/v1/flows/search"):
+        if url.path not in ("/v1/flows", "/v1/flows/search", "/v1/directory-line/search"):
             return self._send(404, {"errorCode": "MISSING_RESOURCE", "errorMessage": url.path})
         if not self._authorized():
             return None
-        if url.path == "/v1/flows/search":
+        if url.path in ("/v1/flows/search", "/v1/directory-line/search"):
             try:
                 params = json.loads(body or b"{}")
             except ValueError:
                 return self._send(400, {"errorCode": "INVALID_JSON", "errorMessage": None})
-            return self._send(*self.platform.search(params if isinstance(params, dict) else {}))
+            search = (
+                self.platform.search
+                if url.path == "/v1/flows/search"
+                else self.platform.directory_search
+            )
+            return self._send(*search(params if isinstance(params, dict) else {}))
         parts = _multipart(self.headers.get("Content-Type", ""), body)
         try:
             info = json.loads(parts.get("flowInfo", b"{}"))

@@ -140,7 +140,7 @@ def _require_operator_or_superuser(by) -> None:
 
 
 @action
-def create_firm(*, by: User | None=None, **fields) -> Firm:
+def create_firm(*, by: User | None = None, **fields) -> Firm:
     """A new firm (tenant) with its identity."""
     _require_operator_or_superuser(by)
     firm = Firm(**fields)
@@ -154,7 +154,7 @@ def create_firm(*, by: User | None=None, **fields) -> Firm:
 
 
 @action
-def create_role(*, by: User | None=None, name: str, permissions: list[str]) -> Group:
+def create_role(*, by: User | None = None, name: str, permissions: list[str]) -> Group:
     """A group of staff sharing rights ("app_label.codename" each)."""
     _require_operator_or_superuser(by)
     group, _created = Group.objects.get_or_create(name=name)
@@ -172,7 +172,7 @@ def create_role(*, by: User | None=None, name: str, permissions: list[str]) -> G
 @action
 def create_staff_member(
     *,
-    by: User | None=None,
+    by: User | None = None,
     firm: Firm | None,
     username: str,
     password: str,

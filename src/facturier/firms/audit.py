@@ -61,7 +61,7 @@ def values(instance: models.Model, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in names}
 
 
-def record(
+def event(
     action: str,
     target: models.Model,
     *,
@@ -69,16 +69,37 @@ def record(
     firm_id: int | None,
     details: Mapping[str, Any] | None = None,
     at: datetime.datetime | None = None,
+    target_name: str | None = None,
+    from_status: str = "",
+    to_status: str = "",
 ) -> AuditEvent:
+    """The row `record` saves, not saved yet (for bulk_create). `target_name`: how the
+    trail names the target, when its str() is not what a reader knows it by."""
     if action not in _names:
         raise ImproperlyConfigured(f"audit name {action!r} is declared by no app")
-    return AuditEvent.objects.create(
+    return AuditEvent(
         firm_id=firm_id,
         actor=by if getattr(by, "pk", None) else None,
         at=clock.now(at),
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk or ""),
-        target=str(target)[:200],
+        target=(str(target) if target_name is None else target_name)[:200],
+        from_status=from_status,
+        to_status=to_status,
         details={k: _plain(v) for k, v in (details or {}).items()},
+    )
+
+
+def record(action: str, target: models.Model, **fields) -> AuditEvent:
+    """Write one row of the trail (the fields as `event` takes them)."""
+    row = event(action, target, **fields)
+    row.save(force_insert=True)
+    return row
+
+
+def about(target_type: str, target_id: int | str):
+    """The trail of one object, oldest first: an invoice's history, say."""
+    return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).order_by(
+        "at", "id"
     )

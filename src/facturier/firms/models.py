@@ -135,10 +135,11 @@ class User(AbstractUser):
 
 
 class AuditEvent(models.Model):
-    """The audit trail of what is not an invoice: the firm's settings and numbering,
-    invoice templates, clients, staff, API tokens. One row per change, written by
-    the action that makes it, in the same transaction. Invoices have their own
-    trail (InvoiceEvent), shown on their page."""
+    """The firm's one audit trail: every change an action makes (settings, clients,
+    staff, tokens, templates, payments, entries... and every event of an invoice), one
+    row each, written by the action in its own transaction under a name its app
+    declared (firms/audit.py). An invoice's page shows the rows whose target is the
+    invoice, read the way their app says (invoicing/history.py)."""
 
     firm = models.ForeignKey(
         Firm, on_delete=models.CASCADE, related_name="+", null=True, blank=True
@@ -151,6 +152,9 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=50)
     target_id = models.CharField(max_length=50, blank=True)
     target = models.CharField(_("object"), max_length=200, blank=True)
+    # The status an event moved its target between, when it moved one (an invoice's).
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -14,7 +14,6 @@ from . import actions
 from .models import (
     EmailDelivery,
     Invoice,
-    InvoiceEvent,
     InvoiceLine,
     InvoiceSequence,
     InvoiceTemplate,
@@ -25,17 +24,6 @@ class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
     extra = 0
     fields = ["position", "description", "quantity", "unit_price", "vat_rate", "discount_percent"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class InvoiceEventInline(admin.TabularInline):
-    model = InvoiceEvent
-    extra = 0
-    fields = ["at", "action", "from_status", "to_status", "actor", "details"]
     readonly_fields = fields
     can_delete = False
 
@@ -101,7 +89,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_fields = ["number", "client__name"]
     date_hierarchy = "issue_date"
     list_select_related = ["client"]
-    inlines = [InvoiceLineInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline]
     actions = [finalize_selected, close_selected, reopen_selected]
     readonly_fields = [
         "firm",
@@ -126,7 +114,25 @@ class InvoiceAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
         "snapshot",
+        "history",
     ]
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        """The invoice's rows of the audit trail, as its page reads them."""
+        from django.utils.html import format_html, format_html_join
+
+        from .history import describe
+        from .selectors import invoice_events
+
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} — {} — {}</li>",
+                ((e.at, e.actor or "", describe(e)) for e in invoice_events(invoice=obj)),
+            ),
+        )
 
     def has_add_permission(self, request):
         return False
@@ -156,22 +162,6 @@ class InvoiceAdmin(admin.ModelAdmin):
             from django.shortcuts import redirect
 
             return redirect("admin:invoicing_invoice_changelist")
-
-
-@admin.register(InvoiceEvent)
-class InvoiceEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "invoice_ref", "action", "from_status", "to_status", "actor"]
-    list_filter = ["action", "firm"]
-    search_fields = ["invoice_ref"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InvoiceTemplate)

@@ -12,14 +12,17 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import QuerySet
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from facturier.outbox import engine, smtp
 from facturier.outbox.kinds import Outcome
 from facturier.outbox.models import DeliveryStatus
 
 from .actions.email_outcomes import record_email_outcome
+from .actions.email_retries import retry_email, retry_failed_emails
 from .actions.pdfs import pdf_for
 from .models import EmailDelivery, InvoicePdf
+from .permissions import visible_invoices
 
 
 def compose(delivery, connection=None) -> EmailMultiAlternatives:
@@ -63,6 +66,18 @@ INVOICE_FIELDS = ("firm_id", "kind", "status", "number", "pdf__pdf")
 class InvoiceEmails:
     name = "invoice e-mail"
     model = EmailDelivery
+    code = "email"  # its name in URLs and the API (outbox.retrying)
+    label = _("Invoice e-mails")
+    listed_with = ("invoice",)
+
+    def visible(self, user) -> QuerySet[EmailDelivery]:
+        return EmailDelivery.objects.filter(invoice__in=visible_invoices(user).values("pk"))
+
+    def retry(self, delivery: int, *, by) -> EmailDelivery:
+        return retry_email(delivery, by=by)
+
+    def retry_failed(self, *, by) -> list[EmailDelivery]:
+        return retry_failed_emails(by=by)
 
     def build_message(self, item, connection) -> EmailMultiAlternatives:
         return build_message(item, connection)

@@ -38,6 +38,7 @@ class AuditName(models.TextChoices):
     TEMPLATE_RESTORED = "template.restored", _("template restored")
     TEMPLATE_MADE_DEFAULT = "template.made_default", _("template made the default")
     NUMBERING_CHANGED = "numbering.changed", _("numbering changed")
+    EMAIL_RETRIED = "email.retried", _("failed e-mail queued again")
 
 
 audit.declare(AuditName)

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.formatting import Formatter
+from facturier.firms import audit
 
 from .lifecycle import Action, InvoiceStatus
 
@@ -39,7 +40,10 @@ _kinds: dict[str, EventKind] = {}
 
 def register(names: type[models.TextChoices], *, describe: Describe) -> None:
     """Declare an app's invoice events: their labels, and how their details read.
-    A name is one app's: two apps declaring the same one is a mistake, said at start."""
+    A name is one app's: two apps declaring the same one is a mistake, said at start.
+    The names are the audit trail's too (firms.audit): an invoice's history is the
+    trail's rows about the invoice."""
+    audit.declare(names)
     for member in names:
         known = _kinds.get(member.value)
         if known is not None and known.describe is not describe:
@@ -49,14 +53,14 @@ def register(names: type[models.TextChoices], *, describe: Describe) -> None:
 
 def label(name: str) -> str:
     kind = _kinds.get(name)
-    return str(kind.label) if kind is not None else name
+    return str(kind.label) if kind is not None else audit.label(name)
 
 
 def describe(event) -> SafeString:
     """The line of the history after its time and actor: what happened, the status it
     moved the invoice between, and what the app that recorded it says of it."""
     kind = _kinds.get(event.action)
-    line = format_html("{}", kind.label if kind is not None else event.action)
+    line = format_html("{}", label(event.action))
     if event.from_status and event.to_status and event.from_status != event.to_status:
         line += format_html(
             " ({} → {})",

@@ -30,28 +30,38 @@ class Action(models.TextChoices):
     The apps above record their own events on the invoice's history (payments,
     reminders, the platform's statuses) under names they declare (history.py)."""
 
-    CREATE = "create", pgettext_lazy("the invoice was", "created")
-    UPDATE = "update", pgettext_lazy("the invoice was", "edited")
-    DELETE = "delete", pgettext_lazy("the invoice was", "deleted")
-    FINALIZE = "finalize", pgettext_lazy("the invoice was", "finalized")
-    SEND = "send", pgettext_lazy("the invoice was", "sent")
-    CLOSE = "close", pgettext_lazy("the invoice was", "closed")
-    REOPEN = "reopen", pgettext_lazy("the invoice was", "reverted to finalized")
+    CREATE = "invoice.created", pgettext_lazy("the invoice was", "created")
+    UPDATE = "invoice.edited", pgettext_lazy("the invoice was", "edited")
+    DELETE = "invoice.deleted", pgettext_lazy("the invoice was", "deleted")
+    FINALIZE = "invoice.finalized", pgettext_lazy("the invoice was", "finalized")
+    SEND = "invoice.sent", pgettext_lazy("the invoice was", "sent")
+    CLOSE = "invoice.closed", pgettext_lazy("the invoice was", "closed")
+    REOPEN = "invoice.reopened", pgettext_lazy("the invoice was", "reverted to finalized")
     # What became of an e-mail: events, not transitions (the status stays Finalized).
-    DELIVERED = "delivered", pgettext_lazy("the invoice was", "e-mailed")
+    DELIVERED = "invoice.emailed", pgettext_lazy("the invoice was", "e-mailed")
     PARTLY_DELIVERED = (
-        "partly_delivered",
+        "invoice.partly_emailed",
         pgettext_lazy("the invoice was", "e-mailed, but some recipients were refused"),
     )
     DELIVERY_RETRY = (
-        "delivery_retry",
+        "invoice.email_deferred",
         pgettext_lazy("the invoice was", "not e-mailed yet: another attempt will follow"),
     )
-    DELIVERY_FAILED = "delivery_failed", pgettext_lazy("the invoice was", "not e-mailed: failed")
+    DELIVERY_FAILED = (
+        "invoice.email_failed",
+        pgettext_lazy("the invoice was", "not e-mailed: failed"),
+    )
+    DELIVERY_REQUEUED = (
+        "invoice.email_requeued",
+        pgettext_lazy("the invoice was", "queued to be e-mailed again after a failure"),
+    )
     # A credit note issued on the invoice: lowers what it owes.
-    CREDIT = "credit", pgettext_lazy("the invoice was", "credited by a credit note")
+    CREDIT = "invoice.credited", pgettext_lazy("the invoice was", "credited by a credit note")
     # Made from work in progress: which entries, their value and what is billed.
-    FROM_WIP = "from_wip", pgettext_lazy("the invoice was", "drafted from work in progress")
+    FROM_WIP = (
+        "invoice.drafted_from_wip",
+        pgettext_lazy("the invoice was", "drafted from work in progress"),
+    )
 
 
 class PaymentState(models.TextChoices):

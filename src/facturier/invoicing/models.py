@@ -574,34 +574,6 @@ class InvoiceLine(CheckedText):
             raise Frozen()
 
 
-class InvoiceEvent(models.Model):
-    """The invoice's history: one row per event of any app that moved the invoice."""
-
-    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
-    # Kept when a draft is deleted: the trail says it existed and who removed it.
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
-    )
-    invoice_ref = models.CharField(max_length=60, blank=True)
-    # A name its app declared on the history (history.py), which says how it reads.
-    action = models.CharField(_("action"), max_length=20)
-    from_status = models.CharField(max_length=10, choices=InvoiceStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=InvoiceStatus, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    at = models.DateTimeField(_("when"), db_index=True)
-    details = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("invoice event")
-        verbose_name_plural = _("invoice events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.invoice_ref} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-
 class InvoicePdf(models.Model):
     """The PDF a finalized invoice was issued as, stored once: what the client got."""
 

@@ -15,7 +15,8 @@ API return it.
 | rule                                          | needs                                 |
 | --------------------------------------------- | ------------------------------------- |
 | see an invoice, view its PDF                  | owner of the client, or processing    |
-| create, edit, delete, finalize, send, resend  | owner of the client AND processing    |
+| create, edit, delete, finalize, send, resend, | owner of the client AND processing    |
+| retry a failed e-mail                         |                                       |
 | close, revert to finalized, see closed ones   | processing                            |
 | create a credit note for an issued invoice    | owner of the client AND processing    |
 """
@@ -76,6 +77,8 @@ RULES: dict[str, Rule] = {
         Rule("finalize", Action.FINALIZE, Need.OWNER_AND_PROCESSING, DRAFTS_ONLY),
         Rule("send", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
         Rule("resend", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
+        # A failed e-mail queued again: who may send the invoice, while it may be sent.
+        Rule("retry", Action.SEND, Need.OWNER_AND_PROCESSING, FINALIZED_ONLY),
         Rule("close", Action.CLOSE, Need.PROCESSING, FINALIZED_ONLY),
         Rule("reopen", Action.REOPEN, Need.PROCESSING, CLOSED_ONLY),
         Rule("credit", Action.CREDIT, Need.OWNER_AND_PROCESSING, ISSUED_ONLY),

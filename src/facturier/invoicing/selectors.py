@@ -14,10 +14,12 @@ from facturier.clients.models import Client
 from facturier.clients.permissions import PROCESS_PERMISSION, can_process, in_a_firm
 from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.converters import row_id
+from facturier.firms import audit
+from facturier.firms.models import AuditEvent
 from facturier.firms.permissions import remember_held
 
 from .lifecycle import InvoiceStatus, PaymentState
-from .models import EmailDelivery, Invoice, InvoiceEvent, InvoiceLine, InvoicePdf, InvoiceTemplate
+from .models import EmailDelivery, Invoice, InvoiceLine, InvoicePdf, InvoiceTemplate
 from .permissions import sees, visible_invoices
 
 MAX_LISTED_CLIENTS = 500
@@ -347,8 +349,10 @@ def _pending_statement(vendor: str, count: int) -> CompiledQuery:
     return compile_query(pending.values_list("invoice_id"), markers)
 
 
-def invoice_events(*, invoice: Invoice) -> QuerySet[InvoiceEvent]:
-    return invoice.events.select_related("actor").order_by("at", "id")
+def invoice_events(*, invoice: Invoice | int) -> QuerySet[AuditEvent]:
+    """The invoice's history: the audit trail's rows about it, oldest first."""
+    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
+    return audit.about(Invoice._meta.label_lower, pk).select_related("actor")
 
 
 def stored_pdf(*, user, pk: int) -> tuple[str, bytes] | None:

@@ -9,8 +9,10 @@ The promises, for every kind of delivery:
 - every try counts as an attempt, whatever goes wrong (the message cannot be
   built, the server answers 4xx, the worker dies mid-send and its lease runs
   out), except a failure of the firm's own configuration (credentials refused,
-  a server that cannot be reached): that holds the delivery, uncounted, and it
-  goes by itself once a pass succeeds;
+  a server that cannot be reached): that holds the delivery, uncounted, with the
+  deliveries sharing those settings (one probe per HOLD, not one refusal per
+  message), and they go by themselves once a probe succeeds;
+- a failed delivery goes again only when a person asks (requeue, once);
 - past `max_attempts` the delivery ends failed with a reason a person can read;
   nothing claims it again;
 - errors that cannot get better (5xx, a message that cannot be built) fail at once.
@@ -20,7 +22,8 @@ import datetime
 import logging
 from collections.abc import Iterator
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -89,13 +92,20 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
 
     Called by each kind's record action, inside its transaction.
     """
-    values = {"status": outcome.status, "lease_until": None, "last_error": outcome.reason}
+    now = timezone.now()
+    values = {
+        "status": outcome.status,
+        "lease_until": None,
+        "last_error": outcome.reason,
+        "held_since": None,
+    }
     if outcome.status == DeliveryStatus.RETRYING:
-        values["next_attempt_at"] = timezone.now() + backoff(attempt)
+        values["next_attempt_at"] = now + backoff(attempt)
     if outcome.details.get("held"):
         # The firm's configuration failed, not the delivery: the try is given back.
         values["attempts"] = attempt - 1
-        values["next_attempt_at"] = timezone.now() + HOLD
+        values["next_attempt_at"] = now + HOLD
+        values["held_since"] = item.held_since or now
     values.update(fields)
     mine = type(item).objects.filter(pk=item.pk, status=DeliveryStatus.SENDING, attempts=attempt)
     if not mine.update(**values):
@@ -103,6 +113,34 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
     for name, value in values.items():
         setattr(item, name, value)
     return True
+
+
+def requeue(rows: QuerySet, *, now: datetime.datetime) -> int:
+    """Queue failed deliveries again (a person asked for it), each once: only a row
+    still failed changes, so a second request finds nothing to do. The attempts made
+    stay counted (a retried deposit first looks for the flow an earlier try may have
+    left) and a fresh budget of attempts is added. Called by each kind's retry action."""
+    budget = rows.model._meta.get_field("max_attempts").default
+    return rows.filter(status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=now,
+        lease_until=None,
+        held_since=None,
+        max_attempts=F("attempts") + budget,
+    )
+
+
+def held(rows: QuerySet) -> QuerySet:
+    """Those of `rows` that a failure of the firm's configuration holds."""
+    return rows.filter(status=DeliveryStatus.RETRYING, held_since__isnull=False)
+
+
+@action
+def resume_held(rows: QuerySet, *, now: datetime.datetime) -> int:
+    """The configuration changed: the held deliveries are due now, not at the next
+    minute. Called by the action that saves the configuration, and by a starting
+    worker (the mail settings come from its environment)."""
+    return held(rows).filter(next_attempt_at__gt=now).update(next_attempt_at=now)
 
 
 @action
@@ -150,7 +188,10 @@ def process(
         close_exhausted(kind, now=now, pk=pk)
         return kind.model.objects.values_list("status", flat=True).get(pk=pk)
     # Held by this worker's lease: its attempts are this try's number.
-    return attempt(kind, kind.rows().get(pk=pk), transport)
+    outcome = _attempt(kind, kind.rows().get(pk=pk), transport)
+    if outcome.details.get("held"):
+        hold_queue(kind, pk, outcome)
+    return outcome.status
 
 
 def process_batch(
@@ -162,19 +203,31 @@ def process_batch(
     is released for the next pass."""
     claimed = claim_batch(kind.model, pks, now=timezone.now())
     items = list(kind.rows().filter(pk__in=claimed).order_by("pk"))
+    held = None
     try:
         while items:
             if timezone.now() > items[0].lease_until - LEASE + START_WITHIN:
                 break
             item = items.pop(0)
-            yield item.pk, attempt(kind, item, transport)
+            outcome = _attempt(kind, item, transport)
+            if outcome.details.get("held"):
+                held = (item.pk, outcome)
+            yield item.pk, outcome.status
+            if held:
+                break  # the others would meet the same refusal: they wait with it
     finally:
         if items:
             release(kind.model, items)
+        if held:
+            hold_queue(kind, *held)
 
 
 def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
     """One try of a delivery this worker holds: send, then record what came of it."""
+    return _attempt(kind, item, transport).status
+
+
+def _attempt(kind: DeliveryKind, item: Delivery, transport) -> Outcome:
     number = item.attempts
     try:
         outcome = kind.send(item, transport)
@@ -182,7 +235,7 @@ def attempt(kind: DeliveryKind, item: Delivery, transport) -> str:
         with translation.override(kind.language(item)):
             outcome = _held(kind, exc) or _failure(kind, item, number, exc)
     kind.record(item, number, outcome)
-    return outcome.status
+    return outcome
 
 
 def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
@@ -198,6 +251,27 @@ def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
     logger.warning("%s: held by the firm's configuration: %s", kind.name, words)
     reason = _("Held: the server said “%(words)s”. It goes by itself once the settings are right.")
     return Outcome(DeliveryStatus.RETRYING, reason % {"words": words}, {"held": True})
+
+
+@action
+def hold_queue(kind: DeliveryKind, pk: int, outcome: Outcome) -> int:
+    """One try met a failure of the settings: the deliveries of the kind that share
+    them (the kind's `held_scope`: every one for the mail server, the firm's for a
+    platform) wait with it, uncounted and said held, instead of each meeting the same
+    refusal (a server counting failed logins would lock the account). Returns how many."""
+    now = timezone.now()
+    scope = kind.held_scope(kind.model.objects.get(pk=pk)) if hasattr(kind, "held_scope") else {}
+    waiting = Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING])
+    return (
+        kind.model.objects.filter(waiting, next_attempt_at__lt=now + HOLD, **scope)
+        .exclude(pk=pk)
+        .update(
+            status=DeliveryStatus.RETRYING,
+            next_attempt_at=now + HOLD,
+            last_error=outcome.reason,
+            held_since=Coalesce("held_since", Value(now)),
+        )
+    )
 
 
 def _failure(kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception) -> Outcome:

@@ -57,6 +57,10 @@ class DeliveryKind(Protocol):
         (credentials refused, a server unreachable): the delivery is held, no attempt
         counted. Optional: a kind without it counts every failure."""
 
+    def held_scope(self, item: Delivery) -> dict[str, Any]:
+        """Which deliveries share the settings that held `item` (a filter): they wait
+        with it. Optional: without it, every delivery of the kind."""
+
     def language(self, item: Delivery) -> str:
         """The language its reasons are written in."""
 

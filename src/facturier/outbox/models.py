@@ -27,6 +27,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"))
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last answer"), blank=True)
+    # Set while a failure of the firm's own configuration holds the delivery (kept from
+    # the first such try, so people read since when); cleared by any other outcome.
+    held_since = models.DateTimeField(_("held since"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -34,3 +37,7 @@ class Delivery(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_since is not None and self.status == DeliveryStatus.RETRYING

@@ -41,6 +41,11 @@ def held(exc: BaseException) -> str | None:
     server unreachable): every message would fail alike, none is at fault."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530:
+        # "Authentication required": the settings give no login to a server that wants one.
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # a login for a server without AUTH
+        return str(exc)
     if isinstance(exc, smtplib.SMTPConnectError | ConnectionRefusedError | socket.gaierror):
         return str(exc)
     return None

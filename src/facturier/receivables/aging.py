@@ -7,6 +7,7 @@ applied to it). Each amount owed falls in a bucket by how late it was that day.
 """
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core import spreadsheet
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
@@ -139,3 +141,35 @@ def aging(*, user, day: datetime.date) -> Aging:
         total.buckets[item["bucket"]] += amount
     ordered = sorted(rows.values(), key=lambda r: (r.currency, -r.total, r.client))
     return Aging(day=day, rows=ordered, totals=dict(sorted(totals.items())))
+
+
+def aging_table(result: Aging) -> list[list]:
+    """The aging as rows for a file: a header, one row per client and currency, then
+    the totals per currency. Amounts stay numbers; words in the request's language."""
+    labels = [label for label, _first, _last in BUCKETS]
+    return [
+        [str(word) for word in (_("Client"), _("Currency"), *labels, _("Total"))],
+        *([row.client, row.currency, *row.buckets, row.total] for row in result.rows),
+        *(
+            [str(_("Total")), currency, *total.buckets, total.total]
+            for currency, total in result.totals.items()
+        ),
+    ]
+
+
+def aging_csv(result: Aging) -> bytes:
+    """The aging as CSV (UTF-8 with a BOM, so spreadsheets read the accents)."""
+    return "".join(["\ufeff", *spreadsheet.csv_lines(aging_table(result))]).encode()
+
+
+def aging_workbook(result: Aging) -> bytes:
+    """The aging as an XLSX workbook: numbers as numbers, text never a formula."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_("Aging")))
+    for row in [[str(_("As of")), result.day], *aging_table(result)]:
+        sheet.append(spreadsheet.xlsx_row(sheet, row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

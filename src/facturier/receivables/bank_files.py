@@ -1,9 +1,7 @@
-"""Reading bank statements: ISO 20022 camt.053 (with pycamt) or CSV (with a column
-mapping the firm saves). Pure functions: bytes in, credit lines out, or an error that
-names the line. Debits are not payments received and are left out.
-
-An XML file is first read by defusedxml, which refuses any DTD or entity whatever the
-file's encoding, and must be a camt.053 Document in a version pycamt reads.
+"""Reading bank files: ISO 20022 camt.053, camt.052 and camt.054 (see camt.py), MT940
+(see mt940.py) or CSV (with a column mapping the firm saves). Pure functions: bytes in,
+every transaction of the file out, each with its fate (money to match, or the reason it
+is not), or an error that names the line.
 """
 
 import csv
@@ -14,12 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError
-from defusedxml.ElementTree import fromstring as safe_fromstring
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-from lxml import etree
-from pycamt.parser import Camt053Parser
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -27,14 +21,19 @@ from schwifty.exceptions import SchwiftyException
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 5000
 CSV_FIELDS = ("date", "amount", "label", "reference")
-# The camt.053 versions pycamt reads (its own list); camt.052 and camt.054 are reports
-# and notifications, not booked statements.
-CAMT053_VERSIONS = ("02", "03", "04", "08", "12")
-CAMT053_NAMESPACES = frozenset(
-    f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}" for version in CAMT053_VERSIONS
-)
 # A day whose day, month and year all differ: a date format must read it back whole.
 _SAMPLE_DAY = datetime.date(2026, 11, 23)
+
+
+class Skip(models.TextChoices):
+    """Why a transaction of the file is not money received to match with an invoice."""
+
+    DEBIT = "debit", _("money paid out")
+    REVERSAL = "reversal", _("reversal of an earlier entry")
+    RETURN = "return", _("payment returned")
+    NOT_BOOKED = "not_booked", _("not booked yet")
+    NOTHING = "nothing", _("amount of zero")
+    NO_BOOKED_AMOUNT = "no_amount", _("no amount in the account's currency")
 
 
 class StatementError(ValueError):
@@ -58,7 +57,10 @@ class StatementError(ValueError):
 
 @dataclass(frozen=True)
 class StatementLine:
-    line: int  # where it is in the file (1-based: entry number, or CSV line)
+    """One transaction of the file. `amount` is what was booked on the account, in its
+    currency, negative for money paid out; `skip` says why it is not money to match."""
+
+    line: int  # where it is in the file (1-based: transaction number, or CSV line)
     booked_on: datetime.date
     amount: Decimal
     currency: str
@@ -67,20 +69,40 @@ class StatementLine:
     debtor_name: str
     debtor_iban: str
     bank_reference: str  # the bank's own reference for the entry, when it gives one
+    entry: int = 0  # the entry (camt, MT940) holding the transaction
+    instructed_amount: Decimal | None = None
+    instructed_currency: str = ""
+    skip: str = ""
+    skip_detail: str = ""  # the bank's words: a return's reason code, a status
+    identity: tuple = ()  # what tells this transaction from any other in any file
 
     @property
     def key(self) -> str:
-        """What makes the line the same line when a statement comes twice: the bank's
-        entry reference, or the date, amount, currency and label."""
+        """What makes the transaction the same one when a file comes twice: a digest of
+        its identity (account, day, amount, the bank's references, text and payer);
+        for a CSV line, of its date, amount, currency and label."""
+        identity = self.identity or (
+            self.booked_on.isoformat(),
+            str(self.amount),
+            self.currency,
+            self.label.strip(),
+        )
+        return "sha256:" + hashlib.sha256("|".join(identity).encode()).hexdigest()
+
+    @property
+    def former_keys(self) -> list[str]:
+        """The keys earlier versions gave the same line: the bank's entry reference, or
+        the digest of date, amount, currency and label."""
         if self.bank_reference:
-            return "ref:" + self.bank_reference[:200]
+            return ["ref:" + self.bank_reference[:200]]
         raw = "|".join(
             [self.booked_on.isoformat(), str(self.amount), self.currency, self.label.strip()]
         )
-        return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+        return ["sha256:" + hashlib.sha256(raw.encode()).hexdigest()]
 
 
-def _decimal(text: str, *, line: int, decimal_comma: bool = False) -> Decimal:
+def parse_decimal(text: str, *, line: int, decimal_comma: bool = False, entry=False) -> Decimal:
+    """The amount written; refused, naming the line (or the entry), if it is not one."""
     cleaned = (text or "").strip().replace("\u00a0", "").replace(" ", "")
     if decimal_comma:
         cleaned = cleaned.replace(".", "").replace(",", ".")
@@ -89,15 +111,16 @@ def _decimal(text: str, *, line: int, decimal_comma: bool = False) -> Decimal:
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or abs(value) > Decimal("999999999999.99"):
-        raise StatementError(
-            _("Line %(line)d: “%(value)s” is not an amount.")
-            % {"line": line, "value": (text or "")[:40]},
-            line=line,
+        message = (
+            _("Entry %(line)d: “%(value)s” is not an amount.")
+            if entry
+            else _("Line %(line)d: “%(value)s” is not an amount.")
         )
+        raise StatementError(message % {"line": line, "value": (text or "")[:40]}, line=line)
     return value
 
 
-def _iban(text: str | None) -> str:
+def iban(text: str | None) -> str:
     if not text:
         return ""
     try:
@@ -106,101 +129,8 @@ def _iban(text: str | None) -> str:
         return ""  # kept out rather than trusted: it only helps matching
 
 
-def _single_line(text: str | None, limit: int) -> str:
+def single_line(text: str | None, limit: int) -> str:
     return " ".join((text or "").split())[:limit]
-
-
-def _check_camt053(data: bytes) -> None:
-    """Refuse a DTD or an entity in any encoding, malformed XML, and any document but a
-    camt.053 statement in a version the parser reads."""
-    try:
-        root = safe_fromstring(data, forbid_dtd=True)
-    except DefusedXmlException:
-        raise StatementError(
-            _("The file declares entities: it is not read."), code="xml_entities"
-        ) from None
-    except (ValueError, LookupError):  # an encoding the XML parser does not read
-        raise StatementError(
-            _("The XML's encoding is not one this reads (UTF-8, UTF-16, ISO-8859-1)."),
-            code="invalid_encoding",
-        ) from None
-    except ParseError as exc:
-        line = (getattr(exc, "position", None) or (0, 0))[0]
-        raise StatementError(
-            _("Line %(line)d: the XML is malformed.") % {"line": line}, line=line
-        ) from None
-    namespace, _brace, name = root.tag[1:].partition("}") if root.tag[:1] == "{" else ("", "", "")
-    if namespace not in CAMT053_NAMESPACES or name != "Document":
-        raise StatementError(
-            _(
-                "This is not a camt.053 bank statement: its namespace is “%(namespace)s”; "
-                "the versions read are %(versions)s."
-            )
-            % {
-                "namespace": namespace[:100] or "—",
-                "versions": ", ".join(f"camt.053.001.{v}" for v in CAMT053_VERSIONS),
-            },
-            code="unsupported_namespace",
-        )
-
-
-def parse_camt053(data: bytes) -> list[StatementLine]:
-    _check_camt053(data)
-    try:
-        parser = Camt053Parser(data)
-        transactions = parser.get_transactions()
-    except etree.XMLSyntaxError as exc:
-        raise StatementError(
-            _("Line %(line)d: the XML is malformed.") % {"line": exc.lineno or 0},
-            line=exc.lineno,
-        ) from None
-    except Exception:  # pycamt's own error, or an element it expected and did not find
-        raise StatementError(
-            _("This is not a camt.053 bank statement (no statement or entries found).")
-        ) from None
-    lines = []
-    for index, tx in enumerate(transactions, start=1):
-        if tx.get("CreditDebitIndicator") != "CRDT" or tx.get("ReversalIndicator") == "true":
-            continue
-        if tx.get("Status") not in (None, "BOOK"):
-            continue  # pending or informational entries are not money received yet
-        day_text = tx.get("BookingDate") or tx.get("ValueDate") or ""
-        try:
-            booked_on = datetime.date.fromisoformat(day_text[:10])
-        except ValueError:
-            raise StatementError(
-                _("Entry %(line)d: “%(value)s” is not a date.")
-                % {"line": index, "value": day_text[:40]},
-                line=index,
-            ) from None
-        amount = _decimal(tx.get("Amount") or "", line=index)
-        if amount <= 0:
-            raise StatementError(
-                _("Entry %(line)d: a credit of “%(value)s” is not money received.")
-                % {"line": index, "value": (tx.get("Amount") or "")[:40]},
-                line=index,
-                code="invalid_amount",
-            )
-        currency = (tx.get("Currency") or "").upper()
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise StatementError(_("Entry %(line)d has no currency.") % {"line": index}, line=index)
-        label = tx.get("RemittanceInformation") or tx.get("AdditionalEntryInformation") or ""
-        lines.append(
-            StatementLine(
-                line=index,
-                booked_on=booked_on,
-                amount=amount,
-                currency=currency,
-                label=_single_line(label, 500),
-                reference=_single_line(tx.get("EndToEndId"), 140)
-                if tx.get("EndToEndId") != "NOTPROVIDED"
-                else "",
-                debtor_name=_single_line(tx.get("DebtorName"), 200),
-                debtor_iban=_iban(tx.get("DebtorIBAN")),
-                bank_reference=_single_line(tx.get("TransactionID"), 200),
-            )
-        )
-    return lines
 
 
 def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[StatementLine]:
@@ -225,11 +155,9 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
                     % {"line": number, "value": raw_day[:40], "format": date_format},
                     line=number,
                 ) from None
-            amount = _decimal(
+            amount = parse_decimal(
                 row.get(mapping["amount"]) or "", line=number, decimal_comma=decimal_comma
             )
-            if amount <= 0:
-                continue  # a debit
             reference_column = mapping.get("reference")
             lines.append(
                 StatementLine(
@@ -237,13 +165,14 @@ def parse_csv(data: bytes, mapping: dict[str, str], *, currency: str) -> list[St
                     booked_on=booked_on,
                     amount=amount,
                     currency=currency,
-                    label=_single_line(row.get(mapping["label"]), 500),
-                    reference=_single_line(row.get(reference_column), 140)
+                    label=single_line(row.get(mapping["label"]), 500),
+                    reference=single_line(row.get(reference_column), 140)
                     if reference_column
                     else "",
                     debtor_name="",
                     debtor_iban="",
                     bank_reference="",
+                    skip="" if amount > 0 else Skip.DEBIT if amount < 0 else Skip.NOTHING,
                 )
             )
             if len(lines) > MAX_LINES:
@@ -325,21 +254,41 @@ def _check_columns(reader: csv.DictReader, mapping: dict[str, str]) -> None:
 
 
 _XML_STARTS = (b"<", b"\xef\xbb\xbf<", b"\xff\xfe<\x00", b"\xfe\xff\x00<", b"<\x00", b"\x00<")
+# camt messages: the one the file holds is the one read, whichever of them is asked.
+CAMT_FORMATS = ("camt053", "camt052", "camt054")
 
 
 def detect(data: bytes) -> str:
-    """XML (in UTF-8 or UTF-16, with or without a byte-order mark) is read as camt.053."""
-    return "camt053" if data.lstrip().startswith(_XML_STARTS) else "csv"
+    """XML (in UTF-8 or UTF-16, with or without a byte-order mark) is read as camt, a
+    SWIFT message (its blocks, or its first field :20:) as MT940, anything else as CSV."""
+    start = data.lstrip()
+    if start.startswith(_XML_STARTS):
+        return "camt053"
+    if start.startswith((b"{1:", b":20:", b"\xef\xbb\xbf:20:")):
+        return "mt940"
+    return "csv"
 
 
-def parse(data: bytes, *, fmt: str, mapping: dict[str, str], currency: str) -> list[StatementLine]:
+def parse(
+    data: bytes, *, fmt: str, mapping: dict[str, str], currency: str
+) -> tuple[str, list[StatementLine]]:
+    """The file's format as read (camt053, camt052, camt054, mt940 or csv) and every
+    transaction in it."""
+    from . import camt, mt940  # the readers build on this module's lines and errors
+
     if len(data) > MAX_BYTES:
         raise StatementError(_("The file is larger than 5 MB."), code="too_large")
     if not data.strip():
         raise StatementError(_("The file is empty."), code="empty")
     if fmt == "auto":
         fmt = detect(data)
-    lines = parse_camt053(data) if fmt == "camt053" else parse_csv(data, mapping, currency=currency)
+    if fmt in CAMT_FORMATS:
+        message, lines = camt.parse_camt(data)
+        fmt = message.replace(".", "")
+    elif fmt == "mt940":
+        lines = mt940.parse_mt940(data)
+    else:
+        lines = parse_csv(data, mapping, currency=currency)
     if len(lines) > MAX_LINES:
         raise StatementError(_("The file has more than %d lines.") % MAX_LINES)
-    return lines
+    return fmt, lines

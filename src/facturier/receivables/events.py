@@ -179,6 +179,7 @@ class AuditName(models.TextChoices):
     LEDGER_ACCOUNTS_SAVED = "ledger_accounts.saved", _("ledger accounts saved")
     BANK_CSV_COLUMNS_SAVED = "bank_csv_columns.saved", _("bank CSV columns saved")
     BANK_STATEMENT_IMPORTED = "bank_statement.imported", _("bank statement imported")
+    LETTER_RETRIED = "letter.retried", _("failed letter queued again")
 
 
 audit.declare(AuditName)

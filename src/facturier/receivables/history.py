@@ -12,23 +12,30 @@ from facturier.invoicing import history
 class InvoiceHistory(models.TextChoices):
     """The label completes "the invoice was ..."."""
 
-    PAYMENT = "payment", pgettext_lazy("the invoice was", "paid")
+    PAYMENT = "invoice.paid", pgettext_lazy("the invoice was", "paid")
     PAYMENT_REMOVED = (
-        "payment_removed",
+        "invoice.payment_removed",
         pgettext_lazy("the invoice was", "no longer paid: a payment was removed"),
     )
-    REMIND = "remind", pgettext_lazy("the invoice was", "reminded")
+    REMIND = "invoice.reminded", pgettext_lazy("the invoice was", "reminded")
     REMINDER_DELIVERED = (
-        "reminder_delivered",
+        "invoice.reminder_emailed",
         pgettext_lazy("the invoice was", "reminded: the reminder was e-mailed"),
     )
     REMINDER_FAILED = (
-        "reminder_failed",
+        "invoice.reminder_failed",
         pgettext_lazy("the invoice was", "not reminded: the reminder's e-mail failed"),
     )
-    REMINDERS_PAUSED = "reminders_paused", pgettext_lazy("the invoice was", "paused for reminders")
+    REMINDER_REQUEUED = (
+        "invoice.reminder_requeued",
+        pgettext_lazy("the invoice was", "queued to be reminded again after a failed reminder"),
+    )
+    REMINDERS_PAUSED = (
+        "invoice.reminders_paused",
+        pgettext_lazy("the invoice was", "paused for reminders"),
+    )
     REMINDERS_RESUMED = (
-        "reminders_resumed",
+        "invoice.reminders_resumed",
         pgettext_lazy("the invoice was", "no longer paused for reminders"),
     )
 

@@ -4,19 +4,33 @@ attached, and for a reminder the reminded invoices' PDFs when its level says so.
 
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from facturier.clients.permissions import visible_clients
 from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.email_outbox import InvoiceEmails, compose
 from facturier.outbox import engine
 from facturier.outbox.kinds import Outcome
 
-from .actions.letters import record_letter_outcome
+from .actions.letters import record_letter_outcome, retry_failed_letters, retry_letter
 from .models import Letter
 
 
 class LetterEmails(InvoiceEmails):
     name = "letter e-mail"
     model = Letter
+    code = "letter"
+    label = _("Reminders and statements of account")
+    listed_with = ("client",)
+
+    def visible(self, user) -> QuerySet[Letter]:
+        return Letter.objects.filter(client__in=visible_clients(user)).defer("pdf")
+
+    def retry(self, delivery: int, *, by) -> Letter:
+        return retry_letter(delivery, by=by)
+
+    def retry_failed(self, *, by) -> list[Letter]:
+        return retry_failed_letters(by=by)
 
     def rows(self) -> QuerySet[Letter]:
         return Letter.objects.select_related("firm", "client")

@@ -21,6 +21,8 @@ from facturier.firms.models import Firm
 from facturier.invoicing.models import Invoice
 from facturier.outbox.models import Delivery
 
+from .bank_files import Skip
+
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -129,10 +131,14 @@ class Allocation(models.Model):
 
 
 class BankStatement(models.Model):
-    """A bank statement file imported once; its credit lines wait to be confirmed."""
+    """A bank file imported once: every transaction of it is a line, but for those an
+    earlier file brought (listed in `duplicates`); its credits wait to be confirmed."""
 
     class Format(models.TextChoices):
         CAMT053 = "camt053", "ISO 20022 camt.053"
+        CAMT052 = "camt052", "ISO 20022 camt.052"
+        CAMT054 = "camt054", "ISO 20022 camt.054"
+        MT940 = "mt940", "SWIFT MT940"
         CSV = "csv", "CSV"
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
@@ -142,6 +148,13 @@ class BankStatement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     imported_at = models.DateTimeField(_("imported"))
+    # What the file held: its transactions (lines, duplicates) and the entries (a batch
+    # entry holds several transactions) they came in.
+    transactions = models.PositiveIntegerField(_("transactions"), default=0)
+    entries = models.PositiveIntegerField(pgettext_lazy("bank file", "entries"), default=0)
+    # The file's transactions an earlier file brought: [{"line", "entry", "amount",
+    # "currency", "statement", "statement_line", "filename"}], by line.
+    duplicates = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("bank statement")
@@ -151,9 +164,29 @@ class BankStatement(models.Model):
     def __str__(self) -> str:
         return self.filename or f"#{self.pk}"
 
+    def summary(self) -> dict[str, int]:
+        """What became of the file's transactions; imported, set aside and duplicates
+        add up to the file's count."""
+        kept = dict(
+            self.lines.order_by()
+            .values_list("skip")
+            .annotate(count=models.Count("id"))
+            .values_list("skip", "count")
+        )
+        set_aside = sum(count for skip, count in kept.items() if skip)
+        return {
+            "transactions": self.transactions,
+            "entries": self.entries,
+            "imported": kept.get("", 0),
+            "set_aside": set_aside,
+            "duplicates": len(self.duplicates),
+        }
+
 
 class StatementLine(models.Model):
-    """One credit on the bank account, and what it became: a payment, or nothing."""
+    """One transaction of a bank file, and what it became: a payment, nothing, or,
+    for one that is not money received (a debit, a return...), the reason it is set
+    aside."""
 
     class Match(models.TextChoices):
         NUMBER = "number", _("invoice number in the transfer's text")
@@ -164,13 +197,22 @@ class StatementLine(models.Model):
         PROPOSED = "proposed", _("to confirm")
         CONFIRMED = "confirmed", _("recorded as a payment")
         IGNORED = "ignored", _("ignored")
+        SKIPPED = "skipped", _("not money received")
+        UNDONE = "undone", _("payment cancelled")
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
     line = models.PositiveIntegerField(_("line"))
+    entry = models.PositiveIntegerField(pgettext_lazy("bank file", "entry"), default=0)
     booked_on = models.DateField(_("date"))
+    # As booked on the account, in its currency; negative for money paid out.
     amount = models.DecimalField(_("amount"), **AMOUNT)
     currency = models.CharField(_("currency"), max_length=3)
+    instructed_amount = models.DecimalField(_("amount instructed"), null=True, blank=True, **AMOUNT)
+    instructed_currency = models.CharField(_("currency instructed"), max_length=3, blank=True)
+    bank_reference = models.CharField(_("bank's reference"), max_length=200, blank=True)
+    skip = models.CharField(_("set aside as"), max_length=12, choices=Skip, blank=True)
+    skip_detail = models.CharField(_("bank's reason"), max_length=200, blank=True)
     label = models.CharField(_("label"), max_length=500, blank=True)
     reference = models.CharField(_("reference"), max_length=140, blank=True)
     debtor_name = models.CharField(_("payer"), max_length=200, blank=True)
@@ -185,6 +227,10 @@ class StatementLine(models.Model):
     payment = models.OneToOneField(
         Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="statement_line"
     )
+    # For a return: the line, recorded as a payment, whose money the bank sent back.
+    returns = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="returned_by"
+    )
 
     class Meta:
         verbose_name = _("statement line")
@@ -196,6 +242,28 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booked_on} {self.amount} {self.currency} {self.label[:40]}"
+
+    class Standing(models.TextChoices):
+        OPEN = "open", _("still owed")
+        CLOSED = "closed", _("closed by hand, still owing")
+        SETTLED = "settled", _("already settled")
+
+    @property
+    def invoice_standing(self) -> str:
+        """Where the proposed invoice stands now: still owed, closed by hand while it
+        still owes, or settled already; "" without an invoice."""
+        invoice = self.invoice
+        if invoice is None:
+            return ""
+        if invoice.balance <= 0:
+            return self.Standing.SETTLED
+        if invoice.status == "closed":
+            return self.Standing.CLOSED
+        return self.Standing.OPEN
+
+    def get_invoice_standing_display(self) -> str:
+        standing = self.invoice_standing
+        return str(self.Standing(standing).label) if standing else ""
 
 
 class CsvMapping(models.Model):

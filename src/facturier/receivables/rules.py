@@ -59,6 +59,27 @@ PAID = Reason("nothing_owed", NOTHING_TO_PAY, _("Invoice %(invoice)s has nothing
 NOT_FINALIZED = Reason("not_finalized", ONLY_FINALIZED_REMINDED, ONLY_FINALIZED_REMINDED)
 OWES_NOTHING = Reason("nothing_owed", NOTHING_OWED, NOTHING_OWED)
 NOT_DUE = Reason("not_overdue", NOT_OVERDUE, NOT_OVERDUE)
+# Beyond the invoice's state, what `dunning.reminder_blocks` reads from the firm's data.
+PAUSED = Reason(
+    "paused",
+    _("Reminders are paused for this invoice or its client."),
+    _("Reminders are paused for invoice %(invoice)s or its client."),
+)
+COVERED = Reason(
+    "covered_by_credit",
+    _("The client's credit covers this invoice: allocate it instead."),
+    _("The client's credit covers invoice %(invoice)s: allocate it instead."),
+)
+LEVELS_SENT = Reason(
+    "levels_sent",
+    _("Every reminder level was sent already."),
+    _("Every reminder level was sent already for invoice %(invoice)s."),
+)
+NO_LEVELS = Reason(
+    "no_levels",
+    _("Set up the reminder levels first (Settings)."),
+    _("Set up the reminder levels first (Settings)."),
+)
 
 
 @dataclass(frozen=True)

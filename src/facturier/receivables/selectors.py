@@ -9,7 +9,7 @@ from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 
-from .dunning import last_levels, level_due, levels_of
+from .dunning import last_levels, level_due, levels_of, reminder_blocks
 from .letters import AccountEntry, StatementOfAccount
 from .models import (
     Allocation,
@@ -125,7 +125,9 @@ def statement_detail(*, user, pk: int) -> BankStatement | None:
 
 
 def statement_lines(*, statement: BankStatement) -> QuerySet[StatementLine]:
-    return statement.lines.select_related("invoice", "payment").order_by("line")
+    return statement.lines.select_related("invoice", "payment", "returns__statement").order_by(
+        "line"
+    )
 
 
 def open_invoice_numbered(*, user, number: str) -> Invoice | None:
@@ -215,7 +217,8 @@ def reminder_pause(*, invoice=None, client_id=None):
 
 def reminder_preview(*, user, ids, today):
     """For the dialog: each selected invoice the user sees, the level it would be
-    reminded at now (None if none is left) and its rank, oldest due first."""
+    reminded at now (None if none is left), its rank, and why it cannot be reminded
+    (a `rules.Reason`, None when it can), oldest due first."""
     invoices = list(
         visible_invoices(user).filter(pk__in=ids).select_related("client").order_by("due_date")
     )
@@ -223,8 +226,10 @@ def reminder_preview(*, user, ids, today):
         return [], {}
     levels, ranks = levels_of(invoices[0].firm_id)
     last = last_levels(invoice.pk for invoice in invoices)
+    blocks = reminder_blocks(invoices, today=today)
     rows = []
     for invoice in invoices:
         level = level_due(levels, 0, last.get(invoice.pk), now_asked=True)
-        rows.append((invoice, level, ranks.get(level.pk) if level else None))
+        rank = ranks.get(level.pk) if level else None
+        rows.append((invoice, level, rank, blocks.get(invoice.pk)))
     return rows, ranks

@@ -8,13 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from facturier.clients.permissions import visible_clients
-from facturier.core import spreadsheet
-from facturier.receivables.aging import BUCKETS, aging, owed_on
+from facturier.receivables.aging import BUCKETS, aging, aging_csv, owed_on
 
 from .common import section
 from .exports import aging_xlsx
@@ -79,17 +77,8 @@ def aging_view(request: HttpRequest) -> HttpResponse:
 
 
 def _csv(request, day: datetime.date) -> HttpResponse:
-    result = aging(user=request.user, day=day)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        aging_csv(aging(user=request.user, day=day)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="aging-{day.isoformat()}.csv"'
-    # Amounts as numbers: the guard against formulas leaves them as they are.
-    rows = [
-        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")],
-        *([row.client, row.currency, *row.buckets, row.total] for row in result.rows),
-        *(
-            [_("Total"), currency, *total.buckets, total.total]
-            for currency, total in result.totals.items()
-        ),
-    ]
-    response.writelines(spreadsheet.csv_lines(rows))
     return response

@@ -7,10 +7,11 @@ button is enabled exactly when the action would be carried out.
 
 from django.utils import timezone
 
-from facturier.clients.permissions import owns
+from facturier.clients.permissions import lacking_processing, owns
 from facturier.invoicing import permissions
 from facturier.invoicing.models import Invoice
 from facturier.receivables import rules
+from facturier.receivables.dunning import reminder_blocks
 
 ROW_ACTIONS = (
     "edit",
@@ -32,7 +33,7 @@ def why_not(user, invoice: Invoice, *, pending: bool | None = None) -> dict[str,
 
     `pending`: whether an e-mail of the invoice is under way, when the caller knows.
     """
-    return Reasons(user)(invoice, pending=pending)
+    return Reasons(user, [invoice])(invoice, pending=pending)
 
 
 class Reasons:
@@ -43,12 +44,19 @@ class Reasons:
     whether it is overdue. A page of 25 rows has a few such combinations, so each is
     asked of the rules once (tests check the answers against the rules asked row by
     row).
+
+    Whether a reminder can go also depends on the firm's data (pauses, the client's
+    credit, the levels sent): read once for the page's `invoices`.
     """
 
-    def __init__(self, user):
+    def __init__(self, user, invoices=()):
         self.user = user
         self.today = timezone.localdate()
         self.rules: dict[tuple, dict[str, str]] = {}
+        self.remind_blocks: dict[int, str] = {}
+        if invoices and lacking_processing(user) is None:
+            blocks = reminder_blocks(list(invoices), today=self.today)
+            self.remind_blocks = {pk: str(reason.hint) for pk, reason in blocks.items()}
 
     def __call__(self, invoice: Invoice, *, pending: bool | None = None) -> dict[str, str]:
         sent = permissions.was_sent(invoice, pending=pending)
@@ -74,7 +82,10 @@ class Reasons:
                 pay=pay_reason(self.user, invoice, today=self.today),
                 remind=remind_reason(self.user, invoice, today=self.today),
             )
-        return dict(rules)
+        answer = dict(rules)
+        if not answer["remind"] and invoice.pk in self.remind_blocks:
+            answer["remind"] = self.remind_blocks[invoice.pk]
+        return answer
 
 
 def _hint(refusal) -> str:

@@ -1,6 +1,8 @@
 """Bank statements in the Billing app: import a file, review the proposed matches,
 confirm them into payments."""
 
+from collections import Counter
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,8 +31,12 @@ from .receivables import refused
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Statement file"),
-        help_text=gettext_lazy("camt.053 (XML) as banks export it, or CSV; at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xml,.csv,.txt,text/xml,text/csv"}),
+        help_text=gettext_lazy(
+            "camt.053, camt.052 or camt.054 (XML) as banks export them, MT940 or CSV; at most 5 MB."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xml,.csv,.txt,.sta,.mt940,text/xml,text/csv,text/plain"}
+        ),
     )
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
@@ -51,6 +57,79 @@ class ImportForm(forms.Form):
     )
 
     MAPPING = ("date", "amount", "label", "reference", "date_format", "decimal_comma")
+
+
+def _decisions(request, lines, problems: dict[int, str]) -> list[dict]:
+    """The decisions posted for the lines still proposed; an invoice number that names
+    no invoice still owed is a problem beside its line."""
+    decisions = []
+    for line in lines:
+        if line.state != StatementLine.State.PROPOSED:
+            continue
+        choice = request.POST.get(f"do-{line.pk}", "later")
+        if choice == "ignore":
+            decisions.append({"line": line.pk, "ignore": True})
+        elif choice == "undo":
+            decisions.append({"line": line.pk, "undo": True})
+        elif choice == "record":
+            number = request.POST.get(f"invoice-{line.pk}", "")
+            invoice = open_invoice_numbered(user=request.user, number=number)
+            if invoice is None:
+                problems[line.pk] = _(
+                    "Line %(line)d: no invoice numbered “%(number)s” is still owed."
+                ) % {"line": line.line, "number": number[:40]}
+            else:
+                decisions.append({"line": line.pk, "invoice": invoice.pk})
+    return decisions
+
+
+def _rows(request, lines, problems: dict[int, str]) -> list[tuple]:
+    """Each line with the invoice number and decision shown: what was posted, else the
+    proposal, recorded by default only on an invoice still owed."""
+    return [
+        (
+            line,
+            request.POST.get(f"invoice-{line.pk}", line.invoice.number if line.invoice else ""),
+            request.POST.get(f"do-{line.pk}", _proposed_choice(line)),
+            problems.get(line.pk, ""),
+        )
+        for line in lines
+    ]
+
+
+def _proposed_choice(line: StatementLine) -> str:
+    """Cancel the payment a return sends back; record a credit on an invoice still
+    owed; otherwise let the user decide."""
+    if line.returns_id:
+        return "undo"
+    return "record" if line.invoice_standing == StatementLine.Standing.OPEN else "later"
+
+
+def _imported_text(summary: dict[str, int]) -> str:
+    """What the import did: the credits to check, if any, then the file's count."""
+    told = [summary_text(summary)]
+    if summary["imported"]:
+        imported = ngettext(
+            "%(count)d credit line imported: check the proposed invoices.",
+            "%(count)d credit lines imported: check the proposed invoices.",
+            summary["imported"],
+        )
+        told.insert(0, imported % {"count": summary["imported"]})
+    return " ".join(told)
+
+
+def summary_text(summary: dict[str, int]) -> str:
+    """The file's count, and what became of each of its transactions."""
+    return (
+        ngettext(
+            "The file holds %(transactions)d transaction in %(entries)d entry: "
+            "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
+            "The file holds %(transactions)d transactions in %(entries)d entries: "
+            "%(imported)d to match, %(duplicates)d imported before, %(set_aside)d set aside.",
+            summary["transactions"],
+        )
+        % summary
+    )
 
 
 def _context(**extra):
@@ -82,7 +161,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
                     data=data["file"].read(),
                     filename=data["file"].name,
                     fmt=data["format"],
-                    mapping=mapping if data["format"] != "camt053" else None,
+                    mapping=mapping if data["format"] in ("auto", "csv") else None,
                 )
             except Invalid as exc:
                 for field, errors in exc.errors.items():
@@ -92,16 +171,7 @@ def statement_import(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect("billing:payments")
             else:
-                count = statement.lines.count()
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d credit line imported: check the proposed invoices.",
-                        "%(count)d credit lines imported: check the proposed invoices.",
-                        count,
-                    )
-                    % {"count": count},
-                )
+                messages.success(request, _imported_text(statement.summary()))
                 return redirect("billing:statement", pk=statement.pk)
     return render(
         request,
@@ -123,22 +193,7 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     lines = list(statement_lines(statement=statement))
     problems: dict[int, str] = {}
     if request.method == "POST":
-        decisions = []
-        for line in lines:
-            if line.state != StatementLine.State.PROPOSED:
-                continue
-            choice = request.POST.get(f"do-{line.pk}", "later")
-            if choice == "ignore":
-                decisions.append({"line": line.pk, "ignore": True})
-            elif choice == "record":
-                number = request.POST.get(f"invoice-{line.pk}", "")
-                invoice = open_invoice_numbered(user=request.user, number=number)
-                if invoice is None:
-                    problems[line.pk] = _(
-                        "Line %(line)d: no invoice numbered “%(number)s” is still owed."
-                    ) % {"line": line.line, "number": number[:40]}
-                else:
-                    decisions.append({"line": line.pk, "invoice": invoice.pk})
+        decisions = _decisions(request, lines, problems)
         if not problems and decisions:
             try:
                 done = actions.confirm_statement_lines(
@@ -156,18 +211,19 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         elif not problems:
             messages.info(request, _("Nothing to record: every line was left for later."))
             return redirect("billing:statement", pk=pk)
-    rows = [
-        (
-            line,
-            request.POST.get(f"invoice-{line.pk}", line.invoice.number if line.invoice else ""),
-            request.POST.get(f"do-{line.pk}", "record" if line.invoice_id else "later"),
-            problems.get(line.pk, ""),
-        )
-        for line in lines
-    ]
+    rows = _rows(request, lines, problems)
     return render(
         request,
         "billing/statement.html",
-        _context(statement=statement, rows=rows, problems=list(problems.values())),
+        _context(
+            statement=statement,
+            rows=rows,
+            problems=list(problems.values()),
+            summary=summary_text(statement.summary()),
+            # The entries holding several transactions: each of their lines names it.
+            batches={
+                entry for entry, count in Counter(line.entry for line in lines).items() if count > 1
+            },
+        ),
         status=422 if problems else 200,
     )

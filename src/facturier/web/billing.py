@@ -77,7 +77,7 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
     invoices = list(page.object_list)
     pending = pending_invoice_ids(invoices)
     today = timezone.localdate()
-    why = Reasons(request.user)
+    why = Reasons(request.user, invoices)
     rows = [
         (invoice, why(invoice, pending=invoice.pk in pending), payment_states(invoice, today))
         for invoice in invoices
@@ -237,6 +237,8 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             allocations=invoice_allocations(invoice=invoice) if not invoice.is_draft else [],
             credit_notes=list(invoice.credit_notes.order_by("issue_date", "pk")),
             can_record=may_record(request.user),
+            may_retry_email=permissions.may("retry", request.user, invoice),
+            may_retry_platform=may_record(request.user),  # the processing permission
             **_reminders(invoice),
             transmissions=invoice_transmissions(invoice) if not invoice.is_draft else [],
         ),

@@ -5,6 +5,7 @@ from . import bank_files as statement_views
 from . import billing as views
 from . import credit_notes as credit_views
 from . import exports as export_views
+from . import outbox as outbox_views
 from . import overview as overview_views
 from . import receivables as payment_views
 from . import reminders as reminder_views
@@ -18,6 +19,23 @@ urlpatterns = [
     path("invoices/selected/", views.bulk_action, name="bulk"),
     path("invoices/send/", send_views.send_dialog, name="send"),
     path("deliveries/<id:pk>/eml/", send_views.delivery_file, name="delivery_file"),
+    path("outbox/", outbox_views.outbox_view, name="outbox"),
+    path("outbox/retry/", outbox_views.retry_all_view, name="outbox_retry"),
+    path(
+        "deliveries/<id:pk>/retry/",
+        outbox_views.retry_view,
+        {"kind": "email"},
+        name="delivery_retry",
+    ),
+    path(
+        "letters/<id:pk>/retry/", outbox_views.retry_view, {"kind": "letter"}, name="letter_retry"
+    ),
+    path(
+        "transmissions/<id:pk>/retry/",
+        outbox_views.retry_view,
+        {"kind": "platform"},
+        name="transmission_retry",
+    ),
     path("invoices/new/", views.invoice_create, name="invoice_new"),
     path("invoices/totals/", views.totals_preview, name="totals"),
     path("invoices/<id:pk>/", views.invoice_detail_view, name="invoice"),
@@ -35,6 +53,7 @@ urlpatterns = [
     path("time/", work_views.time_view, name="time"),
     path("time/<id:pk>/delete/", work_views.entry_delete, name="entry_delete"),
     path("time/<id:pk>/", work_views.entry_edit, name="entry_edit"),
+    path("time/<id:pk>/receipt/", work_views.entry_receipt, name="entry_receipt"),
     path("time/import/", work_views.entries_import, name="entries_import"),
     path("time/week/", work_views.week_view, name="week"),
     path("time/spread/", work_views.spread_view, name="spread"),
@@ -50,6 +69,7 @@ urlpatterns = [
     path("payments/new/", payment_views.payment_new, name="payment_new"),
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),
     path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
+    path("allocations/<id:pk>/remove/", payment_views.allocation_remove, name="allocation_remove"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
     path("statements/", statement_views.statement_import, name="statement_import"),
     path("statements/<id:pk>/", statement_views.statement_view, name="statement"),

@@ -7,10 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from facturier.clients.permissions import can_process
 from facturier.core.errors import Invalid
 from facturier.einvoicing import actions
 from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
 from facturier.outbox.models import DeliveryStatus
+from facturier.outbox.retrying import queue_states
 
 from .settings import _context
 
@@ -59,7 +61,13 @@ def platform_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "settings/einvoicing.html",
-        _context(form=form, platform=platform, tab="einvoicing"),
+        _context(
+            form=form,
+            platform=platform,
+            tab="einvoicing",
+            state=next(s for s in queue_states(request.user) if s.code == "platform"),
+            can_retry=can_process(request.user),
+        ),
         status=status,
     )
 

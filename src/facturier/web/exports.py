@@ -14,14 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from facturier.core import spreadsheet
 from facturier.invoicing.permissions import visible_invoices
 from facturier.receivables import exports, fec
-from facturier.receivables.aging import BUCKETS, Aging
+from facturier.receivables.aging import Aging, aging_workbook
 from facturier.receivables.permissions import payment_refusal, visible_payments
 
 from .common import section
 from .fields import DayField
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 KINDS = [
     ("documents", gettext_lazy("Invoices and credit notes (CSV)")),
@@ -129,28 +130,6 @@ def _fec(request):
 
 def aging_xlsx(result: Aging) -> HttpResponse:
     """The aging as a workbook: numbers as numbers, one row per client and currency."""
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Aging"))
-    rows = [
-        [_("As of"), result.day],
-        [_("Client"), _("Currency"), *[str(label) for label, _f, _l in BUCKETS], _("Total")],
-        *([row.client, row.currency, *row.buckets, row.total] for row in result.rows),
-        *(
-            [_("Total"), currency, *total.buckets, total.total]
-            for currency, total in result.totals.items()
-        ),
-    ]
-    for row in rows:
-        sheet.append(spreadsheet.xlsx_row(sheet, row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(aging_workbook(result), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="aging-{result.day.isoformat()}.xlsx"'
     return response

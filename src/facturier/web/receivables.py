@@ -287,6 +287,21 @@ def payment_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def allocation_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back one allocation, of a payment or of a credit note, from the invoice's page:
+    the invoice owes the amount again, the payment or credit note has it again."""
+    back = back_url(request, reverse("billing:invoices"))
+    try:
+        actions.remove_allocation(pk, by=request.user)
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    else:
+        messages.success(request, _("Allocation removed."))
+    return redirect(back)
+
+
+@login_required
 @require_GET
 def client_account(request: HttpRequest, pk: int) -> HttpResponse:
     """A client's account: what it owes (per currency), its credit, its open invoices and

@@ -60,7 +60,8 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
     form = ReminderForm(
         request.POST or None, initial={"subject": subject, "message": message, "language": ""}
     )
-    if request.method == "POST" and form.is_valid():
+    blocked = any(reason is not None for *_row, reason in rows)
+    if request.method == "POST" and not blocked and form.is_valid():
         try:
             letter = actions.send_reminder_now(
                 ids,
@@ -93,7 +94,8 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
             form=form,
             rows=rows,
             client=client,
-            ids=[invoice.pk for invoice, _level, _rank in rows],
+            ids=[invoice.pk for invoice, *_rest in rows],
+            blocked=blocked,
             next=back,
             today=today,
         ),
@@ -104,7 +106,7 @@ def remind_dialog(request: HttpRequest) -> HttpResponse:
 
 def _top_level_texts(rows, language: str) -> tuple[str, str]:
     """The subject and message of the highest level the invoices reach."""
-    levels = [level for _invoice, level, _rank in rows if level is not None]
+    levels = [level for _invoice, level, _rank, _blocked in rows if level is not None]
     top = max(levels, key=lambda level: level.days) if levels else None
     return top.texts(language) if top else ("", "")
 

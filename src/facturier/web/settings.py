@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from facturier.clients.permissions import can_process
 from facturier.core.actions import unit_of_work
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
@@ -21,6 +22,7 @@ from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing import documents
 from facturier.invoicing.models import InvoiceTemplate, Series
 from facturier.invoicing.numbering import sequence_for
+from facturier.outbox.retrying import queue_states
 
 from .settings_forms import FirmSettingsForm, NumberingForm, TemplateForm
 
@@ -200,6 +202,13 @@ def firm_settings(request: HttpRequest) -> HttpResponse:
             numbering_form=numbering_form,
             credit_form=credit_form,
             tab="firm",
+            # What holds the mail queues (their server is set by EMAIL_URL, not here).
+            mail_states=[
+                state
+                for state in queue_states(request.user)
+                if state.code != "platform" and state.needs_attention
+            ],
+            can_retry=can_process(request.user),
             example=None if status != 200 else sequence.format(sequence.next_number, year=2026),
             credit_example=None
             if status != 200

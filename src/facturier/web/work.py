@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
+from facturier.core.actions import unit_of_work
 from facturier.core.errors import DomainError, Invalid
 from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
-from facturier.work.models import EntryKind
+from facturier.work.models import EntryKind, receipt_filename
 from facturier.work.permissions import may_record
 from facturier.work.selectors import (
     WIP_BUCKETS,
@@ -34,6 +35,7 @@ from facturier.work.selectors import (
     wip_by_client,
     work_codes,
 )
+from facturier.work.selectors import entry_receipt as entry_receipt_of
 
 from .common import ids_from, refusal_text, section
 from .fields import DayField, IdField
@@ -359,14 +361,18 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if entry is None:
         raise Http404(_("No such entry."))
-    form = EntryForm(request.POST or None, initial=_entry_initial(entry))
+    form = EntryForm(request.POST or None, request.FILES or None, initial=_entry_initial(entry))
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.update_entry(
-                    entry.pk, by=request.user, fields=_entry_fields(entry, form.cleaned_data)
-                )
+                with unit_of_work():  # the new values and the new receipt, or neither
+                    actions.update_entry(
+                        entry.pk, by=request.user, fields=_entry_fields(entry, form.cleaned_data)
+                    )
+                    if receipt := form.cleaned_data.get("receipt"):
+                        data = receipt.read(actions.MAX_RECEIPT + 1)
+                        actions.attach_receipt(entry.pk, by=request.user, data=data)
             except Invalid as exc:
                 for key, errors in exc.errors.items():
                     field = key.rsplit(".", 1)[-1]
@@ -386,6 +392,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "time",
             form=form,
             entry=entry,
+            has_receipt=entry.receipt is not None,
             clients=list(
                 Client.objects.filter(firm_id=request.user.firm_id).values_list("pk", "name")
             ),
@@ -393,6 +400,22 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         status=status,
     )
+
+
+@login_required
+@require_GET
+def entry_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """An expense's receipt as it was uploaded, for whoever sees the entry."""
+    found = entry_receipt_of(user=request.user, pk=pk)
+    if found is None:
+        raise Http404(_("No receipt for this entry."))
+    data, content_type = found
+    # Inline, in a sandbox: a file someone uploaded never runs as this site.
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{receipt_filename(pk, content_type)}"'
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _entry_initial(entry) -> dict:

@@ -14,6 +14,7 @@ class AuditName(models.TextChoices):
     RATE_SAVED = "rate.saved", _("rate saved")
     ENTRY_CHANGED = "entry.changed", _("entry changed")
     ENTRY_DELETED = "entry.deleted", _("entry deleted")
+    RECEIPT_ATTACHED = "entry.receipt_attached", _("receipt attached")
 
 
 audit.declare(AuditName)

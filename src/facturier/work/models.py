@@ -263,3 +263,11 @@ class WipToday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.time_value} + {self.expenses}"
+
+
+RECEIPT_SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def receipt_filename(entry_id: int, content_type: str) -> str:
+    """The name a downloaded receipt takes: receipt-<entry>.<pdf|jpg|png>."""
+    return f"receipt-{entry_id}.{RECEIPT_SUFFIX.get(content_type, 'bin')}"

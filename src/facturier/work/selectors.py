@@ -5,11 +5,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Sum
 
 from facturier.clients.permissions import visible_clients
 
 from .models import Entry, EntryKind, StaffRate, WorkCode
+from .permissions import visible_entries
 
 # WIP aging: how old the unbilled work is, by the entry's date.
 WIP_BUCKETS = [("0–30", 0, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("> 90", 91, None)]
@@ -217,11 +218,28 @@ def client_wip(*, user, client_id: int, filters: WipFilters | None = None) -> Qu
 
 
 def own_entries(*, user, limit: int = 100) -> QuerySet[Entry]:
+    """One's latest entries, each with `has_receipt` (the receipt's bytes stay behind)."""
     return (
         Entry.objects.filter(staff_id=user.pk)
         .select_related("client", "work_code")
+        .defer("receipt")
+        .annotate(has_receipt=HAS_RECEIPT)
         .order_by("-day", "-pk")[:limit]
     )
+
+
+HAS_RECEIPT = ExpressionWrapper(Q(receipt__isnull=False), output_field=BooleanField())
+
+
+def entry_receipt(*, user, pk: int) -> tuple[bytes, str] | None:
+    """The receipt of an entry the user sees, with its type; None when there is none."""
+    found = (
+        visible_entries(user)
+        .filter(pk=pk, receipt__isnull=False)
+        .values_list("receipt", "receipt_type")
+        .first()
+    )
+    return (bytes(found[0]), found[1]) if found else None
 
 
 def staff_entries(*, user, start: datetime.date, end: datetime.date) -> QuerySet[Entry]:

@@ -7,6 +7,7 @@ from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
 from .email_outcomes import record_email_outcome
+from .email_retries import retry_email, retry_failed_emails
 from .invoices import (
     MENTION_FIELDS,
     close_invoice,
@@ -67,6 +68,8 @@ __all__ = [
     "record_event",
     "reopen_invoice",
     "reopen_invoices",
+    "retry_email",
+    "retry_failed_emails",
     "sample_snapshot",
     "save_template",
     "send_invoices",

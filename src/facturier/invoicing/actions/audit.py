@@ -12,14 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, NotFound
+from facturier.firms import audit
+from facturier.firms.models import AuditEvent
 
 from .. import permissions
-from ..models import Invoice, InvoiceEvent
+from ..models import Invoice
 
 NO_SUCH_INVOICE = _("No such invoice.")
 
 
-def record_event(invoice: Invoice, action: str, **fields) -> InvoiceEvent:
+def record_event(invoice: Invoice, action: str, **fields) -> AuditEvent:
     """Save an event on the invoice's history (the fields as invoice_event takes them).
     `action`: a name declared on the history by the app recording it (history.py)."""
     event = invoice_event(invoice, action, **fields)
@@ -36,18 +38,20 @@ def invoice_event(
     to_status: str = "",
     at: datetime.datetime,
     details: Mapping[str, Any] | None = None,
-) -> InvoiceEvent:
-    """The event, not saved yet: `record_event`, or many at once with bulk_create."""
-    return InvoiceEvent(
+) -> AuditEvent:
+    """The event, not saved yet: `record_event`, or many at once with bulk_create. A row
+    of the firm's one audit trail, its target the invoice, named as its readers know it
+    (its number, or #id for a draft: kept when a draft is deleted)."""
+    return audit.event(
+        action,
+        invoice,
+        by=by,
         firm_id=invoice.firm_id,
-        invoice=invoice if invoice.pk else None,
-        invoice_ref=invoice.number or f"#{invoice.pk}",
-        action=action,
+        at=at,
+        details=details,
+        target_name=invoice.number or f"#{invoice.pk}",
         from_status=from_status,
         to_status=to_status,
-        actor=by,
-        at=at,
-        details=dict(details or {}),
     )
 
 

@@ -181,6 +181,7 @@ def create_credit_note(
         corrects=invoice,
         client=invoice.client,
         currency=invoice.currency,
+        # Its VAT in euros is the invoice's, converted at the invoice's rate.
         exchange_rate=invoice.exchange_rate,
         issue_date=timezone.localdate(at),
         due_date=timezone.localdate(at),

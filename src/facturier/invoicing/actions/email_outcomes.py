@@ -27,8 +27,11 @@ def record_email_outcome(delivery: EmailDelivery, attempt: int, outcome: Outcome
     fields = {"refused": refused}
     if outcome.status == DeliveryStatus.SENT:
         fields["sent_at"] = at
+    already_held = delivery.held_since is not None
     if not settle(delivery, attempt, outcome, **fields):
         return False
+    if already_held and outcome.details.get("held"):
+        return True  # held still: the history said so at the first probe, not every minute
     invoice = delivery.invoice  # loaded with the delivery
     if outcome.status == DeliveryStatus.SENT:
         Invoice.objects.filter(pk=invoice.pk).update(

@@ -2,7 +2,7 @@
 
 Each action reads the invoice under a lock, asks permissions.refusal() whether
 the user may (rights and status, declared once there), makes the change and
-writes its InvoiceEvent, in one transaction. Views, the API, the admin, commands
+writes its event on the audit trail, in one transaction. Views, the API, the admin, commands
 and tests all come through here.
 """
 

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import AlreadySent, Invalid, NotFound
-from facturier.firms.models import User
+from facturier.firms.models import AuditEvent, User
 
 from .. import permissions
 from ..emails import check_placeholders, recipients_for, resolve
 from ..lifecycle import Action, InvoiceStatus
-from ..models import EmailDelivery, Invoice, InvoiceEvent
+from ..models import EmailDelivery, Invoice
 from ..selectors import pending_invoice_ids
 from .audit import NO_SUCH_INVOICE, invoice_event, require
 from .balances import lock_invoices
@@ -145,7 +145,7 @@ def _write(deliveries: list[EmailDelivery], *, by, now) -> None:
     """The deliveries and each invoice's send event, written together: a bulk send of
     hundreds makes two inserts, not two per invoice."""
     EmailDelivery.objects.bulk_create(deliveries)
-    InvoiceEvent.objects.bulk_create(
+    AuditEvent.objects.bulk_create(
         invoice_event(
             delivery.invoice,
             Action.SEND,

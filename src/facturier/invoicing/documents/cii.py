@@ -59,6 +59,7 @@ def _party(
     vat: str,
     endpoint: tuple[str, str] | None,
     legal_info: str = "",
+    tax_registration: str = "",
 ) -> None:
     node = _sub(parent, tag)
     _sub(node, "ram:Name", party["name"])
@@ -75,6 +76,9 @@ def _party(
     if vat:
         registration = _sub(node, "ram:SpecifiedTaxRegistration")
         _sub(registration, "ram:ID", vat, schemeID="VA")
+    if tax_registration:  # BT-32
+        registration = _sub(node, "ram:SpecifiedTaxRegistration")
+        _sub(registration, "ram:ID", tax_registration, schemeID="FC")
 
 
 def _allowance(parent, *, percent, base, value, reason: str, category=None, rate=None) -> None:
@@ -175,6 +179,7 @@ def _agreement(transaction, snapshot: dict[str, Any]) -> None:
         vat=seller.get("vat_number", ""),
         endpoint=e.electronic_address(seller, siren=siren),
         legal_info=e.seller_legal_info(seller),
+        tax_registration=e.seller_tax_registration(seller),
     )
     _party(
         agreement,

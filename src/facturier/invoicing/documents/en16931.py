@@ -197,6 +197,22 @@ def seller_siren(seller: dict[str, Any]) -> str:
     return siren_of(seller.get("siren", "")) if tax.country(seller) == "FR" else ""
 
 
+def seller_tax_registration(seller: dict[str, Any]) -> str:
+    """BT-32, the seller's tax registration identifier, where it stands for the VAT
+    number (BR-S-02, BR-E-02 and their siblings): a French firm under the VAT franchise
+    (art. 293 B), which has no VAT number, is registered with the tax office under its
+    SIREN."""
+    if seller.get("vat_number") or not seller.get("vat_franchise"):
+        return ""
+    return seller_siren(seller)
+
+
+# The VAT categories whose seller may give BT-32 instead of a VAT number (EN 16931
+# BR-S-02, BR-Z-02, BR-E-02, BR-AE-02, BR-AF-02, BR-AG-02); an intra-EU supply (K)
+# and an export (G) need the VAT number itself.
+TAX_REGISTRATION_SUFFICES = frozenset({"S", "Z", "E", "AE", "L", "M"})
+
+
 def buyer_legal_id(buyer: dict[str, Any]) -> tuple[str, str | None]:
     """BT-47 and its scheme: a French client's SIREN (0002), else its id as given."""
     if tax.country(buyer) == "FR" and siren_of(buyer.get("company_id", "")):
@@ -243,7 +259,11 @@ def missing(snapshot: dict[str, Any]) -> list[str]:
     if not seller.get("country") or not buyer.get("country"):
         found.append("country")
     categories = {line.category for line in lines(snapshot)}
-    if not seller.get("vat_number"):  # every category but O asks for it (BR-S/E/AE/K/G-02)
+    # Every category but O asks for the VAT number, or for most the tax registration
+    # identifier instead (BR-S/Z/E/AE/K/G-02).
+    if not seller.get("vat_number") and not (
+        seller_tax_registration(seller) and categories <= TAX_REGISTRATION_SUFFICES
+    ):
         found.append("seller_vat_number")
     if "AE" in categories and not tax.business(buyer):
         found.append("buyer_vat_number")

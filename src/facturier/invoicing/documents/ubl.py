@@ -87,6 +87,7 @@ def _party(
     vat: str,
     endpoint: tuple[str, str] | None,
     legal_info: str = "",
+    tax_registration: str = "",
 ) -> None:
     node = _sub(_sub(parent, tag), "cac:Party")
     if endpoint:
@@ -97,6 +98,10 @@ def _party(
         scheme = _sub(node, "cac:PartyTaxScheme")
         _sub(scheme, "cbc:CompanyID", vat)
         _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
+    if tax_registration:  # BT-32: a tax scheme other than VAT
+        scheme = _sub(node, "cac:PartyTaxScheme")
+        _sub(scheme, "cbc:CompanyID", tax_registration)
+        _sub(_sub(scheme, "cac:TaxScheme"), "cbc:ID", "FC")
     legal = _sub(node, "cac:PartyLegalEntity")
     _sub(legal, "cbc:RegistrationName", party["name"])
     identifier, id_scheme = legal_id
@@ -207,6 +212,7 @@ def _parties(root, snapshot: dict[str, Any]) -> None:
         vat=seller.get("vat_number", ""),
         endpoint=e.electronic_address(seller, siren=siren),
         legal_info=e.seller_legal_info(seller),
+        tax_registration=e.seller_tax_registration(seller),
     )
     _party(
         root,

@@ -12,7 +12,12 @@ from .credit import (
     remove_allocation,
 )
 from .exports import save_ledger
-from .letters import send_statement_of_account, statement_of_account_pdf
+from .letters import (
+    retry_failed_letters,
+    retry_letter,
+    send_statement_of_account,
+    statement_of_account_pdf,
+)
 from .payments import delete_payment, record_payment, update_payment
 from .reminders import (
     default_levels,
@@ -33,6 +38,8 @@ __all__ = [
     "refund_credit",
     "refund_credit_note",
     "remove_allocation",
+    "retry_failed_letters",
+    "retry_letter",
     "save_ledger",
     "save_levels",
     "send_due_reminders",

@@ -2,7 +2,6 @@
 open invoice each credit pays, and turn the confirmed lines into payments."""
 
 import datetime
-import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -15,106 +14,34 @@ from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
 from facturier.firms import audit
-from facturier.firms.models import User
-from facturier.invoicing.lifecycle import InvoiceStatus
-from facturier.invoicing.models import DocumentKind, Invoice
+from facturier.firms.models import Firm, User
+from facturier.invoicing.models import Invoice
 
 from .. import bank_files
 from ..events import AuditName
+from ..matching import open_invoices, propose
 from ..models import BankStatement, CsvMapping, Payment, StatementLine
+from .bank_returns import returned_lines, returning, undo_returned_payment
 from .common import require_right
 from .payments import record_payment
 
 NO_SUCH_STATEMENT = _("No such bank statement.")
+NOT_MONEY_RECEIVED = _("Line %(line)d is not money received: it cannot be recorded as a payment.")
 MAPPING_FIELDS = ("date", "amount", "label", "reference", "date_format", "decimal_comma")
-# Invoice numbers in a transfer's text: runs of letters, digits and - _ / . holding a digit.
-TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*")
 
 
 def _keys(
     lines: list[bank_files.StatementLine],
 ) -> list[tuple[bank_files.StatementLine, str]]:
-    """Two lines alike in one file (same day, amount and text, no bank reference) are two
-    payments: the second one's key says it is the second."""
+    """Two transactions alike in every way in one file are two: the second one's key
+    says it is the second."""
     seen: Counter[str] = Counter()
     keyed = []
     for line in lines:
         key = line.key
         seen[key] += 1
-        if seen[key] > 1:
-            if key.startswith("ref:"):
-                continue  # the bank's reference is unique: a repeat is the same entry
-            key = f"{key}#{seen[key]}"
-        keyed.append((line, key))
+        keyed.append((line, key if seen[key] == 1 else f"{key}#{seen[key]}"))
     return keyed
-
-
-def _open_invoices(firm_id: int):
-    return Invoice.objects.filter(
-        firm_id=firm_id,
-        kind=DocumentKind.INVOICE,
-        balance__gt=0,
-        status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED],
-    )
-
-
-def propose(firm_id: int, lines) -> list[tuple[Invoice | None, str]]:
-    """For each line, the open invoice it most likely pays and why: an invoice number
-    found in its text first, then the exact amount (and the payer's name, when several
-    invoices owe that amount). An invoice is proposed once per statement."""
-    texts = [f"{line.label} {line.reference}" for line in lines]
-    used: set[int] = set()
-    proposals: list[tuple[Invoice | None, str]] = [(None, "")] * len(lines)
-    by_number = _owed_by_number(firm_id, texts)
-    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
-        for token in TOKENS.findall(text):
-            invoice = by_number.get(token.strip("./-_"))
-            if invoice is not None and invoice.currency == line.currency and invoice.pk not in used:
-                proposals[index] = (invoice, StatementLine.Match.NUMBER)
-                used.add(invoice.pk)
-                break
-    by_amount = _owed_by_amount(firm_id, {line.amount for line in lines})
-    for index, line in enumerate(lines):
-        if proposals[index][0] is not None:
-            continue
-        chosen = _by_amount_and_payer(line, by_amount, used)
-        if chosen is not None:
-            proposals[index] = (chosen, StatementLine.Match.AMOUNT)
-            used.add(chosen.pk)
-    return proposals
-
-
-def _owed_by_number(firm_id: int, texts: list[str]) -> dict[str, Invoice]:
-    """The open invoices whose number appears in the texts, by number."""
-    tokens = {token.strip("./-_") for text in texts for token in TOKENS.findall(text)}
-    tokens = {token for token in tokens if any(c.isdigit() for c in token)}
-    return {
-        invoice.number: invoice
-        for invoice in _open_invoices(firm_id).filter(number__in=list(tokens)[:20000])
-    }
-
-
-def _owed_by_amount(firm_id: int, amounts: set) -> dict[tuple, list[Invoice]]:
-    """The open invoices owing one of the amounts, by (balance, currency), oldest due
-    first."""
-    by_amount: dict[tuple, list[Invoice]] = defaultdict(list)
-    for invoice in (
-        _open_invoices(firm_id)
-        .filter(balance__in=list(amounts))
-        .select_related("client")
-        .order_by("due_date", "pk")
-    ):
-        by_amount[(invoice.balance, invoice.currency)].append(invoice)
-    return by_amount
-
-
-def _by_amount_and_payer(line, by_amount: dict[tuple, list[Invoice]], used: set[int]):
-    """The one invoice not yet proposed that owes the line's amount, or among several,
-    the first whose client the payer's name or the text names."""
-    candidates = [i for i in by_amount.get((line.amount, line.currency), []) if i.pk not in used]
-    payer = f"{line.debtor_name} {line.label}".casefold()
-    named = [i for i in candidates if i.client.name.casefold() in payer]
-    return named[0] if named else candidates[0] if len(candidates) == 1 else None
 
 
 def _mapping(firm_id: int, given: Mapping[str, Any] | None, *, by) -> dict[str, str]:
@@ -158,25 +85,38 @@ def import_bank_statement(
     mapping: Mapping[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> BankStatement:
-    """Read a statement file and keep its credit lines with a proposed invoice each.
+    """Read a bank file and keep every transaction of it: each credit with a proposed
+    invoice, each other one (a debit, a return...) set aside with its reason, and each
+    one an earlier file brought listed as the duplicate it is, so that the statement
+    accounts for the whole file.
 
     All of it or nothing: a line that cannot be read refuses the file and names the
-    line. Lines imported before (same bank reference, or same date, amount and text)
-    are left out; a file with nothing new is refused.
+    line; a file with nothing new to match (every credit imported before) is refused.
     """
     require_right(by)
     if fmt not in ("auto", *BankStatement.Format.values):
-        raise Invalid({"format": [_("Choose camt.053 or CSV.")]}, codes={"format": ["invalid"]})
+        raise Invalid(
+            {"format": [_("Choose camt.053, camt.052, camt.054, MT940 or CSV.")]},
+            codes={"format": ["invalid"]},
+        )
     firm = by.firm
-    keyed = _read(data, fmt=fmt, mapping=_mapping(firm.pk, mapping, by=by), firm=firm)
-    fresh = _not_imported(firm.pk, keyed)
+    read_as, lines = _read(data, fmt=fmt, mapping=_mapping(firm.pk, mapping, by=by), firm=firm)
+    keyed = _keys(lines)
+    # One import at a time per firm: two files sharing a transaction, imported at the
+    # same moment, each see the other's lines (and none is refused by the unique key).
+    Firm.objects.select_for_update().filter(pk=firm.pk).first()
+    fresh, duplicates = _sort_out(firm.pk, keyed)
+    _refuse_nothing_new(lines, fresh, duplicates)
     at = clock.now(now)
     statement = BankStatement.objects.create(
         firm_id=firm.pk,
         filename="".join(ch for ch in str(filename or "") if not _has_control(ch))[:200],
-        format=bank_files.detect(data) if fmt == "auto" else fmt,
+        format=read_as,
         imported_by=by,
         imported_at=at,
+        transactions=len(lines),
+        entries=len({line.entry or line.line for line in lines}),
+        duplicates=duplicates,
     )
     _keep_lines(statement, fresh)
     audit.record(
@@ -185,9 +125,101 @@ def import_bank_statement(
         by=by,
         firm_id=firm.pk,
         at=at,
-        details={"lines": len(fresh), "already_imported": len(keyed) - len(fresh)},
+        details={
+            "transactions": len(lines),
+            "lines": sum(1 for line, _key in fresh if not line.skip),
+            "set_aside": sum(1 for line, _key in fresh if line.skip),
+            "already_imported": len(duplicates),
+        },
     )
     return statement
+
+
+def _sort_out(firm_id: int, keyed: list[tuple]) -> tuple[list[tuple], list[dict]]:
+    """The transactions no file brought before, and those one did, each told with the
+    statement and line that brought it."""
+    earlier = {
+        row["key"]: row
+        for row in StatementLine.objects.filter(
+            firm_id=firm_id, key__in=[key for _line, key in keyed]
+        ).values("key", "line", "statement_id", "statement__filename", "amount", "booked_on")
+    }
+    former = _former_lines(firm_id, [line for line, key in keyed if key not in earlier])
+    fresh, duplicates = [], []
+    for line, key in keyed:
+        row = earlier.get(key) or _claim(former, line)
+        if row is None:
+            fresh.append((line, key))
+            continue
+        duplicates.append(
+            {
+                "line": line.line,
+                "entry": line.entry,
+                "amount": str(line.amount),
+                "currency": line.currency,
+                "statement": row["statement_id"],
+                "statement_line": row["line"],
+                "filename": row["statement__filename"],
+            }
+        )
+    return fresh, duplicates
+
+
+def _former_lines(firm_id: int, lines: list) -> dict[str, list[dict]]:
+    """Lines kept under the keys earlier versions gave (the bank's entry reference,
+    which banks reuse), by key: one counts as the same transaction only with the same
+    day and amount."""
+    keys = {key for line in lines if not line.skip for key in line.former_keys}
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in StatementLine.objects.filter(firm_id=firm_id, key__in=list(keys)).values(
+        "key", "line", "statement_id", "statement__filename", "amount", "booked_on"
+    ):
+        found[row["key"]].append(row)
+    return found
+
+
+def _claim(former: dict[str, list[dict]], line) -> dict | None:
+    """The earlier line kept under a former key of this one, taken once."""
+    for key in [] if line.skip else line.former_keys:
+        rows = former.get(key, [])
+        for row in rows:
+            if (row["amount"], row["booked_on"]) == (line.amount, line.booked_on):
+                rows.remove(row)
+                return row
+    return None
+
+
+def _refuse_nothing_new(lines: list, fresh: list[tuple], duplicates: list[dict]) -> None:
+    """A file with nothing new but money paid out (or nothing) is refused, saying why;
+    one with a new credit, even one set aside (a return, a reversal, one not booked
+    yet), is kept to tell it."""
+    paid_out = (bank_files.Skip.DEBIT, bank_files.Skip.NOTHING)
+    if any(line.skip not in paid_out for line, _key in fresh):
+        return
+    if duplicates:
+        counts = {"duplicates": len(duplicates), "count": len(lines)}
+        message = (
+            _(
+                "This statement was imported already: none of its lines is new "
+                "(%(duplicates)d of its %(count)d transactions imported before, "
+                "the others money paid out)."
+            )
+            if len(duplicates) < len(lines)
+            else _(
+                "This statement was imported already: none of its lines is new "
+                "(its %(count)d transactions were imported before)."
+            )
+        )
+        earlier = sorted({d["filename"] or f"#{d['statement']}" for d in duplicates})
+        where = _("Imported with: %(statements)s.") % {"statements": ", ".join(earlier[:5])}
+        raise Invalid(
+            {"file": [f"{message % counts} {where}"]}, codes={"file": ["already_imported"]}
+        )
+    message = str(_("The file holds no money received (no credit lines)."))
+    if lines:
+        told = _("Its %(count)d transactions are money paid out.") % {"count": len(lines)}
+        message = f"{message} {told}"
+    raise Invalid({"file": [message]}, codes={"file": ["no_credit"]})
 
 
 def _has_control(text: str) -> bool:
@@ -203,59 +235,54 @@ def _check_date_format(value: str) -> None:
         raise Invalid({exc.field: [exc.message]}, codes={exc.field: [exc.code]}) from None
 
 
-def _read(data: bytes, *, fmt: str, mapping, firm) -> list[tuple]:
-    """The file's credit lines, each with the key that tells it apart."""
+def _read(data: bytes, *, fmt: str, mapping, firm) -> tuple[str, list]:
+    """The file's format as read and its transactions."""
     try:
-        parsed = bank_files.parse(
+        return bank_files.parse(
             data, fmt=fmt, mapping=mapping, currency=firm.default_currency or "EUR"
         )
     except bank_files.StatementError as exc:
         raise Invalid({exc.field: [exc.message]}, codes={exc.field: [exc.code]}) from None
-    if not parsed:
-        raise Invalid(
-            {"file": [_("The file holds no money received (no credit lines).")]},
-            codes={"file": ["no_credit"]},
-        )
-    return _keys(parsed)
-
-
-def _not_imported(firm_id: int, keyed: list[tuple]) -> list[tuple]:
-    """The lines no statement brought before; refused if there is none."""
-    known = set(
-        StatementLine.objects.filter(
-            firm_id=firm_id, key__in=[key for _line, key in keyed]
-        ).values_list("key", flat=True)
-    )
-    fresh = [(line, key) for line, key in keyed if key not in known]
-    if not fresh:
-        raise Invalid(
-            {"file": [_("This statement was imported already: none of its lines is new.")]},
-            codes={"file": ["already_imported"]},
-        )
-    return fresh
 
 
 def _keep_lines(statement: BankStatement, fresh: list[tuple]) -> None:
-    """The new lines, each with the invoice proposed for it."""
-    proposals = propose(statement.firm_id, [line for line, _key in fresh])
-    StatementLine.objects.bulk_create(
-        StatementLine(
-            firm_id=statement.firm_id,
-            statement=statement,
-            line=line.line,
-            booked_on=line.booked_on,
-            amount=line.amount,
-            currency=line.currency,
-            label=line.label,
-            reference=line.reference,
-            debtor_name=line.debtor_name,
-            debtor_iban=line.debtor_iban,
-            key=key,
-            invoice=invoice,
-            match=match,
+    """The new transactions: each credit with the invoice proposed for it, each other
+    one set aside with its reason."""
+    credits = [line for line, _key in fresh if not line.skip]
+    proposals = iter(propose(statement.firm_id, credits))
+    returned = returned_lines(statement.firm_id, fresh)
+    rows = []
+    for line, key in fresh:
+        invoice, match = next(proposals) if not line.skip else (None, "")
+        earlier = returning(line, returned)
+        rows.append(
+            StatementLine(
+                firm_id=statement.firm_id,
+                statement=statement,
+                line=line.line,
+                entry=line.entry,
+                booked_on=line.booked_on,
+                amount=line.amount,
+                currency=line.currency,
+                instructed_amount=line.instructed_amount,
+                instructed_currency=line.instructed_currency,
+                label=line.label,
+                reference=line.reference,
+                debtor_name=line.debtor_name,
+                debtor_iban=line.debtor_iban,
+                bank_reference=line.bank_reference,
+                skip=line.skip,
+                skip_detail=line.skip_detail,
+                state=StatementLine.State.SKIPPED
+                if line.skip and earlier is None
+                else StatementLine.State.PROPOSED,
+                key=key,
+                invoice=earlier.invoice if earlier else invoice,
+                match=match,
+                returns=earlier,
+            )
         )
-        for (line, key), (invoice, match) in zip(fresh, proposals, strict=True)
-    )
+    StatementLine.objects.bulk_create(rows)
 
 
 @action
@@ -267,7 +294,9 @@ def confirm_statement_lines(
     now: datetime.datetime | None = None,
 ) -> list[StatementLine]:
     """Turn lines into payments, or set them aside: [{"line": id, "invoice": id}] or
-    [{"line": id, "ignore": true}]. All of them, or none if one is refused."""
+    [{"line": id, "ignore": true}]; for a return of money recorded from an earlier
+    line, [{"line": id, "undo": true}] cancels that payment, which reopens what it
+    paid. All of them, or none if one is refused."""
     require_right(by)
     pk = getattr(statement, "pk", statement)
     statement = BankStatement.objects.filter(pk=pk, firm_id=by.firm_id).first()
@@ -293,6 +322,13 @@ def confirm_statement_lines(
         if item.get("ignore"):
             line.state = StatementLine.State.IGNORED
             line.save(update_fields=["state"])
+        elif item.get("undo"):
+            undo_returned_payment(line, by=by, at=at)
+        elif line.skip:
+            raise Invalid(
+                {f"lines.{line.line}": [NOT_MONEY_RECEIVED % {"line": line.line}]},
+                codes={f"lines.{line.line}": ["not_money_received"]},
+            )
         else:
             _confirm(line, _owed_invoice(by, line, item.get("invoice")), by=by, at=at)
         done.append(line)
@@ -314,7 +350,7 @@ def _owed_invoice(by, line: StatementLine, value) -> Invoice:
     """The invoice chosen for the line, if it is still owed."""
     invoice_id = row_id(value)
     invoice = (
-        _open_invoices(by.firm_id).filter(pk=invoice_id).first() if invoice_id is not None else None
+        open_invoices(by.firm_id).filter(pk=invoice_id).first() if invoice_id is not None else None
     )
     if invoice is None:
         raise Invalid(

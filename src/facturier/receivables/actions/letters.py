@@ -7,11 +7,14 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from facturier.clients.models import Client
+from facturier.clients.permissions import visible_clients
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.errors import Invalid
+from facturier.core.converters import row_id
+from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.invoicing.actions import (
@@ -23,9 +26,11 @@ from facturier.invoicing.actions import (
     record_event,
 )
 from facturier.invoicing.selectors import default_template
+from facturier.outbox import engine
 from facturier.outbox.engine import settle
 from facturier.outbox.kinds import Outcome
 from facturier.outbox.models import DeliveryStatus
+from facturier.outbox.retrying import requeue_one
 
 from .. import letters
 from ..events import AuditName
@@ -33,6 +38,8 @@ from ..history import InvoiceHistory
 from ..models import Letter
 from ..selectors import account_statement
 from .common import require_right, visible_client
+
+NO_SUCH_LETTER = gettext_lazy("No such letter.")
 
 
 def statement_of_account_texts(language: str) -> tuple[str, str]:
@@ -173,3 +180,54 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
     for item in letter.items.select_related("invoice"):
         record_event(item.invoice, event, by=None, at=at, details=details)
     return True
+
+
+@action
+def retry_letter(letter: Letter | int, *, by: User, now: datetime.datetime | None = None) -> Letter:
+    """Queue a failed letter's e-mail again (the processing permission); refused for
+    one sent or under way (409)."""
+    now = clock.now(now)
+    pk = row_id(letter.pk if isinstance(letter, Letter) else letter)
+    found = None if pk is None else _visible_letters(by).filter(pk=pk).first()
+    if found is None:  # what one cannot see, one hears nothing of
+        raise NotFound(NO_SUCH_LETTER)
+    require_right(by)
+    requeue_one(found, now=now)
+    _record_retries([found], by=by, now=now)
+    return found
+
+
+@action
+def retry_failed_letters(*, by: User, now: datetime.datetime | None = None) -> list[Letter]:
+    """Queue again every failed letter of the clients the user sees."""
+    require_right(by)
+    now = clock.now(now)
+    failed = _visible_letters(by).filter(status=DeliveryStatus.FAILED)
+    letters_ = list(failed.select_for_update(of=("self",)).order_by("pk"))
+    engine.requeue(Letter.objects.filter(pk__in=[item.pk for item in letters_]), now=now)
+    _record_retries(letters_, by=by, now=now)
+    return letters_
+
+
+def _visible_letters(by):
+    return Letter.objects.filter(firm_id=by.firm_id, client__in=visible_clients(by)).defer("pdf")
+
+
+def _record_retries(letters_: list[Letter], *, by, now) -> None:
+    """The audit trail's row; a reminder's invoices each get a line on their history."""
+    for letter in letters_:
+        audit.record(
+            AuditName.LETTER_RETRIED,
+            letter,
+            by=by,
+            firm_id=letter.firm_id,
+            at=now,
+            details={"letter": letter.pk, "purpose": letter.purpose, "to": letter.to},
+        )
+        if letter.purpose != Letter.Purpose.REMINDER:
+            continue
+        details = {"letter": letter.pk, "to": letter.to}
+        for item in letter.items.select_related("invoice"):
+            record_event(
+                item.invoice, InvoiceHistory.REMINDER_REQUEUED, by=by, at=now, details=details
+            )

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Max, Q, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,11 +51,11 @@ from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 from facturier.invoicing.selectors import default_template
 
-from .. import letters, rules
-from ..dunning import last_levels, level_due, levels_of
+from .. import letters
+from ..dunning import covered_by_credit, last_levels, level_due, levels_of, reminder_blocks
 from ..events import AuditName
 from ..history import InvoiceHistory
-from ..models import Letter, Payment, ReminderItem, ReminderLevel, ReminderPause
+from ..models import Letter, ReminderItem, ReminderLevel, ReminderPause
 from .common import require_right
 
 logger = logging.getLogger(__name__)
@@ -224,12 +224,21 @@ def save_levels(
 # -- Pauses ------------------------------------------------------------------------
 
 
+REASON_MAX = ReminderPause._meta.get_field("reason").max_length
+
+
 @action
 def set_pause(
     target: Client | Invoice, *, by: User, paused: bool, reason: str = "", now=None
 ) -> ReminderPause | None:
     """Stop (or resume) the reminders of one client or one invoice."""
     require_right(by)
+    if len(reason) > REASON_MAX:
+        # Never cut what a person typed: refuse it, and keep the form as it was.
+        raise Invalid(
+            {"reason": [_("At most %(max)d characters.") % {"max": REASON_MAX}]},
+            codes={"reason": ["max_length"]},
+        )
     now = clock.now(now)
     is_invoice = isinstance(target, Invoice)
     lookup = {"invoice": target} if is_invoice else {"client": target}
@@ -237,7 +246,7 @@ def set_pause(
     pause = existing
     if paused and existing is None:
         pause = ReminderPause.objects.create(
-            firm_id=target.firm_id, paused_by=by, paused_at=now, reason=reason[:200], **lookup
+            firm_id=target.firm_id, paused_by=by, paused_at=now, reason=reason, **lookup
         )
     elif not paused and existing is not None:
         existing.delete()
@@ -246,14 +255,14 @@ def set_pause(
         return existing  # nothing changes
     if is_invoice:
         event = InvoiceHistory.REMINDERS_PAUSED if paused else InvoiceHistory.REMINDERS_RESUMED
-        record_event(target, event, by=by, at=now, details={"reason": reason[:200]})
+        record_event(target, event, by=by, at=now, details={"reason": reason})
     else:
         audit.record(
             AuditName.CLIENT_REMINDERS_PAUSED if paused else AuditName.CLIENT_REMINDERS_RESUMED,
             target,
             by=by,
             firm_id=target.firm_id,
-            details={"reason": reason[:200]},
+            details={"reason": reason},
             at=now,
         )
     return pause
@@ -288,42 +297,6 @@ def _lock(rows) -> list[Invoice]:
     for invoice in locked:
         invoice.last_days = last.get(invoice.pk)
     return locked
-
-
-def _credit(client_ids: set[int]) -> dict[tuple[int, str], Decimal]:
-    """(client, currency) -> the client's money not yet spent: payments' remainders and
-    credit notes' credit left."""
-    credit: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for client_id, currency, total in (
-        Payment.objects.filter(client_id__in=client_ids, unallocated__gt=0)
-        .values_list("client_id", "currency")
-        .annotate(total=Sum("unallocated"))
-        .order_by()
-    ):
-        credit[client_id, currency] += total
-    for client_id, currency, total in (
-        Invoice.objects.filter(
-            client_id__in=client_ids, kind=DocumentKind.CREDIT_NOTE, credit_left__gt=0
-        )
-        .values_list("client_id", "currency")
-        .annotate(total=Sum("credit_left"))
-        .order_by()
-    ):
-        credit[client_id, currency] += total
-    return credit
-
-
-def _covered(invoices: list[Invoice]) -> set[int]:
-    """Invoices whose balance the client's credit pays (oldest due first)."""
-    credit = _credit({invoice.client_id for invoice in invoices})
-    covered = set()
-    owing = [i for i in invoices if i.balance and i.due_date and i.kind == DocumentKind.INVOICE]
-    for invoice in sorted(owing, key=lambda i: (i.due_date, i.pk)):
-        key = (invoice.client_id, invoice.currency)
-        if credit.get(key, 0) >= invoice.balance:
-            credit[key] -= invoice.balance
-            covered.add(invoice.pk)
-    return covered
 
 
 # -- Issuing a letter ---------------------------------------------------------------
@@ -471,7 +444,7 @@ def send_due_reminders(
         candidates = list(
             _candidates(firm_id).filter(due_date__lte=today - datetime.timedelta(days=earliest))
         )
-        covered = _covered(candidates)
+        covered = covered_by_credit(candidates)
         chosen: dict[int, ReminderLevel] = {}
         for invoice in candidates:
             if invoice.pk in covered:
@@ -589,31 +562,13 @@ def _levels_now(
     rows: list[Invoice], levels: list[ReminderLevel], today: datetime.date
 ) -> dict[int, ReminderLevel]:
     """Each invoice's next level, or Invalid naming each invoice that cannot be reminded."""
-    errors, chosen = [], {}
-    paused = set(
-        ReminderPause.objects.filter(
-            Q(invoice__in=rows) | Q(client_id=rows[0].client_id)
-        ).values_list("invoice_id", "client_id")
-    )
-    client_paused = any(client_id for _invoice, client_id in paused)
-    covered = _covered(rows)
-    for invoice in rows:
-        reason = rules.state_refusal("remind", invoice, today=today)
-        refusal = reason.hint if reason is not None else None
-        if refusal is None and (client_paused or (invoice.pk, None) in paused):
-            refusal = _("Reminders are paused for this invoice or its client.")
-        if refusal is None and invoice.pk in covered:
-            refusal = _("The client's credit covers this invoice: allocate it instead.")
-        level = level_due(levels, 0, invoice.last_days, now_asked=True)
-        if refusal is None and level is None:
-            refusal = _("Every reminder level was sent already.")
-        if refusal is not None:
-            errors.append(f"{invoice.number}: {refusal}")
-        else:
-            chosen[invoice.pk] = level
+    blocks = reminder_blocks(rows, today=today)
+    errors = [
+        f"{invoice.number}: {blocks[invoice.pk].hint}" for invoice in rows if invoice.pk in blocks
+    ]
     if errors:
         raise Invalid({"invoices": errors}, codes={"invoices": ["not_remindable"]})
-    return chosen
+    return {invoice.pk: level_due(levels, 0, invoice.last_days, now_asked=True) for invoice in rows}
 
 
 def _recipients(first: Invoice, to: Sequence[str] | None) -> list[str]:

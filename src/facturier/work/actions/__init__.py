@@ -5,7 +5,7 @@ draft, move them along WIP).
 Callers import from here: `from facturier.work import actions`.
 """
 
-from .entries import MAX_RECEIPT, delete_entry, record_entries, update_entry
+from .entries import MAX_RECEIPT, attach_receipt, delete_entry, record_entries, update_entry
 from .for_invoicing import lock_unbilled, set_state
 from .hours import parse_hours, spread, workdays
 from .staff_rates import set_rate
@@ -14,6 +14,7 @@ from .work_codes import import_work_codes, save_work_code
 
 __all__ = [
     "MAX_RECEIPT",
+    "attach_receipt",
     "delete_entry",
     "import_work_codes",
     "lock_unbilled",

@@ -22,6 +22,7 @@ from facturier.firms.models import User
 
 from .. import rates as rate_rules
 from .. import wip_totals
+from ..events import AuditName
 from ..models import BILLED_LOCKED, Entry, EntryKind
 from ..permissions import may_record_for, visible_entries
 from .entry_rows import Batch, Refusals
@@ -126,6 +127,23 @@ def _attach_receipt(entry: Entry, data: bytes) -> None:
     entry.receipt, entry.receipt_type = data, content_type
 
 
+@action
+def attach_receipt(entry: Entry | int, *, by: User, data: bytes) -> Entry:
+    """Attach (or replace) the receipt of an expense no invoice holds yet."""
+    entry = _lock_entry(by, entry)
+    replaced = entry.receipt is not None
+    _attach_receipt(entry, bytes(data))
+    entry.save(update_fields=["receipt", "receipt_type"])
+    audit.record(
+        AuditName.RECEIPT_ATTACHED,
+        entry,
+        by=by,
+        firm_id=entry.firm_id,
+        details={"type": entry.receipt_type, "bytes": len(data), "replaced": replaced},
+    )
+    return entry
+
+
 def _lock_entry(by, entry: Entry | int) -> Entry:
     pk = entry.pk if isinstance(entry, Entry) else entry
     try:
@@ -161,7 +179,7 @@ def update_entry(entry: Entry | int, *, by: User, fields: Mapping[str, Any]) -> 
     entry.save()
     wip_totals.entries_entered([entry])
     audit.record(
-        "entry.changed",
+        AuditName.ENTRY_CHANGED,
         entry,
         by=by,
         firm_id=entry.firm_id,
@@ -206,6 +224,8 @@ def _replace_from(by, row) -> Entry:
 @action
 def delete_entry(entry: Entry | int, *, by: User) -> None:
     entry = _lock_entry(by, entry)
-    audit.record("entry.deleted", entry, by=by, firm_id=entry.firm_id, details={"day": entry.day})
+    audit.record(
+        AuditName.ENTRY_DELETED, entry, by=by, firm_id=entry.firm_id, details={"day": entry.day}
+    )
     wip_totals.entries_left([entry])
     entry.delete()

@@ -46,6 +46,9 @@ class Command(BaseCommand):
         worker_id = f"outbox-{uuid.uuid4().hex[:8]}"
         logger.info("Outbox worker %s started", worker_id)
         done = 0
+        # The mail settings come from this process's environment: what held the queue
+        # under the last worker's may be right now, so held deliveries go at once.
+        self._step("resume", self._resume_held, default=None)
         while self.running and done < max_deliveries:
             # Due deliveries first, over one connection per kind: fresh ones, retries
             # that came due, and those whose worker vanished mid-send (expired lease).
@@ -65,6 +68,10 @@ class Command(BaseCommand):
             if not once:
                 time.sleep(interval)
         logger.info("Outbox worker %s stopped after %s deliveries and tasks", worker_id, done)
+
+    def _resume_held(self) -> None:
+        for kind in kinds.registered():
+            engine.resume_held(kind.model.objects.all(), now=timezone.now())
 
     def _step(self, name: str, run, *args, default):
         """One step of the loop: what it raises is logged, and the step is tried again

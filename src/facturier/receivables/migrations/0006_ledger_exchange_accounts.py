@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("receivables", "0003_ledger_accounts"),
+        ("receivables", "0005_delivery_held_since"),
     ]
 
     operations = [
