@@ -365,3 +365,42 @@ def test_the_outbox_page_reads_as_many_rows_in_the_same_queries(
     for _ in range(4):
         failed_email(actions.finalize_invoice(make_draft(), by=alice), alice, smtp_server)
     assert queries() == one
+
+
+def test_what_the_server_said_reads_in_the_readers_language(finalized, alice, settings):
+    """The worker writes a failure's reason before anyone reads it: whoever asked for
+    the delivery chose no language, yet a French page says it in French, an English
+    one in English, with the server's own words in both."""
+    assert not alice.language  # the worker falls back on the site's language (English)
+    server = SmtpServer(login=("cabinet", "le-bon-mot")).start()
+    try:
+        use_mail(settings, server.url_with("cabinet", "un-mauvais-mot"))
+        delivery = send(finalized, alice)
+        assert email_outbox.deliver(delivery.pk) == "retrying"
+    finally:
+        server.stop()
+    delivery.refresh_from_db()
+    assert delivery.last_error.startswith("Held: the server said")
+    french = browser(alice).get("/billing/outbox/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "En attente : le serveur a répondu" in french and "535" in french
+    assert "Held: the server said" not in french
+    english = browser(alice).get("/billing/outbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Held: the server said" in english
+    page = (
+        browser(alice)
+        .get(f"/billing/invoices/{finalized.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    assert "En attente : le serveur a répondu" in page
+
+
+def test_a_refusal_reads_in_french_on_a_french_invoice_page(finalized, alice, smtp_server):
+    delivery = failed_email(finalized, alice, smtp_server)
+    assert delivery.last_error_texts.keys() == {"en", "fr"}
+    page = (
+        browser(alice)
+        .get(f"/billing/invoices/{finalized.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    assert delivery.last_error_texts["fr"] in page.replace("&#x27;", "'").replace("&quot;", '"')
+    assert delivery.last_error_texts["fr"] != delivery.last_error_texts["en"]

@@ -21,7 +21,9 @@ The promises, for every kind of delivery:
 import datetime
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -97,6 +99,7 @@ def settle(item: Delivery, attempt: int, outcome: Outcome, **fields) -> bool:
         "status": outcome.status,
         "lease_until": None,
         "last_error": outcome.reason,
+        "last_error_texts": outcome.texts,
         "held_since": None,
     }
     if outcome.status == DeliveryStatus.RETRYING:
@@ -232,13 +235,34 @@ def _attempt(kind: DeliveryKind, item: Delivery, transport) -> Outcome:
     try:
         outcome = kind.send(item, transport)
     except Exception as exc:  # noqa: BLE001 - every failure is an attempt, sorted by classify
-        with translation.override(kind.language(item)):
-            outcome = _held(kind, exc) or _failure(kind, item, number, exc)
+        outcome = _explained(kind, item, number, exc)
     kind.record(item, number, outcome)
     return outcome
 
 
-def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
+def _explained(kind: DeliveryKind, item: Delivery, number: int, exc: Exception) -> Outcome:
+    """What a failed try came to, its reason in the language of who asked for the
+    delivery (`last_error`, the API's) and in each language a page may be read in."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            said = _held(kind, exc, quiet=True) or _failure(kind, item, number, exc, quiet=True)
+        texts[code] = said.reason
+    with translation.override(kind.language(item)):
+        outcome = _held(kind, exc) or _failure(kind, item, number, exc)
+    return replace(outcome, texts=texts)
+
+
+def in_every_language(make_reason) -> dict[str, str]:
+    """{language: make_reason()} for each language the app speaks."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = str(make_reason())
+    return texts
+
+
+def _held(kind: DeliveryKind, exc: Exception, *, quiet: bool = False) -> Outcome | None:
     """A failure of the firm's own configuration (refused credentials, a server that
     cannot be reached): the delivery waits, no attempt counted, until a pass succeeds."""
     try:
@@ -248,7 +272,8 @@ def _held(kind: DeliveryKind, exc: Exception) -> Outcome | None:
         return None
     if words is None:
         return None
-    logger.warning("%s: held by the firm's configuration: %s", kind.name, words)
+    if not quiet:
+        logger.warning("%s: held by the firm's configuration: %s", kind.name, words)
     reason = _("Held: the server said “%(words)s”. It goes by itself once the settings are right.")
     return Outcome(DeliveryStatus.RETRYING, reason % {"words": words}, {"held": True})
 
@@ -269,29 +294,35 @@ def hold_queue(kind: DeliveryKind, pk: int, outcome: Outcome) -> int:
             status=DeliveryStatus.RETRYING,
             next_attempt_at=now + HOLD,
             last_error=outcome.reason,
+            last_error_texts=outcome.texts,
             held_since=Coalesce("held_since", Value(now)),
         )
     )
 
 
-def _failure(kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception) -> Outcome:
+def _failure(
+    kind: DeliveryKind, item: Delivery, attempt: int, exc: Exception, *, quiet: bool = False
+) -> Outcome:
     try:
         retry, reason = kind.classify(exc)
     except Exception:  # noqa: BLE001 - a classifier bug must not wedge the delivery
-        logger.exception("%s %s: could not classify %r", kind.name, item.pk, exc)
+        if not quiet:
+            logger.exception("%s %s: could not classify %r", kind.name, item.pk, exc)
         retry, reason = True, f"{type(exc).__name__}: {exc}"
     reason = str(reason)
     if retry and attempt < item.max_attempts:
-        logger.warning(
-            "%s %s: attempt %s failed, will retry: %s", kind.name, item.pk, attempt, reason
-        )
+        if not quiet:
+            logger.warning(
+                "%s %s: attempt %s failed, will retry: %s", kind.name, item.pk, attempt, reason
+            )
         return Outcome(DeliveryStatus.RETRYING, reason)
     if retry:
         reason = _("%(reason)s Gave up after %(count)d attempts.") % {
             "reason": reason,
             "count": attempt,
         }
-    logger.error("%s %s failed: %s", kind.name, item.pk, reason)
+    if not quiet:
+        logger.error("%s %s failed: %s", kind.name, item.pk, reason)
     return Outcome(DeliveryStatus.FAILED, reason)
 
 
@@ -302,12 +333,17 @@ def close_exhausted(kind: DeliveryKind, *, now: datetime.datetime, pk: int | Non
         rows = rows.filter(pk=pk)
     closed = 0
     for item in rows:
-        with translation.override(kind.language(item)):
-            reason = _(
+
+        def interrupted(item=item) -> str:
+            return _(
                 "No answer after %(count)d attempts: the sending was interrupted each time."
             ) % {"count": item.attempts}
+
+        with translation.override(kind.language(item)):
+            reason = interrupted()
+        texts = in_every_language(interrupted)
         try:
-            kind.record(item, item.attempts, Outcome(DeliveryStatus.FAILED, reason))
+            kind.record(item, item.attempts, Outcome(DeliveryStatus.FAILED, reason, texts=texts))
         except Exception:  # noqa: BLE001 - one bad row never stops the others
             logger.exception("%s %s: could not record its failure", kind.name, item.pk)
             continue

@@ -33,6 +33,8 @@ class Outcome:
     status: str
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # `reason` in every language the app speaks, when the engine wrote it.
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 class DeliveryKind(Protocol):

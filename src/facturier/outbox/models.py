@@ -3,6 +3,7 @@ e-invoicing platform flows next): a status, bounded attempts, a due time and a
 lease. Each kind of delivery is a concrete model of its app built on this one."""
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,12 +28,20 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"))
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last answer"), blank=True)
+    # The same answer in every language the app speaks ({"en": ..., "fr": ...}): the
+    # worker cannot know who will read it, so a page shows its reader's (`said`).
+    last_error_texts = models.JSONField(default=dict, blank=True)
     # Set while a failure of the firm's own configuration holds the delivery (kept from
     # the first such try, so people read since when); cleared by any other outcome.
     held_since = models.DateTimeField(_("held since"), null=True, blank=True)
 
     class Meta:
         abstract = True
+
+    @property
+    def said(self) -> str:
+        """The last answer in the active language, as far as it was written in it."""
+        return self.last_error_texts.get(translation.get_language() or "", self.last_error)
 
     @property
     def is_pending(self) -> bool:

@@ -118,14 +118,14 @@ def queue_states(user: User) -> list[QueueState]:
         rows = kind.visible(user)
         held = engine.held(rows)
         summary = held.aggregate(count=Count("pk"), since=Min("held_since"))
-        latest = held.order_by("-next_attempt_at", "-pk").values_list("last_error", flat=True)
+        latest = held.order_by("-next_attempt_at", "-pk").first()
         states.append(
             QueueState(
                 code=kind.code,
                 label=str(kind.label),
                 held=summary["count"],
                 held_since=summary["since"],
-                words=(latest.first() or "") if summary["count"] else "",
+                words=latest.said if latest is not None and summary["count"] else "",
                 failed=rows.filter(status=DeliveryStatus.FAILED).count(),
             )
         )
