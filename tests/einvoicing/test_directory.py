@@ -195,3 +195,69 @@ def test_the_demo_clients_are_in_the_local_directory(platform_server):
         _status, answer = platform.directory_search({"filters": {"siren": {"value": siren}}})
         (line,) = answer["results"]
         assert line["addressingIdentifier"] == siren
+
+
+# --- before a deposit ---------------------------------------------------------------
+
+
+def _deposit_of(alice, client):
+    from facturier.einvoicing.models import Transmission
+    from facturier.invoicing import actions as invoicing
+
+    by = type(alice).objects.get(pk=alice.pk)
+    draft = invoicing.create_draft(
+        by=by, client=client, lines=[{"description": "Audit", "unit_price": "1000"}]
+    )
+    invoice = invoicing.finalize_invoice(draft, by=by)
+    return Transmission.objects.get(invoice=invoice)
+
+
+def test_a_deposit_asks_the_directory_first_and_goes_to_a_listed_address(
+    platform, french_business, alice
+):
+    from facturier.einvoicing.platform_outbox import deposit
+
+    transmission = _deposit_of(alice, french_business)
+    assert deposit(transmission.pk) == "sent"
+    (search,) = searches(platform)
+    assert search["filters"]["siren"]["value"] == "552100554"
+    operations = [r["operation"] for r in platform.requests]
+    assert operations.index("searchDirectoryLine") < operations.index("createFlow")
+
+
+@pytest.mark.parametrize("listed", ["nowhere", "closed", "elsewhere"])
+def test_a_buyer_the_directory_does_not_route_to_fails_the_deposit_with_why(
+    platform, french_business, alice, listed
+):
+    from django.utils import translation
+
+    from facturier.einvoicing.platform_outbox import deposit
+
+    if listed == "nowhere":
+        platform.not_in_directory.add("552100554")
+    elif listed == "closed":
+        platform.directory_lines["552100554"] = [directory_line("552100554", closed=True)]
+    else:  # the company receives at one facility's address only
+        platform.directory_lines["552100554"] = [
+            directory_line("552100554", siret="55210055400013", suffix="ACHATS")
+        ]
+    transmission = _deposit_of(alice, french_business)
+    assert deposit(transmission.pk) == "failed"  # not retried: the address is wrong
+    transmission.refresh_from_db()
+    assert "0225:552100554" in transmission.last_error
+    assert not [r for r in platform.requests if r["operation"] == "createFlow"]
+    if listed == "elsewhere":
+        assert "0225:552100554_55210055400013_ACHATS" in transmission.last_error
+    with translation.override("fr"):
+        assert "annuaire" in transmission.said
+
+
+def test_a_directory_out_of_reach_delays_the_deposit_never_skips_the_check(
+    platform, french_business, alice
+):
+    from facturier.einvoicing.platform_outbox import deposit
+
+    platform.directory_down = True
+    transmission = _deposit_of(alice, french_business)
+    assert deposit(transmission.pk) == "retrying"
+    assert not [r for r in platform.requests if r["operation"] == "createFlow"]

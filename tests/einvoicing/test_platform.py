@@ -97,7 +97,7 @@ def test_a_french_business_invoice_is_deposited_once_and_its_statuses_come_back(
     (transmission,) = Transmission.objects.filter(invoice=invoice)
     assert transmission.processing_rule == "B2B" and transmission.status == "queued"
     assert deposit(transmission.pk) == "sent"
-    (request,) = platform.requests
+    (request,) = [r for r in platform.requests if r["operation"] == "createFlow"]
     jsonschema.validate(request["flowInfo"], FLOW_INFO)
     assert request["flowInfo"]["trackingId"] == transmission.tracking_id
     assert request["flowInfo"]["flowSyntax"] == "Factur-X"

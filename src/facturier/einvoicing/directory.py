@@ -111,6 +111,22 @@ def directory_url(flow_service_url: str) -> str:
     return flow_service_url.rstrip("/")
 
 
+def directory_of(
+    platform: Platform, transport: httpx.BaseTransport | None = None
+) -> DirectoryService:
+    """The Directory Service of the firm's platform, with its account's token."""
+    return DirectoryService(
+        Credentials(
+            directory_url(platform.base_url),
+            platform.token_url,
+            platform.client_id,
+            platform.client_secret,
+        ),
+        transport=transport,
+        tokens=cache,
+    )
+
+
 def lookup(
     *,
     firm_id: int,
@@ -132,16 +148,7 @@ def lookup(
     platform = Platform.objects.filter(firm_id=firm_id).first()
     if platform is None:
         raise DirectoryUnavailable(reason=_("the firm has no e-invoicing platform set up."))
-    service = DirectoryService(
-        Credentials(
-            directory_url(platform.base_url),
-            platform.token_url,
-            platform.client_id,
-            platform.client_secret,
-        ),
-        transport=transport,
-        tokens=cache,
-    )
+    service = directory_of(platform, transport)
     try:
         return siren, siret, service.lines(siren=siren, siret=siret)
     except PlatformError as exc:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facturier.core.identifiers import compact
+from facturier.core import tax
+from facturier.core.identifiers import compact, siren_of
 from facturier.invoicing.actions import pdf_for
 from facturier.invoicing.documents import en16931
 from facturier.outbox import engine
@@ -33,6 +34,7 @@ from .actions import (
     retry_transmission,
     visible_transmissions,
 )
+from .directory import SIREN_SCHEME, directory_of
 from .flows import PlatformError
 from .models import Lifecycle, Platform, Transmission
 
@@ -43,6 +45,15 @@ class NotConfigured(Exception):
 
 class NotDepositedYet(Exception):
     """A payment status waits until its invoice is on the platform."""
+
+
+class NotInDirectory(Exception):
+    """The buyer's electronic address is not a usable line of the directory: the
+    platform would route the invoice nowhere (or to a closed company)."""
+
+    def __init__(self, address: str, usable: list[str]) -> None:
+        super().__init__(address)
+        self.address, self.usable = address, usable
 
 
 # OAuth 2 token errors (RFC 6749, 5.2) and the client's own: the credentials, not the invoice.
@@ -79,6 +90,8 @@ class PlatformFlows:
         platform = Platform.objects.filter(firm_id=item.firm_id).first()
         if platform is None:
             raise NotConfigured()
+        if item.document == Transmission.Document.INVOICE and item.processing_rule == "B2B":
+            self._check_directory(platform, item)
         service = _service(platform, self.http_transport)
         try:
             name, content, media_type, syntax = self._file(item)
@@ -108,6 +121,25 @@ class PlatformFlows:
             )
         finally:
             service.close()
+
+    def _check_directory(self, platform: Platform, item: Transmission) -> None:
+        """Before an invoice goes, the directory (annex B) still lists its buyer's
+        address as usable: the receiving platform enabled, the routing code and the
+        company not closed. An address of another scheme (a foreign buyer's) is not the
+        French directory's to say."""
+        buyer = item.invoice.snapshot["buyer"]
+        siren = siren_of(buyer.get("company_id", "")) if tax.country(buyer) == "FR" else ""
+        address = en16931.electronic_address(buyer)
+        if not siren or address is None or address[0] != SIREN_SCHEME:
+            return
+        service = directory_of(platform, self.http_transport)
+        try:
+            lines = service.lines(siren=siren)
+        finally:
+            service.close()
+        usable = [line.electronic_address for line in lines if line.valid]
+        if f"{address[0]}:{address[1]}" not in usable:
+            raise NotInDirectory(f"{address[0]}:{address[1]}", usable)
 
     def _file(self, item: Transmission) -> tuple[str, bytes, str, str]:
         invoice = item.invoice
@@ -163,6 +195,17 @@ class PlatformFlows:
             return False, _("The firm has no e-invoicing platform set up.")
         if isinstance(exc, NotDepositedYet):
             return True, _("The invoice is not deposited with the platform yet.")
+        if isinstance(exc, NotInDirectory):
+            if not exc.usable:
+                return False, _(
+                    "The directory lists no usable address for the buyer (%(address)s): "
+                    "retry once the buyer is listed, or credit the invoice and issue it again."
+                ) % {"address": exc.address}
+            return False, _(
+                "The buyer's address %(address)s is not usable in the directory, which lists "
+                "%(usable)s: correct the client's e-invoicing address, then credit the "
+                "invoice and issue it again (an issued invoice keeps its address)."
+            ) % {"address": exc.address, "usable": ", ".join(exc.usable)}
         if isinstance(exc, PlatformError):
             reason = _("The platform answered %(status)s: %(message)s") % {
                 "status": exc.status,

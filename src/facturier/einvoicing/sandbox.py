@@ -91,6 +91,7 @@ class Platform(Directory):
         self.token_lifetime = token_lifetime
         self.directory_lines: dict[str, list[dict[str, Any]]] = {}
         self.not_in_directory: set[str] = set()
+        self.directory_down = False  # the Directory Service answers 503 while set
         self.tokens_issued = 0
         self.api_calls = 0  # authorized calls of the Flow Service, for tests
         self.answers: list[str] = []

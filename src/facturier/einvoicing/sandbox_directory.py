@@ -15,10 +15,13 @@ class Directory:
     requests: list[dict[str, Any]]
     directory_lines: dict[str, list[dict[str, Any]]]
     not_in_directory: set[str]
+    directory_down: bool
 
     def directory_search(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """POST /v1/directory-line/search, by SIREN and SIRET ("contains")."""
         self.requests.append({"operation": "searchDirectoryLine", "body": params})
+        if self.directory_down:
+            return 503, _problem(503, "The directory is not available, try again later.")
         filters = params.get("filters")
         filters = filters if isinstance(filters, dict) else {}
         wanted = {
