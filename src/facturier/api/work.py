@@ -3,7 +3,6 @@ work codes, WIP per client, and a draft invoice from a client's WIP."""
 
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 
 from facturier.clients.permissions import visible_clients
 from facturier.core.converters import MAX_ID
+from facturier.core.downloads import uploaded_file
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
 from facturier.work.models import Entry, WorkCode, receipt_filename
@@ -285,11 +285,7 @@ class EntryReceipt(BinaryView):
         if found is None:
             raise NotFound("No receipt for this entry.")
         data, content_type = found
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'inline; filename="{receipt_filename(pk, content_type)}"'
-        response["Content-Security-Policy"] = "sandbox"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return uploaded_file(data, content_type, receipt_filename(pk, content_type))
 
     @extend_schema(
         operation_id="entries_receipt_update",

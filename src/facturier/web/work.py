@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from facturier.clients.models import Client
 from facturier.clients.permissions import visible_clients
 from facturier.core.actions import unit_of_work
+from facturier.core.downloads import uploaded_file
 from facturier.core.errors import DomainError, Invalid
 from facturier.core.formatting import Formatter
 from facturier.firms.models import User
@@ -410,12 +411,7 @@ def entry_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404(_("No receipt for this entry."))
     data, content_type = found
-    # Inline, in a sandbox: a file someone uploaded never runs as this site.
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{receipt_filename(pk, content_type)}"'
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploaded_file(data, content_type, receipt_filename(pk, content_type))
 
 
 def _entry_initial(entry) -> dict:
