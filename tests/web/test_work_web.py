@@ -364,3 +364,63 @@ def test_a_receipt_is_shown_only_to_whoever_sees_the_entry(
     )
     client.force_login(keeper)
     assert client.get(reverse("billing:entry_receipt", args=[no_receipt.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "hours", "amount", "vat"),
+    [("fr", "3,25", "42,30", "20"), ("en", "3.25", "42.30", "20")],
+)
+def test_an_entry_comes_back_to_its_form_as_its_reader_types_numbers(
+    client, keeper, firm, client_entity, language, hours, amount, vat
+):
+    WorkCode.objects.create(firm=firm, code="TRV", name="Travel", kind="expense")
+    time, expense = actions.record_entries(
+        [
+            {"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "3:15"},
+            {
+                "client": client_entity.pk,
+                "work_code": "TRV",
+                "day": TODAY,
+                "amount": "42,30",
+                "vat_rate": "20",
+            },
+        ],
+        by=keeper,
+    )
+    client.force_login(keeper)
+    lang = {"HTTP_ACCEPT_LANGUAGE": language}
+    page = client.get(reverse("billing:entry_edit", args=[time.pk]), **lang).content.decode()
+    assert f'name="hours" value="{hours}"' in page
+    page = client.get(reverse("billing:entry_edit", args=[expense.pk]), **lang).content.decode()
+    assert f'name="amount" value="{amount}"' in page and f'name="vat_rate" value="{vat}"' in page
+    assert "E+" not in page
+    # Saved as shown, nothing moves.
+    saved = client.post(
+        reverse("billing:entry_edit", args=[expense.pk]),
+        {
+            "kind": "expense",
+            "client": client_entity.pk,
+            "work_code": "TRV",
+            "day": TODAY.isoformat(),
+            "amount": amount,
+            "vat_rate": vat,
+            "billable": "on",
+        },
+        **lang,
+    )
+    assert saved.status_code == 302
+    expense.refresh_from_db()
+    assert (expense.amount, expense.vat_rate) == (Decimal("42.30"), Decimal("20"))
+
+
+def test_a_drafts_lines_come_back_to_the_editor_with_decimal_commas_in_french(
+    client, alice, make_draft, template
+):
+    line = {"description": "Conseil", "quantity": "1.5", "unit_price": "1234.50", "vat_rate": "5.5"}
+    draft = make_draft(lines=[line])
+    client.force_login(alice)
+    page = client.get(
+        reverse("billing:invoice_edit", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    for shown in ('value="1,5"', 'value="1234,5"', 'value="5,5"'):
+        assert shown in page

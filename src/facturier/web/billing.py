@@ -42,6 +42,7 @@ from facturier.web.einvoicing import invoice_transmissions, with_platform_status
 
 from .availability import ROW_ACTIONS, Reasons, send_mode, why_not
 from .common import back_url, confirmation, ids_from, refusal_text, section
+from .fields import as_typed
 from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
 
 PAGE_SIZE = 25
@@ -376,7 +377,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return as_typed(value)
 
 
 @login_required

@@ -2,9 +2,11 @@
 date arithmetic are, so no value a browser can send reaches them out of range."""
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.converters import row_id
@@ -41,3 +43,16 @@ class DayField(forms.DateField):
         if day is not None and not EARLIEST <= day <= LATEST:
             raise ValidationError(_("Enter a date between 1900 and 2199."), code="out_of_range")
         return day
+
+
+def as_typed(value, *, places: int | None = None) -> str:
+    """A number put back in a field as a person of the active language types it: 3,25
+    and 42,30 in French, 3.25 in English; never 2E+1, never a thousands separator (what
+    core.reading reads back). `places`: keep that many decimals (money), else as few as
+    the value needs."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    number = number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
+    text = format(number if places is not None else number.normalize(), "f")
+    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))

@@ -39,7 +39,7 @@ from facturier.work.selectors import (
 from facturier.work.selectors import entry_receipt as entry_receipt_of
 
 from .common import ids_from, refusal_text, section
-from .fields import DayField, IdField
+from .fields import DayField, IdField, as_typed
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -422,11 +422,11 @@ def _entry_initial(entry) -> dict:
         "client": entry.client_id,
         "work_code": entry.work_code.code,
         "day": entry.day,
-        "hours": entry.hours.normalize() if entry.hours else "",
-        "amount": (entry.amount / surcharge).quantize(Decimal("0.01"))
+        "hours": as_typed(entry.hours),
+        "amount": as_typed(entry.amount / surcharge, places=2)
         if entry.kind == EntryKind.EXPENSE
         else "",
-        "vat_rate": entry.vat_rate.normalize() if entry.vat_rate is not None else "",
+        "vat_rate": as_typed(entry.vat_rate),
         "description": entry.description,
         "billable": entry.billable,
     }
