@@ -746,3 +746,22 @@ def test_a_refused_credit_note_comes_back_as_typed_the_error_beside_its_line(
     assert response.status_code == 302
     credit_note = Invoice.objects.get(kind="credit_note")
     assert [line.quantity for line in credit_note.lines.order_by("position")] == [1.5, 1]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_page_not_found_speaks_the_readers_language(client, staff, language):
+    client.force_login(staff["owner_processor"])
+    page = client.get("/billing/invoices/99999/", HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 404
+    text = page.content.decode()
+    assert f'<html lang="{language}">' in text
+    assert ("Page introuvable" if language == "fr" else "Page not found") in text
+    assert "The requested resource was not found on this server" not in text
+
+
+def test_the_error_pages_render_in_french(rf):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert "Une erreur est survenue" in render_to_string("500.html")
