@@ -185,6 +185,17 @@ def test_a_final_refusal_keeps_the_platforms_words(platform, french_business, al
     transmission.refresh_from_db()
     assert "EmptyFlow" in transmission.last_error
     assert invoice_events(invoice=invoice).filter(action="invoice.platform_failed").exists()
+    # The history and the status line read in the reader's language, the platform's
+    # own words kept: the worker wrote the reason before anyone read it.
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(alice)
+    page = browser.get(f"/billing/invoices/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "La plateforme a répondu 422" in text and "EmptyFlow" in text
+    assert "The platform answered" not in text
+    assert "non déposée : La plateforme" in text
 
 
 def test_a_platform_that_cannot_be_reached_holds_the_deposit_uncounted(

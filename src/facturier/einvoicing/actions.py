@@ -182,6 +182,7 @@ def record_transmission_outcome(item: Transmission, attempt: int, outcome: Outco
         record_event(invoice, InvoiceHistory.PLATFORM_DEPOSITED, by=None, at=at, details=details)
     else:
         details = {"document": item.document, "reason": outcome.reason}
+        details |= {"reasons": outcome.texts} if outcome.texts else {}
         record_event(invoice, InvoiceHistory.PLATFORM_FAILED, by=None, at=at, details=details)
     return True
 

@@ -86,7 +86,9 @@ def recipients(details: dict) -> SafeString | str:
 
 
 def reason(details: dict) -> SafeString | str:
-    return format_html(" — {}", details["reason"]) if details.get("reason") else ""
+    """ " — <why>": in the reader's language when the app wrote it in each (`reasons`)."""
+    said = (details.get("reasons") or {}).get(get_language() or "") or details.get("reason")
+    return format_html(" — {}", said) if said else ""
 
 
 def amount_left(details: dict) -> SafeString | str:

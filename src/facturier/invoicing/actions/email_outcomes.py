@@ -48,6 +48,7 @@ def record_email_outcome(delivery: EmailDelivery, attempt: int, outcome: Outcome
             else Action.DELIVERY_FAILED
         )
         details = {"delivery": delivery.pk, "attempt": attempt, "reason": outcome.reason}
+        details |= {"reasons": outcome.texts} if outcome.texts else {}
         if outcome.status == DeliveryStatus.RETRYING:
             details["next_attempt_at"] = delivery.next_attempt_at.isoformat()
     record_event(invoice, event, by=None, at=at, details=details)

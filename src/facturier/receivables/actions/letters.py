@@ -177,6 +177,7 @@ def record_letter_outcome(letter: Letter, attempt: int, outcome: Outcome) -> boo
     details = {"letter": letter.pk, "to": letter.to}
     if outcome.status != DeliveryStatus.SENT:
         details["reason"] = outcome.reason
+        details |= {"reasons": outcome.texts} if outcome.texts else {}
     for item in letter.items.select_related("invoice"):
         record_event(item.invoice, event, by=None, at=at, details=details)
     return True
