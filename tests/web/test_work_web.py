@@ -304,6 +304,8 @@ def test_a_receipt_can_be_seen_after_upload_and_replaced(client, keeper, firm, c
     assert f'href="{url}"' in listed
     shown = client.get(url)
     assert shown.status_code == 200 and shown.content == PDF
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")["Content-Disposition"]
+    assert french == f'inline; filename="justificatif-{entry.pk}.pdf"'
     assert shown["Content-Type"] == "application/pdf"
     assert shown["Content-Security-Policy"] == "sandbox"
     edit = reverse("billing:entry_edit", args=[entry.pk])

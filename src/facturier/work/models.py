@@ -269,5 +269,8 @@ RECEIPT_SUFFIX = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "p
 
 
 def receipt_filename(entry_id: int, content_type: str) -> str:
-    """The name a downloaded receipt takes: receipt-<entry>.<pdf|jpg|png>."""
-    return f"receipt-{entry_id}.{RECEIPT_SUFFIX.get(content_type, 'bin')}"
+    """The name a downloaded receipt takes, in the reader's language:
+    receipt-<entry>.pdf, justificatif-<entry>.pdf."""
+    from django.utils.translation import gettext
+
+    return f"{gettext('receipt')}-{entry_id}.{RECEIPT_SUFFIX.get(content_type, 'bin')}"
