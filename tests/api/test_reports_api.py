@@ -182,6 +182,7 @@ PAGE_TO_API = {
     "billing:payment_change": "/api/v1/payments/{id}/",
     "billing:allocation_remove": "/api/v1/allocations/{id}/",
     "billing:client_account": "/api/v1/clients/{id}/account/",
+    "billing:client_directory": "/api/v1/clients/{id}/directory/",
     "billing:statement_import": "/api/v1/statements/",
     "billing:statement": "/api/v1/statements/{id}/",
 }

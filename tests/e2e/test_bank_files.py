@@ -52,7 +52,7 @@ def test_a_batch_entry_of_three_transfers_becomes_three_payments(open_as):
     page.get_by_role("button", name="Importer", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("3 lignes au crédit importées")
     expect(page.locator("#statement-summary")).to_have_text(
-        "Le fichier contient 4 opérations en 2 écritures ; "
+        "Le fichier contient 4 opérations (écritures bancaires : 2) ; "
         "à rapprocher : 3, déjà importées : 0, écartées : 1."
     )
     lines = page.locator("#statement-lines tbody tr")

@@ -100,3 +100,17 @@ def test_deposit_statuses_and_a_rejection(open_as, platform):
     expect(page.locator("main table tbody")).to_contain_text("Garage Besson")
     page.goto(page.base + "/billing/invoices/?platform=205")
     expect(page.locator("main table tbody")).to_contain_text("Boulangerie")
+
+
+def test_a_client_checked_in_the_directory_from_its_account(open_as, platform):
+    from facturier.clients.models import Client
+
+    buyer = Client.objects.get(name="Boulangerie Lefèvre SARL")
+    page = open_as("alice", locale="fr-FR")
+    page.goto(page.base + f"/billing/clients/{buyer.pk}/")
+    page.get_by_role("button", name="Vérifier dans l’annuaire").click()
+    expect(page.locator("h1")).to_have_text("Vérifier dans l’annuaire")
+    expect(page.locator("#directory-verdict")).to_contain_text("est utilisable")
+    expect(page.locator("#directory-lines tbody tr")).to_have_count(1)
+    expect(page.locator("#directory-lines tbody")).to_contain_text("oui")
+    shot(page, "fr-42-annuaire")

@@ -261,3 +261,43 @@ def test_a_directory_out_of_reach_delays_the_deposit_never_skips_the_check(
     transmission = _deposit_of(alice, french_business)
     assert deposit(transmission.pk) == "retrying"
     assert not [r for r in platform.requests if r["operation"] == "createFlow"]
+
+
+# --- the page --------------------------------------------------------------------
+
+
+def test_the_client_account_checks_the_client_in_the_directory_in_french(
+    platform, french_business, alice, client
+):
+    client.force_login(alice)
+    account = client.get(f"/billing/clients/{french_business.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    url = f"/billing/clients/{french_business.pk}/directory/"
+    assert f'href="{url}"' in account.content.decode()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Vérifier dans l’annuaire" in page and "SIREN 552100554" in page
+    assert 'data-usable="1"' in page and "0225:552100554" in page
+    platform.directory_lines["552100554"] = [
+        directory_line("552100554", siret="55210055400013", suffix="ACHATS"),
+        directory_line("552100554", suffix="OLD", platform_status="Disabled"),
+    ]
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-usable="0"' in page and "0225:552100554_55210055400013_ACHATS" in page
+    assert "<strong>non</strong>" in page  # the disabled platform's line
+
+
+def test_the_directory_page_says_why_it_cannot_read(platform, firm, make_client, alice, client):
+    abroad = make_client(firm, "Berlin GmbH", country="DE", vat_number="DE136695976")
+    abroad.owners.add(alice)
+    client.force_login(alice)
+    page = client.get(f"/billing/clients/{abroad.pk}/directory/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and 'role="alert"' in page.content.decode()
+    platform.directory_down = True
+    french = make_client(firm, "Durand SARL", company_id="552100554")
+    french.owners.add(alice)
+    page = client.get(f"/billing/clients/{french.pk}/directory/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and "annuaire" in page.content.decode()
+
+
+def test_only_who_sees_the_client_checks_it(platform, french_business, staff, client):
+    client.force_login(staff["neither"])
+    assert client.get(f"/billing/clients/{french_business.pk}/directory/").status_code == 404

@@ -4,6 +4,7 @@ from . import aging as aging_views
 from . import bank_files as statement_views
 from . import billing as views
 from . import credit_notes as credit_views
+from . import einvoicing as einvoicing_views
 from . import exports as export_views
 from . import outbox as outbox_views
 from . import overview as overview_views
@@ -71,6 +72,11 @@ urlpatterns = [
     path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
     path("allocations/<id:pk>/remove/", payment_views.allocation_remove, name="allocation_remove"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
+    path(
+        "clients/<id:pk>/directory/",
+        einvoicing_views.client_directory,
+        name="client_directory",
+    ),
     path("statements/", statement_views.statement_import, name="statement_import"),
     path("statements/<id:pk>/", statement_views.statement_view, name="statement"),
 ]

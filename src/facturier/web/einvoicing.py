@@ -3,17 +3,21 @@ said of an invoice (its page)."""
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
-from facturier.clients.permissions import can_process
-from facturier.core.errors import Invalid
-from facturier.einvoicing import actions
+from facturier.clients.permissions import can_process, visible_clients
+from facturier.core.errors import DomainError, Invalid
+from facturier.einvoicing import actions, directory
 from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
 from facturier.outbox.models import DeliveryStatus
 from facturier.outbox.retrying import queue_states
 
+from .common import section
 from .settings import _context
 
 
@@ -110,3 +114,38 @@ def invoice_transmissions(invoice) -> list[dict]:
             }
         )
     return rows
+
+
+@login_required
+@require_GET
+def client_directory(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check in the directory: the routing lines of a client's SIREN (and SIRET), each
+    usable or not, read from the firm's platform (annex B), beside the address the
+    client's invoices go to."""
+    client = visible_clients(request.user).filter(pk=pk).first()
+    if client is None:
+        raise Http404(_("No such client."))
+    siren, lines, error = "", [], ""
+    try:
+        siren, _siret, lines = directory.lookup(
+            firm_id=client.firm_id, company_id=client.company_id, country=client.country
+        )
+    except DomainError as exc:
+        error = exc.message
+    address = client.einvoice_address or (f"{directory.SIREN_SCHEME}:{siren}" if siren else "")
+    usable = {line.electronic_address for line in lines if line.valid}
+    return render(
+        request,
+        "billing/client_directory.html",
+        section(
+            "billing",
+            "invoices",
+            client=client,
+            siren=siren,
+            lines=lines,
+            error=error,
+            address=address,
+            address_usable=address in usable,
+            checked_at=timezone.now(),
+        ),
+    )
