@@ -92,7 +92,7 @@ def test_a_batch_entry_of_three_transfers_becomes_three_payments(open_as):
     )
     upload(page, "avis-retour.xml", returned)
     expect(page.locator(".flash-success")).to_have_text(
-        "Le fichier contient 1 opération en 1 écriture ; "
+        "Le fichier contient 1 opération (écritures bancaires : 1) ; "
         "à rapprocher : 0, déjà importées : 0, écartées : 1."
     )
     expect(page.locator("#statement-summary")).to_contain_text("écartées : 1")
