@@ -2,11 +2,12 @@
 and processes (kept in the cache they share): measured on the local platform."""
 
 import time
+import types
 
 import pytest
 
 from facturier.einvoicing import actions as einvoicing
-from facturier.einvoicing import sandbox
+from facturier.einvoicing import flows, sandbox
 from facturier.einvoicing.flows import Credentials, FlowService
 from facturier.einvoicing.models import Transmission
 from facturier.einvoicing.platform_outbox import deposit
@@ -37,13 +38,15 @@ def service(url: str) -> FlowService:
     )
 
 
-def test_another_process_reuses_the_token_until_it_expires(platform_server):
+def test_another_process_reuses_the_token_until_it_expires(platform_server, monkeypatch):
     url, platform = platform_server
-    platform.token_lifetime = 61  # renewed a minute early: good for one second
+    platform.token_lifetime = 3600  # renewed a minute early: good for 59 minutes
     service(url).search({"trackingId": "t"})
     service(url).search({"trackingId": "t"})  # another client, as another process has
     assert (platform.tokens_issued, platform.api_calls) == (1, 2)
-    time.sleep(1.1)
+    # An hour later (the clock moved, not the test): expired, so a new one is asked for.
+    later = time.time() + 3600
+    monkeypatch.setattr(flows, "time", types.SimpleNamespace(time=lambda: later))
     service(url).search({"trackingId": "t"})
     assert platform.tokens_issued == 2
 
