@@ -115,20 +115,21 @@ class WipRowSerializer(serializers.Serializer):
     )
 
 
-class FromWipSerializer(serializers.Serializer):
-    entries = serializers.ListField(
+def entry_ids(**kwargs) -> serializers.ListField:
+    """A list of entry ids (each field its own: DRF binds a field to one serializer)."""
+    return serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=20_000,
+        **kwargs,
     )
-    bill = serializers.ChoiceField(
-        choices=["work", "interim", "final", "fixed"],
-        default="work",
-        help_text=(
-            "work: the entries; interim: work to date on account, the entries stay in WIP; "
-            "final: the entries less the interim invoices not deducted yet; fixed: an amount."
-        ),
-    )
+
+
+class BilledAmountSerializer(serializers.Serializer):
+    """What a draft from WIP bills: the entries' value, an amount, or the value written
+    up or down by a percentage (the page's choices, one refusal if both are given)."""
+
+    entries = entry_ids()
     amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
     percent = serializers.DecimalField(
         max_digits=6,
@@ -138,6 +139,17 @@ class FromWipSerializer(serializers.Serializer):
         max_value=1000,
         help_text="Write the entries' value up or down by this percentage (-10: ten percent "
         "less), instead of giving an amount.",
+    )
+
+
+class FromWipSerializer(BilledAmountSerializer):
+    bill = serializers.ChoiceField(
+        choices=["work", "interim", "final", "fixed"],
+        default="work",
+        help_text=(
+            "work: the entries; interim: work to date on account, the entries stay in WIP; "
+            "final: the entries less the interim invoices not deducted yet; fixed: an amount."
+        ),
     )
     billed = serializers.DictField(
         child=serializers.DecimalField(**MONEY, min_value=0),
@@ -354,16 +366,9 @@ class InvoiceFromWip(GenericAPIView):
         return Response(s.InvoiceSerializer(draft).data, status=status.HTTP_201_CREATED)
 
 
-class WipPreviewSerializer(serializers.Serializer):
-    entries = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-        required=False,
-        max_length=20_000,
-        help_text="The entries to bill; all of the client's work in progress when absent.",
-    )
-    amount = serializers.DecimalField(**MONEY, required=False, min_value=0)
-    percent = serializers.DecimalField(
-        max_digits=6, decimal_places=2, required=False, min_value=-100, max_value=1000
+class WipPreviewSerializer(BilledAmountSerializer):
+    entries = entry_ids(
+        help_text="The entries to bill; all of the client's work in progress when absent."
     )
 
 

@@ -137,7 +137,7 @@ def transliterated(firm_id: int, start, end) -> list[tuple[str, str]]:
         payments.values_list("reference", flat=True).distinct(),
         refunds.values_list("payment__client__name", flat=True).distinct(),
         refunds.values_list("credit_note__client__name", flat=True).distinct(),
-        [getattr(ledger, name) for name in LEDGER_FIELDS],
+        [getattr(ledger, name) for name in LedgerAccounts.CODES],
     ]
     found = {}
     for values in sources:
@@ -146,18 +146,6 @@ def transliterated(firm_id: int, start, end) -> list[tuple[str, str]]:
             if text and not holds(text):
                 found[text] = to_latin9(text)
     return sorted(found.items())
-
-
-LEDGER_FIELDS = (
-    "sales_journal",
-    "bank_journal",
-    "client_account",
-    "revenue_account",
-    "vat_account",
-    "bank_account",
-    "exchange_loss_account",
-    "exchange_gain_account",
-)
 
 
 # -- the lines ---------------------------------------------------------------------------

@@ -434,6 +434,18 @@ class ReminderItem(models.Model):
 class LedgerAccounts(models.Model):
     """The firm's chart of accounts for the accountant's exports (FEC)."""
 
+    # The journals' and accounts' codes, as the FEC writes them.
+    CODES = (
+        "sales_journal",
+        "bank_journal",
+        "client_account",
+        "revenue_account",
+        "vat_account",
+        "bank_account",
+        "exchange_loss_account",
+        "exchange_gain_account",
+    )
+
     firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="ledger")
     sales_journal = models.CharField(_("sales journal code"), max_length=10, default="VT")
     bank_journal = models.CharField(_("bank journal code"), max_length=10, default="BQ")

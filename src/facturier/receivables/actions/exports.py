@@ -14,17 +14,7 @@ from facturier.firms.models import User
 from ..events import AuditName
 from ..models import LedgerAccounts
 
-FIELDS = (
-    "sales_journal",
-    "bank_journal",
-    "client_account",
-    "revenue_account",
-    "vat_account",
-    "bank_account",
-    "exchange_loss_account",
-    "exchange_gain_account",
-    "fiscal_year_start",
-)
+FIELDS = (*LedgerAccounts.CODES, "fiscal_year_start")
 
 
 @action
