@@ -100,6 +100,25 @@ def levels_allowed(user) -> bool:
     return True
 
 
+def webhook_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.einvoicing.models import Platform
+    from facturier.einvoicing.webhook import change_webhook_key
+
+    platform = Platform.objects.filter(firm=user.firm).first() or Platform.objects.create(
+        firm=user.firm,
+        base_url="https://pa.example/flow-service",
+        token_url="https://pa.example/token",
+        client_id="id",
+        client_secret="secret",
+    )
+    try:
+        change_webhook_key(platform, by=user)
+    except NotAllowed:
+        return False
+    return True
+
+
 def platform_allowed(user) -> bool:
     from facturier.core.errors import NotAllowed
     from facturier.einvoicing.actions import save_platform
@@ -166,7 +185,9 @@ def probes(client, draft, finalized, closed):
         "retry a failed letter or platform deposit, retry all failed": retry_all_allowed,
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
-        "set the firm's e-invoicing platform": lambda u: platform_allowed(u),
+        "set the firm's e-invoicing platform, change the address of its calls": lambda u: (
+            platform_allowed(u) and webhook_allowed(u)
+        ),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id

@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from facturier.core.actions import in_action
-from facturier.einvoicing.models import Transmission
+from facturier.einvoicing.models import Platform, Transmission
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
@@ -180,6 +180,10 @@ def app_urls():
         names = re.findall(r"<(?:(\w+):)?(\w+)>", route)
         if not names:
             urls.append("/" + route)
+            continue
+        if [n for _conv, n in names] == ["key"]:  # a platform's webhook address
+            for key in [*Platform.objects.values_list("webhook_key", flat=True), "x" * 43]:
+                urls.append("/" + re.sub(r"<(?:\w+:)?key>", key, route))
             continue
         assert [n for _conv, n in names] == ["pk"], f"the walker cannot fill {route}"
         for pk in objects[_kind(route)]:

@@ -137,3 +137,9 @@ def test_the_demo_firm_deposits_with_the_platform_of_this_start():
     firm.platform.refresh_from_db()
     assert firm.platform.base_url == "http://127.0.0.1:9555"
     assert firm.platform.token_url == "http://127.0.0.1:9555/oauth/token"
+    from facturier.web.management.commands.serve import webhook_of_sandbox_firm
+
+    # The platform this start runs calls the demo firm's own webhook address.
+    hook = webhook_of_sandbox_firm("127.0.0.1:9000", 9555)
+    assert hook == f"http://127.0.0.1:9000/api/v1/einvoicing/webhook/{firm.platform.webhook_key}/"
+    assert webhook_of_sandbox_firm("127.0.0.1:9000", 8555) is None  # no firm uses that one

@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import directory, outbox, reports, views, work
+from . import directory, outbox, reports, views, webhooks, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -51,6 +51,11 @@ urlpatterns = [
         "v1/clients/<id:pk>/directory/",
         directory.ClientDirectory.as_view(),
         name="api-client-directory",
+    ),
+    path(
+        "v1/einvoicing/webhook/<slug:key>/",
+        webhooks.PlatformWebhook.as_view(),
+        name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),

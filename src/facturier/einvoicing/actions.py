@@ -311,15 +311,16 @@ def collect_statuses(*, transport=None) -> int:
     new = 0
     for platform in Platform.objects.select_related("firm"):
         try:
-            new += _collect(platform, transport)
+            new += read_platform(platform, transport)
         except (PlatformError, httpx.HTTPError, OSError, cdar.Unreadable) as exc:
             logger.warning("statuses of %s not read: %s", platform.firm, exc)
     return new
 
 
-def _collect(platform: Platform, transport) -> int:
-    """One firm's part of the pass: only the transmissions the flows read name are
-    looked up, so the pass costs what the platform reports, not the firm's history."""
+def read_platform(platform: Platform, transport=None) -> int:
+    """One firm's part of the pass (also run alone when its platform calls back): only
+    the transmissions the flows read name are looked up, so the pass costs what the
+    platform reports, not the firm's history."""
     service = _service(platform, transport)
     try:
         since = platform.statuses_until or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)

@@ -10,6 +10,7 @@ class AuditName(models.TextChoices):
     """What this app's actions write in the firm's audit trail (firms/audit.py)."""
 
     PLATFORM_SAVED = "platform.saved", _("e-invoicing platform saved")
+    WEBHOOK_CHANGED = "webhook.changed", _("address for the platform's calls changed")
     TRANSMISSION_RETRIED = "transmission.retried", _("failed platform deposit queued again")
 
 

@@ -2,6 +2,8 @@
 the French reform asks for business-to-business sales, and what the platform says
 happened to them since (the lifecycle statuses of the CDAR messages)."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,10 @@ from facturier.core.models import CheckedText
 from facturier.firms.models import Firm
 from facturier.invoicing.models import Invoice
 from facturier.outbox.models import Delivery
+
+
+def new_webhook_key() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Platform(CheckedText):
@@ -34,6 +40,11 @@ class Platform(CheckedText):
             "to French ones for delivery, to those abroad for e-reporting); their e-mail is "
             "a courtesy copy."
         ),
+    )
+    # The secret part of the address the platform calls when a flow changes (annex A's
+    # webhook): whoever knows it may only make us read the platform sooner.
+    webhook_key = models.CharField(
+        max_length=64, unique=True, default=new_webhook_key, editable=False
     )
     # The platform's clock, not ours: where the next search for lifecycle flows starts.
     statuses_until = models.DateTimeField(null=True, blank=True, editable=False)

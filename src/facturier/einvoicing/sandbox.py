@@ -10,8 +10,10 @@ What it answers can be scripted (`script()`): "accept", "reject:<reason>" (the f
 is taken, then acknowledged in error), "503", "429", "500", "slow:<seconds>",
 "lose" (accepted, but the connection drops before the answer). A second deposit
 with a tracking id it has is answered 422 AlreadyExistingFlow; a lifecycle message
-that breaks the CDAR schema is acknowledged in error. It keeps everything
-in memory. `manage.py platform_sandbox` runs one; `make run` starts it beside the app.
+that breaks the CDAR schema is acknowledged in error. Given a webhook address,
+it calls it (annex A's WebhookCallback) whenever a flow is taken or a status comes, and
+plays the buyer's steps as they come due rather than when it is next searched. It keeps
+everything in memory. `manage.py platform_sandbox` runs one; `make run` starts it beside the app.
 """
 
 import base64
@@ -21,9 +23,12 @@ import email.policy
 import hashlib
 import io
 import json
+import queue
 import secrets
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -82,9 +87,17 @@ class Platform(Directory):
     """The sandbox's state and rules; the HTTP handler below only speaks for it."""
 
     def __init__(
-        self, *, step: float = 5.0, buyer: str = "approve", token_lifetime: int = 3600
+        self,
+        *,
+        step: float = 5.0,
+        buyer: str = "approve",
+        token_lifetime: int = 3600,
+        webhook: str | None = None,
     ) -> None:
         self.step = step
+        self.webhook = webhook  # the address it calls when a flow changes
+        self.calls: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.calls_made: list[tuple[int, dict[str, Any]]] = []  # (HTTP status, body)
         self.buyer = buyer  # "approve" or "refuse:<reason>", for invoices to come
         self.flows: dict[str, Flow] = {}
         self.tokens: set[str] = set()
@@ -122,10 +135,48 @@ class Platform(Directory):
             for flow in list(self.flows.values()):
                 while flow.steps and flow.next_step_at and flow.next_step_at <= until:
                     code, reason = flow.steps.pop(0)
-                    self._status(flow, code, reason, flow.next_step_at)
+                    self._call_back(self._status(flow, code, reason, flow.next_step_at))
                     flow.next_step_at = flow.next_step_at + self._pause()
 
-    def _status(self, invoice_flow: Flow, code: str, reason: str, at: datetime.datetime) -> None:
+    def _call_back(self, flow: Flow) -> None:
+        """Call the webhook about `flow` (from the caller thread, in order)."""
+        if self.webhook:
+            self.calls.put({"flowInfo": flow.metadata()})
+
+    def listen(self, webhook: str) -> None:
+        """From now on, call `webhook` when a flow changes, and play the buyer's steps
+        as they come due."""
+        self.webhook = webhook
+        threading.Thread(target=self.call_webhook, daemon=True).start()
+        threading.Thread(target=self.tick, daemon=True).start()
+
+    def call_webhook(self) -> None:
+        """The caller thread: each call POSTed in turn, its answer kept for tests."""
+        while True:
+            body = self.calls.get()
+            request = urllib.request.Request(
+                self.webhook,
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                    status = answer.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0
+            with self.lock:
+                self.calls_made.append((status, body))
+
+    def tick(self) -> None:
+        """Play the buyer's steps as they come due (only when a webhook listens)."""
+        while True:
+            time.sleep(min(self.step, 1.0) or 0.05)
+            self.advance()
+
+    def _status(self, invoice_flow: Flow, code: str, reason: str, at: datetime.datetime) -> Flow:
         content = cdar.build(
             message_id=uuid.uuid4().hex[:20],
             status=cdar.StatusMessage(invoice_flow.invoice["number"], code, at, reason),
@@ -153,6 +204,7 @@ class Platform(Directory):
             updated_at=max(at, _now()),
             ack={"status": "Ok"},
         )
+        return self.flows[flow_id]
 
     # --- the Flow Service -------------------------------------------------------------
 
@@ -204,6 +256,7 @@ class Platform(Directory):
             )
             self._take(flow, answer)
             self.flows[flow.flow_id] = flow
+            self._call_back(flow)
         body = {"flowId": flow.flow_id, "submittedAt": _iso(flow.submitted_at), **info}
         if answer == "lose":
             return -1, body
@@ -387,4 +440,6 @@ def serve(
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    if platform.webhook:
+        platform.listen(platform.webhook)
     return server, platform

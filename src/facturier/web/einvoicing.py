@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from facturier.clients.permissions import can_process, visible_clients
 from facturier.core.errors import DomainError, Invalid
-from facturier.einvoicing import actions, directory
+from facturier.einvoicing import actions, directory, webhook
 from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
 from facturier.outbox.models import DeliveryStatus
 from facturier.outbox.retrying import queue_states
@@ -71,9 +72,33 @@ def platform_settings(request: HttpRequest) -> HttpResponse:
             tab="einvoicing",
             state=next(s for s in queue_states(request.user) if s.code == "platform"),
             can_retry=can_process(request.user),
+            webhook_url=_webhook_url(request, platform),
         ),
         status=status,
     )
+
+
+def _webhook_url(request: HttpRequest, platform: Platform | None) -> str:
+    if platform is None:
+        return ""
+    path = reverse("api-einvoicing-webhook", kwargs={"key": platform.webhook_key})
+    return request.build_absolute_uri(path)
+
+
+@require_POST
+def change_webhook(request: HttpRequest) -> HttpResponse:
+    platform = Platform.objects.filter(firm_id=request.user.firm_id).first()
+    if platform is None:
+        raise Http404
+    try:
+        webhook.change_webhook_key(platform, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("New address for the platform's calls: give it to your platform.")
+        )
+    return redirect("settings:einvoicing")
 
 
 def with_platform_status(invoices, wanted: str | None):

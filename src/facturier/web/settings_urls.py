@@ -24,6 +24,11 @@ urlpatterns = [
         views.manager_only(einvoicing_views.platform_settings),
         name="einvoicing",
     ),
+    path(
+        "einvoicing/webhook/",
+        views.manager_only(einvoicing_views.change_webhook),
+        name="einvoicing_webhook",
+    ),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

@@ -18,9 +18,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--step", type=float, default=8.0, help="seconds between the buyer's steps"
         )
+        parser.add_argument(
+            "--webhook", default=None, help="the address to call when a flow changes"
+        )
 
-    def handle(self, *args, host, port, step, **options):
-        server, _platform = sandbox.serve(host, port, step=step)
+    def handle(self, *args, host, port, step, webhook, **options):
+        server, _platform = sandbox.serve(host, port, step=step, webhook=webhook)
         self.stdout.write(
             f"Local e-invoicing platform on http://{host}:{port}/ "
             f"(client id {sandbox.CLIENT_ID}, secret {sandbox.CLIENT_SECRET})"

@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 STOP_GRACE = 10  # seconds each child has to finish what it is doing
 SANDBOX_OFFSET = 555  # the local platform listens on the web port + 555 (8000: 8555)
@@ -41,6 +42,18 @@ def sandbox_port(bind: str) -> int:
         except OSError:
             probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def webhook_of_sandbox_firm(bind: str, platform_port: int) -> str | None:
+    """The webhook address of the (demo) firm whose platform is this start's sandbox."""
+    from facturier.einvoicing.models import Platform
+
+    platform = Platform.objects.filter(base_url__contains=f"127.0.0.1:{platform_port}").first()
+    if platform is None:
+        return None
+    return f"http://{bind}" + reverse(
+        "api-einvoicing-webhook", kwargs={"key": platform.webhook_key}
+    )
 
 
 class Command(BaseCommand):
@@ -79,11 +92,16 @@ class Command(BaseCommand):
         self.stdout.write(f"facturier is serving on http://{bind}/ (Ctrl-C stops it)")
         sandbox = None
         if not no_sandbox:
-            sandbox = self._start(
-                [sys.executable, "manage.py", "platform_sandbox", "--port", str(platform_port)],
-                env,
-                cwd=Path.cwd(),
-            )
+            command = [
+                sys.executable,
+                "manage.py",
+                "platform_sandbox",
+                "--port",
+                str(platform_port),
+            ]
+            if hook := webhook_of_sandbox_firm(bind, platform_port):
+                command += ["--webhook", hook]  # its statuses reach the firm at once
+            sandbox = self._start(command, env, cwd=Path.cwd())
             self.stdout.write(
                 f"Local e-invoicing platform (sandbox) on http://127.0.0.1:{platform_port}/"
             )
