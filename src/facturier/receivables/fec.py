@@ -20,8 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from facturier.invoicing.models import DocumentKind, Invoice
 
 from . import fec_books
 from .fec_books import EUR, Books, Key, in_euros
-from .models import Allocation, LedgerAccounts
+from .models import LedgerAccounts
 
 FEC_COLUMNS = (
     "JournalCode",
@@ -269,6 +270,7 @@ def _entries(firm_id: int, start: datetime.date, end: datetime.date) -> Iterator
         yield entry.render(f"{entry.journal}{numbers[entry.journal]:06d}")
 
 
+@functools.lru_cache(maxsize=1024)
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -428,14 +430,8 @@ def _bank_entry(ledger, words, booked: Books, key: Key, row: tuple) -> Entry:
 
 
 def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
-    first_paid = (
-        Allocation.objects.filter(payment=OuterRef("pk"), invoice__isnull=False, on__lte=end)
-        .order_by("pk")
-        .values("invoice__number")[:1]
-    )
     rows = (
         fec_books.payments_in(firm_id, start, end)
-        .annotate(first_paid=Subquery(first_paid))
         .order_by("recorded_at", "pk")
         .values_list(
             "pk",
@@ -446,21 +442,29 @@ def _payments(ledger, words, booked: Books, firm_id: int, start, end) -> Iterato
             "client_id",
             "client__name",
             "reference",
-            "first_paid",
         )
+        .iterator(chunk_size=CHUNK)
     )
-    for pk, day, recorded, amount, currency, client_id, client, reference, first in rows.iterator(
-        chunk_size=CHUNK
-    ):
-        key = ("p", pk)
-        rate = booked.rate(key, currency)
-        if rate is not None:
-            paid = booked.paid.get(pk)
+    while chunk := list(islice(rows, CHUNK)):
+        numbers = _first_paid(booked, chunk)
+        for pk, day, recorded, amount, currency, client_id, client, reference in chunk:
+            key = ("p", pk)
+            rate = booked.rate(key, currency)
+            if rate is None:
+                continue
+            paid, first = booked.paid.get(pk), numbers.get(booked.first_invoice.get(pk))
             piece = _payment_piece(pk, reference, paid, first)
             more = _paid_text(reference, paid, first)
             row = (day, recorded, amount, currency, client_id, client, piece, more, rate)
             entry = _bank_entry(ledger, words, booked, key, row)
             yield entry.sort_key, entry
+
+
+def _first_paid(booked: Books, rows: list[tuple]) -> dict[int, str]:
+    """The number of the first invoice each payment of `rows` paid, by invoice id: one
+    query for a chunk of payments (a subquery per payment costs the database more)."""
+    ids = {booked.first_invoice.get(row[0]) for row in rows} - {0}
+    return dict(Invoice.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
 
 
 def _refunds(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:

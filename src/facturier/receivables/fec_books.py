@@ -114,6 +114,8 @@ class Books:
     # A payment -> what it paid by the year's end: ONE_INVOICE_WHOLLY (all of it on one
     # invoice), ONE_INVOICE (part of it), SEVERAL_INVOICES, or 0 (none).
     paid: Slots
+    # A payment -> the invoice its first allocation (by the year's end) went to (0: none).
+    first_invoice: Slots
     # Only what is not in euros: its rate (None: no rate states it, left out).
     foreign: dict[Key, Decimal | None] = field(default_factory=dict)
     # A lettered group: its letter's rank in its client's account, its date (ordinal).
@@ -270,6 +272,7 @@ def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
             "r": Slots(_ids(refund_rows(firm_id, start, end))),
         },
         paid=Slots(payment_ids),
+        first_invoice=Slots(payment_ids),
     )
     streams = (
         _documents(firm_id, start, end, result),
@@ -292,10 +295,14 @@ def books(firm_id: int, start: datetime.date, end: datetime.date) -> Books:
 
 
 def _what_payments_paid(nodes: dict, edges: list, result: Books) -> None:
+    """How much of each payment went to how many invoices, and the first of them (the
+    edges come in the allocations' order)."""
     paid: dict[Key, tuple[set, int]] = {}
     for source, invoice, amount in edges:
         if source[0] == "p" and amount is not None:
             invoices, total = paid.get(source, (set(), 0))
+            if not invoices and source in nodes:
+                result.first_invoice.set(source[1], invoice[1])
             paid[source] = ({*invoices, invoice}, total + amount)
     for key, (invoices, total) in paid.items():
         if key in nodes:
