@@ -24,7 +24,10 @@ from .fields import DayField
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     scope = forms.ChoiceField(
-        label=gettext_lazy("Scope"), choices=TokenScope.choices, initial=TokenScope.WRITE
+        label=gettext_lazy("Scope"),
+        choices=TokenScope.choices,
+        initial=TokenScope.WRITE,
+        required=False,  # not given: read and write, as before scopes
     )
     expires_on = DayField(
         label=gettext_lazy("Last day of use"),
@@ -57,7 +60,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             token, created = issue_token(
                 by=request.user,
                 name=form.cleaned_data["name"],
-                scope=form.cleaned_data["scope"],
+                scope=form.cleaned_data["scope"] or TokenScope.WRITE,
                 expires_at=form.expires_at(),
             )
             token.last_used = None
