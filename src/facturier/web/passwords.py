@@ -78,6 +78,11 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = ResetPasswordForm
     success_url = reverse_lazy("password_reset_complete")
 
+    def render_to_response(self, context, **kwargs):
+        if not context.get("validlink"):
+            kwargs["status"] = 410  # used, expired or never issued: gone, said on the page
+        return super().render_to_response(context, **kwargs)
+
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         # The token as the link gave it (Django keeps it in the session meanwhile).
