@@ -105,6 +105,7 @@ def test_a_deactivated_member_is_signed_out_at_once_and_their_tokens_revoked(
     assert ApiToken.objects.get().revoked_at is not None
     assert not Browser().login(username="bob", password="pw-bob")
     reactivate_member(bob, by=admin_member)
+    assert session.get("/settings/tokens/").status_code == 302  # that session is over
     assert Browser().login(username="bob", password="pw-bob")
     assert ApiToken.objects.get().revoked_at is not None  # revoked tokens stay revoked
     assert AuditEvent.objects.filter(action="staff.deactivated", target_id=str(bob.pk)).exists()

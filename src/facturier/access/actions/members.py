@@ -3,6 +3,8 @@ in. A firm always keeps one active member holding the settings right."""
 
 from collections.abc import Iterable
 
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,10 +79,22 @@ def set_member_rights(member: User | int, *, by: User, rights: Iterable[str]) ->
     return member
 
 
+def _end_sessions(member: User) -> int:
+    """Delete the member's open sessions, so a reactivation does not revive them (the
+    sessions' table keys nothing by user: each live one is read)."""
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(member.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
 @action
 def deactivate_member(member: User | int, *, by: User) -> User:
-    """The member can no longer sign in: their next request finds them signed out (the
-    session's user must be active) and their API tokens are revoked. Their history stays."""
+    """The member can no longer sign in: their open sessions end (their next request is
+    sent to the login page) and their API tokens are revoked. Their history stays."""
     member = _member(member, by)
     if not member.is_active:
         return member
@@ -95,7 +109,7 @@ def deactivate_member(member: User | int, *, by: User) -> User:
         member,
         by=by,
         firm_id=by.firm_id,
-        details={"tokens_revoked": revoked},
+        details={"tokens_revoked": revoked, "sessions_ended": _end_sessions(member)},
     )
     return member
 
