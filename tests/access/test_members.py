@@ -125,3 +125,39 @@ def test_members_are_managed_with_the_settings_right_in_ones_own_firm(
     browser = Browser()
     browser.force_login(admin_member)
     assert browser.get(f"/settings/staff/{erin.pk}/").status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_removing_each_other_at_once_leave_one(admin_member, firm, make_user):
+    """Each would be allowed alone; together the firm's lock lets only the first through."""
+    import threading
+
+    from django.db import connection
+
+    second = make_user("second", firm)
+    set_member_rights(second, by=admin_member, rights=[SETTINGS])
+    pairs = [(admin_member.pk, second.pk), (second.pk, admin_member.pk)]
+    barrier = threading.Barrier(2)
+    refused = []
+
+    def remove(by_pk, member_pk):
+        try:
+            by = User.objects.get(pk=by_pk)
+            barrier.wait()
+            deactivate_member(member_pk, by=by)
+        except (LastSettingsHolder, NotAllowed) as exc:
+            refused.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=remove, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(refused) == 1
+    assert (
+        User.objects.filter(firm=firm, is_active=True, pk__in=[admin_member.pk, second.pk]).count()
+        == 1
+    )

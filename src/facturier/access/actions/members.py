@@ -29,6 +29,8 @@ def _member(member: User | int, by: User) -> User:
     at a time, so two administrators never each remove the other's settings right."""
     require_admin(by)
     Firm.objects.select_for_update().filter(pk=by.firm_id).first()
+    if not User.objects.filter(pk=by.pk, is_active=True).exists():
+        raise NotAllowed()  # deactivated by another administrator meanwhile
     pk = member.pk if isinstance(member, User) else member
     found = User.objects.filter(pk=pk, firm_id=by.firm_id).first()
     if found is None:
