@@ -150,6 +150,50 @@ def retry_all_allowed(user) -> bool:
     return True
 
 
+def invite_allowed(user) -> bool:
+    from facturier.access.actions import invite_member
+    from facturier.core.errors import NotAllowed
+
+    try:
+        invite_member(
+            by=user, email=f"{user.username}@new.example", rights=[], site="/", language="en"
+        )
+    except NotAllowed:
+        return False
+    return True
+
+
+def members_allowed(user) -> bool:
+    """Each change refused to a user without the right, allowed (as a no-op) with it."""
+    from facturier.access import actions as access_actions
+    from facturier.clients import actions as client_actions
+    from facturier.core.errors import NotAllowed
+
+    changes = [
+        lambda: access_actions.reactivate_member(user, by=user),
+        lambda: client_actions.set_owned_clients(
+            user, by=user, client_ids=list(user.owned_clients.values_list("pk", flat=True))
+        ),
+        lambda: access_actions.set_member_rights(user, by=user, rights=list(direct_rights(user))),
+    ]
+    allowed = []
+    for change in changes:
+        try:
+            change()
+        except NotAllowed:
+            allowed.append(False)
+        else:
+            allowed.append(True)
+    assert len(set(allowed)) == 1, allowed
+    return allowed[0]
+
+
+def direct_rights(user) -> set[str]:
+    from facturier.access.staff import rights_of
+
+    return {name for name, how in rights_of(user).items() if how == "direct"}
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -195,6 +239,10 @@ def probes(client, draft, finalized, closed):
         "change a client's details": lambda u: (
             client_rights.can_administer(u, client.firm_id)
             or client_rights.lacking_owner_and_processing(u, client.pk) is None
+        ),
+        "invite staff, resend and revoke invitations": invite_allowed,
+        "set a member's rights and the clients they own, deactivate and reactivate them": (
+            members_allowed
         ),
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
     }

@@ -22,6 +22,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from facturier.access.models import Invitation
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import Platform, Transmission
 from facturier.firms.models import User
@@ -142,6 +143,9 @@ def _objects():
         "letter": _first(Letter),
         "transmission": _first(Transmission),
         "statement": _first(BankStatement),
+        # dave: no rights to lose when the walk edits, deactivates and reactivates him.
+        "member": _first(User, username="dave"),
+        "invitation": _first(Invitation),
     }
 
 
@@ -161,6 +165,14 @@ KINDS = {
     "letters": "letter",
     "transmissions": "transmission",
     "statements": "statement",
+    "staff": "member",
+    "invitations": "invitation",
+}
+
+# Routes whose arguments are not ids: a link never issued, walked as such.
+LINKS = {
+    "invitations/<str:token>/": ["/invitations/no-such-link/"],
+    "password/reset/<uidb64>/<token>/": ["/password/reset/MQ/no-such-token/"],
 }
 
 
@@ -178,6 +190,9 @@ def app_urls():
         if route.startswith("admin/") or "(?P<format>" in route or route.startswith("^"):
             continue
         names = re.findall(r"<(?:(\w+):)?(\w+)>", route)
+        if route in LINKS:
+            urls.extend(LINKS[route])
+            continue
         if not names:
             urls.append("/" + route)
             continue

@@ -5,7 +5,9 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from facturier.core.converters import IdConverter
+from facturier.web import passwords
 from facturier.web.language import set_language
+from facturier.web.staff import accept_invitation
 
 register_converter(IdConverter, "id")
 
@@ -27,6 +29,23 @@ urlpatterns = [
     path("language/", set_language, name="set_language"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/forgotten/", passwords.ResetRequestView.as_view(), name="password_reset"),
+    path(
+        "password/forgotten/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        passwords.ResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitations/<str:token>/", accept_invitation, name="accept_invitation"),
     path("api/", include("facturier.api.urls")),
     path("admin/", admin.site.urls),
 ]

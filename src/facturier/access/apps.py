@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class AccessConfig(AppConfig):
-    """API access: personal tokens and idempotency records.
+    """Access: API tokens, idempotency records, staff invitations, members' rights and
+    sign-in, and the e-mails about accounts.
 
     Its label stays "api", the app these tables and migrations were made under.
     """
@@ -12,4 +13,9 @@ class AccessConfig(AppConfig):
     verbose_name = "API access"
 
     def ready(self) -> None:
+        from facturier.outbox import kinds
+
         from . import events  # noqa: F401  (declares its audit names)
+        from .account_outbox import ACCOUNT_EMAILS
+
+        kinds.register(ACCOUNT_EMAILS)

@@ -11,6 +11,15 @@ class AuditName(models.TextChoices):
 
     TOKEN_ISSUED = "token.issued", _("API token issued")
     TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    INVITATION_SENT = "invitation.sent", _("invitation sent")
+    INVITATION_RESENT = "invitation.resent", _("invitation sent again")
+    INVITATION_REVOKED = "invitation.revoked", _("invitation revoked")
+    INVITATION_ACCEPTED = "invitation.accepted", _("invitation accepted")
+    STAFF_RIGHTS_CHANGED = "staff.rights_changed", _("staff member's rights changed")
+    STAFF_DEACTIVATED = "staff.deactivated", _("staff member deactivated")
+    STAFF_REACTIVATED = "staff.reactivated", _("staff member reactivated")
+    PASSWORD_RESET_REQUESTED = "password.reset_requested", _("password reset asked for")
+    PASSWORD_RESET = "password.reset", _("password reset")
 
 
 audit.declare(AuditName)

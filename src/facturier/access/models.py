@@ -5,6 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.firms.models import Firm
+from facturier.outbox.models import Delivery
+
 TOKEN_PREFIX = "fct_"
 
 
@@ -15,6 +18,13 @@ def hash_token(raw: str) -> str:
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
+
+
+class TokenScope(models.TextChoices):
+    """What a token may do: read only, or everything its owner may (the default)."""
+
+    READ = "read", _("read only")
+    WRITE = "write", _("read and write")
 
 
 class ApiToken(models.Model):
@@ -29,6 +39,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=5, choices=TokenScope, default=TokenScope.WRITE)
+    # None: never expires.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -41,10 +54,22 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+    def issue(
+        cls, user, name: str, *, scope: str = TokenScope.WRITE, expires_at=None
+    ) -> tuple["ApiToken", str]:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:10], digest=hash_token(raw))
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:10],
+            digest=hash_token(raw),
+            scope=scope,
+            expires_at=expires_at,
+        )
         return token, raw
+
+    def expired(self, now) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class IdempotencyRecord(models.Model):
@@ -62,3 +87,69 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Invitation(models.Model):
+    """An e-mail address asked to join a firm's staff with the rights chosen. The link's
+    secret is kept as its hash only; it works once, until it expires, unless revoked or
+    replaced by a resend."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("e-mail"))
+    # "app_label.codename" of each right given on acceptance.
+    permissions = models.JSONField(_("rights"), default=list, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited"))
+    expires_at = models.DateTimeField(_("expires"))
+    digest = models.CharField(max_length=64, unique=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def is_pending(self, now) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class AccountEmail(Delivery):
+    """An e-mail about a person's account (an invitation, a password reset), carried out
+    by the outbox worker like every other message."""
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", _("invitation")
+        PASSWORD_RESET = "password_reset", _("password reset")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", null=True)
+    purpose = models.CharField(_("e-mail"), max_length=20, choices=Purpose)
+    to = models.JSONField(_("to"))
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+    language = models.CharField(max_length=2, default="fr")
+    message_id = models.CharField(max_length=250, unique=True)
+    created_at = models.DateTimeField(_("requested"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    # What compose() reads of every e-mail delivery.
+    cc: list = []
+    reply_to = ""
+
+    class Meta:
+        verbose_name = _("account e-mail")
+        verbose_name_plural = _("account e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="account_email_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {', '.join(self.to)} ({self.status})"

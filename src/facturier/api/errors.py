@@ -26,8 +26,8 @@ class ErrorSerializer(serializers.Serializer):
 
 ERROR_STATUSES = {
     400: "Malformed request (unreadable JSON, bad header).",
-    401: "Not authenticated.",
-    403: "Authenticated, but not allowed.",
+    401: "Not authenticated (`not_authenticated`), or the token expired (`token_expired`).",
+    403: "Authenticated, but not allowed (`not_allowed`; `read_only_token` for a write).",
     404: "No such object, or not visible to you.",
     409: "Conflicts with the object's state, or an Idempotency-Key reused with another body.",
     422: "Invalid input; `errors` names the fields.",
@@ -85,7 +85,9 @@ def handle_exception(exc, context):
         return None
     detail = getattr(exc, "detail", "")
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+    if code in ("token_expired", "read_only_token"):
+        pass  # the token's own refusals keep their codes
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         code = "not_authenticated"
     elif isinstance(exc, exceptions.PermissionDenied):
         code = "not_allowed"

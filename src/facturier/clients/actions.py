@@ -158,3 +158,42 @@ def update_client(
             AuditName.CLIENT_CHANGED, client, by=by, firm_id=client.firm_id, details=changed
         )
     return client
+
+
+@action
+def set_owned_clients(member: User | int, *, by: User, client_ids: Iterable[int]) -> list[int]:
+    """Which clients of the firm `member` owns (the Staff page's side of choosing owners:
+    the settings right). Returns the ids owned after."""
+    pk = member.pk if isinstance(member, User) else member
+    member = User.objects.filter(pk=pk, firm_id=by.firm_id).first() if by.firm_id else None
+    if member is None or not permissions.can_administer(by, by.firm_id):
+        if member is None and permissions.can_administer(by, by.firm_id):
+            raise NotFound(_("No such member of staff."))
+        raise NotAllowed(NEEDS_SETTINGS_RIGHT)
+    wanted = set(client_ids)
+    firm_clients = Client.objects.filter(firm_id=by.firm_id)
+    found = set(firm_clients.filter(pk__in=wanted).values_list("pk", flat=True))
+    if found != wanted:
+        raise Invalid(
+            {"clients": [_("Choose clients of your firm.")]}, codes={"clients": ["invalid_choice"]}
+        )
+    through = Client.owners.through
+    before = set(
+        through.objects.filter(user_id=member.pk, client__firm_id=by.firm_id).values_list(
+            "client_id", flat=True
+        )
+    )
+    if before == wanted:
+        return sorted(wanted)
+    through.objects.filter(user_id=member.pk, client_id__in=before - wanted).delete()
+    through.objects.bulk_create(
+        [through(user_id=member.pk, client_id=pk) for pk in sorted(wanted - before)]
+    )
+    audit.record(
+        AuditName.OWNERSHIPS_CHANGED,
+        member,
+        by=by,
+        firm_id=by.firm_id,
+        details={"added": sorted(wanted - before), "removed": sorted(before - wanted)},
+    )
+    return sorted(wanted)

@@ -11,6 +11,7 @@ class AuditName(models.TextChoices):
 
     CLIENT_CREATED = "client.created", _("client created")
     CLIENT_CHANGED = "client.changed", _("client changed")
+    OWNERSHIPS_CHANGED = "staff.clients_changed", _("clients a staff member owns changed")
 
 
 audit.declare(AuditName)

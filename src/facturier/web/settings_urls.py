@@ -3,6 +3,7 @@ from django.urls import path
 from . import einvoicing as einvoicing_views
 from . import reminders as reminder_views
 from . import settings as views
+from . import staff as staff_views
 from . import tokens as api_web
 from . import work_settings
 
@@ -28,6 +29,20 @@ urlpatterns = [
         "einvoicing/webhook/",
         views.manager_only(einvoicing_views.change_webhook),
         name="einvoicing_webhook",
+    ),
+    path("staff/", staff_views.staff, name="staff"),
+    path("staff/<id:pk>/", staff_views.member, name="staff_member"),
+    path("staff/<id:pk>/deactivate/", staff_views.member_deactivate, name="staff_deactivate"),
+    path("staff/<id:pk>/reactivate/", staff_views.member_reactivate, name="staff_reactivate"),
+    path(
+        "staff/invitations/<id:pk>/resend/",
+        staff_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "staff/invitations/<id:pk>/revoke/",
+        staff_views.invitation_revoke,
+        name="invitation_revoke",
     ),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),

@@ -1,5 +1,7 @@
 """Personal API tokens: issued and revoked by their owner, each with an audit row."""
 
+import datetime
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,21 +10,42 @@ from facturier.core.errors import Invalid, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
 
-from .events import AuditName
-from .models import ApiToken, IdempotencyRecord
+from ..events import AuditName
+from ..models import ApiToken, IdempotencyRecord, TokenScope
 
 
 @action
-def issue_token(*, by: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `by`; returns it with its secret, shown this once."""
+def issue_token(
+    *,
+    by: User,
+    name: str,
+    scope: str = TokenScope.WRITE,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for `by`; returns it with its secret, shown this once. `scope`: read
+    only or read and write; `expires_at`: when it stops working (None: never)."""
     name = (name or "").strip()
     if not name or len(name) > 100 or not name.isprintable():
         raise Invalid(
             {"name": [_("Give the token a name, e.g. the program that uses it.")]},
             codes={"name": ["required"]},
         )
-    token, raw = ApiToken.issue(by, name)
-    audit.record(AuditName.TOKEN_ISSUED, token, by=by, firm_id=by.firm_id, details={"name": name})
+    if scope not in TokenScope.values:
+        raise Invalid(
+            {"scope": [_("Choose read only or read and write.")]}, codes={"scope": ["invalid"]}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise Invalid(
+            {"expires_at": [_("Choose a day after today.")]}, codes={"expires_at": ["past"]}
+        )
+    token, raw = ApiToken.issue(by, name, scope=scope, expires_at=expires_at)
+    audit.record(
+        AuditName.TOKEN_ISSUED,
+        token,
+        by=by,
+        firm_id=by.firm_id,
+        details={"name": name, "scope": scope, "expires_at": expires_at},
+    )
     return token, raw
 
 

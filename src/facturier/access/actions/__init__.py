@@ -1,0 +1,41 @@
+"""What other apps call to change access: tokens, invitations, members, passwords."""
+
+from .account_emails import record_account_email_outcome
+from .invitations import (
+    accept_invitation,
+    invitation_for,
+    invite_member,
+    resend_invitation,
+    revoke_invitation,
+)
+from .members import deactivate_member, may_manage_staff, reactivate_member, set_member_rights
+from .passwords import request_password_reset, reset_password
+from .tokens import (
+    answer_key,
+    claim_key,
+    forget_key,
+    issue_token,
+    remember_response,
+    revoke_token,
+)
+
+__all__ = [
+    "accept_invitation",
+    "answer_key",
+    "claim_key",
+    "deactivate_member",
+    "forget_key",
+    "invitation_for",
+    "invite_member",
+    "issue_token",
+    "may_manage_staff",
+    "reactivate_member",
+    "record_account_email_outcome",
+    "remember_response",
+    "request_password_reset",
+    "resend_invitation",
+    "reset_password",
+    "revoke_invitation",
+    "revoke_token",
+    "set_member_rights",
+]

@@ -1,0 +1,49 @@
+"""Refusals about who gets in: invitations, members, tokens (each with a stable code)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.errors import DomainError
+
+
+class AlreadyMember(DomainError):
+    """The address belongs to someone who already has an account (in any firm)."""
+
+    code = "already_member"
+    status = 409
+    default_message = _("This address already belongs to a member of staff.")
+
+
+class AlreadyInvited(DomainError):
+    """An invitation to this address is pending: resend it instead."""
+
+    code = "already_invited"
+    status = 409
+    default_message = _("An invitation to this address is pending: resend it instead.")
+
+
+class InvitationExpired(DomainError):
+    code = "invitation_expired"
+    status = 410
+    default_message = _("This invitation has expired. Ask for a new one.")
+
+
+class InvitationUsed(DomainError):
+    code = "invitation_used"
+    status = 410
+    default_message = _("This invitation has already been accepted. Sign in instead.")
+
+
+class InvitationRevoked(DomainError):
+    """Revoked, replaced by a resend, or never issued (the link is not one we gave)."""
+
+    code = "invitation_revoked"
+    status = 410
+    default_message = _("This invitation link is no longer valid. Ask for a new one.")
+
+
+class LastSettingsHolder(DomainError):
+    """A firm keeps at least one active member who may manage its settings."""
+
+    code = "last_settings_holder"
+    status = 409
+    default_message = _("The firm would have no active member left with the settings right.")
