@@ -224,20 +224,37 @@ def _instalments(
     return rows
 
 
+def _given_instalments(mission: Mission, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The instalments given, else (an amendment that leaves them) those agreed."""
+    if "instalments" in data or mission.pk is None:
+        return list(data.get("instalments") or ())
+    return [{"date": row.date, "amount": row.amount} for row in mission.instalments.all()]
+
+
 def _save_missions(engagement: Engagement, missions: Sequence[Mapping[str, Any]]) -> list[str]:
     """Saves every mission given (all checked first); returns the names of those changed."""
     built = []
     for index, data in enumerate(missions):
+        before = None
+        if data.get("id"):
+            known = engagement.missions.filter(pk=row_id(data["id"])).first()
+            before = known and audit.values(known, ("position", *MISSION_FIELDS))
         mission = _mission(engagement, data, index)
-        built.append((mission, _instalments(mission, data.get("instalments") or (), index)))
+        rows = _instalments(mission, _given_instalments(mission, data), index)
+        built.append((mission, before, rows))
     changed = []
-    for mission, instalments in built:
+    for mission, before, instalments in built:
+        same = before is not None and not audit.changes(
+            before, audit.values(mission, ("position", *MISSION_FIELDS))
+        )
         mission.save()
         old = list(mission.instalments.values_list("date", "amount"))
         if old != [(row.date, row.amount) for row in instalments]:
             mission.instalments.all().delete()
             Instalment.objects.bulk_create(instalments)
-        changed.append(mission.name)
+            same = False
+        if not same:
+            changed.append(mission.name)
     return changed
 
 
