@@ -6,6 +6,7 @@ the code for users with every combination of those facts. A row the code does no
 follow, or an action this test cannot probe, fails.
 """
 
+import datetime
 import itertools
 import re
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from facturier.clients import permissions as client_rights
+from facturier.engagements import actions as engagement_actions
+from facturier.engagements import permissions as engagement_rights
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions, permissions
 from facturier.receivables.permissions import may_record
@@ -53,6 +56,15 @@ def world(firm, make_client, make_user, make_draft, template):
     finalized = actions.finalize_invoice(make_draft(by=maker, client=client), by=maker)
     closed = actions.close_invoice(
         actions.finalize_invoice(make_draft(by=maker, client=client), by=maker), by=maker
+    )
+    engagement_actions.create_engagement(
+        client,
+        by=maker,
+        fields={
+            "reference": "LM-1",
+            "start_date": datetime.date(2027, 1, 1),
+            "tacit_renewal": True,
+        },
     )
     return client, draft, finalized, closed
 
@@ -131,6 +143,20 @@ def retry_all_allowed(user) -> bool:
     return True
 
 
+def index_allowed(user) -> bool:
+    import datetime
+    from decimal import Decimal
+
+    from facturier.core.errors import NotAllowed
+    from facturier.engagements.actions import save_index_value
+
+    try:
+        save_index_value("Syntec", by=user, date=datetime.date(2027, 1, 1), value=Decimal(100))
+    except NotAllowed:
+        return False
+    return True
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -153,6 +179,15 @@ def probes(client, draft, finalized, closed):
             owner_and_processing(u, "credit", finalized)
             and owner_and_processing(u, "credit", closed)
         ),
+        "see an engagement, its next invoices and billed periods": lambda u: (
+            engagement_rights.visible_engagements(u).filter(client=client).exists()
+        ),
+        "create, amend and end an engagement": lambda u: (
+            engagement_rights.manage_refusal(u, client.pk) is None
+        ),
+        "bill the periods due (of the clients one owns)": lambda u: (
+            engagement_rights.run_refusal(u) is None
+        ),
         "record, correct and remove payments, allocate and refund credit": may_record,
         "see a client's payments, credit and account": lambda u: (
             client_rights.visible_clients(u).filter(pk=client.pk).exists()
@@ -167,6 +202,7 @@ def probes(client, draft, finalized, closed):
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
         "set the firm's e-invoicing platform": lambda u: platform_allowed(u),
+        "type the index values fees are revised by": lambda u: index_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id
