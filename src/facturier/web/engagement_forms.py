@@ -2,13 +2,14 @@
 in the language of the page (1 200,50 and 15/01/2027 in French)."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core import reading
 from facturier.engagements.models import (
     FeeKind,
     Frequency,
@@ -21,6 +22,22 @@ from .fields import DayField, IdField
 
 MISSION_ROWS = 3
 DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": _("DD/MM/YYYY")})
+
+
+class AmountField(forms.DecimalField):
+    """A number as typed in either language: 1 200,50, 1200.5 (core.reading)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = reading.decimal(str(value))
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 def _day(**kwargs) -> DayField:
@@ -46,7 +63,7 @@ class EngagementForm(forms.Form):
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
     indexation = forms.ChoiceField(label=_("Indexation"), choices=Indexation.choices)
-    indexation_percent = forms.DecimalField(
+    indexation_percent = AmountField(
         label=_("Yearly revision (%)"),
         required=False,
         localize=True,
@@ -75,10 +92,10 @@ class MissionForm(forms.Form):
         label=_("Kind (work code)"), coerce=int, required=False, empty_value=None
     )
     fee_kind = forms.ChoiceField(label=_("Fee arrangement"), choices=FeeKind.choices)
-    annual_fee = forms.DecimalField(
+    annual_fee = AmountField(
         label=_("Annual fee"), required=False, localize=True, max_digits=14, decimal_places=2
     )
-    vat_rate = forms.DecimalField(
+    vat_rate = AmountField(
         label=_("VAT rate (%)"),
         localize=True,
         max_digits=5,
@@ -87,7 +104,7 @@ class MissionForm(forms.Form):
         max_value=100,
         initial=Decimal(20),
     )
-    time_cap = forms.DecimalField(
+    time_cap = AmountField(
         label=_("Cap per period"), required=False, localize=True, max_digits=14, decimal_places=2
     )
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices)
@@ -123,11 +140,8 @@ def _instalment(line: str, number: int) -> dict:
             break
         except ValueError:
             continue
-    try:
-        amount = Decimal(formats.sanitize_separators(parts[1].replace(" ", "").replace("\xa0", "")))
-    except (InvalidOperation, ValueError):
-        raise error from None
-    if day is None or not amount.is_finite():
+    amount = reading.decimal(parts[1])
+    if day is None or amount is None:
         raise error
     return {"date": day, "amount": amount}
 
