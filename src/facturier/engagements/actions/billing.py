@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.errors import DomainError
+from facturier.core.errors import DomainError, Invalid
 from facturier.firms import audit
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions as invoicing_actions
@@ -25,6 +26,9 @@ from ..models import BilledPeriod, Engagement, Mission, Revision
 from ..permissions import manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import DuePeriod, due_periods
+
+# How far ahead a run may bill (periods billed in advance, a year's instalments).
+AHEAD = datetime.timedelta(days=400)
 
 
 @dataclass
@@ -48,6 +52,10 @@ def bill_due_periods(
     refusal = run_refusal(by)
     if refusal is not None:
         raise refusal
+    if as_of > clock.now(now).date() + AHEAD:
+        raise Invalid(
+            {"as_of": [_("Bill at most a year ahead.")]}, codes={"as_of": ["too_far_ahead"]}
+        )
     result = RunResult()
     engagements = Engagement.objects.filter(
         firm_id=getattr(firm, "pk", firm),

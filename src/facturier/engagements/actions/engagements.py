@@ -99,7 +99,20 @@ def _apply(engagement: Engagement, fields: Mapping[str, Any], by: User) -> None:
         )
 
 
+# The dates an engagement may name: within them, a schedule's arithmetic never overflows.
+EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
+
+
+def _check_range(field: str, day: datetime.date | None) -> None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise Invalid(
+            {field: [_("Enter a date between 1900 and 2199.")]}, codes={field: ["out_of_range"]}
+        )
+
+
 def _check_term(engagement: Engagement) -> None:
+    _check_range("start_date", engagement.start_date)
+    _check_range("end_date", engagement.end_date)
     if engagement.end_date and engagement.end_date < engagement.start_date:
         raise Invalid(
             {"end_date": [_("The end date comes before the start date.")]},
@@ -200,6 +213,7 @@ def _instalments(
                 raise Invalid({prefix: [_("Enter a valid date.")]}) from None
         if not isinstance(date, datetime.date) or amount is None or amount < 0:
             raise Invalid({prefix: [_("Each instalment needs a date and an amount.")]})
+        _check_range(prefix, date)
         rows.append(Instalment(mission=mission, date=date, amount=amount))
     if not rows:
         raise Invalid({prefix: [_("List the instalments.")]}, codes={prefix: ["required"]})
