@@ -120,3 +120,18 @@ def test_who_may_not_manage_gets_no_form(client, staff, who, client_entity):
     client.force_login(staff[who])
     page = client.get(reverse("billing:engagements"), **FR).content.decode()
     assert "Nouvelle lettre de mission" not in page
+
+
+def test_index_values_typed_in_settings_in_french(client, settings_user, alice):
+    client.force_login(settings_user)
+    response = client.post(
+        reverse("settings:indices"),
+        {"name": "Syntec", "date": "01/01/2027", "value": "1 234,5"},
+        follow=True,
+        **FR,
+    )
+    page = response.content.decode()
+    assert "Valeur d'indice enregistrée." in page.replace("&#x27;", "'")
+    assert "1\u202f234,5" in page or "1\xa0234,5" in page
+    client.force_login(alice)  # no settings right: sent back
+    assert client.get(reverse("settings:indices")).status_code == 302

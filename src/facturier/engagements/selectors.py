@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet
 
-from .models import BilledPeriod, Engagement, Mission
+from .models import BilledPeriod, Engagement, IndexValue, Mission
 from .permissions import visible_engagements
 from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
@@ -137,3 +137,7 @@ def billed_periods(engagement: Engagement) -> QuerySet[BilledPeriod]:
         .select_related("mission", "invoice")
         .order_by("-period_start", "mission__position")
     )
+
+
+def index_values(*, firm_id: int) -> QuerySet[IndexValue]:
+    return IndexValue.objects.filter(firm_id=firm_id).order_by("name", "-date")

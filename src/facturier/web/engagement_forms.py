@@ -40,7 +40,7 @@ class AmountField(forms.DecimalField):
         return number
 
 
-def _day(**kwargs) -> DayField:
+def day_field(**kwargs) -> DayField:
     return DayField(widget=DATE_WIDGET, localize=True, **kwargs)
 
 
@@ -48,8 +48,8 @@ class EngagementForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=40)
     client = forms.TypedChoiceField(label=_("Client"), coerce=int)
     responsible = forms.TypedChoiceField(label=_("Responsible staff member"), coerce=int)
-    start_date = _day(label=_("Start date"))
-    end_date = _day(label=_("End date"), required=False)
+    start_date = day_field(label=_("Start date"))
+    end_date = day_field(label=_("End date"), required=False)
     tacit_renewal = forms.BooleanField(label=_("Tacit renewal"), required=False)
     notice_months = forms.IntegerField(
         label=_("Notice period (months)"), min_value=0, max_value=24, initial=3
@@ -147,8 +147,8 @@ def _instalment(line: str, number: int) -> dict:
 
 
 class RunForm(forms.Form):
-    as_of = _day(label=_("Bill the periods due by"))
+    as_of = day_field(label=_("Bill the periods due by"))
 
 
 class EndForm(forms.Form):
-    end_date = _day(label=_("End date"))
+    end_date = day_field(label=_("End date"))

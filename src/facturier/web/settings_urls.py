@@ -1,10 +1,10 @@
 from django.urls import path
 
 from . import einvoicing as einvoicing_views
+from . import engagement_settings, work_settings
 from . import reminders as reminder_views
 from . import settings as views
 from . import tokens as api_web
-from . import work_settings
 
 app_name = "settings"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         views.manager_only(einvoicing_views.platform_settings),
         name="einvoicing",
     ),
+    path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]
