@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from .models import BilledPeriod, Engagement, IndexValue, Mission
 from .permissions import visible_engagements
@@ -36,7 +37,7 @@ class PreviewInvoice:
 
 def engagement_list(*, user, status: str = "") -> QuerySet[Engagement]:
     engagements = visible_engagements(user).select_related("client", "responsible")
-    today = datetime.date.today()
+    today = timezone.localdate()
     if status == "active":
         engagements = engagements.exclude(end_date__lt=today)
     elif status == "ended":

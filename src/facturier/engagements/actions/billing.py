@@ -22,7 +22,7 @@ from facturier.firms.models import Firm, User
 from facturier.invoicing import actions as invoicing_actions
 
 from .. import texts
-from ..models import BilledPeriod, Engagement, Mission, Revision
+from ..models import BilledPeriod, Engagement, Revision
 from ..permissions import manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import DuePeriod, due_periods
@@ -166,6 +166,3 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
         },
     )
     return invoice
-
-
-__all__ = ["Mission", "RunResult", "bill_due_periods"]
