@@ -6,6 +6,7 @@ the code for users with every combination of those facts. A row the code does no
 follow, or an action this test cannot probe, fails.
 """
 
+import datetime
 import itertools
 import re
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from facturier.clients import permissions as client_rights
+from facturier.engagements import actions as engagement_actions
+from facturier.engagements import permissions as engagement_rights
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions, permissions
 from facturier.receivables.permissions import may_record
@@ -53,6 +56,15 @@ def world(firm, make_client, make_user, make_draft, template):
     finalized = actions.finalize_invoice(make_draft(by=maker, client=client), by=maker)
     closed = actions.close_invoice(
         actions.finalize_invoice(make_draft(by=maker, client=client), by=maker), by=maker
+    )
+    engagement_actions.create_engagement(
+        client,
+        by=maker,
+        fields={
+            "reference": "LM-1",
+            "start_date": datetime.date(2027, 1, 1),
+            "tacit_renewal": True,
+        },
     )
     return client, draft, finalized, closed
 
@@ -163,6 +175,20 @@ def invite_allowed(user) -> bool:
     return True
 
 
+def index_allowed(user) -> bool:
+    import datetime
+    from decimal import Decimal
+
+    from facturier.core.errors import NotAllowed
+    from facturier.engagements.actions import save_index_value
+
+    try:
+        save_index_value("Syntec", by=user, date=datetime.date(2027, 1, 1), value=Decimal(100))
+    except NotAllowed:
+        return False
+    return True
+
+
 def members_allowed(user) -> bool:
     """Each change refused to a user without the right, allowed (as a no-op) with it."""
     from facturier.access import actions as access_actions
@@ -216,6 +242,15 @@ def probes(client, draft, finalized, closed):
             owner_and_processing(u, "credit", finalized)
             and owner_and_processing(u, "credit", closed)
         ),
+        "see an engagement, its next invoices and billed periods": lambda u: (
+            engagement_rights.visible_engagements(u).filter(client=client).exists()
+        ),
+        "create, amend and end an engagement": lambda u: (
+            engagement_rights.manage_refusal(u, client.pk) is None
+        ),
+        "bill the periods due (of the clients one owns)": lambda u: (
+            engagement_rights.run_refusal(u) is None
+        ),
         "record, correct and remove payments, allocate and refund credit": may_record,
         "see a client's payments, credit and account": lambda u: (
             client_rights.visible_clients(u).filter(pk=client.pk).exists()
@@ -232,6 +267,7 @@ def probes(client, draft, finalized, closed):
         "set the firm's e-invoicing platform, change the address of its calls": lambda u: (
             platform_allowed(u) and webhook_allowed(u)
         ),
+        "type the index values fees are revised by": lambda u: index_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id

@@ -25,6 +25,7 @@ from django.utils import timezone
 from facturier.access.models import Invitation
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import Platform, Transmission
+from facturier.engagements.models import Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
@@ -146,6 +147,7 @@ def _objects():
         # dave: no rights to lose when the walk edits, deactivates and reactivates him.
         "member": _first(User, username="dave"),
         "invitation": _first(Invitation),
+        "engagement": _first(Engagement),
     }
 
 
@@ -167,6 +169,7 @@ KINDS = {
     "statements": "statement",
     "staff": "member",
     "invitations": "invitation",
+    "engagements": "engagement",
 }
 
 # Routes whose arguments are not ids: a link never issued, walked as such.
@@ -245,6 +248,25 @@ POST_BODIES = [
         "weekdays": ["0", "2"],
     },
     {"bill": "interim", "allocation": "pro_rata", "grouping": "work_code"},
+    # Engagements: the billing run, an end, a new engagement with one mission.
+    {"as_of": "2026-03-01", "end_date": "2026-12-31"},
+    {
+        "reference": "LM-9",
+        "client": "1",
+        "responsible": "1",
+        "start_date": "01/01/2026",
+        "tacit_renewal": "on",
+        "notice_months": "3",
+        "payment_method": "transfer",
+        "indexation": "none",
+        "mission-0-name": "Paie",
+        "mission-0-fee_kind": "fixed",
+        "mission-0-annual_fee": "1200",
+        "mission-0-vat_rate": "20",
+        "mission-0-frequency": "monthly",
+        "mission-0-timing": "advance",
+        "mission-0-billing_day": "1",
+    },
     {
         "name": "Jeton",
         "language": "fr",
@@ -370,3 +392,6 @@ def test_the_management_commands_write_through_actions(watch, settings, tmp_path
     with watch.during("COMMAND", "outbox_worker"):
         call_command("outbox_worker", once=True)
     assert Invoice.objects.get(pk=invoice.pk).sent_count == 1
+    with watch.during("COMMAND", "bill_engagements"):
+        call_command("bill_engagements", "alice", stdout=open(tmp_path / "run", "w"))
+    assert "draft" in (tmp_path / "run").read_text()

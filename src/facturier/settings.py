@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "facturier.clients",
     "facturier.work",
     "facturier.invoicing",
+    "facturier.engagements",
     "facturier.receivables",
     "facturier.einvoicing",
     "facturier.web",

@@ -2,7 +2,7 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import directory, outbox, reports, views, webhooks, work
+from . import directory, engagements, outbox, reports, views, webhooks, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -58,6 +58,20 @@ urlpatterns = [
         name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path("v1/engagements/", engagements.EngagementList.as_view(), name="api-engagements"),
+    path("v1/engagements/run/", engagements.EngagementRun.as_view(), name="api-engagements-run"),
+    path("v1/engagements/<id:pk>/", engagements.EngagementDetail.as_view(), name="api-engagement"),
+    path(
+        "v1/engagements/<id:pk>/end/",
+        engagements.EngagementEnd.as_view(),
+        name="api-engagement-end",
+    ),
+    path(
+        "v1/engagements/<id:pk>/preview/",
+        engagements.EngagementPreview.as_view(),
+        name="api-engagement-preview",
+    ),
+    path("v1/index-values/", engagements.IndexValues.as_view(), name="api-index-values"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),
     path("v1/entries/<id:pk>/receipt/", work.EntryReceipt.as_view(), name="api-entry-receipt"),

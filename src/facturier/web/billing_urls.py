@@ -5,6 +5,7 @@ from . import bank_files as statement_views
 from . import billing as views
 from . import credit_notes as credit_views
 from . import einvoicing as einvoicing_views
+from . import engagements as engagement_views
 from . import exports as export_views
 from . import outbox as outbox_views
 from . import overview as overview_views
@@ -49,6 +50,14 @@ urlpatterns = [
     path("invoices/<id:pk>/pdf/view/", views.invoice_pdf_view, name="invoice_pdf_view"),
     path("invoices/<id:pk>/credit-note/", credit_views.credit_note_new, name="credit_note_new"),
     path("invoices/<id:pk>/credit/", credit_views.credit_note_credit, name="credit_note_credit"),
+    path("engagements/", engagement_views.engagement_list_view, name="engagements"),
+    path("engagements/new/", engagement_views.engagement_form_view, name="engagement_new"),
+    path("engagements/run/", engagement_views.run_view, name="engagements_run"),
+    path("engagements/<id:pk>/", engagement_views.engagement_detail_view, name="engagement"),
+    path(
+        "engagements/<id:pk>/edit/", engagement_views.engagement_form_view, name="engagement_edit"
+    ),
+    path("engagements/<id:pk>/end/", engagement_views.end_view, name="engagement_end"),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),

@@ -1,11 +1,11 @@
 from django.urls import path
 
 from . import einvoicing as einvoicing_views
+from . import engagement_settings, work_settings
 from . import reminders as reminder_views
 from . import settings as views
 from . import staff as staff_views
 from . import tokens as api_web
-from . import work_settings
 
 app_name = "settings"
 
@@ -44,6 +44,7 @@ urlpatterns = [
         staff_views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

@@ -60,6 +60,14 @@ def amount(value):
 
 
 @register.filter
+def number(value):
+    """2,5 in French, 2.5 in English: as many decimals as the value needs."""
+    if value in (None, ""):
+        return ""
+    return format_decimal(Decimal(str(value)).normalize() + 0, locale=_locale())
+
+
+@register.filter
 def day(value):
     if not value:
         return ""

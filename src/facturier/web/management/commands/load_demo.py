@@ -17,6 +17,7 @@ from facturier.core import money
 from facturier.core.actions import unit_of_work
 from facturier.einvoicing import actions as einvoicing
 from facturier.einvoicing import sandbox
+from facturier.engagements import actions as engagement_actions
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
@@ -167,7 +168,36 @@ class Command(BaseCommand):
         drafts = self._drafts(rng, alice, clients)
         self._finalize(rng, drafts, alice=alice, carol=staff["carol"], template=standard)
         self._work(rng, alice, [staff[name] for name in ("alice", "bob", "carol")], clients)
+        self._engagement(alice, clients[0])
         self._rival_firm(roles=[processors, administrators])
+
+    def _engagement(self, alice, client):
+        """An engagement with a monthly fixed fee, revised each 1 January: its first
+        periods are due, for the run to bill."""
+        start = timezone.localdate().replace(month=1, day=1)
+        engagement_actions.create_engagement(
+            client,
+            by=alice,
+            fields={
+                "reference": f"LM-{start.year}-001",
+                "start_date": start,
+                "tacit_renewal": True,
+                "indexation": "percent",
+                "indexation_percent": Decimal("2.5"),
+                "revision_month": 1,
+                "revision_day": 1,
+            },
+            missions=[
+                {
+                    "name": "Tenue comptable",
+                    "fee_kind": "both",
+                    "annual_fee": Decimal("3600"),
+                    "frequency": "monthly",
+                    "timing": "advance",
+                    "billing_day": 5,
+                }
+            ],
+        )
 
     def _firm(self) -> Firm:
         return firm_actions.create_firm(

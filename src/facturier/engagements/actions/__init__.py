@@ -1,0 +1,25 @@
+"""Every change of engagements' state, one function each (see each module).
+
+Callers import from here: `from facturier.engagements import actions`.
+"""
+
+from .billing import RunResult, bill_due_periods
+from .engagements import (
+    ENGAGEMENT_FIELDS,
+    MISSION_FIELDS,
+    amend_engagement,
+    create_engagement,
+    end_engagement,
+)
+from .indices import save_index_value
+
+__all__ = [
+    "ENGAGEMENT_FIELDS",
+    "MISSION_FIELDS",
+    "RunResult",
+    "amend_engagement",
+    "bill_due_periods",
+    "create_engagement",
+    "end_engagement",
+    "save_index_value",
+]

@@ -1,0 +1,46 @@
+"""Engagements in the admin: shown, never changed there (they change in the app, through
+the actions, with their audit rows)."""
+
+from django.contrib import admin
+
+from .models import BilledPeriod, Engagement, IndexValue, Mission, Revision
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Engagement)
+class EngagementAdmin(ReadOnly):
+    list_display = ["reference", "client", "responsible", "start_date", "end_date", "version"]
+    list_select_related = ["client", "responsible"]
+    search_fields = ["reference"]
+
+
+@admin.register(Mission)
+class MissionAdmin(ReadOnly):
+    list_display = ["name", "engagement", "fee_kind", "annual_fee", "frequency", "timing"]
+    list_select_related = ["engagement"]
+
+
+@admin.register(BilledPeriod)
+class BilledPeriodAdmin(ReadOnly):
+    list_display = ["mission", "period_start", "period_end", "amount", "version", "invoice"]
+    list_select_related = ["mission", "invoice"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnly):
+    list_display = ["engagement", "effective_date", "percent", "factor"]
+
+
+@admin.register(IndexValue)
+class IndexValueAdmin(ReadOnly):
+    list_display = ["name", "date", "value", "firm"]

@@ -1,0 +1,267 @@
+"""What a firm agreed with a client: the engagement (lettre de mission), its missions and
+their fees, the fixed fees' schedules, the yearly revisions, and the periods billed.
+
+A period is billed once: `BilledPeriod` holds one row per mission and period start under
+a unique constraint, written in the transaction that makes the draft. The row follows its
+invoice: deleting the draft deletes the row (CASCADE) and frees the period; a finalized
+invoice is never deleted, so its periods stay billed.
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from facturier.clients.models import Client
+from facturier.core.models import CheckedText
+from facturier.firms.models import Firm, User
+from facturier.invoicing.models import Invoice
+from facturier.work.models import WorkCode
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", _("transfer")
+    DIRECT_DEBIT = "direct_debit", _("direct debit")
+
+
+class Indexation(models.TextChoices):
+    NONE = "none", _("none")
+    PERCENT = "percent", _("percentage")
+    INDEX = "index", _("index ratio")
+
+
+class Engagement(CheckedText):
+    """An engagement letter: the client, the term, how fees are paid and revised."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
+    reference = models.CharField(_("reference"), max_length=40)
+    responsible = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    tacit_renewal = models.BooleanField(_("tacit renewal"), default=False)
+    notice_months = models.PositiveSmallIntegerField(
+        _("notice period (months)"), default=3, validators=[MaxValueValidator(24)]
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), null=True, blank=True, validators=[MaxValueValidator(365)]
+    )
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=20,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.TRANSFER,
+    )
+    indexation = models.CharField(
+        _("indexation"), max_length=10, choices=Indexation.choices, default=Indexation.NONE
+    )
+    indexation_percent = models.DecimalField(
+        _("yearly revision (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-50), MaxValueValidator(100)],
+    )
+    index_name = models.CharField(_("index"), max_length=40, blank=True)
+    # The day fees are revised each year; empty: the engagement's anniversary.
+    revision_month = models.PositiveSmallIntegerField(
+        _("revision month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    revision_day = models.PositiveSmallIntegerField(
+        _("revision day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "reference"], name="engagement_reference_once_per_firm"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class FeeKind(models.TextChoices):
+    FIXED = "fixed", _("fixed fee")
+    TIME = "time", _("time-based")
+    BOTH = "both", _("fixed and time-based")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    HALF_YEARLY = "half_yearly", _("half-yearly")
+    YEARLY = "yearly", _("yearly")
+    INSTALMENTS = "instalments", _("instalments")
+
+
+class Timing(models.TextChoices):
+    ADVANCE = "advance", _("in advance")
+    ARREARS = "arrears", _("in arrears")
+
+
+class Mission(CheckedText):
+    """A mission of the engagement and its fee arrangement."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="missions")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=120)
+    work_code = models.ForeignKey(
+        WorkCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind (work code)"),
+    )
+    fee_kind = models.CharField(_("fee arrangement"), max_length=10, choices=FeeKind.choices)
+    annual_fee = models.DecimalField(
+        _("annual fee"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(20), validators=PERCENT
+    )
+    time_cap = models.DecimalField(
+        _("cap per period"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=12, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    timing = models.CharField(
+        _("billed"), max_length=8, choices=Timing.choices, default=Timing.ADVANCE
+    )
+    billing_day = models.PositiveSmallIntegerField(
+        _("billing day"), default=1, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+
+    class Meta:
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_fixed_fee(self) -> bool:
+        return self.fee_kind in (FeeKind.FIXED, FeeKind.BOTH)
+
+
+class Instalment(models.Model):
+    """One agreed instalment of a mission's yearly fee (repeated each year of the term)."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="instalments")
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount}"
+
+
+class IndexValue(CheckedText):
+    """A value of a price index (typed in Settings), from its date."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("index"), max_length=40)
+    date = models.DateField(_("date"))
+    value = models.DecimalField(
+        _("value"),
+        max_digits=12,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+
+    class Meta:
+        verbose_name = _("index value")
+        verbose_name_plural = _("index values")
+        ordering = ["name", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name", "date"], name="index_value_once")
+        ]
+
+
+class Revision(models.Model):
+    """A yearly revision of the fixed fees: from `effective_date`, fees × `factor`."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="revisions")
+    effective_date = models.DateField(_("effective date"))
+    factor = models.DecimalField(max_digits=12, decimal_places=8)
+    percent = models.DecimalField(_("change (%)"), max_digits=8, decimal_places=2)
+    base_index = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    new_index = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # The invoice that told the client; a deleted draft leaves it to the next one.
+    announced_on = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["effective_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "effective_date"], name="revision_once_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_date} {self.percent:+}%"
+
+
+class BilledPeriod(models.Model):
+    """One mission's period, billed: at most once (the unique constraint says so)."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="billed_periods")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    version = models.PositiveIntegerField()
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    billed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("billed period")
+        verbose_name_plural = _("billed periods")
+        ordering = ["period_start", "mission_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mission", "period_start"], name="period_billed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission} {self.period_start}"

@@ -1,0 +1,54 @@
+"""Who may see and manage engagements, declared once.
+
+Managing an engagement (creating, amending, ending it, billing its periods) follows the
+drafting of invoices: an owner of the client with the processing permission. Seeing one
+follows the client's visibility (owners, or processing). Index values are firm settings.
+"""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from facturier.clients.permissions import (
+    in_a_firm,
+    lacking_owner_and_processing,
+    lacking_processing,
+    owned_client_ids,
+    visible_clients,
+)
+from facturier.core.errors import NotAllowed, NotFound
+
+from .models import Engagement
+
+NO_SUCH_ENGAGEMENT = _("No such engagement.")
+
+
+def visible_engagements(user) -> QuerySet[Engagement]:
+    if not in_a_firm(user):
+        return Engagement.objects.none()
+    return Engagement.objects.filter(firm_id=user.firm_id, client__in=visible_clients(user))
+
+
+def manageable_client_ids(user) -> frozenset[int]:
+    """The clients whose engagements the user may manage and bill."""
+    return owned_client_ids(user) if lacking_processing(user) is None else frozenset()
+
+
+def manage_refusal(user, client_id: int | None) -> NotAllowed | None:
+    lack = lacking_owner_and_processing(user, client_id)
+    return None if lack is None else NotAllowed(lack)
+
+
+def run_refusal(user) -> NotAllowed | None:
+    lack = lacking_processing(user) if in_a_firm(user) else _("You are not in a firm.")
+    return None if lack is None else NotAllowed(lack)
+
+
+def may_manage(user, engagement: Engagement) -> bool:
+    return manage_refusal(user, engagement.client_id) is None
+
+
+def get_visible(user, pk) -> Engagement:
+    engagement = visible_engagements(user).filter(pk=pk).first()
+    if engagement is None:
+        raise NotFound(NO_SUCH_ENGAGEMENT)
+    return engagement

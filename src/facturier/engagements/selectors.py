@@ -1,0 +1,144 @@
+"""Reads of engagements: the lists a user sees, the periods come due, the preview of the
+next invoices (computed by the schedule the run bills with)."""
+
+import datetime
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from .models import BilledPeriod, Engagement, IndexValue, Mission
+from .permissions import visible_engagements
+from .revisions import IndexMissing, planned
+from .schedule import Period, Plan, amount, periods
+
+PREVIEW_COUNT = 12
+
+
+@dataclass(frozen=True)
+class DuePeriod:
+    mission: Mission
+    period: Period
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PreviewInvoice:
+    bill_date: datetime.date
+    periods: list[DuePeriod]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((due.amount for due in self.periods), Decimal(0))
+
+
+def engagement_list(*, user, status: str = "") -> QuerySet[Engagement]:
+    engagements = visible_engagements(user).select_related("client", "responsible")
+    today = timezone.localdate()
+    if status == "active":
+        engagements = engagements.exclude(end_date__lt=today)
+    elif status == "ended":
+        engagements = engagements.filter(end_date__lt=today)
+    return engagements.annotate(mission_count=Count("missions")).order_by("reference")
+
+
+def plan_of(mission: Mission) -> Plan:
+    return Plan(
+        frequency=mission.frequency,
+        timing=mission.timing,
+        billing_day=mission.billing_day,
+        annual_fee=mission.annual_fee or Decimal(0),
+        instalments=[(row.date, row.amount) for row in mission.instalments.all()],
+    )
+
+
+def _fixed_missions(engagement: Engagement) -> list[Mission]:
+    return [
+        mission
+        for mission in engagement.missions.prefetch_related("instalments")
+        if mission.has_fixed_fee and mission.annual_fee is not None
+    ]
+
+
+def _billed_starts(missions: list[Mission]) -> dict[int, set[datetime.date]]:
+    starts: dict[int, set[datetime.date]] = defaultdict(set)
+    rows = BilledPeriod.objects.filter(mission__in=missions).values_list(
+        "mission_id", "period_start"
+    )
+    for mission_id, start in rows:
+        starts[mission_id].add(start)
+    return starts
+
+
+def _recorded(engagement: Engagement) -> list[tuple[datetime.date, Decimal]]:
+    return list(engagement.revisions.values_list("effective_date", "factor"))
+
+
+def due_periods(engagement: Engagement, *, as_of: datetime.date) -> list[DuePeriod]:
+    """The unbilled periods whose billing day is on or before `as_of`."""
+    missions = _fixed_missions(engagement)
+    billed = _billed_starts(missions)
+    revisions = _recorded(engagement)
+    currency = engagement.client.currency
+    due = []
+    for mission in missions:
+        schedule = periods(plan_of(mission), start=engagement.start_date, end=engagement.end_date)
+        for period in itertools.takewhile(lambda p: p.bill_date <= as_of, schedule):
+            if period.start not in billed[mission.pk]:
+                due.append(DuePeriod(mission, period, amount(period, revisions, currency)))
+    return due
+
+
+def preview(
+    engagement: Engagement, *, count: int = PREVIEW_COUNT
+) -> tuple[list[PreviewInvoice], bool]:
+    """The next `count` invoices the run will make (unbilled periods, late ones first),
+    with the revisions known or foreseeable; and whether an index value is missing to
+    foresee them all."""
+    missions = _fixed_missions(engagement)
+    billed = _billed_starts(missions)
+    found: list[tuple[Mission, Period]] = []
+    for mission in missions:
+        schedule = periods(plan_of(mission), start=engagement.start_date, end=engagement.end_date)
+        unbilled = (p for p in schedule if p.start not in billed[mission.pk])
+        found += [(mission, period) for period in itertools.islice(unbilled, count)]
+    days = sorted({period.bill_date for _, period in found})[:count]
+    if not days:
+        return [], False
+    horizon = max(period.start for _, period in found if period.bill_date in days)
+    revisions, missing = _foreseen(engagement, horizon)
+    currency = engagement.client.currency
+    by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
+    for mission, period in found:
+        if period.bill_date in days:
+            by_day[period.bill_date].append(
+                DuePeriod(mission, period, amount(period, revisions, currency))
+            )
+    return [PreviewInvoice(day, by_day[day]) for day in days], missing
+
+
+def _foreseen(engagement: Engagement, horizon: datetime.date):
+    recorded = _recorded(engagement)
+    try:
+        coming = planned(engagement, through=horizon)
+    except IndexMissing:
+        return recorded, True
+    known = {date for date, _ in recorded}
+    return recorded + [
+        (r.effective_date, r.factor) for r in coming if r.effective_date not in known
+    ], False
+
+
+def billed_periods(engagement: Engagement) -> QuerySet[BilledPeriod]:
+    return (
+        BilledPeriod.objects.filter(mission__engagement=engagement)
+        .select_related("mission", "invoice")
+        .order_by("-period_start", "mission__position")
+    )
+
+
+def index_values(*, firm_id: int) -> QuerySet[IndexValue]:
+    return IndexValue.objects.filter(firm_id=firm_id).order_by("name", "-date")

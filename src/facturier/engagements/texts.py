@@ -1,0 +1,63 @@
+"""What an engagement's invoice says, in the client's language (dates and amounts by
+Babel, as every document)."""
+
+import datetime
+from decimal import Decimal
+
+from babel.dates import format_date
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from facturier.core.formatting import Formatter
+
+from .schedule import Period
+
+
+def short_date(value: datetime.date, language: str) -> str:
+    return format_date(value, "dd/MM/yyyy", locale=Formatter(language, "EUR").locale)
+
+
+def long_date(value: datetime.date, language: str) -> str:
+    text = Formatter(language, "EUR").date(value)
+    if language == "fr" and value.day == 1:
+        return "1er" + text[1:]  # French writes the first of a month "1er"
+    return text
+
+
+def period_line(mission_name: str, period: Period, language: str) -> str:
+    with translation.override(language):
+        if period.instalment:
+            text = _("%(mission)s – Fees: instalment of %(date)s") % {
+                "mission": mission_name,
+                "date": short_date(period.start, language),
+            }
+            return text
+        text = _("%(mission)s – Fees from %(start)s to %(end)s") % {
+            "mission": mission_name,
+            "start": short_date(period.start, language),
+            "end": short_date(period.end, language),
+        }
+        if period.prorated:
+            text += " " + _("(prorated %(days)s/%(full)s days)") % {
+                "days": period.days,
+                "full": period.full_days,
+            }
+        return text
+
+
+def revision_line(percent: Decimal, effective: datetime.date, language: str) -> str:
+    formatter = Formatter(language, "EUR")
+    sign = "+" if percent >= 0 else "−"
+    with translation.override(language):
+        return _("Fees revised by %(change)s from %(date)s") % {
+            "change": sign + formatter.percent(abs(percent)),
+            "date": long_date(effective, language),
+        }
+
+
+def version_line(reference: str, version: int, language: str) -> str:
+    with translation.override(language):
+        return _("Engagement letter %(reference)s, version %(version)s.") % {
+            "reference": reference,
+            "version": version,
+        }

@@ -1,0 +1,231 @@
+"""The Engagements tab: the list, an engagement's page, its form, and the billing run."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from facturier.clients.permissions import visible_clients
+from facturier.core.errors import DomainError, Invalid, NotFound
+from facturier.engagements import actions
+from facturier.engagements import selectors as engagement_selectors
+from facturier.engagements.permissions import (
+    get_visible,
+    manageable_client_ids,
+    may_manage,
+    run_refusal,
+)
+from facturier.firms.models import User
+from facturier.work.selectors import work_codes
+
+from .common import refusal_text, section
+from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
+from .fields import as_typed
+
+
+@login_required
+def engagement_list_view(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    return render(
+        request,
+        "billing/engagements.html",
+        section(
+            "billing",
+            "engagements",
+            engagements=engagement_selectors.engagement_list(user=request.user, status=status),
+            status=status,
+            run_form=RunForm(initial={"as_of": timezone.localdate()}),
+            may_create=bool(manageable_client_ids(request.user)),
+            may_run=run_refusal(request.user) is None,
+        ),
+    )
+
+
+def _engagement(request: HttpRequest, pk: int):
+    try:
+        return get_visible(request.user, pk)
+    except NotFound:
+        raise Http404(_("No such engagement.")) from None
+
+
+@login_required
+def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(request, pk)
+    coming, index_missing = engagement_selectors.preview(engagement)
+    return render(
+        request,
+        "billing/engagement_detail.html",
+        section(
+            "billing",
+            "engagements",
+            engagement=engagement,
+            missions=list(engagement.missions.select_related("work_code")),
+            coming=coming,
+            index_missing=index_missing,
+            revisions=list(engagement.revisions.select_related("announced_on")),
+            billed=list(engagement_selectors.billed_periods(engagement)),
+            currency=engagement.client.currency,
+            may_manage=may_manage(request.user, engagement),
+            end_form=EndForm(initial={"end_date": engagement.end_date}),
+        ),
+    )
+
+
+def _choices(request: HttpRequest, form: EngagementForm, missions: list[MissionForm]) -> None:
+    user = request.user
+    clients = visible_clients(user).filter(pk__in=manageable_client_ids(user)).order_by("name")
+    form.fields["client"].choices = [("", "—")] + [(c.pk, c.name) for c in clients]
+    staff = User.objects.filter(firm_id=user.firm_id, is_active=True).order_by("username")
+    form.fields["responsible"].choices = [(u.pk, str(u)) for u in staff]
+    codes = [("", "—")] + [(c.pk, f"{c.code} – {c.name}") for c in work_codes(firm_id=user.firm_id)]
+    for mission in missions:
+        mission.fields["work_code"].choices = codes
+
+
+def _mission_forms(request: HttpRequest, initial: list[dict]) -> list[MissionForm]:
+    data = request.POST if request.method == "POST" else None
+    rows = max(MISSION_ROWS, len(initial) + 1)
+    return [
+        MissionForm(
+            data,
+            prefix=f"mission-{index}",
+            initial=initial[index] if index < len(initial) else None,
+        )
+        for index in range(rows)
+    ]
+
+
+def _mission_values(missions: list[MissionForm]) -> tuple[list[dict], list[MissionForm]] | None:
+    """The missions filled in, and their forms (for the errors); None if one is invalid."""
+    if not all([mission.is_valid() for mission in missions]):
+        return None
+    values, forms = [], []
+    for mission in missions:
+        data = dict(mission.cleaned_data)
+        if not data["name"] and not data["id"]:
+            continue
+        if not data["id"]:
+            data.pop("id")
+        values.append(data)
+        forms.append(mission)
+    return values, forms
+
+
+def _show_errors(exc: Invalid, form: EngagementForm, missions: list[MissionForm]) -> None:
+    for key, errors in exc.errors.items():
+        target, name = form, key
+        if key.startswith("missions."):
+            _, index, name = (key.split(".", 2) + [""])[:3]
+            if index.isdigit() and int(index) < len(missions):
+                target = missions[int(index)]
+        for error in errors:
+            target.add_error(name if name in target.fields else None, error)
+
+
+def _initial(engagement) -> tuple[dict, list[dict]]:
+    fields = {name: getattr(engagement, name) for name in actions.ENGAGEMENT_FIELDS}
+    fields.update(client=engagement.client_id, responsible=engagement.responsible_id)
+    missions = []
+    for mission in engagement.missions.prefetch_related("instalments"):
+        values = {name: getattr(mission, name) for name in actions.MISSION_FIELDS}
+        values.update(id=mission.pk, work_code=mission.work_code_id)
+        values["instalments"] = "\n".join(
+            f"{row.date:%d/%m/%Y} {as_typed(row.amount, places=2)}"
+            for row in mission.instalments.all()
+        )
+        missions.append(values)
+    return fields, missions
+
+
+def _save(request: HttpRequest, engagement, form: EngagementForm, missions: list[MissionForm]):
+    """The engagement created or amended from valid forms, or None with the errors shown."""
+    found = _mission_values(missions)
+    if found is None:
+        return None
+    values, filled = found
+    fields = dict(form.cleaned_data)
+    client = fields.pop("client")
+    try:
+        if engagement is None:
+            return actions.create_engagement(
+                client, by=request.user, fields=fields, missions=values
+            )
+        return actions.amend_engagement(engagement, by=request.user, fields=fields, missions=values)
+    except Invalid as exc:
+        _show_errors(exc, form, filled)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_form_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    engagement = None if pk is None else _engagement(request, pk)
+    if engagement is not None and not may_manage(request.user, engagement):
+        raise Http404(_("No such engagement."))
+    initial, mission_initial = _initial(engagement) if engagement else ({}, [])
+    data = request.POST if request.method == "POST" else None
+    form = EngagementForm(data, initial=initial or {"responsible": request.user.pk})
+    missions = _mission_forms(request, mission_initial)
+    _choices(request, form, missions)
+    if engagement is not None:
+        form.fields["client"].disabled = True
+    saved = _save(request, engagement, form, missions) if data and form.is_valid() else None
+    if saved is not None:
+        messages.success(request, _("Engagement %(reference)s saved.") % {"reference": saved})
+        return redirect(reverse("billing:engagement", args=[saved.pk]))
+    return render(
+        request,
+        "billing/engagement_form.html",
+        section("billing", "engagements", form=form, missions=missions, engagement=engagement),
+        status=422 if data else 200,
+    )
+
+
+@login_required
+@require_POST
+def run_view(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(reverse("billing:engagements"))
+    try:
+        result = actions.bill_due_periods(
+            request.user.firm_id, by=request.user, as_of=form.cleaned_data["as_of"]
+        )
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+        return redirect(reverse("billing:engagements"))
+    messages.success(
+        request,
+        _("%(invoices)s draft invoices made for %(periods)s periods.")
+        % {"invoices": len(result.invoices), "periods": result.periods},
+    )
+    for engagement, reason in result.failures:
+        messages.warning(request, f"{engagement.reference}: {reason}")
+    return redirect(reverse("billing:engagements"))
+
+
+@login_required
+@require_POST
+def end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(request, pk)
+    form = EndForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.end_engagement(
+                engagement, by=request.user, end_date=form.cleaned_data["end_date"]
+            )
+            messages.success(
+                request, _("Engagement %(reference)s ended.") % {"reference": engagement}
+            )
+        except DomainError as exc:
+            messages.error(request, refusal_text(exc))
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(reverse("billing:engagement", args=[engagement.pk]))

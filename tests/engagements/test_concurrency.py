@@ -1,0 +1,50 @@
+"""Two billing runs at the same moment (PostgreSQL, real transactions): each period is
+billed once, whichever run gets there first."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from facturier.engagements import actions
+from facturier.engagements.models import BilledPeriod
+from facturier.invoicing.models import Invoice
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as exc:  # noqa: BLE001  (shown by the assertion)
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_runs_at_once_bill_each_period_once(make_engagement, alice, firm):
+    for number in range(3):
+        make_engagement(reference=f"LM-{number}")
+    as_of = datetime.date(2027, 6, 1)
+    outcomes = run_together(
+        [lambda: actions.bill_due_periods(firm, by=alice, as_of=as_of) for _ in range(3)]
+    )
+    assert all(isinstance(o, actions.RunResult) for o in outcomes), outcomes
+    assert sum(len(o.invoices) for o in outcomes) == 3 * 6  # January to June, 3 engagements
+    assert BilledPeriod.objects.count() == 18
+    assert Invoice.objects.count() == 18  # the losing runs' drafts rolled back with them
+    again = actions.bill_due_periods(firm, by=alice, as_of=as_of)
+    assert again.invoices == []

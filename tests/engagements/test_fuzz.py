@@ -1,0 +1,58 @@
+"""The engagement forms at their extremes (dates at the calendar's ends, ids no key
+holds, control characters, other scripts' digits): never a 5xx."""
+
+import pytest
+from django.urls import reverse
+from hypothesis import given
+
+from facturier.engagements.models import Engagement
+from tests.test_fuzz_parameters import EXTREME_DATE, EXTREME_ID, EXTREME_TEXT, FUZZ
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@FUZZ
+@given(
+    client_id=EXTREME_ID,
+    start=EXTREME_DATE,
+    end=EXTREME_DATE,
+    fee=EXTREME_TEXT,
+    day=EXTREME_TEXT,
+    instalment=EXTREME_TEXT,
+    work_code=EXTREME_ID,
+)
+def test_the_engagement_form_and_the_run(
+    browser, client_entity, client_id, start, end, fee, day, instalment, work_code
+):
+    data = {
+        "reference": "LM-F",
+        "client": client_id,
+        "responsible": client_id,
+        "start_date": start,
+        "end_date": end,
+        "notice_months": day,
+        "payment_method": "transfer",
+        "indexation": "percent",
+        "indexation_percent": fee,
+        "revision_day": day,
+        "revision_month": day,
+        "mission-0-name": "Paie",
+        "mission-0-work_code": work_code,
+        "mission-0-fee_kind": "fixed",
+        "mission-0-annual_fee": fee,
+        "mission-0-vat_rate": fee,
+        "mission-0-frequency": "instalments",
+        "mission-0-timing": "arrears",
+        "mission-0-billing_day": day,
+        "mission-0-instalments": f"{start} {fee}\n{instalment}",
+    }
+    assert browser.post(reverse("billing:engagement_new"), data).status_code < 500
+    assert browser.post(reverse("billing:engagements_run"), {"as_of": end}).status_code < 500
+    for engagement in Engagement.objects.all():
+        assert browser.get(reverse("billing:engagement", args=[engagement.pk])).status_code == 200

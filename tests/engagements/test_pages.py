@@ -1,0 +1,137 @@
+"""The Engagements tab in French: an engagement typed as a French user types it, its
+page, the refusals beside their fields, and the billing run's button."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from facturier.engagements import actions
+from facturier.engagements.models import Engagement
+from facturier.invoicing.models import Invoice
+
+FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+
+def form(alice, client_entity, **changes):
+    data = {
+        "reference": "LM-2027-007",
+        "client": str(client_entity.pk),
+        "responsible": str(alice.pk),
+        "start_date": "15/01/2027",
+        "end_date": "",
+        "tacit_renewal": "on",
+        "notice_months": "3",
+        "payment_terms_days": "30",
+        "payment_method": "direct_debit",
+        "indexation": "percent",
+        "indexation_percent": "3,2",
+        "revision_day": "1",
+        "revision_month": "1",
+        "mission-0-name": "Tenue comptable",
+        "mission-0-fee_kind": "fixed",
+        "mission-0-annual_fee": "12 000,00",
+        "mission-0-vat_rate": "20",
+        "mission-0-frequency": "quarterly",
+        "mission-0-timing": "advance",
+        "mission-0-billing_day": "1",
+        "mission-1-name": "Bilan",
+        "mission-1-fee_kind": "both",
+        "mission-1-annual_fee": "1 000",
+        "mission-1-vat_rate": "20",
+        "mission-1-time_cap": "500,50",
+        "mission-1-frequency": "instalments",
+        "mission-1-timing": "advance",
+        "mission-1-billing_day": "1",
+        "mission-1-instalments": "31/03/2027 400\n30/09/2027 600,00",
+    }
+    for index in (2,):
+        data.update({f"mission-{index}-fee_kind": "fixed", f"mission-{index}-vat_rate": "20"})
+        data.update({f"mission-{index}-frequency": "monthly", f"mission-{index}-timing": "advance"})
+        data[f"mission-{index}-billing_day"] = "1"
+    return {**data, **changes}
+
+
+def test_an_engagement_typed_in_french(client, alice, client_entity):
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagements"), **FR).content.decode()
+    assert "Lettres de mission" in page and "Facturer les échéances" in page
+    response = client.post(reverse("billing:engagement_new"), form(alice, client_entity), **FR)
+    errors = re.findall(r"field-error[^>]*>([^<]*)", response.content.decode())
+    assert response.status_code == 302, errors
+    engagement = Engagement.objects.get()
+    assert engagement.start_date == datetime.date(2027, 1, 15)
+    assert engagement.indexation_percent == Decimal("3.2")
+    assert engagement.payment_method == "direct_debit"
+    fixed, yearly = engagement.missions.all()
+    assert fixed.annual_fee == Decimal("12000.00")
+    assert yearly.time_cap == Decimal("500.50")
+    assert list(yearly.instalments.values_list("amount", flat=True)) == [
+        Decimal("400"),
+        Decimal("600"),
+    ]
+    page = client.get(response["Location"], **FR).content.decode()
+    assert "Prochaines factures" in page
+    assert "prorata 76/90 jours" in page
+    assert "2\u202f533,33\xa0€" in page or "2 533,33" in page.replace("\u202f", " ").replace(
+        "\xa0", " "
+    )
+
+
+def test_refusals_show_beside_their_fields_and_save_nothing(client, alice, client_entity):
+    client.force_login(alice)
+    data = form(
+        alice,
+        client_entity,
+        end_date="01/01/2027",
+        tacit_renewal="",
+    )
+    response = client.post(reverse("billing:engagement_new"), data, **FR)
+    assert response.status_code == 422
+    assert "La date de fin précède la date de début." in response.content.decode()
+    data = form(alice, client_entity, **{"mission-1-instalments": "31/03/2027 400"})
+    page = client.post(reverse("billing:engagement_new"), data, **FR).content.decode()
+    assert "Les échéances totalisent 400" in page and "600" in page
+    assert not Engagement.objects.exists()
+
+
+def test_the_run_button_makes_the_drafts(client, alice, client_entity, firm):
+    actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-1", "start_date": datetime.date(2027, 1, 1)}
+        | {"tacit_renewal": True},
+        missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+    )
+    client.force_login(alice)
+    response = client.post(
+        reverse("billing:engagements_run"), {"as_of": "10/03/2027"}, follow=True, **FR
+    )
+    assert "3 brouillons de facture créés pour 3 périodes." in response.content.decode()
+    assert Invoice.objects.count() == 3
+    again = client.post(reverse("billing:engagements_run"), {"as_of": "10/03/2027"}, **FR)
+    assert again.status_code == 302 and Invoice.objects.count() == 3
+
+
+@pytest.mark.parametrize("who", ["owner_only", "processor_only"])
+def test_who_may_not_manage_gets_no_form(client, staff, who, client_entity):
+    client.force_login(staff[who])
+    page = client.get(reverse("billing:engagements"), **FR).content.decode()
+    assert "Nouvelle lettre de mission" not in page
+
+
+def test_index_values_typed_in_settings_in_french(client, settings_user, alice):
+    client.force_login(settings_user)
+    response = client.post(
+        reverse("settings:indices"),
+        {"name": "Syntec", "date": "01/01/2027", "value": "1 234,5"},
+        follow=True,
+        **FR,
+    )
+    page = response.content.decode()
+    assert "Valeur d'indice enregistrée." in page.replace("&#x27;", "'")
+    assert "1\u202f234,5" in page or "1\xa0234,5" in page
+    client.force_login(alice)  # no settings right: sent back
+    assert client.get(reverse("settings:indices")).status_code == 302
