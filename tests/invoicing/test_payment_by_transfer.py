@@ -166,3 +166,10 @@ def test_the_invoice_page_shows_the_reference_to_quote(
         ).content.decode()
     assert "Référence de paiement" in page
     assert iso11649.format(invoice.payment_reference) in page
+
+
+def test_the_api_gives_the_reference(api, paid_by_transfer, make_draft, alice, template):
+    invoice = actions.finalize_invoice(make_draft(), by=alice)
+    answer = api.get(f"/api/v1/invoices/{invoice.pk}/").json()
+    assert answer["payment_reference"] == invoice.payment_reference
+    assert api.get(f"/api/v1/invoices/{make_draft().pk}/").json()["payment_reference"] == ""
