@@ -173,3 +173,12 @@ def test_the_api_gives_the_reference(api, paid_by_transfer, make_draft, alice, t
     answer = api.get(f"/api/v1/invoices/{invoice.pk}/").json()
     assert answer["payment_reference"] == invoice.payment_reference
     assert api.get(f"/api/v1/invoices/{make_draft().pk}/").json()["payment_reference"] == ""
+
+
+def test_the_template_preview_shows_the_code_where_it_will_be(paid_by_transfer, template):
+    from PIL import Image
+
+    snapshot = actions.templates.sample_snapshot(paid_by_transfer, template)
+    image = Image.open(io.BytesIO(documents.render_preview_png(snapshot, ppi=200)))
+    [code] = zxingcpp.read_barcodes(image)
+    assert code.text.split("\n")[6] == IBAN
