@@ -64,3 +64,24 @@ def test_a_reference_with_a_wrong_check_digit_is_not_taken(alice, two):
     first, second = two
     wrong = first.payment_reference[:2] + "00" + first.payment_reference[4:]
     assert matches(alice, entry("240.00", text=f"VIR {wrong}")) == [(second.pk, "amount")]
+
+
+def test_a_reference_two_numbers_share_names_neither(firm, alice, make_draft, template):
+    """F-0000001 and F0000001 (a prefix changed by a dash) give the same reference: the
+    amount decides."""
+    from facturier.invoicing.models import InvoiceSequence, Series
+
+    InvoiceSequence.objects.update_or_create(
+        firm=firm, series=Series.INVOICES, defaults={"prefix": "F-", "padding_length": 7}
+    )
+    numbering = InvoiceSequence.objects.filter(firm=firm, series=Series.INVOICES)
+    dashed = invoicing.finalize_invoice(make_draft(), by=alice)
+    numbering.update(prefix="F", next_number=1)  # set back by hand, as no page allows
+    plain = invoicing.finalize_invoice(
+        make_draft(lines=[{"description": "Paie", "unit_price": "200", "vat_rate": "20"}]),
+        by=alice,
+    )
+    assert (dashed.number, plain.number) == ("F-0000001", "F0000001")
+    assert plain.payment_reference == dashed.payment_reference
+    text = f"VIR {plain.payment_reference}"
+    assert matches(alice, entry("240.00", text=text)) == [(plain.pk, "amount")]

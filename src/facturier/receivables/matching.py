@@ -74,13 +74,18 @@ def _propose_by_reference(firm_id: int, lines, texts: list[str], proposals, used
 
 def _issued_by_reference(firm_id: int, references: list[str]) -> dict[str, Invoice]:
     """The issued invoices with one of the references, by reference (read in batches:
-    a bank file of thousands of lines stays within the database's parameter limit)."""
+    a bank file of thousands of lines stays within the database's parameter limit). A
+    reference two invoices share (numbers that differ only by punctuation or case)
+    names neither: the other clues decide."""
     found: dict[str, Invoice] = {}
+    shared: set[str] = set()
     for start in range(0, len(references), 5000):
         batch = references[start : start + 5000]
         for invoice in _issued_invoices(firm_id).filter(payment_reference__in=batch):
+            if invoice.payment_reference in found:
+                shared.add(invoice.payment_reference)
             found[invoice.payment_reference] = invoice
-    return found
+    return {reference: i for reference, i in found.items() if reference not in shared}
 
 
 def _owed_by_number(firm_id: int, texts: list[str]) -> dict[str, Invoice]:
