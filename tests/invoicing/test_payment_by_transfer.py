@@ -3,6 +3,7 @@ read back as a banking app reads them."""
 
 import io
 
+import facturx
 import pypdfium2
 import pytest
 import zxingcpp
@@ -80,6 +81,8 @@ def test_the_pdf_qr_code_prefills_a_transfer_of_the_amount_due(
         by=alice,
     )
     pdf = actions.pdf_for(invoice)
+    # Still a Factur-X PDF/A-3b (Typst refuses to write one an image would break).
+    assert facturx.get_xml_from_pdf(io.BytesIO(pdf), check_xsd=True)[0] == "factur-x.xml"
     [payload] = qr_codes(pdf)
     lines = payload.split("\n")
     # EPC069-12: service tag, version, charset, SCT, BIC, name, IBAN, amount, purpose, ref.
