@@ -133,6 +133,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "kind",
             "corrects",
             "number",
+            "payment_reference",
             "status",
             "client",
             "client_name",

@@ -217,6 +217,7 @@ class Invoice(CheckedText):
             *MENTION_FIELDS,
             "template_id",
             "number",
+            "payment_reference",
             "snapshot",
             "total_net",
             "total_vat",
@@ -253,6 +254,10 @@ class Invoice(CheckedText):
         editable=False,
     )
     number = models.CharField(_("number"), max_length=50, null=True, blank=True, editable=False)
+    # The ISO 11649 reference a transfer quotes (payment_reference.py), given with the number.
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=25, blank=True, default="", editable=False
+    )
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(
@@ -409,6 +414,12 @@ class Invoice(CheckedText):
             models.Index(
                 fields=["firm", "status", "balance", "total_gross", "due_date"],
                 name="inv_balance_idx",
+            ),
+            # The bank-file matcher finds an invoice by the reference its transfer quotes.
+            models.Index(
+                fields=["firm", "payment_reference"],
+                condition=~models.Q(payment_reference=""),
+                name="inv_payment_reference_idx",
             ),
         ]
 

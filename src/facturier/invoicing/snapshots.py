@@ -91,6 +91,8 @@ def build_snapshot(
         else None,
         "einvoice": firm.einvoice_enabled,
         "number": invoice.number,
+        # ISO 11649 reference a transfer quotes (BT-83); given with the number.
+        "payment_reference": invoice.payment_reference,
         "issue_date": invoice.issue_date.isoformat(),
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "payment_terms_days": invoice.payment_terms_days,

@@ -1,11 +1,13 @@
-"""Which invoice a credit of a bank file most likely pays: the invoice whose number its
-text gives, then the one invoice owing its exact amount. Reads only."""
+"""Which invoice a credit of a bank file most likely pays: the invoice whose payment
+reference (ISO 11649, printed on it) its text quotes, then the invoice whose number it
+gives, then the one invoice owing its exact amount. Reads only."""
 
 import re
 from collections import defaultdict
 
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
+from facturier.invoicing.payment_reference import references_in
 
 from .models import StatementLine
 
@@ -26,16 +28,20 @@ def _issued_invoices(firm_id: int):
 
 
 def propose(firm_id: int, lines) -> list[tuple[Invoice | None, str]]:
-    """For each line, the invoice it most likely pays and why: an invoice number found
-    in its text first (even one paid or closed already: the proposal shows its status,
-    and the line is not recorded on it unless someone chooses to), then the exact amount
-    owed (and the payer's name, when several invoices owe that amount). An invoice is
-    proposed once per statement."""
+    """For each line, the invoice it most likely pays and why: the payment reference the
+    client was asked to quote first, whatever the amount or the payer's name; then an
+    invoice number found in its text (either even for an invoice paid or closed already:
+    the proposal shows its status, and the line is not recorded on it unless someone
+    chooses to); then the exact amount owed (and the payer's name, when several invoices
+    owe that amount). An invoice is proposed once per statement."""
     texts = [f"{line.label} {line.reference}" for line in lines]
     used: set[int] = set()
     proposals: list[tuple[Invoice | None, str]] = [(None, "")] * len(lines)
+    _propose_by_reference(firm_id, lines, texts, proposals, used)
     by_number = _owed_by_number(firm_id, texts)
     for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if proposals[index][0] is not None:
+            continue
         for token in TOKENS.findall(text):
             invoice = by_number.get(token.strip("./-_"))
             if invoice is not None and invoice.currency == line.currency and invoice.pk not in used:
@@ -51,6 +57,35 @@ def propose(firm_id: int, lines) -> list[tuple[Invoice | None, str]]:
             proposals[index] = (chosen, StatementLine.Match.AMOUNT)
             used.add(chosen.pk)
     return proposals
+
+
+def _propose_by_reference(firm_id: int, lines, texts: list[str], proposals, used) -> None:
+    """Fill in the proposals of the lines quoting an issued invoice's payment reference."""
+    found = [references_in(text) for text in texts]
+    by_reference = _issued_by_reference(firm_id, sorted(set().union(*found)))
+    for index, (line, references) in enumerate(zip(lines, found, strict=True)):
+        for reference in sorted(references):
+            invoice = by_reference.get(reference)
+            if invoice is not None and invoice.currency == line.currency and invoice.pk not in used:
+                proposals[index] = (invoice, StatementLine.Match.REFERENCE)
+                used.add(invoice.pk)
+                break
+
+
+def _issued_by_reference(firm_id: int, references: list[str]) -> dict[str, Invoice]:
+    """The issued invoices with one of the references, by reference (read in batches:
+    a bank file of thousands of lines stays within the database's parameter limit). A
+    reference two invoices share (numbers that differ only by punctuation or case)
+    names neither: the other clues decide."""
+    found: dict[str, Invoice] = {}
+    shared: set[str] = set()
+    for start in range(0, len(references), 5000):
+        batch = references[start : start + 5000]
+        for invoice in _issued_invoices(firm_id).filter(payment_reference__in=batch):
+            if invoice.payment_reference in found:
+                shared.add(invoice.payment_reference)
+            found[invoice.payment_reference] = invoice
+    return {reference: i for reference, i in found.items() if reference not in shared}
 
 
 def _owed_by_number(firm_id: int, texts: list[str]) -> dict[str, Invoice]:

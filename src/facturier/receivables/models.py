@@ -189,6 +189,7 @@ class StatementLine(models.Model):
     aside."""
 
     class Match(models.TextChoices):
+        REFERENCE = "reference", _("payment reference in the transfer's text")
         NUMBER = "number", _("invoice number in the transfer's text")
         AMOUNT = "amount", _("exact amount of an open invoice")
         NONE = "", _("no match")

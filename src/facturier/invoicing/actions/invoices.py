@@ -29,6 +29,7 @@ from .. import documents, events, numbering, permissions
 from ..crediting import check_within
 from ..lifecycle import Action, InvoiceStatus
 from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, InvoiceTemplate
+from ..payment_reference import payment_reference
 from ..selectors import default_template, lines_of
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
@@ -484,8 +485,12 @@ def _number(invoice: Invoice, snapshot: dict, *, now) -> datetime.datetime:
     invoice.issue_date = timezone.localdate(at)
     invoice.due_date = _due(invoice.issue_date, invoice.payment_terms_days)
     invoice.number = sequence.format(number, year=invoice.issue_date.year)
+    # A transfer pays an invoice; a credit note is not paid, it credits.
+    if not invoice.is_credit_note:
+        invoice.payment_reference = payment_reference(invoice.number)
     snapshot.update(
         number=invoice.number,
+        payment_reference=invoice.payment_reference,
         issue_date=invoice.issue_date.isoformat(),
         due_date=invoice.due_date.isoformat(),
     )

@@ -29,6 +29,7 @@ from facturier.firms.permissions import can_manage_settings
 from .. import documents
 from ..events import AuditName
 from ..models import InvoiceTemplate
+from ..payment_reference import payment_reference
 from ..snapshots import seller_snapshot, template_settings, totals_snapshot
 
 MAX_LOGO_BYTES = 512 * 1024
@@ -244,6 +245,7 @@ def sample_snapshot(firm: Firm, template: InvoiceTemplate, *, language: str = ""
     return {
         "version": 1,
         "number": "0001054",
+        "payment_reference": payment_reference("0001054"),  # the QR code shows where it goes
         "issue_date": today.isoformat(),
         "due_date": (today + datetime.timedelta(days=firm.default_payment_terms_days)).isoformat(),
         "payment_terms_days": firm.default_payment_terms_days,

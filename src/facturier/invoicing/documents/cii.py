@@ -212,6 +212,9 @@ def _settlement(transaction, snapshot: dict[str, Any], period) -> None:
     seller = snapshot["seller"]
     credit = is_credit_note(snapshot)
     settlement = _sub(transaction, "ram:ApplicableHeaderTradeSettlement")
+    # BT-83, the remittance information: the reference a transfer to the IBAN quotes.
+    if seller.get("iban") and snapshot.get("payment_reference") and not credit:
+        _sub(settlement, "ram:PaymentReference", snapshot["payment_reference"])
     vat_eur = e.vat_in_eur(snapshot)
     if vat_eur is not None:
         _sub(settlement, "ram:TaxCurrencyCode", "EUR")

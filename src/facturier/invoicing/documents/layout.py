@@ -15,6 +15,7 @@ from django.utils.translation import pgettext
 from facturier.core import tax
 from facturier.core.formatting import Formatter
 
+from .. import payment_reference
 from . import en16931
 
 PAPERS = {"a4": "a4", "us-letter": "us-letter"}
@@ -136,6 +137,7 @@ def _labels() -> dict[str, Any]:
         "total_gross": _("Total incl. VAT"),
         "payment": _("Payment"),
         "bank": _("Bank details"),
+        "epc_qr": _("Pay by transfer: scan this code in your banking app"),
         "notes": _("Notes"),
         # {page} and {pages} are filled in by the layout.
         "page_pattern": _("Page {page} of {pages}"),
@@ -148,16 +150,19 @@ def build_document(
     draft: bool,
     logo_path: str | None = None,
     facturx: bool = False,
+    epc_qr: bool = False,
 ) -> dict[str, Any]:
     """The layout's input for one invoice.
 
     `draft` adds the watermark and hides the number; `logo_path` names the logo's
-    file; `facturx` asks the layout to attach the Factur-X XML file.
+    file; `facturx` asks the layout to attach the Factur-X XML file; `epc_qr` to print
+    the EPC QR code's image.
     """
     language = snapshot.get("language") or "fr"
     with translation.override(language):
         document = _build(snapshot, language, draft=draft, logo_path=logo_path)
     document["facturx"] = facturx
+    document["epc_qr"] = epc_qr
     return document
 
 
@@ -191,7 +196,7 @@ def _build(snapshot, language, *, draft, logo_path):
         "totals": _totals(snapshot, fmt),
         "payment_lines": _payment_lines(snapshot, fmt, language, credit=credit),
         "vat_notes": _vat_mentions(snapshot),
-        "bank_lines": [] if credit else _bank_lines(seller),
+        "bank_lines": [] if credit else _bank_lines(seller, snapshot.get("payment_reference")),
         "notes": _wrappable(snapshot.get("notes") or ""),
     }
 
@@ -248,6 +253,10 @@ def _references(snapshot, fmt: Formatter, *, draft: bool, credit: bool) -> list[
         )
     elif snapshot.get("due_date"):
         references.append([_("Due date"), fmt.date(snapshot["due_date"])])
+    if not credit and snapshot.get("payment_reference"):
+        references.append(
+            [_("Payment reference"), payment_reference.printed(snapshot["payment_reference"])]
+        )
     references.extend(_supply_references(snapshot, fmt))
     return references
 
@@ -338,10 +347,13 @@ def _late_payment_terms(seller, fmt: Formatter, language: str) -> list[str]:
     ]
 
 
-def _bank_lines(seller) -> list[str]:
+def _bank_lines(seller, reference: str | None) -> list[str]:
     lines = []
     if seller.get("iban"):
         lines.append(f"IBAN {seller['iban']}")
     if seller.get("bic"):
         lines.append(f"BIC {seller['bic']}")
+    if lines and reference:
+        printed = payment_reference.printed(reference)
+        lines.append(_("Reference to quote: %(reference)s") % {"reference": printed})
     return lines

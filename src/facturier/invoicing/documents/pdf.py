@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from .cii import FACTURX_FILENAME, build_cii
+from .epc import epc_svg
 from .facturx import add_facturx_xmp
 from .layout import FONTS, build_document
 from .renderer import HERE, RenderFailed, get_renderer
@@ -19,15 +20,20 @@ __all__ = [
 ]
 
 
-def layout_input(snapshot: dict[str, Any], *, draft: bool, facturx: bool = False) -> dict[str, Any]:
-    """What the layout reads: the invoice, formatted, with its logo's path."""
+def layout_input(
+    snapshot: dict[str, Any], *, draft: bool, facturx: bool = False, epc_qr: bool = False
+) -> dict[str, Any]:
+    """What the layout reads: the invoice, formatted, with its logo's path (the EPC QR
+    code, when `epc_qr`, is an input file of its own: see render_snapshot)."""
     template = snapshot["template"]
     logo_path = None
     if template.get("logo"):
         logo_path = get_renderer().logo_path(
             base64.b64decode(template["logo"]), template.get("logo_content_type", "")
         )
-    return build_document(snapshot, draft=draft, logo_path=logo_path, facturx=facturx)
+    return build_document(
+        snapshot, draft=draft, logo_path=logo_path, facturx=facturx, epc_qr=epc_qr
+    )
 
 
 def render_snapshot(
@@ -35,9 +41,12 @@ def render_snapshot(
 ) -> bytes:
     """The invoice's PDF; a finalized e-invoice is a Factur-X PDF/A-3b."""
     facturx = not draft and snapshot.get("einvoice", False)
+    # A draft is not paid: it has no number, so no reference to quote.
+    qr = None if draft else epc_svg(snapshot)
     pdf = get_renderer().render(
-        layout_input(snapshot, draft=draft, facturx=facturx),
+        layout_input(snapshot, draft=draft, facturx=facturx, epc_qr=qr is not None),
         facturx_xml=build_cii(snapshot) if facturx else None,
+        epc_qr_svg=qr,
         timestamp=timestamp.timestamp() if timestamp else None,
         pdf_standards=["a-3b"] if facturx else None,
     )
@@ -46,7 +55,13 @@ def render_snapshot(
 
 def render_preview_png(snapshot: dict[str, Any], *, ppi: float = 60) -> bytes:
     """Page 1 as PNG: the template editor's live preview."""
-    pages = get_renderer().render(layout_input(snapshot, draft=False), fmt="png", ppi=ppi)
+    qr = epc_svg(snapshot)
+    pages = get_renderer().render(
+        layout_input(snapshot, draft=False, epc_qr=qr is not None),
+        epc_qr_svg=qr,
+        fmt="png",
+        ppi=ppi,
+    )
     return pages[0] if isinstance(pages, list) else pages
 
 

@@ -7,7 +7,8 @@ processes are recycled after a number of requests or tasks (see Makefile).
 
 What a render reads are files under the compiler's root (VAR_DIR/typst): the
 layout, copied there under its content hash; logos, content-addressed; and this
-renderer's input files (the invoice's JSON, the Factur-X XML), written before
+renderer's input files (the invoice's JSON, the Factur-X XML, the EPC QR code's SVG),
+written before
 and removed after each render. Their paths are the compiler's sys.inputs, which
 never change: new sys.inputs make Typst hash its whole standard library again,
 and a layout handed in as bytes is parsed again, on every render.
@@ -46,13 +47,18 @@ class Renderer:
         inputs = f"inputs/{secrets.token_hex(8)}"
         self._data = root / f"{inputs}.json"
         self._facturx = root / f"{inputs}.xml"
+        self._epc_qr = root / f"{inputs}.svg"
         self._data.parent.mkdir(parents=True, exist_ok=True)
         self._compiler = typst.Compiler(
             str(root / layout),
             root=str(root),
             font_paths=[str(FONTS)],
             ignore_system_fonts=True,  # the same output on every machine
-            sys_inputs={"document": f"/{inputs}.json", "facturx": f"/{inputs}.xml"},
+            sys_inputs={
+                "document": f"/{inputs}.json",
+                "facturx": f"/{inputs}.xml",
+                "epc_qr": f"/{inputs}.svg",
+            },
         )
         self._lock = threading.Lock()
         self.pid = os.getpid()
@@ -69,12 +75,14 @@ class Renderer:
         document: dict[str, Any],
         *,
         facturx_xml: bytes | None = None,
+        epc_qr_svg: bytes | None = None,
         fmt: str = "pdf",
         timestamp: float | None = None,
         pdf_standards: list[str] | None = None,
         ppi: float | None = None,
     ) -> bytes | list:
-        """Lay out `document` (what the layout reads as the invoice); `facturx_xml` is attached."""
+        """Lay out `document` (what the layout reads as the invoice); `facturx_xml` is
+        attached, `epc_qr_svg` is the image the layout reads as the EPC QR code."""
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         kwargs: dict[str, Any] = {"format": fmt, "pdf_tags": False}
         if timestamp is not None:
@@ -87,6 +95,8 @@ class Renderer:
             self._data.write_bytes(data)
             if facturx_xml is not None:
                 self._facturx.write_bytes(facturx_xml)
+            if epc_qr_svg is not None:
+                self._epc_qr.write_bytes(epc_qr_svg)
             try:
                 return self._compiler.compile(**kwargs)
             except (typst.TypstError, RuntimeError, ValueError) as exc:
@@ -94,6 +104,7 @@ class Renderer:
             finally:
                 self._data.unlink(missing_ok=True)
                 self._facturx.unlink(missing_ok=True)
+                self._epc_qr.unlink(missing_ok=True)
 
 
 def _store(root: Path, folder: str, content: bytes, suffix: str) -> str:

@@ -241,6 +241,8 @@ def _payment(root, snapshot: dict[str, Any], *, credit: bool) -> None:
     if seller.get("iban") and not credit:
         means = _sub(root, "cac:PaymentMeans")
         _sub(means, "cbc:PaymentMeansCode", "58")
+        if snapshot.get("payment_reference"):  # BT-83, the remittance information
+            _sub(means, "cbc:PaymentID", snapshot["payment_reference"])
         _sub(_sub(means, "cac:PayeeFinancialAccount"), "cbc:ID", seller["iban"].replace(" ", ""))
     if text := e.terms_text(snapshot):
         _sub(_sub(root, "cac:PaymentTerms"), "cbc:Note", text)

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 
-from facturier.invoicing import history
+from facturier.invoicing import history, payment_reference
 from facturier.invoicing.lifecycle import InvoiceStatus
 
 register = template.Library()
@@ -76,6 +76,12 @@ def day(value):
     if isinstance(value, datetime.datetime):
         return format_date(value, "medium", locale=_locale())
     return _date(value, _locale())
+
+
+@register.filter
+def creditor_reference(value: str) -> str:
+    """An RF reference in groups of four, as the PDF prints it."""
+    return payment_reference.printed(value) if value else ""
 
 
 @register.filter
