@@ -11,6 +11,13 @@ class AuditName(models.TextChoices):
 
     CLIENT_CREATED = "client.created", _("client created")
     CLIENT_CHANGED = "client.changed", _("client changed")
+    CLIENT_ARCHIVED = "client.archived", _("client archived")
+    CLIENT_RESTORED = "client.restored", _("client restored")
+    CLIENT_DELETED = "client.deleted", _("client deleted")
+    CLIENTS_IMPORTED = "client.imported", _("clients imported")
+    CONTACT_ADDED = "contact.added", _("contact added")
+    CONTACT_CHANGED = "contact.changed", _("contact changed")
+    CONTACT_REMOVED = "contact.removed", _("contact removed")
 
 
 audit.declare(AuditName)
