@@ -14,7 +14,6 @@ class AuditName(models.TextChoices):
     CLIENT_ARCHIVED = "client.archived", _("client archived")
     CLIENT_RESTORED = "client.restored", _("client restored")
     CLIENT_DELETED = "client.deleted", _("client deleted")
-    CLIENTS_IMPORTED = "client.imported", _("clients imported")
     CONTACT_ADDED = "contact.added", _("contact added")
     CONTACT_CHANGED = "contact.changed", _("contact changed")
     CONTACT_REMOVED = "contact.removed", _("contact removed")
