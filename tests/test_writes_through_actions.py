@@ -22,6 +22,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from facturier.clients.models import Contact
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import Transmission
 from facturier.firms.models import User
@@ -142,6 +143,7 @@ def _objects():
         "letter": _first(Letter),
         "transmission": _first(Transmission),
         "statement": _first(BankStatement),
+        "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
     }
 
 
@@ -161,6 +163,7 @@ KINDS = {
     "letters": "letter",
     "transmissions": "transmission",
     "statements": "statement",
+    "contacts": "contact",
 }
 
 
