@@ -9,6 +9,9 @@ from facturier.core.identifiers import compact
 from . import permissions
 from .models import Client
 
+# What the list shows of each client.
+LISTED = ("name", "company_id", "vat_number", "city", "country", "einvoice_address", "archived_at")
+
 
 @dataclass(frozen=True)
 class ClientFilters:
@@ -38,4 +41,4 @@ def client_list(*, user, filters: ClientFilters) -> QuerySet[Client]:
             if filters.einvoice_address
             else (clients.filter(einvoice_address=""))
         )
-    return clients.order_by("name", "pk")
+    return clients.order_by("name", "pk").only(*LISTED)

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from facturier.clients.permissions import visible_clients
 from facturier.invoicing.lifecycle import InvoiceStatus
@@ -237,10 +237,8 @@ def reminder_preview(*, user, ids, today):
 
 def owing_clients(clients: QuerySet, *, user) -> QuerySet:
     """Those of `clients` with an issued invoice the user sees that still owes something."""
-    owing = visible_invoices(user).filter(
-        client_id=OuterRef("pk"), kind=DocumentKind.INVOICE, balance__gt=0
-    )
-    return clients.filter(Exists(owing))
+    owing = visible_invoices(user).filter(kind=DocumentKind.INVOICE, balance__gt=0)
+    return clients.filter(pk__in=owing.order_by().values("client_id"))
 
 
 def owed_by_clients(*, user, client_ids) -> dict[int, dict[str, Decimal]]:
