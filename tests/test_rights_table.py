@@ -216,7 +216,7 @@ def probes(client, draft, finalized, closed):
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id
         ),
-        "archive, restore or delete a client, import clients from a CSV file": lambda u: (
+        "archive, restore, delete or merge clients, import clients from a CSV file": lambda u: (
             archive_allowed(u, client) and import_allowed(u)
         ),
         "change a client's details": lambda u: (

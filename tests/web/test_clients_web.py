@@ -122,3 +122,18 @@ def test_the_import_page_lists_the_refused_row_in_french(client, manager):
     assert "1 ligne refusée sur 2 : aucun client n'a été créé." in page
     assert "<td>3</td><td>company_id</td>" in page
     assert not Client.objects.filter(name="Bon").exists()
+
+
+def test_merging_a_twin_from_the_client_page(client, manager, firm, make_client, client_entity):
+    twin = make_client(firm, "Client S.A.")
+    dollars = make_client(firm, "Client Inc", currency="USD")
+    client.force_login(manager)
+    page = client.get(reverse("billing:client_account", args=[client_entity.pk]), **FRENCH)
+    assert "Fusionner un client créé deux fois avec celui-ci" in page.content.decode()
+    url = reverse("billing:client_merge", args=[client_entity.pk])
+    refused = client.post(url, {"merged": dollars.pk}, follow=True, **FRENCH)
+    assert "leurs devises diffèrent (EUR, USD)" in refused.content.decode()
+    done = client.post(url, {"merged": twin.pk}, follow=True, **FRENCH)
+    assert "Clients fusionnés dans Client SA." in done.content.decode()
+    assert not Client.objects.filter(pk=twin.pk).exists()
+    assert client_entity.contacts.count() == 2

@@ -16,14 +16,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from facturier.core import clock
+from facturier.core import clock, events
 from facturier.core.actions import action
 from facturier.core.errors import DomainError, Invalid, NotAllowed, NotFound
+from facturier.core.identifiers import compact, siren_of
 from facturier.firms import audit
 from facturier.firms.models import User
 
 from . import permissions
-from .events import AuditName
+from .events import AuditName, ClientsMerging
 from .models import Client, Contact
 
 
@@ -237,6 +238,85 @@ def delete_client(client: Client | int, *, by: User) -> None:
         details={"name": client.name, "company_id": client.company_id},
     )
     client.delete()
+
+
+class MergeConflict(DomainError):
+    """Two clients that differ in currency or identifiers are two clients."""
+
+    code = "merge_conflict"
+    status = 409
+    default_message = _("These clients cannot be merged: %(reason)s")
+
+
+def _merge_refusal(kept: Client, merged: Client) -> str | None:
+    if kept.pk == merged.pk:
+        return _("a client cannot be merged into itself.")
+    if kept.currency != merged.currency:
+        return _("their currencies differ (%(a)s, %(b)s).") % {
+            "a": kept.currency,
+            "b": merged.currency,
+        }
+    sirens = {siren_of(c.company_id) for c in (kept, merged) if siren_of(c.company_id)}
+    if len(sirens) > 1:
+        return _("their SIRENs differ.")
+    vats = {compact(c.vat_number) for c in (kept, merged) if c.vat_number}
+    if len(vats) > 1:
+        return _("their VAT numbers differ.")
+    return None
+
+
+def _move_rows(kept: Client, merged: Client) -> dict[str, int]:
+    """Every row of any app naming `merged` now names `kept`; a one-per-client row
+    `kept` has already (a reminder pause) goes with `merged`."""
+    moved = {}
+    for relation in merged._meta.related_objects:
+        if relation.many_to_many or relation.related_model is Contact:
+            continue
+        manager = relation.related_model._base_manager
+        rows = manager.filter(**{relation.field.name: merged})
+        if relation.one_to_one and manager.filter(**{relation.field.name: kept}).exists():
+            continue
+        count = rows.update(**{relation.field.name: kept})
+        if count:
+            moved[relation.related_model._meta.label_lower] = count
+    contacts = merged.contacts.all()
+    if kept.contacts.filter(is_billing=True).exists():
+        contacts.filter(is_billing=True).update(is_billing=False)
+    moved["clients.contact"] = contacts.update(client=kept)
+    return moved
+
+
+@action
+def merge_clients(kept: Client | int, *, by: User, merged: Client | int) -> Client:
+    """Fold a client created twice into the one kept: its documents, entries, payments,
+    letters, contacts and owners move there; the other is deleted. Refused when their
+    currencies or identifiers differ."""
+    kept = _client_to_manage(kept, by=by, administer_only=True)
+    merged = _client_to_manage(merged, by=by, administer_only=True)
+    if kept.firm_id != merged.firm_id:
+        raise NotFound(_("No such client."))
+    reason = _merge_refusal(kept, merged)
+    if reason:
+        raise MergeConflict(reason=reason)
+    events.publish(ClientsMerging(firm_id=kept.firm_id, kept_id=kept.pk, merged_id=merged.pk))
+    moved = _move_rows(kept, merged)
+    kept.owners.add(*merged.owners.all())
+    filled = {
+        name: getattr(merged, name)
+        for name in FIELDS
+        if not getattr(kept, name) and getattr(merged, name)
+    }
+    audit.record(
+        AuditName.CLIENT_MERGED,
+        kept,
+        by=by,
+        firm_id=kept.firm_id,
+        details={"merged": merged.pk, "name": merged.name, "moved": moved, "filled": filled},
+    )
+    merged.delete()
+    if filled:
+        _apply(kept, filled)
+    return kept
 
 
 def _checked_contact(contact: Contact, fields: Mapping[str, Any]) -> dict[str, list]:

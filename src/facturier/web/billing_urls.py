@@ -78,6 +78,7 @@ urlpatterns = [
     path("clients/<id:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("clients/<id:pk>/archive/", client_views.client_archive, name="client_archive"),
     path("clients/<id:pk>/delete/", client_views.client_delete, name="client_delete"),
+    path("clients/<id:pk>/merge/", client_views.client_merge, name="client_merge"),
     path("clients/<id:pk>/contacts/new/", client_views.contact_new, name="contact_new"),
     path("contacts/<id:pk>/", client_views.contact_edit, name="contact_edit"),
     path("contacts/<id:pk>/remove/", client_views.contact_remove, name="contact_remove"),

@@ -19,6 +19,7 @@ from facturier.clients import imports as client_imports
 from facturier.clients import permissions as client_rights
 from facturier.clients.models import Client, Contact
 from facturier.clients.selectors import client_list
+from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms.models import User
 from facturier.invoicing.selectors import CappedPaginator
@@ -279,4 +280,27 @@ def client_details(user, client: Client) -> dict:
         "can_change": may_change(user, client),
         "can_administer": administer,
         "has_documents": administer and client_actions.has_documents(client),
+        "merge_choices": [
+            (pk, name) for pk, name in client_rights.client_choices(user) if pk != client.pk
+        ]
+        if administer
+        else [],
     }
+
+
+@login_required
+@require_POST
+def client_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fold another client (created twice) into this one."""
+    kept = _client(request, pk)
+    merged = row_id(request.POST.get("merged", ""))
+    if merged is None:
+        messages.error(request, _("Choose the client to merge into this one."))
+        return redirect("billing:client_account", pk=pk)
+    try:
+        client_actions.merge_clients(kept.pk, by=request.user, merged=merged)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Clients merged into %(name)s.") % {"name": kept.name})
+    return redirect("billing:client_account", pk=pk)
