@@ -204,3 +204,42 @@ def test_a_nul_byte_in_any_upload_cell_is_refused_on_postgresql(browser, text, f
     upload = SimpleUploadedFile("codes.csv", f"{code},B,{name}\n".encode())
     response = browser.post(reverse("settings:work"), {"form": "import", "file": upload})
     assert response.status_code < 500
+
+
+@FUZZ
+@given(
+    q=EXTREME_TEXT,
+    owner=EXTREME_ID,
+    country=EXTREME_TEXT,
+    einvoice=EXTREME_TEXT,
+    page=EXTREME_ID,
+    name=EXTREME_TEXT,
+    company_id=EXTREME_TEXT,
+    vat=EXTREME_TEXT,
+    terms=EXTREME_ID,
+    cell=EXTREME_TEXT,
+)
+def test_the_clients_pages(
+    browser, client_entity, q, owner, country, einvoice, page, name, company_id, vat, terms, cell
+):
+    filters = {"q": q, "owner": owner, "country": country, "einvoice": einvoice, "page": page}
+    assert browser.get(reverse("billing:clients"), {**filters, "owing": "1"}).status_code < 500
+    details = {
+        "name": name,
+        "company_id": company_id,
+        "vat_number": vat,
+        "payment_terms_days": terms,
+        "country": country,
+        "language": "fr",
+        "currency": "EUR",
+    }
+    assert browser.post(reverse("billing:client_new"), details).status_code < 500
+    edit = reverse("billing:client_edit", args=[client_entity.pk])
+    assert browser.post(edit, details).status_code < 500
+    contact = {"name": name, "email": cell, "phone": cell, "language": country}
+    new_contact = reverse("billing:contact_new", args=[client_entity.pk])
+    assert browser.post(new_contact, contact).status_code < 500
+    data = f"nom;siren;tva;délai de paiement\n{name};{company_id};{vat};{terms}\n{cell}\n"
+    upload = SimpleUploadedFile("clients.csv", data.encode("utf-8", "surrogatepass"))
+    response = browser.post(reverse("billing:clients_import"), {"file": upload, "dry_run": "1"})
+    assert response.status_code < 500

@@ -220,6 +220,50 @@ def direct_rights(user) -> set[str]:
     return {name for name, how in rights_of(user).items() if how == "direct"}
 
 
+def clients_listed(user, client) -> bool:
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(user)
+    response = browser.get("/billing/clients/", {"q": client.name})
+    return f"/billing/clients/{client.pk}/" in response.content.decode()
+
+
+def archive_allowed(user, client) -> bool:
+    from facturier.clients import actions as client_actions
+    from facturier.core.errors import NotAllowed, NotFound
+
+    try:
+        client_actions.archive_client(client, by=user)
+    except (NotAllowed, NotFound):
+        return False
+    client_actions.archive_client(client, by=user, archived=False)
+    return True
+
+
+def import_allowed(user) -> bool:
+    from facturier.clients import imports
+    from facturier.core.errors import NotAllowed
+
+    try:
+        imports.dry_run(user, b"name\nA\n")
+    except NotAllowed:
+        return False
+    return True
+
+
+def contact_allowed(user, client) -> bool:
+    from facturier.clients import actions as client_actions
+    from facturier.core.errors import NotAllowed, NotFound
+
+    try:
+        contact = client_actions.add_contact(client, by=user, name="P", email="p@p.example")
+    except (NotAllowed, NotFound):
+        return False
+    client_actions.remove_contact(contact, by=user)
+    return True
+
+
 def probes(client, draft, finalized, closed):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -269,8 +313,12 @@ def probes(client, draft, finalized, closed):
         ),
         "type the index values fees are revised by": lambda u: index_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
+        "see a client in the Clients list": lambda u: clients_listed(u, client),
         "create clients and choose their owners": lambda u: client_rights.can_administer(
             u, client.firm_id
+        ),
+        "archive, restore, delete or merge clients, import clients from a CSV file": lambda u: (
+            archive_allowed(u, client) and import_allowed(u)
         ),
         "change a client's details": lambda u: (
             client_rights.can_administer(u, client.firm_id)
@@ -280,6 +328,7 @@ def probes(client, draft, finalized, closed):
         "set a member's rights and the clients they own, deactivate and reactivate them": (
             members_allowed
         ),
+        "add, change and remove a client's contacts": lambda u: contact_allowed(u, client),
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
     }
 

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from facturier.access.models import Invitation
+from facturier.clients.models import Contact
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import Platform, Transmission
 from facturier.engagements.models import Engagement
@@ -148,6 +149,7 @@ def _objects():
         "member": _first(User, username="dave"),
         "invitation": _first(Invitation),
         "engagement": _first(Engagement),
+        "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
     }
 
 
@@ -176,6 +178,7 @@ KINDS = {
 LINKS = {
     "invitations/<str:token>/": ["/invitations/no-such-link/"],
     "password/reset/<uidb64>/<token>/": ["/password/reset/MQ/no-such-token/"],
+    "contacts": "contact",
 }
 
 

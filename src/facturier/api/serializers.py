@@ -39,7 +39,7 @@ class CurrencyField(serializers.CharField):
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
-        fields = ["name", "email", "is_billing"]
+        fields = ["name", "email", "phone", "language", "role", "is_billing"]
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -65,6 +65,11 @@ class ClientSerializer(serializers.ModelSerializer):
             "company_id",
             "einvoice_address",
             "payment_terms_days",
+            "delivery_address",
+            "delivery_postal_code",
+            "delivery_city",
+            "delivery_country",
+            "archived_at",
             "owners",
             "contacts",
         ]

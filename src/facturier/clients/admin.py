@@ -17,7 +17,7 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "firm", "city", "language", "currency"]
+    list_display = ["name", "firm", "city", "language", "currency", "archived_at"]
     list_filter = ["firm", "language"]
     search_fields = ["name", "company_id", "vat_number"]
     filter_horizontal = ["owners"]
@@ -38,7 +38,7 @@ class ClientAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         fields = {name: data[name] for name in actions.FIELDS if name in data}
         contacts = [
-            {name: data[name] for name in ("name", "email", "is_billing")}
+            {name: data[name] for name in actions.CONTACT_FIELDS if name in data}
             for formset in formsets
             for data in (f.cleaned_data for f in formset.forms)
             if data and not data.get("DELETE")

@@ -62,6 +62,14 @@ class Client(CheckedText):
         blank=True,
         help_text=_("Empty: the firm's default."),
     )
+    delivery_address = models.CharField(_("delivery address"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("delivery city"), max_length=100, blank=True)
+    delivery_country = models.CharField(
+        _("delivery country"), max_length=2, blank=True, help_text=_("Empty: the billing one.")
+    )
+    # Archived clients leave the lists and choices; their documents stay as they were.
+    archived_at = models.DateTimeField(_("archived on"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,6 +97,7 @@ class Client(CheckedText):
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").upper()
         self.country = (self.country or "").upper()
+        self.delivery_country = (self.delivery_country or "").upper()
         super().clean_fields(exclude=exclude)
 
     def check_fields(self, exclude=None) -> None:
@@ -101,6 +110,15 @@ class Contact(CheckedText):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the client's."),
+    )
+    role = models.CharField(_("role"), max_length=100, blank=True)
     is_billing = models.BooleanField(_("billing contact"), default=False)
 
     class Meta:

@@ -73,3 +73,13 @@ def _nearest_letters(error: UnicodeEncodeError) -> tuple[str, int]:
 # `text.encode(LATIN9, errors=NEAREST_LETTERS)`: to_latin9 and the encoding in one pass.
 NEAREST_LETTERS = "facturier-nearest-letters"
 codecs.register_error(NEAREST_LETTERS, _nearest_letters)
+
+
+def uploaded_text(data: bytes) -> str:
+    """A text file as French spreadsheets save it: UTF-8 (with or without its BOM), else
+    Windows-1252; line ends made "\\n"."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

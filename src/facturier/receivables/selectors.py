@@ -233,3 +233,24 @@ def reminder_preview(*, user, ids, today):
         rank = ranks.get(level.pk) if level else None
         rows.append((invoice, level, rank, blocks.get(invoice.pk)))
     return rows, ranks
+
+
+def owing_clients(clients: QuerySet, *, user) -> QuerySet:
+    """Those of `clients` with an issued invoice the user sees that still owes something."""
+    owing = visible_invoices(user).filter(kind=DocumentKind.INVOICE, balance__gt=0)
+    return clients.filter(pk__in=owing.order_by().values("client_id"))
+
+
+def owed_by_clients(*, user, client_ids) -> dict[int, dict[str, Decimal]]:
+    """Client id -> currency -> what its visible issued invoices still owe (one query)."""
+    rows = (
+        visible_invoices(user)
+        .filter(client_id__in=list(client_ids), kind=DocumentKind.INVOICE, balance__gt=0)
+        .order_by()
+        .values("client_id", "currency")
+        .annotate(total=Sum("balance"))
+    )
+    owed: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        owed.setdefault(row["client_id"], {})[row["currency"]] = row["total"]
+    return owed

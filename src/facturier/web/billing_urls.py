@@ -3,6 +3,7 @@ from django.urls import path
 from . import aging as aging_views
 from . import bank_files as statement_views
 from . import billing as views
+from . import clients as client_views
 from . import credit_notes as credit_views
 from . import einvoicing as einvoicing_views
 from . import engagements as engagement_views
@@ -80,6 +81,16 @@ urlpatterns = [
     path("payments/<id:pk>/", payment_views.payment_detail_view, name="payment"),
     path("payments/<id:pk>/change/", payment_views.payment_change, name="payment_change"),
     path("allocations/<id:pk>/remove/", payment_views.allocation_remove, name="allocation_remove"),
+    path("clients/", client_views.client_list_view, name="clients"),
+    path("clients/new/", client_views.client_new, name="client_new"),
+    path("clients/import/", client_views.clients_import, name="clients_import"),
+    path("clients/<id:pk>/edit/", client_views.client_edit, name="client_edit"),
+    path("clients/<id:pk>/archive/", client_views.client_archive, name="client_archive"),
+    path("clients/<id:pk>/delete/", client_views.client_delete, name="client_delete"),
+    path("clients/<id:pk>/merge/", client_views.client_merge, name="client_merge"),
+    path("clients/<id:pk>/contacts/new/", client_views.contact_new, name="contact_new"),
+    path("contacts/<id:pk>/", client_views.contact_edit, name="contact_edit"),
+    path("contacts/<id:pk>/remove/", client_views.contact_remove, name="contact_remove"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
     path(
         "clients/<id:pk>/directory/",

@@ -33,6 +33,7 @@ from facturier.receivables.selectors import (
     reminder_pause,
 )
 
+from .clients import client_details
 from .common import back_url, ids_from, refusal_text, section
 from .fields import DayField
 from .once import once
@@ -319,8 +320,9 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
         "billing/client_account.html",
         section(
             "billing",
-            "invoices",
+            "clients",
             client=client,
+            **client_details(request.user, client),
             rows=[(invoice, payment_states(invoice, today)) for invoice in invoices],
             owed=dict(owed),
             credit=client_credit(user=request.user, client_id=client.pk),

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
-from facturier.core import clock, reading
+from facturier.core import charsets, clock, reading
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
 from facturier.firms.models import User
@@ -67,13 +67,10 @@ def _text(data: bytes) -> str:
         raise Invalid(
             {"file": [_("The file is larger than 64 MB.")]}, codes={"file": ["too_large"]}
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = charsets.uploaded_text(data)
     if "\x00" in text:
         raise Invalid({"file": [_("The file is not text.")]}, codes={"file": ["not_text"]})
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _columns(header: list[str]) -> list[str]:

@@ -351,3 +351,17 @@ def rebuild(firm_id: int | None = None) -> None:
             "firm_id", "client_id", "day", "kind", "hours", "amount", "rate"
         ).iterator(chunk_size=5000)
     )
+
+
+def on_clients_merging(event) -> None:
+    """A client folded into another (clients.ClientsMerging): its entries move to the kept
+    client, and the WIP totals with them."""
+    entries = Entry.objects.filter(client_id=event.merged_id)
+    in_wip = list(
+        entries.filter(state=Entry.State.UNBILLED, billable=True).values_list(
+            "firm_id", "client_id", "day", "kind", "hours", "amount", "rate"
+        )
+    )
+    left(in_wip)
+    entries.update(client_id=event.kept_id)
+    entered([(row[0], event.kept_id, *row[2:]) for row in in_wip])

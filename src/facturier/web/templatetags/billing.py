@@ -220,3 +220,26 @@ def once_key() -> SafeString:
     import uuid
 
     return format_html('<input type="hidden" name="idempotency_key" value="{}">', uuid.uuid4())
+
+
+@register.simple_tag
+def client_rows(rows, archived_label):
+    """The Clients list's rows written in one pass (a page of 25 with six cells each is
+    the larger part of the page's time through the template engine)."""
+    account = reverse("billing:client_account", args=[1])[:-2]  # ".../clients/"
+    written = []
+    for client, owed in rows:
+        badge = f' <span class="badge">{html.escape(archived_label)}</span>'
+        place = html.escape(client.city) + (
+            f" ({html.escape(client.country)})" if client.country != "FR" else ""
+        )
+        balance = ", ".join(money(amount, currency) for currency, amount in owed.items())
+        written.append(
+            f'<tr><td><a href="{account}{client.pk}/">{html.escape(client.name)}</a>'
+            f"{badge if client.archived_at else ''}</td>"
+            f"<td>{html.escape(client.company_id)}</td>"
+            f"<td>{html.escape(client.vat_number)}</td>"
+            f"<td>{place}</td><td>{html.escape(client.einvoice_address)}</td>"
+            f'<td class="num">{balance or "—"}</td></tr>'
+        )
+    return mark_safe("\n".join(written))  # noqa: S308 -- every value escaped above

@@ -1,0 +1,44 @@
+"""Reading clients: the Clients list, scoped by what the user may see."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from facturier.core.identifiers import compact
+
+from . import permissions
+from .models import Client
+
+# What the list shows of each client.
+LISTED = ("name", "company_id", "vat_number", "city", "country", "einvoice_address", "archived_at")
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    search: str = ""
+    owner_id: int | None = None
+    country: str = ""
+    archived: bool = False  # archived clients instead of the current ones
+    einvoice_address: bool | None = None  # with (True) or without (False) one
+
+
+def client_list(*, user, filters: ClientFilters) -> QuerySet[Client]:
+    """The clients the user sees, by name; archived ones only when asked for."""
+    clients = permissions.visible_clients(user).filter(archived_at__isnull=not filters.archived)
+    if text := filters.search.strip():
+        number = compact(text)
+        match = Q(name__icontains=text)
+        if number:
+            match |= Q(company_id__startswith=number) | Q(vat_number__icontains=number)
+        clients = clients.filter(match)
+    if filters.owner_id:
+        clients = clients.filter(owners=filters.owner_id)
+    if filters.country:
+        clients = clients.filter(country=filters.country.upper())
+    if filters.einvoice_address is not None:
+        clients = (
+            clients.exclude(einvoice_address="")
+            if filters.einvoice_address
+            else (clients.filter(einvoice_address=""))
+        )
+    return clients.order_by("name", "pk").only(*LISTED)

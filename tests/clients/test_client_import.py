@@ -1,0 +1,75 @@
+"""Clients from a CSV file: checked first, every refused row with its line and why;
+then all rows or none."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from stdnum import luhn
+
+from facturier.clients import imports
+from facturier.clients.models import Client
+from facturier.core.errors import Invalid, NotAllowed
+
+pytestmark = pytest.mark.django_db
+
+
+def siren(n: int) -> str:
+    base = f"{31000000 + n:08d}"
+    return base + luhn.calc_check_digit(base)
+
+
+@pytest.fixture
+def manager(firm, make_user):
+    user = make_user("gerard", firm)
+    user.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def french_file(rows: list[str]) -> bytes:
+    header = "Nom;SIREN;TVA;Adresse;Code postal;Ville;Pays;Langue;Délai de paiement;Courriel"
+    return ("\n".join([header, *rows]) + "\n").encode("cp1252")
+
+
+def good_row(n: int) -> str:
+    address = f"{n} rue de la Paix;75002;Paris;FR"
+    return f"Société Générale d'Études {n};{siren(n)};;{address};français;30;compta{n}@ex.fr"
+
+
+def test_one_bad_row_among_fifty_is_listed_with_its_line_and_nothing_is_written(manager):
+    rows = [good_row(n) for n in range(50)]
+    rows[36] = rows[36].replace(siren(36), "732829321")
+    data = french_file(rows)
+    report = imports.dry_run(manager, data)
+    assert (report.rows, report.refused_count) == (50, 1)
+    ((line, column, why),) = report.refused
+    assert (line, column) == (38, "company_id")  # the header is line 1
+    assert "732829321 is not a valid SIREN" in why
+    report = imports.import_clients(by=manager, data=data)
+    assert report.written == 0 and not Client.objects.filter(name__startswith="Société").exists()
+
+
+def test_a_clean_file_imports_every_row_in_cp1252_with_its_contact(manager):
+    report = imports.import_clients(by=manager, data=french_file([good_row(1), good_row(2)]))
+    assert report.ok and report.written == 2
+    client = Client.objects.get(name="Société Générale d'Études 1")
+    assert client.language == "fr" and client.payment_terms_days == 30
+    assert client.billing_contact.email == "compta1@ex.fr"
+
+
+def test_duplicates_within_the_file_and_against_the_firm_are_refused(manager, make_client, firm):
+    make_client(firm, "Déjà là", company_id="732829320")
+    data = (
+        "\ufeffname,siren,vat\nA,732829320,\nB,552100554,FR96552100554\nC,,FR96552100554\n".encode()
+    )
+    report = imports.dry_run(manager, data)
+    assert report.refused == [
+        (2, "company_id", "Same SIREN as Déjà là."),
+        (4, "vat_number", "Same VAT number as line 3."),
+    ]
+
+
+def test_unknown_columns_and_rights_are_refused(manager, staff):
+    with pytest.raises(Invalid) as refused:
+        imports.dry_run(manager, b"name;colour\nA;blue\n")
+    assert refused.value.codes == {"file": ["unknown_column"]}
+    with pytest.raises(NotAllowed):
+        imports.dry_run(staff["owner_processor"], b"name\nA\n")

@@ -1,0 +1,139 @@
+"""The Clients tab: the list and its filters, a client's details, contacts, archiving,
+and the CSV import, in French."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from facturier.clients.models import Client, Contact
+
+pytestmark = pytest.mark.django_db
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+
+@pytest.fixture
+def manager(alice):
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    return type(alice).objects.get(pk=alice.pk)
+
+
+def names_listed(response) -> list[str]:
+    table = response.content.decode().split('id="client-table"')[1].split("</table>")[0]
+    return re.findall(r'/billing/clients/\d+/">([^<]+)</a>', table)
+
+
+NEW = {
+    "name": "Boulangerie Dupont",
+    "language": "fr",
+    "currency": "EUR",
+    "country": "FR",
+    "company_id": "732829320",
+    "vat_number": "FR44732829320",
+    "payment_terms_days": "45",
+    "address_line1": "3 rue Neuve",
+    "postal_code": "69001",
+    "city": "Lyon",
+}
+
+
+def test_creating_a_client_in_french(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("billing:client_new"), **FRENCH).content.decode()
+    assert "Nouveau client" in page and "Adresse de livraison" in page
+    response = client.post(reverse("billing:client_new"), {**NEW, "owners": [manager.pk]})
+    created = Client.objects.get(name="Boulangerie Dupont")
+    assert response.status_code == 302 and response["Location"].endswith(f"/{created.pk}/")
+    assert list(created.owners.all()) == [manager] and created.payment_terms_days == 45
+    account = client.get(response["Location"], **FRENCH).content.decode()
+    assert "732829320" in account and "45 jours" in account and "Ajouter un contact" in account
+
+
+def test_an_invalid_siren_is_refused_beside_its_field(client, manager):
+    client.force_login(manager)
+    response = client.post(
+        reverse("billing:client_new"), {**NEW, "company_id": "732829321"}, **FRENCH
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    field = page.split('name="company_id"')[1].split("</div>")[0]
+    assert (
+        '<small class="field-error" role="alert">732829321 n&#x27;est pas un SIREN valide' in field
+    )
+    assert not Client.objects.filter(name="Boulangerie Dupont").exists()
+
+
+def test_the_list_searches_filters_and_hides_archived_clients(
+    client, manager, firm, make_client, client_entity
+):
+    make_client(firm, "Zèbre SARL", company_id="552100554", country="FR")
+    make_client(firm, "Berlin GmbH", country="DE", einvoice_address="0204:991-1234")
+    archived = make_client(firm, "Ancien client")
+    client.force_login(manager)
+    client.post(reverse("billing:client_archive", args=[archived.pk]), {"archived": "1"})
+    url = reverse("billing:clients")
+    listed = client.get(url, **FRENCH)
+    assert "archivés masqués" in listed.content.decode()
+    assert names_listed(listed) == ["Berlin GmbH", "Client SA", "Zèbre SARL"]
+    assert names_listed(client.get(url, {"q": "552 100"})) == ["Zèbre SARL"]
+    assert names_listed(client.get(url, {"country": "de"})) == ["Berlin GmbH"]
+    assert names_listed(client.get(url, {"einvoice": "yes"})) == ["Berlin GmbH"]
+    assert names_listed(client.get(url, {"archived": "1"})) == ["Ancien client"]
+    assert names_listed(client.get(url, {"owing": "1"})) == []
+
+
+def test_an_owner_without_the_settings_right_edits_but_does_not_create(client, staff):
+    alice, bob = staff["owner_processor"], staff["owner_only"]
+    client.force_login(bob)
+    assert client.get(reverse("billing:client_new")).status_code == 403
+    client.force_login(alice)
+    assert client.get(reverse("billing:client_new")).status_code == 403
+    entity = alice.owned_clients.get()
+    response = client.post(
+        reverse("billing:contact_new", args=[entity.pk]),
+        {"name": "Paul", "email": "paul@client.example", "phone": "06 12", "language": "en"},
+    )
+    assert response.status_code == 302
+    contact = Contact.objects.get(name="Paul")
+    assert (contact.phone, contact.language) == ("06 12", "en")
+    client.post(reverse("billing:contact_remove", args=[contact.pk]))
+    assert not Contact.objects.filter(name="Paul").exists()
+
+
+def test_a_client_with_an_invoice_cannot_be_deleted(client, manager, draft, client_entity):
+    client.force_login(manager)
+    page = client.get(reverse("billing:client_account", args=[client_entity.pk]), **FRENCH)
+    assert "Ce client a des documents" in page.content.decode()
+    client.post(reverse("billing:client_delete", args=[client_entity.pk]))
+    assert Client.objects.filter(pk=client_entity.pk).exists()
+
+
+def test_the_import_page_lists_the_refused_row_in_french(client, manager):
+    client.force_login(manager)
+    data = "nom;siren\nBon;732829320\nMauvais;732829321\n".encode("cp1252")
+    upload = SimpleUploadedFile("clients.csv", data, content_type="text/csv")
+    response = client.post(
+        reverse("billing:clients_import"), {"file": upload, "dry_run": "1"}, **FRENCH
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "1 ligne refusée sur 2 : aucun client n'a été créé." in page
+    assert "<td>3</td><td>company_id</td>" in page
+    assert not Client.objects.filter(name="Bon").exists()
+
+
+def test_merging_a_twin_from_the_client_page(client, manager, firm, make_client, client_entity):
+    twin = make_client(firm, "Client S.A.")
+    dollars = make_client(firm, "Client Inc", currency="USD")
+    client.force_login(manager)
+    page = client.get(reverse("billing:client_account", args=[client_entity.pk]), **FRENCH)
+    assert "Fusionner un client créé deux fois avec celui-ci" in page.content.decode()
+    url = reverse("billing:client_merge", args=[client_entity.pk])
+    refused = client.post(url, {"merged": dollars.pk}, follow=True, **FRENCH)
+    assert "leurs devises diffèrent (EUR, USD)" in refused.content.decode()
+    done = client.post(url, {"merged": twin.pk}, follow=True, **FRENCH)
+    assert "Clients fusionnés dans Client SA." in done.content.decode()
+    assert not Client.objects.filter(pk=twin.pk).exists()
+    assert client_entity.contacts.count() == 2
