@@ -249,3 +249,88 @@ def test_the_schema_refuses_what_the_rules_refuse():
         (b"<Id>er-1</Id>", b"<Id>er 1.</Id>"),
     ]:
         assert frr.schema_errors(good.replace(bad, fixed)), fixed
+
+
+# -- the pages ------------------------------------------------------------------------
+
+
+def test_the_page_lists_each_period_in_french_with_its_state(
+    reporting, person, alice, staff, template, client, settings
+):
+    from django.urls import reverse
+
+    issue(alice, person, D(2026, 11, 3), ("100", "20"))
+    ereporting.queue_due_reports(today=TODAY)
+    report = EReport.objects.get(kind="transactions")
+    engine.process(REPORTS, report.pk)
+    einvoicing.collect_statuses()
+    client.force_login(staff["processor_only"])
+    page = client.get(reverse("billing:ereporting"), HTTP_ACCEPT_LANGUAGE="fr")
+    text_ = page.content.decode()
+    assert page.status_code == 200
+    assert "Ventes à des particuliers" in text_ and "Accepté par la plateforme" in text_
+    assert "1 nov. 2026 – 10 nov. 2026" in text_ and "100,00\xa0€" in text_
+    assert "Rien à déclarer" in text_  # the periods after, with no sale
+    file = client.get(reverse("billing:ereport_file", args=[report.pk]))
+    assert file.content == bytes(report.content)
+    assert file["Content-Disposition"].endswith(f'{report.tracking_id}.xml"')
+
+
+def test_the_page_needs_the_processing_permission(reporting, staff, client):
+    from django.urls import reverse
+
+    client.force_login(staff["owner_only"])
+    page = client.get(reverse("billing:ereporting"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 403
+    assert "permission de traitement" in page.content.decode()
+
+
+def test_a_correction_from_the_page_needs_a_reason_and_the_settings_right(
+    reporting, person, alice, staff, template, client
+):
+    from django.urls import reverse
+
+    invoice = issue(alice, person, D(2026, 11, 3), ("100", "20"))
+    pay(staff, person, invoice, "50.00", D(2026, 11, 6))
+    ereporting.queue_due_reports(today=TODAY)
+    report = EReport.objects.get(kind="payments")
+    engine.process(REPORTS, report.pk)
+    pay(staff, person, invoice, "70.00", D(2026, 11, 28))
+    url = reverse("billing:ereport_correct", args=[report.pk])
+    client.force_login(staff["processor_only"])
+    client.post(url, {"reason": "Paiement oublié"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert EReport.objects.filter(kind="payments").count() == 1  # no settings right
+    admin = _with_settings_right(staff["processor_only"])
+    client.force_login(admin)
+    client.post(url, {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert EReport.objects.filter(kind="payments").count() == 1  # no reason
+    client.post(url, {"reason": "Paiement oublié"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert EReport.objects.filter(kind="payments", version=2).exists()
+
+
+def test_the_settings_take_the_regime_the_number_and_the_first_day_in_french(
+    platform, alice, client
+):
+    from django.urls import reverse
+
+    admin = _with_settings_right(alice)
+    client.force_login(admin)
+    stored = Platform.objects.get()
+    form = {
+        "base_url": stored.base_url,
+        "token_url": stored.token_url,
+        "client_id": stored.client_id,
+        "route_b2b": "on",
+        "registration": "00A2",
+        "vat_regime": "simplified",
+        "reports_from": "01/09/2026",
+    }
+    answer = client.post(reverse("settings:einvoicing"), form, HTTP_ACCEPT_LANGUAGE="fr")
+    assert answer.status_code == 302
+    stored.refresh_from_db()
+    assert (stored.registration, stored.vat_regime) == ("00A2", "simplified")
+    assert stored.reports_from == D(2026, 9, 1)
+    form["registration"] = "42"
+    page = client.post(reverse("settings:einvoicing"), form, HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 422
+    assert "Quatre lettres ou chiffres" in page.content.decode()

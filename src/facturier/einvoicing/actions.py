@@ -53,7 +53,16 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-PLATFORM_FIELDS = ("base_url", "token_url", "client_id", "client_secret", "route_b2b")
+PLATFORM_FIELDS = (
+    "base_url",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "route_b2b",
+    "registration",
+    "vat_regime",
+    "reports_from",
+)
 
 
 @action

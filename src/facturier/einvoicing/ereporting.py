@@ -331,3 +331,45 @@ def correct_report(report: EReport, *, by: User, reason: str) -> EReport:
         by=by,
         reason=reason.strip()[:500],
     )
+
+
+@action
+def retry_report(report: EReport, *, by: User) -> EReport:
+    """Queue a failed deposit of a report again (the processing permission)."""
+    from facturier.clients.permissions import lacking_processing
+    from facturier.core.errors import NotAllowed
+    from facturier.outbox.retrying import requeue_one
+
+    if report.firm_id != by.firm_id:
+        raise NotFound()
+    if (lack := lacking_processing(by)) is not None:
+        raise NotAllowed(lack)
+    now = clock.now()
+    requeue_one(report, now=now)
+    audit.record(AuditName.EREPORT_RETRIED, report, by=by, firm_id=report.firm_id, at=now)
+    return report
+
+
+def overview(platform: Platform, *, today: datetime.date, count: int = 6) -> dict[str, list]:
+    """The latest `count` periods of each kind, newest first: each with its report's
+    latest version, or what it holds so far (a period without a report)."""
+    result = {}
+    for kind in EReport.Kind.values:
+        every = rhythm(platform.vat_regime, kind)
+        since = max(platform.reports_from, today - datetime.timedelta(days=70 * count))
+        found = list(periods(since, today, every))[-count:]
+        reports = {
+            r.start: r
+            for r in EReport.objects.filter(
+                firm_id=platform.firm_id, kind=kind, start__in=[s for s, _e in found]
+            ).order_by("version")
+        }  # the latest version of each period stays
+        rows = []
+        for start, end in reversed(found):
+            report = reports.get(start)
+            live = None if report else _summary(kind, _gather(platform, kind, start, end))
+            rows.append(
+                {"start": start, "end": end, "report": report, "live": live, "ended": end < today}
+            )
+        result[kind] = rows
+    return result

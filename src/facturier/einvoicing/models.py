@@ -5,6 +5,7 @@ happened to them since (the lifecycle statuses of the CDAR messages)."""
 import secrets
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -61,6 +62,13 @@ class Platform(CheckedText):
         _("platform's registration number"),
         max_length=4,
         blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]{4}$",
+                _("Four letters or digits, as the platform's registration says."),
+                code="invalid_registration",
+            )
+        ],
         help_text=_("Four characters, as the tax administration registered the platform."),
     )
     vat_regime = models.CharField(
