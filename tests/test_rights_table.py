@@ -112,6 +112,32 @@ def levels_allowed(user) -> bool:
     return True
 
 
+def ereporting_seen(user) -> bool:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("billing:ereporting")).status_code == 200
+
+
+def correction_allowed(user) -> bool:
+    import datetime
+
+    from facturier.core.errors import NotAllowed
+    from facturier.einvoicing.ereporting import correct_report
+    from facturier.einvoicing.models import EReport
+
+    report = EReport(firm_id=user.firm_id, kind="payments", start=datetime.date(2026, 11, 1))
+    try:
+        correct_report(report, by=user, reason="probe")
+    except NotAllowed:
+        return False
+    except Exception:  # noqa: BLE001 - past the rights check: allowed (no such platform here)
+        return True
+    return True
+
+
 def webhook_allowed(user) -> bool:
     from facturier.core.errors import NotAllowed
     from facturier.einvoicing.models import Platform
@@ -308,6 +334,8 @@ def probes(client, draft, finalized, closed):
         "retry a failed letter or platform deposit, retry all failed": retry_all_allowed,
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
+        "see the e-reporting periods and files, retry a failed one": lambda u: ereporting_seen(u),
+        "send an e-reporting correction": lambda u: correction_allowed(u),
         "set the firm's e-invoicing platform, change the address of its calls": lambda u: (
             platform_allowed(u) and webhook_allowed(u)
         ),

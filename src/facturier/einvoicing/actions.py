@@ -42,6 +42,7 @@ from .events import AuditName
 from .flows import Credentials, FlowService, PlatformError
 from .history import InvoiceHistory
 from .models import (
+    EReport,
     Installation,
     Lifecycle,
     LifecycleStatus,
@@ -52,7 +53,16 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-PLATFORM_FIELDS = ("base_url", "token_url", "client_id", "client_secret", "route_b2b")
+PLATFORM_FIELDS = (
+    "base_url",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "route_b2b",
+    "registration",
+    "vat_regime",
+    "reports_from",
+)
 
 
 @action
@@ -356,10 +366,33 @@ def read_platform(platform: Platform, transport=None) -> int:
             if status.invoice_number in by_number
         ]
         new = sum(record_status(t, status, source_flow=flow_id) for t, status, flow_id in found)
+        new += record_report_answers(platform, flows)
         times = [_parse_time(f.get("updatedAt")) for f in flows]
         _read_until(platform, max([since, *(t for t in times if t)]))
     finally:
         service.close()
+    return new
+
+
+@action
+def record_report_answers(platform: Platform, flows: list[dict[str, Any]]) -> int:
+    """What the platform answered to our e-reporting files: accepted, or rejected with
+    its reasons. Returns how many answers were new."""
+    answers = {
+        f.get("flowId"): f.get("acknowledgement") or {}
+        for f in flows
+        if (f.get("acknowledgement") or {}).get("status") in ("Ok", "Error")
+    }
+    reports = EReport.objects.filter(firm=platform.firm, flow_id__in=list(answers), answer="")
+    new = 0
+    for report in reports:
+        ack = answers[report.flow_id]
+        reasons = "; ".join(
+            d.get("reasonMessage") or d.get("reasonCode", "") for d in ack.get("details") or []
+        )
+        new += EReport.objects.filter(pk=report.pk, answer="").update(
+            answer=ack["status"], answer_reasons=reasons[:2000]
+        )
     return new
 
 

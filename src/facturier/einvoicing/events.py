@@ -11,6 +11,9 @@ class AuditName(models.TextChoices):
 
     PLATFORM_SAVED = "platform.saved", _("e-invoicing platform saved")
     WEBHOOK_CHANGED = "webhook.changed", _("address for the platform's calls changed")
+    EREPORT_BUILT = "ereport.built", _("e-reporting file built")
+    EREPORT_CORRECTED = "ereport.corrected", _("e-reporting correction built")
+    EREPORT_RETRIED = "ereport.retried", _("failed e-reporting deposit queued again")
     TRANSMISSION_RETRIED = "transmission.retried", _("failed platform deposit queued again")
 
 

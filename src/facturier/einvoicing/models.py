@@ -5,6 +5,7 @@ happened to them since (the lifecycle statuses of the CDAR messages)."""
 import secrets
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -17,6 +18,15 @@ from facturier.outbox.models import Delivery
 
 def new_webhook_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+class VatRegime(models.TextChoices):
+    """The firm's VAT regime: it sets how often sales and payments are e-reported."""
+
+    NORMAL_MONTHLY = "normal_monthly", _("Normal, monthly returns")
+    NORMAL_QUARTERLY = "normal_quarterly", _("Normal, quarterly returns")
+    SIMPLIFIED = "simplified", _("Simplified")
+    FRANCHISE = "franchise", _("VAT franchise (art. 293 B)")
 
 
 class Platform(CheckedText):
@@ -45,6 +55,30 @@ class Platform(CheckedText):
     # webhook): whoever knows it may only make us read the platform sooner.
     webhook_key = models.CharField(
         max_length=64, unique=True, default=new_webhook_key, editable=False
+    )
+    # E-reporting: the platform's number with the tax administration (it sends the
+    # firm's reports on), the regime that sets their rhythm, and the first day reported.
+    registration = models.CharField(
+        _("platform's registration number"),
+        max_length=4,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]{4}$",
+                _("Four letters or digits, as the platform's registration says."),
+                code="invalid_registration",
+            )
+        ],
+        help_text=_("Four characters, as the tax administration registered the platform."),
+    )
+    vat_regime = models.CharField(
+        _("VAT regime"), max_length=20, choices=VatRegime, default=VatRegime.NORMAL_MONTHLY
+    )
+    reports_from = models.DateField(
+        _("e-reporting from"),
+        null=True,
+        blank=True,
+        help_text=_("The first day whose sales and payments are e-reported; empty: none."),
     )
     # The platform's clock, not ours: where the next search for lifecycle flows starts.
     statuses_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -181,3 +215,52 @@ class Installation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class EReport(Delivery):
+    """One e-reporting file deposited with the platform: a period's sales to private
+    persons, or the money received on services in a period (frr.py). Version 1 is the
+    period's report; a correction is the whole period again, version 2 and on, asked
+    for by a person. The database holds one per firm, kind, period and version."""
+
+    class Kind(models.TextChoices):
+        TRANSACTIONS = "transactions", _("Sales")
+        PAYMENTS = "payments", _("Payments received")
+
+    class Answer(models.TextChoices):
+        WAITING = "", _("waiting")
+        ACCEPTED = "Ok", _("accepted")
+        REJECTED = "Error", _("rejected")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    version = models.PositiveSmallIntegerField(default=1)
+    content = models.BinaryField()
+    # What the page shows without reading the file: lines, and totals per currency.
+    summary = models.JSONField(default=dict)
+    tracking_id = models.CharField(max_length=36, unique=True)
+    flow_id = models.CharField(_("flow"), max_length=36, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(_("reason for the correction"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("built"))
+    deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
+    answer = models.CharField(_("platform's answer"), max_length=5, choices=Answer, blank=True)
+    answer_reasons = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("e-reporting file")
+        verbose_name_plural = _("e-reporting files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "kind", "start", "version"], name="one_report_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="ereport_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start}..{self.end} v{self.version}"

@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlparse
 from facturx import get_xml_from_pdf
 from lxml import etree
 
-from . import cdar
+from . import cdar, frr
 from .sandbox_directory import Directory
 
 CLIENT_ID, CLIENT_SECRET = "sandbox", "sandbox-secret"
@@ -246,9 +246,7 @@ class Platform(Directory):
                 flow_id=uuid.uuid4().hex,
                 info=info,
                 content=content,
-                flow_type="CustomerInvoiceLC"
-                if info["flowSyntax"] == "CDAR"
-                else "CustomerInvoice",
+                flow_type=_flow_type(info["flowSyntax"], content),
                 direction="Out",
                 submitted_at=now,
                 updated_at=now,
@@ -269,6 +267,8 @@ class Platform(Directory):
             flow.ack = _error("BT-49", "InvoiceLCRuleError", answer[7:])
         elif flow.flow_type == "CustomerInvoiceLC" and (errors := cdar.schema_errors(flow.content)):
             flow.ack = _error("CDAR", "InvalidSchema", "; ".join(errors)[:1000])
+        elif flow.info["flowSyntax"] == "FRR" and (errors := frr.schema_errors(flow.content)):
+            flow.ack = _error("FRR", "InvalidSchema", "; ".join(errors)[:1000])
         elif (
             flow.flow_type == "CustomerInvoice" and flow.info.get("processingRule", "B2B") == "B2B"
         ):
@@ -309,6 +309,21 @@ class Platform(Directory):
         if doc_type == "Original":
             return 200, flow.content
         return 200, flow.metadata()
+
+
+def _flow_type(syntax: str, content: bytes) -> str:
+    """What annex A calls a flow of this syntax (for a report: what it holds)."""
+    if syntax == "CDAR":
+        return "CustomerInvoiceLC"
+    if syntax != "FRR":
+        return "CustomerInvoice"
+    if b"<TransactionsReport>" in content:
+        return "AggregatedCustomerTransactionReport"
+    if b"<Invoice>" in content and b"<Transactions>" in content:
+        return "MultiFlowReport"
+    if b"<Invoice>" in content:
+        return "UnitaryCustomerPaymentReport"
+    return "AggregatedCustomerPaymentReport"
 
 
 def _error(item: str, code: str, message: str) -> dict[str, Any]:

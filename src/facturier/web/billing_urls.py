@@ -7,6 +7,7 @@ from . import clients as client_views
 from . import credit_notes as credit_views
 from . import einvoicing as einvoicing_views
 from . import engagements as engagement_views
+from . import ereporting as ereporting_views
 from . import exports as export_views
 from . import outbox as outbox_views
 from . import overview as overview_views
@@ -72,6 +73,10 @@ urlpatterns = [
     path("wip/realization/", work_views.realization_view, name="realization"),
     path("wip/<id:pk>/", work_views.wip_client_view, name="wip_client"),
     path("exports/", export_views.exports_view, name="exports"),
+    path("ereporting/", ereporting_views.ereporting_view, name="ereporting"),
+    path("ereporting/<id:pk>/file/", ereporting_views.ereport_file, name="ereport_file"),
+    path("ereporting/<id:pk>/correct/", ereporting_views.ereport_correct, name="ereport_correct"),
+    path("ereporting/<id:pk>/retry/", ereporting_views.ereport_retry, name="ereport_retry"),
     path("invoices/remind/", reminder_views.remind_dialog, name="remind"),
     path("reminders/pause/", reminder_views.pause_view, name="reminder_pause"),
     path("letters/<id:pk>/pdf/", reminder_views.letter_pdf, name="letter_pdf"),

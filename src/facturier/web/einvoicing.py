@@ -19,6 +19,7 @@ from facturier.outbox.models import DeliveryStatus
 from facturier.outbox.retrying import queue_states
 
 from .common import section
+from .fields import DayField
 from .settings import _context
 
 
@@ -40,6 +41,11 @@ class PlatformForm(forms.ModelForm):
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Left empty: the one already stored is kept."),
+    )
+    reports_from = DayField(
+        label=_("e-reporting from"),
+        required=False,
+        help_text=_("The first day whose sales and payments are e-reported; empty: none."),
     )
 
     class Meta:
