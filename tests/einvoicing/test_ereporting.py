@@ -334,3 +334,37 @@ def test_the_settings_take_the_regime_the_number_and_the_first_day_in_french(
     page = client.post(reverse("settings:einvoicing"), form, HTTP_ACCEPT_LANGUAGE="fr")
     assert page.status_code == 422
     assert "Quatre lettres ou chiffres" in page.content.decode()
+
+
+# -- the API --------------------------------------------------------------------------
+
+
+def test_the_api_lists_the_files_serves_them_and_corrects(
+    reporting, person, alice, staff, template, api_for
+):
+    invoice = issue(alice, person, D(2026, 11, 3), ("100", "20"))
+    pay(staff, person, invoice, "50.00", D(2026, 11, 6))
+    ereporting.queue_due_reports(today=TODAY)
+    api = api_for(staff["processor_only"])
+    listed = api.get("/api/v1/ereports/?kind=payments").json()["results"]
+    assert [(r["kind"], r["start"], r["version"]) for r in listed] == [
+        ("payments", "2026-11-01", 1)
+    ]
+    assert listed[0]["totals"] == {"EUR": "50.00"} and listed[0]["status"] == "queued"
+    report = EReport.objects.get(kind="payments")
+    file = api.get(f"/api/v1/ereports/{report.pk}/file/")
+    assert file.status_code == 200 and file.content == bytes(report.content)
+    refused = api.post(f"/api/v1/ereports/{report.pk}/retry/")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_retryable"
+    engine.process(REPORTS, report.pk)
+    pay(staff, person, invoice, "70.00", D(2026, 11, 28))
+    body = {"reason": "Paiement oublié"}
+    no_right = api.post(f"/api/v1/ereports/{report.pk}/correct/", body, format="json")
+    assert no_right.status_code == 403
+    admin = api_for(_with_settings_right(staff["processor_only"]))
+    corrected = admin.post(f"/api/v1/ereports/{report.pk}/correct/", body, format="json")
+    assert corrected.status_code == 201 and corrected.json()["version"] == 2
+    again = admin.post(f"/api/v1/ereports/{report.pk}/correct/", body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "not_sent_yet"
+    assert api_for(staff["owner_only"]).get("/api/v1/ereports/").status_code == 403
+    assert api.get("/api/v1/ereports/999999/file/").status_code == 404

@@ -2,11 +2,26 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import directory, engagements, outbox, reports, views, webhooks, work
+from . import clients, directory, engagements, ereporting, outbox, reports, views, webhooks, work
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
+    path("v1/clients/import/", clients.ClientImport.as_view(), name="api-clients-import"),
     path("v1/clients/<id:pk>/", views.ClientDetail.as_view(), name="api-client"),
+    path("v1/clients/<id:pk>/archive/", clients.ClientArchive.as_view(), name="api-client-archive"),
+    path("v1/clients/<id:pk>/merge/", clients.ClientMerge.as_view(), name="api-client-merge"),
+    path(
+        "v1/clients/<id:pk>/contacts/", clients.ClientContacts.as_view(), name="api-client-contacts"
+    ),
+    path("v1/contacts/<id:pk>/", clients.ContactDetail.as_view(), name="api-contact"),
+    path("v1/ereports/", ereporting.EReportList.as_view(), name="api-ereports"),
+    path("v1/ereports/<id:pk>/file/", ereporting.EReportFile.as_view(), name="api-ereport-file"),
+    path(
+        "v1/ereports/<id:pk>/correct/",
+        ereporting.EReportCorrect.as_view(),
+        name="api-ereport-correct",
+    ),
+    path("v1/ereports/<id:pk>/retry/", ereporting.EReportRetry.as_view(), name="api-ereport-retry"),
     path("v1/invoices/", views.InvoiceList.as_view(), name="api-invoices"),
     path("v1/invoices/send/", views.InvoiceBulkSend.as_view(), name="api-invoices-send"),
     path("v1/invoices/<id:pk>/", views.InvoiceDetail.as_view(), name="api-invoice"),

@@ -105,6 +105,16 @@ class ClientDetail(GenericAPIView):
         client = client_actions.update_client(pk, by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(client).data)
 
+    @extend_schema(
+        operation_id="clients_destroy",
+        responses={204: None},
+        summary="Delete a client created by mistake: refused (client_has_documents) once it "
+        "has any document, entry or payment; the settings right",
+    )
+    def delete(self, request, pk):
+        client_actions.delete_client(pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 # --- invoices ---------------------------------------------------------------------------
 
