@@ -25,7 +25,7 @@ from django.utils import timezone
 from facturier.access.models import Invitation
 from facturier.clients.models import Contact
 from facturier.core.actions import in_action
-from facturier.einvoicing.models import Platform, Transmission
+from facturier.einvoicing.models import EReport, Platform, Transmission
 from facturier.engagements.models import Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
@@ -145,6 +145,7 @@ def _objects():
         "letter": _first(Letter),
         "transmission": _first(Transmission),
         "statement": _first(BankStatement),
+        "ereport": _first(EReport),
         # dave: no rights to lose when the walk edits, deactivates and reactivates him.
         "member": _first(User, username="dave"),
         "invitation": _first(Invitation),
@@ -172,13 +173,15 @@ KINDS = {
     "staff": "member",
     "invitations": "invitation",
     "engagements": "engagement",
+    "ereporting": "ereport",
+    "ereports": "ereport",
+    "contacts": "contact",
 }
 
 # Routes whose arguments are not ids: a link never issued, walked as such.
 LINKS = {
     "invitations/<str:token>/": ["/invitations/no-such-link/"],
     "password/reset/<uidb64>/<token>/": ["/password/reset/MQ/no-such-token/"],
-    "contacts": "contact",
 }
 
 

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
@@ -68,7 +68,11 @@ class EReportList(ListAPIView):
     def get_queryset(self):
         reports = _reports(self.request).order_by("-start", "kind", "-version")
         kind = self.request.query_params.get("kind")
-        return reports.filter(kind=kind) if kind in EReport.Kind.values else reports
+        if kind is None:
+            return reports
+        if kind not in EReport.Kind.values:
+            raise ValidationError({"kind": [f"One of {', '.join(EReport.Kind.values)}."]})
+        return reports.filter(kind=kind)
 
     @extend_schema(
         operation_id="ereports_list",
