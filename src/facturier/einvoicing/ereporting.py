@@ -373,3 +373,20 @@ def overview(platform: Platform, *, today: datetime.date, count: int = 6) -> dic
             )
         result[kind] = rows
     return result
+
+
+def abroad(platform: Platform, since: datetime.date):
+    """The sales to businesses abroad since `since`: deposited as invoices (B2BInt),
+    which the platform reports; each with where its deposit stands."""
+    from .models import ProcessingRule, Transmission
+
+    return (
+        Transmission.objects.filter(
+            firm_id=platform.firm_id,
+            document=Transmission.Document.INVOICE,
+            processing_rule=ProcessingRule.B2B_INT,
+            invoice__issue_date__gte=since,
+        )
+        .select_related("invoice__client")
+        .order_by("-invoice__issue_date", "-pk")[:50]
+    )

@@ -148,6 +148,11 @@ class Transmission(Delivery):
     def __str__(self) -> str:
         return self.tracking_id
 
+    @property
+    def last_status_label(self) -> str:
+        """The latest lifecycle status in words (Déposée, Approuvée, ...)."""
+        return str(Lifecycle(self.last_status).label) if self.last_status else ""
+
 
 class Lifecycle(models.TextChoices):
     """The lifecycle statuses of an invoice (CDAR, French CTC), by their codes."""

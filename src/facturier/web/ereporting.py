@@ -25,6 +25,8 @@ def ereporting_view(request: HttpRequest) -> HttpResponse:
     platform = Platform.objects.select_related("firm").filter(firm_id=request.user.firm_id).first()
     allowed = can_process(request.user)
     ready = platform is not None and platform.reports_from is not None
+    kinds = ereporting.overview(platform, today=timezone.localdate()) if allowed and ready else {}
+    since = min((rows[-1]["start"] for rows in kinds.values() if rows), default=None)
     return render(
         request,
         "billing/ereporting.html",
@@ -35,9 +37,8 @@ def ereporting_view(request: HttpRequest) -> HttpResponse:
             platform=platform,
             ready=ready,
             missing=_missing(platform) if ready else "",
-            kinds=ereporting.overview(platform, today=timezone.localdate())
-            if allowed and ready
-            else {},
+            kinds=kinds,
+            abroad=ereporting.abroad(platform, since) if since else [],
             may_correct=can_manage_settings(request.user),
             labels=dict(EReport.Kind.choices),
         ),
