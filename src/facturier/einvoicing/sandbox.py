@@ -98,6 +98,7 @@ class Platform(Directory):
         self.webhook = webhook  # the address it calls when a flow changes
         self.calls: queue.Queue[dict[str, Any]] = queue.Queue()
         self.calls_made: list[tuple[int, dict[str, Any]]] = []  # (HTTP status, body)
+        self.stopped = threading.Event()  # ends the webhook's threads
         self.buyer = buyer  # "approve" or "refuse:<reason>", for invoices to come
         self.flows: dict[str, Flow] = {}
         self.tokens: set[str] = set()
@@ -152,8 +153,11 @@ class Platform(Directory):
 
     def call_webhook(self) -> None:
         """The caller thread: each call POSTed in turn, its answer kept for tests."""
-        while True:
-            body = self.calls.get()
+        while not self.stopped.is_set():
+            try:
+                body = self.calls.get(timeout=0.2)
+            except queue.Empty:
+                continue
             request = urllib.request.Request(
                 self.webhook,
                 data=json.dumps(body).encode(),
@@ -172,8 +176,7 @@ class Platform(Directory):
 
     def tick(self) -> None:
         """Play the buyer's steps as they come due (only when a webhook listens)."""
-        while True:
-            time.sleep(min(self.step, 1.0) or 0.05)
+        while not self.stopped.wait(min(self.step, 1.0) or 0.05):
             self.advance()
 
     def _status(self, invoice_flow: Flow, code: str, reason: str, at: datetime.datetime) -> Flow:
@@ -449,11 +452,19 @@ def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
 def serve(
     host: str = "127.0.0.1", port: int = 8555, **options
 ) -> tuple[ThreadingHTTPServer, Platform]:
-    """A running sandbox (in a thread); stop it with server.shutdown()."""
+    """A running sandbox (in a thread); stop it with server.shutdown() (which also ends
+    the threads that call its webhook)."""
     platform = Platform(**options)
     handler = type("SandboxHandler", (Handler,), {"platform": platform})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    shutdown = server.shutdown
+
+    def stop() -> None:
+        platform.stopped.set()
+        shutdown()
+
+    server.shutdown = stop
     threading.Thread(target=server.serve_forever, daemon=True).start()
     if platform.webhook:
         platform.listen(platform.webhook)
