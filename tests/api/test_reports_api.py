@@ -185,6 +185,12 @@ PAGE_TO_API = {
     "billing:client_directory": "/api/v1/clients/{id}/directory/",
     "billing:statement_import": "/api/v1/statements/",
     "billing:statement": "/api/v1/statements/{id}/",
+    "billing:mandate_new": "/api/v1/clients/{id}/mandates/",
+    "billing:mandate_status": "/api/v1/mandates/{id}/status/",
+    "billing:invoice_debit": "/api/v1/invoices/{id}/debit/",
+    "billing:debits": "/api/v1/debits/ and /api/v1/debit-batches/",
+    "billing:debits_export": "/api/v1/debit-batches/",
+    "billing:debit_batch_file": "/api/v1/debit-batches/{id}/file/",
 }
 
 
