@@ -174,6 +174,7 @@ class Debit(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("debit status", "Scheduled")
         SENT = "sent", pgettext_lazy("debit status", "Sent to bank")
+        RETURNED = "returned", pgettext_lazy("debit status", "Returned")
 
     class Sequence(models.TextChoices):
         FIRST = "FRST", pgettext_lazy("debit sequence", "First")
@@ -196,6 +197,8 @@ class Debit(models.Model):
         DebitBatch, on_delete=models.PROTECT, related_name="debits", null=True, blank=True
     )
     scheduled_at = models.DateTimeField(_("scheduled"))
+    # The ISO reason code of the bank's R-transaction (AC04, AM04, MD01, MD06, MS02...).
+    return_reason = models.CharField(_("return reason"), max_length=4, blank=True)
 
     class Meta:
         verbose_name = _("direct debit")

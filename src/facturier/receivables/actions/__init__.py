@@ -11,6 +11,7 @@ from .credit import (
     refund_credit_note,
     remove_allocation,
 )
+from .debit_returns import return_debit
 from .direct_debits import (
     create_mandate,
     export_debit_batch,
@@ -48,6 +49,7 @@ __all__ = [
     "refund_credit_note",
     "remove_allocation",
     "retry_failed_letters",
+    "return_debit",
     "retry_letter",
     "save_ledger",
     "save_sepa_settings",
