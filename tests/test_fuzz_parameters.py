@@ -243,3 +243,40 @@ def test_the_clients_pages(
     upload = SimpleUploadedFile("clients.csv", data.encode("utf-8", "surrogatepass"))
     response = browser.post(reverse("billing:clients_import"), {"file": upload, "dry_run": "1"})
     assert response.status_code < 500
+
+
+@FUZZ
+@given(text=EXTREME_TEXT, day=EXTREME_DATE, number=EXTREME_ID)
+def test_the_direct_debit_pages(browser, client_entity, finalized, text, day, number):
+    mandate = {
+        "reference": text,
+        "debtor_name": text,
+        "iban": text,
+        "bic": text,
+        "signed_on": day,
+        "signed_at": text,
+        "scheme": text,
+    }
+    new = reverse("billing:mandate_new", args=[client_entity.pk])
+    assert browser.post(new, mandate).status_code < 500
+    assert (
+        browser.post(
+            new,
+            {
+                **mandate,
+                "reference": "R1",
+                "iban": "FR7630006000011234567890189",
+                "bic": "AGRIFRPP",
+                "debtor_name": "D",
+                "scheme": "CORE",
+            },
+        ).status_code
+        < 500
+    )
+    status = reverse("billing:mandate_status", args=[1])
+    assert browser.post(status, {"status": text, "signed_on": day}).status_code < 500
+    debit = reverse("billing:invoice_debit", args=[finalized.pk])
+    assert browser.post(debit, {"amount": text}).status_code < 500
+    settings_page = reverse("settings:sepa")
+    sepa = {"creditor_id": text, "iban": text, "bic": text, "prenotification_days": number}
+    assert browser.post(settings_page, {**sepa, "scheme": text}).status_code < 500

@@ -112,6 +112,38 @@ def levels_allowed(user) -> bool:
     return True
 
 
+def direct_debits_allowed(user, client) -> bool:
+    """Adding a mandate and exporting a batch: refused for the right, or allowed and then
+    refused for the empty input (a mandate with no fields, a batch with nothing due)."""
+    from facturier.core.errors import Invalid, NotAllowed
+    from facturier.receivables import actions as receivables
+
+    allowed = []
+    for change in [
+        lambda: receivables.create_mandate(client, by=user, fields={}),
+        lambda: receivables.export_debit_batch(by=user),
+    ]:
+        try:
+            change()
+        except NotAllowed:
+            allowed.append(False)
+        except Invalid:
+            allowed.append(True)
+    assert len(set(allowed)) == 1, allowed
+    return allowed[0]
+
+
+def sepa_settings_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.receivables import actions as receivables
+
+    try:
+        receivables.save_sepa_settings(user.firm_id, by=user, fields={})
+    except NotAllowed:
+        return False
+    return True
+
+
 def ereporting_seen(user) -> bool:
     from django.test import Client
     from django.urls import reverse
@@ -334,6 +366,10 @@ def probes(client, draft, finalized, closed):
         "retry a failed letter or platform deposit, retry all failed": retry_all_allowed,
         "export the FEC (the whole firm's books)": lambda u: fec_allowed(u),
         "set the reminder levels and the ledger accounts": lambda u: levels_allowed(u),
+        "add, sign, suspend and revoke a client's direct-debit mandates, schedule an invoice's "
+        "debit, export a direct-debit batch": lambda u: direct_debits_allowed(u, client),
+        "set the firm's direct-debit creditor identifier, collection account, pre-notification "
+        "delay and scheme": sepa_settings_allowed,
         "see the e-reporting periods and files, retry a failed one": lambda u: ereporting_seen(u),
         "send an e-reporting correction": lambda u: correction_allowed(u),
         "set the firm's e-invoicing platform, change the address of its calls": lambda u: (

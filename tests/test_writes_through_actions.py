@@ -30,7 +30,14 @@ from facturier.engagements.models import Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
-from facturier.receivables.models import Allocation, BankStatement, Letter, Payment
+from facturier.receivables.models import (
+    Allocation,
+    BankStatement,
+    DebitBatch,
+    Letter,
+    Mandate,
+    Payment,
+)
 from facturier.work.models import Entry
 from tests.receivables import camt
 
@@ -151,6 +158,8 @@ def _objects():
         "invitation": _first(Invitation),
         "engagement": _first(Engagement),
         "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
+        "mandate": _first(Mandate),
+        "debit_batch": _first(DebitBatch),
     }
 
 
@@ -176,6 +185,8 @@ KINDS = {
     "ereporting": "ereport",
     "ereports": "ereport",
     "contacts": "contact",
+    "mandates": "mandate",
+    "debit-batches": "debit_batch",
 }
 
 # Routes whose arguments are not ids: a link never issued, walked as such.

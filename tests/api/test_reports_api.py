@@ -205,6 +205,12 @@ PAGE_TO_API = {
     "billing:ereport_file": "/api/v1/ereports/{id}/file/",
     "billing:ereport_correct": "/api/v1/ereports/{id}/correct/",
     "billing:ereport_retry": "/api/v1/ereports/{id}/retry/",
+    "billing:mandate_new": "/api/v1/clients/{id}/mandates/",
+    "billing:mandate_status": "/api/v1/mandates/{id}/status/",
+    "billing:invoice_debit": "/api/v1/invoices/{id}/debit/",
+    "billing:debits": "/api/v1/debits/ and /api/v1/debit-batches/",
+    "billing:debits_export": "/api/v1/debit-batches/",
+    "billing:debit_batch_file": "/api/v1/debit-batches/{id}/file/",
 }
 
 

@@ -2,7 +2,18 @@ from csp.decorators import csp_exempt
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import clients, directory, engagements, ereporting, outbox, reports, views, webhooks, work
+from . import (
+    clients,
+    direct_debits,
+    directory,
+    engagements,
+    ereporting,
+    outbox,
+    reports,
+    views,
+    webhooks,
+    work,
+)
 
 urlpatterns = [
     path("v1/clients/", views.ClientList.as_view(), name="api-clients"),
@@ -73,6 +84,26 @@ urlpatterns = [
         name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path(
+        "v1/clients/<id:pk>/mandates/",
+        direct_debits.ClientMandates.as_view(),
+        name="api-client-mandates",
+    ),
+    path(
+        "v1/mandates/<id:pk>/status/",
+        direct_debits.MandateStatus.as_view(),
+        name="api-mandate-status",
+    ),
+    path(
+        "v1/invoices/<id:pk>/debit/", direct_debits.InvoiceDebit.as_view(), name="api-invoice-debit"
+    ),
+    path("v1/debits/", direct_debits.DebitList.as_view(), name="api-debits"),
+    path("v1/debit-batches/", direct_debits.BatchList.as_view(), name="api-debit-batches"),
+    path(
+        "v1/debit-batches/<id:pk>/file/",
+        direct_debits.BatchFile.as_view(),
+        name="api-debit-batch-file",
+    ),
     path("v1/engagements/", engagements.EngagementList.as_view(), name="api-engagements"),
     path("v1/engagements/run/", engagements.EngagementRun.as_view(), name="api-engagements-run"),
     path("v1/engagements/<id:pk>/", engagements.EngagementDetail.as_view(), name="api-engagement"),

@@ -144,3 +144,29 @@ def check_party(instance, *, company_field: str, exclude=None) -> None:
             errors.setdefault(field, []).append(exc)
     if errors:
         raise ValidationError(errors)
+
+
+def creditor_id_is_valid(value: str) -> bool:
+    """A SEPA creditor identifier (ICS in France): country, two check digits, a
+    three-character business code the check leaves out, then the national identifier.
+    The check digits are ISO 7064 MOD 97-10 over the national identifier followed by
+    the country and "00", letters counted A=10 ... Z=35 (as an IBAN's)."""
+    value = compact(value)
+    if not (8 <= len(value) <= 35 and value.isalnum() and value.isascii()):
+        return False
+    country, check, national = value[:2], value[2:4], value[7:]
+    if not (country.isalpha() and check.isdigit()):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in national + country + "00")
+    return 98 - int(digits) % 97 == int(check)
+
+
+def clean_creditor_id(value: str) -> str:
+    if not (value or "").strip():
+        return ""
+    if not creditor_id_is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid SEPA creditor identifier.") % {"value": value},
+            code="invalid_creditor_id",
+        )
+    return compact(value)

@@ -180,6 +180,12 @@ class AuditName(models.TextChoices):
     BANK_CSV_COLUMNS_SAVED = "bank_csv_columns.saved", _("bank CSV columns saved")
     BANK_STATEMENT_IMPORTED = "bank_statement.imported", _("bank statement imported")
     LETTER_RETRIED = "letter.retried", _("failed letter queued again")
+    SEPA_SETTINGS_SAVED = "sepa_settings.saved", _("direct-debit settings saved")
+    MANDATE_CREATED = "mandate.created", _("direct-debit mandate created")
+    MANDATE_STATUS_CHANGED = "mandate.status_changed", _("direct-debit mandate status changed")
+    DEBIT_SCHEDULED = "debit.scheduled", _("direct debit scheduled")
+    DEBIT_BATCH_EXPORTED = "debit_batch.exported", _("direct-debit batch exported")
+    DEBIT_RETURNED = "debit.returned", _("direct debit returned by the bank")
 
 
 audit.declare(AuditName)

@@ -481,3 +481,6 @@ class LedgerAccounts(models.Model):
 
     def __str__(self) -> str:
         return f"ledger of {self.firm_id}"
+
+
+from .direct_debits import Debit, DebitBatch, Mandate, SepaSettings  # noqa: E402, F401

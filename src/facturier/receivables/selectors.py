@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from facturier.clients.permissions import visible_clients
+from facturier.clients.permissions import can_process, visible_clients
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
 
+from .direct_debits import Debit, DebitBatch, Mandate, SepaSettings
 from .dunning import last_levels, level_due, levels_of, reminder_blocks
 from .letters import AccountEntry, StatementOfAccount
 from .models import (
@@ -254,3 +255,35 @@ def owed_by_clients(*, user, client_ids) -> dict[int, dict[str, Decimal]]:
     for row in rows:
         owed.setdefault(row["client_id"], {})[row["currency"]] = row["total"]
     return owed
+
+
+# --- SEPA direct debit ---------------------------------------------------------------
+
+
+def client_mandates(*, client_id: int):
+    return Mandate.objects.filter(client_id=client_id).order_by("-id")
+
+
+def invoice_debits(*, invoice_id: int):
+    return Debit.objects.filter(invoice_id=invoice_id).select_related("mandate", "batch")
+
+
+def firm_debits(*, user, status: str):
+    """The firm's debits in `status`, for the Direct debits tab (processing only)."""
+    if not can_process(user):
+        return Debit.objects.none()
+    return (
+        Debit.objects.filter(firm_id=user.firm_id, status=status)
+        .select_related("invoice__client", "mandate", "batch")
+        .order_by("due_date", "id")
+    )
+
+
+def debit_batches(*, user):
+    if not can_process(user):
+        return DebitBatch.objects.none()
+    return DebitBatch.objects.filter(firm_id=user.firm_id).defer("xml")
+
+
+def sepa_settings(*, firm_id: int):
+    return SepaSettings.objects.filter(firm_id=firm_id).first() or SepaSettings(firm_id=firm_id)

@@ -37,7 +37,12 @@ from facturier.invoicing.selectors import (
 )
 from facturier.receivables.dunning import levels_of
 from facturier.receivables.permissions import may_record
-from facturier.receivables.selectors import invoice_allocations, invoice_reminders, reminder_pause
+from facturier.receivables.selectors import (
+    invoice_allocations,
+    invoice_debits,
+    invoice_reminders,
+    reminder_pause,
+)
 from facturier.web.einvoicing import invoice_transmissions, with_platform_status
 
 from .availability import ROW_ACTIONS, Reasons, send_mode, why_not
@@ -242,6 +247,7 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             may_retry_platform=may_record(request.user),  # the processing permission
             **_reminders(invoice),
             transmissions=invoice_transmissions(invoice) if not invoice.is_draft else [],
+            debits=list(invoice_debits(invoice_id=invoice.pk)),
         ),
     )
 

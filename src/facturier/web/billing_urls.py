@@ -5,6 +5,7 @@ from . import bank_files as statement_views
 from . import billing as views
 from . import clients as client_views
 from . import credit_notes as credit_views
+from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagements as engagement_views
 from . import ereporting as ereporting_views
@@ -102,6 +103,12 @@ urlpatterns = [
         einvoicing_views.client_directory,
         name="client_directory",
     ),
+    path("clients/<id:pk>/mandates/new/", debit_views.mandate_new, name="mandate_new"),
+    path("mandates/<id:pk>/status/", debit_views.mandate_status, name="mandate_status"),
+    path("invoices/<id:pk>/debit/", debit_views.invoice_debit, name="invoice_debit"),
+    path("debits/", debit_views.debits_view, name="debits"),
+    path("debits/export/", debit_views.debits_export, name="debits_export"),
+    path("debit-batches/<id:pk>/file/", debit_views.batch_file, name="debit_batch_file"),
     path("statements/", statement_views.statement_import, name="statement_import"),
     path("statements/<id:pk>/", statement_views.statement_view, name="statement"),
 ]

@@ -35,6 +35,7 @@ from facturier.receivables.selectors import (
 
 from .clients import client_details
 from .common import back_url, ids_from, refusal_text, section
+from .direct_debits import mandate_rows
 from .fields import DayField
 from .once import once
 from .templatetags.billing import money as format_money
@@ -331,5 +332,6 @@ def client_account(request: HttpRequest, pk: int) -> HttpResponse:
             statement_period={"start": today.replace(month=1, day=1), "end": today},
             reminder_pause=reminder_pause(client_id=client.pk),
             letters=list(client_letters(client_id=client.pk)[:20]),
+            mandates=mandate_rows(client.pk),
         ),
     )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagement_settings, work_settings
 from . import reminders as reminder_views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("templates/<id:pk>/default/", views.template_set_default, name="template_default"),
     path("templates/<id:pk>/archive/", views.template_archive, name="template_archive"),
     path("invoicing/", views.firm_settings, name="firm"),
+    path("direct-debit/", views.manager_only(debit_views.sepa_settings_view), name="sepa"),
     path("work/", views.manager_only(work_settings.work_settings), name="work"),
     path("reminders/", views.manager_only(reminder_views.reminder_settings), name="reminders"),
     path(

@@ -11,6 +11,14 @@ from .credit import (
     refund_credit_note,
     remove_allocation,
 )
+from .debit_returns import return_debit
+from .direct_debits import (
+    create_mandate,
+    export_debit_batch,
+    save_sepa_settings,
+    schedule_debit,
+    set_mandate_status,
+)
 from .exports import save_ledger
 from .letters import (
     retry_failed_letters,
@@ -31,20 +39,26 @@ __all__ = [
     "allocate_credit_note",
     "allocate_payment",
     "confirm_statement_lines",
+    "create_mandate",
     "default_levels",
     "delete_payment",
+    "export_debit_batch",
     "import_bank_statement",
     "record_payment",
     "refund_credit",
     "refund_credit_note",
     "remove_allocation",
     "retry_failed_letters",
+    "return_debit",
     "retry_letter",
     "save_ledger",
+    "save_sepa_settings",
+    "schedule_debit",
     "save_levels",
     "send_due_reminders",
     "send_reminder_now",
     "send_statement_of_account",
+    "set_mandate_status",
     "set_pause",
     "statement_of_account_pdf",
     "update_payment",

@@ -1,0 +1,74 @@
+"""A batch of direct debits as a pain.008 file, built and checked against the ISO 20022
+schema by sepaxml (never XML written by hand). Pure: rows in, bytes out."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sepaxml import SepaDD
+from sepaxml.validation import ValidationError as SchemaError
+
+SCHEMA = "pain.008.001.02"
+
+
+class Pain008Error(ValueError):
+    """The file would not be valid against the schema (a value the bank cannot take)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Creditor:
+    name: str
+    creditor_id: str
+    iban: str
+    bic: str
+    scheme: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Collection:
+    end_to_end_id: str
+    debtor_name: str
+    iban: str
+    bic: str
+    amount: Decimal
+    collection_date: datetime.date
+    mandate_reference: str
+    mandate_signed_on: datetime.date
+    sequence: str  # FRST, RCUR, OOFF
+    description: str
+
+
+def build(creditor: Creditor, collections: Iterable[Collection]) -> tuple[str, bytes]:
+    """(message id, the pain.008 file), valid against its schema."""
+    sepa = SepaDD(
+        {
+            "name": creditor.name[:70],
+            "IBAN": creditor.iban,
+            "BIC": creditor.bic,
+            "batch": True,
+            "creditor_id": creditor.creditor_id,
+            "currency": "EUR",
+            "instrument": creditor.scheme,
+        },
+        schema=SCHEMA,
+    )
+    for one in collections:
+        sepa.add_payment(
+            {
+                "name": one.debtor_name,
+                "IBAN": one.iban,
+                "BIC": one.bic,
+                "amount": int((one.amount * 100).to_integral_value()),
+                "type": one.sequence,
+                "collection_date": one.collection_date,
+                "mandate_id": one.mandate_reference,
+                "mandate_date": one.mandate_signed_on,
+                "description": one.description,
+                "endtoend_id": one.end_to_end_id,
+            }
+        )
+    try:
+        return sepa.msg_id, sepa.export(validate=True)
+    except SchemaError as exc:
+        raise Pain008Error(str(exc.__cause__ or exc)) from exc
