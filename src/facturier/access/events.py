@@ -20,6 +20,10 @@ class AuditName(models.TextChoices):
     STAFF_REACTIVATED = "staff.reactivated", _("staff member reactivated")
     PASSWORD_RESET_REQUESTED = "password.reset_requested", _("password reset asked for")
     PASSWORD_RESET = "password.reset", _("password reset")
+    TOTP_ENABLED = "totp.enabled", _("authenticator app set up")
+    TOTP_DISABLED = "totp.disabled", _("authenticator app removed")
+    RECOVERY_CODES_RENEWED = "recovery_codes.renewed", _("recovery codes renewed")
+    RECOVERY_CODE_USED = "recovery_code.used", _("recovery code used to sign in")
 
 
 audit.declare(AuditName)

@@ -3,6 +3,7 @@ from django.urls import path
 from . import einvoicing as einvoicing_views
 from . import engagement_settings, work_settings
 from . import reminders as reminder_views
+from . import security as security_views
 from . import settings as views
 from . import staff as staff_views
 from . import tokens as api_web
@@ -45,6 +46,15 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
+    path("security/", security_views.security, name="security"),
+    path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
+    path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
+    path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),
+    path(
+        "security/required/",
+        security_views.two_factors_required,
+        name="two_factors_required",
+    ),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

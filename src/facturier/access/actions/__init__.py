@@ -18,8 +18,26 @@ from .tokens import (
     remember_response,
     revoke_token,
 )
+from .twofactor import (
+    check_second_factor,
+    disable_totp,
+    enable_totp,
+    has_second_factor,
+    new_totp_key,
+    recovery_codes_left,
+    renew_recovery_codes,
+    totp_device,
+)
 
 __all__ = [
+    "totp_device",
+    "renew_recovery_codes",
+    "recovery_codes_left",
+    "new_totp_key",
+    "has_second_factor",
+    "enable_totp",
+    "disable_totp",
+    "check_second_factor",
     "accept_invitation",
     "answer_key",
     "claim_key",
