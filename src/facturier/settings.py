@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "facturier.web.middleware.RefuseControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "facturier.web.middleware.TwoFactorsSetupMiddleware",
+    "facturier.web.middleware.LastSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

@@ -194,3 +194,24 @@ def test_only_the_settings_right_sets_the_rule(bob):
     assert refused.status_code == 403
     bob.firm.refresh_from_db()
     assert not bob.firm.two_factors_required
+
+
+def test_wrong_codes_count_toward_the_account_limit(bob):
+    secret, _codes = set_up_app(signed_in(bob))
+    browser = Browser()
+    browser.post("/login/", {"username": "bob", "password": "pw-bob"})
+    for _n in range(5):
+        assert browser.post("/login/code/", {"code": "abcdef"}).status_code == 422
+    locked = browser.post("/login/code/", {"code": code_for(secret, 1)})
+    assert locked.status_code == 429 and b'data-code="rate_limited"' in locked.content
+    trail = AuditEvent.objects.filter(firm=bob.firm, action="sign_in.code_refused")
+    assert trail.count() == 5
+
+
+def test_the_audit_says_which_second_factor_signed_in(bob):
+    secret, _codes = set_up_app(signed_in(bob))
+    browser = Browser()
+    browser.post("/login/", {"username": "bob", "password": "pw-bob"})
+    browser.post("/login/code/", {"code": code_for(secret, 1)})
+    last = AuditEvent.objects.filter(firm=bob.firm, action="sign_in.succeeded").last()
+    assert last.details["second_factor"] == "totp"

@@ -23,6 +23,11 @@ class AuditName(models.TextChoices):
     TOTP_ENABLED = "totp.enabled", _("authenticator app set up")
     TOTP_DISABLED = "totp.disabled", _("authenticator app removed")
     RECOVERY_CODES_RENEWED = "recovery_codes.renewed", _("recovery codes renewed")
+    SIGNED_IN = "sign_in.succeeded", _("signed in")
+    SIGN_IN_FAILED = "sign_in.failed", _("sign-in refused: wrong password")
+    SIGN_IN_CODE_REFUSED = "sign_in.code_refused", _("sign-in refused: wrong code")
+    SIGN_IN_THROTTLED = "sign_in.throttled", _("sign-in refused: too many failures")
+    SESSIONS_ENDED = "sessions.ended", _("other sessions ended")
     RECOVERY_CODE_USED = "recovery_code.used", _("recovery code used to sign in")
 
 

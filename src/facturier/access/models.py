@@ -172,3 +172,24 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.digest[:8]}…)"
+
+
+class MemberSession(models.Model):
+    """A session a member opened by signing in, with where it came from, so Settings →
+    Security lists their sessions (Django's session table keys nothing by user)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in"))
+
+    class Meta:
+        verbose_name = _("member's session")
+        verbose_name_plural = _("members' sessions")
+        ordering = ["-signed_in_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.ip})"

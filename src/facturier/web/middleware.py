@@ -1,3 +1,5 @@
+import time
+
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
@@ -98,3 +100,22 @@ def _setup_may_go(path: str) -> bool:
         "/favicon.ico",
     )
     return path.startswith(allowed)
+
+
+LAST_SEEN = "last_seen"
+
+
+class LastSeenMiddleware:
+    """Notes in a signed-in member's session when it was last used (at most once a
+    minute), for the list of their sessions in Settings → Security."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            if now - request.session.get(LAST_SEEN, 0) >= 60:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)

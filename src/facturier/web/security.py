@@ -1,6 +1,7 @@
 """Settings → Security: each member's own authenticator app and recovery codes."""
 
 import base64
+import datetime
 
 import segno
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,6 +20,8 @@ from facturier.firms import actions as firm_actions
 from facturier.firms.permissions import can_manage_settings
 
 from .common import section
+from .devices import device_name
+from .middleware import LAST_SEEN
 from .signin import SETUP_REQUIRED
 
 SETUP_KEY = "totp_setup_key"
@@ -38,6 +42,27 @@ def _setup_context(request: HttpRequest) -> dict:
     }
 
 
+def _sessions(request: HttpRequest) -> list[dict]:
+    """The member's open sessions, this one first: device, IP address, last seen."""
+    rows = []
+    for row, session in access_actions.open_sessions(request.user):
+        seen = session.get_decoded().get(LAST_SEEN)
+        rows.append(
+            {
+                "device": device_name(row.user_agent),
+                "ip": row.ip,
+                "signed_in_at": row.signed_in_at,
+                "last_seen": (
+                    datetime.datetime.fromtimestamp(seen, tz=datetime.UTC)
+                    if seen
+                    else row.signed_in_at
+                ),
+                "current": row.session_key == request.session.session_key,
+            }
+        )
+    return sorted(rows, key=lambda r: (not r["current"], -r["last_seen"].timestamp()))
+
+
 def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     user = request.user
     device = access_actions.totp_device(user)
@@ -47,6 +72,7 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
         device=device,
         recovery_left=access_actions.recovery_codes_left(user) if device else 0,
         firm_requires=bool(user.firm_id and user.firm.two_factors_required),
+        sessions=_sessions(request),
         **extra,
     )
     if device is None and "recovery_codes" not in extra:
@@ -122,4 +148,16 @@ def two_factors_required(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Two factors are now required in your firm."))
     else:
         messages.success(request, _("Two factors are no longer required in your firm."))
+    return redirect("settings:security")
+
+
+@login_required
+@require_POST
+def end_other_sessions(request: HttpRequest) -> HttpResponse:
+    ended = access_actions.end_other_sessions(by=request.user, keep=request.session.session_key)
+    messages.success(
+        request,
+        ngettext("%(count)d other session ended.", "%(count)d other sessions ended.", ended)
+        % {"count": ended},
+    )
     return redirect("settings:security")

@@ -51,6 +51,11 @@ urlpatterns = [
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
     path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),
     path(
+        "security/sessions/end/",
+        security_views.end_other_sessions,
+        name="end_other_sessions",
+    ),
+    path(
         "security/required/",
         security_views.two_factors_required,
         name="two_factors_required",

@@ -5,7 +5,9 @@ import time
 
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -55,7 +57,43 @@ def count_failure(request: HttpRequest, username: str) -> None:
             cache.set(key, 1, timeout=WINDOW)
 
 
-def _refused(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _user_agent(request: HttpRequest | None) -> str:
+    return request.headers.get("User-Agent", "") if request is not None else ""
+
+
+@receiver(user_logged_in, dispatch_uid="facturier.sign_in.audit")
+def _audit_sign_in(sender, request, user, **kwargs) -> None:
+    if request is None or not getattr(user, "pk", None):
+        return
+    access_actions.record_sign_in(
+        user,
+        by=user,
+        ip=client_ip(request),
+        user_agent=_user_agent(request),
+        session_key=request.session.session_key,
+        second_factor=getattr(request, "second_factor", ""),
+    )
+
+
+@receiver(user_login_failed, dispatch_uid="facturier.sign_in.failure_audit")
+def _audit_failure(sender, credentials, request=None, **kwargs) -> None:
+    if request is None:
+        return
+    access_actions.record_failed_sign_in(
+        username=str(credentials.get("username", "")),
+        ip=client_ip(request),
+        user_agent=_user_agent(request),
+        reason="password",
+    )
+
+
+def _refused(request: HttpRequest, template: str, context: dict, username: str) -> HttpResponse:
+    access_actions.record_failed_sign_in(
+        username=username,
+        ip=client_ip(request),
+        user_agent=_user_agent(request),
+        reason="throttled",
+    )
     context |= {
         "refusal": _("Too many failed sign-ins: try again in 15 minutes."),
         "code": "rate_limited",
@@ -67,8 +105,9 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if throttled(request, request.POST.get("username", "")):
-            return _refused(request, self.template_name, self.get_context_data())
+        username = request.POST.get("username", "")
+        if throttled(request, username):
+            return _refused(request, self.template_name, self.get_context_data(), username)
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
@@ -110,11 +149,19 @@ def signin_code(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, template, {})
     if throttled(request, user.username):
-        return _refused(request, template, {})
+        return _refused(request, template, {}, user.username)
     try:
-        access_actions.check_second_factor(user, code=request.POST.get("code", ""))
+        request.second_factor = access_actions.check_second_factor(
+            user, code=request.POST.get("code", "")
+        )
     except WrongCode as exc:
         count_failure(request, user.username)
+        access_actions.record_failed_sign_in(
+            username=user.username,
+            ip=client_ip(request),
+            user_agent=_user_agent(request),
+            reason="code",
+        )
         return render(request, template, {"refusal": exc.message, "code": exc.code}, status=422)
     del request.session[PENDING]
     auth_login(request, user, backend=pending["backend"])

@@ -10,6 +10,7 @@ from .invitations import (
 )
 from .members import deactivate_member, may_manage_staff, reactivate_member, set_member_rights
 from .passwords import request_password_reset, reset_password
+from .signins import end_other_sessions, open_sessions, record_failed_sign_in, record_sign_in
 from .tokens import (
     answer_key,
     claim_key,
@@ -30,6 +31,10 @@ from .twofactor import (
 )
 
 __all__ = [
+    "open_sessions",
+    "end_other_sessions",
+    "record_sign_in",
+    "record_failed_sign_in",
     "totp_device",
     "renew_recovery_codes",
     "recovery_codes_left",
