@@ -29,7 +29,7 @@ LIMITS = {"account": 5, "ip": 20}
 
 def client_ip(request: HttpRequest) -> str:
     """REMOTE_ADDR, or as the API reads proxies (NUM_PROXIES)."""
-    return BaseThrottle().get_ident(request)
+    return BaseThrottle().get_ident(request) or ""
 
 
 def _keys(request: HttpRequest, username: str) -> dict[str, str]:
