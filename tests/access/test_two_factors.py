@@ -215,3 +215,16 @@ def test_the_audit_says_which_second_factor_signed_in(bob):
     browser.post("/login/code/", {"code": code_for(secret, 1)})
     last = AuditEvent.objects.filter(firm=bob.firm, action="sign_in.succeeded").last()
     assert last.details["second_factor"] == "totp"
+
+
+def test_removing_the_app_where_two_factors_are_required_leads_back_to_setting_one_up(admin, bob):
+    from facturier.firms import actions as firm_actions
+
+    browser = signed_in(bob)
+    secret, _codes = set_up_app(browser)
+    firm_actions.update_firm_settings(
+        admin.firm_id, by=admin, fields={"two_factors_required": True}
+    )
+    browser.post("/settings/security/totp/disable/", {"code": code_for(secret, 1)})
+    led = browser.get("/billing/invoices/")
+    assert led.status_code == 302 and led["Location"] == "/settings/security/"

@@ -114,6 +114,8 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, exc)
     messages.success(request, _("Your authenticator app was removed."))
+    if request.user.firm_id and request.user.firm.two_factors_required:
+        request.session[SETUP_REQUIRED] = True  # set up another one before going on
     return redirect("settings:security")
 
 

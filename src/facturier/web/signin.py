@@ -61,10 +61,21 @@ def _user_agent(request: HttpRequest | None) -> str:
     return request.headers.get("User-Agent", "") if request is not None else ""
 
 
+def requires_setup(user: User, second_factor: str) -> bool:
+    """Signed in without a second factor in a firm that requires one."""
+    if second_factor or not (user.firm_id and user.firm.two_factors_required):
+        return False
+    return not access_actions.has_second_factor(user)
+
+
 @receiver(user_logged_in, dispatch_uid="facturier.sign_in.audit")
 def _audit_sign_in(sender, request, user, **kwargs) -> None:
+    """Every sign-in (the login page, an accepted invitation, the admin's): in the trail,
+    and led to set up two factors first where the firm requires them."""
     if request is None or not getattr(user, "pk", None):
         return
+    if hasattr(request, "session") and requires_setup(user, getattr(request, "second_factor", "")):
+        request.session[SETUP_REQUIRED] = True
     access_actions.record_sign_in(
         user,
         by=user,
@@ -117,10 +128,7 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         user = form.get_user()
         if not access_actions.has_second_factor(user):
-            answer = super().form_valid(form)
-            if user.firm_id and user.firm.two_factors_required:
-                self.request.session[SETUP_REQUIRED] = True
-            return answer
+            return super().form_valid(form)
         self.request.session[PENDING] = {
             "user": user.pk,
             "backend": user.backend,
