@@ -315,7 +315,18 @@ def two_factors_rule_allowed(user) -> bool:
     return True
 
 
-def probes(client, draft, finalized, closed):
+def two_factors_reset_allowed(user, make_user) -> bool:
+    colleague = make_user(f"colleague-{user.pk}", user.firm)
+    key = access_actions.new_totp_key()
+    access_actions.enable_totp(by=colleague, key=key, code=f"{totp(bytes.fromhex(key)):06d}")
+    try:
+        access_actions.reset_two_factors(colleague, by=user)
+    except NotAllowed:
+        return False
+    return not access_actions.has_second_factor(colleague)
+
+
+def probes(client, draft, finalized, closed, make_user):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
 
@@ -385,13 +396,16 @@ def probes(client, draft, finalized, closed):
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
         "set up and remove one's own authenticator app and recovery codes": totp_allowed,
         "require two factors of every member of the firm": two_factors_rule_allowed,
+        "reset a member's two-factor sign-in (app and recovery codes lost)": lambda u: (
+            two_factors_reset_allowed(u, make_user)
+        ),
     }
 
 
 def test_the_readme_table_is_what_the_code_does(world, firm, make_user):
     client, draft, finalized, closed = world
     rows = table()
-    probe = probes(client, draft, finalized, closed)
+    probe = probes(client, draft, finalized, closed, make_user)
     assert [action for action, _needs in rows] == list(probe), "a row without a probe"
     for owner, processing, settings in itertools.product([False, True], repeat=3):
         user = user_with(make_user, firm, client, owner, processing, settings)

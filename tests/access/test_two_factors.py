@@ -228,3 +228,23 @@ def test_removing_the_app_where_two_factors_are_required_leads_back_to_setting_o
     browser.post("/settings/security/totp/disable/", {"code": code_for(secret, 1)})
     led = browser.get("/billing/invoices/")
     assert led.status_code == 302 and led["Location"] == "/settings/security/"
+
+
+def test_an_administrator_resets_a_member_who_lost_app_and_codes(admin, bob):
+    set_up_app(signed_in(bob))
+    browser = signed_in(admin)
+    page = browser.get(f"/settings/staff/{bob.pk}/").content.decode()
+    assert "Reset two-factor sign-in" in page
+    done = browser.post(f"/settings/staff/{bob.pk}/two-factors/reset/")
+    assert done.status_code == 302
+    assert not RecoveryCode.objects.filter(user=bob).exists()
+    answer = Browser().post("/login/", {"username": "bob", "password": "pw-bob"})
+    assert answer.status_code == 302 and answer["Location"] != "/login/code/"
+    event = AuditEvent.objects.get(action="totp.reset", firm=bob.firm)
+    assert event.actor == admin and event.target_id == str(bob.pk)
+
+
+def test_only_an_administrator_resets_two_factors(admin, bob):
+    set_up_app(signed_in(admin))
+    signed_in(bob).post(f"/settings/staff/{admin.pk}/two-factors/reset/")
+    assert RecoveryCode.objects.filter(user=admin).count() == 10

@@ -27,6 +27,7 @@ class AuditName(models.TextChoices):
     SIGN_IN_FAILED = "sign_in.failed", _("sign-in refused: wrong password")
     SIGN_IN_CODE_REFUSED = "sign_in.code_refused", _("sign-in refused: wrong code")
     SIGN_IN_THROTTLED = "sign_in.throttled", _("sign-in refused: too many failures")
+    TWO_FACTORS_RESET = "totp.reset", _("authenticator app reset by an administrator")
     SESSIONS_ENDED = "sessions.ended", _("other sessions ended")
     RECOVERY_CODE_USED = "recovery_code.used", _("recovery code used to sign in")
 

@@ -34,6 +34,11 @@ urlpatterns = [
     path("staff/", staff_views.staff, name="staff"),
     path("staff/<id:pk>/", staff_views.member, name="staff_member"),
     path("staff/<id:pk>/deactivate/", staff_views.member_deactivate, name="staff_deactivate"),
+    path(
+        "staff/<id:pk>/two-factors/reset/",
+        staff_views.member_reset_two_factors,
+        name="staff_reset_two_factors",
+    ),
     path("staff/<id:pk>/reactivate/", staff_views.member_reactivate, name="staff_reactivate"),
     path(
         "staff/invitations/<id:pk>/resend/",

@@ -27,10 +27,12 @@ from .twofactor import (
     new_totp_key,
     recovery_codes_left,
     renew_recovery_codes,
+    reset_two_factors,
     totp_device,
 )
 
 __all__ = [
+    "reset_two_factors",
     "open_sessions",
     "end_other_sessions",
     "record_sign_in",

@@ -16,6 +16,7 @@ from facturier.firms.models import User
 from ..errors import NoSecondFactor, TwoFactorsAlreadySet, WrongCode
 from ..events import AuditName
 from ..models import RecoveryCode, hash_token
+from .members import _member
 
 RECOVERY_CODES = 10
 # Letters and digits nobody misreads (no 0/O, 1/I/L).
@@ -145,3 +146,17 @@ def renew_recovery_codes(*, by: User, code: str) -> list[str]:
     codes = _issue_recovery_codes(by)
     audit.record(AuditName.RECOVERY_CODES_RENEWED, by, by=by, firm_id=by.firm_id)
     return codes
+
+
+@action
+def reset_two_factors(member: User | int, *, by: User) -> User:
+    """A member who lost their app and their recovery codes: the firm's administrator
+    removes both (the member signs in with the password alone, or sets up a new app at
+    once where the firm requires two factors)."""
+    member = _member(member, by)
+    if not has_second_factor(member):
+        raise NoSecondFactor()
+    TOTPDevice.objects.filter(user=member).delete()
+    RecoveryCode.objects.filter(user=member).delete()
+    audit.record(AuditName.TWO_FACTORS_RESET, member, by=by, firm_id=by.firm_id)
+    return member
