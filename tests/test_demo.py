@@ -1,8 +1,12 @@
+import base64
+import re
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
 from django.db import models
+from django.test import Client as Browser
+from django_otp.oath import totp
 
 from facturier.firms.models import User
 from facturier.invoicing.models import Invoice, InvoiceSequence
@@ -15,6 +19,13 @@ def test_demo_data_covers_each_right_and_status(capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
     assert "alice" in out and "facturier-demo" in out
+    # Carol signs in with her password and a code from the key printed.
+    secret = re.search(r"carol also types a code: add the key ([A-Z2-7]+) ", out).group(1)
+    browser = Browser()
+    browser.post("/login/", {"username": "carol", "password": "facturier-demo"})
+    code = f"{totp(base64.b32decode(secret), drift=1):06d}"
+    assert browser.post("/login/code/", {"code": code}).status_code == 302
+    assert browser.get("/billing/invoices/").status_code == 200
     documents = Invoice.objects.filter(firm__name="Cabinet Martin & Associés")
     demo = documents.filter(kind="invoice")
     assert demo.count() == 60

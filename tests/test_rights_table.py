@@ -13,10 +13,14 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
+from django_otp.oath import totp
 
+from facturier.access import actions as access_actions
 from facturier.clients import permissions as client_rights
+from facturier.core.errors import NotAllowed
 from facturier.engagements import actions as engagement_actions
 from facturier.engagements import permissions as engagement_rights
+from facturier.firms import actions as firm_actions
 from facturier.firms.permissions import can_manage_settings
 from facturier.invoicing import actions, permissions
 from facturier.receivables.permissions import may_record
@@ -322,7 +326,39 @@ def contact_allowed(user, client) -> bool:
     return True
 
 
-def probes(client, draft, finalized, closed):
+def totp_allowed(user) -> bool:
+    key = access_actions.new_totp_key()
+    code = f"{totp(bytes.fromhex(key)):06d}"
+    try:
+        access_actions.enable_totp(by=user, key=key, code=code)
+    except NotAllowed:
+        return False
+    return access_actions.has_second_factor(user)
+
+
+def two_factors_rule_allowed(user) -> bool:
+    try:
+        firm_actions.update_firm_settings(
+            user.firm_id, by=user, fields={"two_factors_required": True}
+        )
+    except NotAllowed:
+        return False
+    firm_actions.update_firm_settings(user.firm_id, by=user, fields={"two_factors_required": False})
+    return True
+
+
+def two_factors_reset_allowed(user, make_user) -> bool:
+    colleague = make_user(f"colleague-{user.pk}", user.firm)
+    key = access_actions.new_totp_key()
+    access_actions.enable_totp(by=colleague, key=key, code=f"{totp(bytes.fromhex(key)):06d}")
+    try:
+        access_actions.reset_two_factors(colleague, by=user)
+    except NotAllowed:
+        return False
+    return not access_actions.has_second_factor(colleague)
+
+
+def probes(client, draft, finalized, closed, make_user):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
 
@@ -394,13 +430,18 @@ def probes(client, draft, finalized, closed):
         ),
         "add, change and remove a client's contacts": lambda u: contact_allowed(u, client),
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
+        "set up and remove one's own authenticator app and recovery codes": totp_allowed,
+        "require two factors of every member of the firm": two_factors_rule_allowed,
+        "reset a member's two-factor sign-in (app and recovery codes lost)": lambda u: (
+            two_factors_reset_allowed(u, make_user)
+        ),
     }
 
 
 def test_the_readme_table_is_what_the_code_does(world, firm, make_user):
     client, draft, finalized, closed = world
     rows = table()
-    probe = probes(client, draft, finalized, closed)
+    probe = probes(client, draft, finalized, closed, make_user)
     assert [action for action, _needs in rows] == list(probe), "a row without a probe"
     for owner, processing, settings in itertools.product([False, True], repeat=3):
         user = user_with(make_user, firm, client, owner, processing, settings)

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "facturier.core",
     "facturier.outbox",
     "facturier.firms",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "facturier.web.middleware.UserLanguageMiddleware",
     "facturier.web.middleware.RefuseControlCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "facturier.web.middleware.TwoFactorsSetupMiddleware",
+    "facturier.web.middleware.LastSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -286,3 +290,8 @@ SPECTACULAR_SETTINGS = {
         "facturier.api.errors.add_error_responses",
     ],
 }
+
+# Two factors (django-otp's TOTP devices). Failed codes are throttled with failed
+# passwords, per account and per IP address (web/signin.py), not by the device itself.
+OTP_TOTP_ISSUER = "facturier"
+OTP_TOTP_THROTTLE_FACTOR = 0

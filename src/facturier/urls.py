@@ -5,7 +5,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from facturier.core.converters import IdConverter
-from facturier.web import passwords
+from facturier.web import passwords, signin
 from facturier.web.language import set_language
 from facturier.web.staff import accept_invitation
 
@@ -27,7 +27,8 @@ urlpatterns = [
     path("settings/", include("facturier.web.settings_urls")),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("language/", set_language, name="set_language"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", signin.SignInView.as_view(), name="login"),
+    path("login/code/", signin.signin_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/forgotten/", passwords.ResetRequestView.as_view(), name="password_reset"),
     path(

@@ -148,3 +148,26 @@ def test_a_bad_address_or_right_is_refused_with_nothing_written(admin_member):
     with pytest.raises(Invalid):
         invite(admin_member, rights=["auth.delete_user"])
     assert not Invitation.objects.exists()
+
+
+def test_a_colleague_joining_a_firm_that_requires_two_factors_sets_one_up_first(admin_member):
+    from facturier.firms import actions as firm_actions
+
+    firm_actions.update_firm_settings(
+        admin_member.firm_id, by=admin_member, fields={"two_factors_required": True}
+    )
+    invite(admin_member)
+    raw = AccountEmail.objects.get().body.split("/invitations/")[1].split("/")[0]
+    browser = Browser()
+    joined = browser.post(
+        f"/invitations/{raw}/",
+        {
+            "first_name": "Claire",
+            "last_name": "Martin",
+            "password1": "Lune-de-mars-42",
+            "password2": "Lune-de-mars-42",
+        },
+    )
+    assert joined.status_code == 302
+    led = browser.get("/billing/invoices/")
+    assert led.status_code == 302 and led["Location"] == "/settings/security/"

@@ -47,3 +47,26 @@ class LastSettingsHolder(DomainError):
     code = "last_settings_holder"
     status = 409
     default_message = _("The firm would have no active member left with the settings right.")
+
+
+class WrongCode(DomainError):
+    """A TOTP code that is wrong, too old or already used, or an unknown recovery code."""
+
+    code = "wrong_code"
+    status = 422
+    default_message = _(
+        "This code is not right, or was already used. Type the code your app shows now, "
+        "or one of your recovery codes."
+    )
+
+
+class TwoFactorsAlreadySet(DomainError):
+    code = "two_factors_already_set"
+    status = 409
+    default_message = _("An authenticator app is already set up: remove it first.")
+
+
+class NoSecondFactor(DomainError):
+    code = "no_second_factor"
+    status = 409
+    default_message = _("No authenticator app is set up.")

@@ -20,6 +20,16 @@ class AuditName(models.TextChoices):
     STAFF_REACTIVATED = "staff.reactivated", _("staff member reactivated")
     PASSWORD_RESET_REQUESTED = "password.reset_requested", _("password reset asked for")
     PASSWORD_RESET = "password.reset", _("password reset")
+    TOTP_ENABLED = "totp.enabled", _("authenticator app set up")
+    TOTP_DISABLED = "totp.disabled", _("authenticator app removed")
+    RECOVERY_CODES_RENEWED = "recovery_codes.renewed", _("recovery codes renewed")
+    SIGNED_IN = "sign_in.succeeded", _("signed in")
+    SIGN_IN_FAILED = "sign_in.failed", _("sign-in refused: wrong password")
+    SIGN_IN_CODE_REFUSED = "sign_in.code_refused", _("sign-in refused: wrong code")
+    SIGN_IN_THROTTLED = "sign_in.throttled", _("sign-in refused: too many failures")
+    TWO_FACTORS_RESET = "totp.reset", _("authenticator app reset by an administrator")
+    SESSIONS_ENDED = "sessions.ended", _("other sessions ended")
+    RECOVERY_CODE_USED = "recovery_code.used", _("recovery code used to sign in")
 
 
 audit.declare(AuditName)

@@ -153,3 +153,43 @@ class AccountEmail(Delivery):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} → {', '.join(self.to)} ({self.status})"
+
+
+class RecoveryCode(models.Model):
+    """One of a member's recovery codes, for signing in without their authenticator app.
+    Only its hash is kept (the codes are shown once); each works once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.digest[:8]}…)"
+
+
+class MemberSession(models.Model):
+    """A session a member opened by signing in, with where it came from, so Settings →
+    Security lists their sessions (Django's session table keys nothing by user)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in"))
+
+    class Meta:
+        verbose_name = _("member's session")
+        verbose_name_plural = _("members' sessions")
+        ordering = ["-signed_in_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.ip})"

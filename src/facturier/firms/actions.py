@@ -44,6 +44,9 @@ SETTINGS_FIELDS = (
     "credit_notes_own_series",
 )
 
+# Set from Settings → Security rather than the invoicing settings' page.
+SECURITY_FIELDS = ("two_factors_required",)
+
 NEEDS_SETTINGS_RIGHT = _("You need the right to manage invoicing settings.")
 
 
@@ -61,7 +64,7 @@ def update_firm_settings(firm: Firm | int, *, by: User, fields: Mapping[str, Any
         if firm_id != by.firm_id:
             raise NotAllowed(NEEDS_SETTINGS_RIGHT)
     firm = Firm.objects.select_for_update().get(pk=firm_id)
-    unknown = set(fields) - set(SETTINGS_FIELDS)
+    unknown = set(fields) - {*SETTINGS_FIELDS, *SECURITY_FIELDS}
     if unknown:
         raise Invalid(
             {name: [_("This field cannot be set.")] for name in sorted(unknown)},

@@ -19,7 +19,10 @@ class FirmAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         with from_framework():
             if change:
-                changed = set(form.changed_data) & set(actions.SETTINGS_FIELDS)
+                changed = set(form.changed_data) & {
+                    *actions.SETTINGS_FIELDS,
+                    *actions.SECURITY_FIELDS,
+                }
                 fields = {name: form.cleaned_data[name] for name in changed}
                 actions.update_firm_settings(obj.pk, by=request.user, fields=fields)
             else:

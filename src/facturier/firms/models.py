@@ -83,6 +83,14 @@ class Firm(CheckedText):
         default=True,
         help_text=_("Off: credit notes take the next invoice number."),
     )
+    two_factors_required = models.BooleanField(
+        _("two factors required"),
+        default=False,
+        help_text=_(
+            "Members without an authenticator app are led to set one up at their next "
+            "sign-in, before any other page. API tokens are not affected."
+        ),
+    )
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )

@@ -1,8 +1,15 @@
-from django.http import HttpResponseBadRequest
+import time
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from facturier.core.validators import has_control_characters
+
+from .signin import SETUP_REQUIRED
 
 
 class UserLanguageMiddleware:
@@ -53,3 +60,62 @@ def _holds_control_characters(request) -> bool:
         ):
             return True
     return False
+
+
+class TwoFactorsSetupMiddleware:
+    """A member whose firm requires two factors and who signed in without any is led to
+    Settings → Security before any other page (web/signin.py marks the session). API
+    calls with a token are not concerned; with the session they are refused meanwhile."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.session.get(SETUP_REQUIRED) or _setup_may_go(request.path):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            if request.headers.get("Authorization"):
+                return self.get_response(request)
+            return JsonResponse(
+                {
+                    "code": "two_factors_required",
+                    "message": gettext("Set up two-factor sign-in first."),
+                },
+                status=403,
+            )
+        messages.info(
+            request,
+            gettext("Your firm requires two-factor sign-in: set up an authenticator app to go on."),
+        )
+        return redirect("settings:security")
+
+
+def _setup_may_go(path: str) -> bool:
+    allowed = (
+        reverse("settings:security"),
+        reverse("settings:totp_enable"),
+        reverse("logout"),
+        reverse("set_language"),
+        "/static/",
+        "/favicon.ico",
+    )
+    return path.startswith(allowed)
+
+
+LAST_SEEN = "last_seen"
+
+
+class LastSeenMiddleware:
+    """Notes in a signed-in member's session when it was last used (at most once a
+    minute), for the list of their sessions in Settings → Security."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            if now - request.session.get(LAST_SEEN, 0) >= 60:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagement_settings, work_settings
 from . import reminders as reminder_views
+from . import security as security_views
 from . import settings as views
 from . import staff as staff_views
 from . import tokens as api_web
@@ -35,6 +36,11 @@ urlpatterns = [
     path("staff/", staff_views.staff, name="staff"),
     path("staff/<id:pk>/", staff_views.member, name="staff_member"),
     path("staff/<id:pk>/deactivate/", staff_views.member_deactivate, name="staff_deactivate"),
+    path(
+        "staff/<id:pk>/two-factors/reset/",
+        staff_views.member_reset_two_factors,
+        name="staff_reset_two_factors",
+    ),
     path("staff/<id:pk>/reactivate/", staff_views.member_reactivate, name="staff_reactivate"),
     path(
         "staff/invitations/<id:pk>/resend/",
@@ -47,6 +53,20 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
+    path("security/", security_views.security, name="security"),
+    path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
+    path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
+    path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),
+    path(
+        "security/sessions/end/",
+        security_views.end_other_sessions,
+        name="end_other_sessions",
+    ),
+    path(
+        "security/required/",
+        security_views.two_factors_required,
+        name="two_factors_required",
+    ),
     path("tokens/", api_web.tokens, name="tokens"),
     path("tokens/<id:pk>/revoke/", api_web.revoke, name="token_revoke"),
 ]

@@ -155,7 +155,14 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "settings/staff_member.html",
-        section("settings", "staff", person=person, form=form, by_role=by_role),
+        section(
+            "settings",
+            "staff",
+            person=person,
+            form=form,
+            by_role=by_role,
+            has_two_factors=access_actions.has_second_factor(person),
+        ),
         status=status,
     )
 
@@ -179,6 +186,17 @@ def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         access_actions.deactivate_member,
         _("%(name)s deactivated: signed out, API tokens revoked."),
+    )
+
+
+@manager_only
+@require_POST
+def member_reset_two_factors(request: HttpRequest, pk: int) -> HttpResponse:
+    return _switch(
+        request,
+        pk,
+        access_actions.reset_two_factors,
+        _("%(name)s's authenticator app and recovery codes were removed."),
     )
 
 

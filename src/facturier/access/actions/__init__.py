@@ -10,6 +10,7 @@ from .invitations import (
 )
 from .members import deactivate_member, may_manage_staff, reactivate_member, set_member_rights
 from .passwords import request_password_reset, reset_password
+from .signins import end_other_sessions, open_sessions, record_failed_sign_in, record_sign_in
 from .tokens import (
     answer_key,
     claim_key,
@@ -18,8 +19,32 @@ from .tokens import (
     remember_response,
     revoke_token,
 )
+from .twofactor import (
+    check_second_factor,
+    disable_totp,
+    enable_totp,
+    has_second_factor,
+    new_totp_key,
+    recovery_codes_left,
+    renew_recovery_codes,
+    reset_two_factors,
+    totp_device,
+)
 
 __all__ = [
+    "reset_two_factors",
+    "open_sessions",
+    "end_other_sessions",
+    "record_sign_in",
+    "record_failed_sign_in",
+    "totp_device",
+    "renew_recovery_codes",
+    "recovery_codes_left",
+    "new_totp_key",
+    "has_second_factor",
+    "enable_totp",
+    "disable_totp",
+    "check_second_factor",
     "accept_invitation",
     "answer_key",
     "claim_key",

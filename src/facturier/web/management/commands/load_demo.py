@@ -4,14 +4,17 @@ Runs once: on a database that already has a firm it only prints the logins. Made
 through the same actions as everything else, so the demo has its audit trail too.
 """
 
+import base64
 import datetime
 import random
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django_otp.oath import totp
 from stdnum import luhn
 
+from facturier.access import actions as access_actions
 from facturier.clients import actions as client_actions
 from facturier.core import money
 from facturier.core.actions import unit_of_work
@@ -25,6 +28,9 @@ from facturier.receivables import actions as receivables
 from facturier.work import actions as work_actions
 
 DEMO_PASSWORD = "facturier-demo"
+# Carol signs in with a code too: this key, typed into an authenticator app as printed.
+DEMO_TOTP_KEY = "66616374757269657220646f75626c6520617574"
+TWO_FACTOR_MEMBER = "carol"
 SANDBOX_PORT = 8555  # the local platform's port when none is given (`make run`'s default)
 
 
@@ -124,6 +130,14 @@ class Command(BaseCommand):
         for username, _name, _owner, _processing, role in STAFF:
             self.stdout.write(f"  {username:<7} {role}")
         self.stdout.write("  erin    another firm's staff: never sees the demo firm")
+        member = User.objects.filter(username=TWO_FACTOR_MEMBER).first()
+        device = member and access_actions.totp_device(member)
+        if device is not None:
+            secret = base64.b32encode(bytes.fromhex(device.key)).decode()
+            self.stdout.write(
+                f"  {TWO_FACTOR_MEMBER} also types a code: add the key {secret} "
+                "to an authenticator app (TOTP, 6 digits, 30 s)"
+            )
 
     def _point_at_sandbox(self):
         """The demo firm deposits with this start's local platform, not an earlier one's
@@ -169,6 +183,9 @@ class Command(BaseCommand):
         self._finalize(rng, drafts, alice=alice, carol=staff["carol"], template=standard)
         self._work(rng, alice, [staff[name] for name in ("alice", "bob", "carol")], clients)
         self._engagement(alice, clients[0])
+        carol = staff[TWO_FACTOR_MEMBER]
+        code = f"{totp(bytes.fromhex(DEMO_TOTP_KEY)):06d}"
+        access_actions.enable_totp(by=carol, key=DEMO_TOTP_KEY, code=code)
         self._rival_firm(roles=[processors, administrators])
 
     def _engagement(self, alice, client):

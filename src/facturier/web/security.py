@@ -1,0 +1,165 @@
+"""Settings → Security: each member's own authenticator app and recovery codes."""
+
+import base64
+import datetime
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from facturier.access import actions as access_actions
+from facturier.core.errors import DomainError, NotAllowed
+from facturier.firms import actions as firm_actions
+from facturier.firms.permissions import can_manage_settings
+
+from .common import section
+from .devices import device_name
+from .middleware import LAST_SEEN
+from .signin import SETUP_REQUIRED
+
+SETUP_KEY = "totp_setup_key"
+
+
+def _setup_context(request: HttpRequest) -> dict:
+    """The secret offered to the member (kept in their session until a code confirms it),
+    as a QR code and as text to type."""
+    key = request.session.get(SETUP_KEY)
+    if not key:
+        key = request.session[SETUP_KEY] = access_actions.new_totp_key()
+    url = TOTPDevice(user=request.user, key=key, name="").config_url
+    secret = base64.b32encode(bytes.fromhex(key)).decode()
+    qr = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+    return {
+        "qr": mark_safe(qr),  # noqa: S308  (segno's own SVG, no user text in it)
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+
+
+def _sessions(request: HttpRequest) -> list[dict]:
+    """The member's open sessions, this one first: device, IP address, last seen."""
+    rows = []
+    for row, session in access_actions.open_sessions(request.user):
+        seen = session.get_decoded().get(LAST_SEEN)
+        rows.append(
+            {
+                "device": device_name(row.user_agent),
+                "ip": row.ip,
+                "signed_in_at": row.signed_in_at,
+                "last_seen": (
+                    datetime.datetime.fromtimestamp(seen, tz=datetime.UTC)
+                    if seen
+                    else row.signed_in_at
+                ),
+                "current": row.session_key == request.session.session_key,
+            }
+        )
+    return sorted(rows, key=lambda r: (not r["current"], -r["last_seen"].timestamp()))
+
+
+def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+    user = request.user
+    device = access_actions.totp_device(user)
+    context = section(
+        "settings",
+        "security",
+        device=device,
+        recovery_left=access_actions.recovery_codes_left(user) if device else 0,
+        firm_requires=bool(user.firm_id and user.firm.two_factors_required),
+        sessions=_sessions(request),
+        **extra,
+    )
+    if device is None and "recovery_codes" not in extra:
+        context |= _setup_context(request)
+    return render(request, "settings/security.html", context, status=status)
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _page(request, status=exc.status, refusal=exc.message, code=exc.code)
+
+
+@login_required
+@require_POST
+def totp_enable(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = access_actions.enable_totp(
+            by=request.user,
+            key=request.session.get(SETUP_KEY, ""),
+            code=request.POST.get("code", ""),
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    request.session.pop(SETUP_KEY, None)
+    request.session.pop(SETUP_REQUIRED, None)
+    messages.success(request, _("Your authenticator app is set up."))
+    return _page(request, recovery_codes=codes)
+
+
+@login_required
+@require_POST
+def totp_disable(request: HttpRequest) -> HttpResponse:
+    try:
+        access_actions.disable_totp(by=request.user, code=request.POST.get("code", ""))
+    except DomainError as exc:
+        return _refused(request, exc)
+    messages.success(request, _("Your authenticator app was removed."))
+    if request.user.firm_id and request.user.firm.two_factors_required:
+        request.session[SETUP_REQUIRED] = True  # set up another one before going on
+    return redirect("settings:security")
+
+
+@login_required
+@require_POST
+def recovery_renew(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = access_actions.renew_recovery_codes(
+            by=request.user, code=request.POST.get("code", "")
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    messages.success(request, _("New recovery codes made: the old ones no longer work."))
+    return _page(request, recovery_codes=codes)
+
+
+@login_required
+@require_POST
+def two_factors_required(request: HttpRequest) -> HttpResponse:
+    """The firm's rule (settings right): members without two factors set one up at their
+    next sign-in."""
+    if not can_manage_settings(request.user):
+        return _refused(request, NotAllowed(firm_actions.NEEDS_SETTINGS_RIGHT))
+    required = request.POST.get("two_factors_required") == "on"
+    try:
+        firm_actions.update_firm_settings(
+            request.user.firm_id, by=request.user, fields={"two_factors_required": required}
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    if required:
+        messages.success(request, _("Two factors are now required in your firm."))
+    else:
+        messages.success(request, _("Two factors are no longer required in your firm."))
+    return redirect("settings:security")
+
+
+@login_required
+@require_POST
+def end_other_sessions(request: HttpRequest) -> HttpResponse:
+    ended = access_actions.end_other_sessions(by=request.user, keep=request.session.session_key)
+    messages.success(
+        request,
+        ngettext("%(count)d other session ended.", "%(count)d other sessions ended.", ended)
+        % {"count": ended},
+    )
+    return redirect("settings:security")
