@@ -93,3 +93,8 @@ def test_import_checks_then_writes_all_or_nothing(admin_api):
     written = upload(rows, False)
     assert written.status_code == 201 and written.json()["written"] == 5
     assert Client.objects.filter(name__startswith="Société").count() == 5
+
+
+def test_an_import_sent_as_json_is_refused_with_its_code(admin_api):
+    answer = admin_api.post("/api/v1/clients/import/", {"rows": []}, format="json")
+    assert answer.status_code == 415 and answer.json()["code"] == "unsupported_media_type"

@@ -30,6 +30,7 @@ ERROR_STATUSES = {
     403: "Authenticated, but not allowed (`not_allowed`; `read_only_token` for a write).",
     404: "No such object, or not visible to you.",
     409: "Conflicts with the object's state, or an Idempotency-Key reused with another body.",
+    415: "The body is in a media type this operation does not read (`unsupported_media_type`).",
     422: "Invalid input; `errors` names the fields.",
     429: "Too many requests for this token.",
 }
