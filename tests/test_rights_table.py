@@ -383,7 +383,7 @@ def probes(client, draft, finalized, closed, make_user):
         "see an engagement, its next invoices and billed periods": lambda u: (
             engagement_rights.visible_engagements(u).filter(client=client).exists()
         ),
-        "create, amend and end an engagement": lambda u: (
+        "create, amend and end an engagement, pause and resume its billing": lambda u: (
             engagement_rights.manage_refusal(u, client.pk) is None
         ),
         "bill the periods due (of the clients one owns)": lambda u: (

@@ -42,15 +42,18 @@ def test_an_engagement_typed_in_french_then_billed_once(open_as):
 
     page.get_by_role("link", name="Lettres de mission", exact=True).click()
     page.get_by_role("button", name="Facturer les échéances").click()
-    expect(page.locator(".flash-success")).to_contain_text("brouillons de facture créés")
+    expect(page.locator(".flash-success")).to_contain_text("Factures créées")
     engagement = Engagement.objects.get(reference="LM-E2E-1")
     drafts = Invoice.objects.filter(client=client, status="draft", notes__contains="LM-E2E-1")
     assert drafts.count() == 2  # last month's last day, and this month
     assert BilledPeriod.objects.filter(mission__engagement=engagement).count() == 2
     page.get_by_role("button", name="Facturer les échéances").click()
-    expect(page.locator(".flash-success")).to_contain_text("0 brouillons")
+    expect(page.locator(".flash-success")).to_contain_text("Factures créées : 0")
     assert drafts.count() == 2
+    # The run's page lists what it made today, each period with its engagement.
+    expect(page.locator("#run-made tbody tr", has_text="LM-E2E-1")).to_have_count(2)
 
+    page.get_by_role("link", name="Lettres de mission", exact=True).click()
     page.get_by_role("link", name="LM-E2E-1").click()
     expect(page.locator("#billed-periods tbody tr")).to_have_count(2)
     page.locator("#billed-periods tbody tr").first.get_by_role("link").click()

@@ -75,3 +75,30 @@ def test_one_without_the_rights_is_refused(api_for, staff, client_entity):
     response = create(api_for(staff["owner_only"]), client_entity)
     assert response.status_code == 403
     assert api_for(staff["neither"]).get("/api/v1/engagements/").json()["results"] == []
+
+
+def test_pause_resume_and_the_run_overview(api, client_entity, alice):
+    from django.utils import timezone
+
+    from facturier.engagements.models import RunFailure
+
+    today = timezone.localdate()
+    engagement = create(api, client_entity, start_date=today.replace(day=1).isoformat()).json()
+    assert engagement["billing_mode"] == "draft"
+    assert engagement["next_bill_date"] == today.replace(day=1).isoformat()
+    paused = api.post(f"/api/v1/engagements/{engagement['id']}/pause/").json()
+    assert paused["paused_from"] == today.isoformat() and paused["next_bill_date"] is None
+    again = api.post(f"/api/v1/engagements/{engagement['id']}/pause/")
+    assert again.status_code == 422
+    assert again.json()["codes"] == {"general": ["already_paused"]}
+    resumed = api.post(
+        f"/api/v1/engagements/{engagement['id']}/resume/", {"catch_up": True}, format="json"
+    ).json()
+    assert resumed["paused_from"] is None
+    api.post("/api/v1/engagements/run/", {"engagement": engagement["id"]}, format="json")
+    overview = api.get("/api/v1/engagements/run/").json()
+    assert overview["day"] == today.isoformat()
+    assert [row["reference"] for row in overview["made"]] == ["LM-API-1"]
+    assert overview["failures"] == [] and not RunFailure.objects.exists()
+    unknown = api.post("/api/v1/engagements/run/", {"engagement": 999999}, format="json")
+    assert unknown.status_code == 404

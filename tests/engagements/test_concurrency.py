@@ -48,3 +48,21 @@ def test_two_runs_at_once_bill_each_period_once(make_engagement, alice, firm):
     assert Invoice.objects.count() == 18  # the losing runs' drafts rolled back with them
     again = actions.bill_due_periods(firm, by=alice, as_of=as_of)
     assert again.invoices == []
+
+
+def test_two_workers_passes_at_once_bill_and_number_each_period_once(
+    make_engagement, alice, template
+):
+    from django.utils import timezone
+
+    for number in range(3):
+        make_engagement(reference=f"LM-{number}", responsible=alice, billing_mode="finalize")
+    day = datetime.date(2027, 3, 1)
+    now = timezone.make_aware(datetime.datetime(2027, 3, 1, 9))
+    outcomes = run_together(
+        [lambda: actions.bill_engagements_due(today=day, now=now) for _ in range(2)]
+    )
+    assert all(isinstance(o, actions.RunResult) for o in outcomes), outcomes
+    assert BilledPeriod.objects.count() == 9
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert len(numbers) == 9 and len(set(numbers)) == 9 and all(numbers)

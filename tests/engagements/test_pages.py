@@ -109,7 +109,7 @@ def test_the_run_button_makes_the_drafts(client, alice, client_entity, firm):
     response = client.post(
         reverse("billing:engagements_run"), {"as_of": "10/03/2027"}, follow=True, **FR
     )
-    assert "3 brouillons de facture créés pour 3 périodes." in response.content.decode()
+    assert "Factures créées : 3 ; périodes facturées : 3." in response.content.decode()
     assert Invoice.objects.count() == 3
     again = client.post(reverse("billing:engagements_run"), {"as_of": "10/03/2027"}, **FR)
     assert again.status_code == 302 and Invoice.objects.count() == 3
@@ -135,3 +135,51 @@ def test_index_values_typed_in_settings_in_french(client, settings_user, alice):
     assert "1\u202f234,5" in page or "1\xa0234,5" in page
     client.force_login(alice)  # no settings right: sent back
     assert client.get(reverse("settings:indices")).status_code == 302
+
+
+def test_the_billing_run_page_in_french_with_a_failure_and_its_retry(
+    client, alice, client_entity, firm, staff
+):
+    from django.utils import timezone
+
+    from facturier.engagements.models import RunFailure
+
+    today = timezone.localdate()
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-1", "start_date": today.replace(day=1), "tacit_renewal": True}
+        | {"responsible": staff["owner_only"].pk},
+        missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+    )
+    actions.bill_engagements_due()
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagements_run"), **FR).content.decode()
+    assert "Facturation périodique" in page
+    assert "Son responsable ne peut pas facturer ce client" in page
+    assert "Rien de facturé aujourd'hui." in page
+    response = client.post(reverse("billing:engagement_retry", args=[engagement.pk]), **FR)
+    assert response.status_code == 302
+    assert not RunFailure.objects.exists()
+    page = client.get(reverse("billing:engagements_run"), **FR).content.decode()
+    assert "Aucun échec." in page and "Paie" in page
+
+
+def test_pausing_and_resuming_from_the_engagement_page(client, alice, client_entity):
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-1", "start_date": datetime.date(2027, 1, 1)}
+        | {"tacit_renewal": True},
+        missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+    )
+    client.force_login(alice)
+    client.post(reverse("billing:engagement_pause", args=[engagement.pk]), **FR)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    assert "suspendue depuis le" in page and "Reprendre la facturation" in page
+    response = client.post(
+        reverse("billing:engagement_resume", args=[engagement.pk]), follow=True, **FR
+    )
+    assert "Facturation reprise" in response.content.decode()
+    engagement.refresh_from_db()
+    assert engagement.paused_from is None

@@ -13,6 +13,7 @@ from facturier.core.errors import NotFound as DomainNotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
 from facturier.engagements.models import (
+    BillingMode,
     Engagement,
     FeeKind,
     Frequency,
@@ -78,6 +79,9 @@ class EngagementSerializer(serializers.ModelSerializer):
             "revision_month",
             "revision_day",
             "version",
+            "billing_mode",
+            "paused_from",
+            "next_bill_date",
             "missions",
         ]
 
@@ -118,6 +122,11 @@ class EngagementWriteSerializer(serializers.Serializer):
         min_value=0, max_value=365, required=False, allow_null=True
     )
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices, required=False)
+    billing_mode = serializers.ChoiceField(
+        choices=BillingMode.choices,
+        required=False,
+        help_text="What the run does with the invoices it makes (not an amendment).",
+    )
     indexation = serializers.ChoiceField(choices=Indexation.choices, required=False)
     indexation_percent = serializers.DecimalField(
         **RATE, min_value=-50, max_value=100, required=False, allow_null=True
@@ -268,6 +277,12 @@ class EngagementPreview(GenericAPIView):
 
 class RunSerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False, help_text="Default: today.")
+    engagement = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Only this engagement (a failure's retry); default: all you manage.",
+    )
 
 
 class RunFailureSerializer(serializers.Serializer):
@@ -282,8 +297,62 @@ class RunResultSerializer(serializers.Serializer):
     failures = RunFailureSerializer(many=True)
 
 
+class BilledPeriodSerializer(serializers.Serializer):
+    engagement = serializers.IntegerField(source="mission.engagement.pk")
+    reference = serializers.CharField(source="mission.engagement.reference")
+    mission = serializers.CharField(source="mission.name")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY)
+    invoice = serializers.IntegerField(
+        source="invoice_id", allow_null=True, help_text="Empty: skipped while paused."
+    )
+    late = serializers.BooleanField(help_text="Billed after its billing day.")
+
+
+class StoredFailureSerializer(serializers.Serializer):
+    engagement = serializers.IntegerField(source="engagement.pk")
+    reference = serializers.CharField(source="engagement.reference")
+    code = serializers.CharField()
+    message = serializers.CharField(source="reason")
+    invoice = serializers.IntegerField(
+        source="invoice_id", allow_null=True, help_text="The draft kept for review, if any."
+    )
+    failed_at = serializers.DateTimeField()
+
+
+class ComingSerializer(serializers.Serializer):
+    engagement = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+    next_bill_date = serializers.DateField()
+    billing_mode = serializers.CharField()
+
+
+class RunOverviewSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    made = BilledPeriodSerializer(many=True)
+    failures = StoredFailureSerializer(many=True)
+    coming = ComingSerializer(many=True)
+
+
 class EngagementRun(GenericAPIView):
     serializer_class = RunSerializer
+
+    @extend_schema(
+        operation_id="engagements_run_overview",
+        responses={200: RunOverviewSerializer},
+        summary="The billing run: periods billed today, failures until billed, what comes next",
+    )
+    def get(self, request):
+        day = timezone.localdate()
+        overview = engagement_selectors.run_overview(user=request.user, day=day)
+        body = {
+            "day": day,
+            "made": overview.made,
+            "failures": overview.failures,
+            "coming": overview.coming,
+        }
+        return Response(RunOverviewSerializer(body).data)
 
     @extend_schema(
         operation_id="engagements_run",
@@ -297,7 +366,12 @@ class EngagementRun(GenericAPIView):
         data = RunSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         as_of = data.validated_data.get("as_of") or timezone.localdate()
-        result = actions.bill_due_periods(request.user.firm_id, by=request.user, as_of=as_of)
+        engagement = data.validated_data.get("engagement")
+        if engagement is not None:
+            engagement = _engagement(request, engagement)
+        result = actions.bill_due_periods(
+            request.user.firm_id, by=request.user, as_of=as_of, engagement=engagement
+        )
         body = {
             "invoices": [invoice.pk for invoice in result.invoices],
             "periods": result.periods,
@@ -337,3 +411,44 @@ class IndexValues(GenericAPIView):
             IndexValueSerializer({"name": row.name, "date": row.date, "value": row.value}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class ResumeSerializer(serializers.Serializer):
+    catch_up = serializers.BooleanField(
+        default=False,
+        help_text="Bill the periods due while paused; otherwise they are skipped.",
+    )
+
+
+class EngagementPause(GenericAPIView):
+    serializer_class = EngagementSerializer  # the answer: the request has no body
+
+    @extend_schema(
+        operation_id="engagements_pause",
+        request=None,
+        responses={200: EngagementSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Pause the engagement's billing: no invoice until it resumes",
+    )
+    @idempotent
+    def post(self, request, pk):
+        engagement = actions.pause_billing(pk, by=request.user)
+        return Response(EngagementSerializer(_engagement(request, engagement.pk)).data)
+
+
+class EngagementResume(GenericAPIView):
+    serializer_class = ResumeSerializer
+
+    @extend_schema(
+        operation_id="engagements_resume",
+        request=ResumeSerializer,
+        responses={200: EngagementSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Resume billing; the periods due while paused are skipped unless caught up",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = ResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.resume_billing(pk, by=request.user, catch_up=data.validated_data["catch_up"])
+        return Response(EngagementSerializer(_engagement(request, pk)).data)

@@ -117,6 +117,16 @@ urlpatterns = [
         engagements.EngagementPreview.as_view(),
         name="api-engagement-preview",
     ),
+    path(
+        "v1/engagements/<id:pk>/pause/",
+        engagements.EngagementPause.as_view(),
+        name="api-engagement-pause",
+    ),
+    path(
+        "v1/engagements/<id:pk>/resume/",
+        engagements.EngagementResume.as_view(),
+        name="api-engagement-resume",
+    ),
     path("v1/index-values/", engagements.IndexValues.as_view(), name="api-index-values"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),

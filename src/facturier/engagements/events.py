@@ -14,6 +14,8 @@ class AuditName(models.TextChoices):
     ENDED = "engagement.ended", _("engagement ended")
     REVISED = "engagement.revised", _("fees revised")
     BILLED = "engagement.billed", _("periods billed")
+    PAUSED = "engagement.paused", _("billing paused")
+    RESUMED = "engagement.resumed", _("billing resumed")
     INDEX_SAVED = "index_value.saved", _("index value saved")
 
 

@@ -27,6 +27,13 @@ class PaymentMethod(models.TextChoices):
     DIRECT_DEBIT = "direct_debit", _("direct debit")
 
 
+class BillingMode(models.TextChoices):
+    """What the run does with an engagement's invoice once it is made."""
+
+    DRAFT = "draft", _("leave as a draft for review")
+    FINALIZE = "finalize", _("finalize and send")
+
+
 class Indexation(models.TextChoices):
     NONE = "none", _("none")
     PERCENT = "percent", _("percentage")
@@ -83,6 +90,17 @@ class Engagement(CheckedText):
         validators=[MinValueValidator(1), MaxValueValidator(31)],
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    billing_mode = models.CharField(
+        _("invoices made by the run"),
+        max_length=10,
+        choices=BillingMode.choices,
+        default=BillingMode.DRAFT,
+    )
+    # Set while billing is paused: the periods due from that day are not billed; on
+    # resuming they are skipped (recorded as such) unless the user asks to catch up.
+    paused_from = models.DateField(_("paused since"), null=True, blank=True, editable=False)
+    # The billing day of the next invoice the run will make (actions/upcoming.py).
+    next_bill_date = models.DateField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,15 +263,21 @@ class Revision(models.Model):
 
 
 class BilledPeriod(models.Model):
-    """One mission's period, billed: at most once (the unique constraint says so)."""
+    """One mission's period, billed (or skipped while billing was paused): at most once,
+    as the unique constraint says."""
 
     mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="billed_periods")
     period_start = models.DateField()
     period_end = models.DateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     version = models.PositiveIntegerField()
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    # Empty for a period skipped while the engagement's billing was paused.
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     billed_at = models.DateTimeField()
+    # Billed after its billing day: the run was not running that day.
+    late = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("billed period")
@@ -265,3 +289,26 @@ class BilledPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission} {self.period_start}"
+
+
+class RunFailure(models.Model):
+    """Why the run could not bill an engagement (or finalize and send what it made), kept
+    until a run bills it: the billing-run page lists these with a retry."""
+
+    engagement = models.OneToOneField(
+        Engagement, on_delete=models.CASCADE, related_name="run_failure"
+    )
+    reason = models.TextField()
+    code = models.CharField(max_length=60)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("billing run failure")
+        verbose_name_plural = _("billing run failures")
+        ordering = ["failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.code}"

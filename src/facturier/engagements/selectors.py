@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from .models import BilledPeriod, Engagement, IndexValue, Mission
+from .models import BilledPeriod, Engagement, IndexValue, Mission, RunFailure
 from .permissions import visible_engagements
 from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
@@ -142,3 +142,44 @@ def billed_periods(engagement: Engagement) -> QuerySet[BilledPeriod]:
 
 def index_values(*, firm_id: int) -> QuerySet[IndexValue]:
     return IndexValue.objects.filter(firm_id=firm_id).order_by("name", "-date")
+
+
+COMING_COUNT = 20
+
+
+@dataclass(frozen=True)
+class RunOverview:
+    made: list[BilledPeriod]  # the periods billed (or skipped) on the day, newest first
+    failures: list[RunFailure]  # oldest first
+    coming: list[Engagement]  # the engagements billed next, soonest first
+
+
+def run_overview(*, user, day: datetime.date) -> RunOverview:
+    """The billing-run page: what was made on `day`, what failed (until a run bills it),
+    and the engagements whose invoices come next."""
+    visible = visible_engagements(user)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    made = (
+        BilledPeriod.objects.filter(
+            mission__engagement__in=visible,
+            billed_at__gte=start,
+            billed_at__lt=start + datetime.timedelta(days=1),
+        )
+        .select_related("mission__engagement__client", "invoice")
+        .order_by("-billed_at", "mission__engagement__reference", "period_start")
+    )
+    failures = (
+        RunFailure.objects.filter(engagement__in=visible)
+        .select_related("engagement__client", "invoice")
+        .order_by("failed_at", "engagement__reference")
+    )
+    coming = (
+        visible.filter(next_bill_date__isnull=False)
+        .select_related("client")
+        .order_by("next_bill_date", "reference")[:COMING_COUNT]
+    )
+    return RunOverview(list(made), list(failures), list(coming))
+
+
+def run_failure(engagement: Engagement) -> RunFailure | None:
+    return RunFailure.objects.filter(engagement=engagement).select_related("invoice").first()

@@ -61,6 +61,9 @@ urlpatterns = [
         "engagements/<id:pk>/edit/", engagement_views.engagement_form_view, name="engagement_edit"
     ),
     path("engagements/<id:pk>/end/", engagement_views.end_view, name="engagement_end"),
+    path("engagements/<id:pk>/pause/", engagement_views.pause_view, name="engagement_pause"),
+    path("engagements/<id:pk>/resume/", engagement_views.resume_view, name="engagement_resume"),
+    path("engagements/<id:pk>/retry/", engagement_views.retry_view, name="engagement_retry"),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core import reading
 from facturier.engagements.models import (
+    BillingMode,
     FeeKind,
     Frequency,
     Indexation,
@@ -62,6 +63,12 @@ class EngagementForm(forms.Form):
         help_text=_("Empty: the client's or the firm's default."),
     )
     payment_method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
+    billing_mode = forms.ChoiceField(
+        label=_("Invoices made by the run"),
+        choices=BillingMode.choices,
+        initial=BillingMode.DRAFT,
+        required=False,  # a form posted without it leaves invoices as drafts
+    )
     indexation = forms.ChoiceField(label=_("Indexation"), choices=Indexation.choices)
     indexation_percent = AmountField(
         label=_("Yearly revision (%)"),
@@ -83,6 +90,9 @@ class EngagementForm(forms.Form):
     revision_month = forms.IntegerField(
         label=_("Revision month"), min_value=1, max_value=12, required=False
     )
+
+    def clean_billing_mode(self) -> str:
+        return self.cleaned_data["billing_mode"] or BillingMode.DRAFT
 
 
 class MissionForm(forms.Form):

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from facturier.clients.permissions import visible_clients
@@ -71,6 +72,7 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             currency=engagement.client.currency,
             may_manage=may_manage(request.user, engagement),
             end_form=EndForm(initial={"end_date": engagement.end_date}),
+            failure=engagement_selectors.run_failure(engagement),
         ),
     )
 
@@ -188,27 +190,91 @@ def engagement_form_view(request: HttpRequest, pk: int | None = None) -> HttpRes
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_view(request: HttpRequest) -> HttpResponse:
-    form = RunForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(reverse("billing:engagements"))
+    """The billing run: what was made today, what failed and why, what comes next; and
+    the button that bills the periods due by a day."""
+    if request.method == "POST":
+        form = RunForm(request.POST)
+        if form.is_valid():
+            _run(request, as_of=form.cleaned_data["as_of"])
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(reverse("billing:engagements_run"))
+    today = timezone.localdate()
+    return render(
+        request,
+        "billing/engagement_run.html",
+        section(
+            "billing",
+            "engagements",
+            overview=engagement_selectors.run_overview(user=request.user, day=today),
+            today=today,
+            run_form=RunForm(initial={"as_of": today}),
+            may_run=run_refusal(request.user) is None,
+            manageable=manageable_client_ids(request.user),
+        ),
+    )
+
+
+def _run(request: HttpRequest, *, as_of, engagement=None) -> None:
     try:
         result = actions.bill_due_periods(
-            request.user.firm_id, by=request.user, as_of=form.cleaned_data["as_of"]
+            request.user.firm_id, by=request.user, as_of=as_of, engagement=engagement
         )
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
-        return redirect(reverse("billing:engagements"))
+        return
     messages.success(
         request,
-        _("%(invoices)s draft invoices made for %(periods)s periods.")
+        _("Invoices made: %(invoices)s; periods billed: %(periods)s.")
         % {"invoices": len(result.invoices), "periods": result.periods},
     )
-    for engagement, reason in result.failures:
-        messages.warning(request, f"{engagement.reference}: {reason}")
-    return redirect(reverse("billing:engagements"))
+    for failed, reason in result.failures:
+        messages.warning(request, f"{failed.reference}: {reason}")
+
+
+@login_required
+@require_POST
+def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bill one engagement again (a failure of the run, once its cause is fixed)."""
+    engagement = _engagement(request, pk)
+    _run(request, as_of=timezone.localdate(), engagement=engagement)
+    return redirect(reverse("billing:engagements_run"))
+
+
+@login_required
+@require_POST
+def pause_view(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(request, pk)
+    try:
+        actions.pause_billing(engagement, by=request.user)
+        messages.success(request, _("Billing paused: no invoice is made until it resumes."))
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    return redirect(reverse("billing:engagement", args=[engagement.pk]))
+
+
+@login_required
+@require_POST
+def resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+    engagement = _engagement(request, pk)
+    try:
+        skipped = actions.resume_billing(
+            engagement, by=request.user, catch_up=request.POST.get("catch_up") == "1"
+        )
+        messages.success(
+            request,
+            ngettext(
+                "Billing resumed; %(count)s period due while paused is skipped.",
+                "Billing resumed; %(count)s periods due while paused are skipped.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    except DomainError as exc:
+        messages.error(request, refusal_text(exc))
+    return redirect(reverse("billing:engagement", args=[engagement.pk]))
 
 
 @login_required

@@ -3,7 +3,7 @@
 Callers import from here: `from facturier.engagements import actions`.
 """
 
-from .billing import RunResult, bill_due_periods
+from .billing import RunResult, bill_due_periods, bill_engagements_due
 from .engagements import (
     ENGAGEMENT_FIELDS,
     MISSION_FIELDS,
@@ -12,6 +12,7 @@ from .engagements import (
     end_engagement,
 )
 from .indices import save_index_value
+from .pausing import pause_billing, resume_billing
 
 __all__ = [
     "ENGAGEMENT_FIELDS",
@@ -19,7 +20,10 @@ __all__ = [
     "RunResult",
     "amend_engagement",
     "bill_due_periods",
+    "bill_engagements_due",
     "create_engagement",
     "end_engagement",
+    "pause_billing",
+    "resume_billing",
     "save_index_value",
 ]

@@ -1,18 +1,29 @@
 """The recurring run: every engagement's periods come due, billed once each.
 
 Each engagement is billed in its own savepoint: one that fails (an index value missing,
-a draft refused) is reported and the others go on. A period's row in BilledPeriod is
-written with its draft; a second run, or a run at the same time in another process,
-meets the unique constraint on (mission, period start) and leaves that period alone
-(PostgreSQL makes the second writer wait for the first to commit, then refuses it).
+a draft refused) is reported, kept on the billing-run page (RunFailure) and the others
+go on. A period's row in BilledPeriod is written with its draft; a second run, or a run
+at the same time in another process, meets the unique constraint on (mission, period
+start) and leaves that period alone (PostgreSQL makes the second writer wait for the
+first to commit, then refuses it).
+
+Two runs share this code: a person's (the button, the API, `bill_engagements`), over the
+clients they manage, and the worker's periodic pass, over every engagement, each billed
+as its responsible staff member. An engagement whose invoices are to be finalized and
+sent has each draft finalized and e-mailed in a transaction of its own once the draft is
+committed: a refusal there leaves the draft for review and says why.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from facturier.core import clock
 from facturier.core.actions import action
@@ -20,12 +31,17 @@ from facturier.core.errors import DomainError, Invalid
 from facturier.firms import audit
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions as invoicing_actions
+from facturier.invoicing.emails import default_message, default_subject, recipients_for
+from facturier.invoicing.models import Invoice
 
 from .. import texts
-from ..models import BilledPeriod, Engagement, Revision
-from ..permissions import manageable_client_ids, run_refusal
+from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
+from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import DuePeriod, due_periods
+from .upcoming import refresh_next_bill_date
+
+logger = logging.getLogger(__name__)
 
 # How far ahead a run may bill (periods billed in advance, a year's instalments).
 AHEAD = datetime.timedelta(days=400)
@@ -45,10 +61,12 @@ def bill_due_periods(
     *,
     by: User,
     as_of: datetime.date,
+    engagement: Engagement | int | None = None,
     now: datetime.datetime | None = None,
 ) -> RunResult:
-    """One draft per engagement and billing day come due by `as_of`, for the engagements
-    of the clients `by` owns (with the processing permission)."""
+    """One invoice per engagement and billing day come due by `as_of`, for the
+    engagements of the clients `by` owns (with the processing permission); only
+    `engagement`'s when one is given (the billing-run page's retry)."""
     refusal = run_refusal(by)
     if refusal is not None:
         raise refusal
@@ -56,20 +74,124 @@ def bill_due_periods(
         raise Invalid(
             {"as_of": [_("Bill at most a year ahead.")]}, codes={"as_of": ["too_far_ahead"]}
         )
+    engagements = _billable(as_of).filter(
+        firm_id=getattr(firm, "pk", firm), client_id__in=manageable_client_ids(by)
+    )
+    if engagement is not None:
+        engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
-    engagements = Engagement.objects.filter(
-        firm_id=getattr(firm, "pk", firm),
-        client_id__in=manageable_client_ids(by),
-        start_date__lte=as_of,
-    ).select_related("client")
-    for engagement in engagements.order_by("pk"):
-        try:
-            with transaction.atomic():
-                _revise(engagement, as_of=as_of, by=by, now=now)
-                _bill(engagement, as_of=as_of, by=by, now=now, result=result)
-        except DomainError as exc:
-            result.failures.append((engagement, exc.message))
+    for each in engagements.order_by("pk"):
+        _run_one(each, as_of=as_of, by=by, now=now, result=result)
     return result
+
+
+def bill_engagements_due(
+    *, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> RunResult:
+    """The worker's periodic pass over every firm: each engagement's periods come due by
+    today, billed as its responsible staff member. A pass that was down for days bills
+    each missed period once, marked late."""
+    now = clock.now(now)
+    today = today or timezone.localdate(now)
+    result = RunResult()
+    engagements = _billable(today).select_related("responsible")
+    for engagement in engagements.order_by("pk").iterator(chunk_size=500):
+        # What it says on the billing-run page, in the words of the one who reads it.
+        language = engagement.responsible.language or engagement.client.language
+        with translation.override(language):
+            try:
+                _bill_as_responsible(engagement, today=today, now=now, result=result)
+            except Exception:  # noqa: BLE001 - one engagement's failure never stops the pass
+                logger.exception("Engagement %s could not be billed", engagement.pk)
+    return result
+
+
+@action
+def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResult) -> None:
+    """One engagement of the periodic pass, in a transaction of its own."""
+    by = engagement.responsible
+    if not by.is_active or manage_refusal(by, engagement.client_id) is not None:
+        _fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
+        return
+    _run_one(engagement, as_of=today, by=by, now=now, result=result)
+
+
+class ResponsibleMayNotBill(DomainError):
+    code = "responsible_may_not_bill"
+    status = 409
+    default_message = gettext_lazy(
+        "Its responsible staff member may not bill this client: name one who owns the "
+        "client and has the processing permission."
+    )
+
+
+def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
+    engagements = Engagement.objects.filter(start_date__lte=as_of, paused_from__isnull=True)
+    return engagements.select_related("client")
+
+
+def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
+    made = len(result.invoices)
+    try:
+        with transaction.atomic():
+            _revise(engagement, as_of=as_of, by=by, now=now)
+            _bill(engagement, as_of=as_of, by=by, now=now, result=result)
+    except DomainError as exc:
+        _fail(engagement, exc, now=now, result=result)
+        return
+    RunFailure.objects.filter(engagement=engagement).delete()
+    refresh_next_bill_date(engagement)
+    if engagement.billing_mode == BillingMode.FINALIZE:
+        for invoice in result.invoices[made:]:
+            _finalize_and_send(engagement, invoice, by=by, now=now, result=result)
+
+
+def _fail(engagement, exc: DomainError, *, now, result: RunResult, invoice=None) -> None:
+    reason = _reason(exc)
+    result.failures.append((engagement, reason))
+    RunFailure.objects.update_or_create(
+        engagement=engagement,
+        defaults={
+            "reason": reason,
+            "code": _code(exc),
+            "invoice": invoice,
+            "failed_at": clock.now(now),
+        },
+    )
+
+
+def _reason(exc: DomainError) -> str:
+    """The refusal's own words: for a form's refusal, what each field says."""
+    details = [message for messages in getattr(exc, "errors", {}).values() for message in messages]
+    return " ".join(details) if details else exc.message
+
+
+def _code(exc: DomainError) -> str:
+    codes = getattr(exc, "codes", None) or {}
+    for field_codes in codes.values():
+        if field_codes:
+            return str(field_codes[0])
+    return getattr(exc, "code", "") or type(exc).__name__
+
+
+def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResult) -> None:
+    """Finalize the draft the run made and e-mail it to the billing contact (a client
+    whose invoices go through the e-invoicing platform has it deposited on
+    finalizing); a refusal leaves the draft for review, on the billing-run page."""
+    try:
+        with transaction.atomic():
+            invoicing_actions.finalize_invoice(invoice, by=by, now=now)
+            if recipients_for(invoice):
+                language = invoice.client.language
+                invoicing_actions.send_invoices(
+                    [invoice],
+                    by=by,
+                    subject=default_subject(language),
+                    message=default_message(language),
+                    now=now,
+                )
+    except DomainError as exc:
+        _fail(engagement, exc, now=now, result=result, invoice=invoice)
 
 
 def _revise(engagement: Engagement, *, as_of, by, now) -> None:
@@ -148,6 +270,7 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
                 version=engagement.version,
                 invoice=invoice,
                 billed_at=clock.now(now),
+                late=due.period.bill_date < timezone.localdate(clock.now(now)),
             )
             for due in periods
         ]

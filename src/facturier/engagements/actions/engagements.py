@@ -19,6 +19,7 @@ from facturier.work.models import WorkCode
 
 from ..models import Engagement, Frequency, Indexation, Instalment, Mission
 from ..permissions import NO_SUCH_ENGAGEMENT, get_visible, manage_refusal
+from .upcoming import refresh_next_bill_date
 
 ENGAGEMENT_FIELDS = (
     "reference",
@@ -34,7 +35,10 @@ ENGAGEMENT_FIELDS = (
     "index_name",
     "revision_month",
     "revision_day",
+    "billing_mode",
 )
+# How the run treats the engagement, not what was agreed: no new version when changed.
+OPERATING_FIELDS = frozenset({"billing_mode"})
 MISSION_FIELDS = (
     "name",
     "work_code",
@@ -293,10 +297,12 @@ def create_engagement(
         firm_id=engagement.firm_id,
         details={"client": client.name, "missions": len(missions)},
     )
+    refresh_next_bill_date(engagement)
     return engagement
 
 
-def _lock(engagement: Engagement | int, by: User) -> Engagement:
+def lock_engagement(engagement: Engagement | int, by: User) -> Engagement:
+    """The engagement `by` may manage, locked for the change."""
     found = get_visible(by, getattr(engagement, "pk", engagement))
     locked = Engagement.objects.select_for_update().filter(pk=found.pk).first()
     if locked is None:
@@ -315,14 +321,15 @@ def amend_engagement(
 ) -> Engagement:
     """An amendment (avenant): the changes, as the engagement's next version. Missions
     given with their id are changed, without one added."""
-    engagement = _lock(engagement, by)
+    engagement = lock_engagement(engagement, by)
     before = audit.values(engagement, ENGAGEMENT_FIELDS)
     _apply(engagement, fields or {}, by)
     changes = audit.changes(before, audit.values(engagement, ENGAGEMENT_FIELDS))
     mission_names = _save_missions(engagement, missions)
     if not changes and not mission_names:
         return engagement
-    engagement.version += 1
+    if mission_names or set(changes) - OPERATING_FIELDS:
+        engagement.version += 1
     engagement.save()
     audit.record(
         "engagement.amended",
@@ -331,6 +338,7 @@ def amend_engagement(
         firm_id=engagement.firm_id,
         details={"version": engagement.version, "changes": changes, "missions": mission_names},
     )
+    refresh_next_bill_date(engagement)
     return engagement
 
 
@@ -339,7 +347,7 @@ def end_engagement(
     engagement: Engagement | int, *, by: User, end_date: datetime.date
 ) -> Engagement:
     """End the engagement on `end_date`: its schedule stops there; billed periods stay."""
-    engagement = _lock(engagement, by)
+    engagement = lock_engagement(engagement, by)
     if end_date < engagement.start_date:
         raise Invalid(
             {"end_date": [_("The end date comes before the start date.")]},
@@ -354,4 +362,5 @@ def end_engagement(
         firm_id=engagement.firm_id,
         details={"end_date": end_date},
     )
+    refresh_next_bill_date(engagement)
     return engagement
