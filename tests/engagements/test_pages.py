@@ -183,3 +183,20 @@ def test_pausing_and_resuming_from_the_engagement_page(client, alice, client_ent
     assert "Facturation reprise" in response.content.decode()
     engagement.refresh_from_db()
     assert engagement.paused_from is None
+
+
+def test_the_list_shows_a_page_of_engagements_and_says_how_many(client, alice, client_entity):
+    for number in range(27):
+        actions.create_engagement(
+            client_entity,
+            by=alice,
+            fields={"reference": f"LM-{number:02d}", "start_date": datetime.date(2027, 1, 1)}
+            | {"tacit_renewal": True},
+            missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+        )
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagements"), **FR).content.decode()
+    assert "27 lettres de mission" in page and "Page 1 sur 2" in page
+    assert "LM-24" in page and "LM-25" not in page
+    second = client.get(reverse("billing:engagements") + "?page=2", **FR).content.decode()
+    assert "LM-26" in second and "LM-00" not in second

@@ -100,7 +100,7 @@ class Engagement(CheckedText):
     # resuming they are skipped (recorded as such) unless the user asks to catch up.
     paused_from = models.DateField(_("paused since"), null=True, blank=True, editable=False)
     # The billing day of the next invoice the run will make (actions/upcoming.py).
-    next_bill_date = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    next_bill_date = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +110,12 @@ class Engagement(CheckedText):
         constraints = [
             models.UniqueConstraint(
                 fields=["firm", "reference"], name="engagement_reference_once_per_firm"
+            )
+        ]
+        indexes = [
+            # The billing-run page's "coming next", in order from the index.
+            models.Index(
+                fields=["firm", "next_bill_date", "reference"], name="engagement_next_bill"
             )
         ]
 
@@ -275,7 +281,7 @@ class BilledPeriod(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
-    billed_at = models.DateTimeField()
+    billed_at = models.DateTimeField(db_index=True)  # the billing-run page's day
     # Billed after its billing day: the run was not running that day.
     late = models.BooleanField(default=False)
 

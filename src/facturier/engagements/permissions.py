@@ -5,15 +5,15 @@ drafting of invoices: an owner of the client with the processing permission. See
 follows the client's visibility (owners, or processing). Index values are firm settings.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import (
+    can_process,
     in_a_firm,
     lacking_owner_and_processing,
     lacking_processing,
     owned_client_ids,
-    visible_clients,
 )
 from facturier.core.errors import NotAllowed, NotFound
 
@@ -22,10 +22,21 @@ from .models import Engagement
 NO_SUCH_ENGAGEMENT = _("No such engagement.")
 
 
-def visible_engagements(user) -> QuerySet[Engagement]:
+def engagement_scope(user, path: str = "") -> Q:
+    """The engagements the user sees, as a filter on `path` (the way from the rows asked
+    to their engagement): the firm's for one with the processing permission, else those
+    of the clients the user owns (as visible_clients says, on the engagement's own
+    columns: the pages filter and order thousands of rows without a subquery)."""
     if not in_a_firm(user):
-        return Engagement.objects.none()
-    return Engagement.objects.filter(firm_id=user.firm_id, client__in=visible_clients(user))
+        return Q(pk__in=[])
+    scope = Q(**{f"{path}firm_id": user.firm_id})
+    if not can_process(user):
+        scope &= Q(**{f"{path}client_id__in": owned_client_ids(user)})
+    return scope
+
+
+def visible_engagements(user) -> QuerySet[Engagement]:
+    return Engagement.objects.filter(engagement_scope(user))
 
 
 def manageable_client_ids(user) -> frozenset[int]:

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from .models import BilledPeriod, Engagement, IndexValue, Mission, RunFailure
-from .permissions import visible_engagements
+from .permissions import engagement_scope, visible_engagements
 from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
 
@@ -36,13 +36,26 @@ class PreviewInvoice:
 
 
 def engagement_list(*, user, status: str = "") -> QuerySet[Engagement]:
-    engagements = visible_engagements(user).select_related("client", "responsible")
+    # The page's rows come from the (firm, reference) index; their clients and staff are
+    # read for those rows only.
+    engagements = visible_engagements(user).prefetch_related("client", "responsible")
     today = timezone.localdate()
     if status == "active":
         engagements = engagements.exclude(end_date__lt=today)
     elif status == "ended":
         engagements = engagements.filter(end_date__lt=today)
-    return engagements.annotate(mission_count=Count("missions")).order_by("reference")
+    return engagements.order_by("reference")
+
+
+def mission_counts(engagements: list[Engagement]) -> dict[int, int]:
+    """How many missions each engagement of a page has (counted for the page only)."""
+    rows = (
+        Mission.objects.filter(engagement__in=engagements)
+        .values("engagement_id")
+        .annotate(count=Count("id"))
+        .values_list("engagement_id", "count")
+    )
+    return dict(rows)
 
 
 def plan_of(mission: Mission) -> Plan:
@@ -144,6 +157,9 @@ def index_values(*, firm_id: int) -> QuerySet[IndexValue]:
     return IndexValue.objects.filter(firm_id=firm_id).order_by("name", "-date")
 
 
+# The billing-run page shows this many of each list (a firm's monthly run may bill
+# thousands of periods in a day), and says how many there are in all.
+LISTED_COUNT = 100
 COMING_COUNT = 20
 
 
@@ -152,16 +168,17 @@ class RunOverview:
     made: list[BilledPeriod]  # the periods billed (or skipped) on the day, newest first
     failures: list[RunFailure]  # oldest first
     coming: list[Engagement]  # the engagements billed next, soonest first
+    made_count: int = 0
+    failure_count: int = 0
 
 
 def run_overview(*, user, day: datetime.date) -> RunOverview:
     """The billing-run page: what was made on `day`, what failed (until a run bills it),
     and the engagements whose invoices come next."""
-    visible = visible_engagements(user)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     made = (
         BilledPeriod.objects.filter(
-            mission__engagement__in=visible,
+            engagement_scope(user, "mission__engagement__"),
             billed_at__gte=start,
             billed_at__lt=start + datetime.timedelta(days=1),
         )
@@ -169,16 +186,25 @@ def run_overview(*, user, day: datetime.date) -> RunOverview:
         .order_by("-billed_at", "mission__engagement__reference", "period_start")
     )
     failures = (
-        RunFailure.objects.filter(engagement__in=visible)
+        RunFailure.objects.filter(engagement_scope(user, "engagement__"))
         .select_related("engagement__client", "invoice")
         .order_by("failed_at", "engagement__reference")
     )
     coming = (
-        visible.filter(next_bill_date__isnull=False)
-        .select_related("client")
+        visible_engagements(user)
+        .filter(next_bill_date__isnull=False)
+        .prefetch_related("client")
         .order_by("next_bill_date", "reference")[:COMING_COUNT]
     )
-    return RunOverview(list(made), list(failures), list(coming))
+    made_rows = list(made[:LISTED_COUNT])
+    failure_rows = list(failures[:LISTED_COUNT])
+    return RunOverview(
+        made_rows,
+        failure_rows,
+        list(coming),
+        made_count=len(made_rows) if len(made_rows) < LISTED_COUNT else made.count(),
+        failure_count=(len(failure_rows) if len(failure_rows) < LISTED_COUNT else failures.count()),
+    )
 
 
 def run_failure(engagement: Engagement) -> RunFailure | None:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,23 +28,38 @@ from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
 from .fields import as_typed
 
+PAGE_SIZE = 25
+
 
 @login_required
 def engagement_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
+    listed = engagement_selectors.engagement_list(user=request.user, status=status)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "billing/engagements.html",
         section(
             "billing",
             "engagements",
-            engagements=engagement_selectors.engagement_list(user=request.user, status=status),
+            engagements=_with_mission_counts(list(page.object_list)),
+            page=page,
+            query=query.urlencode(),
             status=status,
             run_form=RunForm(initial={"as_of": timezone.localdate()}),
             may_create=bool(manageable_client_ids(request.user)),
             may_run=run_refusal(request.user) is None,
         ),
     )
+
+
+def _with_mission_counts(engagements: list) -> list:
+    counts = engagement_selectors.mission_counts(engagements)
+    for engagement in engagements:
+        engagement.mission_count = counts.get(engagement.pk, 0)
+    return engagements
 
 
 def _engagement(request: HttpRequest, pk: int):
