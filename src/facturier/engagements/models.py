@@ -265,3 +265,11 @@ class BilledPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission} {self.period_start}"
+
+
+# The engagement letter's models live beside (letter_models.py), loaded with these.
+from .letter_models import (  # noqa: E402, F401
+    EngagementLetter,
+    EngagementLetterEmail,
+    LetterTemplate,
+)

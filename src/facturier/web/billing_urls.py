@@ -7,6 +7,7 @@ from . import clients as client_views
 from . import credit_notes as credit_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
+from . import engagement_letters as letter_views
 from . import engagements as engagement_views
 from . import ereporting as ereporting_views
 from . import exports as export_views
@@ -61,6 +62,34 @@ urlpatterns = [
         "engagements/<id:pk>/edit/", engagement_views.engagement_form_view, name="engagement_edit"
     ),
     path("engagements/<id:pk>/end/", engagement_views.end_view, name="engagement_end"),
+    path(
+        "engagements/<id:pk>/letter/", letter_views.letter_create_view, name="engagement_letter_new"
+    ),
+    path(
+        "engagement-letters/<id:pk>/pdf/",
+        letter_views.letter_pdf_view,
+        name="engagement_letter_pdf",
+    ),
+    path(
+        "engagement-letters/<id:pk>/signed/",
+        letter_views.letter_signed_view,
+        name="engagement_letter_signed",
+    ),
+    path(
+        "engagement-letters/<id:pk>/send/",
+        letter_views.letter_send_view,
+        name="engagement_letter_send",
+    ),
+    path(
+        "engagement-letters/<id:pk>/sign/",
+        letter_views.letter_sign_view,
+        name="engagement_letter_sign",
+    ),
+    path(
+        "engagement-letters/<id:pk>/activate/",
+        letter_views.letter_activate_view,
+        name="engagement_letter_activate",
+    ),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),

@@ -13,6 +13,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
+from facturier.engagements.letter_models import LetterStatus
 from facturier.engagements.permissions import (
     get_visible,
     manageable_client_ids,
@@ -24,20 +25,26 @@ from facturier.work.selectors import work_codes
 
 from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
+from .engagement_letters import letter_context
 from .fields import as_typed
 
 
 @login_required
 def engagement_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
+    letter_status = request.GET.get("letter_status", "")
     return render(
         request,
         "billing/engagements.html",
         section(
             "billing",
             "engagements",
-            engagements=engagement_selectors.engagement_list(user=request.user, status=status),
+            engagements=engagement_selectors.engagement_list(
+                user=request.user, status=status, letter_status=letter_status
+            ),
             status=status,
+            letter_status=letter_status,
+            letter_statuses=LetterStatus.choices,
             run_form=RunForm(initial={"as_of": timezone.localdate()}),
             may_create=bool(manageable_client_ids(request.user)),
             may_run=run_refusal(request.user) is None,
@@ -71,6 +78,7 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             currency=engagement.client.currency,
             may_manage=may_manage(request.user, engagement),
             end_form=EndForm(initial={"end_date": engagement.end_date}),
+            **letter_context(request, engagement, may_manage=may_manage(request.user, engagement)),
         ),
     )
 
