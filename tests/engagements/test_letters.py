@@ -85,7 +85,11 @@ def test_the_letter_pdf_reads_french_and_names_the_version(alice, engagement, te
     assert "version 1" in text
     assert "1er janvier 2027" in text
     assert "1 200,00 €" in text
-    assert "Tenue comptable" in text and "trimestriellement" in text
+    assert "Tenue comptable : forfait annuel de 1 200,00 € hors taxes" in text
+    assert "trimestriellement, à échoir" in text
+    assert "Conseil : honoraires au temps passé" in text and "500,00 €" in text
+    assert "payables à 30 jours, par virement" in text
+    assert "()" not in text  # the client has no SIREN: no empty brackets
     assert "Client SA" in text
     assert letter.status == "draft"
 

@@ -129,7 +129,7 @@ class SignedLetterSerializer(serializers.Serializer):
 class LetterSigned(BinaryView):
     serializer_class = SignedLetterSerializer
     parser_classes = [MultiPartParser]
-    renderer_classes = [PdfRenderer, JSONRenderer]
+    renderer_classes = [JSONRenderer, PdfRenderer]
 
     @extend_schema(
         operation_id="engagement_letters_signed_retrieve",

@@ -4,6 +4,7 @@ the Typst layout prints (pure: the engagement in, strings out)."""
 
 import base64
 import datetime
+import re
 import string
 from collections.abc import Iterable
 from decimal import Decimal
@@ -78,10 +79,14 @@ def check_body(body: str) -> None:
             )
 
 
+EMPTY_BRACKETS = re.compile(r" ?\(\s*\)")
+
+
 def fill(body: str, values: dict[str, str]) -> str:
-    """The text with each placeholder replaced (checked first: nothing else is read)."""
+    """The text with each placeholder replaced (checked first: nothing else is read);
+    brackets left empty by an empty value ("(SIREN ...)" of a client with none) go."""
     check_body(body)
-    return body.format_map(values)
+    return EMPTY_BRACKETS.sub("", body.format_map(values))
 
 
 def _address(party) -> str:
@@ -107,6 +112,10 @@ FREQUENCY_WORDS = {
 }
 
 
+def _mission_item(name: str, text: str) -> str:
+    return "– " + _("%(mission)s: %(terms)s") % {"mission": name, "terms": text}
+
+
 def _mission_line(mission: Mission, fmt: Formatter) -> str:
     parts = []
     if mission.fee_kind in (FeeKind.FIXED, FeeKind.BOTH) and mission.annual_fee is not None:
@@ -119,7 +128,7 @@ def _mission_line(mission: Mission, fmt: Formatter) -> str:
         if mission.time_cap is not None:
             text += " " + _("(capped at %(cap)s a period)") % {"cap": fmt.money(mission.time_cap)}
         parts.append(text)
-    return f"– {mission.name}: " + _(" and ").join(parts)
+    return _mission_item(mission.name, _(" and ").join(parts))
 
 
 def _schedule_line(mission: Mission, fmt: Formatter, language: str) -> str | None:
@@ -130,13 +139,14 @@ def _schedule_line(mission: Mission, fmt: Formatter, language: str) -> str | Non
             f"{long_date(row.date, language)}: {fmt.money(row.amount)}"
             for row in mission.instalments.all()
         )
-        return f"– {mission.name}: " + _("in instalments (%(dates)s)") % {"dates": dates}
+        return _mission_item(mission.name, _("in instalments (%(dates)s)") % {"dates": dates})
     timing = _("in advance") if mission.timing == "advance" else _("in arrears")
-    return f"– {mission.name}: " + _("%(frequency)s, %(timing)s, on day %(day)s") % {
+    schedule = _("%(frequency)s, %(timing)s, on day %(day)s") % {
         "frequency": FREQUENCY_WORDS[mission.frequency](),
         "timing": timing,
         "day": mission.billing_day,
     }
+    return _mission_item(mission.name, schedule)
 
 
 def _term_texts(engagement: Engagement, language: str) -> dict[str, str]:
