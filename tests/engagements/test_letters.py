@@ -67,6 +67,12 @@ def test_a_template_naming_an_unknown_placeholder_is_refused(settings_user):
             None, by=settings_user, fields={"name": "X", "language": "fr", "body": "{client_name"}
         )
     assert broken.value.codes == {"body": ["malformed_placeholder"]}
+    for body in ("{client_name:>999999999}", "{client_name!r}"):
+        with pytest.raises(Invalid) as formatted:
+            actions.save_letter_template(
+                None, by=settings_user, fields={"name": "X", "language": "fr", "body": body}
+            )
+        assert formatted.value.codes == {"body": ["malformed_placeholder"]}
     assert not LetterTemplate.objects.exists()
 
 

@@ -61,6 +61,11 @@ def placeholders_in(body: str) -> list[str]:
             {"body": [_("A brace is not closed: write {{ and }} for braces themselves.")]},
             codes={"body": ["malformed_placeholder"]},
         ) from None
+    if any(spec or conversion for _text, _name, spec, conversion in parsed):
+        raise Invalid(
+            {"body": [_("Write a placeholder as its name in braces alone, as {client_name}.")]},
+            codes={"body": ["malformed_placeholder"]},
+        )
     return [name for _text, name, _spec, _conv in parsed if name is not None]
 
 

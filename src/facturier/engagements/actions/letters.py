@@ -376,7 +376,8 @@ def upload_signed_copy(
         raise refusal
     before = letter.status
     letter.signed_pdf = content
-    letter.signed_filename = (str(filename or "").strip() or letter.filename)[-200:]
+    filename = "".join(ch for ch in str(filename or "") if ch.isprintable()).strip()
+    letter.signed_filename = (filename or letter.filename)[-200:]
     letter.signed_on = signed_on or timezone.localdate(now)
     letter.status = LetterStatus.SIGNED
     letter.save(update_fields=["signed_pdf", "signed_filename", "signed_on", "status"])
