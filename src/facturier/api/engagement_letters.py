@@ -131,6 +131,9 @@ class LetterSigned(BinaryView):
     parser_classes = [MultiPartParser]
     renderer_classes = [JSONRenderer, PdfRenderer]
 
+    def get_queryset(self):  # OPTIONS describes PUT by looking the letter up
+        return engagement_selectors.visible_letters(self.request.user)
+
     @extend_schema(
         operation_id="engagement_letters_signed_retrieve",
         responses=PDF,
@@ -163,7 +166,7 @@ class LetterSigned(BinaryView):
 
 
 class LetterSend(GenericAPIView):
-    serializer_class = None
+    serializer_class = EngagementLetterSerializer
 
     @extend_schema(
         operation_id="engagement_letters_send",
@@ -178,7 +181,7 @@ class LetterSend(GenericAPIView):
 
 
 class LetterActivate(GenericAPIView):
-    serializer_class = None
+    serializer_class = EngagementLetterSerializer
 
     @extend_schema(
         operation_id="engagement_letters_activate",

@@ -167,15 +167,16 @@ def letters_of(engagement: Engagement) -> QuerySet[EngagementLetter]:
     )
 
 
+def visible_letters(user) -> QuerySet[EngagementLetter]:
+    """The letters of the engagements the user sees."""
+    return EngagementLetter.objects.filter(engagement__in=visible_engagements(user))
+
+
 def visible_letter(*, user, pk: int | None) -> EngagementLetter | None:
     """A letter of an engagement the user sees (its files read from it)."""
     if pk is None:
         return None
-    return (
-        EngagementLetter.objects.filter(engagement__in=visible_engagements(user), pk=pk)
-        .select_related("engagement")
-        .first()
-    )
+    return visible_letters(user).filter(pk=pk).select_related("engagement").first()
 
 
 def engagement_history(engagement: Engagement) -> list[AuditEvent]:
