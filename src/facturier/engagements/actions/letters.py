@@ -157,7 +157,10 @@ def _letter(letter: EngagementLetter | int, by: User) -> EngagementLetter:
         engagement = _engagement(found, by)
     except NotFound:
         raise NotFound(NO_SUCH_LETTER) from None
-    row = EngagementLetter.objects.select_for_update().get(pk=pk)
+    # Read again under the engagement's lock: a draft made again meanwhile is gone.
+    row = EngagementLetter.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFound(NO_SUCH_LETTER)
     row.engagement = engagement
     return row
 
@@ -190,15 +193,17 @@ def _require_status(letter: EngagementLetter, *allowed: str) -> None:
         )
 
 
-def _record(name: str, letter: EngagementLetter, *, by, at, frm="", to="", **details) -> None:
+def _record(
+    name: str, letter: EngagementLetter, *, by, at, from_status="", to_status="", **details
+) -> None:
     audit.record(
         name,
         letter.engagement,
         by=by,
         firm_id=letter.firm_id,
         at=at,
-        from_status=frm,
-        to_status=to,
+        from_status=from_status,
+        to_status=to_status,
         details={"letter": letter.pk, "version": letter.version, **details},
     )
 
@@ -253,7 +258,14 @@ def create_letter(
         pdf=letter_texts.render(document),
         created_at=now,
     )
-    _record(AuditName.LETTER_CREATED, letter, by=by, at=now, to=letter.status, template=chosen.name)
+    _record(
+        AuditName.LETTER_CREATED,
+        letter,
+        by=by,
+        at=now,
+        to_status=letter.status,
+        template=chosen.name,
+    )
     return letter
 
 
@@ -326,8 +338,8 @@ def send_letter(
         letter,
         by=by,
         at=now,
-        frm=before,
-        to=letter.status,
+        from_status=before,
+        to_status=letter.status,
         sent_to=recipients,
     )
     return letter
@@ -386,8 +398,8 @@ def upload_signed_copy(
         letter,
         by=by,
         at=now,
-        frm=before,
-        to=letter.status,
+        from_status=before,
+        to_status=letter.status,
         signed_on=letter.signed_on,
         size=len(content),
     )
@@ -406,7 +418,12 @@ def activate_letter(
     letter.status, letter.activated_at = LetterStatus.ACTIVE, now
     letter.save(update_fields=["status", "activated_at"])
     _record(
-        AuditName.LETTER_ACTIVATED, letter, by=by, at=now, frm=LetterStatus.SIGNED, to=letter.status
+        AuditName.LETTER_ACTIVATED,
+        letter,
+        by=by,
+        at=now,
+        from_status=LetterStatus.SIGNED,
+        to_status=letter.status,
     )
     return letter
 
@@ -421,7 +438,14 @@ def end_letters(engagement: Engagement, *, by: User, now: datetime.datetime | No
         letter.status, letter.ended_at = LetterStatus.ENDED, now
         letter.save(update_fields=["status", "ended_at"])
         letter.engagement = engagement
-        _record(AuditName.LETTER_ENDED, letter, by=by, at=now, frm=before, to=letter.status)
+        _record(
+            AuditName.LETTER_ENDED,
+            letter,
+            by=by,
+            at=now,
+            from_status=before,
+            to_status=letter.status,
+        )
 
 
 OUTCOME_NAMES = {
