@@ -251,6 +251,37 @@ def index_allowed(user) -> bool:
     return True
 
 
+def letter_allowed(user, client) -> bool:
+    """Making the letter of the client's engagement (as its owner with processing)."""
+    from facturier.core.errors import NotAllowed, NotFound
+    from facturier.engagements.letter_models import LetterTemplate
+    from facturier.engagements.models import Engagement
+
+    engagement = Engagement.objects.get(client=client)
+    engagement_actions.seed_letter_templates(client.firm_id)
+    template = LetterTemplate.objects.filter(firm_id=client.firm_id).first()
+    try:
+        engagement_actions.create_letter(engagement, by=user, template=template)
+    except (NotAllowed, NotFound):
+        return False
+    return True
+
+
+def letter_template_allowed(user) -> bool:
+    from facturier.core.errors import NotAllowed
+    from facturier.engagements.actions import save_letter_template
+
+    try:
+        save_letter_template(
+            None,
+            by=user,
+            fields={"name": f"T-{user.pk}", "language": "en", "body": "{client_name}"},
+        )
+    except NotAllowed:
+        return False
+    return True
+
+
 def members_allowed(user) -> bool:
     """Each change refused to a user without the right, allowed (as a no-op) with it."""
     from facturier.access import actions as access_actions
@@ -386,6 +417,9 @@ def probes(client, draft, finalized, closed, make_user):
         "create, amend and end an engagement, pause and resume its billing": lambda u: (
             engagement_rights.manage_refusal(u, client.pk) is None
         ),
+        "make, send, sign (upload the signed copy) and activate an engagement letter": lambda u: (
+            letter_allowed(u, client)
+        ),
         "bill the periods due (of the clients one owns)": lambda u: (
             engagement_rights.run_refusal(u) is None
         ),
@@ -412,6 +446,7 @@ def probes(client, draft, finalized, closed, make_user):
             platform_allowed(u) and webhook_allowed(u)
         ),
         "type the index values fees are revised by": lambda u: index_allowed(u),
+        "write the engagement letter templates": lambda u: letter_template_allowed(u),
         "manage invoice templates, the firm's identity and numbering": can_manage_settings,
         "see a client in the Clients list": lambda u: clients_listed(u, client),
         "create clients and choose their owners": lambda u: client_rights.can_administer(

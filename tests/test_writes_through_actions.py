@@ -26,6 +26,7 @@ from facturier.access.models import Invitation
 from facturier.clients.models import Contact
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import EReport, Platform, Transmission
+from facturier.engagements.letter_models import EngagementLetter, LetterTemplate
 from facturier.engagements.models import Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
@@ -157,6 +158,8 @@ def _objects():
         "member": _first(User, username="dave"),
         "invitation": _first(Invitation),
         "engagement": _first(Engagement),
+        "engagement_letter": _first(EngagementLetter),
+        "letter_template": _first(LetterTemplate),
         "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
         "mandate": _first(Mandate),
         "debit_batch": _first(DebitBatch),
@@ -182,6 +185,8 @@ KINDS = {
     "staff": "member",
     "invitations": "invitation",
     "engagements": "engagement",
+    "engagement-letters": "engagement_letter",
+    "letter-templates": "letter_template",
     "ereporting": "ereport",
     "ereports": "ereport",
     "contacts": "contact",

@@ -66,3 +66,36 @@ def test_two_workers_passes_at_once_bill_and_number_each_period_once(
     assert BilledPeriod.objects.count() == 9
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert len(numbers) == 9 and len(set(numbers)) == 9 and all(numbers)
+
+
+def test_a_letter_signed_while_it_is_remade_is_kept(make_engagement, alice, firm):
+    """Making the letter again replaces a draft only: a letter signed at the same moment
+    is never deleted under its signer, and each version keeps one letter."""
+    import io
+
+    import pypdfium2
+
+    from facturier.core.errors import DomainError
+    from facturier.engagements.letter_models import EngagementLetter
+
+    out = io.BytesIO()
+    document = pypdfium2.PdfDocument.new()
+    document.new_page(595, 842)
+    document.save(out)
+    engagement = make_engagement()
+    (french, english) = actions.seed_letter_templates(firm.pk)
+    letter = actions.create_letter(engagement, by=alice, template=french)
+    outcomes = run_together(
+        [
+            lambda: actions.upload_signed_copy(letter.pk, by=alice, content=out.getvalue()),
+            lambda: actions.create_letter(engagement, by=alice, template=english),
+        ]
+    )
+    (kept,) = EngagementLetter.objects.filter(engagement=engagement)
+    signed, remade = outcomes
+    if isinstance(remade, DomainError):  # the signature came first: the letter stays
+        assert remade.code == "letter_exists"
+        assert kept.pk == letter.pk and kept.status == "signed"
+    else:  # the new draft came first: signing the replaced one finds nothing
+        assert isinstance(signed, DomainError) and signed.code == "not_found"
+        assert kept.status == "draft" and kept.language == "en"

@@ -56,3 +56,22 @@ def test_the_engagement_form_and_the_run(
     assert browser.post(reverse("billing:engagements_run"), {"as_of": end}).status_code < 500
     for engagement in Engagement.objects.all():
         assert browser.get(reverse("billing:engagement", args=[engagement.pk])).status_code == 200
+
+
+@FUZZ
+@given(body=EXTREME_TEXT, name=EXTREME_TEXT, template=EXTREME_ID, day=EXTREME_DATE)
+def test_the_letter_forms(client, settings_user, make_engagement, body, name, template, day):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from facturier.engagements.letter_models import EngagementLetter
+
+    client.force_login(settings_user)
+    data = {"name": name, "language": "fr", "body": body, "general_terms": body}
+    assert client.post(reverse("settings:letter_templates"), data).status_code < 500
+    engagement = Engagement.objects.first() or make_engagement()
+    url = reverse("billing:engagement_letter_new", args=[engagement.pk])
+    assert client.post(url, {"template": template}).status_code < 500
+    for letter in EngagementLetter.objects.all():
+        upload = SimpleUploadedFile(f"{name[:50]}.pdf", body.encode("utf-8", "replace"))
+        sign = reverse("billing:engagement_letter_sign", args=[letter.pk])
+        assert client.post(sign, {"file": upload, "signed_on": day}).status_code < 500

@@ -3,6 +3,7 @@ the actions, with their audit rows)."""
 
 from django.contrib import admin
 
+from .letter_models import EngagementLetter, EngagementLetterEmail, LetterTemplate
 from .models import BilledPeriod, Engagement, IndexValue, Mission, Revision
 
 
@@ -44,3 +45,21 @@ class RevisionAdmin(ReadOnly):
 @admin.register(IndexValue)
 class IndexValueAdmin(ReadOnly):
     list_display = ["name", "date", "value", "firm"]
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(ReadOnly):
+    list_display = ["name", "language", "firm", "updated_at"]
+
+
+@admin.register(EngagementLetter)
+class EngagementLetterAdmin(ReadOnly):
+    list_display = ["engagement", "version", "language", "status", "day", "signed_on"]
+    list_select_related = ["engagement"]
+    exclude = ["pdf", "signed_pdf"]
+
+
+@admin.register(EngagementLetterEmail)
+class EngagementLetterEmailAdmin(ReadOnly):
+    list_display = ["letter", "status", "attempts", "created_at", "sent_at"]
+    list_select_related = ["letter__engagement"]

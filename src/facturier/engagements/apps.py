@@ -10,9 +10,21 @@ class EngagementsConfig(AppConfig):
     verbose_name = _("Engagements")
 
     def ready(self) -> None:
+        from facturier.core.events import subscribe
+        from facturier.firms.events import FirmCreated
         from facturier.outbox import kinds
 
         from . import events  # noqa: F401  (declares its audit names)
         from .actions import bill_engagements_due
+        from .letter_outbox import ENGAGEMENT_LETTERS
 
+        kinds.register(ENGAGEMENT_LETTERS)
         kinds.register_periodic("engagements", BILLING_PASS_SECONDS, bill_engagements_due)
+        subscribe(FirmCreated, seed_new_firm)
+
+
+def seed_new_firm(event) -> None:
+    """A new firm starts with the default letter templates."""
+    from .actions import seed_letter_templates
+
+    seed_letter_templates(event.firm_id)

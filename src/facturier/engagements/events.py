@@ -17,6 +17,15 @@ class AuditName(models.TextChoices):
     PAUSED = "engagement.paused", _("billing paused")
     RESUMED = "engagement.resumed", _("billing resumed")
     INDEX_SAVED = "index_value.saved", _("index value saved")
+    LETTER_TEMPLATE_SAVED = "letter_template.saved", _("letter template saved")
+    LETTER_CREATED = "engagement_letter.created", _("engagement letter created")
+    LETTER_SENT = "engagement_letter.sent", _("engagement letter sent")
+    LETTER_DELIVERED = "engagement_letter.delivered", _("engagement letter delivered")
+    LETTER_RETRYING = "engagement_letter.retrying", _("engagement letter e-mail to be retried")
+    LETTER_REFUSED = "engagement_letter.refused", _("engagement letter e-mail refused")
+    LETTER_SIGNED = "engagement_letter.signed", _("engagement letter signed")
+    LETTER_ACTIVATED = "engagement_letter.activated", _("engagement letter active")
+    LETTER_ENDED = "engagement_letter.ended", _("engagement letter ended")
 
 
 audit.declare(AuditName)

@@ -318,3 +318,11 @@ class RunFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engagement}: {self.code}"
+
+
+# The engagement letter's models live beside (letter_models.py), loaded with these.
+from .letter_models import (  # noqa: E402, F401
+    EngagementLetter,
+    EngagementLetterEmail,
+    LetterTemplate,
+)

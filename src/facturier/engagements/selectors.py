@@ -7,9 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from facturier.firms import audit
+from facturier.firms.models import AuditEvent
+
+from .letter_models import EngagementLetter, LetterStatus, LetterTemplate
 from .models import BilledPeriod, Engagement, IndexValue, Mission, RunFailure
 from .permissions import engagement_scope, visible_engagements
 from .revisions import IndexMissing, planned
@@ -35,15 +39,25 @@ class PreviewInvoice:
         return sum((due.amount for due in self.periods), Decimal(0))
 
 
-def engagement_list(*, user, status: str = "") -> QuerySet[Engagement]:
-    # The page's rows come from the (firm, reference) index; their clients and staff are
-    # read for those rows only.
+def engagement_list(*, user, status: str = "", letter_status: str = "") -> QuerySet[Engagement]:
+    """`letter_status`: the status of the current version's letter; "none": no letter.
+
+    The page's rows come from the (firm, reference) index; their clients and staff are
+    read for those rows only."""
     engagements = visible_engagements(user).prefetch_related("client", "responsible")
     today = timezone.localdate()
     if status == "active":
         engagements = engagements.exclude(end_date__lt=today)
     elif status == "ended":
         engagements = engagements.filter(end_date__lt=today)
+    current_letter = EngagementLetter.objects.filter(
+        engagement=OuterRef("pk"), version=OuterRef("version")
+    ).values("status")[:1]
+    engagements = engagements.annotate(letter_status=Subquery(current_letter))
+    if letter_status == "none":
+        engagements = engagements.filter(letter_status__isnull=True)
+    elif letter_status in LetterStatus.values:
+        engagements = engagements.filter(letter_status=letter_status)
     return engagements.order_by("reference")
 
 
@@ -209,3 +223,37 @@ def run_overview(*, user, day: datetime.date) -> RunOverview:
 
 def run_failure(engagement: Engagement) -> RunFailure | None:
     return RunFailure.objects.filter(engagement=engagement).select_related("invoice").first()
+
+
+def letters_of(engagement: Engagement) -> QuerySet[EngagementLetter]:
+    """The engagement's letters, the current version's first (without their files)."""
+    return (
+        EngagementLetter.objects.filter(engagement=engagement)
+        .select_related("template")
+        .defer("pdf", "signed_pdf")
+        .annotate(email_count=Count("emails"))
+    )
+
+
+def visible_letters(user) -> QuerySet[EngagementLetter]:
+    """The letters of the engagements the user sees."""
+    return EngagementLetter.objects.filter(engagement__in=visible_engagements(user))
+
+
+def visible_letter(*, user, pk: int | None) -> EngagementLetter | None:
+    """A letter of an engagement the user sees (its files read from it)."""
+    if pk is None:
+        return None
+    return visible_letters(user).filter(pk=pk).select_related("engagement").first()
+
+
+def engagement_history(engagement: Engagement) -> list[AuditEvent]:
+    """The engagement's trail, its letter's steps and e-mails included, newest first."""
+    rows = list(audit.about("engagements.engagement", engagement.pk).select_related("actor"))
+    for row in rows:
+        row.label = audit.label(row.action)
+    return rows[::-1]
+
+
+def letter_templates(*, firm_id: int | None) -> QuerySet[LetterTemplate]:
+    return LetterTemplate.objects.filter(firm_id=firm_id).order_by("name", "id")

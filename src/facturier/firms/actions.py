@@ -12,7 +12,7 @@ from facturier.core.actions import action
 from facturier.core.errors import Invalid, NotAllowed
 
 from . import audit
-from .events import AuditName
+from .events import AuditName, firm_created
 from .models import Firm, User
 from .permissions import can_manage_settings
 
@@ -153,6 +153,7 @@ def create_firm(*, by: User | None = None, **fields) -> Firm:
         raise Invalid.from_django(exc) from None
     firm.save()
     audit.record(AuditName.FIRM_CREATED, firm, by=by, firm_id=firm.pk, details={"name": firm.name})
+    firm_created(firm)
     return firm
 
 

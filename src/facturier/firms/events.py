@@ -1,7 +1,12 @@
-"""What firms tells: the names its actions write in the audit trail."""
+"""What firms tells: the names its actions write in the audit trail, and the events the
+apps above subscribe to."""
+
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from facturier.core.events import publish
 
 from . import audit
 
@@ -19,3 +24,14 @@ class AuditName(models.TextChoices):
 
 
 audit.declare(AuditName)
+
+
+@dataclass(frozen=True)
+class FirmCreated:
+    """A new firm: the apps above give it what it starts with (default texts, say)."""
+
+    firm_id: int
+
+
+def firm_created(firm) -> None:
+    publish(FirmCreated(firm_id=firm.pk))

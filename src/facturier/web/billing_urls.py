@@ -7,6 +7,7 @@ from . import clients as client_views
 from . import credit_notes as credit_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
+from . import engagement_letters as letter_views
 from . import engagements as engagement_views
 from . import ereporting as ereporting_views
 from . import exports as export_views
@@ -64,6 +65,34 @@ urlpatterns = [
     path("engagements/<id:pk>/pause/", engagement_views.pause_view, name="engagement_pause"),
     path("engagements/<id:pk>/resume/", engagement_views.resume_view, name="engagement_resume"),
     path("engagements/<id:pk>/retry/", engagement_views.retry_view, name="engagement_retry"),
+    path(
+        "engagements/<id:pk>/letter/", letter_views.letter_create_view, name="engagement_letter_new"
+    ),
+    path(
+        "engagement-letters/<id:pk>/pdf/",
+        letter_views.letter_pdf_view,
+        name="engagement_letter_pdf",
+    ),
+    path(
+        "engagement-letters/<id:pk>/signed/",
+        letter_views.letter_signed_view,
+        name="engagement_letter_signed",
+    ),
+    path(
+        "engagement-letters/<id:pk>/send/",
+        letter_views.letter_send_view,
+        name="engagement_letter_send",
+    ),
+    path(
+        "engagement-letters/<id:pk>/sign/",
+        letter_views.letter_sign_view,
+        name="engagement_letter_sign",
+    ),
+    path(
+        "engagement-letters/<id:pk>/activate/",
+        letter_views.letter_activate_view,
+        name="engagement_letter_activate",
+    ),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),

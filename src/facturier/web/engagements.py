@@ -15,6 +15,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
+from facturier.engagements.letter_models import LetterStatus
 from facturier.engagements.permissions import (
     get_visible,
     manageable_client_ids,
@@ -26,6 +27,7 @@ from facturier.work.selectors import work_codes
 
 from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
+from .engagement_letters import letter_context
 from .fields import as_typed
 
 PAGE_SIZE = 25
@@ -34,7 +36,10 @@ PAGE_SIZE = 25
 @login_required
 def engagement_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    listed = engagement_selectors.engagement_list(user=request.user, status=status)
+    letter_status = request.GET.get("letter_status", "")
+    listed = engagement_selectors.engagement_list(
+        user=request.user, status=status, letter_status=letter_status
+    )
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -48,6 +53,8 @@ def engagement_list_view(request: HttpRequest) -> HttpResponse:
             page=page,
             query=query.urlencode(),
             status=status,
+            letter_status=letter_status,
+            letter_statuses=LetterStatus.choices,
             run_form=RunForm(initial={"as_of": timezone.localdate()}),
             may_create=bool(manageable_client_ids(request.user)),
             may_run=run_refusal(request.user) is None,
@@ -89,6 +96,7 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             may_manage=may_manage(request.user, engagement),
             end_form=EndForm(initial={"end_date": engagement.end_date}),
             failure=engagement_selectors.run_failure(engagement),
+            **letter_context(request, engagement, may_manage=may_manage(request.user, engagement)),
         ),
     )
 

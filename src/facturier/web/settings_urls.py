@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
-from . import engagement_settings, work_settings
+from . import engagement_letters, engagement_settings, work_settings
 from . import reminders as reminder_views
 from . import security as security_views
 from . import settings as views
@@ -53,6 +53,16 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
+    path(
+        "letter-templates/",
+        views.manager_only(engagement_letters.letter_templates_view),
+        name="letter_templates",
+    ),
+    path(
+        "letter-templates/<id:pk>/",
+        views.manager_only(engagement_letters.letter_templates_view),
+        name="letter_template",
+    ),
     path("security/", security_views.security, name="security"),
     path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),

@@ -12,18 +12,42 @@ from .engagements import (
     end_engagement,
 )
 from .indices import save_index_value
+from .letters import (
+    MAX_SIGNED_COPY,
+    TEMPLATE_FIELDS,
+    LetterRefused,
+    activate_letter,
+    create_letter,
+    record_letter_email_outcome,
+    save_letter_template,
+    seed_letter_templates,
+    send_letter,
+    signed_copy_refusal,
+    upload_signed_copy,
+)
 from .pausing import pause_billing, resume_billing
 
 __all__ = [
     "ENGAGEMENT_FIELDS",
     "MISSION_FIELDS",
+    "MAX_SIGNED_COPY",
+    "TEMPLATE_FIELDS",
+    "LetterRefused",
     "RunResult",
+    "activate_letter",
     "amend_engagement",
     "bill_due_periods",
     "bill_engagements_due",
     "create_engagement",
+    "create_letter",
     "end_engagement",
     "pause_billing",
     "resume_billing",
+    "record_letter_email_outcome",
     "save_index_value",
+    "save_letter_template",
+    "seed_letter_templates",
+    "send_letter",
+    "signed_copy_refusal",
+    "upload_signed_copy",
 ]

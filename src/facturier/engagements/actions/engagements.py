@@ -19,6 +19,7 @@ from facturier.work.models import WorkCode
 
 from ..models import Engagement, Frequency, Indexation, Instalment, Mission
 from ..permissions import NO_SUCH_ENGAGEMENT, get_visible, manage_refusal
+from .letters import end_letters
 from .upcoming import refresh_next_bill_date
 
 ENGAGEMENT_FIELDS = (
@@ -355,6 +356,7 @@ def end_engagement(
         )
     engagement.end_date, engagement.tacit_renewal = end_date, False
     engagement.save(update_fields=["end_date", "tacit_renewal"])
+    end_letters(engagement, by=by)
     audit.record(
         "engagement.ended",
         engagement,

@@ -21,6 +21,7 @@ from facturier.core.actions import unit_of_work
 from facturier.einvoicing import actions as einvoicing
 from facturier.einvoicing import sandbox
 from facturier.engagements import actions as engagement_actions
+from facturier.engagements.letter_models import LetterTemplate
 from facturier.firms import actions as firm_actions
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions
@@ -192,7 +193,7 @@ class Command(BaseCommand):
         """An engagement with a monthly fixed fee, revised each 1 January: its first
         periods are due, for the run to bill."""
         start = timezone.localdate().replace(month=1, day=1)
-        engagement_actions.create_engagement(
+        engagement = engagement_actions.create_engagement(
             client,
             by=alice,
             fields={
@@ -215,6 +216,10 @@ class Command(BaseCommand):
                 }
             ],
         )
+        # Its letter, made from the firm's French template, waits to be sent.
+        template = LetterTemplate.objects.filter(firm_id=client.firm_id, language="fr").first()
+        if template is not None:
+            engagement_actions.create_letter(engagement, by=alice, template=template)
 
     def _firm(self) -> Firm:
         return firm_actions.create_firm(

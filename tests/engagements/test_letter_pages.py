@@ -1,0 +1,72 @@
+"""The letter on the engagement's page and Settings → Letter templates, in French."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from facturier.engagements import actions
+from facturier.engagements.letter_models import LetterTemplate
+
+FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+
+@pytest.fixture
+def engagement(make_engagement):
+    return make_engagement()
+
+
+def test_the_letter_made_from_the_page_and_the_list_filtered(client, alice, engagement, firm):
+    (french, _english) = actions.seed_letter_templates(firm.pk)
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    assert (
+        "La version 1 n'a pas encore de lettre." in html.unescape(page)
+        and "Établir la lettre" in page
+    )
+    client.post(
+        reverse("billing:engagement_letter_new", args=[engagement.pk]), {"template": french.pk}
+    )
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    assert "Brouillon" in page and "Lettre de mission établie" in page
+    drafts = client.get(reverse("billing:engagements") + "?letter_status=draft", **FR)
+    assert "LM-2027-001" in drafts.content.decode()
+    signed = client.get(reverse("billing:engagements") + "?letter_status=signed", **FR)
+    assert "LM-2027-001" not in signed.content.decode()
+
+
+def test_a_non_pdf_signed_copy_is_refused_on_the_page(client, alice, engagement, firm):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    (french, _english) = actions.seed_letter_templates(firm.pk)
+    letter = actions.create_letter(engagement, by=alice, template=french)
+    client.force_login(alice)
+    response = client.post(
+        reverse("billing:engagement_letter_sign", args=[letter.pk]),
+        {"file": SimpleUploadedFile("signée.pdf", b"just text, named .pdf")},
+        follow=True,
+        **FR,
+    )
+    assert "Le fichier n'est pas un document PDF." in html.unescape(response.content.decode())
+    letter.refresh_from_db()
+    assert letter.status == "draft"
+
+
+def test_templates_in_settings_refuse_an_unknown_placeholder(client, settings_user):
+    client.force_login(settings_user)
+    response = client.post(
+        reverse("settings:letter_templates"),
+        {"name": "Courte", "language": "fr", "body": "Pour {client_nom}"},
+        **FR,
+    )
+    assert response.status_code == 422
+    assert "Champ inconnu {client_nom}" in response.content.decode()
+    assert not LetterTemplate.objects.exists()
+    client.post(reverse("settings:letter_templates"), {"seed": "1"})
+    assert LetterTemplate.objects.filter(firm_id=settings_user.firm_id).count() == 2
+
+
+def test_templates_need_the_settings_right_on_the_page(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("settings:letter_templates"), **FR)
+    assert response.status_code == 302
