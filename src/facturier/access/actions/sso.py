@@ -99,7 +99,7 @@ def save_single_sign_on(
     the provider), then stores the settings; an issuer that cannot be read is refused
     beside its field."""
     require_settings_right(by)
-    if firm.pk != by.firm_id:
+    if firm is None or firm.pk != by.firm_id:
         raise NotAllowed(NEEDS_SETTINGS_RIGHT)
     issuer = str(fields.get("issuer") or "").strip()
     discovery = None
