@@ -4,7 +4,9 @@ oidc-provider, started here), and every refusal with its code and no session. Th
 refusals about the ID token itself are made with tokens signed here, served by the
 provider's two addresses (token and keys) through httpx's mock transport."""
 
+import re
 import time
+from html import escape, unescape
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -71,9 +73,13 @@ def configure(firm, by, issuer, **fields) -> SingleSignOn:
 
 
 def start(browser: Browser, email: str) -> str:
+    """The provider's address the page moves on to (a refresh, and a link)."""
     answer = browser.post("/login/sso/", {"email": email})
-    assert answer.status_code == 302, answer.content
-    return answer["Location"]
+    assert answer.status_code == 200, answer.content
+    page = answer.content.decode()
+    link = unescape(re.search(r'href="([^"]+)" id="sso-continue"', page)[1])
+    assert f'<meta http-equiv="refresh" content="0;url={escape(link)}">' in page
+    return link
 
 
 def sso_refusals(firm) -> list[str]:

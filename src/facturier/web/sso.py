@@ -96,7 +96,9 @@ def sso_start(request: HttpRequest) -> HttpResponse:
         "next": next_url,
         "at": time.time(),
     }
-    return redirect(begun.url)
+    # A page that moves on by itself, not a redirect: the sign-in form's page may only
+    # submit to this site (the Content-Security-Policy's form-action), redirects included.
+    return render(request, "registration/login_sso_go.html", {"provider_url": begun.url})
 
 
 def _member(request: HttpRequest, firm_sso: SingleSignOn, pending: dict, seen: dict):
