@@ -172,12 +172,14 @@ def test_a_member_signs_in_through_the_firms_provider(provider, firm, make_user)
         ("nobody@cabinet.example", "unknown_email"),
         ("gone@cabinet.example", "member_deactivated"),
         ("unverified@cabinet.example", "email_not_verified"),
+        ("erin@cabinet.example", "unknown_email"),  # a member of another firm
     ],
 )
 def test_the_provider_vouches_for_someone_who_may_not_come_in(
-    provider, firm, make_user, login, code
+    provider, firm, make_firm, make_user, login, code
 ):
     configure(firm, manager(make_user, firm), provider)
+    member(make_user, make_firm("Autre cabinet"), "erin")
     member(make_user, firm, "gone", active=False)
     member(make_user, firm, "unverified")
     browser = Browser()
