@@ -316,3 +316,12 @@ def test_a_token_signed_with_another_key_opens_no_session(signed_flow, firm):
     assert 'data-code="bad_signature"' in answer.content.decode()
     assert "_auth_user_id" not in browser.session
     assert sso_refusals(firm) == ["bad_signature"]
+
+
+def test_addresses_tried_one_after_another_are_limited_as_passwords_are(firm, make_user):
+    browser = Browser(HTTP_ACCEPT_LANGUAGE="fr")
+    for number in range(20):
+        answer = browser.post("/login/sso/", {"email": f"essai{number}@nowhere.example"})
+        assert answer.status_code == 404
+    answer = browser.post("/login/sso/", {"email": "encore@nowhere.example"})
+    assert answer.status_code == 429 and 'data-code="rate_limited"' in answer.content.decode()

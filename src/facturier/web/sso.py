@@ -29,7 +29,7 @@ from facturier.access.errors import (
 )
 from facturier.access.models import SingleSignOn
 
-from .signin import _user_agent, client_ip
+from .signin import _refused, _user_agent, client_ip, count_failure, throttled
 
 PENDING_SSO = "sso_pending"
 PENDING_FOR = 600  # seconds to go through the provider's pages
@@ -80,9 +80,12 @@ def sso_start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, TEMPLATE, {"next": next_url})
     email = request.POST.get("email", "").strip()[:254]
+    if throttled(request, email):  # addresses tried one after another, as passwords are
+        return _refused(request, TEMPLATE, {"next": next_url, "email": email}, email)
     try:
         firm_sso = access_actions.single_sign_on_for_address(email)
     except SsoNotConfigured as exc:
+        count_failure(request, email)
         context = {"next": next_url, "email": email, "refusal": exc.message, "code": exc.code}
         return render(request, TEMPLATE, context, status=exc.status)
     begun = oidc.start(
