@@ -16,6 +16,7 @@ from django.contrib.auth.models import Permission
 from django_otp.oath import totp
 
 from facturier.access import actions as access_actions
+from facturier.access import oidc
 from facturier.clients import permissions as client_rights
 from facturier.core.errors import NotAllowed
 from facturier.engagements import actions as engagement_actions
@@ -378,6 +379,18 @@ def two_factors_rule_allowed(user) -> bool:
     return True
 
 
+def sso_allowed(user) -> bool:
+    found = oidc.Discovery("https://id.example", *(f"https://id.example/{p}" for p in "atk"))
+    fields = {"issuer": "https://id.example", "client_id": "c", "client_secret": "s"}
+    try:
+        access_actions.save_single_sign_on(
+            user.firm, by=user, fields=fields, discover=lambda issuer: found
+        )
+    except NotAllowed:
+        return False
+    return access_actions.remove_single_sign_on(by=user)
+
+
 def two_factors_reset_allowed(user, make_user) -> bool:
     colleague = make_user(f"colleague-{user.pk}", user.firm)
     key = access_actions.new_totp_key()
@@ -467,6 +480,7 @@ def probes(client, draft, finalized, closed, make_user):
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
         "set up and remove one's own authenticator app and recovery codes": totp_allowed,
         "require two factors of every member of the firm": two_factors_rule_allowed,
+        'set the firm\'s single sign-on (its provider, "SSO only")': sso_allowed,
         "reset a member's two-factor sign-in (app and recovery codes lost)": lambda u: (
             two_factors_reset_allowed(u, make_user)
         ),

@@ -5,7 +5,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
 from facturier.core.converters import IdConverter
-from facturier.web import passwords, signin
+from facturier.web import passwords, signin, sso
 from facturier.web.language import set_language
 from facturier.web.staff import accept_invitation
 
@@ -29,6 +29,8 @@ urlpatterns = [
     path("language/", set_language, name="set_language"),
     path("login/", signin.SignInView.as_view(), name="login"),
     path("login/code/", signin.signin_code, name="login_code"),
+    path("login/sso/", sso.sso_start, name="login_sso"),
+    path("login/sso/callback/", sso.sso_callback, name="login_sso_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/forgotten/", passwords.ResetRequestView.as_view(), name="password_reset"),
     path(

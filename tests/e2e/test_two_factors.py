@@ -53,7 +53,7 @@ def test_the_firm_requires_two_factors_and_a_member_is_led_to_set_one_up(
     page = open_as("alice", locale="fr-FR")
     page.goto(page.base + "/settings/security/")
     page.get_by_role("switch", name="Double authentification obligatoire").check()
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("désormais obligatoire")
 
     context = chromium.new_context(locale="fr-FR", reduced_motion="reduce")

@@ -143,3 +143,33 @@ def test_the_demo_firm_deposits_with_the_platform_of_this_start():
     hook = webhook_of_sandbox_firm("127.0.0.1:9000", 9555)
     assert hook == f"http://127.0.0.1:9000/api/v1/einvoicing/webhook/{firm.platform.webhook_key}/"
     assert webhook_of_sandbox_firm("127.0.0.1:9000", 8555) is None  # no firm uses that one
+
+
+def test_without_node_the_server_says_so_and_the_demo_signs_in_with_passwords(
+    monkeypatch, db, capsys
+):
+    from django.core.management import call_command
+
+    from facturier.access.models import SingleSignOn
+    from facturier.web.management.commands import serve
+
+    monkeypatch.setattr(serve.shutil, "which", lambda name: None)
+    out = io.StringIO()
+    assert serve.Command(stdout=out)._node() is None
+    assert "No local single sign-on provider" in out.getvalue()
+    call_command("load_demo", sso_port=0)
+    assert not SingleSignOn.objects.exists()
+    assert "single sign-on" not in capsys.readouterr().out
+
+
+def test_the_demo_firm_signs_in_with_this_starts_provider(db, capsys):
+    from django.core.management import call_command
+
+    from facturier.access.models import SingleSignOn
+
+    call_command("load_demo", sso_port=18556)
+    assert SingleSignOn.objects.get().issuer == "http://127.0.0.1:18556"
+    call_command("load_demo", sso_port=18600)  # started again on another port
+    sso = SingleSignOn.objects.get()
+    assert sso.issuer == "http://127.0.0.1:18600" and sso.jwks_uri.startswith(sso.issuer)
+    assert "through the local provider at http://127.0.0.1:18600" in capsys.readouterr().out

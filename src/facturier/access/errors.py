@@ -70,3 +70,97 @@ class NoSecondFactor(DomainError):
     code = "no_second_factor"
     status = 409
     default_message = _("No authenticator app is set up.")
+
+
+class SingleSignOnRefused(DomainError):
+    """A single sign-on that did not go through; no session is opened. Each kind has its
+    own code, for the trail and for support."""
+
+    code = "sso_refused"
+    status = 403
+    default_message = _("Single sign-on did not go through. Try again, or ask your firm.")
+
+
+class SsoNotConfigured(SingleSignOnRefused):
+    code = "sso_not_configured"
+    status = 404
+    default_message = _(
+        "Single sign-on is not set up for this address. Sign in with your password, "
+        "or ask your firm."
+    )
+
+
+class WrongState(SingleSignOnRefused):
+    """The answer does not belong to the sign-in this browser started (or it expired)."""
+
+    code = "wrong_state"
+    default_message = _(
+        "This sign-in answer does not match the one this browser started, or it is too "
+        "old. Start again."
+    )
+
+
+class WrongNonce(SingleSignOnRefused):
+    code = "wrong_nonce"
+
+
+class WrongIssuer(SingleSignOnRefused):
+    code = "wrong_issuer"
+
+
+class WrongAudience(SingleSignOnRefused):
+    code = "wrong_audience"
+
+
+class IdTokenExpired(SingleSignOnRefused):
+    code = "id_token_expired"
+    default_message = _("The provider's answer has expired. Start again.")
+
+
+class BadSignature(SingleSignOnRefused):
+    code = "bad_signature"
+
+
+class ProviderRefused(SingleSignOnRefused):
+    """The provider said no (the member cancelled, or it refused the code we sent)."""
+
+    code = "provider_refused"
+    default_message = _("Your firm's provider did not sign you in. Start again.")
+
+
+class ProviderUnreachable(SingleSignOnRefused):
+    code = "provider_unreachable"
+    status = 502
+    default_message = _("Your firm's provider cannot be reached. Try again in a moment.")
+
+
+class EmailNotVerified(SingleSignOnRefused):
+    code = "email_not_verified"
+    default_message = _("Your provider does not vouch for your e-mail address. Ask your firm.")
+
+
+class UnknownEmail(SingleSignOnRefused):
+    """No staff member of the firm has the address the provider vouched for (members are
+    never created at sign-in: they are invited)."""
+
+    code = "unknown_email"
+    default_message = _(
+        "No member of your firm has this e-mail address. Ask your firm to invite you."
+    )
+
+
+class MemberDeactivated(SingleSignOnRefused):
+    code = "member_deactivated"
+    default_message = _("Your account has been deactivated. Ask your firm.")
+
+
+class SsoOnly(DomainError):
+    """The firm signs in through its provider: a password is refused (but for members with
+    the settings right, the firm's way back in)."""
+
+    code = "sso_only"
+    status = 403
+    default_message = _(
+        'Your firm signs in with single sign-on: use the button "Sign in with your '
+        "firm's single sign-on\" below."
+    )

@@ -30,6 +30,9 @@ class AuditName(models.TextChoices):
     TWO_FACTORS_RESET = "totp.reset", _("authenticator app reset by an administrator")
     SESSIONS_ENDED = "sessions.ended", _("other sessions ended")
     RECOVERY_CODE_USED = "recovery_code.used", _("recovery code used to sign in")
+    SSO_SETTINGS_CHANGED = "sso.settings_changed", _("single sign-on settings changed")
+    SIGN_IN_SSO_REFUSED = "sign_in.sso_refused", _("single sign-on refused")
+    SIGN_IN_SSO_ONLY = "sign_in.sso_only", _("password refused: the firm signs in with SSO")
 
 
 audit.declare(AuditName)

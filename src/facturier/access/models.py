@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.models import CheckedText
 from facturier.firms.models import Firm
 from facturier.outbox.models import Delivery
 
@@ -193,3 +194,41 @@ class MemberSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.ip})"
+
+
+class SingleSignOn(CheckedText):
+    """A firm's single sign-on with its OpenID Connect provider (Microsoft Entra ID,
+    Google Workspace...): the client the firm registered there, and the provider's
+    addresses read from its discovery document when the settings were saved."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="single_sign_on")
+    issuer = models.URLField(
+        _("issuer"),
+        max_length=300,
+        help_text=_(
+            "The provider's address, e.g. https://login.microsoftonline.com/<tenant>/v2.0 "
+            "or https://accounts.google.com"
+        ),
+    )
+    client_id = models.CharField(_("client id"), max_length=300)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    sso_only = models.BooleanField(
+        _("single sign-on only"),
+        default=False,
+        help_text=_(
+            "Members sign in only through the provider; those with the settings right may "
+            "still use their password (and their second factor), so the firm is never "
+            "locked out."
+        ),
+    )
+    # From the provider's /.well-known/openid-configuration, read when saved.
+    authorization_endpoint = models.URLField(max_length=500, editable=False)
+    token_endpoint = models.URLField(max_length=500, editable=False)
+    jwks_uri = models.URLField(max_length=500, editable=False)
+
+    class Meta:
+        verbose_name = _("single sign-on")
+        verbose_name_plural = _("single sign-ons")
+
+    def __str__(self) -> str:
+        return self.issuer

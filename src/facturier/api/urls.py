@@ -11,6 +11,7 @@ from . import (
     ereporting,
     outbox,
     reports,
+    sso,
     views,
     webhooks,
     work,
@@ -85,6 +86,11 @@ urlpatterns = [
         name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path(
+        "v1/settings/single-sign-on/",
+        sso.SingleSignOnSettings.as_view(),
+        name="api-single-sign-on",
+    ),
     path(
         "v1/clients/<id:pk>/mandates/",
         direct_debits.ClientMandates.as_view(),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from facturier.access import actions as access_actions
-from facturier.core.errors import DomainError, NotAllowed
+from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms import actions as firm_actions
 from facturier.firms.permissions import can_manage_settings
 
@@ -23,6 +23,7 @@ from .common import section
 from .devices import device_name
 from .middleware import LAST_SEEN
 from .signin import SETUP_REQUIRED
+from .sso import SingleSignOnForm, redirect_uri
 
 SETUP_KEY = "totp_setup_key"
 
@@ -63,9 +64,22 @@ def _sessions(request: HttpRequest) -> list[dict]:
     return sorted(rows, key=lambda r: (not r["current"], -r["last_seen"].timestamp()))
 
 
+def _sso_context(request: HttpRequest, form: SingleSignOnForm | None) -> dict:
+    """The firm's single sign-on, for members with the settings right."""
+    if not can_manage_settings(request.user):
+        return {}
+    stored = access_actions.single_sign_on(request.user.firm_id)
+    return {
+        "sso": stored,
+        "sso_form": form or SingleSignOnForm(instance=stored),
+        "sso_redirect_uri": redirect_uri(request),
+    }
+
+
 def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     user = request.user
     device = access_actions.totp_device(user)
+    extra |= _sso_context(request, extra.pop("sso_form", None))
     context = section(
         "settings",
         "security",
@@ -162,4 +176,38 @@ def end_other_sessions(request: HttpRequest) -> HttpResponse:
         ngettext("%(count)d other session ended.", "%(count)d other sessions ended.", ended)
         % {"count": ended},
     )
+    return redirect("settings:security")
+
+
+def single_sign_on(request: HttpRequest) -> HttpResponse:
+    """The firm's provider (settings right): saved once its discovery document is read."""
+    if request.method != "POST":
+        return redirect("settings:security")
+    stored = access_actions.single_sign_on(request.user.firm_id)
+    form = SingleSignOnForm(request.POST, instance=stored or None)
+    if form.is_valid():
+        try:
+            access_actions.save_single_sign_on(
+                request.user.firm, by=request.user, fields=form.cleaned_data
+            )
+        except Invalid as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except DomainError as exc:
+            return _refused(request, exc)
+        else:
+            messages.success(request, _("Single sign-on saved."))
+            return redirect("settings:security")
+    return _page(request, status=422, sso_form=form)
+
+
+@require_POST
+def remove_single_sign_on(request: HttpRequest) -> HttpResponse:
+    try:
+        removed = access_actions.remove_single_sign_on(by=request.user)
+    except DomainError as exc:
+        return _refused(request, exc)
+    if removed:
+        messages.success(request, _("Single sign-on removed: members sign in with passwords."))
     return redirect("settings:security")

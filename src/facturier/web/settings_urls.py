@@ -64,6 +64,16 @@ urlpatterns = [
         name="letter_template",
     ),
     path("security/", security_views.security, name="security"),
+    path(
+        "security/sso/",
+        views.manager_only(security_views.single_sign_on),
+        name="single_sign_on",
+    ),
+    path(
+        "security/sso/remove/",
+        views.manager_only(security_views.remove_single_sign_on),
+        name="single_sign_on_remove",
+    ),
     path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
     path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from rest_framework.throttling import BaseThrottle
 
 from facturier.access import actions as access_actions
-from facturier.access.errors import WrongCode
+from facturier.access.errors import SsoOnly, WrongCode
 from facturier.firms.models import User
 
 PENDING = "signin_pending"
@@ -127,6 +127,8 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        if access_actions.sso_only_refuses(user):
+            return self._sso_only(form, user)
         if not access_actions.has_second_factor(user):
             return super().form_valid(form)
         self.request.session[PENDING] = {
@@ -136,6 +138,21 @@ class SignInView(auth_views.LoginView):
             "at": time.time(),
         }
         return redirect("login_code")
+
+    def _sso_only(self, form, user: User) -> HttpResponse:
+        """The right password, but the firm signs in through its provider."""
+        access_actions.record_failed_sign_in(
+            username=user.username,
+            ip=client_ip(self.request),
+            user_agent=_user_agent(self.request),
+            reason="sso_only",
+        )
+        refusal = SsoOnly()
+        context = self.get_context_data(form=form) | {
+            "refusal": refusal.message,
+            "code": refusal.code,
+        }
+        return render(self.request, self.template_name, context, status=refusal.status)
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, dict]:

@@ -11,6 +11,17 @@ from .invitations import (
 from .members import deactivate_member, may_manage_staff, reactivate_member, set_member_rights
 from .passwords import request_password_reset, reset_password
 from .signins import end_other_sessions, open_sessions, record_failed_sign_in, record_sign_in
+from .sso import (
+    member_for_claims,
+    provider_of,
+    record_sso_refusal,
+    remove_single_sign_on,
+    save_single_sign_on,
+    single_sign_on,
+    single_sign_on_for_address,
+    sso_only_refuses,
+    store_single_sign_on,
+)
 from .tokens import (
     answer_key,
     claim_key,
@@ -32,6 +43,15 @@ from .twofactor import (
 )
 
 __all__ = [
+    "member_for_claims",
+    "provider_of",
+    "record_sso_refusal",
+    "remove_single_sign_on",
+    "save_single_sign_on",
+    "single_sign_on",
+    "single_sign_on_for_address",
+    "sso_only_refuses",
+    "store_single_sign_on",
     "reset_two_factors",
     "open_sessions",
     "end_other_sessions",

@@ -16,6 +16,7 @@ FAILURES = {
     "password": AuditName.SIGN_IN_FAILED,
     "code": AuditName.SIGN_IN_CODE_REFUSED,
     "throttled": AuditName.SIGN_IN_THROTTLED,
+    "sso_only": AuditName.SIGN_IN_SSO_ONLY,
 }
 
 

@@ -15,6 +15,7 @@ from django_otp.oath import totp
 from stdnum import luhn
 
 from facturier.access import actions as access_actions
+from facturier.access import oidc
 from facturier.clients import actions as client_actions
 from facturier.core import money
 from facturier.core.actions import unit_of_work
@@ -33,10 +34,20 @@ DEMO_PASSWORD = "facturier-demo"
 DEMO_TOTP_KEY = "66616374757269657220646f75626c6520617574"
 TWO_FACTOR_MEMBER = "carol"
 SANDBOX_PORT = 8555  # the local platform's port when none is given (`make run`'s default)
+SSO_PORT = 8556  # the local OpenID provider's (scripts/oidc_provider.mjs); 0: none
+SSO_CLIENT_ID = "facturier-demo"
+SSO_CLIENT_SECRET = "facturier-demo-single-sign-on-secret"  # noqa: S105  (the demo's)
 
 
 def sandbox_url(port: int) -> str:
     return f"http://127.0.0.1:{port}"
+
+
+def local_provider(port: int) -> oidc.Discovery:
+    """The local provider's addresses (oidc-provider's routes): the demo is loaded
+    before the provider starts, so its discovery document cannot be read yet."""
+    issuer = f"http://127.0.0.1:{port}"
+    return oidc.Discovery(issuer, f"{issuer}/auth", f"{issuer}/token", f"{issuer}/jwks")
 
 
 STAFF = [
@@ -111,12 +122,20 @@ class Command(BaseCommand):
             default=SANDBOX_PORT,
             help="the port of the local e-invoicing platform the demo firm deposits with",
         )
+        parser.add_argument(
+            "--sso-port",
+            type=int,
+            default=SSO_PORT,
+            help="the port of the local OpenID provider the demo firm signs in with (0: none)",
+        )
 
-    def handle(self, *args, sandbox_port=SANDBOX_PORT, **options):
+    def handle(self, *args, sandbox_port=SANDBOX_PORT, sso_port=SSO_PORT, **options):
         self.sandbox_url = sandbox_url(sandbox_port)
+        self.sso_port = sso_port
         if Firm.objects.exists():
             self.stdout.write("Demo data: the database already has data; nothing loaded.")
             self._point_at_sandbox()
+            self._point_at_provider()
         else:
             with unit_of_work():  # all of it, or nothing
                 self._load()
@@ -139,6 +158,38 @@ class Command(BaseCommand):
                 f"  {TWO_FACTOR_MEMBER} also types a code: add the key {secret} "
                 "to an authenticator app (TOTP, 6 digits, 30 s)"
             )
+        sso = access_actions.single_sign_on(member.firm_id if member else None)
+        if sso is not None and sso.issuer.startswith("http://127.0.0.1:"):
+            self.stdout.write(
+                "  single sign-on: any member, with their address (alice@example.com...), "
+                f"through the local provider at {sso.issuer} (any password there)"
+            )
+
+    def _single_sign_on(self, firm, alice):
+        """The demo firm signs in with the local provider `make run` starts."""
+        if not self.sso_port:
+            return
+        found = local_provider(self.sso_port)
+        access_actions.save_single_sign_on(
+            firm,
+            by=alice,
+            fields={
+                "issuer": found.issuer,
+                "client_id": SSO_CLIENT_ID,
+                "client_secret": SSO_CLIENT_SECRET,
+            },
+            discover=lambda issuer: found,
+        )
+
+    def _point_at_provider(self):
+        """The demo firm signs in with this start's local provider (a firm set up with a
+        real provider is left alone)."""
+        alice = User.objects.filter(username="alice").select_related("firm").first()
+        sso = access_actions.single_sign_on(alice.firm_id) if alice else None
+        if not self.sso_port or sso is None or not sso.issuer.startswith("http://127.0.0.1:"):
+            return
+        if sso.issuer != local_provider(self.sso_port).issuer:
+            self._single_sign_on(alice.firm, alice)
 
     def _point_at_sandbox(self):
         """The demo firm deposits with this start's local platform, not an earlier one's
@@ -259,6 +310,7 @@ class Command(BaseCommand):
         )
         # Three reminder levels: the worker's first pass reminds the overdue invoices.
         receivables.save_levels(firm, by=alice, levels=receivables.default_levels())
+        self._single_sign_on(firm, alice)
         standard = actions.save_template(by=alice, fields={"name": "Standard"})
         actions.save_template(
             by=alice,

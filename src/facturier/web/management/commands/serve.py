@@ -1,6 +1,8 @@
 """`manage.py serve`: what `make run` starts: gunicorn, one outbox worker and, unless
 --no-sandbox, the local e-invoicing platform the demo firm deposits its invoices with
-(einvoicing.sandbox), stopped together and cleanly by Ctrl-C (SIGINT) or SIGTERM.
+(einvoicing.sandbox) and the local OpenID provider its members may sign in with
+(scripts/oidc_provider.mjs, when node and `npm ci`'s oidc-provider are there), stopped
+together and cleanly by Ctrl-C (SIGINT) or SIGTERM.
 
 With --demo (what `make run` passes) it first migrates the database and collects the
 static files, then loads the demo data while gunicorn boots: in this one process,
@@ -13,7 +15,9 @@ restarted after a pause. Everything runs under VAR_DIR, gunicorn's control
 socket included, and logs in one time zone (TIME_ZONE, which Django also uses).
 """
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,12 +34,14 @@ from django.urls import reverse
 
 STOP_GRACE = 10  # seconds each child has to finish what it is doing
 SANDBOX_OFFSET = 555  # the local platform listens on the web port + 555 (8000: 8555)
+PROVIDER_OFFSET = 556  # the local OpenID provider on the web port + 556 (8000: 8556)
+PROVIDER_SCRIPT = Path("scripts") / "oidc_provider.mjs"
 
 
-def sandbox_port(bind: str) -> int:
+def sandbox_port(bind: str, offset: int = SANDBOX_OFFSET) -> int:
     """The web port + 555, so that two `make run` on two ports each have their own
     platform; any free port when that one is taken."""
-    port = int(bind.rpartition(":")[2]) + SANDBOX_OFFSET
+    port = int(bind.rpartition(":")[2]) + offset
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port if port <= 65535 else 0))
@@ -83,9 +89,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         env = {**os.environ, "TZ": settings.TIME_ZONE}
         platform_port = sandbox_port(bind)
+        node = None if no_sandbox else self._node()
+        provider_port = sandbox_port(bind, PROVIDER_OFFSET) if node else 0
         web = self._start(self._gunicorn(bind, workers), env)
         if demo:  # while gunicorn boots; the demo firm deposits with this start's platform
-            call_command("load_demo", sandbox_port=platform_port, stdout=self.stdout)
+            call_command(
+                "load_demo",
+                sandbox_port=platform_port,
+                sso_port=provider_port,
+                stdout=self.stdout,
+            )
         # The worker and the platform start once the pages answer: on a small machine
         # their imports would otherwise compete with gunicorn's for the first page.
         self._wait_for_pages(bind, web)
@@ -105,9 +118,41 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Local e-invoicing platform (sandbox) on http://127.0.0.1:{platform_port}/"
             )
+        provider = self._provider(node, bind, provider_port, env) if node else None
         worker = self._keep_worker_running(web, env)
-        self._stop_children(worker, web, sandbox)
+        self._stop_children(worker, web, sandbox, provider)
         self.stdout.write("facturier stopped.")
+
+    def _node(self) -> str | None:
+        """Node, when it and the provider's package (`npm ci`) are there."""
+        node = shutil.which("node")
+        if node and (Path("node_modules") / "oidc-provider").is_dir():
+            return node
+        self.stdout.write(
+            "No local single sign-on provider (it needs node and `npm ci`): "
+            "the demo signs in with passwords only."
+        )
+        return None
+
+    def _provider(self, node: str, bind: str, port: int, env: dict):
+        """The local OpenID provider, its client the demo firm's (load_demo)."""
+        from .load_demo import SSO_CLIENT_ID, SSO_CLIENT_SECRET
+
+        _host, _, web_port = bind.rpartition(":")
+        callback = "/login/sso/callback/"
+        client = {
+            "client_id": SSO_CLIENT_ID,
+            "client_secret": SSO_CLIENT_SECRET,
+            "redirect_uris": [
+                f"http://{name}:{web_port}{callback}" for name in ("127.0.0.1", "localhost")
+            ],
+        }
+        provider_env = env | {"OIDC_PORT": str(port), "OIDC_CLIENT": json.dumps(client)}
+        process = self._start([node, str(PROVIDER_SCRIPT)], provider_env, cwd=Path.cwd())
+        self.stdout.write(
+            f"Local single sign-on provider (OpenID Connect) on http://127.0.0.1:{port}/"
+        )
+        return process
 
     def _gunicorn(self, bind, workers) -> list[str]:
         var = Path(settings.VAR_DIR)

@@ -1,0 +1,209 @@
+"""Single sign-on per firm (OpenID Connect): its settings, set by a member with the
+settings right and checked against the provider's discovery document when saved; who
+a provider's answer signs in (an active member of the firm with the address the
+provider vouched for, never a new account); and the refusals, in the firm's trail."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.actions import action
+from facturier.core.errors import Invalid, NotAllowed
+from facturier.firms import audit
+from facturier.firms.actions import NEEDS_SETTINGS_RIGHT, require_settings_right
+from facturier.firms.models import Firm, User
+from facturier.firms.permissions import can_manage_settings
+
+from .. import oidc
+from ..errors import (
+    EmailNotVerified,
+    MemberDeactivated,
+    SingleSignOnRefused,
+    SsoNotConfigured,
+    UnknownEmail,
+)
+from ..events import AuditName
+from ..models import SingleSignOn
+
+SSO_FIELDS = ("issuer", "client_id", "client_secret", "sso_only")
+# Shown in the trail and the API; the secret never.
+PUBLIC_FIELDS = ("issuer", "client_id", "sso_only")
+DISCOVERED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+def single_sign_on(firm_id: int | None) -> SingleSignOn | None:
+    return SingleSignOn.objects.filter(firm_id=firm_id).first() if firm_id else None
+
+
+def provider_of(settings: SingleSignOn) -> oidc.Provider:
+    return oidc.Provider(
+        issuer=settings.issuer,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        authorization_endpoint=settings.authorization_endpoint,
+        token_endpoint=settings.token_endpoint,
+        jwks_uri=settings.jwks_uri,
+    )
+
+
+def single_sign_on_for_address(email: str) -> SingleSignOn:
+    """The single sign-on of the firm of the member with this address; the same refusal
+    whether nobody has it or their firm has none."""
+    member = (
+        User.objects.filter(email__iexact=(email or "").strip(), firm__isnull=False)
+        .exclude(email="")
+        .order_by("-is_active", "pk")
+        .first()
+    )
+    settings = single_sign_on(member.firm_id) if member else None
+    if settings is None:
+        raise SsoNotConfigured()
+    return settings
+
+
+def sso_only_refuses(member: User) -> bool:
+    """A password sign-in the firm's "SSO only" refuses: everyone's but the members with
+    the settings right (the firm's way back in when its provider fails)."""
+    settings = single_sign_on(member.firm_id)
+    if settings is None or not settings.sso_only:
+        return False
+    return not can_manage_settings(member)
+
+
+def member_for_claims(settings: SingleSignOn, claims: Mapping[str, Any]) -> User:
+    """The firm's member the provider vouched for: by the e-mail claim, verified."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip():
+        raise UnknownEmail()
+    if claims.get("email_verified") is not True:
+        raise EmailNotVerified()
+    members = User.objects.filter(firm_id=settings.firm_id, email__iexact=email.strip())
+    member = members.order_by("-is_active", "pk").first()
+    if member is None:
+        raise UnknownEmail()
+    if not member.is_active:
+        raise MemberDeactivated()
+    return member
+
+
+def save_single_sign_on(
+    firm: Firm,
+    *,
+    by: User,
+    fields: Mapping[str, Any],
+    discover: Callable[[str], oidc.Discovery] = oidc.discover,
+) -> SingleSignOn:
+    """Reads the issuer's discovery document (outside any transaction: it is a call to
+    the provider), then stores the settings; an issuer that cannot be read is refused
+    beside its field."""
+    require_settings_right(by)
+    if firm is None or firm.pk != by.firm_id:
+        raise NotAllowed(NEEDS_SETTINGS_RIGHT)
+    issuer = str(fields.get("issuer") or "").strip()
+    discovery = None
+    if issuer:
+        try:
+            discovery = discover(issuer)
+        except oidc.DiscoveryFailed:
+            raise Invalid(
+                {
+                    "issuer": [
+                        _(
+                            "No OpenID Connect provider answers at this address "
+                            "(its /.well-known/openid-configuration could not be read)."
+                        )
+                    ]
+                },
+                codes={"issuer": ["issuer_unreachable"]},
+            ) from None
+    return store_single_sign_on(firm, by=by, fields=fields, discovery=discovery)
+
+
+@action
+def store_single_sign_on(
+    firm: Firm, *, by: User, fields: Mapping[str, Any], discovery: oidc.Discovery | None
+) -> SingleSignOn:
+    """Stores what `save_single_sign_on` checked; audited, the secret not (only that it
+    changed). An empty secret keeps the one stored."""
+    require_settings_right(by)
+    unknown = set(fields) - set(SSO_FIELDS)
+    if unknown:
+        raise Invalid(
+            {name: [_("This field cannot be set.")] for name in sorted(unknown)},
+            codes={name: ["read_only"] for name in sorted(unknown)},
+        )
+    settings = single_sign_on(firm.pk) or SingleSignOn(firm=firm)
+    before = audit.values(settings, PUBLIC_FIELDS)
+    secret_changed = bool(fields.get("client_secret"))
+    for name, value in fields.items():
+        if name == "client_secret" and not value and settings.pk:
+            continue  # left empty: keep the one stored
+        setattr(settings, name, value)
+    if discovery is not None:
+        settings.authorization_endpoint = discovery.authorization_endpoint
+        settings.token_endpoint = discovery.token_endpoint
+        settings.jwks_uri = discovery.jwks_uri
+    try:
+        settings.full_clean(
+            exclude=["firm", "authorization_endpoint", "token_endpoint", "jwks_uri"]
+        )
+    except ValidationError as exc:
+        raise Invalid.from_django(exc) from None
+    settings.save()
+    changes = audit.changes(before, audit.values(settings, PUBLIC_FIELDS))
+    if secret_changed:
+        changes["client_secret"] = ["…", "…"]
+    audit.record(
+        AuditName.SSO_SETTINGS_CHANGED,
+        settings,
+        by=by,
+        firm_id=firm.pk,
+        details={"changes": changes},
+    )
+    return settings
+
+
+@action
+def remove_single_sign_on(*, by: User) -> bool:
+    """The firm signs in with passwords again; False when it had no single sign-on."""
+    require_settings_right(by)
+    settings = single_sign_on(by.firm_id)
+    if settings is None:
+        return False
+    audit.record(
+        AuditName.SSO_SETTINGS_CHANGED,
+        settings,
+        by=by,
+        firm_id=by.firm_id,
+        details={"changes": {"issuer": [settings.issuer, ""]}, "removed": True},
+    )
+    settings.delete()
+    return True
+
+
+@action
+def record_sso_refusal(
+    settings: SingleSignOn,
+    *,
+    by: User | None = None,
+    refusal: SingleSignOnRefused,
+    email: str = "",
+    ip: str,
+    user_agent: str,
+) -> None:
+    """A single sign-on refused (`by`: nobody is signed in), in the firm's trail with its
+    code and the address the provider gave, if any."""
+    audit.record(
+        AuditName.SIGN_IN_SSO_REFUSED,
+        settings,
+        by=by,
+        firm_id=settings.firm_id,
+        details={
+            "code": refusal.code,
+            "email": email[:254],
+            "ip": ip,
+            "user_agent": user_agent[:200],
+        },
+    )
