@@ -15,6 +15,11 @@ class AuditName(models.TextChoices):
     REVISED = "engagement.revised", _("fees revised")
     BILLED = "engagement.billed", _("periods billed")
     INDEX_SAVED = "index_value.saved", _("index value saved")
+    BUDGET_ADDED = "budget.added", _("budget added")
+    BUDGET_CHANGED = "budget.changed", _("budget changed")
+    BUDGET_REMOVED = "budget.removed", _("budget removed")
+    THRESHOLDS_SET = "budget.thresholds_set", _("budget alert thresholds set")
+    BUDGET_ALERT = "budget.alert_sent", _("budget alert sent")
 
 
 audit.declare(AuditName)
