@@ -223,3 +223,31 @@ def test_the_alert_goes_once_by_smtp_even_when_checked_again(
     assert "80 %" in message["Subject"] and "Tenue comptable" in message["Subject"]
     body = message.get_body().get_content()
     assert "8,5 sur 10" in body, body
+
+
+def test_the_engagement_page_takes_a_budget_typed_in_french_and_shows_the_figures(
+    client, worker, client_entity, engagement
+):
+    client.force_login(worker)
+    mission = engagement.missions.get(name="Tenue comptable")
+    _log(worker, client_entity, "COMPTA", "10/03/2027", "4")
+    page = f"/billing/engagements/{engagement.pk}/"
+    answer = client.post(
+        page + "budgets/",
+        {"mission": mission.pk, "year": "2027", "hours": "10", "fees": "1 200,50"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert answer.status_code == 302
+    shown = client.get(page + "?year=2027", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Budget prévu au réel" in shown or "budget-lines" in shown
+    assert "1\u202f200,50" in shown and "400,00" in shown and "40 %" in shown, shown
+    assert 'data-chart="budget"' in shown
+    report = client.get("/billing/engagements/budgets/?year=2027", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Tenue comptable" in report.content.decode() and report.status_code == 200
+    refused = client.post(
+        page + "budgets/",
+        {"mission": mission.pk, "year": "2027", "hours": "-1", "fees": "1"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    assert "négatif" in refused.content.decode()

@@ -302,3 +302,19 @@ def mission_budgets(engagement: Engagement) -> QuerySet[Budget]:
 def thresholds(firm_id: int) -> BudgetThresholds:
     found = BudgetThresholds.objects.filter(firm_id=firm_id).first()
     return found or BudgetThresholds(firm_id=firm_id)
+
+
+def mission_choices(*, firm_id: int) -> list[tuple[int, str]]:
+    """The missions time may be recorded against (engagements not ended), as
+    "Client – Mission (reference)", by client."""
+    today = timezone.localdate()
+    missions = (
+        Mission.objects.filter(engagement__firm_id=firm_id)
+        .exclude(engagement__end_date__lt=today)
+        .select_related("engagement__client")
+        .order_by("engagement__client__name", "engagement__reference", "position")
+    )
+    return [
+        (m.pk, f"{m.engagement.client.name} – {m.name} ({m.engagement.reference})")
+        for m in missions
+    ]

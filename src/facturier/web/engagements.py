@@ -22,6 +22,7 @@ from facturier.engagements.permissions import (
 from facturier.firms.models import User
 from facturier.work.selectors import work_codes
 
+from .budgets import engagement_budget_context
 from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
 from .fields import as_typed
@@ -71,6 +72,7 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             currency=engagement.client.currency,
             may_manage=may_manage(request.user, engagement),
             end_form=EndForm(initial={"end_date": engagement.end_date}),
+            **engagement_budget_context(request, engagement),
         ),
     )
 

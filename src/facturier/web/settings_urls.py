@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import budgets as budget_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagement_settings, work_settings
@@ -53,6 +54,11 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("indices/", views.manager_only(engagement_settings.index_settings), name="indices"),
+    path(
+        "budget-alerts/",
+        views.manager_only(budget_views.budget_alert_settings),
+        name="budget_alerts",
+    ),
     path("security/", security_views.security, name="security"),
     path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
