@@ -26,7 +26,7 @@ from facturier.access.models import Invitation
 from facturier.clients.models import Contact
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import EReport, Platform, Transmission
-from facturier.engagements.models import Engagement
+from facturier.engagements.models import Budget, Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
@@ -157,6 +157,7 @@ def _objects():
         "member": _first(User, username="dave"),
         "invitation": _first(Invitation),
         "engagement": _first(Engagement),
+        "budget": _first(Budget),
         "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
         "mandate": _first(Mandate),
         "debit_batch": _first(DebitBatch),
@@ -182,6 +183,7 @@ KINDS = {
     "staff": "member",
     "invitations": "invitation",
     "engagements": "engagement",
+    "budgets": "budget",
     "ereporting": "ereport",
     "ereports": "ereport",
     "contacts": "contact",
