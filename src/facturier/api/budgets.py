@@ -83,6 +83,7 @@ def _year(request):
 
 class EngagementBudgets(GenericAPIView):
     serializer_class = BudgetSerializer
+    pagination_class = None  # one row per mission of one engagement
 
     @extend_schema(
         operation_id="engagement_budgets_list",
@@ -144,6 +145,7 @@ class BudgetDetail(GenericAPIView):
 
 class BudgetReport(GenericAPIView):
     serializer_class = BudgetLineSerializer
+    pagination_class = None  # one row per mission with a budget or time in the year
 
     @extend_schema(
         operation_id="budget_report",
