@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -15,45 +14,11 @@ from facturier.engagements import actions, selectors
 from facturier.engagements.models import BilledPeriod, BudgetAlert, MissionEntry
 from facturier.receivables.models import LedgerAccounts
 from facturier.work import actions as work_actions
-from facturier.work.models import Entry, StaffRate, WorkCode
+from facturier.work.models import Entry
+
+from .conftest import MISSION
 
 pytestmark = pytest.mark.django_db
-
-MISSION = {"fee_kind": "time", "vat_rate": "20"}
-
-
-@pytest.fixture
-def codes(firm):
-    return {
-        code: WorkCode.objects.create(firm=firm, code=code, name=code, kind="time")
-        for code in ("COMPTA", "FISC")
-    }
-
-
-@pytest.fixture
-def worker(alice, firm, codes):
-    """Alice records her own time at 100 an hour, 120 from July 2027."""
-    alice.user_permissions.add(Permission.objects.get(codename="process_own_entries"))
-    alice.email = "alice@cabinet.example"
-    alice.language = "fr"
-    alice.save()
-    StaffRate.objects.create(
-        firm=firm, staff=alice, rate=Decimal(100), effective_from=datetime.date(2026, 1, 1)
-    )
-    StaffRate.objects.create(
-        firm=firm, staff=alice, rate=Decimal(120), effective_from=datetime.date(2027, 7, 1)
-    )
-    return type(alice).objects.get(pk=alice.pk)
-
-
-@pytest.fixture
-def engagement(make_engagement, codes):
-    return make_engagement(
-        missions=[
-            {"name": "Tenue comptable", "work_code": codes["COMPTA"].pk, **MISSION},
-            {"name": "Conseil fiscal", "work_code": codes["FISC"].pk, **MISSION},
-        ]
-    )
 
 
 def _log(user, client, code, day, hours, **extra):

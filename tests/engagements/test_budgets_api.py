@@ -7,7 +7,7 @@ from facturier.engagements.models import MissionEntry
 from facturier.work import imports
 from facturier.work.models import Entry
 
-from .test_budgets import MISSION, codes, engagement, worker  # noqa: F401 (fixtures)
+from .conftest import MISSION
 
 pytestmark = pytest.mark.django_db
 

@@ -168,6 +168,9 @@ class ThresholdsSerializer(serializers.Serializer):
 class BudgetThresholds(GenericAPIView):
     serializer_class = ThresholdsSerializer
 
+    def get_object(self):  # OPTIONS describes PUT with the firm's thresholds
+        return engagement_selectors.thresholds(self.request.user.firm_id)
+
     @extend_schema(operation_id="budget_thresholds_retrieve", summary="The alert thresholds")
     def get(self, request):
         levels = engagement_selectors.thresholds(request.user.firm_id)
