@@ -11,6 +11,7 @@ from facturier.engagements import actions
 from facturier.engagements.models import BudgetAlert
 from facturier.firms.models import User
 from tests.e2e.conftest import shot
+from tests.e2e.test_keyboard import assert_ring
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +52,12 @@ def test_a_budget_typed_in_french_then_time_past_80_percent(open_as, smtp_server
     form.get_by_label("Mission").select_option(str(mission.pk))
     form.get_by_label("Heures budgétées").fill("10")
     form.get_by_label("Honoraires budgétés").fill("50 000,00")
-    form.get_by_role("button", name="Ajouter le budget").click()
+    # The keyboard alone submits it: Tab reaches the button, with its focus ring.
+    form.get_by_label("Honoraires budgétés").press("Tab")
+    button = form.get_by_role("button", name="Ajouter le budget")
+    expect(button).to_be_focused()
+    assert_ring(page, "Ajouter le budget")
+    page.keyboard.press("Enter")
     expect(page.locator(".flash-success")).to_contain_text("Budget")
     expect(page.locator("#budgets")).to_contain_text("50\u202f000,00")
 
