@@ -87,6 +87,9 @@ def on_entries_saved(event: EntriesSaved) -> None:
         return
     firm_id = entries[0].firm_id
     by_client = _client_missions(firm_id, (entry.client_id for entry in entries))
+    named = any(asked not in (None, "", KEEP) for asked in event.missions)
+    if not by_client and not named and event.new:
+        return  # no engagement for these clients and no mission named: nothing to tie
     errors: dict[str, str] = {}
     links = []
     for index, (entry, asked) in enumerate(zip(entries, event.missions, strict=True)):

@@ -298,9 +298,11 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
 
 def _tie_missions(by, *, after: int, created, missions: list[tuple[int, str]], report) -> None:
     """Tell the apps above which mission each row named (a refusal names its line)."""
-    written = Entry.objects.filter(
-        firm_id=by.firm_id, created_by=by, created_at=created, pk__gt=after
-    ).order_by("pk")
+    written = (
+        Entry.objects.filter(firm_id=by.firm_id, created_by=by, created_at=created, pk__gt=after)
+        .only("pk", "firm_id", "client_id", "work_code_id", "day")
+        .order_by("pk")
+    )
     try:
         entries_saved(written, missions=[mission for _line, mission in missions], by=by)
     except Invalid as exc:
