@@ -3,7 +3,16 @@ the actions, with their audit rows)."""
 
 from django.contrib import admin
 
-from .models import BilledPeriod, Engagement, IndexValue, Mission, Revision
+from .models import (
+    BilledPeriod,
+    Budget,
+    BudgetAlert,
+    BudgetThresholds,
+    Engagement,
+    IndexValue,
+    Mission,
+    Revision,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -44,3 +53,20 @@ class RevisionAdmin(ReadOnly):
 @admin.register(IndexValue)
 class IndexValueAdmin(ReadOnly):
     list_display = ["name", "date", "value", "firm"]
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnly):
+    list_display = ["mission", "year", "hours", "fees"]
+    list_select_related = ["mission"]
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(ReadOnly):
+    list_display = ["mission", "year", "threshold", "hours_percent", "value_percent", "sent_to"]
+    list_select_related = ["mission", "sent_to"]
+
+
+@admin.register(BudgetThresholds)
+class BudgetThresholdsAdmin(ReadOnly):
+    list_display = ["firm", "first", "second"]
