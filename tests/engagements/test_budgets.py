@@ -216,3 +216,27 @@ def test_the_engagement_page_takes_a_budget_typed_in_french_and_shows_the_figure
         follow=True,
     )
     assert "négatif" in refused.content.decode()
+
+
+def test_the_week_grid_ties_a_row_to_its_mission_and_says_a_refusal_beside_it(
+    client, worker, client_entity, firm, make_client, make_engagement, engagement
+):
+    other = make_client(firm, "Autre SA")
+    other.owners.add(worker)
+    theirs = make_engagement(
+        client=other,
+        by=type(worker).objects.get(pk=worker.pk),
+        reference="LM-2027-003",
+        missions=[{"name": "Paie", **MISSION}],
+    ).missions.get()
+    compta = engagement.missions.get(name="Tenue comptable")
+    client.force_login(worker)
+    row = {"week": "2027-03-08", "r0-client": client_entity.pk, "r0-code": "FISC", "r0-d0": "2"}
+    refused = client.post("/billing/time/week/", {**row, "r0-mission": theirs.pk})
+    assert refused.status_code == 422
+    assert "Cette mission appartient à la lettre de mission" in refused.content.decode()
+    assert not Entry.objects.exists()
+    page = client.get("/billing/time/week/?week=2027-03-08").content.decode()
+    assert f'<option value="{compta.pk}">Client SA – Tenue comptable' in page
+    assert client.post("/billing/time/week/", {**row, "r0-mission": compta.pk}).status_code == 302
+    assert _mission(Entry.objects.get()) == "Tenue comptable"
