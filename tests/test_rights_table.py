@@ -70,6 +70,7 @@ def world(firm, make_client, make_user, make_draft, template):
             "start_date": datetime.date(2027, 1, 1),
             "tacit_renewal": True,
         },
+        missions=[{"name": "Tenue comptable", "fee_kind": "time"}],
     )
     return client, draft, finalized, closed
 
@@ -283,6 +284,31 @@ def letter_template_allowed(user) -> bool:
     return True
 
 
+def thresholds_allowed(user) -> bool:
+    from facturier.engagements.actions import set_budget_thresholds
+
+    try:
+        set_budget_thresholds(by=user, first=80, second=100)
+    except NotAllowed:
+        return False
+    return True
+
+
+def budget_allowed(user, client) -> bool:
+    """Adding a budget to a mission of the client's engagement, refused or made."""
+    from facturier.core.errors import NotFound
+    from facturier.engagements.actions import add_budget
+    from facturier.engagements.models import Mission
+
+    mission = Mission.objects.filter(engagement__client=client).first()
+    try:
+        add_budget(mission, by=user, year=2027, hours=10, fees=1000)
+    except (NotAllowed, NotFound):  # a mission one does not see is not one's to manage
+        return False
+    mission.budgets.all().delete()
+    return True
+
+
 def members_allowed(user) -> bool:
     """Each change refused to a user without the right, allowed (as a no-op) with it."""
     from facturier.access import actions as access_actions
@@ -436,6 +462,11 @@ def probes(client, draft, finalized, closed, make_user):
         "bill the periods due (of the clients one owns)": lambda u: (
             engagement_rights.run_refusal(u) is None
         ),
+        "see budgets against actuals (an engagement's and the report)": lambda u: (
+            engagement_rights.visible_engagements(u).filter(client=client).exists()
+        ),
+        "add, change and remove a mission's budget": lambda u: budget_allowed(u, client),
+        "set the budget alert thresholds": thresholds_allowed,
         "record, correct and remove payments, allocate and refund credit": may_record,
         "see a client's payments, credit and account": lambda u: (
             client_rights.visible_clients(u).filter(pk=client.pk).exists()

@@ -27,7 +27,7 @@ from facturier.clients.models import Contact
 from facturier.core.actions import in_action
 from facturier.einvoicing.models import EReport, Platform, Transmission
 from facturier.engagements.letter_models import EngagementLetter, LetterTemplate
-from facturier.engagements.models import Engagement
+from facturier.engagements.models import Budget, Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
 from facturier.receivables import actions as receivables
@@ -160,6 +160,7 @@ def _objects():
         "engagement": _first(Engagement),
         "engagement_letter": _first(EngagementLetter),
         "letter_template": _first(LetterTemplate),
+        "budget": _first(Budget),
         "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
         "mandate": _first(Mandate),
         "debit_batch": _first(DebitBatch),
@@ -187,6 +188,7 @@ KINDS = {
     "engagements": "engagement",
     "engagement-letters": "engagement_letter",
     "letter-templates": "letter_template",
+    "budgets": "budget",
     "ereporting": "ereport",
     "ereports": "ereport",
     "contacts": "contact",

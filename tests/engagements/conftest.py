@@ -1,8 +1,11 @@
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from facturier.engagements import actions
+from facturier.work.models import StaffRate, WorkCode
 
 
 @pytest.fixture
@@ -43,3 +46,40 @@ def settings_user(firm, make_user):
     user = make_user("sam", firm)
     user.user_permissions.add(Permission.objects.get(codename="manage_templates"))
     return type(user).objects.get(pk=user.pk)
+
+
+MISSION = {"fee_kind": "time", "vat_rate": "20"}
+
+
+@pytest.fixture
+def codes(firm):
+    return {
+        code: WorkCode.objects.create(firm=firm, code=code, name=code, kind="time")
+        for code in ("COMPTA", "FISC")
+    }
+
+
+@pytest.fixture
+def worker(alice, firm, codes):
+    """Alice records her own time at 100 an hour, 120 from July 2027."""
+    alice.user_permissions.add(Permission.objects.get(codename="process_own_entries"))
+    alice.email = "alice@cabinet.example"
+    alice.language = "fr"
+    alice.save()
+    StaffRate.objects.create(
+        firm=firm, staff=alice, rate=Decimal(100), effective_from=datetime.date(2026, 1, 1)
+    )
+    StaffRate.objects.create(
+        firm=firm, staff=alice, rate=Decimal(120), effective_from=datetime.date(2027, 7, 1)
+    )
+    return type(alice).objects.get(pk=alice.pk)
+
+
+@pytest.fixture
+def engagement(make_engagement, codes):
+    return make_engagement(
+        missions=[
+            {"name": "Tenue comptable", "work_code": codes["COMPTA"].pk, **MISSION},
+            {"name": "Conseil fiscal", "work_code": codes["FISC"].pk, **MISSION},
+        ]
+    )

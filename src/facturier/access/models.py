@@ -124,12 +124,13 @@ class Invitation(models.Model):
 
 
 class AccountEmail(Delivery):
-    """An e-mail about a person's account (an invitation, a password reset), carried out
-    by the outbox worker like every other message."""
+    """An e-mail to a person of the firm (an invitation, a password reset, a budget
+    alert), carried out by the outbox worker like every other message."""
 
     class Purpose(models.TextChoices):
         INVITATION = "invitation", _("invitation")
         PASSWORD_RESET = "password_reset", _("password reset")
+        BUDGET_ALERT = "budget_alert", _("budget alert")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", null=True)
     purpose = models.CharField(_("e-mail"), max_length=20, choices=Purpose)

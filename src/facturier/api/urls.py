@@ -3,6 +3,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import (
+    budgets,
     clients,
     direct_debits,
     directory,
@@ -175,6 +176,14 @@ urlpatterns = [
         engagement_letters.LetterTemplateDetail.as_view(),
         name="api-letter-template",
     ),
+    path(
+        "v1/engagements/<id:pk>/budgets/",
+        budgets.EngagementBudgets.as_view(),
+        name="api-engagement-budgets",
+    ),
+    path("v1/budgets/<id:pk>/", budgets.BudgetDetail.as_view(), name="api-budget"),
+    path("v1/budget-report/", budgets.BudgetReport.as_view(), name="api-budget-report"),
+    path("v1/budget-thresholds/", budgets.BudgetThresholds.as_view(), name="api-budget-thresholds"),
     path("v1/entries/", work.EntryList.as_view(), name="api-entries"),
     path("v1/entries/<id:pk>/", work.EntryDetail.as_view(), name="api-entry"),
     path("v1/entries/<id:pk>/receipt/", work.EntryReceipt.as_view(), name="api-entry-receipt"),

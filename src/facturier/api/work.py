@@ -48,6 +48,9 @@ class EntrySerializer(serializers.ModelSerializer):
     receipt = serializers.SerializerMethodField(
         help_text="Where to read the expense's receipt; null when it has none."
     )
+    mission = serializers.SerializerMethodField(
+        help_text="The engagement's mission the entry counts for; null: none."
+    )
 
     class Meta:
         model = Entry
@@ -67,7 +70,12 @@ class EntrySerializer(serializers.ModelSerializer):
             "state",
             "billed_amount",
             "receipt",
+            "mission",
         ]
+
+    def get_mission(self, entry) -> int | None:
+        link = getattr(entry, "mission_link", None)
+        return link.mission_id if link is not None else None
 
     def get_receipt(self, entry) -> str | None:
         if not getattr(entry, "has_receipt", False):
@@ -91,6 +99,14 @@ class EntryWriteSerializer(serializers.Serializer):
     vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     billable = serializers.BooleanField(required=False, default=True)
+    mission = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="A mission of the client's engagements. Default (or null): the mission of "
+        "the engagement in force on the day with the entry's work code, else its only one.",
+    )
 
 
 class EntryBatchSerializer(serializers.Serializer):
@@ -207,6 +223,14 @@ class EntryUpdateSerializer(serializers.Serializer):
     vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     billable = serializers.BooleanField(required=False)
+    mission = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="A mission of the client's engagements. Default (or null): the mission of "
+        "the engagement in force on the day with the entry's work code, else its only one.",
+    )
 
 
 class EntryDetail(GenericAPIView):
@@ -246,7 +270,7 @@ def _entries(user):
     """The entries the user sees, each knowing whether it has a receipt (not its bytes)."""
     return (
         visible_entries(user)
-        .select_related("work_code")
+        .select_related("work_code", "mission_link")
         .defer("receipt")
         .annotate(has_receipt=HAS_RECEIPT)
     )

@@ -4,7 +4,16 @@ the actions, with their audit rows)."""
 from django.contrib import admin
 
 from .letter_models import EngagementLetter, EngagementLetterEmail, LetterTemplate
-from .models import BilledPeriod, Engagement, IndexValue, Mission, Revision
+from .models import (
+    BilledPeriod,
+    Budget,
+    BudgetAlert,
+    BudgetThresholds,
+    Engagement,
+    IndexValue,
+    Mission,
+    Revision,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -63,3 +72,20 @@ class EngagementLetterAdmin(ReadOnly):
 class EngagementLetterEmailAdmin(ReadOnly):
     list_display = ["letter", "status", "attempts", "created_at", "sent_at"]
     list_select_related = ["letter__engagement"]
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnly):
+    list_display = ["mission", "year", "hours", "fees"]
+    list_select_related = ["mission"]
+
+
+@admin.register(BudgetAlert)
+class BudgetAlertAdmin(ReadOnly):
+    list_display = ["mission", "year", "threshold", "hours_percent", "value_percent", "sent_to"]
+    list_select_related = ["mission", "sent_to"]
+
+
+@admin.register(BudgetThresholds)
+class BudgetThresholdsAdmin(ReadOnly):
+    list_display = ["firm", "first", "second"]

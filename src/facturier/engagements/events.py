@@ -26,6 +26,11 @@ class AuditName(models.TextChoices):
     LETTER_SIGNED = "engagement_letter.signed", _("engagement letter signed")
     LETTER_ACTIVATED = "engagement_letter.activated", _("engagement letter active")
     LETTER_ENDED = "engagement_letter.ended", _("engagement letter ended")
+    BUDGET_ADDED = "budget.added", _("budget added")
+    BUDGET_CHANGED = "budget.changed", _("budget changed")
+    BUDGET_REMOVED = "budget.removed", _("budget removed")
+    THRESHOLDS_SET = "budget.thresholds_set", _("budget alert thresholds set")
+    BUDGET_ALERT = "budget.alert_sent", _("budget alert sent")
 
 
 audit.declare(AuditName)

@@ -326,3 +326,91 @@ from .letter_models import (  # noqa: E402, F401
     EngagementLetterEmail,
     LetterTemplate,
 )
+
+
+class MissionEntry(models.Model):
+    """A time or expense entry tied to a mission: what the mission's budget is measured
+    against. Kept here, beside the missions, so work never names the engagements above it."""
+
+    entry = models.OneToOneField(
+        "work.Entry", on_delete=models.CASCADE, related_name="mission_link", primary_key=True
+    )
+    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="entry_links")
+
+    class Meta:
+        verbose_name = _("entry of a mission")
+        verbose_name_plural = _("entries of missions")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.mission_id}"
+
+
+class Budget(models.Model):
+    """What a mission should take in a fiscal year (named by the year it ends in)."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="budgets")
+    year = models.PositiveSmallIntegerField(_("fiscal year"))
+    hours = models.DecimalField(
+        _("budgeted hours"), max_digits=9, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    fees = models.DecimalField(
+        _("budgeted fees"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["year", "mission__position", "mission_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mission", "year"], name="budget_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission} {self.year}"
+
+
+class BudgetThresholds(models.Model):
+    """The firm's alert thresholds, in percent of a budget (80 and 100 unless set)."""
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, related_name="+")
+    first = models.PositiveSmallIntegerField(
+        _("first alert (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
+    second = models.PositiveSmallIntegerField(
+        _("second alert (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+    )
+
+    class Meta:
+        verbose_name = _("budget thresholds")
+        verbose_name_plural = _("budget thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.first} % / {self.second} %"
+
+
+class BudgetAlert(models.Model):
+    """A threshold crossed, told once: one row per mission, year and threshold (the unique
+    constraint keeps two workers, or a retry, from telling it twice)."""
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="budget_alerts")
+    year = models.PositiveSmallIntegerField()
+    threshold = models.PositiveSmallIntegerField()
+    hours_percent = models.DecimalField(max_digits=9, decimal_places=1)
+    value_percent = models.DecimalField(max_digits=9, decimal_places=1)
+    sent_to = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("budget alert")
+        verbose_name_plural = _("budget alerts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mission", "year", "threshold"], name="budget_alert_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission} {self.year} {self.threshold} %"

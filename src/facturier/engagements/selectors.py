@@ -7,14 +7,26 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from facturier.core import fiscal
+from facturier.core.fiscal import FiscalYear
 from facturier.firms import audit
 from facturier.firms.models import AuditEvent
+from facturier.invoicing.models import InvoiceStatus
+from facturier.work.models import Entry, EntryKind
 
 from .letter_models import EngagementLetter, LetterStatus, LetterTemplate
-from .models import BilledPeriod, Engagement, IndexValue, Mission, RunFailure
+from .models import (
+    BilledPeriod,
+    Budget,
+    BudgetThresholds,
+    Engagement,
+    IndexValue,
+    Mission,
+    RunFailure,
+)
 from .permissions import engagement_scope, visible_engagements
 from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
@@ -257,3 +269,167 @@ def engagement_history(engagement: Engagement) -> list[AuditEvent]:
 
 def letter_templates(*, firm_id: int | None) -> QuerySet[LetterTemplate]:
     return LetterTemplate.objects.filter(firm_id=firm_id).order_by("name", "id")
+
+
+# Budgets against actuals -------------------------------------------------------------
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A mission's fiscal year: its budget (if any) and what was done and billed.
+
+    Standard value: the entries' value at the rates in force on their days; WIP: the
+    billable part no invoice has billed yet; billed: the fixed fees' periods of the year
+    on finalized invoices plus what invoices charged for the entries."""
+
+    mission: Mission
+    year: FiscalYear
+    budget: Budget | None
+    hours: Decimal = ZERO
+    standard: Decimal = ZERO
+    wip: Decimal = ZERO
+    billed_periods: Decimal = ZERO
+    billed_entries: Decimal = ZERO
+
+    @property
+    def billed(self) -> Decimal:
+        return self.billed_periods + self.billed_entries
+
+    @property
+    def realization(self) -> Decimal | None:
+        """Billed ÷ standard value, in percent."""
+        return _percent(self.billed, self.standard)
+
+    @property
+    def hours_percent(self) -> Decimal | None:
+        return _percent(self.hours, self.budget.hours) if self.budget else None
+
+    @property
+    def value_percent(self) -> Decimal | None:
+        return _percent(self.standard, self.budget.fees) if self.budget else None
+
+    @property
+    def margin(self) -> Decimal | None:
+        """The budgeted fees less the standard value used (negative: over budget)."""
+        return self.budget.fees - self.standard if self.budget else None
+
+    @property
+    def hours_left(self) -> Decimal | None:
+        return self.budget.hours - self.hours if self.budget else None
+
+
+def _percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+def budget_year(firm_id: int, year: int | None = None) -> FiscalYear:
+    """The firm's fiscal year `year` (else the one today is in); the calendar year when
+    the firm has set none (FiscalYear.set_by_firm says so)."""
+    if year is None:
+        return fiscal.year_of(firm_id, timezone.localdate())
+    return fiscal.fiscal_year(firm_id, year)
+
+
+def _entry_sums(missions: list[Mission], year: FiscalYear) -> dict[int, dict]:
+    unbilled = ~Q(state=Entry.State.BILLED) & Q(billable=True)
+    rows = (
+        Entry.objects.filter(
+            mission_link__mission__in=missions,
+            kind=EntryKind.TIME,
+            day__gte=year.start,
+            day__lte=year.end,
+        )
+        .values("mission_link__mission")
+        .annotate(
+            hours=Sum("hours"),
+            standard=Sum("amount"),
+            wip=Sum("amount", filter=unbilled),
+            billed=Sum("billed_amount", filter=Q(state=Entry.State.BILLED)),
+        )
+    )
+    return {row.pop("mission_link__mission"): row for row in rows}
+
+
+def _period_sums(missions: list[Mission], year: FiscalYear) -> dict[int, Decimal]:
+    rows = (
+        BilledPeriod.objects.filter(
+            mission__in=missions, period_start__gte=year.start, period_start__lte=year.end
+        )
+        .exclude(invoice__status=InvoiceStatus.DRAFT)
+        .values("mission")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["mission"]: row["total"] for row in rows}
+
+
+def budget_lines(missions: list[Mission], year: FiscalYear) -> list[BudgetLine]:
+    """Each mission's budget and actuals for the year, in the missions' order."""
+    budgets = {b.mission_id: b for b in Budget.objects.filter(mission__in=missions, year=year.year)}
+    entries = _entry_sums(missions, year)
+    periods = _period_sums(missions, year)
+    lines = []
+    for mission in missions:
+        sums = entries.get(mission.pk, {})
+        lines.append(
+            BudgetLine(
+                mission=mission,
+                year=year,
+                budget=budgets.get(mission.pk),
+                hours=sums.get("hours") or ZERO,
+                standard=sums.get("standard") or ZERO,
+                wip=sums.get("wip") or ZERO,
+                billed_periods=periods.get(mission.pk) or ZERO,
+                billed_entries=sums.get("billed") or ZERO,
+            )
+        )
+    return lines
+
+
+def engagement_budgets(engagement: Engagement, year: FiscalYear) -> list[BudgetLine]:
+    return budget_lines(list(engagement.missions.select_related("engagement")), year)
+
+
+def budget_report(*, user, year: FiscalYear) -> list[BudgetLine]:
+    """Every mission the user may see with a budget or time in the year."""
+    missions = Mission.objects.filter(engagement__in=visible_engagements(user)).filter(
+        Q(budgets__year=year.year)
+        | Q(
+            entry_links__entry__day__gte=year.start,
+            entry_links__entry__day__lte=year.end,
+        )
+    )
+    missions = list(
+        missions.distinct()
+        .select_related("engagement__client")
+        .order_by("engagement__reference", "position", "id")
+    )
+    return budget_lines(missions, year)
+
+
+def mission_budgets(engagement: Engagement) -> QuerySet[Budget]:
+    return Budget.objects.filter(mission__engagement=engagement).select_related("mission")
+
+
+def thresholds(firm_id: int) -> BudgetThresholds:
+    found = BudgetThresholds.objects.filter(firm_id=firm_id).first()
+    return found or BudgetThresholds(firm_id=firm_id)
+
+
+def mission_choices(*, firm_id: int) -> list[tuple[int, str]]:
+    """The missions time may be recorded against (engagements not ended), as
+    "Client – Mission (reference)", by client."""
+    today = timezone.localdate()
+    missions = (
+        Mission.objects.filter(engagement__firm_id=firm_id)
+        .exclude(engagement__end_date__lt=today)
+        .select_related("engagement__client")
+        .order_by("engagement__client__name", "engagement__reference", "position")
+    )
+    return [
+        (m.pk, f"{m.engagement.client.name} – {m.name} ({m.engagement.reference})")
+        for m in missions
+    ]

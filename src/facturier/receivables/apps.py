@@ -9,6 +9,7 @@ class ReceivablesConfig(AppConfig):
     verbose_name = _("Receivables")
 
     def ready(self) -> None:
+        from facturier.core import fiscal
         from facturier.outbox import kinds
 
         from . import (
@@ -19,4 +20,16 @@ class ReceivablesConfig(AppConfig):
         from .letter_outbox import LETTERS
 
         kinds.register(LETTERS)
+        fiscal.register_first_month(_fiscal_year_start)
         kinds.register_periodic("reminders", REMINDER_PASS_SECONDS, send_due_reminders)
+
+
+def _fiscal_year_start(firm_id: int) -> int | None:
+    """The first month of the firm's fiscal year, once its ledger accounts are set."""
+    from .models import LedgerAccounts
+
+    return (
+        LedgerAccounts.objects.filter(firm_id=firm_id)
+        .values_list("fiscal_year_start", flat=True)
+        .first()
+    )

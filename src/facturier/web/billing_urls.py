@@ -3,6 +3,7 @@ from django.urls import path
 from . import aging as aging_views
 from . import bank_files as statement_views
 from . import billing as views
+from . import budgets as budget_views
 from . import clients as client_views
 from . import credit_notes as credit_views
 from . import direct_debits as debit_views
@@ -93,6 +94,9 @@ urlpatterns = [
         letter_views.letter_activate_view,
         name="engagement_letter_activate",
     ),
+    path("engagements/<id:pk>/budgets/", budget_views.budget_add_view, name="budget_add"),
+    path("engagements/budgets/", budget_views.budget_report_view, name="budgets"),
+    path("budgets/<id:pk>/remove/", budget_views.budget_remove_view, name="budget_remove"),
     path("aging/", aging_views.aging_view, name="aging"),
     path("overview/", overview_views.overview_view, name="overview"),
     path("time/", work_views.time_view, name="time"),

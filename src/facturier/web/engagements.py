@@ -25,6 +25,7 @@ from facturier.engagements.permissions import (
 from facturier.firms.models import User
 from facturier.work.selectors import work_codes
 
+from .budgets import engagement_budget_context
 from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
 from .engagement_letters import letter_context
@@ -97,6 +98,7 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             end_form=EndForm(initial={"end_date": engagement.end_date}),
             failure=engagement_selectors.run_failure(engagement),
             **letter_context(request, engagement, may_manage=may_manage(request.user, engagement)),
+            **engagement_budget_context(request, engagement),
         ),
     )
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import budgets as budget_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagement_letters, engagement_settings, work_settings
@@ -62,6 +63,11 @@ urlpatterns = [
         "letter-templates/<id:pk>/",
         views.manager_only(engagement_letters.letter_templates_view),
         name="letter_template",
+    ),
+    path(
+        "budget-alerts/",
+        views.manager_only(budget_views.budget_alert_settings),
+        name="budget_alerts",
     ),
     path("security/", security_views.security, name="security"),
     path(

@@ -21,6 +21,7 @@ from facturier.core.actions import unit_of_work
 from facturier.core.downloads import uploaded_file
 from facturier.core.errors import DomainError, Invalid
 from facturier.core.formatting import Formatter
+from facturier.engagements.selectors import mission_choices
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
 from facturier.work import actions
@@ -64,6 +65,7 @@ class EntryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
+    mission = forms.CharField(label=gettext_lazy("Mission"), required=False, max_length=20)
     receipt = forms.FileField(label=gettext_lazy("Receipt (PDF, JPEG or PNG)"), required=False)
 
 
@@ -90,6 +92,7 @@ def time_view(request: HttpRequest) -> HttpResponse:
                 "vat_rate": data["vat_rate"] or "0",
                 "description": data["description"],
                 "billable": data["billable"],
+                "mission": data["mission"],
             }
             if data.get("receipt"):
                 row["receipt"] = data["receipt"].read(actions.MAX_RECEIPT + 1)
@@ -118,6 +121,7 @@ def time_view(request: HttpRequest) -> HttpResponse:
             entries=list(own_entries(user=user)) if firm_id else [],
             clients=list(Client.objects.filter(firm_id=firm_id).values_list("pk", "name")),
             codes=list(work_codes(firm_id=firm_id)) if firm_id else [],
+            missions=mission_choices(firm_id=firm_id) if firm_id else [],
         ),
         status=status,
     )
@@ -187,6 +191,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             codes=[c for c in work_codes(firm_id=user.firm_id) if c.kind == EntryKind.TIME]
             if user.firm_id
             else [],
+            missions=mission_choices(firm_id=user.firm_id) if user.firm_id else [],
             entries=week_entries,
             per_day=_hours_per_day(week_entries, days),
             errors=errors,
@@ -201,8 +206,8 @@ def _default_code(user) -> str:
     return most_used_billable_code(user=user) if user.firm_id else ""
 
 
-# A refused entry field said beside its row (client, code, description), else its cell.
-ROW_FIELDS = {"client", "work_code", "description"}
+# A refused entry field said beside its row (client, code, mission...), else its cell.
+ROW_FIELDS = {"client", "work_code", "description", "mission"}
 
 
 def _grid_rows(posted, days: list[datetime.date]) -> tuple[list[dict], list[tuple[int, int]]]:
@@ -213,6 +218,7 @@ def _grid_rows(posted, days: list[datetime.date]) -> tuple[list[dict], list[tupl
         client = posted.get(f"r{index}-client", "")
         code = posted.get(f"r{index}-code", "")
         description = posted.get(f"r{index}-description", "")
+        mission = posted.get(f"r{index}-mission", "")
         for offset, day in enumerate(days):
             hours = posted.get(f"r{index}-d{offset}", "").strip()
             if hours:
@@ -223,6 +229,7 @@ def _grid_rows(posted, days: list[datetime.date]) -> tuple[list[dict], list[tupl
                         "day": day,
                         "hours": hours,
                         "description": description,
+                        "mission": mission,
                     }
                 )
                 cells.append((index, offset))
@@ -238,6 +245,7 @@ def _grid(posted, days, cells, refused: dict, default_code: str) -> tuple[list[d
             "client": posted.get(f"r{index}-client", ""),
             "code": posted.get(f"r{index}-code", default_code) if posted else default_code,
             "description": posted.get(f"r{index}-description", ""),
+            "mission": posted.get(f"r{index}-mission", ""),
             "errors": [],
             "cells": [
                 {
@@ -398,6 +406,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 Client.objects.filter(firm_id=request.user.firm_id).values_list("pk", "name")
             ),
             codes=list(work_codes(firm_id=request.user.firm_id)),
+            missions=mission_choices(firm_id=request.user.firm_id),
         ),
         status=status,
     )
@@ -429,7 +438,13 @@ def _entry_initial(entry) -> dict:
         "vat_rate": as_typed(entry.vat_rate),
         "description": entry.description,
         "billable": entry.billable,
+        "mission": _mission_of(entry),
     }
+
+
+def _mission_of(entry) -> str:
+    link = getattr(entry, "mission_link", None)
+    return str(link.mission_id) if link is not None else ""
 
 
 def _entry_fields(entry, data) -> dict:
@@ -440,6 +455,7 @@ def _entry_fields(entry, data) -> dict:
         "day": data["day"],
         "description": data["description"],
         "billable": data["billable"],
+        "mission": data["mission"],
     }
     if entry.kind == EntryKind.TIME:
         fields["hours"] = data["hours"]

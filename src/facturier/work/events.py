@@ -1,8 +1,14 @@
-"""What work tells: the names its actions write in the audit trail."""
+"""What work tells: the names its actions write in the audit trail, and the entries it
+saved (the apps above tie them to what they keep, such as an engagement's missions)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.events import publish
 from facturier.firms import audit
 
 
@@ -18,3 +24,31 @@ class AuditName(models.TextChoices):
 
 
 audit.declare(AuditName)
+
+
+# A row's mission when the caller said nothing of it: the entry keeps the one it has.
+KEEP = object()
+
+
+@dataclass(frozen=True)
+class EntriesSaved:
+    """Entries recorded or changed, in the saving action's transaction. `missions` says,
+    per entry, the mission the caller named (an id or a name; empty: the default one;
+    KEEP: unchanged); the app that keeps missions checks it and may refuse."""
+
+    entries: Sequence[Any]
+    missions: Sequence[Any]
+    by: Any
+    # How a refusal names an entry's field ("entries.0." in a batch, "" for one entry).
+    prefix: str = "entries.{index}."
+    # True: just recorded (nothing tied yet); False: changed.
+    new: bool = True
+
+
+def entries_saved(
+    entries: Sequence[Any], *, missions: Sequence[Any], by: Any, new: bool = True
+) -> None:
+    prefix = "entries.{index}." if new else ""
+    publish(
+        EntriesSaved(entries=list(entries), missions=list(missions), by=by, prefix=prefix, new=new)
+    )

@@ -5,7 +5,8 @@ Columns (header names in English or French, any order): staff / collaborateur
 (username), client (id or exact name), work_code / code, date (DD/MM/YYYY or
 YYYY-MM-DD), hours / heures (1.5, 1,5 or 1:30) or amount / montant, vat_rate / tva,
 description / libellé, billable / facturable (oui, non, yes, no, vrai, faux, true,
-false, 1, 0; empty: as the work code says). A column or a value it does not know is
+false, 1, 0; empty: as the work code says), mission (its name or id; empty: the
+client's engagement says). A column or a value it does not know is
 refused with its line, never read as a default. The file is read twice, row by row, and written in
 batches inside one transaction: memory stays flat whatever its size.
 """
@@ -29,6 +30,7 @@ from facturier.firms.models import User
 from . import rates as rate_rules
 from . import wip_totals
 from .actions.entry_rows import Batch, Refusals, work_codes_by_key
+from .events import entries_saved
 from .models import Entry
 
 REQUIRED = ("client", "work_code", "date")
@@ -43,6 +45,7 @@ COLUMN_NAMES = {
     "vat_rate": ("vat_rate", "vat", "tva", "taux_de_tva", "taux_tva"),
     "description": ("description", "libelle", "commentaire"),
     "billable": ("billable", "facturable"),
+    "mission": ("mission", "mission_id"),
 }
 COLUMNS_BY_NAME = {name: column for column, names in COLUMN_NAMES.items() for name in names}
 MAX_LISTED = 200  # refused rows listed; the count says how many in all
@@ -138,6 +141,7 @@ class _Lookups:
             "vat_rate": raw.get("vat_rate", "") or "0",
             "description": raw.get("description", ""),
             "billable": raw.get("billable", ""),
+            "mission": raw.get("mission", ""),
         }
 
 
@@ -147,14 +151,15 @@ def _checked(by, text: str, lookups: _Lookups, report: ImportReport) -> Iterator
             continue
         report.rows += 1
         refusals = Refusals()
-        checked = lookups.batch.check(line, lookups.row(raw, by), refusals)
+        row = lookups.row(raw, by)
+        checked = lookups.batch.check(line, row, refusals)
         if refusals.errors:
             report.refused_count += 1
             if len(report.refused) < MAX_LISTED:
                 for key, messages in refusals.errors.items():
                     report.refused.append((line, key.rsplit(".", 1)[-1], messages[0]))
             continue
-        yield checked
+        yield {**checked, "line": line, "mission": row["mission"]}
 
 
 def dry_run(by, data: bytes) -> ImportReport:
@@ -239,12 +244,16 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     ops = connection.ops
     created = ops.adapt_datetimefield_value(now)
     write = _writer()
+    last = Entry.objects.filter(firm_id=by.firm_id).order_by("-pk").values_list("pk", flat=True)
+    after = last.first() or 0
+    missions: list[tuple[int, str]] = []  # each written row's line and mission
     batch: list[tuple] = []
     months: list[tuple] = []
     arrivals = wip_totals.Arrivals(by.firm_id)
     for row in _checked(by, text, lookups, report):
         if report.refused_count:
             continue  # checking on, writing over
+        missions.append((row["line"], row["mission"]))
         code = row["work_code"]
         hours = row.get("hours")
         rate, value = book.priced(
@@ -284,3 +293,21 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     arrivals.add(months)
     arrivals.write()
     report.written += len(batch)
+    _tie_missions(by, after=after, created=now, missions=missions, report=report)
+
+
+def _tie_missions(by, *, after: int, created, missions: list[tuple[int, str]], report) -> None:
+    """Tell the apps above which mission each row named (a refusal names its line)."""
+    written = (
+        Entry.objects.filter(firm_id=by.firm_id, created_by=by, created_at=created, pk__gt=after)
+        .only("pk", "firm_id", "client_id", "work_code_id", "day")
+        .order_by("pk")
+    )
+    try:
+        entries_saved(written, missions=[mission for _line, mission in missions], by=by)
+    except Invalid as exc:
+        for key, messages in exc.errors.items():
+            index = int(key.split(".")[1]) if key.count(".") >= 2 else 0
+            report.refused.append((missions[index][0], "mission", str(messages[0])))
+        report.refused_count += len(exc.errors)
+        raise _Refused() from None

@@ -3,7 +3,9 @@
 Callers import from here: `from facturier.engagements import actions`.
 """
 
+from .alerts import ALERT_PASS_SECONDS, check_all_budgets, check_budgets, crossed
 from .billing import RunResult, bill_due_periods, bill_engagements_due
+from .budgets import add_budget, change_budget, remove_budget, set_budget_thresholds
 from .engagements import (
     ENGAGEMENT_FIELDS,
     MISSION_FIELDS,
@@ -28,6 +30,14 @@ from .letters import (
 from .pausing import pause_billing, resume_billing
 
 __all__ = [
+    "ALERT_PASS_SECONDS",
+    "add_budget",
+    "change_budget",
+    "check_all_budgets",
+    "check_budgets",
+    "crossed",
+    "remove_budget",
+    "set_budget_thresholds",
     "ENGAGEMENT_FIELDS",
     "MISSION_FIELDS",
     "MAX_SIGNED_COPY",

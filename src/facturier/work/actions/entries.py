@@ -22,7 +22,7 @@ from facturier.firms.models import User
 
 from .. import rates as rate_rules
 from .. import wip_totals
-from ..events import AuditName
+from ..events import KEEP, AuditName, entries_saved
 from ..models import BILLED_LOCKED, Entry, EntryKind
 from ..permissions import may_record_for, visible_entries
 from .entry_rows import Batch, Refusals
@@ -65,7 +65,8 @@ def record_entries(
 ) -> list[Entry]:
     """Record time and expense entries, all or none. Each row: staff (id, default the
     user), client (id), work_code (code or id), day, hours (time: 1.5 or 1:30) or
-    amount and vat_rate (expense), description, billable; receipt bytes for one."""
+    amount and vat_rate (expense), description, billable, mission (id or name; empty:
+    the client's engagement says); receipt bytes for one."""
     now = clock.now(now)
     if not rows:
         raise Invalid({"entries": [_("No entry to record.")]}, codes={"entries": ["required"]})
@@ -93,6 +94,7 @@ def record_entries(
         entries.append(entry)
     Entry.objects.bulk_create(entries, batch_size=2000)
     wip_totals.entries_entered(entries)
+    entries_saved(entries, missions=[row.get("mission") for row in rows], by=by)
     return entries
 
 
@@ -178,6 +180,7 @@ def update_entry(entry: Entry | int, *, by: User, fields: Mapping[str, Any]) -> 
         setattr(entry, name, getattr(new, name))
     entry.save()
     wip_totals.entries_entered([entry])
+    entries_saved([entry], missions=[fields.get("mission", KEEP)], by=by, new=False)
     audit.record(
         AuditName.ENTRY_CHANGED,
         entry,

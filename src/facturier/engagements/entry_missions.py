@@ -1,0 +1,114 @@
+"""Entries tied to missions: the mission a row names (checked: the entry's client's), or
+by default the one the client's engagement in force on the entry's day gives (the
+mission with the entry's work code, else its only mission).
+
+Runs in the transaction of the work action that saved the entries (work tells it by
+its EntriesSaved event); a refusal rolls the whole batch back. Once committed, the
+missions touched have their budgets checked (alerts.py).
+"""
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from facturier.core.errors import Invalid
+from facturier.work.events import KEEP, EntriesSaved
+
+from .models import Mission, MissionEntry
+
+
+def _client_missions(firm_id: int, client_ids: Iterable[int]) -> dict[int, list[Mission]]:
+    by_client: dict[int, list[Mission]] = defaultdict(list)
+    missions = Mission.objects.filter(
+        engagement__firm_id=firm_id, engagement__client_id__in=set(client_ids)
+    ).select_related("engagement")
+    for mission in missions:
+        by_client[mission.engagement.client_id].append(mission)
+    return by_client
+
+
+def default_mission(entry, missions: list[Mission]) -> Mission | None:
+    """The mission of the engagement in force on the entry's day: the one with the
+    entry's work code, else the only one."""
+    active = [
+        m
+        for m in missions
+        if m.engagement.start_date <= entry.day
+        and (m.engagement.end_date is None or entry.day <= m.engagement.end_date)
+    ]
+    matching = [m for m in active if m.work_code_id == entry.work_code_id]
+    if len(matching) == 1:
+        return matching[0]
+    return active[0] if len(active) == 1 else None
+
+
+def _named(value, firm_id: int, client_missions: list[Mission]) -> tuple[Mission | None, str]:
+    """The mission `value` names (an id, or a name among the client's), and else why not."""
+    text = str(getattr(value, "pk", value)).strip()
+    if text.isdigit() and len(text) < 19:
+        mine = [m for m in client_missions if m.pk == int(text)]
+        if mine:
+            return mine[0], ""
+        other = Q(pk=int(text), engagement__firm_id=firm_id)
+        return None, ("other_client" if Mission.objects.filter(other).exists() else "not_found")
+    named = [m for m in client_missions if m.name.strip().lower() == text.lower()]
+    return (named[0], "") if len(named) == 1 else (None, "not_found")
+
+
+REFUSALS = {
+    "other_client": _("This mission belongs to another client's engagement."),
+    "not_found": _("No such mission."),
+}
+CODES = {"other_client": "mission_of_another_client", "not_found": "not_found"}
+
+
+def _chosen(entry, asked, firm_id: int, missions: list[Mission], errors: dict, key: str):
+    if asked is KEEP:
+        link = MissionEntry.objects.filter(entry=entry).select_related("mission__engagement")
+        kept = link.first()
+        if kept and kept.mission.engagement.client_id == entry.client_id:
+            return kept.mission
+        return default_mission(entry, missions)
+    if asked in (None, "") or str(asked).strip() == "":
+        return default_mission(entry, missions)
+    mission, why = _named(asked, firm_id, missions)
+    if mission is None:
+        errors[key] = why
+    return mission
+
+
+def on_entries_saved(event: EntriesSaved) -> None:
+    entries = list(event.entries)
+    if not entries:
+        return
+    firm_id = entries[0].firm_id
+    by_client = _client_missions(firm_id, (entry.client_id for entry in entries))
+    named = any(asked not in (None, "", KEEP) for asked in event.missions)
+    if not by_client and not named and event.new:
+        return  # no engagement for these clients and no mission named: nothing to tie
+    errors: dict[str, str] = {}
+    links = []
+    for index, (entry, asked) in enumerate(zip(entries, event.missions, strict=True)):
+        key = event.prefix.format(index=index) + "mission"
+        mission = _chosen(entry, asked, firm_id, by_client[entry.client_id], errors, key)
+        if mission is not None:
+            links.append(MissionEntry(entry_id=entry.pk, mission=mission))
+    if errors:
+        raise Invalid(
+            {key: [str(REFUSALS[why])] for key, why in errors.items()},
+            codes={key: [CODES[why]] for key, why in errors.items()},
+        )
+    if not event.new:
+        MissionEntry.objects.filter(entry_id__in=[entry.pk for entry in entries]).delete()
+    MissionEntry.objects.bulk_create(links, batch_size=2000)
+    touched = sorted({link.mission.pk for link in links})
+    if touched:
+        from .actions import check_budgets
+
+        transaction.on_commit(
+            functools.partial(check_budgets, mission_ids=touched, firm_id=firm_id), robust=True
+        )
