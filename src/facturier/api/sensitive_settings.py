@@ -90,6 +90,8 @@ class PlatformSettings(GenericAPIView):
 
 
 class SepaSettingsSerializer(serializers.ModelSerializer):
+    scheme = serializers.ChoiceField(choices=["CORE", "B2B"], default="CORE")
+
     class Meta:
         model = SepaSettings
         fields = ["creditor_id", "iban", "bic", "prenotification_days", "scheme"]
