@@ -79,3 +79,10 @@ def test_the_firm_s_period_is_a_setting(admin, staff, client_entity, firm, clien
 def test_the_command_says_what_it_erased(admin, client_entity, capsys):
     call_command("apply_retention")
     assert "0 contacts, 0 staff members" in capsys.readouterr().out
+
+
+def test_the_worker_runs_the_pass_once_a_day():
+    from facturier.outbox import kinds
+
+    (job,) = [job for job in kinds.periodic() if job.name == "retention"]
+    assert (job.seconds, job.run) == (24 * 3600, apply_retention)
