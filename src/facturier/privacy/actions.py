@@ -5,12 +5,14 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from facturier.access.errors import LastSettingsHolder
 from facturier.access.models import (
+    AccountEmail,
     ApiToken,
     IdempotencyRecord,
     Invitation,
@@ -108,7 +110,7 @@ def erase_contact(contact: Contact | int, *, by: User | None, reason: str) -> Co
     `by` None: the retention pass."""
     contact = _contact(contact, by=by)
     reason = _reason(reason)
-    Contact.objects.select_for_update().filter(pk=contact.pk).first()
+    contact = Contact.objects.select_for_update().select_related("client").get(pk=contact.pk)
     if contact.erased_at:
         raise AlreadyErased()
     contact.name = contact.email = contact.phone = contact.role = contact.language = ""
@@ -166,6 +168,15 @@ def _remove_access(member: User, email: str) -> None:
     Invitation.objects.filter(pk__in=list(invitations.values_list("pk", flat=True))).update(
         email=""
     )
+    # The invitations and password resets e-mailed to them: delivered, now addressless.
+    sent_to = [
+        pk
+        for pk, to in AccountEmail.objects.filter(
+            Q(firm_id=member.firm_id) | Q(firm__isnull=True)
+        ).values_list("pk", "to")
+        if email and email.lower() in [address.lower() for address in to]
+    ]
+    AccountEmail.objects.filter(pk__in=sent_to).update(to=[], body="")
 
 
 @action

@@ -55,7 +55,7 @@ def _invoice_emails(firm_id: int, email: str) -> list[dict[str, Any]]:
     return found
 
 
-def _documents(client_id: int, email: str, name: str) -> list[dict[str, Any]]:
+def _documents(client_id: int, email: str) -> list[dict[str, Any]]:
     """The finalized documents whose frozen recipient is this contact."""
     found = []
     invoices = Invoice.objects.filter(client_id=client_id, number__isnull=False)
@@ -86,7 +86,7 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         },
         "client": {"id": client.pk, "name": client.name},
         "invoice_emails": _invoice_emails(client.firm_id, contact.email),
-        "documents": _documents(client.pk, contact.email, contact.name),
+        "documents": _documents(client.pk, contact.email),
         "audit": _audit_rows(
             AuditEvent.objects.filter(target_type="clients.contact", target_id=str(contact.pk))
         ),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 from facturier.access import actions as access_actions
@@ -49,7 +49,7 @@ def refusal(request: HttpRequest) -> dict | None:
     if isinstance(exc, SecondFactorNeeded):
         link, label = reverse("settings:security"), _("Set up two-factor sign-in")
     else:
-        link = f"{reverse('settings:confirm_code')}?next={request.path}"
+        link = f"{reverse('settings:confirm_code')}?{urlencode({'next': request.path})}"
         label = _("Confirm a code")
     return {"message": exc.message, "code": exc.code, "link": link, "label": label}
 
