@@ -45,8 +45,11 @@ ID = st.one_of(st.integers(min_value=-5, max_value=2**70).map(str), NUMBER)
 def browser(client, alice):
     from django.contrib.auth.models import Permission
 
+    from tests.stepup import confirmed
+
     alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
     client.force_login(type(alice).objects.get(pk=alice.pk))
+    confirmed(client, alice)  # so that the platform's credentials are checked, not refused
     return client
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facturier.web import fields as web_fields
+from tests.stepup import confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def browser(client, alice):
         Permission.objects.get(codename="process_invoices"),
     )
     client.force_login(type(alice).objects.get(pk=alice.pk))
+    confirmed(client, alice)  # the direct-debit settings are checked, not refused
     return client
 
 

@@ -428,6 +428,68 @@ def two_factors_reset_allowed(user, make_user) -> bool:
     return not access_actions.has_second_factor(colleague)
 
 
+def contact_data_allowed(user, client) -> bool:
+    """Exporting a contact's data and erasing another's (made for the probe)."""
+    from facturier.clients.models import Contact
+    from facturier.privacy import actions as privacy
+
+    erased = Contact.objects.create(client=client, name="P", email="p@p.example")
+    allowed = []
+    for change in [
+        lambda: privacy.export_contact_data(client.contacts.first(), by=user),
+        lambda: privacy.erase_contact(erased, by=user, reason="probe"),
+    ]:
+        try:
+            change()
+        except NotAllowed:
+            allowed.append(False)
+        else:
+            allowed.append(True)
+    assert len(set(allowed)) == 1, allowed
+    return allowed[0]
+
+
+def member_data_allowed(user, make_user) -> bool:
+    """Exporting a colleague's data and erasing a deactivated one's."""
+    from facturier.privacy import actions as privacy
+
+    colleague = make_user(f"former-{user.pk}", user.firm)
+    type(colleague).objects.filter(pk=colleague.pk).update(is_active=False)
+    allowed = []
+    for change in [
+        lambda: privacy.export_member_data(colleague, by=user),
+        lambda: privacy.erase_member(colleague, by=user, reason="probe"),
+    ]:
+        try:
+            change()
+        except NotAllowed:
+            allowed.append(False)
+        else:
+            allowed.append(True)
+    assert len(set(allowed)) == 1, allowed
+    return allowed[0]
+
+
+def own_data_allowed(user) -> bool:
+    from facturier.privacy import actions as privacy
+
+    try:
+        privacy.export_member_data(user, by=user)
+    except NotAllowed:
+        return False
+    return True
+
+
+def retention_allowed(user) -> bool:
+    try:
+        firm_actions.update_firm_settings(
+            user.firm_id, by=user, fields={"personal_data_retention_years": 4}
+        )
+    except NotAllowed:
+        return False
+    return True
+
+
 def probes(client, draft, finalized, closed, make_user):
     def owner_and_processing(user, name, invoice):
         return permissions.may(name, user, invoice)
@@ -515,6 +577,14 @@ def probes(client, draft, finalized, closed, make_user):
         "reset a member's two-factor sign-in (app and recovery codes lost)": lambda u: (
             two_factors_reset_allowed(u, make_user)
         ),
+        "export a client's contact's personal data, erase it": lambda u: contact_data_allowed(
+            u, client
+        ),
+        "export a member's personal data, erase a deactivated member's": lambda u: (
+            member_data_allowed(u, make_user)
+        ),
+        "export one's own personal data": own_data_allowed,
+        "set how long former contacts' and staff's personal data is kept": retention_allowed,
     }
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "facturier.engagements",
     "facturier.receivables",
     "facturier.einvoicing",
+    "facturier.privacy",
     "facturier.web",
     "rest_framework",
     "drf_spectacular",
@@ -284,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": [("fr", "Français"), ("en", "English")],
         "EntryKindEnum": "facturier.work.models.EntryKind",
         "DocumentKindEnum": "facturier.invoicing.models.DocumentKind",
+        "SchemeEnum": ["CORE", "B2B"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

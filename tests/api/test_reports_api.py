@@ -195,6 +195,8 @@ PAGE_TO_API = {
     "billing:contact_new": "/api/v1/clients/{id}/contacts/",
     "billing:contact_edit": "/api/v1/contacts/{id}/",
     "billing:contact_remove": "/api/v1/contacts/{id}/",
+    "billing:contact_personal_data": "/api/v1/contacts/{id}/personal-data/",
+    "billing:contact_erase": "/api/v1/contacts/{id}/erase/",
     "billing:engagements": "/api/v1/engagements/",
     "billing:engagement_new": "/api/v1/engagements/",
     "billing:engagement": "/api/v1/engagements/{id}/ and preview/",

@@ -8,10 +8,12 @@ import pytest
 import xmlschema
 from playwright.sync_api import expect
 
+from facturier.firms.models import User
 from facturier.receivables.models import Debit
 from tests.e2e.conftest import shot
 from tests.e2e.test_getting_paid import unpaid
 from tests.receivables.test_direct_debits import SCHEMA
+from tests.stepup import next_code, with_totp
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +22,13 @@ def test_a_fee_is_collected_by_direct_debit_once(open_as):
     page = open_as("alice", locale="fr-FR")
     (invoice,) = unpaid()
 
+    # The creditor settings ask for two factors: an app set up, a code confirmed lately.
+    key = with_totp(User.objects.get(username="alice"))
     page.goto(page.base + "/settings/direct-debit/")
+    page.get_by_role("link", name="Confirmer un code").click()
+    page.get_by_label("Le code affiché par l'application").fill(next_code(key))
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page.get_by_text("Code confirmé")).to_be_visible()
     page.get_by_label("Identifiant créancier SEPA (ICS)").fill("FR73ZZZ123456")
     page.get_by_label("IBAN d'encaissement").fill("FR14 2004 1010 0505 0001 3M02 606")
     page.get_by_label("BIC d'encaissement").fill("PSSTFRPPPAR")

@@ -19,10 +19,15 @@ RING = """el => {
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
+  // A translucent background (a striped table row's) is seen over the white page.
+  const blend = c => {
+    const p = c.match(/[\\d.]+/g).map(Number), a = p.length > 3 ? p[3] : 1;
+    return `rgb(${p.slice(0, 3).map(v => v * a + 255 * (1 - a)).join(", ")})`;
+  };
   let back = el.parentElement, bg = "rgb(255, 255, 255)";
   while (back) {
     const c = getComputedStyle(back).backgroundColor;
-    if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") { bg = c; break; }
+    if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") { bg = blend(c); break; }
     back = back.parentElement;
   }
   const [a, b] = [lum(s.outlineColor), lum(bg)].sort((x, y) => y - x);

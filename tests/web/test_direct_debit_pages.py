@@ -13,6 +13,7 @@ from facturier.invoicing import actions as invoicing
 from facturier.receivables import actions
 from facturier.receivables.models import Debit, Mandate, SepaSettings
 from tests.receivables.test_direct_debits import MANDATE, SETTINGS
+from tests.stepup import confirmed
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -22,6 +23,7 @@ TODAY = datetime.date.today()
 def manager(client, alice):
     alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
     client.force_login(alice)
+    confirmed(client, alice)  # the creditor settings ask for two factors
     return type(alice).objects.get(pk=alice.pk)
 
 

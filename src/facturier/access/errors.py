@@ -164,3 +164,25 @@ class SsoOnly(DomainError):
         'Your firm signs in with single sign-on: use the button "Sign in with your '
         "firm's single sign-on\" below."
     )
+
+
+class SecondFactorNeeded(DomainError):
+    """Sensitive settings (the e-invoicing platform's credentials, the direct-debit
+    account) are changed only by a member with an authenticator app set up."""
+
+    code = "second_factor_needed"
+    status = 403
+    default_message = _(
+        "Set up two-factor sign-in (Settings → Security) before changing these settings."
+    )
+
+
+class SecondFactorNotConfirmed(DomainError):
+    """A session changes sensitive settings within minutes of confirming a code."""
+
+    code = "second_factor_not_confirmed"
+    status = 403
+    default_message = _(
+        "Confirm a code from your authenticator app (valid 10 minutes) before changing "
+        "these settings."
+    )

@@ -11,7 +11,9 @@ from . import (
     engagements,
     ereporting,
     outbox,
+    privacy,
     reports,
+    sensitive_settings,
     sso,
     views,
     webhooks,
@@ -28,6 +30,28 @@ urlpatterns = [
         "v1/clients/<id:pk>/contacts/", clients.ClientContacts.as_view(), name="api-client-contacts"
     ),
     path("v1/contacts/<id:pk>/", clients.ContactDetail.as_view(), name="api-contact"),
+    path(
+        "v1/contacts/<id:pk>/personal-data/",
+        privacy.ContactExport.as_view(),
+        name="api-contact-personal-data",
+    ),
+    path("v1/contacts/<id:pk>/erase/", privacy.ContactErase.as_view(), name="api-contact-erase"),
+    path(
+        "v1/staff/<id:pk>/personal-data/",
+        privacy.StaffExport.as_view(),
+        name="api-staff-personal-data",
+    ),
+    path("v1/staff/<id:pk>/erase/", privacy.StaffErase.as_view(), name="api-staff-erase"),
+    path(
+        "v1/settings/einvoicing-platform/",
+        sensitive_settings.PlatformSettings.as_view(),
+        name="api-platform-settings",
+    ),
+    path(
+        "v1/settings/direct-debit/",
+        sensitive_settings.DirectDebitSettings.as_view(),
+        name="api-sepa-settings",
+    ),
     path("v1/ereports/", ereporting.EReportList.as_view(), name="api-ereports"),
     path("v1/ereports/<id:pk>/file/", ereporting.EReportFile.as_view(), name="api-ereport-file"),
     path(

@@ -9,7 +9,7 @@ from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compi
 from facturier.core.identifiers import check_party
 from facturier.core.models import CheckedText
 from facturier.core.validators import validate_currency
-from facturier.firms.models import Firm
+from facturier.firms.models import ERASED_PERSON, Firm
 
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 
@@ -120,6 +120,8 @@ class Contact(CheckedText):
     )
     role = models.CharField(_("role"), max_length=100, blank=True)
     is_billing = models.BooleanField(_("billing contact"), default=False)
+    # Set when the contact's personal fields were erased (the row stays, nameless).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")
@@ -135,7 +137,13 @@ class Contact(CheckedText):
         ]
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return str(ERASED_PERSON)
         return f"{self.name} <{self.email}>"
+
+    @property
+    def display_name(self) -> str:
+        return str(ERASED_PERSON) if self.erased_at else self.name
 
 
 @functools.cache

@@ -63,6 +63,8 @@ PLATFORM_FIELDS = (
     "vat_regime",
     "reports_from",
 )
+# The account's credentials: changed only after two factors (access/stepup.py).
+CREDENTIAL_FIELDS = ("base_url", "token_url", "client_id", "client_secret")
 
 
 @action

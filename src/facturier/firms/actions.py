@@ -45,7 +45,7 @@ SETTINGS_FIELDS = (
 )
 
 # Set from Settings → Security rather than the invoicing settings' page.
-SECURITY_FIELDS = ("two_factors_required",)
+SECURITY_FIELDS = ("two_factors_required", "personal_data_retention_years")
 
 NEEDS_SETTINGS_RIGHT = _("You need the right to manage invoicing settings.")
 

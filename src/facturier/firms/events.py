@@ -21,6 +21,10 @@ class AuditName(models.TextChoices):
     STAFF_DELETED = "staff.deleted", _("staff member deleted")
     STAFF_LANGUAGE_CHANGED = "staff.language_changed", _("staff member's language changed")
     ROLE_SAVED = "role.saved", _("role saved")
+    CONTACT_DATA_EXPORTED = "contact.data_exported", _("contact's personal data exported")
+    CONTACT_ERASED = "contact.erased", _("contact's personal data erased")
+    STAFF_DATA_EXPORTED = "staff.data_exported", _("staff member's personal data exported")
+    STAFF_ERASED = "staff.erased", _("staff member's personal data erased")
 
 
 audit.declare(AuditName)

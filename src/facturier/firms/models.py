@@ -91,6 +91,15 @@ class Firm(CheckedText):
             "sign-in, before any other page. API tokens are not affected."
         ),
     )
+    personal_data_retention_years = models.PositiveSmallIntegerField(
+        _("personal data kept (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "Former contacts (of archived clients) and former staff (deactivated) are "
+            "erased this many years after their last activity."
+        ),
+    )
     default_payment_terms_days = models.PositiveSmallIntegerField(
         _("default payment terms (days)"), default=30, validators=[MaxValueValidator(365)]
     )
@@ -134,12 +143,20 @@ class User(AbstractUser):
         choices=[("en", "English"), ("fr", "Français")],
         help_text=_("Empty: follow the browser."),
     )
+    # Set when the member's personal fields were erased (their rows stay, nameless).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
+        if self.erased_at:
+            return str(ERASED_PERSON)
         return self.get_full_name() or self.username
+
+
+# How an erased contact or member reads wherever their name was shown.
+ERASED_PERSON = _("Erased person")
 
 
 class AuditEvent(models.Model):

@@ -14,6 +14,7 @@ from . import ereporting as ereporting_views
 from . import exports as export_views
 from . import outbox as outbox_views
 from . import overview as overview_views
+from . import personal_data as personal_data_views
 from . import receivables as payment_views
 from . import reminders as reminder_views
 from . import sending as send_views
@@ -133,6 +134,12 @@ urlpatterns = [
     path("clients/<id:pk>/contacts/new/", client_views.contact_new, name="contact_new"),
     path("contacts/<id:pk>/", client_views.contact_edit, name="contact_edit"),
     path("contacts/<id:pk>/remove/", client_views.contact_remove, name="contact_remove"),
+    path(
+        "contacts/<id:pk>/personal-data/",
+        personal_data_views.contact_export,
+        name="contact_personal_data",
+    ),
+    path("contacts/<id:pk>/erase/", personal_data_views.contact_erase, name="contact_erase"),
     path("clients/<id:pk>/", payment_views.client_account, name="client_account"),
     path(
         "clients/<id:pk>/directory/",

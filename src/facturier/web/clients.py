@@ -23,6 +23,7 @@ from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms.models import User
 from facturier.invoicing.selectors import CappedPaginator
+from facturier.privacy.errors import WHAT_STAYS
 from facturier.receivables.selectors import owed_by_clients, owing_clients
 
 from .client_forms import ClientFilterForm, ClientForm, ClientImportForm, ContactForm
@@ -279,6 +280,7 @@ def client_details(user, client: Client) -> dict:
         "owners": list(client.owners.order_by("username")),
         "can_change": may_change(user, client),
         "can_administer": administer,
+        "what_stays": WHAT_STAYS,
         "has_documents": administer and client_actions.has_documents(client),
         "merge_choices": [
             (pk, name) for pk, name in client_rights.client_choices(user) if pk != client.pk

@@ -24,6 +24,7 @@ from facturier.receivables.selectors import (
     sepa_settings,
 )
 
+from . import stepup
 from .common import back_url, refusal_text, section
 from .fields import DayField
 
@@ -68,21 +69,33 @@ def sepa_settings_view(request: HttpRequest) -> HttpResponse:
     from .settings import _context
 
     instance = sepa_settings(firm_id=request.user.firm_id)
+    stored = SepaSettings.objects.filter(pk=instance.pk).first() if instance.pk else None
     form = SepaSettingsForm(request.POST or None, instance=instance)
-    status = 200
+    status, step_up = 200, stepup.refusal(request)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                actions.save_sepa_settings(
-                    request.user.firm_id, by=request.user, fields=form.cleaned_data
-                )
-            except DomainError as exc:
-                _show_refusal(form, exc)
-            else:
-                messages.success(request, _("Direct-debit settings saved."))
+            step_up = stepup.refused_change(
+                request, stored, form.cleaned_data, actions.SENSITIVE_SETTINGS_FIELDS
+            )
+            if step_up is None and _save_sepa(request, form):
                 return redirect("settings:sepa")
-        status = 422
-    return render(request, "settings/sepa.html", _context(form=form, tab="sepa"), status=status)
+        status = 403 if step_up and step_up.get("refused") else 422
+    return render(
+        request,
+        "settings/sepa.html",
+        _context(form=form, tab="sepa", step_up=step_up),
+        status=status,
+    )
+
+
+def _save_sepa(request: HttpRequest, form: SepaSettingsForm) -> bool:
+    try:
+        actions.save_sepa_settings(request.user.firm_id, by=request.user, fields=form.cleaned_data)
+    except DomainError as exc:
+        _show_refusal(form, exc)
+        return False
+    messages.success(request, _("Direct-debit settings saved."))
+    return True
 
 
 def _client(request: HttpRequest, pk: int):

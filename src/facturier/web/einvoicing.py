@@ -18,6 +18,7 @@ from facturier.einvoicing.models import NEEDS_ACTION, Platform, Transmission
 from facturier.outbox.models import DeliveryStatus
 from facturier.outbox.retrying import queue_states
 
+from . import stepup
 from .common import section
 from .fields import DayField
 from .settings import _context
@@ -55,20 +56,23 @@ class PlatformForm(forms.ModelForm):
 
 def platform_settings(request: HttpRequest) -> HttpResponse:
     platform = Platform.objects.filter(firm_id=request.user.firm_id).first()
+    stored = Platform.objects.filter(pk=platform.pk).first() if platform else None
     form = PlatformForm(request.POST or None, instance=platform or Platform())
-    status = 200
+    status, step_up = 200, stepup.refusal(request)
     if request.method == "POST":
         if form.is_valid():
-            try:
-                actions.save_platform(request.user.firm, by=request.user, fields=form.cleaned_data)
-            except Invalid as exc:
-                for field, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-            else:
-                messages.success(request, _("E-invoicing platform saved."))
-                return redirect("settings:einvoicing")
-        status = 422
+            step_up = stepup.refused_change(
+                request,
+                stored,
+                form.cleaned_data,
+                actions.CREDENTIAL_FIELDS,
+                kept_when_empty=("client_secret",),
+            )
+            if step_up is None:
+                saved = _save_platform(request, form)
+                if saved:
+                    return redirect("settings:einvoicing")
+        status = 403 if step_up and step_up.get("refused") else 422
     return render(
         request,
         "settings/einvoicing.html",
@@ -79,9 +83,22 @@ def platform_settings(request: HttpRequest) -> HttpResponse:
             state=next(s for s in queue_states(request.user) if s.code == "platform"),
             can_retry=can_process(request.user),
             webhook_url=_webhook_url(request, platform),
+            step_up=step_up,
         ),
         status=status,
     )
+
+
+def _save_platform(request: HttpRequest, form: PlatformForm) -> bool:
+    try:
+        actions.save_platform(request.user.firm, by=request.user, fields=form.cleaned_data)
+    except Invalid as exc:
+        for field, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return False
+    messages.success(request, _("E-invoicing platform saved."))
+    return True
 
 
 def _webhook_url(request: HttpRequest, platform: Platform | None) -> str:

@@ -86,6 +86,7 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
         device=device,
         recovery_left=access_actions.recovery_codes_left(user) if device else 0,
         firm_requires=bool(user.firm_id and user.firm.two_factors_required),
+        retention_years=user.firm.personal_data_retention_years if user.firm_id else None,
         sessions=_sessions(request),
         **extra,
     )

@@ -3,7 +3,8 @@ from django.urls import path
 from . import budgets as budget_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
-from . import engagement_letters, engagement_settings, work_settings
+from . import engagement_letters, engagement_settings, stepup, work_settings
+from . import personal_data as personal_data_views
 from . import reminders as reminder_views
 from . import security as security_views
 from . import settings as views
@@ -42,6 +43,13 @@ urlpatterns = [
         staff_views.member_reset_two_factors,
         name="staff_reset_two_factors",
     ),
+    path(
+        "staff/<id:pk>/personal-data/",
+        personal_data_views.member_export,
+        name="staff_personal_data",
+    ),
+    path("staff/<id:pk>/erase/", personal_data_views.member_erase, name="staff_erase"),
+    path("security/retention/", personal_data_views.retention, name="retention"),
     path("staff/<id:pk>/reactivate/", staff_views.member_reactivate, name="staff_reactivate"),
     path(
         "staff/invitations/<id:pk>/resend/",
@@ -80,6 +88,7 @@ urlpatterns = [
         views.manager_only(security_views.remove_single_sign_on),
         name="single_sign_on_remove",
     ),
+    path("security/confirm/", stepup.confirm_code, name="confirm_code"),
     path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
     path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),

@@ -17,6 +17,7 @@ from rest_framework.throttling import BaseThrottle
 
 from facturier.access import actions as access_actions
 from facturier.access.errors import SsoOnly, WrongCode
+from facturier.access.stepup import CONFIRMED_AT
 from facturier.firms.models import User
 
 PENDING = "signin_pending"
@@ -190,4 +191,5 @@ def signin_code(request: HttpRequest) -> HttpResponse:
         return render(request, template, {"refusal": exc.message, "code": exc.code}, status=422)
     del request.session[PENDING]
     auth_login(request, user, backend=pending["backend"])
+    request.session[CONFIRMED_AT] = time.time()  # a code typed now counts for settings
     return redirect(pending["next"])

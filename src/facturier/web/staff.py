@@ -16,6 +16,7 @@ from facturier.clients import actions as client_actions
 from facturier.clients.models import Client
 from facturier.core.actions import unit_of_work
 from facturier.core.errors import DomainError, Invalid, NotFound
+from facturier.privacy.errors import WHAT_STAYS
 
 from .common import refusal_text, section
 from .settings import manager_only
@@ -161,6 +162,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
             person=person,
             form=form,
             by_role=by_role,
+            what_stays=WHAT_STAYS,
             has_two_factors=access_actions.has_second_factor(person),
         ),
         status=status,

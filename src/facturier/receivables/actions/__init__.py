@@ -13,6 +13,7 @@ from .credit import (
 )
 from .debit_returns import return_debit
 from .direct_debits import (
+    SENSITIVE_SETTINGS_FIELDS,
     create_mandate,
     export_debit_batch,
     save_sepa_settings,
@@ -36,6 +37,7 @@ from .reminders import (
 )
 
 __all__ = [
+    "SENSITIVE_SETTINGS_FIELDS",
     "allocate_credit_note",
     "allocate_payment",
     "confirm_statement_lines",

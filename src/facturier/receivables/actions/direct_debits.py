@@ -30,6 +30,8 @@ from ..events import AuditName
 from .common import amount_in, require_right, visible_client
 
 SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "prenotification_days", "scheme")
+# Where the money goes and under which identifier: changed only after two factors.
+SENSITIVE_SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "scheme")
 MANDATE_FIELDS = (
     "reference",
     "debtor_name",
