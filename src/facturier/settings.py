@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "facturier.engagements",
     "facturier.receivables",
     "facturier.einvoicing",
+    "facturier.portal",
     "facturier.web",
     "rest_framework",
     "drf_spectacular",

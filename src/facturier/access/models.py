@@ -129,6 +129,7 @@ class AccountEmail(Delivery):
     class Purpose(models.TextChoices):
         INVITATION = "invitation", _("invitation")
         PASSWORD_RESET = "password_reset", _("password reset")
+        PORTAL_LINK = "portal_link", _("client portal sign-in link")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", null=True)
     purpose = models.CharField(_("e-mail"), max_length=20, choices=Purpose)

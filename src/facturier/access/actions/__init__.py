@@ -1,6 +1,6 @@
 """What other apps call to change access: tokens, invitations, members, passwords."""
 
-from .account_emails import record_account_email_outcome
+from .account_emails import queue_account_email, record_account_email_outcome
 from .invitations import (
     accept_invitation,
     invitation_for,
@@ -55,6 +55,7 @@ __all__ = [
     "issue_token",
     "may_manage_staff",
     "reactivate_member",
+    "queue_account_email",
     "record_account_email_outcome",
     "remember_response",
     "request_password_reset",
