@@ -9,6 +9,7 @@ from . import (
     engagements,
     ereporting,
     outbox,
+    portal,
     reports,
     views,
     webhooks,
@@ -84,6 +85,12 @@ urlpatterns = [
         name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path("v1/portal/accesses/", portal.PortalAccesses.as_view(), name="api-portal-accesses"),
+    path(
+        "v1/portal/accesses/<id:pk>/revoke/",
+        portal.RevokePortalAccess.as_view(),
+        name="api-portal-access-revoke",
+    ),
     path(
         "v1/clients/<id:pk>/mandates/",
         direct_debits.ClientMandates.as_view(),
