@@ -50,8 +50,15 @@ def iban_firm(firm):
 @pytest.fixture
 def issued(make_draft, alice, template, iban_firm):
     """Two open invoices of the client, the first overdue."""
+    from facturier.invoicing.models import Invoice
+
     past = datetime.date.today() - datetime.timedelta(days=60)
-    first = invoicing.finalize_invoice(make_draft(issue_date=past, payment_terms_days=30), by=alice)
+    first = invoicing.finalize_invoice(make_draft(), by=alice)
+    # Issued two months ago, due a month ago (finalizing dates an invoice today).
+    Invoice.objects.filter(pk=first.pk).update(
+        issue_date=past, due_date=past + datetime.timedelta(days=30)
+    )
+    first.refresh_from_db()
     second = invoicing.finalize_invoice(
         make_draft(lines=[{**LINE, "unit_price": "250.00"}]), by=alice
     )
@@ -63,7 +70,8 @@ def other_client(firm, make_client, make_draft, alice, template):
     """Another client of the same firm, with an invoice, a contact and a mandate."""
     other = make_client(firm, "Autre SARL")
     other.owners.add(alice)
-    invoice = invoicing.finalize_invoice(make_draft(client=other), by=alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh: owns the new client
+    invoice = invoicing.finalize_invoice(make_draft(client=other, by=alice), by=alice)
     mandate = receivables.create_mandate(
         other, by=alice, fields={**MANDATE, "reference": "RUM-AUTRE"}
     )
