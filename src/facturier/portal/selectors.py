@@ -69,23 +69,30 @@ def document(*, client: Client, pk: int) -> Invoice | None:
     )
 
 
-def owed(*, client: Client) -> dict:
-    """What the client owes: open invoices (oldest due first), credit notes with credit
-    left, and the totals per currency."""
-    issued = documents(client=client)
-    invoices = list(
-        issued.filter(kind=DocumentKind.INVOICE, balance__gt=0).order_by("due_date", "pk")
+def open_invoices(*, client: Client) -> QuerySet[Invoice]:
+    """The client's invoices that still owe something, oldest due first."""
+    return (
+        documents(client=client)
+        .filter(kind=DocumentKind.INVOICE, balance__gt=0)
+        .order_by("due_date", "pk")
     )
-    credit_notes = list(issued.filter(kind=DocumentKind.CREDIT_NOTE, credit_left__gt=0))
+
+
+def credit_notes_left(*, client: Client) -> QuerySet[Invoice]:
+    """The client's credit notes with credit left to use."""
+    return documents(client=client).filter(kind=DocumentKind.CREDIT_NOTE, credit_left__gt=0)
+
+
+def owed_totals(*, client: Client) -> dict[str, Decimal]:
+    """Currency -> what the client owes: open balances less the credit left."""
     totals: dict[str, Decimal] = {}
-    for invoice in invoices:
-        totals[invoice.currency] = totals.get(invoice.currency, Decimal(0)) + invoice.balance
-    for note in credit_notes:
-        totals[note.currency] = totals.get(note.currency, Decimal(0)) - note.credit_left
-    today = timezone.localdate()
-    for invoice in invoices:
-        invoice.overdue = bool(invoice.due_date and invoice.due_date < today)
-    return {"invoices": invoices, "credit_notes": credit_notes, "totals": totals}
+    for field, rows, sign in (
+        ("balance", open_invoices(client=client), 1),
+        ("credit_left", credit_notes_left(client=client), -1),
+    ):
+        for row in rows.order_by().values("currency").annotate(total=Sum(field)):
+            totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + sign * row["total"]
+    return totals
 
 
 def payments(*, client: Client) -> QuerySet[Payment]:

@@ -88,8 +88,24 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @contact_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    owed = selectors.owed(client=request.client)
-    return render(request, "portal/home.html", _context(request, "home", **owed))
+    """What is owed: the totals, the open invoices (a page at a time, oldest due first)
+    and the credit notes in the client's favour."""
+    client = request.client
+    page = Paginator(selectors.open_invoices(client=client), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "portal/home.html",
+        _context(
+            request,
+            "home",
+            page=page,
+            totals=selectors.owed_totals(client=client),
+            credit_notes=list(selectors.credit_notes_left(client=client)[:PAGE_SIZE]),
+            today=timezone.localdate(),
+        ),
+    )
 
 
 @contact_required
@@ -98,7 +114,11 @@ def documents(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.documents(client=request.client), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "portal/documents.html", _context(request, "documents", page=page))
+    return render(
+        request,
+        "portal/documents.html",
+        _context(request, "documents", page=page, today=timezone.localdate()),
+    )
 
 
 def _document(request, pk: int):
