@@ -206,11 +206,11 @@ def payments(request: HttpRequest) -> HttpResponse:
 
 
 def _period(request) -> tuple[PeriodForm, object]:
+    """The period asked for (this year to date by default) and the statement over it, or
+    None with the form's errors."""
     today = timezone.localdate()
-    data = request.GET if "start" in request.GET else None
-    form = PeriodForm(data, initial={"start": today.replace(month=1, day=1), "end": today})
-    if data is None:
-        form = PeriodForm({"start": today.replace(month=1, day=1), "end": today})
+    default = {"start": today.replace(month=1, day=1), "end": today}
+    form = PeriodForm(request.GET if "start" in request.GET else default)
     if not form.is_valid():
         return form, None
     client = request.client
