@@ -109,7 +109,8 @@ def statement(*, client: Client, start: datetime.date, end: datetime.date, curre
 
 
 def currencies(*, client: Client) -> list[str]:
-    used = set(documents(client=client).values_list("currency", flat=True).distinct())
+    issued = documents(client=client).order_by()  # DISTINCT over the currency alone
+    used = set(issued.values_list("currency", flat=True).distinct())
     return sorted(used | {client.currency})
 
 
