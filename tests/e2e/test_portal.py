@@ -104,6 +104,15 @@ def test_a_contact_signs_in_by_the_link_downloads_a_facturx_and_signs_a_mandate(
         with open(download.value.path(), "rb") as handle:
             assert b"CrossIndustryInvoice" in handle.read()
 
+        # The other pages, for axe-core: documents, payments, the statement of account.
+        page.get_by_role("link", name="Documents").click()
+        expect(page.get_by_role("heading", name="Documents")).to_be_visible()
+        page.get_by_role("link", name="Paiements").click()
+        expect(page.get_by_text("Aucun paiement pour l'instant.")).to_be_visible()
+        page.get_by_role("link", name="Relevé de compte").click()
+        page.get_by_label("Du").fill("2026-01-01")
+        page.get_by_role("button", name="Afficher").click()
+        expect(page.get_by_text("Solde de clôture")).to_be_visible()
         page.get_by_role("link", name="Mandats de prélèvement").click()
         page.get_by_role("link", name="RUM-BOULANGERIE-1").first.click()
         expect(page.get_by_role("link", name="Lire le mandat (PDF)")).to_be_visible()
