@@ -81,6 +81,7 @@ def test_the_link_arrives_by_smtp_signs_in_once_and_is_kept_hashed(
     assert "Ce que vous devez" in home and issued[0].number in home and issued[1].number in home
     again = Browser().post(link)
     assert again.status_code == 410 and b'data-code="link_used"' in again.content
+    assert Browser().get(link).status_code == 410  # said before the button, once spent
     assert AuditEvent.objects.filter(action="portal_session.opened").count() == 1
 
 

@@ -61,6 +61,10 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks to confirm (a mail scanner following the link spends nothing); POST
     spends the link on a portal session."""
     if request.method == "GET":
+        try:
+            actions.check_link(token)
+        except DomainError as exc:
+            return _refusal(request, exc)
         return render(request, "portal/open_link.html", {})
     try:
         _session, raw = actions.open_session(

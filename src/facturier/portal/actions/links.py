@@ -100,13 +100,16 @@ def request_sign_in_link(
     return count
 
 
-def _usable_link(raw: str, now: datetime.datetime) -> SignInLink:
-    link = (
-        SignInLink.objects.select_for_update()
-        .select_related("access__contact__client")
-        .filter(digest=hash_secret(raw))
-        .first()
-    )
+def check_link(raw: str, *, now: datetime.datetime | None = None) -> None:
+    """Whether a link would still sign in (read only): its refusal raised, if any."""
+    _usable_link(raw, now or timezone.now(), lock=False)
+
+
+def _usable_link(raw: str, now: datetime.datetime, *, lock: bool = True) -> SignInLink:
+    rows = SignInLink.objects.select_related("access__contact__client")
+    if lock:
+        rows = rows.select_for_update()
+    link = rows.filter(digest=hash_secret(raw)).first()
     if link is None:
         raise LinkInvalid()
     if link.used_at is not None:
