@@ -16,7 +16,7 @@ from facturier.receivables import actions as receivables
 
 from . import actions, selectors
 from .forms import PeriodForm, SignInForm
-from .session import clear_cookie, contact_required, set_cookie
+from .session import COOKIE, clear_cookie, contact_required, set_cookie
 from .throttle import client_ip, spend
 
 PAGE_SIZE = 25
@@ -81,8 +81,6 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    from .session import COOKIE
-
     actions.close_session(request.COOKIES.get(COOKIE, ""))
     response = redirect("portal:sign_in")
     clear_cookie(response)
