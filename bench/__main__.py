@@ -36,6 +36,7 @@ SCRIPTS = [
     ["bench.entries_import", "--db", "postgres"],
     ["bench.clients_list"],
     ["bench.engagements"],
+    ["bench.portal"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

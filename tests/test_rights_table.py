@@ -384,6 +384,20 @@ def contact_allowed(user, client) -> bool:
     return True
 
 
+def portal_allowed(user, client) -> bool:
+    from facturier.core.errors import NotAllowed, NotFound
+    from facturier.portal import actions as portal_actions
+
+    try:
+        access = portal_actions.invite_contact(
+            client, by=user, contact=client.contacts.first(), site="http://testserver/"
+        )
+    except (NotAllowed, NotFound):
+        return False
+    portal_actions.revoke_access(access, by=user)
+    return True
+
+
 def totp_allowed(user) -> bool:
     key = access_actions.new_totp_key()
     code = f"{totp(bytes.fromhex(key)):06d}"
@@ -570,6 +584,9 @@ def probes(client, draft, finalized, closed, make_user):
             members_allowed
         ),
         "add, change and remove a client's contacts": lambda u: contact_allowed(u, client),
+        "invite a client's contacts to the client portal, revoke their access": lambda u: (
+            portal_allowed(u, client)
+        ),
         "create and revoke one's own API tokens": lambda u: u.is_authenticated,
         "set up and remove one's own authenticator app and recovery codes": totp_allowed,
         "require two factors of every member of the firm": two_factors_rule_allowed,

@@ -30,6 +30,7 @@ from facturier.engagements.letter_models import EngagementLetter, LetterTemplate
 from facturier.engagements.models import Budget, Engagement
 from facturier.firms.models import User
 from facturier.invoicing.models import EmailDelivery, Invoice, InvoiceTemplate
+from facturier.portal.models import PortalAccess
 from facturier.receivables import actions as receivables
 from facturier.receivables.models import (
     Allocation,
@@ -164,6 +165,7 @@ def _objects():
         "contact": _first(Contact, client__firm__name__startswith="Cabinet"),
         "mandate": _first(Mandate),
         "debit_batch": _first(DebitBatch),
+        "portal_access": _first(PortalAccess),
     }
 
 
@@ -194,12 +196,14 @@ KINDS = {
     "contacts": "contact",
     "mandates": "mandate",
     "debit-batches": "debit_batch",
+    "accesses": "portal_access",
 }
 
 # Routes whose arguments are not ids: a link never issued, walked as such.
 LINKS = {
     "invitations/<str:token>/": ["/invitations/no-such-link/"],
     "password/reset/<uidb64>/<token>/": ["/password/reset/MQ/no-such-token/"],
+    "portal/link/<str:token>/": ["/portal/link/no-such-link/"],
 }
 
 

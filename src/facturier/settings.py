@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "facturier.receivables",
     "facturier.einvoicing",
     "facturier.privacy",
+    "facturier.portal",
     "facturier.web",
     "rest_framework",
     "drf_spectacular",

@@ -49,6 +49,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitations/<str:token>/", accept_invitation, name="accept_invitation"),
+    path("portal/", include("facturier.portal.urls")),
     path("api/", include("facturier.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -191,6 +191,8 @@ PAGE_TO_API = {
     "billing:client_delete": "/api/v1/clients/{id}/",
     "billing:client_archive": "/api/v1/clients/{id}/archive/",
     "billing:client_merge": "/api/v1/clients/{id}/merge/",
+    "billing:client_portal_invite": "/api/v1/portal/accesses/",
+    "billing:client_portal_revoke": "/api/v1/portal/accesses/{id}/revoke/",
     "billing:clients_import": "/api/v1/clients/import/",
     "billing:contact_new": "/api/v1/clients/{id}/contacts/",
     "billing:contact_edit": "/api/v1/contacts/{id}/",

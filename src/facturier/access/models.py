@@ -131,6 +131,7 @@ class AccountEmail(Delivery):
         INVITATION = "invitation", _("invitation")
         PASSWORD_RESET = "password_reset", _("password reset")
         BUDGET_ALERT = "budget_alert", _("budget alert")
+        PORTAL_LINK = "portal_link", _("client portal sign-in link")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", null=True)
     purpose = models.CharField(_("e-mail"), max_length=20, choices=Purpose)

@@ -11,6 +11,7 @@ from . import (
     engagements,
     ereporting,
     outbox,
+    portal,
     privacy,
     reports,
     sensitive_settings,
@@ -111,6 +112,12 @@ urlpatterns = [
         name="api-einvoicing-webhook",
     ),
     path("v1/payments/", views.PaymentList.as_view(), name="api-payments"),
+    path("v1/portal/accesses/", portal.PortalAccesses.as_view(), name="api-portal-accesses"),
+    path(
+        "v1/portal/accesses/<id:pk>/revoke/",
+        portal.RevokePortalAccess.as_view(),
+        name="api-portal-access-revoke",
+    ),
     path(
         "v1/settings/single-sign-on/",
         sso.SingleSignOnSettings.as_view(),

@@ -138,6 +138,16 @@ def _frame(firm, client, template, language: str, day: datetime.date, title: str
     }
 
 
+def letter_frame(firm, client, template, language: str, day: datetime.date, title: str) -> dict:
+    """The frame every letter shares, for other documents laid out as letters."""
+    return _frame(firm, client, template, language, day, title)
+
+
+def render_at(document: dict[str, Any], timestamp: float) -> bytes:
+    """A letter dated `timestamp`: the same bytes for the same content, every time."""
+    return get_renderer(LETTER).render(document, timestamp=timestamp)
+
+
 def reminder_document(
     *,
     firm,

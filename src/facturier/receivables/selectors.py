@@ -148,15 +148,26 @@ def account_statement(client, currency: str, start, end, *, user):
     """The client's account in one currency over [start, end], as far as the user sees
     it: what it owed before, then each invoice (debit), credit note and payment (credit)
     and refund (debit) by date."""
+    return statement_of(
+        client,
+        currency,
+        start,
+        end,
+        invoices=visible_invoices(user),
+        payments=visible_payments(user),
+    )
+
+
+def statement_of(client, currency: str, start, end, *, invoices, payments):
+    """account_statement over the invoices and payments given (a client's own, in the
+    portal)."""
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
 
-    documents = (
-        visible_invoices(user)
-        .filter(client=client, currency=currency)
-        .exclude(status=InvoiceStatus.DRAFT)
+    documents = invoices.filter(client=client, currency=currency).exclude(
+        status=InvoiceStatus.DRAFT
     )
-    payments = visible_payments(user).filter(client=client, currency=currency)
+    payments = payments.filter(client=client, currency=currency)
     refunds = Allocation.objects.filter(invoice__isnull=True).filter(
         Q(payment__in=payments.values("pk")) | Q(credit_note__in=documents.values("pk"))
     )

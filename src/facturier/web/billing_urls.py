@@ -15,6 +15,7 @@ from . import exports as export_views
 from . import outbox as outbox_views
 from . import overview as overview_views
 from . import personal_data as personal_data_views
+from . import portal_access as portal_views
 from . import receivables as payment_views
 from . import reminders as reminder_views
 from . import sending as send_views
@@ -131,6 +132,8 @@ urlpatterns = [
     path("clients/<id:pk>/archive/", client_views.client_archive, name="client_archive"),
     path("clients/<id:pk>/delete/", client_views.client_delete, name="client_delete"),
     path("clients/<id:pk>/merge/", client_views.client_merge, name="client_merge"),
+    path("clients/<id:pk>/portal/invite/", portal_views.portal_invite, name="client_portal_invite"),
+    path("clients/<id:pk>/portal/revoke/", portal_views.portal_revoke, name="client_portal_revoke"),
     path("clients/<id:pk>/contacts/new/", client_views.contact_new, name="contact_new"),
     path("contacts/<id:pk>/", client_views.contact_edit, name="contact_edit"),
     path("contacts/<id:pk>/remove/", client_views.contact_remove, name="contact_remove"),

@@ -23,6 +23,7 @@ from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms.models import User
 from facturier.invoicing.selectors import CappedPaginator
+from facturier.portal import selectors as portal_selectors
 from facturier.privacy.errors import WHAT_STAYS
 from facturier.receivables.selectors import owed_by_clients, owing_clients
 
@@ -277,6 +278,7 @@ def client_details(user, client: Client) -> dict:
     administer = may_administer(user)
     return {
         "contacts": list(client.contacts.all()),
+        "portal_accesses": portal_selectors.access_by_contact(client=client),
         "owners": list(client.owners.order_by("username")),
         "can_change": may_change(user, client),
         "can_administer": administer,

@@ -19,6 +19,7 @@ from .direct_debits import (
     save_sepa_settings,
     schedule_debit,
     set_mandate_status,
+    sign_mandate_online,
 )
 from .exports import save_ledger
 from .letters import (
@@ -61,6 +62,7 @@ __all__ = [
     "send_reminder_now",
     "send_statement_of_account",
     "set_mandate_status",
+    "sign_mandate_online",
     "set_pause",
     "statement_of_account_pdf",
     "update_payment",

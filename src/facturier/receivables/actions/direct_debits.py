@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from facturier.clients.models import Client
+from facturier.clients.models import Client, Contact
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
@@ -179,6 +179,43 @@ def set_mandate_status(
         to_status=status,
     )
     return mandate
+
+
+@action
+def sign_mandate_online(
+    mandate: Mandate | int,
+    *,
+    by: User | None = None,
+    contact: Contact,
+    on: datetime.date,
+    evidence: int,
+) -> Mandate:
+    """A contact of the mandate's client accepted it online (`evidence`: the id of the
+    evidence kept of it): pending signature, it becomes active, signed that day."""
+    pk = mandate.pk if isinstance(mandate, Mandate) else mandate
+    found = Mandate.objects.select_for_update().filter(pk=pk, client_id=contact.client_id).first()
+    if found is None:
+        raise NotFound(_("No such mandate."))
+    if found.status != Mandate.Status.PENDING:
+        raise InvalidTransition(
+            _("A mandate %(from)s cannot become %(to)s.")
+            % {
+                "from": found.get_status_display().lower(),
+                "to": str(Mandate.Status.ACTIVE.label).lower(),
+            }
+        )
+    found.status, found.signed_on = Mandate.Status.ACTIVE, on
+    found.save(update_fields=["status", "signed_on"])
+    audit.record(
+        AuditName.MANDATE_STATUS_CHANGED,
+        found,
+        by=by,
+        firm_id=found.firm_id,
+        from_status=Mandate.Status.PENDING,
+        to_status=Mandate.Status.ACTIVE,
+        details={"contact": contact.pk, "online": True, "evidence": evidence},
+    )
+    return found
 
 
 def _lock_invoice(by: User, invoice: Invoice | int) -> Invoice:
