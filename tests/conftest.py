@@ -27,6 +27,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's default language and leaves none behind: a page
+    asked in French activates French for the rest of the thread (Django's locale
+    middleware does not switch back), which would otherwise reach the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def make_firm(db):
     def make(name="Cabinet Test", **fields):

@@ -22,6 +22,7 @@ from facturier.access import oidc
 from facturier.access.models import SingleSignOn
 from facturier.firms.models import AuditEvent
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, running_provider, through_provider
+from tests.stepup import confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,7 @@ def sso_refusals(firm) -> list[str]:
 def test_the_settings_read_the_discovery_and_never_show_the_secret_back(provider, firm, make_user):
     mia = manager(make_user, firm)
     browser = signed_in(mia)
+    confirmed(browser, mia)  # naming the provider needs a code confirmed lately
     page = browser.get("/settings/security/").content.decode()
     assert CALLBACK in page  # the redirect address to register with the provider
     answer = browser.post(
@@ -118,7 +120,9 @@ def test_the_settings_read_the_discovery_and_never_show_the_secret_back(provider
 
 
 def test_an_issuer_that_does_not_answer_is_refused_beside_its_field(firm, make_user):
-    browser = signed_in(manager(make_user, firm), "fr")
+    mia = manager(make_user, firm)
+    browser = signed_in(mia, "fr")
+    confirmed(browser, mia)
     from tests.oidc import free_port
 
     answer = browser.post(
@@ -232,6 +236,11 @@ def test_sso_only_refuses_passwords_but_to_the_settings_right(provider, firm, ma
     page = refused.content.decode()
     assert 'data-code="sso_only"' in page and "authentification unique de votre cabinet" in page
     assert AuditEvent.objects.filter(action="sign_in.sso_only", target_id=str(bob.pk)).exists()
+    # A wrong password gets the same answer: the page never tells a right one apart.
+    wrong = Browser(HTTP_ACCEPT_LANGUAGE="fr").post(
+        "/login/", {"username": "bob", "password": "not-bob"}
+    )
+    assert wrong.status_code == 403 and 'data-code="sso_only"' in wrong.content.decode()
     kept = Browser().post("/login/", {"username": "mia", "password": "pw-mia"})
     assert kept.status_code == 302
 

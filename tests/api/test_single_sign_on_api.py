@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 
 from facturier.access.models import SingleSignOn
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, free_port, running_provider
+from tests.stepup import with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,7 @@ URL = "/api/v1/settings/single-sign-on/"
 def manager(firm, make_user):
     user = make_user("mia", firm)
     user.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    with_totp(user)  # naming the provider needs two factors (a token: its owner's app)
     return user
 
 
@@ -57,3 +59,20 @@ def test_without_the_settings_right_nothing_is_read_or_set(api, firm):
     body = {"issuer": "https://id.example", "client_id": "x", "client_secret": "y"}
     assert api.put(URL, body, format="json").status_code == 403
     assert api.delete(URL).status_code == 403
+
+
+def test_naming_the_provider_needs_two_factors(api_for, firm, make_user):
+    user = make_user("noa", firm)
+    user.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    body = {"issuer": "https://id.example", "client_id": "x", "client_secret": "y"}
+    answer = api_for(user).put(URL, body, format="json")
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "second_factor_needed"
+    assert not SingleSignOn.objects.exists()
+
+
+def test_a_provider_in_clear_text_is_refused(api_for, manager):
+    body = {"issuer": "http://id.example", "client_id": "x", "client_secret": "y"}
+    answer = api_for(manager).put(URL, body, format="json")
+    assert answer.status_code == 422
+    assert answer.json()["codes"] == {"issuer": ["issuer_unreachable"]}

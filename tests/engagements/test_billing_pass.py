@@ -138,3 +138,18 @@ def test_the_next_billing_day_follows_the_schedule(make_engagement, alice):
     actions.pause_billing(engagement, by=alice)
     engagement.refresh_from_db()
     assert engagement.next_bill_date is None
+
+
+def test_a_refused_finalization_stays_listed_until_a_later_run_finalizes_the_draft(
+    make_engagement, alice, template, client_entity
+):
+    engagement = make_engagement(responsible=alice, billing_mode="finalize")
+    Client.objects.filter(pk=client_entity.pk).update(address_line1="")
+    run(D(2027, 1, 1))
+    run(D(2027, 1, 1))  # the next hourly pass: nothing due, the draft still waits
+    failure = RunFailure.objects.get(engagement=engagement)
+    assert Invoice.objects.get(pk=failure.invoice_id).status == "draft"
+    Client.objects.filter(pk=client_entity.pk).update(address_line1="2 rue du Bac")
+    run(D(2027, 1, 2))
+    assert Invoice.objects.get(pk=failure.invoice_id).status == "finalized"
+    assert not RunFailure.objects.exists()

@@ -4,6 +4,7 @@ it is refused."""
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client as Browser
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,7 +28,8 @@ def test_the_invoice_keeps_its_recipient_after_the_contact_is_erased(
     privacy.erase_contact(contact, by=admin, reason="Asked by e-mail on 01/12/2026")
     contact.refresh_from_db()
     assert (contact.name, contact.email, contact.phone, contact.is_billing) == ("", "", "", False)
-    assert str(contact) == "Erased person"
+    with translation.override("en"):  # the words of whoever reads it; here English
+        assert str(contact) == "Erased person"
     emailed.refresh_from_db()
     buyer = emailed.snapshot["buyer"]
     assert (buyer["contact_name"], buyer["contact_email"]) == ("Compta", "compta@client.example")
@@ -99,7 +101,8 @@ def test_a_deactivated_member_loses_sessions_tokens_and_two_factors(admin, alice
     privacy.erase_member(alice, by=admin, reason="left in 2026")
 
     alice = User.objects.get(pk=alice.pk)
-    assert str(alice) == "Erased person"
+    with translation.override("en"):
+        assert str(alice) == "Erased person"
     assert (alice.first_name, alice.last_name, alice.email) == ("", "", "")
     assert not alice.has_usable_password()
     assert not ApiToken.objects.filter(user=alice).exists()

@@ -124,3 +124,16 @@ def test_the_api_with_a_browser_session_asks_for_a_fresh_code(client, admin):
     client.force_login(admin)
     refused = client.put("/api/v1/settings/direct-debit/", SEPA, content_type="application/json")
     assert (refused.status_code, refused.json()["code"]) == (403, "second_factor_not_confirmed")
+
+
+def test_naming_the_single_sign_on_provider_needs_a_code_confirmed(client, admin):
+    """Whoever names the provider decides who signs in as any member: two factors first."""
+    from facturier.access.models import SingleSignOn
+
+    with_totp(admin)
+    client.force_login(admin)
+    body = {"issuer": "https://id.example", "client_id": "cabinet", "client_secret": "s"}
+    answer = client.post("/settings/security/sso/", body, HTTP_ACCEPT_LANGUAGE="fr")
+    assert answer.status_code == 403
+    assert 'data-code="second_factor_not_confirmed"' in answer.content.decode()
+    assert not SingleSignOn.objects.exists()

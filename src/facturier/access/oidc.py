@@ -8,6 +8,7 @@ and can be injected (tests)."""
 import warnings
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.security import generate_token
@@ -70,9 +71,23 @@ class Provider:
     jwks_uri: str
 
 
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def secure_address(url: str) -> bool:
+    """https, or http on this machine only (a provider run beside the app): the client
+    secret, the code and the signing keys never cross a network in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK
+
+
 def discover(issuer: str, transport: httpx.BaseTransport | None = None) -> Discovery:
     """Reads `issuer`/.well-known/openid-configuration; it must name this issuer and the
     three addresses the flow uses."""
+    if not secure_address(issuer):
+        raise DiscoveryFailed("the issuer's address is not https")
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         with httpx.Client(timeout=TIMEOUT, transport=transport) as http:
@@ -85,8 +100,7 @@ def discover(issuer: str, transport: httpx.BaseTransport | None = None) -> Disco
         raise DiscoveryFailed("not a JSON object")
     names = ("authorization_endpoint", "token_endpoint", "jwks_uri")
     if document.get("issuer") != issuer or not all(
-        isinstance(document.get(n), str) and document[n].startswith(("https://", "http://"))
-        for n in names
+        isinstance(document.get(n), str) and secure_address(document[n]) for n in names
     ):
         raise DiscoveryFailed("not the discovery document of this issuer")
     return Discovery(issuer, *(document[n] for n in names))
@@ -153,7 +167,7 @@ def provider_keys(provider: Provider, transport: httpx.BaseTransport | None = No
             answer = http.get(provider.jwks_uri)
         answer.raise_for_status()
         return KeySet.import_key_set(answer.json())
-    except (httpx.HTTPError, ValueError, JoseError) as exc:
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as exc:
         raise ProviderUnreachable() from exc
 
 

@@ -20,7 +20,7 @@ from facturier.receivables.models import SepaSettings
 from facturier.receivables.selectors import sepa_settings
 
 
-def _require_step_up(request, stored, fields, names, **options) -> None:
+def require_step_up(request, stored, fields, names, **options) -> None:
     if not sensitive_changes(stored, fields, names, **options):
         return
     session = getattr(request, "session", None)
@@ -78,7 +78,7 @@ class PlatformSettings(GenericAPIView):
         data = PlatformSerializer(stored, data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        _require_step_up(
+        require_step_up(
             request,
             stored,
             fields,
@@ -119,6 +119,6 @@ class DirectDebitSettings(GenericAPIView):
         data = SepaSettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        _require_step_up(request, stored, fields, receivables.SENSITIVE_SETTINGS_FIELDS)
+        require_step_up(request, stored, fields, receivables.SENSITIVE_SETTINGS_FIELDS)
         saved = receivables.save_sepa_settings(request.user.firm_id, by=request.user, fields=fields)
         return Response(SepaSettingsSerializer(saved).data)

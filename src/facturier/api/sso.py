@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from facturier.access import actions as access_actions
 from facturier.firms.actions import require_settings_right
 
+from .sensitive_settings import require_step_up
+
 
 class SingleSignOnSerializer(serializers.Serializer):
     issuer = serializers.URLField(
@@ -70,6 +72,13 @@ class SingleSignOnSettings(GenericAPIView):
         require_settings_right(request.user)
         data = SingleSignOnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        require_step_up(
+            request,
+            access_actions.single_sign_on(request.user.firm_id),
+            data.validated_data,
+            access_actions.SSO_SENSITIVE_FIELDS,
+            kept_when_empty=("client_secret",),
+        )
         access_actions.save_single_sign_on(
             request.user.firm, by=request.user, fields=data.validated_data
         )
@@ -81,5 +90,8 @@ class SingleSignOnSettings(GenericAPIView):
         summary="Remove the firm's single sign-on (needs the settings right)",
     )
     def delete(self, request):
+        stored = access_actions.single_sign_on(request.user.firm_id)
+        if stored is not None:
+            require_step_up(request, stored, {"issuer": ""}, ("issuer",))
         access_actions.remove_single_sign_on(by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core.converters import row_id
 from facturier.core.errors import Invalid
 from facturier.work.events import KEEP, EntriesSaved
 
@@ -49,11 +50,12 @@ def default_mission(entry, missions: list[Mission]) -> Mission | None:
 def _named(value, firm_id: int, client_missions: list[Mission]) -> tuple[Mission | None, str]:
     """The mission `value` names (an id, or a name among the client's), and else why not."""
     text = str(getattr(value, "pk", value)).strip()
-    if text.isdigit() and len(text) < 19:
-        mine = [m for m in client_missions if m.pk == int(text)]
+    pk = row_id(text)
+    if pk is not None:
+        mine = [m for m in client_missions if m.pk == pk]
         if mine:
             return mine[0], ""
-        other = Q(pk=int(text), engagement__firm_id=firm_id)
+        other = Q(pk=pk, engagement__firm_id=firm_id)
         return None, ("other_client" if Mission.objects.filter(other).exists() else "not_found")
     named = [m for m in client_missions if m.name.strip().lower() == text.lower()]
     return (named[0], "") if len(named) == 1 else (None, "not_found")

@@ -357,7 +357,10 @@ def _entry_sums(missions: list[Mission], year: FiscalYear) -> dict[int, dict]:
 def _period_sums(missions: list[Mission], year: FiscalYear) -> dict[int, Decimal]:
     rows = (
         BilledPeriod.objects.filter(
-            mission__in=missions, period_start__gte=year.start, period_start__lte=year.end
+            mission__in=missions,
+            period_start__gte=year.start,
+            period_start__lte=year.end,
+            invoice__isnull=False,  # a period skipped while paused was not billed
         )
         .exclude(invoice__status=InvoiceStatus.DRAFT)
         .values("mission")

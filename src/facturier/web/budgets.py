@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
@@ -37,8 +38,8 @@ class ThresholdsForm(forms.Form):
 
 
 def _year(request: HttpRequest):
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 1900 < int(raw) < 2200 else None
+    year = row_id(request.GET.get("year", ""))
+    year = year if year is not None and 1900 < year < 2200 else None
     return engagement_selectors.budget_year(request.user.firm_id, year)
 
 
@@ -119,9 +120,10 @@ def budget_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Budget removed."))
     except DomainError as exc:
         messages.error(request, refusal_text(exc))
-    if not engagement_id.isdigit():
+    engagement_id = row_id(engagement_id)
+    if engagement_id is None:
         return redirect(reverse("billing:budgets"))
-    return redirect(reverse("billing:engagement", args=[int(engagement_id)]) + "#budget")
+    return redirect(reverse("billing:engagement", args=[engagement_id]) + "#budget")
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from facturier.core.converters import row_id
-from facturier.core.downloads import uploaded_file
+from facturier.core.downloads import inline_disposition, uploaded_file
 from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
@@ -92,7 +92,7 @@ def letter_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def letter_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _letter(request, pk)
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{letter.filename}"'
+    response["Content-Disposition"] = inline_disposition(letter.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

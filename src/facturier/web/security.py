@@ -19,6 +19,7 @@ from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms import actions as firm_actions
 from facturier.firms.permissions import can_manage_settings
 
+from . import stepup
 from .common import section
 from .devices import device_name
 from .middleware import LAST_SEEN
@@ -187,6 +188,16 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
     stored = access_actions.single_sign_on(request.user.firm_id)
     form = SingleSignOnForm(request.POST, instance=stored or None)
     if form.is_valid():
+        # Who names the provider decides who signs in as anyone: two factors first.
+        step_up = stepup.refused_change(
+            request,
+            stored,
+            form.cleaned_data,
+            access_actions.SSO_SENSITIVE_FIELDS,
+            kept_when_empty=("client_secret",),
+        )
+        if step_up is not None:
+            return _page(request, status=403, sso_form=form, step_up=step_up)
         try:
             access_actions.save_single_sign_on(
                 request.user.firm, by=request.user, fields=form.cleaned_data
@@ -205,6 +216,9 @@ def single_sign_on(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def remove_single_sign_on(request: HttpRequest) -> HttpResponse:
+    step_up = stepup.refusal(request)
+    if step_up is not None and access_actions.single_sign_on(request.user.firm_id):
+        return _page(request, status=403, step_up=step_up | {"refused": True})
     try:
         removed = access_actions.remove_single_sign_on(by=request.user)
     except DomainError as exc:

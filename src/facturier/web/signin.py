@@ -123,7 +123,13 @@ class SignInView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        count_failure(self.request, self.request.POST.get("username", ""))
+        username = self.request.POST.get("username", "")
+        count_failure(self.request, username)
+        # A member of an "SSO only" firm gets the same answer whatever the password: a
+        # different one for the right password would confirm it to whoever tries.
+        member = User.objects.filter(username=username, is_active=True).first()
+        if member is not None and access_actions.sso_only_refuses(member):
+            return self._sso_only_answer(form)
         return super().form_invalid(form)
 
     def form_valid(self, form):
@@ -148,6 +154,10 @@ class SignInView(auth_views.LoginView):
             user_agent=_user_agent(self.request),
             reason="sso_only",
         )
+        count_failure(self.request, user.username)
+        return self._sso_only_answer(form)
+
+    def _sso_only_answer(self, form) -> HttpResponse:
         refusal = SsoOnly()
         context = self.get_context_data(form=form) | {
             "refusal": refusal.message,

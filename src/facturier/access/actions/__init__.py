@@ -12,6 +12,7 @@ from .members import deactivate_member, may_manage_staff, reactivate_member, set
 from .passwords import request_password_reset, reset_password
 from .signins import end_other_sessions, open_sessions, record_failed_sign_in, record_sign_in
 from .sso import (
+    SSO_SENSITIVE_FIELDS,
     member_for_claims,
     provider_of,
     record_sso_refusal,
@@ -43,6 +44,7 @@ from .twofactor import (
 )
 
 __all__ = [
+    "SSO_SENSITIVE_FIELDS",
     "member_for_claims",
     "provider_of",
     "record_sso_refusal",

@@ -30,6 +30,8 @@ from ..models import SingleSignOn
 SSO_FIELDS = ("issuer", "client_id", "client_secret", "sso_only")
 # Shown in the trail and the API; the secret never.
 PUBLIC_FIELDS = ("issuer", "client_id", "sso_only")
+# Who names the provider decides who may sign in as any member: changed with two factors.
+SSO_SENSITIVE_FIELDS = ("issuer", "client_id", "client_secret")
 DISCOVERED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
@@ -137,6 +139,16 @@ def store_single_sign_on(
     settings = single_sign_on(firm.pk) or SingleSignOn(firm=firm)
     before = audit.values(settings, PUBLIC_FIELDS)
     secret_changed = bool(fields.get("client_secret"))
+    if (
+        settings.pk
+        and not secret_changed
+        and fields.get("issuer", settings.issuer) != settings.issuer
+    ):
+        # The stored secret is the old provider's: never sent to another one.
+        raise Invalid(
+            {"client_secret": [_("Another provider: type its client secret.")]},
+            codes={"client_secret": ["secret_required"]},
+        )
     for name, value in fields.items():
         if name == "client_secret" and not value and settings.pk:
             continue  # left empty: keep the one stored

@@ -116,8 +116,9 @@ def _check(budgets: Iterable[Budget], now: datetime.datetime) -> list[BudgetAler
         levels = thresholds(firm_id)
         year = fiscal.fiscal_year(firm_id, budget.year)
         (line,) = budget_lines([mission], year)
-        if not mission.engagement.responsible.email:
-            continue
+        responsible = mission.engagement.responsible
+        if not responsible.is_active or not responsible.email:
+            continue  # no one to tell: a deactivated member no longer reads the firm's figures
         for level in crossed(line, (levels.first, levels.second)):
             alert = _tell(line, level, now)
             if alert is not None:

@@ -9,9 +9,12 @@ first to commit, then refuses it).
 
 Two runs share this code: a person's (the button, the API, `bill_engagements`), over the
 clients they manage, and the worker's periodic pass, over every engagement, each billed
-as its responsible staff member. An engagement whose invoices are to be finalized and
-sent has each draft finalized and e-mailed in a transaction of its own once the draft is
-committed: a refusal there leaves the draft for review and says why.
+as its responsible staff member (each engagement in a transaction of its own, the
+engagement locked and read again: a pause committed meanwhile is obeyed). An engagement
+whose invoices are to be finalized and sent has each draft finalized and e-mailed in a
+savepoint of its own after its draft is written: a refusal there leaves the draft for
+review and says why, on the page until that draft is finalized or gone; the next run
+(or the page's retry) tries to finalize it again.
 """
 
 import datetime
@@ -32,7 +35,7 @@ from facturier.firms import audit
 from facturier.firms.models import Firm, User
 from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing.emails import default_message, default_subject, recipients_for
-from facturier.invoicing.models import Invoice
+from facturier.invoicing.models import Invoice, InvoiceStatus
 
 from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
@@ -109,6 +112,14 @@ def bill_engagements_due(
 @action
 def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResult) -> None:
     """One engagement of the periodic pass, in a transaction of its own."""
+    engagement = (
+        Engagement.objects.select_for_update(of=("self",))
+        .select_related("client", "responsible")
+        .filter(pk=engagement.pk, paused_from__isnull=True)
+        .first()
+    )
+    if engagement is None:
+        return  # paused (or gone) since the pass read it
     by = engagement.responsible
     if not by.is_active or manage_refusal(by, engagement.client_id) is not None:
         _fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
@@ -139,19 +150,37 @@ def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> No
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result)
         return
-    RunFailure.objects.filter(engagement=engagement).delete()
+    kept = _kept_draft(engagement)
+    # A failure is gone once its engagement bills, but for a draft whose finalization was
+    # refused: that one stays on the page while the draft waits.
+    RunFailure.objects.filter(engagement=engagement).exclude(
+        invoice__status=InvoiceStatus.DRAFT
+    ).delete()
     refresh_next_bill_date(engagement)
     if engagement.billing_mode == BillingMode.FINALIZE:
-        for invoice in result.invoices[made:]:
-            _finalize_and_send(engagement, invoice, by=by, now=now, result=result)
+        for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
+            if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
+                RunFailure.objects.filter(engagement=engagement, invoice=invoice).delete()
+
+
+def _kept_draft(engagement: Engagement) -> Invoice | None:
+    """The draft a refused finalization left, still a draft: finalized again by a run."""
+    failure = (
+        RunFailure.objects.filter(engagement=engagement, invoice__status=InvoiceStatus.DRAFT)
+        .select_related("invoice")
+        .first()
+    )
+    return failure.invoice if failure else None
 
 
 def _fail(engagement, exc: DomainError, *, now, result: RunResult, invoice=None) -> None:
     reason = _reason(exc)
     result.failures.append((engagement, reason))
+    # "Since" on the page: when the failure began, not its latest attempt.
     RunFailure.objects.update_or_create(
         engagement=engagement,
-        defaults={
+        defaults={"reason": reason, "code": _code(exc), "invoice": invoice},
+        create_defaults={
             "reason": reason,
             "code": _code(exc),
             "invoice": invoice,
@@ -174,7 +203,7 @@ def _code(exc: DomainError) -> str:
     return getattr(exc, "code", "") or type(exc).__name__
 
 
-def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResult) -> None:
+def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResult) -> bool:
     """Finalize the draft the run made and e-mail it to the billing contact (a client
     whose invoices go through the e-invoicing platform has it deposited on
     finalizing); a refusal leaves the draft for review, on the billing-run page."""
@@ -192,6 +221,8 @@ def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResu
                 )
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result, invoice=invoice)
+        return False
+    return True
 
 
 def _revise(engagement: Engagement, *, as_of, by, now) -> None:

@@ -89,7 +89,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         env = {**os.environ, "TZ": settings.TIME_ZONE}
         platform_port = sandbox_port(bind)
-        node = None if no_sandbox else self._node()
+        # The local provider vouches for any address: only beside the demo's data.
+        node = None if no_sandbox or not demo else self._node()
         provider_port = sandbox_port(bind, PROVIDER_OFFSET) if node else 0
         web = self._start(self._gunicorn(bind, workers), env)
         if demo:  # while gunicorn boots; the demo firm deposits with this start's platform
