@@ -143,7 +143,8 @@ class LetterSigned(BinaryView):
         letter = _letter(request, pk)
         if letter.signed_pdf is None:
             raise NotFound("No signed copy.")
-        return uploaded_file(bytes(letter.signed_pdf), "application/pdf", letter.filename)
+        name = letter.signed_filename or f"signed-{letter.filename}"
+        return uploaded_file(bytes(letter.signed_pdf), "application/pdf", name)
 
     @extend_schema(
         operation_id="engagement_letters_signed_update",

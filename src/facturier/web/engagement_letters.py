@@ -103,7 +103,8 @@ def letter_signed_view(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _letter(request, pk)
     if letter.signed_pdf is None:
         raise Http404(_("No signed copy."))
-    return uploaded_file(bytes(letter.signed_pdf), "application/pdf", f"signed-{letter.filename}")
+    name = letter.signed_filename or f"signed-{letter.filename}"
+    return uploaded_file(bytes(letter.signed_pdf), "application/pdf", name)
 
 
 def _step(request: HttpRequest, pk: int, step, done: str) -> HttpResponse:
