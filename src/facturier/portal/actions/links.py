@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from facturier.access import actions as access_actions
 from facturier.core.actions import action
 from facturier.firms import audit
+from facturier.firms.models import User
 
 from ..errors import AccessRevoked, ContactArchived, LinkExpired, LinkInvalid, LinkUsed
 from ..events import AuditName
@@ -80,7 +81,7 @@ def send_link(
 
 @action
 def request_sign_in_link(
-    *, by=None, email: str, site: str, now: datetime.datetime | None = None
+    *, by: User | None = None, email: str, site: str, now: datetime.datetime | None = None
 ) -> int:
     """A link to each open access of contacts with this address; how many, which the
     caller never shows (the answer reads the same for an unknown address)."""
@@ -127,7 +128,7 @@ def _usable_link(raw: str, now: datetime.datetime, *, lock: bool = True) -> Sign
 def open_session(
     raw_link: str,
     *,
-    by=None,
+    by: User | None = None,
     ip: str = "",
     user_agent: str = "",
     now: datetime.datetime | None = None,
@@ -160,7 +161,7 @@ def open_session(
 
 
 @action
-def close_session(raw_session: str, *, by=None) -> bool:
+def close_session(raw_session: str, *, by: User | None = None) -> bool:
     """Sign out: the session's row goes, so its cookie opens nothing any more."""
     session = (
         PortalSession.objects.select_related("access")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from facturier.core.actions import action
 from facturier.core.errors import NotFound
 from facturier.firms import audit
+from facturier.firms.models import User
 from facturier.receivables import actions as receivables
 from facturier.receivables.direct_debits import Mandate, SepaSettings
 
@@ -22,7 +23,7 @@ from .links import contact_language
 def accept_mandate(
     mandate: Mandate | int,
     *,
-    by=None,
+    by: User | None = None,
     contact,
     signer_name: str,
     accepted: bool,

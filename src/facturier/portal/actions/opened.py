@@ -3,7 +3,9 @@ on the invoice's history, which the firm reads."""
 
 from django.utils import timezone
 
+from facturier.clients.models import Contact
 from facturier.core.actions import action
+from facturier.firms.models import AuditEvent, User
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
 
@@ -11,7 +13,9 @@ from ..history import OPENED, InvoiceHistory
 
 
 @action
-def record_opened(invoice: Invoice, *, by=None, contact, opened: str):
+def record_opened(
+    invoice: Invoice, *, by: User | None = None, contact: Contact, opened: str
+) -> AuditEvent:
     """`opened`: one of history.OPENED (the page, the PDF, the Factur-X or UBL file)."""
     assert opened in OPENED, opened
     return invoicing.record_event(
