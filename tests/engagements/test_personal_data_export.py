@@ -25,7 +25,7 @@ def test_a_contact_export_lists_the_engagement_letters_emailed_to_them(
     (email,) = data["engagement_letter_emails"]
     assert email["engagement"] == engagement.reference and email["letter_version"] == 1
     assert email["to"] == ["compta@client.example"]
-    assert email["status"] == "pending" and email["sent_at"] is None
+    assert email["status"] == "queued" and email["sent_at"] is None
     assert "Lettre de mission" in email["subject"]
 
 
@@ -38,6 +38,7 @@ def test_a_member_export_lists_the_budget_alerts_and_their_emails(
         [{"client": client_entity.pk, "work_code": "COMPTA", "day": "2027-03-01", "hours": "9"}],
         by=worker,
     )
+    actions.check_budgets(mission_ids=[mission.pk], firm_id=worker.firm_id)  # after commit
     assert AccountEmail.objects.filter(purpose="budget_alert").count() == 1
     data = privacy.export_member_data(worker, by=settings_user)
     (alert,) = data["budget_alerts"]
