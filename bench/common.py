@@ -34,14 +34,16 @@ def setup_django(database_url: str | None = None) -> None:
 
 
 @contextmanager
-def gunicorn(app: str = "facturier.wsgi") -> Iterator[str]:
+def gunicorn(app: str = "facturier.wsgi", *, port: int | None = None) -> Iterator[str]:
     """The app served by gunicorn (one sync worker) on this bench's database, while the
-    block runs; yields its base URL once it answers."""
+    block runs; yields its base URL once it answers. `port`: BENCH_PORT, or a free one."""
     import requests
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = port or int(os.environ.get("BENCH_PORT") or 0)
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     server = subprocess.Popen(
         [
             sys.executable,

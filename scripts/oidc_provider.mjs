@@ -7,6 +7,9 @@
 //   OIDC_USERS='{"alice@cabinet.example": {"email_verified": true, "name": "Alice"}}'
 //   node scripts/oidc_provider.mjs
 //
+// A user's email_verified null: the claim is left out, as Microsoft Entra ID does;
+// their "oid" and "tid" (Entra ID's object and tenant ids) go in the ID token.
+//
 // A login not listed in OIDC_USERS signs in too, as an address the provider vouches for.
 // Prints "ready <issuer>" once it listens.
 import { generateKeyPairSync } from "node:crypto";
@@ -26,12 +29,10 @@ function account(login) {
   return {
     accountId: login,
     async claims() {
-      return {
-        sub: login,
-        email: known.email || login,
-        email_verified: known.email_verified ?? true,
-        name: known.name || login,
-      };
+      const claims = { sub: login, email: known.email || login, name: known.name || login };
+      if (known.email_verified !== null) claims.email_verified = known.email_verified ?? true;
+      if (known.oid) Object.assign(claims, { oid: known.oid, tid: known.tid });
+      return claims;
     },
   };
 }
@@ -45,7 +46,7 @@ const provider = new Provider(issuer, {
       ...client,
     },
   ],
-  claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+  claims: { openid: ["sub", "oid", "tid"], email: ["email", "email_verified"], profile: ["name"] },
   conformIdTokenClaims: false, // the ID token carries the e-mail claims the scope asks for
   findAccount: async (_ctx, id) => account(id),
   jwks: { keys: [signingKey] },

@@ -166,6 +166,7 @@ def _objects():
         "mandate": _first(Mandate),
         "debit_batch": _first(DebitBatch),
         "portal_access": _first(PortalAccess),
+        "passkey": [1, 999999],  # none in the demo: refused, nothing written
     }
 
 
@@ -197,6 +198,7 @@ KINDS = {
     "mandates": "mandate",
     "debit-batches": "debit_batch",
     "accesses": "portal_access",
+    "passkeys": "passkey",
 }
 
 # Routes whose arguments are not ids: a link never issued, walked as such.

@@ -33,6 +33,7 @@ def test_set_read_and_remove_with_the_secret_never_read_back(api_for, manager, f
         "issuer": issuer,
         "client_id": CLIENT_ID,
         "sso_only": False,
+        "trust_provider_emails": False,
         "configured": True,
         "redirect_uri": "http://testserver/login/sso/callback/",
     }

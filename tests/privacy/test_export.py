@@ -94,3 +94,55 @@ def test_the_api_exports_with_the_settings_right_only(api_for, admin, alice, cli
     own = api_for(alice).post(f"/api/v1/staff/{alice.pk}/personal-data/")
     assert own.status_code == 200
     assert own.json()["fields"]["username"] == "alice"
+
+
+def test_a_member_export_lists_passkeys_without_key_material_and_sso_refusals(admin, alice):
+    from facturier.access import passkeys as ceremony
+    from facturier.access.errors import EmailNotVerified
+    from facturier.access.models import Passkey, SingleSignOn
+    from tests.authenticator import SoftAuthenticator
+
+    site = ceremony.Site(rp_id="testserver", origin="http://testserver")
+    challenge = ceremony.new_challenge()
+    options = access_actions.registration_options(alice, site=site, challenge=challenge)
+    key, _codes = access_actions.add_passkey(
+        by=alice,
+        name="Clé USB",
+        credential=SoftAuthenticator().create(options),
+        site=site,
+        challenge=challenge,
+    )
+    alice.email = "alice@cabinet.example"
+    alice.save()
+    sso = SingleSignOn.objects.create(
+        firm=alice.firm,
+        issuer="https://login.example",
+        client_id="facturier",
+        client_secret="s",
+        authorization_endpoint="https://login.example/auth",
+        token_endpoint="https://login.example/token",
+        jwks_uri="https://login.example/jwks",
+    )
+    access_actions.record_sso_refusal(
+        sso,
+        refusal=EmailNotVerified(),
+        email="Alice@Cabinet.example",
+        ip="192.0.2.1",
+        user_agent="Firefox",
+    )
+    access_actions.record_sso_refusal(
+        sso,
+        refusal=EmailNotVerified(),
+        email="bob@cabinet.example",
+        ip="192.0.2.1",
+        user_agent="Firefox",
+    )
+    data = privacy.export_member_data(alice, by=admin)
+    (passkey,) = data["two_factors"]["passkeys"]
+    assert passkey["name"] == "Clé USB" and passkey["created_at"]
+    assert set(passkey) == {"name", "created_at", "last_used_at"}
+    text = repr(data)
+    stored = Passkey.objects.get(pk=key.pk)
+    assert stored.credential_id not in text and repr(bytes(stored.public_key)) not in text
+    (refusal,) = data["sso_refusals"]
+    assert refusal["code"] == "email_not_verified" and refusal["ip"] == "192.0.2.1"

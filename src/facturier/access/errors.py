@@ -139,6 +139,16 @@ class EmailNotVerified(SingleSignOnRefused):
     default_message = _("Your provider does not vouch for your e-mail address. Ask your firm.")
 
 
+class IdentityMismatch(SingleSignOnRefused):
+    """The address is a member's already linked to another identity at the provider."""
+
+    code = "sso_identity_mismatch"
+    default_message = _(
+        "This member already signs in through the provider with another account there. "
+        "Ask the firm's administrator."
+    )
+
+
 class UnknownEmail(SingleSignOnRefused):
     """No staff member of the firm has the address the provider vouched for (members are
     never created at sign-in: they are invited)."""
@@ -186,3 +196,63 @@ class SecondFactorNotConfirmed(DomainError):
         "Confirm a code from your authenticator app (valid 10 minutes) before changing "
         "these settings."
     )
+
+
+class PasskeyRefused(DomainError):
+    """A passkey that does not prove the member: each kind has its own code."""
+
+    code = "passkey_invalid"
+    status = 422
+    default_message = _("This passkey's answer could not be checked. Try again.")
+
+
+class PasskeyWrongSite(PasskeyRefused):
+    """Made for another site: another relying-party id or origin."""
+
+    code = "passkey_wrong_site"
+    default_message = _("This passkey belongs to another site.")
+
+
+class PasskeyChallengeExpired(PasskeyRefused):
+    code = "passkey_challenge_expired"
+    default_message = _("The passkey request expired. Try again.")
+
+
+class PasskeyChallengeUsed(PasskeyRefused):
+    """No request is pending, or the answer is to an earlier one: each request works once."""
+
+    code = "passkey_challenge_used"
+    default_message = _("This passkey request was already used. Try again.")
+
+
+class PasskeyUnknown(PasskeyRefused):
+    code = "passkey_unknown"
+    default_message = _("This passkey is not one of yours here.")
+
+
+class PasskeyCounterRegressed(PasskeyRefused):
+    """The authenticator's counter went backwards: a copy of the key may be in use."""
+
+    code = "passkey_counter_regressed"
+    default_message = _(
+        "This passkey's counter went backwards, a sign it may have been copied: it is "
+        "refused. Sign in another way and remove it."
+    )
+
+
+class PasskeyAlreadyRegistered(PasskeyRefused):
+    code = "passkey_already_registered"
+    status = 409
+    default_message = _("This passkey is already registered.")
+
+
+class PasskeyNameInvalid(DomainError):
+    code = "passkey_name_invalid"
+    status = 422
+    default_message = _("Give the passkey a name (up to 100 characters).")
+
+
+class PasskeyNotFound(DomainError):
+    code = "passkey_not_found"
+    status = 404
+    default_message = _("No such passkey.")

@@ -33,6 +33,11 @@ class AuditName(models.TextChoices):
     SSO_SETTINGS_CHANGED = "sso.settings_changed", _("single sign-on settings changed")
     SIGN_IN_SSO_REFUSED = "sign_in.sso_refused", _("single sign-on refused")
     SIGN_IN_SSO_ONLY = "sign_in.sso_only", _("password refused: the firm signs in with SSO")
+    PASSKEY_ADDED = "passkey.added", _("passkey added")
+    PASSKEY_REMOVED = "passkey.removed", _("passkey removed")
+    PASSKEY_USED = "passkey.used", _("passkey used")
+    SIGN_IN_PASSKEY_REFUSED = "sign_in.passkey_refused", _("passkey refused")
+    SSO_IDENTITY_LINKED = "sso.identity_linked", _("single sign-on identity linked")
 
 
 audit.declare(AuditName)

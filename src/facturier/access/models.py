@@ -223,6 +223,17 @@ class SingleSignOn(CheckedText):
             "locked out."
         ),
     )
+    trust_provider_emails = models.BooleanField(
+        _("trust the provider's e-mail addresses"),
+        default=False,
+        help_text=_(
+            "A member's first sign-in through the provider is matched to them by e-mail "
+            "address. Leave this off unless the provider's addresses are the firm's own "
+            "(Microsoft Entra ID sends no email_verified): anyone able to put a member's "
+            "address on an account there could then sign in as them. Once linked, a "
+            "member is recognised by their identity at the provider, never again by address."
+        ),
+    )
     # From the provider's /.well-known/openid-configuration, read when saved.
     authorization_endpoint = models.URLField(max_length=500, editable=False)
     token_endpoint = models.URLField(max_length=500, editable=False)
@@ -234,3 +245,57 @@ class SingleSignOn(CheckedText):
 
     def __str__(self) -> str:
         return self.issuer
+
+
+class Passkey(models.Model):
+    """A member's passkey (WebAuthn), a second factor beside the authenticator app: the
+    credential's id and public key as the authenticator gave them at registration, and
+    its signature counter (a counter going backwards means a cloned authenticator)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passkeys"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # base64url, as the browser sends it back at each use.
+    credential_id = models.CharField(max_length=700, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("added"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+
+class SsoIdentity(models.Model):
+    """A member's identity at their firm's provider, linked at their first single
+    sign-on: afterwards the provider's answer is matched by it (issuer and subject, or
+    Entra ID's tenant and object ids), never by the e-mail address again."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.URLField(_("issuer"), max_length=300)
+    # "sub:<sub>", or "oid:<tid>:<oid>" when the provider gives Entra ID's object ids.
+    subject = models.CharField(_("subject"), max_length=300)
+    linked_at = models.DateTimeField(_("linked"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "issuer", "subject"], name="sso_identity_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.issuer}"

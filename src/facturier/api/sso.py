@@ -31,6 +31,13 @@ class SingleSignOnSerializer(serializers.Serializer):
         default=False,
         help_text="Passwords refused but to members with the settings right.",
     )
+    trust_provider_emails = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "A member's first single sign-on is matched by an address the provider does not "
+            "say it verified (Microsoft Entra ID). Off by default; changed with two factors."
+        ),
+    )
     configured = serializers.BooleanField(read_only=True)
     redirect_uri = serializers.CharField(
         read_only=True, help_text="The address to register with the provider."
@@ -49,6 +56,7 @@ class SingleSignOnSettings(GenericAPIView):
             "issuer": stored.issuer if stored else "",
             "client_id": stored.client_id if stored else "",
             "sso_only": bool(stored and stored.sso_only),
+            "trust_provider_emails": bool(stored and stored.trust_provider_emails),
             "configured": stored is not None,
             "redirect_uri": request.build_absolute_uri(reverse("login_sso_callback")),
         }

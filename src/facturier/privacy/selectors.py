@@ -1,15 +1,25 @@
 """What the firm holds about one person: a client's contact or a member of staff, as
-the JSON document the export gives them (no secret: token and code hashes, TOTP keys
-and session keys stay out)."""
+the JSON document the export gives them (no secret: token and code hashes, TOTP keys,
+passkeys' key material and session keys stay out)."""
 
 from typing import Any
 
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from facturier.access.models import ApiToken, Invitation, MemberSession, RecoveryCode
+from facturier.access.events import AuditName
+from facturier.access.models import (
+    AccountEmail,
+    ApiToken,
+    Invitation,
+    MemberSession,
+    Passkey,
+    RecoveryCode,
+)
 from facturier.access.staff import rights_of
 from facturier.clients.models import Contact
+from facturier.engagements.letter_models import EngagementLetterEmail
+from facturier.engagements.models import BudgetAlert
 from facturier.firms.models import AuditEvent, User
 from facturier.invoicing.models import EmailDelivery, Invoice
 
@@ -55,6 +65,89 @@ def _invoice_emails(firm_id: int, email: str) -> list[dict[str, Any]]:
     return found
 
 
+def _addressed_to(rows, email: str):
+    """The e-mails of `rows` (with `to` and maybe `cc` lists) the address was among the
+    recipients of."""
+    if not email:
+        return
+    wanted = email.strip().lower()
+    for row in rows.order_by("created_at", "id").iterator():
+        if wanted in [a.lower() for a in [*row.to, *getattr(row, "cc", [])]]:
+            yield row
+
+
+def _letter_emails(firm_id: int, email: str) -> list[dict[str, Any]]:
+    """The engagement letters' e-mails the address received (to or cc)."""
+    rows = EngagementLetterEmail.objects.filter(firm_id=firm_id).select_related(
+        "letter__engagement"
+    )
+    return [
+        {
+            "engagement": row.letter.engagement.reference,
+            "letter_version": row.letter.version,
+            "subject": row.subject,
+            "to": row.to,
+            "cc": row.cc,
+            "status": row.status,
+            "requested_at": _when(row.created_at),
+            "sent_at": _when(row.sent_at),
+        }
+        for row in _addressed_to(rows, email)
+    ]
+
+
+def _account_emails(member: User) -> list[dict[str, Any]]:
+    """The e-mails the firm sent the member (invitation, password reset, budget alerts),
+    without their text: a reset's link is a secret, even spent."""
+    rows = AccountEmail.objects.filter(firm_id=member.firm_id)
+    return [
+        {
+            "purpose": row.purpose,
+            "subject": row.subject,
+            "to": row.to,
+            "status": row.status,
+            "requested_at": _when(row.created_at),
+            "sent_at": _when(row.sent_at),
+        }
+        for row in _addressed_to(rows, member.email)
+    ]
+
+
+def _budget_alerts(member: User) -> list[dict[str, Any]]:
+    rows = BudgetAlert.objects.filter(sent_to=member).select_related("mission__engagement")
+    return [
+        {
+            "engagement": row.mission.engagement.reference,
+            "mission": row.mission.name,
+            "year": row.year,
+            "threshold": row.threshold,
+            "sent_at": _when(row.created_at),
+        }
+        for row in rows.order_by("created_at", "id")
+    ]
+
+
+def _sso_refusals(member: User) -> list[dict[str, Any]]:
+    """Single sign-ons refused with the member's address (the provider's, as it gave it)."""
+    if not member.email:
+        return []
+    rows = AuditEvent.objects.filter(
+        firm_id=member.firm_id,
+        action=AuditName.SIGN_IN_SSO_REFUSED,
+        details__email__iexact=member.email,
+    )
+    return [
+        {
+            "at": _when(row.at),
+            "code": row.details.get("code"),
+            "email": row.details.get("email"),
+            "ip": row.details.get("ip"),
+            "browser": row.details.get("user_agent"),
+        }
+        for row in rows.order_by("at", "id")
+    ]
+
+
 def _documents(client_id: int, email: str) -> list[dict[str, Any]]:
     """The finalized documents whose frozen recipient is this contact."""
     found = []
@@ -86,6 +179,7 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         },
         "client": {"id": client.pk, "name": client.name},
         "invoice_emails": _invoice_emails(client.firm_id, contact.email),
+        "engagement_letter_emails": _letter_emails(client.firm_id, contact.email),
         "documents": _documents(client.pk, contact.email),
         "audit": _audit_rows(
             AuditEvent.objects.filter(target_type="clients.contact", target_id=str(contact.pk))
@@ -104,6 +198,15 @@ def _two_factors(member: User) -> dict[str, Any]:
                 "last_used_at": _when(getattr(device, "last_used_at", None)),
             }
             for device in TOTPDevice.objects.filter(user=member).order_by("id")
+        ],
+        # Names and dates only: never a credential id nor a public key.
+        "passkeys": [
+            {
+                "name": key.name,
+                "created_at": _when(key.created_at),
+                "last_used_at": _when(key.last_used_at),
+            }
+            for key in Passkey.objects.filter(user=member).order_by("created_at", "id")
         ],
         "recovery_codes": {
             "total": len(codes),
@@ -169,6 +272,9 @@ def member_data(member: User) -> dict[str, Any]:
         "api_tokens": _tokens(member),
         "two_factors": _two_factors(member),
         "invitations": _invitations(member),
+        "emails": _account_emails(member),
+        "budget_alerts": _budget_alerts(member),
+        "sso_refusals": _sso_refusals(member),
         "audit": _audit_rows(
             AuditEvent.objects.filter(firm_id=member.firm_id).filter(
                 Q(actor=member) | Q(target_type="firms.user", target_id=str(member.pk))

@@ -94,6 +94,7 @@ def _setup_may_go(path: str) -> bool:
     allowed = (
         reverse("settings:security"),
         reverse("settings:totp_enable"),
+        reverse("settings:passkey_add"),
         reverse("logout"),
         reverse("set_language"),
         "/static/",

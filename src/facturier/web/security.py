@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +21,7 @@ from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms import actions as firm_actions
 from facturier.firms.permissions import can_manage_settings
 
-from . import stepup
+from . import passkeys, stepup
 from .common import section
 from .devices import device_name
 from .middleware import LAST_SEEN
@@ -81,11 +83,14 @@ def _page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     user = request.user
     device = access_actions.totp_device(user)
     extra |= _sso_context(request, extra.pop("sso_form", None))
+    keys = access_actions.passkeys_of(user)
     context = section(
         "settings",
         "security",
         device=device,
-        recovery_left=access_actions.recovery_codes_left(user) if device else 0,
+        passkeys=keys,
+        passkey_options=passkeys.registration_options(request),
+        recovery_left=access_actions.recovery_codes_left(user) if device or keys else 0,
         firm_requires=bool(user.firm_id and user.firm.two_factors_required),
         retention_years=user.firm.personal_data_retention_years if user.firm_id else None,
         sessions=_sessions(request),
@@ -225,4 +230,44 @@ def remove_single_sign_on(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
     if removed:
         messages.success(request, _("Single sign-on removed: members sign in with passwords."))
+    return redirect("settings:security")
+
+
+@login_required
+@require_POST
+def passkey_add(request: HttpRequest) -> HttpResponse:
+    try:
+        _passkey, codes = access_actions.add_passkey(
+            by=request.user,
+            name=request.POST.get("name", ""),
+            credential=request.POST.get("credential", ""),
+            site=passkeys.site(request),
+            challenge=passkeys.spend(request, "register"),
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    request.session.pop(SETUP_REQUIRED, None)
+    messages.success(request, _("Your passkey is registered."))
+    if codes:
+        return _page(request, recovery_codes=codes)
+    return redirect("settings:security")
+
+
+@login_required
+@require_POST
+def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removing a second factor is a sensitive change: after a recent confirmation."""
+    found = stepup.refusal(request)
+    if found is not None:
+        messages.error(request, found["message"])
+        back = urlencode({"next": reverse("settings:security")})
+        return redirect(f"{reverse('settings:confirm_code')}?{back}")
+    try:
+        access_actions.remove_passkey(pk, by=request.user)
+    except DomainError as exc:
+        return _refused(request, exc)
+    messages.success(request, _("The passkey was removed."))
+    firm = request.user.firm if request.user.firm_id else None
+    if firm and firm.two_factors_required and not access_actions.has_second_factor(request.user):
+        request.session[SETUP_REQUIRED] = True
     return redirect("settings:security")

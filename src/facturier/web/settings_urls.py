@@ -91,6 +91,12 @@ urlpatterns = [
     path("security/confirm/", stepup.confirm_code, name="confirm_code"),
     path("security/totp/enable/", security_views.totp_enable, name="totp_enable"),
     path("security/totp/disable/", security_views.totp_disable, name="totp_disable"),
+    path("security/passkeys/add/", security_views.passkey_add, name="passkey_add"),
+    path(
+        "security/passkeys/<id:pk>/remove/",
+        security_views.passkey_remove,
+        name="passkey_remove",
+    ),
     path("security/recovery/renew/", security_views.recovery_renew, name="recovery_renew"),
     path(
         "security/sessions/end/",

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from rest_framework.throttling import BaseThrottle
 
 from facturier.access import actions as access_actions
-from facturier.access.errors import SsoOnly, WrongCode
+from facturier.access.errors import PasskeyRefused, SsoOnly, WrongCode
 from facturier.access.stepup import CONFIRMED_AT
 from facturier.firms.models import User
 
@@ -173,33 +173,56 @@ def _pending_user(request: HttpRequest) -> tuple[User | None, dict]:
     return User.objects.filter(pk=pending["user"], is_active=True).first(), pending
 
 
+def _code_context(request: HttpRequest, user: User, **extra) -> dict:
+    """What the second step offers: a code field when the member has an app, a passkey
+    button (with a fresh challenge) when they have passkeys."""
+    from .passkeys import sign_in_options
+
+    return {
+        "totp": access_actions.has_totp(user),
+        "passkey_options": sign_in_options(request, user, "sign_in"),
+        **extra,
+    }
+
+
+def _second_factor(request: HttpRequest, user: User) -> str:
+    """The passkey or the code the form posted: 'passkey', 'totp' or 'recovery'."""
+    from .passkeys import check
+
+    if "credential" in request.POST:
+        check(request, user, "sign_in", by=None)
+        return "passkey"
+    return access_actions.check_second_factor(user, code=request.POST.get("code", ""))
+
+
 @never_cache
 @csrf_protect
 def signin_code(request: HttpRequest) -> HttpResponse:
-    """The second step: a code from the authenticator app, or a recovery code."""
+    """The second step: a code from the authenticator app, a recovery code, or a
+    passkey."""
     user, pending = _pending_user(request)
     if user is None:
         request.session.pop(PENDING, None)
         return redirect("login")
     template = "registration/login_code.html"
     if request.method != "POST":
-        return render(request, template, {})
+        return render(request, template, _code_context(request, user))
     if throttled(request, user.username):
-        return _refused(request, template, {}, user.username)
+        return _refused(request, template, _code_context(request, user), user.username)
     try:
-        request.second_factor = access_actions.check_second_factor(
-            user, code=request.POST.get("code", "")
-        )
-    except WrongCode as exc:
+        request.second_factor = _second_factor(request, user)
+    except (WrongCode, PasskeyRefused) as exc:
         count_failure(request, user.username)
-        access_actions.record_failed_sign_in(
-            username=user.username,
-            ip=client_ip(request),
-            user_agent=_user_agent(request),
-            reason="code",
-        )
-        return render(request, template, {"refusal": exc.message, "code": exc.code}, status=422)
+        if isinstance(exc, WrongCode):
+            access_actions.record_failed_sign_in(
+                username=user.username,
+                ip=client_ip(request),
+                user_agent=_user_agent(request),
+                reason="code",
+            )
+        context = _code_context(request, user, refusal=exc.message, code=exc.code)
+        return render(request, template, context, status=exc.status)
     del request.session[PENDING]
     auth_login(request, user, backend=pending["backend"])
-    request.session[CONFIRMED_AT] = time.time()  # a code typed now counts for settings
+    request.session[CONFIRMED_AT] = time.time()  # a second factor now counts for settings
     return redirect(pending["next"])

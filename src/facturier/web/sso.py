@@ -56,7 +56,7 @@ class SingleSignOnForm(forms.ModelForm):
 
     class Meta:
         model = SingleSignOn
-        fields = ["issuer", "client_id", "client_secret", "sso_only"]
+        fields = ["issuer", "client_id", "client_secret", "sso_only", "trust_provider_emails"]
 
 
 def redirect_uri(request: HttpRequest) -> str:
@@ -126,7 +126,7 @@ def _member(request: HttpRequest, firm_sso: SingleSignOn, pending: dict, seen: d
         nonce=pending["nonce"],
     )
     seen["email"] = str(claims.get("email") or "")
-    return access_actions.member_for_claims(firm_sso, claims)
+    return access_actions.member_for_claims(firm_sso, claims=claims)
 
 
 def oidc_transport():

@@ -61,22 +61,45 @@ def _next(request: HttpRequest) -> str:
     return reverse("settings:security")
 
 
-@login_required
-def confirm_code(request: HttpRequest) -> HttpResponse:
-    """A code from the member's app, before a sensitive change (valid 10 minutes)."""
-    if not access_actions.has_second_factor(request.user):
-        messages.error(request, SecondFactorNeeded().message)
-        return redirect("settings:security")
-    context = section("settings", "security", next=_next(request), minutes=CONFIRMED_WITHIN // 60)
-    if request.method != "POST":
-        return render(request, "settings/confirm_code.html", context)
-    try:
+def _confirm_context(request: HttpRequest, **extra) -> dict:
+    from .passkeys import sign_in_options
+
+    return section(
+        "settings",
+        "security",
+        next=_next(request),
+        minutes=CONFIRMED_WITHIN // 60,
+        totp=access_actions.has_totp(request.user),
+        passkey_options=sign_in_options(request, request.user, "step_up"),
+        **extra,
+    )
+
+
+def _confirm(request: HttpRequest) -> None:
+    from .passkeys import check
+
+    if "credential" in request.POST:
+        check(request, request.user, "step_up", by=request.user)
+    else:
         access_actions.check_second_factor(
             request.user, by=request.user, code=request.POST.get("code", "")
         )
+
+
+@login_required
+def confirm_code(request: HttpRequest) -> HttpResponse:
+    """A code from the member's app, or one of their passkeys, before a sensitive change
+    (valid 10 minutes)."""
+    if not access_actions.has_second_factor(request.user):
+        messages.error(request, SecondFactorNeeded().message)
+        return redirect("settings:security")
+    if request.method != "POST":
+        return render(request, "settings/confirm_code.html", _confirm_context(request))
+    try:
+        _confirm(request)
     except DomainError as exc:
-        context |= {"refusal": exc.message, "code": exc.code}
+        context = _confirm_context(request, refusal=exc.message, code=exc.code)
         return render(request, "settings/confirm_code.html", context, status=exc.status)
     remember_confirmed(request)
     messages.success(request, _("Code confirmed: you may change sensitive settings."))
-    return redirect(context["next"])
+    return redirect(_next(request))

@@ -9,6 +9,15 @@ from .invitations import (
     revoke_invitation,
 )
 from .members import deactivate_member, may_manage_staff, reactivate_member, set_member_rights
+from .passkeys import (
+    add_passkey,
+    authentication_options,
+    check_passkey,
+    passkeys_of,
+    record_passkey_refusal,
+    registration_options,
+    remove_passkey,
+)
 from .passwords import request_password_reset, reset_password
 from .signins import end_other_sessions, open_sessions, record_failed_sign_in, record_sign_in
 from .sso import (
@@ -36,6 +45,7 @@ from .twofactor import (
     disable_totp,
     enable_totp,
     has_second_factor,
+    has_totp,
     new_totp_key,
     recovery_codes_left,
     renew_recovery_codes,
@@ -44,6 +54,14 @@ from .twofactor import (
 )
 
 __all__ = [
+    "add_passkey",
+    "authentication_options",
+    "check_passkey",
+    "passkeys_of",
+    "record_passkey_refusal",
+    "registration_options",
+    "remove_passkey",
+    "has_totp",
     "SSO_SENSITIVE_FIELDS",
     "member_for_claims",
     "provider_of",

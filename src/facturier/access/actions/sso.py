@@ -1,12 +1,14 @@
 """Single sign-on per firm (OpenID Connect): its settings, set by a member with the
 settings right and checked against the provider's discovery document when saved; who
 a provider's answer signs in (an active member of the firm with the address the
-provider vouched for, never a new account); and the refusals, in the firm's trail."""
+provider vouched for at the first sign-in, then their identity there; never a new
+account); and the refusals, in the firm's trail."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.actions import action
@@ -19,19 +21,22 @@ from facturier.firms.permissions import can_manage_settings
 from .. import oidc
 from ..errors import (
     EmailNotVerified,
+    IdentityMismatch,
     MemberDeactivated,
+    ProviderRefused,
     SingleSignOnRefused,
     SsoNotConfigured,
     UnknownEmail,
 )
 from ..events import AuditName
-from ..models import SingleSignOn
+from ..models import SingleSignOn, SsoIdentity
 
-SSO_FIELDS = ("issuer", "client_id", "client_secret", "sso_only")
+SSO_FIELDS = ("issuer", "client_id", "client_secret", "sso_only", "trust_provider_emails")
 # Shown in the trail and the API; the secret never.
-PUBLIC_FIELDS = ("issuer", "client_id", "sso_only")
-# Who names the provider decides who may sign in as any member: changed with two factors.
-SSO_SENSITIVE_FIELDS = ("issuer", "client_id", "client_secret")
+PUBLIC_FIELDS = ("issuer", "client_id", "sso_only", "trust_provider_emails")
+# Who names the provider, or whether its addresses are taken on trust, decides who may
+# sign in as any member: changed with two factors.
+SSO_SENSITIVE_FIELDS = ("issuer", "client_id", "client_secret", "trust_provider_emails")
 DISCOVERED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
@@ -74,19 +79,80 @@ def sso_only_refuses(member: User) -> bool:
     return not can_manage_settings(member)
 
 
-def member_for_claims(settings: SingleSignOn, claims: Mapping[str, Any]) -> User:
-    """The firm's member the provider vouched for: by the e-mail claim, verified."""
+def identity_key(claims: Mapping[str, Any]) -> str:
+    """Who the provider says the member is, for good: Entra ID's tenant and object ids
+    when it gives them (its `sub` differs from one application to the next), else `sub`."""
+    tid, oid = claims.get("tid"), claims.get("oid")
+    if isinstance(tid, str) and isinstance(oid, str) and tid and oid:
+        return f"oid:{tid}:{oid}"
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise ProviderRefused()
+    return f"sub:{sub}"
+
+
+def _usable(member: User) -> User:
+    if not member.is_active:
+        raise MemberDeactivated()
+    return member
+
+
+def _member_by_email(settings: SingleSignOn, claims: Mapping[str, Any]) -> User:
+    """A first sign-in: the member with the address, when the provider vouches for it
+    (email_verified) or the firm trusts the provider's addresses."""
     email = claims.get("email")
     if not isinstance(email, str) or not email.strip():
         raise UnknownEmail()
-    if claims.get("email_verified") is not True:
+    if claims.get("email_verified") is not True and not settings.trust_provider_emails:
         raise EmailNotVerified()
     members = User.objects.filter(firm_id=settings.firm_id, email__iexact=email.strip())
     member = members.order_by("-is_active", "pk").first()
     if member is None:
         raise UnknownEmail()
-    if not member.is_active:
-        raise MemberDeactivated()
+    return _usable(member)
+
+
+@action
+def member_for_claims(
+    settings: SingleSignOn, *, by: User | None = None, claims: Mapping[str, Any]
+) -> User:
+    """The firm's member the provider's answer names (`by`: nobody is signed in yet).
+    A member is linked to their identity at the provider at their first single sign-on
+    and matched by it afterwards, never by the e-mail address again: someone who later
+    puts a member's address on another account there gets nowhere."""
+    key = identity_key(claims)
+    known = SsoIdentity.objects.filter(
+        firm_id=settings.firm_id, issuer=settings.issuer, subject=key
+    ).select_related("user")
+    identity = known.first()
+    now = timezone.now()
+    if identity is not None:
+        member = _usable(identity.user)
+        identity.last_used_at = now
+        identity.save(update_fields=["last_used_at"])
+        return member
+    member = _member_by_email(settings, claims)
+    if SsoIdentity.objects.filter(user=member, issuer=settings.issuer).exists():
+        raise IdentityMismatch()
+    identity = SsoIdentity.objects.create(
+        firm_id=settings.firm_id,
+        user=member,
+        issuer=settings.issuer,
+        subject=key,
+        linked_at=now,
+        last_used_at=now,
+    )
+    audit.record(
+        AuditName.SSO_IDENTITY_LINKED,
+        member,
+        by=member,
+        firm_id=settings.firm_id,
+        details={
+            "issuer": settings.issuer,
+            "email": str(claims.get("email") or "")[:254],
+            "email_verified": claims.get("email_verified") is True,
+        },
+    )
     return member
 
 

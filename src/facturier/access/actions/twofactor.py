@@ -15,7 +15,7 @@ from facturier.firms.models import User
 
 from ..errors import NoSecondFactor, TwoFactorsAlreadySet, WrongCode
 from ..events import AuditName
-from ..models import RecoveryCode, hash_token
+from ..models import Passkey, RecoveryCode, hash_token
 from .members import _member
 
 RECOVERY_CODES = 10
@@ -32,8 +32,13 @@ def totp_device(member: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=member, confirmed=True).first()
 
 
-def has_second_factor(member: User) -> bool:
+def has_totp(member: User) -> bool:
     return TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+
+
+def has_second_factor(member: User) -> bool:
+    """An authenticator app or a passkey."""
+    return has_totp(member) or Passkey.objects.filter(user=member).exists()
 
 
 def recovery_codes_left(member: User) -> int:
@@ -48,7 +53,7 @@ def _recovery_digest(member: User, code: str) -> str:
     return hash_token(f"{member.pk}:{_normalized(code)}")
 
 
-def _issue_recovery_codes(member: User) -> list[str]:
+def issue_recovery_codes(member: User) -> list[str]:
     RecoveryCode.objects.filter(user=member).delete()
     codes = []
     for _n in range(RECOVERY_CODES):
@@ -76,7 +81,7 @@ def _totp_matches(key: str, code: str) -> int | None:
 def enable_totp(*, by: User, key: str, code: str) -> list[str]:
     """Sets up `by`'s authenticator app once a first code from it proves it holds `key`;
     returns the recovery codes, shown this once (only their hashes are kept)."""
-    if has_second_factor(by):
+    if has_totp(by):
         raise TwoFactorsAlreadySet()
     step = _totp_matches(key, code) if key else None
     if step is None:
@@ -85,7 +90,7 @@ def enable_totp(*, by: User, key: str, code: str) -> list[str]:
     TOTPDevice.objects.create(
         user=by, name=str(_("Authenticator app")), key=key, confirmed=True, last_t=step
     )
-    codes = _issue_recovery_codes(by)
+    codes = issue_recovery_codes(by)
     audit.record(AuditName.TOTP_ENABLED, by, by=by, firm_id=by.firm_id)
     return codes
 
@@ -94,10 +99,8 @@ def _check(member: User, code: str) -> str | None:
     """'totp' or 'recovery' when `code` is right (a recovery code is spent), else None.
     A TOTP code works once: django-otp keeps the last time step accepted."""
     device = totp_device(member)
-    if device is None:
-        return None
     normalized = _normalized(code)
-    if normalized.isdigit() and device.verify_token(normalized):
+    if device is not None and normalized.isdigit() and device.verify_token(normalized):
         return "totp"
     spent = RecoveryCode.objects.filter(
         user=member, digest=_recovery_digest(member, code), used_at__isnull=True
@@ -126,37 +129,39 @@ def check_second_factor(member: User, *, by: User | None = None, code: str) -> s
 @action
 def disable_totp(*, by: User, code: str) -> None:
     """Removes `by`'s authenticator app and recovery codes, on a current code from it
-    (or a recovery code)."""
-    if not has_second_factor(by):
+    (or a recovery code). The recovery codes go too unless a passkey remains."""
+    if not has_totp(by):
         raise NoSecondFactor()
     if _check(by, code) is None:
         raise WrongCode()
     TOTPDevice.objects.filter(user=by).delete()
-    RecoveryCode.objects.filter(user=by).delete()
+    if not has_second_factor(by):
+        RecoveryCode.objects.filter(user=by).delete()
     audit.record(AuditName.TOTP_DISABLED, by, by=by, firm_id=by.firm_id)
 
 
 @action
 def renew_recovery_codes(*, by: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), on a current code."""
-    if not has_second_factor(by):
+    if not has_totp(by):
         raise NoSecondFactor()
     if _check(by, code) is None:
         raise WrongCode()
-    codes = _issue_recovery_codes(by)
+    codes = issue_recovery_codes(by)
     audit.record(AuditName.RECOVERY_CODES_RENEWED, by, by=by, firm_id=by.firm_id)
     return codes
 
 
 @action
 def reset_two_factors(member: User | int, *, by: User) -> User:
-    """A member who lost their app and their recovery codes: the firm's administrator
-    removes both (the member signs in with the password alone, or sets up a new app at
-    once where the firm requires two factors)."""
+    """A member who lost their app (or passkeys) and their recovery codes: the firm's
+    administrator removes them all (the member signs in with the password alone, or
+    sets up a new second factor at once where the firm requires two factors)."""
     member = _member(member, by)
     if not has_second_factor(member):
         raise NoSecondFactor()
     TOTPDevice.objects.filter(user=member).delete()
+    Passkey.objects.filter(user=member).delete()
     RecoveryCode.objects.filter(user=member).delete()
     audit.record(AuditName.TWO_FACTORS_RESET, member, by=by, firm_id=by.firm_id)
     return member
