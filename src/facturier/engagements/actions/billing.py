@@ -21,6 +21,7 @@ import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -42,6 +43,7 @@ from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import DuePeriod, due_periods
+from .time_periods import hold, time_bill
 from .upcoming import refresh_next_bill_date
 
 logger = logging.getLogger(__name__)
@@ -263,19 +265,18 @@ def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
         except IntegrityError:
             result.skipped += len(by_day[day])
             continue
-        result.invoices.append(invoice)
+        if invoice is not None:
+            result.invoices.append(invoice)
         result.periods += len(by_day[day])
 
 
 def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
+    """The invoice of one billing day: the fixed fees' lines, then each time period's
+    (an invoice only if there is something to bill); each period recorded once."""
     language = engagement.client.language
-    revisions = list(
-        engagement.revisions.filter(
-            announced_on__isnull=True, effective_date__lte=max(p.period.start for p in periods)
-        )
-    )
-    notes = [texts.version_line(engagement.reference, engagement.version, language)]
-    notes += [texts.revision_line(r.percent, r.effective_date, language) for r in revisions]
+    fixed = [due for due in periods if not due.is_time]
+    timed = [time_bill(engagement, due) for due in periods if due.is_time]
+    revisions = _to_announce(engagement, fixed)
     lines = [
         {
             "description": texts.period_line(due.mission.name, due.period, language),
@@ -283,29 +284,24 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
             "unit_price": str(due.amount),
             "vat_rate": str(due.mission.vat_rate),
         }
-        for due in periods
+        for due in fixed
     ]
-    fields = {"issue_date": as_of, "notes": "\n".join(notes)}
-    if engagement.payment_terms_days is not None:
-        fields["payment_terms_days"] = engagement.payment_terms_days
-    invoice = invoicing_actions.create_draft(
-        by=by, client=engagement.client, lines=lines, now=now, **fields
-    )
-    BilledPeriod.objects.bulk_create(
-        [
-            BilledPeriod(
-                mission=due.mission,
-                period_start=due.period.start,
-                period_end=due.period.end,
-                amount=due.amount,
-                version=engagement.version,
-                invoice=invoice,
-                billed_at=clock.now(now),
-                late=due.period.bill_date < timezone.localdate(clock.now(now)),
-            )
-            for due in periods
-        ]
-    )
+    lines += [line for bill in timed for line in bill.lines]
+    invoice = None
+    if lines:
+        notes = [texts.version_line(engagement.reference, engagement.version, language)]
+        notes += [texts.revision_line(r.percent, r.effective_date, language) for r in revisions]
+        notes += [bill.note for bill in timed if bill.note]
+        fields = {"issue_date": as_of, "notes": "\n".join(notes)}
+        if engagement.payment_terms_days is not None:
+            fields["payment_terms_days"] = engagement.payment_terms_days
+        invoice = invoicing_actions.create_draft(
+            by=by, client=engagement.client, lines=lines, now=now, **fields
+        )
+        hold(invoice, timed, by=by, now=now)
+    _record_periods(engagement, fixed, timed, invoice, now=now)
+    if invoice is None:
+        return None
     Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
     audit.record(
         "engagement.billed",
@@ -317,6 +313,44 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
             "invoice": invoice.pk,
             "version": engagement.version,
             "periods": [f"{d.mission.name} {d.period.start}" for d in periods],
+            "written_down": str(sum((b.written_down for b in timed), Decimal(0))),
         },
     )
     return invoice
+
+
+def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revision]:
+    """The revisions the client has not been told of, in force for these fixed fees."""
+    if not fixed:
+        return []
+    return list(
+        engagement.revisions.filter(
+            announced_on__isnull=True, effective_date__lte=max(p.period.start for p in fixed)
+        )
+    )
+
+
+def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
+    """The periods' rows: the unique key refuses a period billed already (the savepoint
+    then rolls the whole day back)."""
+    billed_at = clock.now(now)
+    late = timezone.localdate(billed_at)
+
+    def row(due: DuePeriod, amount, **extra) -> BilledPeriod:
+        return BilledPeriod(
+            mission=due.mission,
+            part=due.part,
+            period_start=due.period.start,
+            period_end=due.period.end,
+            amount=amount,
+            version=engagement.version,
+            invoice=invoice,
+            billed_at=billed_at,
+            late=due.period.bill_date < late,
+            **extra,
+        )
+
+    BilledPeriod.objects.bulk_create(
+        [row(due, due.amount) for due in fixed]
+        + [row(b.due, b.billed, wip_value=b.value, written_down=b.written_down) for b in timed]
+    )
