@@ -33,6 +33,8 @@ from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
 
 PREVIEW_COUNT = 12
+# The starts of the periods billed, per mission and part (fixed, time).
+Billed = dict[tuple[int, str], set[datetime.date]]
 
 
 @dataclass(frozen=True)
@@ -131,25 +133,34 @@ def _parts(engagement: Engagement) -> list[tuple[Mission, str, Plan]]:
     return parts
 
 
-def _billed_starts(missions: list[Mission]) -> dict[tuple[int, str], set[datetime.date]]:
-    starts: dict[tuple[int, str], set[datetime.date]] = defaultdict(set)
-    rows = BilledPeriod.objects.filter(mission__in=missions).values_list(
-        "mission_id", "part", "period_start"
-    )
+def billed_starts(engagement: Engagement) -> Billed:
+    """The starts of the periods billed (or skipped), per mission and part."""
+    return _billed_starts(BilledPeriod.objects.filter(mission__engagement=engagement))
+
+
+def _billed_starts(rows) -> Billed:
+    starts: Billed = defaultdict(set)
+    rows = rows.values_list("mission_id", "part", "period_start")
     for mission_id, part, start in rows:
         starts[mission_id, part].add(start)
     return starts
 
 
 def _recorded(engagement: Engagement) -> list[tuple[datetime.date, Decimal]]:
+    if "revisions" in getattr(engagement, "_prefetched_objects_cache", {}):
+        return [(r.effective_date, r.factor) for r in engagement.revisions.all()]
     return list(engagement.revisions.values_list("effective_date", "factor"))
 
 
-def due_periods(engagement: Engagement, *, as_of: datetime.date) -> list[DuePeriod]:
+def due_periods(
+    engagement: Engagement, *, as_of: datetime.date, billed: Billed | None = None
+) -> list[DuePeriod]:
     """The unbilled periods whose billing day is on or before `as_of`: fixed fees with
-    their amounts, time periods (their amount is the run's to find, from the entries)."""
+    their amounts, time periods (their amount is the run's to find, from the entries).
+    `billed`: the periods billed already, when the caller has read them."""
     parts = _parts(engagement)
-    billed = _billed_starts([mission for mission, _, _ in parts])
+    if billed is None:
+        billed = billed_starts(engagement)
     revisions = _recorded(engagement)
     currency = engagement.client.currency
     due = []
@@ -163,14 +174,15 @@ def due_periods(engagement: Engagement, *, as_of: datetime.date) -> list[DuePeri
 
 
 def preview(
-    engagement: Engagement, *, count: int = PREVIEW_COUNT
+    engagement: Engagement, *, count: int = PREVIEW_COUNT, billed: Billed | None = None
 ) -> tuple[list[PreviewInvoice], bool]:
     """The next `count` invoices the run will make (unbilled periods, late ones first),
     with the revisions known or foreseeable; and whether an index value is missing to
     foresee them all. A time period shows the work to date: its unbilled entries so far,
     capped (what the run would bill if the period ended today)."""
     parts = _parts(engagement)
-    billed = _billed_starts([mission for mission, _, _ in parts])
+    if billed is None:
+        billed = billed_starts(engagement)
     found: list[tuple[Mission, str, Period]] = []
     for mission, part, plan in parts:
         schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
@@ -522,7 +534,7 @@ def billed_in_open_periods(
     billed yet, up to the one in progress `today`, and that period: a cap below it would
     be exceeded already."""
     engagement = mission.engagement
-    billed = _billed_starts([mission])[mission.pk, PeriodPart.TIME]
+    billed = _billed_starts(BilledPeriod.objects.filter(mission=mission))[mission.pk, "time"]
     schedule = periods(time_plan_of(mission), start=engagement.start_date, end=engagement.end_date)
     open_periods = [
         p

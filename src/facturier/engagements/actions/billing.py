@@ -42,7 +42,7 @@ from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
-from ..selectors import DuePeriod, due_periods
+from ..selectors import Billed, DuePeriod, billed_starts, due_periods
 from .time_periods import hold, time_bill
 from .upcoming import refresh_next_bill_date
 
@@ -85,7 +85,7 @@ def bill_due_periods(
     if engagement is not None:
         engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
-    for each in engagements.order_by("pk"):
+    for each in engagements.prefetch_related(*BATCH).order_by("pk").iterator(chunk_size=500):
         _run_one(each, as_of=as_of, by=by, now=now, result=result)
     return result
 
@@ -116,7 +116,8 @@ def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResul
     """One engagement of the periodic pass, in a transaction of its own."""
     engagement = (
         Engagement.objects.select_for_update(of=("self",))
-        .select_related("client", "responsible")
+        .select_related("client", "responsible", "run_failure__invoice")
+        .prefetch_related(*BATCH)
         .filter(pk=engagement.pk, paused_from__isnull=True)
         .first()
     )
@@ -138,9 +139,14 @@ class ResponsibleMayNotBill(DomainError):
     )
 
 
+# Read once per batch of engagements, not once per engagement: the missions and their
+# instalments, the revisions (the failure comes with the engagement's row).
+BATCH = ("missions__instalments", "revisions")
+
+
 def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
     engagements = Engagement.objects.filter(start_date__lte=as_of, paused_from__isnull=True)
-    return engagements.select_related("client")
+    return engagements.select_related("client", "run_failure__invoice")
 
 
 def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
@@ -148,31 +154,37 @@ def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> No
     try:
         with transaction.atomic():
             _revise(engagement, as_of=as_of, by=by, now=now)
-            _bill(engagement, as_of=as_of, by=by, now=now, result=result)
+            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result)
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result)
         return
     kept = _kept_draft(engagement)
-    # A failure is gone once its engagement bills, but for a draft whose finalization was
-    # refused: that one stays on the page while the draft waits.
-    RunFailure.objects.filter(engagement=engagement).exclude(
-        invoice__status=InvoiceStatus.DRAFT
-    ).delete()
-    refresh_next_bill_date(engagement)
+    if _failure(engagement) is not None:
+        # A failure is gone once its engagement bills, but for a draft whose finalization
+        # was refused: that one stays on the page while the draft waits.
+        RunFailure.objects.filter(engagement=engagement).exclude(
+            invoice__status=InvoiceStatus.DRAFT
+        ).delete()
+    refresh_next_bill_date(engagement, billed=billed)
     if engagement.billing_mode == BillingMode.FINALIZE:
         for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
             if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
                 RunFailure.objects.filter(engagement=engagement, invoice=invoice).delete()
 
 
+def _failure(engagement: Engagement) -> RunFailure | None:
+    """The engagement's failure kept from an earlier run, read with the engagement."""
+    if Engagement.run_failure.is_cached(engagement):
+        return getattr(engagement, "run_failure", None)
+    return RunFailure.objects.filter(engagement=engagement).select_related("invoice").first()
+
+
 def _kept_draft(engagement: Engagement) -> Invoice | None:
     """The draft a refused finalization left, still a draft: finalized again by a run."""
-    failure = (
-        RunFailure.objects.filter(engagement=engagement, invoice__status=InvoiceStatus.DRAFT)
-        .select_related("invoice")
-        .first()
-    )
-    return failure.invoice if failure else None
+    failure = _failure(engagement)
+    if failure is None or failure.invoice is None:
+        return None
+    return failure.invoice if failure.invoice.status == InvoiceStatus.DRAFT else None
 
 
 def _fail(engagement, exc: DomainError, *, now, result: RunResult, invoice=None) -> None:
@@ -228,8 +240,15 @@ def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResu
 
 
 def _revise(engagement: Engagement, *, as_of, by, now) -> None:
-    known = set(engagement.revisions.values_list("effective_date", flat=True))
-    for revision in planned(engagement, through=as_of):
+    coming = planned(engagement, through=as_of)
+    if not coming:
+        return
+    known = {revision.effective_date for revision in engagement.revisions.all()}
+    if known.issuperset(revision.effective_date for revision in coming):
+        return
+    # The prefetched revisions are stale from here: read again when next asked.
+    getattr(engagement, "_prefetched_objects_cache", {}).pop("revisions", None)
+    for revision in coming:
         if revision.effective_date in known:
             continue
         try:
@@ -254,9 +273,12 @@ def _revise(engagement: Engagement, *, as_of, by, now) -> None:
         )
 
 
-def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
+def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> Billed:
+    """Bills the periods come due; returns the periods billed now (by this run or, the
+    unique key says, by another at the same time) and before."""
+    billed = billed_starts(engagement)
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
-    for due in due_periods(engagement, as_of=as_of):
+    for due in due_periods(engagement, as_of=as_of, billed=billed):
         by_day[due.period.bill_date].append(due)
     for day in sorted(by_day):
         try:
@@ -268,6 +290,9 @@ def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
         if invoice is not None:
             result.invoices.append(invoice)
         result.periods += len(by_day[day])
+    for due in (due for day in by_day.values() for due in day):
+        billed[due.mission.pk, due.part].add(due.period.start)
+    return billed
 
 
 def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
@@ -302,7 +327,8 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
     _record_periods(engagement, fixed, timed, invoice, now=now)
     if invoice is None:
         return None
-    Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
+    if revisions:
+        Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
     audit.record(
         "engagement.billed",
         engagement,
@@ -323,11 +349,12 @@ def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revisio
     """The revisions the client has not been told of, in force for these fixed fees."""
     if not fixed:
         return []
-    return list(
-        engagement.revisions.filter(
-            announced_on__isnull=True, effective_date__lte=max(p.period.start for p in fixed)
-        )
-    )
+    last = max(due.period.start for due in fixed)
+    return [
+        revision
+        for revision in engagement.revisions.all()
+        if revision.announced_on_id is None and revision.effective_date <= last
+    ]
 
 
 def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
