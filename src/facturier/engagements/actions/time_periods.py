@@ -79,9 +79,7 @@ def time_bill(engagement: Engagement, due: DuePeriod) -> TimeBill:
     lines, bill.shares = invoicing_actions.wip_lines(
         rows, bill.billed, vat_rate=mission.vat_rate, client=client
     )
-    bill.lines = [
-        {**line, "description": f"{mission.name} – {line['description']}"} for line in lines
-    ]
+    bill.lines = [{**line, "description": _named(mission.name, line)} for line in lines]
     if bill.written_down:
         fmt = Formatter(client.language, client.currency)
         bill.note = texts.cap_line(mission, period, bill.value, client.language, client.currency)
@@ -90,6 +88,12 @@ def time_bill(engagement: Engagement, due: DuePeriod) -> TimeBill:
             "mission": mission.name,
         }
     return bill
+
+
+def _named(mission: str, line: dict) -> str:
+    """The line says its mission, unless its work code already has the mission's name."""
+    text = line["description"]
+    return text if text.startswith(mission) else f"{mission} – {text}"
 
 
 def _refuse_unrated(rows: list[Entry], mission: str) -> None:
