@@ -192,3 +192,15 @@ def test_a_cap_below_what_the_open_period_billed_is_refused(
     )
     mission.refresh_from_db()
     assert mission.time_cap == Decimal("300.00")
+
+
+def test_billed_time_counts_once_against_the_budget(advice, worker, client_entity):
+    from facturier.engagements import selectors
+
+    log(worker, client_entity, "2027-01-10", "2")
+    invoice = Invoice.objects.get(pk=run(D(2027, 2, 1)).invoices[0].pk)
+    invoicing_actions.finalize_invoice(invoice, by=worker)
+    year = selectors.budget_year(advice.firm_id, 2027)
+    lines = {line.mission.name: line for line in selectors.engagement_budgets(advice, year)}
+    assert lines["Conseil fiscal"].billed == Decimal("200.00")
+    assert lines["Tenue comptable"].billed == Decimal("100.00")

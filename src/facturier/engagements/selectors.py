@@ -436,6 +436,7 @@ def _period_sums(missions: list[Mission], year: FiscalYear) -> dict[int, Decimal
     rows = (
         BilledPeriod.objects.filter(
             mission__in=missions,
+            part=PeriodPart.FIXED,  # time is counted by its entries, as billed
             period_start__gte=year.start,
             period_start__lte=year.end,
             invoice__isnull=False,  # a period skipped while paused was not billed
