@@ -247,6 +247,9 @@ class PreviewPeriodSerializer(serializers.Serializer):
     end = serializers.DateField(source="period.end")
     days = serializers.IntegerField(source="period.days")
     full_days = serializers.IntegerField(source="period.full_days")
+    part = serializers.ChoiceField(
+        choices=["fixed", "time"], help_text="fixed: the fee; time: the work so far, capped."
+    )
     amount = serializers.DecimalField(**MONEY)
 
 
@@ -303,9 +306,16 @@ class BilledPeriodSerializer(serializers.Serializer):
     mission = serializers.CharField(source="mission.name")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
+    part = serializers.ChoiceField(choices=["fixed", "time"])
     amount = serializers.DecimalField(**MONEY)
+    wip_value = serializers.DecimalField(**MONEY, help_text="Time: the entries' value.")
+    written_down = serializers.DecimalField(
+        **MONEY, help_text="Time: what the cap took off the entries' value."
+    )
     invoice = serializers.IntegerField(
-        source="invoice_id", allow_null=True, help_text="Empty: skipped while paused."
+        source="invoice_id",
+        allow_null=True,
+        help_text="Empty: skipped while paused, or (time) no time to bill.",
     )
     late = serializers.BooleanField(help_text="Billed after its billing day.")
 

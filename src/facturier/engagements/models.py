@@ -268,11 +268,19 @@ class Revision(models.Model):
         return f"{self.effective_date} {self.percent:+}%"
 
 
+class PeriodPart(models.TextChoices):
+    """What of a mission's period is billed: its fixed fee, or the time spent on it."""
+
+    FIXED = "fixed", _("fixed fee")
+    TIME = "time", _("time")
+
+
 class BilledPeriod(models.Model):
-    """One mission's period, billed (or skipped while billing was paused): at most once,
-    as the unique constraint says."""
+    """One mission's period, billed (or skipped while billing was paused): at most once
+    for its fixed fee and once for its time, as the unique constraint says."""
 
     mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="billed_periods")
+    part = models.CharField(max_length=5, choices=PeriodPart.choices, default=PeriodPart.FIXED)
     period_start = models.DateField()
     period_end = models.DateField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
@@ -284,13 +292,19 @@ class BilledPeriod(models.Model):
     billed_at = models.DateTimeField(db_index=True)  # the billing-run page's day
     # Billed after its billing day: the run was not running that day.
     late = models.BooleanField(default=False)
+    # Time: what the entries were worth at standard rates, and what the cap took off it
+    # (the write-down, also kept on each entry's link to the invoice).
+    wip_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    written_down = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("billed period")
         verbose_name_plural = _("billed periods")
         ordering = ["period_start", "mission_id"]
         constraints = [
-            models.UniqueConstraint(fields=["mission", "period_start"], name="period_billed_once")
+            models.UniqueConstraint(
+                fields=["mission", "part", "period_start"], name="period_part_billed_once"
+            )
         ]
 
     def __str__(self) -> str:

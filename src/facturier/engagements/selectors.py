@@ -25,6 +25,7 @@ from .models import (
     Engagement,
     IndexValue,
     Mission,
+    PeriodPart,
     RunFailure,
 )
 from .permissions import engagement_scope, visible_engagements
@@ -32,13 +33,20 @@ from .revisions import IndexMissing, planned
 from .schedule import Period, Plan, amount, periods
 
 PREVIEW_COUNT = 12
+# The starts of the periods billed, per mission and part (fixed, time).
+Billed = dict[tuple[int, str], set[datetime.date]]
 
 
 @dataclass(frozen=True)
 class DuePeriod:
     mission: Mission
     period: Period
-    amount: Decimal
+    amount: Decimal  # time: what the entries so far are worth, capped (the preview's)
+    part: str = PeriodPart.FIXED
+
+    @property
+    def is_time(self) -> bool:
+        return self.part == PeriodPart.TIME
 
 
 @dataclass(frozen=True)
@@ -94,69 +102,139 @@ def plan_of(mission: Mission) -> Plan:
     )
 
 
-def _fixed_missions(engagement: Engagement) -> list[Mission]:
-    return [
-        mission
-        for mission in engagement.missions.prefetch_related("instalments")
-        if mission.has_fixed_fee and mission.annual_fee is not None
-    ]
-
-
-def _billed_starts(missions: list[Mission]) -> dict[int, set[datetime.date]]:
-    starts: dict[int, set[datetime.date]] = defaultdict(set)
-    rows = BilledPeriod.objects.filter(mission__in=missions).values_list(
-        "mission_id", "period_start"
+def time_plan_of(mission: Mission) -> Plan:
+    """A mission's time is billed per period of its frequency (monthly for instalments),
+    in arrears: on its billing day once the period is over and its time is in."""
+    frequency = "monthly" if mission.frequency == "instalments" else mission.frequency
+    return Plan(
+        frequency=frequency,
+        timing="arrears",
+        billing_day=mission.billing_day,
+        annual_fee=Decimal(0),
     )
-    for mission_id, start in rows:
-        starts[mission_id].add(start)
+
+
+def _missions(engagement: Engagement) -> list[Mission]:
+    """The engagement's missions with their instalments (read once per engagement)."""
+    cache = getattr(engagement, "_prefetched_objects_cache", {})
+    if "missions" in cache:
+        return list(engagement.missions.all())
+    return list(engagement.missions.prefetch_related("instalments"))
+
+
+def _parts(engagement: Engagement) -> list[tuple[Mission, str, Plan]]:
+    """Each billable part of each mission, with its schedule: the fixed fee, the time."""
+    parts = []
+    for mission in _missions(engagement):
+        if mission.has_fixed_fee and mission.annual_fee is not None:
+            parts.append((mission, PeriodPart.FIXED, plan_of(mission)))
+        if mission.fee_kind in ("time", "both"):
+            parts.append((mission, PeriodPart.TIME, time_plan_of(mission)))
+    return parts
+
+
+def billed_starts(engagement: Engagement) -> Billed:
+    """The starts of the periods billed (or skipped), per mission and part."""
+    return _billed_starts(BilledPeriod.objects.filter(mission__engagement=engagement))
+
+
+def _billed_starts(rows) -> Billed:
+    starts: Billed = defaultdict(set)
+    rows = rows.values_list("mission_id", "part", "period_start")
+    for mission_id, part, start in rows:
+        starts[mission_id, part].add(start)
     return starts
 
 
 def _recorded(engagement: Engagement) -> list[tuple[datetime.date, Decimal]]:
+    if "revisions" in getattr(engagement, "_prefetched_objects_cache", {}):
+        return [(r.effective_date, r.factor) for r in engagement.revisions.all()]
     return list(engagement.revisions.values_list("effective_date", "factor"))
 
 
-def due_periods(engagement: Engagement, *, as_of: datetime.date) -> list[DuePeriod]:
-    """The unbilled periods whose billing day is on or before `as_of`."""
-    missions = _fixed_missions(engagement)
-    billed = _billed_starts(missions)
+def due_periods(
+    engagement: Engagement, *, as_of: datetime.date, billed: Billed | None = None
+) -> list[DuePeriod]:
+    """The unbilled periods whose billing day is on or before `as_of`: fixed fees with
+    their amounts, time periods (their amount is the run's to find, from the entries).
+    `billed`: the periods billed already, when the caller has read them."""
+    parts = _parts(engagement)
+    if billed is None:
+        billed = billed_starts(engagement)
     revisions = _recorded(engagement)
     currency = engagement.client.currency
     due = []
-    for mission in missions:
-        schedule = periods(plan_of(mission), start=engagement.start_date, end=engagement.end_date)
+    for mission, part, plan in parts:
+        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
         for period in itertools.takewhile(lambda p: p.bill_date <= as_of, schedule):
-            if period.start not in billed[mission.pk]:
-                due.append(DuePeriod(mission, period, amount(period, revisions, currency)))
+            if period.start not in billed[mission.pk, part]:
+                fee = amount(period, revisions, currency) if part == "fixed" else Decimal(0)
+                due.append(DuePeriod(mission, period, fee, part))
     return due
 
 
 def preview(
-    engagement: Engagement, *, count: int = PREVIEW_COUNT
+    engagement: Engagement, *, count: int = PREVIEW_COUNT, billed: Billed | None = None
 ) -> tuple[list[PreviewInvoice], bool]:
     """The next `count` invoices the run will make (unbilled periods, late ones first),
     with the revisions known or foreseeable; and whether an index value is missing to
-    foresee them all."""
-    missions = _fixed_missions(engagement)
-    billed = _billed_starts(missions)
-    found: list[tuple[Mission, Period]] = []
-    for mission in missions:
-        schedule = periods(plan_of(mission), start=engagement.start_date, end=engagement.end_date)
-        unbilled = (p for p in schedule if p.start not in billed[mission.pk])
-        found += [(mission, period) for period in itertools.islice(unbilled, count)]
-    days = sorted({period.bill_date for _, period in found})[:count]
+    foresee them all. A time period shows the work to date: its unbilled entries so far,
+    capped (what the run would bill if the period ended today)."""
+    parts = _parts(engagement)
+    if billed is None:
+        billed = billed_starts(engagement)
+    found: list[tuple[Mission, str, Period]] = []
+    for mission, part, plan in parts:
+        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
+        unbilled = (p for p in schedule if p.start not in billed[mission.pk, part])
+        found += [(mission, part, period) for period in itertools.islice(unbilled, count)]
+    days = sorted({period.bill_date for _, _, period in found})[:count]
     if not days:
         return [], False
-    horizon = max(period.start for _, period in found if period.bill_date in days)
-    revisions, missing = _foreseen(engagement, horizon)
+    horizon = max(
+        (p.start for _, part, p in found if part == "fixed" and p.bill_date in days), default=None
+    )
+    revisions, missing = _foreseen(engagement, horizon) if horizon else ([], False)
     currency = engagement.client.currency
+    to_date = _time_to_date([(m, p) for m, part, p in found if part == "time"])
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
-    for mission, period in found:
+    for mission, part, period in found:
         if period.bill_date in days:
-            by_day[period.bill_date].append(
-                DuePeriod(mission, period, amount(period, revisions, currency))
+            fee = (
+                amount(period, revisions, currency)
+                if part == "fixed"
+                else to_date.get((mission.pk, period.start), Decimal(0))
             )
+            by_day[period.bill_date].append(DuePeriod(mission, period, fee, part))
     return [PreviewInvoice(day, by_day[day]) for day in days], missing
+
+
+def _time_to_date(
+    found: list[tuple[Mission, Period]],
+) -> dict[tuple[int, datetime.date], Decimal]:
+    """Each time period's unbilled work so far, capped: one query for them all."""
+    if not found:
+        return {}
+    first = min(period.start for _, period in found)
+    last = max(period.end for _, period in found)
+    rows = list(
+        Entry.objects.filter(
+            mission_link__mission__in={mission.pk for mission, _ in found},
+            day__range=(first, last),
+            state=Entry.State.UNBILLED,
+            billable=True,
+        ).values_list("mission_link__mission_id", "day", "amount")
+    )
+    sums: dict[tuple[int, datetime.date], Decimal] = defaultdict(Decimal)
+    for mission, period in found:
+        for mission_id, day, value in rows:
+            if mission_id == mission.pk and period.start <= day <= period.end:
+                sums[mission.pk, period.start] += value
+    caps = {mission.pk: mission.time_cap for mission, _ in found}
+    return {
+        key: value if caps[key[0]] is None else min(value, caps[key[0]])
+        for key, value in sums.items()
+    }
 
 
 def _foreseen(engagement: Engagement, horizon: datetime.date):
@@ -358,6 +436,7 @@ def _period_sums(missions: list[Mission], year: FiscalYear) -> dict[int, Decimal
     rows = (
         BilledPeriod.objects.filter(
             mission__in=missions,
+            part=PeriodPart.FIXED,  # time is counted by its entries, as billed
             period_start__gte=year.start,
             period_start__lte=year.end,
             invoice__isnull=False,  # a period skipped while paused was not billed
@@ -436,3 +515,48 @@ def mission_choices(*, firm_id: int) -> list[tuple[int, str]]:
         (m.pk, f"{m.engagement.client.name} – {m.name} ({m.engagement.reference})")
         for m in missions
     ]
+
+
+def billed_by_hand(mission: Mission, start: datetime.date, end: datetime.date) -> Decimal:
+    """What invoices already charge for the mission's entries of a period (billed from
+    the WIP tab before the run came): the period's cap counts it."""
+    from facturier.invoicing.models import InvoiceEntry
+
+    total = InvoiceEntry.objects.filter(
+        entry__mission_link__mission=mission, entry__day__range=(start, end), released=False
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def billed_in_open_periods(
+    mission: Mission, *, today: datetime.date
+) -> tuple[Decimal, Period | None]:
+    """The most billed (by hand, from WIP) of the mission's time periods the run has not
+    billed yet, up to the one in progress `today`, and that period: a cap below it would
+    be exceeded already."""
+    engagement = mission.engagement
+    billed = _billed_starts(BilledPeriod.objects.filter(mission=mission))[mission.pk, "time"]
+    schedule = periods(time_plan_of(mission), start=engagement.start_date, end=engagement.end_date)
+    open_periods = [
+        p
+        for p in itertools.takewhile(lambda p: p.start <= today, schedule)
+        if p.start not in billed
+    ]
+    if not open_periods:
+        return Decimal(0), None
+    from facturier.invoicing.models import InvoiceEntry
+
+    rows = InvoiceEntry.objects.filter(
+        entry__mission_link__mission=mission,
+        entry__day__gte=open_periods[0].start,
+        released=False,
+    ).values_list("entry__day", "amount")
+    sums: dict[Period, Decimal] = defaultdict(Decimal)
+    for day, value in rows:
+        for period in open_periods:
+            if period.start <= day <= period.end:
+                sums[period] += value
+    if not sums:
+        return Decimal(0), None
+    period = max(sums, key=lambda p: sums[p])
+    return sums[period], period

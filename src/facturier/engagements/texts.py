@@ -61,3 +61,19 @@ def version_line(reference: str, version: int, language: str) -> str:
             "reference": reference,
             "version": version,
         }
+
+
+def cap_line(mission, period: Period, value: Decimal, language: str, currency: str) -> str:
+    """Said on the invoice when a period's time is billed within its cap."""
+    fmt = Formatter(language, currency)
+    with translation.override(language):
+        return _(
+            "%(mission)s: time worth %(value)s from %(start)s to %(end)s, billed within "
+            "the agreed cap of %(cap)s per period."
+        ) % {
+            "mission": mission.name,
+            "value": fmt.money(value),
+            "start": short_date(period.start, language),
+            "end": short_date(period.end, language),
+            "cap": fmt.money(mission.time_cap),
+        }

@@ -21,6 +21,7 @@ import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -41,7 +42,8 @@ from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
-from ..selectors import DuePeriod, due_periods
+from ..selectors import Billed, DuePeriod, billed_starts, due_periods
+from .time_periods import hold, time_bill
 from .upcoming import refresh_next_bill_date
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ def bill_due_periods(
     if engagement is not None:
         engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
-    for each in engagements.order_by("pk"):
+    for each in engagements.prefetch_related(*BATCH).order_by("pk").iterator(chunk_size=500):
         _run_one(each, as_of=as_of, by=by, now=now, result=result)
     return result
 
@@ -114,7 +116,8 @@ def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResul
     """One engagement of the periodic pass, in a transaction of its own."""
     engagement = (
         Engagement.objects.select_for_update(of=("self",))
-        .select_related("client", "responsible")
+        .select_related("client", "responsible", "run_failure__invoice")
+        .prefetch_related(*BATCH)
         .filter(pk=engagement.pk, paused_from__isnull=True)
         .first()
     )
@@ -136,9 +139,14 @@ class ResponsibleMayNotBill(DomainError):
     )
 
 
+# Read once per batch of engagements, not once per engagement: the missions and their
+# instalments, the revisions (the failure comes with the engagement's row).
+BATCH = ("missions__instalments", "revisions")
+
+
 def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
     engagements = Engagement.objects.filter(start_date__lte=as_of, paused_from__isnull=True)
-    return engagements.select_related("client")
+    return engagements.select_related("client", "run_failure__invoice")
 
 
 def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
@@ -146,31 +154,37 @@ def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> No
     try:
         with transaction.atomic():
             _revise(engagement, as_of=as_of, by=by, now=now)
-            _bill(engagement, as_of=as_of, by=by, now=now, result=result)
+            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result)
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result)
         return
     kept = _kept_draft(engagement)
-    # A failure is gone once its engagement bills, but for a draft whose finalization was
-    # refused: that one stays on the page while the draft waits.
-    RunFailure.objects.filter(engagement=engagement).exclude(
-        invoice__status=InvoiceStatus.DRAFT
-    ).delete()
-    refresh_next_bill_date(engagement)
+    if _failure(engagement) is not None:
+        # A failure is gone once its engagement bills, but for a draft whose finalization
+        # was refused: that one stays on the page while the draft waits.
+        RunFailure.objects.filter(engagement=engagement).exclude(
+            invoice__status=InvoiceStatus.DRAFT
+        ).delete()
+    refresh_next_bill_date(engagement, billed=billed)
     if engagement.billing_mode == BillingMode.FINALIZE:
         for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
             if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
                 RunFailure.objects.filter(engagement=engagement, invoice=invoice).delete()
 
 
+def _failure(engagement: Engagement) -> RunFailure | None:
+    """The engagement's failure kept from an earlier run, read with the engagement."""
+    if Engagement.run_failure.is_cached(engagement):
+        return getattr(engagement, "run_failure", None)
+    return RunFailure.objects.filter(engagement=engagement).select_related("invoice").first()
+
+
 def _kept_draft(engagement: Engagement) -> Invoice | None:
     """The draft a refused finalization left, still a draft: finalized again by a run."""
-    failure = (
-        RunFailure.objects.filter(engagement=engagement, invoice__status=InvoiceStatus.DRAFT)
-        .select_related("invoice")
-        .first()
-    )
-    return failure.invoice if failure else None
+    failure = _failure(engagement)
+    if failure is None or failure.invoice is None:
+        return None
+    return failure.invoice if failure.invoice.status == InvoiceStatus.DRAFT else None
 
 
 def _fail(engagement, exc: DomainError, *, now, result: RunResult, invoice=None) -> None:
@@ -226,8 +240,15 @@ def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResu
 
 
 def _revise(engagement: Engagement, *, as_of, by, now) -> None:
-    known = set(engagement.revisions.values_list("effective_date", flat=True))
-    for revision in planned(engagement, through=as_of):
+    coming = planned(engagement, through=as_of)
+    if not coming:
+        return
+    known = {revision.effective_date for revision in engagement.revisions.all()}
+    if known.issuperset(revision.effective_date for revision in coming):
+        return
+    # The prefetched revisions are stale from here: read again when next asked.
+    getattr(engagement, "_prefetched_objects_cache", {}).pop("revisions", None)
+    for revision in coming:
         if revision.effective_date in known:
             continue
         try:
@@ -252,9 +273,12 @@ def _revise(engagement: Engagement, *, as_of, by, now) -> None:
         )
 
 
-def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
+def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> Billed:
+    """Bills the periods come due; returns the periods billed now (by this run or, the
+    unique key says, by another at the same time) and before."""
+    billed = billed_starts(engagement)
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
-    for due in due_periods(engagement, as_of=as_of):
+    for due in due_periods(engagement, as_of=as_of, billed=billed):
         by_day[due.period.bill_date].append(due)
     for day in sorted(by_day):
         try:
@@ -263,19 +287,21 @@ def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
         except IntegrityError:
             result.skipped += len(by_day[day])
             continue
-        result.invoices.append(invoice)
+        if invoice is not None:
+            result.invoices.append(invoice)
         result.periods += len(by_day[day])
+    for due in (due for day in by_day.values() for due in day):
+        billed[due.mission.pk, due.part].add(due.period.start)
+    return billed
 
 
 def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
+    """The invoice of one billing day: the fixed fees' lines, then each time period's
+    (an invoice only if there is something to bill); each period recorded once."""
     language = engagement.client.language
-    revisions = list(
-        engagement.revisions.filter(
-            announced_on__isnull=True, effective_date__lte=max(p.period.start for p in periods)
-        )
-    )
-    notes = [texts.version_line(engagement.reference, engagement.version, language)]
-    notes += [texts.revision_line(r.percent, r.effective_date, language) for r in revisions]
+    fixed = [due for due in periods if not due.is_time]
+    timed = [time_bill(engagement, due) for due in periods if due.is_time]
+    revisions = _to_announce(engagement, fixed)
     lines = [
         {
             "description": texts.period_line(due.mission.name, due.period, language),
@@ -283,30 +309,26 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
             "unit_price": str(due.amount),
             "vat_rate": str(due.mission.vat_rate),
         }
-        for due in periods
+        for due in fixed
     ]
-    fields = {"issue_date": as_of, "notes": "\n".join(notes)}
-    if engagement.payment_terms_days is not None:
-        fields["payment_terms_days"] = engagement.payment_terms_days
-    invoice = invoicing_actions.create_draft(
-        by=by, client=engagement.client, lines=lines, now=now, **fields
-    )
-    BilledPeriod.objects.bulk_create(
-        [
-            BilledPeriod(
-                mission=due.mission,
-                period_start=due.period.start,
-                period_end=due.period.end,
-                amount=due.amount,
-                version=engagement.version,
-                invoice=invoice,
-                billed_at=clock.now(now),
-                late=due.period.bill_date < timezone.localdate(clock.now(now)),
-            )
-            for due in periods
-        ]
-    )
-    Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
+    lines += [line for bill in timed for line in bill.lines]
+    invoice = None
+    if lines:
+        notes = [texts.version_line(engagement.reference, engagement.version, language)]
+        notes += [texts.revision_line(r.percent, r.effective_date, language) for r in revisions]
+        notes += [bill.note for bill in timed if bill.note]
+        fields = {"issue_date": as_of, "notes": "\n".join(notes)}
+        if engagement.payment_terms_days is not None:
+            fields["payment_terms_days"] = engagement.payment_terms_days
+        invoice = invoicing_actions.create_draft(
+            by=by, client=engagement.client, lines=lines, now=now, **fields
+        )
+        hold(invoice, timed, by=by, now=now)
+    _record_periods(engagement, fixed, timed, invoice, now=now)
+    if invoice is None:
+        return None
+    if revisions:
+        Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
     audit.record(
         "engagement.billed",
         engagement,
@@ -317,6 +339,45 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
             "invoice": invoice.pk,
             "version": engagement.version,
             "periods": [f"{d.mission.name} {d.period.start}" for d in periods],
+            "written_down": str(sum((b.written_down for b in timed), Decimal(0))),
         },
     )
     return invoice
+
+
+def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revision]:
+    """The revisions the client has not been told of, in force for these fixed fees."""
+    if not fixed:
+        return []
+    last = max(due.period.start for due in fixed)
+    return [
+        revision
+        for revision in engagement.revisions.all()
+        if revision.announced_on_id is None and revision.effective_date <= last
+    ]
+
+
+def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
+    """The periods' rows: the unique key refuses a period billed already (the savepoint
+    then rolls the whole day back)."""
+    billed_at = clock.now(now)
+    late = timezone.localdate(billed_at)
+
+    def row(due: DuePeriod, amount, **extra) -> BilledPeriod:
+        return BilledPeriod(
+            mission=due.mission,
+            part=due.part,
+            period_start=due.period.start,
+            period_end=due.period.end,
+            amount=amount,
+            version=engagement.version,
+            invoice=invoice,
+            billed_at=billed_at,
+            late=due.period.bill_date < late,
+            **extra,
+        )
+
+    BilledPeriod.objects.bulk_create(
+        [row(due, due.amount) for due in fixed]
+        + [row(b.due, b.billed, wip_value=b.value, written_down=b.written_down) for b in timed]
+    )

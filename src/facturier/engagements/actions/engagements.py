@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
@@ -13,12 +15,14 @@ from facturier.clients.permissions import visible_clients
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, NotFound
+from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.work.models import WorkCode
 
-from ..models import Engagement, Frequency, Indexation, Instalment, Mission
+from ..models import Engagement, FeeKind, Frequency, Indexation, Instalment, Mission
 from ..permissions import NO_SUCH_ENGAGEMENT, get_visible, manage_refusal
+from ..selectors import billed_in_open_periods
 from .letters import end_letters
 from .upcoming import refresh_next_bill_date
 
@@ -180,12 +184,39 @@ def _mission(engagement: Engagement, data: Mapping[str, Any], index: int) -> Mis
         setattr(mission, name, value)
     mission.position = index
     _check(mission, prefix=prefix, exclude=["engagement"])
+    _check_cap(mission, prefix)
     if mission.has_fixed_fee and mission.annual_fee is None:
         raise Invalid(
             {prefix + "annual_fee": [_("A fixed fee needs its annual amount.")]},
             codes={prefix + "annual_fee": ["fee_required"]},
         )
     return mission
+
+
+def _check_cap(mission: Mission, prefix: str) -> None:
+    """A cap is "not to exceed" per period: never below what a period still open has
+    billed already (by hand, from WIP)."""
+    if mission.pk is None or mission.time_cap is None or mission.fee_kind == FeeKind.FIXED:
+        return
+    already, period = billed_in_open_periods(mission, today=timezone.localdate())
+    if period is not None and mission.time_cap < already:
+        fmt = Formatter(get_language() or "en", mission.engagement.client.currency)
+        raise Invalid(
+            {
+                prefix + "time_cap": [
+                    _(
+                        "The cap is below what is already billed for the period from "
+                        "%(start)s to %(end)s: %(billed)s."
+                    )
+                    % {
+                        "start": fmt.date(period.start),
+                        "end": fmt.date(period.end),
+                        "billed": fmt.money(already),
+                    }
+                ]
+            },
+            codes={prefix + "time_cap": ["cap_below_billed"]},
+        )
 
 
 def _work_code(engagement: Engagement, value, prefix: str) -> WorkCode | None:

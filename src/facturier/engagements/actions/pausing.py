@@ -67,6 +67,7 @@ def resume_billing(
         [
             BilledPeriod(
                 mission=due.mission,
+                part=due.part,
                 period_start=due.period.start,
                 period_end=due.period.end,
                 amount=due.amount,

@@ -4,14 +4,15 @@ written by each action that changes what the schedule gives (create, amend, end,
 pause, resume); the run itself never reads it."""
 
 from ..models import Engagement
-from ..selectors import preview
+from ..selectors import Billed, preview
 
 
-def refresh_next_bill_date(engagement: Engagement) -> None:
+def refresh_next_bill_date(engagement: Engagement, *, billed: Billed | None = None) -> None:
+    """`billed`: the periods billed, when the caller knows them (the run)."""
     if engagement.paused_from is not None:
         day = None
     else:
-        coming, _ = preview(engagement, count=1)
+        coming, _ = preview(engagement, count=1, billed=billed)
         day = coming[0].bill_date if coming else None
     if day != engagement.next_bill_date:
         engagement.next_bill_date = day

@@ -38,7 +38,7 @@ from .templates import (
     save_template,
     set_default_template,
 )
-from .wip import bill_target, draft_from_wip, realization_percent
+from .wip import bill_target, draft_from_wip, hold_on_draft, realization_percent, wip_lines
 
 __all__ = [
     "einvoice_xml",
@@ -58,6 +58,8 @@ __all__ = [
     "delete_drafts",
     "bill_target",
     "draft_from_wip",
+    "hold_on_draft",
+    "wip_lines",
     "realization_percent",
     "finalize_invoice",
     "get_template",

@@ -130,7 +130,7 @@ def _draft_client(invoice: Invoice, fields: Mapping[str, Any], *, by) -> Client:
         raise Invalid({"client": [_("Choose a client.")]})
     client_id = client.pk if isinstance(client, Client) else client
     # Looked up among the clients the user can see: a refusal never names another.
-    client = visible_clients(by).filter(pk=row_id(client_id)).first()
+    client = visible_clients(by).filter(pk=row_id(client_id)).select_related("firm").first()
     if client is None:
         raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
     require(permissions.create_refusal(by, client.pk))
@@ -209,15 +209,23 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
         totals.vat,
         totals.gross,
     )
+    new = invoice.pk is None
     try:
-        invoice.full_clean(exclude=["firm", "client", "template", "created_by", "corrects"])
+        # A new draft's constraints (no number, no balance yet, not a credit note unless
+        # it corrects one) hold by construction: checking them costs a query each, and
+        # the database still enforces them.
+        invoice.full_clean(
+            exclude=["firm", "client", "template", "created_by", "corrects"],
+            validate_constraints=not new,
+        )
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     if invoice.is_credit_note:
         check_within(invoice, invoice.corrects)
     invoice.save()
     if built is not None:
-        invoice.lines.all().delete()
+        if not new:
+            invoice.lines.all().delete()
         for line in built:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(built)

@@ -400,3 +400,48 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, client: Client
                 }
             lines.append(_line(description, total, rate))
     return lines
+
+
+def wip_lines(
+    rows: list[Entry], target: Decimal, *, vat_rate, client: Client
+) -> tuple[list[dict], dict[int, Decimal]]:
+    """For a draft another action makes (an engagement's period): the lines billing the
+    entries for `target` (spread pro rata over them, one line per work code) and what
+    each entry bills. The entries come locked from `work.lock_unbilled`."""
+    _refuse_unbillable(rows)
+    shares = pro_rata({entry.pk: entry.amount for entry in rows}, target)
+    return _lines(rows, shares, grouping="work_code", vat_rate=vat_rate, client=client), shares
+
+
+def hold_on_draft(
+    invoice: Invoice,
+    rows: list[Entry],
+    shares: Mapping[int, Decimal],
+    *,
+    by: User,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> None:
+    """The entries `wip_lines` billed, taken into `invoice` as `draft_from_wip` does:
+    linked with their WIP value and what the draft charges (the difference is the
+    write-down, with its reason), out of WIP, on the invoice's history."""
+    if not rows:
+        return
+    value = sum((entry.amount for entry in rows), Decimal(0))
+    target = sum(shares.values(), Decimal(0))
+    Invoice.objects.filter(pk=invoice.pk).update(wip_bill="work")
+    _hold_entries(invoice, rows, shares, reason)
+    record_event(
+        invoice,
+        Action.FROM_WIP,
+        by=by,
+        at=clock.now(now),
+        details={
+            "from_wip": len(rows),
+            "wip_value": str(value),
+            "billed": str(target),
+            "adjustment": str(target - value),
+            "reason": reason.strip() if target != value else "",
+            "cutoff": None,
+        },
+    )
