@@ -62,6 +62,12 @@ class Action(models.TextChoices):
         "invoice.drafted_from_wip",
         pgettext_lazy("the invoice was", "drafted from work in progress"),
     )
+    # Deposit invoices: one drafted, and the paid ones a draft deducts.
+    DEPOSIT = "invoice.deposit_drafted", pgettext_lazy("the invoice was", "drafted as a deposit")
+    DEDUCT_DEPOSITS = (
+        "invoice.deposits_deducted",
+        pgettext_lazy("the invoice was", "set to deduct the deposits paid"),
+    )
 
 
 class PaymentState(models.TextChoices):

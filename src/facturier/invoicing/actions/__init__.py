@@ -6,6 +6,7 @@ Callers import from here: `from facturier.invoicing import actions`.
 from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
+from .deposits import deduct_deposits, deposit_amount, deposits_to_deduct, draft_deposit
 from .email_outcomes import record_email_outcome
 from .email_retries import retry_email, retry_failed_emails
 from .invoices import (
@@ -58,6 +59,10 @@ __all__ = [
     "delete_drafts",
     "bill_target",
     "draft_from_wip",
+    "deduct_deposits",
+    "deposit_amount",
+    "deposits_to_deduct",
+    "draft_deposit",
     "realization_percent",
     "finalize_invoice",
     "get_template",

@@ -29,6 +29,7 @@ from .. import permissions
 from ..lifecycle import Action
 from ..models import Invoice, InvoiceEntry
 from .audit import record_event, require
+from .deductions import attach_deposits, deposits_to_deduct
 from .invoices import create_draft
 
 CENT = Decimal("0.01")
@@ -144,6 +145,8 @@ def draft_from_wip(
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
+    if bill == "final":  # and the deposits paid, as a paid amount (see deposits.py)
+        attach_deposits(invoice, deposits_to_deduct(found.pk))
     _hold_entries(invoice, rows, shares, reason)
     record_event(
         invoice,
