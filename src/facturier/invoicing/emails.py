@@ -22,6 +22,8 @@ def default_subject(language: str, kind: str = "invoice") -> str:
     with translation.override(language):
         if kind == "credit_note":
             return _("Credit note {number} from {firm}")
+        if kind == "deposit":
+            return _("Deposit invoice {number} from {firm}")
         return _("Invoice {number} from {firm}")
 
 

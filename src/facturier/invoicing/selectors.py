@@ -135,6 +135,7 @@ TABLE_FIELDS = (
     "id",
     "firm_id",
     "kind",
+    "deposit",
     "client_id",
     "status",
     "number",

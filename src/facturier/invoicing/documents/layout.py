@@ -317,7 +317,8 @@ def _totals(snapshot, fmt: Formatter) -> dict[str, Any]:
 
 
 def _prepaid_rows(snapshot, fmt: Formatter) -> list[list[str]]:
-    """"Acompte versé – facture n° X du JJ/MM/AAAA", less its total, one per deposit."""
+    """One row per deposit deducted ("Acompte versé – facture n° X du JJ/MM/AAAA"),
+    less its total."""
     return [
         [
             _("Deposit paid – invoice no. %(number)s of %(date)s")
