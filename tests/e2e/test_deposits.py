@@ -19,7 +19,7 @@ def test_a_deposit_invoice_is_deducted_on_the_final_one(open_as):
     page = open_as("alice", locale="fr-FR")
     client = Entry.objects.filter(state="unbilled", billable=True).first().client
     page.goto(page.base + "/billing/invoices/")
-    page.get_by_role("link", name="Facture d'acompte").click()
+    page.get_by_role("button", name="Facture d'acompte", exact=True).click()
     expect(page.get_by_role("heading", name="Nouvelle facture d'acompte")).to_be_visible()
     page.get_by_label("Client").select_option(str(client.pk))
     page.get_by_label("Montant HT").fill("10,00")
@@ -32,6 +32,7 @@ def test_a_deposit_invoice_is_deducted_on_the_final_one(open_as):
     page.locator("dialog[open]").get_by_role("button", name="Finaliser").click()
     expect(page.locator(".flash-success")).to_contain_text("finalisée")
     deposit.refresh_from_db()
+    page.goto(page.base + f"/billing/invoices/{deposit.pk}/")
     expect(page.get_by_role("heading", name=f"Facture d'acompte {deposit.number}")).to_be_visible()
 
     record_payment(page, deposit)
@@ -45,6 +46,7 @@ def test_a_deposit_invoice_is_deducted_on_the_final_one(open_as):
     page.get_by_role("button", name="Créer le brouillon").click()
     expect(page.locator(".flash-success")).to_contain_text("Brouillon créé")
     final = Invoice.objects.filter(client=client, status="draft", deposit=False).latest("pk")
+    page.goto(page.base + f"/billing/invoices/{final.pk}/")
     deduction = f"Acompte versé – facture n° {deposit.number}"
     expect(page.locator("#deposits-table")).to_contain_text(deduction)
 
@@ -52,6 +54,7 @@ def test_a_deposit_invoice_is_deducted_on_the_final_one(open_as):
     page.locator("dialog[open]").get_by_role("button", name="Finaliser").click()
     expect(page.locator(".flash-success")).to_contain_text("finalisée")
     final.refresh_from_db()
+    page.goto(page.base + f"/billing/invoices/{final.pk}/")
     assert final.prepaid == deposit.total_gross == Decimal("12.00")
     assert final.balance == final.total_gross - Decimal("12.00")
     expect(page.locator("[data-total='due']")).to_contain_text(french(final.balance))

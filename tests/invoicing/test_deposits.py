@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from facturier.core.errors import Invalid
 from facturier.invoicing import actions
+from facturier.invoicing.lifecycle import PaymentState, payment_state
 from facturier.invoicing.models import Invoice
 from facturier.receivables import actions as receivables
 
@@ -86,6 +87,8 @@ def test_the_final_invoice_deducts_the_deposit_paid(alice, client_entity, templa
     assert final.balance == final.amount_due == Decimal("4800.00")
     deposit.refresh_from_db()
     assert deposit.deducted_by_id == final.pk
+    # Nothing paid on it yet: unpaid, not "partially paid" (the deposit is not a payment).
+    assert payment_state(final, final.issue_date) == PaymentState.UNPAID
     cii, ubl = assert_french(final)
     tree = etree.fromstring(cii)
     summation = ".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:"

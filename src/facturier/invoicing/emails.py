@@ -46,7 +46,8 @@ def placeholder_values(invoice: Invoice, language: str | None = None) -> dict[st
     return {
         "number": invoice.number or "",
         "client": invoice.client.name,
-        "total": fmt.money(invoice.total_gross),
+        # What the invoice asks to pay (its total, less any deposits it deducts).
+        "total": fmt.money(invoice.amount_due),
         "due_date": fmt.date(invoice.due_date.isoformat() if invoice.due_date else None),
         "firm": invoice.firm.name,
     }

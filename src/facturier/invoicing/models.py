@@ -422,7 +422,7 @@ class Invoice(CheckedText):
             # The list's capped count, and the payment filters (Unpaid, Partially paid,
             # Overdue), read from the index alone.
             models.Index(
-                fields=["firm", "status", "balance", "total_gross", "due_date"],
+                fields=["firm", "status", "balance", "total_gross", "due_date", "prepaid"],
                 name="inv_balance_idx",
             ),
             # The bank-file matcher finds an invoice by the reference its transfer quotes.

@@ -20,4 +20,15 @@ class Migration(migrations.Migration):
             name='prepaid',
             field=models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='deposits deducted'),
         ),
+        migrations.RemoveIndex(
+            model_name="invoice",
+            name="inv_balance_idx",
+        ),
+        migrations.AddIndex(
+            model_name="invoice",
+            index=models.Index(
+                fields=["firm", "status", "balance", "total_gross", "due_date", "prepaid"],
+                name="inv_balance_idx",
+            ),
+        ),
     ]
