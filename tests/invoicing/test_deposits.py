@@ -2,6 +2,7 @@
 that bills the work as a paid amount (BT-113) naming them (BG-3), valid against
 EN 16931 and the French rules; what the client owes is the amount due."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -213,3 +214,23 @@ def test_a_percentage_of_the_fees(alice, client_entity):
     deposit = actions.draft_deposit(by=alice, client=client_entity, percent="30", fees="12000")
     assert deposit.total_net == Decimal("3600.00")
     assert deposit.lines.get().description == "Acompte sur honoraires"
+
+
+def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
+    from facturier.receivables.aging import owed_on
+    from facturier.receivables.selectors import account_statement
+
+    deposit = paid_deposit(alice, client_entity)
+    final = final_with(alice, client_entity)
+    day = final.issue_date
+    (owing,) = owed_on(user=alice, day=day, client_id=client_entity.pk)
+    assert owing.pk == final.pk and owing.owed == Decimal("4800.00")
+    statement = account_statement(
+        client_entity, "EUR", day - datetime.timedelta(days=1), day, user=alice
+    )
+    # The deposit (1,200) and its payment, then the final invoice's 4,800: 4,800 owed.
+    assert statement.closing == Decimal("4800.00")
+    assert sorted(e.debit for e in statement.entries if e.debit) == [
+        deposit.total_gross,
+        Decimal("4800.00"),
+    ]
