@@ -263,7 +263,7 @@ class EngagementEnd(GenericAPIView):
 
 
 class EngagementDeposit(GenericAPIView):
-    serializer_class = None
+    serializer_class = InvoiceSerializer  # the answer: the request has no body
 
     @extend_schema(
         operation_id="engagements_deposit_invoice",
