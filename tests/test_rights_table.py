@@ -511,7 +511,7 @@ def probes(client, draft, finalized, closed, make_user):
     return {
         "see an invoice, view and print its PDF": lambda u: permissions.can_view(u, finalized),
         "see closed invoices (Status: Closed)": lambda u: permissions.can_view(u, closed),
-        "create, edit and delete drafts": lambda u: (
+        "create, edit and delete drafts (deposit invoices and their deductions too)": lambda u: (
             permissions.create_refusal(u, client.pk) is None
             and owner_and_processing(u, "edit", draft)
             and owner_and_processing(u, "delete", draft)

@@ -575,3 +575,22 @@ def test_a_write_down_as_a_percentage(manager, wip, client_entity):
     )
     assert draft.total_net == Decimal("262.50")
     assert invoicing.realization_percent(Decimal("300.00"), draft.total_net) == Decimal("87.5")
+
+
+def test_the_final_invoice_also_deducts_the_deposits_paid(manager, wip, client_entity):
+    from facturier.receivables import actions as receivables
+
+    deposit = invoicing.finalize_invoice(
+        invoicing.draft_deposit(by=manager, client=client_entity, amount="100"), by=manager
+    )
+    receivables.record_payment(
+        by=manager, client=client_entity, amount="120.00", received_on=deposit.issue_date
+    )
+    ids = [e.pk for e in wip[:3]]  # 300.00 of work
+    final = invoicing.draft_from_wip(by=manager, client=client_entity, bill="final", entries=ids)
+    final = invoicing.finalize_invoice(final, by=manager)
+    # The whole work is billed; the deposit paid is deducted from what is due, not a line.
+    assert final.total_gross == Decimal("360.00") and final.prepaid == Decimal("120.00")
+    assert final.balance == Decimal("240.00")
+    assert all(line.quantity > 0 for line in final.lines.all())
+    assert list(final.deducts.values_list("number", flat=True)) == [deposit.number]

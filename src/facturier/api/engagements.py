@@ -1,6 +1,8 @@
 """The API of engagements: the list and one engagement with its missions, a new one, an
 amendment, its end, the preview of its next invoices, the billing run, index values."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -26,6 +28,7 @@ from facturier.engagements.models import (
 from facturier.engagements.permissions import get_visible
 
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
+from .serializers import InvoiceSerializer
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 5, "decimal_places": 2}
@@ -78,6 +81,9 @@ class EngagementSerializer(serializers.ModelSerializer):
             "index_name",
             "revision_month",
             "revision_day",
+            "deposit_amount",
+            "deposit_percent",
+            "deposit_invoice",
             "version",
             "billing_mode",
             "paused_from",
@@ -137,6 +143,22 @@ class EngagementWriteSerializer(serializers.Serializer):
     )
     revision_day = serializers.IntegerField(
         min_value=1, max_value=31, required=False, allow_null=True
+    )
+    deposit_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="A deposit asked at signature, before VAT.",
+    )
+    deposit_percent = serializers.DecimalField(
+        **RATE,
+        min_value=Decimal("0.01"),
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="Or the deposit as a percentage of the first year's fixed fees.",
     )
     missions = MissionWriteSerializer(many=True, required=False, max_length=50)
 
@@ -238,6 +260,22 @@ class EngagementEnd(GenericAPIView):
             pk, by=request.user, end_date=data.validated_data["end_date"]
         )
         return Response(EngagementSerializer(_engagement(request, engagement.pk)).data)
+
+
+class EngagementDeposit(GenericAPIView):
+    serializer_class = InvoiceSerializer  # the answer: the request has no body
+
+    @extend_schema(
+        operation_id="engagements_deposit_invoice",
+        request=None,
+        responses={201: InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Draft the deposit invoice the engagement asks for (once per engagement)",
+    )
+    @idempotent
+    def post(self, request, pk):
+        invoice = actions.draft_engagement_deposit(pk, by=request.user)
+        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
 
 
 class PreviewPeriodSerializer(serializers.Serializer):

@@ -130,6 +130,21 @@ class InvoiceSerializer(serializers.ModelSerializer):
         help_text="What is left to pay; null for a draft.",
     )
     payment_state = serializers.SerializerMethodField()
+    deposit = serializers.BooleanField(
+        read_only=True, help_text="A deposit invoice (facture d'acompte, type code 386)."
+    )
+    prepaid = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The deposits paid that the invoice deducts (set when it is finalized).",
+    )
+    amount_due = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="The total less the deposits deducted: what the invoice asks to pay.",
+    )
 
     class Meta:
         model = Invoice
@@ -151,6 +166,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "template",
             "lines",
             "totals",
+            "deposit",
+            "prepaid",
+            "amount_due",
             "balance",
             "payment_state",
             "credit_left",

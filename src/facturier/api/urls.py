@@ -152,6 +152,11 @@ urlpatterns = [
         name="api-engagement-end",
     ),
     path(
+        "v1/engagements/<id:pk>/deposit-invoice/",
+        engagements.EngagementDeposit.as_view(),
+        name="api-engagement-deposit-invoice",
+    ),
+    path(
         "v1/engagements/<id:pk>/preview/",
         engagements.EngagementPreview.as_view(),
         name="api-engagement-preview",
@@ -220,6 +225,16 @@ urlpatterns = [
     path("v1/entries/<id:pk>/receipt/", work.EntryReceipt.as_view(), name="api-entry-receipt"),
     path("v1/work-codes/", work.WorkCodeList.as_view(), name="api-work-codes"),
     path("v1/wip/", work.WipList.as_view(), name="api-wip"),
+    path(
+        "v1/clients/<id:pk>/deposit-invoice/",
+        work.ClientDeposit.as_view(),
+        name="api-client-deposit-invoice",
+    ),
+    path(
+        "v1/invoices/<id:pk>/deduct-deposits/",
+        work.InvoiceDeductDeposits.as_view(),
+        name="api-invoice-deduct-deposits",
+    ),
     path(
         "v1/clients/<id:pk>/invoice-from-wip/",
         work.InvoiceFromWip.as_view(),

@@ -31,7 +31,7 @@ from facturier.work.selectors import (
 
 from . import serializers as s
 from .idempotency import IDEMPOTENCY_HEADER, idempotent
-from .views import BinaryView
+from .views import BinaryView, _invoice
 
 BULK_LIMIT = 1000
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -439,3 +439,72 @@ class InvoiceFromWipPreview(GenericAPIView):
             "realization": invoicing.realization_percent(value, target),
         }
         return Response(WipPreviewResultSerializer(preview).data)
+
+
+class DepositSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        **MONEY, required=False, allow_null=True, help_text="The deposit before VAT."
+    )
+    percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="A percentage of `fees`, instead of an amount.",
+    )
+    fees = serializers.DecimalField(
+        **MONEY, required=False, allow_null=True, help_text="The fees the deposit is taken on."
+    )
+    currency = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, help_text="Must be the client's."
+    )
+    vat_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class ClientDeposit(GenericAPIView):
+    serializer_class = DepositSerializer
+
+    @extend_schema(
+        operation_id="clients_deposit_invoice",
+        request=DepositSerializer,
+        responses={201: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="A draft deposit invoice (facture d'acompte) for the client",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = DepositSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {
+            key: str(value) if isinstance(value, Decimal) else value
+            for key, value in data.validated_data.items()
+        }
+        draft = invoicing.draft_deposit(by=request.user, client=pk, **values)
+        return Response(s.InvoiceSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class DeductDepositsSerializer(serializers.Serializer):
+    deposits = entry_ids(
+        help_text="The deposit invoices to deduct; all those paid and not deducted when absent."
+    )
+
+
+class InvoiceDeductDeposits(GenericAPIView):
+    serializer_class = DeductDepositsSerializer
+
+    @extend_schema(
+        operation_id="invoices_deduct_deposits",
+        request=DeductDepositsSerializer,
+        responses={200: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Make a draft deduct the client's deposit invoices paid",
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = DeductDepositsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoicing.deduct_deposits(pk, by=request.user, deposits=data.validated_data.get("deposits"))
+        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)

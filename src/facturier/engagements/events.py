@@ -31,6 +31,7 @@ class AuditName(models.TextChoices):
     BUDGET_REMOVED = "budget.removed", _("budget removed")
     THRESHOLDS_SET = "budget.thresholds_set", _("budget alert thresholds set")
     BUDGET_ALERT = "budget.alert_sent", _("budget alert sent")
+    DEPOSIT_DRAFTED = "engagement.deposit_drafted", _("deposit invoice drafted")
 
 
 audit.declare(AuditName)

@@ -89,6 +89,32 @@ class Engagement(CheckedText):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
     )
+    # A deposit asked at signature: an amount before VAT, or a percentage of the first
+    # year's fixed fees; its invoice is drafted when the letter is signed, or on demand.
+    deposit_amount = models.DecimalField(
+        _("deposit (excl. VAT)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    deposit_percent = models.DecimalField(
+        _("deposit (percentage of the first year's fees)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
+    deposit_invoice = models.ForeignKey(
+        "invoicing.Invoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     billing_mode = models.CharField(
         _("invoices made by the run"),

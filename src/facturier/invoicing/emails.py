@@ -22,6 +22,8 @@ def default_subject(language: str, kind: str = "invoice") -> str:
     with translation.override(language):
         if kind == "credit_note":
             return _("Credit note {number} from {firm}")
+        if kind == "deposit":
+            return _("Deposit invoice {number} from {firm}")
         return _("Invoice {number} from {firm}")
 
 
@@ -44,7 +46,8 @@ def placeholder_values(invoice: Invoice, language: str | None = None) -> dict[st
     return {
         "number": invoice.number or "",
         "client": invoice.client.name,
-        "total": fmt.money(invoice.total_gross),
+        # What the invoice asks to pay (its total, less any deposits it deducts).
+        "total": fmt.money(invoice.amount_due),
         "due_date": fmt.date(invoice.due_date.isoformat() if invoice.due_date else None),
         "firm": invoice.firm.name,
     }

@@ -62,6 +62,12 @@ class Action(models.TextChoices):
         "invoice.drafted_from_wip",
         pgettext_lazy("the invoice was", "drafted from work in progress"),
     )
+    # Deposit invoices: one drafted, and the paid ones a draft deducts.
+    DEPOSIT = "invoice.deposit_drafted", pgettext_lazy("the invoice was", "drafted as a deposit")
+    DEDUCT_DEPOSITS = (
+        "invoice.deposits_deducted",
+        pgettext_lazy("the invoice was", "set to deduct the deposits paid"),
+    )
 
 
 class PaymentState(models.TextChoices):
@@ -76,7 +82,7 @@ class PaymentState(models.TextChoices):
 def payment_states(invoice, today) -> list[PaymentState]:
     """What a person reads beside the status: e.g. partially paid and overdue, both."""
     state = payment_state(invoice, today)
-    if state == PaymentState.OVERDUE and invoice.balance < invoice.total_gross:
+    if state == PaymentState.OVERDUE and invoice.balance < _asked(invoice):
         return [PaymentState.PARTLY_PAID, PaymentState.OVERDUE]
     return [state] if state is not None else []
 
@@ -89,9 +95,14 @@ def payment_state(invoice, today) -> PaymentState | None:
         return PaymentState.PAID
     if invoice.due_date is not None and invoice.due_date < today:
         return PaymentState.OVERDUE
-    if invoice.balance < invoice.total_gross:
+    if invoice.balance < _asked(invoice):
         return PaymentState.PARTLY_PAID
     return PaymentState.UNPAID
+
+
+def _asked(invoice):
+    """What the invoice asked to pay: its total less the deposits it deducts."""
+    return invoice.total_gross - (invoice.prepaid or 0)
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,8 @@ class Invoice(CheckedText):
             "total_net",
             "total_vat",
             "total_gross",
+            "deposit",
+            "prepaid",
         }
     )
 
@@ -334,6 +336,14 @@ class Invoice(CheckedText):
     deducted_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="deducts"
     )
+    # A deposit invoice (facture d'acompte, type 386): paid before the work is billed,
+    # then deducted by the invoice that bills it (deducted_by), as a paid amount.
+    deposit = models.BooleanField(_("deposit invoice"), default=False, editable=False)
+    # What the deposit invoices this one deducts were (BT-113): the client owes the
+    # total less it (BT-115, the balance at finalization). Set when it is finalized.
+    prepaid = models.DecimalField(
+        _("deposits deducted"), max_digits=14, decimal_places=2, default=0, editable=False
+    )
     # A credit note that gives the corrected invoice's time and expenses back to WIP.
     returns_entries = models.BooleanField(_("return the entries to WIP"), default=False)
     snapshot = models.JSONField(null=True, blank=True, editable=False)
@@ -412,7 +422,7 @@ class Invoice(CheckedText):
             # The list's capped count, and the payment filters (Unpaid, Partially paid,
             # Overdue), read from the index alone.
             models.Index(
-                fields=["firm", "status", "balance", "total_gross", "due_date"],
+                fields=["firm", "status", "balance", "total_gross", "due_date", "prepaid"],
                 name="inv_balance_idx",
             ),
             # The bank-file matcher finds an invoice by the reference its transfer quotes.
@@ -499,6 +509,12 @@ class Invoice(CheckedText):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == DocumentKind.CREDIT_NOTE
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the invoice asks the client to pay: its total less the deposits it
+        deducts (EN 16931 BT-115)."""
+        return Decimal(self.total_gross) - Decimal(self.prepaid or 0)
 
     def compute_totals(self, lines=None) -> money.Totals:
         lines = self.lines.all() if lines is None else lines

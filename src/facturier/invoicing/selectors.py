@@ -135,6 +135,7 @@ TABLE_FIELDS = (
     "id",
     "firm_id",
     "kind",
+    "deposit",
     "client_id",
     "status",
     "number",
@@ -142,6 +143,7 @@ TABLE_FIELDS = (
     "due_date",
     "currency",
     "total_gross",
+    "prepaid",
     "balance",
     "last_sent_at",
     "sent_count",
@@ -279,9 +281,9 @@ def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
     owes = Q(balance__gt=0)
     wanted = Q(pk__in=[])
     if PaymentState.UNPAID in states:
-        wanted |= Q(balance=F("total_gross"))
+        wanted |= Q(balance=F("total_gross") - F("prepaid"))
     if PaymentState.PARTLY_PAID in states:
-        wanted |= Q(balance__lt=F("total_gross"))
+        wanted |= Q(balance__lt=F("total_gross") - F("prepaid"))
     if PaymentState.OVERDUE in states:
         wanted |= Q(due_date__lt=today)
     return owes & wanted

@@ -6,6 +6,7 @@ Amounts are strings (exact Decimals in JSON).
 """
 
 import base64
+from decimal import Decimal
 from typing import Any
 
 from .models import Invoice, InvoiceTemplate
@@ -79,9 +80,14 @@ def build_snapshot(
     lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
     corrects = invoice.corrects if invoice.is_credit_note else None
+    prepaid = _prepaid(invoice)
     return {
         "version": 2,
         "kind": invoice.kind,
+        # A deposit invoice (type code 386).
+        "deposit": invoice.deposit,
+        # The deposit invoices it deducts (BG-3) and what they add up to (BT-113).
+        "prepaid": prepaid,
         # The invoice a credit note corrects (EN 16931 BT-25, BT-26).
         "corrects": {
             "number": corrects.number,
@@ -102,8 +108,9 @@ def build_snapshot(
         else client.language,
         "notes": invoice.notes,
         "operation": invoice.operation,
-        # Deducts interim invoices: a final invoice after deposits (framework B4/S4/M4).
-        "after_deposits": invoice.wip_bill == "final" and invoice.deducts.exists(),
+        # Deducts interim or deposit invoices: a final invoice after deposits (B4/S4/M4).
+        "after_deposits": prepaid is not None
+        or (invoice.wip_bill == "final" and invoice.deducts.exists()),
         "supply_date": _date(invoice.supply_date),
         "period": [_date(invoice.period_start), _date(invoice.period_end)]
         if invoice.period_start and invoice.period_end
@@ -117,6 +124,26 @@ def build_snapshot(
         "lines": [_line_snapshot(line) for line in lines],
         "totals": totals_snapshot(totals),
         "template": template_settings(template),
+    }
+
+
+def _prepaid(invoice: Invoice) -> dict[str, Any] | None:
+    """The deposit invoices the invoice deducts, each with its number, date and total."""
+    if invoice.pk is None or invoice.is_credit_note:
+        return None
+    deposits = list(
+        invoice.deducts.filter(deposit=True)
+        .order_by("issue_date", "pk")
+        .values_list("number", "issue_date", "total_gross")
+    )
+    if not deposits:
+        return None
+    return {
+        "amount": _dec(sum((gross for _n, _d, gross in deposits), Decimal(0))),
+        "deposits": [
+            {"number": number, "issue_date": day.isoformat(), "amount": _dec(gross)}
+            for number, day, gross in deposits
+        ],
     }
 
 

@@ -79,7 +79,7 @@ def owed_on(
     invoices = invoices.annotate(
         paid=_sum_before(Allocation.objects.all(), "amount", "on", day, "invoice"),
         credited=_sum_before(credit_notes, "credit_applied", "issue_date", day, "corrects"),
-    ).annotate(owed=F("total_gross") - F("paid") - F("credited"))
+    ).annotate(owed=F("total_gross") - F("prepaid") - F("paid") - F("credited"))
     # Not due yet, then late by at most 30, 60, 90 days; the rest is the last bucket.
     whens = [When(Q(due_date__isnull=True) | Q(due_date__gte=day), then=Value(0))]
     for index, (_label, _first, last) in enumerate(BUCKETS[1:-1], start=1):

@@ -337,12 +337,13 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[S
             "currency",
             # Only the VAT breakdown of the frozen snapshot, read in the database.
             "snapshot__totals__vat_breakdown",
+            "prepaid",
         )
     )
     for pk, kind, piece, issued, finalized, gross, client_id, client, *rest in documents.iterator(
         chunk_size=CHUNK
     ):
-        currency, breakdown = rest
+        currency, breakdown, prepaid = rest
         key = ("d", pk)
         rate = booked.rate(key, currency)
         if rate is None:
@@ -361,25 +362,45 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[S
             finalized,
             currency,
         )
+        deposits = _deposits_deducted(pk) if prepaid else []
+        deducted = sum((in_euros(d_gross, rate) for _b, d_gross in deposits), Decimal(0))
         entry.add(
             ledger.client_account,
             words["clients"],
-            in_euros(gross, rate),
+            in_euros(gross, rate) - deducted,
             debit=debit,
             aux=aux,
             letter=booked.letter(key),
-            foreign=gross,
+            foreign=gross - prepaid,
         )
-        for vat_rate, base, vat, base_euros, vat_euros in _in_euros(breakdown, gross, rate):
-            entry.add(
-                ledger.revenue_account, words["revenue"], base_euros, debit=not debit, foreign=base
-            )
-            if vat:
-                account = (ledger.vat_accounts or {}).get(f"{vat_rate:.2f}") or ledger.vat_account
-                label = words["vat"] % {"rate": f"{vat_rate.normalize():f}"}
-                entry.add(account, label, vat_euros, debit=not debit, foreign=vat)
+        _revenue_and_vat(entry, ledger, words, _in_euros(breakdown, gross, rate), debit=debit)
+        for deposit_breakdown, deposit_gross in deposits:
+            # Booked on the deposit invoice already: taken off this one's revenue and VAT.
+            rows = _in_euros(deposit_breakdown, deposit_gross, rate)
+            _revenue_and_vat(entry, ledger, words, rows, debit=not debit)
         _exchange(entry, key, booked, ledger, words, aux)
         yield entry.sort_key, entry
+
+
+def _revenue_and_vat(entry: Entry, ledger, words, rows, *, debit: bool) -> None:
+    """A document's revenue and VAT lines, per VAT rate (credited on an invoice)."""
+    for vat_rate, base, vat, base_euros, vat_euros in rows:
+        entry.add(
+            ledger.revenue_account, words["revenue"], base_euros, debit=not debit, foreign=base
+        )
+        if vat:
+            account = (ledger.vat_accounts or {}).get(f"{vat_rate:.2f}") or ledger.vat_account
+            label = words["vat"] % {"rate": f"{vat_rate.normalize():f}"}
+            entry.add(account, label, vat_euros, debit=not debit, foreign=vat)
+
+
+def _deposits_deducted(pk: int) -> list[tuple]:
+    """(VAT breakdown, total) of each deposit invoice the invoice deducts."""
+    return list(
+        Invoice.objects.filter(deducted_by_id=pk, deposit=True)
+        .order_by("pk")
+        .values_list("snapshot__totals__vat_breakdown", "total_gross")
+    )
 
 
 def _payment_piece(pk: int, reference: str, paid: int, first: str | None) -> str:

@@ -321,7 +321,8 @@ def _documents(firm_id, start, end, result: Books) -> Iterator[tuple]:
             "currency",
             "exchange_rate",
             "corrects__exchange_rate",
-            cents("total_gross"),
+            # What the client's account is debited: the amount due (deposits deducted).
+            Cast(Round((F("total_gross") - F("prepaid")) * 100), BigIntegerField()),
             "issue_date",
             "corrects_id",
             "credit_applied",

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind
@@ -103,14 +103,17 @@ def _months(user, issued, payments, day, currency) -> list[Month]:
     sums = {}
     for index, end in enumerate(ends):
         start = end - datetime.timedelta(days=DSO_DAYS - 1)
+        # An invoice is owed less the deposits it deducts (invoiced and owed on their own).
         sums[f"inv_{index}"] = Sum(
-            "total_gross", filter=Q(kind=DocumentKind.INVOICE, issue_date__lte=end)
+            F("total_gross") - F("prepaid"),
+            filter=Q(kind=DocumentKind.INVOICE, issue_date__lte=end),
         )
         sums[f"cn_{index}"] = Sum(
             "total_gross", filter=Q(kind=DocumentKind.CREDIT_NOTE, issue_date__lte=end)
         )
         sums[f"sales_{index}"] = Sum(
-            "total_gross", filter=Q(kind=DocumentKind.INVOICE, issue_date__range=(start, end))
+            F("total_gross") - F("prepaid"),
+            filter=Q(kind=DocumentKind.INVOICE, issue_date__range=(start, end)),
         )
     document_sums = documents.aggregate(**sums)
     payment_sums = payments.filter(currency=currency).aggregate(

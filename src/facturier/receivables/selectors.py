@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from facturier.clients.permissions import can_process, visible_clients
 from facturier.invoicing.lifecycle import InvoiceStatus
@@ -178,6 +178,7 @@ def statement_of(client, currency: str, start, end, *, invoices, payments):
     before = {"issue_date__lt": start}
     opening = (
         total(documents.filter(kind=DocumentKind.INVOICE, **before), "total_gross")
+        - total(documents.filter(kind=DocumentKind.INVOICE, **before), "prepaid")
         - total(documents.filter(kind=DocumentKind.CREDIT_NOTE, **before), "total_gross")
         - total(payments.filter(received_on__lt=start), "amount")
         + total(refunds.filter(on__lt=start), "amount")
@@ -185,7 +186,7 @@ def statement_of(client, currency: str, start, end, *, invoices, payments):
     entries = []
     for number, kind, day, amount in documents.filter(
         issue_date__gte=start, issue_date__lte=end
-    ).values_list("number", "kind", "issue_date", "total_gross"):
+    ).values_list("number", "kind", "issue_date", F("total_gross") - F("prepaid")):
         if kind == DocumentKind.INVOICE:
             entries.append(AccountEntry(day, number, pgettext("document", "Invoice"), debit=amount))
         else:

@@ -248,8 +248,18 @@ def invoice_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             **_reminders(invoice),
             transmissions=invoice_transmissions(invoice) if not invoice.is_draft else [],
             debits=list(invoice_debits(invoice_id=invoice.pk)),
+            **_deposits(invoice, totals),
         ),
     )
+
+
+def _deposits(invoice, totals) -> dict:
+    """The deposit invoices the invoice deducts, and what is left to pay after them."""
+    if invoice.deposit or invoice.is_credit_note:
+        return {}
+    deposits = list(invoice.deducts.filter(deposit=True).order_by("issue_date", "pk"))
+    prepaid = sum((deposit.total_gross for deposit in deposits), Decimal(0))
+    return {"deposits": deposits, "amount_due": totals.gross - prepaid}
 
 
 def _reminders(invoice) -> dict:

@@ -6,6 +6,7 @@ from . import billing as views
 from . import budgets as budget_views
 from . import clients as client_views
 from . import credit_notes as credit_views
+from . import deposits as deposit_views
 from . import direct_debits as debit_views
 from . import einvoicing as einvoicing_views
 from . import engagement_letters as letter_views
@@ -46,6 +47,12 @@ urlpatterns = [
         name="transmission_retry",
     ),
     path("invoices/new/", views.invoice_create, name="invoice_new"),
+    path("invoices/new-deposit/", deposit_views.deposit_new, name="deposit_new"),
+    path(
+        "invoices/<id:pk>/deduct-deposits/",
+        deposit_views.deduct_deposits,
+        name="invoice_deduct_deposits",
+    ),
     path("invoices/totals/", views.totals_preview, name="totals"),
     path("invoices/<id:pk>/", views.invoice_detail_view, name="invoice"),
     path("invoices/<id:pk>/edit/", views.invoice_edit, name="invoice_edit"),
@@ -65,6 +72,11 @@ urlpatterns = [
         "engagements/<id:pk>/edit/", engagement_views.engagement_form_view, name="engagement_edit"
     ),
     path("engagements/<id:pk>/end/", engagement_views.end_view, name="engagement_end"),
+    path(
+        "engagements/<id:pk>/deposit/",
+        engagement_views.deposit_view,
+        name="engagement_deposit",
+    ),
     path("engagements/<id:pk>/pause/", engagement_views.pause_view, name="engagement_pause"),
     path("engagements/<id:pk>/resume/", engagement_views.resume_view, name="engagement_resume"),
     path("engagements/<id:pk>/retry/", engagement_views.retry_view, name="engagement_retry"),

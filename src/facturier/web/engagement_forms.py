@@ -80,6 +80,23 @@ class EngagementForm(forms.Form):
         max_value=100,
     )
     index_name = forms.CharField(label=_("Index"), max_length=40, required=False)
+    deposit_amount = AmountField(
+        label=_("Deposit at signature (excl. VAT)"),
+        required=False,
+        localize=True,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    deposit_percent = AmountField(
+        label=_("or a percentage of the first year's fixed fees"),
+        required=False,
+        localize=True,
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=100,
+    )
     revision_day = forms.IntegerField(
         label=_("Revision day"),
         min_value=1,

@@ -30,6 +30,7 @@ from .common import refusal_text, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
 from .engagement_letters import letter_context
 from .fields import as_typed
+from .once import once
 
 PAGE_SIZE = 25
 
@@ -321,3 +322,21 @@ def end_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(reverse("billing:engagement", args=[engagement.pk]))
+
+
+@login_required
+@require_POST
+@once
+def deposit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The engagement's deposit invoice drafted; its page opens."""
+    engagement = _engagement(request, pk)
+    try:
+        invoice = actions.draft_engagement_deposit(engagement, by=request.user)
+    except Invalid as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        return redirect("billing:engagement", pk=pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:engagement", pk=pk)
+    messages.success(request, _("Deposit invoice drafted: check it, then finalize it to issue it."))
+    return redirect("billing:invoice", pk=invoice.pk)

@@ -113,7 +113,7 @@ def _typed(source, invoices, language: str) -> dict[str, str]:
     """The dialog's fields as typed, or their defaults."""
     single = len(invoices) == 1
     # Credit notes alone get their own words; a mix is spoken of as invoices.
-    kinds = {invoice.kind for invoice in invoices}
+    kinds = {"deposit" if invoice.deposit else invoice.kind for invoice in invoices}
     kind = kinds.pop() if len(kinds) == 1 else "invoice"
     return {
         "to": source.get("to", ", ".join(recipients_for(invoices[0])) if single else ""),

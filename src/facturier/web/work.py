@@ -531,7 +531,7 @@ class BillForm(forms.Form):
     bill = forms.ChoiceField(
         label=gettext_lazy("Invoice type"),
         choices=[
-            ("final", gettext_lazy("Final: the entries, less the interim invoices")),
+            ("final", gettext_lazy("Final: the entries, less the interims and the deposits paid")),
             ("interim", gettext_lazy("Interim: work to date, on account")),
             ("fixed", gettext_lazy("Fixed fee")),
         ],

@@ -40,6 +40,8 @@ ENGAGEMENT_FIELDS = (
     "index_name",
     "revision_month",
     "revision_day",
+    "deposit_amount",
+    "deposit_percent",
     "billing_mode",
 )
 # How the run treats the engagement, not what was agreed: no new version when changed.
@@ -95,6 +97,11 @@ def _apply(engagement: Engagement, fields: Mapping[str, Any], by: User) -> None:
     _check(engagement, exclude=["firm", "client"])
     _check_term(engagement)
     _check_indexation(engagement)
+    if engagement.deposit_amount is not None and engagement.deposit_percent is not None:
+        raise Invalid(
+            {"deposit_percent": [_("Give an amount or a percentage, not both.")]},
+            codes={"deposit_percent": ["conflict"]},
+        )
     taken = Engagement.objects.filter(firm_id=engagement.firm_id, reference=engagement.reference)
     if taken.exclude(pk=engagement.pk).exists():
         raise Invalid(

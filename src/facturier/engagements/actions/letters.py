@@ -403,7 +403,16 @@ def upload_signed_copy(
         signed_on=letter.signed_on,
         size=len(content),
     )
+    _deposit_at_signature(letter.engagement, by=by, now=now)
     return letter
+
+
+def _deposit_at_signature(engagement: Engagement, *, by: User, now) -> None:
+    """The deposit the engagement asks at signature, drafted once (see deposits.py)."""
+    from .deposits import asks_deposit, draft_deposit_of
+
+    if asks_deposit(engagement) and engagement.deposit_invoice_id is None:
+        draft_deposit_of(engagement, by=by, now=now)
 
 
 @action

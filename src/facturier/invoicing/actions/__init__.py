@@ -6,6 +6,7 @@ Callers import from here: `from facturier.invoicing import actions`.
 from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
+from .deposits import deduct_deposits, deposit_amount, deposits_to_deduct, draft_deposit
 from .email_outcomes import record_email_outcome
 from .email_retries import retry_email, retry_failed_emails
 from .invoices import (
@@ -60,6 +61,10 @@ __all__ = [
     "draft_from_wip",
     "hold_on_draft",
     "wip_lines",
+    "deduct_deposits",
+    "deposit_amount",
+    "deposits_to_deduct",
+    "draft_deposit",
     "realization_percent",
     "finalize_invoice",
     "get_template",

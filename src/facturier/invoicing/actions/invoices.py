@@ -34,6 +34,7 @@ from ..selectors import default_template, lines_of
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
+from .deductions import prepaid_on_finalize
 from .entries import bill_entries, release_entries
 from .status import change_status
 
@@ -452,6 +453,7 @@ def finalize_invoice(
     template = _finalizing_template(invoice, template)
     invoice.template = template
     corrected = lock_corrected(invoice) if invoice.is_credit_note else None
+    invoice.prepaid = Decimal(0) if invoice.is_credit_note else prepaid_on_finalize(invoice)
     snapshot = build_snapshot(invoice, template, lines=lines)
     _check_einvoice(snapshot)
     _check_printable(snapshot)
@@ -465,8 +467,9 @@ def finalize_invoice(
     _enqueue_pdf(invoice.pk)
     events.invoice_finalized(invoice=invoice, by=by)
     at = _number(invoice, snapshot, now=now)
-    # What the client owes: an invoice's total; a credit note owes nothing, it credits.
-    invoice.balance = None if invoice.is_credit_note else invoice.total_gross
+    # What the client owes: an invoice's total less the deposits it deducts; a credit
+    # note owes nothing, it credits.
+    invoice.balance = None if invoice.is_credit_note else invoice.amount_due
     invoice.status = InvoiceStatus.FINALIZED
     invoice.finalized_at, invoice.finalized_by = at, by
     if corrected is not None:

@@ -29,6 +29,7 @@ from .. import permissions
 from ..lifecycle import Action
 from ..models import Invoice, InvoiceEntry
 from .audit import record_event, require
+from .deductions import attach_deposits, deposits_to_deduct
 from .invoices import create_draft
 
 CENT = Decimal("0.01")
@@ -143,7 +144,7 @@ def draft_from_wip(
     lines += _deductions(interims, target, found)
     invoice = create_draft(by=by, client=found, lines=lines, now=now)
     Invoice.objects.filter(pk=invoice.pk).update(wip_bill=bill)
-    Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
+    _deduct(invoice, interims, final=bill == "final")
     _hold_entries(invoice, rows, shares, reason)
     record_event(
         invoice,
@@ -160,6 +161,14 @@ def draft_from_wip(
         },
     )
     return invoice
+
+
+def _deduct(invoice: Invoice, interims: list[Invoice], *, final: bool) -> None:
+    """A final invoice deducts the interims (as lines) and the deposits paid (as a paid
+    amount, see deposits.py)."""
+    Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
+    if final:
+        attach_deposits(invoice, deposits_to_deduct(invoice.client_id))
 
 
 def _client(by, client: Client | int) -> Client:

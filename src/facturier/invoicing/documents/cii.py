@@ -24,7 +24,6 @@ NS = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
 # UNTDID 1001: what the document is.
-TYPE_CODES = {"invoice": "380", "credit_note": "381"}
 # BT-8 in CII (UNTDID 2475): 5 = the invoice's date, for a firm paying VAT on debits.
 TAX_POINT_ON_DEBITS = "5"
 
@@ -157,7 +156,7 @@ def _document(root, snapshot: dict[str, Any]) -> None:
     """Number, type, issue date and notes."""
     document = _sub(root, "rsm:ExchangedDocument")
     _sub(document, "ram:ID", snapshot["number"])
-    _sub(document, "ram:TypeCode", TYPE_CODES[snapshot.get("kind") or "invoice"])
+    _sub(document, "ram:TypeCode", e.type_code(snapshot))
     _date(document, "ram:IssueDateTime", snapshot["issue_date"])
     for subject, text in e.notes(snapshot):
         note = _sub(document, "ram:IncludedNote")
@@ -252,8 +251,8 @@ def _settlement(transaction, snapshot: dict[str, Any], period) -> None:
     if snapshot.get("due_date") and not credit:
         _date(terms, "ram:DueDateDateTime", snapshot["due_date"])
     _summation(settlement, snapshot, vat_eur)
-    if snapshot.get("corrects"):
-        _corrected_invoice(settlement, snapshot["corrects"])
+    for preceding in e.preceding_invoices(snapshot):
+        _corrected_invoice(settlement, preceding)
 
 
 def _trade_tax(settlement, group, *, on_debits: bool) -> None:
@@ -287,11 +286,13 @@ def _summation(settlement, snapshot: dict[str, Any], vat_eur) -> None:
     if vat_eur is not None:
         _sub(summation, "ram:TaxTotalAmount", amount(vat_eur), currencyID="EUR")
     _sub(summation, "ram:GrandTotalAmount", amount(totals["gross"]))
-    _sub(summation, "ram:DuePayableAmount", amount(totals["gross"]))
+    if e.prepaid(snapshot):
+        _sub(summation, "ram:TotalPrepaidAmount", amount(e.prepaid(snapshot)))
+    _sub(summation, "ram:DuePayableAmount", amount(e.amount_due(snapshot)))
 
 
 def _corrected_invoice(settlement, corrects: dict[str, Any]) -> None:
-    """BT-25, BT-26: the invoice a credit note corrects."""
+    """BT-25, BT-26: the invoice a credit note corrects, or a deposit invoice deducted."""
     referenced = _sub(settlement, "ram:InvoiceReferencedDocument")
     _sub(referenced, "ram:IssuerAssignedID", corrects["number"])
     issued = _sub(referenced, "ram:FormattedIssueDateTime")

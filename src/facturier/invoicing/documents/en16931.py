@@ -71,6 +71,31 @@ def is_credit_note(snapshot: dict[str, Any]) -> bool:
     return snapshot.get("kind") == "credit_note"
 
 
+# BT-3: UNCL 1001 380 a commercial invoice, 386 a prepayment (deposit) invoice, 381 a
+# credit note.
+def type_code(snapshot: dict[str, Any]) -> str:
+    if is_credit_note(snapshot):
+        return "381"
+    return "386" if snapshot.get("deposit") else "380"
+
+
+def prepaid(snapshot: dict[str, Any]) -> Decimal:
+    """BT-113, the deposits paid that the invoice deducts."""
+    return Decimal((snapshot.get("prepaid") or {}).get("amount") or 0)
+
+
+def amount_due(snapshot: dict[str, Any]) -> Decimal:
+    """BT-115: the total with VAT less the deposits paid."""
+    return Decimal(snapshot["totals"]["gross"]) - prepaid(snapshot)
+
+
+def preceding_invoices(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """BG-3: the invoice a credit note corrects, or the deposit invoices deducted."""
+    if snapshot.get("corrects"):
+        return [snapshot["corrects"]]
+    return list((snapshot.get("prepaid") or {}).get("deposits") or [])
+
+
 def framework_code(snapshot: dict[str, Any]) -> str:
     """BT-23: B goods, S services, M both; 1 an invoice, 4 a final one after deposits."""
     letter = {"goods": "B", "mixed": "M"}.get(snapshot.get("operation") or "services", "S")

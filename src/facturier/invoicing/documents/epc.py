@@ -8,6 +8,8 @@ from typing import Any
 import segno
 from segno import helpers
 
+from .en16931 import amount_due
+
 NAME_LENGTH = 70  # the payee's name, as EPC069-12 allows it
 SMALLEST, LARGEST = Decimal("0.01"), Decimal("999999999.99")
 
@@ -22,7 +24,7 @@ def payable(snapshot: dict[str, Any]) -> bool:
         and snapshot["currency"] == "EUR"
         and bool(seller.get("iban"))
         and bool(snapshot.get("payment_reference"))
-        and SMALLEST <= Decimal(snapshot["totals"]["gross"]) <= LARGEST
+        and SMALLEST <= amount_due(snapshot) <= LARGEST
     )
 
 
@@ -35,7 +37,7 @@ def epc_code(snapshot: dict[str, Any]) -> segno.QRCode | None:
         name=seller["name"].strip()[:NAME_LENGTH],
         iban=seller["iban"].replace(" ", "").upper(),
         bic=seller.get("bic", "").replace(" ", "").upper() or None,
-        amount=Decimal(snapshot["totals"]["gross"]),
+        amount=amount_due(snapshot),
         reference=snapshot["payment_reference"],
     )
 

@@ -135,6 +135,7 @@ def _labels() -> dict[str, Any]:
         "total_net": _("Total excl. VAT"),
         "total_vat": _("VAT"),
         "total_gross": _("Total incl. VAT"),
+        "due": _("Net to pay"),
         "payment": _("Payment"),
         "bank": _("Bank details"),
         "epc_qr": _("Pay by transfer: scan this code in your banking app"),
@@ -174,6 +175,8 @@ def _build(snapshot, language, *, draft, logo_path):
     seller, buyer, template = snapshot["seller"], snapshot["buyer"], snapshot["template"]
     credit = snapshot.get("kind") == "credit_note"
     title = pgettext("document", "Credit note") if credit else _("Invoice")
+    if snapshot.get("deposit"):
+        title = _("Deposit invoice")
     number = None if draft else snapshot.get("number")
     lines = _lines(snapshot, fmt)
     return {
@@ -305,9 +308,25 @@ def _totals(snapshot, fmt: Formatter) -> dict[str, Any]:
         "net": fmt.money(totals["net"]),
         "vat": fmt.money(totals["vat"]),
         "gross": fmt.money(totals["gross"]),
+        # The deposits paid that the invoice deducts, and what is left to pay.
+        "prepaid_rows": _prepaid_rows(snapshot, fmt),
+        "due": fmt.money(en16931.amount_due(snapshot)),
         "vat_rows": vat_rows,
         "discount_rows": discount_rows,
     }
+
+
+def _prepaid_rows(snapshot, fmt: Formatter) -> list[list[str]]:
+    """One row per deposit deducted ("Acompte versé – facture n° X du JJ/MM/AAAA"),
+    less its total."""
+    return [
+        [
+            _("Deposit paid – invoice no. %(number)s of %(date)s")
+            % {"number": deposit["number"], "date": fmt.date(deposit["issue_date"])},
+            fmt.money(-Decimal(deposit["amount"])),
+        ]
+        for deposit in (snapshot.get("prepaid") or {}).get("deposits") or []
+    ]
 
 
 def _payment_lines(snapshot, fmt: Formatter, language: str, *, credit: bool) -> list[str]:

@@ -152,7 +152,7 @@ def _line(root, line: e.Line, currency: str, line_tag: str, quantity_tag: str) -
 def build_ubl(snapshot: dict[str, Any]) -> bytes:
     currency = snapshot["currency"]
     credit = is_credit_note(snapshot)
-    namespace, root_name, type_tag, type_code, line_tag, quantity_tag = DOCUMENTS[credit]
+    namespace, root_name, type_tag, _code, line_tag, quantity_tag = DOCUMENTS[credit]
     root = etree.Element(f"{{{namespace}}}{root_name}", nsmap={None: namespace, **NS})
     _sub(root, "cbc:CustomizationID", CUSTOMIZATION)
     _sub(root, "cbc:ProfileID", e.framework_code(snapshot))
@@ -160,7 +160,7 @@ def build_ubl(snapshot: dict[str, Any]) -> bytes:
     _sub(root, "cbc:IssueDate", snapshot["issue_date"])
     if snapshot.get("due_date") and not credit:  # a CreditNote has no due date
         _sub(root, "cbc:DueDate", snapshot["due_date"])
-    _sub(root, f"cbc:{type_tag}", type_code)
+    _sub(root, f"cbc:{type_tag}", e.type_code(snapshot))
     for subject, text in e.notes(snapshot):
         _sub(root, "cbc:Note", f"#{subject}#{text}" if subject else text)
     _sub(root, "cbc:DocumentCurrencyCode", currency)
@@ -195,10 +195,11 @@ def _references(root, snapshot: dict[str, Any], period) -> None:
             _sub(invoice_period, "cbc:DescriptionCode", TAX_POINT_ON_DEBITS)
     if snapshot.get("purchase_order"):
         _sub(_sub(root, "cac:OrderReference"), "cbc:ID", snapshot["purchase_order"])
-    if snapshot.get("corrects"):  # BT-25, BT-26: the invoice a credit note corrects
+    # BT-25, BT-26: the invoice a credit note corrects, or the deposit invoices deducted.
+    for preceding in e.preceding_invoices(snapshot):
         reference = _sub(_sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
-        _sub(reference, "cbc:ID", snapshot["corrects"]["number"])
-        _sub(reference, "cbc:IssueDate", snapshot["corrects"]["issue_date"])
+        _sub(reference, "cbc:ID", preceding["number"])
+        _sub(reference, "cbc:IssueDate", preceding["issue_date"])
 
 
 def _parties(root, snapshot: dict[str, Any]) -> None:
@@ -297,4 +298,6 @@ def _monetary_total(root, snapshot: dict[str, Any]) -> None:
     _sub(monetary, "cbc:TaxInclusiveAmount", amount(totals["gross"]), currencyID=currency)
     if allowance:
         _sub(monetary, "cbc:AllowanceTotalAmount", amount(allowance), currencyID=currency)
-    _sub(monetary, "cbc:PayableAmount", amount(totals["gross"]), currencyID=currency)
+    if e.prepaid(snapshot):
+        _sub(monetary, "cbc:PrepaidAmount", amount(e.prepaid(snapshot)), currencyID=currency)
+    _sub(monetary, "cbc:PayableAmount", amount(e.amount_due(snapshot)), currencyID=currency)

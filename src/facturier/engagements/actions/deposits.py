@@ -1,0 +1,94 @@
+"""The deposit an engagement asks at signature (facture d'acompte): its invoice drafted
+through invoicing's action, once per engagement, when the letter is signed or when a
+user asks. The invoice that bills the work deducts it once paid (invoicing's rules)."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from facturier.core.actions import action
+from facturier.core.errors import Invalid
+from facturier.firms import audit
+from facturier.firms.models import User
+from facturier.invoicing import actions as invoicing
+from facturier.invoicing.models import Invoice
+
+from ..events import AuditName
+from ..models import Engagement
+
+
+def first_year_fees(engagement: Engagement) -> Decimal:
+    """The fixed fees of the engagement's missions for a year, as agreed."""
+    return sum(
+        (m.annual_fee or Decimal(0) for m in engagement.missions.all() if m.has_fixed_fee),
+        Decimal(0),
+    )
+
+
+def asks_deposit(engagement: Engagement) -> bool:
+    return engagement.deposit_amount is not None or engagement.deposit_percent is not None
+
+
+def _existing(engagement: Engagement) -> Invoice | None:
+    """The engagement's deposit invoice, unless it was deleted as a draft."""
+    if engagement.deposit_invoice_id is None:
+        return None
+    return Invoice.objects.filter(pk=engagement.deposit_invoice_id).first()
+
+
+def draft_deposit_of(
+    engagement: Engagement, *, by: User, now: datetime.datetime | None = None
+) -> Invoice:
+    """Inside an engagement's action (the engagement locked): its deposit invoice."""
+    found = _existing(engagement)
+    if found is not None:
+        raise Invalid(
+            {
+                "deposit": [
+                    _("The engagement's deposit invoice is %(number)s already.")
+                    % {"number": found.number or f"#{found.pk}"}
+                ]
+            },
+            codes={"deposit": ["deposit_exists"]},
+        )
+    if not asks_deposit(engagement):
+        raise Invalid(
+            {"deposit_amount": [_("The engagement asks for no deposit: set its amount first.")]},
+            codes={"deposit_amount": ["no_deposit"]},
+        )
+    client = engagement.client
+    with translation.override(client.language):
+        text = _("Deposit on the fees of engagement %(reference)s") % {
+            "reference": engagement.reference
+        }
+    invoice = invoicing.draft_deposit(
+        by=by,
+        client=client,
+        amount=engagement.deposit_amount,
+        percent=engagement.deposit_percent,
+        fees=first_year_fees(engagement),
+        description=text,
+        now=now,
+    )
+    engagement.deposit_invoice = invoice
+    engagement.save(update_fields=["deposit_invoice"])
+    audit.record(
+        AuditName.DEPOSIT_DRAFTED,
+        engagement,
+        by=by,
+        firm_id=engagement.firm_id,
+        details={"invoice": invoice.pk, "amount": str(invoice.total_net)},
+    )
+    return invoice
+
+
+@action
+def draft_engagement_deposit(
+    engagement: Engagement | int, *, by: User, now: datetime.datetime | None = None
+) -> Invoice:
+    """The deposit invoice the engagement asks for, as a draft (once per engagement)."""
+    from .engagements import lock_engagement
+
+    return draft_deposit_of(lock_engagement(engagement, by), by=by, now=now)

@@ -1,0 +1,92 @@
+"""What a draft's deposits are checked against when it deducts them and again when it
+is finalized (see deposits.py)."""
+
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from facturier.core.errors import Invalid
+from facturier.core.formatting import Formatter
+
+from ..lifecycle import InvoiceStatus
+from ..models import Invoice
+
+ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED)
+
+
+def _refuse(field: str, code: str, message: str) -> Invalid:
+    return Invalid({field: [message]}, codes={field: [code]})
+
+
+def deposits_to_deduct(client_id: int) -> list[Invoice]:
+    """The client's deposits paid and not deducted yet, oldest first, locked."""
+    return [
+        deposit
+        for deposit in Invoice.objects.select_for_update(of=("self",))
+        .filter(client_id=client_id, deposit=True, status__in=ISSUED, deducted_by__isnull=True)
+        .order_by("issue_date", "pk")
+        if _paid(deposit)
+    ]
+
+
+def _paid(deposit: Invoice) -> bool:
+    cancelled = deposit.credit_notes.exclude(status=InvoiceStatus.DRAFT).exists()
+    return deposit.balance == 0 and not cancelled
+
+
+def check_deductible(deposit: Invoice, invoice: Invoice) -> None:
+    """Refuse a deposit another invoice deducts, in another currency, or not paid."""
+    if deposit.deducted_by_id not in (None, invoice.pk):
+        raise _refuse(
+            "deposits",
+            "already_deducted",
+            _("The deposit invoice %(number)s is deducted already.") % {"number": deposit.number},
+        )
+    if deposit.currency != invoice.currency:
+        raise _refuse(
+            "deposits",
+            "currency_mismatch",
+            _("The deposit invoice %(number)s is in %(currency)s.")
+            % {"number": deposit.number or f"#{deposit.pk}", "currency": deposit.currency},
+        )
+    if deposit.status not in ISSUED or not _paid(deposit):
+        raise _refuse(
+            "deposits",
+            "deposit_not_paid",
+            _("The deposit invoice %(number)s is not paid: only a deposit received is deducted.")
+            % {"number": deposit.number or f"#{deposit.pk}"},
+        )
+
+
+def attach_deposits(invoice: Invoice, deposits: list[Invoice]) -> None:
+    """The draft deducts exactly these deposits (the others it deducted are freed)."""
+    Invoice.objects.filter(deducted_by=invoice, deposit=True).exclude(
+        pk__in=[d.pk for d in deposits]
+    ).update(deducted_by=None)
+    Invoice.objects.filter(pk__in=[d.pk for d in deposits]).update(deducted_by=invoice)
+
+
+def prepaid_on_finalize(invoice: Invoice) -> Decimal:
+    """Before the number is taken: the deposits the draft deducts, checked again (still
+    paid, not more than its total), and what they add up to (BT-113)."""
+    deposits = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(deducted_by=invoice, deposit=True)
+        .order_by("issue_date", "pk")
+    )
+    for deposit in deposits:
+        check_deductible(deposit, invoice)
+    prepaid = sum((d.total_gross for d in deposits), Decimal(0))
+    if prepaid > invoice.total_gross:
+        fmt = Formatter(translation.get_language() or "en", invoice.currency)
+        raise _refuse(
+            "deposits",
+            "deposits_exceed",
+            _(
+                "The deposits (%(prepaid)s) exceed this invoice's total: issue a credit note "
+                "on a deposit instead."
+            )
+            % {"prepaid": fmt.money(prepaid)},
+        )
+    return prepaid

@@ -1,0 +1,75 @@
+"""The deposit an engagement asks at signature: drafted when the letter is signed (a
+percentage of the first year's fixed fees, or an amount), once; refused with codes."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from facturier.core.errors import Invalid
+from facturier.engagements import actions
+from facturier.invoicing.models import Invoice
+
+from .test_letters import NOW, a_pdf
+
+pytestmark = pytest.mark.django_db
+
+FIXED = {
+    "name": "Tenue comptable",
+    "fee_kind": "fixed",
+    "annual_fee": "12000",
+    "vat_rate": "20",
+    "frequency": "monthly",
+    "timing": "advance",
+    "billing_day": 1,
+}
+
+
+def test_signing_the_letter_drafts_the_deposit_once(alice, make_engagement, firm):
+    engagement = make_engagement(missions=[FIXED], deposit_percent="25")
+    templates = {row.language: row for row in actions.seed_letter_templates(firm.pk)}
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    actions.upload_signed_copy(letter, by=alice, content=a_pdf(), now=NOW)
+    engagement.refresh_from_db()
+    deposit = engagement.deposit_invoice
+    assert deposit.deposit and deposit.status == "draft"
+    assert deposit.total_net == Decimal("3000.00")  # 25 % of 12,000
+    assert "LM-2027-001" in deposit.lines.get().description
+    # Signed again (a new copy): no second deposit.
+    actions.upload_signed_copy(letter, by=alice, content=a_pdf(), now=NOW)
+    assert Invoice.objects.filter(deposit=True).count() == 1
+    with pytest.raises(Invalid) as refused:
+        actions.draft_engagement_deposit(engagement, by=alice)
+    assert refused.value.codes == {"deposit": ["deposit_exists"]}
+
+
+def test_the_button_drafts_an_amount(alice, make_engagement):
+    engagement = make_engagement(missions=[FIXED], deposit_amount="1500")
+    invoice = actions.draft_engagement_deposit(engagement, by=alice)
+    assert invoice.total_net == Decimal("1500.00") and invoice.deposit
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({}, "deposit_amount", "no_deposit"),
+        ({"deposit_amount": "20000"}, "amount", "exceeds_fees"),
+    ],
+)
+def test_refusals(alice, make_engagement, fields, field, code):
+    engagement = make_engagement(missions=[FIXED], **fields)
+    with pytest.raises(Invalid) as refused:
+        actions.draft_engagement_deposit(engagement, by=alice)
+    assert refused.value.codes == {field: [code]}
+    assert not Invoice.objects.exists()
+
+
+def test_an_amount_and_a_percentage_are_not_both_given(make_engagement):
+    with pytest.raises(Invalid) as refused:
+        make_engagement(
+            missions=[FIXED],
+            deposit_amount="100",
+            deposit_percent="10",
+            start_date=datetime.date(2027, 1, 1),
+        )
+    assert refused.value.codes == {"deposit_percent": ["conflict"]}

@@ -1,0 +1,236 @@
+"""Deposit invoices (factures d'acompte): type 386, paid, then deducted by the invoice
+that bills the work as a paid amount (BT-113) naming them (BG-3), valid against
+EN 16931 and the French rules; what the client owes is the amount due."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from facturier.core.errors import Invalid
+from facturier.invoicing import actions
+from facturier.invoicing.lifecycle import PaymentState, payment_state
+from facturier.invoicing.models import Invoice
+from facturier.receivables import actions as receivables
+
+from .test_french_einvoice import CII, UBL, assert_french
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(invoice) -> str:
+    pages = PdfReader(io.BytesIO(actions.pdf_for(invoice))).pages
+    text = " ".join(page.extract_text() for page in pages)
+    return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
+
+
+def codes(excinfo) -> dict:
+    return excinfo.value.codes
+
+
+def paid_deposit(alice, client, amount="1000.00"):
+    deposit = actions.finalize_invoice(
+        actions.draft_deposit(by=alice, client=client, amount=amount), by=alice
+    )
+    receivables.record_payment(
+        by=alice,
+        client=client,
+        amount=str(deposit.total_gross),
+        received_on=deposit.issue_date,
+        allocations=[{"invoice": deposit.pk}],
+    )
+    deposit.refresh_from_db()
+    assert deposit.balance == 0
+    return deposit
+
+
+def final_with(alice, client, deposit_ids=None, price="5000"):
+    line = {
+        "description": "Mission annuelle",
+        "quantity": "1",
+        "unit_price": price,
+        "vat_rate": "20",
+    }
+    draft = actions.create_draft(by=alice, client=client, lines=[line])
+    actions.deduct_deposits(draft, by=alice, deposits=deposit_ids)
+    return actions.finalize_invoice(draft, by=alice)
+
+
+def test_a_deposit_invoice_is_type_386_and_passes_the_rules(alice, client_entity, template):
+    deposit = actions.finalize_invoice(
+        actions.draft_deposit(by=alice, client=client_entity, amount="1000"), by=alice
+    )
+    assert deposit.deposit and deposit.total_gross == Decimal("1200.00")
+    assert deposit.balance == Decimal("1200.00")
+    cii, ubl = assert_french(deposit)
+    tree = etree.fromstring(cii)
+    assert tree.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=CII) == "386"
+    assert tree.findtext(".//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", namespaces=CII)
+    assert (
+        tree.findtext(
+            ".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID", namespaces=CII
+        )
+        == "S1"
+    )
+    assert etree.fromstring(ubl).findtext("cbc:InvoiceTypeCode", namespaces=UBL) == "386"
+    text = pdf_text(deposit)
+    assert "Facture d'acompte" in text or "Facture d’acompte" in text
+
+
+def test_the_final_invoice_deducts_the_deposit_paid(alice, client_entity, template):
+    deposit = paid_deposit(alice, client_entity)
+    final = final_with(alice, client_entity)
+    assert final.total_gross == Decimal("6000.00")
+    assert final.prepaid == Decimal("1200.00")
+    assert final.balance == final.amount_due == Decimal("4800.00")
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id == final.pk
+    # Nothing paid on it yet: unpaid, not "partially paid" (the deposit is not a payment).
+    assert payment_state(final, final.issue_date) == PaymentState.UNPAID
+    cii, ubl = assert_french(final)
+    tree = etree.fromstring(cii)
+    summation = ".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:"
+    assert tree.findtext(summation + "GrandTotalAmount", namespaces=CII) == "6000.00"
+    assert tree.findtext(summation + "TotalPrepaidAmount", namespaces=CII) == "1200.00"
+    assert tree.findtext(summation + "DuePayableAmount", namespaces=CII) == "4800.00"
+    assert (
+        tree.findtext(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=CII)
+        == deposit.number
+    )
+    assert (
+        tree.findtext(
+            ".//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID", namespaces=CII
+        )
+        == "S4"
+    )
+    u = etree.fromstring(ubl)
+    assert u.findtext("cac:LegalMonetaryTotal/cbc:PrepaidAmount", namespaces=UBL) == "1200.00"
+    assert u.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=UBL) == "4800.00"
+    assert (
+        u.findtext("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", namespaces=UBL)
+        == deposit.number
+    )
+    # Never a negative line: the deduction is at document level.
+    assert all(Decimal(line.unit_price) >= 0 and line.quantity > 0 for line in final.lines.all())
+    text = pdf_text(final)
+    assert f"Acompte versé – facture n° {deposit.number}" in text
+    assert "Net à payer" in text and "4 800,00" in text
+
+
+def test_two_deposits_are_both_named(alice, client_entity, template):
+    first = paid_deposit(alice, client_entity, "500")
+    second = paid_deposit(alice, client_entity, "300")
+    final = final_with(alice, client_entity)
+    assert final.prepaid == Decimal("960.00")
+    cii, ubl = assert_french(final)
+    numbers = [
+        n.text
+        for n in etree.fromstring(ubl).findall(
+            "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", UBL
+        )
+    ]
+    assert numbers == [first.number, second.number]
+
+
+def test_a_deposit_not_paid_is_not_deducted(alice, client_entity, template):
+    deposit = actions.finalize_invoice(
+        actions.draft_deposit(by=alice, client=client_entity, amount="1000"), by=alice
+    )
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    assert actions.deduct_deposits(draft, by=alice) == []  # none paid: none taken
+    with pytest.raises(Invalid) as refused:
+        actions.deduct_deposits(draft, by=alice, deposits=[deposit.pk])
+    assert codes(refused) == {"deposits": ["deposit_not_paid"]}
+    final = actions.finalize_invoice(draft, by=alice)
+    assert final.prepaid == 0 and final.balance == final.total_gross
+
+
+def test_a_payment_removed_before_finalizing_refuses_the_deduction(alice, client_entity, template):
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    Invoice.objects.filter(pk=deposit.pk).update(balance=deposit.total_gross)  # owes again
+    with pytest.raises(Invalid) as refused:
+        actions.finalize_invoice(draft, by=alice)
+    assert codes(refused) == {"deposits": ["deposit_not_paid"]}
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.number is None
+
+
+def test_deposits_larger_than_the_invoice_are_refused(alice, client_entity, template):
+    paid_deposit(alice, client_entity, "1000")
+    with pytest.raises(Invalid) as refused:
+        final_with(alice, client_entity, price="500")
+    assert codes(refused) == {"deposits": ["deposits_exceed"]}
+
+
+def test_a_deposit_is_deducted_once(alice, client_entity, template):
+    deposit = paid_deposit(alice, client_entity)
+    final_with(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    with pytest.raises(Invalid) as refused:
+        actions.deduct_deposits(draft, by=alice, deposits=[deposit.pk])
+    assert codes(refused) == {"deposits": ["already_deducted"]}
+    assert actions.deduct_deposits(draft, by=alice) == []
+
+
+def test_deleting_the_draft_frees_the_deposit(alice, client_entity, template):
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    actions.delete_draft(draft, by=alice)
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "code"),
+    [
+        ({"amount": "0"}, "amount", "not_positive"),
+        ({"amount": "-5"}, "amount", "invalid"),
+        ({}, "amount", "required"),
+        ({"amount": "2000", "fees": "1000"}, "amount", "exceeds_fees"),
+        ({"percent": "120", "fees": "1000"}, "percent", "invalid"),
+        ({"percent": "30"}, "percent", "no_fees"),
+        ({"amount": "100", "currency": "USD"}, "currency", "currency_mismatch"),
+    ],
+)
+def test_bad_deposits_are_refused_and_nothing_is_saved(alice, client_entity, kwargs, field, code):
+    before = Invoice.objects.count()
+    with pytest.raises(Invalid) as refused:
+        actions.draft_deposit(by=alice, client=client_entity, **kwargs)
+    assert codes(refused) == {field: [code]}
+    assert Invoice.objects.count() == before
+
+
+def test_a_percentage_of_the_fees(alice, client_entity):
+    deposit = actions.draft_deposit(by=alice, client=client_entity, percent="30", fees="12000")
+    assert deposit.total_net == Decimal("3600.00")
+    assert deposit.lines.get().description == "Acompte sur honoraires"
+
+
+def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
+    from facturier.receivables.aging import owed_on
+    from facturier.receivables.selectors import account_statement
+
+    deposit = paid_deposit(alice, client_entity)
+    final = final_with(alice, client_entity)
+    day = final.issue_date
+    (owing,) = owed_on(user=alice, day=day, client_id=client_entity.pk)
+    assert owing.pk == final.pk and owing.owed == Decimal("4800.00")
+    statement = account_statement(
+        client_entity, "EUR", day - datetime.timedelta(days=1), day, user=alice
+    )
+    # The deposit (1,200) and its payment, then the final invoice's 4,800: 4,800 owed.
+    assert statement.closing == Decimal("4800.00")
+    assert sorted(e.debit for e in statement.entries if e.debit) == [
+        deposit.total_gross,
+        Decimal("4800.00"),
+    ]
