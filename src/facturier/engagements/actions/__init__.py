@@ -24,6 +24,7 @@ from .letters import (
     save_letter_template,
     seed_letter_templates,
     send_letter,
+    sign_letter_online,
     signed_copy_refusal,
     upload_signed_copy,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "save_letter_template",
     "seed_letter_templates",
     "send_letter",
+    "sign_letter_online",
     "signed_copy_refusal",
     "upload_signed_copy",
 ]
