@@ -39,6 +39,11 @@ class Scheme(models.TextChoices):
     B2B = "B2B", pgettext_lazy("SEPA scheme", "B2B (business debtors who agreed)")
 
 
+class PainVersion(models.TextChoices):
+    V02 = "pain.008.001.02", _("pain.008.001.02 (most banks)")
+    V08 = "pain.008.001.08", _("pain.008.001.08 (when the bank asks for it)")
+
+
 def _check_bank(instance, fields: dict) -> None:
     errors = {}
     for field, check in fields.items():
@@ -69,6 +74,13 @@ class SepaSettings(CheckedText):
         help_text=_("How long before a collection the client is told of it."),
     )
     scheme = models.CharField(_("scheme"), max_length=4, choices=Scheme, default=Scheme.CORE)
+    pain_version = models.CharField(
+        _("pain.008 version"),
+        max_length=15,
+        choices=PainVersion,
+        default=PainVersion.V02,
+        help_text=_("The version of the batch file the firm's bank takes."),
+    )
 
     class Meta:
         verbose_name = _("SEPA direct-debit settings")

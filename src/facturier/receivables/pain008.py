@@ -10,6 +10,7 @@ from sepaxml import SepaDD
 from sepaxml.validation import ValidationError as SchemaError
 
 SCHEMA = "pain.008.001.02"
+SCHEMAS = ("pain.008.001.02", "pain.008.001.08")
 
 
 class Pain008Error(ValueError):
@@ -23,6 +24,7 @@ class Creditor:
     iban: str
     bic: str
     scheme: str
+    schema: str = SCHEMA  # pain.008.001.02, or .08 when the firm's bank asks for it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +53,7 @@ def build(creditor: Creditor, collections: Iterable[Collection]) -> tuple[str, b
             "currency": "EUR",
             "instrument": creditor.scheme,
         },
-        schema=SCHEMA,
+        schema=creditor.schema if creditor.schema in SCHEMAS else SCHEMA,
     )
     for one in collections:
         sepa.add_payment(

@@ -32,7 +32,14 @@ from .fields import DayField
 class SepaSettingsForm(forms.ModelForm):
     class Meta:
         model = SepaSettings
-        fields = ["creditor_id", "iban", "bic", "prenotification_days", "scheme"]
+        fields = [
+            "creditor_id",
+            "iban",
+            "bic",
+            "prenotification_days",
+            "scheme",
+            "pain_version",
+        ]
 
 
 class MandateForm(forms.ModelForm):

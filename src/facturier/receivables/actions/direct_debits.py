@@ -29,7 +29,14 @@ from ..direct_debits import Debit, DebitBatch, Mandate, SepaSettings
 from ..events import AuditName
 from .common import amount_in, require_right, visible_client
 
-SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "prenotification_days", "scheme")
+SETTINGS_FIELDS = (
+    "creditor_id",
+    "iban",
+    "bic",
+    "prenotification_days",
+    "scheme",
+    "pain_version",
+)
 # Where the money goes and under which identifier: changed only after two factors.
 SENSITIVE_SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "scheme")
 MANDATE_FIELDS = (
@@ -366,6 +373,7 @@ def _creditor(by: User) -> pain008.Creditor:
         iban=sepa.iban,
         bic=sepa.bic,
         scheme=sepa.scheme,
+        schema=sepa.pain_version,
     )
 
 
