@@ -186,6 +186,7 @@ class Debit(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("debit status", "Scheduled")
         SENT = "sent", pgettext_lazy("debit status", "Sent to bank")
+        SETTLED = "settled", pgettext_lazy("debit status", "Settled")
         RETURNED = "returned", pgettext_lazy("debit status", "Returned")
 
     class Sequence(models.TextChoices):
@@ -209,6 +210,15 @@ class Debit(models.Model):
         DebitBatch, on_delete=models.PROTECT, related_name="debits", null=True, blank=True
     )
     scheduled_at = models.DateTimeField(_("scheduled"))
+    # The payment the bank's settlement of the debit was recorded as (camt.053).
+    payment = models.ForeignKey(
+        "receivables.Payment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     # The ISO reason code of the bank's R-transaction (AC04, AM04, MD01, MD06, MS02...).
     return_reason = models.CharField(_("return reason"), max_length=4, blank=True)
 

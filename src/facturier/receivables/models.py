@@ -192,6 +192,7 @@ class StatementLine(models.Model):
         REFERENCE = "reference", _("payment reference in the transfer's text")
         NUMBER = "number", _("invoice number in the transfer's text")
         AMOUNT = "amount", _("exact amount of an open invoice")
+        DEBIT = "debit", _("direct debits the bank collected")
         NONE = "", _("no match")
 
     class State(models.TextChoices):

@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from xml.etree import ElementTree
 
 from sepaxml import SepaDD
 from sepaxml.validation import ValidationError as SchemaError
@@ -74,3 +75,18 @@ def build(creditor: Creditor, collections: Iterable[Collection]) -> tuple[str, b
         return sepa.msg_id, sepa.export(validate=True)
     except SchemaError as exc:
         raise Pain008Error(str(exc.__cause__ or exc)) from exc
+
+
+def payment_informations(xml: bytes) -> dict[str, list[str]]:
+    """The end-to-end ids of each payment information (PmtInfId) of a file built here
+    (the file is our own: read with the standard parser, in whichever version)."""
+    root = ElementTree.fromstring(xml)
+    found: dict[str, list[str]] = {}
+    for info in root.iter():
+        if info.tag.rpartition("}")[2] != "PmtInf":
+            continue
+        ident = next((e.text for e in info if e.tag.endswith("}PmtInfId")), "") or ""
+        found[ident] = [
+            e.text or "" for e in info.iter() if e.tag.rpartition("}")[2] == "EndToEndId"
+        ]
+    return found
