@@ -21,6 +21,7 @@ from facturier.core.identifiers import clean_bic, clean_creditor_id, clean_iban
 from facturier.core.models import CheckedText
 from facturier.firms.models import Firm
 from facturier.invoicing.models import Invoice
+from facturier.outbox.models import Delivery
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 # A mandate with no collection for this long lapses (SEPA rulebook: 36 months).
@@ -236,3 +237,32 @@ class Debit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} on {self.due_date}"
+
+
+class DebitNotice(Delivery):
+    """The pre-notification of a debit (amount, date, mandate reference, creditor id)
+    e-mailed to the client's billing contact, in the client's language, through the
+    outbox."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    debit = models.ForeignKey(Debit, on_delete=models.PROTECT, related_name="notices")
+    to = models.JSONField(_("to"))
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+    language = models.CharField(max_length=2, default="fr")
+    message_id = models.CharField(max_length=250, unique=True)
+    refused = models.JSONField(_("refused recipients"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("direct-debit pre-notification")
+        verbose_name_plural = _("direct-debit pre-notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="debit_notice_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debit} → {', '.join(self.to)} ({self.status})"

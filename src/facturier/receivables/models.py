@@ -484,4 +484,10 @@ class LedgerAccounts(models.Model):
         return f"ledger of {self.firm_id}"
 
 
-from .direct_debits import Debit, DebitBatch, Mandate, SepaSettings  # noqa: E402, F401
+from .direct_debits import (  # noqa: E402, F401
+    Debit,
+    DebitBatch,
+    DebitNotice,
+    Mandate,
+    SepaSettings,
+)
