@@ -37,6 +37,7 @@ SCRIPTS = [
     ["bench.clients_list"],
     ["bench.engagements"],
     ["bench.portal"],
+    ["bench.sepa"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

@@ -34,11 +34,12 @@ def _by_end_to_end(firm_id: int, ids: set[int]) -> dict[int, Debit]:
 def _by_batch(firm_id: int, references: set[str]) -> dict[str, list[Debit]]:
     """The debits still sent to the bank of each batch named (by message id, or by the
     payment information id its file gave a group of debits)."""
+    references = {r for r in references if debit_id(r) is None}
     if not references:
         return {}
-    batches = DebitBatch.objects.filter(
-        firm_id=firm_id, debits__status=Debit.Status.SENT
-    ).distinct()
+    # The batches' ids first: DISTINCT over their rows would sort each file per debit.
+    open_batches = _sent(firm_id).order_by().values_list("batch_id", flat=True).distinct()
+    batches = DebitBatch.objects.filter(pk__in=list(open_batches))
     groups: dict[str, set[str]] = {}
     for batch in batches:
         informations = pain008.payment_informations(bytes(batch.xml))
