@@ -38,6 +38,7 @@ SCRIPTS = [
     ["bench.engagements"],
     ["bench.portal"],
     ["bench.sign_in"],
+    ["bench.sepa"],
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 QUICK = ("bench.pdf_render", "bench.view_pdf", "bench.invoice_list")

@@ -107,3 +107,46 @@ def signed_in(access) -> Browser:
 def portal(contact, alice):
     access = actions.invite_contact(contact.client, by=alice, contact=contact, site=SITE)
     return signed_in(access)
+
+
+def sent_letter(client, alice, reference: str):
+    """An engagement of the client with its letter (French) e-mailed to its contact."""
+    from facturier.engagements import actions as engagements
+    from facturier.engagements.letter_models import LetterTemplate
+
+    french = LetterTemplate.objects.filter(firm_id=client.firm_id, language="fr").first()
+    if french is None:
+        french, _english = engagements.seed_letter_templates(client.firm_id)
+    engagement = engagements.create_engagement(
+        client,
+        by=alice,
+        fields={
+            "reference": reference,
+            "start_date": datetime.date(2027, 1, 1),
+            "tacit_renewal": True,
+        },
+        missions=[
+            {
+                "name": "Tenue comptable",
+                "fee_kind": "fixed",
+                "annual_fee": "1200",
+                "vat_rate": "20",
+                "frequency": "monthly",
+                "timing": "advance",
+                "billing_day": 1,
+            }
+        ],
+    )
+    letter = engagements.create_letter(engagement, by=alice, template=french)
+    return engagements.send_letter(letter, by=alice)
+
+
+@pytest.fixture
+def letter(client_entity, alice, contact):
+    return sent_letter(client_entity, alice, "LM-PORTAIL-1")
+
+
+@pytest.fixture
+def other_letter(other_client, alice):
+    alice = type(alice).objects.get(pk=alice.pk)
+    return sent_letter(other_client["client"], alice, "LM-AUTRE-1")

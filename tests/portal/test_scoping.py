@@ -30,13 +30,17 @@ def _without_tokens(page: bytes) -> bytes:
 
 
 def test_every_url_with_another_clients_id_answers_404_as_a_missing_one(
-    portal, issued, mandate, other_client
+    portal, issued, mandate, other_client, letter, other_letter
 ):
     routes = portal_routes()
-    assert len(routes) == 7
-    own = {"invoices": issued[0].pk, "mandates": mandate.pk}
-    others = {"invoices": other_client["invoice"].pk, "mandates": other_client["mandate"].pk}
-    missing = {"invoices": 999999, "mandates": 999999}
+    assert len(routes) == 9
+    own = {"invoices": issued[0].pk, "mandates": mandate.pk, "letters": letter.pk}
+    others = {
+        "invoices": other_client["invoice"].pk,
+        "mandates": other_client["mandate"].pk,
+        "letters": other_letter.pk,
+    }
+    missing = {"invoices": 999999, "mandates": 999999, "letters": 999999}
     for route in routes:
         assert portal.get(fill(route, own)).status_code == 200, route
         theirs, nothing = portal.get(fill(route, others)), portal.get(fill(route, missing))
@@ -52,6 +56,13 @@ def test_every_url_with_another_clients_id_answers_404_as_a_missing_one(
     assert answer.status_code == 404
     other_client["mandate"].refresh_from_db()
     assert other_client["mandate"].status == "pending"
+    answer = portal.post(
+        f"/portal/letters/{others['letters']}/",
+        {"signer_name": "Jeanne Martin", "accepted": "on", "document_sha256": "0" * 64},
+    )
+    assert answer.status_code == 404
+    other_letter.refresh_from_db()
+    assert other_letter.status == "sent"
     # Another client's invoice opened by nobody: nothing on its history.
     assert not AuditEvent.objects.filter(
         action="invoice.opened_by_client", target_id=str(others["invoices"])

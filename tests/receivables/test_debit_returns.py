@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(sepa, alice, client_entity, make_draft, template):  # noqa: F811
-    """An invoice of 120.00 debited, its batch exported, its settlement recorded."""
+    """An invoice of 120.00 debited, its batch exported, its settlement recorded (the
+    camt.053's line names the debit: it is recorded on import)."""
     actions.create_mandate(client_entity, by=alice, fields=MANDATE)
     invoice = invoicing.finalize_invoice(make_draft(lines=[LINE]), by=alice)
     debit = actions.schedule_debit(invoice, by=alice)
@@ -32,9 +33,7 @@ def sent(sepa, alice, client_entity, make_draft, template):  # noqa: F811
         by=alice, data=document(ntry("120.00", tx(end_to_end=f"DD{debit.pk}"), family="BBDD"))
     )
     line = settled.lines.get()
-    actions.confirm_statement_lines(
-        settled, by=alice, decisions=[{"line": line.pk, "invoice": invoice.pk}]
-    )
+    assert (line.state, line.match, line.invoice_id) == ("confirmed", "debit", invoice.pk)
     assert Invoice.objects.get(pk=invoice.pk).balance == 0
     return invoice, debit
 
@@ -78,7 +77,7 @@ def test_a_closed_account_or_no_mandate_revokes_the_mandate(alice, sent, reason)
 def test_a_return_naming_no_debit_of_ours_stays_on_the_statement(alice, sent):
     line = actions.import_bank_statement(by=alice, data=a_return("DD999999", "MS02")).lines.get()
     assert (line.state, line.skip) == ("skipped", "return")
-    assert Debit.objects.get().status == "sent"
+    assert Debit.objects.get().status == "settled"
     assert Payment.objects.count() == 1
 
 

@@ -351,3 +351,38 @@ def test_no_batch_without_the_creditor_settings(mandate, issue, alice):
 def test_batches_need_the_processing_permission(sepa, staff):
     with pytest.raises(NotAllowed):
         actions.export_debit_batch(by=staff["owner_only"])
+
+
+def test_the_batch_is_a_pain008_001_08_when_the_bank_asks(
+    sepa, settings_user, firm, mandate, issue, alice
+):
+    actions.save_sepa_settings(
+        firm.pk, by=settings_user, fields={"pain_version": "pain.008.001.08"}
+    )
+    actions.schedule_debit(issue(), by=alice)
+    xml = bytes(actions.export_debit_batch(by=alice).xml)
+    xmlschema.XMLSchema(SCHEMA.replace("001.02", "001.08")).validate(xml.decode())
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
+    root = ElementTree.fromstring(xml)
+    assert root.tag == "{urn:iso:std:iso:20022:tech:xsd:pain.008.001.08}Document"
+    # 001.08 names the banks' BIC "BICFI" where 001.02 says "BIC".
+    assert root.findtext(".//p:CdtrAgt/p:FinInstnId/p:BICFI", namespaces=ns) == "PSSTFRPPPAR"
+    assert root.findtext(".//p:DbtrAgt/p:FinInstnId/p:BICFI", namespaces=ns) == "AGRIFRPP"
+    assert root.find(".//p:FinInstnId/p:BIC", ns) is None
+    assert root.findtext(".//p:MndtId", namespaces=ns) == "RUM-2026-001"
+    assert root.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=ns) == "1"
+
+
+def test_the_default_batch_is_a_pain008_001_02_with_bic(sepa, mandate, issue, alice):
+    assert sepa.pain_version == "pain.008.001.02"
+    actions.schedule_debit(issue(), by=alice)
+    root = ElementTree.fromstring(bytes(actions.export_debit_batch(by=alice).xml))
+    assert root.findtext(".//p:DbtrAgt/p:FinInstnId/p:BIC", namespaces=NS) == "AGRIFRPP"
+
+
+def test_an_unknown_pain_version_is_refused(sepa, settings_user, firm):
+    with pytest.raises(Invalid) as exc:
+        actions.save_sepa_settings(
+            firm.pk, by=settings_user, fields={"pain_version": "pain.008.001.99"}
+        )
+    assert codes(exc) == {"pain_version": ["invalid_choice"]}

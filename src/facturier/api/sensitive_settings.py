@@ -91,10 +91,20 @@ class PlatformSettings(GenericAPIView):
 
 class SepaSettingsSerializer(serializers.ModelSerializer):
     scheme = serializers.ChoiceField(choices=["CORE", "B2B"], default="CORE")
+    pain_version = serializers.ChoiceField(
+        choices=["pain.008.001.02", "pain.008.001.08"], default="pain.008.001.02"
+    )
 
     class Meta:
         model = SepaSettings
-        fields = ["creditor_id", "iban", "bic", "prenotification_days", "scheme"]
+        fields = [
+            "creditor_id",
+            "iban",
+            "bic",
+            "prenotification_days",
+            "scheme",
+            "pain_version",
+        ]
 
 
 class DirectDebitSettings(GenericAPIView):

@@ -11,9 +11,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from facturier.core.errors import Invalid
+from facturier.firms import audit
 
 from .documents import append_pages, evidence_page
 from .errors import DocumentChanged
+from .events import AuditName
 from .models import Acceptance
 
 
@@ -93,4 +95,21 @@ def latest_acceptance(target: models.Model) -> Acceptance | None:
         Acceptance.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
         .order_by("-accepted_at", "-id")
         .first()
+    )
+
+
+def audit_acceptance(evidence: Acceptance, target: models.Model, *, contact, ip: str) -> None:
+    """The firm's audit row of the acceptance (the accepting action's own row)."""
+    audit.record(
+        AuditName.DOCUMENT_ACCEPTED,
+        evidence,
+        by=None,
+        firm_id=evidence.firm_id,
+        details={
+            "document": target._meta.label_lower,
+            "id": target.pk,
+            "contact": contact.pk,
+            "sha256": evidence.document_sha256,
+            "ip": ip,
+        },
     )

@@ -46,3 +46,9 @@ class AcceptForm(forms.Form):
         label=_("I have read the mandate and I accept it."), required=False
     )
     document_sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class LetterAcceptForm(AcceptForm):
+    accepted = forms.BooleanField(
+        label=_("I have read the engagement letter and I accept it."), required=False
+    )

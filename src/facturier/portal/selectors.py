@@ -8,6 +8,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from facturier.clients.models import Client, Contact
+from facturier.engagements.letter_models import EngagementLetter, LetterStatus
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.receivables.direct_debits import Mandate, SepaSettings
@@ -120,6 +121,20 @@ def mandates(*, client: Client) -> QuerySet[Mandate]:
 
 def mandate(*, client: Client, pk: int) -> Mandate | None:
     return mandates(client=client).filter(pk=pk).select_related("client__firm").first()
+
+
+def letters(*, client: Client) -> QuerySet[EngagementLetter]:
+    """The engagement letters sent to the client (drafts are the firm's own)."""
+    return (
+        EngagementLetter.objects.filter(engagement__client_id=client.pk, firm_id=client.firm_id)
+        .exclude(status=LetterStatus.DRAFT)
+        .select_related("engagement")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def letter(*, client: Client, pk: int) -> EngagementLetter | None:
+    return letters(client=client).filter(pk=pk).first()
 
 
 def sepa_of(firm_id: int) -> SepaSettings | None:

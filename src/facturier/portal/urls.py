@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_mandates
+from . import views, views_letters, views_mandates
 
 app_name = "portal"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("mandates/", views_mandates.mandates, name="mandates"),
     path("mandates/<id:pk>/", views_mandates.mandate, name="mandate"),
     path("mandates/<id:pk>/pdf/", views_mandates.mandate_pdf_view, name="mandate_pdf"),
+    path("letters/", views_letters.letters, name="letters"),
+    path("letters/<id:pk>/", views_letters.letter, name="letter"),
+    path("letters/<id:pk>/pdf/", views_letters.letter_pdf, name="letter_pdf"),
 ]

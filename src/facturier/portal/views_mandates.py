@@ -29,6 +29,34 @@ def _shown_pdf(request, mandate) -> bytes:
     return mandate_pdf(mandate, sepa=sepa, language=actions.contact_language(request.contact))
 
 
+def accept_with(request, form, accept, target) -> tuple[str, str]:
+    """Call the accepting action with the form's name, box and SHA-256 and the request's
+    address and browser: its field errors put on the form, its refusal returned."""
+    try:
+        accept(
+            target,
+            contact=request.contact,
+            signer_name=form.cleaned_data["signer_name"],
+            accepted=form.cleaned_data["accepted"],
+            shown_sha256=form.cleaned_data["document_sha256"],
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except Invalid as exc:
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    except DomainError as exc:
+        return exc.message, exc.code
+    return "", ""
+
+
+def status_of(request, form, refusal: str) -> int:
+    if refusal:
+        return 409
+    return 422 if request.method == "POST" and form.errors else 200
+
+
 @contact_required
 @require_GET
 def mandates(request: HttpRequest) -> HttpResponse:
@@ -45,31 +73,12 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
     form = AcceptForm(request.POST or None)
     refusal = code = ""
     if request.method == "POST" and pending and form.is_valid():
-        try:
-            actions.accept_mandate(
-                mandate,
-                contact=request.contact,
-                signer_name=form.cleaned_data["signer_name"],
-                accepted=form.cleaned_data["accepted"],
-                shown_sha256=form.cleaned_data["document_sha256"],
-                ip=client_ip(request),
-                user_agent=request.headers.get("User-Agent", ""),
-            )
-        except Invalid as exc:
-            for field, messages in exc.errors.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
-        except DomainError as exc:
-            refusal, code = exc.message, exc.code
-        else:
+        refusal, code = accept_with(request, form, actions.accept_mandate, mandate)
+        if not (refusal or form.errors):
             return redirect("portal:mandate", pk=mandate.pk)
     # The SHA-256 of the PDF as it reads now: what a signature from this page accepts.
     sha = hashlib.sha256(_shown_pdf(request, mandate)).hexdigest() if pending else ""
-    status = 200
-    if refusal:
-        status = 409
-    elif request.method == "POST" and form.errors:
-        status = 422
+    status = status_of(request, form, refusal)
     return render(
         request,
         "portal/mandate.html",

@@ -17,9 +17,11 @@ class ReceivablesConfig(AppConfig):
             history,  # noqa: F401  (registers its history lines)
         )
         from .actions.reminders import send_due_reminders
+        from .debit_outbox import DEBIT_NOTICES
         from .letter_outbox import LETTERS
 
         kinds.register(LETTERS)
+        kinds.register(DEBIT_NOTICES)
         fiscal.register_first_month(_fiscal_year_start)
         kinds.register_periodic("reminders", REMINDER_PASS_SECONDS, send_due_reminders)
 

@@ -192,6 +192,9 @@ def _transactions(read, node, *, entry: int, first_line, account, fallback_day):
         "reversal": read.text(node, "RvslInd").lower() in ("true", "1"),
         "entry_label": read.text(node, "AddtlNtryInf"),
         "entry_family": read.text(node, "BkTxCd/Domn/Fmly/SubFmlyCd"),
+        # A collection booked as one entry: the batch it is (payment information or
+        # message id of the file sent), the reference of a line without its details.
+        "batch_reference": read.text(node, "NtryDtls/Btch/PmtInfId", "NtryDtls/Btch/MsgId"),
     }
     if common["booked_on"] is None:
         raise StatementError(_("Entry %(line)d has no date.") % {"line": entry}, line=entry)
@@ -256,7 +259,7 @@ def _line(read, detail, number, booked, direction, *, batch, **common) -> Statem
         instructed_amount=instructed,
         instructed_currency=instructed_currency,
         label=single_line(label or common["entry_label"], 500),
-        reference=single_line(end_to_end, 140) if end_to_end != "NOTPROVIDED" else "",
+        reference=_reference(end_to_end, detail, common["batch_reference"]),
         debtor_name=single_line(payer, 200),
         debtor_iban=iban(read.text(detail, "RltdPties/DbtrAcct/Id/IBAN")),
         bank_reference=common["bank_reference"],
@@ -277,6 +280,13 @@ def _line(read, detail, number, booked, direction, *, batch, **common) -> Statem
             "batch" if batch else "",
         ),
     )
+
+
+def _reference(end_to_end: str, detail, batch_reference: str) -> str:
+    """The transaction's end-to-end id; for an entry without details, its batch's id."""
+    if end_to_end and end_to_end != "NOTPROVIDED":
+        return single_line(end_to_end, 140)
+    return single_line(batch_reference, 140) if detail is None else ""
 
 
 def _fate(read, detail, amount, direction, **common) -> tuple[str, str]:

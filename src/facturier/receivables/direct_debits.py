@@ -21,6 +21,7 @@ from facturier.core.identifiers import clean_bic, clean_creditor_id, clean_iban
 from facturier.core.models import CheckedText
 from facturier.firms.models import Firm
 from facturier.invoicing.models import Invoice
+from facturier.outbox.models import Delivery
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 # A mandate with no collection for this long lapses (SEPA rulebook: 36 months).
@@ -37,6 +38,11 @@ def lapses_on(since: datetime.date) -> datetime.date:
 class Scheme(models.TextChoices):
     CORE = "CORE", pgettext_lazy("SEPA scheme", "Core (every debtor)")
     B2B = "B2B", pgettext_lazy("SEPA scheme", "B2B (business debtors who agreed)")
+
+
+class PainVersion(models.TextChoices):
+    V02 = "pain.008.001.02", _("pain.008.001.02 (most banks)")
+    V08 = "pain.008.001.08", _("pain.008.001.08 (when the bank asks for it)")
 
 
 def _check_bank(instance, fields: dict) -> None:
@@ -69,6 +75,13 @@ class SepaSettings(CheckedText):
         help_text=_("How long before a collection the client is told of it."),
     )
     scheme = models.CharField(_("scheme"), max_length=4, choices=Scheme, default=Scheme.CORE)
+    pain_version = models.CharField(
+        _("pain.008 version"),
+        max_length=15,
+        choices=PainVersion,
+        default=PainVersion.V02,
+        help_text=_("The version of the batch file the firm's bank takes."),
+    )
 
     class Meta:
         verbose_name = _("SEPA direct-debit settings")
@@ -174,6 +187,7 @@ class Debit(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", pgettext_lazy("debit status", "Scheduled")
         SENT = "sent", pgettext_lazy("debit status", "Sent to bank")
+        SETTLED = "settled", pgettext_lazy("debit status", "Settled")
         RETURNED = "returned", pgettext_lazy("debit status", "Returned")
 
     class Sequence(models.TextChoices):
@@ -197,6 +211,15 @@ class Debit(models.Model):
         DebitBatch, on_delete=models.PROTECT, related_name="debits", null=True, blank=True
     )
     scheduled_at = models.DateTimeField(_("scheduled"))
+    # The payment the bank's settlement of the debit was recorded as (camt.053).
+    payment = models.ForeignKey(
+        "receivables.Payment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     # The ISO reason code of the bank's R-transaction (AC04, AM04, MD01, MD06, MS02...).
     return_reason = models.CharField(_("return reason"), max_length=4, blank=True)
 
@@ -214,3 +237,32 @@ class Debit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} on {self.due_date}"
+
+
+class DebitNotice(Delivery):
+    """The pre-notification of a debit (amount, date, mandate reference, creditor id)
+    e-mailed to the client's billing contact, in the client's language, through the
+    outbox."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="+")
+    debit = models.ForeignKey(Debit, on_delete=models.PROTECT, related_name="notices")
+    to = models.JSONField(_("to"))
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    from_email = models.CharField(max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("message"))
+    language = models.CharField(max_length=2, default="fr")
+    message_id = models.CharField(max_length=250, unique=True)
+    refused = models.JSONField(_("refused recipients"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("direct-debit pre-notification")
+        verbose_name_plural = _("direct-debit pre-notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="debit_notice_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debit} → {', '.join(self.to)} ({self.status})"

@@ -185,6 +185,10 @@ class AuditName(models.TextChoices):
     MANDATE_STATUS_CHANGED = "mandate.status_changed", _("direct-debit mandate status changed")
     DEBIT_SCHEDULED = "debit.scheduled", _("direct debit scheduled")
     DEBIT_BATCH_EXPORTED = "debit_batch.exported", _("direct-debit batch exported")
+    DEBIT_NOTICE_SENT = "debit.notice_sent", _("direct-debit pre-notification e-mailed")
+    DEBIT_NOTICE_RETRYING = "debit.notice_retrying", _("pre-notification to be retried")
+    DEBIT_NOTICE_REFUSED = "debit.notice_refused", _("pre-notification refused")
+    DEBIT_SETTLED = "debit.settled", _("direct debit collected by the bank")
     DEBIT_RETURNED = "debit.returned", _("direct debit returned by the bank")
 
 

@@ -192,6 +192,7 @@ class StatementLine(models.Model):
         REFERENCE = "reference", _("payment reference in the transfer's text")
         NUMBER = "number", _("invoice number in the transfer's text")
         AMOUNT = "amount", _("exact amount of an open invoice")
+        DEBIT = "debit", _("direct debits the bank collected")
         NONE = "", _("no match")
 
     class State(models.TextChoices):
@@ -483,4 +484,10 @@ class LedgerAccounts(models.Model):
         return f"ledger of {self.firm_id}"
 
 
-from .direct_debits import Debit, DebitBatch, Mandate, SepaSettings  # noqa: E402, F401
+from .direct_debits import (  # noqa: E402, F401
+    Debit,
+    DebitBatch,
+    DebitNotice,
+    Mandate,
+    SepaSettings,
+)

@@ -32,7 +32,21 @@ from .fields import DayField
 class SepaSettingsForm(forms.ModelForm):
     class Meta:
         model = SepaSettings
-        fields = ["creditor_id", "iban", "bic", "prenotification_days", "scheme"]
+        fields = [
+            "creditor_id",
+            "iban",
+            "bic",
+            "prenotification_days",
+            "scheme",
+            "pain_version",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pain_version"].required = False  # left out: the version kept
+
+    def clean_pain_version(self):
+        return self.cleaned_data.get("pain_version") or self.instance.pain_version
 
 
 class MandateForm(forms.ModelForm):
@@ -204,6 +218,8 @@ def debits_view(request: HttpRequest) -> HttpResponse:
             allowed=allowed,
             scheduled=list(firm_debits(user=request.user, status=Debit.Status.SCHEDULED)),
             sent=list(firm_debits(user=request.user, status=Debit.Status.SENT)[:100]),
+            settled=list(firm_debits(user=request.user, status=Debit.Status.SETTLED)[:100]),
+            returned=list(firm_debits(user=request.user, status=Debit.Status.RETURNED)[:100]),
             batches=list(debit_batches(user=request.user)[:20]),
             settings_ready=sepa_settings(firm_id=request.user.firm_id).complete,
         ),

@@ -25,6 +25,7 @@ from .letters import (
     save_letter_template,
     seed_letter_templates,
     send_letter,
+    sign_letter_online,
     signed_copy_refusal,
     upload_signed_copy,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "save_letter_template",
     "seed_letter_templates",
     "send_letter",
+    "sign_letter_online",
     "signed_copy_refusal",
     "upload_signed_copy",
 ]

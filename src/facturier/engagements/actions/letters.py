@@ -485,3 +485,53 @@ def record_letter_email_outcome(
     name = OUTCOME_NAMES.get(outcome.status, AuditName.LETTER_RETRYING)
     _record(name, letter, by=None, at=at, **details)
     return True
+
+
+@action
+def sign_letter_online(
+    letter: EngagementLetter | int,
+    *,
+    by: User | None = None,
+    contact,
+    signed_pdf: bytes,
+    evidence: int,
+    signer_name: str = "",
+    now: datetime.datetime | None = None,
+) -> EngagementLetter:
+    """A contact of the engagement's client accepted the letter sent to them online
+    (`evidence`: the id of the evidence kept, `signed_pdf`: the letter with its evidence
+    page): it becomes signed, that day, for the version it was made for."""
+    now = clock.now(now)
+    pk = row_id(getattr(letter, "pk", letter))
+    found = (
+        None
+        if pk is None
+        else EngagementLetter.objects.select_for_update()
+        .select_related("engagement")
+        .filter(pk=pk, engagement__client_id=contact.client_id)
+        .exclude(status=LetterStatus.DRAFT)
+        .first()
+    )
+    if found is None:
+        raise NotFound(NO_SUCH_LETTER)
+    _check_current(found, timezone.localdate(now))
+    _require_status(found, LetterStatus.SENT)
+    found.signed_pdf = signed_pdf
+    found.signed_filename = found.filename
+    found.signed_on = timezone.localdate(now)
+    found.status = LetterStatus.SIGNED
+    found.save(update_fields=["signed_pdf", "signed_filename", "signed_on", "status"])
+    _record(
+        AuditName.LETTER_SIGNED,
+        found,
+        by=by,
+        at=now,
+        from_status=LetterStatus.SENT,
+        to_status=found.status,
+        signed_on=found.signed_on,
+        online=True,
+        contact=contact.pk,
+        signer=signer_name,
+        evidence=evidence,
+    )
+    return found

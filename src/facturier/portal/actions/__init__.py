@@ -2,11 +2,13 @@
 actions`)."""
 
 from .accesses import client_to_manage, invite_contact, may_manage, revoke_access
+from .letters import accept_letter
 from .links import check_link, close_session, contact_language, open_session, request_sign_in_link
 from .mandates import accept_mandate
 from .opened import record_opened
 
 __all__ = [
+    "accept_letter",
     "accept_mandate",
     "check_link",
     "client_to_manage",

@@ -7,15 +7,13 @@ from django.utils.translation import gettext as _
 
 from facturier.core.actions import action
 from facturier.core.errors import NotFound
-from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.receivables import actions as receivables
 from facturier.receivables.direct_debits import Mandate, SepaSettings
 
-from ..acceptance import check_consent, record_acceptance
+from ..acceptance import audit_acceptance, check_consent, record_acceptance
 from ..documents import mandate_pdf
 from ..errors import NotAwaitingSignature
-from ..events import AuditName
 from .links import contact_language
 
 
@@ -64,17 +62,5 @@ def accept_mandate(
     signed = receivables.sign_mandate_online(
         found, contact=contact, on=timezone.localdate(now), evidence=evidence.pk
     )
-    audit.record(
-        AuditName.DOCUMENT_ACCEPTED,
-        evidence,
-        by=None,
-        firm_id=found.firm_id,
-        details={
-            "document": found._meta.label_lower,
-            "id": found.pk,
-            "contact": contact.pk,
-            "sha256": evidence.document_sha256,
-            "ip": ip,
-        },
-    )
+    audit_acceptance(evidence, found, contact=contact, ip=ip)
     return signed

@@ -24,6 +24,7 @@ from ..models import BankStatement, CsvMapping, Payment, StatementLine
 from .bank_returns import returned_lines, returning, undo_returned_payment
 from .common import require_right
 from .debit_returns import return_debits_of
+from .debit_settlement import settle_debits_of
 from .payments import record_payment
 
 NO_SUCH_STATEMENT = _("No such bank statement.")
@@ -120,6 +121,7 @@ def import_bank_statement(
         duplicates=duplicates,
     )
     _keep_lines(statement, fresh)
+    settle_debits_of(statement.lines.all(), by=by, at=at)
     return_debits_of(statement.lines.filter(skip=bank_files.Skip.RETURN), by=by, at=at)
     audit.record(
         AuditName.BANK_STATEMENT_IMPORTED,

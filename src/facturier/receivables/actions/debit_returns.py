@@ -3,8 +3,6 @@ debit is marked returned with its ISO reason, and the mandate is revoked when th
 reason says it no longer holds. The money, if a settlement line recorded it as a
 payment, is reversed the way every bank return is (bank_returns.py)."""
 
-import re
-
 from django.utils.translation import gettext as _
 
 from facturier.core.actions import action
@@ -12,23 +10,26 @@ from facturier.core.errors import InvalidTransition, NotFound
 from facturier.firms import audit
 from facturier.firms.models import User
 
+from ..debit_matching import debit_id
 from ..direct_debits import Debit, Mandate
 from ..events import AuditName
+from ..models import StatementLine
 from .bank_returns import undo_returned_payment
 from .common import require_right
+from .payments import delete_payment
 
 # Closed account, no mandate: the mandate cannot be used again.
 REVOKING = frozenset({"AC04", "MD01"})
-# The end-to-end id the batch gives each debit (actions/direct_debits.py).
-END_TO_END = re.compile(r"^DD(\d{1,18})$")
+# Sent to the bank, or settled already (a return after the collection's credit).
+RETURNABLE = (Debit.Status.SENT, Debit.Status.SETTLED)
 
 
 def debit_of(firm_id: int, reference: str) -> Debit | None:
     """The firm's exported debit a return's end-to-end reference names, or None."""
-    found = END_TO_END.match(reference or "")
-    if found is None:
+    pk = debit_id(reference)
+    if pk is None:
         return None
-    return Debit.objects.filter(firm_id=firm_id, pk=int(found[1]), status=Debit.Status.SENT).first()
+    return Debit.objects.filter(firm_id=firm_id, pk=pk, status__in=RETURNABLE).first()
 
 
 @action
@@ -45,11 +46,13 @@ def return_debit(debit: Debit | int, *, by: User, reason: str) -> Debit:
     )
     if debit is None:
         raise NotFound(_("No such debit."))
-    if debit.status != Debit.Status.SENT:
+    if debit.status not in RETURNABLE:
         raise InvalidTransition(_("Only a debit sent to the bank can be returned."))
     code = (reason or "").strip().upper()[:4]
-    debit.status, debit.return_reason = Debit.Status.RETURNED, code
-    debit.save(update_fields=["status", "return_reason"])
+    if debit.payment_id is not None:
+        delete_payment(debit.payment_id, by=by)  # the invoice owes it again
+    debit.status, debit.return_reason, debit.payment = Debit.Status.RETURNED, code, None
+    debit.save(update_fields=["status", "return_reason", "payment"])
     mandate = debit.mandate
     if code in REVOKING and mandate.status != Mandate.Status.REVOKED:
         before = mandate.status
@@ -83,8 +86,12 @@ def return_debits_of(statement_lines, *, by: User, at) -> int:
         debit = debit_of(line.firm_id, line.reference)
         if debit is None:
             continue
+        settled = debit.payment_id is not None
         return_debit(debit, by=by, reason=(line.skip_detail or "").split(" ")[0])
-        if line.returns is not None and line.returns.payment_id is not None:
+        if settled:  # its payment cancelled with it
+            line.state = StatementLine.State.UNDONE
+            line.save(update_fields=["state"])
+        elif line.returns is not None and line.returns.payment_id is not None:
             undo_returned_payment(line, by=by, at=at)
         done += 1
     return done

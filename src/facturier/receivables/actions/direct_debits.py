@@ -28,8 +28,16 @@ from .. import pain008
 from ..direct_debits import Debit, DebitBatch, Mandate, SepaSettings
 from ..events import AuditName
 from .common import amount_in, require_right, visible_client
+from .debit_notices import notice_recipient, queue_notice
 
-SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "prenotification_days", "scheme")
+SETTINGS_FIELDS = (
+    "creditor_id",
+    "iban",
+    "bic",
+    "prenotification_days",
+    "scheme",
+    "pain_version",
+)
 # Where the money goes and under which identifier: changed only after two factors.
 SENSITIVE_SETTINGS_FIELDS = ("creditor_id", "iban", "bic", "scheme")
 MANDATE_FIELDS = (
@@ -290,6 +298,7 @@ def schedule_debit(
             % {"invoice": invoice, "balance": invoice.balance},
             "exceeds_balance",
         )
+    to = notice_recipient(invoice.client)
     debit = Debit(
         firm_id=invoice.firm_id,
         invoice=invoice,
@@ -308,6 +317,7 @@ def schedule_debit(
             debit.save()
     except IntegrityError:
         raise _refuse("invoice", already, "already_scheduled") from None
+    queue_notice(debit, to=to, now=debit.scheduled_at)
     audit.record(
         AuditName.DEBIT_SCHEDULED,
         invoice,
@@ -366,6 +376,7 @@ def _creditor(by: User) -> pain008.Creditor:
         iban=sepa.iban,
         bic=sepa.bic,
         scheme=sepa.scheme,
+        schema=sepa.pain_version,
     )
 
 
