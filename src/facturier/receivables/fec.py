@@ -314,6 +314,11 @@ def _exchange(entry: Entry, key: Key, booked: Books, ledger, words, aux) -> None
         entry.add(ledger.exchange_gain_account, words["gain"], -difference, debit=False)
 
 
+# The columns of _sales's rows that need converting: finalized_at, the total (as cents),
+# the VAT breakdown.
+SALES_CONVERTED = {4: fec_books.moment_of, 5: fec_books.from_cents, 9: fec_books.json_of}
+
+
 def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
     documents = (
         Invoice.objects.filter(firm_id=firm_id, issue_date__gte=start, issue_date__lte=end)
@@ -333,9 +338,8 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[S
             "snapshot__totals__vat_breakdown",
         )
     )
-    converters = {4: fec_books.moment_of, 5: fec_books.from_cents, 9: fec_books.json_of}
     for pk, kind, piece, issued, finalized, gross, client_id, client, *rest in fec_books.read(
-        documents, converters
+        documents, SALES_CONVERTED
     ):
         currency, breakdown = rest
         key = ("d", pk)
