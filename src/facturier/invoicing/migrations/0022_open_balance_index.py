@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0006_contact_erased_at'),
         ('firms', '0010_personal_data_erasure_and_retention'),
-        ('invoicing', '0020_payment_reference'),
+        ('invoicing', '0021_deposit_invoices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
