@@ -3,6 +3,7 @@ exactly as an id that does not exist, for every URL; and what the contact opens 
 the invoice's history, which the firm reads."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client as Browser
@@ -114,7 +115,7 @@ def test_the_epc_code_carries_the_balance_and_the_reference(issued):
     import zxingcpp
     from PIL import Image
 
-    from facturier.portal.selectors import transfer_qr_svg
+    from facturier.portal.selectors import owed_now_snapshot, transfer_qr_svg
 
     invoice = issued[1]
     svg = transfer_qr_svg(invoice)
@@ -123,12 +124,19 @@ def test_the_epc_code_carries_the_balance_and_the_reference(issued):
 
     from facturier.invoicing.documents.epc import epc_code
 
-    snapshot = {**invoice.snapshot, "totals": {**invoice.snapshot["totals"], "gross": "300.00"}}
-    png = io.BytesIO()
-    epc_code(snapshot).save(png, kind="png", scale=4)
-    [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.getvalue())))
-    lines = read.text.splitlines()
+    def scanned(invoice) -> list[str]:
+        png = io.BytesIO()
+        epc_code(owed_now_snapshot(invoice)).save(png, kind="png", scale=4)
+        [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.getvalue())))
+        return read.text.splitlines()
+
+    lines = scanned(invoice)
     assert "EUR300" in lines and invoice.payment_reference in lines
+    # An invoice deducting a 100 deposit, of which 50 is paid since: the code asks for
+    # the balance, the deposit not taken off a second time.
+    invoice.snapshot = {**invoice.snapshot, "prepaid": {"amount": "100.00", "deposits": []}}
+    invoice.balance = Decimal("150.00")
+    assert "EUR150" in scanned(invoice)
 
 
 def test_statement_of_account_for_a_period(portal, issued):

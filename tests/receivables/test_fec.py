@@ -329,18 +329,26 @@ def test_an_account_settled_across_two_years_is_lettered_in_neither(make_draft, 
         assert {r["EcritureLet"] for r in rows_of(data)} == {""}
 
 
-def test_a_deposit_and_its_deduction_are_booked_once(make_draft, alice, client_entity, firm):
+@pytest.mark.parametrize(
+    "deposit_net, gross, owed",
+    [("1000", "1200.00", "4800.00"), ("1000.50", "1200.60", "4799.40")],  # with cents too
+)
+def test_a_deposit_and_its_deduction_are_booked_once(
+    make_draft, alice, client_entity, firm, deposit_net, gross, owed
+):
     """The deposit invoice is a sale and its payment a payment; the invoice deducting it
     debits the client only with the amount due and takes the deposit's revenue and VAT
     off its own: revenue and VAT are counted once, every entry balances."""
     client_entity.owners.add(alice)
     user = type(alice).objects.get(pk=alice.pk)
-    deposit = invoicing.draft_deposit(by=user, client=client_entity, amount="1000", now=on(1, 5))
+    deposit = invoicing.draft_deposit(
+        by=user, client=client_entity, amount=deposit_net, now=on(1, 5)
+    )
     deposit = invoicing.finalize_invoice(deposit, by=user, now=on(1, 5))
     actions.record_payment(
         by=user,
         client=client_entity,
-        amount=Decimal("1200.00"),
+        amount=Decimal(gross),
         received_on=on(1, 20).date(),
         allocations=[{"invoice": deposit.pk}],
         now=on(1, 20),
@@ -349,7 +357,7 @@ def test_a_deposit_and_its_deduction_are_booked_once(make_draft, alice, client_e
     final = make_draft(by=user, lines=[line])
     invoicing.deduct_deposits(final, by=user, now=on(3, 1))
     final = invoicing.finalize_invoice(final, by=user, now=on(3, 1))
-    assert final.balance == Decimal("4800.00")
+    assert final.balance == Decimal(owed)
     data, found = file_of(firm)
     assert found == []
     rows = rows_of(data)
@@ -359,7 +367,7 @@ def test_a_deposit_and_its_deduction_are_booked_once(make_draft, alice, client_e
         assert debit == sum(amount(r["Credit"]) for r in entry)
     sales = [r for r in rows if r["JournalCode"] == "VT"]
     client_lines = [r for r in sales if r["CompteNum"] == "411000"]
-    assert sum(amount(r["Debit"]) for r in client_lines) == Decimal("6000.00")  # 1200 + 4800
+    assert sum(amount(r["Debit"]) for r in client_lines) == Decimal("6000.00")  # deposit + owed
     revenue = [r for r in sales if r["CompteNum"].startswith("706")]
     net = sum(amount(r["Credit"]) - amount(r["Debit"]) for r in revenue)
     assert net == Decimal("5000.00")  # the whole fee, once

@@ -169,8 +169,15 @@ def transfer_qr_svg(invoice: Invoice) -> bytes | None:
     not its total), or None when it is not paid by a SEPA transfer."""
     from facturier.invoicing.documents.epc import epc_svg
 
+    owed_now = owed_now_snapshot(invoice)
+    return epc_svg(owed_now) if owed_now else None
+
+
+def owed_now_snapshot(invoice: Invoice) -> dict | None:
+    """The invoice's snapshot asking for its balance: the balance already has the
+    deposits and the payments taken off, so nothing is deducted from it again."""
     snapshot = invoice.snapshot or {}
     if not snapshot or invoice.is_credit_note or not invoice.balance or invoice.balance <= 0:
         return None
-    owed_now = {**snapshot, "totals": {**snapshot.get("totals", {}), "gross": str(invoice.balance)}}
-    return epc_svg(owed_now)
+    totals = {**snapshot.get("totals", {}), "gross": str(invoice.balance)}
+    return {**snapshot, "prepaid": None, "totals": totals}

@@ -314,9 +314,14 @@ def _exchange(entry: Entry, key: Key, booked: Books, ledger, words, aux) -> None
         entry.add(ledger.exchange_gain_account, words["gain"], -difference, debit=False)
 
 
-# The columns of _sales's rows that need converting: finalized_at, the total (as cents),
-# the VAT breakdown.
-SALES_CONVERTED = {4: fec_books.moment_of, 5: fec_books.from_cents, 9: fec_books.json_of}
+# The columns of _sales's rows that need converting: finalized_at, the total and the
+# deposits deducted (as cents), the VAT breakdown.
+SALES_CONVERTED = {
+    4: fec_books.moment_of,
+    5: fec_books.from_cents,
+    9: fec_books.json_of,
+    10: fec_books.from_cents,
+}
 
 
 def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[Sorted]:
@@ -336,7 +341,7 @@ def _sales(ledger, words, booked: Books, firm_id: int, start, end) -> Iterator[S
             "currency",
             # Only the VAT breakdown of the frozen snapshot, read in the database.
             "snapshot__totals__vat_breakdown",
-            "prepaid",
+            fec_books.cents("prepaid"),
         )
     )
     for pk, kind, piece, issued, finalized, gross, client_id, client, *rest in fec_books.read(

@@ -4,7 +4,7 @@ into one payment of its invoice, by direct debit; the line is recorded as settle
 from django.db import transaction
 from django.db.models import QuerySet
 
-from facturier.core.errors import Invalid
+from facturier.core.errors import DomainError
 from facturier.firms import audit
 
 from ..debit_matching import settled_debits
@@ -61,8 +61,8 @@ def settle_debits_of(statement_lines: QuerySet[StatementLine], *, by, at) -> int
         try:
             with transaction.atomic():
                 payments = [_settle(debit, line, by=by, at=at) for debit in locked]
-        except Invalid:
-            continue  # an invoice that cannot take it (credited meanwhile...): for a person
+        except DomainError:
+            continue  # an invoice that cannot take it (credited, paid otherwise...): for a person
         line.state, line.match = StatementLine.State.CONFIRMED, StatementLine.Match.DEBIT
         line.invoice = locked[0].invoice if len(locked) == 1 else None
         line.payment = payments[0] if len(payments) == 1 else None
