@@ -234,3 +234,57 @@ def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
         deposit.total_gross,
         Decimal("4800.00"),
     ]
+
+
+def test_changing_the_drafts_client_frees_the_deposits(
+    alice, firm, client_entity, make_client, template
+):
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    other = make_client(firm, name="Autre SA")
+    other.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh: owns both
+    actions.update_draft(draft, by=alice, client=other)
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None
+    final = actions.finalize_invoice(draft, by=alice)
+    assert final.client_id == other.pk
+    assert final.prepaid == 0
+
+
+def test_another_clients_deposit_is_refused(alice, firm, client_entity, make_client, template):
+    from facturier.invoicing.actions.deductions import check_deductible
+
+    deposit = paid_deposit(alice, client_entity)
+    other = make_client(firm, name="Autre SA")
+    other.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh: owns both
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=other, lines=[line])
+    with pytest.raises(Invalid) as excinfo:
+        check_deductible(deposit, draft)
+    assert codes(excinfo) == {"deposits": ["other_client"]}
+
+
+def test_a_deposit_an_issued_invoice_deducts_is_not_credited(alice, client_entity, template):
+    from facturier.core.errors import DepositDeducted
+    from facturier.invoicing import permissions
+    from facturier.web.availability import why_not
+
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    deposit.refresh_from_db()
+    assert permissions.refusal("credit", alice, deposit) is None  # the draft may still let go
+    final = actions.finalize_invoice(draft, by=alice)
+    deposit.refresh_from_db()
+    with pytest.raises(DepositDeducted) as excinfo:
+        actions.create_credit_note(deposit, by=alice)
+    assert final.number in str(excinfo.value)
+    assert excinfo.value.code == "deposit_deducted"
+    assert not Invoice.objects.filter(corrects=deposit).exists()
+    hint = why_not(alice, deposit)["credit"]
+    assert hint == "Deducted by an issued invoice: credit that invoice instead."
