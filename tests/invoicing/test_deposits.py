@@ -199,6 +199,9 @@ def test_deleting_the_draft_frees_the_deposit(alice, client_entity, template):
         ({"amount": "2000", "fees": "1000"}, "amount", "exceeds_fees"),
         ({"percent": "120", "fees": "1000"}, "percent", "invalid"),
         ({"percent": "30"}, "percent", "no_fees"),
+        ({"percent": "30", "fees": "abc"}, "fees", "invalid"),
+        ({"amount": "100", "fees": "0"}, "fees", "not_positive"),
+        ({"amount": "100", "percent": "30", "fees": "1000"}, "percent", "amount_and_percent"),
         ({"amount": "100", "currency": "USD"}, "currency", "currency_mismatch"),
     ],
 )
@@ -214,6 +217,25 @@ def test_a_percentage_of_the_fees(alice, client_entity):
     deposit = actions.draft_deposit(by=alice, client=client_entity, percent="30", fees="12000")
     assert deposit.total_net == Decimal("3600.00")
     assert deposit.lines.get().description == "Acompte sur honoraires"
+
+
+def test_fees_typed_the_french_way(alice, client_entity):
+    deposit = actions.draft_deposit(by=alice, client=client_entity, percent="10", fees="1 200,50")
+    assert deposit.total_net == Decimal("120.05")
+
+
+def test_the_deposit_form_refuses_bad_fees_beside_the_field(client, alice, client_entity):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("billing:deposit_new")
+    before = Invoice.objects.count()
+    answer = client.post(url, {"client": client_entity.pk, "percent": "30", "fees": "abc"})
+    assert answer.status_code == 422
+    assert answer.context["errors"]["fees"] == ["Enter the fees as a number."]
+    answer = client.post(url, {"client": client_entity.pk, "percent": "10", "fees": "1 200,50"})
+    assert answer.status_code == 302
+    assert Invoice.objects.count() == before + 1
 
 
 def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
