@@ -53,7 +53,6 @@ def test_the_button_drafts_an_amount(alice, make_engagement):
     ("fields", "field", "code"),
     [
         ({}, "deposit_amount", "no_deposit"),
-        ({"deposit_amount": "20000"}, "amount", "exceeds_fees"),
     ],
 )
 def test_refusals(alice, make_engagement, fields, field, code):
@@ -104,3 +103,21 @@ def test_a_deposit_not_drafted_never_blocks_the_signed_copy(alice, make_engageme
     client.force_login(alice)
     page = client.get(reverse("billing:engagement", args=[engagement.pk])).content.decode()
     assert 'id="deposit-to-draft"' in page
+
+
+@pytest.mark.parametrize(
+    ("missions", "fields", "field", "code"),
+    [
+        ([FIXED], {"deposit_amount": "20000"}, "deposit_amount", "exceeds_fees"),
+        ([TIME], {"deposit_percent": "30"}, "deposit_percent", "no_fees"),
+    ],
+)
+def test_a_deposit_beyond_the_fees_is_refused_when_saved(
+    make_engagement, missions, fields, field, code
+):
+    from facturier.engagements.models import Engagement
+
+    with pytest.raises(Invalid) as refused:
+        make_engagement(missions=missions, **fields)
+    assert refused.value.codes == {field: [code]}
+    assert not Engagement.objects.exists()
