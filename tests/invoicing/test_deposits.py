@@ -310,3 +310,28 @@ def test_a_deposit_an_issued_invoice_deducts_is_not_credited(alice, client_entit
     assert not Invoice.objects.filter(corrects=deposit).exists()
     hint = why_not(alice, deposit)["credit"]
     assert hint == "Deducted by an issued invoice: credit that invoice instead."
+
+
+def test_a_reminder_states_the_deposit_apart_from_the_payments(alice, client_entity, template):
+    from facturier.receivables import letters
+    from facturier.receivables.actions.reminders import _line
+
+    paid_deposit(alice, client_entity, "1000")
+    final = final_with(alice, client_entity)  # 6,000 with VAT, 1,200 prepaid, nothing paid
+    day = final.due_date + datetime.timedelta(days=10)
+    line = _line(final, day, firm=final.firm, client=client_entity)
+    assert line.paid == 0 and line.prepaid == Decimal("1200.00")
+    document = letters.reminder_document(
+        firm=final.firm,
+        client=client_entity,
+        template=None,
+        language="en",
+        day=day,
+        currency="EUR",
+        lines=[line],
+        rank=1,
+    )
+    row = dict(zip(document["columns"], document["rows"][0], strict=True))
+    assert row["Deposits"] == "€1,200.00"
+    assert row["Paid"] == "€0.00"
+    assert row["Balance"] == "€4,800.00"
