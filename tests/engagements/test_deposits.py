@@ -53,7 +53,6 @@ def test_the_button_drafts_an_amount(alice, make_engagement):
     ("fields", "field", "code"),
     [
         ({}, "deposit_amount", "no_deposit"),
-        ({"deposit_amount": "20000"}, "amount", "exceeds_fees"),
     ],
 )
 def test_refusals(alice, make_engagement, fields, field, code):
@@ -73,3 +72,52 @@ def test_an_amount_and_a_percentage_are_not_both_given(make_engagement):
             start_date=datetime.date(2027, 1, 1),
         )
     assert refused.value.codes == {"deposit_percent": ["conflict"]}
+
+
+TIME = {"name": "Conseil", "fee_kind": "time", "vat_rate": "20"}
+
+
+def test_a_deposit_on_time_based_missions_only_is_an_amount(alice, make_engagement, firm):
+    engagement = make_engagement(missions=[TIME], deposit_amount="800")
+    templates = {row.language: row for row in actions.seed_letter_templates(firm.pk)}
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    actions.upload_signed_copy(letter, by=alice, content=a_pdf(), now=NOW)
+    engagement.refresh_from_db()
+    assert engagement.deposit_invoice.total_net == Decimal("800.00")
+
+
+def test_a_deposit_not_drafted_never_blocks_the_signed_copy(alice, make_engagement, firm, client):
+    from django.urls import reverse
+
+    from facturier.engagements.models import Engagement
+
+    engagement = make_engagement(missions=[TIME])
+    # A percentage of no fixed fees (set before the check at saving existed).
+    Engagement.objects.filter(pk=engagement.pk).update(deposit_percent=Decimal("30"))
+    templates = {row.language: row for row in actions.seed_letter_templates(firm.pk)}
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    actions.upload_signed_copy(letter, by=alice, content=a_pdf(), now=NOW)
+    letter.refresh_from_db()
+    assert letter.status == "signed"
+    assert not Invoice.objects.filter(deposit=True).exists()
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk])).content.decode()
+    assert 'id="deposit-to-draft"' in page
+
+
+@pytest.mark.parametrize(
+    ("missions", "fields", "field", "code"),
+    [
+        ([FIXED], {"deposit_amount": "20000"}, "deposit_amount", "exceeds_fees"),
+        ([TIME], {"deposit_percent": "30"}, "deposit_percent", "no_fees"),
+    ],
+)
+def test_a_deposit_beyond_the_fees_is_refused_when_saved(
+    make_engagement, missions, fields, field, code
+):
+    from facturier.engagements.models import Engagement
+
+    with pytest.raises(Invalid) as refused:
+        make_engagement(missions=missions, **fields)
+    assert refused.value.codes == {field: [code]}
+    assert not Engagement.objects.exists()

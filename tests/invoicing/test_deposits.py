@@ -199,6 +199,9 @@ def test_deleting_the_draft_frees_the_deposit(alice, client_entity, template):
         ({"amount": "2000", "fees": "1000"}, "amount", "exceeds_fees"),
         ({"percent": "120", "fees": "1000"}, "percent", "invalid"),
         ({"percent": "30"}, "percent", "no_fees"),
+        ({"percent": "30", "fees": "abc"}, "fees", "invalid"),
+        ({"amount": "100", "fees": "0"}, "fees", "not_positive"),
+        ({"amount": "100", "percent": "30", "fees": "1000"}, "percent", "amount_and_percent"),
         ({"amount": "100", "currency": "USD"}, "currency", "currency_mismatch"),
     ],
 )
@@ -214,6 +217,25 @@ def test_a_percentage_of_the_fees(alice, client_entity):
     deposit = actions.draft_deposit(by=alice, client=client_entity, percent="30", fees="12000")
     assert deposit.total_net == Decimal("3600.00")
     assert deposit.lines.get().description == "Acompte sur honoraires"
+
+
+def test_fees_typed_the_french_way(alice, client_entity):
+    deposit = actions.draft_deposit(by=alice, client=client_entity, percent="10", fees="1 200,50")
+    assert deposit.total_net == Decimal("120.05")
+
+
+def test_the_deposit_form_refuses_bad_fees_beside_the_field(client, alice, client_entity):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("billing:deposit_new")
+    before = Invoice.objects.count()
+    answer = client.post(url, {"client": client_entity.pk, "percent": "30", "fees": "abc"})
+    assert answer.status_code == 422
+    assert answer.context["errors"]["fees"] == ["Enter the fees as a number."]
+    answer = client.post(url, {"client": client_entity.pk, "percent": "10", "fees": "1 200,50"})
+    assert answer.status_code == 302
+    assert Invoice.objects.count() == before + 1
 
 
 def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
@@ -234,3 +256,82 @@ def test_what_the_client_owes_is_the_amount_due(alice, client_entity, template):
         deposit.total_gross,
         Decimal("4800.00"),
     ]
+
+
+def test_changing_the_drafts_client_frees_the_deposits(
+    alice, firm, client_entity, make_client, template
+):
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    other = make_client(firm, name="Autre SA")
+    other.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh: owns both
+    actions.update_draft(draft, by=alice, client=other)
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None
+    final = actions.finalize_invoice(draft, by=alice)
+    assert final.client_id == other.pk
+    assert final.prepaid == 0
+
+
+def test_another_clients_deposit_is_refused(alice, firm, client_entity, make_client, template):
+    from facturier.invoicing.actions.deductions import check_deductible
+
+    deposit = paid_deposit(alice, client_entity)
+    other = make_client(firm, name="Autre SA")
+    other.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh: owns both
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=other, lines=[line])
+    with pytest.raises(Invalid) as excinfo:
+        check_deductible(deposit, draft)
+    assert codes(excinfo) == {"deposits": ["other_client"]}
+
+
+def test_a_deposit_an_issued_invoice_deducts_is_not_credited(alice, client_entity, template):
+    from facturier.core.errors import DepositDeducted
+    from facturier.invoicing import permissions
+    from facturier.web.availability import why_not
+
+    deposit = paid_deposit(alice, client_entity)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "5000", "vat_rate": "20"}
+    draft = actions.create_draft(by=alice, client=client_entity, lines=[line])
+    actions.deduct_deposits(draft, by=alice)
+    deposit.refresh_from_db()
+    assert permissions.refusal("credit", alice, deposit) is None  # the draft may still let go
+    final = actions.finalize_invoice(draft, by=alice)
+    deposit.refresh_from_db()
+    with pytest.raises(DepositDeducted) as excinfo:
+        actions.create_credit_note(deposit, by=alice)
+    assert final.number in str(excinfo.value)
+    assert excinfo.value.code == "deposit_deducted"
+    assert not Invoice.objects.filter(corrects=deposit).exists()
+    hint = why_not(alice, deposit)["credit"]
+    assert hint == "Deducted by an issued invoice: credit that invoice instead."
+
+
+def test_a_reminder_states_the_deposit_apart_from_the_payments(alice, client_entity, template):
+    from facturier.receivables import letters
+    from facturier.receivables.actions.reminders import _line
+
+    paid_deposit(alice, client_entity, "1000")
+    final = final_with(alice, client_entity)  # 6,000 with VAT, 1,200 prepaid, nothing paid
+    day = final.due_date + datetime.timedelta(days=10)
+    line = _line(final, day, firm=final.firm, client=client_entity)
+    assert line.paid == 0 and line.prepaid == Decimal("1200.00")
+    document = letters.reminder_document(
+        firm=final.firm,
+        client=client_entity,
+        template=None,
+        language="en",
+        day=day,
+        currency="EUR",
+        lines=[line],
+        rank=1,
+    )
+    row = dict(zip(document["columns"], document["rows"][0], strict=True))
+    assert row["Deposits"] == "€1,200.00"
+    assert row["Paid"] == "€0.00"
+    assert row["Balance"] == "€4,800.00"

@@ -130,3 +130,18 @@ def test_a_letter_accepted_already_or_a_draft_is_refused(portal, letter, contact
     assert portal.get(f"/portal/letters/{draft.pk}/").status_code == 404
     assert "LM-PORTAIL-1" in portal.get("/portal/letters/").content.decode()
     assert EngagementLetter.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_a_letter_accepted_online_drafts_its_deposit(portal, letter, alice):
+    from decimal import Decimal
+
+    from facturier.engagements.models import Engagement
+
+    Engagement.objects.filter(pk=letter.engagement_id).update(deposit_amount=Decimal("500"))
+    page = portal.get(f"/portal/letters/{letter.pk}/", **FR)
+    assert accept(portal, letter, shown_sha(page)).status_code == 302
+    engagement = Engagement.objects.get(pk=letter.engagement_id)
+    deposit = engagement.deposit_invoice
+    assert deposit is not None and deposit.deposit and deposit.status == "draft"
+    assert deposit.total_net == Decimal("500.00")
+    assert deposit.created_by_id == engagement.responsible_id

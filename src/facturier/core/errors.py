@@ -76,6 +76,14 @@ class InvalidTransition(DomainError):
     default_message = _("This action does not apply to an invoice in this status.")
 
 
+class DepositDeducted(DomainError):
+    """A deposit an issued invoice deducts: the final invoice is credited instead."""
+
+    code = "deposit_deducted"
+    status = 409
+    default_message = _("This deposit is deducted by an issued invoice.")
+
+
 class Frozen(DomainError):
     """Finalized and closed invoices keep their content as it was."""
 

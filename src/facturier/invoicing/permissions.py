@@ -39,6 +39,7 @@ from facturier.clients.permissions import (
 )
 from facturier.core.errors import (
     AlreadySent,
+    DepositDeducted,
     DomainError,
     InvalidTransition,
     NotAllowed,
@@ -89,6 +90,10 @@ WRONG_STATUS = _("Invoice %(invoice)s is %(status)s: it cannot be %(action)s.")
 # The "never sent" rule: Send takes invoices never sent (nor being sent); Resend the others.
 ALREADY_SENT = _("Invoice %(invoice)s was already sent: resend it on its own.")
 ALREADY_SENT_HINT = _("Already sent: resend it on its own.")
+DEDUCTED = _(
+    "The deposit invoice %(invoice)s is deducted by invoice %(final)s: credit %(final)s instead."
+)
+DEDUCTED_HINT = _("Deducted by an issued invoice: credit that invoice instead.")
 NEVER_SENT = _("Invoice %(invoice)s was never sent: use Send.")
 NEVER_SENT_HINT = _("Never sent yet: use Send.")
 
@@ -125,6 +130,8 @@ def refusal(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> D
         )
     if name == "credit" and invoice.kind != "invoice":
         return InvalidTransition(NOT_A_CREDIT_NOTE, hint=NOT_A_CREDIT_NOTE)
+    if name == "credit" and invoice.deposit and invoice.deducted_by_id:
+        return _deducted_refusal(invoice)
     if name in ("send", "resend"):
         if sent is None:
             sent = was_sent(invoice)
@@ -133,6 +140,14 @@ def refusal(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> D
         if name == "resend" and not sent:
             return InvalidTransition(NEVER_SENT, hint=NEVER_SENT_HINT, invoice=str(invoice))
     return None
+
+
+def _deducted_refusal(invoice: Invoice) -> DomainError | None:
+    """A deposit an issued invoice deducts is not credited: its final invoice is."""
+    final = invoice.deducted_by
+    if final.status == InvoiceStatus.DRAFT:
+        return None
+    return DepositDeducted(DEDUCTED, hint=DEDUCTED_HINT, invoice=str(invoice), final=str(final))
 
 
 def may(name: str, user, invoice: Invoice, *, sent: bool | None = None) -> bool:

@@ -60,10 +60,12 @@ class Line:
     days_late: int
     interest: Decimal
     indemnity: Decimal
+    prepaid: Decimal = Decimal(0)  # the deposits the invoice deducts, paid before it
 
     @property
     def paid(self) -> Decimal:
-        return self.total - self.balance
+        """Paid on the invoice itself: its deposits are not payments of it."""
+        return self.total - self.prepaid - self.balance
 
 
 @dataclass
@@ -167,8 +169,10 @@ def reminder_document(
         balance = sum((line.balance for line in lines), Decimal(0))
         interest_total = sum((line.interest for line in lines), Decimal(0))
         indemnity_total = sum((line.indemnity for line in lines), Decimal(0))
-        columns = [_("Invoice"), _("Date"), _("Due date"), _("Total"), _("Paid"), _("Balance")]
-        columns += [_("Days late"), _("Interest")]
+        deposits = any(line.prepaid for line in lines)
+        columns = [_("Invoice"), _("Date"), _("Due date"), _("Total")]
+        columns += [_("Deposits")] if deposits else []
+        columns += [_("Paid"), _("Balance"), _("Days late"), _("Interest")]
         if indemnity_total:
             columns.append(_("Indemnity"))
         document.update(
@@ -178,7 +182,10 @@ def reminder_document(
             columns=columns,
             widths=["1fr"] + ["auto"] * (len(columns) - 1),
             aligns=["left", "left", "left"] + ["right"] * (len(columns) - 3),
-            rows=[_reminder_row(line, fmt, eur, indemnity=bool(indemnity_total)) for line in lines],
+            rows=[
+                _reminder_row(line, fmt, eur, indemnity=bool(indemnity_total), deposits=deposits)
+                for line in lines
+            ],
             totals=_reminder_totals(
                 fmt, eur, balance=balance, interest=interest_total, indemnity=indemnity_total
             ),
@@ -220,12 +227,13 @@ def _reminder_intro(firm, fmt, eur, *, balance, interest, indemnity) -> list[str
     return intro
 
 
-def _reminder_row(line: Line, fmt, eur, *, indemnity: bool) -> list[str]:
+def _reminder_row(line: Line, fmt, eur, *, indemnity: bool, deposits: bool) -> list[str]:
     row = [
         line.number,
         fmt.date(line.issue_date.isoformat()),
         fmt.date(line.due_date.isoformat()),
         fmt.money(line.total),
+        *([fmt.money(line.prepaid)] if deposits else []),
         fmt.money(line.paid),
         fmt.money(line.balance),
         str(max(line.days_late, 0)),

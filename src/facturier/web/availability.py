@@ -69,6 +69,7 @@ class Reasons:
             sent,
             None if balance is None else balance > 0,
             due is not None and due < self.today,
+            invoice.deducted_by_id if invoice.deposit else None,  # see the credit rule
         )
         rules = self.rules.get(facts)
         if rules is None:

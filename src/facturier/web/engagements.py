@@ -98,9 +98,20 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             may_manage=may_manage(request.user, engagement),
             end_form=EndForm(initial={"end_date": engagement.end_date}),
             failure=engagement_selectors.run_failure(engagement),
+            deposit_to_draft=_deposit_to_draft(engagement),
             **letter_context(request, engagement, may_manage=may_manage(request.user, engagement)),
             **engagement_budget_context(request, engagement),
         ),
+    )
+
+
+def _deposit_to_draft(engagement) -> bool:
+    """The letter is signed but the deposit it asks could not be drafted then."""
+    asks = engagement.deposit_amount is not None or engagement.deposit_percent is not None
+    return (
+        asks
+        and engagement.deposit_invoice_id is None
+        and engagement.letters.filter(status=LetterStatus.SIGNED).exists()
     )
 
 

@@ -68,7 +68,7 @@ def draft_deposit_of(
         client=client,
         amount=engagement.deposit_amount,
         percent=engagement.deposit_percent,
-        fees=first_year_fees(engagement),
+        fees=first_year_fees(engagement) or None,  # 0: no fixed fees
         description=text,
         now=now,
     )

@@ -329,6 +329,7 @@ def create_engagement(
     _apply(engagement, fields, by)
     engagement.save()
     _save_missions(engagement, missions)
+    _check_deposit(engagement)
     audit.record(
         "engagement.created",
         engagement,
@@ -338,6 +339,24 @@ def create_engagement(
     )
     refresh_next_bill_date(engagement)
     return engagement
+
+
+def _check_deposit(engagement: Engagement) -> None:
+    """The deposit asked at signature, against the first year's fixed fees (none: 0):
+    refused here, beside its field, so that the signature never is."""
+    from .deposits import first_year_fees
+
+    fees = first_year_fees(engagement)
+    if engagement.deposit_percent is not None and not fees:
+        raise Invalid(
+            {"deposit_percent": [_("There are no fixed fees to take a percentage of.")]},
+            codes={"deposit_percent": ["no_fees"]},
+        )
+    if engagement.deposit_amount is not None and fees and engagement.deposit_amount > fees:
+        raise Invalid(
+            {"deposit_amount": [_("The deposit is larger than the first year's fixed fees.")]},
+            codes={"deposit_amount": ["exceeds_fees"]},
+        )
 
 
 def lock_engagement(engagement: Engagement | int, by: User) -> Engagement:
@@ -365,6 +384,7 @@ def amend_engagement(
     _apply(engagement, fields or {}, by)
     changes = audit.changes(before, audit.values(engagement, ENGAGEMENT_FIELDS))
     mission_names = _save_missions(engagement, missions)
+    _check_deposit(engagement)
     if not changes and not mission_names:
         return engagement
     if mission_names or set(changes) - OPERATING_FIELDS:

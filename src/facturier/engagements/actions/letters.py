@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -403,16 +404,24 @@ def upload_signed_copy(
         signed_on=letter.signed_on,
         size=len(content),
     )
-    _deposit_at_signature(letter.engagement, by=by, now=now)
+    _deposit_at_signature(letter.engagement, now=now)
     return letter
 
 
-def _deposit_at_signature(engagement: Engagement, *, by: User, now) -> None:
-    """The deposit the engagement asks at signature, drafted once (see deposits.py)."""
+def _deposit_at_signature(engagement: Engagement, *, now) -> None:
+    """The deposit the engagement asks at signature, drafted once by its responsible
+    member (see deposits.py), on paper or online alike. The signature never depends on
+    it: a deposit that cannot be drafted is left to draft, which the engagement's page
+    says beside its button."""
     from .deposits import asks_deposit, draft_deposit_of
 
-    if asks_deposit(engagement) and engagement.deposit_invoice_id is None:
-        draft_deposit_of(engagement, by=by, now=now)
+    if not asks_deposit(engagement) or engagement.deposit_invoice_id is not None:
+        return
+    try:
+        with transaction.atomic():
+            draft_deposit_of(engagement, by=engagement.responsible, now=now)
+    except DomainError:
+        pass
 
 
 @action
@@ -534,4 +543,5 @@ def sign_letter_online(
         signer=signer_name,
         evidence=evidence,
     )
+    _deposit_at_signature(found.engagement, now=now)
     return found

@@ -36,7 +36,15 @@ def _paid(deposit: Invoice) -> bool:
 
 
 def check_deductible(deposit: Invoice, invoice: Invoice) -> None:
-    """Refuse a deposit another invoice deducts, in another currency, or not paid."""
+    """Refuse a deposit of another client, another invoice deducts, in another currency,
+    or not paid."""
+    if deposit.client_id != invoice.client_id:
+        raise _refuse(
+            "deposits",
+            "other_client",
+            _("The deposit invoice %(number)s is another client's.")
+            % {"number": deposit.number or f"#{deposit.pk}"},
+        )
     if deposit.deducted_by_id not in (None, invoice.pk):
         raise _refuse(
             "deposits",

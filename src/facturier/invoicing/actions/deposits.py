@@ -37,21 +37,38 @@ CENT = Decimal("0.01")
 
 def deposit_amount(*, amount=None, percent=None, fees=None) -> Decimal:
     """The deposit's amount before VAT: `amount` as typed, or `percent` of `fees` (the
-    first year's fees); never more than the fees, never zero."""
+    first year's fees); never more than the fees, never zero. Not both."""
+    if percent not in (None, "") and amount not in (None, ""):
+        raise _refuse(
+            "percent", "amount_and_percent", _("Enter an amount or a percentage, not both.")
+        )
+    fees = _fees(fees)
     if percent not in (None, ""):
         rate = reading.decimal(percent)
         if rate is None or not Decimal(0) < rate <= Decimal(100):
             raise _refuse("percent", "invalid", _("Enter a percentage between 0 and 100."))
         if not fees:
             raise _refuse("percent", "no_fees", _("There are no fees to take a percentage of."))
-        return (Decimal(fees) * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (fees * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     if amount in (None, ""):
         raise _refuse("amount", "required", _("Enter the deposit's amount or a percentage."))
     value = _money(amount, "amount")
     if value <= 0:
         raise _refuse("amount", "not_positive", _("A deposit asks for more than zero."))
-    if fees is not None and value > Decimal(fees):
+    if fees and value > fees:
         raise _refuse("amount", "exceeds_fees", _("The deposit is larger than the fees."))
+    return value
+
+
+def _fees(fees) -> Decimal | None:
+    """The fees as typed (decimal comma or point), None when not given; more than zero."""
+    if fees in (None, ""):
+        return None
+    value = fees if isinstance(fees, Decimal) else reading.decimal(fees)
+    if value is None:
+        raise _refuse("fees", "invalid", _("Enter the fees as a number."))
+    if value <= 0:
+        raise _refuse("fees", "not_positive", _("The fees are more than zero."))
     return value
 
 

@@ -265,7 +265,11 @@ def update_draft(
     invoice = lock_invoice(invoice, by=by)
     require(permissions.refusal("edit", by, invoice))
     before = _content(invoice)
+    client_before = invoice.client_id
     _apply_draft_fields(invoice, fields, by=by)
+    if invoice.client_id != client_before:
+        # The deposits it deducted are the former client's: they are freed.
+        Invoice.objects.filter(deducted_by=invoice, deposit=True).update(deducted_by=None)
     if lines is not None:
         built = _build_lines(invoice, lines)
         if _line_values(built) == before[1] and _draft_values(invoice) == before[0]:

@@ -382,6 +382,7 @@ def _line(invoice: Invoice, day: datetime.date, *, firm, client) -> letters.Line
         issue_date=invoice.issue_date,
         due_date=invoice.due_date,
         total=invoice.total_gross,
+        prepaid=invoice.prepaid or Decimal(0),
         balance=invoice.balance,
         days_late=days_late,
         interest=letters.interest(
