@@ -340,3 +340,41 @@ def test_a_member_with_passkeys_only_renews_recovery_codes(bob):
     renewed = browser.post("/settings/security/recovery/renew/", {"code": ""})
     latest = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", renewed.content.decode())
     assert len(latest) == 10 and not set(latest) & set(again)
+
+
+def test_the_same_passkey_registered_twice_at_once_is_refused_cleanly(bob, firm, make_user):
+    """The other request stores the same credential between the check and the insert."""
+    from django.db.models.signals import pre_save
+
+    from facturier.access import actions as access_actions
+    from facturier.access.errors import PasskeyAlreadyRegistered
+
+    carol = make_user("carol", firm)
+    authenticator = SoftAuthenticator()
+    challenge = ceremony.new_challenge()
+    options = ceremony.registration_options(
+        SITE, user_id=bob.pk, user_name="bob", display_name="Bob", challenge=challenge
+    )
+    answer = authenticator.create(options)
+
+    def rival(sender, instance, **kwargs):
+        if instance.user_id == bob.pk:
+            Passkey.objects.create(
+                user=carol,
+                name="rival",
+                credential_id=instance.credential_id,
+                public_key=instance.public_key,
+                created_at=instance.created_at,
+            )
+
+    pre_save.connect(rival, sender=Passkey)
+    try:
+        with pytest.raises(PasskeyAlreadyRegistered) as refused:
+            access_actions.add_passkey(
+                by=bob, name="Portable", credential=answer, site=SITE, challenge=challenge
+            )
+    finally:
+        pre_save.disconnect(rival, sender=Passkey)
+    assert (refused.value.code, refused.value.status) == ("passkey_already_registered", 409)
+    assert not Passkey.objects.filter(user=bob).exists()
+    assert not AuditEvent.objects.filter(action="passkey.added").exists()
