@@ -66,6 +66,15 @@ def register(browser, authenticator, name="Portable du bureau"):
     )
 
 
+def confirm_now(browser) -> None:
+    """As after a recent confirmation (step-up) with a second factor."""
+    from facturier.access.stepup import CONFIRMED_AT
+
+    session = browser.session
+    session[CONFIRMED_AT] = time.time()
+    session.save()
+
+
 def to_code_step(user) -> tuple[Browser, dict]:
     browser = Browser()
     answer = browser.post(
@@ -106,6 +115,7 @@ def test_several_passkeys_are_listed_and_each_works(bob):
     browser = signed_in(bob)
     laptop, phone = SoftAuthenticator(), SoftAuthenticator()
     register(browser, laptop, "Portable")
+    confirm_now(browser)
     assert register(browser, phone, "Téléphone").status_code == 302  # codes only the first time
     assert list(Passkey.objects.filter(user=bob).values_list("name", flat=True)) == [
         "Portable",
@@ -291,3 +301,80 @@ def test_another_members_passkey_cannot_be_removed(bob, firm, make_user):
     refused = browser.post(f"/settings/security/passkeys/{key.pk}/remove/")
     assert refused.status_code == 404
     assert Passkey.objects.filter(pk=key.pk).exists()
+
+
+def test_a_member_with_an_app_cannot_add_a_passkey_without_a_recent_confirmation(bob):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    browser = signed_in(bob)  # a session alone (a stolen cookie): nothing confirmed
+    TOTPDevice.objects.create(user=bob, name="app", confirmed=True)
+    asked = register(browser, SoftAuthenticator())
+    assert asked.status_code == 302 and asked["Location"].startswith("/settings/security/confirm/")
+    assert not Passkey.objects.filter(user=bob).exists()
+    confirm_now(browser)
+    assert register(browser, SoftAuthenticator()).status_code in (200, 302)
+    assert Passkey.objects.filter(user=bob).count() == 1
+
+
+def test_a_second_passkey_needs_a_recent_confirmation(bob):
+    browser = signed_in(bob)
+    register(browser, SoftAuthenticator(), "Portable")
+    asked = register(browser, SoftAuthenticator(), "Téléphone")
+    assert asked["Location"].startswith("/settings/security/confirm/")
+    assert list(Passkey.objects.filter(user=bob).values_list("name", flat=True)) == ["Portable"]
+
+
+def test_a_member_with_passkeys_only_renews_recovery_codes(bob):
+    browser = signed_in(bob)
+    done = register(browser, SoftAuthenticator())
+    first = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done.content.decode())
+    refused = browser.post("/settings/security/recovery/renew/", {"code": ""})
+    assert refused.status_code != 200 or "<li><code>" not in refused.content.decode()
+    assert RecoveryCode.objects.filter(user=bob, used_at__isnull=True).count() == 10
+    # with one of the recovery codes...
+    renewed = browser.post("/settings/security/recovery/renew/", {"code": first[0]})
+    again = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", renewed.content.decode())
+    assert len(again) == 10 and not set(again) & set(first)
+    # ...or after confirming with the passkey.
+    confirm_now(browser)
+    renewed = browser.post("/settings/security/recovery/renew/", {"code": ""})
+    latest = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", renewed.content.decode())
+    assert len(latest) == 10 and not set(latest) & set(again)
+
+
+def test_the_same_passkey_registered_twice_at_once_is_refused_cleanly(bob, firm, make_user):
+    """The other request stores the same credential between the check and the insert."""
+    from django.db.models.signals import pre_save
+
+    from facturier.access import actions as access_actions
+    from facturier.access.errors import PasskeyAlreadyRegistered
+
+    carol = make_user("carol", firm)
+    authenticator = SoftAuthenticator()
+    challenge = ceremony.new_challenge()
+    options = ceremony.registration_options(
+        SITE, user_id=bob.pk, user_name="bob", display_name="Bob", challenge=challenge
+    )
+    answer = authenticator.create(options)
+
+    def rival(sender, instance, **kwargs):
+        if instance.user_id == bob.pk:
+            Passkey.objects.create(
+                user=carol,
+                name="rival",
+                credential_id=instance.credential_id,
+                public_key=instance.public_key,
+                created_at=instance.created_at,
+            )
+
+    pre_save.connect(rival, sender=Passkey)
+    try:
+        with pytest.raises(PasskeyAlreadyRegistered) as refused:
+            access_actions.add_passkey(
+                by=bob, name="Portable", credential=answer, site=SITE, challenge=challenge
+            )
+    finally:
+        pre_save.disconnect(rival, sender=Passkey)
+    assert (refused.value.code, refused.value.status) == ("passkey_already_registered", 409)
+    assert not Passkey.objects.filter(user=bob).exists()
+    assert not AuditEvent.objects.filter(action="passkey.added").exists()

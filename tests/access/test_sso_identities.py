@@ -121,3 +121,75 @@ def test_the_trust_setting_is_a_sensitive_change_and_says_why(provider, firm, ma
     page = browser.get("/settings/security/").content.decode()
     assert "Microsoft Entra ID n&#x27;envoie pas email_verified" in page
     assert "trust_provider_emails" in access_actions.SSO_SENSITIVE_FIELDS
+
+
+def _sso(firm, issuer: str) -> SingleSignOn:
+    return SingleSignOn.objects.create(
+        firm=firm,
+        issuer=issuer,
+        client_id="app",
+        client_secret="s",
+        authorization_endpoint=f"{issuer}/a",
+        token_endpoint=f"{issuer}/t",
+        jwks_uri=f"{issuer}/k",
+        trust_provider_emails=True,
+    )
+
+
+def test_tenant_and_object_ids_count_only_from_entra_id(firm, make_user):
+    """Elsewhere `tid`/`oid` are ordinary claims someone may set on their account."""
+    from facturier.access.actions.sso import identity_key
+    from facturier.access.errors import SingleSignOnRefused
+
+    sso = _sso(firm, "https://idp.example/realms/cabinet")
+    erin = member(make_user, firm, "erin")
+    claims = {
+        "sub": "erin-1",
+        "oid": "object-9",
+        "tid": "tenant-1",
+        "email": "erin@cabinet.example",
+    }
+    assert access_actions.member_for_claims(sso, claims=claims) == erin
+    assert SsoIdentity.objects.get(user=erin).subject == "sub:erin-1"
+    forged = {"sub": "other", "oid": "object-9", "tid": "tenant-1", "email": "x@y.example"}
+    with pytest.raises(SingleSignOnRefused):
+        access_actions.member_for_claims(sso, claims=forged)
+    assert identity_key(claims, issuer="https://sts.windows.net/tenant-1/") == (
+        "oid:tenant-1:object-9"
+    )
+    assert identity_key(claims, issuer="https://login.microsoftonline.com.evil.example/x") == (
+        "sub:erin-1"
+    )
+
+
+def test_two_first_sign_ins_at_once_link_one_identity(firm, make_user):
+    """The other sign-in links the member between the check and the insert: refused
+    with its code (409), not an error page."""
+    from django.db.models.signals import pre_save
+
+    from facturier.access.errors import SsoSignInConcurrent
+
+    sso = _sso(firm, "https://idp.example/realms/cabinet")
+    fay = member(make_user, firm, "fay")
+
+    def rival(sender, instance, **kwargs):
+        if instance.subject == "sub:fay-2":
+            SsoIdentity.objects.create(
+                firm=firm,
+                user=fay,
+                issuer=sso.issuer,
+                subject="sub:fay-1",
+                linked_at=instance.linked_at,
+            )
+
+    pre_save.connect(rival, sender=SsoIdentity)
+    try:
+        with pytest.raises(SsoSignInConcurrent) as refused:
+            access_actions.member_for_claims(
+                sso, claims={"sub": "fay-2", "email": "fay@cabinet.example"}
+            )
+    finally:
+        pre_save.disconnect(rival, sender=SsoIdentity)
+    assert (refused.value.code, refused.value.status) == ("sso_sign_in_concurrent", 409)
+    assert not SsoIdentity.objects.filter(subject="sub:fay-2").exists()
+    assert not AuditEvent.objects.filter(action="sso.identity_linked").exists()

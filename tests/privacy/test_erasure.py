@@ -5,12 +5,13 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client as Browser
 from django.utils import translation
+from django.utils.timezone import now
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from facturier.access import actions as access_actions
 from facturier.access.errors import LastSettingsHolder
-from facturier.access.models import ApiToken, MemberSession
+from facturier.access.models import ApiToken, MemberSession, Passkey, SsoIdentity
 from facturier.clients.models import Contact
 from facturier.core.errors import Invalid, NotAllowed, NotFound
 from facturier.firms.models import AuditEvent, User
@@ -97,6 +98,12 @@ def test_a_deactivated_member_loses_sessions_tokens_and_two_factors(admin, alice
     access_actions.issue_token(by=alice, name="script")
     key = access_actions.new_totp_key()
     access_actions.enable_totp(by=alice, key=key, code=f"{totp(bytes.fromhex(key)):06d}")
+    Passkey.objects.create(
+        user=alice, name="Portable", credential_id="cred-1", public_key=b"pk", created_at=now()
+    )
+    SsoIdentity.objects.create(
+        firm=alice.firm, user=alice, issuer="https://idp.example", subject="sub:a", linked_at=now()
+    )
     access_actions.deactivate_member(alice, by=admin)
     privacy.erase_member(alice, by=admin, reason="left in 2026")
 
@@ -107,6 +114,8 @@ def test_a_deactivated_member_loses_sessions_tokens_and_two_factors(admin, alice
     assert not alice.has_usable_password()
     assert not ApiToken.objects.filter(user=alice).exists()
     assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert not Passkey.objects.filter(user=alice).exists()
+    assert not SsoIdentity.objects.filter(user=alice).exists()
     assert not MemberSession.objects.filter(user=alice).exists()
     assert not Session.objects.filter(session_key=browser.session.session_key).exists()
     # What she did stays, signed "Personne effacée" where it is shown.

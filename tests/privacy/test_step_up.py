@@ -137,3 +137,20 @@ def test_naming_the_single_sign_on_provider_needs_a_code_confirmed(client, admin
     assert answer.status_code == 403
     assert 'data-code="second_factor_not_confirmed"' in answer.content.decode()
     assert not SingleSignOn.objects.exists()
+
+
+def test_an_api_update_without_the_format_or_scheme_keeps_them(api_for, admin):
+    api = api_for(admin)
+    with_totp(admin)
+    chosen = {**SEPA, "scheme": "B2B", "pain_version": "pain.008.001.08"}
+    assert api.put("/api/v1/settings/direct-debit/", chosen, format="json").status_code == 200
+    later = {k: v for k, v in SEPA.items() if k != "scheme"} | {"prenotification_days": "10"}
+    saved = api.put("/api/v1/settings/direct-debit/", later, format="json")
+    assert saved.status_code == 200, saved.json()
+    assert (saved.json()["scheme"], saved.json()["pain_version"]) == ("B2B", "pain.008.001.08")
+    stored = SepaSettings.objects.get()
+    assert (stored.scheme, stored.pain_version, stored.prenotification_days) == (
+        "B2B",
+        "pain.008.001.08",
+        10,
+    )

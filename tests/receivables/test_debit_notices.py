@@ -53,6 +53,8 @@ def test_the_pre_notification_is_emailed_in_french(
     text = message.get_body(("plain",)).get_content()
     assert "Référence du mandat : RUM-2026-001" in text
     assert "Identifiant créancier : FR72ZZZ123456" in text
+    assert "Compte débité : …0189" in text  # the account's end only, never the whole IBAN
+    assert "30006000011234567890" not in text.replace(" ", "")
     assert f"le {day}" in text and "120,00\u00a0€" in text
     assert DebitNotice.objects.get().status == "sent"
     event = AuditEvent.objects.get(action="debit.notice_sent")
@@ -76,7 +78,10 @@ def test_an_english_client_is_notified_in_english(
     run_worker()
     [(_recipients, message)] = smtp_server.handler.received
     assert str(message["Subject"]).strip().startswith("Direct debit of €120.00 on ")
-    assert "Creditor identifier: FR72ZZZ123456" in message.get_body(("plain",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "Creditor identifier: FR72ZZZ123456" in text
+    assert "Account debited: …0189" in text
+    assert "30006000011234567890" not in text.replace(" ", "")
 
 
 def test_no_debit_without_someone_to_pre_notify(

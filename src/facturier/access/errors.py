@@ -198,6 +198,17 @@ class SecondFactorNotConfirmed(DomainError):
     )
 
 
+class SsoSignInConcurrent(SingleSignOnRefused):
+    """Two first sign-ins of the same member at the same moment: one links the identity,
+    the other is refused (and may simply sign in again)."""
+
+    code = "sso_sign_in_concurrent"
+    status = 409
+    default_message = _(
+        "Another sign-in of this member was under way at the same moment. Try again."
+    )
+
+
 class PasskeyRefused(DomainError):
     """A passkey that does not prove the member: each kind has its own code."""
 

@@ -292,9 +292,9 @@ class SsoIdentity(models.Model):
         verbose_name = _("single sign-on identity")
         verbose_name_plural = _("single sign-on identities")
         constraints = [
-            models.UniqueConstraint(
-                fields=["firm", "issuer", "subject"], name="sso_identity_once"
-            )
+            models.UniqueConstraint(fields=["firm", "issuer", "subject"], name="sso_identity_once"),
+            # One identity per member at a provider, even when two first sign-ins race.
+            models.UniqueConstraint(fields=["user", "issuer"], name="sso_identity_per_member"),
         ]
 
     def __str__(self) -> str:

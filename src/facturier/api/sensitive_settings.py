@@ -90,9 +90,10 @@ class PlatformSettings(GenericAPIView):
 
 
 class SepaSettingsSerializer(serializers.ModelSerializer):
-    scheme = serializers.ChoiceField(choices=["CORE", "B2B"], default="CORE")
+    # Left out of an update: the firm's current choice stays (no silent switch back).
+    scheme = serializers.ChoiceField(choices=["CORE", "B2B"], required=False)
     pain_version = serializers.ChoiceField(
-        choices=["pain.008.001.02", "pain.008.001.08"], default="pain.008.001.02"
+        choices=["pain.008.001.02", "pain.008.001.08"], required=False
     )
 
     class Meta:

@@ -17,7 +17,9 @@ from facturier.access.models import (
     IdempotencyRecord,
     Invitation,
     MemberSession,
+    Passkey,
     RecoveryCode,
+    SsoIdentity,
 )
 from facturier.access.staff import active_settings_holders
 from facturier.clients.models import Client, Contact
@@ -27,6 +29,9 @@ from facturier.firms import actions as firm_actions
 from facturier.firms import audit
 from facturier.firms.events import AuditName
 from facturier.firms.models import AuditEvent, Firm, User
+from facturier.outbox.models import DeliveryStatus
+from facturier.receivables.actions.debit_notices import masked_iban
+from facturier.receivables.models import DebitNotice
 
 from . import selectors
 from .errors import WHAT_STAYS, AlreadyErased, MemberActive
@@ -103,6 +108,28 @@ def _forget_in_trail(target: Contact | User) -> None:
     ).update(target="", details={})
 
 
+def _scrub_debit_notices(firm_id: int, email: str) -> None:
+    """The direct-debit pre-notifications the contact was e-mailed: their address goes
+    from the recipients and the debited account shows its last characters only. One
+    not sent yet and left without a recipient is not sent."""
+    wanted = (email or "").strip().lower()
+    if not wanted:
+        return
+    rows = DebitNotice.objects.filter(firm_id=firm_id).select_related("debit__mandate")
+    for notice in rows.order_by("id"):
+        if wanted not in [a.lower() for a in [*notice.to, *notice.cc]]:
+            continue
+        notice.to = [a for a in notice.to if a.lower() != wanted]
+        notice.cc = [a for a in notice.cc if a.lower() != wanted]
+        iban = notice.debit.mandate.iban
+        if iban:
+            notice.body = notice.body.replace(iban, masked_iban(iban))
+        if notice.is_pending and not notice.to:
+            notice.status = DeliveryStatus.FAILED
+            notice.last_error = "recipient erased"
+        notice.save(update_fields=["to", "cc", "body", "status", "last_error"])
+
+
 @action
 def erase_contact(contact: Contact | int, *, by: User | None, reason: str) -> Contact:
     """Anonymises a client's contact: name, e-mail, phone, role and language go; the
@@ -113,6 +140,7 @@ def erase_contact(contact: Contact | int, *, by: User | None, reason: str) -> Co
     contact = Contact.objects.select_for_update().select_related("client").get(pk=contact.pk)
     if contact.erased_at:
         raise AlreadyErased()
+    erased_email = contact.email
     contact.name = contact.email = contact.phone = contact.role = contact.language = ""
     contact.is_billing = False
     contact.erased_at = timezone.now()
@@ -120,6 +148,7 @@ def erase_contact(contact: Contact | int, *, by: User | None, reason: str) -> Co
         update_fields=["name", "email", "phone", "role", "language", "is_billing", "erased_at"]
     )
     _forget_in_trail(contact)
+    _scrub_debit_notices(contact.client.firm_id, erased_email)
     audit.record(
         AuditName.CONTACT_ERASED,
         contact,
@@ -158,6 +187,8 @@ def _remove_access(member: User, email: str) -> None:
     ApiToken.objects.filter(user=member).delete()
     IdempotencyRecord.objects.filter(user=member).delete()
     TOTPDevice.objects.filter(user=member).delete()
+    Passkey.objects.filter(user=member).delete()
+    SsoIdentity.objects.filter(user=member).delete()
     RecoveryCode.objects.filter(user=member).delete()
     Client.owners.through.objects.filter(user_id=member.pk).delete()
     invitations = Invitation.objects.filter(firm_id=member.firm_id, member=member)

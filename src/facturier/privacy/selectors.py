@@ -22,6 +22,7 @@ from facturier.engagements.letter_models import EngagementLetterEmail
 from facturier.engagements.models import BudgetAlert
 from facturier.firms.models import AuditEvent, User
 from facturier.invoicing.models import EmailDelivery, Invoice
+from facturier.receivables.models import DebitNotice
 
 
 def _when(value) -> str | None:
@@ -163,6 +164,25 @@ def _documents(client_id: int, email: str) -> list[dict[str, Any]]:
     return found
 
 
+def _debit_notices(firm_id: int, email: str) -> list[dict[str, Any]]:
+    """The direct-debit pre-notifications the address received (to or cc)."""
+    rows = DebitNotice.objects.filter(firm_id=firm_id).select_related("debit__invoice")
+    return [
+        {
+            "invoice": row.debit.invoice.number,
+            "collection_date": _when(row.debit.due_date),
+            "subject": row.subject,
+            "body": row.body,
+            "to": row.to,
+            "cc": row.cc,
+            "status": row.status,
+            "requested_at": _when(row.created_at),
+            "sent_at": _when(row.sent_at),
+        }
+        for row in _addressed_to(rows, email)
+    ]
+
+
 def contact_data(contact: Contact) -> dict[str, Any]:
     client = contact.client
     return {
@@ -181,6 +201,7 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         "invoice_emails": _invoice_emails(client.firm_id, contact.email),
         "engagement_letter_emails": _letter_emails(client.firm_id, contact.email),
         "documents": _documents(client.pk, contact.email),
+        "debit_notices": _debit_notices(client.firm_id, contact.email),
         "audit": _audit_rows(
             AuditEvent.objects.filter(target_type="clients.contact", target_id=str(contact.pk))
         ),

@@ -145,7 +145,9 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
 def recovery_renew(request: HttpRequest) -> HttpResponse:
     try:
         codes = access_actions.renew_recovery_codes(
-            by=request.user, code=request.POST.get("code", "")
+            by=request.user,
+            code=request.POST.get("code", ""),
+            confirmed=stepup.refusal(request) is None,
         )
     except DomainError as exc:
         return _refused(request, exc)
@@ -236,6 +238,14 @@ def remove_single_sign_on(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def passkey_add(request: HttpRequest) -> HttpResponse:
+    """A member who already has a second factor adds one after a recent confirmation:
+    a stolen session alone must not register its own passkey."""
+    if access_actions.has_second_factor(request.user):
+        found = stepup.refusal(request)
+        if found is not None:
+            messages.error(request, found["message"])
+            back = urlencode({"next": reverse("settings:security")})
+            return redirect(f"{reverse('settings:confirm_code')}?{back}")
     try:
         _passkey, codes = access_actions.add_passkey(
             by=request.user,

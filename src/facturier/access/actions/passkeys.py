@@ -5,6 +5,7 @@ passkey refused at sign-in, is in the firm's trail."""
 
 from collections.abc import Mapping
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from facturier.core.actions import action
@@ -66,15 +67,19 @@ def add_passkey(
     if Passkey.objects.filter(credential_id=registered.credential_id).exists():
         raise PasskeyAlreadyRegistered()
     first = not has_second_factor(by)
-    passkey = Passkey.objects.create(
-        user=by,
-        name=name,
-        credential_id=registered.credential_id,
-        public_key=registered.public_key,
-        sign_count=registered.sign_count,
-        transports=registered.transports,
-        created_at=timezone.now(),
-    )
+    try:
+        with transaction.atomic():  # the same passkey registered twice at once: one wins
+            passkey = Passkey.objects.create(
+                user=by,
+                name=name,
+                credential_id=registered.credential_id,
+                public_key=registered.public_key,
+                sign_count=registered.sign_count,
+                transports=registered.transports,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise PasskeyAlreadyRegistered() from None
     codes = issue_recovery_codes(by) if first else []
     audit.record(
         AuditName.PASSKEY_ADDED, passkey, by=by, firm_id=by.firm_id, details={"name": name}

@@ -6,8 +6,10 @@ account); and the refusals, in the firm's trail."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ from ..errors import (
     ProviderRefused,
     SingleSignOnRefused,
     SsoNotConfigured,
+    SsoSignInConcurrent,
     UnknownEmail,
 )
 from ..events import AuditName
@@ -79,11 +82,31 @@ def sso_only_refuses(member: User) -> bool:
     return not can_manage_settings(member)
 
 
-def identity_key(claims: Mapping[str, Any]) -> str:
-    """Who the provider says the member is, for good: Entra ID's tenant and object ids
-    when it gives them (its `sub` differs from one application to the next), else `sub`."""
+# Microsoft Entra ID's issuers (v2.0 and v1 tokens, public and national clouds).
+ENTRA_ISSUER_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.partner.microsoftonline.cn",
+        "sts.windows.net",
+        "sts.chinacloudapi.cn",
+    }
+)
+
+
+def is_entra_issuer(issuer: str) -> bool:
+    parts = urlsplit(str(issuer or ""))
+    return parts.scheme == "https" and (parts.hostname or "") in ENTRA_ISSUER_HOSTS
+
+
+def identity_key(claims: Mapping[str, Any], *, issuer: str = "") -> str:
+    """Who the provider says the member is, for good: with Entra ID (its `sub` differs
+    from one application to the next), its tenant and object ids; with any other
+    provider `sub`, whatever else it puts in the token (`tid`/`oid` mean nothing there
+    and could be set by whoever edits their profile)."""
     tid, oid = claims.get("tid"), claims.get("oid")
-    if isinstance(tid, str) and isinstance(oid, str) and tid and oid:
+    entra = is_entra_issuer(issuer or str(claims.get("iss") or ""))
+    if entra and isinstance(tid, str) and isinstance(oid, str) and tid and oid:
         return f"oid:{tid}:{oid}"
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
@@ -120,7 +143,7 @@ def member_for_claims(
     A member is linked to their identity at the provider at their first single sign-on
     and matched by it afterwards, never by the e-mail address again: someone who later
     puts a member's address on another account there gets nowhere."""
-    key = identity_key(claims)
+    key = identity_key(claims, issuer=settings.issuer)
     known = SsoIdentity.objects.filter(
         firm_id=settings.firm_id, issuer=settings.issuer, subject=key
     ).select_related("user")
@@ -134,14 +157,18 @@ def member_for_claims(
     member = _member_by_email(settings, claims)
     if SsoIdentity.objects.filter(user=member, issuer=settings.issuer).exists():
         raise IdentityMismatch()
-    identity = SsoIdentity.objects.create(
-        firm_id=settings.firm_id,
-        user=member,
-        issuer=settings.issuer,
-        subject=key,
-        linked_at=now,
-        last_used_at=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the loser of a race is refused cleanly
+            SsoIdentity.objects.create(
+                firm_id=settings.firm_id,
+                user=member,
+                issuer=settings.issuer,
+                subject=key,
+                linked_at=now,
+                last_used_at=now,
+            )
+    except IntegrityError:
+        raise SsoSignInConcurrent() from None
     audit.record(
         AuditName.SSO_IDENTITY_LINKED,
         member,

@@ -141,11 +141,14 @@ def disable_totp(*, by: User, code: str) -> None:
 
 
 @action
-def renew_recovery_codes(*, by: User, code: str) -> list[str]:
-    """New recovery codes (the old ones stop working), on a current code."""
-    if not has_totp(by):
+def renew_recovery_codes(*, by: User, code: str, confirmed: bool = False) -> list[str]:
+    """New recovery codes (the old ones stop working), on a current code (app or
+    recovery code). `confirmed`: a member with passkeys only confirmed with one
+    recently (the step-up), which stands for the code."""
+    if not has_second_factor(by):
         raise NoSecondFactor()
-    if _check(by, code) is None:
+    passkey_confirmed = confirmed and not has_totp(by)
+    if not passkey_confirmed and _check(by, code) is None:
         raise WrongCode()
     codes = issue_recovery_codes(by)
     audit.record(AuditName.RECOVERY_CODES_RENEWED, by, by=by, firm_id=by.firm_id)

@@ -44,6 +44,12 @@ def notice_recipient(client) -> str:
     return contact.email
 
 
+def masked_iban(iban: str) -> str:
+    """The account as the e-mail shows it: its last four characters only."""
+    compact = "".join((iban or "").split())
+    return f"…{compact[-4:]}" if compact else ""
+
+
 def _texts(debit: Debit, sepa: SepaSettings | None, language: str) -> tuple[str, str]:
     firm, invoice = debit.invoice.firm, debit.invoice
     show = Formatter(language, "EUR")
@@ -63,7 +69,7 @@ def _texts(debit: Debit, sepa: SepaSettings | None, language: str) -> tuple[str,
             "invoice": invoice.number,
             "mandate": debit.mandate.reference,
             "creditor": sepa.creditor_id if sepa else "",
-            "iban": debit.mandate.iban,
+            "iban": masked_iban(debit.mandate.iban),
             "firm": firm.name,
         }
     return HEADER_BREAKERS.sub(" ", subject)[:MAX_SUBJECT], body
