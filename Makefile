@@ -49,13 +49,17 @@ lint: install
 	$(PY) scripts/check_function_length.py
 	$(VENV)/bin/lint-imports
 
+# One pytest worker per core (pytest-xdist), a file's tests on one worker so its module
+# fixtures are built once; each worker has its own test database (…_gw0, …_gw1).
+PYTEST_PARALLEL ?= -n auto --dist loadfile
+
 test-sqlite: install browser node_modules/.package-lock.json
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # On CI the suite runs again on PostgreSQL; an unreachable server fails the run.
 test-postgres: install
 	$(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=5).close()" "$(PG_TEST_URL)"
-	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest --create-db -m "not e2e"
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest $(PYTEST_PARALLEL) --create-db -m "not e2e"
 
 test: lint test-sqlite
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory test-postgres; fi

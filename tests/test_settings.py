@@ -71,3 +71,29 @@ def test_the_embedded_default_stays_on_plain_http(client, db):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_processes_starting_together_share_one_whole_secret_key(tmp_path):
+    """The server, its worker and parallel test workers start at once on a fresh
+    VAR_DIR: each reads the same complete key, none an empty or half-written one."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    read_key = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")},
+        "VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "facturier.settings",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src"),
+    }
+    starts = [
+        subprocess.Popen([sys.executable, "-c", read_key], env=env, stdout=subprocess.PIPE)
+        for _ in range(6)
+    ]
+    keys = {start.communicate(timeout=60)[0].decode().strip() for start in starts}
+    assert all(start.returncode == 0 for start in starts)
+    assert keys == {(tmp_path / "secret_key").read_text().strip()}
+    assert len(keys.pop()) >= 50
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["secret_key"]

@@ -37,10 +37,19 @@ def _secret_key() -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
     # Generated once and kept, so sessions survive a restart of the embedded default.
+    # Written whole under another name, then linked: processes starting together (the
+    # server and its worker, parallel test workers) never read a half-written key.
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        draft = VAR_DIR / f"secret_key.{os.getpid()}.tmp"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process won; its key is kept
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
