@@ -74,13 +74,15 @@ def _date(value) -> str | None:
 
 
 def build_snapshot(
-    invoice: Invoice, template: InvoiceTemplate | None, *, lines=None
+    invoice: Invoice, template: InvoiceTemplate | None, *, lines=None, deposits=None
 ) -> dict[str, Any]:
+    """The invoice's content as its documents read it; `lines` and `deposits` (the
+    deposit invoices it deducts) when the caller has them already."""
     firm, client = invoice.firm, invoice.client
     lines = list(invoice.lines.all()) if lines is None else lines
     totals = invoice.compute_totals(lines)
     corrects = invoice.corrects if invoice.is_credit_note else None
-    prepaid = _prepaid(invoice)
+    prepaid = _prepaid(invoice, deposits)
     return {
         "version": 2,
         "kind": invoice.kind,
@@ -127,15 +129,18 @@ def build_snapshot(
     }
 
 
-def _prepaid(invoice: Invoice) -> dict[str, Any] | None:
+def _prepaid(invoice: Invoice, given: list[Invoice] | None) -> dict[str, Any] | None:
     """The deposit invoices the invoice deducts, each with its number, date and total."""
     if invoice.pk is None or invoice.is_credit_note:
         return None
-    deposits = list(
-        invoice.deducts.filter(deposit=True)
-        .order_by("issue_date", "pk")
-        .values_list("number", "issue_date", "total_gross")
-    )
+    if given is None:
+        deposits = list(
+            invoice.deducts.filter(deposit=True)
+            .order_by("issue_date", "pk")
+            .values_list("number", "issue_date", "total_gross")
+        )
+    else:
+        deposits = [(d.number, d.issue_date, d.total_gross) for d in given]
     if not deposits:
         return None
     return {

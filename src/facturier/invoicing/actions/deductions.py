@@ -1,11 +1,14 @@
 """What a draft's deposits are checked against when it deducts them and again when it
 is finalized (see deposits.py)."""
 
+import functools
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.errors import Invalid
 from facturier.core.formatting import Formatter
 
@@ -75,14 +78,24 @@ def attach_deposits(invoice: Invoice, deposits: list[Invoice]) -> None:
     Invoice.objects.filter(pk__in=[d.pk for d in deposits]).update(deducted_by=invoice)
 
 
-def prepaid_on_finalize(invoice: Invoice) -> Decimal:
-    """Before the number is taken: the deposits the draft deducts, checked again (still
-    paid, not more than its total), and what they add up to (BT-113)."""
-    deposits = list(
+@functools.cache
+def _deducted_by(vendor: str) -> CompiledQuery:
+    """The deposits a draft deducts, locked: every finalization reads them, most often
+    to find none (compiled once: core.compiled_sql)."""
+    markers = Markers()
+    deposits = (
         Invoice.objects.select_for_update(of=("self",))
-        .filter(deducted_by=invoice, deposit=True)
+        .filter(deducted_by_id=markers.value("invoice", ValueKind.INTEGER), deposit=True)
         .order_by("issue_date", "pk")
     )
+    return compile_query(deposits, markers)
+
+
+def deducted_on_finalize(invoice: Invoice) -> list[Invoice]:
+    """Before the number is taken: the deposits the draft deducts, locked and checked
+    again (still paid, not more than its total). Their sum is its prepaid (BT-113)."""
+    statement = _deducted_by(connection.vendor)
+    deposits = instances(Invoice, statement, {"invoice": invoice.pk})
     for deposit in deposits:
         check_deductible(deposit, invoice)
     prepaid = sum((d.total_gross for d in deposits), Decimal(0))
@@ -97,4 +110,4 @@ def prepaid_on_finalize(invoice: Invoice) -> Decimal:
             )
             % {"prepaid": fmt.money(prepaid)},
         )
-    return prepaid
+    return deposits

@@ -34,7 +34,7 @@ from ..selectors import default_template, lines_of
 from ..snapshots import build_snapshot
 from .audit import lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
-from .deductions import prepaid_on_finalize
+from .deductions import deducted_on_finalize
 from .entries import bill_entries, release_entries
 from .status import change_status
 
@@ -457,8 +457,9 @@ def finalize_invoice(
     template = _finalizing_template(invoice, template)
     invoice.template = template
     corrected = lock_corrected(invoice) if invoice.is_credit_note else None
-    invoice.prepaid = Decimal(0) if invoice.is_credit_note else prepaid_on_finalize(invoice)
-    snapshot = build_snapshot(invoice, template, lines=lines)
+    deposits = [] if invoice.is_credit_note else deducted_on_finalize(invoice)
+    invoice.prepaid = sum((deposit.total_gross for deposit in deposits), Decimal(0))
+    snapshot = build_snapshot(invoice, template, lines=lines, deposits=deposits)
     _check_einvoice(snapshot)
     _check_printable(snapshot)
     # What needs no number is written before it is taken: the sequence's row, locked
