@@ -203,3 +203,43 @@ def test_finalize_and_send_deducts_before_numbering(make_engagement, alice, temp
         tree.findtext(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=CII)
         == deposit.number
     )
+
+
+def test_the_preview_shows_the_deposit_on_the_invoice_that_deducts_it(
+    make_engagement, alice, firm, template, client, api
+):
+    instalments = [
+        {"date": "2027-01-01", "amount": "200"},
+        {"date": "2027-03-01", "amount": "1000"},
+    ]
+    bilan = {
+        "name": "Bilan",
+        "fee_kind": "fixed",
+        "annual_fee": "1200",
+        "vat_rate": "20",
+        "frequency": "instalments",
+        "instalments": instalments,
+    }
+    engagement = make_engagement(missions=[bilan], deposit_amount="500")
+    deposit = issued_deposit(engagement, alice)
+    url = f"/api/v1/engagements/{engagement.pk}/preview/"
+    assert all(row["deposit"] is None for row in api.get(url).json()["invoices"])  # not paid
+    pay(deposit, alice)
+    rows = api.get(url).json()["invoices"]
+    # Not January's (240.00 with VAT): March's, as the run deducts it.
+    assert [row["deposit"] and row["deposit"]["number"] for row in rows[:3]] == [
+        None,
+        deposit.number,
+        None,
+    ]
+    assert rows[1]["deposit"]["amount"] == "600.00"
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk])).content.decode()
+    schedule = page.split('id="schedule"')[1].split("</table>")[0]
+    assert f"Deducts the deposit invoice {deposit.number}" in schedule
+    assert schedule.count("deposit-deducted") == 1
+    (january,) = actions.bill_due_periods(firm, by=alice, as_of=D(2027, 1, 1)).invoices
+    (march,) = actions.bill_due_periods(firm, by=alice, as_of=D(2027, 3, 1)).invoices
+    assert march.deducts.get() == deposit
+    # Deducted by the March draft: the next invoices deduct nothing.
+    assert all(row["deposit"] is None for row in api.get(url).json()["invoices"])

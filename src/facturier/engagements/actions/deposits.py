@@ -19,6 +19,7 @@ from facturier.invoicing.models import Invoice
 
 from ..events import AuditName
 from ..models import Engagement
+from ..selectors import deposit_fits, deposit_received
 
 
 def first_year_fees(engagement: Engagement) -> Decimal:
@@ -105,20 +106,11 @@ def deduct_from(
     named), so it goes with the draft or not at all. A deposit larger than this draft
     waits for a later invoice, as the history says: invoicing refuses to deduct more than
     an invoice's total. Returns the deposit deducted."""
-    if engagement.deposit_invoice_id is None:
-        return None
-    deposit = next(
-        (
-            each
-            for each in invoicing.deposits_to_deduct(engagement.client_id)
-            if each.pk == engagement.deposit_invoice_id and each.currency == invoice.currency
-        ),
-        None,
-    )
+    deposit = deposit_received(engagement, invoice.currency, lock=True)
     if deposit is None:
-        return None  # not issued, not paid yet, or deducted already
+        return None  # none asked, not issued, not paid yet, or deducted already
     details = {"invoice": invoice.pk, "deposit": deposit.number}
-    if deposit.total_gross > invoice.total_gross:
+    if not deposit_fits(deposit, invoice.total_gross):
         fmt = Formatter(translation.get_language() or "en", invoice.currency)
         reason = _(
             "The deposit invoice %(number)s (%(deposit)s) is larger than this invoice "
