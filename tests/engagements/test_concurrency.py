@@ -99,3 +99,45 @@ def test_a_letter_signed_while_it_is_remade_is_kept(make_engagement, alice, firm
     else:  # the new draft came first: signing the replaced one finds nothing
         assert isinstance(signed, DomainError) and signed.code == "not_found"
         assert kept.status == "draft" and kept.language == "en"
+
+
+def test_runs_at_once_deduct_the_deposit_once(make_engagement, alice, firm, template):
+    """The losing runs' drafts roll back with the deposit they deducted: one invoice
+    deducts it, the January one, and the history says so once."""
+    from facturier.firms import audit
+    from facturier.invoicing import actions as invoicing
+    from facturier.receivables import actions as receivables
+
+    monthly = {
+        "name": "Tenue comptable",
+        "fee_kind": "fixed",
+        "annual_fee": "12000",
+        "vat_rate": "20",
+        "frequency": "monthly",
+        "timing": "advance",
+        "billing_day": 1,
+    }
+    engagement = make_engagement(missions=[monthly], deposit_amount="500")
+    deposit = invoicing.finalize_invoice(
+        actions.draft_engagement_deposit(engagement, by=alice), by=alice
+    )
+    receivables.record_payment(
+        by=alice,
+        client=deposit.client,
+        amount=str(deposit.total_gross),
+        received_on=deposit.issue_date,
+        allocations=[{"invoice": deposit.pk}],
+    )
+    as_of = datetime.date(2027, 3, 1)
+    outcomes = run_together(
+        [lambda: actions.bill_due_periods(firm, by=alice, as_of=as_of) for _ in range(3)]
+    )
+    assert all(isinstance(o, actions.RunResult) for o in outcomes), outcomes
+    january = BilledPeriod.objects.get(period_start=datetime.date(2027, 1, 1)).invoice_id
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id == january
+    assert Invoice.objects.filter(deducted_by__isnull=False).count() == 1
+    deducted = audit.about("engagements.engagement", engagement.pk).filter(
+        action="engagement.deposit_deducted"
+    )
+    assert deducted.count() == 1

@@ -291,10 +291,22 @@ class PreviewPeriodSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
 
 
+class PreviewDepositSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    amount = serializers.DecimalField(
+        **MONEY, source="total_gross", help_text="Deducted at document level, VAT included."
+    )
+
+
 class PreviewInvoiceSerializer(serializers.Serializer):
     bill_date = serializers.DateField()
     total = serializers.DecimalField(**MONEY)
     periods = PreviewPeriodSerializer(many=True)
+    deposit = PreviewDepositSerializer(
+        allow_null=True,
+        help_text="The engagement's deposit invoice, received, that this invoice deducts.",
+    )
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -312,7 +324,9 @@ class EngagementPreview(GenericAPIView):
         summary="The next twelve invoices, as the run will make them",
     )
     def get(self, request, pk):
-        coming, missing = engagement_selectors.preview(_engagement(request, pk))
+        engagement = _engagement(request, pk)
+        coming, missing = engagement_selectors.preview(engagement)
+        coming = engagement_selectors.with_deposit(engagement, coming)
         return Response(PreviewSerializer({"invoices": coming, "index_missing": missing}).data)
 
 

@@ -32,6 +32,8 @@ class AuditName(models.TextChoices):
     THRESHOLDS_SET = "budget.thresholds_set", _("budget alert thresholds set")
     BUDGET_ALERT = "budget.alert_sent", _("budget alert sent")
     DEPOSIT_DRAFTED = "engagement.deposit_drafted", _("deposit invoice drafted")
+    DEPOSIT_DEDUCTED = "engagement.deposit_deducted", _("deposit deducted")
+    DEPOSIT_WAITS = "engagement.deposit_waits", _("deposit left for a later invoice")
 
 
 audit.declare(AuditName)

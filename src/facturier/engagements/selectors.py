@@ -1,6 +1,7 @@
 """Reads of engagements: the lists a user sees, the periods come due, the preview of the
 next invoices (computed by the schedule the run bills with)."""
 
+import dataclasses
 import datetime
 import itertools
 from collections import defaultdict
@@ -10,11 +11,12 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from facturier.core import fiscal
+from facturier.core import fiscal, money
 from facturier.core.fiscal import FiscalYear
 from facturier.firms import audit
 from facturier.firms.models import AuditEvent
-from facturier.invoicing.models import InvoiceStatus
+from facturier.invoicing import actions as invoicing
+from facturier.invoicing.models import Invoice, InvoiceStatus
 from facturier.work.models import Entry, EntryKind
 
 from .letter_models import EngagementLetter, LetterStatus, LetterTemplate
@@ -53,10 +55,16 @@ class DuePeriod:
 class PreviewInvoice:
     bill_date: datetime.date
     periods: list[DuePeriod]
+    deposit: Invoice | None = None  # the deposit invoice it deducts (with_deposit)
 
     @property
     def total(self) -> Decimal:
         return sum((due.amount for due in self.periods), Decimal(0))
+
+    def gross(self, currency: str) -> Decimal:
+        """Its total with VAT, as invoicing computes it from the same lines."""
+        lines = [(due.amount, due.mission.vat_rate) for due in self.periods]
+        return money.compute_totals(lines, currency).gross
 
 
 def engagement_list(*, user, status: str = "", letter_status: str = "") -> QuerySet[Engagement]:
@@ -207,6 +215,41 @@ def preview(
             )
             by_day[period.bill_date].append(DuePeriod(mission, period, fee, part))
     return [PreviewInvoice(day, by_day[day]) for day in days], missing
+
+
+def deposit_received(engagement: Engagement, currency: str, *, lock: bool) -> Invoice | None:
+    """The engagement's deposit invoice once received (issued, paid: invoicing's test)
+    while no invoice deducts it, in `currency`; locked for the run, read for a preview."""
+    if engagement.deposit_invoice_id is None:
+        return None
+    return next(
+        (
+            deposit
+            for deposit in invoicing.deposits_to_deduct(engagement.client_id, lock=lock)
+            if deposit.pk == engagement.deposit_invoice_id and deposit.currency == currency
+        ),
+        None,
+    )
+
+
+def deposit_fits(deposit: Invoice, gross: Decimal) -> bool:
+    """Whether an invoice of `gross` (with VAT) deducts the deposit: invoicing refuses
+    deposits beyond an invoice's total, so a larger one waits for a later invoice."""
+    return deposit.total_gross <= gross
+
+
+def with_deposit(engagement: Engagement, coming: list[PreviewInvoice]) -> list[PreviewInvoice]:
+    """The preview with the deposit received on the first invoice it fits, as the run
+    deducts it (a deposit not paid yet shows on none)."""
+    currency = engagement.client.currency
+    deposit = deposit_received(engagement, currency, lock=False) if coming else None
+    if deposit is None:
+        return coming
+    for index, invoice in enumerate(coming):
+        if deposit_fits(deposit, invoice.gross(currency)):
+            with_it = dataclasses.replace(invoice, deposit=deposit)
+            return [*coming[:index], with_it, *coming[index + 1 :]]
+    return coming
 
 
 def _time_to_date(

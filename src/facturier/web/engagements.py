@@ -82,6 +82,7 @@ def _engagement(request: HttpRequest, pk: int):
 def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     coming, index_missing = engagement_selectors.preview(engagement)
+    coming = engagement_selectors.with_deposit(engagement, coming)
     return render(
         request,
         "billing/engagement_detail.html",

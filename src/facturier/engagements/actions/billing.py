@@ -15,6 +15,10 @@ whose invoices are to be finalized and sent has each draft finalized and e-maile
 savepoint of its own after its draft is written: a refusal there leaves the draft for
 review and says why, on the page until that draft is finalized or gone; the next run
 (or the page's retry) tries to finalize it again.
+
+A day's draft deducts the engagement's deposit invoice once it is received (deposits.py),
+in the draft's savepoint: a deposit goes with its draft or not at all, and before the
+draft is finalized. One larger than the draft waits for a later invoice.
 """
 
 import datetime
@@ -43,6 +47,7 @@ from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import Billed, DuePeriod, billed_starts, due_periods
+from .deposits import deduct_from
 from .time_periods import hold, time_bill
 from .upcoming import refresh_next_bill_date
 
@@ -324,6 +329,7 @@ def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
             by=by, client=engagement.client, lines=lines, now=now, **fields
         )
         hold(invoice, timed, by=by, now=now)
+        deduct_from(engagement, invoice, by=by, now=now)
     _record_periods(engagement, fixed, timed, invoice, now=now)
     if invoice is None:
         return None

@@ -1,6 +1,6 @@
 """The deposit an engagement asks at signature (facture d'acompte): its invoice drafted
 through invoicing's action, once per engagement, when the letter is signed or when a
-user asks. The invoice that bills the work deducts it once paid (invoicing's rules)."""
+user asks. The run's next invoice deducts it once paid (invoicing's rules and action)."""
 
 import datetime
 from decimal import Decimal
@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
+from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
@@ -17,6 +19,7 @@ from facturier.invoicing.models import Invoice
 
 from ..events import AuditName
 from ..models import Engagement
+from ..selectors import deposit_fits, deposit_received
 
 
 def first_year_fees(engagement: Engagement) -> Decimal:
@@ -92,3 +95,47 @@ def draft_engagement_deposit(
     from .engagements import lock_engagement
 
     return draft_deposit_of(lock_engagement(engagement, by), by=by, now=now)
+
+
+def deduct_from(
+    engagement: Engagement, invoice: Invoice, *, by: User, now: datetime.datetime | None = None
+) -> Invoice | None:
+    """Inside the run's savepoint for a day's draft (the engagement locked): the draft
+    deducts the engagement's deposit invoice once it is received and no invoice deducts
+    it yet, through invoicing's action (a paid amount at document level, the deposit
+    named), so it goes with the draft or not at all. A deposit larger than this draft
+    waits for a later invoice, as the history says: invoicing refuses to deduct more than
+    an invoice's total. Returns the deposit deducted."""
+    deposit = deposit_received(engagement, invoice.currency, lock=True)
+    if deposit is None:
+        return None  # none asked, not issued, not paid yet, or deducted already
+    details = {"invoice": invoice.pk, "deposit": deposit.number}
+    if not deposit_fits(deposit, invoice.total_gross):
+        fmt = Formatter(translation.get_language() or "en", invoice.currency)
+        reason = _(
+            "The deposit invoice %(number)s (%(deposit)s) is larger than this invoice "
+            "(%(total)s): a later invoice deducts it."
+        ) % {
+            "number": deposit.number,
+            "deposit": fmt.money(deposit.total_gross),
+            "total": fmt.money(invoice.total_gross),
+        }
+        audit.record(
+            AuditName.DEPOSIT_WAITS,
+            engagement,
+            by=by,
+            firm_id=engagement.firm_id,
+            at=clock.now(now),
+            details={**details, "reason": reason},
+        )
+        return None
+    invoicing.deduct_deposits(invoice, by=by, deposits=[deposit.pk], now=now)
+    audit.record(
+        AuditName.DEPOSIT_DEDUCTED,
+        engagement,
+        by=by,
+        firm_id=engagement.firm_id,
+        at=clock.now(now),
+        details={**details, "amount": str(deposit.total_gross)},
+    )
+    return deposit

@@ -22,15 +22,15 @@ def _refuse(field: str, code: str, message: str) -> Invalid:
     return Invalid({field: [message]}, codes={field: [code]})
 
 
-def deposits_to_deduct(client_id: int) -> list[Invoice]:
-    """The client's deposits paid and not deducted yet, oldest first, locked."""
-    return [
-        deposit
-        for deposit in Invoice.objects.select_for_update(of=("self",))
-        .filter(client_id=client_id, deposit=True, status__in=ISSUED, deducted_by__isnull=True)
-        .order_by("issue_date", "pk")
-        if _paid(deposit)
-    ]
+def deposits_to_deduct(client_id: int, *, lock: bool = True) -> list[Invoice]:
+    """The client's deposits paid and not deducted yet, oldest first, locked (only read
+    when `lock` is false: what a preview shows)."""
+    rows = Invoice.objects.filter(
+        client_id=client_id, deposit=True, status__in=ISSUED, deducted_by__isnull=True
+    )
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return [deposit for deposit in rows.order_by("issue_date", "pk") if _paid(deposit)]
 
 
 def _paid(deposit: Invoice) -> bool:
