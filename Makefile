@@ -49,9 +49,11 @@ lint: install
 	$(PY) scripts/check_function_length.py
 	$(VENV)/bin/lint-imports
 
-# One pytest worker per core (pytest-xdist), a file's tests on one worker so its module
-# fixtures are built once; each worker has its own test database (…_gw0, …_gw1).
-PYTEST_PARALLEL ?= -n auto --dist loadfile
+# One pytest worker per core (pytest-xdist), each with its own test database (…_gw0,
+# …_gw1); an idle worker takes tests from a busy one. Not --dist loadfile: it schedules
+# by test id, and the API fuzz's cases (schemathesis) share one id, so all but one of
+# them would silently not run.
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 
 test-sqlite: install browser node_modules/.package-lock.json
 	$(PY) -m pytest $(PYTEST_PARALLEL)

@@ -1,3 +1,4 @@
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -25,6 +26,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+    # pytest-xdist's scope-based schedulers keep one entry per test id: the API fuzz's
+    # cases share one, so all but one would be dropped without a word.
+    if getattr(config.option, "dist", "no") in ("loadfile", "loadscope", "loadgroup"):
+        ids = Counter(item.nodeid for item in items)
+        if shared := sorted(nodeid for nodeid, count in ids.items() if count > 1):
+            raise pytest.UsageError(
+                f"--dist {config.option.dist} would run one of the tests sharing an id: "
+                f"{shared[0]} (and {len(shared) - 1} more); use --dist worksteal or load"
+            )
 
 
 @pytest.fixture(autouse=True)

@@ -91,7 +91,9 @@ def test_demo_start_prepares_the_database_and_answers_with_the_demo_logins(tmp_p
         tmp_path, env, "--demo", "--no-sandbox", "--bind", f"127.0.0.1:{port}"
     )
     try:
-        deadline = time.monotonic() + 120
+        # A first start migrates, collects the static files and loads the demo: minutes
+        # when the machine is busy with other tests.
+        deadline = time.monotonic() + 300
         while "facturier is serving" not in log.read_text():
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.3)
