@@ -244,6 +244,22 @@ def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, 
     assert "The period ends before it starts." in refused.content.decode()
 
 
+def test_a_french_draft_opens_with_its_totals(browser, make_draft):
+    """Its figures come back as a French user types them (1,5): the totals beside the
+    lines are the draft's, invoice discount included, not 0,00 € until a key is pressed."""
+    line = {"description": "Conseil fiscal", "vat_rate": "20"}
+    lines = [{**line, "quantity": "1.5", "unit_price": "1234.56", "discount_percent": "5.5"}]
+    draft = make_draft(lines=lines, discount_percent=Decimal("2.5"))
+    assert str(draft.total_gross) == "2047.49"
+    page = browser.get(
+        reverse("billing:invoice_edit", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert 'value="1,5"' in page
+    gross = re.search(r'data-total="gross">([^<]*)<', page).group(1)
+    assert html.unescape(gross).replace("\u202f", " ").replace("\xa0", " ") == "2 047,49 €"
+    assert "Remise sur la facture" in page
+
+
 def test_bad_line_comes_back_with_the_error_and_nothing_saved(browser, client_entity):
     response = browser.post(
         reverse("billing:invoice_new"),
