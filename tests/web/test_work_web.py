@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from facturier.invoicing.models import Invoice, InvoiceEntry
 from facturier.work import actions
-from facturier.work.models import Entry, WorkCode
+from facturier.work.models import Entry, StaffRate, WorkCode
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -212,12 +212,13 @@ def test_work_settings_codes_import_and_rates(client, keeper, firm):
             "form": "rate",
             "rate-staff": keeper.pk,
             "rate-work_code": "",
-            "rate-rate": "95",
+            "rate-rate": "1 095,50",  # as a French user types it
             "rate-effective_from": TODAY.isoformat(),
         },
+        HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 302
-    assert "95" in client.get(url).content.decode()
+    assert StaffRate.objects.get(staff=keeper).rate == Decimal("1095.50")
 
 
 def test_an_unbilled_entry_is_changed_from_its_page_a_billed_one_is_not(

@@ -22,6 +22,7 @@ from facturier.receivables import actions as receivables
 from .availability import why_not
 from .billing import get_invoice
 from .common import back_url, refusal_text, section
+from .fields import typed_amount
 from .once import once
 
 MODES = ("total", "lines", "amounts")
@@ -173,7 +174,7 @@ def credit_note_credit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Credit allocated."))
         elif what == "refund":
             receivables.refund_credit_note(
-                pk, by=request.user, amount=request.POST.get("amount", "").replace(",", ".")
+                pk, by=request.user, amount=typed_amount(request.POST.get("amount", ""))
             )
             messages.success(request, _("Refund recorded."))
         else:
