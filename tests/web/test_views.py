@@ -781,3 +781,18 @@ def test_the_error_pages_render_in_french(rf):
 
     with translation.override("fr"):
         assert "Une erreur est survenue" in render_to_string("500.html")
+
+
+def test_crediting_an_amount_shows_what_was_billed_at_each_rate_after_the_discount(
+    browser, alice, make_draft, template
+):
+    """The base beside each VAT rate is the one invoiced: its lines less the discount on
+    the whole invoice (787.50 less 10 %), the most an amount at that rate may credit."""
+    lines = [
+        {"description": "Tenue comptable", "quantity": "1", "unit_price": "450", "vat_rate": "20"},
+        {"description": "Conseil", "quantity": "2.5", "unit_price": "135", "vat_rate": "20"},
+    ]
+    draft = make_draft(lines=lines, discount_percent=Decimal("10"))
+    invoice = actions.finalize_invoice(draft, by=alice)
+    page = browser.get(reverse("billing:credit_note_new", args=[invoice.pk])).content.decode()
+    assert "(invoiced excl. VAT: €708.75)" in page and "787.50" not in page

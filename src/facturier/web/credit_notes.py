@@ -103,7 +103,8 @@ def _form_context(posted, invoice, lines, rates, errors, chosen, typed) -> dict:
             for index, line in enumerate(lines)
         ],
         "rates": [
-            (*row, beside.get(f"amount-{row[0]}", "")) for row in _rate_rows(posted, lines, rates)
+            (*row, beside.get(f"amount-{row[0]}", ""))
+            for row in _rate_rows(posted, invoice, lines, rates)
         ],
         "errors": errors,
         "messages_flat": above,
@@ -151,11 +152,12 @@ def _typed_amounts(posted, rates: list[Decimal]) -> list[dict]:
     ]
 
 
-def _rate_rows(posted, lines, rates: list[Decimal]) -> list[tuple]:
-    """Per VAT rate: its index, the rate, the invoice's base at it, the amount typed."""
+def _rate_rows(posted, invoice, lines, rates: list[Decimal]) -> list[tuple]:
+    """Per VAT rate: its index, the rate, the invoice's base at it (its invoice discount
+    taken off), the amount typed."""
     bases: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        bases[line.vat_rate] += line.net_amount
+    for row in invoice.compute_totals(lines).vat_breakdown:
+        bases[row.rate] += row.base
     return [
         (index, rate, bases[rate], posted.get(f"amount-{index}", ""))
         for index, rate in enumerate(rates)
