@@ -214,6 +214,22 @@ def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, cl
     assert prices == [Decimal("1234.50"), Decimal("1000.25")]
 
 
+def test_a_refused_invoice_gives_back_the_figures_as_a_french_user_typed_them(
+    browser, client_entity
+):
+    """Refused (no client), the lines come back in French (1234,5), not as the server
+    read them (1234.50), and the totals count the discount on the whole invoice."""
+    lines = {**LINES, "line_unit_price": ["1 234,50", "135"], "line_quantity": ["1", "2,5"]}
+    data = {"issue_date": "2026-11-28", "discount_percent": "10", **lines}
+    refused = browser.post(reverse("billing:invoice_new"), data, HTTP_ACCEPT_LANGUAGE="fr")
+    page = refused.content.decode()
+    assert refused.status_code == 422 and not Invoice.objects.exists()
+    assert 'value="1234,5"' in page and 'value="2,5"' in page and "1234.5" not in page
+    gross = re.search(r'data-total="gross">([^<]*)<', page).group(1)
+    spaced = html.unescape(gross).replace("\u202f", " ").replace("\xa0", " ")
+    assert spaced == "1 697,76 €"  # (1 234,50 + 337,50) less 10 %, plus 20 %
+
+
 def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, client_entity):
     fields = {
         "client": client_entity.pk,

@@ -282,7 +282,9 @@ def _editor_context(request, form, lines, errors=None, invoice=None):
             line_errors.setdefault(int(parts[1]), {})[parts[2]] = messages_
         else:
             other_errors[key] = messages_
-    rows = [(line, line_errors.get(index, {})) for index, line in enumerate(lines)] or [({}, {})]
+    rows = [
+        (_shown_as_typed(line), line_errors.get(index, {})) for index, line in enumerate(lines)
+    ] or [({}, {})]
     currency = (form.data.get("currency") or (invoice.currency if invoice else "") or "EUR").upper()
     # The invoice discount as typed (a refused form) or as saved (an opened draft).
     discount = (
@@ -297,6 +299,18 @@ def _editor_context(request, form, lines, errors=None, invoice=None):
         totals=_preview_totals(lines, currency, discount),
         currency=currency,
     )
+
+
+def _shown_as_typed(line: dict) -> dict:
+    """A line sent back to its editor (a refused form) with its figures as the user of
+    the page types them: 1234,56 in French, not the 1234.56 the lines editor read."""
+    shown = dict(line)
+    for name in ("quantity", "unit_price", "vat_rate", "discount_percent"):
+        try:
+            shown[name] = as_typed(Decimal(line.get(name) or ""))
+        except (ArithmeticError, ValueError):  # empty, or not a number: as it was typed
+            continue
+    return shown
 
 
 def _form_for(request, data=None, initial=None):
