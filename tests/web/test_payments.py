@@ -1,6 +1,7 @@
 """Recording payments in the Billing app, as a person does it."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -283,3 +284,16 @@ def test_the_invoice_page_opens_and_removes_each_allocation(client, alice, staff
     assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("120.00")
     assert Invoice.objects.get(pk=credit_note.pk).credit_left == Decimal("50.00")
     assert client.post(credit_remove).status_code == 302  # gone: said, not a 500
+
+
+def test_what_the_client_owes_is_read_under_its_account(client, alice, issued):
+    """Left to pay and the credit sit under the Account heading with the payments, not
+    between the contacts and it; adding a contact is a button of its own paragraph."""
+    invoice = issued()
+    login(client, alice)
+    page = client.get(reverse("billing:client_account", args=[invoice.client_id]))
+    text = page.content.decode()
+    account = text.index("<h2>Account</h2>")
+    assert account < text.index("data-owed") < text.index("Record a payment")
+    assert text.index('id="details"') < text.index("Add a contact") < account
+    assert re.search(r'<p><a href="[^"]*/contacts/new/" role="button"', text)
