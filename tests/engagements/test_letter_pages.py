@@ -35,6 +35,28 @@ def test_the_letter_made_from_the_page_and_the_list_filtered(client, alice, enga
     assert "LM-2027-001" not in signed.content.decode()
 
 
+def test_the_letter_is_proposed_in_the_clients_language(
+    client, alice, make_engagement, make_client, firm
+):
+    """A French client's letter is proposed from the French template, though the English
+    one comes first in the list; an English client's from the English one."""
+    (french, english) = actions.seed_letter_templates(firm.pk)
+    customers = {
+        language: make_client(firm, name=language, language=language)
+        for language in "fr en".split()
+    }
+    for customer in customers.values():
+        customer.owners.add(alice)
+    owner = type(alice).objects.get(pk=alice.pk)  # fresh: owns them
+    client.force_login(owner)
+    for language, expected in (("fr", french), ("en", english)):
+        engagement = make_engagement(client=customers[language], by=owner, reference=language)
+        page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR)
+        chosen = page.content.decode().split('id="letter-template"', 1)[1].split("</select>")[0]
+        assert f'<option value="{expected.pk}" selected>' in chosen
+        assert chosen.count(" selected>") == 1
+
+
 def test_a_non_pdf_signed_copy_is_refused_on_the_page(client, alice, engagement, firm):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import facturx
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 from lxml import etree
 from pypdf import PdfReader
@@ -100,6 +101,33 @@ def test_partial_by_lines_and_by_amounts_never_exceed_what_is_left(invoice, alic
     with pytest.raises(Invalid) as refused:
         actions.create_credit_note(invoice, by=alice, amounts=[{"vat_rate": "5.5", "amount": 1}])
     assert refused.value.codes["amounts.0.vat_rate"] == ["invalid"]
+
+
+def test_an_invoice_with_a_discount_on_the_whole_is_credited_as_it_was_billed(
+    make_draft, alice, template
+):
+    """Its lines credited bear its discount as they did: all of it is the invoice's total
+    (not refused as more than billed), half a line is half what that line cost."""
+    discounted = actions.finalize_invoice(
+        make_draft(lines=LINES, discount_percent=Decimal("10")), by=alice
+    )
+    assert discounted.total_gross == Decimal("373.50")  # 415.00 less 10 %
+    half = actions.create_credit_note(discounted, by=alice, lines=[{"line": 0, "quantity": 1}])
+    assert half.total_gross == Decimal("108.00")  # 100 less 10 %, plus 20 % VAT
+    actions.delete_draft(half, by=alice)
+    whole = actions.finalize_invoice(actions.create_credit_note(discounted, by=alice), by=alice)
+    assert whole.total_gross == Decimal("373.50")
+    assert business_rule_errors(build_cii(whole.snapshot)) == []  # its discount, declared
+    assert (fresh(discounted).balance, fresh(discounted).status) == (Decimal("0.00"), "closed")
+
+
+def test_more_than_is_left_is_refused_in_the_users_words(invoice, alice):
+    with translation.override("fr"), pytest.raises(Invalid) as refused:
+        actions.create_credit_note(
+            invoice, by=alice, amounts=[{"vat_rate": "20", "amount": "1000.00"}]
+        )
+    message = str(refused.value.errors["lines"][0]).replace("\u202f", " ").replace("\xa0", " ")
+    assert "(1 200,00 €)" in message and "(415,00 €)" in message
 
 
 def test_two_drafts_together_cannot_credit_more_than_the_invoice(invoice, alice):

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from facturier.clients.models import Client
 from facturier.core.errors import Invalid, NotAllowed
 from facturier.firms.models import AuditEvent
 from facturier.invoicing import actions as invoicing
@@ -331,6 +332,24 @@ def test_the_letter_is_emailed_with_its_pdf_and_the_invoices(smtp_server, three_
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names[0].endswith(".pdf") and f"{invoice.number}.pdf" in names
     assert invoice_events(invoice=invoice).filter(action="invoice.reminder_emailed").exists()
+
+
+def test_the_letters_attachment_is_named_in_the_clients_language(three_levels, overdue, alice):
+    """The worker writes in no one's language: a French client's reminder and statement
+    arrive as relance-....pdf and releve-de-compte-....pdf, an English one's in English."""
+    invoice = overdue(DUE)  # a French client's
+    day = after(DUE, 7)
+    (letter,) = reminders.send_due_reminders(today=day)
+    assert letter.filename == f"relance-{day.isoformat()}.pdf"
+    statement = actions.send_statement_of_account(
+        invoice.client_id, by=alice, start=DUE.replace(day=1), end=day
+    )
+    assert statement.filename == f"releve-de-compte-{day.isoformat()}.pdf"
+    Client.objects.filter(pk=invoice.client_id).update(language="en")
+    statement = actions.send_statement_of_account(
+        invoice.client_id, by=alice, start=DUE.replace(day=1), end=day
+    )
+    assert statement.filename == f"statement-{day.isoformat()}.pdf"
 
 
 def test_a_refused_reminder_fails_with_the_servers_reason_on_the_invoice(

@@ -1,6 +1,7 @@
 """The Clients tab: the list and its filters, a client's details, contacts, archiving,
 and the CSV import, in French."""
 
+import html
 import re
 
 import pytest
@@ -122,6 +123,27 @@ def test_the_import_page_lists_the_refused_row_in_french(client, manager):
     assert "1 ligne refusée sur 2 : aucun client n'a été créé." in page
     assert "<td>3</td><td>company_id</td>" in page
     assert not Client.objects.filter(name="Bon").exists()
+
+
+def test_a_checked_file_is_imported_from_the_page_that_says_so(client, manager):
+    """Checked, the page says to import the file: it offers the form to do it there,
+    not a dead end back to the list; once imported, no form is left."""
+    client.force_login(manager)
+    data = b"nom;siren\nBon;732829320\n"
+    checked = client.post(
+        reverse("billing:clients_import"),
+        {"file": SimpleUploadedFile("clients.csv", data), "dry_run": "1"},
+        **FRENCH,
+    )
+    page = html.unescape(checked.content.decode())
+    assert "Importez-la pour créer le client." in page
+    form = page.split('action="' + reverse("billing:clients_import") + '"', 1)[1]
+    assert 'type="file" name="file"' in form and ">Importer</button>" in form
+    done = client.post(
+        reverse("billing:clients_import"), {"file": SimpleUploadedFile("clients.csv", data)}
+    )
+    assert Client.objects.filter(name="Bon").exists()
+    assert 'type="file"' not in done.content.decode()
 
 
 def test_merging_a_twin_from_the_client_page(client, manager, firm, make_client, client_entity):

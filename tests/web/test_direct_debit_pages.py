@@ -3,6 +3,7 @@ client's account, an invoice scheduled from its page, and the batch exported fro
 Direct debits tab (then nothing left to export, and the page says so)."""
 
 import datetime
+import html
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -117,4 +118,18 @@ def test_the_tab_and_the_file_need_the_processing_permission(client, staff, firm
     client.force_login(staff["owner_only"])
     assert client.get(reverse("billing:debits")).status_code == 403
     assert client.post(reverse("billing:debits_export")).status_code == 302
+    assert not Debit.objects.exists()
+
+
+def test_a_debit_refused_says_why_without_sending_the_user_to_look_for_fields(
+    client, manager, client_entity, make_draft, template
+):
+    """Scheduled from the invoice's page, where no field is beside the message: the reason
+    alone, not "some fields need attention" before it."""
+    actions.save_sepa_settings(manager.firm_id, by=manager, fields=SETTINGS)
+    invoice = invoicing.finalize_invoice(make_draft(), by=manager)
+    response = in_french(client, "post", reverse("billing:invoice_debit", args=[invoice.pk]))
+    page = html.unescape(response.content.decode())
+    assert "Le client n'a pas de mandat de prélèvement actif." in page
+    assert "Certains champs sont à corriger" not in page
     assert not Debit.objects.exists()

@@ -1,6 +1,7 @@
 """Recording payments in the Billing app, as a person does it."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -80,6 +81,29 @@ def test_amounts_typed_by_hand_are_checked_and_nothing_is_recorded(client, alice
     assert response.status_code == 302
     assert Invoice.objects.get(pk=b.pk).balance == Decimal("20.00")
     assert Invoice.objects.get(pk=a.pk).balance == Decimal("120.00")
+
+
+def test_a_french_user_types_amounts_with_a_space_between_thousands(
+    client, alice, make_draft, template
+):
+    """1 100,50 as the page itself writes amounts: read, not refused as not a number, in
+    the payment's amount, the amount put on an invoice and a refund of the credit left."""
+    draft = make_draft(lines=[{**LINE, "unit_price": "1000.00"}])
+    invoice = invoicing.finalize_invoice(draft, by=alice)  # 1 200,00 € to pay
+    login(client, alice)
+    client.cookies.load({"django_language": "fr"})
+    response = record(
+        client, [invoice.pk], amount="1 100,50", **{f"alloc-{invoice.pk}": "1 000,50"}
+    )
+    assert response.status_code == 302, response.content.decode()
+    payment = Payment.objects.get()
+    assert payment.amount == Decimal("1100.50") and payment.unallocated == Decimal("100.00")
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("199.50")
+    client.post(
+        reverse("billing:payment_change", args=[payment.pk]),
+        {"action": "refund", "amount": "50,25"},
+    )
+    assert Payment.objects.get().unallocated == Decimal("49.75")
 
 
 def test_selected_invoices_of_two_clients_are_refused(client, alice, issued, make_client, firm):
@@ -260,3 +284,16 @@ def test_the_invoice_page_opens_and_removes_each_allocation(client, alice, staff
     assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("120.00")
     assert Invoice.objects.get(pk=credit_note.pk).credit_left == Decimal("50.00")
     assert client.post(credit_remove).status_code == 302  # gone: said, not a 500
+
+
+def test_what_the_client_owes_is_read_under_its_account(client, alice, issued):
+    """Left to pay and the credit sit under the Account heading with the payments, not
+    between the contacts and it; adding a contact is a button of its own paragraph."""
+    invoice = issued()
+    login(client, alice)
+    page = client.get(reverse("billing:client_account", args=[invoice.client_id]))
+    text = page.content.decode()
+    account = text.index("<h2>Account</h2>")
+    assert account < text.index("data-owed") < text.index("Record a payment")
+    assert text.index('id="details"') < text.index("Add a contact") < account
+    assert re.search(r'<p><a href="[^"]*/contacts/new/" role="button"', text)

@@ -214,6 +214,22 @@ def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, cl
     assert prices == [Decimal("1234.50"), Decimal("1000.25")]
 
 
+def test_a_refused_invoice_gives_back_the_figures_as_a_french_user_typed_them(
+    browser, client_entity
+):
+    """Refused (no client), the lines come back in French (1234,5), not as the server
+    read them (1234.50), and the totals count the discount on the whole invoice."""
+    lines = {**LINES, "line_unit_price": ["1 234,50", "135"], "line_quantity": ["1", "2,5"]}
+    data = {"issue_date": "2026-11-28", "discount_percent": "10", **lines}
+    refused = browser.post(reverse("billing:invoice_new"), data, HTTP_ACCEPT_LANGUAGE="fr")
+    page = refused.content.decode()
+    assert refused.status_code == 422 and not Invoice.objects.exists()
+    assert 'value="1234,5"' in page and 'value="2,5"' in page and "1234.5" not in page
+    gross = re.search(r'data-total="gross">([^<]*)<', page).group(1)
+    spaced = html.unescape(gross).replace("\u202f", " ").replace("\xa0", " ")
+    assert spaced == "1 697,76 €"  # (1 234,50 + 337,50) less 10 %, plus 20 %
+
+
 def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, client_entity):
     fields = {
         "client": client_entity.pk,
@@ -242,6 +258,22 @@ def test_the_editor_keeps_the_french_mentions_and_the_invoice_discount(browser, 
     refused = browser.post(reverse("billing:invoice_edit", args=[invoice.pk]), fields)
     assert refused.status_code == 422
     assert "The period ends before it starts." in refused.content.decode()
+
+
+def test_a_french_draft_opens_with_its_totals(browser, make_draft):
+    """Its figures come back as a French user types them (1,5): the totals beside the
+    lines are the draft's, invoice discount included, not 0,00 € until a key is pressed."""
+    line = {"description": "Conseil fiscal", "vat_rate": "20"}
+    lines = [{**line, "quantity": "1.5", "unit_price": "1234.56", "discount_percent": "5.5"}]
+    draft = make_draft(lines=lines, discount_percent=Decimal("2.5"))
+    assert str(draft.total_gross) == "2047.49"
+    page = browser.get(
+        reverse("billing:invoice_edit", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert 'value="1,5"' in page
+    gross = re.search(r'data-total="gross">([^<]*)<', page).group(1)
+    assert html.unescape(gross).replace("\u202f", " ").replace("\xa0", " ") == "2 047,49 €"
+    assert "Remise sur la facture" in page
 
 
 def test_bad_line_comes_back_with_the_error_and_nothing_saved(browser, client_entity):
@@ -765,3 +797,18 @@ def test_the_error_pages_render_in_french(rf):
 
     with translation.override("fr"):
         assert "Une erreur est survenue" in render_to_string("500.html")
+
+
+def test_crediting_an_amount_shows_what_was_billed_at_each_rate_after_the_discount(
+    browser, alice, make_draft, template
+):
+    """The base beside each VAT rate is the one invoiced: its lines less the discount on
+    the whole invoice (787.50 less 10 %), the most an amount at that rate may credit."""
+    lines = [
+        {"description": "Tenue comptable", "quantity": "1", "unit_price": "450", "vat_rate": "20"},
+        {"description": "Conseil", "quantity": "2.5", "unit_price": "135", "vat_rate": "20"},
+    ]
+    draft = make_draft(lines=lines, discount_percent=Decimal("10"))
+    invoice = actions.finalize_invoice(draft, by=alice)
+    page = browser.get(reverse("billing:credit_note_new", args=[invoice.pk])).content.decode()
+    assert "(invoiced excl. VAT: €708.75)" in page and "787.50" not in page

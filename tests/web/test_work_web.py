@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from facturier.invoicing.models import Invoice, InvoiceEntry
 from facturier.work import actions
-from facturier.work.models import Entry, WorkCode
+from facturier.work.models import Entry, StaffRate, WorkCode
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -127,6 +127,25 @@ def test_the_week_grid_records_every_filled_cell_or_none(client, keeper, client_
     assert page.status_code == 200
 
 
+def test_the_week_grid_reads_hours_as_written_in_french(client, keeper, client_entity):
+    """1h30, 2h, 0 h 45 as a French timekeeper writes them, beside 1,5 and 1:30."""
+    client.force_login(keeper)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    data = {
+        "week": monday.isoformat(),
+        "r0-client": client_entity.pk,
+        "r0-code": "AUD",
+        "r0-d0": "1h30",
+        "r0-d1": "2h",
+        "r0-d2": "0 h 45",
+        "r0-d3": "1,25",
+    }
+    response = client.post(reverse("billing:week"), data, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302
+    hours = sorted(Entry.objects.values_list("hours", flat=True))
+    assert hours == [Decimal("0.75"), Decimal("1.25"), Decimal("1.50"), 2]
+
+
 def test_a_refused_week_comes_back_as_typed_each_error_beside_its_cell(
     client, keeper, client_entity
 ):
@@ -212,12 +231,13 @@ def test_work_settings_codes_import_and_rates(client, keeper, firm):
             "form": "rate",
             "rate-staff": keeper.pk,
             "rate-work_code": "",
-            "rate-rate": "95",
+            "rate-rate": "1 095,50",  # as a French user types it
             "rate-effective_from": TODAY.isoformat(),
         },
+        HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 302
-    assert "95" in client.get(url).content.decode()
+    assert StaffRate.objects.get(staff=keeper).rate == Decimal("1095.50")
 
 
 def test_an_unbilled_entry_is_changed_from_its_page_a_billed_one_is_not(

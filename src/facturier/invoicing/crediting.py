@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.errors import Invalid
+from facturier.core.formatting import Formatter
 
 from .lifecycle import InvoiceStatus
 from .models import Invoice
@@ -27,14 +29,15 @@ def left_to_credit(invoice: Invoice, *, besides: Invoice | None = None) -> Decim
 def check_within(credit_note: Invoice, corrected: Invoice) -> None:
     left = left_to_credit(corrected, besides=credit_note)
     if credit_note.total_gross > left:
+        amounts = Formatter(get_language() or "en", corrected.currency)
         raise Invalid(
             {
                 "lines": [
                     EXCEEDS
                     % {
-                        "total": credit_note.total_gross,
+                        "total": amounts.money(credit_note.total_gross),
                         "invoice": corrected,
-                        "left": left,
+                        "left": amounts.money(left),
                     }
                 ]
             },

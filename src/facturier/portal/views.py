@@ -251,4 +251,5 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
     pdf = receivables.statement_of_account_pdf(
         statement, language=request.LANGUAGE_CODE, day=timezone.localdate()
     )
-    return _download(pdf, "application/pdf", f"{_('statement')}-{statement.end.isoformat()}.pdf")
+    name = _("statement")
+    return _download(pdf, "application/pdf", f"{name}-{statement.end.isoformat()}.pdf")

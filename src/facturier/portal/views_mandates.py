@@ -104,7 +104,8 @@ def mandate_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     mandate = _mandate(request, pk)
     acceptance = selectors.acceptance_of(mandate)
     pdf = bytes(acceptance.signed_pdf) if acceptance is not None else _shown_pdf(request, mandate)
-    response = _download(pdf, "application/pdf", f"{_('mandate')}-{mandate.reference}.pdf")
+    name = _("mandate")
+    response = _download(pdf, "application/pdf", f"{name}-{mandate.reference}.pdf")
     response["Content-Disposition"] = response["Content-Disposition"].replace(
         "attachment", "inline"
     )

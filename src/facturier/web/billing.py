@@ -22,7 +22,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from facturier.clients.permissions import client_choices, owned_client_ids, visible_clients
-from facturier.core import money
+from facturier.core import money, reading
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
 from facturier.invoicing.lifecycle import payment_states
@@ -282,17 +282,35 @@ def _editor_context(request, form, lines, errors=None, invoice=None):
             line_errors.setdefault(int(parts[1]), {})[parts[2]] = messages_
         else:
             other_errors[key] = messages_
-    rows = [(line, line_errors.get(index, {})) for index, line in enumerate(lines)] or [({}, {})]
+    rows = [
+        (_shown_as_typed(line), line_errors.get(index, {})) for index, line in enumerate(lines)
+    ] or [({}, {})]
     currency = (form.data.get("currency") or (invoice.currency if invoice else "") or "EUR").upper()
+    # The invoice discount as typed (a refused form) or as saved (an opened draft).
+    discount = (
+        form.data.get("discount_percent") if form.is_bound else form.initial.get("discount_percent")
+    )
     return _context(
         request,
         form=form,
         rows=rows,
         invoice=invoice,
         errors=other_errors,
-        totals=_preview_totals(lines, currency),
+        totals=_preview_totals(lines, currency, discount),
         currency=currency,
     )
+
+
+def _shown_as_typed(line: dict) -> dict:
+    """A line sent back to its editor (a refused form) with its figures as the user of
+    the page types them: 1234,56 in French, not the 1234.56 the lines editor read."""
+    shown = dict(line)
+    for name in ("quantity", "unit_price", "vat_rate", "discount_percent"):
+        try:
+            shown[name] = as_typed(Decimal(line.get(name) or ""))
+        except (ArithmeticError, ValueError):  # empty, or not a number: as it was typed
+            continue
+    return shown
 
 
 def _form_for(request, data=None, initial=None):
@@ -419,30 +437,42 @@ def totals_preview(request: HttpRequest) -> HttpResponse:
         currency = client.currency if client else ""
     currency = currency if len(currency) == 3 and currency.isalpha() else "EUR"
     lines = parse_lines(request.POST)
-    discount = (request.POST.get("discount_percent") or "").replace(",", ".").strip()
     return render(
         request,
         "billing/_totals.html",
-        {"totals": _preview_totals(lines, currency, discount), "currency": currency},
+        {
+            "totals": _preview_totals(lines, currency, request.POST.get("discount_percent")),
+            "currency": currency,
+        },
     )
 
 
-def _preview_totals(lines, currency, invoice_discount="") -> money.Totals:
+def _figure(value, empty: int) -> Decimal | None:
+    """A figure of the editor as the user typed it or as a draft gives it back (3,25 in
+    French, 3.25, 1 234,50); `empty` when left blank; None while it is not a number."""
+    text = str(value if value is not None else "").strip()
+    return Decimal(empty) if not text else reading.decimal(text)
+
+
+def _preview_totals(lines, currency, invoice_discount=None) -> money.Totals:
     pairs = []
     for line in lines:
+        figures = [
+            _figure(line.get("quantity"), 1),
+            _figure(line.get("unit_price"), 0),
+            _figure(line.get("vat_rate"), 0),
+            _figure(line.get("discount_percent"), 0),
+        ]
+        if None in figures:  # half-typed numbers count once they are whole
+            continue
+        quantity, price, rate, discount = figures
         try:
-            quantity = Decimal(line.get("quantity") or 1)
-            price = Decimal(line.get("unit_price") or 0)
-            rate = Decimal(line.get("vat_rate") or 0)
-            discount = Decimal(line.get("discount_percent") or 0)
-            if not all(v.is_finite() for v in (quantity, price, rate, discount)):
-                continue  # NaN or infinity typed in: not a figure yet
             pairs.append((money.line_net(quantity, price, discount, currency), rate))
-        except (ArithmeticError, ValueError):  # half-typed numbers count once they are whole
+        except (ArithmeticError, ValueError):
             continue
     try:
-        percent = Decimal(invoice_discount or 0)
-        if not (percent.is_finite() and 0 <= percent <= 100):
+        percent = _figure(invoice_discount, 0)
+        if percent is None or not 0 <= percent <= 100:
             percent = Decimal(0)
         return money.compute_totals(pairs, currency, discount_percent=percent)
     except (ArithmeticError, ValueError):  # absurd figures while typing: show nothing yet

@@ -34,6 +34,10 @@ def ids_from(values) -> list[int]:
 
 
 def refusal_text(exc) -> str:
-    """A refusal in one message: what it says, then what each field needs."""
+    """A refusal in one message: what it says, then what each field needs. Shown where
+    no field is beside it: "some fields need attention" would send the user looking for
+    fields, so a refusal saying only that gives what each field needs alone."""
     errors = getattr(exc, "errors", {})
-    return " ".join([exc.message, *[m for msgs in errors.values() for m in msgs]])
+    needs = [m for msgs in errors.values() for m in msgs]
+    generic = needs and exc.message == str(getattr(type(exc), "default_message", ""))
+    return " ".join(needs if generic else [exc.message, *needs])

@@ -22,6 +22,7 @@ from facturier.receivables import actions as receivables
 from .availability import why_not
 from .billing import get_invoice
 from .common import back_url, refusal_text, section
+from .fields import typed_amount
 from .once import once
 
 MODES = ("total", "lines", "amounts")
@@ -102,7 +103,8 @@ def _form_context(posted, invoice, lines, rates, errors, chosen, typed) -> dict:
             for index, line in enumerate(lines)
         ],
         "rates": [
-            (*row, beside.get(f"amount-{row[0]}", "")) for row in _rate_rows(posted, lines, rates)
+            (*row, beside.get(f"amount-{row[0]}", ""))
+            for row in _rate_rows(posted, invoice, lines, rates)
         ],
         "errors": errors,
         "messages_flat": above,
@@ -150,11 +152,12 @@ def _typed_amounts(posted, rates: list[Decimal]) -> list[dict]:
     ]
 
 
-def _rate_rows(posted, lines, rates: list[Decimal]) -> list[tuple]:
-    """Per VAT rate: its index, the rate, the invoice's base at it, the amount typed."""
+def _rate_rows(posted, invoice, lines, rates: list[Decimal]) -> list[tuple]:
+    """Per VAT rate: its index, the rate, the invoice's base at it (its invoice discount
+    taken off), the amount typed."""
     bases: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        bases[line.vat_rate] += line.net_amount
+    for row in invoice.compute_totals(lines).vat_breakdown:
+        bases[row.rate] += row.base
     return [
         (index, rate, bases[rate], posted.get(f"amount-{index}", ""))
         for index, rate in enumerate(rates)
@@ -173,7 +176,7 @@ def credit_note_credit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Credit allocated."))
         elif what == "refund":
             receivables.refund_credit_note(
-                pk, by=request.user, amount=request.POST.get("amount", "").replace(",", ".")
+                pk, by=request.user, amount=typed_amount(request.POST.get("amount", ""))
             )
             messages.success(request, _("Refund recorded."))
         else:

@@ -19,26 +19,10 @@ from facturier.engagements.models import (
     Timing,
 )
 
-from .fields import DayField, IdField
+from .fields import AmountField, DayField, IdField
 
 MISSION_ROWS = 3
 DATE_WIDGET = forms.DateInput(attrs={"inputmode": "numeric", "placeholder": _("DD/MM/YYYY")})
-
-
-class AmountField(forms.DecimalField):
-    """A number as typed in either language: 1 200,50, 1200.5 (core.reading)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("localize", True)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        number = reading.decimal(str(value))
-        if number is None:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return number
 
 
 def day_field(**kwargs) -> DayField:

@@ -47,16 +47,26 @@ def letter_context(request: HttpRequest, engagement, *, may_manage: bool) -> dic
     """What engagements/_letter.html reads (the engagement's page adds it)."""
     letters = list(engagement_selectors.letters_of(engagement))
     current = next((row for row in letters if row.version == engagement.version), None)
+    templates = list(engagement_selectors.letter_templates(firm_id=request.user.firm_id))
     return {
         "letters": letters,
         "current_letter": current,
-        "letter_templates": list(
-            engagement_selectors.letter_templates(firm_id=request.user.firm_id)
-        ),
+        "letter_templates": templates,
+        "letter_template_chosen": _proposed_template(engagement, current, templates),
         "signed_form": SignedCopyForm(),
         "history": engagement_selectors.engagement_history(engagement),
         "may_manage_letter": may_manage,
     }
+
+
+def _proposed_template(engagement, current, templates) -> int | None:
+    """The template the letter is made with unless the user picks another: the current
+    letter's, else the first in the client's language (a French client's letter in
+    French, whatever the list's order)."""
+    if current is not None and any(t.pk == current.template_id for t in templates):
+        return current.template_id
+    language = engagement.client.language
+    return next((t.pk for t in templates if t.language == language), None)
 
 
 def _back(engagement_id: int) -> HttpResponse:

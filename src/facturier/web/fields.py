@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from facturier.core import reading
 from facturier.core.converters import row_id
 
 # The dates any page takes. Outside them, date arithmetic (a period's next day, a due
@@ -33,6 +34,32 @@ class IdField(forms.IntegerField):
         if pk is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return pk
+
+
+class AmountField(forms.DecimalField):
+    """A number as typed in either language: 1 200,50, 1200.5 (core.reading)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = reading.decimal(str(value))
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+def typed_amount(typed: str) -> str | None:
+    """An amount typed outside a form (beside an invoice, a refund): 1 000,50 in French
+    as 1000.50; what is not a number goes to the action as typed, for it to refuse."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    number = reading.decimal(typed)
+    return format(number, "f") if number is not None else typed
 
 
 class DayField(forms.DateField):

@@ -12,7 +12,7 @@ from facturier.invoicing.lifecycle import InvoiceStatus, PaymentState
 from facturier.invoicing.models import InvoiceTemplate, Operation
 from facturier.invoicing.selectors import PAYMENT_FILTERS, SORTS, InvoiceFilters
 
-from .fields import DayField, IdField
+from .fields import AmountField, DayField, IdField
 
 LINE_INPUTS = ("description", "quantity", "unit_price", "vat_rate", "discount_percent")
 
@@ -165,22 +165,20 @@ class InvoiceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     purchase_order = forms.CharField(label=_("Purchase order"), max_length=50, required=False)
-    discount_percent = forms.DecimalField(
+    discount_percent = AmountField(
         label=_("Discount on the whole invoice (%)"),
         min_value=0,
         max_value=100,
         max_digits=5,
         decimal_places=2,
         required=False,
-        localize=True,
     )
-    exchange_rate = forms.DecimalField(
+    exchange_rate = AmountField(
         label=_("Exchange rate (EUR for 1 unit)"),
         min_value=Decimal("0.000001"),
         max_digits=16,
         decimal_places=6,
         required=False,
-        localize=True,
         help_text=_("Needed for an invoice in another currency than EUR."),
     )
     delivery_address = forms.CharField(label=_("Delivery address"), max_length=200, required=False)

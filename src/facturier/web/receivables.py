@@ -36,7 +36,7 @@ from facturier.receivables.selectors import (
 from .clients import client_details
 from .common import back_url, ids_from, refusal_text, section
 from .direct_debits import mandate_rows
-from .fields import DayField
+from .fields import AmountField, DayField, typed_amount
 from .once import once
 from .templatetags.billing import money as format_money
 
@@ -48,12 +48,11 @@ class PaymentForm(forms.Form):
         label=gettext_lazy("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    amount = forms.DecimalField(
+    amount = AmountField(  # 1 234,56 in French, as a person types it
         label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
-        localize=True,  # 1 234,56 in French, as a person types it
     )
     method = forms.ChoiceField(label=gettext_lazy("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(
@@ -120,7 +119,7 @@ def payment_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
         allocations = [
-            {"invoice": invoice.pk, "amount": typed[invoice.pk].replace(",", ".") or None}
+            {"invoice": invoice.pk, "amount": typed_amount(typed[invoice.pk])}
             for invoice in invoices
         ]
         try:
@@ -270,7 +269,7 @@ def payment_change(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Credit allocated."))
         elif what == "refund":
             actions.refund_credit(
-                payment, by=request.user, amount=request.POST.get("amount", "").replace(",", ".")
+                payment, by=request.user, amount=typed_amount(request.POST.get("amount", ""))
             )
             messages.success(request, _("Refund recorded."))
         elif what == "unallocate":

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -193,7 +193,9 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         pdf = actions.statement_of_account_pdf(
             statement, language=client.language, day=timezone.localdate()
         )
-        return _pdf(pdf, f"{_('statement')}-{end.isoformat()}.pdf")
+        with translation.override(client.language):  # named in the PDF's language
+            name = _("statement")
+        return _pdf(pdf, f"{name}-{end.isoformat()}.pdf")
     try:
         letter = actions.send_statement_of_account(client, by=request.user, start=start, end=end)
     except DomainError as exc:

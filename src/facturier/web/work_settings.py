@@ -20,7 +20,7 @@ from facturier.work.rates import rate_state
 from facturier.work.selectors import staff_rates, work_codes
 
 from .common import refusal_text
-from .fields import DayField, IdField
+from .fields import AmountField, DayField, IdField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,34 +30,31 @@ class WorkCodeForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Type"), choices=EntryKind.choices)
     billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
-    default_rate = forms.DecimalField(
+    default_rate = AmountField(
         label=gettext_lazy("Default rate"),
         required=False,
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        localize=True,
     )
-    surcharge_percent = forms.DecimalField(
+    surcharge_percent = AmountField(
         label=gettext_lazy("Surcharge (%)"),
         required=False,
         min_value=0,
         max_value=1000,
         max_digits=5,
         decimal_places=2,
-        localize=True,
     )
 
 
 class RateForm(forms.Form):
     staff = IdField(label=gettext_lazy("Staff member"))
     work_code = IdField(label=gettext_lazy("Work code"), required=False)
-    rate = forms.DecimalField(
+    rate = AmountField(
         label=gettext_lazy("Hourly rate"),
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        localize=True,
     )
     effective_from = DayField(label=gettext_lazy("Effective from"), widget=DATE)
 

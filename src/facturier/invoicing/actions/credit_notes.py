@@ -141,6 +141,28 @@ def _by_amounts(invoice: Invoice, lines, amounts: Sequence[Mapping[str, Any]]) -
     return chosen
 
 
+def _draft_of(invoice: Invoice, *, by, at, notes, returns_entries) -> Invoice:
+    """A credit note's draft for `invoice`, not saved yet."""
+    credit_note = Invoice(
+        firm_id=invoice.firm_id,
+        kind=DocumentKind.CREDIT_NOTE,
+        corrects=invoice,
+        client=invoice.client,
+        currency=invoice.currency,
+        # Its VAT in euros is the invoice's, converted at the invoice's rate.
+        exchange_rate=invoice.exchange_rate,
+        issue_date=timezone.localdate(at),
+        due_date=timezone.localdate(at),
+        payment_terms_days=0,
+        notes=notes if isinstance(notes, str) else "",
+        template=invoice.template,
+        created_by=by,
+        returns_entries=bool(returns_entries) and invoice.entry_links.exists(),
+    )
+    credit_note.firm = invoice.firm
+    return credit_note
+
+
 @action
 def create_credit_note(
     invoice: Invoice | int,
@@ -175,23 +197,10 @@ def create_credit_note(
             raise InvalidTransition(PARTLY_CREDITED, invoice=str(invoice))
         content = _whole(invoice, originals)
     at = clock.now(now)
-    credit_note = Invoice(
-        firm_id=invoice.firm_id,
-        kind=DocumentKind.CREDIT_NOTE,
-        corrects=invoice,
-        client=invoice.client,
-        currency=invoice.currency,
-        # Its VAT in euros is the invoice's, converted at the invoice's rate.
-        exchange_rate=invoice.exchange_rate,
-        issue_date=timezone.localdate(at),
-        due_date=timezone.localdate(at),
-        payment_terms_days=0,
-        notes=notes if isinstance(notes, str) else "",
-        template=invoice.template,
-        created_by=by,
-        returns_entries=bool(returns_entries) and invoice.entry_links.exists(),
-    )
-    credit_note.firm = invoice.firm
+    credit_note = _draft_of(invoice, by=by, at=at, notes=notes, returns_entries=returns_entries)
+    # Lines credited as invoiced bear the invoice's discount as they did; an amount per
+    # rate is a net amount already.
+    credit_note.discount_percent = invoice.discount_percent if amounts is None else Decimal(0)
     _save_draft(credit_note, content)
     record_event(
         credit_note,

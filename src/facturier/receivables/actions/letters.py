@@ -5,7 +5,7 @@ import datetime
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,9 +42,14 @@ from .common import require_right, visible_client
 NO_SUCH_LETTER = gettext_lazy("No such letter.")
 
 
-def statement_of_account_texts(language: str) -> tuple[str, str]:
-    from django.utils import translation
+def statement_filename(language: str, end: datetime.date) -> str:
+    """The statement's PDF named in its language: releve-de-compte-2026-12-31.pdf."""
+    with translation.override(language):
+        name = _("statement")
+    return f"{name}-{end.isoformat()}.pdf"
 
+
+def statement_of_account_texts(language: str) -> tuple[str, str]:
     with translation.override(language):
         return (
             _("Statement of account from {firm}"),
@@ -127,7 +132,7 @@ def send_statement_of_account(
         language=language,
         message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
         pdf=statement_of_account_pdf(statement, language=language, day=today),
-        filename=f"{_('statement')}-{end.isoformat()}.pdf",
+        filename=statement_filename(language, end),
         created_at=now,
         next_attempt_at=now,
     )

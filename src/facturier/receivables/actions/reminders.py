@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -349,6 +349,8 @@ def _issue(
         rank=ranks[top.pk],
     )
     sender = firm.email_from or settings.DEFAULT_FROM_EMAIL
+    with translation.override(language):  # the attachment's name in the letter's words
+        name = _("reminder")
     letter = Letter.objects.create(
         firm=firm,
         client=client,
@@ -363,7 +365,7 @@ def _issue(
         language=language,
         message_id=make_msgid(domain=sender.rpartition("@")[2] or "localhost"),
         pdf=letters.render(document),
-        filename=f"{_('reminder')}-{day.isoformat()}.pdf",
+        filename=f"{name}-{day.isoformat()}.pdf",
         attach_invoices=any(levels[invoice.pk].attach_invoice for invoice in invoices),
         created_at=now,
         next_attempt_at=now,

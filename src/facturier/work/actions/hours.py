@@ -7,13 +7,16 @@ from decimal import Decimal, InvalidOperation
 
 MAX_HOURS = Decimal(24)
 HMM = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+# As hours are written in French: 1h30, 2h, 1 h 15.
+H_MM = re.compile(r"^(\d{1,2})\s*[hH]\s*([0-5]\d)?$")
 
 
 def parse_hours(value) -> Decimal | None:
-    """1.5, 1,5 or 1:30 -> Decimal('1.50'); None if it is none of those."""
+    """1.5, 1,5, 1:30 or 1h30 -> Decimal('1.50'); None if it is none of those."""
     text = str(value if value is not None else "").strip()
-    if match := HMM.match(text):
-        return (Decimal(match[1]) + Decimal(match[2]) / 60).quantize(Decimal("0.01"))
+    if match := HMM.match(text) or H_MM.match(text):
+        minutes = Decimal(match[2] or 0)
+        return (Decimal(match[1]) + minutes / 60).quantize(Decimal("0.01"))
     try:
         hours = Decimal(text.replace(",", "."))
     except InvalidOperation:
