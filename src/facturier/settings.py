@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "facturier.web.middleware.LastSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "facturier.web.middleware.FormAddressPageMiddleware",
 ]
 
 ROOT_URLCONF = "facturier.urls"

@@ -96,3 +96,17 @@ def test_the_filter_and_more_actions_show_their_focus(open_as):
         page.keyboard.press("Tab")  # focus from the keyboard: :focus-visible
         expect(page.locator("summary", has_text=name)).to_be_focused()
         assert_ring(page, name)
+
+
+def test_the_first_tab_skips_the_menus_to_the_content(open_as):
+    page = open_as("alice", locale="fr-FR")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Aller au contenu")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, box  # shown on the page once focused
+    assert_ring(page, "Aller au contenu")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    # The next stop is the page's own first control, past the menus and the language.
+    assert page.evaluate("document.activeElement.closest('main') !== null")

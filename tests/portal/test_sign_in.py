@@ -199,3 +199,12 @@ def test_an_english_contact_reads_the_portal_in_english(contact, alice, issued):
     page = signed_in(access).get("/portal/home/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "What you owe" in page, page
     assert "Overdue" in page, page
+
+
+@pytest.mark.django_db
+def test_the_portal_offers_a_skip_link_to_its_content_in_french():
+    page = Browser(HTTP_ACCEPT_LANGUAGE="fr").get("/portal/").content.decode()
+    body = page.split("<body", 1)[1]
+    first_link = body.split("<a ", 1)[1].split(">", 2)
+    assert 'href="#content"' in first_link[0] and first_link[1].startswith("Aller au contenu")
+    assert '<main class="container" id="content" tabindex="-1">' in page

@@ -2,7 +2,7 @@ import time
 
 from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -120,3 +120,27 @@ class LastSeenMiddleware:
             if now - request.session.get(LAST_SEEN, 0) >= 60:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class FormAddressPageMiddleware:
+    """A form's address opened in the browser (a bookmark, a typed URL) answers a page
+    that says so, in the user's language, not the empty 405 Django's require_POST
+    gives. The API answers its own 405s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or response.content
+            or request.method != "GET"
+            or request.path.startswith("/api/")
+        ):
+            return response
+        portal = request.path.startswith("/portal/")
+        back = reverse("portal:home" if portal else "billing:invoices")
+        page = render(request, "405.html", {"back": back, "portal": portal}, status=405)
+        page["Allow"] = response["Allow"]
+        return page
