@@ -231,3 +231,21 @@ def test_a_statement_is_emailed_as_a_pdf(smtp_server, books, alice, client_entit
     (attachment,) = list(message.iter_attachments())
     text = pypdf.PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
     assert "Relevé de compte" in text and books[0].number in text
+
+
+def test_a_french_reader_gets_columns_a_french_spreadsheet_splits(books, client, alice):
+    """French Excel and LibreOffice split a CSV on semicolons and read 500,00 as a
+    number: on commas, every row would land in one column."""
+    client.force_login(alice)
+    period = {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"}
+    response = client.get(
+        reverse("billing:exports"), {"kind": "payments", **period}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][0] == "Date de réception" and len(rows[0]) == 7
+    assert [row[5] for row in rows[1:]] == ["500,00", "30,00"]
+    aging_csv = client.get(reverse("billing:aging"), {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="fr")
+    header, *lines = csv.reader(io.StringIO(aging_csv.content.decode("utf-8-sig")), delimiter=";")
+    assert len(header) > 3 and all(len(line) == len(header) for line in lines)
+    assert any("," in cell for line in lines for cell in line[2:])  # amounts, the French way

@@ -8,6 +8,7 @@ text is guarded, so an amount must be given as a number, never as its text.
 
 import csv
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 # What makes a spreadsheet read a cell as a formula (or a DDE call), as its first
@@ -25,11 +26,29 @@ def text_cell(value: Any) -> Any:
     return "'" + value if is_formula_like(value) else value
 
 
-def csv_lines(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str]:
-    """Each row as one CSV line (CRLF), every cell guarded."""
+def csv_lines(
+    rows: Iterable[Iterable], *, delimiter: str = ",", decimal_comma: bool = False
+) -> Iterator[str]:
+    """Each row as one CSV line (CRLF), every cell guarded; amounts with a decimal comma
+    when the reader's spreadsheet reads them so (see csv_dialect)."""
     writer = csv.writer(_Echo(), delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
-        yield writer.writerow([text_cell(value) for value in row])
+        yield writer.writerow([_csv_cell(value, decimal_comma) for value in row])
+
+
+def _csv_cell(value: Any, decimal_comma: bool) -> Any:
+    if decimal_comma and isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    return text_cell(value)
+
+
+def csv_dialect(language: str | None) -> dict[str, Any]:
+    """How a person's spreadsheet splits a CSV into columns: a French one (Excel,
+    LibreOffice) on semicolons, reading 1234,50 as a number; others on commas. The
+    files the pages give follow the reader's language; the API's stay comma and point."""
+    if (language or "").startswith("fr"):
+        return {"delimiter": ";", "decimal_comma": True}
+    return {"delimiter": ",", "decimal_comma": False}
 
 
 class _Echo:

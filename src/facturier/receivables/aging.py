@@ -157,9 +157,11 @@ def aging_table(result: Aging) -> list[list]:
     ]
 
 
-def aging_csv(result: Aging) -> bytes:
-    """The aging as CSV (UTF-8 with a BOM, so spreadsheets read the accents)."""
-    return "".join(["\ufeff", *spreadsheet.csv_lines(aging_table(result))]).encode()
+def aging_csv(result: Aging, *, language: str | None = None) -> bytes:
+    """The aging as CSV (UTF-8 with a BOM, so spreadsheets read the accents), split as
+    the reader's spreadsheet splits it when `language` is given."""
+    dialect = spreadsheet.csv_dialect(language)
+    return "".join(["\ufeff", *spreadsheet.csv_lines(aging_table(result), **dialect)]).encode()
 
 
 def aging_workbook(result: Aging) -> bytes:

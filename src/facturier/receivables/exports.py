@@ -14,9 +14,11 @@ from .models import Payment
 CHUNK = 2000
 
 
-def csv_lines(rows: Iterable[Iterable], *, delimiter: str = ",") -> Iterator[str]:
+def csv_lines(
+    rows: Iterable[Iterable], *, delimiter: str = ",", decimal_comma: bool = False
+) -> Iterator[str]:
     """The rows as CSV lines, no cell of a person's text read as a formula."""
-    return spreadsheet.csv_lines(rows, delimiter=delimiter)
+    return spreadsheet.csv_lines(rows, delimiter=delimiter, decimal_comma=decimal_comma)
 
 
 # -- CSV of documents and payments --------------------------------------------------

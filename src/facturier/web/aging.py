@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
@@ -78,7 +78,8 @@ def aging_view(request: HttpRequest) -> HttpResponse:
 
 def _csv(request, day: datetime.date) -> HttpResponse:
     response = HttpResponse(
-        aging_csv(aging(user=request.user, day=day)), content_type="text/csv; charset=utf-8"
+        aging_csv(aging(user=request.user, day=day), language=translation.get_language()),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="aging-{day.isoformat()}.csv"'
     return response

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from facturier.core import spreadsheet
 from facturier.invoicing.permissions import visible_invoices
 from facturier.receivables import exports, fec
 from facturier.receivables.aging import Aging, aging_workbook
@@ -99,7 +100,9 @@ def _period_export(request, *, kind: str, start: datetime.date, end: datetime.da
     else:
         rows = exports.document_rows(visible_invoices(request.user), start, end)
     # A byte-order mark: spreadsheets then read the accents right.
-    lines = _with_bom(exports.csv_lines(rows))
+    # Split as the reader's spreadsheet splits it (semicolons and 1234,50 in French).
+    dialect = spreadsheet.csv_dialect(translation.get_language())
+    lines = _with_bom(exports.csv_lines(rows, **dialect))
     return _stream(lines, f"{kind}-{start}-{end}.csv", "text/csv; charset=utf-8")
 
 
