@@ -223,3 +223,27 @@ def test_an_invoice_that_can_be_reminded_offers_the_dialog_from_its_page(client,
     client.force_login(alice)
     detail = client.get(reverse("billing:invoice", args=[late.pk])).content.decode()
     assert 'id="remind-now"' in detail
+
+
+def test_the_overview_draws_each_currency_apart_never_summed(
+    client, alice, late, firm, make_client, make_draft
+):
+    dollars = make_client(firm, name="Acme Inc", currency="USD", country="US")
+    dollars.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)  # the ownership read afresh
+    when = datetime.datetime.combine(
+        TODAY - datetime.timedelta(days=50), datetime.time(10), datetime.UTC
+    )
+    invoicing.finalize_invoice(
+        make_draft(by=alice, client=dollars, currency="USD", exchange_rate=Decimal("0.9")),
+        by=alice,
+        now=when,
+    )
+    client.force_login(alice)
+    html_ = client.get(reverse("billing:overview"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    totals = aging(user=alice, day=TODAY).totals
+    assert set(totals) == {"EUR", "USD"}
+    euros = html_.split('data-chart="aging"')[1].split("</svg>")[0]
+    us = html_.split('data-chart="aging-USD"')[1].split("</svg>")[0]
+    assert "Balance âgée à ce jour (EUR)" in euros and "Balance âgée à ce jour (USD)" in us
+    assert ">USD<" not in euros and ">EUR<" not in us  # one currency per chart

@@ -81,14 +81,20 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     fmt = Formatter(get_language() or "fr", currency)
     labels = [str(label) for label, _first, _last in BUCKETS]
 
-    aging_chart = _chart(
-        pygal.StackedBar,
-        title=_("Aging today"),
-        labels=labels,
-        formatter=amount,
-    )
-    for code, total in data.aging.totals.items():
-        aging_chart.add(code, [float(amount) for amount in total.buckets])
+    # A chart per currency: euros and dollars on one axis, or stacked, would add up
+    # amounts that do not add. The firm's own currency first.
+    codes = sorted(data.aging.totals, key=lambda code: (code != currency, code))
+    aging_svgs = []
+    for code in codes:
+        aging_chart = _chart(
+            pygal.Bar,
+            title=_("Aging today (%(currency)s)") % {"currency": code},
+            labels=labels,
+            formatter=amount,
+        )
+        aging_chart.add(code, [float(value) for value in data.aging.totals[code].buckets])
+        name = "aging" if code == codes[0] else f"aging-{code}"
+        aging_svgs.append(_svg(aging_chart, name, nonce))
     months = [_month_label(month.end, fmt) for month in data.months]
     dso_chart = _chart(
         pygal.Line,
@@ -113,7 +119,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
             data=data,
             labels=labels,
             months=list(zip(months, data.months, strict=True)),
-            aging_svg=_svg(aging_chart, "aging", nonce) if data.aging.totals else "",
+            aging_svgs=aging_svgs,
             dso_svg=_svg(dso_chart, "dso", nonce),
             collected_svg=_svg(collected_chart, "collections", nonce),
         ),
