@@ -6,8 +6,10 @@ import io
 
 import pypdfium2
 import pytest
+from django.utils import translation
 
 from facturier.core.errors import DomainError, Invalid
+from facturier.core.formatting import Formatter
 from facturier.engagements import actions
 from facturier.engagements.letter_models import EngagementLetter, LetterTemplate
 from facturier.engagements.letter_outbox import deliver
@@ -159,6 +161,30 @@ def test_a_signed_copy_that_is_not_a_pdf_is_refused(alice, engagement, templates
     with pytest.raises(Invalid) as refused:
         actions.upload_signed_copy(letter, by=alice, content=content, filename="copie.pdf")
     assert refused.value.codes == {"file": [code]}
+    letter.refresh_from_db()
+    assert letter.status == "draft" and letter.signed_pdf is None
+
+
+@pytest.mark.parametrize(
+    ("days", "code"), [(-2, "signed_before_letter"), (3, "signed_in_future")]
+)
+def test_a_signature_date_before_the_letter_or_to_come_is_refused(
+    alice, engagement, templates, days, code
+):
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    day = letter.day if days < 0 else NOW.date()
+    with translation.override("fr"), pytest.raises(Invalid) as refused:
+        actions.upload_signed_copy(
+            letter,
+            by=alice,
+            content=a_pdf(),
+            signed_on=day + datetime.timedelta(days=days),
+            now=NOW,
+        )
+    assert refused.value.codes == {"signed_on": [code]}
+    if code == "signed_before_letter":
+        said = str(refused.value.errors["signed_on"][0])
+        assert f"datée du {Formatter('fr', 'EUR').date(letter.day)} :" in said
     letter.refresh_from_db()
     assert letter.status == "draft" and letter.signed_pdf is None
 

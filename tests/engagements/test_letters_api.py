@@ -73,8 +73,9 @@ def test_a_letter_through_the_api(api, engagement, firm, smtp_server):
     assert refused.status_code == 422 and refused.json()["codes"] == {"file": ["not_a_pdf"]}
     real = io.BytesIO(a_pdf())
     real.name = "signed.pdf"
-    signed = api.put(signed_url, {"file": real, "signed_on": "2027-01-05"}, format="multipart")
-    assert signed.json()["status"] == "signed" and signed.json()["signed_on"] == "2027-01-05"
+    day = letter["day"]  # signed the day it is dated: neither before nor in the future
+    signed = api.put(signed_url, {"file": real, "signed_on": day}, format="multipart")
+    assert signed.json()["status"] == "signed" and signed.json()["signed_on"] == day
     assert api.get(signed_url).content.startswith(b"%PDF-")
     active = api.post(f"/api/v1/engagement-letters/{letter['id']}/activate/")
     assert active.json()["status"] == "active"

@@ -22,6 +22,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotFound
+from facturier.core.formatting import Formatter
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import Firm, User
@@ -369,6 +370,30 @@ def signed_copy_refusal(content: bytes) -> Invalid | None:
     return None if pages else not_pdf
 
 
+def _signing_day(
+    letter: EngagementLetter, signed_on: datetime.date | None, today: datetime.date
+) -> datetime.date:
+    """The day the client signed: not before the letter's own date, not after today."""
+    signed_on = signed_on or today
+    fmt = Formatter(translation.get_language() or "en", "EUR")  # for its date only
+    if signed_on < letter.day:
+        raise Invalid(
+            {
+                "signed_on": [
+                    _("The letter is dated %(day)s: it cannot have been signed before.")
+                    % {"day": fmt.date(letter.day)}
+                ]
+            },
+            codes={"signed_on": ["signed_before_letter"]},
+        )
+    if signed_on > today:
+        raise Invalid(
+            {"signed_on": [_("A signature date cannot be in the future.")]},
+            codes={"signed_on": ["signed_in_future"]},
+        )
+    return signed_on
+
+
 @action
 def upload_signed_copy(
     letter: EngagementLetter | int,
@@ -391,7 +416,7 @@ def upload_signed_copy(
     letter.signed_pdf = content
     filename = "".join(ch for ch in str(filename or "") if ch.isprintable()).strip()
     letter.signed_filename = (filename or letter.filename)[-200:]
-    letter.signed_on = signed_on or timezone.localdate(now)
+    letter.signed_on = _signing_day(letter, signed_on, timezone.localdate(now))
     letter.status = LetterStatus.SIGNED
     letter.save(update_fields=["signed_pdf", "signed_filename", "signed_on", "status"])
     _record(
