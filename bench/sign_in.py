@@ -1,6 +1,6 @@
 """13. Signing in with a password and a TOTP code through HTTP (gunicorn): the sign-in
 page, the password posted, the code posted, as a browser does. The password is hashed
-at Django's default strength (PBKDF2-SHA256, 1,000,000 iterations in Django 5.2), which
+as the app hashes it (Argon2id at Django's own parameters: 100 MiB, two passes), which
 is most of the time; the baseline, measured interleaved in the same process, is one
 bare `check_password` call. Each member signs in once (a TOTP code works once per
 30-second step), so there are as many members as rounds.
@@ -27,7 +27,7 @@ def populate(members: int) -> list[tuple[str, bytes]]:
     from facturier.firms.models import Firm, User
 
     firm = Firm.objects.create(name="Bench & Associés", city="Paris")
-    hashed = make_password(PASSWORD)  # Django's default hasher and strength
+    hashed = make_password(PASSWORD)  # the app's hasher (settings.PASSWORD_HASHERS[0])
     users = User.objects.bulk_create(
         [User(username=f"member{i:03d}", password=hashed, firm=firm) for i in range(members)]
     )
