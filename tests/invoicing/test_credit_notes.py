@@ -19,6 +19,7 @@ from facturier.invoicing.documents import build_cii, build_ubl
 from facturier.invoicing.models import Invoice, InvoiceSequence
 from facturier.invoicing.selectors import invoice_events
 from facturier.receivables import actions as receivables
+from facturier.receivables import dunning
 from facturier.receivables.selectors import client_credit
 from tests.invoicing.test_einvoice import UBL_SCHEMATRON, business_rule_errors
 
@@ -171,6 +172,25 @@ def test_a_paid_invoice_credited_becomes_client_credit(invoice, alice):
     )
     assert (credit_note.credit_applied, credit_note.credit_left) == (0, Decimal("55.00"))
     assert client_credit(user=alice, client_id=invoice.client_id) == {"EUR": Decimal("55.00")}
+
+
+def test_a_payments_remainder_and_a_credit_notes_credit_of_the_same_amount_add_up(
+    invoice, alice
+):
+    """Reminders read both in one query: two equal amounts are two credits, not one."""
+    receivables.record_payment(
+        by=alice, client=invoice.client_id, amount="415.00", received_on=datetime.date.today()
+    )
+    actions.finalize_invoice(
+        actions.create_credit_note(invoice, by=alice, lines=[{"line": 1}]), by=alice
+    )
+    receivables.record_payment(
+        by=alice, client=invoice.client_id, amount="55.00", received_on=datetime.date.today()
+    )
+    assert client_credit(user=alice, client_id=invoice.client_id) == {"EUR": Decimal("110.00")}
+    assert dunning.client_credit({invoice.client_id}) == {
+        (invoice.client_id, "EUR"): Decimal("110.00")
+    }
 
 
 def test_who_may_credit_and_what(invoice, staff, make_draft, alice):

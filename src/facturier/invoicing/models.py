@@ -419,6 +419,13 @@ class Invoice(CheckedText):
                 condition=models.Q(corrects__isnull=False),
                 name="credit_note_corrects_idx",
             ),
+            # A client's credit left on its credit notes (reminders, the Invoices tab's
+            # "covered by the client's credit"): only the notes still holding credit.
+            models.Index(
+                fields=["client"],
+                condition=models.Q(kind="credit_note", credit_left__gt=0),
+                name="credit_note_credit_idx",
+            ),
             # The list's capped count, and the payment filters (Unpaid, Partially paid,
             # Overdue), read from the index alone.
             models.Index(
