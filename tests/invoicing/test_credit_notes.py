@@ -174,9 +174,7 @@ def test_a_paid_invoice_credited_becomes_client_credit(invoice, alice):
     assert client_credit(user=alice, client_id=invoice.client_id) == {"EUR": Decimal("55.00")}
 
 
-def test_a_payments_remainder_and_a_credit_notes_credit_of_the_same_amount_add_up(
-    invoice, alice
-):
+def test_a_payments_remainder_and_a_credit_notes_credit_of_the_same_amount_add_up(invoice, alice):
     """Reminders read both in one query: two equal amounts are two credits, not one."""
     receivables.record_payment(
         by=alice, client=invoice.client_id, amount="415.00", received_on=datetime.date.today()
