@@ -23,7 +23,8 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
-from facturier.firms.models import User
+from facturier.core.row_writes import update_and_insert
+from facturier.firms.models import AuditEvent, User
 
 from .. import documents, events, numbering, permissions
 from ..crediting import check_within
@@ -32,7 +33,7 @@ from ..models import MENTION_FIELDS, NUMBER_CONSTRAINT, Invoice, InvoiceLine, In
 from ..payment_reference import payment_reference
 from ..selectors import default_template, lines_of
 from ..snapshots import build_snapshot
-from .audit import lock_invoice, record_event, require
+from .audit import invoice_event, lock_invoice, record_event, require
 from .balances import apply_on_finalize, lock_corrected
 from .deductions import deducted_on_finalize
 from .entries import bill_entries, release_entries
@@ -479,8 +480,7 @@ def finalize_invoice(
     invoice.finalized_at, invoice.finalized_by = at, by
     if corrected is not None:
         apply_on_finalize(invoice, corrected, by=by, at=at)
-    _save_numbered(invoice)
-    record_event(
+    event = invoice_event(
         invoice,
         Action.FINALIZE,
         by=by,
@@ -489,6 +489,7 @@ def finalize_invoice(
         at=at,
         details={"number": invoice.number, "template": template.name if template else None},
     )
+    _save_numbered(invoice, event)
     return invoice
 
 
@@ -514,19 +515,22 @@ def _number(invoice: Invoice, snapshot: dict, *, now) -> datetime.datetime:
     return at
 
 
-def _save_numbered(invoice: Invoice) -> None:
-    """Save the newly numbered document; a number another series already gave (two series
-    whose prefixes make the same text) is refused, and the transaction takes it back.
+def _save_numbered(invoice: Invoice, event: AuditEvent) -> None:
+    """Save the newly numbered document and its audit event; a number another series
+    already gave (two series whose prefixes make the same text) is refused, and the
+    transaction takes it back.
 
-    No savepoint: the refusal ends the action, whose transaction is rolled back with
-    the number it reserved; a savepoint would cost two round trips while the
-    sequence's row is locked, which every other finalization is waiting for."""
+    Both rows go in one round trip (core.row_writes), and no savepoint: the sequence's
+    row is locked from the number's reservation to the commit, and every other
+    finalization is waiting for it. The refusal ends the action, whose transaction is
+    rolled back with the number it reserved."""
     try:
-        invoice.save(update_fields=invoice.changed_fields())
+        update_and_insert(invoice, invoice.changed_fields(), event)
     except IntegrityError as exc:
         if _number_clash(exc):
             raise NumberTaken(number=invoice.number) from None
         raise
+    invoice._loaded = invoice._values_read()  # as save() leaves it: read as written
 
 
 def _number_clash(exc: IntegrityError) -> bool:
