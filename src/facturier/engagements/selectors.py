@@ -146,6 +146,17 @@ def billed_starts(engagement: Engagement) -> Billed:
     return _billed_starts(BilledPeriod.objects.filter(mission__engagement=engagement))
 
 
+def billed_starts_of(engagements: list[Engagement]) -> dict[int, Billed]:
+    """billed_starts of each of a batch of engagements, by engagement: one query."""
+    found: dict[int, Billed] = {engagement.pk: defaultdict(set) for engagement in engagements}
+    rows = BilledPeriod.objects.filter(mission__engagement__in=list(found)).values_list(
+        "mission__engagement_id", "mission_id", "part", "period_start"
+    )
+    for engagement_id, mission_id, part, start in rows:
+        found[engagement_id][mission_id, part].add(start)
+    return found
+
+
 def _billed_starts(rows) -> Billed:
     starts: Billed = defaultdict(set)
     rows = rows.values_list("mission_id", "part", "period_start")

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facturier.core import clock
+from facturier.core import clock, compiled_sql
 from facturier.core.actions import action
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms import audit
@@ -46,7 +46,7 @@ from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
-from ..selectors import Billed, DuePeriod, billed_starts, due_periods
+from ..selectors import Billed, DuePeriod, billed_starts, billed_starts_of, due_periods
 from .deposits import deduct_from
 from .time_periods import hold, time_bill
 from .upcoming import refresh_next_bill_date
@@ -90,9 +90,24 @@ def bill_due_periods(
     if engagement is not None:
         engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
-    for each in engagements.prefetch_related(*BATCH).order_by("pk").iterator(chunk_size=500):
-        _run_one(each, as_of=as_of, by=by, now=now, result=result)
+    for batch, billed in _batches(engagements):
+        for each in batch:
+            _run_one(each, as_of=as_of, by=by, now=now, result=result, billed=billed[each.pk])
     return result
+
+
+def _batches(engagements: QuerySet[Engagement], size: int = 500):
+    """The engagements by batches of `size`, each read with what the run needs of them
+    (BATCH) and the periods they billed: a few queries a batch, not a few an engagement.
+    A period billed meanwhile by another run is still refused by the unique key."""
+    ids = list(engagements.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        batch = list(
+            engagements.filter(pk__in=ids[start : start + size])
+            .prefetch_related(*BATCH)
+            .order_by("pk")
+        )
+        yield batch, billed_starts_of(batch)
 
 
 def bill_engagements_due(
@@ -154,12 +169,15 @@ def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
     return engagements.select_related("client", "run_failure__invoice")
 
 
-def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
+def _run_one(
+    engagement: Engagement, *, as_of, by, now, result: RunResult, billed: Billed | None = None
+) -> None:
+    """`billed`: the periods the engagement billed, when read with its batch."""
     made = len(result.invoices)
     try:
         with transaction.atomic():
             _revise(engagement, as_of=as_of, by=by, now=now)
-            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result)
+            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result, billed=billed)
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result)
         return
@@ -278,10 +296,10 @@ def _revise(engagement: Engagement, *, as_of, by, now) -> None:
         )
 
 
-def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> Billed:
+def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult, billed=None) -> Billed:
     """Bills the periods come due; returns the periods billed now (by this run or, the
     unique key says, by another at the same time) and before."""
-    billed = billed_starts(engagement)
+    billed = billed_starts(engagement) if billed is None else billed
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
     for due in due_periods(engagement, as_of=as_of, billed=billed):
         by_day[due.period.bill_date].append(due)
@@ -383,7 +401,7 @@ def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
             **extra,
         )
 
-    BilledPeriod.objects.bulk_create(
+    compiled_sql.insert(
         [row(due, due.amount) for due in fixed]
         + [row(b.due, b.billed, wip_value=b.value, written_down=b.written_down) for b in timed]
     )
