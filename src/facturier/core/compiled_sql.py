@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import Query
@@ -248,28 +248,28 @@ def insert(objs: Sequence[Model]) -> None:
     model = type(objs[0])
     opts = model._meta
     fields = _inserted_fields(model)
+    # The connection itself, not its per-thread proxy: each field asks it for its value.
+    db = connections[DEFAULT_DB_ALIAS]
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
         row = [field.pre_save(obj, True) for field in fields]
         if (
-            not connection.features.can_return_rows_from_bulk_insert
+            not db.features.can_return_rows_from_bulk_insert
             or obj.pk is not None
             or any(hasattr(value, "resolve_expression") for value in row)
         ):
             model._base_manager.bulk_create(objs)
             return
-        rows.append(
-            [field.get_db_prep_save(v, connection) for field, v in zip(fields, row, strict=True)]
-        )
-    sql = _insert_sql(model, connection.vendor, len(objs))
-    with connection.cursor() as cursor:
+        rows.append([field.get_db_prep_save(v, db) for field, v in zip(fields, row, strict=True)])
+    sql = _insert_sql(model, db.vendor, len(objs))
+    with db.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
         keys = cursor.fetchall()
     for obj, (key,) in zip(objs, keys, strict=True):
         setattr(obj, opts.pk.attname, key)
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 @functools.cache
