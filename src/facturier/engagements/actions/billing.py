@@ -46,10 +46,17 @@ from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
-from ..selectors import Billed, DuePeriod, billed_starts, billed_starts_of, due_periods
+from ..selectors import (
+    Billed,
+    DuePeriod,
+    billed_starts,
+    billed_starts_of,
+    due_periods,
+    related,
+)
 from .deposits import deduct_from
 from .time_periods import hold, time_bill
-from .upcoming import refresh_next_bill_date
+from .upcoming import refresh_next_bill_date, write_next_bill_dates
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +98,18 @@ def bill_due_periods(
         engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
     for batch, billed in _batches(engagements):
+        moved: list[Engagement] = []
         for each in batch:
-            _run_one(each, as_of=as_of, by=by, now=now, result=result, billed=billed[each.pk])
+            _run_one(
+                each,
+                as_of=as_of,
+                by=by,
+                now=now,
+                result=result,
+                billed=billed[each.pk],
+                moved=moved,
+            )
+        write_next_bill_dates(moved)
     return result
 
 
@@ -170,9 +187,17 @@ def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
 
 
 def _run_one(
-    engagement: Engagement, *, as_of, by, now, result: RunResult, billed: Billed | None = None
+    engagement: Engagement,
+    *,
+    as_of,
+    by,
+    now,
+    result: RunResult,
+    billed: Billed | None = None,
+    moved: list[Engagement] | None = None,
 ) -> None:
-    """`billed`: the periods the engagement billed, when read with its batch."""
+    """`billed`: the periods the engagement billed, when read with its batch; `moved`:
+    where its next billing day goes when the batch writes them at once."""
     made = len(result.invoices)
     try:
         with transaction.atomic():
@@ -188,7 +213,7 @@ def _run_one(
         RunFailure.objects.filter(engagement=engagement).exclude(
             invoice__status=InvoiceStatus.DRAFT
         ).delete()
-    refresh_next_bill_date(engagement, billed=billed)
+    refresh_next_bill_date(engagement, billed=billed, moved=moved)
     if engagement.billing_mode == BillingMode.FINALIZE:
         for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
             if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
@@ -376,7 +401,7 @@ def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revisio
     last = max(due.period.start for due in fixed)
     return [
         revision
-        for revision in engagement.revisions.all()
+        for revision in related(engagement, "revisions")
         if revision.announced_on_id is None and revision.effective_date <= last
     ]
 
