@@ -10,7 +10,7 @@ monthly fixed fee revised by a percentage each year), on SQLite:
   unique key guards, the two audit rows the law asks for: the invoice's creation and the
   engagement's billing), interleaved in rounds: the run's own overhead ≤ 2x that loop.
 
-    python -m bench.engagements [--quick]
+    python -m bench.engagements [--quick] [--only pages|preview|run]
 """
 
 import argparse
@@ -247,6 +247,11 @@ def run_overhead(firm, user, engagements: int, rounds: int) -> bool:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["pages", "preview", "run"],
+        help="measure only this part (the data is written all the same)",
+    )
     args = parser.parse_args()
     setup_django(f"sqlite:///{OUT / 'engagements.sqlite3'}")
     from django.core.management import call_command
@@ -260,15 +265,19 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"10000 engagements written in {time.perf_counter() - started:.1f} s")
-    call_command("collectstatic", interactive=False, verbosity=0)
-    rows, ok = through_http(user, 30 if args.quick else 100)
-    table(
-        "Engagements pages, 10,000 engagements, sqlite, through gunicorn (ms)",
-        ["page", "p50", "p95", "bare view p50", "p95"],
-        rows,
-    )
-    ok &= preview_times(50 if args.quick else 200)
-    ok &= run_overhead(firm, user, 200 if args.quick else 1000, 3)
+    ok = True
+    if args.only in (None, "pages"):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        rows, ok = through_http(user, 30 if args.quick else 100)
+        table(
+            "Engagements pages, 10,000 engagements, sqlite, through gunicorn (ms)",
+            ["page", "p50", "p95", "bare view p50", "p95"],
+            rows,
+        )
+    if args.only in (None, "preview"):
+        ok &= preview_times(50 if args.quick else 200)
+    if args.only in (None, "run"):
+        ok &= run_overhead(firm, user, 200 if args.quick else 1000, 3)
     with open("/proc/loadavg") as load:
         print(f"\n{machine()}, sqlite, load average {load.read().split()[0]} while it ran")
 

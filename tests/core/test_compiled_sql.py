@@ -4,9 +4,18 @@ import pytest
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from facturier.clients.models import Client
-from facturier.core.compiled_sql import Markers, Unprepared, ValueKind, compile_query, instances
+from facturier.core.compiled_sql import (
+    Markers,
+    Unprepared,
+    ValueKind,
+    compile_query,
+    insert,
+    instances,
+)
+from facturier.firms.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +77,38 @@ def test_rows_are_read_as_the_models_instances(firm, make_client):
     nameless = compile_query(query.values_list("name"), markers)
     with pytest.raises(Unprepared, match="primary key"):
         instances(Client, nameless, {"firm": firm.pk})
+
+
+def test_inserted_rows_are_those_bulk_create_writes(firm, make_client):
+    client = make_client(firm, "Dupont & Fils")
+    details = {"amount": "12.50", "names": ["é", "ß"]}
+    at = timezone.now()
+    events = [
+        AuditEvent(
+            firm=firm, at=at, action="client.created", target_id=str(client.pk), details=details
+        ),
+        AuditEvent(firm=firm, at=at, action="client.changed", target_id=str(client.pk)),
+    ]
+    insert(events)
+    written = AuditEvent.objects.filter(target_id=str(client.pk)).order_by("pk")
+    assert [event.pk for event in events] == list(written.values_list("pk", flat=True))
+    assert not events[0]._state.adding
+    read = AuditEvent.objects.get(pk=events[0].pk)
+    assert (read.action, read.details, read.at) == ("client.created", details, events[0].at)
+    insert([])  # nothing to write, no statement
+
+
+def test_a_visible_client_is_read_as_visible_clients_says(firm, make_firm, make_client, make_user):
+    from facturier.clients.permissions import visible_client, visible_clients
+
+    mine, other = make_client(firm, "Dupont"), make_client(firm, "Durand")
+    elsewhere = make_client(make_firm("Autre"), "Martin")
+    owner = make_user("owner", firm, owns=[mine])
+    processing = make_user("processing", firm, processing=True)
+    for user in (owner, processing):
+        for pk in (mine.pk, other.pk, elsewhere.pk):
+            found = visible_client(user, pk)
+            assert found == visible_clients(user).filter(pk=pk).first()
+            assert found is None or found.firm == firm  # read with it
+        assert visible_client(user, None) is None
+    assert visible_client(owner, other.pk) is None and visible_client(processing, other.pk)

@@ -100,13 +100,22 @@ def mission_counts(engagements: list[Engagement]) -> dict[int, int]:
     return dict(rows)
 
 
+def related(instance, name: str) -> list:
+    """`instance.<name>.all()`: what was prefetched with it read as it is (the run asks for
+    each engagement's a few times; .all() would build a queryset each time), else read."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    if name in cache:
+        return list(cache[name])
+    return list(getattr(instance, name).all())
+
+
 def plan_of(mission: Mission) -> Plan:
     return Plan(
         frequency=mission.frequency,
         timing=mission.timing,
         billing_day=mission.billing_day,
         annual_fee=mission.annual_fee or Decimal(0),
-        instalments=[(row.date, row.amount) for row in mission.instalments.all()],
+        instalments=[(row.date, row.amount) for row in related(mission, "instalments")],
     )
 
 
@@ -126,7 +135,7 @@ def _missions(engagement: Engagement) -> list[Mission]:
     """The engagement's missions with their instalments (read once per engagement)."""
     cache = getattr(engagement, "_prefetched_objects_cache", {})
     if "missions" in cache:
-        return list(engagement.missions.all())
+        return list(cache["missions"])
     return list(engagement.missions.prefetch_related("instalments"))
 
 
@@ -146,6 +155,17 @@ def billed_starts(engagement: Engagement) -> Billed:
     return _billed_starts(BilledPeriod.objects.filter(mission__engagement=engagement))
 
 
+def billed_starts_of(engagements: list[Engagement]) -> dict[int, Billed]:
+    """billed_starts of each of a batch of engagements, by engagement: one query."""
+    found: dict[int, Billed] = {engagement.pk: defaultdict(set) for engagement in engagements}
+    rows = BilledPeriod.objects.filter(mission__engagement__in=list(found)).values_list(
+        "mission__engagement_id", "mission_id", "part", "period_start"
+    )
+    for engagement_id, mission_id, part, start in rows:
+        found[engagement_id][mission_id, part].add(start)
+    return found
+
+
 def _billed_starts(rows) -> Billed:
     starts: Billed = defaultdict(set)
     rows = rows.values_list("mission_id", "part", "period_start")
@@ -155,8 +175,9 @@ def _billed_starts(rows) -> Billed:
 
 
 def _recorded(engagement: Engagement) -> list[tuple[datetime.date, Decimal]]:
-    if "revisions" in getattr(engagement, "_prefetched_objects_cache", {}):
-        return [(r.effective_date, r.factor) for r in engagement.revisions.all()]
+    cache = getattr(engagement, "_prefetched_objects_cache", {})
+    if "revisions" in cache:
+        return [(r.effective_date, r.factor) for r in cache["revisions"]]
     return list(engagement.revisions.values_list("effective_date", "factor"))
 
 

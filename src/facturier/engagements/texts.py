@@ -2,6 +2,7 @@
 Babel, as every document)."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 from babel.dates import format_date
@@ -13,7 +14,10 @@ from facturier.core.formatting import Formatter
 from .schedule import Period
 
 
+@functools.lru_cache(maxsize=512)
 def short_date(value: datetime.date, language: str) -> str:
+    """dd/mm/yyyy as Babel writes it (kept: a run writes the same few dates thousands of
+    times)."""
     return format_date(value, "dd/MM/yyyy", locale=Formatter(language, "EUR").locale)
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facturier.core import clock
+from facturier.core import clock, compiled_sql
 from facturier.core.actions import action
 from facturier.core.errors import DomainError, Invalid
 from facturier.firms import audit
@@ -46,10 +46,17 @@ from .. import texts
 from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
-from ..selectors import Billed, DuePeriod, billed_starts, due_periods
+from ..selectors import (
+    Billed,
+    DuePeriod,
+    billed_starts,
+    billed_starts_of,
+    due_periods,
+    related,
+)
 from .deposits import deduct_from
 from .time_periods import hold, time_bill
-from .upcoming import refresh_next_bill_date
+from .upcoming import refresh_next_bill_date, write_next_bill_dates
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +97,34 @@ def bill_due_periods(
     if engagement is not None:
         engagements = engagements.filter(pk=getattr(engagement, "pk", engagement))
     result = RunResult()
-    for each in engagements.prefetch_related(*BATCH).order_by("pk").iterator(chunk_size=500):
-        _run_one(each, as_of=as_of, by=by, now=now, result=result)
+    for batch, billed in _batches(engagements):
+        moved: list[Engagement] = []
+        for each in batch:
+            _run_one(
+                each,
+                as_of=as_of,
+                by=by,
+                now=now,
+                result=result,
+                billed=billed[each.pk],
+                moved=moved,
+            )
+        write_next_bill_dates(moved)
     return result
+
+
+def _batches(engagements: QuerySet[Engagement], size: int = 500):
+    """The engagements by batches of `size`, each read with what the run needs of them
+    (BATCH) and the periods they billed: a few queries a batch, not a few an engagement.
+    A period billed meanwhile by another run is still refused by the unique key."""
+    ids = list(engagements.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        batch = list(
+            engagements.filter(pk__in=ids[start : start + size])
+            .prefetch_related(*BATCH)
+            .order_by("pk")
+        )
+        yield batch, billed_starts_of(batch)
 
 
 def bill_engagements_due(
@@ -154,12 +186,23 @@ def _billable(as_of: datetime.date) -> QuerySet[Engagement]:
     return engagements.select_related("client", "run_failure__invoice")
 
 
-def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> None:
+def _run_one(
+    engagement: Engagement,
+    *,
+    as_of,
+    by,
+    now,
+    result: RunResult,
+    billed: Billed | None = None,
+    moved: list[Engagement] | None = None,
+) -> None:
+    """`billed`: the periods the engagement billed, when read with its batch; `moved`:
+    where its next billing day goes when the batch writes them at once."""
     made = len(result.invoices)
     try:
         with transaction.atomic():
             _revise(engagement, as_of=as_of, by=by, now=now)
-            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result)
+            billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result, billed=billed)
     except DomainError as exc:
         _fail(engagement, exc, now=now, result=result)
         return
@@ -170,7 +213,7 @@ def _run_one(engagement: Engagement, *, as_of, by, now, result: RunResult) -> No
         RunFailure.objects.filter(engagement=engagement).exclude(
             invoice__status=InvoiceStatus.DRAFT
         ).delete()
-    refresh_next_bill_date(engagement, billed=billed)
+    refresh_next_bill_date(engagement, billed=billed, moved=moved)
     if engagement.billing_mode == BillingMode.FINALIZE:
         for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
             if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
@@ -278,10 +321,10 @@ def _revise(engagement: Engagement, *, as_of, by, now) -> None:
         )
 
 
-def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult) -> Billed:
+def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult, billed=None) -> Billed:
     """Bills the periods come due; returns the periods billed now (by this run or, the
     unique key says, by another at the same time) and before."""
-    billed = billed_starts(engagement)
+    billed = billed_starts(engagement) if billed is None else billed
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
     for due in due_periods(engagement, as_of=as_of, billed=billed):
         by_day[due.period.bill_date].append(due)
@@ -358,7 +401,7 @@ def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revisio
     last = max(due.period.start for due in fixed)
     return [
         revision
-        for revision in engagement.revisions.all()
+        for revision in related(engagement, "revisions")
         if revision.announced_on_id is None and revision.effective_date <= last
     ]
 
@@ -383,7 +426,7 @@ def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
             **extra,
         )
 
-    BilledPeriod.objects.bulk_create(
+    compiled_sql.insert(
         [row(due, due.amount) for due in fixed]
         + [row(b.due, b.billed, wip_value=b.value, written_down=b.written_down) for b in timed]
     )

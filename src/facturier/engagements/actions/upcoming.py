@@ -3,12 +3,18 @@ billing-run page can list what comes next without computing every schedule. Deri
 written by each action that changes what the schedule gives (create, amend, end, bill,
 pause, resume); the run itself never reads it."""
 
+from collections import defaultdict
+
 from ..models import Engagement
 from ..selectors import Billed, preview
 
 
-def refresh_next_bill_date(engagement: Engagement, *, billed: Billed | None = None) -> None:
-    """`billed`: the periods billed, when the caller knows them (the run)."""
+def refresh_next_bill_date(
+    engagement: Engagement, *, billed: Billed | None = None, moved: list | None = None
+) -> None:
+    """`billed`: the periods billed, when the caller knows them (the run). `moved`: where
+    the run gathers the engagements whose day changed, to write a batch's days at once
+    (write_next_bill_dates, in the same transaction)."""
     if engagement.paused_from is not None:
         day = None
     else:
@@ -16,4 +22,17 @@ def refresh_next_bill_date(engagement: Engagement, *, billed: Billed | None = No
         day = coming[0].bill_date if coming else None
     if day != engagement.next_bill_date:
         engagement.next_bill_date = day
-        Engagement.objects.filter(pk=engagement.pk).update(next_bill_date=day)
+        if moved is not None:
+            moved.append(engagement)
+        else:
+            Engagement.objects.filter(pk=engagement.pk).update(next_bill_date=day)
+
+
+def write_next_bill_dates(engagements: list[Engagement]) -> None:
+    """The days refresh_next_bill_date gathered: one UPDATE per day (a month's run moves
+    thousands of engagements to the same next day)."""
+    by_day: dict = defaultdict(list)
+    for engagement in engagements:
+        by_day[engagement.next_bill_date].append(engagement.pk)
+    for day, ids in by_day.items():
+        Engagement.objects.filter(pk__in=ids).update(next_bill_date=day)

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
-from facturier.clients.permissions import visible_clients
+from facturier.clients.permissions import visible_client
 from facturier.core import clock
 from facturier.core.actions import action
+from facturier.core.compiled_sql import insert
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
 from facturier.core.row_writes import update_and_insert
@@ -132,7 +133,7 @@ def _draft_client(invoice: Invoice, fields: Mapping[str, Any], *, by) -> Client:
         raise Invalid({"client": [_("Choose a client.")]})
     client_id = client.pk if isinstance(client, Client) else client
     # Looked up among the clients the user can see: a refusal never names another.
-    client = visible_clients(by).filter(pk=row_id(client_id)).select_related("firm").first()
+    client = visible_client(by, row_id(client_id))
     if client is None:
         raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
     require(permissions.create_refusal(by, client.pk))
@@ -224,13 +225,19 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
         raise Invalid.from_django(exc) from None
     if invoice.is_credit_note:
         check_within(invoice, invoice.corrects)
-    invoice.save()
+    if new:
+        # What save() writes of a new draft (nothing frozen to check yet), the INSERT
+        # built once: the billing run makes thousands.
+        insert([invoice])
+        invoice._loaded = invoice._values_read()
+    else:
+        invoice.save()
     if built is not None:
         if not new:
             invoice.lines.all().delete()
         for line in built:
             line.invoice = invoice
-        InvoiceLine.objects.bulk_create(built)
+        insert(built)  # as bulk_create writes them, without building the INSERT each time
 
 
 @action
