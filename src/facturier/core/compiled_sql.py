@@ -245,11 +245,54 @@ def insert(objs: Sequence[Model]) -> None:
     return the keys of a multi-row INSERT, or a value is an expression."""
     if not objs:
         return
-    model = type(objs[0])
-    opts = model._meta
-    fields = _inserted_fields(model)
     # The connection itself, not its per-thread proxy: each field asks it for its value.
     db = connections[DEFAULT_DB_ALIAS]
+    prepared = _insert_statement(objs, db)
+    if prepared is None:
+        type(objs[0])._base_manager.bulk_create(objs)
+        return
+    with db.cursor() as cursor:
+        cursor.execute(*prepared)
+        _keyed(objs, cursor.fetchall(), db)
+
+
+def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> None:
+    """UPDATE `instance`'s row with its `fields` (names, written as save() writes them:
+    pre_save, so auto_now, then the database value) and INSERT `new`, in one round trip
+    on PostgreSQL (two statements sent together), in two statements on SQLite (which
+    has no round trip to save). Raises IntegrityError as save() would; the caller's
+    transaction takes both back.
+
+    For the writes made while a lock every other writer waits for is held (the
+    numbering's, from the number taken to the commit): save() builds its statement
+    anew each time, and goes to the database once per row."""
+    db = connections[DEFAULT_DB_ALIAS]
+    names = tuple(fields)
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, False), db)
+        for field in map(instance._meta.get_field, names)
+    ]
+    update = (_update_sql(type(instance), db.vendor, names), [*values, instance.pk])
+    prepared = _insert_statement([new], db)
+    if prepared is None:
+        with db.cursor() as cursor:
+            cursor.execute(*update)
+        new.save(force_insert=True)
+        return
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(f"{update[0]}; {prepared[0]}", [*update[1], *prepared[1]])
+            cursor.nextset()  # the INSERT's RETURNING
+        else:
+            cursor.execute(*update)
+            cursor.execute(*prepared)
+        _keyed([new], cursor.fetchall(), db)
+
+
+def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
+    """The INSERT of `objs` and its parameters; None where bulk_create must write them."""
+    model = type(objs[0])
+    fields = _inserted_fields(model)
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
@@ -259,17 +302,27 @@ def insert(objs: Sequence[Model]) -> None:
             or obj.pk is not None
             or any(hasattr(value, "resolve_expression") for value in row)
         ):
-            model._base_manager.bulk_create(objs)
-            return
+            return None
         rows.append([field.get_db_prep_save(v, db) for field, v in zip(fields, row, strict=True)])
     sql = _insert_sql(model, db.vendor, len(objs))
-    with db.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
-        keys = cursor.fetchall()
+    return sql, [value for row in rows for value in row]
+
+
+def _keyed(objs: Sequence[Model], keys: list, db) -> None:
+    """The inserted objects, given the keys the INSERT returned: saved ones now."""
+    attname = type(objs[0])._meta.pk.attname
     for obj, (key,) in zip(objs, keys, strict=True):
-        setattr(obj, opts.pk.attname, key)
+        setattr(obj, attname, key)
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+@functools.lru_cache(maxsize=64)
+def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
 
 
 @functools.cache

@@ -21,10 +21,9 @@ from facturier.clients.models import Client
 from facturier.clients.permissions import visible_client
 from facturier.core import clock
 from facturier.core.actions import action
-from facturier.core.compiled_sql import insert
+from facturier.core.compiled_sql import insert, update_and_insert
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid
-from facturier.core.row_writes import update_and_insert
 from facturier.firms.models import AuditEvent, User
 
 from .. import documents, events, numbering, permissions

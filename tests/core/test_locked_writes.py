@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from facturier.core.row_writes import update_and_insert
+from facturier.core.compiled_sql import update_and_insert
 from facturier.firms.models import AuditEvent
 from facturier.invoicing.models import Invoice
 
@@ -33,17 +33,17 @@ def test_the_row_and_the_event_are_written_as_save_would(make_draft, alice):
     before = Invoice.objects.get(pk=invoice.pk).updated_at
     invoice.number, invoice.snapshot = "F-0042", {"number": "F-0042", "lines": [{"q": "2"}]}
     invoice.status, invoice.finalized_by = "finalized", alice
+    written = _event(invoice, alice, "F-0042")
     with transaction.atomic():
         update_and_insert(
-            invoice,
-            ["status", "number", "snapshot", "finalized_by", "updated_at"],
-            _event(invoice, alice, "F-0042"),
+            invoice, ["status", "number", "snapshot", "finalized_by", "updated_at"], written
         )
     stored = Invoice.objects.get(pk=invoice.pk)
     assert (stored.number, stored.finalized_by_id) == ("F-0042", alice.pk)
     assert stored.snapshot == {"number": "F-0042", "lines": [{"q": "2"}]}
     assert stored.updated_at > before  # auto_now, as save() sets it
     event = AuditEvent.objects.get(target_id=str(invoice.pk), action="invoice.finalized")
+    assert event.pk == written.pk  # the key the INSERT returned
     assert (event.actor_id, event.at, event.target) == (alice.pk, AT, "F-0042")
     assert event.details == {"number": "F-0042", "amounts": ["1,5", None]}
 
