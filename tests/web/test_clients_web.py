@@ -159,3 +159,46 @@ def test_merging_a_twin_from_the_client_page(client, manager, firm, make_client,
     assert "Clients fusionnés dans Client SA." in done.content.decode()
     assert not Client.objects.filter(pk=twin.pk).exists()
     assert client_entity.contacts.count() == 2
+
+
+def listed_with_queries(client, params) -> tuple[int, list[str], str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("billing:clients"), params)
+    assert response.status_code == 200
+    return len(queries), names_listed(response), response.content.decode()
+
+
+def test_the_open_balance_filter_and_the_lists_queries_as_clients_grow(
+    client, alice, firm, make_client, make_draft, template
+):
+    from facturier.invoicing import actions
+    from facturier.invoicing.models import Invoice
+
+    def owned(name):
+        made = make_client(firm, name)
+        made.owners.add(alice)
+        alice._owned_client_ids = None
+        return made
+
+    def owing(name):
+        made = owned(name)
+        actions.finalize_invoice(make_draft(client=made), by=alice)
+        return made
+
+    owing("Alpha SA")
+    paid = owing("Bravo SA")
+    Invoice.objects.filter(client=paid).update(balance=0)
+    make_draft(client=owned("Charlie SA"))  # a draft owes nothing yet
+    client.force_login(alice)
+    listed_with_queries(client, {"owing": "1"})  # the session's last use noted
+    few, names, page = listed_with_queries(client, {"owing": "1"})
+    assert names == ["Alpha SA"] and "1 client" in page
+    for n in range(30):
+        owing(f"Owing {n:02d}")
+    many, names, page = listed_with_queries(client, {"owing": "1"})
+    assert names[0] == "Alpha SA" and len(names) == 25 and "31 clients" in page
+    assert many == few
+    assert listed_with_queries(client, {"owing": "1", "q": "bravo"})[1] == []
