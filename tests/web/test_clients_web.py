@@ -202,3 +202,31 @@ def test_the_open_balance_filter_and_the_lists_queries_as_clients_grow(
     assert names[0] == "Alpha SA" and len(names) == 25 and "31 clients" in page
     assert many == few
     assert listed_with_queries(client, {"owing": "1", "q": "bravo"})[1] == []
+
+
+@pytest.mark.parametrize("who", ["owner_processor", "owner_only", "processor_only"])
+def test_the_compiled_lists_rows_are_the_orms(who, staff, firm, make_client, client_entity):
+    from facturier.clients.selectors import ClientFilters, client_list
+    from facturier.firms.models import User
+    from facturier.receivables.selectors import client_rows
+
+    make_client(firm, "Zèbre 100% SARL", company_id="552100554", vat_number="FR83552100554")
+    make_client(firm, "Berlin GmbH", country="DE", einvoice_address="0204:991-1234")
+    for made in Client.objects.filter(firm=firm):
+        made.owners.add(staff["owner_only"], staff["owner_processor"])
+    user = User.objects.get(pk=staff[who].pk)
+    shapes = [
+        ClientFilters(),
+        ClientFilters(search="552 100"),
+        ClientFilters(search="100%"),
+        ClientFilters(search="zèbre"),
+        ClientFilters(search="FR83"),
+        ClientFilters(country="de"),
+        ClientFilters(owner_id=staff["owner_only"].pk, einvoice_address=False),
+        ClientFilters(archived=True),
+    ]
+    for filters in shapes:
+        expected = [c.pk for c in client_list(user=user, filters=filters)]
+        rows = client_rows(user=user, filters=filters)
+        assert [c.pk for c in rows[0:25]] == expected, filters
+        assert rows.count_upto(10) == len(expected), filters
