@@ -320,6 +320,7 @@ MADE_COLUMNS = (
     "mission__engagement__client__currency",
     "invoice__number",
 )
+COMING_COLUMNS = ("reference", "client_id", "next_bill_date", "billing_mode", "client__name")
 FAILURE_COLUMNS = (
     *(f.attname for f in RunFailure._meta.concrete_fields),
     "engagement__reference",
@@ -364,7 +365,8 @@ def run_overview(*, user, day: datetime.date) -> RunOverview:
     coming = (
         visible_engagements(user)
         .filter(next_bill_date__isnull=False)
-        .prefetch_related("client")
+        .select_related("client")
+        .only(*COMING_COLUMNS)
         .order_by("next_bill_date", "reference")[:COMING_COUNT]
     )
     made_rows = list(made[:LISTED_COUNT])
