@@ -230,3 +230,41 @@ def test_the_compiled_lists_rows_are_the_orms(who, staff, firm, make_client, cli
         rows = client_rows(user=user, filters=filters)
         assert [c.pk for c in rows[0:25]] == expected, filters
         assert rows.count_upto(10) == len(expected), filters
+
+
+def test_what_each_listed_client_owes_is_summed_as_decimals(
+    staff, firm, make_client, make_draft, template
+):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from facturier.firms.models import User
+    from facturier.invoicing import actions
+    from facturier.invoicing.models import Invoice
+    from facturier.receivables.selectors import owed_by_clients
+
+    alice = staff["owner_processor"]
+    clients = [make_client(firm, f"Client {n}") for n in range(3)]
+    for made in clients:
+        made.owners.add(alice)
+    alice = User.objects.get(pk=alice.pk)
+    for made, balances in zip(clients, [("0.10", "0.20"), ("120.50",), ()], strict=True):
+        for balance in balances:
+            invoice = actions.finalize_invoice(make_draft(client=made), by=alice)
+            Invoice.objects.filter(pk=invoice.pk).update(balance=Decimal(balance))
+    owed = owed_by_clients(user=alice, client_ids=[c.pk for c in clients])
+    assert owed == {
+        clients[0].pk: {"EUR": Decimal("0.30")},
+        clients[1].pk: {"EUR": Decimal("120.50")},
+    }
+    by_the_orm = {
+        (row["client_id"], row["currency"]): row["total"]
+        for row in Invoice.objects.filter(client__in=clients, balance__gt=0)
+        .values("client_id", "currency")
+        .annotate(total=Sum("balance"))
+    }
+    assert {(c, cur): t for c, sums in owed.items() for cur, t in sums.items()} == by_the_orm
+    assert [str(t) for t in owed[clients[0].pk].values()] == [str(by_the_orm[clients[0].pk, "EUR"])]
+    bob = User.objects.get(pk=staff["owner_only"].pk)  # owns none of them
+    assert owed_by_clients(user=bob, client_ids=[c.pk for c in clients]) == {}

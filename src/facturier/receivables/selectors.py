@@ -261,18 +261,56 @@ def reminder_preview(*, user, ids, today):
 
 
 def owed_by_clients(*, user, client_ids) -> dict[int, dict[str, Decimal]]:
-    """Client id -> currency -> what its visible issued invoices still owe (one query)."""
-    rows = (
-        visible_invoices(user)
-        .filter(client_id__in=list(client_ids), kind=DocumentKind.INVOICE, balance__gt=0)
+    """Client id -> currency -> what its visible issued invoices still owe (one query,
+    compiled once per number of clients up to a page's: the Clients list asks on each
+    view)."""
+    ids = list(client_ids)
+    if not ids or not in_a_firm(user):
+        return {}
+    if len(ids) > OWED_COMPILED_UPTO:
+        rows = _owed(visible_invoices(user), ids).values_list("client_id", "currency", "total")
+    else:
+        statement, compiler, converters = _owed_statement(
+            connection.vendor, connection.alias, can_process(user), len(ids)
+        )
+        values = {"firm": user.firm_id, "user": user.pk}
+        values.update((f"client{i}", pk) for i, pk in enumerate(ids))
+        rows = statement.rows(values)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+    owed: dict[int, dict[str, Decimal]] = {}
+    for client_id, currency, total in rows:
+        owed.setdefault(client_id, {})[currency] = total
+    return owed
+
+
+OWED_COMPILED_UPTO = 100
+
+
+def _owed(invoices: QuerySet, ids: list) -> QuerySet:
+    return (
+        invoices.filter(client_id__in=ids, kind=DocumentKind.INVOICE, balance__gt=0)
         .order_by()
         .values("client_id", "currency")
         .annotate(total=Sum("balance"))
     )
-    owed: dict[int, dict[str, Decimal]] = {}
-    for row in rows:
-        owed.setdefault(row["client_id"], {})[row["currency"]] = row["total"]
-    return owed
+
+
+@functools.lru_cache(maxsize=256)
+def _owed_statement(vendor, alias, processing, count):
+    """owed_by_clients' statement for `count` clients, with the converters that read its
+    sums as the ORM does (a sum of decimals is not one on SQLite)."""
+    markers = Markers()
+    firm = markers.value("firm", ValueKind.INTEGER)
+    user = _StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
+    remember_held(user, [PROCESS_PERMISSION] if processing else [])
+    ids = [markers.value(f"client{i}", ValueKind.INTEGER) for i in range(count)]
+    rows = _owed(Invoice.objects.filter(visible_invoices_q(user)), ids)
+    statement = compile_query(rows, markers)
+    compiler = rows.query.get_compiler(using=alias)
+    compiler.as_sql()
+    converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+    return statement, compiler, converters
 
 
 def client_rows(*, user, filters: ClientFilters, owing: bool = False) -> "ClientRows":
