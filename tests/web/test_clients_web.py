@@ -159,3 +159,112 @@ def test_merging_a_twin_from_the_client_page(client, manager, firm, make_client,
     assert "Clients fusionnés dans Client SA." in done.content.decode()
     assert not Client.objects.filter(pk=twin.pk).exists()
     assert client_entity.contacts.count() == 2
+
+
+def listed_with_queries(client, params) -> tuple[int, list[str], str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("billing:clients"), params)
+    assert response.status_code == 200
+    return len(queries), names_listed(response), response.content.decode()
+
+
+def test_the_open_balance_filter_and_the_lists_queries_as_clients_grow(
+    client, alice, firm, make_client, make_draft, template
+):
+    from facturier.invoicing import actions
+    from facturier.invoicing.models import Invoice
+
+    def owned(name):
+        made = make_client(firm, name)
+        made.owners.add(alice)
+        alice._owned_client_ids = None
+        return made
+
+    def owing(name):
+        made = owned(name)
+        actions.finalize_invoice(make_draft(client=made), by=alice)
+        return made
+
+    owing("Alpha SA")
+    paid = owing("Bravo SA")
+    Invoice.objects.filter(client=paid).update(balance=0)
+    make_draft(client=owned("Charlie SA"))  # a draft owes nothing yet
+    client.force_login(alice)
+    listed_with_queries(client, {"owing": "1"})  # the session's last use noted
+    few, names, page = listed_with_queries(client, {"owing": "1"})
+    assert names == ["Alpha SA"] and "1 client" in page
+    for n in range(30):
+        owing(f"Owing {n:02d}")
+    many, names, page = listed_with_queries(client, {"owing": "1"})
+    assert names[0] == "Alpha SA" and len(names) == 25 and "31 clients" in page
+    assert many == few
+    assert listed_with_queries(client, {"owing": "1", "q": "bravo"})[1] == []
+
+
+@pytest.mark.parametrize("who", ["owner_processor", "owner_only", "processor_only"])
+def test_the_compiled_lists_rows_are_the_orms(who, staff, firm, make_client, client_entity):
+    from facturier.clients.selectors import ClientFilters, client_list
+    from facturier.firms.models import User
+    from facturier.receivables.selectors import client_rows
+
+    make_client(firm, "Zèbre 100% SARL", company_id="552100554", vat_number="FR83552100554")
+    make_client(firm, "Berlin GmbH", country="DE", einvoice_address="0204:991-1234")
+    for made in Client.objects.filter(firm=firm):
+        made.owners.add(staff["owner_only"], staff["owner_processor"])
+    user = User.objects.get(pk=staff[who].pk)
+    shapes = [
+        ClientFilters(),
+        ClientFilters(search="552 100"),
+        ClientFilters(search="100%"),
+        ClientFilters(search="zèbre"),
+        ClientFilters(search="FR83"),
+        ClientFilters(country="de"),
+        ClientFilters(owner_id=staff["owner_only"].pk, einvoice_address=False),
+        ClientFilters(archived=True),
+    ]
+    for filters in shapes:
+        expected = [c.pk for c in client_list(user=user, filters=filters)]
+        rows = client_rows(user=user, filters=filters)
+        assert [c.pk for c in rows[0:25]] == expected, filters
+        assert rows.count_upto(10) == len(expected), filters
+
+
+def test_what_each_listed_client_owes_is_summed_as_decimals(
+    staff, firm, make_client, make_draft, template
+):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from facturier.firms.models import User
+    from facturier.invoicing import actions
+    from facturier.invoicing.models import Invoice
+    from facturier.receivables.selectors import owed_by_clients
+
+    alice = staff["owner_processor"]
+    clients = [make_client(firm, f"Client {n}") for n in range(3)]
+    for made in clients:
+        made.owners.add(alice)
+    alice = User.objects.get(pk=alice.pk)
+    for made, balances in zip(clients, [("0.10", "0.20"), ("120.50",), ()], strict=True):
+        for balance in balances:
+            invoice = actions.finalize_invoice(make_draft(client=made), by=alice)
+            Invoice.objects.filter(pk=invoice.pk).update(balance=Decimal(balance))
+    owed = owed_by_clients(user=alice, client_ids=[c.pk for c in clients])
+    assert owed == {
+        clients[0].pk: {"EUR": Decimal("0.30")},
+        clients[1].pk: {"EUR": Decimal("120.50")},
+    }
+    by_the_orm = {
+        (row["client_id"], row["currency"]): row["total"]
+        for row in Invoice.objects.filter(client__in=clients, balance__gt=0)
+        .values("client_id", "currency")
+        .annotate(total=Sum("balance"))
+    }
+    assert {(c, cur): t for c, sums in owed.items() for cur, t in sums.items()} == by_the_orm
+    assert [str(t) for t in owed[clients[0].pk].values()] == [str(by_the_orm[clients[0].pk, "EUR"])]
+    bob = User.objects.get(pk=staff["owner_only"].pk)  # owns none of them
+    assert owed_by_clients(user=bob, client_ids=[c.pk for c in clients]) == {}

@@ -10,7 +10,8 @@ request's values in their places.
 
 Markers are checked when compiled: each must be found, and none may be written in
 the text. A value the ORM would transform in a way this module does not repeat
-(anything but an integer, a date, or text inside a LIKE pattern) is refused then.
+(anything but an integer, a date, text compared whole, or text inside a LIKE pattern)
+is refused then.
 """
 
 import dataclasses
@@ -30,6 +31,8 @@ from django.db.models.sql import Query
 class ValueKind(Enum):
     INTEGER = "integer"
     DATE = "date"
+    # Text compared whole (a country code): passed as it is.
+    TEXT = "text"
     # Text searched for inside a LIKE pattern (icontains): escaped as the ORM does.
     PATTERN = "pattern"
 
@@ -79,6 +82,8 @@ class CompiledQuery:
                 params.append(int(values[name]))
             elif kind is ValueKind.DATE:
                 params.append(connection.ops.adapt_datefield_value(values[name]))
+            elif kind is ValueKind.TEXT:
+                params.append(str(values[name]))
             else:
                 before, after = fixed
                 params.append(f"{before}{connection.ops.prep_for_like_query(values[name])}{after}")

@@ -5,7 +5,8 @@ drafting of invoices: an owner of the client with the processing permission. See
 follows the client's visibility (owners, or processing). Index values are firm settings.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, IntegerField, Q, QuerySet
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.permissions import (
@@ -22,14 +23,28 @@ from .models import Engagement
 NO_SUCH_ENGAGEMENT = _("No such engagement.")
 
 
-def engagement_scope(user, path: str = "") -> Q:
+class AsValue(Func):
+    """A column read as a plain value (SQL's unary plus): SQLite then looks for no index
+    to match a term on it, and starts the query from another term's index."""
+
+    template = "(+%(expressions)s)"
+    output_field = IntegerField()
+
+
+def engagement_scope(user, path: str = "", *, firm_indexed: bool = True) -> Q:
     """The engagements the user sees, as a filter on `path` (the way from the rows asked
     to their engagement): the firm's for one with the processing permission, else those
     of the clients the user owns (as visible_clients says, on the engagement's own
-    columns: the pages filter and order thousands of rows without a subquery)."""
+    columns: the pages filter and order thousands of rows without a subquery).
+
+    firm_indexed=False: the firm is tested on each row found by the query's other terms
+    (a day's billed periods), not used to walk the firm's thousands of engagements."""
     if not in_a_firm(user):
         return Q(pk__in=[])
-    scope = Q(**{f"{path}firm_id": user.firm_id})
+    if firm_indexed:
+        scope = Q(**{f"{path}firm_id": user.firm_id})
+    else:
+        scope = Q(Exact(AsValue(F(f"{path}firm_id")), user.firm_id))
     if not can_process(user):
         scope &= Q(**{f"{path}client_id__in": owned_client_ids(user)})
     return scope

@@ -329,6 +329,26 @@ def index_values(*, firm_id: int) -> QuerySet[IndexValue]:
 # thousands of periods in a day), and says how many there are in all.
 LISTED_COUNT = 100
 COMING_COUNT = 20
+# What the page (and the API's overview) shows of each row made and of each failure:
+# the rows' own columns, their related rows' few (not an invoice's snapshot).
+MADE_COLUMNS = (
+    *(f.attname for f in BilledPeriod._meta.concrete_fields),
+    "mission__name",
+    "mission__engagement_id",
+    "mission__engagement__reference",
+    "mission__engagement__client_id",
+    "mission__engagement__client__name",
+    "mission__engagement__client__currency",
+    "invoice__number",
+)
+COMING_COLUMNS = ("reference", "client_id", "next_bill_date", "billing_mode", "client__name")
+FAILURE_COLUMNS = (
+    *(f.attname for f in RunFailure._meta.concrete_fields),
+    "engagement__reference",
+    "engagement__client_id",
+    "engagement__client__name",
+    "invoice__number",
+)
 
 
 @dataclass(frozen=True)
@@ -344,24 +364,30 @@ def run_overview(*, user, day: datetime.date) -> RunOverview:
     """The billing-run page: what was made on `day`, what failed (until a run bills it),
     and the engagements whose invoices come next."""
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    # The day's periods found from their billed_at index, the user's scope tested on
+    # each (not found by walking the firm's engagements: thousands, most not billed
+    # that day); the columns the page shows, not the invoices' snapshots.
     made = (
         BilledPeriod.objects.filter(
-            engagement_scope(user, "mission__engagement__"),
+            engagement_scope(user, "mission__engagement__", firm_indexed=False),
             billed_at__gte=start,
             billed_at__lt=start + datetime.timedelta(days=1),
         )
         .select_related("mission__engagement__client", "invoice")
+        .only(*MADE_COLUMNS)
         .order_by("-billed_at", "mission__engagement__reference", "period_start")
     )
     failures = (
         RunFailure.objects.filter(engagement_scope(user, "engagement__"))
         .select_related("engagement__client", "invoice")
+        .only(*FAILURE_COLUMNS)
         .order_by("failed_at", "engagement__reference")
     )
     coming = (
         visible_engagements(user)
         .filter(next_bill_date__isnull=False)
-        .prefetch_related("client")
+        .select_related("client")
+        .only(*COMING_COLUMNS)
         .order_by("next_bill_date", "reference")[:COMING_COUNT]
     )
     made_rows = list(made[:LISTED_COUNT])

@@ -432,11 +432,11 @@ class Invoice(CheckedText):
                 fields=["firm", "status", "balance", "total_gross", "due_date", "prepaid"],
                 name="inv_balance_idx",
             ),
-            # The clients with an open balance (the Clients list's filter, and its count):
-            # the firm's owing invoices' clients read from the index alone.
+            # Whether a client has an open balance (the Clients list's filter, and its
+            # count): one probe per client, answered from the index alone.
             models.Index(
-                fields=["firm", "kind", "balance", "client"],
-                name="inv_open_balance_idx",
+                fields=["firm", "kind", "client", "balance"],
+                name="inv_client_owing_idx",
             ),
             # The bank-file matcher finds an invoice by the reference its transfer quotes.
             models.Index(

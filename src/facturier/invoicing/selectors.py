@@ -402,7 +402,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         # Unordered: which rows are counted up to the cap does not matter, and without
         # the list's order the database counts from the narrowest index it has.
-        if isinstance(self.object_list, InvoiceRows):
+        if hasattr(self.object_list, "count_upto"):  # InvoiceRows, ClientRows
             return self.object_list.count_upto(self.count_cap + 1)
         return self.object_list.order_by()[: self.count_cap + 1].count()
 

@@ -1,13 +1,25 @@
 """The read side of receivables: payments, what they paid, what a client has in credit."""
 
+import functools
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from facturier.clients.permissions import can_process, visible_clients
+from facturier.clients.models import Client
+from facturier.clients.permissions import (
+    PROCESS_PERMISSION,
+    can_process,
+    in_a_firm,
+    visible_clients,
+)
+from facturier.clients.selectors import ClientFilters, narrowed
+from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
+from facturier.core.identifiers import compact
+from facturier.firms.permissions import remember_held
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
-from facturier.invoicing.permissions import visible_invoices
+from facturier.invoicing.permissions import visible_invoices, visible_invoices_q
 
 from .direct_debits import Debit, DebitBatch, Mandate, SepaSettings
 from .dunning import last_levels, level_due, levels_of, reminder_blocks
@@ -248,25 +260,155 @@ def reminder_preview(*, user, ids, today):
     return rows, ranks
 
 
-def owing_clients(clients: QuerySet, *, user) -> QuerySet:
-    """Those of `clients` with an issued invoice the user sees that still owes something."""
-    owing = visible_invoices(user).filter(kind=DocumentKind.INVOICE, balance__gt=0)
-    return clients.filter(pk__in=owing.order_by().values("client_id"))
-
-
 def owed_by_clients(*, user, client_ids) -> dict[int, dict[str, Decimal]]:
-    """Client id -> currency -> what its visible issued invoices still owe (one query)."""
-    rows = (
-        visible_invoices(user)
-        .filter(client_id__in=list(client_ids), kind=DocumentKind.INVOICE, balance__gt=0)
+    """Client id -> currency -> what its visible issued invoices still owe (one query,
+    compiled once per number of clients up to a page's: the Clients list asks on each
+    view)."""
+    ids = list(client_ids)
+    if not ids or not in_a_firm(user):
+        return {}
+    if len(ids) > OWED_COMPILED_UPTO:
+        rows = _owed(visible_invoices(user), ids).values_list("client_id", "currency", "total")
+    else:
+        statement, compiler, converters = _owed_statement(
+            connection.vendor, connection.alias, can_process(user), len(ids)
+        )
+        values = {"firm": user.firm_id, "user": user.pk}
+        values.update((f"client{i}", pk) for i, pk in enumerate(ids))
+        rows = statement.rows(values)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+    owed: dict[int, dict[str, Decimal]] = {}
+    for client_id, currency, total in rows:
+        owed.setdefault(client_id, {})[currency] = total
+    return owed
+
+
+OWED_COMPILED_UPTO = 100
+
+
+def _owed(invoices: QuerySet, ids: list) -> QuerySet:
+    return (
+        invoices.filter(client_id__in=ids, kind=DocumentKind.INVOICE, balance__gt=0)
         .order_by()
         .values("client_id", "currency")
         .annotate(total=Sum("balance"))
     )
-    owed: dict[int, dict[str, Decimal]] = {}
-    for row in rows:
-        owed.setdefault(row["client_id"], {})[row["currency"]] = row["total"]
-    return owed
+
+
+@functools.lru_cache(maxsize=256)
+def _owed_statement(vendor, alias, processing, count):
+    """owed_by_clients' statement for `count` clients, with the converters that read its
+    sums as the ORM does (a sum of decimals is not one on SQLite)."""
+    markers = Markers()
+    firm = markers.value("firm", ValueKind.INTEGER)
+    user = _StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
+    remember_held(user, [PROCESS_PERMISSION] if processing else [])
+    ids = [markers.value(f"client{i}", ValueKind.INTEGER) for i in range(count)]
+    rows = _owed(Invoice.objects.filter(visible_invoices_q(user)), ids)
+    statement = compile_query(rows, markers)
+    compiler = rows.query.get_compiler(using=alias)
+    compiler.as_sql()
+    converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+    return statement, compiler, converters
+
+
+def client_rows(*, user, filters: ClientFilters, owing: bool = False) -> "ClientRows":
+    """What client_list lists (only those with an open balance the user sees, `owing`),
+    for a paginator, from statements compiled once per shape of filters and rights
+    (core.compiled_sql): the Clients page's own queries."""
+    if not in_a_firm(user):
+        return ClientRows(None, None, {})
+    values = {"firm": user.firm_id, "user": user.pk}
+    text = filters.search.strip()
+    if text:
+        values["text"] = text
+        values["number"] = compact(text)
+    if filters.owner_id:
+        values["owner"] = filters.owner_id
+    if filters.country:
+        values["country"] = filters.country.upper()
+    page, count = _list_statements(
+        connection.vendor,
+        can_process(user),
+        (bool(text), bool(values.get("number"))),
+        bool(filters.owner_id),
+        bool(filters.country),
+        filters.archived,
+        filters.einvoice_address,
+        owing,
+    )
+    return ClientRows(page, count, values)
+
+
+@functools.lru_cache(maxsize=512)
+def _list_statements(vendor, processing, search, owner, country, archived, einvoice, owing):
+    """client_rows' page and count statements for one shape; `search` is (whether a text
+    is searched, whether it may be a number)."""
+    markers = Markers()
+    firm = markers.value("firm", ValueKind.INTEGER)
+    user = _StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
+    remember_held(user, [PROCESS_PERMISSION] if processing else [])
+    clients = Client.objects.filter(firm_id=firm)
+    if not processing:
+        clients = clients.filter(owners=user.pk)
+    text, number = search
+    filters = ClientFilters(
+        owner_id=markers.value("owner", ValueKind.INTEGER) if owner else None,
+        archived=archived,
+        einvoice_address=einvoice,
+    )
+    clients = narrowed(
+        clients,
+        filters,
+        text=markers.value("text", ValueKind.PATTERN) if text else "",
+        number=markers.value("number", ValueKind.PATTERN) if number else "",
+        country=markers.value("country", ValueKind.TEXT) if country else "",
+    )
+    counted = clients
+    if owing:
+        owes = Invoice.objects.filter(
+            visible_invoices_q(user), kind=DocumentKind.INVOICE, balance__gt=0
+        ).order_by()
+        # The page asks each client in name order whether it owes, and stops at its
+        # last row; the count, which meets them all, reads the owing invoices' clients
+        # from the index once instead (a tenth less on 10,000 clients).
+        clients = clients.filter(Exists(owes.filter(client_id=OuterRef("pk")).values("pk")))
+        counted = counted.filter(pk__in=owes.values("client_id"))
+    page = compile_query(clients, markers, wrap="{} LIMIT %s OFFSET %s")
+    count = compile_query(
+        counted.order_by().values("pk"), markers, wrap="SELECT COUNT(*) FROM ({} LIMIT %s) t"
+    )
+    return page, count
+
+
+class _StandIn:  # (as invoicing.selectors' own)
+    """The user a statement is compiled for: its id and firm are markers."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, pk, firm_id):
+        self.pk, self.firm_id = pk, firm_id
+
+
+class ClientRows:
+    """The rows of client_rows for the list's paginator: a capped count, and a slice."""
+
+    def __init__(self, page: CompiledQuery | None, count: CompiledQuery | None, values: dict):
+        self.page_statement, self.count_statement, self.values = page, count, values
+
+    def count_upto(self, limit: int) -> int:
+        if self.count_statement is None:
+            return 0
+        return self.count_statement.rows(self.values, limit)[0][0]
+
+    def __getitem__(self, window: slice) -> list[Client]:
+        if self.page_statement is None:
+            return []
+        start = window.start or 0
+        return instances(Client, self.page_statement, self.values, window.stop - start, start)
 
 
 # --- SEPA direct debit ---------------------------------------------------------------

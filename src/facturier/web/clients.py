@@ -18,14 +18,13 @@ from facturier.clients import actions as client_actions
 from facturier.clients import imports as client_imports
 from facturier.clients import permissions as client_rights
 from facturier.clients.models import Client, Contact
-from facturier.clients.selectors import client_list
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms.models import User
 from facturier.invoicing.selectors import CappedPaginator
 from facturier.portal import selectors as portal_selectors
 from facturier.privacy.errors import WHAT_STAYS
-from facturier.receivables.selectors import owed_by_clients, owing_clients
+from facturier.receivables.selectors import client_rows, owed_by_clients
 
 from .client_forms import ClientFilterForm, ClientForm, ClientImportForm, ContactForm
 from .common import refusal_text, section
@@ -70,9 +69,8 @@ def _refused_beside_fields(form: forms.BaseForm, exc: Invalid) -> None:
 def client_list_view(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET)
     filters = form.filters()
-    listed = client_list(user=request.user, filters=filters)
-    if form.is_valid() and form.cleaned_data.get("owing"):
-        listed = owing_clients(listed, user=request.user)
+    owing = form.is_valid() and bool(form.cleaned_data.get("owing"))
+    listed = client_rows(user=request.user, filters=filters, owing=owing)
     page = CappedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     clients = list(page.object_list)
     owed = owed_by_clients(user=request.user, client_ids=[c.pk for c in clients])

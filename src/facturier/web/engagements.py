@@ -16,6 +16,7 @@ from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
 from facturier.engagements.letter_models import LetterStatus
+from facturier.engagements.models import BillingMode
 from facturier.engagements.permissions import (
     get_visible,
     manageable_client_ids,
@@ -252,6 +253,7 @@ def run_view(request: HttpRequest) -> HttpResponse:
             run_form=RunForm(initial={"as_of": today}),
             may_run=run_refusal(request.user) is None,
             manageable=manageable_client_ids(request.user),
+            billing_modes=BillingMode,
         ),
     )
 
