@@ -159,6 +159,45 @@ def _pattern_of(markers: Markers, param) -> tuple[str, tuple[str, str]] | None:
     return None
 
 
+class StandIn:
+    """The user a statement is compiled for, as rights checks read a request's user: its
+    id and firm are markers (or None for an id the statement does not depend on)."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+
+    def __init__(self, pk, firm_id):
+        self.pk, self.firm_id = pk, firm_id
+
+
+class CompiledRows:
+    """A list's rows for Django's paginator, from two compiled statements: a capped count
+    (run with the limit after the values) and a page (run with its size and offset).
+    None for both when nothing can match (a search no client's name holds)."""
+
+    def __init__(
+        self,
+        model: type[Model],
+        page: CompiledQuery | None,
+        count: CompiledQuery | None,
+        values: Mapping[str, object],
+    ):
+        self.model, self.page_statement, self.count_statement = model, page, count
+        self.values = values
+
+    def count_upto(self, limit: int) -> int:
+        if self.count_statement is None:
+            return 0
+        return self.count_statement.rows(self.values, limit)[0][0]
+
+    def __getitem__(self, window: slice) -> list:
+        if self.page_statement is None:
+            return []
+        start = window.start or 0
+        return instances(self.model, self.page_statement, self.values, window.stop - start, start)
+
+
 def instances(
     model: type[Model],
     statement: CompiledQuery,

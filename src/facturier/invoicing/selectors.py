@@ -12,7 +12,15 @@ from django.utils.functional import cached_property
 
 from facturier.clients.models import Client
 from facturier.clients.permissions import PROCESS_PERMISSION, can_process, in_a_firm
-from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
+from facturier.core.compiled_sql import (
+    CompiledQuery,
+    CompiledRows,
+    Markers,
+    StandIn,
+    ValueKind,
+    compile_query,
+    instances,
+)
 from facturier.core.converters import row_id
 from facturier.firms import audit
 from facturier.firms.models import AuditEvent
@@ -159,11 +167,11 @@ def _table(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.select_related(None).only(*TABLE_FIELDS).annotate(client_name=F("client__name"))
 
 
-def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "InvoiceRows":
+def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> CompiledRows:
     """What invoice_table lists, for a paginator, run from statements compiled once per
     shape of filters and rights (core.compiled_sql): the Invoices page's own query."""
     if not in_a_firm(user):
-        return InvoiceRows(None, None, {})
+        return CompiledRows(Invoice, None, None, {})
     values = {"firm": user.firm_id, "user": user.pk}
     if PaymentState.OVERDUE in filters.payment:
         values["today"] = timezone.localdate()
@@ -192,7 +200,7 @@ def invoice_rows(*, user, filters: InvoiceFilters = InvoiceFilters()) -> "Invoic
         search,
         filters.sort if filters.sort in SORTS else "newest",
     )
-    return InvoiceRows(page, count, values)
+    return CompiledRows(Invoice, page, count, values)
 
 
 @functools.cache
@@ -213,7 +221,7 @@ def _table_statements(vendor, processing, statuses, client, after, before, payme
     markers = Markers()
     # (The processing permission sees the whole firm: no owner to ask about.)
     user_id = None if processing else markers.value("user", ValueKind.INTEGER)
-    user = _StandIn(user_id, markers.value("firm", ValueKind.INTEGER))
+    user = StandIn(user_id, markers.value("firm", ValueKind.INTEGER))
     remember_held(user, [PROCESS_PERMISSION] if processing else [])
     filters = InvoiceFilters(
         statuses=statuses,
@@ -245,36 +253,6 @@ def _table_statements(vendor, processing, statuses, client, after, before, payme
         invoices.order_by().values("pk"), markers, wrap="SELECT COUNT(*) FROM ({} LIMIT %s) t"
     )
     return page, count
-
-
-class _StandIn:
-    """The user a statement is compiled for: its id and firm are markers."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-
-    def __init__(self, pk, firm_id):
-        self.pk, self.firm_id = pk, firm_id
-
-
-class InvoiceRows:
-    """The rows of invoice_rows for Django's paginator: a capped count, and a slice."""
-
-    def __init__(self, page: CompiledQuery | None, count: CompiledQuery | None, values: dict):
-        # (None: nothing can match, such as a search no client's name holds.)
-        self.page_statement, self.count_statement, self.values = page, count, values
-
-    def count_upto(self, limit: int) -> int:
-        if self.count_statement is None:
-            return 0
-        return self.count_statement.rows(self.values, limit)[0][0]
-
-    def __getitem__(self, window: slice) -> list[Invoice]:
-        if self.page_statement is None:
-            return []
-        start = window.start or 0
-        return instances(Invoice, self.page_statement, self.values, window.stop - start, start)
 
 
 def _payment_q(states: frozenset[str], today: datetime.date) -> Q:
@@ -402,7 +380,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         # Unordered: which rows are counted up to the cap does not matter, and without
         # the list's order the database counts from the narrowest index it has.
-        if hasattr(self.object_list, "count_upto"):  # InvoiceRows, ClientRows
+        if hasattr(self.object_list, "count_upto"):  # compiled_sql.CompiledRows
             return self.object_list.count_upto(self.count_cap + 1)
         return self.object_list.order_by()[: self.count_cap + 1].count()
 

@@ -14,7 +14,13 @@ from facturier.clients.permissions import (
     visible_clients,
 )
 from facturier.clients.selectors import ClientFilters, narrowed
-from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
+from facturier.core.compiled_sql import (
+    CompiledRows,
+    Markers,
+    StandIn,
+    ValueKind,
+    compile_query,
+)
 from facturier.core.identifiers import compact
 from facturier.firms.permissions import remember_held
 from facturier.invoicing.lifecycle import InvoiceStatus
@@ -302,7 +308,7 @@ def _owed_statement(vendor, alias, processing, count):
     sums as the ORM does (a sum of decimals is not one on SQLite)."""
     markers = Markers()
     firm = markers.value("firm", ValueKind.INTEGER)
-    user = _StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
+    user = StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
     remember_held(user, [PROCESS_PERMISSION] if processing else [])
     ids = [markers.value(f"client{i}", ValueKind.INTEGER) for i in range(count)]
     rows = _owed(Invoice.objects.filter(visible_invoices_q(user)), ids)
@@ -313,12 +319,12 @@ def _owed_statement(vendor, alias, processing, count):
     return statement, compiler, converters
 
 
-def client_rows(*, user, filters: ClientFilters, owing: bool = False) -> "ClientRows":
+def client_rows(*, user, filters: ClientFilters, owing: bool = False) -> CompiledRows:
     """What client_list lists (only those with an open balance the user sees, `owing`),
     for a paginator, from statements compiled once per shape of filters and rights
     (core.compiled_sql): the Clients page's own queries."""
     if not in_a_firm(user):
-        return ClientRows(None, None, {})
+        return CompiledRows(Client, None, None, {})
     values = {"firm": user.firm_id, "user": user.pk}
     text = filters.search.strip()
     if text:
@@ -338,7 +344,7 @@ def client_rows(*, user, filters: ClientFilters, owing: bool = False) -> "Client
         filters.einvoice_address,
         owing,
     )
-    return ClientRows(page, count, values)
+    return CompiledRows(Client, page, count, values)
 
 
 @functools.lru_cache(maxsize=512)
@@ -347,7 +353,7 @@ def _list_statements(vendor, processing, search, owner, country, archived, einvo
     is searched, whether it may be a number)."""
     markers = Markers()
     firm = markers.value("firm", ValueKind.INTEGER)
-    user = _StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
+    user = StandIn(None if processing else markers.value("user", ValueKind.INTEGER), firm)
     remember_held(user, [PROCESS_PERMISSION] if processing else [])
     clients = Client.objects.filter(firm_id=firm)
     if not processing:
@@ -380,35 +386,6 @@ def _list_statements(vendor, processing, search, owner, country, archived, einvo
         counted.order_by().values("pk"), markers, wrap="SELECT COUNT(*) FROM ({} LIMIT %s) t"
     )
     return page, count
-
-
-class _StandIn:  # (as invoicing.selectors' own)
-    """The user a statement is compiled for: its id and firm are markers."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-
-    def __init__(self, pk, firm_id):
-        self.pk, self.firm_id = pk, firm_id
-
-
-class ClientRows:
-    """The rows of client_rows for the list's paginator: a capped count, and a slice."""
-
-    def __init__(self, page: CompiledQuery | None, count: CompiledQuery | None, values: dict):
-        self.page_statement, self.count_statement, self.values = page, count, values
-
-    def count_upto(self, limit: int) -> int:
-        if self.count_statement is None:
-            return 0
-        return self.count_statement.rows(self.values, limit)[0][0]
-
-    def __getitem__(self, window: slice) -> list[Client]:
-        if self.page_statement is None:
-            return []
-        start = window.start or 0
-        return instances(Client, self.page_statement, self.values, window.stop - start, start)
 
 
 # --- SEPA direct debit ---------------------------------------------------------------
