@@ -141,3 +141,44 @@ def test_runs_at_once_deduct_the_deposit_once(make_engagement, alice, firm, temp
         action="engagement.deposit_deducted"
     )
     assert deducted.count() == 1
+
+
+def test_a_workers_pass_skips_the_engagement_another_is_billing(make_engagement, alice):
+    """Two workers share a pass: one does not wait behind the other's lock. The one it
+    skipped is billed by the worker holding it, or by the next pass."""
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from facturier.engagements.models import Engagement
+
+    held, other = (
+        make_engagement(reference=f"LM-{n}", responsible=alice, billing_mode="finalize")
+        for n in range(2)
+    )
+    day = datetime.date(2027, 1, 1)
+    now = timezone.make_aware(datetime.datetime(2027, 1, 1, 9))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():  # another worker, in the middle of billing `held`
+        try:
+            with transaction.atomic():
+                Engagement.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        first = actions.bill_engagements_due(today=day, now=now)  # returns: no wait
+    finally:
+        release.set()
+        holder.join()
+    billed = BilledPeriod.objects.values_list("mission__engagement", flat=True)
+    assert set(billed) == {other.pk}
+    assert first.invoices
+    actions.bill_engagements_due(today=day, now=now)  # the next pass
+    assert BilledPeriod.objects.filter(mission__engagement=held).count() == 1
+    assert BilledPeriod.objects.filter(mission__engagement=other).count() == 1

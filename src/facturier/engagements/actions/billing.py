@@ -150,9 +150,14 @@ def bill_engagements_due(
 
 @action
 def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResult) -> None:
-    """One engagement of the periodic pass, in a transaction of its own."""
+    """One engagement of the periodic pass, in a transaction of its own. An engagement
+    another worker is billing right now is skipped, not waited for (PostgreSQL's SKIP
+    LOCKED): two workers' passes, which walk the engagements in the same order, share
+    them instead of queueing behind each other. What the other worker bills is its;
+    if it fails or is killed, its transaction takes the period back and the next pass
+    (each worker's first, at its start) bills it, marked late."""
     engagement = (
-        Engagement.objects.select_for_update(of=("self",))
+        Engagement.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("client", "responsible", "run_failure__invoice")
         .prefetch_related(*BATCH)
         .filter(pk=engagement.pk, paused_from__isnull=True)
