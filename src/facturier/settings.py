@@ -161,12 +161,13 @@ AUTH_USER_MODEL = "firms.User"
 AUTHENTICATION_BACKENDS = ["facturier.firms.backends.UserWithPermissions"]
 # Argon2id first (Django's recommended hasher, at Django's own parameters: 100 MiB of
 # memory, two passes), memory-hard where PBKDF2 is not, and a quarter of the time of
-# PBKDF2's 1,000,000 iterations here. The others still check older hashes, which
-# Django re-hashes with Argon2id at the member's next sign-in.
+# PBKDF2's 1,000,000 iterations here. Django's other hashers (its default list) still
+# check older hashes, which Django re-hashes with Argon2id at the next sign-in.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,12 @@ Markers are checked when compiled: each must be found, and none may be written i
 the text. A value the ORM would transform in a way this module does not repeat
 (anything but an integer, a date, text compared whole, or text inside a LIKE pattern)
 is refused then.
+
+Writes too, where the ORM's building of each statement costs more than the database's
+work and the rows are many or a lock is held: `insert` (new rows as bulk_create writes
+them, the billing run's thousands and every audit row) and `update_and_insert` (the
+finalization's two rows while the numbering's lock is held). Each value is prepared by
+its field as save() prepares it; only the statement's text is kept.
 """
 
 import dataclasses
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import Query
@@ -285,19 +291,24 @@ def insert(objs: Sequence[Model]) -> None:
     built once per model and number of rows; each object then has its primary key.
 
     Building an INSERT costs the ORM more than SQLite takes to run it: the billing run
-    writes five rows per engagement. Falls back to bulk_create where the database cannot
-    return the keys of a multi-row INSERT, or a value is an expression."""
+    writes five rows per engagement. As many rows per statement as bulk_create puts in
+    one (the database's limit on parameters); each object saved by save() where the
+    database cannot return the keys of an INSERT, or a value is an expression."""
     if not objs:
         return
     # The connection itself, not its per-thread proxy: each field asks it for its value.
     db = connections[DEFAULT_DB_ALIAS]
-    prepared = _insert_statement(objs, db)
-    if prepared is None:
-        type(objs[0])._base_manager.bulk_create(objs)
-        return
-    with db.cursor() as cursor:
-        cursor.execute(*prepared)
-        _keyed(objs, cursor.fetchall(), db)
+    size = max(db.ops.bulk_batch_size(_inserted_fields(type(objs[0])), objs), 1)
+    for start in range(0, len(objs), size):
+        batch = objs[start : start + size]
+        prepared = _insert_statement(batch, db)
+        if prepared is None:
+            for obj in batch:
+                obj.save(force_insert=True)
+            continue
+        with db.cursor() as cursor:
+            cursor.execute(*prepared)
+            _keyed(batch, cursor.fetchall(), db)
 
 
 def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> None:
@@ -321,20 +332,26 @@ def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> Non
     if prepared is None:
         with db.cursor() as cursor:
             cursor.execute(*update)
+            if cursor.rowcount != 1:
+                raise DatabaseError(f"{type(instance).__name__} {instance.pk}: no row to update")
         new.save(force_insert=True)
         return
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
             cursor.execute(f"{update[0]}; {prepared[0]}", [*update[1], *prepared[1]])
-            cursor.nextset()  # the INSERT's RETURNING
+            updated = cursor.rowcount  # the UPDATE's, before moving to the INSERT's rows
+            cursor.nextset()
         else:
             cursor.execute(*update)
+            updated = cursor.rowcount
             cursor.execute(*prepared)
+        if updated != 1:  # as save(update_fields=...) refuses a row that is gone
+            raise DatabaseError(f"{type(instance).__name__} {instance.pk}: no row to update")
         _keyed([new], cursor.fetchall(), db)
 
 
 def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
-    """The INSERT of `objs` and its parameters; None where bulk_create must write them."""
+    """The INSERT of `objs` and its parameters; None where save() must write them."""
     model = type(objs[0])
     fields = _inserted_fields(model)
     rows = []

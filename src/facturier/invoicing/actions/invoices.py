@@ -526,7 +526,8 @@ def _save_numbered(invoice: Invoice, event: AuditEvent) -> None:
     already gave (two series whose prefixes make the same text) is refused, and the
     transaction takes it back.
 
-    Both rows go in one round trip (core.row_writes), and no savepoint: the sequence's
+    Both rows go in one round trip on PostgreSQL (core.compiled_sql.update_and_insert),
+    and no savepoint: the sequence's
     row is locked from the number's reservation to the commit, and every other
     finalization is waiting for it. The refusal ends the action, whose transaction is
     rolled back with the number it reserved."""
