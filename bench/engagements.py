@@ -34,6 +34,22 @@ from bench.common import (
 START = datetime.date(2027, 1, 1)
 
 
+def monthly_fee(engagement):
+    """The benches' mission: 1,200 a year, billed monthly in advance on the 1st."""
+    from facturier.engagements.models import Mission
+
+    return Mission(
+        engagement=engagement,
+        name="Tenue comptable",
+        fee_kind="fixed",
+        annual_fee=Decimal("1200.00"),
+        vat_rate=Decimal("20.00"),
+        frequency="monthly",
+        timing="advance",
+        billing_day=1,
+    )
+
+
 def populate(clients: int, per_client: int):
     from facturier.clients.models import Client
     from facturier.engagements.models import Engagement, Mission
@@ -62,19 +78,7 @@ def populate(clients: int, per_client: int):
     ]
     Engagement.objects.bulk_create(engagements, batch_size=2000)
     Mission.objects.bulk_create(
-        [
-            Mission(
-                engagement=engagement,
-                name="Tenue comptable",
-                fee_kind="fixed",
-                annual_fee=Decimal("1200.00"),
-                vat_rate=Decimal("20.00"),
-                frequency="monthly",
-                timing="advance",
-                billing_day=1,
-            )
-            for engagement in Engagement.objects.order_by("pk")
-        ],
+        [monthly_fee(engagement) for engagement in Engagement.objects.order_by("pk")],
         batch_size=2000,
     )
     return firm, user

@@ -19,9 +19,9 @@ import signal
 import subprocess
 import sys
 import time
-from decimal import Decimal
 
 from bench.common import OUT, ROOT, figure, machine, setup_django, table
+from bench.engagements import monthly_fee
 
 DATABASE = "postgresql://postgres@127.0.0.1:5432/facturier_bench_engagements"
 
@@ -103,19 +103,7 @@ def populate(firms: int, per_firm: int, start: datetime.date) -> int:
             ]
         )
         Mission.objects.bulk_create(
-            [
-                Mission(
-                    engagement=engagement,
-                    name="Tenue comptable",
-                    fee_kind="fixed",
-                    annual_fee=Decimal("1200.00"),
-                    vat_rate=Decimal("20.00"),
-                    frequency="monthly",
-                    timing="advance",
-                    billing_day=1,
-                )
-                for engagement in Engagement.objects.filter(firm=firm)
-            ]
+            [monthly_fee(engagement) for engagement in Engagement.objects.filter(firm=firm)]
         )
     return firms * per_firm
 

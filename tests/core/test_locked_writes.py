@@ -17,15 +17,19 @@ AT = datetime.datetime(2027, 1, 4, 9, 30, tzinfo=datetime.UTC)
 
 
 def _event(invoice, alice, number):
+    return _row(invoice.firm_id, alice, invoice.pk, number, action="invoice.finalized")
+
+
+def _row(firm_id, alice, target_id, target, *, action="invoice.created"):
     return AuditEvent(
-        firm_id=invoice.firm_id,
+        firm_id=firm_id,
         actor=alice,
         at=AT,
-        action="invoice.finalized",
+        action=action,
         target_type="invoicing.invoice",
-        target_id=str(invoice.pk),
-        target=number,
-        details={"number": number, "amounts": ["1,5", None]},
+        target_id=str(target_id),
+        target=target,
+        details={"number": target, "amounts": ["1,5", None]},
     )
 
 
@@ -86,23 +90,10 @@ def test_more_rows_than_one_statement_takes_are_inserted_in_batches(firm, alice,
     """As bulk_create does: no more rows per statement than the database takes
     parameters for (a draft of thousands of lines), each row with its key."""
     monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 7)
-    events = [_row(firm, alice, n) for n in range(20)]
+    events = [_row(firm.pk, alice, n, f"B-{n:04d}") for n in range(20)]
     with CaptureQueriesContext(connection) as queries:
         insert(events)
     assert [q["sql"].count("), (") + 1 for q in queries.captured_queries] == [7, 7, 6]
     assert len({event.pk for event in events}) == 20 and all(event.pk for event in events)
     stored = AuditEvent.objects.filter(action="invoice.created", target__startswith="B-")
     assert sorted(stored.values_list("target", flat=True)) == sorted(e.target for e in events)
-
-
-def _row(firm, alice, n):
-    return AuditEvent(
-        firm_id=firm.pk,
-        actor=alice,
-        at=AT,
-        action="invoice.created",
-        target_type="invoicing.invoice",
-        target_id=str(n),
-        target=f"B-{n:04d}",
-        details={},
-    )

@@ -82,10 +82,7 @@ def visible_client(user, pk: int | None) -> Client | None:
 @functools.lru_cache(maxsize=4)
 def _visible_statement(vendor: str, processing: bool) -> CompiledQuery:
     markers = Markers()
-    clients = Client.objects.filter(firm_id=markers.value("firm", ValueKind.INTEGER))
-    if not processing:
-        clients = clients.filter(owners=markers.value("user", ValueKind.INTEGER))
-    clients = clients.filter(pk=markers.value("pk", ValueKind.INTEGER))
+    clients = _seen(markers, processing).filter(pk=markers.value("pk", ValueKind.INTEGER))
     return compile_query(clients.select_related("firm").order_by(), markers)
 
 
@@ -102,10 +99,16 @@ def client_choices(user) -> list[tuple[int, str]]:
 @functools.lru_cache(maxsize=4)
 def _choices_statement(vendor: str, processing: bool) -> CompiledQuery:
     markers = Markers()
+    return compile_query(_seen(markers, processing).values_list("pk", "name"), markers)
+
+
+def _seen(markers: Markers, processing: bool):
+    """The clients a user sees, the firm and the user as markers: all the firm's with the
+    processing permission, the ones they own without it (as visible_clients)."""
     clients = Client.objects.filter(firm_id=markers.value("firm", ValueKind.INTEGER))
     if not processing:
         clients = clients.filter(owners=markers.value("user", ValueKind.INTEGER))
-    return compile_query(clients.values_list("pk", "name"), markers)
+    return clients
 
 
 def owned_clients_q(user, field: str = "client_id") -> Q:
