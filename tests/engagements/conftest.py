@@ -49,6 +49,16 @@ def settings_user(firm, make_user):
 
 
 MISSION = {"fee_kind": "time", "vat_rate": "20"}
+# Bookkeeping at 12,000 a year, billed monthly in advance on the 1st.
+MONTHLY = {
+    "name": "Tenue comptable",
+    "fee_kind": "fixed",
+    "annual_fee": "12000",
+    "vat_rate": "20",
+    "frequency": "monthly",
+    "timing": "advance",
+    "billing_day": 1,
+}
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from facturier.engagements import actions
 from facturier.engagements.models import BilledPeriod
 from facturier.invoicing.models import Invoice
 
+from .conftest import MONTHLY
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
@@ -108,16 +110,7 @@ def test_runs_at_once_deduct_the_deposit_once(make_engagement, alice, firm, temp
     from facturier.invoicing import actions as invoicing
     from facturier.receivables import actions as receivables
 
-    monthly = {
-        "name": "Tenue comptable",
-        "fee_kind": "fixed",
-        "annual_fee": "12000",
-        "vat_rate": "20",
-        "frequency": "monthly",
-        "timing": "advance",
-        "billing_day": 1,
-    }
-    engagement = make_engagement(missions=[monthly], deposit_amount="500")
+    engagement = make_engagement(missions=[MONTHLY], deposit_amount="500")
     deposit = invoicing.finalize_invoice(
         actions.draft_engagement_deposit(engagement, by=alice), by=alice
     )

@@ -20,19 +20,11 @@ from facturier.invoicing.models import Invoice
 from facturier.receivables import actions as receivables
 
 from ..invoicing.test_french_einvoice import CII, assert_french
+from .conftest import MONTHLY
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-MONTHLY = {
-    "name": "Tenue comptable",
-    "fee_kind": "fixed",
-    "annual_fee": "12000",
-    "vat_rate": "20",
-    "frequency": "monthly",
-    "timing": "advance",
-    "billing_day": 1,
-}
 
 
 def at(day: datetime.date) -> datetime.datetime:

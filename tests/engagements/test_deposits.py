@@ -10,23 +10,14 @@ from facturier.core.errors import Invalid
 from facturier.engagements import actions
 from facturier.invoicing.models import Invoice
 
+from .conftest import MONTHLY
 from .test_letters import NOW, a_pdf
 
 pytestmark = pytest.mark.django_db
 
-FIXED = {
-    "name": "Tenue comptable",
-    "fee_kind": "fixed",
-    "annual_fee": "12000",
-    "vat_rate": "20",
-    "frequency": "monthly",
-    "timing": "advance",
-    "billing_day": 1,
-}
-
 
 def test_signing_the_letter_drafts_the_deposit_once(alice, make_engagement, firm):
-    engagement = make_engagement(missions=[FIXED], deposit_percent="25")
+    engagement = make_engagement(missions=[MONTHLY], deposit_percent="25")
     templates = {row.language: row for row in actions.seed_letter_templates(firm.pk)}
     letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
     actions.upload_signed_copy(letter, by=alice, content=a_pdf(), now=NOW)
@@ -44,7 +35,7 @@ def test_signing_the_letter_drafts_the_deposit_once(alice, make_engagement, firm
 
 
 def test_the_button_drafts_an_amount(alice, make_engagement):
-    engagement = make_engagement(missions=[FIXED], deposit_amount="1500")
+    engagement = make_engagement(missions=[MONTHLY], deposit_amount="1500")
     invoice = actions.draft_engagement_deposit(engagement, by=alice)
     assert invoice.total_net == Decimal("1500.00") and invoice.deposit
 
@@ -56,7 +47,7 @@ def test_the_button_drafts_an_amount(alice, make_engagement):
     ],
 )
 def test_refusals(alice, make_engagement, fields, field, code):
-    engagement = make_engagement(missions=[FIXED], **fields)
+    engagement = make_engagement(missions=[MONTHLY], **fields)
     with pytest.raises(Invalid) as refused:
         actions.draft_engagement_deposit(engagement, by=alice)
     assert refused.value.codes == {field: [code]}
@@ -66,7 +57,7 @@ def test_refusals(alice, make_engagement, fields, field, code):
 def test_an_amount_and_a_percentage_are_not_both_given(make_engagement):
     with pytest.raises(Invalid) as refused:
         make_engagement(
-            missions=[FIXED],
+            missions=[MONTHLY],
             deposit_amount="100",
             deposit_percent="10",
             start_date=datetime.date(2027, 1, 1),
@@ -108,7 +99,7 @@ def test_a_deposit_not_drafted_never_blocks_the_signed_copy(alice, make_engageme
 @pytest.mark.parametrize(
     ("missions", "fields", "field", "code"),
     [
-        ([FIXED], {"deposit_amount": "20000"}, "deposit_amount", "exceeds_fees"),
+        ([MONTHLY], {"deposit_amount": "20000"}, "deposit_amount", "exceeds_fees"),
         ([TIME], {"deposit_percent": "30"}, "deposit_percent", "no_fees"),
     ],
 )

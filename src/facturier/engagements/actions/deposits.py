@@ -120,22 +120,22 @@ def deduct_from(
             "deposit": fmt.money(deposit.total_gross),
             "total": fmt.money(invoice.total_gross),
         }
-        audit.record(
-            AuditName.DEPOSIT_WAITS,
-            engagement,
-            by=by,
-            firm_id=engagement.firm_id,
-            at=clock.now(now),
-            details={**details, "reason": reason},
-        )
+        _say(AuditName.DEPOSIT_WAITS, engagement, by=by, now=now, **details, reason=reason)
         return None
     invoicing.deduct_deposits(invoice, by=by, deposits=[deposit.pk], now=now)
-    audit.record(
+    _say(
         AuditName.DEPOSIT_DEDUCTED,
         engagement,
         by=by,
-        firm_id=engagement.firm_id,
-        at=clock.now(now),
-        details={**details, "amount": str(deposit.total_gross)},
+        now=now,
+        **details,
+        amount=str(deposit.total_gross),
     )
     return deposit
+
+
+def _say(name: str, engagement, *, by, now, **details) -> None:
+    """The engagement's history line of what the run did with its deposit."""
+    audit.record(
+        name, engagement, by=by, firm_id=engagement.firm_id, at=clock.now(now), details=details
+    )
