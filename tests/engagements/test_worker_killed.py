@@ -20,7 +20,9 @@ from facturier.invoicing.models import Invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ENGAGEMENTS = 12
+# Enough periods that the pass is still running when the kill comes: it bills a period
+# in a few milliseconds.
+ENGAGEMENTS = 40
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,19 +45,19 @@ def start_worker(log: Path) -> subprocess.Popen:
         )
 
 
-def wait_for(predicate, worker, log: Path, seconds: float = 120) -> None:
+def wait_for(predicate, worker, log: Path, seconds: float = 120, every: float = 0.1) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
         assert worker.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def test_a_worker_killed_mid_pass_then_restarted_bills_each_period_once(
     make_engagement, alice, tmp_path
 ):
     today = timezone.localdate()
-    start = (today.replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
+    start = (today.replace(day=1) - datetime.timedelta(days=130)).replace(day=1)
     for number in range(ENGAGEMENTS):
         make_engagement(reference=f"LM-{number:02d}", responsible=alice, start_date=start)
     months = (today.year - start.year) * 12 + today.month - start.month + 1
@@ -63,7 +65,7 @@ def test_a_worker_killed_mid_pass_then_restarted_bills_each_period_once(
     log = tmp_path / "worker.log"
     worker = start_worker(log)
     try:
-        wait_for(lambda: BilledPeriod.objects.count() >= 3, worker, log)
+        wait_for(lambda: BilledPeriod.objects.count() >= 3, worker, log, every=0.01)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
         killed_at = BilledPeriod.objects.count()
