@@ -313,9 +313,9 @@ def insert(objs: Sequence[Model]) -> None:
 
 def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> None:
     """UPDATE `instance`'s row with its `fields` (names, written as save() writes them:
-    pre_save, so auto_now, then the database value) and INSERT `new`, in one round trip
-    on PostgreSQL (two statements sent together), in two statements on SQLite (which
-    has no round trip to save). Raises IntegrityError as save() would; the caller's
+    pre_save, so auto_now, then the database value) and INSERT `new`, in one statement
+    on PostgreSQL (the UPDATE in a WITH), in two on SQLite (which has no round trip to
+    save). Raises IntegrityError as save() would; the caller's
     transaction takes both back.
 
     For the writes made while a lock every other writer waits for is held (the
@@ -338,16 +338,22 @@ def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> Non
         return
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
-            cursor.execute(f"{update[0]}; {prepared[0]}", [*update[1], *prepared[1]])
-            updated = cursor.rowcount  # the UPDATE's, before moving to the INSERT's rows
-            cursor.nextset()
+            # One statement, so that the server can prepare it: the UPDATE in a WITH,
+            # the count of its rows returned beside the new row's key.
+            cursor.execute(
+                f"WITH updated AS ({update[0]} RETURNING 1) {prepared[0]}, "
+                f"(SELECT COUNT(*) FROM updated)",
+                [*update[1], *prepared[1]],
+            )
+            [(key, updated)] = cursor.fetchall()
         else:
             cursor.execute(*update)
             updated = cursor.rowcount
             cursor.execute(*prepared)
+            [(key,)] = cursor.fetchall()
         if updated != 1:  # as save(update_fields=...) refuses a row that is gone
             raise DatabaseError(f"{type(instance).__name__} {instance.pk}: no row to update")
-        _keyed([new], cursor.fetchall(), db)
+        _keyed([new], [(key,)], db)
 
 
 def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
