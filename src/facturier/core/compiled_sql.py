@@ -23,6 +23,7 @@ its field as save() prepares it; only the statement's text is kept.
 import dataclasses
 import datetime
 import functools
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -264,18 +265,32 @@ class _Layout:
             cols = [fields[c].get_col(table) if c in fields else None for c in columns]
         if model._meta.pk.attname not in self.names:
             raise Unprepared("the statement does not read the primary key")
-        self.compiler = connection.ops.compiler("SQLCompiler")(
+        compiler = connection.ops.compiler("SQLCompiler")(
             Query(model), connection, connection.alias
         )
-        self.converters = self.compiler.get_converters(cols)
+        # What compiler.apply_converters does, laid out once: (position, the field's
+        # converters, its column), run on each row in the loop below.
+        self.converters = [
+            (position, tuple(converters), column)
+            for position, (converters, column) in compiler.get_converters(cols).items()
+        ]
+        self.pick = operator.itemgetter(*self.positions)
+        if len(self.positions) == 1:
+            self.pick = lambda row, pick=self.pick: (pick(row),)
 
     def instances(self, rows: list) -> list:
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
-        db, names, positions, others = connection.alias, self.names, self.positions, self.others
+        db, names, pick, others = connection.alias, self.names, self.pick, self.others
+        converters, wrapper, from_db = self.converters, connections[db], self.model.from_db
         read = []
         for row in rows:
-            instance = self.model.from_db(db, names, [row[i] for i in positions])
+            if converters:
+                row = list(row)
+                for position, field_converters, column in converters:
+                    value = row[position]
+                    for convert in field_converters:
+                        value = convert(value, column, wrapper)
+                    row[position] = value
+            instance = from_db(db, names, pick(row))
             for name, i in others:
                 setattr(instance, name, row[i])
             for field, target, columns, target_names, key in self.related:
