@@ -3,6 +3,7 @@
 import datetime
 import functools
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -27,7 +28,14 @@ from facturier.firms.models import AuditEvent
 from facturier.firms.permissions import remember_held
 
 from .lifecycle import InvoiceStatus, PaymentState
-from .models import EmailDelivery, Invoice, InvoiceLine, InvoicePdf, InvoiceTemplate
+from .models import (
+    EmailDelivery,
+    Invoice,
+    InvoiceEntry,
+    InvoiceLine,
+    InvoicePdf,
+    InvoiceTemplate,
+)
 from .permissions import sees, visible_invoices
 
 MAX_LISTED_CLIENTS = 500
@@ -282,6 +290,23 @@ def _lines_statement(vendor: str) -> CompiledQuery:
     markers = Markers()
     lines = InvoiceLine.objects.filter(invoice_id=markers.value("invoice", ValueKind.INTEGER))
     return compile_query(lines, markers)
+
+
+def billed_amounts(invoice_id: int) -> dict[int, Decimal]:
+    """What the invoice charges for each entry it bills (entry id: amount), its live
+    links only (a statement compiled once: each finalization reads them)."""
+    statement = _billed_statement(connection.vendor)
+    links = instances(InvoiceEntry, statement, {"invoice": invoice_id})
+    return {link.entry_id: link.amount for link in links}
+
+
+@functools.cache
+def _billed_statement(vendor: str) -> CompiledQuery:
+    markers = Markers()
+    links = InvoiceEntry.objects.filter(
+        invoice_id=markers.value("invoice", ValueKind.INTEGER), released=False
+    ).only("pk", "entry_id", "amount")
+    return compile_query(links.order_by("pk"), markers)
 
 
 def default_template(firm_id: int) -> InvoiceTemplate | None:

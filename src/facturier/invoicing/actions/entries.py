@@ -4,6 +4,7 @@ from facturier.work import actions as work
 from facturier.work.models import Entry
 
 from ..models import Invoice, InvoiceEntry
+from ..selectors import billed_amounts
 
 
 def release_entries(invoice: Invoice) -> list[int]:
@@ -29,10 +30,6 @@ def bill_entries(invoice: Invoice) -> int:
         links.update(released=True)
         work.set_state(ids, Entry.State.UNBILLED)
         return len(ids)
-    amounts = dict(
-        InvoiceEntry.objects.filter(invoice=invoice, released=False).values_list(
-            "entry_id", "amount"
-        )
-    )
+    amounts = billed_amounts(invoice.pk)
     work.set_state(list(amounts), Entry.State.BILLED, amounts=amounts)
     return len(amounts)
