@@ -42,10 +42,13 @@ def metadata_ref(pdf: bytes):
 
 
 def last_section(pdf: bytes) -> tuple[int, int, int, DictionaryObject]:
-    """The last xref section, which must be a classic table of one entry: its object
-    number, the entry's offset and generation, and the trailer after it."""
+    """The last xref section, which must be a classic table of the free list's head and
+    one entry: its object number, the entry's offset and generation, and the trailer
+    after it."""
     at = startxref(pdf)
-    table = re.match(rb"xref\n(\d+) 1\n(\d{10}) (\d{5}) n\r\ntrailer\n", pdf[at:])
+    table = re.match(
+        rb"xref\n0 1\n0000000000 65535 f\r\n(\d+) 1\n(\d{10}) (\d{5}) n\r\ntrailer\n", pdf[at:]
+    )
     assert table, pdf[at : at + 80]
     stream = io.BytesIO(pdf)
     stream.seek(at + table.end())
@@ -77,7 +80,7 @@ def test_the_new_xref_entry_points_exactly_at_the_new_metadata_object(rendered):
     assert header and (int(header[1]), int(header[2])) == (ref.idnum, ref.generation)
     start = offset + header.end()
     end = start + int(header[3])
-    assert final[end:].startswith(b"\nendstream\nendobj\nxref\n")
+    assert final[end:].startswith(b"\nendstream\nendobj\nxref\n0 1\n")
     assert final[start:end].startswith(b"<?xpacket begin=")
     assert final[start:end].endswith(b"?>") and b"<?xpacket end=" in final[start:end]
 

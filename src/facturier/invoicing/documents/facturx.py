@@ -74,8 +74,10 @@ def add_facturx_xmp(pdf: bytes, *, filename: str, level: str = "EN 16931") -> by
     out.write(b"<</Type/Metadata/Subtype/XML/Length %d>>\nstream\n" % len(data))
     out.write(data + b"\nendstream\nendobj\n")
     xref = out.tell()
-    # Each entry is 20 bytes, its end of line two characters.
-    out.write(b"xref\n%d 1\n%010d %05d n\r\n" % (ref.idnum, offset, ref.generation))
+    # Each entry is 20 bytes, its end of line two characters. The free list's head
+    # (object 0) comes first, as the original table and other writers' updates have it.
+    out.write(b"xref\n0 1\n0000000000 65535 f\r\n")
+    out.write(b"%d 1\n%010d %05d n\r\n" % (ref.idnum, offset, ref.generation))
     out.write(b"trailer\n")
     _trailer(reader.trailer, prev=prev).write_to_stream(out)
     out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
