@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from facturier.clients.models import Client
+from facturier.clients.permissions import rights_of
 from facturier.core.errors import Invalid
 from facturier.engagements import actions
 from facturier.engagements.models import BilledPeriod, RunFailure
@@ -153,3 +154,30 @@ def test_a_refused_finalization_stays_listed_until_a_later_run_finalizes_the_dra
     run(D(2027, 1, 2))
     assert Invoice.objects.get(pk=failure.invoice_id).status == "finalized"
     assert not RunFailure.objects.exists()
+
+
+def test_a_responsibles_rights_are_read_once_per_batch_of_the_pass(
+    make_engagement, alice, make_client, firm, monkeypatch
+):
+    """What a responsible holds and owns is read at their first engagement and kept for
+    RIGHTS_KEPT_FOR engagements: a pass over a thousand of theirs reads it twice, not a
+    thousand times; a client they do not own is still refused among those they do."""
+    from facturier.engagements.actions import billing
+
+    clients = [make_client(firm, name=f"Client {n} SARL") for n in range(4)]
+    for client in clients[:3]:
+        client.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)
+    for n, client in enumerate(clients[:3]):
+        make_engagement(reference=f"LM-{n}", client=client, responsible=alice, by=alice)
+    clients[3].owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)
+    make_engagement(reference="LM-3", client=clients[3], responsible=alice, by=alice)
+    clients[3].owners.remove(alice)  # before the pass: refused, whatever was read before
+    reads = []
+    monkeypatch.setattr(billing, "rights_of", lambda user: reads.append(user.pk) or rights_of(user))
+    monkeypatch.setattr(billing, "RIGHTS_KEPT_FOR", 3)
+    result = run(D(2027, 1, 1))
+    assert reads == [alice.pk, alice.pk]  # the 1st engagement, then the 4th
+    assert len(result.invoices) == 3
+    assert [e.reference for e, _ in result.failures] == ["LM-3"]

@@ -6,6 +6,7 @@ request and kept on the user object.
 """
 
 import functools
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -18,7 +19,7 @@ from facturier.core.compiled_sql import (
     compile_query,
     instances,
 )
-from facturier.firms.permissions import can_manage_settings, holds
+from facturier.firms.permissions import can_manage_settings, holds, remember_held
 
 from .models import Client
 
@@ -54,6 +55,31 @@ def owned_client_ids(user) -> frozenset[int]:
         )
         user._owned_client_ids = cached
     return cached
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The two facts, as read for one user (None: not read)."""
+
+    held: frozenset[str] | None
+    owned: frozenset[int] | None
+
+
+def rights_of(user) -> Rights:
+    """The two facts as kept on `user`, read now if they were not."""
+    can_process(user)
+    owned_client_ids(user)
+    held = getattr(user, "_held_permissions", None)
+    return Rights(held, getattr(user, "_owned_client_ids", None))
+
+
+def lend_rights(user, rights: Rights) -> None:
+    """Keep on another object for the same user the two facts read for the first, as if
+    read for it: for a pass that reads the same user again for each row it handles."""
+    if rights.held is not None:
+        remember_held(user, rights.held)
+    if rights.owned is not None:
+        user._owned_client_ids = rights.owned
 
 
 def owns(user, client_id: int | None) -> bool:

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from facturier.clients.permissions import Rights, lend_rights, rights_of
 from facturier.core import clock, compiled_sql
 from facturier.core.actions import action
 from facturier.core.errors import DomainError, Invalid
@@ -137,19 +138,32 @@ def bill_engagements_due(
     today = today or timezone.localdate(now)
     result = RunResult()
     engagements = _billable(today).select_related("responsible")
-    for engagement in engagements.order_by("pk").iterator(chunk_size=500):
+    rights: dict[int, Rights] = {}
+    for index, engagement in enumerate(engagements.order_by("pk").iterator(chunk_size=500)):
+        if index % RIGHTS_KEPT_FOR == 0:
+            rights.clear()
         # What it says on the billing-run page, in the words of the one who reads it.
         language = engagement.responsible.language or engagement.client.language
         with translation.override(language):
             try:
-                _bill_as_responsible(engagement, today=today, now=now, result=result)
+                _bill_as_responsible(
+                    engagement, today=today, now=now, result=result, rights=rights
+                )
             except Exception:  # noqa: BLE001 - one engagement's failure never stops the pass
                 logger.exception("Engagement %s could not be billed", engagement.pk)
     return result
 
 
+# Each responsible's rights (the processing permission, the clients they own) are read
+# at their first engagement and kept for this many of the pass's engagements: a right
+# taken away during a long pass stops the billing within them.
+RIGHTS_KEPT_FOR = 500
+
+
 @action
-def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResult) -> None:
+def _bill_as_responsible(
+    engagement: Engagement, *, today, now, result: RunResult, rights: dict[int, Rights]
+) -> None:
     """One engagement of the periodic pass, in a transaction of its own. An engagement
     another worker is billing right now is skipped, not waited for (PostgreSQL's SKIP
     LOCKED): two workers' passes, which walk the engagements in the same order, share
@@ -166,6 +180,10 @@ def _bill_as_responsible(engagement: Engagement, *, today, now, result: RunResul
     if engagement is None:
         return  # paused (or gone) since the pass read it
     by = engagement.responsible
+    if by.pk in rights:
+        lend_rights(by, rights[by.pk])
+    else:
+        rights[by.pk] = rights_of(by)
     if not by.is_active or manage_refusal(by, engagement.client_id) is not None:
         _fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
         return
