@@ -14,8 +14,8 @@ def keep_hash_memory() -> bool:
 
     Argon2id asks for 100 MiB per sign-in (Django's parameters). glibc serves so large
     a request with a fresh mapping and returns it to the kernel when the hash is done,
-    so every sign-in pays again for 25,600 zeroed pages, about a fifth of the hash. On
-    the heap instead, trimmed only above 256 MiB, the next sign-in reuses the same
+    so every sign-in pays again for 25,600 zeroed pages (bench.sign_in measures it).
+    On the heap instead, trimmed only above 256 MiB, the next sign-in reuses the same
     pages. A web worker then holds about 100 MiB more once someone has signed in
     through it. Only glibc has these knobs; elsewhere nothing changes. Returns whether
     they were set."""
