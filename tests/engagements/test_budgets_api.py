@@ -105,3 +105,29 @@ def test_the_csv_import_names_missions_by_name_and_refuses_an_unknown_one(
     refused = imports.import_entries(worker, bad)
     assert refused.written == 0 and refused.refused == [(2, "mission", "No such mission.")]
     assert Entry.objects.count() == 2
+
+
+def test_the_csv_import_lists_each_unknown_mission_with_its_own_line(
+    worker, client_entity, engagement
+):
+    rows = ["", "Audit", "Tenue comptable", "Révision"]
+    data = "client;code;date;heures;mission\n" + "".join(
+        f"{client_entity.pk};FISC;1{index}/03/2027;1;{mission}\n"
+        for index, mission in enumerate(rows)
+    )
+    refused = imports.import_entries(worker, data.encode())
+    assert refused.written == 0
+    assert refused.refused == [
+        (3, "mission", "No such mission."),
+        (5, "mission", "No such mission."),
+    ]
+    assert not Entry.objects.exists() and not MissionEntry.objects.exists()
+
+
+def test_every_row_of_a_long_csv_import_is_tied_to_its_mission(worker, client_entity, engagement):
+    count = 2 * 2000 + 1  # links are written 2,000 at a time
+    data = "client;code;date;heures\n" + f"{client_entity.pk};COMPTA;10/03/2027;1\n" * count
+    report = imports.import_entries(worker, data.encode())
+    assert report.ok and report.written == count
+    tied = MissionEntry.objects.values_list("mission__name", flat=True).distinct()
+    assert MissionEntry.objects.count() == count and list(tied) == ["Tenue comptable"]

@@ -83,34 +83,56 @@ def _chosen(entry, asked, firm_id: int, missions: list[Mission], errors: dict, k
     return mission
 
 
+LINKS_BATCH = 2000
+
+
 def on_entries_saved(event: EntriesSaved) -> None:
-    entries = list(event.entries)
-    if not entries:
+    """The entries are gone through twice, one at a time (an import's are read back from
+    the table as they come): once for their clients, once to tie them."""
+    firm_id, client_ids = None, set()
+    for entry in event.entries:
+        firm_id = entry.firm_id
+        client_ids.add(entry.client_id)
+    if firm_id is None:
         return
-    firm_id = entries[0].firm_id
-    by_client = _client_missions(firm_id, (entry.client_id for entry in entries))
+    by_client = _client_missions(firm_id, client_ids)
     named = any(asked not in (None, "", KEEP) for asked in event.missions)
     if not by_client and not named and event.new:
         return  # no engagement for these clients and no mission named: nothing to tie
-    errors: dict[str, str] = {}
-    links = []
-    for index, (entry, asked) in enumerate(zip(entries, event.missions, strict=True)):
-        key = event.prefix.format(index=index) + "mission"
-        mission = _chosen(entry, asked, firm_id, by_client[entry.client_id], errors, key)
-        if mission is not None:
-            links.append(MissionEntry(entry_id=entry.pk, mission=mission))
+    errors, touched = _tie(event, firm_id, by_client)
     if errors:
         raise Invalid(
             {key: [str(REFUSALS[why])] for key, why in errors.items()},
             codes={key: [CODES[why]] for key, why in errors.items()},
         )
-    if not event.new:
-        MissionEntry.objects.filter(entry_id__in=[entry.pk for entry in entries]).delete()
-    MissionEntry.objects.bulk_create(links, batch_size=2000)
-    touched = sorted({link.mission.pk for link in links})
     if touched:
         from .actions import check_budgets
 
         transaction.on_commit(
-            functools.partial(check_budgets, mission_ids=touched, firm_id=firm_id), robust=True
+            functools.partial(check_budgets, mission_ids=sorted(touched), firm_id=firm_id),
+            robust=True,
         )
+
+
+def _tie(event: EntriesSaved, firm_id: int, by_client: dict) -> tuple[dict[str, str], set[int]]:
+    """Each entry's link to its mission, written as they come for new entries (a refusal
+    rolls them back with the rest); the refusals and the missions touched."""
+    errors: dict[str, str] = {}
+    touched: set[int] = set()
+    links = []
+    for index, (entry, asked) in enumerate(zip(event.entries, event.missions, strict=True)):
+        key = event.prefix.format(index=index) + "mission"
+        mission = _chosen(entry, asked, firm_id, by_client[entry.client_id], errors, key)
+        if mission is None or errors:
+            continue
+        links.append(MissionEntry(entry_id=entry.pk, mission=mission))
+        touched.add(mission.pk)
+        if event.new and len(links) >= LINKS_BATCH:
+            MissionEntry.objects.bulk_create(links)
+            links = []
+    if errors:
+        return errors, touched
+    if not event.new:
+        MissionEntry.objects.filter(entry_id__in=[entry.pk for entry in event.entries]).delete()
+    MissionEntry.objects.bulk_create(links, batch_size=LINKS_BATCH)
+    return errors, touched

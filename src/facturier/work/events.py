@@ -1,7 +1,7 @@
 """What work tells: the names its actions write in the audit trail, and the entries it
 saved (the apps above tie them to what they keep, such as an engagement's missions)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +34,12 @@ KEEP = object()
 class EntriesSaved:
     """Entries recorded or changed, in the saving action's transaction. `missions` says,
     per entry, the mission the caller named (an id or a name; empty: the default one;
-    KEEP: unchanged); the app that keeps missions checks it and may refuse."""
+    KEEP: unchanged); the app that keeps missions checks it and may refuse. Both may be
+    gone through more than once, in step: an import passes views that read its rows
+    again each time, so 100,000 of them are never held at once."""
 
-    entries: Sequence[Any]
-    missions: Sequence[Any]
+    entries: Iterable[Any]
+    missions: Iterable[Any]
     by: Any
     # How a refusal names an entry's field ("entries.0." in a batch, "" for one entry).
     prefix: str = "entries.{index}."
@@ -46,9 +48,17 @@ class EntriesSaved:
 
 
 def entries_saved(
-    entries: Sequence[Any], *, missions: Sequence[Any], by: Any, new: bool = True
+    entries: Iterable[Any], *, missions: Iterable[Any], by: Any, new: bool = True
 ) -> None:
     prefix = "entries.{index}." if new else ""
     publish(
-        EntriesSaved(entries=list(entries), missions=list(missions), by=by, prefix=prefix, new=new)
+        EntriesSaved(
+            entries=_again(entries), missions=_again(missions), by=by, prefix=prefix, new=new
+        )
     )
+
+
+def _again(values: Iterable[Any]) -> Iterable[Any]:
+    """`values`, which the handlers may go through more than once (an iterator is read
+    into a list; a list or a re-reading view is kept as it is)."""
+    return list(values) if isinstance(values, Iterator) else values

@@ -246,14 +246,14 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     write = _writer()
     last = Entry.objects.filter(firm_id=by.firm_id).order_by("-pk").values_list("pk", flat=True)
     after = last.first() or 0
-    missions: list[tuple[int, str]] = []  # each written row's line and mission
+    missions = _Missions()
     batch: list[tuple] = []
     months: list[tuple] = []
     arrivals = wip_totals.Arrivals(by.firm_id)
     for row in _checked(by, text, lookups, report):
         if report.refused_count:
             continue  # checking on, writing over
-        missions.append((row["line"], row["mission"]))
+        missions.add(row["line"], row["mission"])
         code = row["work_code"]
         hours = row.get("hours")
         rate, value = book.priced(
@@ -296,7 +296,43 @@ def _import(data: bytes, report: ImportReport, *, by: User, now) -> None:
     _tie_missions(by, after=after, created=now, missions=missions, report=report)
 
 
-def _tie_missions(by, *, after: int, created, missions: list[tuple[int, str]], report) -> None:
+class _Missions:
+    """The mission each written row named, in order: only the rows that named one are
+    kept (with their line), so a file that names none holds nothing per row."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.named: dict[int, tuple[int, str]] = {}  # row index: (line, mission)
+
+    def add(self, line: int, mission: str) -> None:
+        if mission:
+            self.named[self.count] = (line, mission)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        named = self.named
+        for index in range(self.count):
+            yield named[index][1] if index in named else ""
+
+    def line(self, index: int) -> int:
+        return self.named[index][0]
+
+
+class _Written:
+    """The rows just written, read from the table one batch at a time each time they
+    are gone through (never held all at once)."""
+
+    def __init__(self, queryset) -> None:
+        self.queryset = queryset
+
+    def __iter__(self):
+        return self.queryset.iterator(chunk_size=BATCH)
+
+
+def _tie_missions(by, *, after: int, created, missions: _Missions, report) -> None:
     """Tell the apps above which mission each row named (a refusal names its line)."""
     written = (
         Entry.objects.filter(firm_id=by.firm_id, created_by=by, created_at=created, pk__gt=after)
@@ -304,10 +340,10 @@ def _tie_missions(by, *, after: int, created, missions: list[tuple[int, str]], r
         .order_by("pk")
     )
     try:
-        entries_saved(written, missions=[mission for _line, mission in missions], by=by)
+        entries_saved(_Written(written), missions=missions, by=by)
     except Invalid as exc:
         for key, messages in exc.errors.items():
             index = int(key.split(".")[1]) if key.count(".") >= 2 else 0
-            report.refused.append((missions[index][0], "mission", str(messages[0])))
+            report.refused.append((missions.line(index), "mission", str(messages[0])))
         report.refused_count += len(exc.errors)
         raise _Refused() from None
