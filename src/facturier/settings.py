@@ -151,11 +151,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-elif os.environ.get("DATABASE_PREPARED", "1") != "0":
+elif env_bool("DATABASE_PREPARED", True):
     # PostgreSQL: parameters sent apart from the statement, and a statement run five
     # times on a connection prepared by the server, which then parses and plans it
     # once: the app's statements are few and run often (most compiled once, see
-    # core.compiled_sql). DATABASE_PREPARED=0 behind a pooler in transaction mode
+    # core.compiled_sql). DATABASE_PREPARED=0 (or off) behind a pooler in transaction mode
     # that cannot keep prepared statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}

@@ -66,7 +66,8 @@ def test_a_refused_update_is_said_and_writes_no_event(make_draft, alice):
 
 
 def test_a_refused_event_takes_the_update_back_with_it(make_draft, alice):
-    """The UPDATE goes through, then the INSERT is refused: neither is kept."""
+    """The INSERT is refused while the UPDATE would go through: either refusal takes
+    both back."""
     invoice = make_draft()
     invoice.status, invoice.number = "finalized", "F-0007"
     event = _event(invoice, alice, "F-0007")

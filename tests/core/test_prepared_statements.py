@@ -40,3 +40,4 @@ def test_postgresql_prepares_unless_told_not_to():
     assert "prepare_threshold" in _options(DATABASE_URL=url)
     assert "server_side_binding" in _options(DATABASE_URL=url)
     assert _options(DATABASE_URL=url, DATABASE_PREPARED="0") == "[]\n"
+    assert _options(DATABASE_URL=url, DATABASE_PREPARED="off") == "[]\n"

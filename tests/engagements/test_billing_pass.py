@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from facturier.clients.models import Client
-from facturier.clients.permissions import rights_of
+from facturier.clients.permissions import read_rights
 from facturier.core.errors import Invalid
 from facturier.engagements import actions
 from facturier.engagements.models import BilledPeriod, RunFailure
@@ -157,27 +157,51 @@ def test_a_refused_finalization_stays_listed_until_a_later_run_finalizes_the_dra
 
 
 def test_a_responsibles_rights_are_read_once_per_batch_of_the_pass(
-    make_engagement, alice, make_client, firm, monkeypatch
+    make_engagement, alice, staff, make_client, firm, monkeypatch
 ):
-    """What a responsible holds and owns is read at their first engagement and kept for
-    RIGHTS_KEPT_FOR engagements: a pass over a thousand of theirs reads it twice, not a
-    thousand times; a client they do not own is still refused among those they do."""
+    """What a responsible holds and owns is read at their first engagement and lent to
+    their next ones for RIGHTS_KEPT_FOR engagements: a client they no longer own is
+    refused through the lent rights, and another member's rights are their own."""
     from facturier.engagements.actions import billing
 
-    clients = [make_client(firm, name=f"Client {n} SARL") for n in range(4)]
-    for client in clients[:3]:
+    clients = [make_client(firm, name=f"Client {n} SARL") for n in range(3)]
+    for client in clients:
         client.owners.add(alice)
     alice = type(alice).objects.get(pk=alice.pk)
-    for n, client in enumerate(clients[:3]):
-        make_engagement(reference=f"LM-{n}", client=client, responsible=alice, by=alice)
-    clients[3].owners.add(alice)
-    alice = type(alice).objects.get(pk=alice.pk)
-    make_engagement(reference="LM-3", client=clients[3], responsible=alice, by=alice)
-    clients[3].owners.remove(alice)  # before the pass: refused, whatever was read before
+    make_engagement(reference="LM-0", client=clients[0], responsible=alice, by=alice)
+    make_engagement(reference="LM-1", client=clients[1], responsible=alice, by=alice)
+    make_engagement(reference="LM-2", responsible=staff["owner_only"])  # no processing
+    make_engagement(reference="LM-3", client=clients[2], responsible=alice, by=alice)
+    clients[1].owners.remove(alice)
     reads = []
-    monkeypatch.setattr(billing, "rights_of", lambda user: reads.append(user.pk) or rights_of(user))
+    monkeypatch.setattr(
+        billing, "read_rights", lambda user: reads.append(user.pk) or read_rights(user)
+    )
     monkeypatch.setattr(billing, "RIGHTS_KEPT_FOR", 3)
     result = run(D(2027, 1, 1))
-    assert reads == [alice.pk, alice.pk]  # the 1st engagement, then the 4th
-    assert len(result.invoices) == 3
-    assert [e.reference for e, _ in result.failures] == ["LM-3"]
+    # Alice at her first engagement, the other member at theirs, Alice again at the 4th.
+    assert reads == [alice.pk, staff["owner_only"].pk, alice.pk]
+    assert sorted(invoice.client_id for invoice in result.invoices) == sorted(
+        [clients[0].pk, clients[2].pk]
+    )
+    assert sorted(e.reference for e, _ in result.failures) == ["LM-1", "LM-2"]
+
+
+def test_a_responsibles_rights_are_read_again_once_their_time_is_up(
+    make_engagement, alice, make_client, firm, monkeypatch
+):
+    from facturier.engagements.actions import billing
+
+    clients = [make_client(firm, name=f"Client {n} SARL") for n in range(2)]
+    for client in clients:
+        client.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)
+    for n, client in enumerate(clients):
+        make_engagement(reference=f"LM-{n}", client=client, responsible=alice, by=alice)
+    reads = []
+    monkeypatch.setattr(
+        billing, "read_rights", lambda user: reads.append(user.pk) or read_rights(user)
+    )
+    monkeypatch.setattr(billing, "RIGHTS_KEPT_SECONDS", -1)  # always older than that
+    assert len(run(D(2027, 1, 1)).invoices) == 2
+    assert reads == [alice.pk, alice.pk]

@@ -65,7 +65,7 @@ class Rights:
     owned: frozenset[int] | None
 
 
-def rights_of(user) -> Rights:
+def read_rights(user) -> Rights:
     """The two facts as kept on `user`, read now if they were not."""
     can_process(user)
     owned_client_ids(user)

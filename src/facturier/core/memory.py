@@ -15,10 +15,13 @@ def keep_hash_memory() -> bool:
     Argon2id asks for 100 MiB per sign-in (Django's parameters). glibc serves so large
     a request with a fresh mapping and returns it to the kernel when the hash is done,
     so every sign-in pays again for 25,600 zeroed pages (bench.sign_in measures it).
-    On the heap instead, trimmed only above 256 MiB, the next sign-in reuses the same
-    pages. A web worker then holds about 100 MiB more once someone has signed in
-    through it. Only glibc has these knobs; elsewhere nothing changes. Returns whether
-    they were set."""
+    With these two knobs every large block comes from the heap instead, and up to
+    256 MiB freed at its top stay with the process: the next sign-in reuses the same
+    pages. This holds in the process's main thread, where a sync web worker (gunicorn's
+    default, what `manage.py serve` starts) answers; another thread's blocks that large
+    are still mapped afresh. A worker then keeps the memory of its largest request (a
+    sign-in: 100 MiB) once it has served one. Only glibc has these knobs; elsewhere
+    nothing changes. Returns whether they were set."""
     if platform.libc_ver()[0] != "glibc":
         return False
     libc = ctypes.CDLL(None)

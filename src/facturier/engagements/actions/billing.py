@@ -23,6 +23,7 @@ draft is finalized. One larger than the draft waits for a later invoice.
 
 import datetime
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facturier.clients.permissions import Rights, lend_rights, rights_of
+from facturier.clients.permissions import Rights, lend_rights, read_rights
 from facturier.core import clock, compiled_sql
 from facturier.core.actions import action
 from facturier.core.errors import DomainError, Invalid
@@ -139,25 +140,27 @@ def bill_engagements_due(
     result = RunResult()
     engagements = _billable(today).select_related("responsible")
     rights: dict[int, Rights] = {}
+    read_at = time.monotonic()
     for index, engagement in enumerate(engagements.order_by("pk").iterator(chunk_size=500)):
-        if index % RIGHTS_KEPT_FOR == 0:
+        if index % RIGHTS_KEPT_FOR == 0 or time.monotonic() - read_at > RIGHTS_KEPT_SECONDS:
             rights.clear()
+            read_at = time.monotonic()
         # What it says on the billing-run page, in the words of the one who reads it.
         language = engagement.responsible.language or engagement.client.language
         with translation.override(language):
             try:
-                _bill_as_responsible(
-                    engagement, today=today, now=now, result=result, rights=rights
-                )
+                _bill_as_responsible(engagement, today=today, now=now, result=result, rights=rights)
             except Exception:  # noqa: BLE001 - one engagement's failure never stops the pass
                 logger.exception("Engagement %s could not be billed", engagement.pk)
     return result
 
 
 # Each responsible's rights (the processing permission, the clients they own) are read
-# at their first engagement and kept for this many of the pass's engagements: a right
-# taken away during a long pass stops the billing within them.
+# at their first engagement and kept for this many of the pass's engagements, and no
+# longer than this many seconds: a right taken away during a long pass stops the
+# billing within them.
 RIGHTS_KEPT_FOR = 500
+RIGHTS_KEPT_SECONDS = 30
 
 
 @action
@@ -183,7 +186,7 @@ def _bill_as_responsible(
     if by.pk in rights:
         lend_rights(by, rights[by.pk])
     else:
-        rights[by.pk] = rights_of(by)
+        rights[by.pk] = read_rights(by)
     if not by.is_active or manage_refusal(by, engagement.client_id) is not None:
         _fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
         return

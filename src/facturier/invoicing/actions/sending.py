@@ -115,7 +115,11 @@ def send_invoices(
     cc_list, to_override = _checked_fields(subject, message, language=language, cc=cc, to=to)
     locked = _lock_for_sending(invoices, by=by)
     modes = _modes(locked, by=by, resend=resend)
-    _require_recipients(locked, to_override)
+    recipients = {
+        invoice.pk: to_override if to_override is not None else recipients_for(invoice)
+        for invoice in locked
+    }
+    _require_recipients(locked, recipients, to_override)
     deliveries = []
     for invoice in locked:
         body = resolve(message, invoice, language)
@@ -129,7 +133,7 @@ def send_invoices(
                 invoice,
                 by=by,
                 is_resend=modes[invoice.pk],
-                to=to_override if to_override is not None else recipients_for(invoice),
+                to=recipients[invoice.pk],
                 cc=cc_list,
                 subject=resolve(subject, invoice, language),
                 body=body,
@@ -212,8 +216,11 @@ def _modes(locked: list[Invoice], *, by, resend: bool | None) -> dict[int, bool]
     return modes
 
 
-def _require_recipients(locked: list[Invoice], to_override: list[str] | None) -> None:
-    missing = [i.client.name for i in locked if to_override is None and not recipients_for(i)]
+def _require_recipients(
+    locked: list[Invoice], recipients: dict[int, list[str]], to_override: list[str] | None
+) -> None:
+    """Each invoice's recipients (read once, and these are the ones its e-mail gets)."""
+    missing = [i.client.name for i in locked if to_override is None and not recipients[i.pk]]
     if missing or to_override == []:
         raise Invalid(
             {
