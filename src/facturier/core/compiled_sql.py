@@ -330,8 +330,8 @@ def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> Non
     """UPDATE `instance`'s row with its `fields` (names, written as save() writes them:
     pre_save, so auto_now, then the database value) and INSERT `new`, in one statement
     on PostgreSQL (the UPDATE in a WITH), in two on SQLite (which has no round trip to
-    save). Raises IntegrityError as save() would; the caller's
-    transaction takes both back.
+    save). Raises IntegrityError as save() would; the caller's transaction takes both
+    back.
 
     For the writes made while a lock every other writer waits for is held (the
     numbering's, from the number taken to the commit): save() builds its statement

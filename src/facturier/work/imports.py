@@ -309,9 +309,6 @@ class _Missions:
             self.named[self.count] = (line, mission)
         self.count += 1
 
-    def __len__(self) -> int:
-        return self.count
-
     def __iter__(self) -> Iterator[str]:
         named = self.named
         for index in range(self.count):
