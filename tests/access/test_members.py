@@ -161,3 +161,13 @@ def test_two_administrators_removing_each_other_at_once_leave_one(admin_member, 
         User.objects.filter(firm=firm, is_active=True, pk__in=[admin_member.pk, second.pk]).count()
         == 1
     )
+
+
+def test_the_staff_pages_say_a_member_is_active_in_french(admin_member, firm, make_user):
+    bob = make_user("bob", firm)
+    browser = Browser()
+    browser.force_login(admin_member)
+    listed = browser.get("/settings/staff/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<th scope="col">Actif</th>' in listed and "En cours" not in listed
+    page = browser.get(f"/settings/staff/{bob.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "— actif</p>" in page

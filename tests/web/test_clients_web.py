@@ -64,6 +64,13 @@ def test_an_invalid_siren_is_refused_beside_its_field(client, manager):
         '<small class="field-error" role="alert">732829321 n&#x27;est pas un SIREN valide' in field
     )
     assert not Client.objects.filter(name="Boulangerie Dupont").exists()
+    # A screen reader reads the refusal with the field: every id a control says it is
+    # described by is on the page (Django names the errors' <id>_error).
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert "id_company_id_error" in " ".join(described)
+    for ids in described:
+        for name in ids.split():
+            assert f'id="{name}"' in page, name
 
 
 def test_the_list_searches_filters_and_hides_archived_clients(
