@@ -18,7 +18,13 @@ def test_creating_a_client_then_importing_a_csv(open_as, tmp_path):
     page.get_by_label("Nom", exact=False).first.fill("Boulangerie Dupont")
     page.get_by_label("SIREN / identifiant d'entreprise").fill("732 829 321")
     page.get_by_role("button", name="Enregistrer").click()
-    error = page.locator("#id_company_id ~ .field-error")
+    # The message the field is described by, as a screen reader finds it.
+    error = page.locator(
+        "#"
+        + page.get_by_label("SIREN / identifiant d'entreprise")
+        .get_attribute("aria-describedby")
+        .split()[-1]
+    )
     expect(error).to_contain_text("732 829 321 n'est pas un SIREN valide")
     shot(page, "fr-60-client-siren-refuse")
     page.get_by_label("SIREN / identifiant d'entreprise").fill("732 829 320")
