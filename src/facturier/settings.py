@@ -220,7 +220,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "facturier@localhost")
 
 # Background work: Django's Tasks API with the database backend (no broker). The
 # e-mail outbox (EmailDelivery) is the source of truth; tasks only wake workers.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS = {"default": {"BACKEND": "facturier.outbox.tasks.TaskBackend", "QUEUES": ["default"]}}
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -375,13 +375,16 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
     """The INSERT of `objs` and its parameters; None where save() must write them."""
     model = type(objs[0])
     fields = _inserted_fields(model)
+    # A key the database gives: a row that already has one is not new. A key of the
+    # model's own (a UUID) is a column like the others.
+    automatic = _automatic_key(model)
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
         row = [field.pre_save(obj, True) for field in fields]
         if (
             not db.features.can_return_rows_from_bulk_insert
-            or obj.pk is not None
+            or (automatic and obj.pk is not None)
             or any(hasattr(value, "resolve_expression") for value in row)
         ):
             return None
@@ -393,8 +396,10 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
 def _keyed(objs: Sequence[Model], keys: list, db) -> None:
     """The inserted objects, given the keys the INSERT returned: saved ones now."""
     attname = type(objs[0])._meta.pk.attname
+    automatic = _automatic_key(type(objs[0]))
     for obj, (key,) in zip(objs, keys, strict=True):
-        setattr(obj, attname, key)
+        if automatic:  # a key of the model's own is already the object's
+            setattr(obj, attname, key)
         obj._state.adding = False
         obj._state.db = db.alias
 
@@ -405,6 +410,10 @@ def _update_sql(model: type[Model], vendor: str, names: tuple[str, ...]) -> str:
     meta = model._meta
     columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
     return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+
+
+def _automatic_key(model: type[Model]) -> bool:
+    return isinstance(model._meta.pk, AutoFieldMixin)
 
 
 @functools.cache

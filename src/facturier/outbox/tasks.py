@@ -1,0 +1,46 @@
+"""The queue of tasks (PDF renders) the worker runs after the deliveries: django-tasks'
+database backend, its row written by a statement compiled once.
+
+Every finalization queues its PDF's render inside its transaction, and the billing
+run queues one per invoice it finalizes: the ORM's create() built the INSERT anew
+each time, which cost more than the rest of the task's enqueueing. The row is the
+same one (the backend's own `_task_to_db_task` fills the same fields, django-tasks-db
+is pinned by the lock file, and the tests read the queued rows back as the worker
+does). The row's pre_save receivers are told as save() tells them.
+"""
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import pre_save
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.compat import normalize_json, task_enqueued
+
+from facturier.core import compiled_sql
+
+
+class TaskBackend(DatabaseBackend):
+    def _task_to_db_task(self, task, args, kwargs):
+        from django_tasks_db.models import DBTaskResult
+
+        row = DBTaskResult(
+            id=self._get_id(),
+            args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=task.run_after,
+            backend_name=self.alias,
+        )
+        # What save() would tell the package first (it dates an undeferred task's
+        # run_after far ahead, the worker's order needing a value).
+        pre_save.send(
+            DBTaskResult, instance=row, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None
+        )
+        compiled_sql.insert([row])
+        return row
+
+    def enqueue(self, task, args, kwargs):
+        # The package's, with the task's result built once (it imports the task again).
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result
