@@ -150,3 +150,62 @@ def test_a_numbering_at_the_top_of_its_range_refuses_instead_of_failing(draft, a
         actions.finalize_invoice(draft, by=alice)
     assert refused.value.code == "numbering_exhausted" and refused.value.status == 409
     assert Invoice.objects.get(pk=draft.pk).status == "draft"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_finalization_waits_for_its_number_in_the_series_queue(make_draft, alice, template):
+    """While one transaction holds the series' next number, a second finalization waits
+    in the series' own queue (woken alone when its turn comes), not on the sequence's
+    row; it gets the next number once the first commits. Another series is not held."""
+    first, second = make_draft(), make_draft()
+    holding, release = threading.Event(), threading.Event()
+    results = {}
+
+    def hold_a_number():
+        try:
+            with unit_of_work():
+                actions.finalize_invoice(first.pk, by=alice)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def finalize_second():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                results["pid"] = cursor.fetchone()[0]
+            results["number"] = actions.finalize_invoice(second.pk, by=alice).number
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_a_number)
+    holder.start()
+    assert holding.wait(30)
+    waiter = threading.Thread(target=finalize_second)
+    waiter.start()
+    try:
+        wait = None
+        for _ in range(300):
+            if "pid" in results:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
+                        [results["pid"]],
+                    )
+                    wait = cursor.fetchone()
+                if wait == ("Lock", "advisory"):
+                    break
+            threading.Event().wait(0.05)
+        assert wait == ("Lock", "advisory")
+        # The credit notes' own series is not in this queue.
+        with unit_of_work():
+            number, _ = reserve_next_number(alice.firm, "credit_note")
+            assert number == 1
+    finally:
+        release.set()
+        holder.join()
+        waiter.join()
+    assert Invoice.objects.get(pk=first.pk).number == "0000001"
+    assert results["number"] == "0000002"

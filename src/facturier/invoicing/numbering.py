@@ -1,9 +1,9 @@
 """Gapless invoice numbers.
 
 A number is taken inside the finalizing transaction with a row lock on the
-firm's sequence (SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
-transactions serialize writers). If that transaction rolls back, so does the
-counter: no number is ever lost or given twice.
+firm's sequence (its UPDATE; on PostgreSQL after a queue of the series' own, see
+TAKE_IN_TURN; SQLite's IMMEDIATE transactions serialize writers). If that transaction
+rolls back, so does the counter: no number is ever lost or given twice.
 """
 
 from django.db import transaction
@@ -47,6 +47,22 @@ TAKE = (
     "RETURNING next_number - 1, prefix, padding_char, padding_length"
 )
 
+# PostgreSQL: the finalizations of one series wait their turn in one queue, a lock of
+# the transaction keyed by the series (released with the row's, at its end), taken by
+# the UPDATE itself before it reaches the row. Waiting on the row, every waiter was
+# woken when its holder committed: each re-read the row, one won, the others waited
+# again on the winner. Under load, with the processes busier than the cores, those
+# wake-ups took the CPU the holder needed to finish, and the number was held longer.
+# The lock manager's queue wakes the next waiter only. The lock's key is the
+# statement's parameter, not a value of a row: whatever the plan, only this series'
+# lock is taken.
+TAKE_IN_TURN = (
+    "UPDATE {table} SET next_number = next_number + 1 "
+    "FROM (SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))) AS turn "
+    "WHERE firm_id = %s AND series = %s "
+    "RETURNING next_number - 1, prefix, padding_char, padding_length"
+)
+
 
 def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int, InvoiceSequence]:
     """Reserve the series' next number; returns it with the sequence that formats it.
@@ -57,8 +73,14 @@ def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int,
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("reserve_next_number must run inside the finalizing transaction")
+    table = InvoiceSequence._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(TAKE.format(table=InvoiceSequence._meta.db_table), [firm.pk, series])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                TAKE_IN_TURN.format(table=table), [f"{table}:{firm.pk}:{series}", firm.pk, series]
+            )
+        else:  # SQLite: a writing transaction has the whole database to itself
+            cursor.execute(TAKE.format(table=table), [firm.pk, series])
         row = cursor.fetchone()
     if row is None:  # a series not used yet: make it, then take again
         InvoiceSequence.objects.get_or_create(
