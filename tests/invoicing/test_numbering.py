@@ -181,11 +181,11 @@ def test_a_finalization_waits_for_its_number_in_the_series_queue(make_draft, ali
             connection.close()
 
     holder = threading.Thread(target=hold_a_number)
-    holder.start()
-    assert holding.wait(30)
     waiter = threading.Thread(target=finalize_second)
-    waiter.start()
     try:
+        holder.start()
+        assert holding.wait(30)
+        waiter.start()
         wait = None
         for _ in range(300):
             if "pid" in results:
@@ -199,13 +199,77 @@ def test_a_finalization_waits_for_its_number_in_the_series_queue(make_draft, ali
                     break
             threading.Event().wait(0.05)
         assert wait == ("Lock", "advisory")
-        # The credit notes' own series is not in this queue.
+        # The credit notes' own series is not in this queue: taken at once, not after
+        # a wait that would end with the holder's.
         with unit_of_work():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
             number, _ = reserve_next_number(alice.firm, "credit_note")
             assert number == 1
     finally:
         release.set()
-        holder.join()
-        waiter.join()
+        holder.join(60)
+        if waiter.ident is not None:
+            waiter.join(60)
+    assert not holder.is_alive() and not waiter.is_alive()
     assert Invoice.objects.get(pk=first.pk).number == "0000001"
     assert results["number"] == "0000002"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_changing_the_numbering_waits_in_the_same_queue(make_draft, alice, template):
+    """A change of the numbering waits behind a finalization holding a number, in the
+    series' queue, then continues from after it."""
+    from django.contrib.auth.models import Permission
+
+    from facturier.invoicing.actions.numbering import update_numbering
+
+    alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
+    alice = type(alice).objects.get(pk=alice.pk)
+    holding, release = threading.Event(), threading.Event()
+    results = {}
+    draft = make_draft()
+
+    def hold_a_number():
+        try:
+            with unit_of_work():
+                actions.finalize_invoice(draft.pk, by=alice)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def change():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                results["pid"] = cursor.fetchone()[0]
+            results["sequence"] = update_numbering(by=alice, fields={"prefix": "F-"})
+        finally:
+            connection.close()
+
+    holder, changer = threading.Thread(target=hold_a_number), threading.Thread(target=change)
+    try:
+        holder.start()
+        assert holding.wait(30)
+        changer.start()
+        wait = None
+        for _ in range(300):
+            if "pid" in results:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
+                        [results["pid"]],
+                    )
+                    wait = cursor.fetchone()
+                if wait == ("Lock", "advisory"):
+                    break
+            threading.Event().wait(0.05)
+        assert wait == ("Lock", "advisory")
+    finally:
+        release.set()
+        holder.join(60)
+        if changer.ident is not None:
+            changer.join(60)
+    assert results["sequence"].prefix == "F-" and results["sequence"].next_number == 2

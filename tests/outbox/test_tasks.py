@@ -1,5 +1,4 @@
-"""The task queue's backend writes the row the package's own would, and the worker
-runs it."""
+"""The task queue's backend writes the row the package's own would."""
 
 import datetime
 
@@ -23,19 +22,30 @@ def _columns(row: DBTaskResult) -> dict:
     }
 
 
+LATER = datetime.datetime(2030, 1, 2, 3, 4, tzinfo=datetime.UTC)
+
+
 @pytest.mark.django_db
-def test_a_queued_task_is_the_row_the_package_writes(settings):
-    assert isinstance(task_backends["default"], TaskBackend)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"priority": 7}, {"run_after": LATER}, {"queue_name": "other", "priority": -3}],
+    ids=["default", "priority", "deferred", "queue"],
+)
+def test_a_queued_task_is_the_row_the_package_writes(settings, options):
+    settings.TASKS = {
+        "default": {**settings.TASKS["default"], "QUEUES": ["default", "other"]},
+    }
+    backend = task_backends["default"]
+    assert isinstance(backend, TaskBackend)
+    task = render_pdf.using(**options)
     with CaptureQueriesContext(connection) as queries:
-        ours = render_pdf.enqueue(41)
+        ours = task.enqueue(41)
     assert len(queries) == 1  # the INSERT, nothing read back
-    theirs = DatabaseBackend("default", dict(settings.TASKS["default"])).enqueue(
-        render_pdf, [41], {}
-    )
+    theirs = DatabaseBackend("default", dict(settings.TASKS["default"])).enqueue(task, [41], {})
     stored, expected = (DBTaskResult.objects.get(pk=r.id) for r in (ours, theirs))
     assert _columns(stored) == _columns(expected)
     # Not deferred: run_after is the far date the package's worker orders by.
-    assert stored.run_after == get_date_max()
+    assert stored.run_after == options.get("run_after", get_date_max())
     assert stored.status == "READY" and stored.args_kwargs == {"args": [41], "kwargs": {}}
     # What enqueue returns is that row's result, under the row's own key.
     assert str(stored.pk) == str(ours.id) and ours.args == [41]
@@ -43,7 +53,16 @@ def test_a_queued_task_is_the_row_the_package_writes(settings):
 
 
 @pytest.mark.django_db
-def test_a_deferred_task_keeps_its_date():
-    later = datetime.datetime(2030, 1, 2, 3, 4, tzinfo=datetime.UTC)
-    result = render_pdf.using(run_after=later).enqueue(7)
-    assert DBTaskResult.objects.get(pk=result.id).run_after == later
+def test_a_row_whose_own_key_is_missing_gets_its_default_as_save_gives_it():
+    from facturier.core import compiled_sql
+
+    row = DBTaskResult(
+        id=None,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path=render_pdf.module_path,
+        run_after=LATER,
+        backend_name="default",
+    )
+    compiled_sql.insert([row])
+    assert row.pk is not None
+    assert DBTaskResult.objects.get(pk=row.pk).run_after == LATER

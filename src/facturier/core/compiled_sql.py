@@ -376,7 +376,8 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
     model = type(objs[0])
     fields = _inserted_fields(model)
     # A key the database gives: a row that already has one is not new. A key of the
-    # model's own (a UUID) is a column like the others.
+    # model's own (a UUID) is a column like the others, once it has a value (save()
+    # gives a missing one its default).
     automatic = _automatic_key(model)
     rows = []
     for obj in objs:
@@ -385,6 +386,7 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
         if (
             not db.features.can_return_rows_from_bulk_insert
             or (automatic and obj.pk is not None)
+            or (not automatic and obj.pk is None)
             or any(hasattr(value, "resolve_expression") for value in row)
         ):
             return None

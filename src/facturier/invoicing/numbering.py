@@ -47,21 +47,40 @@ TAKE = (
     "RETURNING next_number - 1, prefix, padding_char, padding_length"
 )
 
-# PostgreSQL: the finalizations of one series wait their turn in one queue, a lock of
-# the transaction keyed by the series (released with the row's, at its end), taken by
-# the UPDATE itself before it reaches the row. Waiting on the row, every waiter was
-# woken when its holder committed: each re-read the row, one won, the others waited
+# PostgreSQL: whatever takes or changes a series' numbers first waits its turn in one
+# queue, a lock of the transaction keyed by the firm and series (released with the
+# row's, at its end), then takes the row's lock. Waiting on the row alone, every waiter
+# was woken when its holder committed: each re-read the row, one won, the others waited
 # again on the winner. Under load, with the processes busier than the cores, those
 # wake-ups took the CPU the holder needed to finish, and the number was held longer.
-# The lock manager's queue wakes the next waiter only. The lock's key is the
-# statement's parameter, not a value of a row: whatever the plan, only this series'
-# lock is taken.
+# The lock manager's queue wakes the next waiter only. Always the turn, then the row:
+# two transactions never hold them in opposite orders.
+TURN = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+
+# The number taken in turn, in one statement: the turn is a one-row subquery whose key
+# is the statement's parameter (not a row's value), so only this series' turn is ever
+# taken, and always before the row is locked (a series not made yet has no row, and
+# may not be waited for in the queue: get_or_create then takes it again).
 TAKE_IN_TURN = (
     "UPDATE {table} SET next_number = next_number + 1 "
-    "FROM (SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))) AS turn "
+    f"FROM ({TURN}) AS turn "
     "WHERE firm_id = %s AND series = %s "
     "RETURNING next_number - 1, prefix, padding_char, padding_length"
 )
+
+
+def _turn_key(firm_id: int, series: str) -> str:
+    return f"{InvoiceSequence._meta.db_table}:{firm_id}:{series}"
+
+
+def wait_for_turn(firm_id: int, series: str) -> None:
+    """Wait for the series' turn (PostgreSQL; SQLite's writers are serialized already):
+    for what changes a series' numbering under its row's lock, in the order
+    finalizations take them."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(TURN, [_turn_key(firm_id, series)])
 
 
 def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int, InvoiceSequence]:
@@ -77,7 +96,7 @@ def reserve_next_number(firm: Firm, series: str = Series.INVOICES) -> tuple[int,
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                TAKE_IN_TURN.format(table=table), [f"{table}:{firm.pk}:{series}", firm.pk, series]
+                TAKE_IN_TURN.format(table=table), [_turn_key(firm.pk, series), firm.pk, series]
             )
         else:  # SQLite: a writing transaction has the whole database to itself
             cursor.execute(TAKE.format(table=table), [firm.pk, series])

@@ -2,11 +2,13 @@
 database backend, its row written by a statement compiled once.
 
 Every finalization queues its PDF's render inside its transaction, and the billing
-run queues one per invoice it finalizes: the ORM's create() built the INSERT anew
-each time, which cost more than the rest of the task's enqueueing. The row is the
-same one (the backend's own `_task_to_db_task` fills the same fields, django-tasks-db
-is pinned by the lock file, and the tests read the queued rows back as the worker
-does). The row's pre_save receivers are told as save() tells them.
+run one per invoice it finalizes: the ORM's create() built the INSERT anew each time,
+and enqueue() built the task's result twice (each importing the task again). The row
+is the one the package's `_task_to_db_task` writes, its fields copied from it (the
+package is pinned by the lock file; a test compares the two backends' rows column by
+column). The row's pre_save receivers are told as save() tells them; nothing listens
+to its post_save, which is not sent. Like every compiled statement it writes to the
+default database.
 """
 
 from django.db import DEFAULT_DB_ALIAS

@@ -14,7 +14,7 @@ from facturier.firms.models import User
 
 from ..events import AuditName
 from ..models import InvoiceSequence, Series
-from ..numbering import SERIES_DEFAULTS
+from ..numbering import SERIES_DEFAULTS, wait_for_turn
 
 FIELDS = ("prefix", "padding_char", "padding_length", "next_number")
 
@@ -34,6 +34,7 @@ def update_numbering(
     sequence, _created = InvoiceSequence.objects.get_or_create(
         firm_id=by.firm_id, series=series, defaults=SERIES_DEFAULTS[Series(series)]
     )
+    wait_for_turn(by.firm_id, series)
     sequence = InvoiceSequence.objects.select_for_update().get(pk=sequence.pk)
     before = audit.values(sequence, FIELDS)
     for name in FIELDS:
