@@ -1,3 +1,4 @@
+import contextlib
 import threading
 
 import pytest
@@ -159,46 +160,10 @@ def test_a_finalization_waits_for_its_number_in_the_series_queue(make_draft, ali
     in the series' own queue (woken alone when its turn comes), not on the sequence's
     row; it gets the next number once the first commits. Another series is not held."""
     first, second = make_draft(), make_draft()
-    holding, release = threading.Event(), threading.Event()
     results = {}
-
-    def hold_a_number():
-        try:
-            with unit_of_work():
-                actions.finalize_invoice(first.pk, by=alice)
-                holding.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    def finalize_second():
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                results["pid"] = cursor.fetchone()[0]
-            results["number"] = actions.finalize_invoice(second.pk, by=alice).number
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_a_number)
-    waiter = threading.Thread(target=finalize_second)
-    try:
-        holder.start()
-        assert holding.wait(30)
-        waiter.start()
-        wait = None
-        for _ in range(300):
-            if "pid" in results:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
-                        [results["pid"]],
-                    )
-                    wait = cursor.fetchone()
-                if wait == ("Lock", "advisory"):
-                    break
-            threading.Event().wait(0.05)
-        assert wait == ("Lock", "advisory")
+    with _a_number_held(first, by=alice):
+        waiter = _started(results, lambda: actions.finalize_invoice(second.pk, by=alice).number)
+        assert _wait_of(results) == ("Lock", "advisory")
         # The credit notes' own series is not in this queue: taken at once, not after
         # a wait that would end with the holder's.
         with unit_of_work():
@@ -206,14 +171,9 @@ def test_a_finalization_waits_for_its_number_in_the_series_queue(make_draft, ali
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
             number, _ = reserve_next_number(alice.firm, "credit_note")
             assert number == 1
-    finally:
-        release.set()
-        holder.join(60)
-        if waiter.ident is not None:
-            waiter.join(60)
-    assert not holder.is_alive() and not waiter.is_alive()
+    waiter.join(60)
     assert Invoice.objects.get(pk=first.pk).number == "0000001"
-    assert results["number"] == "0000002"
+    assert results["done"] == "0000002"
 
 
 @pytest.mark.postgres
@@ -227,49 +187,71 @@ def test_changing_the_numbering_waits_in_the_same_queue(make_draft, alice, templ
 
     alice.user_permissions.add(Permission.objects.get(codename="manage_templates"))
     alice = type(alice).objects.get(pk=alice.pk)
-    holding, release = threading.Event(), threading.Event()
     results = {}
-    draft = make_draft()
+    with _a_number_held(make_draft(), by=alice):
+        changer = _started(results, lambda: update_numbering(by=alice, fields={"prefix": "F-"}))
+        assert _wait_of(results) == ("Lock", "advisory")
+    changer.join(60)
+    assert results["done"].prefix == "F-" and results["done"].next_number == 2
 
-    def hold_a_number():
+
+@contextlib.contextmanager
+def _a_number_held(draft, *, by):
+    """`draft` finalized in a transaction kept open while the block runs, its number
+    held; committed after."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
         try:
             with unit_of_work():
-                actions.finalize_invoice(draft.pk, by=alice)
+                actions.finalize_invoice(draft.pk, by=by)
                 holding.set()
                 release.wait(30)
         finally:
             connection.close()
 
-    def change():
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        yield
+    finally:
+        release.set()
+        holder.join(60)
+    assert not holder.is_alive()
+
+
+def _started(results: dict, work) -> threading.Thread:
+    """`work` run in a thread of its own (a connection of its own, its pid in
+    results["pid"]); what it returns in results["done"]."""
+
+    def run():
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 results["pid"] = cursor.fetchone()[0]
-            results["sequence"] = update_numbering(by=alice, fields={"prefix": "F-"})
+            results["done"] = work()
         finally:
             connection.close()
 
-    holder, changer = threading.Thread(target=hold_a_number), threading.Thread(target=change)
-    try:
-        holder.start()
-        assert holding.wait(30)
-        changer.start()
-        wait = None
-        for _ in range(300):
-            if "pid" in results:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
-                        [results["pid"]],
-                    )
-                    wait = cursor.fetchone()
-                if wait == ("Lock", "advisory"):
-                    break
-            threading.Event().wait(0.05)
-        assert wait == ("Lock", "advisory")
-    finally:
-        release.set()
-        holder.join(60)
-        if changer.ident is not None:
-            changer.join(60)
-    assert results["sequence"].prefix == "F-" and results["sequence"].next_number == 2
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _wait_of(results: dict, expected=("Lock", "advisory")) -> tuple | None:
+    """What the other thread's connection (its pid in `results` once it has one) waits
+    on, polled for up to 15 s until it is `expected`."""
+    wait = None
+    for _ in range(300):
+        if "pid" in results:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s",
+                    [results["pid"]],
+                )
+                wait = cursor.fetchone()
+            if wait == expected:
+                break
+        threading.Event().wait(0.05)
+    return wait
