@@ -6,6 +6,7 @@ request and kept on the user object.
 """
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -92,6 +93,12 @@ def visible_clients(user) -> QuerySet[Client]:
         return Client.objects.none()
     clients = Client.objects.filter(firm_id=user.firm_id)
     return clients if can_process(user) else clients.filter(owners=user)
+
+
+def visible_client_ids(user, ids: Iterable[int]) -> set[int]:
+    """Which of the clients `ids` the user sees (as visible_clients): one query for a
+    batch of drafts, where visible_client reads one client."""
+    return set(visible_clients(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
 def visible_client(user, pk: int | None) -> Client | None:

@@ -26,8 +26,10 @@ from .models import (
     BudgetThresholds,
     Engagement,
     IndexValue,
+    Instalment,
     Mission,
     PeriodPart,
+    Revision,
     RunFailure,
 )
 from .permissions import engagement_scope, visible_engagements
@@ -107,6 +109,32 @@ def related(instance, name: str) -> list:
     if name in cache:
         return list(cache[name])
     return list(getattr(instance, name).all())
+
+
+def with_related(engagements: list[Engagement]) -> None:
+    """Read for a batch of engagements what the run asks of each (its missions with their
+    instalments, its revisions), three queries in all, kept as prefetch_related keeps
+    them but as lists: prefetch_related builds a queryset for each engagement and
+    mission, which cost the run more than its reads."""
+    ids = [engagement.pk for engagement in engagements]
+    missions: dict[int, list[Mission]] = defaultdict(list)
+    found = list(Mission.objects.filter(engagement_id__in=ids))
+    instalments: dict[int, list] = defaultdict(list)
+    for row in Instalment.objects.filter(mission_id__in=[mission.pk for mission in found]):
+        instalments[row.mission_id].append(row)
+    for mission in found:
+        mission._prefetched_objects_cache = {"instalments": instalments[mission.pk]}
+        missions[mission.engagement_id].append(mission)
+    revisions: dict[int, list[Revision]] = defaultdict(list)
+    for revision in Revision.objects.filter(engagement_id__in=ids):
+        revisions[revision.engagement_id].append(revision)
+    for engagement in engagements:
+        for mission in missions[engagement.pk]:
+            Mission.engagement.field.set_cached_value(mission, engagement)
+        engagement._prefetched_objects_cache = {
+            "missions": missions[engagement.pk],
+            "revisions": revisions[engagement.pk],
+        }
 
 
 def plan_of(mission: Mission) -> Plan:

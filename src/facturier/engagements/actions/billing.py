@@ -1,6 +1,6 @@
 """The recurring run: every engagement's periods come due, billed once each.
 
-Each engagement is billed in its own savepoint: one that fails (an index value missing,
+An engagement billed alone is billed in its own savepoint: one that fails (an index value missing,
 a draft refused) is reported, kept on the billing-run page (RunFailure) and the others
 go on. A period's row in BilledPeriod is written with its draft; a second run, or a run
 at the same time in another process, meets the unique constraint on (mission, period
@@ -16,6 +16,10 @@ savepoint of its own after its draft is written: a refusal there leaves the draf
 review and says why, on the page until that draft is finalized or gone; the next run
 (or the page's retry) tries to finalize it again.
 
+Most engagements of a person's run are billed together, by batches (together.py): their drafts, periods
+and audit rows written by one INSERT per table; the others, and a batch another run got
+ahead of, one by one here.
+
 A day's draft deducts the engagement's deposit invoice once it is received (deposits.py),
 in the draft's savepoint: a deposit goes with its draft or not at all, and before the
 draft is finalized. One larger than the draft waits for a later invoice.
@@ -25,8 +29,6 @@ import datetime
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -44,8 +46,7 @@ from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing.emails import default_message, default_subject, recipients_for
 from facturier.invoicing.models import Invoice, InvoiceStatus
 
-from .. import texts
-from ..models import BilledPeriod, BillingMode, Engagement, Revision, RunFailure
+from ..models import BillingMode, Engagement, Revision, RunFailure
 from ..permissions import manage_refusal, manageable_client_ids, run_refusal
 from ..revisions import planned
 from ..selectors import (
@@ -54,24 +55,19 @@ from ..selectors import (
     billed_starts,
     billed_starts_of,
     due_periods,
-    related,
+    with_related,
 )
+from .day_invoice import announce, billed_event, content, period_rows
 from .deposits import deduct_from
+from .outcomes import RunResult, fail, kept_draft, kept_failure
 from .time_periods import hold, time_bill
+from .together import bill_together
 from .upcoming import refresh_next_bill_date, write_next_bill_dates
 
 logger = logging.getLogger(__name__)
 
 # How far ahead a run may bill (periods billed in advance, a year's instalments).
 AHEAD = datetime.timedelta(days=400)
-
-
-@dataclass
-class RunResult:
-    invoices: list = field(default_factory=list)
-    periods: int = 0
-    skipped: int = 0  # periods another run billed first
-    failures: list[tuple[Engagement, str]] = field(default_factory=list)
 
 
 @action
@@ -101,7 +97,9 @@ def bill_due_periods(
     result = RunResult()
     for batch, billed in _batches(engagements):
         moved: list[Engagement] = []
-        for each in batch:
+        for each in bill_together(
+            batch, as_of=as_of, by=by, now=now, result=result, billed=billed, moved=moved
+        ):
             _run_one(
                 each,
                 as_of=as_of,
@@ -121,11 +119,8 @@ def _batches(engagements: QuerySet[Engagement], size: int = 500):
     A period billed meanwhile by another run is still refused by the unique key."""
     ids = list(engagements.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), size):
-        batch = list(
-            engagements.filter(pk__in=ids[start : start + size])
-            .prefetch_related(*BATCH)
-            .order_by("pk")
-        )
+        batch = list(engagements.filter(pk__in=ids[start : start + size]).order_by("pk"))
+        with_related(batch)
         yield batch, billed_starts_of(batch)
 
 
@@ -188,7 +183,7 @@ def _bill_as_responsible(
     else:
         rights[by.pk] = read_rights(by)
     if not by.is_active or manage_refusal(by, engagement.client_id) is not None:
-        _fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
+        fail(engagement, ResponsibleMayNotBill(), now=now, result=result)
         return
     _run_one(engagement, as_of=today, by=by, now=now, result=result)
 
@@ -230,10 +225,10 @@ def _run_one(
             _revise(engagement, as_of=as_of, by=by, now=now)
             billed = _bill(engagement, as_of=as_of, by=by, now=now, result=result, billed=billed)
     except DomainError as exc:
-        _fail(engagement, exc, now=now, result=result)
+        fail(engagement, exc, now=now, result=result)
         return
-    kept = _kept_draft(engagement)
-    if _failure(engagement) is not None:
+    kept = kept_draft(engagement)
+    if kept_failure(engagement) is not None:
         # A failure is gone once its engagement bills, but for a draft whose finalization
         # was refused: that one stays on the page while the draft waits.
         RunFailure.objects.filter(engagement=engagement).exclude(
@@ -244,51 +239,6 @@ def _run_one(
         for invoice in [*([kept] if kept else []), *result.invoices[made:]]:
             if _finalize_and_send(engagement, invoice, by=by, now=now, result=result):
                 RunFailure.objects.filter(engagement=engagement, invoice=invoice).delete()
-
-
-def _failure(engagement: Engagement) -> RunFailure | None:
-    """The engagement's failure kept from an earlier run, read with the engagement."""
-    if Engagement.run_failure.is_cached(engagement):
-        return getattr(engagement, "run_failure", None)
-    return RunFailure.objects.filter(engagement=engagement).select_related("invoice").first()
-
-
-def _kept_draft(engagement: Engagement) -> Invoice | None:
-    """The draft a refused finalization left, still a draft: finalized again by a run."""
-    failure = _failure(engagement)
-    if failure is None or failure.invoice is None:
-        return None
-    return failure.invoice if failure.invoice.status == InvoiceStatus.DRAFT else None
-
-
-def _fail(engagement, exc: DomainError, *, now, result: RunResult, invoice=None) -> None:
-    reason = _reason(exc)
-    result.failures.append((engagement, reason))
-    # "Since" on the page: when the failure began, not its latest attempt.
-    RunFailure.objects.update_or_create(
-        engagement=engagement,
-        defaults={"reason": reason, "code": _code(exc), "invoice": invoice},
-        create_defaults={
-            "reason": reason,
-            "code": _code(exc),
-            "invoice": invoice,
-            "failed_at": clock.now(now),
-        },
-    )
-
-
-def _reason(exc: DomainError) -> str:
-    """The refusal's own words: for a form's refusal, what each field says."""
-    details = [message for messages in getattr(exc, "errors", {}).values() for message in messages]
-    return " ".join(details) if details else exc.message
-
-
-def _code(exc: DomainError) -> str:
-    codes = getattr(exc, "codes", None) or {}
-    for field_codes in codes.values():
-        if field_codes:
-            return str(field_codes[0])
-    return getattr(exc, "code", "") or type(exc).__name__
 
 
 def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResult) -> bool:
@@ -308,7 +258,7 @@ def _finalize_and_send(engagement, invoice: Invoice, *, by, now, result: RunResu
                     now=now,
                 )
     except DomainError as exc:
-        _fail(engagement, exc, now=now, result=result, invoice=invoice)
+        fail(engagement, exc, now=now, result=result, invoice=invoice)
         return False
     return True
 
@@ -372,87 +322,19 @@ def _bill(engagement: Engagement, *, as_of, by, now, result: RunResult, billed=N
 def _draft(engagement: Engagement, periods: list[DuePeriod], *, as_of, by, now):
     """The invoice of one billing day: the fixed fees' lines, then each time period's
     (an invoice only if there is something to bill); each period recorded once."""
-    language = engagement.client.language
     fixed = [due for due in periods if not due.is_time]
     timed = [time_bill(engagement, due) for due in periods if due.is_time]
-    revisions = _to_announce(engagement, fixed)
-    lines = [
-        {
-            "description": texts.period_line(due.mission.name, due.period, language),
-            "quantity": "1",
-            "unit_price": str(due.amount),
-            "vat_rate": str(due.mission.vat_rate),
-        }
-        for due in fixed
-    ]
-    lines += [line for bill in timed for line in bill.lines]
+    lines, fields, revisions = content(engagement, fixed, timed, as_of=as_of)
     invoice = None
     if lines:
-        notes = [texts.version_line(engagement.reference, engagement.version, language)]
-        notes += [texts.revision_line(r.percent, r.effective_date, language) for r in revisions]
-        notes += [bill.note for bill in timed if bill.note]
-        fields = {"issue_date": as_of, "notes": "\n".join(notes)}
-        if engagement.payment_terms_days is not None:
-            fields["payment_terms_days"] = engagement.payment_terms_days
         invoice = invoicing_actions.create_draft(
             by=by, client=engagement.client, lines=lines, now=now, **fields
         )
         hold(invoice, timed, by=by, now=now)
         deduct_from(engagement, invoice, by=by, now=now)
-    _record_periods(engagement, fixed, timed, invoice, now=now)
+    compiled_sql.insert(period_rows(engagement, fixed, timed, invoice, now=now))
     if invoice is None:
         return None
-    if revisions:
-        Revision.objects.filter(pk__in=[r.pk for r in revisions]).update(announced_on=invoice)
-    audit.record(
-        "engagement.billed",
-        engagement,
-        by=by,
-        firm_id=engagement.firm_id,
-        at=clock.now(now),
-        details={
-            "invoice": invoice.pk,
-            "version": engagement.version,
-            "periods": [f"{d.mission.name} {d.period.start}" for d in periods],
-            "written_down": str(sum((b.written_down for b in timed), Decimal(0))),
-        },
-    )
+    announce(revisions, invoice)
+    compiled_sql.insert([billed_event(engagement, periods, timed, invoice, by=by, now=now)])
     return invoice
-
-
-def _to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revision]:
-    """The revisions the client has not been told of, in force for these fixed fees."""
-    if not fixed:
-        return []
-    last = max(due.period.start for due in fixed)
-    return [
-        revision
-        for revision in related(engagement, "revisions")
-        if revision.announced_on_id is None and revision.effective_date <= last
-    ]
-
-
-def _record_periods(engagement, fixed, timed, invoice, *, now) -> None:
-    """The periods' rows: the unique key refuses a period billed already (the savepoint
-    then rolls the whole day back)."""
-    billed_at = clock.now(now)
-    late = timezone.localdate(billed_at)
-
-    def row(due: DuePeriod, amount, **extra) -> BilledPeriod:
-        return BilledPeriod(
-            mission=due.mission,
-            part=due.part,
-            period_start=due.period.start,
-            period_end=due.period.end,
-            amount=amount,
-            version=engagement.version,
-            invoice=invoice,
-            billed_at=billed_at,
-            late=due.period.bill_date < late,
-            **extra,
-        )
-
-    compiled_sql.insert(
-        [row(due, due.amount) for due in fixed]
-        + [row(b.due, b.billed, wip_value=b.value, written_down=b.written_down) for b in timed]
-    )

@@ -9,6 +9,7 @@ and tests all come through here.
 import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -106,13 +107,15 @@ def _build_lines(invoice: Invoice, lines: Sequence[Mapping[str, Any]]) -> list[I
     return built
 
 
-def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> None:
+def _apply_draft_fields(
+    invoice: Invoice, fields: Mapping[str, Any], *, by, clients: Mapping[int, Client] | None = None
+) -> None:
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
         raise Invalid({name: [_("This field cannot be set.")] for name in sorted(unknown)})
     if invoice.is_credit_note:
         fields = _credit_note_fields(invoice, fields)
-    client = _draft_client(invoice, fields, by=by)
+    client = _draft_client(invoice, fields, by=by, clients=clients)
     invoice.client = client
     invoice.firm_id = client.firm_id
     invoice.template = _draft_template(invoice, fields, firm_id=client.firm_id)
@@ -125,14 +128,17 @@ def _apply_draft_fields(invoice: Invoice, fields: Mapping[str, Any], *, by) -> N
     _client_defaults(invoice, client, fields=fields)
 
 
-def _draft_client(invoice: Invoice, fields: Mapping[str, Any], *, by) -> Client:
-    """The client asked for (else the draft's own), if the user may bill it."""
+def _draft_client(
+    invoice: Invoice, fields: Mapping[str, Any], *, by, clients: Mapping[int, Client] | None
+) -> Client:
+    """The client asked for (else the draft's own), if the user may bill it. `clients`:
+    the clients the user sees, by id, when the caller read them for many drafts."""
     client = fields.get("client", invoice.client if invoice.client_id else None)
     if client is None:
         raise Invalid({"client": [_("Choose a client.")]})
-    client_id = client.pk if isinstance(client, Client) else client
+    client_id = row_id(client.pk if isinstance(client, Client) else client)
     # Looked up among the clients the user can see: a refusal never names another.
-    client = visible_client(by, row_id(client_id))
+    client = visible_client(by, client_id) if clients is None else clients.get(client_id)
     if client is None:
         raise Invalid({"client": [_("No such client.")]}, codes={"client": ["does_not_exist"]})
     require(permissions.create_refusal(by, client.pk))
@@ -201,7 +207,9 @@ def _credit_note_fields(invoice: Invoice, fields: Mapping[str, Any]) -> dict[str
     return fields
 
 
-def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> None:
+def _checked(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> list | None:
+    """The draft's lines built and its totals computed, the whole checked (nothing
+    written); None: the lines already saved are kept."""
     built = _build_lines(invoice, lines) if lines is not None else None
     if built is None and invoice.pk is None:
         built = []
@@ -211,32 +219,88 @@ def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> 
         totals.vat,
         totals.gross,
     )
-    new = invoice.pk is None
     try:
         # A new draft's constraints (no number, no balance yet, not a credit note unless
         # it corrects one) hold by construction: checking them costs a query each, and
         # the database still enforces them.
         invoice.full_clean(
             exclude=["firm", "client", "template", "created_by", "corrects"],
-            validate_constraints=not new,
+            validate_constraints=invoice.pk is not None,
         )
     except ValidationError as exc:
         raise Invalid.from_django(exc) from None
     if invoice.is_credit_note:
         check_within(invoice, invoice.corrects)
+    return built
+
+
+def _save_draft(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> None:
+    new = invoice.pk is None
+    built = _checked(invoice, lines)
     if new:
-        # What save() writes of a new draft (nothing frozen to check yet), the INSERT
-        # built once: the billing run makes thousands.
-        insert([invoice])
-        invoice._loaded = invoice._values_read()
-    else:
-        invoice.save()
+        _insert_drafts([(invoice, built)])
+        return
+    invoice.save()
     if built is not None:
-        if not new:
-            invoice.lines.all().delete()
+        invoice.lines.all().delete()
         for line in built:
             line.invoice = invoice
         insert(built)  # as bulk_create writes them, without building the INSERT each time
+
+
+def _insert_drafts(drafts: Sequence[tuple[Invoice, list[InvoiceLine]]]) -> None:
+    """What save() writes of new drafts (nothing frozen to check yet) and their lines:
+    one INSERT per table for them all, built once (the billing run makes thousands)."""
+    insert([invoice for invoice, _ in drafts])
+    for invoice, built in drafts:
+        invoice._loaded = invoice._values_read()
+        for line in built:
+            line.invoice = invoice
+    insert([line for _, built in drafts for line in built])
+
+
+@dataclass(frozen=True)
+class PreparedDraft:
+    """A new draft and its lines, checked as create_draft checks them, not written yet:
+    create_drafts writes many at once."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+
+
+def prepare_draft(
+    *,
+    by: User,
+    client: Client | int,
+    lines: Sequence[Mapping[str, Any]] = (),
+    clients: Mapping[int, Client] | None = None,
+    **fields: Any,
+) -> PreparedDraft:
+    """A draft for a client the user owns, checked, not written (create_drafts writes
+    it). `clients`: the clients `by` sees, by id, read once for many drafts
+    (clients.permissions.visible_clients_by_id); else this one is read."""
+    invoice = Invoice(created_by=by, payment_terms_days=None, currency="")
+    _apply_draft_fields(invoice, {"client": client, **fields}, by=by, clients=clients)
+    return PreparedDraft(invoice, _checked(invoice, lines))
+
+
+@action
+def create_drafts(
+    *, by: User, drafts: Sequence[PreparedDraft], now: datetime.datetime | None = None
+) -> list[Invoice]:
+    """Write drafts prepare_draft checked for `by`, each with its creation on its
+    history: one INSERT per table for them all (the billing run's batches)."""
+    if any(draft.invoice.created_by_id != by.pk for draft in drafts):
+        raise ValueError("drafts are written by the user they were prepared for")
+    _insert_drafts([(draft.invoice, draft.lines) for draft in drafts])
+    at = clock.now(now)
+    insert(
+        [
+            invoice_event(draft.invoice, Action.CREATE, by=by, to_status=InvoiceStatus.DRAFT, at=at)
+            for draft in drafts
+        ]
+    )
+    return [draft.invoice for draft in drafts]
 
 
 @action
@@ -249,10 +313,8 @@ def create_draft(
     **fields: Any,
 ) -> Invoice:
     """A new draft for a client the user owns, with its lines."""
-    invoice = Invoice(created_by=by, payment_terms_days=None, currency="")
-    _apply_draft_fields(invoice, {"client": client, **fields}, by=by)
-    _save_draft(invoice, lines)
-    record_event(invoice, Action.CREATE, by=by, to_status=InvoiceStatus.DRAFT, at=clock.now(now))
+    prepared = prepare_draft(by=by, client=client, lines=lines, **fields)
+    [invoice] = create_drafts(by=by, drafts=[prepared], now=now)
     return invoice
 
 
