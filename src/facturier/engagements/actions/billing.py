@@ -16,9 +16,9 @@ savepoint of its own after its draft is written: a refusal there leaves the draf
 review and says why, on the page until that draft is finalized or gone; the next run
 (or the page's retry) tries to finalize it again.
 
-Most engagements of a person's run are billed together, by batches (together.py): their drafts, periods
-and audit rows written by one INSERT per table; the others, and a batch another run got
-ahead of, one by one here.
+Most engagements of a person's run are billed together, by batches (together.py):
+their drafts, periods and audit rows written by one INSERT per table; the others, and a
+batch another run got ahead of, one by one here.
 
 A day's draft deducts the engagement's deposit invoice once it is received (deposits.py),
 in the draft's savepoint: a deposit goes with its draft or not at all, and before the
