@@ -4,10 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from facturier.core.errors import Invalid, NotAllowed
 from facturier.engagements import actions
-from facturier.engagements.models import BilledPeriod
+from facturier.engagements.models import BilledPeriod, Engagement
 from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing.models import Invoice
 
@@ -182,6 +183,57 @@ def test_refusals_have_stable_codes_and_save_nothing(make_engagement):
     from facturier.engagements.models import Engagement
 
     assert not Engagement.objects.exists()
+
+
+def bilan(instalments, **fields):
+    return {
+        "name": "Bilan",
+        "fee_kind": "fixed",
+        "annual_fee": "1200",
+        "frequency": "instalments",
+        "instalments": [{"date": day, "amount": "600"} for day in instalments],
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "missions", "expected", "said"),
+    [
+        # An instalment before the start billed a period ending before it began.
+        ({}, [bilan(["2020-03-31", "2027-09-30"])], "instalment_before_start", "31 mars 2020"),
+        (
+            {"end_date": D(2027, 6, 30), "tacit_renewal": False},
+            [bilan(["2027-03-31", "2027-09-30"])],
+            "instalment_after_end",
+            "30 juin 2027",
+        ),
+    ],
+)
+def test_instalments_fall_within_the_term(make_engagement, fields, missions, expected, said):
+    with translation.override("fr"), pytest.raises(Invalid) as exc:
+        make_engagement(missions=missions, **fields)
+    assert codes(exc) == {"missions.0.instalments": [expected]}
+    assert said in exc.value.errors["missions.0.instalments"][0]
+    assert "L'échéance du" in exc.value.errors["missions.0.instalments"][0]
+    assert not Engagement.objects.exists()
+
+
+def test_a_cap_on_a_fixed_fee_and_a_day_the_month_lacks_are_refused(make_engagement):
+    with pytest.raises(Invalid) as exc:
+        make_engagement(
+            missions=[
+                {"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200", "time_cap": "100"}
+            ]
+        )
+    assert codes(exc) == {"missions.0.time_cap": ["cap_without_time"]}
+    with pytest.raises(Invalid) as exc:
+        make_engagement(
+            indexation="percent", indexation_percent="2", revision_day=31, revision_month=2
+        )
+    assert codes(exc) == {"revision_day": ["no_such_day"]}
+    assert not Engagement.objects.exists()
+    # The 29th of February exists (in leap years; the others revise on the 28th).
+    make_engagement(indexation="percent", indexation_percent="2", revision_day=29, revision_month=2)
 
 
 def test_the_reference_is_unique_per_firm(make_engagement):

@@ -190,6 +190,21 @@ def test_the_alert_goes_once_by_smtp_even_when_checked_again(
     assert "8,5 sur 10" in body, body
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_to_a_member_following_the_browser_is_in_the_clients_language(
+    worker, alice, client_entity, engagement
+):
+    type(alice).objects.filter(pk=alice.pk).update(language="")  # "follow the browser"
+    client_entity.language = "fr"
+    client_entity.save()
+    mission = engagement.missions.get(name="Tenue comptable")
+    actions.add_budget(mission, by=worker, year=2027, hours="10", fees="5000")
+    _log(worker, client_entity, "COMPTA", "2027-03-01", "8,5")
+    email = AccountEmail.objects.get(purpose="budget_alert")
+    assert email.subject.startswith("Budget atteint"), email.subject
+    assert "8,5 sur 10" in email.body
+
+
 def test_the_engagement_page_takes_a_budget_typed_in_french_and_shows_the_figures(
     client, worker, client_entity, engagement
 ):

@@ -165,6 +165,39 @@ def test_the_billing_run_page_in_french_with_a_failure_and_its_retry(
     assert "Aucun échec." in page and "Paie" in page
 
 
+def test_a_retry_bills_the_day_a_run_ahead_of_today_failed_on(
+    client, alice, client_entity, firm, monkeypatch
+):
+    """A run billing ahead (the 1st of next month, the engagement's first day) failed;
+    once its cause is gone, the retry bills that day, not only through today."""
+    from django.utils import timezone
+
+    from facturier.core.errors import Invalid
+    from facturier.engagements.models import RunFailure
+    from facturier.invoicing import actions as invoicing_actions
+
+    first = (timezone.localdate().replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-1", "start_date": first, "tacit_renewal": True},
+        missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            invoicing_actions,
+            "prepare_draft",
+            lambda **kwargs: (_ for _ in ()).throw(Invalid({"lines": ["Refused."]})),
+        )
+        result = actions.bill_due_periods(firm, by=alice, as_of=first)
+    assert result.failures and not result.invoices
+    client.force_login(alice)
+    response = client.post(reverse("billing:engagement_retry", args=[engagement.pk]), **FR)
+    assert response.status_code == 302
+    assert not RunFailure.objects.exists()
+    assert Invoice.objects.filter(client=client_entity, issue_date=first).count() == 1
+
+
 def test_pausing_and_resuming_from_the_engagement_page(client, alice, client_entity):
     engagement = actions.create_engagement(
         client_entity,

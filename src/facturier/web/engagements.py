@@ -1,5 +1,7 @@
 """The Engagements tab: the list, an engagement's page, its form, and the billing run."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -280,7 +282,10 @@ def _run(request: HttpRequest, *, as_of, engagement=None) -> None:
 def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Bill one engagement again (a failure of the run, once its cause is fixed)."""
     engagement = _engagement(request, pk)
-    _run(request, as_of=timezone.localdate(), engagement=engagement)
+    # What failed is the engagement's next billing day (a run ahead of today's may
+    # have failed on it): billed through that day, not only through today.
+    day = max(timezone.localdate(), engagement.next_bill_date or datetime.date.min)
+    _run(request, as_of=day, engagement=engagement)
     return redirect(reverse("billing:engagements_run"))
 
 

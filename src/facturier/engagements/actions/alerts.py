@@ -88,7 +88,9 @@ def _tell(line: BudgetLine, level: int, now: datetime.datetime) -> BudgetAlert |
             alert.save(force_insert=True)
     except IntegrityError:
         return None
-    language = responsible.language or settings.LANGUAGE_CODE
+    # A member who follows the browser has no language of their own here: the one the
+    # firm works in with this client, as the billing-run page says a failure.
+    language = responsible.language or engagement.client.language or settings.LANGUAGE_CODE
     subject, body = _message(line, level, language)
     access_actions.queue_account_email(
         firm=Firm.objects.get(pk=engagement.firm_id),

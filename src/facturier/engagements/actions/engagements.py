@@ -1,5 +1,6 @@
 """Engagements made, amended (a new version) and ended; their missions and schedules."""
 
+import calendar
 import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -157,6 +158,13 @@ def _check_indexation(engagement: Engagement) -> None:
             {"revision_day": [_("Give both the day and the month of the revision, or neither.")]},
             codes={"revision_day": ["incomplete"]},
         )
+    if engagement.revision_month is not None and engagement.revision_day is not None:
+        month, day = engagement.revision_month, engagement.revision_day
+        if 1 <= month <= 12 and day > calendar.monthrange(2028, month)[1]:  # a leap year
+            raise Invalid(
+                {"revision_day": [_("This month has no such day.")]},
+                codes={"revision_day": ["no_such_day"]},
+            )
 
 
 def _decimal(value, field: str) -> Decimal | None:
@@ -191,6 +199,11 @@ def _mission(engagement: Engagement, data: Mapping[str, Any], index: int) -> Mis
         setattr(mission, name, value)
     mission.position = index
     _check(mission, prefix=prefix, exclude=["engagement"])
+    if mission.fee_kind == FeeKind.FIXED and mission.time_cap is not None:
+        raise Invalid(
+            {prefix + "time_cap": [_("A cap limits billed time: this mission's fee is fixed.")]},
+            codes={prefix + "time_cap": ["cap_without_time"]},
+        )
     _check_cap(mission, prefix)
     if mission.has_fixed_fee and mission.annual_fee is None:
         raise Invalid(
@@ -257,6 +270,7 @@ def _instalments(
         if not isinstance(date, datetime.date) or amount is None or amount < 0:
             raise Invalid({prefix: [_("Each instalment needs a date and an amount.")]})
         _check_range(prefix, date)
+        _check_within_term(mission.engagement, date, prefix)
         rows.append(Instalment(mission=mission, date=date, amount=amount))
     if not rows:
         raise Invalid({prefix: [_("List the instalments.")]}, codes={prefix: ["required"]})
@@ -279,6 +293,34 @@ def _instalments(
             codes={prefix: ["instalments_sum"]},
         )
     return rows
+
+
+def _check_within_term(engagement: Engagement, date: datetime.date, field: str) -> None:
+    """An instalment falls within the engagement's term: one dated before its start (or
+    after its end) would bill a period that ends before it begins."""
+    if engagement.start_date is None:
+        return
+    fmt = Formatter(get_language() or "en", engagement.client.currency)
+    if date < engagement.start_date:
+        raise Invalid(
+            {
+                field: [
+                    _("The instalment of %(date)s is before the engagement starts (%(start)s).")
+                    % {"date": fmt.date(date), "start": fmt.date(engagement.start_date)}
+                ]
+            },
+            codes={field: ["instalment_before_start"]},
+        )
+    if engagement.end_date is not None and date > engagement.end_date:
+        raise Invalid(
+            {
+                field: [
+                    _("The instalment of %(date)s is after the engagement ends (%(end)s).")
+                    % {"date": fmt.date(date), "end": fmt.date(engagement.end_date)}
+                ]
+            },
+            codes={field: ["instalment_after_end"]},
+        )
 
 
 def _given_instalments(mission: Mission, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
