@@ -120,6 +120,28 @@ def test_a_fiscal_year_set_by_the_firm_names_the_budget_year(alice, firm, engage
     actions.add_budget(engagement.missions.first(), by=alice, year=2027, hours=1, fees=1)
 
 
+def test_time_logged_before_the_engagement_was_typed_counts_from_its_start(
+    worker, client_entity, make_engagement, codes
+):
+    before = _log(worker, client_entity, "COMPTA", "10/03/2027", "4")
+    earlier = _log(worker, client_entity, "COMPTA", "10/12/2026", "2")  # before its start
+    engagement = make_engagement(
+        missions=[
+            {"name": "Tenue comptable", "work_code": codes["COMPTA"].pk, **MISSION},
+            {"name": "Conseil fiscal", "work_code": codes["FISC"].pk, **MISSION},
+        ]
+    )
+    assert _mission(before) == "Tenue comptable"
+    assert _mission(earlier) is None
+    mission = engagement.missions.get(name="Tenue comptable")
+    actions.add_budget(mission, by=worker, year=2027, hours="10", fees="1000")
+    year = selectors.budget_year(engagement.firm_id, 2027)
+    [line] = [
+        line for line in selectors.engagement_budgets(engagement, year) if line.mission == mission
+    ]
+    assert line.hours == Decimal("4")
+
+
 def test_budget_against_actuals_worked_example(worker, client_entity, engagement, finalized):
     """7 h at the rates in force (4 h at 100, 3 h at 120 from July) = 760 against a
     budget of 10 h and 1 200,50; billed: one fixed period of 100 and 350 charged for the

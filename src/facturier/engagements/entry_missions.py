@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid
 from facturier.work.events import KEEP, EntriesSaved
+from facturier.work.models import Entry
 
 from .models import Mission, MissionEntry
 
@@ -136,3 +137,31 @@ def _tie(event: EntriesSaved, firm_id: int, by_client: dict) -> tuple[dict[str, 
         MissionEntry.objects.filter(entry_id__in=[entry.pk for entry in event.entries]).delete()
     MissionEntry.objects.bulk_create(links, batch_size=LINKS_BATCH)
     return errors, touched
+
+
+def tie_earlier_entries(engagement) -> None:
+    """The client's entries logged within the engagement's term before it was typed, and
+    tied to no mission: tied as an entry logged now would be (default_mission), so its
+    budgets count the time worked since it began. Budgets checked once committed."""
+    missions = list(engagement.missions.all())
+    for mission in missions:
+        Mission.engagement.field.set_cached_value(mission, engagement)
+    entries = Entry.objects.filter(
+        client_id=engagement.client_id, day__gte=engagement.start_date, mission_link__isnull=True
+    )
+    if engagement.end_date is not None:
+        entries = entries.filter(day__lte=engagement.end_date)
+    links = []
+    for entry in entries.only("pk", "day", "work_code_id").iterator(chunk_size=LINKS_BATCH):
+        mission = default_mission(entry, missions)
+        if mission is not None:
+            links.append(MissionEntry(entry_id=entry.pk, mission=mission))
+    MissionEntry.objects.bulk_create(links, batch_size=LINKS_BATCH)
+    if links:
+        from .actions import check_budgets
+
+        touched = sorted({link.mission_id for link in links})
+        transaction.on_commit(
+            functools.partial(check_budgets, mission_ids=touched, firm_id=engagement.firm_id),
+            robust=True,
+        )

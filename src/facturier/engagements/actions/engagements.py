@@ -21,6 +21,7 @@ from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.work.models import WorkCode
 
+from ..entry_missions import tie_earlier_entries
 from ..models import Engagement, FeeKind, Frequency, Indexation, Instalment, Mission
 from ..permissions import NO_SUCH_ENGAGEMENT, get_visible, manage_refusal
 from ..selectors import billed_in_open_periods
@@ -372,6 +373,7 @@ def create_engagement(
     engagement.save()
     _save_missions(engagement, missions)
     _check_deposit(engagement)
+    tie_earlier_entries(engagement)
     audit.record(
         "engagement.created",
         engagement,
@@ -432,6 +434,7 @@ def amend_engagement(
     if mission_names or set(changes) - OPERATING_FIELDS:
         engagement.version += 1
     engagement.save()
+    tie_earlier_entries(engagement)
     audit.record(
         "engagement.amended",
         engagement,
