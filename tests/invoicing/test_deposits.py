@@ -194,7 +194,7 @@ def test_deleting_the_draft_frees_the_deposit(alice, client_entity, template):
     ("kwargs", "field", "code"),
     [
         ({"amount": "0"}, "amount", "not_positive"),
-        ({"amount": "-5"}, "amount", "invalid"),
+        ({"amount": "-5"}, "amount", "negative"),
         ({}, "amount", "required"),
         ({"amount": "2000", "fees": "1000"}, "amount", "exceeds_fees"),
         ({"percent": "120", "fees": "1000"}, "percent", "invalid"),
@@ -335,3 +335,99 @@ def test_a_reminder_states_the_deposit_apart_from_the_payments(alice, client_ent
     assert row["Deposits"] == "€1,200.00"
     assert row["Paid"] == "€0.00"
     assert row["Balance"] == "€4,800.00"
+
+
+def french(text: str) -> str:
+    return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
+
+
+def small_draft(alice, client, price="100"):
+    line = {"description": "Mission", "quantity": "1", "unit_price": price, "vat_rate": "20"}
+    return actions.create_draft(by=alice, client=client, lines=[line])
+
+
+def test_a_deposit_larger_than_the_draft_is_refused_when_deducted(alice, client_entity, template):
+    from django.utils import translation
+
+    from facturier.firms.models import AuditEvent
+
+    deposit = paid_deposit(alice, client_entity, "300")  # 360.00 with VAT
+    draft = small_draft(alice, client_entity)  # 120.00 with VAT
+    events = AuditEvent.objects.count()
+    for named in (None, [deposit.pk]):
+        with translation.override("fr"), pytest.raises(Invalid) as refused:
+            actions.deduct_deposits(draft, by=alice, deposits=named)
+        assert codes(refused) == {"deposits": ["deposits_exceed"]}
+        message = french(refused.value.errors["deposits"][0])
+        assert "360,00 €" in message and "120,00 €" in message
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None  # nothing changed: free for a later invoice
+    assert AuditEvent.objects.count() == events
+    # A draft large enough deducts it.
+    assert actions.deduct_deposits(small_draft(alice, client_entity, "300"), by=alice) == [deposit]
+
+
+def test_a_draft_lowered_below_its_deposits_is_not_finalized(alice, client_entity, template):
+    paid_deposit(alice, client_entity, "1000")
+    draft = small_draft(alice, client_entity, "5000")
+    actions.deduct_deposits(draft, by=alice)
+    line = {"description": "Mission", "quantity": "1", "unit_price": "500", "vat_rate": "20"}
+    actions.update_draft(draft, by=alice, lines=[line])
+    with pytest.raises(Invalid) as refused:
+        actions.finalize_invoice(draft, by=alice)
+    assert codes(refused) == {"deposits": ["deposits_exceed"]}
+
+
+def test_deducting_again_keeps_the_deposits_deducted(alice, client_entity, template):
+    first = paid_deposit(alice, client_entity, "100")
+    draft = small_draft(alice, client_entity, "1000")
+    assert actions.deduct_deposits(draft, by=alice) == [first]
+    second = paid_deposit(alice, client_entity, "200")
+    assert actions.deduct_deposits(draft, by=alice) == [first, second]
+    assert actions.deduct_deposits(draft, by=alice) == [first, second]
+    assert actions.finalize_invoice(draft, by=alice).prepaid == Decimal("360.00")
+
+
+def test_a_draft_stops_deducting_its_deposits(alice, client_entity, template):
+    from facturier.firms.models import AuditEvent
+    from facturier.invoicing.history import describe
+
+    deposit = paid_deposit(alice, client_entity)
+    draft = small_draft(alice, client_entity, "5000")
+    actions.deduct_deposits(draft, by=alice)
+    assert actions.release_deposits(draft, by=alice) == [deposit]
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None
+    (event,) = AuditEvent.objects.filter(
+        target_id=str(draft.pk), action="invoice.deposits_released"
+    )
+    assert describe(event) == f"set to deduct no deposit — {deposit.number}"
+    assert actions.release_deposits(draft, by=alice) == []  # none left: nothing to say
+    final = actions.finalize_invoice(draft, by=alice)
+    assert final.prepaid == 0 and final.balance == final.total_gross
+    # Free again: the next invoice deducts it.
+    assert actions.deduct_deposits(small_draft(alice, client_entity, "5000"), by=alice) == [deposit]
+
+
+def test_the_amount_example_is_written_as_the_user_types_it(alice, client_entity):
+    from django.utils import translation
+
+    for language, example in (("fr", "1 200,00"), ("en", "1,200.00")):
+        with translation.override(language), pytest.raises(Invalid) as refused:
+            actions.draft_deposit(by=alice, client=client_entity, amount="douze")
+        assert example in french(refused.value.errors["amount"][0])
+
+
+@pytest.mark.parametrize("typed", ["vingt", "150", "-5", "5.5.5"])
+def test_a_wrong_vat_rate_is_refused_under_its_own_name(alice, client_entity, typed):
+    before = Invoice.objects.count()
+    with pytest.raises(Invalid) as refused:
+        actions.draft_deposit(by=alice, client=client_entity, amount="100", vat_rate=typed)
+    assert list(codes(refused)) == ["vat_rate"]
+    assert Invoice.objects.count() == before
+
+
+def test_a_vat_rate_typed_the_french_way(alice, client_entity):
+    deposit = actions.draft_deposit(by=alice, client=client_entity, amount="100", vat_rate="5,5")
+    assert deposit.lines.get().vat_rate == Decimal("5.5")
+    assert deposit.total_gross == Decimal("105.50")

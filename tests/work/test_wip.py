@@ -594,3 +594,21 @@ def test_the_final_invoice_also_deducts_the_deposits_paid(manager, wip, client_e
     assert final.balance == Decimal("240.00")
     assert all(line.quantity > 0 for line in final.lines.all())
     assert list(final.deducts.values_list("number", flat=True)) == [deposit.number]
+
+
+def test_a_deposit_larger_than_the_final_invoice_waits(manager, wip, client_entity):
+    from facturier.receivables import actions as receivables
+
+    deposit = invoicing.finalize_invoice(
+        invoicing.draft_deposit(by=manager, client=client_entity, amount="1000"), by=manager
+    )
+    receivables.record_payment(
+        by=manager, client=client_entity, amount="1200.00", received_on=deposit.issue_date
+    )
+    ids = [e.pk for e in wip[:3]]  # 300.00 of work: 360.00 with VAT, less than the deposit
+    final = invoicing.draft_from_wip(by=manager, client=client_entity, bill="final", entries=ids)
+    assert not final.deducts.exists()
+    final = invoicing.finalize_invoice(final, by=manager)  # asks 360.00, not -840.00
+    assert final.prepaid == 0 and final.balance == Decimal("360.00")
+    deposit.refresh_from_db()
+    assert deposit.deducted_by_id is None  # a later invoice deducts it

@@ -67,6 +67,13 @@ class Formatter:
     def number(self, value: str | Decimal) -> str:
         return format_decimal(Decimal(value).normalize() + 0, locale=self.locale)
 
+    def amount(self, value: str | Decimal) -> str:
+        """An amount as a person types it in a field: the currency's decimals, no symbol
+        (1 200,00 in French)."""
+        digits = get_currency_precision(self.currency)
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(Decimal(value), format=pattern, locale=self.locale)
+
     def unit_price(self, amount: str | Decimal) -> str:
         """Unit prices may carry more decimals than the currency (e.g. 0.0125 per page)."""
         value = Decimal(amount)

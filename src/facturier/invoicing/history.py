@@ -124,7 +124,8 @@ def _describe(event) -> Iterable[SafeString | str]:
     yield amount_left(details)
     if event.action == Action.CREDIT and details.get("credit_note"):
         yield format_html(" — {}", details["credit_note"])
-    if event.action == Action.DEDUCT_DEPOSITS and details.get("deposits"):
+    deposits_moved = (Action.DEDUCT_DEPOSITS, Action.RELEASE_DEPOSITS)
+    if event.action in deposits_moved and details.get("deposits"):
         yield format_html(" — {}", ", ".join(details["deposits"]))
     if details.get("why") in WHY:
         yield format_html(" — {}", WHY[details["why"]])

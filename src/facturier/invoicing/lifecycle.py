@@ -68,6 +68,10 @@ class Action(models.TextChoices):
         "invoice.deposits_deducted",
         pgettext_lazy("the invoice was", "set to deduct the deposits paid"),
     )
+    RELEASE_DEPOSITS = (
+        "invoice.deposits_released",
+        pgettext_lazy("the invoice was", "set to deduct no deposit"),
+    )
 
 
 class PaymentState(models.TextChoices):

@@ -53,6 +53,11 @@ urlpatterns = [
         deposit_views.deduct_deposits,
         name="invoice_deduct_deposits",
     ),
+    path(
+        "invoices/<id:pk>/release-deposits/",
+        deposit_views.release_deposits,
+        name="invoice_release_deposits",
+    ),
     path("invoices/totals/", views.totals_preview, name="totals"),
     path("invoices/<id:pk>/", views.invoice_detail_view, name="invoice"),
     path("invoices/<id:pk>/edit/", views.invoice_edit, name="invoice_edit"),

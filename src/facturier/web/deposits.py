@@ -31,7 +31,7 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
         try:
             draft = actions.draft_deposit(
                 by=request.user,
-                client=row_id(typed["client"]) or 0,
+                client=row_id(typed["client"]),
                 amount=typed["amount"] or None,
                 percent=typed["percent"] or None,
                 fees=typed["fees"] or None,
@@ -56,6 +56,8 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
             "invoices",
             typed=typed,
             errors=errors,
+            # What no field of the form names (the currency, the line), above the button.
+            other_errors=[m for key, ms in errors.items() if key not in FIELDS for m in ms],
             clients=clients.only("pk", "name", "currency")[:1000],
         ),
         status=422 if errors else 200,
@@ -83,4 +85,28 @@ def deduct_deposits(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.info(request, _("No deposit of this client is paid and left to deduct."))
+    return redirect("billing:invoice", pk=pk)
+
+
+@login_required
+@require_POST
+@once
+def release_deposits(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft deducts no deposit any more: a later invoice may deduct them."""
+    invoice = get_invoice(request, pk)
+    try:
+        deposits = actions.release_deposits(invoice, by=request.user)
+    except Invalid as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if deposits:
+            messages.success(
+                request,
+                _("No longer deducts the deposits %(numbers)s.")
+                % {"numbers": ", ".join(d.number for d in deposits)},
+            )
+        else:
+            messages.info(request, _("This draft deducts no deposit."))
     return redirect("billing:invoice", pk=pk)

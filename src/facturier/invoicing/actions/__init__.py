@@ -6,7 +6,13 @@ Callers import from here: `from facturier.invoicing import actions`.
 from .audit import record_event
 from .balances import lock_invoices, move_balance
 from .credit_notes import create_credit_note
-from .deposits import deduct_deposits, deposit_amount, deposits_to_deduct, draft_deposit
+from .deposits import (
+    deduct_deposits,
+    deposit_amount,
+    deposits_to_deduct,
+    draft_deposit,
+    release_deposits,
+)
 from .email_outcomes import record_email_outcome
 from .email_retries import retry_email, retry_failed_emails
 from .invoices import (
@@ -71,6 +77,7 @@ __all__ = [
     "deposit_amount",
     "deposits_to_deduct",
     "draft_deposit",
+    "release_deposits",
     "realization_percent",
     "finalize_invoice",
     "get_template",

@@ -70,6 +70,42 @@ def check_deductible(deposit: Invoice, invoice: Invoice) -> None:
         )
 
 
+def check_fits(deposits: list[Invoice], invoice: Invoice) -> None:
+    """Refuse deposits worth more than the draft's total: it would ask a negative amount,
+    and finalizing refuses it (a later invoice deducts them)."""
+    prepaid = sum((d.total_gross for d in deposits), Decimal(0))
+    if prepaid <= invoice.total_gross:
+        return
+    fmt = Formatter(translation.get_language() or "en", invoice.currency)
+    raise _refuse(
+        "deposits",
+        "deposits_exceed",
+        _(
+            "The deposits (%(prepaid)s) exceed what this invoice asks (%(total)s): "
+            "leave them for a later invoice."
+        )
+        % {"prepaid": fmt.money(prepaid), "total": fmt.money(invoice.total_gross)},
+    )
+
+
+def deposits_that_fit(deposits: list[Invoice], invoice: Invoice) -> list[Invoice]:
+    """Of the deposits, oldest first, those the draft's total leaves room for; the others
+    wait for a later invoice."""
+    left = invoice.total_gross
+    fitting = []
+    for deposit in deposits:
+        if deposit.total_gross <= left:
+            fitting.append(deposit)
+            left -= deposit.total_gross
+    return fitting
+
+
+def deducted_deposits(invoice: Invoice) -> list[Invoice]:
+    """The deposits the draft deducts, oldest first, locked."""
+    rows = Invoice.objects.select_for_update(of=("self",)).filter(deducted_by=invoice, deposit=True)
+    return list(rows.order_by("issue_date", "pk"))
+
+
 def attach_deposits(invoice: Invoice, deposits: list[Invoice]) -> None:
     """The draft deducts exactly these deposits (the others it deducted are freed)."""
     Invoice.objects.filter(deducted_by=invoice, deposit=True).exclude(
@@ -98,16 +134,5 @@ def deducted_on_finalize(invoice: Invoice) -> list[Invoice]:
     deposits = instances(Invoice, statement, {"invoice": invoice.pk})
     for deposit in deposits:
         check_deductible(deposit, invoice)
-    prepaid = sum((d.total_gross for d in deposits), Decimal(0))
-    if prepaid > invoice.total_gross:
-        fmt = Formatter(translation.get_language() or "en", invoice.currency)
-        raise _refuse(
-            "deposits",
-            "deposits_exceed",
-            _(
-                "The deposits (%(prepaid)s) exceed this invoice's total: issue a credit note "
-                "on a deposit instead."
-            )
-            % {"prepaid": fmt.money(prepaid)},
-        )
+    check_fits(deposits, invoice)
     return deposits

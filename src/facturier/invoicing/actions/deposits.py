@@ -22,13 +22,22 @@ from facturier.clients.models import Client
 from facturier.core import clock, reading
 from facturier.core.actions import action
 from facturier.core.converters import row_id
+from facturier.core.errors import Invalid
+from facturier.core.formatting import Formatter
 from facturier.firms.models import User
 
 from .. import permissions
 from ..lifecycle import Action
 from ..models import DocumentKind, Invoice
 from .audit import lock_invoice, record_event, require
-from .deductions import _refuse, attach_deposits, check_deductible, deposits_to_deduct
+from .deductions import (
+    _refuse,
+    attach_deposits,
+    check_deductible,
+    check_fits,
+    deducted_deposits,
+    deposits_to_deduct,
+)
 from .invoices import create_draft
 from .wip import _client, _money
 
@@ -72,11 +81,45 @@ def _fees(fees) -> Decimal | None:
     return value
 
 
+def _vat_rate(typed) -> Decimal:
+    """The VAT rate as typed (5,5 or 5.5), a percentage."""
+    rate = typed if isinstance(typed, Decimal) else reading.decimal(typed)
+    if rate is None:
+        example = Formatter(translation.get_language() or "en", "EUR").number(Decimal("5.5"))
+        raise _refuse(
+            "vat_rate",
+            "invalid",
+            _("Enter the VAT rate as a number, such as 20 or %(example)s.") % {"example": example},
+        )
+    if not Decimal(0) <= rate <= Decimal(100):
+        raise _refuse("vat_rate", "out_of_range", _("A VAT rate is between 0 and 100."))
+    return rate
+
+
+# The deposit's one line is made of the action's arguments: its refusals name them.
+LINE_TO_FIELD = {
+    "lines.0.vat_rate": "vat_rate",
+    "lines.0.unit_price": "amount",
+    "lines.0.description": "description",
+}
+
+
+def _as_deposit_fields(exc: Invalid) -> Invalid:
+    """The line's refusals under the fields the deposit was asked with."""
+    errors: dict[str, list[str]] = {}
+    codes: dict[str, list[str]] = {}
+    for key, messages in exc.errors.items():
+        field = LINE_TO_FIELD.get(key, "lines" if key.startswith("lines") else key)
+        errors.setdefault(field, []).extend(messages)
+        codes.setdefault(field, []).extend(exc.codes[key])
+    return Invalid(errors, codes=codes)
+
+
 @action
 def draft_deposit(
     *,
     by: User,
-    client: Client | int,
+    client: Client | int | None,
     amount=None,
     percent=None,
     fees=None,
@@ -88,6 +131,8 @@ def draft_deposit(
     """A draft deposit invoice for a client: `amount` before VAT, or `percent` of
     `fees`. `currency`, when given, must be the client's (a deposit is deducted from
     the client's invoices, in their currency)."""
+    if not client:
+        raise _refuse("client", "required", _("Choose a client."))
     found = _client(by, client)
     if currency and currency.upper() != found.currency:
         raise _refuse(
@@ -98,11 +143,14 @@ def draft_deposit(
     value = deposit_amount(amount=amount, percent=percent, fees=fees)
     if len(description or "") > 1000:
         raise _refuse("description", "max_length", _("At most 1000 characters."))
-    vat = found.firm.default_vat_rate if vat_rate in (None, "") else vat_rate
+    vat = found.firm.default_vat_rate if vat_rate in (None, "") else _vat_rate(vat_rate)
     with translation.override(found.language):
         text = (description or "").strip() or _("Deposit on fees")
     line = {"description": text, "quantity": "1", "unit_price": str(value), "vat_rate": str(vat)}
-    invoice = create_draft(by=by, client=found, lines=[line], now=now)
+    try:
+        invoice = create_draft(by=by, client=found, lines=[line], now=now)
+    except Invalid as exc:
+        raise _as_deposit_fields(exc) from exc
     Invoice.objects.filter(pk=invoice.pk).update(deposit=True)
     invoice.deposit = True
     invoice._loaded["deposit"] = True
@@ -118,15 +166,15 @@ def deduct_deposits(
     deposits: Sequence[int] | None = None,
     now: datetime.datetime | None = None,
 ) -> list[Invoice]:
-    """Make the draft deduct these deposit invoices of its client (all those paid and
-    not deducted yet, when none are named). Returns the deposits it deducts."""
-    invoice = lock_invoice(invoice, by=by)
-    require(permissions.refusal("edit", by, invoice))
-    if invoice.deposit or invoice.kind != DocumentKind.INVOICE:
-        raise _refuse("invoice", "not_deducting", _("Only an invoice deducts deposits."))
-    chosen = (
-        deposits_to_deduct(invoice.client_id) if deposits is None else _named(invoice, deposits)
-    )
+    """Make the draft deduct these deposit invoices of its client (those it deducts and
+    all those paid and not deducted yet, when none are named), never more than its
+    total. Returns the deposits it deducts."""
+    invoice = _deducting(invoice, by)
+    if deposits is None:
+        chosen = deducted_deposits(invoice) + deposits_to_deduct(invoice.client_id)
+    else:
+        chosen = _named(invoice, deposits)
+    check_fits(chosen, invoice)
     attach_deposits(invoice, chosen)
     record_event(
         invoice,
@@ -136,6 +184,36 @@ def deduct_deposits(
         details={"deposits": [d.number for d in chosen]},
     )
     return chosen
+
+
+@action
+def release_deposits(
+    invoice: Invoice | int, *, by: User, now: datetime.datetime | None = None
+) -> list[Invoice]:
+    """The draft no longer deducts any deposit: each is free for another invoice to
+    deduct. Returns the deposits it deducted."""
+    invoice = _deducting(invoice, by)
+    released = deducted_deposits(invoice)
+    attach_deposits(invoice, [])
+    if released:
+        record_event(
+            invoice,
+            Action.RELEASE_DEPOSITS,
+            by=by,
+            at=clock.now(now),
+            details={"deposits": [d.number for d in released]},
+        )
+    return released
+
+
+def _deducting(invoice: Invoice | int, by: User) -> Invoice:
+    """The draft, locked, if the user may edit it and it is an invoice (which alone
+    deducts deposits)."""
+    invoice = lock_invoice(invoice, by=by)
+    require(permissions.refusal("edit", by, invoice))
+    if invoice.deposit or invoice.kind != DocumentKind.INVOICE:
+        raise _refuse("invoice", "not_deducting", _("Only an invoice deducts deposits."))
+    return invoice
 
 
 def _named(invoice: Invoice, ids: Sequence[int]) -> list[Invoice]:

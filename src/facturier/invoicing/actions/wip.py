@@ -29,7 +29,7 @@ from .. import permissions
 from ..lifecycle import Action
 from ..models import Invoice, InvoiceEntry
 from .audit import record_event, require
-from .deductions import attach_deposits, deposits_to_deduct
+from .deductions import attach_deposits, deposits_that_fit, deposits_to_deduct
 from .invoices import create_draft
 
 CENT = Decimal("0.01")
@@ -38,9 +38,16 @@ GROUPINGS = ("work_code", "entry")
 
 
 def _money(value, field: str) -> Decimal:
+    """An amount as typed (1 200,50 or 1200.50), zero or more, in cents."""
     amount = reading.decimal(value)
-    if amount is None or not amount.is_finite() or amount < 0 or amount > Decimal("9999999999.99"):
-        raise Invalid({field: [_("Enter an amount such as 1200.00.")]}, codes={field: ["invalid"]})
+    if amount is not None and amount < 0:
+        raise Invalid({field: [_("An amount cannot be negative.")]}, codes={field: ["negative"]})
+    if amount is None or amount > Decimal("9999999999.99"):
+        example = Formatter(get_language() or "en", "EUR").amount(Decimal("1200"))  # cents
+        raise Invalid(
+            {field: [_("Enter an amount such as %(example)s.") % {"example": example}]},
+            codes={field: ["invalid"]},
+        )
     if amount != amount.quantize(CENT):
         raise Invalid(
             {field: [_("Use at most 2 decimal places.")]}, codes={field: ["decimal_places"]}
@@ -168,7 +175,8 @@ def _deduct(invoice: Invoice, interims: list[Invoice], *, final: bool) -> None:
     amount, see deposits.py)."""
     Invoice.objects.filter(pk__in=[i.pk for i in interims]).update(deducted_by=invoice)
     if final:
-        attach_deposits(invoice, deposits_to_deduct(invoice.client_id))
+        paid = deposits_to_deduct(invoice.client_id)
+        attach_deposits(invoice, deposits_that_fit(paid, invoice))
 
 
 def _client(by, client: Client | int) -> Client:
