@@ -1,6 +1,8 @@
 """A budget typed in French on the engagement's page, time logged against its mission
 past 80 %: the figures on the page and the report, and the alert e-mail, once."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -93,3 +95,19 @@ def test_a_budget_typed_in_french_then_time_past_80_percent(open_as, smtp_server
     page.get_by_role("link", name="Budgets et réalisé").click()
     expect(page.locator("#budget-report")).to_contain_text("LM-BUDGET-1")
     expect(page.locator("#budget-report")).to_contain_text("Conseil fiscal")
+
+
+def test_a_budget_refused_brings_the_focus_to_the_field_to_mend(open_as, engagement):
+    """Back with errors, the keyboard starts at the first field refused, its error read
+    with it (aria-describedby), not at the top of the page."""
+    page = open_as("alice", locale="fr-FR")
+    page.goto(f"{page.base}/billing/engagements/{engagement.pk}/")
+    form = page.locator("#budget-form")
+    form.get_by_label("Heures budgétées").fill("dix")
+    form.get_by_label("Honoraires budgétés").fill("1 000")
+    form.get_by_role("button", name="Ajouter le budget").click()
+    hours = page.locator("#budget-form").get_by_label("Heures budgétées")
+    expect(hours).to_be_focused()
+    expect(hours).to_have_value("dix")
+    expect(hours).to_have_accessible_description(re.compile("Saisissez un nombre."))
+    assert not BudgetAlert.objects.exists() and not engagement.missions.get().budgets.exists()

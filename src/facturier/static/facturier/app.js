@@ -103,6 +103,15 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setup(document);
+    // A form refused comes back with its errors: start at the first field to mend (its
+    // error is read with it: aria-describedby), else at the form's own error.
+    const invalid = document.querySelector("#content [aria-invalid=true]") ||
+      document.querySelector("#content form .field-error");
+    if (invalid) {
+      if (!invalid.matches("input, select, textarea")) invalid.setAttribute("tabindex", "-1");
+      invalid.focus();
+      return;
+    }
     // After an action the page comes back with its outcome: start reading there.
     const flash = document.querySelector("#messages .flash");
     if (flash) {
