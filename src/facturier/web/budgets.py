@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from facturier.core import fiscal
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotFound
 from facturier.engagements import actions
 from facturier.engagements import selectors as engagement_selectors
 from facturier.engagements.permissions import get_visible
 
-from .common import refusal_text, section
+from .common import refusal_text, refuse, section
 from .engagement_forms import AmountField
 from .overview import _chart, _svg
 from .templatetags.billing import number
@@ -59,11 +60,12 @@ def budget_chart(lines, nonce: str, name: str) -> str:
     return _svg(chart, name, nonce)
 
 
-def engagement_budget_context(request: HttpRequest, engagement) -> dict:
-    """What engagements/_budget.html shows on the engagement's page."""
-    year = _year(request)
+def engagement_budget_context(request: HttpRequest, engagement, *, form=None) -> dict:
+    """What engagements/_budget.html shows on the engagement's page (`form`: the budget
+    form refused, with what was typed)."""
+    year = _shown_year(request, engagement)
     lines = engagement_selectors.engagement_budgets(engagement, year)
-    form = BudgetForm(initial={"year": year.year})
+    form = form or BudgetForm(initial={"year": year.year})
     form.fields["mission"].choices = [(line.mission.pk, line.mission.name) for line in lines]
     return {
         "budget_year": year,
@@ -72,6 +74,21 @@ def engagement_budget_context(request: HttpRequest, engagement) -> dict:
         "budget_form": form,
         "budget_svg": budget_chart(lines, str(request.csp_nonce), "budget"),
     }
+
+
+def _shown_year(request: HttpRequest, engagement):
+    """The year asked for; else today's, unless the engagement lies wholly outside it:
+    then its nearest (an engagement starting next year shows next year, which a budget
+    can be added to)."""
+    if row_id(request.GET.get("year", "")) is not None:
+        return _year(request)
+    firm_id = request.user.firm_id
+    year = engagement_selectors.budget_year(firm_id)
+    if engagement.start_date > year.end:
+        return fiscal.year_of(firm_id, engagement.start_date)
+    if engagement.end_date is not None and engagement.end_date < year.start:
+        return fiscal.year_of(firm_id, engagement.end_date)
+    return year
 
 
 def _engagement(request: HttpRequest, pk: int):
@@ -87,10 +104,8 @@ def budget_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     form = BudgetForm(request.POST)
     form.fields["mission"].choices = [(m.pk, m.name) for m in engagement.missions.all()]
-    target = reverse("billing:engagement", args=[engagement.pk])
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(target + "#budget")
+        return _refused(request, engagement, form)
     data = form.cleaned_data
     try:
         budget = actions.add_budget(
@@ -101,14 +116,22 @@ def budget_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             fees=data["fees"],
         )
     except DomainError as exc:
-        messages.error(request, refusal_text(exc))
-        return redirect(target + "#budget")
+        refuse(form, exc)
+        return _refused(request, engagement, form)
     messages.success(
         request,
         _("Budget %(year)s of %(mission)s saved.")
         % {"year": budget.year, "mission": budget.mission.name},
     )
+    target = reverse("billing:engagement", args=[engagement.pk])
     return redirect(f"{target}?year={budget.year}#budget")
+
+
+def _refused(request: HttpRequest, engagement, form: BudgetForm) -> HttpResponse:
+    # Imported here: the engagement's page imports this module for its budget part.
+    from .engagements import engagement_page
+
+    return engagement_page(request, engagement, budget_form=form)
 
 
 @login_required

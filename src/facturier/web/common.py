@@ -41,3 +41,14 @@ def refusal_text(exc) -> str:
     needs = [m for msgs in errors.values() for m in msgs]
     generic = needs and exc.message == str(getattr(type(exc), "default_message", ""))
     return " ".join(needs if generic else [exc.message, *needs])
+
+
+def refuse(form, exc) -> None:
+    """A refusal shown in its form: each field's errors beside that field, the rest (a
+    field the form lacks, a refusal of no field) above the form."""
+    errors = getattr(exc, "errors", {})
+    for key, messages in errors.items():
+        for message in messages:
+            form.add_error(key if key in form.fields else None, message)
+    if not errors:
+        form.add_error(None, refusal_text(exc))

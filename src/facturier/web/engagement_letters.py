@@ -20,7 +20,7 @@ from facturier.engagements.letter_models import LETTER_LANGUAGES, MAX_BODY
 from facturier.engagements.letter_texts import PLACEHOLDERS
 from facturier.engagements.permissions import get_visible
 
-from .common import refusal_text
+from .common import refusal_text, refuse
 from .engagement_forms import day_field
 
 
@@ -43,17 +43,21 @@ class SignedCopyForm(forms.Form):
     signed_on = day_field(label=gettext_lazy("Signed on"), required=False)
 
 
-def letter_context(request: HttpRequest, engagement, *, may_manage: bool) -> dict:
-    """What engagements/_letter.html reads (the engagement's page adds it)."""
+def letter_context(request: HttpRequest, engagement, *, may_manage: bool, signed_form=None) -> dict:
+    """What engagements/_letter.html reads (the engagement's page adds it; `signed_form`:
+    the signed copy's form refused, with what was typed)."""
     letters = list(engagement_selectors.letters_of(engagement))
     current = next((row for row in letters if row.version == engagement.version), None)
     templates = list(engagement_selectors.letter_templates(firm_id=request.user.firm_id))
     return {
         "letters": letters,
+        # The earlier versions' letters (and their signed copies) stay readable after
+        # an amendment, before the new version has a letter too.
+        "earlier_letters": [row for row in letters if row is not current],
         "current_letter": current,
         "letter_templates": templates,
         "letter_template_chosen": _proposed_template(engagement, current, templates),
-        "signed_form": SignedCopyForm(),
+        "signed_form": signed_form or SignedCopyForm(),
         "history": engagement_selectors.engagement_history(engagement),
         "may_manage_letter": may_manage,
     }
@@ -145,8 +149,7 @@ def letter_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _letter(request, pk)
     form = SignedCopyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return _back(letter.engagement_id)
+        return _sign_refused(request, letter, form)
     upload = form.cleaned_data["file"]
     try:
         actions.upload_signed_copy(
@@ -156,10 +159,22 @@ def letter_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
             filename=upload.name,
             signed_on=form.cleaned_data["signed_on"],
         )
-        messages.success(request, _("Signed copy saved."))
     except DomainError as exc:
-        messages.error(request, refusal_text(exc))
+        refuse(form, exc)
+        return _sign_refused(request, letter, form)
+    messages.success(request, _("Signed copy saved."))
     return _back(letter.engagement_id)
+
+
+def _sign_refused(request: HttpRequest, letter, form: SignedCopyForm) -> HttpResponse:
+    # Imported here: the engagement's page imports this module for its letter part.
+    from .engagements import engagement_page
+
+    try:
+        engagement = get_visible(request.user, letter.engagement_id)
+    except NotFound:
+        raise Http404(_("No such engagement.")) from None
+    return engagement_page(request, engagement, signed_form=form)
 
 
 def letter_templates_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:

@@ -29,7 +29,7 @@ from facturier.firms.models import User
 from facturier.work.selectors import work_codes
 
 from .budgets import engagement_budget_context
-from .common import refusal_text, section
+from .common import refusal_text, refuse, section
 from .engagement_forms import MISSION_ROWS, EndForm, EngagementForm, MissionForm, RunForm
 from .engagement_letters import letter_context
 from .fields import as_typed
@@ -83,9 +83,23 @@ def _engagement(request: HttpRequest, pk: int):
 
 @login_required
 def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = _engagement(request, pk)
+    return engagement_page(request, _engagement(request, pk))
+
+
+def engagement_page(
+    request: HttpRequest,
+    engagement,
+    *,
+    end_form: EndForm | None = None,
+    budget_form=None,
+    signed_form=None,
+) -> HttpResponse:
+    """The engagement's page. A form of it that was refused comes back in it (422): its
+    errors beside its fields, what was typed kept."""
     coming, index_missing = engagement_selectors.preview(engagement)
     coming = engagement_selectors.with_deposit(engagement, coming)
+    manage = may_manage(request.user, engagement)
+    refused = any(form is not None for form in (end_form, budget_form, signed_form))
     return render(
         request,
         "billing/engagement_detail.html",
@@ -99,13 +113,14 @@ def engagement_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             revisions=list(engagement.revisions.select_related("announced_on")),
             billed=list(engagement_selectors.billed_periods(engagement)),
             currency=engagement.client.currency,
-            may_manage=may_manage(request.user, engagement),
-            end_form=EndForm(initial={"end_date": engagement.end_date}),
+            may_manage=manage,
+            end_form=end_form or EndForm(initial={"end_date": engagement.end_date}),
             failure=engagement_selectors.run_failure(engagement),
             deposit_to_draft=_deposit_to_draft(engagement),
-            **letter_context(request, engagement, may_manage=may_manage(request.user, engagement)),
-            **engagement_budget_context(request, engagement),
+            **letter_context(request, engagement, may_manage=manage, signed_form=signed_form),
+            **engagement_budget_context(request, engagement, form=budget_form),
         ),
+        status=422 if refused else 200,
     )
 
 
@@ -235,15 +250,13 @@ def engagement_form_view(request: HttpRequest, pk: int | None = None) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def run_view(request: HttpRequest) -> HttpResponse:
     """The billing run: what was made today, what failed and why, what comes next; and
-    the button that bills the periods due by a day."""
-    if request.method == "POST":
-        form = RunForm(request.POST)
-        if form.is_valid():
-            _run(request, as_of=form.cleaned_data["as_of"])
-        else:
-            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect(reverse("billing:engagements_run"))
+    the button that bills the periods due by a day (a date refused comes back beside
+    its field, as typed)."""
     today = timezone.localdate()
+    form = RunForm(request.POST if request.method == "POST" else None, initial={"as_of": today})
+    if form.is_bound and form.is_valid():
+        if _run(request, as_of=form.cleaned_data["as_of"], form=form):
+            return redirect(reverse("billing:engagements_run"))
     return render(
         request,
         "billing/engagement_run.html",
@@ -252,22 +265,28 @@ def run_view(request: HttpRequest) -> HttpResponse:
             "engagements",
             overview=engagement_selectors.run_overview(user=request.user, day=today),
             today=today,
-            run_form=RunForm(initial={"as_of": today}),
+            run_form=form,
             may_run=run_refusal(request.user) is None,
             manageable=manageable_client_ids(request.user),
             billing_modes=BillingMode,
         ),
+        status=422 if form.is_bound else 200,
     )
 
 
-def _run(request: HttpRequest, *, as_of, engagement=None) -> None:
+def _run(request: HttpRequest, *, as_of, engagement=None, form: RunForm | None = None) -> bool:
+    """Whether the run was made. A refusal of the date goes beside it in `form`; any
+    other (the right to run) to the page's messages."""
     try:
         result = actions.bill_due_periods(
             request.user.firm_id, by=request.user, as_of=as_of, engagement=engagement
         )
     except DomainError as exc:
-        messages.error(request, refusal_text(exc))
-        return
+        if form is not None and getattr(exc, "errors", None):
+            refuse(form, exc)
+        else:
+            messages.error(request, refusal_text(exc))
+        return False
     messages.success(
         request,
         _("Invoices made: %(invoices)s; periods billed: %(periods)s.")
@@ -275,6 +294,7 @@ def _run(request: HttpRequest, *, as_of, engagement=None) -> None:
     )
     for failed, reason in result.failures:
         messages.warning(request, f"{failed.reference}: {reason}")
+    return True
 
 
 @login_required
@@ -328,18 +348,15 @@ def resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 def end_view(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     form = EndForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.end_engagement(
-                engagement, by=request.user, end_date=form.cleaned_data["end_date"]
-            )
-            messages.success(
-                request, _("Engagement %(reference)s ended.") % {"reference": engagement}
-            )
-        except DomainError as exc:
-            messages.error(request, refusal_text(exc))
-    else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    if not form.is_valid():
+        return engagement_page(request, engagement, end_form=form)
+    try:
+        actions.end_engagement(engagement, by=request.user, end_date=form.cleaned_data["end_date"])
+    except DomainError as exc:
+        refuse(form, exc)
+        # Read again: a refused action may have changed the instance it was given.
+        return engagement_page(request, _engagement(request, pk), end_form=form)
+    messages.success(request, _("Engagement %(reference)s ended.") % {"reference": engagement})
     return redirect(reverse("billing:engagement", args=[engagement.pk]))
 
 
