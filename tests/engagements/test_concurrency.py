@@ -175,3 +175,38 @@ def test_a_workers_pass_skips_the_engagement_another_is_billing(make_engagement,
     actions.bill_engagements_due(today=day, now=now)  # the next pass
     assert BilledPeriod.objects.filter(mission__engagement=held).count() == 1
     assert BilledPeriod.objects.filter(mission__engagement=other).count() == 1
+
+
+def test_two_people_billing_overlapping_engagements_at_once_never_deadlock(
+    make_engagement, make_client, make_user, alice, firm, monkeypatch
+):
+    """Erin's and alice's runs share two engagements but not their batches' bounds; the
+    second shared engagement bills alone (a failure kept), after those billed together.
+    Locked in the order of their keys, the engagements are taken by one run, then the
+    other: never each holding a period the other waits for."""
+    from facturier.engagements.actions import billing
+    from facturier.engagements.models import RunFailure
+
+    monkeypatch.setattr(billing, "BATCH_SIZE", 2)
+    shared = [make_client(firm, name=f"Partagé {n}") for n in range(2)]
+    erin = make_user("erin", firm, processing=True, owns=shared)
+    for client in shared:
+        client.owners.add(alice)
+    alice = type(alice).objects.get(pk=alice.pk)
+    make_engagement(reference="LM-A")  # alice's alone
+    alone = make_engagement(reference="LM-B", client=shared[0])
+    make_engagement(reference="LM-C", client=shared[1])
+    for month in range(1, 4):
+        RunFailure.objects.update_or_create(
+            engagement=alone,
+            defaults={"reason": "?", "failed_at": datetime.datetime.now(datetime.UTC)},
+        )
+        as_of = datetime.date(2027, month, 1)
+        outcomes = run_together(
+            [
+                lambda as_of=as_of: actions.bill_due_periods(firm, by=alice, as_of=as_of),
+                lambda as_of=as_of: actions.bill_due_periods(firm, by=erin, as_of=as_of),
+            ]
+        )
+        assert all(isinstance(o, actions.RunResult) for o in outcomes), outcomes
+    assert BilledPeriod.objects.count() == 3 * 3  # three months of three engagements

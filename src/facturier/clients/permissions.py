@@ -103,7 +103,8 @@ def visible_client_ids(user, ids: Iterable[int]) -> set[int]:
 
 def visible_client(user, pk: int | None) -> Client | None:
     """The client `pk` with its firm, if the user sees it (as visible_clients says): read
-    for each draft made, the run's included, from a statement compiled once."""
+    for each draft made (but those a billing run writes together), from a statement
+    compiled once."""
     if pk is None or not in_a_firm(user):
         return None
     statement = _visible_statement(connection.vendor, can_process(user))

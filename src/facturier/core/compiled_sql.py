@@ -17,7 +17,8 @@ Writes too, where the ORM's building of each statement costs more than the datab
 work and the rows are many or a lock is held: `insert` (new rows as bulk_create writes
 them, the billing run's thousands and every audit row) and `update_and_insert` (the
 finalization's two rows while the numbering's lock is held). Each value is prepared by
-its field as save() prepares it; only the statement's text is kept.
+its field as save() prepares it (a value its field would give back unchanged is kept as
+it is: _as_is); only the statement's text is kept.
 """
 
 import dataclasses
@@ -442,7 +443,8 @@ def _as_is(field: ModelField, vendor: str) -> frozenset[type]:
         return _as_is(field.target_field, vendor) - {str}  # "" may be NULL for a key
     if isinstance(field, AutoFieldMixin):
         unchanged = (
-            type(field).get_db_prep_value is AutoFieldMixin.get_db_prep_value
+            type(field).get_db_prep_save is ModelField.get_db_prep_save
+            and type(field).get_db_prep_value is AutoFieldMixin.get_db_prep_value
             and type(field).get_prep_value is IntegerField.get_prep_value
             and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
         )

@@ -115,7 +115,9 @@ def with_related(engagements: list[Engagement]) -> None:
     """Read for a batch of engagements what the run asks of each (its missions with their
     instalments, its revisions), three queries in all, kept as prefetch_related keeps
     them but as lists: prefetch_related builds a queryset for each engagement and
-    mission, which cost the run more than its reads."""
+    mission, which cost the run more than its reads. The managers then answer .all()
+    with those lists, and nothing else (no filter(), no exists()): read them through
+    related(). The missions know their engagement; instalments and revisions do not."""
     ids = [engagement.pk for engagement in engagements]
     missions: dict[int, list[Mission]] = defaultdict(list)
     found = list(Mission.objects.filter(engagement_id__in=ids))

@@ -113,13 +113,25 @@ def bill_due_periods(
     return result
 
 
-def _batches(engagements: QuerySet[Engagement], size: int = 500):
-    """The engagements by batches of `size`, each read with what the run needs of them
-    (BATCH) and the periods they billed: a few queries a batch, not a few an engagement.
-    A period billed meanwhile by another run is still refused by the unique key."""
+# Engagements read, locked and billed at a time by a person's run.
+BATCH_SIZE = 500
+
+
+def _batches(engagements: QuerySet[Engagement]):
+    """The engagements by batches, each locked, then read with what the run needs of
+    them (selectors.with_related) and the periods they billed: a few queries a batch, not
+    a few an engagement.
+
+    The rows are locked in the order of their keys, batch after batch (PostgreSQL; the
+    locks held to the run's end): two runs at once over overlapping engagements take
+    them in the same order, so one waits for the other, then reads what it billed,
+    instead of each holding a period the other needs (a batch writes the engagements
+    billed together before those billed alone). The worker's pass skips them meanwhile.
+    A period billed by another run all the same is refused by the unique key."""
     ids = list(engagements.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), size):
-        batch = list(engagements.filter(pk__in=ids[start : start + size]).order_by("pk"))
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = engagements.filter(pk__in=ids[start : start + BATCH_SIZE])
+        batch = list(chunk.select_for_update(of=("self",)).order_by("pk"))
         with_related(batch)
         yield batch, billed_starts_of(batch)
 
@@ -197,7 +209,7 @@ class ResponsibleMayNotBill(DomainError):
     )
 
 
-# Read once per batch of engagements, not once per engagement: the missions and their
+# What the worker's pass reads with the engagement it bills: the missions and their
 # instalments, the revisions (the failure comes with the engagement's row).
 BATCH = ("missions__instalments", "revisions")
 

@@ -77,7 +77,7 @@ def to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revision
 
 def period_rows(engagement, fixed, timed, invoice, *, now) -> list[BilledPeriod]:
     """The periods' rows (not written): the unique key refuses a period billed already
-    (the savepoint then rolls the whole day back)."""
+    (the savepoint then rolls back the whole day, or the whole batch billed together)."""
     billed_at = clock.now(now)
     late = timezone.localdate(billed_at)
 

@@ -59,9 +59,6 @@ def bill_together(
         except DomainError as exc:
             fail(engagement, exc, now=now, result=result)
             continue
-        if made is None:
-            alone.append(engagement)
-            continue
         days += made
         together.append(engagement)
     try:
@@ -80,7 +77,8 @@ def bill_together(
 
 
 def _clients(batch: list[Engagement], by) -> dict[int, object]:
-    """The batch's clients `by` may bill, with their firm (as create_draft reads each)."""
+    """The batch's clients `by` sees, with their firm, as create_draft would read each (it
+    still asks, per draft, whether `by` may bill the client)."""
     visible = visible_client_ids(by, {engagement.client_id for engagement in batch})
     clients = {}
     for engagement in batch:
@@ -111,17 +109,15 @@ def _plain_due(engagement: Engagement, *, as_of, billed: Billed) -> list[DuePeri
     return None if any(each.is_time for each in due) else due
 
 
-def _days(engagement, due: list[DuePeriod], *, as_of, by, clients) -> list[_Day] | None:
-    """The engagement's drafts of each billing day, checked (None: a day with nothing
-    to bill, which billing alone records)."""
+def _days(engagement, due: list[DuePeriod], *, as_of, by, clients) -> list[_Day]:
+    """The engagement's drafts of each billing day, checked (a fixed fee always makes a
+    line: each day has its draft)."""
     by_day: dict[datetime.date, list[DuePeriod]] = defaultdict(list)
     for each in due:
         by_day[each.period.bill_date].append(each)
     days = []
     for day in sorted(by_day):
         lines, fields, revisions = content(engagement, by_day[day], [], as_of=as_of)
-        if not lines:
-            return None
         draft = invoicing_actions.prepare_draft(
             by=by, client=engagement.client_id, lines=lines, clients=clients, **fields
         )

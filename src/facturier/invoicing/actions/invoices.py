@@ -278,7 +278,7 @@ def prepare_draft(
 ) -> PreparedDraft:
     """A draft for a client the user owns, checked, not written (create_drafts writes
     it). `clients`: the clients `by` sees, by id, read once for many drafts
-    (clients.permissions.visible_clients_by_id); else this one is read."""
+    (those of clients.permissions.visible_client_ids); else this one is read."""
     invoice = Invoice(created_by=by, payment_terms_days=None, currency="")
     _apply_draft_fields(invoice, {"client": client, **fields}, by=by, clients=clients)
     return PreparedDraft(invoice, _checked(invoice, lines))
