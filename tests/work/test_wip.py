@@ -547,7 +547,7 @@ def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, clie
     ids.append(time(manager, client_entity, "AUD", last, "2.25").pk)
     by_code = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
     (line,) = by_code.lines.all()
-    assert line.description == "Audit : 3,75 h, du 27 octobre 2026 au 1 décembre 2026"
+    assert line.description == "Audit : 3,75 h, du 27 octobre 2026 au 1er décembre 2026"
     invoicing.delete_draft(by_code, by=manager)
     by_entry = invoicing.draft_from_wip(
         by=manager, client=client_entity, entries=ids, grouping="entry"
@@ -557,7 +557,7 @@ def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, clie
     interim = invoicing.draft_from_wip(
         by=manager, client=client_entity, bill="interim", entries=ids, amount="100.00"
     )
-    assert interim.lines.get().description.endswith("au 1 décembre 2026")
+    assert interim.lines.get().description.endswith("au 1er décembre 2026")
 
 
 def test_a_write_down_as_a_percentage(manager, wip, client_entity):

@@ -140,8 +140,8 @@ def _schedule_line(mission: Mission, fmt: Formatter, language: str) -> str | Non
     if not mission.has_fixed_fee or mission.annual_fee is None:
         return None
     if mission.frequency == Frequency.INSTALMENTS:
-        dates = "; ".join(
-            f"{long_date(row.date, language)}: {fmt.money(row.amount)}"
+        dates = (fmt.spaced(";") + " ").join(
+            f"{long_date(row.date, language)}{fmt.spaced(':')} {fmt.money(row.amount)}"
             for row in mission.instalments.all()
         )
         return _mission_item(mission.name, _("in instalments (%(dates)s)") % {"dates": dates})
@@ -149,7 +149,7 @@ def _schedule_line(mission: Mission, fmt: Formatter, language: str) -> str | Non
     schedule = _("%(frequency)s, %(timing)s, on day %(day)s") % {
         "frequency": FREQUENCY_WORDS[mission.frequency](),
         "timing": timing,
-        "day": mission.billing_day,
+        "day": fmt.day_of_month(mission.billing_day),
     }
     return _mission_item(mission.name, schedule)
 

@@ -22,10 +22,8 @@ def short_date(value: datetime.date, language: str) -> str:
 
 
 def long_date(value: datetime.date, language: str) -> str:
-    text = Formatter(language, "EUR").date(value)
-    if language == "fr" and value.day == 1:
-        return "1er" + text[1:]  # French writes the first of a month "1er"
-    return text
+    """ "1er janvier 2027", "1 January 2027"."""
+    return Formatter(language, "EUR").date(value)
 
 
 def period_line(mission_name: str, period: Period, language: str) -> str:
@@ -50,6 +48,8 @@ def period_line(mission_name: str, period: Period, language: str) -> str:
 
 
 def revision_line(percent: Decimal, effective: datetime.date, language: str) -> str:
+    """ "Fees revised by +3.2 % from 1 January 2028" (a revision that changes the fees:
+    one of 0 % is not announced)."""
     formatter = Formatter(language, "EUR")
     sign = "+" if percent >= 0 else "−"
     with translation.override(language):

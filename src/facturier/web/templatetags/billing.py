@@ -3,7 +3,6 @@ import functools
 import html
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.core.signals import setting_changed
@@ -15,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 
+from facturier.core.formatting import date_text, datetime_text
 from facturier.invoicing import history, payment_reference
 from facturier.invoicing.lifecycle import InvoiceStatus
 
@@ -47,7 +47,7 @@ def _currency(amount: Decimal, currency: str, locale: str) -> SafeString:
 
 @functools.lru_cache(maxsize=8192)
 def _date(value: datetime.date, locale: str) -> SafeString:
-    return mark_safe(html.escape(format_date(value, "medium", locale=locale)))  # noqa: S308
+    return mark_safe(html.escape(date_text(value, "medium", locale)))  # noqa: S308
 
 
 @register.filter
@@ -74,7 +74,7 @@ def day(value):
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
     if isinstance(value, datetime.datetime):
-        return format_date(value, "medium", locale=_locale())
+        return date_text(value, "medium", _locale())
     return _date(value, _locale())
 
 
@@ -88,11 +88,8 @@ def creditor_reference(value: str) -> str:
 def moment(value):
     if not value:
         return ""
-    return format_datetime(
-        timezone.localtime(value),
-        "medium",
-        locale=_locale(),
-        tzinfo=timezone.get_current_timezone(),
+    return datetime_text(
+        timezone.localtime(value), "medium", _locale(), tzinfo=timezone.get_current_timezone()
     )
 
 
