@@ -64,14 +64,17 @@ def billed_event(engagement, periods: list[DuePeriod], timed: list, invoice, *, 
 
 
 def to_announce(engagement: Engagement, fixed: list[DuePeriod]) -> list[Revision]:
-    """The revisions the client has not been told of, in force for these fixed fees."""
+    """The revisions the client has not been told of, in force for these fixed fees; one
+    that leaves the fees as they were (a factor of 1) has nothing to tell."""
     if not fixed:
         return []
     last = max(due.period.start for due in fixed)
     return [
         revision
         for revision in related(engagement, "revisions")
-        if revision.announced_on_id is None and revision.effective_date <= last
+        if revision.announced_on_id is None
+        and revision.effective_date <= last
+        and revision.factor != 1
     ]
 
 
