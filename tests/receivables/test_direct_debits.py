@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 import xmlschema
+from django.utils import translation
 from sepaxml import debit as sepaxml_debit
 
 from facturier.core.errors import Invalid, InvalidTransition, NotAllowed, NotFound
@@ -386,3 +387,12 @@ def test_an_unknown_pain_version_is_refused(sepa, settings_user, firm):
             firm.pk, by=settings_user, fields={"pain_version": "pain.008.001.99"}
         )
     assert codes(exc) == {"pain_version": ["invalid_choice"]}
+
+
+def test_a_debit_larger_than_the_balance_says_the_balance_in_french(mandate, issue, alice):
+    invoice = issue()
+    with translation.override("fr"), pytest.raises(Invalid) as exc:
+        actions.schedule_debit(invoice, by=alice, amount="120.01")
+    assert exc.value.errors["amount"] == [
+        f"Il reste 120,00\xa0€ à régler sur la facture {invoice.number}."
+    ]

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from facturier.core.errors import Invalid, NotAllowed, NotFound
 from facturier.firms.models import AuditEvent
@@ -307,3 +308,17 @@ def test_an_invoice_with_nothing_left_to_pay_is_refused_by_name(issue, alice, cl
         "nothing_owed",
     )
     assert invoice.number in error.errors["allocations.0.invoice"][0]
+
+
+def test_refusals_about_money_say_its_amount_as_the_reader_writes_it(issue, alice, client_entity):
+    issue("120.00")
+    payment = pay(alice, client_entity, "1200.00")
+    with translation.override("fr"), pytest.raises(Invalid) as refused:
+        actions.update_payment(payment, by=alice, amount="100.00")
+    assert refused.value.errors["amount"][0].startswith("120,00\xa0€ de ce paiement")
+    with translation.override("fr"), pytest.raises(Invalid) as refused:
+        actions.refund_credit(payment, by=alice, amount=Decimal("1080.01"))
+    assert refused.value.errors["amount"] == ["Il reste 1\u202f080,00\xa0€ à rembourser."]
+    with translation.override("en"), pytest.raises(Invalid) as refused:
+        actions.refund_credit(payment, by=alice, amount=Decimal("1080.01"))
+    assert refused.value.errors["amount"] == ["€1,080.00 is left to refund."]

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.errors import DomainError
+from facturier.core.formatting import for_reader
 
 from .models import Engagement, Indexation, IndexValue
 from .schedule import revision_dates
@@ -43,7 +44,8 @@ def index_on(firm_id: int, name: str, day: datetime.date) -> Decimal:
         .first()
     )
     if value is None:
-        raise IndexMissing(index=name, date=day.isoformat())
+        # In the words of the run's reader (the run speaks their language): kept as said.
+        raise IndexMissing(index=name, date=for_reader().date(day))
     return value
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from facturier.clients.permissions import can_process, visible_clients
 from facturier.core import reading
 from facturier.core.errors import DomainError, Invalid
+from facturier.core.formatting import for_reader
 from facturier.receivables import actions
 from facturier.receivables.models import Debit, Mandate, SepaSettings
 from facturier.receivables.selectors import (
@@ -199,7 +200,7 @@ def invoice_debit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Debit scheduled for %(day)s.") % {"day": formats.date_format(debit.due_date)},
+            _("Debit scheduled for %(day)s.") % {"day": for_reader().date(debit.due_date)},
         )
     return redirect("billing:invoice", pk=pk)
 

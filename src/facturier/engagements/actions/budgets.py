@@ -9,6 +9,7 @@ from facturier.core import fiscal, reading
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, NotFound
+from facturier.core.formatting import for_reader
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
@@ -65,7 +66,11 @@ def _check_year(engagement: Engagement, year) -> int:
             {
                 "year": [
                     _("The fiscal year %(year)s (%(start)s – %(end)s) is outside the engagement.")
-                    % {"year": year, "start": span.start, "end": span.end}
+                    % {
+                        "year": year,
+                        "start": for_reader().date(span.start),
+                        "end": for_reader().date(span.end),
+                    }
                 ]
             },
             codes={"year": ["outside_engagement"]},

@@ -277,6 +277,7 @@ def _instalments(
         raise Invalid({prefix: [_("List the instalments.")]}, codes={prefix: ["required"]})
     total = sum((row.amount for row in rows), Decimal(0))
     if total != mission.annual_fee:
+        fmt = Formatter(get_language() or "en", mission.engagement.client.currency)
         raise Invalid(
             {
                 prefix: [
@@ -285,9 +286,9 @@ def _instalments(
                         "(a difference of %(difference)s)."
                     )
                     % {
-                        "total": total,
-                        "fee": mission.annual_fee,
-                        "difference": mission.annual_fee - total,
+                        "total": fmt.money(total),
+                        "fee": fmt.money(mission.annual_fee),
+                        "difference": fmt.money(mission.annual_fee - total),
                     }
                 ]
             },

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid
+from facturier.core.formatting import for_reader
 from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice
 
@@ -99,7 +100,10 @@ def plan(
             {
                 "allocations": [
                     _("The allocations (%(total)s) exceed what is left to allocate (%(left)s).")
-                    % {"total": given, "left": money.remaining}
+                    % {
+                        "total": for_reader(money.currency).money(given),
+                        "left": for_reader(money.currency).money(money.remaining),
+                    }
                 ]
             },
             codes={"allocations": ["exceeds_payment"]},

@@ -4,7 +4,6 @@ from input, and the client, payment or credit note they act on, found and locked
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from facturier.clients.models import Client
@@ -12,6 +11,7 @@ from facturier.clients.permissions import visible_clients
 from facturier.core import money
 from facturier.core.converters import row_id
 from facturier.core.errors import NotFound
+from facturier.core.formatting import for_reader
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
@@ -71,7 +71,7 @@ def day_in(value, field: str, errors: dict, codes: dict, *, today: datetime.date
     if not earliest <= value <= today:
         errors[field] = [
             _("Enter a date from %(earliest)s to today: money is recorded when received.")
-            % {"earliest": formats.date_format(earliest)}
+            % {"earliest": for_reader().date(earliest)}
         ]
         codes[field] = ["future" if value > today else "too_old"]
         return None

@@ -13,6 +13,7 @@ from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.converters import row_id
 from facturier.core.errors import Invalid, NotFound
+from facturier.core.formatting import for_reader
 from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
@@ -84,7 +85,10 @@ def _refund(money: ClientMoney, *, by, amount, on, now) -> Allocation:
     value = amount_in(amount, money.currency, "amount", errors, codes)
     day = day_in(on or timezone.localdate(at), "on", errors, codes, today=timezone.localdate(at))
     if value is not None and value > money.remaining:
-        errors["amount"] = [_("%(left)s is left to refund.") % {"left": money.remaining}]
+        errors["amount"] = [
+            _("%(left)s is left to refund.")
+            % {"left": for_reader(money.currency).money(money.remaining)}
+        ]
         codes["amount"] = ["exceeds_payment"]
     if errors:
         raise Invalid(errors, codes=codes)

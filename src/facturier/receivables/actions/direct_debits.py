@@ -17,6 +17,7 @@ from facturier.clients.models import Client, Contact
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid, InvalidTransition, NotFound
+from facturier.core.formatting import for_reader
 from facturier.firms import audit
 from facturier.firms.actions import require_settings_right
 from facturier.firms.models import User
@@ -266,6 +267,30 @@ def active_mandate(client_id: int, *, today: datetime.date) -> Mandate | None:
     return None
 
 
+def _debit_amount(invoice: Invoice, amount: Decimal | str | None) -> Decimal:
+    """The amount to debit: the balance, or what was asked if it is no more."""
+    errors: dict = {}
+    codes: dict = {}
+    wanted = (
+        invoice.balance
+        if amount in (None, "")
+        else amount_in(amount, "EUR", "amount", errors, codes)
+    )
+    if errors:
+        raise Invalid(errors, codes=codes)
+    if wanted > invoice.balance:
+        raise _refuse(
+            "amount",
+            _("Invoice %(invoice)s has %(balance)s left to pay.")
+            % {
+                "invoice": invoice,
+                "balance": for_reader(invoice.currency).money(invoice.balance),
+            },
+            "exceeds_balance",
+        )
+    return wanted
+
+
 @action
 def schedule_debit(
     invoice: Invoice | int, *, by: User, amount: Decimal | str | None = None
@@ -282,22 +307,7 @@ def schedule_debit(
         raise _refuse(
             "mandate", _("The client has no active direct-debit mandate."), "no_active_mandate"
         )
-    errors: dict = {}
-    codes: dict = {}
-    wanted = (
-        invoice.balance
-        if amount in (None, "")
-        else amount_in(amount, "EUR", "amount", errors, codes)
-    )
-    if errors:
-        raise Invalid(errors, codes=codes)
-    if wanted > invoice.balance:
-        raise _refuse(
-            "amount",
-            _("Invoice %(invoice)s has %(balance)s left to pay.")
-            % {"invoice": invoice, "balance": invoice.balance},
-            "exceeds_balance",
-        )
+    wanted = _debit_amount(invoice, amount)
     to = notice_recipient(invoice.client)
     debit = Debit(
         firm_id=invoice.firm_id,

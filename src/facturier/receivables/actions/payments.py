@@ -12,6 +12,7 @@ from facturier.clients.models import Client
 from facturier.core import clock
 from facturier.core.actions import action
 from facturier.core.errors import Invalid
+from facturier.core.formatting import for_reader
 from facturier.firms import audit
 from facturier.firms.models import User
 from facturier.invoicing import actions as invoicing
@@ -162,7 +163,7 @@ def update_payment(
         if value is not None and value < allocated:
             errors["amount"] = [
                 _("%(allocated)s of this payment is allocated: remove allocations first.")
-                % {"allocated": allocated}
+                % {"allocated": for_reader(payment.currency).money(allocated)}
             ]
             codes["amount"] = ["below_allocated"]
         elif value is not None:
