@@ -69,23 +69,13 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
 @once
 def deduct_deposits(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft deducts the deposits its client paid and no invoice deducts yet."""
-    invoice = get_invoice(request, pk)
-    try:
-        deposits = actions.deduct_deposits(invoice, by=request.user)
-    except Invalid as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        if deposits:
-            messages.success(
-                request,
-                _("Deducts the deposits %(numbers)s.")
-                % {"numbers": ", ".join(d.number for d in deposits)},
-            )
-        else:
-            messages.info(request, _("No deposit of this client is paid and left to deduct."))
-    return redirect("billing:invoice", pk=pk)
+    return _deposits_changed(
+        request,
+        pk,
+        actions.deduct_deposits,
+        done=_("Deducts the deposits %(numbers)s."),
+        none=_("No deposit of this client is paid and left to deduct."),
+    )
 
 
 @login_required
@@ -93,20 +83,29 @@ def deduct_deposits(request: HttpRequest, pk: int) -> HttpResponse:
 @once
 def release_deposits(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft deducts no deposit any more: a later invoice may deduct them."""
+    return _deposits_changed(
+        request,
+        pk,
+        actions.release_deposits,
+        done=_("No longer deducts the deposits %(numbers)s."),
+        none=_("This draft deducts no deposit."),
+    )
+
+
+def _deposits_changed(request, pk: int, act, *, done: str, none: str) -> HttpResponse:
+    """Run `act` on the draft; say what it did (`done`, with the deposits' numbers), that
+    there was nothing to do (`none`), or why it was refused."""
     invoice = get_invoice(request, pk)
     try:
-        deposits = actions.release_deposits(invoice, by=request.user)
+        deposits = act(invoice, by=request.user)
     except Invalid as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         if deposits:
-            messages.success(
-                request,
-                _("No longer deducts the deposits %(numbers)s.")
-                % {"numbers": ", ".join(d.number for d in deposits)},
-            )
+            numbers = ", ".join(d.number for d in deposits)
+            messages.success(request, done % {"numbers": numbers})
         else:
-            messages.info(request, _("This draft deducts no deposit."))
+            messages.info(request, none)
     return redirect("billing:invoice", pk=pk)
