@@ -121,7 +121,7 @@ def test_a_draft_stops_deducting_its_deposits_from_its_page(client, alice, clien
     release = reverse("billing:invoice_release_deposits", args=[draft.pk])
     assert f'action="{release}"' in page and "Ne plus déduire les acomptes" in page
     page = text(client.post(release, follow=True, **FRENCH))
-    assert f"Ne déduit plus les acomptes {deposit.number}." in page
+    assert f"Acomptes qui ne sont plus déduits : {deposit.number}." in page
     assert "Net à payer" not in page and "Ne plus déduire les acomptes" not in page
     assert f"préparée pour ne déduire aucun acompte — {deposit.number}" in page  # history
     deposit.refresh_from_db()
