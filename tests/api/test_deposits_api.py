@@ -36,6 +36,11 @@ def test_a_deposit_is_drafted_paid_and_deducted(api, alice, client_entity, templ
     )
     deducted = api.post(f"/api/v1/invoices/{draft.pk}/deduct-deposits/", {}, format="json")
     assert deducted.status_code == 200, deducted.json()
+    released = api.post(f"/api/v1/invoices/{draft.pk}/release-deposits/", {}, format="json")
+    assert released.status_code == 200, released.json()
+    assert not Invoice.objects.filter(deducted_by=draft).exists()  # free for another invoice
+    api.post(f"/api/v1/invoices/{draft.pk}/deduct-deposits/", {}, format="json")
+    assert Invoice.objects.get(deducted_by=draft) == deposit
     actions.finalize_invoice(draft.pk, by=alice)
     shown = api.get(f"/api/v1/invoices/{draft.pk}/").json()
     assert Decimal(shown["prepaid"]) == Decimal("1200.00")

@@ -160,6 +160,7 @@ PAGE_TO_API = {
     "billing:credit_note_new": "/api/v1/invoices/{id}/credit-notes/",
     "billing:deposit_new": "/api/v1/clients/{id}/deposit-invoice/",
     "billing:invoice_deduct_deposits": "/api/v1/invoices/{id}/deduct-deposits/",
+    "billing:invoice_release_deposits": "/api/v1/invoices/{id}/release-deposits/",
     "billing:engagement_deposit": "/api/v1/engagements/{id}/deposit-invoice/",
     "billing:credit_note_credit": "/api/v1/credit-notes/{id}/allocate/",
     "billing:aging": "/api/v1/aging/ and /api/v1/aging/file/",

@@ -269,7 +269,7 @@ def test_the_page_lists_each_period_in_french_with_its_state(
     text_ = page.content.decode()
     assert page.status_code == 200
     assert "Ventes à des particuliers" in text_ and "Accepté par la plateforme" in text_
-    assert "1 nov. 2026 – 10 nov. 2026" in text_ and "100,00\xa0€" in text_
+    assert "1er nov. 2026 – 10 nov. 2026" in text_ and "100,00\xa0€" in text_
     assert "Rien à déclarer" in text_  # the periods after, with no sale
     file = client.get(reverse("billing:ereport_file", args=[report.pk]))
     assert file.content == bytes(report.content)

@@ -236,6 +236,11 @@ urlpatterns = [
         name="api-invoice-deduct-deposits",
     ),
     path(
+        "v1/invoices/<id:pk>/release-deposits/",
+        work.InvoiceReleaseDeposits.as_view(),
+        name="api-invoice-release-deposits",
+    ),
+    path(
         "v1/clients/<id:pk>/invoice-from-wip/",
         work.InvoiceFromWip.as_view(),
         name="api-client-invoice-from-wip",

@@ -508,3 +508,20 @@ class InvoiceDeductDeposits(GenericAPIView):
         data.is_valid(raise_exception=True)
         invoicing.deduct_deposits(pk, by=request.user, deposits=data.validated_data.get("deposits"))
         return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
+
+
+class InvoiceReleaseDeposits(GenericAPIView):
+    # No body: the invoice it answers with is what OPTIONS describes.
+    serializer_class = s.InvoiceSerializer
+
+    @extend_schema(
+        operation_id="invoices_release_deposits",
+        request=None,
+        responses={200: s.InvoiceSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Make a draft deduct no deposit invoice any more (a later invoice may)",
+    )
+    @idempotent
+    def post(self, request, pk):
+        invoicing.release_deposits(pk, by=request.user)
+        return Response(s.InvoiceSerializer(_invoice(request, pk)).data)
