@@ -198,6 +198,25 @@ def test_a_retry_bills_the_day_a_run_ahead_of_today_failed_on(
     assert Invoice.objects.filter(client=client_entity, issue_date=first).count() == 1
 
 
+def test_ending_an_engagement_says_which_drafts_bill_beyond_its_end(
+    client, alice, firm, make_engagement
+):
+    """Billed ahead as drafts, July to September stay billed when the engagement ends on
+    15 June; the page says which drafts bill beyond the end, in French."""
+    engagement = make_engagement()
+    invoices = actions.bill_due_periods(firm, by=alice, as_of=datetime.date(2027, 9, 1)).invoices
+    client.force_login(alice)
+    response = client.post(
+        reverse("billing:engagement_end", args=[engagement.pk]),
+        {"end_date": "15/06/2027"},
+        follow=True,
+        **FR,
+    )
+    page = response.content.decode()
+    beyond = ", ".join(f"#{invoice.pk}" for invoice in invoices[5:])  # June to September
+    assert f"Les brouillons {beyond} facturent des périodes au-delà de la date de fin" in page
+
+
 def test_pausing_and_resuming_from_the_engagement_page(client, alice, client_entity):
     engagement = actions.create_engagement(
         client_entity,

@@ -343,6 +343,20 @@ def _foreseen(engagement: Engagement, horizon: datetime.date):
     ], False
 
 
+def drafts_past_end(engagement: Engagement) -> list[Invoice]:
+    """The drafts billing a period that ends after the engagement's end date: billed
+    before the end was known, they stay billed (as finalized ones do) until a person
+    deletes them; the schedule then bills what is still due, the last period prorated."""
+    if engagement.end_date is None:
+        return []
+    periods = BilledPeriod.objects.filter(
+        mission__engagement=engagement,
+        period_end__gt=engagement.end_date,
+        invoice__status=InvoiceStatus.DRAFT,
+    )
+    return list(Invoice.objects.filter(pk__in=periods.values("invoice_id")).order_by("pk"))
+
+
 def billed_periods(engagement: Engagement) -> QuerySet[BilledPeriod]:
     return (
         BilledPeriod.objects.filter(mission__engagement=engagement)

@@ -357,6 +357,20 @@ def end_view(request: HttpRequest, pk: int) -> HttpResponse:
         # Read again: a refused action may have changed the instance it was given.
         return engagement_page(request, _engagement(request, pk), end_form=form)
     messages.success(request, _("Engagement %(reference)s ended.") % {"reference": engagement})
+    drafts = engagement_selectors.drafts_past_end(_engagement(request, pk))
+    if drafts:
+        messages.warning(
+            request,
+            ngettext(
+                "The draft %(drafts)s bills a period beyond the end date: delete it if it is "
+                "no longer owed, and the next run bills what is due, the last period prorated.",
+                "The drafts %(drafts)s bill periods beyond the end date: delete them if they "
+                "are no longer owed, and the next run bills what is due, the last period "
+                "prorated.",
+                len(drafts),
+            )
+            % {"drafts": ", ".join(f"#{draft.pk}" for draft in drafts)},
+        )
     return redirect(reverse("billing:engagement", args=[engagement.pk]))
 
 
