@@ -98,6 +98,59 @@ def test_inserted_rows_are_those_bulk_create_writes(firm, make_client):
     insert([])  # nothing to write, no statement
 
 
+def test_values_repeated_in_a_batch_are_written_as_each_alone(firm, make_client):
+    """insert() prepares an equal value once per field and statement: equal values of
+    other forms (another exponent, another time zone), the same value in two fields, and
+    NULL in several fields all read back as save() writes them."""
+    import datetime
+    from decimal import Decimal
+
+    from facturier.invoicing.models import Invoice
+
+    client = make_client(firm, "Dupont & Fils")
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    at = datetime.datetime(2027, 1, 1, 9, tzinfo=datetime.UTC)
+
+    def drafts(total, when):
+        return [
+            Invoice(
+                firm=firm,
+                client=client,
+                issue_date=datetime.date(2027, 1, 1),
+                payment_terms_days=30,
+                currency="EUR",
+                total_net=total,
+                total_vat=Decimal("0"),
+                total_gross=total,
+                exchange_rate=None,
+                finalized_at=when,
+            )
+            for _ in range(2)
+        ]
+
+    batch = drafts(Decimal("12.5"), at) + drafts(Decimal("12.50"), at.astimezone(paris))
+    insert(batch)
+    alone = drafts(Decimal("12.5"), at)[0]
+    alone.save()
+    fields = ("total_net", "total_vat", "total_gross", "exchange_rate", "issue_date")
+    fields += ("finalized_at",)
+    expected = Invoice.objects.values(*fields).get(pk=alone.pk)
+    written = Invoice.objects.filter(pk__in=[i.pk for i in batch]).values(*fields)
+    assert list(written) == [expected] * 4
+    events = [
+        AuditEvent(firm=firm, at=at, action="client.changed", details={}),
+        AuditEvent(firm=None, at=at.astimezone(paris), action="client.changed", details={}),
+        AuditEvent(firm=None, at=at, action="client.changed", details={"n": 1}),
+    ]
+    insert(events)
+    read = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+    assert [(e.firm_id, e.at, e.details) for e in read] == [
+        (firm.pk, at, {}),
+        (None, at, {}),
+        (None, at, {"n": 1}),
+    ]
+
+
 def test_a_visible_client_is_read_as_visible_clients_says(firm, make_firm, make_client, make_user):
     from facturier.clients.permissions import visible_client, visible_clients
 

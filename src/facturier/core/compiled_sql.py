@@ -27,6 +27,7 @@ import functools
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 
 from django.core.exceptions import EmptyResultSet
@@ -393,6 +394,7 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
     # gives a missing one its default).
     automatic = _automatic_key(model)
     writers = _writers(model, db.vendor)
+    prepared = _Prepared(db)
     rows = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")
@@ -406,12 +408,41 @@ def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
             return None
         rows.append(
             [
-                value if type(value) in as_is else field.get_db_prep_save(value, db)
+                value if type(value) in as_is else prepared(field, value)
                 for (field, as_is), value in zip(writers, row, strict=True)
             ]
         )
     sql = _insert_sql(model, db.vendor, len(objs))
     return sql, [value for row in rows for value in row]
+
+
+# Values of these exact types are immutable and hashable, and two equal ones are
+# written alike (the same text, number, day or instant, or NULL): a statement prepares
+# each once per field.
+_SHARED_TYPES = frozenset(
+    {type(None), str, int, bool, Decimal, datetime.date, datetime.datetime, datetime.time}
+)
+
+
+class _Prepared:
+    """get_db_prep_save of one statement's values, each equal value of a field prepared
+    once: a batch of drafts repeats its dates, rates and amounts on every row."""
+
+    def __init__(self, db):
+        self.db = db
+        self.seen: dict = {}
+
+    def __call__(self, field: ModelField, value):
+        if type(value) not in _SHARED_TYPES:
+            return field.get_db_prep_save(value, self.db)
+        key = (field, type(value), value)
+        try:
+            found = self.seen.get(key, self)
+        except TypeError:  # a signalling NaN: not hashable, and refused by the field
+            return field.get_db_prep_save(value, self.db)
+        if found is self:
+            found = self.seen[key] = field.get_db_prep_save(value, self.db)
+        return found
 
 
 def _keyed(objs: Sequence[Model], keys: list, db) -> None:
