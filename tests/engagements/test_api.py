@@ -65,6 +65,11 @@ def test_refusals_are_json_with_stable_codes(api, client_entity):
     assert response.json()["codes"] == {"missions.0.instalments": ["instalments_sum"]}
     response = create(api, client_entity, missions=[{"name": "Paie", "fee_kind": "fixed"}])
     assert response.json()["codes"] == {"missions.0.annual_fee": ["fee_required"]}
+    without = {"client": client_entity.pk, "reference": "LM-API-2", "start_date": "2027-01-01"}
+    for body in (without, {**without, "missions": []}):
+        response = api.post("/api/v1/engagements/", body, format="json")
+        assert response.status_code == 422
+        assert response.json()["codes"] == {"missions": ["required"]}
     far = (datetime.date.today() + datetime.timedelta(days=800)).isoformat()
     response = api.post("/api/v1/engagements/run/", {"as_of": far}, format="json")
     assert response.status_code == 422

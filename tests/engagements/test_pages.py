@@ -95,6 +95,15 @@ def test_refusals_show_beside_their_fields_and_save_nothing(client, alice, clien
     page = client.post(reverse("billing:engagement_new"), data, **FR).content.decode()
     assert "Les échéances totalisent 400" in page and "600" in page
     assert not Engagement.objects.exists()
+    blank = {f"mission-{i}-{name}": "" for i in (0, 1) for name in ("name", "annual_fee")}
+    response = client.post(
+        reverse("billing:engagement_new"), form(alice, client_entity, **blank), **FR
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Ajoutez au moins une mission." in page
+    assert 'value="LM-2027-007"' in page  # what was typed is kept
+    assert not Engagement.objects.exists()
 
 
 def test_the_run_button_makes_the_drafts(client, alice, client_entity, firm):

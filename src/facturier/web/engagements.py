@@ -177,7 +177,9 @@ def _mission_values(missions: list[MissionForm]) -> tuple[list[dict], list[Missi
 def _show_errors(exc: Invalid, form: EngagementForm, missions: list[MissionForm]) -> None:
     for key, errors in exc.errors.items():
         target, name = form, key
-        if key.startswith("missions."):
+        if key == "missions" and missions:  # none given: said beside the first one's name
+            target, name = missions[0], "name"
+        elif key.startswith("missions."):
             _, index, name = (key.split(".", 2) + [""])[:3]
             if index.isdigit() and int(index) < len(missions):
                 target = missions[int(index)]
@@ -215,7 +217,7 @@ def _save(request: HttpRequest, engagement, form: EngagementForm, missions: list
             )
         return actions.amend_engagement(engagement, by=request.user, fields=fields, missions=values)
     except Invalid as exc:
-        _show_errors(exc, form, filled)
+        _show_errors(exc, form, filled or missions[:1])
     except DomainError as exc:
         form.add_error(None, exc.message)
     return None

@@ -367,8 +367,13 @@ def create_engagement(
     fields: Mapping[str, Any],
     missions: Sequence[Mapping[str, Any]] = (),
 ) -> Engagement:
-    """A new engagement for a client the user owns (with the processing permission)."""
+    """A new engagement for a client the user owns (with the processing permission),
+    with at least one mission: a letter states what the firm is engaged to do."""
     client = _client(client, by)
+    if not missions:
+        raise Invalid(
+            {"missions": [_("Add at least one mission.")]}, codes={"missions": ["required"]}
+        )
     engagement = Engagement(firm_id=client.firm_id, client=client, responsible=by)
     _apply(engagement, fields, by)
     engagement.save()
