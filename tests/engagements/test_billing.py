@@ -30,9 +30,7 @@ def test_a_run_makes_one_draft_per_period_due_naming_the_version(make_engagement
     assert len(result.invoices) == 3
     first = Invoice.objects.get(pk=result.invoices[0].pk)
     assert first.status == "draft"
-    assert lines_of(first) == [
-        ("Tenue comptable – Honoraires du 01/01/2027 au 31/01/2027", Decimal("100.0000"))
-    ]
+    assert lines_of(first) == [("Tenue comptable – Honoraires : janvier 2027", Decimal("100.0000"))]
     assert "Lettre de mission LM-2027-001, version 1." in first.notes
     assert first.total_gross == Decimal("120.00")
 
@@ -55,7 +53,7 @@ def test_a_deleted_draft_frees_its_period_a_finalized_one_keeps_it(
     invoicing_actions.delete_draft(february, by=alice)
     again = actions.bill_due_periods(firm, by=alice, as_of=D(2027, 2, 1))
     assert len(again.invoices) == 1
-    assert "01/02/2027" in lines_of(again.invoices[0])[0][0]
+    assert "février 2027" in lines_of(again.invoices[0])[0][0]
 
 
 def test_a_prorated_first_quarter_says_so_in_the_clients_language(
@@ -78,7 +76,7 @@ def test_a_prorated_first_quarter_says_so_in_the_clients_language(
     (invoice,) = actions.bill_due_periods(firm, by=alice, as_of=D(2027, 1, 20)).invoices
     assert lines_of(invoice) == [
         (
-            "Bookkeeping – Fees from 15/01/2027 to 31/03/2027 (prorated 76/90 days)",
+            "Bookkeeping – Fees: from 15 January 2027 to 31 March 2027 (prorated 76/90 days)",
             Decimal("2533.3300"),
         )
     ]
@@ -93,7 +91,7 @@ def test_ending_an_engagement_stops_its_schedule_billed_periods_stay(make_engage
     assert len(result.invoices) == 1  # March only, prorated
     assert lines_of(result.invoices[0]) == [
         (
-            "Tenue comptable – Honoraires du 01/03/2027 au 15/03/2027 (prorata 15/31 jours)",
+            "Tenue comptable – Honoraires : du 1er mars 2027 au 15 mars 2027 (prorata 15/31 jours)",
             Decimal("48.3900"),
         )
     ]

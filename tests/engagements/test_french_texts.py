@@ -3,6 +3,7 @@ and their currency, dates as French writes them ("1er janvier 2027"), the billin
 "le 1er du mois", revisions told only when they change the fees."""
 
 import datetime
+import itertools
 
 import pytest
 from django.utils import timezone, translation
@@ -119,3 +120,48 @@ def test_a_budget_outside_the_engagement_names_its_fiscal_year_in_french(alice, 
     with translation.override("fr"), pytest.raises(Invalid) as refused:
         actions.add_budget(mission, by=alice, year=2026, hours="1", fees="1")
     assert "(1er janvier 2026 – 31 décembre 2026)" in refused.value.errors["year"][0]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "fr", "en"),
+    [
+        ("monthly", "février 2027", "February 2027"),
+        ("quarterly", "2e trimestre 2027", "2nd quarter 2027"),
+        ("half_yearly", "2e semestre 2027", "second half of 2027"),
+        ("yearly", "année 2028", "year 2028"),
+    ],
+)
+def test_a_fee_line_names_its_period_in_words(frequency, fr, en):
+    """The first period (from 15 January) is a part, said by its days; the next is a
+    whole month, quarter, half-year or year, said by its name in the client's language."""
+    from decimal import Decimal
+
+    from facturier.engagements.schedule import Plan, periods
+    from facturier.engagements.texts import period_line
+
+    first, second = list(
+        itertools.islice(
+            periods(Plan(frequency, "advance", 1, Decimal(1200)), start=D(2027, 1, 15), end=None),
+            2,
+        )
+    )
+    assert period_line("Tenue comptable", second, "fr") == f"Tenue comptable – Honoraires : {fr}"
+    assert period_line("Bookkeeping", second, "en") == f"Bookkeeping – Fees: {en}"
+    assert period_line("Tenue comptable", first, "fr").startswith(
+        "Tenue comptable – Honoraires : du 15 janvier 2027 au "
+    )
+    assert "(prorata " in period_line("Tenue comptable", first, "fr")
+
+
+def test_an_instalment_line_says_its_day_as_french_writes_it():
+    from decimal import Decimal
+
+    from facturier.engagements.schedule import Plan, periods
+    from facturier.engagements.texts import period_line
+
+    plan = Plan("instalments", "advance", 1, Decimal(0), [(D(2027, 3, 1), Decimal(600))])
+    instalment = next(periods(plan, start=D(2027, 1, 1), end=None))
+    assert (
+        period_line("Bilan", instalment, "fr") == "Bilan – Honoraires : échéance du 1er mars 2027"
+    )
+    assert period_line("Bilan", instalment, "en") == "Bilan – Fees: instalment of 1 March 2027"

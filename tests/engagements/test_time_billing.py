@@ -70,7 +70,7 @@ def test_a_months_time_is_billed_with_its_fixed_fee_on_one_invoice_once(
     assert len(first.invoices) == 1
     invoice = Invoice.objects.get(pk=first.invoices[0].pk)
     assert lines(invoice) == [
-        ("Tenue comptable – Honoraires du 01/01/2027 au 31/01/2027", Decimal("100.00")),
+        ("Tenue comptable – Honoraires : janvier 2027", Decimal("100.00")),
         ("Conseil fiscal – FISC : 3,5 h, du 10 janvier 2027 au 20 janvier 2027", Decimal("350.00")),
     ]
     assert sorted(

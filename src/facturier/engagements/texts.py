@@ -5,9 +5,10 @@ import datetime
 import functools
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from facturier.core.formatting import Formatter
 
@@ -27,17 +28,17 @@ def long_date(value: datetime.date, language: str) -> str:
 
 
 def period_line(mission_name: str, period: Period, language: str) -> str:
+    """ "Tenue comptable – Honoraires : janvier 2027", "Bookkeeping – Fees: Q1 2027"
+    (the period in words), "… du 15 janvier 2027 au 31 mars 2027 (prorata 76/90 jours)"."""
     with translation.override(language):
         if period.instalment:
-            text = _("%(mission)s – Fees: instalment of %(date)s") % {
+            return _("%(mission)s – Fees: instalment of %(date)s") % {
                 "mission": mission_name,
-                "date": short_date(period.start, language),
+                "date": long_date(period.start, language),
             }
-            return text
-        text = _("%(mission)s – Fees from %(start)s to %(end)s") % {
+        text = _("%(mission)s – Fees: %(period)s") % {
             "mission": mission_name,
-            "start": short_date(period.start, language),
-            "end": short_date(period.end, language),
+            "period": period_words(period, language),
         }
         if period.prorated:
             text += " " + _("(prorated %(days)s/%(full)s days)") % {
@@ -45,6 +46,36 @@ def period_line(mission_name: str, period: Period, language: str) -> str:
                 "full": period.full_days,
             }
         return text
+
+
+@functools.lru_cache(maxsize=512)
+def period_words(period: Period, language: str) -> str:
+    """A whole calendar period by its name ("janvier 2027", "2e trimestre 2027",
+    "1er semestre 2027", "année 2027"); a part of one by its days ("du 15 janvier 2027
+    au 31 mars 2027"). Kept: a run names the same few periods thousands of times."""
+    start, end = period.start, period.end
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    whole = (
+        not period.prorated
+        and start.day == 1
+        and (end + datetime.timedelta(days=1)).day == 1
+        and (start.month - 1) % months == 0
+    )
+    locale = Formatter(language, "EUR").locale
+    with translation.override(language):
+        if whole and months == 1:
+            return format_skeleton("yMMMM", start, locale=locale)
+        if whole and months == 3:
+            return format_date(start, "QQQQ y", locale=locale)
+        if whole and months == 6:
+            half = _("first half of %(year)s") if start.month == 1 else _("second half of %(year)s")
+            return half % {"year": start.year}
+        if whole and months == 12:
+            return _("year %(year)s") % {"year": start.year}
+        return pgettext("period", "from %(start)s to %(end)s") % {
+            "start": long_date(start, language),
+            "end": long_date(end, language),
+        }
 
 
 def revision_line(percent: Decimal, effective: datetime.date, language: str) -> str:
