@@ -128,8 +128,24 @@ def test_the_import_page_lists_the_refused_row_in_french(client, manager):
     assert response.status_code == 422
     page = response.content.decode()
     assert "1 ligne refusée sur 2 : aucun client n'a été créé." in page
-    assert "<td>3</td><td>company_id</td>" in page
+    assert "<td>3</td><td>siren</td>" in page
     assert not Client.objects.filter(name="Bon").exists()
+
+
+def test_the_import_page_names_each_refused_column_as_the_file_does(client, manager):
+    """A French file's refusals name its own columns ("Pays", "Délai de paiement"), never
+    the internal English names (country, payment_terms_days) its writer never typed."""
+    client.force_login(manager)
+    data = (
+        "Nom;Pays;Délai de paiement;Courriel\r\nCrèmerie Thérèse;Francia;trente;pas-une-adresse\r\n"
+    ).encode("cp1252")
+    upload = SimpleUploadedFile("clients.csv", data, content_type="text/csv")
+    response = client.post(
+        reverse("billing:clients_import"), {"file": upload, "dry_run": "1"}, **FRENCH
+    )
+    page = html.unescape(response.content.decode())
+    columns = re.findall(r"<tr><td>2</td><td>([^<]+)</td>", page)
+    assert sorted(columns) == ["Courriel", "Délai de paiement", "Pays"]
 
 
 def test_a_checked_file_is_imported_from_the_page_that_says_so(client, manager):

@@ -58,6 +58,13 @@ class ImportReport:
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, column, why
     refused_count: int = 0
     written: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # column: its name in the file
+
+    @property
+    def listed(self) -> list[tuple[int, str, str]]:
+        """The refused rows as a person reads them: each column by its name in the file
+        ("Pays", not "country"); the API keeps the stable names of `refused`."""
+        return [(line, self.headers.get(c, c), why) for line, c, why in self.refused]
 
     @property
     def ok(self) -> bool:
@@ -68,7 +75,7 @@ def _file_error(message: str, code: str) -> Invalid:
     return Invalid({"file": [message]}, codes={"file": [code]})
 
 
-def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(data: bytes, headers: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
     if len(data) > MAX_BYTES:
         raise _file_error(_("The file is larger than 16 MB."), "too_large")
     text = charsets.uploaded_text(data)
@@ -91,6 +98,9 @@ def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     if "name" not in columns:
         missing = _("Missing columns: %(columns)s.") % {"columns": "name"}
         raise _file_error(missing, "missing_column")
+    for name, column in zip(header, columns, strict=True):
+        if column:
+            headers.setdefault(column, name)
     for values in reader:
         row = {c: (v or "").strip() for c, v in zip(columns, values, strict=False) if c}
         yield reader.line_num, row
@@ -161,7 +171,7 @@ def _checked(by: User, data: bytes, report: ImportReport) -> list[tuple[dict, li
         raise NotAllowed(actions.NEEDS_SETTINGS_RIGHT)
     seen = _Seen(by.firm_id)
     rows = []
-    for line, row in _rows(data):
+    for line, row in _rows(data, report.headers):
         if not any(row.values()):
             continue
         report.rows += 1
