@@ -42,6 +42,9 @@ def test_the_contact_reads_and_signs_the_mandate(portal, mandate, contact):
     assert signed.status_code == 302
     mandate.refresh_from_db()
     assert mandate.status == Mandate.Status.ACTIVE and mandate.signed_on is not None
+    page = portal.get(f"/portal/mandates/{mandate.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    shown_fr = html.unescape(page.content.decode())
+    assert "Signé le" in shown_fr and "Signée le" not in shown_fr  # le mandat
     evidence = Acceptance.objects.get()
     assert (evidence.target_type, evidence.target_id) == ("receivables.mandate", str(mandate.pk))
     assert evidence.contact == contact and evidence.signer_name == "Jeanne Martin"
@@ -52,6 +55,7 @@ def test_the_contact_reads_and_signs_the_mandate(portal, mandate, contact):
     last = stored.pages[-1].extract_text()
     assert "Preuve d'acceptation" in last and evidence.document_sha256 in last
     assert "203.0.113.7" in last and "Jeanne Martin" in last
+    assert "Adresse IP 203.0.113.7" in last  # a label, capitalised as the others
     assert portal.get(f"/portal/mandates/{mandate.pk}/pdf/").content == bytes(evidence.signed_pdf)
     assert AuditEvent.objects.filter(action="acceptance.recorded").count() == 1
     status = AuditEvent.objects.get(action="mandate.status_changed")
