@@ -50,6 +50,10 @@ def test_creating_a_client_in_french(client, manager):
     assert list(created.owners.all()) == [manager] and created.payment_terms_days == 45
     account = client.get(response["Location"], **FRENCH).content.decode()
     assert "732829320" in account and "45 jours" in account and "Ajouter un contact" in account
+    # Labels start with a capital, as the form's do: not "n° de TVA" beside "SIREN"
+    assert "<dt>N° de TVA intracommunautaire</dt>" in account
+    listed = client.get(reverse("billing:clients"), **FRENCH).content.decode()
+    assert ">N° de TVA intracommunautaire</th>" in listed
 
 
 def test_an_invalid_siren_is_refused_beside_its_field(client, manager):
