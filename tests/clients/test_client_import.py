@@ -73,3 +73,20 @@ def test_unknown_columns_and_rights_are_refused(manager, staff):
     assert refused.value.codes == {"file": ["unknown_column"]}
     with pytest.raises(NotAllowed):
         imports.dry_run(staff["owner_processor"], b"name\nA\n")
+
+
+def test_a_country_is_read_by_its_name_in_french_or_english_or_its_code(manager):
+    rows = [
+        good_row(1).replace(";FR;", ";France;"),
+        good_row(2).replace(";FR;", ";fr;"),
+        good_row(3).replace(";FR;", ";Royaume-Uni;"),
+        good_row(4).replace(";FR;", ";Germany;"),
+    ]
+    report = imports.import_clients(by=manager, data=french_file(rows))
+    assert report.ok and report.written == 4, report.refused
+    countries = Client.objects.order_by("name").values_list("country", flat=True)
+    assert list(countries) == ["FR", "FR", "GB", "DE"]
+    report = imports.dry_run(manager, french_file([good_row(5).replace(";FR;", ";Atlantide;")]))
+    assert [(column, why) for _, column, why in report.refused] == [
+        ("country", "Unknown country “Atlantide”: write its code (FR) or its name.")
+    ]

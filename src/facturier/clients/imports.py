@@ -3,19 +3,22 @@ then all or nothing.
 
 Columns (header names in English or French, any order, "," or ";"): name / nom,
 company_id / siren / siret, vat_number / tva, address / adresse, address_line2 /
-complement, postal_code / code_postal, city / ville, country / pays, language / langue,
-currency / devise, payment_terms_days / delai_de_paiement, einvoice_address /
-adresse_electronique, contact / nom_du_contact, email / courriel, phone / telephone.
+complement, postal_code / code_postal, city / ville, country / pays (its code, or its
+name in French or English), language / langue, currency / devise, payment_terms_days /
+delai_de_paiement, einvoice_address / adresse_electronique, contact / nom_du_contact,
+email / courriel, phone / telephone.
 A row is checked as the forms and the API check a client (its SIREN, VAT number...);
 a second client with the SIREN or the VAT number of an earlier row, or of a client the
 firm has already, is refused.
 """
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from babel import Locale
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -108,10 +111,30 @@ def _rows(data: bytes, headers: dict[str, str]) -> Iterator[tuple[int, dict[str,
 
 def _client_fields(row: dict[str, str]) -> dict:
     fields = {k: v for k, v in row.items() if k in actions.FIELDS and v}
-    fields.setdefault("country", "FR")
+    fields["country"] = _country_code(fields.get("country", "FR"))
     if language := fields.get("language"):
         fields["language"] = LANGUAGE_WORDS.get(reading.plain(language), language.lower())
     return fields
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    """Countries by their names in French and English ("France", "Royaume-Uni",
+    "Germany"), as reading.plain reads them, to their ISO 3166 codes."""
+    names = {}
+    for language in ("en", "fr"):
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names[reading.plain(name)] = code
+    return names
+
+
+def _country_code(value: str) -> str:
+    """A country as a file writes it (a code, or its name in French or English) as its
+    ISO 3166 code; anything else as it is, for the client's check to refuse."""
+    if len(value) == 2 and value.isalpha():
+        return value.upper()
+    return _countries().get(reading.plain(value), value)
 
 
 class _Seen:
@@ -153,6 +176,10 @@ def _check(row: dict[str, str], firm_id: int) -> tuple[dict, list[dict], dict[st
         client.full_clean(exclude=["firm", "owners"])
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in Invalid.from_django(exc).errors.items()})
+    if "country" in errors and len(fields["country"]) > 2:
+        errors["country"] = _("Unknown country “%(name)s”: write its code (FR) or its name.") % {
+            "name": fields["country"]
+        }
     contact = {CONTACT_COLUMNS[k]: v for k, v in row.items() if k in CONTACT_COLUMNS and v}
     if contact:
         contact.setdefault("name", contact.get("email", ""))
