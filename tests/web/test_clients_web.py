@@ -295,3 +295,16 @@ def test_what_each_listed_client_owes_is_summed_as_decimals(
     assert [str(t) for t in owed[clients[0].pk].values()] == [str(by_the_orm[clients[0].pk, "EUR"])]
     bob = User.objects.get(pk=staff["owner_only"].pk)  # owns none of them
     assert owed_by_clients(user=bob, client_ids=[c.pk for c in clients]) == {}
+
+
+def test_the_owner_filter_names_colleagues_as_the_client_form_does(client, alice, firm, make_user):
+    for username, first, last in (("zoe", "Élodie", "Roux"), ("bmartin", "Bernard", "Martin")):
+        member = make_user(username, firm)
+        member.first_name, member.last_name = first, last
+        member.save()
+    client.force_login(alice)
+    page = client.get(reverse("billing:clients"), **FRENCH).content.decode()
+    select = page.split('id="id_owner"')[1].split("</select>")[0]
+    names = re.findall(r"<option value=\"\d+\">([^<]+)</option>", select)
+    assert names.index("Bernard Martin") < names.index("Élodie Roux"), names
+    assert "zoe" not in names and "bmartin" not in names

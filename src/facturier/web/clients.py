@@ -18,6 +18,7 @@ from facturier.clients import actions as client_actions
 from facturier.clients import imports as client_imports
 from facturier.clients import permissions as client_rights
 from facturier.clients.models import Client, Contact
+from facturier.core import reading
 from facturier.core.converters import row_id
 from facturier.core.errors import DomainError, Invalid, NotAllowed
 from facturier.firms.models import User
@@ -76,7 +77,12 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
     owed = owed_by_clients(user=request.user, client_ids=[c.pk for c in clients])
     query = request.GET.copy()
     query.pop("page", None)
-    staff = User.objects.filter(firm_id=request.user.firm_id, is_active=True).order_by("username")
+    # Named as the client's form names them ("Alice Martin"), in the order of a reader
+    # (Élodie among the E).
+    staff = sorted(
+        User.objects.filter(firm_id=request.user.firm_id, is_active=True),
+        key=lambda member: reading.plain(str(member)),
+    )
     return render(
         request,
         "billing/client_list.html",
@@ -85,7 +91,7 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
             page=page,
             rows=[(client, owed.get(client.pk, {})) for client in clients],
             query=query.urlencode(),
-            staff=list(staff.values_list("pk", "username")) if request.user.firm_id else [],
+            staff=[(member.pk, str(member)) for member in staff] if request.user.firm_id else [],
             filtered=any(v for k, v in request.GET.items() if k != "page"),
             showing_archived=filters.archived,
             can_administer=may_administer(request.user),
