@@ -33,6 +33,8 @@ def test_the_contact_reads_and_signs_the_mandate(portal, mandate, contact):
     assert hashlib.sha256(shown).hexdigest() == shown_sha(page)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(shown)).pages)
     assert "Mandat de prélèvement SEPA" in text and "RUM-PORTAIL-1" in text
+    assert "FR76 3000 6000 0112 3456 7890 189" in text  # in groups of four
+    assert "FR76 3000 6000 0112 3456 7890 189" in html.unescape(page.content.decode())
     signed = portal.post(
         f"/portal/mandates/{mandate.pk}/",
         {"signer_name": "Jeanne Martin", "accepted": "on", "document_sha256": shown_sha(page)},
@@ -88,7 +90,7 @@ def test_a_name_and_the_box_are_needed(portal, mandate):
     )
     assert refused.status_code == 422
     text = html.unescape(refused.content.decode())
-    assert "Saisissez votre nom pour signer." in text and "Cochez la case" in text
+    assert "Saisissez votre nom : il vaut signature." in text and "Cochez la case" in text
     mandate.refresh_from_db()
     assert mandate.status == Mandate.Status.PENDING and not Acceptance.objects.exists()
 

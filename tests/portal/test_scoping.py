@@ -102,7 +102,7 @@ def test_the_transfer_panel_gives_what_a_banking_app_needs(portal, issued):
     invoice = issued[1]
     page = portal.get(f"/portal/invoices/{invoice.pk}/").content.decode()
     assert "Payer par virement" in page
-    assert "FR1420041010050500013M02606" in page and "PSSTFRPPPAR" in page
+    assert "FR14 2004 1010 0505 0001 3M02 606" in page and "PSSTFRPPPAR" in page
     assert "300,00\u00a0€" in page
     qr = portal.get(f"/portal/invoices/{invoice.pk}/epc-qr.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"

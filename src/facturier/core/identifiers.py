@@ -112,6 +112,17 @@ def clean_iban(value: str) -> str:
         ) from None
 
 
+def iban_for_reading(value: str | None) -> str:
+    """An IBAN in groups of four characters, as a bank statement prints it ("FR76 3000
+    6000 0112 3456 7890 189"); anything that is not an IBAN as it is."""
+    if not value:
+        return ""
+    try:
+        return IBAN(value).formatted
+    except SchwiftyException:
+        return value
+
+
 def clean_bic(value: str) -> str:
     if not (value or "").strip():
         return ""

@@ -28,7 +28,7 @@ def check_consent(*, signer_name: str, accepted: bool) -> str:
     name = (signer_name or "").strip()[:200]
     errors, codes = {}, {}
     if not name:
-        errors["signer_name"] = [_("Type your name to sign.")]
+        errors["signer_name"] = [_("Type your name: it stands for your signature.")]
         codes["signer_name"] = ["required"]
     if not accepted:
         errors["accepted"] = [_("Tick the box to accept the document.")]

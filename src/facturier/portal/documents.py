@@ -10,6 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
 
+from facturier.core.identifiers import iban_for_reading
 from facturier.invoicing.selectors import default_template
 from facturier.receivables.direct_debits import Mandate, Scheme
 from facturier.receivables.letters import letter_frame, render_at
@@ -66,7 +67,7 @@ def mandate_document(mandate: Mandate, *, sepa, language: str) -> dict[str, Any]
                 [_("Creditor"), creditor],
                 [_("Creditor identifier (ICS)"), getattr(sepa, "creditor_id", "") or "—"],
                 [_("Debtor"), mandate.debtor_name],
-                [_("IBAN"), mandate.iban],
+                [_("IBAN"), iban_for_reading(mandate.iban)],
                 [_("BIC"), mandate.bic],
                 [
                     _("Type of payment"),

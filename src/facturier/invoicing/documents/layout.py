@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from facturier.core import tax
 from facturier.core.formatting import Formatter
+from facturier.core.identifiers import iban_for_reading
 
 from .. import payment_reference
 from . import en16931
@@ -369,7 +370,7 @@ def _late_payment_terms(seller, fmt: Formatter, language: str) -> list[str]:
 def _bank_lines(seller, reference: str | None) -> list[str]:
     lines = []
     if seller.get("iban"):
-        lines.append(f"IBAN {seller['iban']}")
+        lines.append(f"IBAN {iban_for_reading(seller['iban'])}")
     if seller.get("bic"):
         lines.append(f"BIC {seller['bic']}")
     if lines and reference:

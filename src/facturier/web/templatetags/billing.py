@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 
 from facturier.core.formatting import date_text, datetime_text
+from facturier.core.identifiers import iban_for_reading
 from facturier.invoicing import history, payment_reference
 from facturier.invoicing.lifecycle import InvoiceStatus
 
@@ -48,6 +49,12 @@ def _currency(amount: Decimal, currency: str, locale: str) -> SafeString:
 @functools.lru_cache(maxsize=8192)
 def _date(value: datetime.date, locale: str) -> SafeString:
     return mark_safe(html.escape(date_text(value, "medium", locale)))  # noqa: S308
+
+
+@register.filter
+def iban(value):
+    """FR76 3000 6000 0112 3456 7890 189: an IBAN in groups of four, as people read it."""
+    return iban_for_reading(value)
 
 
 @register.filter
