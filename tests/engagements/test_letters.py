@@ -237,3 +237,24 @@ def test_only_the_owner_with_processing_manages_letters(engagement, templates, f
     with pytest.raises(DomainError):
         actions.create_letter(engagement, by=stranger, template=templates["fr"], now=NOW)
     assert not EngagementLetter.objects.exists()
+
+
+def test_a_letter_without_its_own_terms_quotes_the_clients_or_the_firms(
+    alice, make_engagement, client_entity, templates
+):
+    """Empty terms on the engagement: its invoices take the client's, else the firm's;
+    the letter said "payables à réception" while they came due 30 days later."""
+    engagement = make_engagement(reference="LM-2027-002")
+    firm = client_entity.firm
+    firm.default_payment_terms_days = 45
+    firm.save()
+    client_entity.payment_terms_days = None
+    client_entity.save()
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    text = pdf_text(bytes(letter.pdf)).replace("\u202f", " ").replace("\xa0", " ")
+    assert "payables à 45 jours" in text and "réception" not in text
+    client_entity.payment_terms_days = 20
+    client_entity.save()
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    text = pdf_text(bytes(letter.pdf)).replace("\u202f", " ").replace("\xa0", " ")
+    assert "payables à 20 jours" in text

@@ -186,6 +186,19 @@ def _revision_text(engagement: Engagement, fmt: Formatter) -> str:
     return ""
 
 
+def _payment_terms_days(engagement: Engagement) -> int:
+    """The terms the engagement's invoices get: its own, else its client's, else the
+    firm's (as a draft takes them), so the letter promises what the invoices say."""
+    for terms in (
+        engagement.payment_terms_days,
+        engagement.client.payment_terms_days,
+        engagement.firm.default_payment_terms_days,
+    ):
+        if terms is not None:
+            return terms
+    return 0
+
+
 def values(
     engagement: Engagement, *, language: str, day: datetime.date, general_terms: str
 ) -> dict[str, str]:
@@ -199,7 +212,7 @@ def values(
             Decimal(0),
         )
         schedule = [_schedule_line(m, fmt, language) for m in missions]
-        terms = engagement.payment_terms_days
+        terms = _payment_terms_days(engagement)
         return {
             "firm_name": firm.name,
             "firm_address": _address(firm),
