@@ -431,3 +431,21 @@ def test_a_vat_rate_typed_the_french_way(alice, client_entity):
     deposit = actions.draft_deposit(by=alice, client=client_entity, amount="100", vat_rate="5,5")
     assert deposit.lines.get().vat_rate == Decimal("5.5")
     assert deposit.total_gross == Decimal("105.50")
+
+
+def test_deducting_with_nothing_to_deduct_writes_no_history(alice, client_entity, template):
+    """"Déduire les acomptes versés" with no deposit paid said so, yet the draft's history
+    read "préparée pour déduire les acomptes versés": the history tells what changed."""
+    from facturier.firms.models import AuditEvent
+
+    draft = small_draft(alice, client_entity, "1000")
+    deducting = AuditEvent.objects.filter(
+        target_id=str(draft.pk), action="invoice.deposits_deducted"
+    )
+    assert actions.deduct_deposits(draft, by=alice) == []
+    assert not deducting.exists()
+    deposit = paid_deposit(alice, client_entity, "100")
+    assert actions.deduct_deposits(draft, by=alice) == [deposit]
+    assert deducting.count() == 1
+    assert actions.deduct_deposits(draft, by=alice) == [deposit]  # already: nothing new
+    assert deducting.count() == 1

@@ -170,19 +170,21 @@ def deduct_deposits(
     all those paid and not deducted yet, when none are named), never more than its
     total. Returns the deposits it deducts."""
     invoice = _deducting(invoice, by)
+    before = deducted_deposits(invoice)
     if deposits is None:
-        chosen = deducted_deposits(invoice) + deposits_to_deduct(invoice.client_id)
+        chosen = before + deposits_to_deduct(invoice.client_id)
     else:
         chosen = _named(invoice, deposits)
     check_fits(chosen, invoice)
     attach_deposits(invoice, chosen)
-    record_event(
-        invoice,
-        Action.DEDUCT_DEPOSITS,
-        by=by,
-        at=clock.now(now),
-        details={"deposits": [d.number for d in chosen]},
-    )
+    if {d.pk for d in chosen} != {d.pk for d in before}:  # nothing changed: nothing to say
+        record_event(
+            invoice,
+            Action.DEDUCT_DEPOSITS,
+            by=by,
+            at=clock.now(now),
+            details={"deposits": [d.number for d in chosen]},
+        )
     return chosen
 
 
