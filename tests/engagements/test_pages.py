@@ -261,3 +261,18 @@ def test_the_list_shows_a_page_of_engagements_and_says_how_many(client, alice, c
     assert "LM-24" in page and "LM-25" not in page
     second = client.get(reverse("billing:engagements") + "?page=2", **FR).content.decode()
     assert "LM-26" in second and "LM-00" not in second
+
+
+def test_the_preview_shows_an_instalment_on_its_day_not_as_a_period(
+    client, alice, client_entity
+):
+    """An instalment is one payment on a day: the preview read "Bilan : 30 sept. 2027 –
+    30 mars 2028", a period nobody agreed to."""
+    client.force_login(alice)
+    response = client.post(reverse("billing:engagement_new"), form(alice, client_entity), **FR)
+    assert response.status_code == 302
+    page = client.get(response["Location"], **FR).content.decode()
+    page = page.replace("\u202f", " ").replace("\xa0", " ")
+    assert "Bilan : échéance du 31 mars 2027 · 400,00 €" in page
+    assert "Bilan : échéance du 30 sept. 2027 · 600,00 €" in page
+    assert "30 mars 2028" not in page
