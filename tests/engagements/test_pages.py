@@ -276,3 +276,30 @@ def test_the_preview_shows_an_instalment_on_its_day_not_as_a_period(
     assert "Bilan : échéance du 31 mars 2027 · 400,00 €" in page
     assert "Bilan : échéance du 30 sept. 2027 · 600,00 €" in page
     assert "30 mars 2028" not in page
+
+
+def test_a_time_period_with_no_time_is_not_called_skipped_while_paused(
+    client, alice, client_entity, firm
+):
+    """A time period with nothing to bill has no invoice, as one skipped while paused:
+    the run page called it "sautée pendant la suspension" on an engagement never paused,
+    while the engagement's page said "aucun temps à facturer"."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    start = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-1", "start_date": start, "tacit_renewal": True},
+        missions=[{"name": "Conseil", "fee_kind": "time", "time_cap": "500"}],
+    )
+    actions.bill_due_periods(firm, by=alice, as_of=today)
+    client.force_login(alice)
+    for url in (
+        reverse("billing:engagements_run"),
+        reverse("billing:engagement", args=[engagement.pk]),
+    ):
+        page = client.get(url, **FR).content.decode()
+        assert "aucun temps à facturer" in page, url
+        assert "sautée pendant la suspension" not in page, url
