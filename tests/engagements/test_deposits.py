@@ -40,6 +40,22 @@ def test_the_button_drafts_an_amount(alice, make_engagement):
     assert invoice.total_net == Decimal("1500.00") and invoice.deposit
 
 
+def test_the_deposit_is_due_on_the_engagements_terms(alice, make_engagement, client_entity):
+    """The engagement says 45 days: its periodic invoices were due in 45 days, its
+    deposit invoice in the client's (or the firm's) 30."""
+    client_entity.payment_terms_days = 30
+    client_entity.save()
+    engagement = make_engagement(
+        missions=[MONTHLY], deposit_amount="1500", payment_terms_days=45
+    )
+    invoice = actions.draft_engagement_deposit(engagement, by=alice)
+    assert invoice.payment_terms_days == 45
+    assert invoice.due_date == invoice.issue_date + datetime.timedelta(days=45)
+    # Without terms of its own, the client's, as any invoice.
+    other = make_engagement(missions=[MONTHLY], deposit_amount="100", reference="LM-2027-002")
+    assert actions.draft_engagement_deposit(other, by=alice).payment_terms_days == 30
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [

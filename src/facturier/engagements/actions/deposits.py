@@ -73,6 +73,7 @@ def draft_deposit_of(
         percent=engagement.deposit_percent,
         fees=first_year_fees(engagement) or None,  # 0: no fixed fees
         description=text,
+        payment_terms_days=engagement.payment_terms_days,  # as its other invoices
         now=now,
     )
     engagement.deposit_invoice = invoice

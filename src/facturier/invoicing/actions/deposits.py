@@ -126,11 +126,13 @@ def draft_deposit(
     currency: str = "",
     vat_rate=None,
     description: str = "",
+    payment_terms_days: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Invoice:
     """A draft deposit invoice for a client: `amount` before VAT, or `percent` of
     `fees`. `currency`, when given, must be the client's (a deposit is deducted from
-    the client's invoices, in their currency)."""
+    the client's invoices, in their currency). `payment_terms_days`: the client's (or
+    the firm's) when not given."""
     if not client:
         raise _refuse("client", "required", _("Choose a client."))
     found = _client(by, client)
@@ -148,7 +150,8 @@ def draft_deposit(
         text = (description or "").strip() or _("Deposit on fees")
     line = {"description": text, "quantity": "1", "unit_price": str(value), "vat_rate": str(vat)}
     try:
-        invoice = create_draft(by=by, client=found, lines=[line], now=now)
+        terms = {} if payment_terms_days is None else {"payment_terms_days": payment_terms_days}
+        invoice = create_draft(by=by, client=found, lines=[line], now=now, **terms)
     except Invalid as exc:
         raise _as_deposit_fields(exc) from exc
     Invoice.objects.filter(pk=invoice.pk).update(deposit=True)
