@@ -40,14 +40,31 @@ def test_the_button_drafts_an_amount(alice, make_engagement):
     assert invoice.total_net == Decimal("1500.00") and invoice.deposit
 
 
+def test_the_deposit_bears_the_vat_rate_of_the_fees_it_pays(alice, make_engagement, firm):
+    """Missions at 10 %: the deposit is at 10 %, not the firm's default 20 %; missions at
+    different rates leave the firm's default."""
+    assert firm.default_vat_rate == Decimal("20.00")
+    reduced = {**MONTHLY, "vat_rate": "10"}
+    engagement = make_engagement(missions=[reduced], deposit_percent="10")
+    assert actions.deposit_value(engagement) == Decimal("1200.00")  # 10 % of 12,000
+    invoice = actions.draft_engagement_deposit(engagement, by=alice)
+    assert invoice.lines.get().vat_rate == Decimal("10.00")
+    assert (invoice.total_net, invoice.total_vat) == (Decimal("1200.00"), Decimal("120.00"))
+    mixed = make_engagement(
+        reference="LM-2027-002",
+        missions=[reduced, {**MONTHLY, "name": "Paie"}],
+        deposit_amount="500",
+    )
+    invoice = actions.draft_engagement_deposit(mixed, by=alice)
+    assert invoice.lines.get().vat_rate == Decimal("20.00")
+
+
 def test_the_deposit_is_due_on_the_engagements_terms(alice, make_engagement, client_entity):
     """The engagement says 45 days: its periodic invoices were due in 45 days, its
     deposit invoice in the client's (or the firm's) 30."""
     client_entity.payment_terms_days = 30
     client_entity.save()
-    engagement = make_engagement(
-        missions=[MONTHLY], deposit_amount="1500", payment_terms_days=45
-    )
+    engagement = make_engagement(missions=[MONTHLY], deposit_amount="1500", payment_terms_days=45)
     invoice = actions.draft_engagement_deposit(engagement, by=alice)
     assert invoice.payment_terms_days == 45
     assert invoice.due_date == invoice.issue_date + datetime.timedelta(days=45)

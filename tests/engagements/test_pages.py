@@ -124,6 +124,32 @@ def test_the_run_button_makes_the_drafts(client, alice, client_entity, firm):
     assert again.status_code == 302 and Invoice.objects.count() == 3
 
 
+def test_an_engagement_with_nothing_left_to_bill_offers_no_pause(
+    client, alice, client_entity, firm
+):
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-FIN", "start_date": datetime.date(2027, 1, 1)}
+        | {"end_date": datetime.date(2027, 2, 28)},
+        missions=[{"name": "Paie", "fee_kind": "fixed", "annual_fee": "1200"}],
+    )
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    assert 'id="engagement-pause"' in page
+    actions.bill_due_periods(firm, by=alice, as_of=datetime.date(2027, 2, 1))
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    assert "plus rien à facturer" in page and 'id="engagement-pause"' not in page
+
+
+def test_a_deposit_asked_as_a_percentage_shows_its_amount(client, alice, make_engagement):
+    engagement = make_engagement(deposit_percent="10")  # of 1,200 a year
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    deposit = page.split('id="engagement-deposit">')[1].split("</dd>")[0]
+    assert deposit.replace("\xa0", " ").replace("\u202f", " ") == "10 % (120,00 € HT)"
+
+
 @pytest.mark.parametrize("who", ["owner_only", "processor_only"])
 def test_who_may_not_manage_gets_no_form(client, staff, who, client_entity):
     client.force_login(staff[who])
@@ -263,9 +289,7 @@ def test_the_list_shows_a_page_of_engagements_and_says_how_many(client, alice, c
     assert "LM-26" in second and "LM-00" not in second
 
 
-def test_the_preview_shows_an_instalment_on_its_day_not_as_a_period(
-    client, alice, client_entity
-):
+def test_the_preview_shows_an_instalment_on_its_day_not_as_a_period(client, alice, client_entity):
     """An instalment is one payment on a day: the preview read "Bilan : 30 sept. 2027 –
     30 mars 2028", a period nobody agreed to."""
     client.force_login(alice)

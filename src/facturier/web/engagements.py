@@ -117,6 +117,7 @@ def engagement_page(
             end_form=end_form or EndForm(initial={"end_date": engagement.end_date}),
             failure=engagement_selectors.run_failure(engagement),
             deposit_to_draft=_deposit_to_draft(engagement),
+            deposit_value=actions.deposit_value(engagement),
             **letter_context(request, engagement, may_manage=manage, signed_form=signed_form),
             **engagement_budget_context(request, engagement, form=budget_form),
         ),

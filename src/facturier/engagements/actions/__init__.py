@@ -6,7 +6,7 @@ Callers import from here: `from facturier.engagements import actions`.
 from .alerts import ALERT_PASS_SECONDS, check_all_budgets, check_budgets, crossed
 from .billing import RunResult, bill_due_periods, bill_engagements_due
 from .budgets import add_budget, change_budget, remove_budget, set_budget_thresholds
-from .deposits import draft_engagement_deposit
+from .deposits import deposit_value, draft_engagement_deposit
 from .engagements import (
     ENGAGEMENT_FIELDS,
     MISSION_FIELDS,
@@ -32,6 +32,7 @@ from .letters import (
 from .pausing import pause_billing, resume_billing
 
 __all__ = [
+    "deposit_value",
     "draft_engagement_deposit",
     "ALERT_PASS_SECONDS",
     "add_budget",

@@ -34,6 +34,28 @@ def asks_deposit(engagement: Engagement) -> bool:
     return engagement.deposit_amount is not None or engagement.deposit_percent is not None
 
 
+def deposit_vat_rate(engagement: Engagement) -> Decimal | None:
+    """The VAT rate of the fees a deposit pays in advance: that of the fixed-fee missions
+    when they share one; None (the firm's default rate) when they differ."""
+    rates = {m.vat_rate for m in engagement.missions.all() if m.has_fixed_fee}
+    return rates.pop() if len(rates) == 1 else None
+
+
+def deposit_value(engagement: Engagement) -> Decimal | None:
+    """The deposit before VAT, as its invoice will have it (a percentage of the first
+    year's fixed fees worked out); None when none is asked or it cannot be worked out."""
+    if not asks_deposit(engagement):
+        return None
+    try:
+        return invoicing.deposit_amount(
+            amount=engagement.deposit_amount,
+            percent=engagement.deposit_percent,
+            fees=first_year_fees(engagement) or None,
+        )
+    except Invalid:
+        return None
+
+
 def _existing(engagement: Engagement) -> Invoice | None:
     """The engagement's deposit invoice, unless it was deleted as a draft."""
     if engagement.deposit_invoice_id is None:
@@ -72,6 +94,7 @@ def draft_deposit_of(
         amount=engagement.deposit_amount,
         percent=engagement.deposit_percent,
         fees=first_year_fees(engagement) or None,  # 0: no fixed fees
+        vat_rate=deposit_vat_rate(engagement),
         description=text,
         payment_terms_days=engagement.payment_terms_days,  # as its other invoices
         now=now,
