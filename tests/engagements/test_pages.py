@@ -327,3 +327,35 @@ def test_a_time_period_with_no_time_is_not_called_skipped_while_paused(
         page = client.get(url, **FR).content.decode()
         assert "aucun temps à facturer" in page, url
         assert "sautée pendant la suspension" not in page, url
+
+
+def test_a_billed_instalment_reads_as_one_on_its_day(client, alice, client_entity, firm):
+    """Once billed, an instalment is listed on the engagement's page and the run page as
+    the payment of its day, not as the span until the next one."""
+    engagement = actions.create_engagement(
+        client_entity,
+        by=alice,
+        fields={"reference": "LM-ECH", "start_date": datetime.date(2027, 1, 1)}
+        | {"tacit_renewal": True},
+        missions=[
+            {
+                "name": "Bilan",
+                "fee_kind": "fixed",
+                "annual_fee": "1000",
+                "frequency": "instalments",
+                "instalments": [
+                    {"date": datetime.date(2027, 3, 31), "amount": "400"},
+                    {"date": datetime.date(2027, 9, 30), "amount": "600"},
+                ],
+            }
+        ],
+    )
+    actions.bill_due_periods(firm, by=alice, as_of=datetime.date(2027, 4, 1))  # made today
+    client.force_login(alice)
+    for url in (
+        reverse("billing:engagement", args=[engagement.pk]),
+        reverse("billing:engagements_run"),
+    ):
+        page = client.get(url, **FR).content.decode().replace("\xa0", " ")
+        assert "échéance du 31 mars 2027" in page, url
+        assert "29 sept. 2027" not in page, url

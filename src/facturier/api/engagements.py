@@ -359,6 +359,9 @@ class BilledPeriodSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     part = serializers.ChoiceField(choices=["fixed", "time"])
+    instalment = serializers.BooleanField(
+        help_text="An instalment: one payment on period_start, not a span of time."
+    )
     amount = serializers.DecimalField(**MONEY)
     wip_value = serializers.DecimalField(**MONEY, help_text="Time: the entries' value.")
     written_down = serializers.DecimalField(

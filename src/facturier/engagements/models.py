@@ -318,6 +318,9 @@ class BilledPeriod(models.Model):
     billed_at = models.DateTimeField(db_index=True)  # the billing-run page's day
     # Billed after its billing day: the run was not running that day.
     late = models.BooleanField(default=False)
+    # An instalment of a schedule of instalments: one payment on its day (period_start),
+    # not a span of time.
+    instalment = models.BooleanField(default=False)
     # Time: what the entries were worth at standard rates, and what the cap took off it
     # (the write-down, also kept on each entry's link to the invoice).
     wip_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)

@@ -95,6 +95,7 @@ def period_rows(engagement, fixed, timed, invoice, *, now) -> list[BilledPeriod]
             invoice=invoice,
             billed_at=billed_at,
             late=due.period.bill_date < late,
+            instalment=due.period.instalment,
             **extra,
         )
 

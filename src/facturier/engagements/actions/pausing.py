@@ -74,6 +74,7 @@ def resume_billing(
                 version=engagement.version,
                 invoice=None,
                 billed_at=clock.now(now),
+                instalment=due.period.instalment,
             )
             for due in skipped
         ],
