@@ -96,10 +96,21 @@ def test_the_letter_pdf_reads_french_and_names_the_version(alice, engagement, te
     assert "Tenue comptable : forfait annuel de 1 200,00 € hors taxes" in text
     assert "trimestriellement, à échoir" in text
     assert "Conseil : honoraires au temps passé" in text and "500,00 €" in text
+    # The time too has its schedule (the mission's frequency, after each period).
+    assert "Conseil : temps passé, mensuellement, à terme échu, le 1er du mois" in text
+    assert "Acompte" not in text  # none asked
     assert "payables à 30 jours, par virement" in text
     assert "()" not in text  # the client has no SIREN: no empty brackets
     assert "Client SA" in text
     assert letter.status == "draft"
+
+
+def test_the_letter_states_the_deposit_asked_at_signature(alice, engagement, templates):
+    actions.amend_engagement(engagement, by=alice, fields={"deposit_percent": "25"})
+    letter = actions.create_letter(engagement, by=alice, template=templates["fr"], now=NOW)
+    text = " ".join(pdf_text(bytes(letter.pdf)).replace("\u202f", " ").replace("\xa0", " ").split())
+    # 25 % of the first year's fixed fees, as its invoice will ask.
+    assert "Acompte à la signature : 300,00 € hors taxes, déduit des factures suivantes" in text
 
 
 def test_the_letter_is_emailed_with_its_pdf(smtp_server, alice, engagement, templates):
@@ -165,9 +176,7 @@ def test_a_signed_copy_that_is_not_a_pdf_is_refused(alice, engagement, templates
     assert letter.status == "draft" and letter.signed_pdf is None
 
 
-@pytest.mark.parametrize(
-    ("days", "code"), [(-2, "signed_before_letter"), (3, "signed_in_future")]
-)
+@pytest.mark.parametrize(("days", "code"), [(-2, "signed_before_letter"), (3, "signed_in_future")])
 def test_a_signature_date_before_the_letter_or_to_come_is_refused(
     alice, engagement, templates, days, code
 ):

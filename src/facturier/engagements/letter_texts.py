@@ -154,6 +154,30 @@ def _schedule_line(mission: Mission, fmt: Formatter, language: str) -> str | Non
     return _mission_item(mission.name, schedule)
 
 
+def _time_schedule_line(mission: Mission, fmt: Formatter) -> str | None:
+    """When a mission's time is billed: after each period of its frequency (monthly for
+    a mission billed by instalments), on its billing day."""
+    if mission.fee_kind not in (FeeKind.TIME, FeeKind.BOTH):
+        return None
+    frequency = mission.frequency
+    if frequency == Frequency.INSTALMENTS:
+        frequency = Frequency.MONTHLY
+    schedule = _("time spent, %(frequency)s, %(timing)s, on day %(day)s") % {
+        "frequency": FREQUENCY_WORDS[frequency](),
+        "timing": _("in arrears"),
+        "day": fmt.day_of_month(mission.billing_day),
+    }
+    return _mission_item(mission.name, schedule)
+
+
+def _deposit_line(deposit: Decimal | None, fmt: Formatter) -> str | None:
+    if deposit is None:
+        return None
+    return "– " + _(
+        "Deposit on signature: %(amount)s excluding VAT, deducted from the invoices that follow"
+    ) % {"amount": fmt.money(deposit)}
+
+
 def _term_texts(engagement: Engagement, language: str) -> dict[str, str]:
     start = long_date(engagement.start_date, language)
     if engagement.end_date:
@@ -200,9 +224,15 @@ def _payment_terms_days(engagement: Engagement) -> int:
 
 
 def values(
-    engagement: Engagement, *, language: str, day: datetime.date, general_terms: str
+    engagement: Engagement,
+    *,
+    language: str,
+    day: datetime.date,
+    general_terms: str,
+    deposit: Decimal | None = None,
 ) -> dict[str, str]:
-    """Every placeholder's text for this engagement, in `language`."""
+    """Every placeholder's text for this engagement, in `language`. `deposit`: what the
+    engagement asks at signature, before VAT (its invoice's amount), if it asks one."""
     firm, client = engagement.firm, engagement.client
     with translation.override(language):
         fmt = Formatter(language, client.currency)
@@ -212,6 +242,8 @@ def values(
             Decimal(0),
         )
         schedule = [_schedule_line(m, fmt, language) for m in missions]
+        schedule += [_time_schedule_line(m, fmt) for m in missions]
+        schedule.append(_deposit_line(deposit, fmt))
         terms = _payment_terms_days(engagement)
         return {
             "firm_name": firm.name,
@@ -291,9 +323,13 @@ def letter_document(
     invoice_template,
     language: str,
     day: datetime.date,
+    deposit: Decimal | None = None,
 ) -> dict[str, Any]:
     """What the layout prints: the firm's look, the parties, the filled text."""
-    text = fill(body, values(engagement, language=language, day=day, general_terms=general_terms))
+    filled = values(
+        engagement, language=language, day=day, general_terms=general_terms, deposit=deposit
+    )
+    text = fill(body, filled)
     with translation.override(language):
         document = _frame(engagement, invoice_template, language, day)
         document["seller"]["ids"] = [i for i in document["seller"]["ids"] if i]

@@ -42,6 +42,7 @@ from ..letter_models import (
 )
 from ..models import Engagement
 from ..permissions import get_visible, manage_refusal
+from .deposits import deposit_value
 
 MAX_SIGNED_COPY = 10 * 2**20
 NO_SUCH_LETTER = gettext_lazy("No such engagement letter.")
@@ -249,6 +250,7 @@ def create_letter(
         invoice_template=default_template(engagement.firm_id),
         language=chosen.language,
         day=today,
+        deposit=deposit_value(engagement),
     )
     letter = EngagementLetter.objects.create(
         firm_id=engagement.firm_id,
