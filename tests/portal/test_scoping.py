@@ -92,10 +92,11 @@ def test_opening_and_downloading_are_on_the_invoice_history(portal, issued, alic
     staff.force_login(alice)
     page = staff.get(f"/billing/invoices/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     text = page.content.decode()
-    assert "Consultée par le client le " in text or "consultée par le client le " in text
-    assert "Jeanne Martin, Factur-X" in text
+    # Who opened what; the row says when, once (it read "… le 07/12/2026 18:21" too).
+    assert "onsultée par le client (Jeanne Martin, Factur-X)" in text
+    assert "onsultée par le client le " not in text
     english = staff.get(f"/billing/invoices/{invoice.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "opened by the client on " in english.content.decode()
+    assert "opened by the client (Jeanne Martin, Factur-X)" in english.content.decode()
 
 
 def test_the_transfer_panel_gives_what_a_banking_app_needs(portal, issued):

@@ -3,10 +3,8 @@
 from collections.abc import Iterable
 
 from django.db import models
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from facturier.invoicing import history
@@ -30,11 +28,9 @@ class InvoiceHistory(models.TextChoices):
 
 
 def describe(event) -> Iterable[SafeString | str]:
-    """ " on 06/12/2026 20:01 (Jeanne Martin, PDF)"."""
+    """ " (Jeanne Martin, PDF)": who opened what (the row says when)."""
     details = event.details or {}
-    when = formats.date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT")
     what = OPENED.get(details.get("opened", ""), "")
-    yield format_html(" {}", _("on %(moment)s") % {"moment": when})
     parts = [p for p in (details.get("contact_name", ""), str(what)) if p]
     if parts:
         yield format_html(" ({})", ", ".join(parts))
