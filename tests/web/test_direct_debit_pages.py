@@ -4,6 +4,7 @@ Direct debits tab (then nothing left to export, and the page says so)."""
 
 import datetime
 import html
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -71,6 +72,21 @@ def test_a_mandate_signed_in_the_future_is_refused_beside_its_field(client, mana
     response = in_french(client, "post", url, {**MANDATE, "signed_on": future})
     assert response.status_code == 422
     assert "Un mandat ne peut pas être signé dans le futur." in response.content.decode()
+    assert not Mandate.objects.exists()
+
+
+def test_every_refusal_of_a_mandate_shows_at_once(client, manager, client_entity):
+    """A date the form refuses and a wrong IBAN: both said on the first submit (the IBAN
+    was checked only once the date was mended)."""
+    url = reverse("billing:mandate_new", args=[client_entity.pk])
+    data = {**MANDATE, "signed_on": "31/02/2026", "iban": "FR76 3000 6000 0112 3456 7890 188"}
+    response = in_french(client, "post", url, data)
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    assert "n'est pas un IBAN valide" in page
+    errors = re.findall(r'class="field-error"[^>]*>([^<]+)<', page)
+    assert len(errors) == 2, errors  # the date's and the IBAN's
+    assert 'value="31/02/2026"' in page and "FR76 3000 6000 0112 3456 7890 188" in page
     assert not Mandate.objects.exists()
 
 

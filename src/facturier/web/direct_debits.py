@@ -16,6 +16,7 @@ from facturier.clients.permissions import can_process, visible_clients
 from facturier.core import reading
 from facturier.core.errors import DomainError, Invalid
 from facturier.core.formatting import for_reader
+from facturier.core.identifiers import clean_bic, clean_iban
 from facturier.receivables import actions
 from facturier.receivables.models import Debit, Mandate, SepaSettings
 from facturier.receivables.selectors import (
@@ -68,6 +69,14 @@ class MandateForm(forms.ModelForm):
 
     def _post_clean(self):
         """The action checks the mandate (and its reference's uniqueness) itself."""
+
+    # Checked here too, as the action checks them: a date refused by the form would
+    # otherwise hide a wrong IBAN until the next submit.
+    def clean_iban(self):
+        return clean_iban(self.cleaned_data["iban"])
+
+    def clean_bic(self):
+        return clean_bic(self.cleaned_data["bic"])
 
 
 def _show_refusal(form: forms.Form, exc: DomainError) -> None:
