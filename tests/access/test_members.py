@@ -171,3 +171,21 @@ def test_the_staff_pages_say_a_member_is_active_in_french(admin_member, firm, ma
     assert '<th scope="col">Actif</th>' in listed and "En cours" not in listed
     page = browser.get(f"/settings/staff/{bob.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "— actif</p>" in page
+
+
+def test_a_member_page_reads_the_same_for_a_woman_or_a_man(admin_member, firm, make_user):
+    """French agrees with the person: the page and its message are worded so that they
+    hold for anyone ("Ève Nouvelle enregistré", "dont il est propriétaire" did not)."""
+    eve = make_user("eve", firm)
+    eve.first_name, eve.last_name = "Ève", "Nouvelle"
+    eve.save()
+    browser = Browser()
+    browser.force_login(admin_member)
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    page = browser.get(f"/settings/staff/{eve.pk}/", **french).content.decode()
+    assert "Clients en portefeuille" in page and "dont il est" not in page
+    assert "Le désactiver" not in page
+    answer = browser.post(
+        f"/settings/staff/{eve.pk}/", {"rights": [PROCESSING], "clients": []}, follow=True, **french
+    )
+    assert "Fiche de Ève Nouvelle enregistrée." in answer.content.decode()
