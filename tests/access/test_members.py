@@ -188,4 +188,4 @@ def test_a_member_page_reads_the_same_for_a_woman_or_a_man(admin_member, firm, m
     answer = browser.post(
         f"/settings/staff/{eve.pk}/", {"rights": [PROCESSING], "clients": []}, follow=True, **french
     )
-    assert "Fiche de Ève Nouvelle enregistrée." in answer.content.decode()
+    assert "Fiche enregistrée : Ève Nouvelle." in answer.content.decode()
