@@ -359,3 +359,24 @@ def test_a_billed_instalment_reads_as_one_on_its_day(client, alice, client_entit
         page = client.get(url, **FR).content.decode().replace("\xa0", " ")
         assert "échéance du 31 mars 2027" in page, url
         assert "29 sept. 2027" not in page, url
+
+
+def test_the_history_says_what_each_step_did_in_french(client, alice, make_engagement, firm):
+    """Each row's Details read from what its action recorded: the deposit drafted, the
+    pause and resume, the end date (they were empty)."""
+    engagement = make_engagement(deposit_amount="1000")
+    actions.draft_engagement_deposit(engagement, by=alice)
+    actions.pause_billing(engagement, by=alice)
+    actions.resume_billing(engagement, by=alice)
+    actions.end_engagement(engagement, by=alice, end_date=datetime.date(2027, 1, 31))
+    client.force_login(alice)
+    page = client.get(reverse("billing:engagement", args=[engagement.pk]), **FR).content.decode()
+    history = page.split('id="engagement-history"')[1].split("</table>")[0]
+    cells = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).replace("\xa0", " ").replace("\u202f", " ").split())
+        for cell in re.findall(r"<tr>(.*?)</tr>", history, re.S)
+    ]
+    assert any("Fin au 31 janvier 2027" in row for row in cells), cells
+    assert any("1 000,00 € hors taxes" in row for row in cells), cells
+    assert any("Périodes sautées : 0" in row for row in cells), cells
+    assert any("À partir du" in row for row in cells), cells

@@ -19,6 +19,7 @@ from facturier.invoicing import actions as invoicing
 from facturier.invoicing.models import Invoice, InvoiceStatus
 from facturier.work.models import Entry, EntryKind
 
+from .history import describe
 from .letter_models import EngagementLetter, LetterStatus, LetterTemplate
 from .models import (
     BilledPeriod,
@@ -476,6 +477,7 @@ def engagement_history(engagement: Engagement) -> list[AuditEvent]:
     rows = list(audit.about("engagements.engagement", engagement.pk).select_related("actor"))
     for row in rows:
         row.label = audit.label(row.action)
+        row.summary = describe(row.action, row.details, engagement.client.currency)
     return rows[::-1]
 
 
