@@ -338,6 +338,19 @@ def test_a_csv_import_reads_what_a_french_user_writes(manager, codes, client_ent
     ]
 
 
+def test_a_csv_import_names_a_refused_column_as_the_file_does(manager, codes, client_entity):
+    """A French file's refusals name its own headers ("Date", "Facturable"), not the
+    entry's English fields ("day", "billable")."""
+    from facturier.work import imports
+
+    data = (
+        "Collaborateur;Client;Code;Date;Heures;Libellé;Facturable\n"
+        f"alice;{client_entity.pk};AUD;31/11/2026;1,5;Revue;peut-être\n"
+    ).encode("cp1252")
+    report = imports.dry_run(manager, data)
+    assert {column for _line, column, _why in report.refused} == {"Date", "Facturable"}
+
+
 def test_a_csv_import_refuses_a_word_it_does_not_know_naming_its_line(
     manager, codes, client_entity
 ):
@@ -353,7 +366,7 @@ def test_a_csv_import_refuses_a_word_it_does_not_know_naming_its_line(
     assert not report.ok and report.written == 0
     assert [(line, field) for line, field, _why in report.refused] == [
         (3, "billable"),
-        (4, "day"),
+        (4, "date"),  # the file's column, not the entry's field
     ]
     assert not Entry.objects.exists()
 

@@ -47,6 +47,7 @@ COLUMN_NAMES = {
     "billable": ("billable", "facturable"),
     "mission": ("mission", "mission_id"),
 }
+ROW_FIELD_COLUMNS = {"day": "date"}  # an entry's field: the column it comes from
 COLUMNS_BY_NAME = {name: column for column, names in COLUMN_NAMES.items() for name in names}
 MAX_LISTED = 200  # refused rows listed; the count says how many in all
 MAX_BYTES = 64 * 2**20
@@ -59,10 +60,17 @@ class ImportReport:
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # line, field, why
     refused_count: int = 0
     written: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # column: its name in the file
 
     @property
     def ok(self) -> bool:
         return self.refused_count == 0 and self.rows > 0
+
+    def column(self, key: str) -> str:
+        """A refused field named as the file names its column ("Date", "Facturable"),
+        not by the entry's field: the person reads their own header back."""
+        name = ROW_FIELD_COLUMNS.get(key, key)
+        return self.headers.get(name, name)
 
 
 def _text(data: bytes) -> str:
@@ -99,13 +107,15 @@ def _columns(header: list[str]) -> list[str]:
     return columns
 
 
-def _rows(text: str) -> Iterator[tuple[int, dict]]:
+def _rows(text: str, headers: dict[str, str]) -> Iterator[tuple[int, dict]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    reader.fieldnames = _columns([name.strip() for name in reader.fieldnames or []])
+    names = [name.strip() for name in reader.fieldnames or []]
+    reader.fieldnames = _columns(names)
+    headers.update((column, name) for column, name in zip(reader.fieldnames, names, strict=True))
     for row in reader:
         yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
 
@@ -146,7 +156,7 @@ class _Lookups:
 
 
 def _checked(by, text: str, lookups: _Lookups, report: ImportReport) -> Iterator[dict]:
-    for line, raw in _rows(text):
+    for line, raw in _rows(text, report.headers):
         if not any(raw.values()):
             continue
         report.rows += 1
@@ -157,7 +167,8 @@ def _checked(by, text: str, lookups: _Lookups, report: ImportReport) -> Iterator
             report.refused_count += 1
             if len(report.refused) < MAX_LISTED:
                 for key, messages in refusals.errors.items():
-                    report.refused.append((line, key.rsplit(".", 1)[-1], messages[0]))
+                    column = report.column(key.rsplit(".", 1)[-1])
+                    report.refused.append((line, column, messages[0]))
             continue
         yield {**checked, "line": line, "mission": row["mission"]}
 
@@ -341,6 +352,7 @@ def _tie_missions(by, *, after: int, created, missions: _Missions, report) -> No
     except Invalid as exc:
         for key, messages in exc.errors.items():
             index = int(key.split(".")[1]) if key.count(".") >= 2 else 0
-            report.refused.append((missions.line(index), "mission", str(messages[0])))
+            column = report.column("mission")
+            report.refused.append((missions.line(index), column, str(messages[0])))
         report.refused_count += len(exc.errors)
         raise _Refused() from None
