@@ -406,3 +406,16 @@ def test_a_failed_reminder_retried_reads_on_the_invoices_history_and_goes_once(
         "invoice.reminder_emailed",
     ]
     assert AuditEvent.objects.filter(action="letter.retried", target_id=str(letter.pk)).count() == 1
+
+
+def test_the_letter_prints_the_iban_in_groups_of_four_as_the_invoice_does():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from facturier.receivables.letters import _reminder_outro
+
+    firm = SimpleNamespace(iban="FR7630006000011234567890189", bic="AGRIFRPP", name="Cabinet")
+    with translation.override("fr"):
+        (bank, *_rest) = _reminder_outro(firm)
+    assert "IBAN FR76 3000 6000 0112 3456 7890 189 · BIC AGRIFRPP" in bank

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from facturier.core import money
 from facturier.core.formatting import Formatter
+from facturier.core.identifiers import iban_for_reading
 from facturier.invoicing.documents.layout import FONTS, PAPERS, legal_line, party_block
 from facturier.invoicing.documents.renderer import get_renderer
 from facturier.invoicing.snapshots import seller_snapshot, template_settings
@@ -261,7 +262,7 @@ def _reminder_outro(firm) -> list[str]:
     """How to pay, and what to do if already paid."""
     outro = []
     if firm.iban:
-        bank = f"IBAN {firm.iban}" + (f" · BIC {firm.bic}" if firm.bic else "")
+        bank = f"IBAN {iban_for_reading(firm.iban)}" + (f" · BIC {firm.bic}" if firm.bic else "")
         outro.append(_("Payment by bank transfer: %(bank)s.") % {"bank": bank})
     outro.append(_("If you have paid in the meantime, please disregard this letter."))
     outro.append(firm.name)
