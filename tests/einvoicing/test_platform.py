@@ -421,6 +421,18 @@ def test_the_send_dialog_calls_the_email_a_courtesy_copy(
     assert "courtesy copy" not in page  # not carried: the e-mail is the invoice
 
 
+def test_the_courtesy_note_agrees_with_the_number_of_invoices(
+    client, platform, french_business, alice, template
+):
+    first, second = finalize(alice, french_business), finalize(alice, french_business)
+    client.force_login(alice)
+    ids = {"ids": [first.pk, second.pk]}
+    page = client.get("/billing/invoices/send/", ids, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "transmises aux clients" in page and "copies de courtoisie" in page
+    page = client.get("/billing/invoices/send/", {"ids": [first.pk]}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "transmise au client" in page.content.decode()
+
+
 def test_refused_credentials_hold_the_deposits_and_they_go_once_fixed(
     platform, french_business, alice, template, monkeypatch
 ):

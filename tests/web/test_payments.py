@@ -229,6 +229,12 @@ def test_import_a_statement_review_and_confirm_in_the_app(client, alice, issued)
     assert posted.status_code == 422 and "Line 3" in posted.content.decode()
     assert not Payment.objects.exists()
 
+    # Recording with no number typed asks for one, rather than naming a blank number.
+    posted = client.post(review, {f"do-{lines[3].pk}": "record", f"invoice-{lines[3].pk}": " "})
+    assert posted.status_code == 422
+    assert "Line 3: type the number of the invoice" in posted.content.decode()
+    assert "numbered “”" not in posted.content.decode()
+
     posted = client.post(
         review,
         {

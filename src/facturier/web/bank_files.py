@@ -72,15 +72,26 @@ def _decisions(request, lines, problems: dict[int, str]) -> list[dict]:
         elif choice == "undo":
             decisions.append({"line": line.pk, "undo": True})
         elif choice == "record":
-            number = request.POST.get(f"invoice-{line.pk}", "")
-            invoice = open_invoice_numbered(user=request.user, number=number)
+            number = request.POST.get(f"invoice-{line.pk}", "").strip()
+            invoice = open_invoice_numbered(user=request.user, number=number) if number else None
             if invoice is None:
-                problems[line.pk] = _(
-                    "Line %(line)d: no invoice numbered “%(number)s” is still owed."
-                ) % {"line": line.line, "number": number[:40]}
+                problems[line.pk] = _unowed_number(line, number)
             else:
                 decisions.append({"line": line.pk, "invoice": invoice.pk})
     return decisions
+
+
+def _unowed_number(line: StatementLine, number: str) -> str:
+    """Why a line cannot be recorded: no number typed (asked for), or one that names
+    no invoice still owed."""
+    if not number:
+        return _("Line %(line)d: type the number of the invoice this payment settles.") % {
+            "line": line.line
+        }
+    return _("Line %(line)d: no invoice numbered “%(number)s” is still owed.") % {
+        "line": line.line,
+        "number": number[:40],
+    }
 
 
 def _rows(request, lines, problems: dict[int, str]) -> list[tuple]:
