@@ -812,3 +812,16 @@ def test_crediting_an_amount_shows_what_was_billed_at_each_rate_after_the_discou
     invoice = actions.finalize_invoice(draft, by=alice)
     page = browser.get(reverse("billing:credit_note_new", args=[invoice.pk])).content.decode()
     assert "(invoiced excl. VAT: €708.75)" in page and "787.50" not in page
+
+
+def test_the_finalize_dialog_of_a_credit_note_speaks_of_a_credit_note_number(
+    browser, alice, make_draft
+):
+    invoice = actions.finalize_invoice(make_draft(), by=alice)
+    url = reverse("billing:credit_note_new", args=[invoice.pk])
+    assert browser.post(url, {"mode": "total"}).status_code == 302
+    credit_note = Invoice.objects.get(kind="credit_note")
+    finalize = reverse("billing:invoice_finalize", args=[credit_note.pk])
+    page = browser.get(finalize, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "prochain numéro d'avoir" in html.unescape(page)
+    assert "prochain numéro de facture" not in html.unescape(page)
