@@ -107,3 +107,17 @@ def test_the_invoice_list_and_the_api(books, browser, bob, api_for):
     listed = api_for(bob).get("/api/v1/invoices/").json()
     numbers = [row["number"] for row in listed["results"]]
     assert open_one.number in numbers and closed.number not in numbers
+
+
+def test_the_closed_filter_asked_without_the_right_is_said_to_be_left_out(books, browser):
+    """A link or a typed address asking bob's list for closed invoices: none shown, and
+    the page says why instead of silently listing the others."""
+    open_one, closed = books
+    url = reverse("billing:invoices") + "?status=closed"
+    page = browser.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode().replace("&#x27;", "'")
+    assert closed.number not in page
+    assert "le filtre Fermée est ignoré" in page
+    assert (
+        "le filtre Fermée est ignoré"
+        not in browser.get(reverse("billing:invoices")).content.decode()
+    )

@@ -25,7 +25,7 @@ from facturier.clients.permissions import client_choices, owned_client_ids, visi
 from facturier.core import money, reading
 from facturier.core.errors import DomainError, Invalid
 from facturier.invoicing import actions, permissions
-from facturier.invoicing.lifecycle import payment_states
+from facturier.invoicing.lifecycle import InvoiceStatus, payment_states
 from facturier.invoicing.selectors import (
     CappedPaginator,
     invoice_detail,
@@ -104,6 +104,9 @@ def invoice_list_view(request: HttpRequest) -> HttpResponse:
         showing_closed="closed" in filters.effective_statuses,
         can_create=permissions.may_create_some(request.user),
         can_see_closed=permissions.may_see_closed(request.user),
+        # Asked for by a link or by hand without the right: said, not silently dropped.
+        closed_not_shown=InvoiceStatus.CLOSED in request.GET.getlist("status")
+        and not permissions.may_see_closed(request.user),
     )
     # A filter change (htmx) asks for the table alone.
     if request.htmx:
