@@ -209,6 +209,9 @@ def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, cl
     # A value it cannot read is refused, and the row comes back as typed.
     assert refused.status_code == 422 and not Invoice.objects.exists()
     assert 'value="x"' in page
+    # Its refusal is tied to its cell, for a screen reader to read with the field.
+    assert 'aria-describedby="line-1-quantity-error"' in page
+    assert 'id="line-1-quantity-error"' in page
     browser.post(reverse("billing:invoice_new"), {**data, "line_quantity": ["1", "2"]})
     prices = [line.unit_price for line in Invoice.objects.get().lines.order_by("position")]
     assert prices == [Decimal("1234.50"), Decimal("1000.25")]
@@ -217,14 +220,15 @@ def test_the_lines_editor_reads_amounts_as_a_french_user_writes_them(browser, cl
 def test_a_refused_invoice_gives_back_the_figures_as_a_french_user_typed_them(
     browser, client_entity
 ):
-    """Refused (no client), the lines come back in French (1234,5), not as the server
-    read them (1234.50), and the totals count the discount on the whole invoice."""
+    """Refused (no client), the lines come back as typed (1 234,50), not as the server
+    read them (1234.50, nor 1234,5), and the totals count the discount on the whole
+    invoice."""
     lines = {**LINES, "line_unit_price": ["1 234,50", "135"], "line_quantity": ["1", "2,5"]}
     data = {"issue_date": "2026-11-28", "discount_percent": "10", **lines}
     refused = browser.post(reverse("billing:invoice_new"), data, HTTP_ACCEPT_LANGUAGE="fr")
     page = refused.content.decode()
     assert refused.status_code == 422 and not Invoice.objects.exists()
-    assert 'value="1234,5"' in page and 'value="2,5"' in page and "1234.5" not in page
+    assert 'value="1 234,50"' in page and 'value="2,5"' in page and "1234.5" not in page
     gross = re.search(r'data-total="gross">([^<]*)<', page).group(1)
     spaced = html.unescape(gross).replace("\u202f", " ").replace("\xa0", " ")
     assert spaced == "1 697,76 €"  # (1 234,50 + 337,50) less 10 %, plus 20 %

@@ -48,7 +48,7 @@ from facturier.web.einvoicing import invoice_transmissions, with_platform_status
 from .availability import ROW_ACTIONS, Reasons, send_mode, why_not
 from .common import back_url, confirmation, ids_from, refusal_text, section
 from .fields import as_typed
-from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, usable_templates
+from .forms import FilterForm, FinalizeForm, InvoiceForm, parse_lines, typed_lines, usable_templates
 
 PAGE_SIZE = 25
 
@@ -276,7 +276,8 @@ def _reminders(invoice) -> dict:
     return {"reminders": items, "reminder_pause": reminder_pause(invoice=invoice)}
 
 
-def _editor_context(request, form, lines, errors=None, invoice=None):
+def _editor_context(request, form, lines, errors=None, invoice=None, typed=None):
+    """`typed`: the lines as the user typed them (a refused form shows them so)."""
     line_errors: dict[int, dict[str, list[str]]] = {}
     other_errors = {}
     for key, messages_ in (errors or {}).items():
@@ -285,9 +286,8 @@ def _editor_context(request, form, lines, errors=None, invoice=None):
             line_errors.setdefault(int(parts[1]), {})[parts[2]] = messages_
         else:
             other_errors[key] = messages_
-    rows = [
-        (_shown_as_typed(line), line_errors.get(index, {})) for index, line in enumerate(lines)
-    ] or [({}, {})]
+    shown = typed if typed is not None else [_shown_as_typed(line) for line in lines]
+    rows = [(line, line_errors.get(index, {})) for index, line in enumerate(shown)] or [({}, {})]
     currency = (form.data.get("currency") or (invoice.currency if invoice else "") or "EUR").upper()
     # The invoice discount as typed (a refused form) or as saved (an opened draft).
     discount = (
@@ -343,7 +343,9 @@ def _save_draft(request, invoice=None) -> HttpResponse:
             return render(
                 request,
                 "billing/invoice_form.html",
-                _editor_context(request, form, lines, exc.errors, invoice),
+                _editor_context(
+                    request, form, lines, exc.errors, invoice, typed=typed_lines(request.POST)
+                ),
                 status=422,
             )
         except DomainError as exc:
@@ -355,7 +357,7 @@ def _save_draft(request, invoice=None) -> HttpResponse:
     return render(
         request,
         "billing/invoice_form.html",
-        _editor_context(request, form, lines, invoice=invoice),
+        _editor_context(request, form, lines, invoice=invoice, typed=typed_lines(request.POST)),
         status=422,
     )
 

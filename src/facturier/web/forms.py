@@ -209,20 +209,27 @@ class InvoiceForm(forms.Form):
         return data
 
 
-def parse_lines(post) -> list[dict[str, str]]:
-    """The lines editor posts one list per column; rows left empty are dropped."""
+def typed_lines(post) -> list[dict[str, str]]:
+    """The lines editor posts one list per column: its rows as typed, those left empty
+    dropped (what a refused form shows again)."""
     columns = {name: post.getlist(f"line_{name}") for name in LINE_INPUTS}
     count = max((len(values) for values in columns.values()), default=0)
-    lines = []
-    for index in range(count):
-        row = {
+    rows = (
+        {
             name: (columns[name][index] if index < len(columns[name]) else "").strip()
             for name in LINE_INPUTS
         }
-        if not any(row[name] for name in ("description", "unit_price")):
-            continue
-        # A number as a French or English user writes it (1 234,50); anything else stays
-        # as typed, for the action to refuse beside its cell.
+        for index in range(count)
+    )
+    return [row for row in rows if any(row[name] for name in ("description", "unit_price"))]
+
+
+def parse_lines(post) -> list[dict[str, str]]:
+    """The lines posted, as the actions take them: a number as a French or English user
+    writes it (1 234,50) read; anything else as typed, for the action to refuse beside
+    its cell."""
+    lines = []
+    for row in typed_lines(post):
         for name in ("quantity", "unit_price", "vat_rate", "discount_percent"):
             number = reading.decimal(row[name]) if row[name] else None
             row[name] = format(number, "f") if number is not None else row[name]
