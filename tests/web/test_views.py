@@ -181,6 +181,16 @@ def test_owner_without_processing_sees_but_cannot_edit(client, staff, draft):
     assert "You lack the processing permission." in response.content.decode()
 
 
+def test_the_send_dialog_opened_by_address_says_first_who_may_send(client, staff, finalized):
+    """bob (owner, no processing permission) typing the dialog's address is told at once,
+    not after filling in the e-mail; the Send button is off."""
+    login(client, staff["owner_only"])
+    url = reverse("billing:send") + f"?ids={finalized.pk}&mode=resend"
+    page = client.get(url).content.decode()
+    assert "You lack the processing permission." in page
+    assert re.search(r'<button type="submit"\s+disabled>', page)
+
+
 def test_a_user_with_no_rights_sees_no_invoice_and_gets_404(client, staff, draft):
     login(client, staff["neither"])
     assert (

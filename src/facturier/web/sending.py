@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from facturier.core.errors import DomainError, Invalid
+from facturier.invoicing import permissions as invoice_permissions
 from facturier.invoicing.actions import send_invoices
 from facturier.invoicing.emails import (
     check_placeholders,
@@ -76,6 +77,9 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
             _confirm_sent([d.invoice for d in deliveries], request)
             # The dialog posts with htmx: have the browser itself go to the list.
             return HttpResponseClientRedirect(back) if request.htmx else redirect(back)
+    lack = None if request.method == "POST" else _lack(request.user, invoices)
+    if lack is not None:  # said before anything is typed, not after
+        errors = {"general": [lack.message]}
     previews, errors = _previews(invoices, data, language, errors)
     carried = deposited_ids([i.pk for i in invoices])
     context = section(
@@ -88,6 +92,7 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
         single=single,
         resend=resend,
         blocked=[] if resend else [p["invoice"] for p in previews if p["already_sent"]],
+        refused=lack is not None,
         next=back,
         ids=[i.pk for i in invoices],
         # Those the platform carries (French e-invoicing): the e-mail is a courtesy copy.
@@ -99,6 +104,16 @@ def send_dialog(request: HttpRequest) -> HttpResponse:
     )
     template = "billing/_send_dialog.html" if request.htmx else "billing/send.html"
     return render(request, template, context, status=422 if errors else 200)
+
+
+def _lack(user, invoices):
+    """The refusal of a user without the right to send one of these invoices, if any."""
+    needs = invoice_permissions.RULES["send"].needs
+    for invoice in invoices:
+        lack = invoice_permissions.lacking(user, invoice.client_id, needs)
+        if lack is not None:
+            return lack
+    return None
 
 
 def _language(request, source, invoices) -> str:
