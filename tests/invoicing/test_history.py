@@ -18,6 +18,7 @@ from facturier.receivables import actions as receivables
 
 pytestmark = pytest.mark.django_db
 LINE = {"description": "Mission", "quantity": "1", "unit_price": "100.00", "vat_rate": "20"}
+MAIL = {"subject": "Facture", "message": "Bonjour,"}
 
 
 def lines(invoice, language: str) -> list[str]:
@@ -49,6 +50,16 @@ def test_a_paid_then_unpaid_invoice_reads_in_french(make_draft, alice, client_en
     assert english[2] == "paid, €120.00 (left to pay €0.00)"
     for text in french + english:
         assert not re.search(r"\b(None|True|False|payment_removed|paid_in_full)\b", text)
+
+
+def test_a_resend_reads_apart_from_the_first_sending(make_draft, alice, template):
+    invoice = invoicing.finalize_invoice(make_draft(lines=[LINE]), by=alice)
+    invoicing.send_invoices([invoice], by=alice, to=["compta@client.fr"], **MAIL)
+    invoicing.send_invoices([invoice], by=alice, to=["compta@client.fr"], resend=True, **MAIL)
+    french = lines(invoice, "fr")
+    assert french[-2] == "envoyée, à compta@client.fr"
+    assert french[-1] == "envoyée (de nouveau), à compta@client.fr"
+    assert lines(invoice, "en")[-1] == "sent (again), to compta@client.fr"
 
 
 def test_every_event_recorded_has_its_app_s_words():

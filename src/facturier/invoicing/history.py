@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core.formatting import Formatter
@@ -117,6 +117,8 @@ def _describe(event) -> Iterable[SafeString | str]:
     details = event.details or {}
     if event.action == Action.FINALIZE and details.get("number"):
         yield format_html(", {} {}", _("number"), details["number"])
+    if event.action == Action.SEND and details.get("resend"):
+        yield format_html(" ({})", pgettext("an invoice's sending", "again"))
     yield recipients(details)
     if details.get("refused"):
         yield format_html(" — {} {}", _("Refused for:"), ", ".join(details["refused"]))
