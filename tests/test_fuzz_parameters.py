@@ -64,7 +64,9 @@ def test_the_spread_form_refuses_the_last_day_of_the_calendar(browser, client_en
             "end": "9999-12-31",
         },
     )
-    assert response.status_code == 302
+    # Refused with its reason on the week's page, never a 500.
+    assert response.status_code == 422
+    assert 'class="flash' in response.content.decode()
 
 
 def test_the_wip_filter_refuses_an_id_no_key_can_hold(browser):

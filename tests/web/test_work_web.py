@@ -1,6 +1,7 @@
 """Time, WIP and a new invoice from WIP in the Billing app."""
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -446,3 +447,35 @@ def test_a_drafts_lines_come_back_to_the_editor_with_decimal_commas_in_french(
     ).content.decode()
     for shown in ('value="1,5"', 'value="1234,5"', 'value="5,5"'):
         assert shown in page
+
+
+def test_a_refused_spread_comes_back_on_its_week_as_typed(client, keeper, client_entity):
+    """A total that is not a number: the page of the week asked (not the current one),
+    the spread form open with what was typed and the refusal beside the total; nothing
+    recorded."""
+    client.force_login(keeper)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday() + 21)
+    response = client.post(
+        reverse("billing:spread"),
+        {
+            "client": client_entity.pk,
+            "work_code": "AUD",
+            "total": "abc",
+            "start": monday.isoformat(),
+            "end": (monday + datetime.timedelta(days=4)).isoformat(),
+            "weekdays": ["0", "2"],
+            "description": "Révision des comptes",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    assert '<details id="spread" open>' in page
+    assert 'value="abc"' in page and 'value="Révision des comptes"' in page
+    assert "Saisissez un nombre d'heures supérieur à 0." in page
+    assert 'aria-describedby="spread-total-error"' in page
+    assert f'value="{monday.isoformat()}"' in page  # its week, not this one
+    assert f'<option value="{client_entity.pk}" selected>' in page
+    assert page.count('name="weekdays" value="0" checked') == 1
+    assert 'name="weekdays" value="1" >' in page  # left unticked, as sent
+    assert not Entry.objects.exists()

@@ -173,6 +173,14 @@ def week_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)d entries recorded.") % {"count": len(entries)})
             return redirect(reverse("billing:week") + f"?week={monday.isoformat()}")
     grid, errors = _grid(posted, days, cells, refusal.errors, _default_code(user))
+    return _week_page(request, monday, grid=grid, errors=errors, status=422 if posted else 200)
+
+
+def _week_page(request, monday, *, grid, errors, status: int, spread=None) -> HttpResponse:
+    """The week's page: its grid (as typed when refused), the spread form (as typed, with
+    its refusals, when `spread` is given), the week's entries."""
+    user = request.user
+    days = [monday + datetime.timedelta(days=i) for i in range(7)]
     week_entries = (
         list(staff_entries(user=user, start=days[0], end=days[-1])) if user.firm_id else []
     )
@@ -196,8 +204,9 @@ def week_view(request: HttpRequest) -> HttpResponse:
             per_day=_hours_per_day(week_entries, days),
             errors=errors,
             may_record=may_record(user),
+            spread=spread,
         ),
-        status=422 if request.method == "POST" else 200,
+        status=status,
     )
 
 
@@ -282,6 +291,22 @@ def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
     return [per_day[day] for day in days]
 
 
+def _spread_refused(request, form, errors: dict) -> HttpResponse:
+    """The week of the period asked (else the current one), the spread form open with what
+    was typed and each refusal beside its field; nothing recorded."""
+    start = form.cleaned_data.get("start") if hasattr(form, "cleaned_data") else None
+    monday = _week_start(start.isoformat() if start else request.POST.get("week"))
+    days = [monday + datetime.timedelta(days=i) for i in range(7)]
+    grid, grid_errors = _grid({}, days, [], {}, _default_code(request.user))
+    if not may_record(request.user):  # no form to say it beside: said at the top
+        messages.error(request, refusal_text(Invalid(errors)))
+    post = request.POST
+    spread = {name: post.get(name, "") for name in ("client", "work_code", "total", "start")}
+    spread |= {"end": post.get("end", ""), "description": post.get("description", "")}
+    spread |= {"weekdays": post.getlist("weekdays"), "errors": errors}
+    return _week_page(request, monday, grid=grid, errors=grid_errors, status=422, spread=spread)
+
+
 class SpreadForm(forms.Form):
     client = IdField()
     work_code = forms.CharField(max_length=20)
@@ -301,14 +326,14 @@ def spread_view(request: HttpRequest) -> HttpResponse:
     form = SpreadForm(request.POST)
     back = reverse("billing:week")
     if not form.is_valid():
-        messages.error(request, refusal_text(Invalid(form.errors)))
-        return redirect(back)
+        return _spread_refused(request, form, dict(form.errors))
     data = form.cleaned_data
     total = actions.parse_hours(data["total"])
     days = actions.workdays(data["start"], data["end"], set(data["weekdays"] or [0, 1, 2, 3, 4]))
-    if total is None or total <= 0 or not days:
-        messages.error(request, _("Enter a total of hours and a period with workdays."))
-        return redirect(back)
+    if total is None or total <= 0:
+        return _spread_refused(request, form, {"total": [_("Enter a number of hours above 0.")]})
+    if not days:
+        return _spread_refused(request, form, {"end": [_("The period has no chosen workday.")]})
     rows = [
         {
             "client": data["client"],
@@ -322,7 +347,7 @@ def spread_view(request: HttpRequest) -> HttpResponse:
     try:
         entries = actions.record_entries(rows, by=request.user, limit=366)
     except DomainError as exc:
-        messages.error(request, refusal_text(exc))
+        return _spread_refused(request, form, {"general": [refusal_text(exc)]})
     else:
         messages.success(
             request,
