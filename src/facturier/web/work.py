@@ -294,8 +294,8 @@ def _hours_per_day(entries, days: list[datetime.date]) -> list[Decimal]:
 def _spread_refused(request, form, errors: dict) -> HttpResponse:
     """The week of the period asked (else the current one), the spread form open with what
     was typed and each refusal beside its field; nothing recorded."""
-    start = form.cleaned_data.get("start") if hasattr(form, "cleaned_data") else None
-    monday = _week_start(start.isoformat() if start else request.POST.get("week"))
+    start = form.cleaned_data.get("start")  # the form was checked: None if refused
+    monday = _week_start(start.isoformat() if start else None)
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
     grid, grid_errors = _grid({}, days, [], {}, _default_code(request.user))
     if not may_record(request.user):  # no form to say it beside: said at the top
