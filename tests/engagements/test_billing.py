@@ -7,10 +7,12 @@ import pytest
 from django.utils import translation
 
 from facturier.core.errors import Invalid, NotAllowed
-from facturier.engagements import actions
+from facturier.engagements import actions, selectors
 from facturier.engagements.models import BilledPeriod, Engagement
 from facturier.invoicing import actions as invoicing_actions
 from facturier.invoicing.models import Invoice
+
+from .conftest import MISSION, MONTHLY
 
 D = datetime.date
 
@@ -254,3 +256,34 @@ def test_only_an_owner_with_processing_manages_and_runs(make_engagement, staff, 
     # processing without owning: nothing of others' clients is billed
     result = actions.bill_due_periods(firm, by=staff["processor_only"], as_of=D(2027, 1, 1))
     assert result.invoices == []
+
+
+def test_the_next_bill_date_kept_is_the_first_day_the_preview_shows(firm, alice, make_engagement):
+    """The run keeps each engagement's next billing day (next_bill_date) without
+    computing the preview's amounts: the day must be the preview's first, whatever the
+    missions' schedules, as periods get billed."""
+    engagement = make_engagement(
+        missions=[
+            {**MONTHLY, "timing": "arrears", "billing_day": 5},
+            {**MISSION, "name": "Conseil", "frequency": "quarterly", "billing_day": 10},
+            {
+                "name": "Bilan",
+                "fee_kind": "fixed",
+                "annual_fee": "900",
+                "vat_rate": "20",
+                "frequency": "instalments",
+                "instalments": [
+                    {"date": "2027-03-31", "amount": "500"},
+                    {"date": "2027-09-30", "amount": "400"},
+                ],
+            },
+        ]
+    )
+    days = []
+    for as_of in (D(2027, 1, 1), D(2027, 2, 5), D(2027, 4, 1), D(2027, 4, 10), D(2027, 10, 1)):
+        actions.bill_due_periods(firm, by=alice, as_of=as_of)
+        engagement.refresh_from_db()
+        coming, _ = selectors.preview(engagement, count=1)
+        assert engagement.next_bill_date == coming[0].bill_date
+        days.append(engagement.next_bill_date)
+    assert days == [D(2027, 2, 5), D(2027, 3, 5), D(2027, 4, 5), D(2027, 5, 5), D(2027, 10, 5)]

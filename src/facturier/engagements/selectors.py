@@ -233,6 +233,29 @@ def due_periods(
     return due
 
 
+def _unbilled(
+    engagement: Engagement, *, count: int, billed: Billed | None
+) -> list[tuple[Mission, str, Period]]:
+    """The first `count` unbilled periods of each part of each mission."""
+    if billed is None:
+        billed = billed_starts(engagement)
+    found: list[tuple[Mission, str, Period]] = []
+    for mission, part, plan in _parts(engagement):
+        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
+        unbilled = (p for p in schedule if p.start not in billed[mission.pk, part])
+        found += [(mission, part, period) for period in itertools.islice(unbilled, count)]
+    return found
+
+
+def next_bill_date(engagement: Engagement, *, billed: Billed | None = None) -> datetime.date | None:
+    """The day of the next invoice the run will make: that of preview(count=1), without
+    its amounts (the run asks it of every engagement it bills)."""
+    return min(
+        (period.bill_date for _, _, period in _unbilled(engagement, count=1, billed=billed)),
+        default=None,
+    )
+
+
 def preview(
     engagement: Engagement, *, count: int = PREVIEW_COUNT, billed: Billed | None = None
 ) -> tuple[list[PreviewInvoice], bool]:
@@ -240,14 +263,7 @@ def preview(
     with the revisions known or foreseeable; and whether an index value is missing to
     foresee them all. A time period shows the work to date: its unbilled entries so far,
     capped (what the run would bill if the period ended today)."""
-    parts = _parts(engagement)
-    if billed is None:
-        billed = billed_starts(engagement)
-    found: list[tuple[Mission, str, Period]] = []
-    for mission, part, plan in parts:
-        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
-        unbilled = (p for p in schedule if p.start not in billed[mission.pk, part])
-        found += [(mission, part, period) for period in itertools.islice(unbilled, count)]
+    found = _unbilled(engagement, count=count, billed=billed)
     days = sorted({period.bill_date for _, _, period in found})[:count]
     if not days:
         return [], False

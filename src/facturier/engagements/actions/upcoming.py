@@ -6,7 +6,7 @@ pause, resume); the run itself never reads it."""
 from collections import defaultdict
 
 from ..models import Engagement
-from ..selectors import Billed, preview
+from ..selectors import Billed, next_bill_date
 
 
 def refresh_next_bill_date(
@@ -15,11 +15,7 @@ def refresh_next_bill_date(
     """`billed`: the periods billed, when the caller knows them (the run). `moved`: where
     the run gathers the engagements whose day changed, to write a batch's days at once
     (write_next_bill_dates, in the same transaction)."""
-    if engagement.paused_from is not None:
-        day = None
-    else:
-        coming, _ = preview(engagement, count=1, billed=billed)
-        day = coming[0].bill_date if coming else None
+    day = None if engagement.paused_from is not None else next_bill_date(engagement, billed=billed)
     if day != engagement.next_bill_date:
         engagement.next_bill_date = day
         if moved is not None:
