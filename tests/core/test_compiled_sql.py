@@ -98,6 +98,32 @@ def test_inserted_rows_are_those_bulk_create_writes(firm, make_client):
     insert([])  # nothing to write, no statement
 
 
+def test_a_row_naming_an_unsaved_object_is_refused_as_save_refuses_it(firm, make_client):
+    """insert() checks each relation as Model.save() does: a key to an object never
+    saved would be written as NULL (data lost), so nothing is written; one saved since
+    it was assigned gives its key."""
+    import datetime
+
+    from facturier.invoicing.models import Invoice, InvoiceLine
+
+    client = make_client(firm, "Dupont & Fils")
+    invoice = Invoice(
+        firm=firm,
+        client=client,
+        currency="EUR",
+        payment_terms_days=30,
+        issue_date=datetime.date(2027, 1, 1),
+    )
+    line = InvoiceLine(invoice=invoice, description="Honoraires", unit_price=1, vat_rate=20)
+    with pytest.raises(ValueError, match="unsaved related object 'invoice'"):
+        insert([line])
+    assert not InvoiceLine.objects.exists()
+    line = InvoiceLine(invoice=invoice, description="Honoraires", unit_price=1, vat_rate=20)
+    insert([invoice])
+    insert([line])
+    assert InvoiceLine.objects.get(pk=line.pk).invoice_id == invoice.pk
+
+
 def test_values_repeated_in_a_batch_are_written_as_each_alone(firm, make_client):
     """insert() prepares an equal value once per field and statement: equal values of
     other forms (another exponent, another time zone), the same value in two fields, and

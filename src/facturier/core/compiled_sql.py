@@ -388,61 +388,119 @@ def update_and_insert(instance: Model, fields: Sequence[str], new: Model) -> Non
 def _insert_statement(objs: Sequence[Model], db) -> tuple[str, list] | None:
     """The INSERT of `objs` and its parameters; None where save() must write them."""
     model = type(objs[0])
-    fields = _inserted_fields(model)
+    if not db.features.can_return_rows_from_bulk_insert:
+        return None
     # A key the database gives: a row that already has one is not new. A key of the
     # model's own (a UUID) is a column like the others, once it has a value (save()
     # gives a missing one its default).
     automatic = _automatic_key(model)
-    writers = _writers(model, db.vendor)
-    prepared = _Prepared(db)
+    reader = _reader(model)
     rows = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")
-        row = [field.pre_save(obj, True) for field in fields]
-        if (
-            not db.features.can_return_rows_from_bulk_insert
-            or (automatic and obj.pk is not None)
-            or (not automatic and obj.pk is None)
-            or any(hasattr(value, "resolve_expression") for value in row)
-        ):
+        reader.prepare_related(obj)
+        if (automatic and obj.pk is not None) or (not automatic and obj.pk is None):
             return None
-        rows.append(
-            [
-                value if type(value) in as_is else prepared(field, value)
-                for (field, as_is), value in zip(writers, row, strict=True)
-            ]
-        )
+        rows.append(reader.values(obj))
+    # Column by column: a batch of drafts repeats its dates, rates and amounts on every
+    # row, each prepared once.
+    columns = []
+    for (field, as_is), column in zip(
+        _writers(model, db.vendor), zip(*rows, strict=True), strict=True
+    ):
+        prepared = _prepared_column(field, as_is, column, db)
+        if prepared is None:
+            return None
+        columns.append(prepared)
     sql = _insert_sql(model, db.vendor, len(objs))
-    return sql, [value for row in rows for value in row]
+    return sql, [value for row in zip(*columns, strict=True) for value in row]
 
 
 # Values of these exact types are immutable and hashable, and two equal ones are
-# written alike (the same text, number, day or instant, or NULL): a statement prepares
-# each once per field.
+# written alike (the same text, number, day or instant, or NULL).
 _SHARED_TYPES = frozenset(
     {type(None), str, int, bool, Decimal, datetime.date, datetime.datetime, datetime.time}
 )
 
 
-class _Prepared:
-    """get_db_prep_save of one statement's values, each equal value of a field prepared
-    once: a batch of drafts repeats its dates, rates and amounts on every row."""
+def _prepared_column(field: ModelField, as_is: frozenset, values: Sequence, db) -> Sequence | None:
+    """get_db_prep_save of a column's values, each distinct one prepared once (a value
+    of a type in `as_is` is its own); None if one is an expression (save() writes it)."""
+    kinds = set(map(type, values))
+    if kinds <= as_is:
+        return values
+    if not kinds <= _SHARED_TYPES:
+        if any(hasattr(value, "resolve_expression") for value in values):
+            return None
+        return [
+            value if type(value) in as_is else field.get_db_prep_save(value, db) for value in values
+        ]
+    keys = list(zip(map(type, values), values, strict=True))
+    try:
+        distinct = dict.fromkeys(keys)
+    except TypeError:  # a signalling NaN: not hashable, and refused by the field
+        return [
+            value if type(value) in as_is else field.get_db_prep_save(value, db) for value in values
+        ]
+    for key in distinct:
+        kind, value = key
+        distinct[key] = value if kind in as_is else field.get_db_prep_save(value, db)
+    return list(map(distinct.__getitem__, keys))
 
-    def __init__(self, db):
-        self.db = db
-        self.seen: dict = {}
 
-    def __call__(self, field: ModelField, value):
-        if type(value) not in _SHARED_TYPES:
-            return field.get_db_prep_save(value, self.db)
-        key = (field, type(value), value)
-        try:
-            found = self.seen.get(key, self)
-        except TypeError:  # a signalling NaN: not hashable, and refused by the field
-            return field.get_db_prep_save(value, self.db)
-        if found is self:
-            found = self.seen[key] = field.get_db_prep_save(value, self.db)
-        return found
+class _Reader:
+    """How an INSERT reads a model's objects, laid out once per model: what
+    Model._prepare_related_fields_for_save does, over the relations only (it walks every
+    column), and each column's pre_save, read straight from the object where the field's
+    pre_save is Field's own (a getattr), as most are."""
+
+    def __init__(self, model: type[Model]):
+        fields = _inserted_fields(model)
+        meta = model._meta
+        self.relations = tuple(field for field in meta.concrete_fields if field.is_relation)
+        # A GenericForeignKey's check is Django's to make: the whole method then.
+        self.generic = any(field.is_relation for field in meta.private_fields)
+        self.read = operator.attrgetter(*(field.attname for field in fields))
+        if len(fields) == 1:
+            self.read = lambda obj, read=self.read: (read(obj),)
+        self.own = tuple(
+            (position, field)
+            for position, field in enumerate(fields)
+            if type(field).pre_save is not ModelField.pre_save
+        )
+
+    def prepare_related(self, obj: Model) -> None:
+        if self.generic:
+            obj._prepare_related_fields_for_save(operation_name="insert")
+            return
+        for field in self.relations:
+            if not field.is_cached(obj):
+                continue
+            other = field.get_cached_value(obj)
+            if not other:
+                continue
+            if not other._is_pk_set():
+                if not field.remote_field.multiple:
+                    field.remote_field.delete_cached_value(other)
+                raise ValueError(
+                    "insert() prohibited to prevent data loss due to unsaved related object "
+                    f"'{field.name}'."
+                )
+            if getattr(obj, field.attname) in field.empty_values:
+                setattr(obj, field.name, other)
+            if getattr(other, field.target_field.attname) != getattr(obj, field.attname):
+                field.delete_cached_value(obj)
+
+    def values(self, obj: Model) -> list:
+        """Each inserted field's pre_save(obj, add=True), in the INSERT's order."""
+        row = list(self.read(obj))
+        for position, field in self.own:
+            row[position] = field.pre_save(obj, True)
+        return row
+
+
+@functools.lru_cache(maxsize=64)
+def _reader(model: type[Model]) -> _Reader:
+    return _Reader(model)
 
 
 def _keyed(objs: Sequence[Model], keys: list, db) -> None:
