@@ -47,18 +47,21 @@ def clean_model_fields(instance: models.Model, exclude=None) -> None:
     (_memo): a billing run's thousand drafts repeat their currency, dates, rates, amounts
     and texts, and cleaning them was a fifth of its time. A refused value is never kept:
     it is cleaned again, and raises again."""
-    exclude = exclude or ()
     errors = {}
-    for field in instance._meta.fields:
-        if field.name in exclude or field.generated:
-            continue
-        raw = getattr(instance, field.attname)
+    fields = _cleaned_fields(type(instance), frozenset(exclude or ()))
+    for field, attname, blank, empty_values, memo in fields:
+        raw = getattr(instance, attname)
         # As Django: an empty value of a blank field is the developer's to check, and a
         # database default the database's.
-        if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
+        if (blank and raw in empty_values) or isinstance(raw, DatabaseDefault):
             continue
-        memo = _memo(field)
-        key = _memo_key(raw) if memo is not None else None
+        kind = type(raw)
+        if memo is None:
+            key = None
+        elif kind in _KEYED:
+            key = (kind, raw)
+        else:
+            key = (kind, raw.as_tuple()) if kind is Decimal else None
         cleaned = _MISSING if key is None else memo.get(key, _MISSING)
         if cleaned is _MISSING:
             try:
@@ -70,9 +73,19 @@ def clean_model_fields(instance: models.Model, exclude=None) -> None:
                 if len(memo) >= _MEMO_SIZE:
                     memo.clear()
                 memo[key] = cleaned
-        setattr(instance, field.attname, cleaned)
+        setattr(instance, attname, cleaned)
     if errors:
         raise ValidationError(errors)
+
+
+@functools.lru_cache(maxsize=256)
+def _cleaned_fields(model: type[models.Model], exclude: frozenset) -> tuple:
+    """What clean_model_fields reads of each field it cleans, in the model's order."""
+    return tuple(
+        (field, field.attname, field.blank, field.empty_values, _memo(field))
+        for field in model._meta.fields
+        if field.name not in exclude and not field.generated
+    )
 
 
 _MISSING = object()
@@ -85,15 +98,6 @@ _PURE_VALIDATORS = ("django.core.validators", "facturier.core.validators")
 # 1.000 differ in decimal places), so it is keyed by its digits; a datetime is not kept
 # (equal instants in two time zones).
 _KEYED = frozenset({type(None), str, int, bool, datetime.date})
-
-
-def _memo_key(value):
-    kind = type(value)
-    if kind in _KEYED:
-        return kind, value
-    if kind is Decimal:
-        return kind, value.as_tuple()
-    return None
 
 
 @functools.cache
