@@ -218,19 +218,32 @@ def due_periods(
     """The unbilled periods whose billing day is on or before `as_of`: fixed fees with
     their amounts, time periods (their amount is the run's to find, from the entries).
     `billed`: the periods billed already, when the caller has read them."""
+    return due_and_next(engagement, as_of=as_of, billed=billed)[0]
+
+
+def due_and_next(
+    engagement: Engagement, *, as_of: datetime.date, billed: Billed | None = None
+) -> tuple[list[DuePeriod], datetime.date | None]:
+    """due_periods, and the day of the next invoice once they are billed (next_bill_date's
+    then): the run reads both of each engagement, from one walk of each schedule (each
+    schedule's billing days follow its periods' order)."""
     parts = _parts(engagement)
     if billed is None:
         billed = billed_starts(engagement)
     revisions = _recorded(engagement)
     currency = engagement.client.currency
-    due = []
+    due, following = [], []
     for mission, part, plan in parts:
-        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
-        for period in itertools.takewhile(lambda p: p.bill_date <= as_of, schedule):
-            if period.start not in billed[mission.pk, part]:
-                fee = amount(period, revisions, currency) if part == "fixed" else Decimal(0)
-                due.append(DuePeriod(mission, period, fee, part))
-    return due
+        done = billed[mission.pk, part]
+        for period in periods(plan, start=engagement.start_date, end=engagement.end_date):
+            if period.start in done:
+                continue
+            if period.bill_date > as_of:
+                following.append(period.bill_date)
+                break
+            fee = amount(period, revisions, currency) if part == "fixed" else Decimal(0)
+            due.append(DuePeriod(mission, period, fee, part))
+    return due, min(following, default=None)
 
 
 def _unbilled(

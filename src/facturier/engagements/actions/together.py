@@ -22,10 +22,10 @@ from facturier.invoicing import actions as invoicing_actions
 
 from ..models import BillingMode, Engagement, Revision
 from ..revisions import planned
-from ..selectors import Billed, DuePeriod, due_periods, related
+from ..selectors import Billed, DuePeriod, due_and_next, related
 from .day_invoice import announce, billed_event, content, period_rows
 from .outcomes import RunResult, fail, kept_failure
-from .upcoming import refresh_next_bill_date
+from .upcoming import keep_next_bill_date
 
 
 @dataclass
@@ -50,29 +50,30 @@ def bill_together(
     alone, days, together = [], [], []
     clients = _clients(batch, by)
     for engagement in batch:
-        due = _plain_due(engagement, as_of=as_of, billed=billed[engagement.pk])
-        if due is None:
+        plain = _plain_due(engagement, as_of=as_of, billed=billed[engagement.pk])
+        if plain is None:
             alone.append(engagement)
             continue
+        due, following = plain
         try:
             made = _days(engagement, due, as_of=as_of, by=by, clients=clients)
         except DomainError as exc:
             fail(engagement, exc, now=now, result=result)
             continue
         days += made
-        together.append(engagement)
+        together.append((engagement, following))
     try:
         with transaction.atomic():
             _write_days(days, by=by, now=now)
     except IntegrityError:
-        return [*alone, *together]
+        return [*alone, *(engagement for engagement, _ in together)]
     for day in days:
         result.invoices.append(day.draft.invoice)
         result.periods += len(day.periods)
         for due in day.periods:
             billed[day.engagement.pk][due.mission.pk, due.part].add(due.period.start)
-    for engagement in together:
-        refresh_next_bill_date(engagement, billed=billed[engagement.pk], moved=moved)
+    for engagement, following in together:
+        keep_next_bill_date(engagement, following, moved=moved)
     return alone
 
 
@@ -89,9 +90,12 @@ def _clients(batch: list[Engagement], by) -> dict[int, object]:
     return clients
 
 
-def _plain_due(engagement: Engagement, *, as_of, billed: Billed) -> list[DuePeriod] | None:
+def _plain_due(
+    engagement: Engagement, *, as_of, billed: Billed
+) -> tuple[list[DuePeriod], datetime.date | None] | None:
     """The engagement's due periods if they are fixed fees only, for a draft left for
-    review with nothing else to do first; None otherwise (billed alone)."""
+    review with nothing else to do first, and its next billing day once they are
+    billed; None otherwise (billed alone)."""
     if (
         engagement.billing_mode != BillingMode.DRAFT
         or engagement.deposit_invoice_id is not None
@@ -105,8 +109,8 @@ def _plain_due(engagement: Engagement, *, as_of, billed: Billed) -> list[DuePeri
     known = {revision.effective_date for revision in related(engagement, "revisions")}
     if any(revision.effective_date not in known for revision in coming):
         return None
-    due = due_periods(engagement, as_of=as_of, billed=billed)
-    return None if any(each.is_time for each in due) else due
+    due, following = due_and_next(engagement, as_of=as_of, billed=billed)
+    return None if any(each.is_time for each in due) else (due, following)
 
 
 def _days(engagement, due: list[DuePeriod], *, as_of, by, clients) -> list[_Day]:

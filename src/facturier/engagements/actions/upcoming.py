@@ -16,6 +16,11 @@ def refresh_next_bill_date(
     the run gathers the engagements whose day changed, to write a batch's days at once
     (write_next_bill_dates, in the same transaction)."""
     day = None if engagement.paused_from is not None else next_bill_date(engagement, billed=billed)
+    keep_next_bill_date(engagement, day, moved=moved)
+
+
+def keep_next_bill_date(engagement: Engagement, day, *, moved: list | None = None) -> None:
+    """`day`, the engagement's next billing day as its caller found it, kept."""
     if day != engagement.next_bill_date:
         engagement.next_bill_date = day
         if moved is not None:
