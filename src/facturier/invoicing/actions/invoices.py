@@ -62,6 +62,11 @@ DRAFT_FIELDS = (
 )
 
 
+# What full_clean leaves to the draft's actions: the relations, each checked by them.
+DRAFT_UNCHECKED = ("firm", "client", "template", "created_by", "corrects")
+LINE_UNCHECKED = ("invoice",)
+
+
 def _as_decimal(value, field: str, errors: dict, index: int) -> Decimal | None:
     try:
         return Decimal(str(value)) if value not in (None, "") else None
@@ -95,7 +100,8 @@ def _build_lines(invoice: Invoice, lines: Sequence[Mapping[str, Any]]) -> list[I
             discount_percent=values["discount_percent"] or Decimal(0),
         )
         try:
-            line.full_clean(exclude=["invoice"])
+            # A new line's one unique field is its key, not given yet.
+            line.full_clean(exclude=LINE_UNCHECKED, validate_unique=False)
         except ValidationError as exc:
             found = Invalid.from_django(exc, prefix=f"lines.{index}.")
             for field, messages in found.errors.items():
@@ -222,9 +228,11 @@ def _checked(invoice: Invoice, lines: Sequence[Mapping[str, Any]] | None) -> lis
     try:
         # A new draft's constraints (no number, no balance yet, not a credit note unless
         # it corrects one) hold by construction: checking them costs a query each, and
-        # the database still enforces them.
+        # the database still enforces them. Its one unique field is its key, not given
+        # yet (tests/invoicing/test_actions.py checks that it stays the only one).
         invoice.full_clean(
-            exclude=["firm", "client", "template", "created_by", "corrects"],
+            exclude=DRAFT_UNCHECKED,
+            validate_unique=invoice.pk is not None,
             validate_constraints=invoice.pk is not None,
         )
     except ValidationError as exc:
