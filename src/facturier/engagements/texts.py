@@ -8,7 +8,7 @@ from decimal import Decimal
 from babel.dates import format_date, format_skeleton
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from facturier.core.formatting import Formatter
 
@@ -27,25 +27,32 @@ def long_date(value: datetime.date, language: str) -> str:
     return Formatter(language, "EUR").date(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _said(message: str, language: str) -> str:
+    """`message` translated into `language` (marked with gettext_noop where it is
+    written): a run writes the same few sentences on thousands of invoices."""
+    with translation.override(language):
+        return _(message)
+
+
 def period_line(mission_name: str, period: Period, language: str) -> str:
     """ "Tenue comptable – Honoraires : janvier 2027", "Bookkeeping – Fees: Q1 2027"
     (the period in words), "… du 15 janvier 2027 au 31 mars 2027 (prorata 76/90 jours)"."""
-    with translation.override(language):
-        if period.instalment:
-            return _("%(mission)s – Fees: instalment of %(date)s") % {
-                "mission": mission_name,
-                "date": long_date(period.start, language),
-            }
-        text = _("%(mission)s – Fees: %(period)s") % {
+    if period.instalment:
+        return _said(gettext_noop("%(mission)s – Fees: instalment of %(date)s"), language) % {
             "mission": mission_name,
-            "period": period_words(period, language),
+            "date": long_date(period.start, language),
         }
-        if period.prorated:
-            text += " " + _("(prorated %(days)s/%(full)s days)") % {
-                "days": period.days,
-                "full": period.full_days,
-            }
-        return text
+    text = _said(gettext_noop("%(mission)s – Fees: %(period)s"), language) % {
+        "mission": mission_name,
+        "period": period_words(period, language),
+    }
+    if period.prorated:
+        text += " " + _said(gettext_noop("(prorated %(days)s/%(full)s days)"), language) % {
+            "days": period.days,
+            "full": period.full_days,
+        }
+    return text
 
 
 @functools.lru_cache(maxsize=512)
@@ -91,11 +98,12 @@ def revision_line(percent: Decimal, effective: datetime.date, language: str) -> 
 
 
 def version_line(reference: str, version: int, language: str) -> str:
-    with translation.override(language):
-        return _("Engagement letter %(reference)s, version %(version)s.") % {
-            "reference": reference,
-            "version": version,
-        }
+    return _said(
+        gettext_noop("Engagement letter %(reference)s, version %(version)s."), language
+    ) % {
+        "reference": reference,
+        "version": version,
+    }
 
 
 def cap_line(mission, period: Period, value: Decimal, language: str, currency: str) -> str:
