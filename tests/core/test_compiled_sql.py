@@ -119,9 +119,14 @@ def test_a_row_naming_an_unsaved_object_is_refused_as_save_refuses_it(firm, make
         insert([line])
     assert not InvoiceLine.objects.exists()
     line = InvoiceLine(invoice=invoice, description="Honoraires", unit_price=1, vat_rate=20)
+    before = timezone.now()
     insert([invoice])
     insert([line])
     assert InvoiceLine.objects.get(pk=line.pk).invoice_id == invoice.pk
+    # The row is stamped as save() stamps it (auto_now_add), the other dates kept.
+    written = Invoice.objects.get(pk=invoice.pk)
+    assert written.created_at >= before and written.created_at == invoice.created_at
+    assert written.issue_date == datetime.date(2027, 1, 1)
 
 
 def test_values_repeated_in_a_batch_are_written_as_each_alone(firm, make_client):

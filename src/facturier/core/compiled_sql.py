@@ -36,11 +36,14 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import (
     BooleanField,
     CharField,
+    DateField,
+    DateTimeField,
     ForeignKey,
     IntegerField,
     Model,
     QuerySet,
     TextField,
+    TimeField,
 )
 from django.db.models import Field as ModelField
 from django.db.models.fields import AutoFieldMixin
@@ -463,9 +466,7 @@ class _Reader:
         if len(fields) == 1:
             self.read = lambda obj, read=self.read: (read(obj),)
         self.own = tuple(
-            (position, field)
-            for position, field in enumerate(fields)
-            if type(field).pre_save is not ModelField.pre_save
+            (position, field) for position, field in enumerate(fields) if _own_pre_save(field)
         )
 
     def prepare_related(self, obj: Model) -> None:
@@ -496,6 +497,17 @@ class _Reader:
         for position, field in self.own:
             row[position] = field.pre_save(obj, True)
         return row
+
+
+def _own_pre_save(field: ModelField) -> bool:
+    """Whether `field`'s pre_save on an INSERT is more than Field's getattr: a date's or
+    time's is, only when it stamps the row (auto_now, auto_now_add)."""
+    pre_save = type(field).pre_save
+    if pre_save is ModelField.pre_save:
+        return False
+    if pre_save in (DateField.pre_save, DateTimeField.pre_save, TimeField.pre_save):
+        return field.auto_now or field.auto_now_add
+    return True
 
 
 @functools.lru_cache(maxsize=64)
