@@ -66,7 +66,7 @@ class ClientList(ListAPIView):
         return (
             visible_clients(self.request.user)
             .prefetch_related("contacts", "owners")
-            .order_by("name", "id")
+            .order_by("sort_name", "id")
         )
 
     @extend_schema(operation_id="clients_list", summary="Clients you may see")

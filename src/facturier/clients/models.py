@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facturier.core.compiled_sql import CompiledQuery, Markers, ValueKind, compile_query, instances
 from facturier.core.identifiers import check_party
-from facturier.core.models import CheckedText
+from facturier.core.models import CheckedText, SortKeyField
 from facturier.core.validators import validate_currency
 from facturier.firms.models import ERASED_PERSON, Firm
 
@@ -19,6 +19,8 @@ class Client(CheckedText):
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="clients")
     name = models.CharField(_("name"), max_length=200)
+    # The name as lists order it: without case or accents (reading.sort_key).
+    sort_name = SortKeyField(source="name")
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owners"),
@@ -75,8 +77,8 @@ class Client(CheckedText):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        ordering = ["name"]
-        indexes = [models.Index(fields=["firm", "name"])]
+        ordering = ["sort_name", "id"]
+        indexes = [models.Index(fields=["firm", "sort_name"])]
 
     def __str__(self) -> str:
         return self.name
@@ -93,6 +95,12 @@ class Client(CheckedText):
         for contact in found:
             Contact.client.field.set_cached_value(contact, self)
         return found[0] if found else None
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_name"}
+        super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
         self.currency = (self.currency or "").upper()

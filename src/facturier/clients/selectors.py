@@ -54,4 +54,4 @@ def narrowed(clients: QuerySet, filters: ClientFilters, *, text, number, country
             if filters.einvoice_address
             else (clients.filter(einvoice_address=""))
         )
-    return clients.order_by("name", "pk").only(*LISTED)
+    return clients.order_by("sort_name", "pk").only(*LISTED)

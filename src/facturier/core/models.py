@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.expressions import DatabaseDefault
 
+from .reading import sort_key
 from .validators import check_model_text
 
 
@@ -117,3 +118,26 @@ def _memo(field: models.Field) -> dict | None:
         if getattr(validator, "__module__", None) not in _PURE_VALIDATORS:
             return None
     return {}
+
+
+class SortKeyField(models.CharField):
+    """`source`'s text as lists order it (reading.sort_key), written with each row:
+    save(), bulk_create and compiled_sql.insert all ask pre_save. An update of `source`
+    alone (save(update_fields=...), QuerySet.update) must name this field too."""
+
+    def __init__(self, *args, source: str = "name", **kwargs):
+        self.source = source
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = sort_key(getattr(model_instance, self.source) or "")[: self.max_length]
+        setattr(model_instance, self.attname, value)
+        return value

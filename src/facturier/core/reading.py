@@ -24,6 +24,19 @@ def plain(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", folded)
 
 
+# Letters NFKD leaves whole, as a French or English reader files them.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o"})
+
+
+def sort_key(text: str) -> str:
+    """Text as a person files it in a list: without case or accents ("Électricité
+    Martin" between "Dupont" and "Fabre", not after "Zola"), ligatures spelt out,
+    spaces collapsed. Lists order names by it (clients' sort_name)."""
+    folded = unicodedata.normalize("NFKD", str(text).translate(_LIGATURES))
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    return " ".join(folded.split())
+
+
 def yes_no(value) -> bool | None:
     """True for oui/yes/vrai/true/1..., False for non/no/faux/false/0..., else None."""
     if isinstance(value, bool):

@@ -674,7 +674,7 @@ def mission_choices(*, firm_id: int) -> list[tuple[int, str]]:
         Mission.objects.filter(engagement__firm_id=firm_id)
         .exclude(engagement__end_date__lt=today)
         .select_related("engagement__client")
-        .order_by("engagement__client__name", "engagement__reference", "position")
+        .order_by("engagement__client__sort_name", "engagement__reference", "position")
     )
     return [
         (m.pk, f"{m.engagement.client.name} – {m.name} ({m.engagement.reference})")

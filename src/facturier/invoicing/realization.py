@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
+from facturier.core.reading import sort_key
+
 from .lifecycle import InvoiceStatus
 from .models import InvoiceEntry
 from .permissions import visible_invoices
@@ -37,15 +39,14 @@ def realization(*, user, start: datetime.date, end: datetime.date) -> dict[str, 
 
     def grouped(key: str, label: str) -> list[Realization]:
         rows = (
-            links.order_by()
-            .values(key, label)
-            .annotate(value=Sum("value"), billed=Sum("amount"))
-            .order_by(label)
+            links.order_by().values(key, label).annotate(value=Sum("value"), billed=Sum("amount"))
         )
-        return [
+        found = [
             Realization(row[key], str(row[label] or ""), row["value"], row["billed"])
             for row in rows
         ]
+        # As a person files them: "Électricité Martin" among the E's, not after "Zola".
+        return sorted(found, key=lambda row: (sort_key(row.label), row.label))
 
     by_staff = [
         Realization(row["staff"], row["name"] or "", row["value"], row["billed"])

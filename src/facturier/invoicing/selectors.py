@@ -46,7 +46,7 @@ SORTS = {
     "oldest": ("issue_date", "id"),
     "number": ("number", "id"),
     "-number": ("-number", "-id"),
-    "client": ("client__name", "-issue_date", "-id"),
+    "client": ("client__sort_name", "-issue_date", "-id"),
     "total": ("total_gross", "-id"),
     "-total": ("-total_gross", "-id"),
     "due": ("due_date", "-id"),

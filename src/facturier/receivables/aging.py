@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from facturier.core import spreadsheet
+from facturier.core.reading import sort_key
 from facturier.invoicing.lifecycle import InvoiceStatus
 from facturier.invoicing.models import DocumentKind, Invoice
 from facturier.invoicing.permissions import visible_invoices
@@ -139,7 +140,9 @@ def aging(*, user, day: datetime.date) -> Aging:
         amount = Decimal(item["amount"]).quantize(Decimal("0.01"))
         row.buckets[item["bucket"]] += amount
         total.buckets[item["bucket"]] += amount
-    ordered = sorted(rows.values(), key=lambda r: (r.currency, -r.total, r.client))
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.currency, -r.total, sort_key(r.client), r.client)
+    )
     return Aging(day=day, rows=ordered, totals=dict(sorted(totals.items())))
 
 

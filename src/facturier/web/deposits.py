@@ -47,7 +47,7 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
                 request, _("Deposit invoice drafted: check it, then finalize it to issue it.")
             )
             return redirect("billing:invoice", pk=draft.pk)
-    clients = visible_clients(request.user).filter(archived_at__isnull=True).order_by("name")
+    clients = visible_clients(request.user).filter(archived_at__isnull=True).order_by("sort_name")
     return render(
         request,
         "billing/deposit_form.html",

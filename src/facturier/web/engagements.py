@@ -137,7 +137,7 @@ def _deposit_to_draft(engagement) -> bool:
 
 def _choices(request: HttpRequest, form: EngagementForm, missions: list[MissionForm]) -> None:
     user = request.user
-    clients = visible_clients(user).filter(pk__in=manageable_client_ids(user)).order_by("name")
+    clients = visible_clients(user).filter(pk__in=manageable_client_ids(user)).order_by("sort_name")
     form.fields["client"].choices = [("", "—")] + [(c.pk, c.name) for c in clients]
     staff = User.objects.filter(firm_id=user.firm_id, is_active=True).order_by("username")
     form.fields["responsible"].choices = [(u.pk, str(u)) for u in staff]

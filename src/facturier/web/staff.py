@@ -123,7 +123,7 @@ def _member_or_404(request: HttpRequest, pk: int):
 @manager_only
 def member(request: HttpRequest, pk: int) -> HttpResponse:
     person = _member_or_404(request, pk)
-    clients = Client.objects.filter(firm_id=request.user.firm_id).order_by("name")
+    clients = Client.objects.filter(firm_id=request.user.firm_id).order_by("sort_name")
     held = rights_of(person)
     initial = {
         "rights": [name for name, how in held.items() if how == "direct"],

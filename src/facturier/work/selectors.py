@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, Sum
 
 from facturier.clients.permissions import visible_clients
+from facturier.core.reading import sort_key
 
 from .models import Entry, EntryKind, StaffRate, WorkCode
 from .permissions import visible_entries
@@ -109,7 +110,7 @@ def wip_by_client(*, user, today: datetime.date, filters: WipFilters | None = No
             continue
         item.client = names.get(item.client_id, "")
         rows.append(item)
-    return sorted(rows, key=lambda r: (-r.total, r.client))
+    return sorted(rows, key=lambda r: (-r.total, sort_key(r.client), r.client))
 
 
 def _summed_entries(user, today: datetime.date, filters: WipFilters) -> dict[int, WipRow]:
@@ -183,7 +184,7 @@ def _from_today(user) -> list[WipRow]:
         rows.append(
             WipRow(client_id, name, hours, time_value, expenses, oldest, unrated, list(buckets))
         )
-    return sorted(rows, key=lambda r: (-r.total, r.client))
+    return sorted(rows, key=lambda r: (-r.total, sort_key(r.client), r.client))
 
 
 def older_months(user, boundary: datetime.date):
