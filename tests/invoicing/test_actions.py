@@ -418,7 +418,5 @@ def test_a_new_drafts_only_unique_field_is_its_key():
     from facturier.invoicing.actions.invoices import DRAFT_UNCHECKED, LINE_UNCHECKED
 
     for model, unchecked in ((Invoice, DRAFT_UNCHECKED), (InvoiceLine, LINE_UNCHECKED)):
-        unique, dates = model()._get_unique_checks(
-            exclude=unchecked, include_meta_constraints=True
-        )
+        unique, dates = model()._get_unique_checks(exclude=unchecked, include_meta_constraints=True)
         assert (unique, dates) == ([(model, ("id",))], []), model

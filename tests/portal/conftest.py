@@ -85,6 +85,10 @@ def other_client(firm, make_client, make_draft, alice, template):
 
 @pytest.fixture
 def mandate(alice, client_entity):
+    from facturier.receivables.models import SepaSettings
+
+    # A mandate names its creditor: the firm's ICS must be known for it to be signed.
+    SepaSettings.objects.create(firm=alice.firm, creditor_id="FR72ZZZ123456")
     return receivables.create_mandate(client_entity, by=alice, fields=MANDATE)
 
 

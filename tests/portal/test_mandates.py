@@ -130,3 +130,36 @@ def test_the_evidence_function_refuses_a_document_other_than_the_one_shown(manda
             at=mandate.created_at,
             language="fr",
         )
+
+
+def test_a_mandate_cannot_be_signed_before_the_firm_gives_its_creditor_identifier(
+    portal, mandate, contact
+):
+    """A mandate names its creditor by the ICS: without it, the page says why there is
+    nothing to sign (before a name is typed), and a signature posted all the same, or
+    through the action, is refused with nothing written."""
+    from facturier.portal.errors import CreditorUnknown
+    from facturier.receivables.models import SepaSettings
+
+    sha = hashlib.sha256(mandate_pdf(mandate, sepa=None, language="fr")).hexdigest()
+    SepaSettings.objects.filter(firm_id=mandate.firm_id).update(creditor_id="")
+    page = portal.get(f"/portal/mandates/{mandate.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    shown = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    assert "le cabinet n'a pas encore communiqué son identifiant créancier SEPA" in shown
+    assert 'data-code="no_creditor_id"' in shown and "Signer le mandat" not in shown
+    posted = portal.post(
+        f"/portal/mandates/{mandate.pk}/",
+        {"signer_name": "Jeanne Martin", "accepted": "on", "document_sha256": sha},
+    )
+    assert posted.status_code == 409
+    with pytest.raises(CreditorUnknown):
+        actions.accept_mandate(
+            mandate,
+            contact=contact,
+            signer_name="Jeanne Martin",
+            accepted=True,
+            shown_sha256=sha,
+        )
+    mandate.refresh_from_db()
+    assert mandate.status == Mandate.Status.PENDING and not Acceptance.objects.exists()

@@ -149,3 +149,15 @@ def test_a_debit_refused_says_why_without_sending_the_user_to_look_for_fields(
     assert "Le client n'a pas de mandat de prélèvement actif." in page
     assert "Certains champs sont à corriger" not in page
     assert not Debit.objects.exists()
+
+
+def test_the_mandate_form_says_when_the_firm_has_no_creditor_identifier(
+    client, manager, client_entity, firm
+):
+    url = reverse("billing:mandate_new", args=[client_entity.pk])
+    page = html.unescape(in_french(client, "get", url).content.decode())
+    assert "L'identifiant créancier SEPA (ICS) du cabinet n'est pas encore renseigné" in page
+    assert reverse("settings:sepa") in page
+    SepaSettings.objects.create(firm=firm, **SETTINGS)
+    page = html.unescape(in_french(client, "get", url).content.decode())
+    assert "no_creditor_id" not in page

@@ -69,3 +69,15 @@ class NotAwaitingSignature(DomainError):
     code = "not_awaiting_signature"
     status = 409
     default_message = _("This mandate is not awaiting a signature.")
+
+
+class CreditorUnknown(DomainError):
+    """A mandate names its creditor by the SEPA creditor identifier (ICS): one signed
+    without it authorises no one the bank knows."""
+
+    code = "no_creditor_id"
+    status = 409
+    default_message = _(
+        "This mandate cannot be signed yet: the firm has not given its SEPA creditor "
+        "identifier. Please contact the firm."
+    )

@@ -11,6 +11,7 @@ from facturier.core.errors import DomainError, Invalid
 
 from . import actions, selectors
 from .documents import mandate_pdf
+from .errors import CreditorUnknown
 from .forms import AcceptForm
 from .session import contact_required
 from .throttle import client_ip
@@ -72,13 +73,19 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
     pending = mandate.status == mandate.Status.PENDING
     form = AcceptForm(request.POST or None)
     refusal = code = ""
+    sepa = selectors.sepa_of(mandate.firm_id)
+    unsignable = pending and not (sepa and sepa.creditor_id)
+    if unsignable:
+        # Said before the client types a name, not after: nothing here can be signed.
+        refusal, code = str(CreditorUnknown.default_message), CreditorUnknown.code
+        pending = False
     if request.method == "POST" and pending and form.is_valid():
         refusal, code = accept_with(request, form, actions.accept_mandate, mandate)
         if not (refusal or form.errors):
             return redirect("portal:mandate", pk=mandate.pk)
     # The SHA-256 of the PDF as it reads now: what a signature from this page accepts.
     sha = hashlib.sha256(_shown_pdf(request, mandate)).hexdigest() if pending else ""
-    status = status_of(request, form, refusal)
+    status = 200 if unsignable and request.method == "GET" else status_of(request, form, refusal)
     return render(
         request,
         "portal/mandate.html",

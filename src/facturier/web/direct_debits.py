@@ -134,7 +134,8 @@ def mandate_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A client's new mandate, signed on paper (a signature date) or to be signed."""
     client = _client(request, pk)
     allowed = can_process(request.user)
-    scheme = sepa_settings(firm_id=client.firm_id).scheme
+    sepa = sepa_settings(firm_id=client.firm_id)
+    scheme = sepa.scheme
     form = MandateForm(request.POST or None, initial={"debtor_name": client.name, "scheme": scheme})
     status = 200 if allowed else 403
     if request.method == "POST" and allowed:
@@ -152,7 +153,14 @@ def mandate_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "billing/mandate_form.html",
-        section("billing", "clients", client=client, form=form, allowed=allowed),
+        section(
+            "billing",
+            "clients",
+            client=client,
+            form=form,
+            allowed=allowed,
+            creditor_known=bool(sepa.creditor_id),
+        ),
         status=status,
     )
 

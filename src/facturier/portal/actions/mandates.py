@@ -13,7 +13,7 @@ from facturier.receivables.direct_debits import Mandate, SepaSettings
 
 from ..acceptance import audit_acceptance, check_consent, record_acceptance
 from ..documents import mandate_pdf
-from ..errors import NotAwaitingSignature
+from ..errors import CreditorUnknown, NotAwaitingSignature
 from .links import contact_language
 
 
@@ -44,9 +44,11 @@ def accept_mandate(
         raise NotFound(_("No such mandate."))
     if found.status != Mandate.Status.PENDING:
         raise NotAwaitingSignature()
+    sepa = SepaSettings.objects.filter(firm_id=found.firm_id).first()
+    if sepa is None or not sepa.creditor_id:
+        raise CreditorUnknown()
     name = check_consent(signer_name=signer_name, accepted=accepted)
     language = contact_language(contact)
-    sepa = SepaSettings.objects.filter(firm_id=found.firm_id).first()
     evidence = record_acceptance(
         found,
         contact=contact,

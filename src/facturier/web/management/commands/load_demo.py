@@ -310,6 +310,13 @@ class Command(BaseCommand):
         )
         # Three reminder levels: the worker's first pass reminds the overdue invoices.
         receivables.save_levels(firm, by=alice, levels=receivables.default_levels())
+        # The creditor identifier every mandate names (a test ICS: ZZZ for no business
+        # code); collected on the firm's own account.
+        receivables.save_sepa_settings(
+            firm.pk,
+            by=alice,
+            fields={"creditor_id": "FR72ZZZ123456", "iban": firm.iban, "bic": firm.bic},
+        )
         self._single_sign_on(firm, alice)
         standard = actions.save_template(by=alice, fields={"name": "Standard"})
         actions.save_template(
