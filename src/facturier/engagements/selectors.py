@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from facturier.clients.models import Client
 from facturier.core import fiscal, money
 from facturier.core.fiscal import FiscalYear
 from facturier.firms import audit
@@ -112,13 +113,15 @@ def related(instance, name: str) -> list:
     return list(getattr(instance, name).all())
 
 
-def with_related(engagements: list[Engagement]) -> None:
+def with_related(engagements: list[Engagement], *, clients: bool = False) -> None:
     """Read for a batch of engagements what the run asks of each (its missions with their
     instalments, its revisions), three queries in all, kept as prefetch_related keeps
     them but as lists: prefetch_related builds a queryset for each engagement and
     mission, which cost the run more than its reads. The managers then answer .all()
     with those lists, and nothing else (no filter(), no exists()): read them through
-    related(). The missions know their engagement; instalments and revisions do not."""
+    related(). The missions know their engagement; instalments and revisions do not.
+    `clients`: also each engagement's client (one object per client) and the failure a
+    run kept for it, if any (with its invoice), as select_related would give them."""
     ids = [engagement.pk for engagement in engagements]
     missions: dict[int, list[Mission]] = defaultdict(list)
     found = list(Mission.objects.filter(engagement_id__in=ids))
@@ -138,6 +141,22 @@ def with_related(engagements: list[Engagement]) -> None:
             "missions": missions[engagement.pk],
             "revisions": revisions[engagement.pk],
         }
+    if clients:
+        _with_clients_and_failures(engagements, ids)
+
+
+def _with_clients_and_failures(engagements: list[Engagement], ids: list[int]) -> None:
+    found = Client.objects.in_bulk({engagement.client_id for engagement in engagements})
+    failures = {
+        failure.engagement_id: failure
+        for failure in RunFailure.objects.filter(engagement_id__in=ids).select_related("invoice")
+    }
+    for engagement in engagements:
+        Engagement.client.field.set_cached_value(engagement, found[engagement.client_id])
+        failure = failures.get(engagement.pk)
+        Engagement.run_failure.related.set_cached_value(engagement, failure)
+        if failure is not None:
+            RunFailure.engagement.field.set_cached_value(failure, engagement)
 
 
 def plan_of(mission: Mission) -> Plan:

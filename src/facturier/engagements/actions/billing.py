@@ -131,8 +131,11 @@ def _batches(engagements: QuerySet[Engagement]):
     ids = list(engagements.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = engagements.filter(pk__in=ids[start : start + BATCH_SIZE])
-        batch = list(chunk.select_for_update(of=("self",)).order_by("pk"))
-        with_related(batch)
+        # The engagements alone, their clients and failures read by with_related: a
+        # JOIN would build a client per engagement (five engagements share one) and
+        # read an empty failure's columns on every row.
+        batch = list(chunk.select_related(None).select_for_update(of=("self",)).order_by("pk"))
+        with_related(batch, clients=True)
         yield batch, billed_starts_of(batch)
 
 
