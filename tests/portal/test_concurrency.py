@@ -27,7 +27,10 @@ def test_a_link_spent_twice_at_once_opens_one_session(contact, alice):
 def test_a_mandate_signed_twice_at_once_keeps_one_signature(contact, mandate):
     import hashlib
 
-    sha = hashlib.sha256(mandate_pdf(mandate, sepa=None, language="fr")).hexdigest()
+    from facturier.receivables.models import SepaSettings
+
+    sepa = SepaSettings.objects.get(firm_id=mandate.firm_id)  # the ICS the mandate names
+    sha = hashlib.sha256(mandate_pdf(mandate, sepa=sepa, language="fr")).hexdigest()
 
     def sign():
         return actions.accept_mandate(
