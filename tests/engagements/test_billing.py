@@ -128,6 +128,31 @@ def test_indexation_by_index_ratio(make_engagement, alice, firm, settings_user):
     assert "+4,5 % au 1er janvier 2027" in plain(january_2027.notes)
 
 
+def test_an_index_is_read_once_for_all_the_revisions_it_sets(
+    make_engagement, firm, settings_user, django_assert_num_queries
+):
+    """Each revision takes the latest value typed on or before its day (a value typed
+    after it does not count), and the index's values are read once for them all, not
+    twice per revision: a run bills thousands of engagements."""
+    from facturier.engagements.revisions import planned
+
+    for day, value in [
+        (D(2024, 12, 15), "98"),
+        (D(2025, 1, 1), "100"),
+        (D(2026, 1, 1), "102"),
+        (D(2026, 1, 2), "150"),  # typed after the revision's day
+        (D(2027, 1, 1), "104.04"),
+    ]:
+        actions.save_index_value("Syntec", by=settings_user, date=day, value=Decimal(value))
+    engagement = make_engagement(start_date=D(2025, 1, 1), indexation="index", index_name="Syntec")
+    with django_assert_num_queries(1):
+        revisions = planned(engagement, through=D(2027, 6, 1))
+    assert [(r.effective_date, r.base_index, r.new_index, r.percent) for r in revisions] == [
+        (D(2026, 1, 1), Decimal("100"), Decimal("102"), Decimal("2.00")),
+        (D(2027, 1, 1), Decimal("102"), Decimal("104.04"), Decimal("2.00")),
+    ]
+
+
 def test_a_missing_index_fails_that_engagement_only(make_engagement, alice, firm, make_client):
     make_engagement(start_date=D(2026, 1, 1), indexation="index", index_name="Syntec")
     other = make_client(firm, name="Autre SARL")

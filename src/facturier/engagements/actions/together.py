@@ -49,8 +49,9 @@ def bill_together(
     refused the batch, whose savepoint took it back)."""
     alone, days, together = [], [], []
     clients = _clients(batch, by)
+    series: dict = {}  # index values, read once for the batch (revisions.index_on)
     for engagement in batch:
-        plain = _plain_due(engagement, as_of=as_of, billed=billed[engagement.pk])
+        plain = _plain_due(engagement, as_of=as_of, billed=billed[engagement.pk], series=series)
         if plain is None:
             alone.append(engagement)
             continue
@@ -91,7 +92,7 @@ def _clients(batch: list[Engagement], by) -> dict[int, object]:
 
 
 def _plain_due(
-    engagement: Engagement, *, as_of, billed: Billed
+    engagement: Engagement, *, as_of, billed: Billed, series: dict
 ) -> tuple[list[DuePeriod], datetime.date | None] | None:
     """The engagement's due periods if they are fixed fees only, for a draft left for
     review with nothing else to do first, and its next billing day once they are
@@ -103,7 +104,7 @@ def _plain_due(
     ):
         return None
     try:
-        coming = planned(engagement, through=as_of)
+        coming = planned(engagement, through=as_of, series=series)
     except DomainError:
         return None
     known = {revision.effective_date for revision in related(engagement, "revisions")}
