@@ -92,3 +92,35 @@ def test_templates_need_the_settings_right_on_the_page(client, alice):
     client.force_login(alice)
     response = client.get(reverse("settings:letter_templates"), **FR)
     assert response.status_code == 302
+
+
+def test_the_send_button_says_whom_the_letter_goes_to(client, alice, engagement, firm):
+    """"Envoyer la lettre" e-mails the client at once: the page names the recipient
+    beside it, and without a billing contact says what is missing, the button off."""
+    from facturier.clients.models import Contact
+
+    (french, _english) = actions.seed_letter_templates(firm.pk)
+    client.force_login(alice)
+    url = reverse("billing:engagement", args=[engagement.pk])
+    client.post(
+        reverse("billing:engagement_letter_new", args=[engagement.pk]), {"template": french.pk}
+    )
+    Contact.objects.filter(client=engagement.client).update(is_billing=False)
+    Contact.objects.create(
+        client=engagement.client,
+        name="Jeanne Martin",
+        email="jeanne@client.example",
+        is_billing=True,
+    )
+    page = html.unescape(client.get(url, **FR).content.decode())
+    send = page.split('id="letter-send"', 1)[1].split("</form>")[0]
+    assert (
+        "Par e-mail à Jeanne Martin <jeanne@client.example>, contact de facturation du client."
+        in send
+    )
+    assert "disabled" not in send and "Envoyer la lettre" in send
+    Contact.objects.filter(client=engagement.client).delete()
+    page = html.unescape(client.get(url, **FR).content.decode())
+    send = page.split('id="letter-send"', 1)[1].split("</form>")[0]
+    assert "Aucun destinataire : ajoutez au client un contact de facturation" in send
+    assert "disabled" in send

@@ -60,6 +60,8 @@ def letter_context(request: HttpRequest, engagement, *, may_manage: bool, signed
         "signed_form": signed_form or SignedCopyForm(),
         "history": engagement_selectors.engagement_history(engagement),
         "may_manage_letter": may_manage,
+        # Whom "Send the letter" e-mails, said beside the button (none: it cannot).
+        "letter_recipient": engagement.client.billing_contact if may_manage else None,
     }
 
 
