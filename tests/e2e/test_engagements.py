@@ -115,7 +115,7 @@ def test_a_monthly_fee_and_time_make_one_invoice_a_month_twice(open_as):
         assert lines[0].description == f"Tenue comptable – Honoraires : {name} 2027"
         # The work code FISC is named "Conseil fiscal", as the mission: said once.
         hours = "2" if month == "01" else "1,5"
-        assert lines[1].description.startswith(f"Conseil fiscal : {hours} h, du ")
+        assert lines[1].description.startswith(f"Conseil fiscal : {hours} h, le ")
         assert [line.net_amount for line in lines] == [Decimal("100.00"), entry.amount]
     assert BilledPeriod.objects.filter(mission__engagement=engagement).count() == 4
 
@@ -124,5 +124,5 @@ def test_a_monthly_fee_and_time_make_one_invoice_a_month_twice(open_as):
     expect(page.locator("#billed-periods")).to_contain_text("Conseil fiscal (temps)")
     page.locator("#billed-periods tbody tr", has_text="temps").first.get_by_role("link").click()
     # The latest first: February's time.
-    expect(page.locator("body")).to_contain_text("Conseil fiscal : 1,5 h, du 10 février 2027")
+    expect(page.locator("body")).to_contain_text("Conseil fiscal : 1,5 h, le 10 février 2027")
     shot(page, "fr-71-honoraires-et-temps")

@@ -573,6 +573,33 @@ def test_lines_from_wip_read_as_the_clients_language_writes(manager, codes, clie
     assert interim.lines.get().description.endswith("au 1er décembre 2026")
 
 
+def test_a_line_names_one_day_once_and_counts_one_expense_in_the_singular(
+    manager, codes, client_entity
+):
+    """Hours worked on a single day read "le 7 décembre 2026", not "du 7 décembre 2026
+    au 7 décembre 2026"; a single expense is "1 expense", not "1 expenses"."""
+    from facturier.clients.models import Client
+
+    actions.set_rate(by=manager, staff=manager, rate="100", effective_from=ago(400))
+    day = datetime.date(2026, 12, 1)
+    ids = [time(manager, client_entity, "AUD", day, "1").pk]
+    ids.append(time(manager, client_entity, "AUD", day, "0.5").pk)
+    (expense,) = actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "TRV", "day": day, "amount": "42.50"}],
+        by=manager,
+    )
+    ids.append(expense.pk)
+    french = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    texts = [line.description for line in french.lines.order_by("position")]
+    assert texts == ["Audit : 1,5 h, le 1er décembre 2026", "Travel : 1 frais"]
+    invoicing.delete_draft(french, by=manager)
+    Client.objects.filter(pk=client_entity.pk).update(language="en")
+    client_entity.refresh_from_db()
+    english = invoicing.draft_from_wip(by=manager, client=client_entity, entries=ids)
+    texts = [line.description for line in english.lines.order_by("position")]
+    assert texts == ["Audit: 1.5 h, on 1 December 2026", "Travel: 1 expense"]
+
+
 def test_a_write_down_as_a_percentage(manager, wip, client_entity):
     ids = [e.pk for e in wip[:3]]  # 300.00 of work
     with pytest.raises(Invalid) as refused:

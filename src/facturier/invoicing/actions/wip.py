@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from facturier.clients.models import Client
@@ -398,25 +398,35 @@ def _lines(rows: list[Entry], shares, *, grouping: str, vat_rate, client: Client
             rate = entry.vat_rate if entry.kind == EntryKind.EXPENSE else vat_rate
             groups[entry.work_code.code, entry.kind, Decimal(rate)].append(entry)
         for (_code, kind, rate), group in sorted(groups.items(), key=lambda item: item[0][:2]):
-            name = group[0].work_code.name
             total = sum((shares[entry.pk] for entry in group), Decimal(0))
-            if kind == EntryKind.TIME:
-                hours = sum((entry.hours for entry in group), Decimal(0))
-                first = min(entry.day for entry in group)
-                last = max(entry.day for entry in group)
-                description = _("%(name)s: %(hours)s h, %(first)s to %(last)s") % {
-                    "name": name,
-                    "hours": fmt.number(hours),
-                    "first": fmt.date(first),
-                    "last": fmt.date(last),
-                }
-            else:
-                description = _("%(name)s: %(count)d expenses") % {
-                    "name": name,
-                    "count": len(group),
-                }
-            lines.append(_line(description, total, rate))
+            lines.append(_line(_group_text(kind, group, fmt), total, rate))
     return lines
+
+
+def _group_text(kind, group: list[Entry], fmt: Formatter) -> str:
+    """A work code's line: its hours and the days they were worked ("le 7 décembre
+    2026" for one day, not "du 7 décembre 2026 au 7 décembre 2026"), or how many
+    expenses (one expense is not "1 expenses"). In the active language."""
+    name = group[0].work_code.name
+    if kind != EntryKind.TIME:
+        count = len(group)
+        text = ngettext("%(name)s: %(count)d expense", "%(name)s: %(count)d expenses", count)
+        return text % {"name": name, "count": count}
+    hours = fmt.number(sum((entry.hours for entry in group), Decimal(0)))
+    first = min(entry.day for entry in group)
+    last = max(entry.day for entry in group)
+    if first == last:
+        return _("%(name)s: %(hours)s h, on %(day)s") % {
+            "name": name,
+            "hours": hours,
+            "day": fmt.date(first),
+        }
+    return _("%(name)s: %(hours)s h, %(first)s to %(last)s") % {
+        "name": name,
+        "hours": hours,
+        "first": fmt.date(first),
+        "last": fmt.date(last),
+    }
 
 
 def wip_lines(
