@@ -27,6 +27,8 @@ def shown_sha(page) -> str:
 
 
 def test_the_contact_reads_and_signs_the_mandate(portal, mandate, contact):
+    listed = portal.get("/portal/mandates/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Lire et signer" in html.unescape(listed)
     page = portal.get(f"/portal/mandates/{mandate.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "En attente de signature" in html.unescape(page.content.decode())
     shown = portal.get(f"/portal/mandates/{mandate.pk}/pdf/").content
@@ -148,6 +150,11 @@ def test_a_mandate_cannot_be_signed_before_the_firm_gives_its_creditor_identifie
     assert page.status_code == 200
     assert "le cabinet n'a pas encore communiqué son identifiant créancier SEPA" in shown
     assert 'data-code="no_creditor_id"' in shown and "Signer le mandat" not in shown
+    listed = html.unescape(
+        portal.get("/portal/mandates/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    )
+    assert "Lire et signer" not in listed  # the list does not invite a signature either
+    assert "Pourquoi il ne peut pas encore être signé" in listed
     posted = portal.post(
         f"/portal/mandates/{mandate.pk}/",
         {"signer_name": "Jeanne Martin", "accepted": "on", "document_sha256": sha},

@@ -62,7 +62,15 @@ def status_of(request, form, refusal: str) -> int:
 @require_GET
 def mandates(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.mandates(client=request.client))
-    return render(request, "portal/mandates.html", _context(request, "mandates", mandates=rows))
+    # Without the firm's ICS a pending mandate cannot be signed: the list does not
+    # invite the client to sign it, its page says why.
+    sepa = selectors.sepa_of(request.client.firm_id)
+    signable = bool(sepa and sepa.creditor_id)
+    return render(
+        request,
+        "portal/mandates.html",
+        _context(request, "mandates", mandates=rows, signable=signable),
+    )
 
 
 @contact_required
