@@ -88,6 +88,21 @@ def test_the_wip_tab_and_a_draft_from_it(client, keeper, client_entity, template
     assert InvoiceEntry.objects.filter(invoice=invoice).count() == 2
 
 
+def test_a_draft_from_one_entry_says_so_in_the_singular(client, keeper, client_entity):
+    """"Brouillon créé à partir de 1 saisie.", not "1 saisies"."""
+    (entry,) = actions.record_entries(
+        [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"}],
+        by=keeper,
+    )
+    client.force_login(keeper)
+    url = reverse("billing:wip_client", args=[client_entity.pk])
+    data = {"entries": [entry.pk], "bill": "final", "allocation": "pro_rata"}
+    response = client.post(
+        url, {**data, "grouping": "work_code"}, HTTP_ACCEPT_LANGUAGE="fr", follow=True
+    )
+    assert "Brouillon créé à partir de 1 saisie." in html.unescape(response.content.decode())
+
+
 def test_every_user_gets_a_page_or_a_reason(client, staff, keeper, client_entity):
     (entry,) = actions.record_entries(
         [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"}], by=keeper

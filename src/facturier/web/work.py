@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -617,9 +617,13 @@ def wip_client_view(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         draft = _draft(request, form, client=client, chosen=chosen)
         if draft is not None:
-            messages.success(
-                request, _("Draft created from %(count)d entries.") % {"count": len(chosen)}
+            count = len(chosen)
+            text = ngettext(
+                "Draft created from %(count)d entry.",
+                "Draft created from %(count)d entries.",
+                count,
             )
+            messages.success(request, text % {"count": count})
             return redirect(reverse("billing:invoice_edit", args=[draft.pk]))
     status = 422 if request.method == "POST" and preview is None else 200
     cutoff = form.cleaned_data.get("cutoff") if form.is_bound and form.is_valid() else today
