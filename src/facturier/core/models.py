@@ -62,7 +62,7 @@ def clean_model_fields(instance: models.Model, exclude=None) -> None:
         elif kind in _KEYED:
             key = (kind, raw)
         else:
-            key = (kind, raw.as_tuple()) if kind is Decimal else None
+            key = (kind, str(raw)) if kind is Decimal else None
         cleaned = _MISSING if key is None else memo.get(key, _MISSING)
         if cleaned is _MISSING:
             try:
@@ -96,8 +96,8 @@ _MEMO_SIZE = 4096
 # memo (it might read the clock, the database or the instance).
 _PURE_VALIDATORS = ("django.core.validators", "facturier.core.validators")
 # Immutable values whose equal ones clean alike. A Decimal's exponent counts (1.0 and
-# 1.000 differ in decimal places), so it is keyed by its digits; a datetime is not kept
-# (equal instants in two time zones).
+# 1.000 differ in decimal places), so it is keyed by its text, which spells sign, digits
+# and exponent; a datetime is not kept (equal instants in two time zones).
 _KEYED = frozenset({type(None), str, int, bool, datetime.date})
 
 
