@@ -4,7 +4,9 @@ import datetime
 import itertools
 from decimal import Decimal
 
-from facturier.engagements.schedule import Plan, amount, periods, revision_dates
+import pytest
+
+from facturier.engagements.schedule import Plan, amount, billed_prefix, periods, revision_dates
 
 D = datetime.date
 
@@ -118,4 +120,42 @@ def test_revision_dates_anniversary_or_chosen_day():
     assert revision_dates(start=D(2026, 3, 15), month=1, day=1, through=D(2028, 1, 1)) == [
         D(2027, 1, 1),
         D(2028, 1, 1),
+    ]
+
+
+@pytest.mark.parametrize("frequency", ["monthly", "quarterly", "half_yearly", "yearly"])
+@pytest.mark.parametrize("timing", ["advance", "arrears"])
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (D(2027, 1, 1), None),
+        (D(2026, 11, 17), None),  # a first period in part
+        (D(2026, 2, 28), D(2029, 5, 10)),  # and a last one
+        (D(2024, 2, 29), D(2024, 2, 29)),  # one day
+    ],
+)
+def test_a_walk_from_the_billed_prefix_gives_the_periods_after_it(frequency, timing, start, end):
+    """The run walks each schedule from the first period not billed (billed_prefix),
+    not from the engagement's start: the periods it meets are those the whole walk
+    gives after the billed ones, whichever were billed (a gap stops the prefix)."""
+    plan = Plan(frequency, timing, 31, Decimal("1200"))
+    whole = list(itertools.islice(periods(plan, start=start, end=end), 60))
+    for billed_count in range(len(whole) + 1):
+        for gap in (None, billed_count // 2):
+            billed = {p.start for p in whole[:billed_count]} - (
+                {whole[gap].start} if gap is not None and gap < billed_count else set()
+            )
+            first = billed_prefix(plan, start=start, end=end, billed=billed)
+            walked = list(itertools.islice(periods(plan, start=start, end=end, first=first), 60))
+            unbilled = (i for i, p in enumerate(whole) if p.start not in billed)
+            assert first == next(unbilled, len(whole))
+            assert walked[: len(whole) - first] == whole[first:]
+
+
+def test_instalments_are_walked_from_the_first():
+    plan = Plan("instalments", "advance", 1, Decimal("900"), [(D(2027, 3, 31), Decimal("500"))])
+    billed = {D(2027, 3, 31)}
+    assert billed_prefix(plan, start=D(2027, 1, 1), end=None, billed=billed) == 0
+    assert list(itertools.islice(periods(plan, start=D(2027, 1, 1), end=None, first=1), 1)) == [
+        next(itertools.islice(periods(plan, start=D(2027, 1, 1), end=None), 1, None))
     ]

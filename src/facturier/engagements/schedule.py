@@ -12,6 +12,7 @@ A revision applies to the periods that start on or after its date.
 
 import calendar
 import datetime
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,13 +62,16 @@ def add_years(date: datetime.date, years: int) -> datetime.date:
     return day_in_month(date.year + years, date.month, date.day)  # 29 Feb -> 28 Feb
 
 
-def periods(plan: Plan, *, start: datetime.date, end: datetime.date | None) -> Iterator[Period]:
-    """Every period from `start`, in order, up to `end` (forever when None)."""
+def periods(
+    plan: Plan, *, start: datetime.date, end: datetime.date | None, first: int = 0
+) -> Iterator[Period]:
+    """Every period from `start`, in order, up to `end` (forever when None); from the
+    `first`-th on (billed_prefix: those before it are billed)."""
     if plan.frequency == "instalments":
-        yield from _instalments(plan, start=start, end=end)
+        yield from itertools.islice(_instalments(plan, start=start, end=end), first, None)
         return
     step = STEP_MONTHS[plan.frequency]
-    full_start = datetime.date(start.year, (start.month - 1) // step * step + 1, 1)
+    full_start = add_months(_first_full_start(start, step), first * step)
     while end is None or full_start <= end:
         full_end = add_months(full_start, step) - ONE_DAY
         covered_start, covered_end = max(start, full_start), min(end or full_end, full_end)
@@ -82,6 +86,29 @@ def periods(plan: Plan, *, start: datetime.date, end: datetime.date | None) -> I
             full_days=full_days,
         )
         full_start = full_end + ONE_DAY
+
+
+def _first_full_start(start: datetime.date, step: int) -> datetime.date:
+    """The first day of the calendar period (month, quarter...) `start` falls in."""
+    return datetime.date(start.year, (start.month - 1) // step * step + 1, 1)
+
+
+def billed_prefix(plan: Plan, *, start: datetime.date, end: datetime.date | None, billed) -> int:
+    """How many of the schedule's first periods start on a day in `billed` (the starts
+    of the periods billed): periods(first=...) walks from the one after them, without
+    working out their days and amounts again. An engagement billed monthly for ten
+    years has 120 of them; instalments are walked from the first (0)."""
+    if plan.frequency == "instalments" or not billed:
+        return 0
+    step = STEP_MONTHS[plan.frequency]
+    full_start = _first_full_start(start, step)
+    count = 0
+    while True:
+        # The first period starts with the engagement, each other one on its first day.
+        day = start if count == 0 else add_months(full_start, count * step)
+        if (end is not None and day > end) or day not in billed:
+            return count
+        count += 1
 
 
 def _bill_date(plan: Plan, start: datetime.date, end: datetime.date) -> datetime.date:

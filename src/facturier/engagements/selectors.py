@@ -36,7 +36,7 @@ from .models import (
 )
 from .permissions import engagement_scope, visible_engagements
 from .revisions import IndexMissing, planned
-from .schedule import Period, Plan, amount, periods
+from .schedule import Period, Plan, amount, billed_prefix, periods
 
 PREVIEW_COUNT = 12
 # The starts of the periods billed, per mission and part (fixed, time).
@@ -252,9 +252,11 @@ def due_and_next(
     revisions = _recorded(engagement)
     currency = engagement.client.currency
     due, following = [], []
+    start, end = engagement.start_date, engagement.end_date
     for mission, part, plan in parts:
         done = billed[mission.pk, part]
-        for period in periods(plan, start=engagement.start_date, end=engagement.end_date):
+        first = billed_prefix(plan, start=start, end=end, billed=done)
+        for period in periods(plan, start=start, end=end, first=first):
             if period.start in done:
                 continue
             if period.bill_date > as_of:
@@ -272,9 +274,12 @@ def _unbilled(
     if billed is None:
         billed = billed_starts(engagement)
     found: list[tuple[Mission, str, Period]] = []
+    start, end = engagement.start_date, engagement.end_date
     for mission, part, plan in _parts(engagement):
-        schedule = periods(plan, start=engagement.start_date, end=engagement.end_date)
-        unbilled = (p for p in schedule if p.start not in billed[mission.pk, part])
+        done = billed[mission.pk, part]
+        first = billed_prefix(plan, start=start, end=end, billed=done)
+        schedule = periods(plan, start=start, end=end, first=first)
+        unbilled = (p for p in schedule if p.start not in done)
         found += [(mission, part, period) for period in itertools.islice(unbilled, count)]
     return found
 
