@@ -287,7 +287,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["facturier.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "facturier.api.pagination.Pages",
     "PAGE_SIZE": 50,
     "URL_FORMAT_OVERRIDE": None,

@@ -305,3 +305,17 @@ def test_the_pdf_of_a_finalized_invoice_is_served_from_the_store(api, finalized)
     assert response.status_code == 200 and response.content == stored
     invoice_reads = [q["sql"] for q in queries if '"invoicing_' in q["sql"]]
     assert len(invoice_reads) == 1  # the stored bytes, in one query, as the web serves them
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(api):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.generic("POST", "/api/v1/clients/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_a_validation_refusal_speaks_the_request_language(api):
+    response = api.post(
+        "/api/v1/invoices/", {"lines": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "Certains champs sont à corriger."

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -72,7 +73,7 @@ def handle_exception(exc, context):
         codes = _flatten(codes if isinstance(codes, dict) else {"general": codes})
         return error_response(
             "validation",
-            "Some fields need attention.",
+            _("Some fields need attention."),
             status.HTTP_422_UNPROCESSABLE_ENTITY,
             errors,
             codes,
