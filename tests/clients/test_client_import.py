@@ -90,3 +90,14 @@ def test_a_country_is_read_by_its_name_in_french_or_english_or_its_code(manager)
     assert [(column, why) for _, column, why in report.refused] == [
         ("country", "Unknown country “Atlantide”: write its code (FR) or its name.")
     ]
+
+
+def test_the_separator_is_read_from_the_header_not_from_a_long_or_irregular_row(manager):
+    """csv.Sniffer gave up on a 10,000-character cell and the file was refused as one
+    unknown column "Nom;SIREN;TVA;…": the refusal now names the row and its column."""
+    report = imports.dry_run(
+        manager, french_file([good_row(1), good_row(2).replace("Société", "N" * 10_000)])
+    )
+    assert report.refused and {line for line, _column, _why in report.refused} == {3}
+    assert {column for _line, column, _why in report.refused} == {"name"}
+    assert not Client.objects.exists()

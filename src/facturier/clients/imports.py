@@ -84,10 +84,7 @@ def _rows(data: bytes, headers: dict[str, str]) -> Iterator[tuple[int, dict[str,
     text = charsets.uploaded_text(data)
     if "\x00" in text:
         raise _file_error(_("The file is not text."), "not_text")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = reading.csv_dialect(text)
     reader = csv.reader(io.StringIO(text), dialect=dialect)
     header = [name.strip() for name in next(reader, [])]
     columns = [COLUMNS_BY_NAME.get(reading.plain(name), "") for name in header]

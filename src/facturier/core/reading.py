@@ -4,6 +4,7 @@ Each reader returns None for what it does not know, so that the caller refuses t
 (naming where it was) instead of guessing a default.
 """
 
+import csv
 import datetime
 import re
 import unicodedata
@@ -74,3 +75,18 @@ def decimal(value) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
+
+
+def csv_dialect(text: str) -> type[csv.Dialect]:
+    """The dialect of an uploaded CSV, its separator read from the header line alone
+    (";", "," or a tab, whichever it holds most). csv.Sniffer reads the first 4 KB
+    and wants every line alike: a 10,000-character cell or one row with a column too
+    many made it fall back to ",", and a ";" file was refused as one unknown column
+    named "Nom;SIREN;TVA;…"."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    separator = max(";,\t", key=header.count)
+
+    class Dialect(csv.excel):
+        delimiter = separator if header.count(separator) else ","
+
+    return Dialect

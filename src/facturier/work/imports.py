@@ -108,10 +108,7 @@ def _columns(header: list[str]) -> list[str]:
 
 
 def _rows(text: str, headers: dict[str, str]) -> Iterator[tuple[int, dict]]:
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = reading.csv_dialect(text)
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     names = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = _columns(names)
