@@ -319,3 +319,48 @@ def test_a_validation_refusal_speaks_the_request_language(api):
     )
     assert response.status_code == 422
     assert response.json()["message"] == "Certains champs sont à corriger."
+
+
+def test_unreadable_bodies_and_missing_objects_are_said_in_french(
+    api, make_firm, make_client, make_user
+):
+    """What the API refuses is said in the request's language, without Python's own
+    words: a body that is not JSON (where), a number too long for Python, a body not in
+    UTF-8, an object of another firm, a path that names nothing."""
+    from facturier.invoicing import actions
+
+    other = make_firm("Autre cabinet")
+    zed = make_user("zed", other, processing=True)
+    theirs = make_client(other, "Leur client")
+    theirs.owners.add(zed)
+    zed = type(zed).objects.get(pk=zed.pk)
+    invoice = actions.create_draft(
+        by=zed, client=theirs, lines=[{"description": "a", "unit_price": "1", "vat_rate": "20"}]
+    )
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+    def post(body: bytes):
+        return api.generic(
+            "POST", "/api/v1/clients/", body, content_type="application/json", **french
+        )
+
+    answers = {
+        "broken": post(b'{"name": '),
+        "long number": post(b'{"name": 1' + b"0" * 5000 + b"}"),
+        "latin-1": post('{"name": "Société"}'.encode("latin-1")),
+        "their invoice": api.get(f"/api/v1/invoices/{invoice.pk}/", **french),
+        "their client": api.get(f"/api/v1/clients/{theirs.pk}/", **french),
+        "no such path": api.get("/api/v1/nothing-here/", **french),
+    }
+    messages = {name: answer.json()["message"] for name, answer in answers.items()}
+    assert messages == {
+        "broken": "Le corps de la requête n'est pas un JSON valide (ligne 1, colonne 10).",
+        "long number": (
+            "Le corps de la requête n'est pas un JSON valide : un nombre y est trop long."
+        ),
+        "latin-1": "Le corps de la requête n'est pas du texte UTF-8.",
+        "their invoice": "Facture introuvable.",
+        "their client": "Client introuvable.",
+        "no such path": "Introuvable.",
+    }
+    assert [answer.status_code for answer in answers.values()] == [400] * 3 + [404] * 3

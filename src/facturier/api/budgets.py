@@ -1,6 +1,7 @@
 """The API of budgets: an engagement's budgets per mission and fiscal year, added,
 changed and removed; budget against actuals (the report); the firm's alert thresholds."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -111,7 +112,7 @@ class EngagementBudgets(GenericAPIView):
         values = data.validated_data
         mission = values["mission_id"]
         if not engagement.missions.filter(pk=mission).exists():
-            raise Invalid({"mission": ["No such mission."]}, codes={"mission": ["not_found"]})
+            raise Invalid({"mission": [_("No such mission.")]}, codes={"mission": ["not_found"]})
         budget = actions.add_budget(
             mission,
             by=request.user,

@@ -2,6 +2,7 @@
 mistake, merge a client created twice, its contacts, and the CSV import (a dry run
 listing every refused row, then all or nothing)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -23,7 +24,7 @@ def _client(request, pk):
     the settings right reaches without owning it."""
     client = visible_clients(request.user).filter(pk=pk).first()
     if client is None:
-        raise NotFound("No such client.")
+        raise NotFound(_("No such client."))
     return client
 
 
@@ -159,7 +160,7 @@ class ClientImport(GenericAPIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > client_imports.MAX_BYTES:
-            raise ValidationError({"file": ["The file is larger than 16 MB."]})
+            raise ValidationError({"file": [_("The file is larger than 16 MB.")]})
         content = upload.read()
         if data.validated_data["dry_run"]:
             report = client_imports.dry_run(request.user, content)
@@ -176,7 +177,7 @@ class ClientImport(GenericAPIView):
         }
         if not report.ok:
             return Response(
-                {"code": "rows_refused", "message": "Some rows are refused.", **body},
+                {"code": "rows_refused", "message": _("Some rows are refused."), **body},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Response(body, status=status.HTTP_201_CREATED if report.written else 200)

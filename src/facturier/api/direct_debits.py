@@ -4,6 +4,7 @@ The processing permission throughout, as in the browser."""
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -73,7 +74,7 @@ class ClientMandates(GenericAPIView):
     def _client(self, pk):
         client = visible_clients(self.request.user).filter(pk=pk).first()
         if client is None:
-            raise NotFound("No such client.")
+            raise NotFound(_("No such client."))
         return client
 
     @extend_schema(
@@ -251,7 +252,7 @@ class BatchFile(BinaryView):
         _require_processing(request)
         batch = debit_batches(user=request.user).defer(None).filter(pk=pk).first()
         if batch is None:
-            raise NotFound("No such batch.")
+            raise NotFound(_("No such batch."))
         response = HttpResponse(bytes(batch.xml), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="pain008-{batch.message_id}.xml"'
         return response

@@ -2,6 +2,7 @@
 letter's PDF, sending it, its signed copy (uploaded, read back), marking it active;
 and the firm's letter templates."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -66,7 +67,7 @@ class EngagementLetterCreateSerializer(serializers.Serializer):
 def _letter(request, pk) -> EngagementLetter:
     letter = engagement_selectors.visible_letter(user=request.user, pk=pk)
     if letter is None:
-        raise NotFound("No such engagement letter.")
+        raise NotFound(_("No such engagement letter."))
     return letter
 
 
@@ -82,7 +83,7 @@ class EngagementLetters(GenericAPIView):
         try:
             engagement = get_visible(request.user, pk)
         except DomainNotFound:
-            raise NotFound("No such engagement.") from None
+            raise NotFound(_("No such engagement.")) from None
         letters = engagement_selectors.letters_of(engagement)
         return Response(EngagementLetterSerializer(letters, many=True).data)
 
@@ -142,7 +143,7 @@ class LetterSigned(BinaryView):
     def get(self, request, pk):
         letter = _letter(request, pk)
         if letter.signed_pdf is None:
-            raise NotFound("No signed copy.")
+            raise NotFound(_("No signed copy."))
         name = letter.signed_filename or f"signed-{letter.filename}"
         return uploaded_file(bytes(letter.signed_pdf), "application/pdf", name)
 
@@ -256,7 +257,7 @@ class LetterTemplateDetail(GenericAPIView):
         require_settings_right(request.user)
         row = engagement_selectors.letter_templates(firm_id=request.user.firm_id).filter(pk=pk)
         if not row.exists():
-            raise NotFound("No such letter template.")
+            raise NotFound(_("No such letter template."))
         return row.get()
 
     @extend_schema(operation_id="letter_templates_retrieve", summary="One letter template")

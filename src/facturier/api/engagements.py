@@ -4,6 +4,7 @@ amendment, its end, the preview of its next invoices, the billing run, index val
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -182,7 +183,7 @@ def _engagement(request, pk) -> Engagement:
     try:
         return get_visible(request.user, pk)
     except DomainNotFound:
-        raise NotFound("No such engagement.") from None
+        raise NotFound(_("No such engagement.")) from None
 
 
 class EngagementList(ListAPIView):

@@ -2,6 +2,7 @@
 files, a correction and a retry (einvoicing/ereporting.py says what they hold)."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -58,7 +59,7 @@ def _reports(request):
 def _report(request, pk) -> EReport:
     report = _reports(request).filter(pk=pk).first()
     if report is None:
-        raise NotFound("No such e-reporting file.")
+        raise NotFound(_("No such e-reporting file."))
     return report
 
 

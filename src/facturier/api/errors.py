@@ -146,5 +146,5 @@ def page_not_found(request, exception):
     from django.views.defaults import page_not_found as html_not_found
 
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
     return html_not_found(request, exception)

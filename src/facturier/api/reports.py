@@ -7,6 +7,7 @@ import datetime
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -214,7 +215,7 @@ class PeriodQuery(Query):
                 {"end": ["The period must end on or after its start."]}
             )
         if (end - start).days > 3660:
-            raise serializers.ValidationError({"start": ["At most ten years at a time."]})
+            raise serializers.ValidationError({"start": [_("At most ten years at a time.")]})
         return {"start": start, "end": end}
 
 
@@ -274,7 +275,7 @@ class Realization(GenericAPIView):
 def _client(request, pk: int):
     client = visible_clients(request.user).select_related("firm").filter(pk=pk).first()
     if client is None:
-        raise NotFound("No such client.")
+        raise NotFound(_("No such client."))
     return client
 
 
@@ -441,7 +442,7 @@ class ReminderPause(GenericAPIView):
         else:
             target = visible_clients(request.user).filter(pk=fields["client"]).first()
         if target is None:
-            raise NotFound("No such invoice or client.")
+            raise NotFound(_("No such invoice or client."))
         receivables.set_pause(
             target, by=request.user, paused=fields["paused"], reason=fields["reason"]
         )
@@ -455,7 +456,7 @@ class LetterPdf(BinaryView):
     def get(self, request, pk):
         letter = visible_letter(user=request.user, pk=pk)
         if letter is None:
-            raise NotFound("No such letter.")
+            raise NotFound(_("No such letter."))
         return _file(bytes(letter.pdf), letter.filename, "application/pdf")
 
 

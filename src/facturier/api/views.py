@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -47,7 +48,7 @@ def _invoice(request, pk: int):
     """The invoice for reading; actions take the id and read it themselves, once."""
     invoice = invoice_detail(user=request.user, pk=pk)
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(_("No such invoice."))
     return invoice
 
 
@@ -91,7 +92,7 @@ class ClientDetail(GenericAPIView):
     def get_object(self):
         client = visible_clients(self.request.user).filter(pk=self.kwargs["pk"]).first()
         if client is None:
-            raise NotFound("No such client.")
+            raise NotFound(_("No such client."))
         return client
 
     @extend_schema(operation_id="clients_retrieve")
@@ -347,10 +348,10 @@ class InvoiceXml(InvoicePdf):
     def get(self, request, pk):
         invoice = _invoice(request, pk)
         if invoice.is_draft or not invoice.snapshot.get("einvoice"):
-            raise NotFound("Only finalized e-invoices have an XML.")
+            raise NotFound(_("Only finalized e-invoices have an XML."))
         syntax = request.query_params.get("syntax", "cii")
         if syntax not in ("cii", "ubl"):
-            raise ValidationError({"syntax": ["Use cii or ubl."]})
+            raise ValidationError({"syntax": [_("Use cii or ubl.")]})
         response = HttpResponse(
             actions.einvoice_xml(invoice, syntax), content_type="application/xml"
         )
@@ -474,7 +475,7 @@ class TemplateDetail(GenericAPIView):
     def get_object(self):
         template = _templates(self.request.user).filter(pk=self.kwargs["pk"]).first()
         if template is None:
-            raise NotFound("No such invoice template.")
+            raise NotFound(_("No such invoice template."))
         return template
 
     @extend_schema(operation_id="templates_retrieve")
@@ -501,7 +502,7 @@ class PaymentList(ListAPIView):
     def get_queryset(self):
         client = self.request.query_params.get("client")
         if client is not None and row_id(client) is None:
-            raise ValidationError({"client": ["A client id."]})
+            raise ValidationError({"client": [_("A client id.")]})
         return payment_list(
             user=self.request.user, client_id=row_id(client) if client else None
         ).prefetch_related("allocations__invoice")
@@ -532,7 +533,7 @@ class PaymentList(ListAPIView):
 def _payment(request, pk: int):
     payment = payment_detail(user=request.user, pk=pk)
     if payment is None:
-        raise NotFound("No such payment.")
+        raise NotFound(_("No such payment."))
     return s.PaymentSerializer(payment).data
 
 
@@ -624,7 +625,7 @@ class ClientAccount(GenericAPIView):
     )
     def get(self, request, pk):
         if not visible_clients(request.user).filter(pk=pk).exists():
-            raise NotFound("No such client.")
+            raise NotFound(_("No such client."))
         owed = client_owed(user=request.user, client_id=pk)
         credit = client_credit(user=request.user, client_id=pk)
         return Response(
@@ -726,7 +727,7 @@ class StatementList(GenericAPIView):
         upload = values.pop("file")
         fmt = values.pop("format", "auto")
         if upload.size > MAX_BYTES:
-            raise ValidationError({"file": ["The file is larger than 5 MB."]})
+            raise ValidationError({"file": [_("The file is larger than 5 MB.")]})
         statement = receivables.import_bank_statement(
             by=request.user,
             data=upload.read(),
@@ -740,7 +741,7 @@ class StatementList(GenericAPIView):
 def _statement(request, pk):
     statement = statement_detail(user=request.user, pk=pk)
     if statement is None:
-        raise NotFound("No such bank statement.")
+        raise NotFound(_("No such bank statement."))
     return statement
 
 

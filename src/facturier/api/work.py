@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -279,7 +280,7 @@ def _entries(user):
 def _entry(request, pk):
     entry = _entries(request.user).filter(pk=pk).first()
     if entry is None:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     return entry
 
 
@@ -319,7 +320,7 @@ class EntryReceipt(BinaryView):
     def get(self, request, pk):
         found = entry_receipt(user=request.user, pk=pk)
         if found is None:
-            raise NotFound("No receipt for this entry.")
+            raise NotFound(_("No receipt for this entry."))
         data, content_type = found
         return uploaded_file(data, content_type, receipt_filename(pk, content_type))
 
@@ -420,7 +421,7 @@ class InvoiceFromWipPreview(GenericAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if not visible_clients(request.user).filter(pk=pk).exists():
-            raise NotFound("No such client.")
+            raise NotFound(_("No such client."))
         entries = client_wip(user=request.user, client_id=pk)
         if "entries" in values:
             entries = entries.filter(pk__in=values["entries"])
