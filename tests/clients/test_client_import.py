@@ -101,3 +101,40 @@ def test_the_separator_is_read_from_the_header_not_from_a_long_or_irregular_row(
     assert report.refused and {line for line, _column, _why in report.refused} == {3}
     assert {column for _line, column, _why in report.refused} == {"name"}
     assert not Client.objects.exists()
+
+
+def test_a_file_is_refused_in_the_readers_words(manager):
+    """Each refusal of a file names its columns as a person types them, in French for a
+    French reader (not the import's internal names), and says what is wrong: an empty
+    file, a header with no row under it, a value past the header's columns (refused
+    with its line, not dropped)."""
+    from django.utils import translation
+
+    def refusal(data: bytes) -> tuple[list[str], list[str]]:
+        with pytest.raises(Invalid) as refused:
+            imports.dry_run(manager, data)
+        return refused.value.errors["file"], refused.value.codes["file"]
+
+    with translation.override("fr"):
+        assert refusal(b"") == (["Le fichier est vide."], ["empty"])
+        assert refusal(b"Nom;SIREN\n") == (
+            ["Le fichier n'a aucun client sous sa ligne d'en-tête."],
+            ["no_rows"],
+        )
+        assert refusal(b"SIREN;Ville\n732829320;Lyon\n") == (
+            ["Colonnes manquantes : Nom."],
+            ["missing_column"],
+        )
+        [message], _codes = refusal(b"Nom;Couleur\nA;bleu\n")
+        assert message.startswith("Colonnes inconnues : Couleur (connues : Nom, SIREN, TVA,")
+        assert "Code postal" in message and "company_id" not in message
+        report = imports.dry_run(manager, "Nom;Ville\nDupont;Lyon;Rhône\nMartin;Paris;;\n".encode())
+        assert report.refused == [
+            (
+                2,
+                "extra_values",
+                "1 valeur de plus que les 2 colonnes de l'en-tête : mettez entre guillemets "
+                "une valeur qui contient le séparateur.",
+            )
+        ]
+        assert report.listed[0][1] == "" and report.refused_count == 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from babel import Locale
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from facturier.core import charsets, reading
 from facturier.core.actions import action
@@ -49,6 +50,25 @@ COLUMN_NAMES = {
     "contact_phone": ("phone", "telephone"),
 }
 COLUMNS_BY_NAME = {name: column for column, names in COLUMN_NAMES.items() for name in names}
+# Each column as a refusal names it, in the reader's language: a header a person may
+# type (each reads, through reading.plain, as one of the names above).
+COLUMN_LABELS = {
+    "name": pgettext_lazy("import column", "Name"),
+    "company_id": pgettext_lazy("import column", "SIREN"),
+    "vat_number": pgettext_lazy("import column", "VAT"),
+    "address_line1": pgettext_lazy("import column", "Address"),
+    "address_line2": pgettext_lazy("import column", "Address line2"),
+    "postal_code": pgettext_lazy("import column", "Postal code"),
+    "city": pgettext_lazy("import column", "City"),
+    "country": pgettext_lazy("import column", "Country"),
+    "language": pgettext_lazy("import column", "Language"),
+    "currency": pgettext_lazy("import column", "Currency"),
+    "payment_terms_days": pgettext_lazy("import column", "Payment terms"),
+    "einvoice_address": pgettext_lazy("import column", "Einvoice address"),
+    "contact_name": pgettext_lazy("import column", "Contact"),
+    "contact_email": pgettext_lazy("import column", "Email"),
+    "contact_phone": pgettext_lazy("import column", "Phone"),
+}
 LANGUAGE_WORDS = {"francais": "fr", "french": "fr", "anglais": "en", "english": "en"}
 CONTACT_COLUMNS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone"}
 MAX_LISTED = 200
@@ -67,7 +87,14 @@ class ImportReport:
     def listed(self) -> list[tuple[int, str, str]]:
         """The refused rows as a person reads them: each column by its name in the file
         ("Pays", not "country"); the API keeps the stable names of `refused`."""
-        return [(line, self.headers.get(c, c), why) for line, c, why in self.refused]
+        return [(line, self._named(column), why) for line, column, why in self.refused]
+
+    def _named(self, column: str) -> str:
+        """A column by its name in the file, else as the import names it (a column the
+        file lacks, such as the country it defaults); none for values past the header."""
+        if column in self.headers:
+            return self.headers[column]
+        return str(COLUMN_LABELS[column]) if column in COLUMN_LABELS else ""
 
     @property
     def ok(self) -> bool:
@@ -87,23 +114,35 @@ def _rows(data: bytes, headers: dict[str, str]) -> Iterator[tuple[int, dict[str,
     dialect = reading.csv_dialect(text)
     reader = csv.reader(io.StringIO(text), dialect=dialect)
     header = [name.strip() for name in next(reader, [])]
+    if not any(header):
+        raise _file_error(_("The file is empty."), "empty")
     columns = [COLUMNS_BY_NAME.get(reading.plain(name), "") for name in header]
     unknown = [name for name, column in zip(header, columns, strict=True) if name and not column]
     if unknown:
+        known = ", ".join(str(label) for label in COLUMN_LABELS.values())
         raise _file_error(
             _("Unknown columns: %(columns)s (known: %(known)s).")
-            % {"columns": ", ".join(unknown), "known": ", ".join(COLUMN_NAMES)},
+            % {"columns": ", ".join(unknown), "known": known},
             "unknown_column",
         )
     if "name" not in columns:
-        missing = _("Missing columns: %(columns)s.") % {"columns": "name"}
+        missing = _("Missing columns: %(columns)s.") % {"columns": COLUMN_LABELS["name"]}
         raise _file_error(missing, "missing_column")
     for name, column in zip(header, columns, strict=True):
         if column:
             headers.setdefault(column, name)
     for values in reader:
         row = {c: (v or "").strip() for c, v in zip(columns, values, strict=False) if c}
+        # Values past the header's last column (a separator inside an unquoted value):
+        # refused, not dropped. Empty ones, as spreadsheets pad rows, are nothing.
+        if any(value.strip() for value in values[len(columns) :]):
+            row[EXTRA] = f"{len(values) - len(columns)} {len(columns)}"
         yield reader.line_num, row
+
+
+# The key of a row's values past the header's columns ("<how many> <columns>"), refused
+# by _check.
+EXTRA = "extra_values"
 
 
 def _client_fields(row: dict[str, str]) -> dict:
@@ -166,8 +205,17 @@ class _Seen:
 
 def _check(row: dict[str, str], firm_id: int) -> tuple[dict, list[dict], dict[str, str]]:
     """The row's client fields, its contacts and what is wrong, by column."""
-    fields = _client_fields(row)
     errors: dict[str, str] = {}
+    if EXTRA in row:
+        count, columns = map(int, row.pop(EXTRA).split())
+        errors[EXTRA] = ngettext(
+            "%(count)d value more than the header's %(columns)d columns: put a value that "
+            "holds the separator between quotes.",
+            "%(count)d values more than the header's %(columns)d columns: put a value that "
+            "holds the separator between quotes.",
+            count,
+        ) % {"count": count, "columns": columns}
+    fields = _client_fields(row)
     client = Client(firm_id=firm_id, **fields)
     try:
         client.full_clean(exclude=["firm", "owners"])
@@ -211,6 +259,8 @@ def _checked(by: User, data: bytes, report: ImportReport) -> list[tuple[dict, li
             )
             continue
         rows.append((fields, contacts))
+    if report.rows == 0:
+        raise _file_error(_("The file has no client under its header."), "no_rows")
     return rows
 
 
