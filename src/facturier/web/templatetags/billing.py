@@ -81,6 +81,8 @@ def day(value):
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value)
     if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):  # the day it is where it is read, not in UTC
+            value = timezone.localtime(value)
         return date_text(value, "medium", _locale())
     return _date(value, _locale())
 
