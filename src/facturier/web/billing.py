@@ -351,8 +351,9 @@ def _save_draft(request, invoice=None) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("billing:invoices")
-        if request.POST.get("then") == "finalize":
-            return redirect("billing:invoice_finalize", pk=invoice.pk)
+        if request.POST.get("then") == "finalize":  # its Cancel comes back to this editor
+            back = urlencode({"next": reverse("billing:invoice_edit", args=[invoice.pk])})
+            return redirect(reverse("billing:invoice_finalize", args=[invoice.pk]) + "?" + back)
         return redirect("billing:invoice_edit", pk=invoice.pk)
     return render(
         request,
@@ -516,7 +517,9 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, reason)
         return redirect("billing:invoice", pk=pk)
     template = "billing/_finalize_dialog.html" if request.htmx else "billing/finalize.html"
-    return render(request, template, _context(request, invoice=invoice, form=form))
+    # Where Cancel, × or Escape go back to when the dialog is a page of its own.
+    back = back_url(request, reverse("billing:invoice", args=[pk]))
+    return render(request, template, _context(request, invoice=invoice, form=form, back=back))
 
 
 # --- PDF --------------------------------------------------------------------------------
