@@ -506,7 +506,11 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("billing:invoice", pk=pk)
-        messages.success(request, _("Invoice %(number)s finalized.") % {"number": invoice.number})
+        if invoice.kind == "credit_note":
+            done = _("Credit note %(number)s finalized.")
+        else:
+            done = _("Invoice %(number)s finalized.")
+        messages.success(request, done % {"number": invoice.number})
         if request.POST.get("then") == "send":
             return redirect(
                 reverse("billing:send") + "?" + urlencode({"ids": invoice.pk, "mode": "send"})
