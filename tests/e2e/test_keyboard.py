@@ -110,3 +110,17 @@ def test_the_first_tab_skips_the_menus_to_the_content(open_as):
     page.keyboard.press("Tab")
     # The next stop is the page's own first control, past the menus and the language.
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_the_calendar_button_of_a_date_field_draws_the_ring(open_as):
+    """The last Tab stop of a date field is its calendar button, inside the field: the
+    field kept no ring there (the user lost sight of the focus until the next field)."""
+    page = open_as("alice", locale="fr-FR")
+    page.goto(page.base + "/billing/invoices/new/")
+    page.get_by_label("Client").focus()
+    stops = []
+    for _ in range(4):  # day, month, year, then the calendar button
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.name"))
+        assert_ring(page, f"date field, stop {len(stops)}")
+    assert stops == ["issue_date"] * 4
