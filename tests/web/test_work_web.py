@@ -89,7 +89,7 @@ def test_the_wip_tab_and_a_draft_from_it(client, keeper, client_entity, template
 
 
 def test_a_draft_from_one_entry_says_so_in_the_singular(client, keeper, client_entity):
-    """"Brouillon créé à partir de 1 saisie.", not "1 saisies"."""
+    """ "Brouillon créé à partir de 1 saisie.", not "1 saisies"."""
     (entry,) = actions.record_entries(
         [{"client": client_entity.pk, "work_code": "AUD", "day": TODAY, "hours": "2"}],
         by=keeper,
@@ -460,7 +460,7 @@ def test_a_drafts_lines_come_back_to_the_editor_with_decimal_commas_in_french(
     page = client.get(
         reverse("billing:invoice_edit", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
-    for shown in ('value="1,5"', 'value="1234,5"', 'value="5,5"'):
+    for shown in ('value="1,5"', 'value="1234,50"', 'value="5,5"'):  # a price keeps its cents
         assert shown in page
 
 

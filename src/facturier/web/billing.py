@@ -405,7 +405,7 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "description": line.description,
             "quantity": _plain(line.quantity),
-            "unit_price": _plain(line.unit_price),
+            "unit_price": _price(line.unit_price),
             "vat_rate": _plain(line.vat_rate),
             "discount_percent": _plain(line.discount_percent) if line.discount_percent else "",
         }
@@ -418,6 +418,13 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _plain(value: Decimal) -> str:
     return as_typed(value)
+
+
+def _price(value: Decimal) -> str:
+    """A unit price as it was typed: 80,40 and 1234,50 (cents kept), not 80,4; 0,1250
+    keeps the decimals it has past the cents."""
+    cents = value.quantize(Decimal("0.01"))
+    return as_typed(value, places=2) if cents == value else as_typed(value)
 
 
 @login_required
