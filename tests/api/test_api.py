@@ -364,3 +364,16 @@ def test_unreadable_bodies_and_missing_objects_are_said_in_french(
         "no such path": "Introuvable.",
     }
     assert [answer.status_code for answer in answers.values()] == [400] * 3 + [404] * 3
+
+
+def test_a_nested_refusal_is_named_by_its_field_not_general(api):
+    """Lines that are not a list, or a line that is not an object, are refused beside
+    `lines` and `lines.0`, where a client program looks, not under "general"."""
+    not_a_list = api.post("/api/v1/invoices/", {"lines": "x"}, format="json")
+    not_an_object = api.post("/api/v1/invoices/", {"lines": [1]}, format="json")
+    assert not_a_list.status_code == not_an_object.status_code == 422
+    assert set(not_a_list.json()["errors"]) >= {"lines"}
+    assert "lines.0" in not_an_object.json()["errors"]
+    assert "general" not in not_a_list.json()["errors"]
+    assert "general" not in not_an_object.json()["errors"]
+    assert not_a_list.json()["codes"]["lines"] == ["not_a_list"]

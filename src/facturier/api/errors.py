@@ -41,7 +41,9 @@ def _flatten(detail, prefix="") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "general" if key == "non_field_errors" else f"{prefix}{key}"
+            # A nested object's own errors belong to it ("lines": not a list; "lines.0":
+            # not an object), the top level's to "general".
+            name = (prefix[:-1] or "general") if key == "non_field_errors" else f"{prefix}{key}"
             out.update(_flatten(value, f"{name}."))
             if not isinstance(value, dict | list) or (
                 isinstance(value, list) and value and not isinstance(value[0], dict | list)
