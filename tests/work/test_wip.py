@@ -351,6 +351,35 @@ def test_a_csv_import_names_a_refused_column_as_the_file_does(manager, codes, cl
     assert {column for _line, column, _why in report.refused} == {"Date", "Facturable"}
 
 
+def test_a_csv_import_refuses_values_past_the_header_naming_their_line(
+    manager, codes, client_entity
+):
+    """A libellé holding the separator, unquoted, pushes values past the header: that
+    row is refused with its line (nothing of the file written), not cut short; empty
+    values past the header, as spreadsheets pad rows, are nothing."""
+    from django.utils import translation
+
+    from facturier.work import imports
+
+    day = ago(2).strftime("%d/%m/%Y")
+    data = (
+        "Collaborateur;Client;Code;Date;Heures;Libellé\n"
+        f"alice;{client_entity.pk};AUD;{day};1,5;Revue;bilan;clôture\n"
+        f"alice;{client_entity.pk};AUD;{day};1;Appel;;\n"
+    ).encode("cp1252")
+    with translation.override("fr"):
+        report = imports.import_entries(manager, data)
+    assert report.refused == [
+        (
+            2,
+            "",
+            "2 valeurs de plus que les 6 colonnes de l'en-tête : mettez entre guillemets "
+            "une valeur qui contient le séparateur.",
+        )
+    ]
+    assert report.written == 0 and not Entry.objects.exists()
+
+
 def test_a_csv_import_refuses_a_word_it_does_not_know_naming_its_line(
     manager, codes, client_entity
 ):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from babel import Locale
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from facturier.core import charsets, reading
 from facturier.core.actions import action
@@ -133,16 +133,10 @@ def _rows(data: bytes, headers: dict[str, str]) -> Iterator[tuple[int, dict[str,
             headers.setdefault(column, name)
     for values in reader:
         row = {c: (v or "").strip() for c, v in zip(columns, values, strict=False) if c}
-        # Values past the header's last column (a separator inside an unquoted value):
-        # refused, not dropped. Empty ones, as spreadsheets pad rows, are nothing.
-        if any(value.strip() for value in values[len(columns) :]):
-            row[EXTRA] = f"{len(values) - len(columns)} {len(columns)}"
+        # Values past the header's last column: refused (by _check), not dropped.
+        if why := reading.extra_values(values, len(columns)):
+            row[reading.EXTRA_VALUES] = why
         yield reader.line_num, row
-
-
-# The key of a row's values past the header's columns ("<how many> <columns>"), refused
-# by _check.
-EXTRA = "extra_values"
 
 
 def _client_fields(row: dict[str, str]) -> dict:
@@ -206,15 +200,8 @@ class _Seen:
 def _check(row: dict[str, str], firm_id: int) -> tuple[dict, list[dict], dict[str, str]]:
     """The row's client fields, its contacts and what is wrong, by column."""
     errors: dict[str, str] = {}
-    if EXTRA in row:
-        count, columns = map(int, row.pop(EXTRA).split())
-        errors[EXTRA] = ngettext(
-            "%(count)d value more than the header's %(columns)d columns: put a value that "
-            "holds the separator between quotes.",
-            "%(count)d values more than the header's %(columns)d columns: put a value that "
-            "holds the separator between quotes.",
-            count,
-        ) % {"count": count, "columns": columns}
+    if reading.EXTRA_VALUES in row:
+        errors[reading.EXTRA_VALUES] = row.pop(reading.EXTRA_VALUES)
     fields = _client_fields(row)
     client = Client(firm_id=firm_id, **fields)
     try:

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import ngettext
+
 YES = frozenset({"1", "yes", "y", "true", "on", "oui", "o", "vrai", "x"})
 NO = frozenset({"0", "no", "n", "false", "off", "non", "faux"})
 # Spaces people and spreadsheets put between thousands (1 234,50).
@@ -90,3 +92,23 @@ def csv_dialect(text: str) -> type[csv.Dialect]:
         delimiter = separator if header.count(separator) else ","
 
     return Dialect
+
+
+# The key of a CSV row's values past its header's columns, for the imports to refuse.
+EXTRA_VALUES = "extra_values"
+
+
+def extra_values(values: list, columns: int) -> str:
+    """Why a CSV row with values past its header's `columns` is refused ("" when those
+    are empty, as spreadsheets pad rows): most often a separator in an unquoted value."""
+    extra = [value for value in values[columns:] if value and value.strip()]
+    if not extra:
+        return ""
+    count = len(values) - columns
+    return ngettext(
+        "%(count)d value more than the header's %(columns)d columns: put a value that "
+        "holds the separator between quotes.",
+        "%(count)d values more than the header's %(columns)d columns: put a value that "
+        "holds the separator between quotes.",
+        count,
+    ) % {"count": count, "columns": columns}

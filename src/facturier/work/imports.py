@@ -114,7 +114,11 @@ def _rows(text: str, headers: dict[str, str]) -> Iterator[tuple[int, dict]]:
     reader.fieldnames = _columns(names)
     headers.update((column, name) for column, name in zip(reader.fieldnames, names, strict=True))
     for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+        extra = row.pop(None, None) or []  # values past the header's columns
+        values = {k: (v or "").strip() for k, v in row.items() if k}
+        if extra and (why := reading.extra_values([*row.values(), *extra], len(names))):
+            values[reading.EXTRA_VALUES] = why
+        yield reader.line_num, values
 
 
 class _Lookups:
@@ -157,6 +161,11 @@ def _checked(by, text: str, lookups: _Lookups, report: ImportReport) -> Iterator
         if not any(raw.values()):
             continue
         report.rows += 1
+        if reading.EXTRA_VALUES in raw:  # refused, not dropped
+            report.refused_count += 1
+            if len(report.refused) < MAX_LISTED:
+                report.refused.append((line, "", raw[reading.EXTRA_VALUES]))
+            continue
         refusals = Refusals()
         row = lookups.row(raw, by)
         checked = lookups.batch.check(line, row, refusals)
