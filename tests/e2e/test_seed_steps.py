@@ -103,6 +103,22 @@ def test_a_tick_survives_the_search_reloading_the_list(open_as):
     expect(page.locator("[data-selection-count]")).to_contain_text("1")
 
 
+def test_a_message_of_an_earlier_action_leaves_when_the_list_reloads(open_as):
+    """Closing an invoice says so above the list; filtering it then shows other rows,
+    and the message about the earlier action goes (it stayed, next to rows it was not
+    about)."""
+    page = open_as("alice", locale="fr-FR")
+    invoice = finalized()
+    tick(page, invoice)
+    page.get_by_role("button", name="Plus d'actions").click()
+    page.locator("details.dropdown").get_by_role("button", name="Fermer", exact=True).click()
+    expect(page.locator("#messages .flash")).to_contain_text(invoice.number)
+    page.get_by_text("Filtre", exact=True).click()
+    with page.expect_response(re.compile(r"/billing/invoices/")):
+        page.locator("input[name=status][value=closed]").check()
+    expect(page.locator("#messages .flash")).to_have_count(0)
+
+
 def test_the_steps_with_the_keyboard_alone(open_as):
     page = open_as("alice", locale="fr-FR")
     invoice = finalized()

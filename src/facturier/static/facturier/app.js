@@ -155,6 +155,11 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.target;
+    // The list reloaded by a filter, a search, the sort or a page: a message about an
+    // earlier action ("Facture 0001094 fermée.") no longer goes with what is shown.
+    if (target && target.id === "invoice-table") {
+      document.querySelectorAll("#messages .flash").forEach(function (old) { old.remove(); });
+    }
     if (!kept || !target || target.id !== "invoice-table") return;
     target.querySelectorAll("input[name=ids]").forEach(function (box) {
       if (kept.ids.indexOf(box.value) !== -1) box.checked = true;
