@@ -85,6 +85,8 @@ def test_every_more_actions_entry_works_after_the_list_reloads(open_as, swap):
     swap(page)
     answer_bulk_posts(page)
     for action, label in ENTRIES.items():
+        if action == "resend":
+            continue  # on the one sent invoice it applies to, the first entry offers it
         applies = page.locator(f'table.invoices input[name=ids][data-why-{action}=""]')
         assert applies.count(), f"no invoice listed that {action} applies to"
         entry = choose(page, applies.first, action.capitalize())
@@ -97,6 +99,8 @@ def test_every_more_actions_entry_works_after_the_list_reloads(open_as, swap):
     assert sent.count(), "no sent invoice listed"
     entry = choose(page, sent.first, "Send")
     expect(entry).to_have_text(ENTRIES["resend"])
+    # ... in place of the Resend item, so that the menu reads one "Renvoyer", not two.
+    expect(page.locator("details.dropdown button[data-action=Resend]")).to_be_hidden()
     assert press(page, entry) == "resend"
     # A never-sent one again: the first entry reads and posts as itself.
     entry = choose(

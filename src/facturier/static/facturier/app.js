@@ -30,8 +30,11 @@
       // "Send selected invoices" on one invoice already sent: offer its Resend instead.
       const fallback = control.dataset.fallback;
       if (fallback) {
-        const takeOver = reason !== "" && rows.length === 1 &&
-          !rows[0].dataset["why" + fallback.charAt(0).toUpperCase() + fallback.slice(1)];
+        const name = fallback.charAt(0).toUpperCase() + fallback.slice(1);
+        const takeOver = reason !== "" && rows.length === 1 && !rows[0].dataset["why" + name];
+        // Its own item leaves the menu meanwhile: one "Resend" read out, not two alike.
+        const twin = form.querySelector('[data-action="' + name + '"]');
+        if (twin && twin.closest("li")) twin.closest("li").hidden = takeOver;
         // Both labels and values come with the markup (data-value, data-label): a
         // toolbar swapped in by htmx has them too.
         control.value = takeOver ? fallback : control.dataset.value;
