@@ -141,6 +141,12 @@ def sepa_of(firm_id: int) -> SepaSettings | None:
     return SepaSettings.objects.filter(firm_id=firm_id).first()
 
 
+def names_its_creditor(sepa: SepaSettings | None) -> bool:
+    """Whether the firm's mandates name it by its SEPA creditor identifier (ICS): none
+    can be signed before (accept_mandate refuses it)."""
+    return bool(sepa and sepa.creditor_id)
+
+
 def acceptance_of(target) -> Acceptance | None:
     return latest_acceptance(target)
 

@@ -25,8 +25,8 @@ def _mandate(request, pk: int):
     return mandate
 
 
-def _shown_pdf(request, mandate) -> bytes:
-    sepa = selectors.sepa_of(mandate.firm_id)
+def _shown_pdf(request, mandate, sepa=None) -> bytes:
+    sepa = sepa or selectors.sepa_of(mandate.firm_id)
     return mandate_pdf(mandate, sepa=sepa, language=actions.contact_language(request.contact))
 
 
@@ -64,8 +64,7 @@ def mandates(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.mandates(client=request.client))
     # Without the firm's ICS a pending mandate cannot be signed: the list does not
     # invite the client to sign it, its page says why.
-    sepa = selectors.sepa_of(request.client.firm_id)
-    signable = bool(sepa and sepa.creditor_id)
+    signable = selectors.names_its_creditor(selectors.sepa_of(request.client.firm_id))
     return render(
         request,
         "portal/mandates.html",
@@ -82,7 +81,7 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
     form = AcceptForm(request.POST or None)
     refusal = code = ""
     sepa = selectors.sepa_of(mandate.firm_id)
-    unsignable = pending and not (sepa and sepa.creditor_id)
+    unsignable = pending and not selectors.names_its_creditor(sepa)
     if unsignable:
         # Said before the client types a name, not after: nothing here can be signed.
         refusal, code = str(CreditorUnknown.default_message), CreditorUnknown.code
@@ -92,7 +91,7 @@ def mandate(request: HttpRequest, pk: int) -> HttpResponse:
         if not (refusal or form.errors):
             return redirect("portal:mandate", pk=mandate.pk)
     # The SHA-256 of the PDF as it reads now: what a signature from this page accepts.
-    sha = hashlib.sha256(_shown_pdf(request, mandate)).hexdigest() if pending else ""
+    sha = hashlib.sha256(_shown_pdf(request, mandate, sepa)).hexdigest() if pending else ""
     status = 200 if unsignable and request.method == "GET" else status_of(request, form, refusal)
     return render(
         request,

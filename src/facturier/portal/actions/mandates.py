@@ -14,6 +14,7 @@ from facturier.receivables.direct_debits import Mandate, SepaSettings
 from ..acceptance import audit_acceptance, check_consent, record_acceptance
 from ..documents import mandate_pdf
 from ..errors import CreditorUnknown, NotAwaitingSignature
+from ..selectors import names_its_creditor
 from .links import contact_language
 
 
@@ -45,7 +46,7 @@ def accept_mandate(
     if found.status != Mandate.Status.PENDING:
         raise NotAwaitingSignature()
     sepa = SepaSettings.objects.filter(firm_id=found.firm_id).first()
-    if sepa is None or not sepa.creditor_id:
+    if not names_its_creditor(sepa):
         raise CreditorUnknown()
     name = check_consent(signer_name=signer_name, accepted=accepted)
     language = contact_language(contact)
